@@ -1,0 +1,35 @@
+//! Response codes and the fixed texts of every reply, in one table. These texts are
+//! API: clients match on some of them, and golden files pin them.
+
+/// A code with its fixed text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fixed {
+    pub code: u16,
+    pub text: &'static str,
+}
+
+const fn fixed(code: u16, text: &'static str) -> Fixed {
+    Fixed { code, text }
+}
+
+// Protocol level (protocol.md §5).
+pub const AUTH_FAILED: Fixed = fixed(401, "Authentication Failed");
+pub const IP_DENIED: Fixed = fixed(400, "Access denied: invalid IP address.");
+pub const INTERNAL: Fixed = fixed(400, "Internal server error");
+pub const RATE_LIMITED: Fixed = fixed(300, "Exceeded max command rate");
+pub const PROFILE_AUTH: Fixed = fixed(415, "Authentication Error.");
+/// 400 `Invalid Command: <action>.`
+pub const INVALID_COMMAND: u16 = 400;
+/// 400 `OPS Decode Error: …`
+pub const DECODE_ERROR: u16 = 400;
+/// 460 `Required field '<name>' not provided.`
+pub const MISSING_FIELD: u16 = 460;
+/// 465: an attribute's value, or a limit of the request.
+pub const INVALID_VALUE: u16 = 465;
+/// 480: the object asked for does not exist for this reseller.
+pub const NOT_FOUND: u16 = 480;
+
+// SIMPLE_TRANSFER / SIMPLE_TRANSFER_STATUS (actions.md §1–2).
+pub const TRANSFER_ADDED: Fixed = fixed(200, "Simple transfer job successfully added");
+pub const TRANSFER_LOADED: Fixed = fixed(200, "Simple transfer job information successfully loaded");
+pub const TRANSFER_JOB_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Simple transfer job not found.");

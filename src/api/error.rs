@@ -1,0 +1,81 @@
+//! `ApiError`: every way a request can fail, and the one place that turns a failure
+//! into a response code and text.
+
+use crate::ops::OpsError;
+
+use super::codes::{self, Fixed};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("authentication failed")]
+    AuthFailed,
+    #[error("client IP not allowed")]
+    IpDenied,
+    #[error("cannot decode the envelope: {0}")]
+    Decode(#[from] OpsError),
+    #[error("unknown action {0}")]
+    InvalidCommand(String),
+    /// A required attribute is absent or empty; holds its name (`domain_list[3].auth_info`).
+    #[error("missing field {0}")]
+    Missing(String),
+    /// An attribute's value is wrong; holds the whole client-facing sentence.
+    #[error("invalid value: {0}")]
+    Invalid(String),
+    /// reg_domain / reg_username / reg_password name no profile of this reseller.
+    #[error("profile credentials rejected")]
+    ProfileAuth,
+    #[error("not found")]
+    NotFound(Fixed),
+    #[error("rate limited")]
+    RateLimited,
+    /// A fault on our side; the detail goes to the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl ApiError {
+    /// The response code and text the client sees.
+    pub fn reply(&self) -> (u16, String) {
+        let fixed = |f: Fixed| (f.code, f.text.to_string());
+        match self {
+            ApiError::AuthFailed => fixed(codes::AUTH_FAILED),
+            ApiError::IpDenied => fixed(codes::IP_DENIED),
+            ApiError::Decode(e) if e.kind.is_limit() => {
+                (codes::INVALID_VALUE, format!("Request exceeds a limit: {}.", e.kind))
+            }
+            ApiError::Decode(e) => (codes::DECODE_ERROR, format!("OPS Decode Error: {e}.")),
+            ApiError::InvalidCommand(action) => (codes::INVALID_COMMAND, format!("Invalid Command: {action}.")),
+            ApiError::Missing(field) => (codes::MISSING_FIELD, format!("Required field '{field}' not provided.")),
+            ApiError::Invalid(text) => (codes::INVALID_VALUE, text.clone()),
+            ApiError::ProfileAuth => fixed(codes::PROFILE_AUTH),
+            ApiError::NotFound(f) => fixed(*f),
+            ApiError::RateLimited => fixed(codes::RATE_LIMITED),
+            ApiError::Internal(_) => fixed(codes::INTERNAL),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::OpsErrorKind;
+
+    #[test]
+    fn texts() {
+        assert_eq!(ApiError::AuthFailed.reply(), (401, "Authentication Failed".into()));
+        assert_eq!(
+            ApiError::Missing("domain_list".into()).reply(),
+            (460, "Required field 'domain_list' not provided.".into())
+        );
+        assert_eq!(ApiError::InvalidCommand("lookup".into()).reply(), (400, "Invalid Command: lookup.".into()));
+        let decode = ApiError::Decode(OpsError { kind: OpsErrorKind::NoDataBlock, pos: 7 });
+        assert_eq!(decode.reply(), (400, "OPS Decode Error: no data_block in the envelope at byte 7.".into()));
+        assert_eq!(ApiError::Internal("disk full".into()).reply(), (400, "Internal server error".into()));
+    }
+}

@@ -1,0 +1,145 @@
+//! The API layer: a decoded envelope becomes a typed [`Action`], one handler per action
+//! runs it, and the result becomes a [`Reply`].
+//!
+//! [`handle`] is the whole OPS request path after HTTP: authentication, decoding,
+//! routing, the handler, and the writer.
+
+pub mod actions;
+pub mod codes;
+pub mod error;
+pub mod fields;
+pub mod reply;
+
+pub use error::ApiError;
+pub use reply::{Layout, Reply};
+
+use std::net::IpAddr;
+
+use crate::app::App;
+use crate::auth;
+use crate::ops::Envelope;
+use crate::store::Reseller;
+
+use actions::{SimpleTransfer, SimpleTransferStatus};
+use fields::Fields;
+
+/// What a handler may use: the server's parts and the authenticated caller.
+#[derive(Debug)]
+pub struct Ctx<'a> {
+    pub app: &'a App,
+    pub reseller: &'a Reseller,
+    pub peer: IpAddr,
+}
+
+/// One OPS request as HTTP delivered it.
+#[derive(Debug)]
+pub struct OpsRequest<'a> {
+    pub username: Option<&'a str>,
+    pub signature: Option<&'a str>,
+    pub peer: IpAddr,
+    pub body: &'a [u8],
+}
+
+/// What came of a request: the bytes to send, and facts for the log.
+#[derive(Debug)]
+pub struct Outcome {
+    pub body: Vec<u8>,
+    pub action: &'static str,
+    pub code: u16,
+}
+
+/// Runs one OPS request from raw body to reply bytes. Never panics on client input:
+/// every failure becomes an OPS error reply.
+pub fn handle(app: &App, req: &OpsRequest<'_>) -> Outcome {
+    let mut action_name = "-";
+    let reply = match authenticate(app, req).and_then(|reseller| {
+        let env = Envelope::parse(req.body, &app.config.limits).map_err(ApiError::from)?;
+        let object = env.object().to_string();
+        let mut run = || {
+            let action = Action::from_request(&env)?;
+            action_name = action.name();
+            action.apply(&Ctx {
+                app,
+                reseller: &reseller,
+                peer: req.peer,
+            })
+        };
+        Ok(run().unwrap_or_else(|e| failure(&e)).with_object(&object))
+    }) {
+        Ok(reply) => reply,
+        Err(e) => failure(&e),
+    };
+    Outcome {
+        body: reply.to_bytes(),
+        action: action_name,
+        code: reply.code,
+    }
+}
+
+fn failure(e: &ApiError) -> Reply {
+    if let ApiError::Internal(detail) = e {
+        tracing::error!(%detail, "internal error");
+    }
+    Reply::error(e)
+}
+
+/// X-Username, X-Signature over the raw body, then the IP Access Rules.
+fn authenticate(app: &App, req: &OpsRequest<'_>) -> Result<Reseller, ApiError> {
+    let (Some(user), Some(sig)) = (req.username, req.signature) else {
+        return Err(ApiError::AuthFailed);
+    };
+    let reseller = app.store.reseller_by_name(user.trim())?;
+    let Some(reseller) = reseller else {
+        // Spend the same work as for a known user, so timing does not tell which
+        // user names exist.
+        let _ = auth::signature_matches(req.body, "", sig);
+        return Err(ApiError::AuthFailed);
+    };
+    if !auth::signature_matches(req.body, &reseller.private_key, sig) {
+        return Err(ApiError::AuthFailed);
+    }
+    if !auth::ip_allowed(&reseller.allowed_ips, req.peer) {
+        return Err(ApiError::IpDenied);
+    }
+    Ok(reseller)
+}
+
+/// Every action opsd answers. The enum only routes: parsing and work live in
+/// `actions::*`, one file per action.
+#[derive(Debug)]
+pub enum Action {
+    SimpleTransfer(SimpleTransfer),
+    SimpleTransferStatus(SimpleTransferStatus),
+}
+
+impl Action {
+    /// Picks the action by its `(action, object)` pair, case-insensitively, and parses
+    /// its attributes.
+    pub fn from_request(env: &Envelope) -> Result<Action, ApiError> {
+        let action = env.action().to_ascii_uppercase();
+        let object = env.object().to_ascii_uppercase();
+        let attrs = Fields::attributes(env.attributes())?;
+        match (action.as_str(), object.as_str()) {
+            ("SIMPLE_TRANSFER", "DOMAIN") => SimpleTransfer::parse(&attrs).map(Action::SimpleTransfer),
+            ("SIMPLE_TRANSFER_STATUS", "DOMAIN") => {
+                SimpleTransferStatus::parse(&attrs).map(Action::SimpleTransferStatus)
+            }
+            _ => Err(ApiError::InvalidCommand(env.action().to_string())),
+        }
+    }
+
+    pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        match self {
+            Action::SimpleTransfer(a) => a.apply(ctx),
+            Action::SimpleTransferStatus(a) => a.apply(ctx),
+        }
+    }
+
+    /// For logs and metrics.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::SimpleTransfer(_) => "SIMPLE_TRANSFER",
+            Action::SimpleTransferStatus(_) => "SIMPLE_TRANSFER_STATUS",
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Who is calling: the X-Signature check, IP Access Rules, and password hashing for
+//! profiles and logins.
+
+use std::net::IpAddr;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use ipnet::IpNet;
+use md5::{Digest, Md5};
+use subtle::ConstantTimeEq;
+
+/// `md5_hex(md5_hex(body ++ key) ++ key)`, lower-case hex (protocol.md §2).
+pub fn signature(body: &[u8], key: &str) -> [u8; 32] {
+    let inner = hex32(Md5::new().chain_update(body).chain_update(key.as_bytes()).finalize().into());
+    hex32(Md5::new().chain_update(inner).chain_update(key.as_bytes()).finalize().into())
+}
+
+fn hex32(digest: [u8; 16]) -> [u8; 32] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 32];
+    for (i, b) in digest.iter().enumerate() {
+        out[2 * i] = HEX[(b >> 4) as usize];
+        out[2 * i + 1] = HEX[(b & 0xf) as usize];
+    }
+    out
+}
+
+/// Checks a client's X-Signature in constant time. Upper-case hex is accepted.
+pub fn signature_matches(body: &[u8], key: &str, given: &str) -> bool {
+    let want = signature(body, key);
+    let given = given.trim().as_bytes();
+    if given.len() != want.len() {
+        return false;
+    }
+    let mut lower = [0u8; 32];
+    for (o, b) in lower.iter_mut().zip(given) {
+        *o = b.to_ascii_lowercase();
+    }
+    bool::from(want.ct_eq(&lower))
+}
+
+/// Parses an allow-list entry: a CIDR (`10.0.0.0/8`) or a single address.
+pub fn parse_cidr(s: &str) -> Option<IpNet> {
+    let s = s.trim();
+    s.parse::<IpNet>()
+        .ok()
+        .or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
+}
+
+/// Whether `ip` may call for a reseller with this allow-list (empty = anyone).
+/// IPv4-mapped IPv6 peers match IPv4 rules.
+pub fn ip_allowed(allowed: &[String], ip: IpAddr) -> bool {
+    if allowed.is_empty() {
+        return true;
+    }
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        IpAddr::V4(_) => ip,
+    };
+    allowed
+        .iter()
+        .filter_map(|s| parse_cidr(s))
+        .any(|net| net.contains(&ip))
+}
+
+/// Hashes a password for storage (Argon2id, random salt, PHC string).
+pub fn hash_password(password: &str) -> Result<String, PasswordError> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|_| PasswordError)?;
+    let salt = SaltString::encode_b64(&salt).map_err(|_| PasswordError)?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| PasswordError)
+}
+
+/// Checks a password against a stored hash; a malformed hash never matches.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .map(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("could not hash the password")]
+pub struct PasswordError;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The vector of protocol.md §2, from a client's own test suite.
+    #[test]
+    fn signature_vector() {
+        let body = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\" ?>\n<!DOCTYPE OPS_envelope SYSTEM \"ops.dtd\">\n<OPS_envelope><header><version>0.9</version></header><body><data_block><dt_assoc><item key=\"action\">LOOKUP</item><item key=\"attributes\"><dt_assoc><item key=\"domain\">jerith.org</item></dt_assoc></item><item key=\"object\">DOMAIN</item><item key=\"protocol\">XCP</item></dt_assoc></data_block></body></OPS_envelope>";
+        assert_eq!(&signature(body.as_bytes(), "somekey"), b"001806d5425a40aaaec238ffe23bc8f2");
+        assert!(signature_matches(body.as_bytes(), "somekey", "001806D5425A40AAAEC238FFE23BC8F2"));
+        assert!(!signature_matches(body.as_bytes(), "somekey", "001806d5425a40aaaec238ffe23bc8f3"));
+        assert!(!signature_matches(body.as_bytes(), "otherkey", "001806d5425a40aaaec238ffe23bc8f2"));
+        assert!(!signature_matches(body.as_bytes(), "somekey", ""));
+        let plain = hex32(Md5::digest(b"ConnecttoOpenSRSviaSSL").into());
+        assert_eq!(&plain, b"e787cc1d1951dfec4827cede7b1a0933");
+    }
+
+    #[test]
+    fn ip_rules() {
+        let rules = vec!["10.0.0.0/8".to_string(), "192.0.2.7".to_string()];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        assert!(ip_allowed(&rules, ip("10.1.2.3")));
+        assert!(ip_allowed(&rules, ip("192.0.2.7")));
+        assert!(ip_allowed(&rules, ip("::ffff:10.9.9.9")));
+        assert!(!ip_allowed(&rules, ip("127.0.0.1")));
+        assert!(ip_allowed(&[], ip("127.0.0.1")));
+    }
+
+    #[test]
+    fn passwords() {
+        let h = hash_password("p&ss<wd>").unwrap_or_default();
+        assert!(verify_password("p&ss<wd>", &h));
+        assert!(!verify_password("p&ss<wd", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+}

@@ -1,0 +1,98 @@
+//! Settings. The binary's flags and `OPSD_*` environment variables fill a raw form
+//! (defaults in code below); `Config` is the validated result the server runs on.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::ops::Limits;
+
+/// Plain-HTTP address when none is configured (OpenSRS's own plain port is 55000).
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:55000";
+pub const DEFAULT_DB: &str = "opsd.db";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub db: PathBuf,
+    /// Body size, nesting depth and item count limits of the OPS reader.
+    pub limits: Limits,
+    /// How long a client may take to send a request's head (and the first line).
+    pub header_timeout: Duration,
+    /// How long shutdown waits for requests in flight.
+    pub shutdown_grace: Duration,
+}
+
+impl Config {
+    /// Defaults for everything but where to listen and which file to use.
+    pub fn new(listen: SocketAddr, db: PathBuf) -> Config {
+        Config {
+            listen,
+            db,
+            limits: Limits::default(),
+            header_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Settings as given, before validation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawConfig {
+    pub listen: Option<String>,
+    pub db: Option<String>,
+    pub max_body_bytes: Option<usize>,
+    pub max_depth: Option<usize>,
+    pub max_items: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("listen address '{0}' is not HOST:PORT")]
+    Listen(String),
+    #[error("{0} must be greater than zero")]
+    Zero(&'static str),
+}
+
+impl RawConfig {
+    pub fn validate(self) -> Result<Config, ConfigError> {
+        let listen_raw = self.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+        let listen = listen_raw
+            .parse::<SocketAddr>()
+            .map_err(|_| ConfigError::Listen(listen_raw.clone()))?;
+        let mut c = Config::new(listen, PathBuf::from(self.db.unwrap_or_else(|| DEFAULT_DB.to_string())));
+        let positive = |v: Option<usize>, name, default| match v {
+            Some(0) => Err(ConfigError::Zero(name)),
+            Some(n) => Ok(n),
+            None => Ok(default),
+        };
+        c.limits = Limits {
+            max_bytes: positive(self.max_body_bytes, "max body bytes", c.limits.max_bytes)?,
+            max_depth: positive(self.max_depth, "max depth", c.limits.max_depth)?,
+            max_items: positive(self.max_items, "max items", c.limits.max_items)?,
+        };
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_errors() {
+        let c = RawConfig::default().validate();
+        assert_eq!(c.as_ref().map(|c| c.listen.port()).ok(), Some(55000));
+        assert_eq!(c.map(|c| c.db).ok(), Some(PathBuf::from("opsd.db")));
+        let bad = RawConfig {
+            listen: Some("nowhere".into()),
+            ..RawConfig::default()
+        };
+        assert!(matches!(bad.validate(), Err(ConfigError::Listen(_))));
+        let zero = RawConfig {
+            max_items: Some(0),
+            ..RawConfig::default()
+        };
+        assert!(matches!(zero.validate(), Err(ConfigError::Zero(_))));
+    }
+}

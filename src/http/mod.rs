@@ -1,0 +1,84 @@
+//! HTTP on hyper 1: the accept loop, per-connection setup and graceful shutdown.
+//!
+//! `serve` is what `main` and the tests call: the listener is bound by the caller, so a
+//! test knows the port before the server runs and needs no sleep.
+
+mod front;
+mod routes;
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::pin;
+
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+
+use crate::app::AppState;
+
+/// Longest first line the front reads before handing the stream to hyper as it is.
+const MAX_FIRST_LINE: usize = 8 * 1024;
+
+/// Serves until `shutdown` completes, then stops accepting and waits (up to the
+/// configured grace) for requests in flight to finish.
+pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>, state: AppState) -> io::Result<()> {
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    tokio::spawn(connection(stream, peer, state.clone(), graceful.watcher()));
+                }
+                // Out of descriptors and the like: keep serving the connections we have.
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            },
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    tracing::info!("shutting down: waiting for requests in flight");
+    if tokio::time::timeout(state.config.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown grace period over; closing remaining connections");
+    }
+    Ok(())
+}
+
+/// One client connection: the HTTP/1.0 front, then hyper.
+async fn connection<IO>(io: IO, peer: SocketAddr, state: AppState, watcher: Watcher)
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let first = tokio::time::timeout(state.config.header_timeout, front::read_first_line(io, MAX_FIRST_LINE)).await;
+    let (io, first) = match first {
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) => {
+            tracing::debug!(%peer, error = %e, "connection failed before a request");
+            return;
+        }
+        Err(_) => {
+            tracing::debug!(%peer, "no request line in time; closing");
+            return;
+        }
+    };
+    let timeout = state.config.header_timeout;
+    let service = routes::Service::new(state, peer, first.http10);
+    let conn = http1::Builder::new()
+        .title_case_headers(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(timeout)
+        .serve_connection(TokioIo::new(io), service);
+    if let Err(e) = watcher.watch(conn).await {
+        tracing::debug!(%peer, error = %e, "connection ended with an error");
+    }
+}

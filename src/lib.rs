@@ -1,0 +1,29 @@
+//! opsd: an OpenSRS-compatible (OPS/XCP) API server.
+//!
+//! The request path reads one way, and lower layers never import higher ones:
+//! `http` → `auth` → `ops` (bytes → value tree) → `api::Action` → `api::actions::*`
+//! → `store` → `api::reply` → `ops` (value tree → bytes).
+//!
+//! Layout:
+//! - [`ops`]: the OPS codec (value tree, lenient reader, exact writer); no I/O.
+//! - [`http`]: the hyper server: accept loop, HTTP/1.0 front, routes, shutdown.
+//! - [`auth`]: X-Signature and IP allow-list checks, password hashing.
+//! - [`api`]: the typed `Action` enum, field cursor, error table, one file per action.
+//! - [`store`]: SQLite behind a narrow interface; migrations.
+//! - [`domain`]: domain-name, host-name and TLD rules shared by actions.
+//! - [`clock`]: the one source of time.
+//! - [`config`]: settings from defaults, environment and flags, validated.
+//! - [`app`]: the shared parts (store, clock, config) every request sees.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod ops;
+pub mod store;
+
+pub use app::{App, AppState};
+pub use http::serve;

@@ -1,0 +1,198 @@
+//! The `opsd` binary: parses the command line and runs the server or an admin
+//! command. All behaviour lives in the library; errors end here as one message and
+//! exit code 1.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+
+use opsd::clock::{Clock, SystemClock};
+use opsd::config::{DEFAULT_DB, DEFAULT_LISTEN, RawConfig};
+use opsd::store::Store;
+use opsd::{App, auth};
+
+#[derive(Debug, Parser)]
+#[command(name = "opsd", version, about = "An OpenSRS-compatible API server")]
+struct Cli {
+    /// SQLite database file.
+    #[arg(long, env = "OPSD_DB", default_value = DEFAULT_DB, global = true)]
+    db: PathBuf,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Manage resellers.
+    #[command(subcommand)]
+    Reseller(ResellerCmd),
+    /// Manage profiles (end-user accounts) inside a reseller.
+    #[command(subcommand)]
+    Profile(ProfileCmd),
+    /// Manage a reseller's DNS templates.
+    #[command(subcommand, name = "dns-template")]
+    DnsTemplate(DnsTemplateCmd),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address and port for plain HTTP.
+    #[arg(long, env = "OPSD_LISTEN", default_value = DEFAULT_LISTEN)]
+    listen: String,
+    /// Largest request body in bytes.
+    #[arg(long, env = "OPSD_MAX_BODY_BYTES")]
+    max_body_bytes: Option<usize>,
+    /// Deepest dt_assoc/dt_array nesting.
+    #[arg(long, env = "OPSD_MAX_DEPTH")]
+    max_depth: Option<usize>,
+    /// Most items in one envelope.
+    #[arg(long, env = "OPSD_MAX_ITEMS")]
+    max_items: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ResellerCmd {
+    /// Add a reseller with its private key and optional IP Access Rules.
+    Add {
+        name: String,
+        /// The private key clients sign with.
+        #[arg(long)]
+        key: String,
+        /// An allowed client network (CIDR or address); repeat for more. None = any.
+        #[arg(long = "allow-ip", value_name = "CIDR")]
+        allow_ip: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ProfileCmd {
+    /// Add a profile (reg_username / reg_password) to a reseller.
+    Add {
+        reseller: String,
+        username: String,
+        #[arg(long)]
+        password: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DnsTemplateCmd {
+    /// Add a DNS template name to a reseller.
+    Add { reseller: String, name: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("opsd=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("opsd: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.cmd {
+        Cmd::Serve(args) => serve(&cli.db, args),
+        Cmd::Reseller(ResellerCmd::Add { name, key, allow_ip }) => {
+            for cidr in &allow_ip {
+                if auth::parse_cidr(cidr).is_none() {
+                    bail!("'{cidr}' is not a CIDR or IP address");
+                }
+            }
+            let store = open(&cli.db)?;
+            let id = store.add_reseller(&name, &key, &allow_ip, now())?;
+            println!("reseller {name} added (id {id})");
+            Ok(())
+        }
+        Cmd::Profile(ProfileCmd::Add { reseller, username, password }) => {
+            let store = open(&cli.db)?;
+            let r = reseller_id(&store, &reseller)?;
+            let hash = auth::hash_password(&password)?;
+            store.add_profile(r, &username, &hash, now())?;
+            println!("profile {username} added to {reseller}");
+            Ok(())
+        }
+        Cmd::DnsTemplate(DnsTemplateCmd::Add { reseller, name }) => {
+            let store = open(&cli.db)?;
+            let r = reseller_id(&store, &reseller)?;
+            store.add_dns_template(r, &name)?;
+            println!("DNS template {name} added to {reseller}");
+            Ok(())
+        }
+    }
+}
+
+fn open(db: &Path) -> anyhow::Result<Store> {
+    Store::open(db).with_context(|| format!("opening database {}", db.display()))
+}
+
+fn now() -> i64 {
+    SystemClock.now().unix_timestamp()
+}
+
+fn reseller_id(store: &Store, name: &str) -> anyhow::Result<i64> {
+    match store.reseller_by_name(name)? {
+        Some(r) => Ok(r.id),
+        None => bail!("no reseller named '{name}'"),
+    }
+}
+
+fn serve(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
+    let config = RawConfig {
+        listen: Some(args.listen),
+        db: Some(db.display().to_string()),
+        max_body_bytes: args.max_body_bytes,
+        max_depth: args.max_depth,
+        max_items: args.max_items,
+    }
+    .validate()?;
+    let store = open(&config.db)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("binding {}", config.listen))?;
+        tracing::info!(listen = %config.listen, db = %config.db.display(), "opsd serving (sandbox)");
+        let app = Arc::new(App {
+            store,
+            clock: Arc::new(SystemClock),
+            config,
+        });
+        opsd::serve(listener, shutdown_signal(), app).await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+/// SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,148 @@
+//! Storage: one SQLite file in WAL mode behind a narrow, domain-level interface.
+//!
+//! One writer connection (SQLite allows one writer at a time anyway) and a small pool
+//! of reader connections, which WAL lets run beside the writer. Every method blocks:
+//! callers run them off the async workers (`spawn_blocking`). Schema changes are the
+//! numbered files in `migrations/`, applied in order at open.
+
+mod resellers;
+mod transfers;
+
+pub use resellers::{Profile, Reseller};
+pub use transfers::{JobDomainView, JobView, NewTransferJob, RegistrantView, Sequence};
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use rusqlite::{Connection, OpenFlags};
+use rusqlite_migration::{M, Migrations};
+
+/// Failures of the store. "No row" is mapped to `NotFound` here, at the edge.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("schema migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+}
+
+impl StoreError {
+    /// Maps a UNIQUE violation to `Conflict` with a readable subject.
+    fn conflict_or(e: rusqlite::Error, what: impl Into<String>) -> StoreError {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict(what.into()),
+            _ => StoreError::Sqlite(e),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/0001_init.sql"))];
+
+/// How many reader connections to keep. Reads are short; a few cover two cores.
+const READERS: usize = 4;
+
+/// The opened database.
+#[derive(Debug)]
+pub struct Store {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        let mut writer = Connection::open(path)?;
+        // WAL: readers do not block the writer. FULL: a commit is on disk before the
+        // client hears is_success 1, even across a power cut.
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        setup(&writer)?;
+        Migrations::from_slice(MIGRATIONS).to_latest(&mut writer)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let c = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+                )?;
+                setup(&c)?;
+                Ok(Mutex::new(c))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Store {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    /// The schema version the file is at (number of applied migrations).
+    pub fn schema_version(&self) -> Result<usize> {
+        let v = Migrations::from_slice(MIGRATIONS).current_version(&self.writer())?;
+        Ok(usize::from(v))
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a transaction open (rusqlite
+        // rolls back on drop), so a poisoned lock is still safe to use.
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        for i in 0..self.readers.len() {
+            if let Ok(guard) = self.readers[(start + i) % self.readers.len()].try_lock() {
+                return guard;
+            }
+        }
+        self.readers[start % self.readers.len()]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn setup(c: &Connection) -> Result<()> {
+    c.pragma_update(None, "synchronous", "FULL")?;
+    c.pragma_update(None, "foreign_keys", "ON")?;
+    // Waits out a CLI command that writes while the server runs, instead of failing.
+    c.busy_timeout(std::time::Duration::from_secs(5))?;
+    c.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::Store;
+
+    /// A store in a fresh temporary directory, kept alive by the returned guard.
+    pub fn temp_store() -> (Store, tempfile::TempDir) {
+        let dir = match tempfile::tempdir() {
+            Ok(d) => d,
+            Err(e) => panic!("temp dir: {e}"),
+        };
+        match Store::open(&dir.path().join("opsd.db")) {
+            Ok(s) => (s, dir),
+            Err(e) => panic!("open store: {e}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::temp_store;
+
+    #[test]
+    fn migrates_to_latest_and_reopens() {
+        let (store, dir) = temp_store();
+        assert_eq!(store.schema_version().ok(), Some(super::MIGRATIONS.len()));
+        drop(store);
+        let again = super::Store::open(&dir.path().join("opsd.db")).map(|s| s.schema_version().ok());
+        assert_eq!(again.ok().flatten(), Some(super::MIGRATIONS.len()));
+    }
+}

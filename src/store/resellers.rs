@@ -1,0 +1,177 @@
+//! Resellers (keys and IP rules), their profiles, portfolio domains and DNS templates.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Result, Store, StoreError};
+
+/// A reseller as the authentication step needs it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Reseller {
+    pub id: i64,
+    pub username: String,
+    pub private_key: String,
+    /// Allowed client networks as stored (CIDR text); empty = any address.
+    pub allowed_ips: Vec<String>,
+}
+
+// The private key never reaches a log line.
+impl std::fmt::Debug for Reseller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reseller")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("private_key", &"***")
+            .field("allowed_ips", &self.allowed_ips)
+            .finish()
+    }
+}
+
+/// An end-user account inside a reseller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub id: i64,
+    pub reseller_id: i64,
+    pub username: String,
+    pub password_hash: String,
+}
+
+impl Store {
+    /// Adds a reseller; `Conflict` if the user name is taken.
+    pub fn add_reseller(&self, username: &str, private_key: &str, allowed_ips: &[String], now: i64) -> Result<i64> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO resellers (username, private_key, created_at) VALUES (?1, ?2, ?3)",
+            params![username, private_key, now],
+        )
+        .map_err(|e| StoreError::conflict_or(e, format!("reseller {username}")))?;
+        let id = tx.last_insert_rowid();
+        for cidr in allowed_ips {
+            tx.execute(
+                "INSERT OR IGNORE INTO reseller_ips (reseller_id, cidr) VALUES (?1, ?2)",
+                params![id, cidr],
+            )?;
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    pub fn reseller_by_name(&self, username: &str) -> Result<Option<Reseller>> {
+        let conn = self.reader();
+        let found = conn
+            .prepare_cached("SELECT id, username, private_key FROM resellers WHERE username = ?1")?
+            .query_row([username], |r| {
+                Ok(Reseller {
+                    id: r.get(0)?,
+                    username: r.get(1)?,
+                    private_key: r.get(2)?,
+                    allowed_ips: Vec::new(),
+                })
+            })
+            .optional()?;
+        let Some(mut reseller) = found else {
+            return Ok(None);
+        };
+        let mut stmt = conn.prepare_cached("SELECT cidr FROM reseller_ips WHERE reseller_id = ?1 ORDER BY cidr")?;
+        reseller.allowed_ips = stmt
+            .query_map([reseller.id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Some(reseller))
+    }
+
+    /// Adds a profile; `Conflict` if the reseller has one of that name.
+    pub fn add_profile(&self, reseller_id: i64, username: &str, password_hash: &str, now: i64) -> Result<i64> {
+        let conn = self.writer();
+        conn.execute(
+            "INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![reseller_id, username, password_hash, now],
+        )
+        .map_err(|e| StoreError::conflict_or(e, format!("profile {username}")))?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    pub fn profile_by_username(&self, reseller_id: i64, username: &str) -> Result<Option<Profile>> {
+        let conn = self.reader();
+        let p = conn
+            .prepare_cached(
+                "SELECT id, reseller_id, username, password_hash FROM profiles
+                 WHERE reseller_id = ?1 AND username = ?2",
+            )?
+            .query_row(params![reseller_id, username], |r| {
+                Ok(Profile {
+                    id: r.get(0)?,
+                    reseller_id: r.get(1)?,
+                    username: r.get(2)?,
+                    password_hash: r.get(3)?,
+                })
+            })
+            .optional()?;
+        Ok(p)
+    }
+
+    /// Whether `domain` is in this profile (how `reg_domain` identifies a profile).
+    pub fn profile_has_domain(&self, profile_id: i64, domain: &str) -> Result<bool> {
+        let conn = self.reader();
+        let n: i64 = conn
+            .prepare_cached("SELECT count(*) FROM domains WHERE profile_id = ?1 AND name = ?2")?
+            .query_row(params![profile_id, domain], |r| r.get(0))?;
+        Ok(n > 0)
+    }
+
+    /// Adds a domain to a reseller's portfolio, in the given profile.
+    pub fn add_domain(&self, reseller_id: i64, profile_id: i64, name: &str, locked: bool, now: i64) -> Result<i64> {
+        let conn = self.writer();
+        conn.execute(
+            "INSERT INTO domains (name, reseller_id, profile_id, locked, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![name, reseller_id, profile_id, locked, now],
+        )
+        .map_err(|e| StoreError::conflict_or(e, format!("domain {name}")))?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    pub fn add_dns_template(&self, reseller_id: i64, name: &str) -> Result<()> {
+        self.writer()
+            .execute(
+                "INSERT INTO dns_templates (reseller_id, name) VALUES (?1, ?2)",
+                params![reseller_id, name],
+            )
+            .map_err(|e| StoreError::conflict_or(e, format!("DNS template {name}")))?;
+        Ok(())
+    }
+
+    pub fn dns_template_exists(&self, reseller_id: i64, name: &str) -> Result<bool> {
+        let conn = self.reader();
+        let n: i64 = conn
+            .prepare_cached("SELECT count(*) FROM dns_templates WHERE reseller_id = ?1 AND name = ?2")?
+            .query_row(params![reseller_id, name], |r| r.get(0))?;
+        Ok(n > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::temp_store;
+    use super::*;
+
+    #[test]
+    fn reseller_round_trip_and_conflict() {
+        let (store, _dir) = temp_store();
+        let id = store.add_reseller("alice", "k", &["10.0.0.0/8".into()], 1).ok();
+        assert!(id.is_some());
+        let r = store.reseller_by_name("alice").ok().flatten();
+        assert_eq!(r.map(|r| (r.private_key, r.allowed_ips)), Some(("k".into(), vec!["10.0.0.0/8".into()])));
+        assert!(matches!(store.add_reseller("alice", "x", &[], 1), Err(StoreError::Conflict(_))));
+        assert!(matches!(store.reseller_by_name("bob"), Ok(None)));
+    }
+
+    #[test]
+    fn debug_masks_the_key() {
+        let r = Reseller {
+            id: 1,
+            username: "a".into(),
+            private_key: "secret".into(),
+            allowed_ips: vec![],
+        };
+        assert!(!format!("{r:?}").contains("secret"));
+    }
+}

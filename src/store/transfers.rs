@@ -1,0 +1,197 @@
+//! SIMPLE_TRANSFER jobs: creation in one transaction, and the status view.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Result, Store};
+
+/// A validated job, ready to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTransferJob {
+    pub reseller_id: i64,
+    pub name: String,
+    pub profile_id: Option<i64>,
+    pub dns_template: Option<String>,
+    pub nameservers: Vec<String>,
+    /// `(domain_name, auth_info)` in request order.
+    pub domains: Vec<(String, String)>,
+    pub created_at: i64,
+}
+
+/// A job as SIMPLE_TRANSFER_STATUS shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobView {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub registrants: Vec<RegistrantView>,
+    pub domains: Vec<JobDomainView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrantView {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobDomainView {
+    pub name: String,
+    pub status: String,
+    pub registrant_id: Option<i64>,
+    pub reason: Option<String>,
+}
+
+/// Tables whose next id a scenario may set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sequence {
+    TransferJobs,
+    TransferRegistrants,
+}
+
+impl Sequence {
+    fn table(self) -> &'static str {
+        match self {
+            Sequence::TransferJobs => "transfer_jobs",
+            Sequence::TransferRegistrants => "transfer_registrants",
+        }
+    }
+}
+
+impl Store {
+    /// Stores a job with its nameservers and domains in one transaction; all of it or
+    /// nothing. Returns the job id.
+    pub fn create_transfer_job(&self, job: &NewTransferJob) -> Result<i64> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO transfer_jobs (reseller_id, name, status, profile_id, dns_template, created_at)
+             VALUES (?1, ?2, 'pending', ?3, ?4, ?5)",
+            params![job.reseller_id, job.name, job.profile_id, job.dns_template, job.created_at],
+        )?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut ns = tx.prepare_cached("INSERT INTO transfer_nameservers (job_id, position, name) VALUES (?1, ?2, ?3)")?;
+            for (i, name) in job.nameservers.iter().enumerate() {
+                ns.execute(params![id, i as i64, name])?;
+            }
+            let mut dom = tx.prepare_cached(
+                "INSERT INTO transfer_domains (job_id, position, name, auth_info, status) VALUES (?1, ?2, ?3, ?4, 'pending')",
+            )?;
+            for (i, (name, auth)) in job.domains.iter().enumerate() {
+                dom.execute(params![id, i as i64, name, auth])?;
+            }
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The job if it exists and belongs to `reseller_id`; `None` otherwise, so that
+    /// another reseller's job looks exactly like a missing one.
+    pub fn transfer_job(&self, reseller_id: i64, job_id: i64) -> Result<Option<JobView>> {
+        let conn = self.reader();
+        // One read transaction: the three reads see the same snapshot.
+        let tx = conn.unchecked_transaction()?;
+        let head = tx
+            .prepare_cached("SELECT id, name, status FROM transfer_jobs WHERE id = ?1 AND reseller_id = ?2")?
+            .query_row(params![job_id, reseller_id], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            })
+            .optional()?;
+        let Some((id, name, status)) = head else {
+            return Ok(None);
+        };
+        let registrants = tx
+            .prepare_cached("SELECT id, email, name, status FROM transfer_registrants WHERE job_id = ?1 ORDER BY id")?
+            .query_map([id], |r| {
+                Ok(RegistrantView {
+                    id: r.get(0)?,
+                    email: r.get(1)?,
+                    name: r.get(2)?,
+                    status: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let domains = tx
+            .prepare_cached(
+                "SELECT name, status, registrant_id, reason FROM transfer_domains WHERE job_id = ?1 ORDER BY position",
+            )?
+            .query_map([id], |r| {
+                Ok(JobDomainView {
+                    name: r.get(0)?,
+                    status: r.get(1)?,
+                    registrant_id: r.get(2)?,
+                    reason: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        tx.finish()?;
+        Ok(Some(JobView {
+            id,
+            name,
+            status,
+            registrants,
+            domains,
+        }))
+    }
+
+    /// Makes the next id of `seq` be `next` (scenarios start at the seed's ids). Ids
+    /// already used are never handed out again, whatever `next` says.
+    pub fn set_next_id(&self, seq: Sequence, next: i64) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let table = seq.table();
+        let changed = tx.execute("UPDATE sqlite_sequence SET seq = ?2 WHERE name = ?1", params![table, next - 1])?;
+        if changed == 0 {
+            tx.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?1, ?2)", params![table, next - 1])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::temp_store;
+    use super::*;
+
+    fn job(reseller_id: i64, n: usize) -> NewTransferJob {
+        NewTransferJob {
+            reseller_id,
+            name: "j".into(),
+            profile_id: None,
+            dns_template: None,
+            nameservers: vec!["ns1.example.com".into()],
+            domains: (0..n).map(|i| (format!("d{i}.com"), format!("a{i}"))).collect(),
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn job_ids_follow_the_sequence_and_are_private() {
+        let (store, _dir) = temp_store();
+        let a = store.add_reseller("a", "k", &[], 0).unwrap_or(0);
+        let b = store.add_reseller("b", "k", &[], 0).unwrap_or(0);
+        assert!(store.set_next_id(Sequence::TransferJobs, 134).is_ok());
+        assert_eq!(store.create_transfer_job(&job(a, 3)).ok(), Some(134));
+        assert_eq!(store.create_transfer_job(&job(a, 1)).ok(), Some(135));
+        let view = store.transfer_job(a, 134).ok().flatten();
+        let names: Option<Vec<String>> = view.map(|v| v.domains.into_iter().map(|d| d.name).collect());
+        assert_eq!(names, Some(vec!["d0.com".into(), "d1.com".into(), "d2.com".into()]));
+        assert!(matches!(store.transfer_job(b, 134), Ok(None)));
+        assert!(matches!(store.transfer_job(a, 999), Ok(None)));
+    }
+
+    #[test]
+    fn failed_insert_leaves_nothing() {
+        let (store, _dir) = temp_store();
+        // No such reseller: the foreign key fails and the transaction rolls back.
+        assert!(store.create_transfer_job(&job(42, 2)).is_err());
+        let n: i64 = store
+            .reader()
+            .query_row("SELECT count(*) FROM transfer_domains", [], |r| r.get(0))
+            .unwrap_or(-1);
+        assert_eq!(n, 0);
+    }
+}
