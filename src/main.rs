@@ -94,6 +94,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("opsd=info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -169,7 +170,8 @@ fn serve(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
-        tracing::info!(listen = %config.listen, db = %config.db.display(), "opsd serving (sandbox)");
+        let bound = listener.local_addr().context("reading the bound address")?;
+        tracing::info!(listen = %bound, db = %config.db.display(), "opsd serving (sandbox)");
         let app = Arc::new(App {
             store,
             clock: Arc::new(SystemClock),

@@ -1,0 +1,64 @@
+use crate::common::*;
+
+#[test]
+fn wrong_signature_is_401_with_the_literal_the_php_toolkit_looks_for() {
+    let s = Server::start();
+    let body = status_body("134");
+    let mut raw = http10(&body, USER, "not-the-key");
+    let r = s.send(&raw);
+    assert_eq!(r.status_line, "HTTP/1.1 200 OK");
+    assert_golden("replies/auth_failed.reply.xml", &r.body);
+    assert!(r.text().contains("<item key=\"response_code\">401</item>"));
+    assert_eq!(r.item("is_success").as_deref(), Some("0"));
+    assert!(!r.text().contains("attributes"));
+    // One changed body byte breaks a good signature.
+    raw = http10(&body, USER, KEY);
+    let last = raw.len() - 1;
+    raw[last] = b' ';
+    assert_eq!(s.send(&raw).code(), Some(401));
+}
+
+#[test]
+fn unknown_user_and_missing_headers_are_401() {
+    let s = Server::start();
+    let body = status_body("134");
+    assert_eq!(s.send(&http10(&body, "nobody", KEY)).code(), Some(401));
+    let n = body.len();
+    let mut raw = format!("POST / HTTP/1.0\r\nX-Username: {USER}\r\nContent-Length: {n}\r\n\r\n").into_bytes();
+    raw.extend_from_slice(&body);
+    assert_eq!(s.send(&raw).code(), Some(401));
+    let mut raw = format!("POST / HTTP/1.0\r\nX-Signature: {}\r\nContent-Length: {n}\r\n\r\n", sign(&body, KEY)).into_bytes();
+    raw.extend_from_slice(&body);
+    assert_eq!(s.send(&raw).code(), Some(401));
+}
+
+#[test]
+fn upper_case_signature_and_header_names_are_accepted() {
+    let s = Server::start();
+    let body = status_body("134");
+    let n = body.len();
+    let sig = sign(&body, KEY).to_uppercase();
+    let mut raw = format!("POST / HTTP/1.0\r\nX-USERNAME: {USER}\r\nx-signature: {sig}\r\nContent-Length: {n}\r\n\r\n").into_bytes();
+    raw.extend_from_slice(&body);
+    assert_eq!(s.send(&raw).code(), Some(480));
+}
+
+#[test]
+fn ip_access_rules() {
+    let s = Server::start();
+    s.app
+        .store
+        .add_reseller("walled", "wkey", &["192.0.2.0/24".into()], 0)
+        .expect("add");
+    s.app
+        .store
+        .add_reseller("loopback", "lkey", &["127.0.0.0/8".into()], 0)
+        .expect("add");
+    let body = status_body("1");
+    let r = s.send(&http10(&body, "walled", "wkey"));
+    assert_eq!(r.code(), Some(400));
+    assert_eq!(r.item("response_text").as_deref(), Some("Access denied: invalid IP address."));
+    assert_eq!(s.send(&http10(&body, "loopback", "lkey")).code(), Some(480));
+    // A wrong signature is 401 whatever the address: the IP rule does not reveal users.
+    assert_eq!(s.send(&http10(&body, "walled", "nope")).code(), Some(401));
+}

@@ -1,0 +1,393 @@
+//! Shared test helpers: start the real server on a loopback port, sign and send raw
+//! request bytes over real sockets, and compare replies with golden files.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use opsd::clock::{FakeClock, parse_timestamp};
+use opsd::config::Config;
+use opsd::store::{Sequence, Store};
+use opsd::{App, AppState, auth};
+
+pub const USER: &str = "testuser";
+pub const KEY: &str = "testkey";
+pub const OTHER_USER: &str = "otheruser";
+pub const OTHER_KEY: &str = "otherkey";
+pub const PROFILE_USER: &str = "reguser";
+pub const PROFILE_PASS: &str = "p&ss<wd>";
+pub const PROFILE_DOMAIN: &str = "profile-domain.com";
+pub const DNS_TEMPLATE: &str = "default-template";
+
+/// A running server with its own database in a temporary directory.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub app: AppState,
+    pub clock: Arc<FakeClock>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    pub dir: tempfile::TempDir,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Server::start_with(|_| {})
+    }
+
+    /// Starts a server after `tune` has adjusted its configuration. The database holds
+    /// the two test resellers, a profile and a DNS template, and job ids start at 134
+    /// as in the seed documents.
+    pub fn start_with(tune: impl FnOnce(&mut Config)) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("opsd.db");
+        let store = Store::open(&db).expect("open store");
+        seed(&store);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let mut config = Config::new(addr, db);
+        tune(&mut config);
+        let clock = Arc::new(FakeClock::new(parse_timestamp("2014-07-03 18:34:34").expect("time")));
+        let app = Arc::new(App {
+            store,
+            clock: clock.clone(),
+            config,
+        });
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let state = app.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+                let shutdown = async {
+                    let _ = rx.await;
+                };
+                opsd::serve(listener, shutdown, state).await.expect("serve");
+            });
+        });
+        Server {
+            addr,
+            app,
+            clock,
+            shutdown: Some(tx),
+            thread: Some(thread),
+            dir,
+        }
+    }
+
+    /// Signals shutdown and waits until `serve` has returned.
+    pub fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            t.join().expect("server thread");
+        }
+    }
+
+    /// Begins shutdown without waiting for it.
+    pub fn begin_stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
+    pub fn connect(&self) -> Conn {
+        Conn::open(self.addr)
+    }
+
+    /// Sends one request on a new connection and reads the reply.
+    pub fn send(&self, raw: &[u8]) -> Response {
+        let mut c = self.connect();
+        c.send(raw)
+    }
+
+    /// Signs `body` as testuser and sends it as HTTP/1.0, like the PHP toolkit.
+    pub fn ops(&self, body: &[u8]) -> Response {
+        self.send(&http10(body, USER, KEY))
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        let conn = rusqlite::Connection::open(self.dir.path().join("opsd.db")).expect("open db");
+        conn.query_row(sql, [], |r| r.get(0)).expect("count query")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn seed(store: &Store) {
+    let a = store.add_reseller(USER, KEY, &[], 0).expect("reseller");
+    store.add_reseller(OTHER_USER, OTHER_KEY, &[], 0).expect("reseller");
+    let hash = auth::hash_password(PROFILE_PASS).expect("hash");
+    let p = store.add_profile(a, PROFILE_USER, &hash, 0).expect("profile");
+    store.add_domain(a, p, PROFILE_DOMAIN, false, 0).expect("domain");
+    store.add_dns_template(a, DNS_TEMPLATE).expect("template");
+    store.set_next_id(Sequence::TransferJobs, 134).expect("sequence");
+}
+
+/// `md5_hex(md5_hex(body ++ key) ++ key)`.
+pub fn sign(body: &[u8], key: &str) -> String {
+    String::from_utf8(auth::signature(body, key).to_vec()).expect("hex")
+}
+
+/// An HTTP/1.0 request without Host, as the PHP toolkit sends it.
+pub fn http10(body: &[u8], user: &str, key: &str) -> Vec<u8> {
+    let mut r = format!(
+        "POST / HTTP/1.0\r\nContent-Type: text/xml\r\nX-Username: {user}\r\nX-Signature: {}\r\nContent-Length: {}\r\n\r\n",
+        sign(body, key),
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body);
+    r
+}
+
+/// An HTTP/1.1 keep-alive request with lower-case headers, as the Python client sends.
+pub fn http11(body: &[u8], user: &str, key: &str) -> Vec<u8> {
+    let mut r = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: text/xml\r\nx-username: {user}\r\nx-signature: {}\r\ncontent-length: {}\r\n\r\n",
+        sign(body, key),
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body);
+    r
+}
+
+/// Reads a captured client request (`fixtures/clients/**.http`), re-signs its body
+/// with `key` and fixes Content-Length; every other byte stays as captured.
+pub fn resign_capture(path: &Path, key: &str) -> Vec<u8> {
+    let raw = std::fs::read(path).expect("read capture");
+    let split = find(&raw, b"\r\n\r\n").expect("capture has a head") + 4;
+    let (head, body) = raw.split_at(split);
+    let head = String::from_utf8(head.to_vec()).expect("ascii head");
+    let mut out = String::new();
+    for line in head.split_inclusive("\r\n") {
+        let lower = line.to_ascii_lowercase();
+        if lower.starts_with("x-signature:") {
+            let name = &line[..line.find(':').expect("colon")];
+            out.push_str(&format!("{name}: {}\r\n", sign(body, key)));
+        } else if lower.starts_with("content-length:") {
+            let name = &line[..line.find(':').expect("colon")];
+            out.push_str(&format!("{name}: {}\r\n", body.len()));
+        } else {
+            out.push_str(line);
+        }
+    }
+    let mut r = out.into_bytes();
+    r.extend_from_slice(body);
+    r
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+}
+
+pub fn fixture_bytes(rel: &str) -> Vec<u8> {
+    std::fs::read(fixture(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"))
+}
+
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A reply as read off the socket.
+#[derive(Debug)]
+pub struct Response {
+    pub status_line: String,
+    /// Header lines in order, names as sent.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Every byte of the head, for exact checks.
+    pub head: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// A scalar of the OPS reply, at the top level or in `attributes`, read with
+    /// opsd's own reader (which also proves the reply is readable).
+    pub fn item(&self, key: &str) -> Option<String> {
+        let env = opsd::ops::Envelope::parse(&self.body, &opsd::ops::Limits::default()).ok()?;
+        let top = env.top().get(key);
+        let nested = || env.attributes()?.as_map()?.get(key);
+        top.or_else(nested)?.as_str().map(str::to_string)
+    }
+
+    pub fn code(&self) -> Option<u16> {
+        self.item("response_code").and_then(|c| c.parse().ok())
+    }
+
+    /// Asserts the reply is what the PHP toolkit accepts: its status-line regex, then
+    /// headers read up to the blank line, then exactly Content-Length bytes.
+    pub fn assert_php_parses(&self) {
+        let line = format!("{}\r\n", self.status_line);
+        let ok = line.starts_with("HTTP/1.1 ")
+            && line.as_bytes()[9..12].iter().all(u8::is_ascii_digit)
+            && line.as_bytes()[12] == b' '
+            && line.ends_with("\r\n")
+            && !line[13..line.len() - 2].contains('\n');
+        assert!(ok, "PHP toolkit would reject status line {:?}", self.status_line);
+        let len: usize = self
+            .header("content-length")
+            .expect("Content-Length header")
+            .trim()
+            .parse()
+            .expect("numeric Content-Length");
+        assert_eq!(len, self.body.len());
+    }
+}
+
+/// A client connection that can carry several requests (keep-alive).
+pub struct Conn {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    pub fn open(addr: SocketAddr) -> Conn {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        Conn {
+            stream,
+            buf: Vec::new(),
+        }
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("write request");
+    }
+
+    pub fn send(&mut self, raw: &[u8]) -> Response {
+        self.write(raw);
+        self.read_response()
+    }
+
+    fn fill(&mut self) -> usize {
+        let mut chunk = [0u8; 65536];
+        let n = self.stream.read(&mut chunk).expect("read reply");
+        self.buf.extend_from_slice(&chunk[..n]);
+        n
+    }
+
+    pub fn read_response(&mut self) -> Response {
+        let head_end = loop {
+            if let Some(i) = find(&self.buf, b"\r\n\r\n") {
+                break i + 4;
+            }
+            assert!(self.fill() > 0, "connection closed before a reply head: {:?}", String::from_utf8_lossy(&self.buf));
+        };
+        let head: Vec<u8> = self.buf.drain(..head_end).collect();
+        let head_text = String::from_utf8(head.clone()).expect("ascii head");
+        let mut lines = head_text.split("\r\n");
+        let status_line = lines.next().unwrap_or_default().to_string();
+        let headers: Vec<(String, String)> = lines
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let (k, v) = l.split_once(':').expect("header line has a colon");
+                (k.to_string(), v.trim().to_string())
+            })
+            .collect();
+        let len: usize = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .map(|(_, v)| v.parse().expect("Content-Length"))
+            .unwrap_or(0);
+        while self.buf.len() < len {
+            assert!(self.fill() > 0, "connection closed inside the body");
+        }
+        let body = self.buf.drain(..len).collect();
+        Response {
+            status_line,
+            headers,
+            body,
+            head,
+        }
+    }
+
+    /// True when the server closes the connection (read returns 0) with no more bytes.
+    pub fn is_closed_by_server(&mut self) -> bool {
+        self.buf.is_empty() && self.fill() == 0
+    }
+}
+
+/// Compares `got` with the golden file `fixtures/<rel>` byte for byte, printing a line
+/// diff on mismatch. With `OPSD_BLESS=1` the golden file is rewritten instead.
+pub fn assert_golden(rel: &str, got: &[u8]) {
+    let path = fixture(rel);
+    if std::env::var_os("OPSD_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, got).expect("bless golden");
+        return;
+    }
+    let want = std::fs::read(&path).unwrap_or_else(|e| panic!("golden {rel}: {e} (run with OPSD_BLESS=1 to create)"));
+    if want != got {
+        let want_s = String::from_utf8_lossy(&want);
+        let got_s = String::from_utf8_lossy(got);
+        let diff = similar::TextDiff::from_lines(want_s.as_ref(), got_s.as_ref());
+        let mut out = String::new();
+        for change in diff.iter_all_changes() {
+            let sign = match change.tag() {
+                similar::ChangeTag::Delete => "-",
+                similar::ChangeTag::Insert => "+",
+                similar::ChangeTag::Equal => " ",
+            };
+            out.push_str(&format!("{sign}{}", change.to_string_lossy()));
+            if change.missing_newline() {
+                out.push_str("⏎ (no newline at end)\n");
+            }
+        }
+        panic!("reply differs from golden {rel} (- golden, + got):\n{}\n{out}{}", "=".repeat(72), "=".repeat(72));
+    }
+}
+
+/// An OPS request body in the compact form most clients send.
+pub fn envelope(action: &str, object: &str, attributes: &str) -> Vec<u8> {
+    format!(
+        "<?xml version='1.0' encoding='UTF-8' standalone='no' ?><!DOCTYPE OPS_envelope SYSTEM 'ops.dtd'><OPS_envelope><header><version>0.9</version></header><body><data_block><dt_assoc><item key=\"protocol\">XCP</item><item key=\"action\">{action}</item><item key=\"object\">{object}</item><item key=\"attributes\"><dt_assoc>{attributes}</dt_assoc></item></dt_assoc></data_block></body></OPS_envelope>"
+    )
+    .into_bytes()
+}
+
+/// `domain_list` items for `envelope`.
+pub fn domain_list(domains: &[(&str, &str)]) -> String {
+    let items: String = domains
+        .iter()
+        .enumerate()
+        .map(|(i, (d, a))| {
+            format!("<item key=\"{i}\"><dt_assoc><item key=\"domain_name\">{d}</item><item key=\"auth_info\">{a}</item></dt_assoc></item>")
+        })
+        .collect();
+    format!("<item key=\"domain_list\"><dt_array>{items}</dt_array></item>")
+}
+
+pub fn status_body(job: &str) -> Vec<u8> {
+    envelope(
+        "SIMPLE_TRANSFER_STATUS",
+        "DOMAIN",
+        &format!("<item key=\"simple_transfer_job_id\">{job}</item>"),
+    )
+}

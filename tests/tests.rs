@@ -1,0 +1,19 @@
+//! The one integration-test binary. Every test starts the real server on a loopback
+//! port and talks to it over real sockets with real request bytes.
+
+mod common;
+
+/// Transport: HTTP/1.0 and 1.1, status line, headers, close rules, routes, shutdown.
+mod protocol;
+/// X-Signature, unknown users, IP Access Rules.
+mod auth;
+/// Requests captured from the PHP toolkit and the Python client, and the seed envelopes.
+mod clients;
+/// SIMPLE_TRANSFER: each immediate-failure rule, storage, the 10,000-domain job.
+mod simple_transfer;
+/// SIMPLE_TRANSFER_STATUS: layout, privacy between resellers, bad ids.
+mod status;
+/// Malformed, huge and deep bodies; mutated envelopes.
+mod limits;
+/// The `opsd` binary itself: CLI, environment, SIGTERM.
+mod binary;
