@@ -10,8 +10,20 @@ use subtle::ConstantTimeEq;
 
 /// `md5_hex(md5_hex(body ++ key) ++ key)`, lower-case hex (protocol.md §2).
 pub fn signature(body: &[u8], key: &str) -> [u8; 32] {
-    let inner = hex32(Md5::new().chain_update(body).chain_update(key.as_bytes()).finalize().into());
-    hex32(Md5::new().chain_update(inner).chain_update(key.as_bytes()).finalize().into())
+    let inner = hex32(
+        Md5::new()
+            .chain_update(body)
+            .chain_update(key.as_bytes())
+            .finalize()
+            .into(),
+    );
+    hex32(
+        Md5::new()
+            .chain_update(inner)
+            .chain_update(key.as_bytes())
+            .finalize()
+            .into(),
+    )
 }
 
 fn hex32(digest: [u8; 16]) -> [u8; 32] {
@@ -76,7 +88,11 @@ pub fn hash_password(password: &str) -> Result<String, PasswordError> {
 /// Checks a password against a stored hash; a malformed hash never matches.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -92,10 +108,25 @@ mod tests {
     #[test]
     fn signature_vector() {
         let body = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\" ?>\n<!DOCTYPE OPS_envelope SYSTEM \"ops.dtd\">\n<OPS_envelope><header><version>0.9</version></header><body><data_block><dt_assoc><item key=\"action\">LOOKUP</item><item key=\"attributes\"><dt_assoc><item key=\"domain\">jerith.org</item></dt_assoc></item><item key=\"object\">DOMAIN</item><item key=\"protocol\">XCP</item></dt_assoc></data_block></body></OPS_envelope>";
-        assert_eq!(&signature(body.as_bytes(), "somekey"), b"001806d5425a40aaaec238ffe23bc8f2");
-        assert!(signature_matches(body.as_bytes(), "somekey", "001806D5425A40AAAEC238FFE23BC8F2"));
-        assert!(!signature_matches(body.as_bytes(), "somekey", "001806d5425a40aaaec238ffe23bc8f3"));
-        assert!(!signature_matches(body.as_bytes(), "otherkey", "001806d5425a40aaaec238ffe23bc8f2"));
+        assert_eq!(
+            &signature(body.as_bytes(), "somekey"),
+            b"001806d5425a40aaaec238ffe23bc8f2"
+        );
+        assert!(signature_matches(
+            body.as_bytes(),
+            "somekey",
+            "001806D5425A40AAAEC238FFE23BC8F2"
+        ));
+        assert!(!signature_matches(
+            body.as_bytes(),
+            "somekey",
+            "001806d5425a40aaaec238ffe23bc8f3"
+        ));
+        assert!(!signature_matches(
+            body.as_bytes(),
+            "otherkey",
+            "001806d5425a40aaaec238ffe23bc8f2"
+        ));
         assert!(!signature_matches(body.as_bytes(), "somekey", ""));
         let plain = hex32(Md5::digest(b"ConnecttoOpenSRSviaSSL").into());
         assert_eq!(&plain, b"e787cc1d1951dfec4827cede7b1a0933");

@@ -69,7 +69,9 @@ pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
     time::PrimitiveDateTime::parse(s.trim(), &fmt)
         .map(|t| t.assume_utc())
         .ok()
-        .or_else(|| OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339).ok())
+        .or_else(|| {
+            OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339).ok()
+        })
 }
 
 #[cfg(test)]

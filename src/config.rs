@@ -60,7 +60,10 @@ impl RawConfig {
         let listen = listen_raw
             .parse::<SocketAddr>()
             .map_err(|_| ConfigError::Listen(listen_raw.clone()))?;
-        let mut c = Config::new(listen, PathBuf::from(self.db.unwrap_or_else(|| DEFAULT_DB.to_string())));
+        let mut c = Config::new(
+            listen,
+            PathBuf::from(self.db.unwrap_or_else(|| DEFAULT_DB.to_string())),
+        );
         let positive = |v: Option<usize>, name, default| match v {
             Some(0) => Err(ConfigError::Zero(name)),
             Some(n) => Ok(n),

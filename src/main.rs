@@ -108,7 +108,11 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.cmd {
         Cmd::Serve(args) => serve(&cli.db, args),
-        Cmd::Reseller(ResellerCmd::Add { name, key, allow_ip }) => {
+        Cmd::Reseller(ResellerCmd::Add {
+            name,
+            key,
+            allow_ip,
+        }) => {
             for cidr in &allow_ip {
                 if auth::parse_cidr(cidr).is_none() {
                     bail!("'{cidr}' is not a CIDR or IP address");
@@ -119,7 +123,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("reseller {name} added (id {id})");
             Ok(())
         }
-        Cmd::Profile(ProfileCmd::Add { reseller, username, password }) => {
+        Cmd::Profile(ProfileCmd::Add {
+            reseller,
+            username,
+            password,
+        }) => {
             let store = open(&cli.db)?;
             let r = reseller_id(&store, &reseller)?;
             let hash = auth::hash_password(&password)?;

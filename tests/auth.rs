@@ -24,10 +24,15 @@ fn unknown_user_and_missing_headers_are_401() {
     let body = status_body("134");
     assert_eq!(s.send(&http10(&body, "nobody", KEY)).code(), Some(401));
     let n = body.len();
-    let mut raw = format!("POST / HTTP/1.0\r\nX-Username: {USER}\r\nContent-Length: {n}\r\n\r\n").into_bytes();
+    let mut raw = format!("POST / HTTP/1.0\r\nX-Username: {USER}\r\nContent-Length: {n}\r\n\r\n")
+        .into_bytes();
     raw.extend_from_slice(&body);
     assert_eq!(s.send(&raw).code(), Some(401));
-    let mut raw = format!("POST / HTTP/1.0\r\nX-Signature: {}\r\nContent-Length: {n}\r\n\r\n", sign(&body, KEY)).into_bytes();
+    let mut raw = format!(
+        "POST / HTTP/1.0\r\nX-Signature: {}\r\nContent-Length: {n}\r\n\r\n",
+        sign(&body, KEY)
+    )
+    .into_bytes();
     raw.extend_from_slice(&body);
     assert_eq!(s.send(&raw).code(), Some(401));
 }
@@ -38,7 +43,10 @@ fn upper_case_signature_and_header_names_are_accepted() {
     let body = status_body("134");
     let n = body.len();
     let sig = sign(&body, KEY).to_uppercase();
-    let mut raw = format!("POST / HTTP/1.0\r\nX-USERNAME: {USER}\r\nx-signature: {sig}\r\nContent-Length: {n}\r\n\r\n").into_bytes();
+    let mut raw = format!(
+        "POST / HTTP/1.0\r\nX-USERNAME: {USER}\r\nx-signature: {sig}\r\nContent-Length: {n}\r\n\r\n"
+    )
+    .into_bytes();
     raw.extend_from_slice(&body);
     assert_eq!(s.send(&raw).code(), Some(480));
 }
@@ -57,7 +65,10 @@ fn ip_access_rules() {
     let body = status_body("1");
     let r = s.send(&http10(&body, "walled", "wkey"));
     assert_eq!(r.code(), Some(400));
-    assert_eq!(r.item("response_text").as_deref(), Some("Access denied: invalid IP address."));
+    assert_eq!(
+        r.item("response_text").as_deref(),
+        Some("Access denied: invalid IP address.")
+    );
     assert_eq!(s.send(&http10(&body, "loopback", "lkey")).code(), Some(480));
     // A wrong signature is 401 whatever the address: the IP rule does not reveal users.
     assert_eq!(s.send(&http10(&body, "walled", "nope")).code(), Some(401));

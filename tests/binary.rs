@@ -15,14 +15,37 @@ fn reseller_add_then_serve_then_sigterm() {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("cli.db");
     let out = opsd()
-        .args(["reseller", "add", USER, "--key", KEY, "--allow-ip", "127.0.0.1/32"])
+        .args([
+            "reseller",
+            "add",
+            USER,
+            "--key",
+            KEY,
+            "--allow-ip",
+            "127.0.0.1/32",
+        ])
         .env("OPSD_DB", &db)
         .output()
         .expect("run opsd");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let again = opsd().args(["reseller", "add", USER, "--key", "k"]).env("OPSD_DB", &db).output().expect("run");
-    assert!(!again.status.success(), "a second reseller of the same name is refused");
-    let bad_ip = opsd().args(["reseller", "add", "x", "--key", "k", "--allow-ip", "nope"]).env("OPSD_DB", &db).output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = opsd()
+        .args(["reseller", "add", USER, "--key", "k"])
+        .env("OPSD_DB", &db)
+        .output()
+        .expect("run");
+    assert!(
+        !again.status.success(),
+        "a second reseller of the same name is refused"
+    );
+    let bad_ip = opsd()
+        .args(["reseller", "add", "x", "--key", "k", "--allow-ip", "nope"])
+        .env("OPSD_DB", &db)
+        .output()
+        .expect("run");
     assert!(!bad_ip.status.success());
 
     // Port 0: the server logs the address it bound.
@@ -37,7 +60,10 @@ fn reseller_add_then_serve_then_sigterm() {
     let stderr = child.stderr.take().expect("stderr");
     let mut lines = BufReader::new(stderr).lines();
     let addr = loop {
-        let line = lines.next().expect("server exited before listening").expect("read log");
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .expect("read log");
         if let Some(i) = line.find("listen=") {
             let rest = &line[i + "listen=".len()..];
             break rest.split_whitespace().next().expect("addr").to_string();
@@ -45,11 +71,18 @@ fn reseller_add_then_serve_then_sigterm() {
     };
     let addr: std::net::SocketAddr = addr.parse().expect("socket addr in log");
     let mut c = Conn::open(addr);
-    let r = c.send(&http10(&fixture_bytes("seed/simple_transfer.request.004.xml"), USER, KEY));
+    let r = c.send(&http10(
+        &fixture_bytes("seed/simple_transfer.request.004.xml"),
+        USER,
+        KEY,
+    ));
     assert_eq!(r.code(), Some(200), "{}", r.text());
     assert_eq!(r.item("simple_transfer_job_id").as_deref(), Some("1"));
 
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(killed.success());
     let status = child.wait().expect("wait");
     assert!(status.success(), "SIGTERM ends opsd cleanly: {status}");

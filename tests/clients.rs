@@ -14,7 +14,9 @@ fn seed_004_request_gets_the_documented_reply() {
     let r = s.ops(&fixture_bytes("seed/simple_transfer.request.004.xml"));
     assert_golden("seed/simple_transfer.reply.xml", &r.body);
     // The raw `&` of `$^o&)@7q` is kept as a literal.
-    let auth: String = s.count("SELECT count(*) FROM transfer_domains WHERE auth_info = '$^o&)@7q'").to_string();
+    let auth: String = s
+        .count("SELECT count(*) FROM transfer_domains WHERE auth_info = '$^o&)@7q'")
+        .to_string();
     assert_eq!(auth, "1");
     let auth2 = s.count("SELECT count(*) FROM transfer_domains WHERE auth_info = 'U$K\"y*9a'");
     assert_eq!(auth2, 1);
@@ -23,11 +25,18 @@ fn seed_004_request_gets_the_documented_reply() {
 #[test]
 fn seed_003_requests_are_accepted() {
     let s = Server::start();
-    let r = s.ops(&fixture_bytes("seed/simple_transfer.request.003-compact.xml"));
+    let r = s.ops(&fixture_bytes(
+        "seed/simple_transfer.request.003-compact.xml",
+    ));
     assert_golden("seed/simple_transfer.reply.xml", &r.body);
-    let r = s.ops(&fixture_bytes("seed/simple_transfer.request.003-nameservers.xml"));
+    let r = s.ops(&fixture_bytes(
+        "seed/simple_transfer.request.003-nameservers.xml",
+    ));
     assert_eq!(r.item("simple_transfer_job_id").as_deref(), Some("135"));
-    assert_eq!(s.count("SELECT count(*) FROM transfer_nameservers WHERE job_id = 135"), 2);
+    assert_eq!(
+        s.count("SELECT count(*) FROM transfer_nameservers WHERE job_id = 135"),
+        2
+    );
 }
 
 #[test]
@@ -49,7 +58,10 @@ fn php_toolkit_simple_transfer_and_status() {
     );
     let r = s.send(&capture("php-osrs-toolkit", "simple_transfer_status"));
     r.assert_php_parses();
-    assert_golden("replies/simple_transfer_status.php.pending.reply.xml", &r.body);
+    assert_golden(
+        "replies/simple_transfer_status.php.pending.reply.xml",
+        &r.body,
+    );
 }
 
 #[test]
@@ -68,7 +80,11 @@ fn php_toolkit_non_ascii() {
 #[test]
 fn php_toolkit_push_requests_get_a_reply_it_parses() {
     let s = Server::start();
-    for name in ["rsp2rsp_push_transfer", "bulk_change.submit", "bulk_change.submit_bulk_change"] {
+    for name in [
+        "rsp2rsp_push_transfer",
+        "bulk_change.submit",
+        "bulk_change.submit_bulk_change",
+    ] {
         let r = s.send(&capture("php-osrs-toolkit", name));
         r.assert_php_parses();
         assert!(r.code().is_some(), "{name}: {}", r.text());
@@ -83,11 +99,16 @@ fn python_client_simple_transfer_and_status() {
     assert_golden("seed/simple_transfer.reply.xml", &r.body);
     assert!(r.header("Connection").is_none(), "HTTP/1.1 stays open");
     let r = c.send(&capture("py-opensrs-0.1.4", "simple_transfer_status"));
-    assert_golden("replies/simple_transfer_status.php.pending.reply.xml", &r.body);
+    assert_golden(
+        "replies/simple_transfer_status.php.pending.reply.xml",
+        &r.body,
+    );
     let r = c.send(&capture("py-opensrs-0.1.4", "simple_transfer.non-ascii"));
     assert_eq!(r.code(), Some(200), "{}", r.text());
     assert_eq!(
-        s.count("SELECT count(*) FROM transfer_domains WHERE auth_info = 'p\u{e4}ss\u{e9}\u{20ac}&<>'"),
+        s.count(
+            "SELECT count(*) FROM transfer_domains WHERE auth_info = 'p\u{e4}ss\u{e9}\u{20ac}&<>'"
+        ),
         1
     );
 }

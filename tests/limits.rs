@@ -17,7 +17,11 @@ macro_rules! bad_request {
             assert_eq!(r.status_line, "HTTP/1.1 200 OK");
             assert_eq!(r.code(), Some($code), "{}", r.text());
             let text = r.item("response_text").unwrap_or_default();
-            assert!(text.starts_with($text), "response_text {text:?} should start with {:?}", $text);
+            assert!(
+                text.starts_with($text),
+                "response_text {text:?} should start with {:?}",
+                $text
+            );
             assert_eq!(r.item("is_success").as_deref(), Some("0"));
         }
     };
@@ -50,7 +54,9 @@ fn unclosed_envelope_is_read() {
 fn declared_body_over_the_limit_is_refused_unread() {
     let s = Server::start_with(|c| c.limits.max_bytes = 64 * 1024);
     let mut c = s.connect();
-    let head = format!("POST / HTTP/1.1\r\nHost: x\r\nX-Username: {USER}\r\nX-Signature: x\r\nContent-Length: 100000000\r\n\r\n");
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nX-Username: {USER}\r\nX-Signature: x\r\nContent-Length: 100000000\r\n\r\n"
+    );
     let r = c.send(head.as_bytes());
     assert_eq!(r.status_line, "HTTP/1.1 200 OK");
     assert_eq!(r.code(), Some(465));
@@ -118,5 +124,9 @@ fn mutated_envelopes_get_ops_replies() {
     if let Err(e) = result {
         panic!("{e}");
     }
-    assert_eq!(s.ops(&status_body("1")).code(), Some(480), "server still answers");
+    assert_eq!(
+        s.ops(&status_body("1")).code(),
+        Some(480),
+        "server still answers"
+    );
 }

@@ -4,14 +4,24 @@ use crate::common::*;
 fn http10_gets_an_http11_status_line_and_a_close() {
     let s = Server::start();
     let mut c = s.connect();
-    let r = c.send(&http10(&fixture_bytes("seed/simple_transfer.request.004.xml"), USER, KEY));
+    let r = c.send(&http10(
+        &fixture_bytes("seed/simple_transfer.request.004.xml"),
+        USER,
+        KEY,
+    ));
     assert_eq!(r.status_line, "HTTP/1.1 200 OK");
     assert_eq!(r.header("Connection"), Some("close"));
     assert_eq!(r.header("Content-Type"), Some("text/xml"));
-    assert_eq!(r.header("Content-Length"), Some(r.body.len().to_string().as_str()));
+    assert_eq!(
+        r.header("Content-Length"),
+        Some(r.body.len().to_string().as_str())
+    );
     assert!(r.header("Transfer-Encoding").is_none());
     r.assert_php_parses();
-    assert!(c.is_closed_by_server(), "HTTP/1.0 reply must be followed by a close");
+    assert!(
+        c.is_closed_by_server(),
+        "HTTP/1.0 reply must be followed by a close"
+    );
 }
 
 #[test]
@@ -21,7 +31,10 @@ fn header_lines_are_name_colon_value() {
     let head = String::from_utf8(r.head.clone()).expect("ascii");
     for line in head.split("\r\n").skip(1).filter(|l| !l.is_empty()) {
         let (name, _) = line.split_once(": ").expect("Name: value");
-        assert!(name.chars().next().is_some_and(|c| c.is_ascii_uppercase()), "{line}");
+        assert!(
+            name.chars().next().is_some_and(|c| c.is_ascii_uppercase()),
+            "{line}"
+        );
     }
 }
 
@@ -29,11 +42,22 @@ fn header_lines_are_name_colon_value() {
 fn http11_keep_alive_carries_several_requests() {
     let s = Server::start();
     let mut c = s.connect();
-    let first = c.send(&http11(&fixture_bytes("seed/simple_transfer.request.003-compact.xml"), USER, KEY));
-    let second = c.send(&http11(&fixture_bytes("seed/simple_transfer.request.003-nameservers.xml"), USER, KEY));
+    let first = c.send(&http11(
+        &fixture_bytes("seed/simple_transfer.request.003-compact.xml"),
+        USER,
+        KEY,
+    ));
+    let second = c.send(&http11(
+        &fixture_bytes("seed/simple_transfer.request.003-nameservers.xml"),
+        USER,
+        KEY,
+    ));
     assert_eq!(first.status_line, "HTTP/1.1 200 OK");
     assert_eq!(first.item("simple_transfer_job_id").as_deref(), Some("134"));
-    assert_eq!(second.item("simple_transfer_job_id").as_deref(), Some("135"));
+    assert_eq!(
+        second.item("simple_transfer_job_id").as_deref(),
+        Some("135")
+    );
     assert!(second.header("Connection").is_none());
     let third = c.send(&http11(&status_body("135"), USER, KEY));
     assert_eq!(third.code(), Some(200));
@@ -109,9 +133,16 @@ fn healthz_and_other_methods() {
 #[test]
 fn unknown_action_names_it() {
     let s = Server::start();
-    let r = s.ops(&envelope("LOOKUP", "DOMAIN", "<item key=\"domain\">example.com</item>"));
+    let r = s.ops(&envelope(
+        "LOOKUP",
+        "DOMAIN",
+        "<item key=\"domain\">example.com</item>",
+    ));
     assert_golden("replies/invalid_command.reply.xml", &r.body);
-    assert_eq!(r.item("response_text").as_deref(), Some("Invalid Command: LOOKUP."));
+    assert_eq!(
+        r.item("response_text").as_deref(),
+        Some("Invalid Command: LOOKUP.")
+    );
     let r = s.ops(&envelope("SIMPLE_TRANSFER", "COOKIE", ""));
     assert_eq!(r.code(), Some(400));
 }
@@ -119,7 +150,11 @@ fn unknown_action_names_it() {
 #[test]
 fn action_and_object_are_case_insensitive() {
     let s = Server::start();
-    let r = s.ops(&envelope("simple_transfer_status", "domain", "<item key=\"simple_transfer_job_id\">9</item>"));
+    let r = s.ops(&envelope(
+        "simple_transfer_status",
+        "domain",
+        "<item key=\"simple_transfer_job_id\">9</item>",
+    ));
     assert_eq!(r.code(), Some(480));
     assert_eq!(r.item("object").as_deref(), Some("DOMAIN"));
 }
@@ -141,8 +176,15 @@ fn graceful_shutdown_finishes_the_request_in_flight() {
     s.begin_stop();
     c.write(&body);
     let r = c.read_response();
-    assert_eq!(r.code(), Some(480), "the request in flight is answered in full");
+    assert_eq!(
+        r.code(),
+        Some(480),
+        "the request in flight is answered in full"
+    );
     assert!(c.is_closed_by_server());
     s.stop();
-    assert!(std::net::TcpStream::connect(s.addr).is_err(), "no new connections after shutdown");
+    assert!(
+        std::net::TcpStream::connect(s.addr).is_err(),
+        "no new connections after shutdown"
+    );
 }

@@ -3,17 +3,19 @@
 
 mod common;
 
-/// Transport: HTTP/1.0 and 1.1, status line, headers, close rules, routes, shutdown.
-mod protocol;
 /// X-Signature, unknown users, IP Access Rules.
 mod auth;
+/// The `opsd` binary itself: CLI, environment, SIGTERM.
+mod binary;
 /// Requests captured from the PHP toolkit and the Python client, and the seed envelopes.
 mod clients;
+/// Replies validated against ops.dtd.
+mod dtd;
+/// Malformed, huge and deep bodies; mutated envelopes.
+mod limits;
+/// Transport: HTTP/1.0 and 1.1, status line, headers, close rules, routes, shutdown.
+mod protocol;
 /// SIMPLE_TRANSFER: each immediate-failure rule, storage, the 10,000-domain job.
 mod simple_transfer;
 /// SIMPLE_TRANSFER_STATUS: layout, privacy between resellers, bad ids.
 mod status;
-/// Malformed, huge and deep bodies; mutated envelopes.
-mod limits;
-/// The `opsd` binary itself: CLI, environment, SIGTERM.
-mod binary;

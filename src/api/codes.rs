@@ -31,5 +31,6 @@ pub const NOT_FOUND: u16 = 480;
 
 // SIMPLE_TRANSFER / SIMPLE_TRANSFER_STATUS (actions.md §1–2).
 pub const TRANSFER_ADDED: Fixed = fixed(200, "Simple transfer job successfully added");
-pub const TRANSFER_LOADED: Fixed = fixed(200, "Simple transfer job information successfully loaded");
+pub const TRANSFER_LOADED: Fixed =
+    fixed(200, "Simple transfer job information successfully loaded");
 pub const TRANSFER_JOB_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Simple transfer job not found.");

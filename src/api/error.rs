@@ -46,12 +46,19 @@ impl ApiError {
         match self {
             ApiError::AuthFailed => fixed(codes::AUTH_FAILED),
             ApiError::IpDenied => fixed(codes::IP_DENIED),
-            ApiError::Decode(e) if e.kind.is_limit() => {
-                (codes::INVALID_VALUE, format!("Request exceeds a limit: {}.", e.kind))
-            }
+            ApiError::Decode(e) if e.kind.is_limit() => (
+                codes::INVALID_VALUE,
+                format!("Request exceeds a limit: {}.", e.kind),
+            ),
             ApiError::Decode(e) => (codes::DECODE_ERROR, format!("OPS Decode Error: {e}.")),
-            ApiError::InvalidCommand(action) => (codes::INVALID_COMMAND, format!("Invalid Command: {action}.")),
-            ApiError::Missing(field) => (codes::MISSING_FIELD, format!("Required field '{field}' not provided.")),
+            ApiError::InvalidCommand(action) => (
+                codes::INVALID_COMMAND,
+                format!("Invalid Command: {action}."),
+            ),
+            ApiError::Missing(field) => (
+                codes::MISSING_FIELD,
+                format!("Required field '{field}' not provided."),
+            ),
             ApiError::Invalid(text) => (codes::INVALID_VALUE, text.clone()),
             ApiError::ProfileAuth => fixed(codes::PROFILE_AUTH),
             ApiError::NotFound(f) => fixed(*f),
@@ -68,14 +75,32 @@ mod tests {
 
     #[test]
     fn texts() {
-        assert_eq!(ApiError::AuthFailed.reply(), (401, "Authentication Failed".into()));
+        assert_eq!(
+            ApiError::AuthFailed.reply(),
+            (401, "Authentication Failed".into())
+        );
         assert_eq!(
             ApiError::Missing("domain_list".into()).reply(),
             (460, "Required field 'domain_list' not provided.".into())
         );
-        assert_eq!(ApiError::InvalidCommand("lookup".into()).reply(), (400, "Invalid Command: lookup.".into()));
-        let decode = ApiError::Decode(OpsError { kind: OpsErrorKind::NoDataBlock, pos: 7 });
-        assert_eq!(decode.reply(), (400, "OPS Decode Error: no data_block in the envelope at byte 7.".into()));
-        assert_eq!(ApiError::Internal("disk full".into()).reply(), (400, "Internal server error".into()));
+        assert_eq!(
+            ApiError::InvalidCommand("lookup".into()).reply(),
+            (400, "Invalid Command: lookup.".into())
+        );
+        let decode = ApiError::Decode(OpsError {
+            kind: OpsErrorKind::NoDataBlock,
+            pos: 7,
+        });
+        assert_eq!(
+            decode.reply(),
+            (
+                400,
+                "OPS Decode Error: no data_block in the envelope at byte 7.".into()
+            )
+        );
+        assert_eq!(
+            ApiError::Internal("disk full".into()).reply(),
+            (400, "Internal server error".into())
+        );
     }
 }

@@ -69,12 +69,15 @@ impl<'a> Fields<'a> {
             // PHP sends an empty array as `<dt_assoc/>`; treat it as not given.
             Some(Value::Map(m)) if m.is_empty() => Ok(None),
             Some(Value::List(l)) if l.is_empty() => Ok(None),
-            Some(other) => Err(self.invalid(key, &format!("expected a scalar, got {}", other.kind()))),
+            Some(other) => {
+                Err(self.invalid(key, &format!("expected a scalar, got {}", other.kind())))
+            }
         }
     }
 
     pub fn req_str(&self, key: &str) -> Result<&'a str, ApiError> {
-        self.opt_str(key)?.ok_or_else(|| ApiError::Missing(self.name(key)))
+        self.opt_str(key)?
+            .ok_or_else(|| ApiError::Missing(self.name(key)))
     }
 
     /// A whole number given as digits.
@@ -135,17 +138,27 @@ mod tests {
     use super::*;
 
     fn map(pairs: &[(&str, Value)]) -> Map {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     #[test]
     fn accessors_name_the_field() {
-        let m = map(&[("a", "x".into()), ("blank", " ".into()), ("n", "12".into()), ("bad", "1x".into())]);
+        let m = map(&[
+            ("a", "x".into()),
+            ("blank", " ".into()),
+            ("n", "12".into()),
+            ("bad", "1x".into()),
+        ]);
         let f = Fields::new(&m);
         assert_eq!(f.req_str("a").ok(), Some("x"));
         assert!(matches!(f.req_str("blank"), Err(ApiError::Missing(n)) if n == "blank"));
         assert_eq!(f.req_id("n").ok(), Some(12));
-        assert!(matches!(f.req_id("bad"), Err(ApiError::Invalid(t)) if t == "Invalid value for 'bad': expected digits."));
+        assert!(
+            matches!(f.req_id("bad"), Err(ApiError::Invalid(t)) if t == "Invalid value for 'bad': expected digits.")
+        );
         let item = Value::Map(Map::new());
         let f = Fields::item("domain_list", 3, &item).ok();
         let err = f.map(|f| f.req_str("auth_info"));
@@ -155,7 +168,11 @@ mod tests {
     #[test]
     fn lists_in_every_shape() {
         let numbered = Value::Map(map(&[("1", "b".into()), ("0", "a".into())]));
-        let m = map(&[("l", numbered), ("e", Value::Map(Map::new())), ("s", "x".into())]);
+        let m = map(&[
+            ("l", numbered),
+            ("e", Value::Map(Map::new())),
+            ("s", "x".into()),
+        ]);
         let f = Fields::new(&m);
         assert_eq!(f.opt_list("l").ok().flatten().map(|l| l.len()), Some(2));
         assert_eq!(f.opt_list("e").ok().flatten().map(|l| l.len()), Some(0));

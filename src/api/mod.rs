@@ -120,7 +120,9 @@ impl Action {
         let object = env.object().to_ascii_uppercase();
         let attrs = Fields::attributes(env.attributes())?;
         match (action.as_str(), object.as_str()) {
-            ("SIMPLE_TRANSFER", "DOMAIN") => SimpleTransfer::parse(&attrs).map(Action::SimpleTransfer),
+            ("SIMPLE_TRANSFER", "DOMAIN") => {
+                SimpleTransfer::parse(&attrs).map(Action::SimpleTransfer)
+            }
             ("SIMPLE_TRANSFER_STATUS", "DOMAIN") => {
                 SimpleTransferStatus::parse(&attrs).map(Action::SimpleTransferStatus)
             }

@@ -76,9 +76,21 @@ impl Reply {
         let success = Value::Scalar(if self.success { "1" } else { "0" }.into());
         let attrs = self.attributes.clone().map(Value::Map);
         let order: [(&str, Option<Value>); 3] = match self.layout {
-            Layout::CodeAttrsSuccess => [("response_code", Some(code)), ("attributes", attrs), ("is_success", Some(success))],
-            Layout::AttrsCodeSuccess => [("attributes", attrs), ("response_code", Some(code)), ("is_success", Some(success))],
-            Layout::CodeSuccessAttrs => [("response_code", Some(code)), ("is_success", Some(success)), ("attributes", attrs)],
+            Layout::CodeAttrsSuccess => [
+                ("response_code", Some(code)),
+                ("attributes", attrs),
+                ("is_success", Some(success)),
+            ],
+            Layout::AttrsCodeSuccess => [
+                ("attributes", attrs),
+                ("response_code", Some(code)),
+                ("is_success", Some(success)),
+            ],
+            Layout::CodeSuccessAttrs => [
+                ("response_code", Some(code)),
+                ("is_success", Some(success)),
+                ("attributes", attrs),
+            ],
         };
         for (k, v) in order {
             if let Some(v) = v {

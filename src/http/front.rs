@@ -59,15 +59,24 @@ where
 /// before a request line).
 fn first_line_end(buf: &[u8]) -> Option<usize> {
     let start = buf.iter().position(|b| *b != b'\r' && *b != b'\n')?;
-    buf[start..].iter().position(|b| *b == b'\n').map(|i| start + i + 1)
+    buf[start..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map(|i| start + i + 1)
 }
 
 fn rewrite(buf: &[u8], end: usize) -> (Bytes, FirstLine) {
-    let start = buf.iter().position(|b| *b != b'\r' && *b != b'\n').unwrap_or(0);
+    let start = buf
+        .iter()
+        .position(|b| *b != b'\r' && *b != b'\n')
+        .unwrap_or(0);
     let line = &buf[start..end];
     let body = line.strip_suffix(b"\n").unwrap_or(line);
     let body = body.strip_suffix(b"\r").unwrap_or(body);
-    let parts: Vec<&[u8]> = body.split(|b| *b == b' ').filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&[u8]> = body
+        .split(|b| *b == b' ')
+        .filter(|p| !p.is_empty())
+        .collect();
     let [method, target, version] = parts.as_slice() else {
         return (Bytes::copy_from_slice(buf), FirstLine { http10: false });
     };
@@ -95,7 +104,11 @@ fn rewrite(buf: &[u8], end: usize) -> (Bytes, FirstLine) {
 }
 
 impl<IO: AsyncRead + Unpin> AsyncRead for Prefixed<IO> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, out: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         if self.prefix.has_remaining() {
             let n = self.prefix.len().min(out.remaining());
             out.put_slice(&self.prefix[..n]);
@@ -107,7 +120,11 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Prefixed<IO> {
 }
 
 impl<IO: AsyncWrite + Unpin> AsyncWrite for Prefixed<IO> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 

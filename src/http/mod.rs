@@ -24,7 +24,11 @@ const MAX_FIRST_LINE: usize = 8 * 1024;
 
 /// Serves until `shutdown` completes, then stops accepting and waits (up to the
 /// configured grace) for requests in flight to finish.
-pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>, state: AppState) -> io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+    state: AppState,
+) -> io::Result<()> {
     let graceful = GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);
     loop {
@@ -59,7 +63,11 @@ async fn connection<IO>(io: IO, peer: SocketAddr, state: AppState, watcher: Watc
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let first = tokio::time::timeout(state.config.header_timeout, front::read_first_line(io, MAX_FIRST_LINE)).await;
+    let first = tokio::time::timeout(
+        state.config.header_timeout,
+        front::read_first_line(io, MAX_FIRST_LINE),
+    )
+    .await;
     let (io, first) = match first {
         Ok(Ok(x)) => x,
         Ok(Err(e)) => {

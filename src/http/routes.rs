@@ -30,7 +30,11 @@ pub struct Service {
 
 impl Service {
     pub fn new(state: AppState, peer: SocketAddr, http10: bool) -> Self {
-        Service { state, peer, http10 }
+        Service {
+            state,
+            peer,
+            http10,
+        }
     }
 
     async fn route(self, req: Request<Incoming>) -> Reply200 {
@@ -38,8 +42,12 @@ impl Service {
             (&Method::GET | &Method::HEAD, "/healthz") => plain(StatusCode::OK, "ok\n"),
             (&Method::POST, _) => self.ops(req).await,
             _ => {
-                let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "opsd: the OPS API takes POST\n");
-                r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+                let mut r = plain(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "opsd: the OPS API takes POST\n",
+                );
+                r.headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
                 r
             }
         };
@@ -130,7 +138,12 @@ impl hyper::service::Service<Request<Incoming>> for Service {
 }
 
 fn declared_length(h: &HeaderMap) -> Option<u64> {
-    h.get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+    h.get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn header_str(h: &HeaderMap, name: &str) -> Option<String> {
@@ -148,7 +161,9 @@ fn xml(body: Vec<u8>) -> Reply200 {
 fn plain(status: StatusCode, text: &'static str) -> Reply200 {
     let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
     *r.status_mut() = status;
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     r
 }

@@ -15,7 +15,10 @@ impl Envelope {
         match read(body, limits)? {
             Value::Map(top) => Ok(Envelope { top }),
             other => Err(OpsError {
-                kind: OpsErrorKind::Structure(format!("data_block holds {}, expected a dt_assoc", other.kind())),
+                kind: OpsErrorKind::Structure(format!(
+                    "data_block holds {}, expected a dt_assoc",
+                    other.kind()
+                )),
                 pos: 0,
             }),
         }
@@ -26,7 +29,11 @@ impl Envelope {
     }
 
     fn scalar(&self, key: &str) -> &str {
-        self.top.get(key).and_then(Value::as_str).unwrap_or("").trim()
+        self.top
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .trim()
     }
 
     pub fn protocol(&self) -> &str {

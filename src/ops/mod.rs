@@ -105,3 +105,68 @@ impl Default for Limits {
     }
 }
 
+#[cfg(test)]
+mod proptests {
+    //! read(write(v)) == v for random trees; random mutations of real envelopes never
+    //! panic. Fuzz finds worth keeping go to `tests/limits.rs` as plain cases.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text without the control characters the writer drops by design.
+    fn text() -> impl Strategy<Value = String> {
+        proptest::string::string_regex("[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]{0,12}")
+            .expect("valid regex")
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = text().prop_map(Value::Scalar);
+        leaf.prop_recursive(5, 64, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::List),
+                proptest::collection::vec((text(), inner), 0..6)
+                    .prop_map(|pairs| Value::Map(pairs.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn top() -> impl Strategy<Value = Map> {
+        proptest::collection::vec((text(), value()), 0..6)
+            .prop_map(|pairs| pairs.into_iter().collect())
+    }
+
+    proptest! {
+        #[test]
+        fn read_of_write_is_identity(m in top()) {
+            let bytes = write_envelope(&m);
+            let back = read(&bytes, &Limits::default());
+            prop_assert_eq!(back, Ok(Value::Map(m)));
+        }
+
+        #[test]
+        fn mutated_envelopes_never_panic(
+            which in 0usize..3,
+            muts in proptest::collection::vec((any::<proptest::sample::Index>(), any::<u8>(), 0u8..4), 1..16),
+        ) {
+            let seeds: [&[u8]; 3] = [
+                include_bytes!("../../fixtures/seed/simple_transfer.request.004.xml"),
+                include_bytes!("../../fixtures/seed/simple_transfer_status.reply.xml"),
+                include_bytes!("../../fixtures/clients/py-opensrs-0.1.4/simple_transfer.non-ascii.http"),
+            ];
+            let mut body = seeds[which].to_vec();
+            for (at, byte, op) in muts {
+                let i = at.index(body.len().max(1));
+                match op {
+                    0 if !body.is_empty() => body[i] = byte,
+                    1 => body.insert(i.min(body.len()), byte),
+                    2 if !body.is_empty() => { body.remove(i); }
+                    _ => body.truncate(i),
+                }
+            }
+            let limits = Limits { max_bytes: 1 << 20, max_depth: 8, max_items: 500 };
+            if let Err(e) = read(&body, &limits) {
+                prop_assert!(e.pos <= body.len() as u64 + 1, "position {} past the end {}", e.pos, body.len());
+            }
+        }
+    }
+}

@@ -22,7 +22,8 @@ pub fn read(body: &[u8], limits: &Limits) -> Result<Value, OpsError> {
             limits.max_bytes as u64,
         ));
     }
-    let text = std::str::from_utf8(body).map_err(|e| err(OpsErrorKind::Utf8, e.valid_up_to() as u64))?;
+    let text =
+        std::str::from_utf8(body).map_err(|e| err(OpsErrorKind::Utf8, e.valid_up_to() as u64))?;
     let mut reader = Reader::from_str(text);
     configure(reader.config_mut());
     Decoder {
@@ -58,10 +59,17 @@ fn err(kind: OpsErrorKind, pos: u64) -> OpsError {
 enum Frame {
     Assoc(Map),
     /// Items with their parsed keys, placed by key when the array closes.
-    Array { items: Vec<(usize, Value)>, next: usize },
+    Array {
+        items: Vec<(usize, Value)>,
+        next: usize,
+    },
     /// `dt_scalar` / `dt_scalarref`.
     Scalar(String),
-    Item { key: ItemKey, text: String, child: Option<Value> },
+    Item {
+        key: ItemKey,
+        text: String,
+        child: Option<Value>,
+    },
 }
 
 enum ItemKey {
@@ -108,7 +116,9 @@ impl Decoder<'_> {
                 Event::Empty(e) => self.start(&e, true, pos)?,
                 Event::End(e) => {
                     if self.stack.is_empty() {
-                        if self.in_data_block && e.name().as_ref().eq_ignore_ascii_case("data_block") {
+                        if self.in_data_block
+                            && e.name().as_ref().eq_ignore_ascii_case("data_block")
+                        {
                             return Err(err(
                                 OpsErrorKind::Structure("data_block holds no dt_assoc".into()),
                                 pos,
@@ -149,13 +159,21 @@ impl Decoder<'_> {
 
     /// Handles an opening tag; `empty` for `<x/>`. Returns the root value if this
     /// element was an empty root container.
-    fn start(&mut self, e: &BytesStart<'_>, empty: bool, pos: u64) -> Result<Option<Value>, OpsError> {
+    fn start(
+        &mut self,
+        e: &BytesStart<'_>,
+        empty: bool,
+        pos: u64,
+    ) -> Result<Option<Value>, OpsError> {
         let name = e.name();
         let name = name.as_ref();
         if !self.in_data_block {
             if name.eq_ignore_ascii_case("data_block") {
                 if empty {
-                    return Err(err(OpsErrorKind::Structure("data_block is empty".into()), pos));
+                    return Err(err(
+                        OpsErrorKind::Structure("data_block is empty".into()),
+                        pos,
+                    ));
                 }
                 self.in_data_block = true;
             }
@@ -176,7 +194,10 @@ impl Decoder<'_> {
                 if kind != Container::Scalar {
                     self.depth += 1;
                     if self.depth > self.limits.max_depth {
-                        return Err(err(OpsErrorKind::Limit(LimitKind::Depth(self.limits.max_depth)), pos));
+                        return Err(err(
+                            OpsErrorKind::Limit(LimitKind::Depth(self.limits.max_depth)),
+                            pos,
+                        ));
                     }
                 }
                 self.stack.push(match kind {
@@ -191,16 +212,16 @@ impl Decoder<'_> {
             }
             Some(Frame::Assoc(_)) | Some(Frame::Array { .. }) => {
                 if !name.eq_ignore_ascii_case("item") {
-                    return Err(structure(format!(
-                        "expected item, found {}",
-                        name
-                    )));
+                    return Err(structure(format!("expected item, found {}", name)));
                 }
                 self.items += 1;
                 if self.items > self.limits.max_items {
-                    return Err(err(OpsErrorKind::Limit(LimitKind::Items(self.limits.max_items)), pos));
+                    return Err(err(
+                        OpsErrorKind::Limit(LimitKind::Items(self.limits.max_items)),
+                        pos,
+                    ));
                 }
-                let raw_key = key_attr(e).map_err(|m| structure(m))?;
+                let raw_key = key_attr(e).map_err(&structure)?;
                 let key = match self.stack.last() {
                     Some(Frame::Array { next, .. }) => match raw_key {
                         None => ItemKey::Array(*next),
@@ -213,7 +234,11 @@ impl Decoder<'_> {
                                     pos,
                                 ));
                             }
-                            Err(_) => return Err(structure(format!("dt_array item key '{k}' is not a number"))),
+                            Err(_) => {
+                                return Err(structure(format!(
+                                    "dt_array item key '{k}' is not a number"
+                                )));
+                            }
                         },
                     },
                     _ => match raw_key {
@@ -228,10 +253,9 @@ impl Decoder<'_> {
                 });
                 if empty { self.end(pos) } else { Ok(None) }
             }
-            Some(Frame::Scalar(_)) => Err(structure(format!(
-                "dt_scalar holds an element ({})",
-                name
-            ))),
+            Some(Frame::Scalar(_)) => {
+                Err(structure(format!("dt_scalar holds an element ({})", name)))
+            }
         }
     }
 
@@ -261,7 +285,10 @@ impl Decoder<'_> {
                         *next = i + 1;
                     }
                     _ => {
-                        return Err(err(OpsErrorKind::Structure("item outside a container".into()), pos));
+                        return Err(err(
+                            OpsErrorKind::Structure("item outside a container".into()),
+                            pos,
+                        ));
                     }
                 }
                 return Ok(None);
@@ -282,7 +309,10 @@ impl Decoder<'_> {
                 *child = Some(value);
                 Ok(None)
             }
-            Some(_) => Err(err(OpsErrorKind::Structure("container outside an item".into()), pos)),
+            Some(_) => Err(err(
+                OpsErrorKind::Structure("container outside an item".into()),
+                pos,
+            )),
         }
     }
 
@@ -387,7 +417,9 @@ mod tests {
     use super::*;
 
     fn envelope(inner: &str) -> String {
-        format!("<OPS_envelope><header><version>0.9</version></header><body><data_block>{inner}</data_block></body></OPS_envelope>")
+        format!(
+            "<OPS_envelope><header><version>0.9</version></header><body><data_block>{inner}</data_block></body></OPS_envelope>"
+        )
     }
 
     fn ok(body: &str) -> Value {
@@ -409,7 +441,12 @@ mod tests {
     }
 
     fn map(pairs: &[(&str, Value)]) -> Value {
-        Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+        Value::Map(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
     }
 
     macro_rules! decodes {
@@ -441,7 +478,9 @@ mod tests {
 
     #[test]
     fn unclosed_envelope_is_fine() {
-        let v = ok(r#"<OPS_envelope><body><data_block><dt_assoc><item key="a">b</item></dt_assoc></data_block>"#);
+        let v = ok(
+            r#"<OPS_envelope><body><data_block><dt_assoc><item key="a">b</item></dt_assoc></data_block>"#,
+        );
         assert_eq!(v, map(&[("a", scalar("b"))]));
     }
 
@@ -480,16 +519,29 @@ mod tests {
     #[test]
     fn invalid_utf8_has_position() {
         let e = read(b"<a>\xff</a>", &Limits::default()).err();
-        assert_eq!(e, Some(OpsError { kind: OpsErrorKind::Utf8, pos: 3 }));
+        assert_eq!(
+            e,
+            Some(OpsError {
+                kind: OpsErrorKind::Utf8,
+                pos: 3
+            })
+        );
     }
 
     #[test]
     fn limits() {
-        let limits = Limits { max_bytes: 1000, max_depth: 3, max_items: 5 };
+        let limits = Limits {
+            max_bytes: 1000,
+            max_depth: 3,
+            max_items: 5,
+        };
         let deep = envelope(&"<dt_array><item key=\"0\">".repeat(4));
         let e = read(deep.as_bytes(), &limits).err().map(|e| e.kind);
         assert_eq!(e, Some(OpsErrorKind::Limit(LimitKind::Depth(3))));
-        let many = envelope(&format!("<dt_array>{}</dt_array>", "<item>a</item>".repeat(6)));
+        let many = envelope(&format!(
+            "<dt_array>{}</dt_array>",
+            "<item>a</item>".repeat(6)
+        ));
         let e = read(many.as_bytes(), &limits).err().map(|e| e.kind);
         assert_eq!(e, Some(OpsErrorKind::Limit(LimitKind::Items(5))));
         let far = envelope("<dt_array><item key=\"99\">a</item></dt_array>");

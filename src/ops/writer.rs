@@ -97,7 +97,9 @@ fn push_usize(s: &mut String, n: usize) {
 
 /// Escapes the five XML specials and drops the control characters XML 1.0 cannot carry.
 fn escape_into(out: &mut String, s: &str) {
-    let clean = |c: char| !matches!(c, '&' | '<' | '>' | '\'' | '"') && (c >= ' ' || matches!(c, '\t' | '\n' | '\r'));
+    let clean = |c: char| {
+        !matches!(c, '&' | '<' | '>' | '\'' | '"') && (c >= ' ' || matches!(c, '\t' | '\n' | '\r'))
+    };
     if s.chars().all(clean) {
         out.push_str(s);
         return;

@@ -69,7 +69,9 @@ impl Store {
             .map(|_| {
                 let c = Connection::open_with_flags(
                     path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                        | OpenFlags::SQLITE_OPEN_URI,
                 )?;
                 setup(&c)?;
                 Ok(Mutex::new(c))
@@ -142,7 +144,8 @@ mod tests {
         let (store, dir) = temp_store();
         assert_eq!(store.schema_version().ok(), Some(super::MIGRATIONS.len()));
         drop(store);
-        let again = super::Store::open(&dir.path().join("opsd.db")).map(|s| s.schema_version().ok());
+        let again =
+            super::Store::open(&dir.path().join("opsd.db")).map(|s| s.schema_version().ok());
         assert_eq!(again.ok().flatten(), Some(super::MIGRATIONS.len()));
     }
 }

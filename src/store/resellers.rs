@@ -37,7 +37,13 @@ pub struct Profile {
 
 impl Store {
     /// Adds a reseller; `Conflict` if the user name is taken.
-    pub fn add_reseller(&self, username: &str, private_key: &str, allowed_ips: &[String], now: i64) -> Result<i64> {
+    pub fn add_reseller(
+        &self,
+        username: &str,
+        private_key: &str,
+        allowed_ips: &[String],
+        now: i64,
+    ) -> Result<i64> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
         tx.execute(
@@ -72,7 +78,8 @@ impl Store {
         let Some(mut reseller) = found else {
             return Ok(None);
         };
-        let mut stmt = conn.prepare_cached("SELECT cidr FROM reseller_ips WHERE reseller_id = ?1 ORDER BY cidr")?;
+        let mut stmt = conn
+            .prepare_cached("SELECT cidr FROM reseller_ips WHERE reseller_id = ?1 ORDER BY cidr")?;
         reseller.allowed_ips = stmt
             .query_map([reseller.id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
@@ -80,7 +87,13 @@ impl Store {
     }
 
     /// Adds a profile; `Conflict` if the reseller has one of that name.
-    pub fn add_profile(&self, reseller_id: i64, username: &str, password_hash: &str, now: i64) -> Result<i64> {
+    pub fn add_profile(
+        &self,
+        reseller_id: i64,
+        username: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<i64> {
         let conn = self.writer();
         conn.execute(
             "INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -119,7 +132,14 @@ impl Store {
     }
 
     /// Adds a domain to a reseller's portfolio, in the given profile.
-    pub fn add_domain(&self, reseller_id: i64, profile_id: i64, name: &str, locked: bool, now: i64) -> Result<i64> {
+    pub fn add_domain(
+        &self,
+        reseller_id: i64,
+        profile_id: i64,
+        name: &str,
+        locked: bool,
+        now: i64,
+    ) -> Result<i64> {
         let conn = self.writer();
         conn.execute(
             "INSERT INTO domains (name, reseller_id, profile_id, locked, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -142,7 +162,9 @@ impl Store {
     pub fn dns_template_exists(&self, reseller_id: i64, name: &str) -> Result<bool> {
         let conn = self.reader();
         let n: i64 = conn
-            .prepare_cached("SELECT count(*) FROM dns_templates WHERE reseller_id = ?1 AND name = ?2")?
+            .prepare_cached(
+                "SELECT count(*) FROM dns_templates WHERE reseller_id = ?1 AND name = ?2",
+            )?
             .query_row(params![reseller_id, name], |r| r.get(0))?;
         Ok(n > 0)
     }
@@ -156,11 +178,19 @@ mod tests {
     #[test]
     fn reseller_round_trip_and_conflict() {
         let (store, _dir) = temp_store();
-        let id = store.add_reseller("alice", "k", &["10.0.0.0/8".into()], 1).ok();
+        let id = store
+            .add_reseller("alice", "k", &["10.0.0.0/8".into()], 1)
+            .ok();
         assert!(id.is_some());
         let r = store.reseller_by_name("alice").ok().flatten();
-        assert_eq!(r.map(|r| (r.private_key, r.allowed_ips)), Some(("k".into(), vec!["10.0.0.0/8".into()])));
-        assert!(matches!(store.add_reseller("alice", "x", &[], 1), Err(StoreError::Conflict(_))));
+        assert_eq!(
+            r.map(|r| (r.private_key, r.allowed_ips)),
+            Some(("k".into(), vec!["10.0.0.0/8".into()]))
+        );
+        assert!(matches!(
+            store.add_reseller("alice", "x", &[], 1),
+            Err(StoreError::Conflict(_))
+        ));
         assert!(matches!(store.reseller_by_name("bob"), Ok(None)));
     }
 

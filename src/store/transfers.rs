@@ -72,7 +72,9 @@ impl Store {
         )?;
         let id = tx.last_insert_rowid();
         {
-            let mut ns = tx.prepare_cached("INSERT INTO transfer_nameservers (job_id, position, name) VALUES (?1, ?2, ?3)")?;
+            let mut ns = tx.prepare_cached(
+                "INSERT INTO transfer_nameservers (job_id, position, name) VALUES (?1, ?2, ?3)",
+            )?;
             for (i, name) in job.nameservers.iter().enumerate() {
                 ns.execute(params![id, i as i64, name])?;
             }
@@ -94,9 +96,15 @@ impl Store {
         // One read transaction: the three reads see the same snapshot.
         let tx = conn.unchecked_transaction()?;
         let head = tx
-            .prepare_cached("SELECT id, name, status FROM transfer_jobs WHERE id = ?1 AND reseller_id = ?2")?
+            .prepare_cached(
+                "SELECT id, name, status FROM transfer_jobs WHERE id = ?1 AND reseller_id = ?2",
+            )?
             .query_row(params![job_id, reseller_id], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
             })
             .optional()?;
         let Some((id, name, status)) = head else {
@@ -142,9 +150,15 @@ impl Store {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
         let table = seq.table();
-        let changed = tx.execute("UPDATE sqlite_sequence SET seq = ?2 WHERE name = ?1", params![table, next - 1])?;
+        let changed = tx.execute(
+            "UPDATE sqlite_sequence SET seq = ?2 WHERE name = ?1",
+            params![table, next - 1],
+        )?;
         if changed == 0 {
-            tx.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?1, ?2)", params![table, next - 1])?;
+            tx.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (?1, ?2)",
+                params![table, next - 1],
+            )?;
         }
         tx.commit()?;
         Ok(())
@@ -163,7 +177,9 @@ mod tests {
             profile_id: None,
             dns_template: None,
             nameservers: vec!["ns1.example.com".into()],
-            domains: (0..n).map(|i| (format!("d{i}.com"), format!("a{i}"))).collect(),
+            domains: (0..n)
+                .map(|i| (format!("d{i}.com"), format!("a{i}")))
+                .collect(),
             created_at: 0,
         }
     }
@@ -177,8 +193,12 @@ mod tests {
         assert_eq!(store.create_transfer_job(&job(a, 3)).ok(), Some(134));
         assert_eq!(store.create_transfer_job(&job(a, 1)).ok(), Some(135));
         let view = store.transfer_job(a, 134).ok().flatten();
-        let names: Option<Vec<String>> = view.map(|v| v.domains.into_iter().map(|d| d.name).collect());
-        assert_eq!(names, Some(vec!["d0.com".into(), "d1.com".into(), "d2.com".into()]));
+        let names: Option<Vec<String>> =
+            view.map(|v| v.domains.into_iter().map(|d| d.name).collect());
+        assert_eq!(
+            names,
+            Some(vec!["d0.com".into(), "d1.com".into(), "d2.com".into()])
+        );
         assert!(matches!(store.transfer_job(b, 134), Ok(None)));
         assert!(matches!(store.transfer_job(a, 999), Ok(None)));
     }

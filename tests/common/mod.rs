@@ -51,7 +51,9 @@ impl Server {
         listener.set_nonblocking(true).expect("nonblocking");
         let mut config = Config::new(addr, db);
         tune(&mut config);
-        let clock = Arc::new(FakeClock::new(parse_timestamp("2014-07-03 18:34:34").expect("time")));
+        let clock = Arc::new(FakeClock::new(
+            parse_timestamp("2014-07-03 18:34:34").expect("time"),
+        ));
         let app = Arc::new(App {
             store,
             clock: clock.clone(),
@@ -129,12 +131,20 @@ impl Drop for Server {
 
 fn seed(store: &Store) {
     let a = store.add_reseller(USER, KEY, &[], 0).expect("reseller");
-    store.add_reseller(OTHER_USER, OTHER_KEY, &[], 0).expect("reseller");
+    store
+        .add_reseller(OTHER_USER, OTHER_KEY, &[], 0)
+        .expect("reseller");
     let hash = auth::hash_password(PROFILE_PASS).expect("hash");
-    let p = store.add_profile(a, PROFILE_USER, &hash, 0).expect("profile");
-    store.add_domain(a, p, PROFILE_DOMAIN, false, 0).expect("domain");
+    let p = store
+        .add_profile(a, PROFILE_USER, &hash, 0)
+        .expect("profile");
+    store
+        .add_domain(a, p, PROFILE_DOMAIN, false, 0)
+        .expect("domain");
     store.add_dns_template(a, DNS_TEMPLATE).expect("template");
-    store.set_next_id(Sequence::TransferJobs, 134).expect("sequence");
+    store
+        .set_next_id(Sequence::TransferJobs, 134)
+        .expect("sequence");
 }
 
 /// `md5_hex(md5_hex(body ++ key) ++ key)`.
@@ -192,7 +202,9 @@ pub fn resign_capture(path: &Path, key: &str) -> Vec<u8> {
 }
 
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
 }
 
 pub fn fixture_bytes(rel: &str) -> Vec<u8> {
@@ -248,7 +260,11 @@ impl Response {
             && line.as_bytes()[12] == b' '
             && line.ends_with("\r\n")
             && !line[13..line.len() - 2].contains('\n');
-        assert!(ok, "PHP toolkit would reject status line {:?}", self.status_line);
+        assert!(
+            ok,
+            "PHP toolkit would reject status line {:?}",
+            self.status_line
+        );
         let len: usize = self
             .header("content-length")
             .expect("Content-Length header")
@@ -298,7 +314,11 @@ impl Conn {
             if let Some(i) = find(&self.buf, b"\r\n\r\n") {
                 break i + 4;
             }
-            assert!(self.fill() > 0, "connection closed before a reply head: {:?}", String::from_utf8_lossy(&self.buf));
+            assert!(
+                self.fill() > 0,
+                "connection closed before a reply head: {:?}",
+                String::from_utf8_lossy(&self.buf)
+            );
         };
         let head: Vec<u8> = self.buf.drain(..head_end).collect();
         let head_text = String::from_utf8(head.clone()).expect("ascii head");
@@ -343,7 +363,8 @@ pub fn assert_golden(rel: &str, got: &[u8]) {
         std::fs::write(&path, got).expect("bless golden");
         return;
     }
-    let want = std::fs::read(&path).unwrap_or_else(|e| panic!("golden {rel}: {e} (run with OPSD_BLESS=1 to create)"));
+    let want = std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("golden {rel}: {e} (run with OPSD_BLESS=1 to create)"));
     if want != got {
         let want_s = String::from_utf8_lossy(&want);
         let got_s = String::from_utf8_lossy(got);
@@ -360,7 +381,11 @@ pub fn assert_golden(rel: &str, got: &[u8]) {
                 out.push_str("⏎ (no newline at end)\n");
             }
         }
-        panic!("reply differs from golden {rel} (- golden, + got):\n{}\n{out}{}", "=".repeat(72), "=".repeat(72));
+        panic!(
+            "reply differs from golden {rel} (- golden, + got):\n{}\n{out}{}",
+            "=".repeat(72),
+            "=".repeat(72)
+        );
     }
 }
 

@@ -55,9 +55,14 @@ impl SimpleTransfer {
     pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
         let domains = parse_domains(f)?;
         let dns_template = f.opt_str("dns_template")?.map(|s| s.trim().to_string());
-        let ns_given = f.opt_list("nameserver_list")?.is_some_and(|l| !l.is_empty());
+        let ns_given = f
+            .opt_list("nameserver_list")?
+            .is_some_and(|l| !l.is_empty());
         if ns_given && dns_template.is_some() {
-            return Err(f.invalid("dns_template", "give either nameserver_list or dns_template, not both"));
+            return Err(f.invalid(
+                "dns_template",
+                "give either nameserver_list or dns_template, not both",
+            ));
         }
         let nameservers = parse_nameservers(f)?;
         for (i, (d, _)) in domains.iter().enumerate() {
@@ -71,7 +76,11 @@ impl SimpleTransfer {
         }
         let name = match f.opt_str("name")?.or(f.opt_str("job_name")?) {
             Some(n) if n.chars().count() > MAX_NAME_LEN => {
-                let key = if f.get("name").is_some() { "name" } else { "job_name" };
+                let key = if f.get("name").is_some() {
+                    "name"
+                } else {
+                    "job_name"
+                };
                 return Err(f.invalid(key, &format!("longer than {MAX_NAME_LEN} characters")));
             }
             other => other.map(|s| s.trim().to_string()),
@@ -114,7 +123,11 @@ impl SimpleTransfer {
         let mut attrs = Map::new();
         attrs.insert("simple_transfer_job_id".into(), Value::from(id));
         let ok = codes::TRANSFER_ADDED;
-        Ok(Reply::ok((ok.code, ok.text), attrs, Layout::CodeAttrsSuccess))
+        Ok(Reply::ok(
+            (ok.code, ok.text),
+            attrs,
+            Layout::CodeAttrsSuccess,
+        ))
     }
 }
 
@@ -153,7 +166,10 @@ fn parse_domains(f: &Fields<'_>) -> Result<Vec<(DomainName, String)>, ApiError> 
     Ok(out)
 }
 
-fn parse_one(f: &Fields<'_>, name: impl Fn(&str) -> String) -> Result<(DomainName, String), ApiError> {
+fn parse_one(
+    f: &Fields<'_>,
+    name: impl Fn(&str) -> String,
+) -> Result<(DomainName, String), ApiError> {
     let raw = f.req_str("domain_name")?;
     let domain = DomainName::parse(raw).map_err(|e| {
         ApiError::Invalid(format!(
@@ -174,7 +190,10 @@ fn parse_nameservers(f: &Fields<'_>) -> Result<Vec<String>, ApiError> {
     if list.len() > MAX_NAMESERVERS {
         return Err(f.invalid(
             "nameserver_list",
-            &format!("{} items; at most {MAX_NAMESERVERS} are allowed", list.len()),
+            &format!(
+                "{} items; at most {MAX_NAMESERVERS} are allowed",
+                list.len()
+            ),
         ));
     }
     let mut out: Vec<(i64, String)> = Vec::with_capacity(list.len());
@@ -269,40 +288,84 @@ mod tests {
     fn minimal_job() {
         let m = attrs(vec![("domain_list", Value::List(vec![item("A.com", "x")]))]);
         let t = parse(&m).ok();
-        assert_eq!(t.map(|t| t.domains[0].0.name.clone()), Some("a.com".to_string()));
+        assert_eq!(
+            t.map(|t| t.domains[0].0.name.clone()),
+            Some("a.com".to_string())
+        );
     }
 
     #[test]
     fn immediate_failures() {
         let list = |v: Vec<Value>| ("domain_list", Value::List(v));
-        assert_eq!(parse(&attrs(vec![])), Err((460, "Required field 'domain_list' not provided.".into())));
+        assert_eq!(
+            parse(&attrs(vec![])),
+            Err((460, "Required field 'domain_list' not provided.".into()))
+        );
         assert_eq!(code(&attrs(vec![list(vec![])])), 465);
         assert_eq!(code(&attrs(vec![list(vec!["x".into()])])), 465);
-        let too_many: Vec<Value> = (0..=MAX_DOMAINS).map(|i| item(&format!("d{i}.com"), "a")).collect();
+        let too_many: Vec<Value> = (0..=MAX_DOMAINS)
+            .map(|i| item(&format!("d{i}.com"), "a"))
+            .collect();
         assert_eq!(
             parse(&attrs(vec![list(too_many)])),
-            Err((465, "Invalid value for 'domain_list': 10001 items; at most 10000 are allowed.".into()))
+            Err((
+                465,
+                "Invalid value for 'domain_list': 10001 items; at most 10000 are allowed.".into()
+            ))
         );
         assert_eq!(
-            parse(&attrs(vec![list(vec![item("a.com", "x"), item("b.com", "")])])),
-            Err((460, "Required field 'domain_list[1].auth_info' not provided.".into()))
+            parse(&attrs(vec![list(vec![
+                item("a.com", "x"),
+                item("b.com", "")
+            ])])),
+            Err((
+                460,
+                "Required field 'domain_list[1].auth_info' not provided.".into()
+            ))
         );
-        assert_eq!(code(&attrs(vec![list(vec![item("bad_name.com", "x")])])), 465);
+        assert_eq!(
+            code(&attrs(vec![list(vec![item("bad_name.com", "x")])])),
+            465
+        );
         assert_eq!(
             parse(&attrs(vec![list(vec![item("a.com", "x"), item("b.uk", "x")])])),
             Err((465, "Invalid value for 'domain_list[1].domain_name': TLD .uk of b.uk is not supported by SIMPLE_TRANSFER.".into()))
         );
-        assert_eq!(code(&attrs(vec![list(vec![item("a.com", "x"), item("A.com", "y")])])), 465);
+        assert_eq!(
+            code(&attrs(vec![list(vec![
+                item("a.com", "x"),
+                item("A.com", "y")
+            ])])),
+            465
+        );
         let both = attrs(vec![
             list(vec![item("a.com", "x")]),
             ("nameserver_list", Value::List(vec!["ns1.a.com".into()])),
             ("dns_template", "t".into()),
         ]);
         assert_eq!(code(&both), 465);
-        let bad_ns = attrs(vec![list(vec![item("a.com", "x")]), ("nameserver_list", Value::List(vec!["ns1.a.com".into(), "-x".into()]))]);
-        assert_eq!(parse(&bad_ns), Err((465, "Invalid value for 'nameserver_list[1]': '-x' is not a valid host name.".into())));
-        let half_profile = attrs(vec![list(vec![item("a.com", "x")]), ("reg_username", "u".into())]);
-        assert_eq!(parse(&half_profile), Err((460, "Required field 'reg_password' not provided.".into())));
+        let bad_ns = attrs(vec![
+            list(vec![item("a.com", "x")]),
+            (
+                "nameserver_list",
+                Value::List(vec!["ns1.a.com".into(), "-x".into()]),
+            ),
+        ]);
+        assert_eq!(
+            parse(&bad_ns),
+            Err((
+                465,
+                "Invalid value for 'nameserver_list[1]': '-x' is not a valid host name.".into()
+            ))
+        );
+        let half_profile = attrs(vec![
+            list(vec![item("a.com", "x")]),
+            ("reg_username", "u".into()),
+        ]);
+        assert_eq!(
+            parse(&half_profile),
+            Err((460, "Required field 'reg_password' not provided.".into()))
+        );
     }
 
     #[test]
@@ -315,14 +378,23 @@ mod tests {
         };
         let m = attrs(vec![
             ("domain_list", Value::List(vec![item("a.com", "x")])),
-            ("nameserver_list", Value::List(vec![ns("ns2.b.com", "2"), ns("ns1.b.com", "1")])),
+            (
+                "nameserver_list",
+                Value::List(vec![ns("ns2.b.com", "2"), ns("ns1.b.com", "1")]),
+            ),
         ]);
-        assert_eq!(parse(&m).ok().map(|t| t.nameservers), Some(vec!["ns1.b.com".into(), "ns2.b.com".into()]));
+        assert_eq!(
+            parse(&m).ok().map(|t| t.nameservers),
+            Some(vec!["ns1.b.com".into(), "ns2.b.com".into()])
+        );
     }
 
     #[test]
     fn one_domain_at_the_top_of_attributes() {
-        let m = attrs(vec![("domain_name", "a.com".into()), ("auth_info", "x".into())]);
+        let m = attrs(vec![
+            ("domain_name", "a.com".into()),
+            ("auth_info", "x".into()),
+        ]);
         assert_eq!(parse(&m).ok().map(|t| t.domains.len()), Some(1));
     }
 }

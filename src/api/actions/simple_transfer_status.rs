@@ -27,7 +27,11 @@ impl SimpleTransferStatus {
             .transfer_job(ctx.reseller.id, self.job_id)?
             .ok_or(ApiError::NotFound(codes::TRANSFER_JOB_NOT_FOUND))?;
         let ok = codes::TRANSFER_LOADED;
-        Ok(Reply::ok((ok.code, ok.text), attributes(&job), Layout::AttrsCodeSuccess))
+        Ok(Reply::ok(
+            (ok.code, ok.text),
+            attributes(&job),
+            Layout::AttrsCodeSuccess,
+        ))
     }
 }
 
@@ -53,7 +57,10 @@ pub fn attributes(job: &JobView) -> Map {
             let mut m = Map::with_capacity(4);
             m.insert("domain_name".into(), d.name.as_str().into());
             m.insert("status".into(), d.status.as_str().into());
-            m.insert("registrant_id".into(), opt(d.registrant_id.map(|i| i.to_string())));
+            m.insert(
+                "registrant_id".into(),
+                opt(d.registrant_id.map(|i| i.to_string())),
+            );
             m.insert("reason".into(), opt(d.reason.clone()));
             Value::Map(m)
         })
@@ -101,16 +108,30 @@ mod tests {
             ],
         };
         let ok = codes::TRANSFER_LOADED;
-        let reply = Reply::ok((ok.code, ok.text), attributes(&job), Layout::AttrsCodeSuccess).with_object("domain");
+        let reply = Reply::ok(
+            (ok.code, ok.text),
+            attributes(&job),
+            Layout::AttrsCodeSuccess,
+        )
+        .with_object("domain");
         let want = include_bytes!("../../../fixtures/seed/simple_transfer_status.reply.xml");
-        assert_eq!(String::from_utf8_lossy(&reply.to_bytes()), String::from_utf8_lossy(want));
+        assert_eq!(
+            String::from_utf8_lossy(&reply.to_bytes()),
+            String::from_utf8_lossy(want)
+        );
     }
 
     #[test]
     fn job_id_must_be_digits() {
         let mut m = Map::new();
         m.insert("simple_transfer_job_id".into(), "12a".into());
-        assert!(matches!(SimpleTransferStatus::parse(&Fields::new(&m)), Err(ApiError::Invalid(_))));
-        assert!(matches!(SimpleTransferStatus::parse(&Fields::new(&Map::new())), Err(ApiError::Missing(_))));
+        assert!(matches!(
+            SimpleTransferStatus::parse(&Fields::new(&m)),
+            Err(ApiError::Invalid(_))
+        ));
+        assert!(matches!(
+            SimpleTransferStatus::parse(&Fields::new(&Map::new())),
+            Err(ApiError::Missing(_))
+        ));
     }
 }
