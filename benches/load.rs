@@ -6,8 +6,8 @@
 //! Measures:
 //! - SIMPLE_TRANSFER_STATUS of a 10-domain job, requests/s at 1, 8 and 64 keep-alive
 //!   connections;
-//! - HTTP/1.0 with a new connection per request (the PHP toolkit's way), which also
-//!   prices the HTTP/1.0 front;
+//! - HTTP/1.0 with a new connection per request (the PHP toolkit's way), for the
+//!   status request and for `GET /healthz`, which prices the HTTP/1.0 front alone;
 //! - the time to accept a 10,000-domain SIMPLE_TRANSFER.
 
 use std::convert::Infallible;
@@ -92,6 +92,15 @@ fn main() {
     let status10 = request10(&status_body(&job));
     let o = client_rt.block_on(per_connection(opsd_addr, &status10, 8, secs));
     let b = client_rt.block_on(per_connection(bare_addr, &status10, 8, secs));
+    println!("  opsd {o:.0} req/s, bare {b:.0} req/s, ratio {:.2}", o / b);
+
+    println!();
+    println!(
+        "HTTP/1.0 GET /healthz, new connection per request, 8 clients (prices the HTTP/1.0 front)"
+    );
+    let health = b"GET /healthz HTTP/1.0\r\n\r\n";
+    let o = client_rt.block_on(per_connection(opsd_addr, health, 8, secs));
+    let b = client_rt.block_on(per_connection(bare_addr, health, 8, secs));
     println!("  opsd {o:.0} req/s, bare {b:.0} req/s, ratio {:.2}", o / b);
 
     println!();
