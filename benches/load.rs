@@ -296,21 +296,17 @@ fn status_body(job: &str) -> Vec<u8> {
 }
 
 fn request11(body: &[u8]) -> Vec<u8> {
-    let sig = auth::signature(body, KEY);
-    let mut r = format!(
-        "POST / HTTP/1.1\r\nHost: bench\r\nContent-Type: text/xml\r\nX-Username: {USER}\r\nX-Signature: {}\r\nContent-Length: {}\r\n\r\n",
-        String::from_utf8_lossy(&sig),
-        body.len()
-    )
-    .into_bytes();
-    r.extend_from_slice(body);
-    r
+    signed_request("POST / HTTP/1.1\r\nHost: bench", body)
 }
 
 fn request10(body: &[u8]) -> Vec<u8> {
+    signed_request("POST / HTTP/1.0", body)
+}
+
+fn signed_request(first_lines: &str, body: &[u8]) -> Vec<u8> {
     let sig = auth::signature(body, KEY);
     let mut r = format!(
-        "POST / HTTP/1.0\r\nContent-Type: text/xml\r\nX-Username: {USER}\r\nX-Signature: {}\r\nContent-Length: {}\r\n\r\n",
+        "{first_lines}\r\nContent-Type: text/xml\r\nX-Username: {USER}\r\nX-Signature: {}\r\nContent-Length: {}\r\n\r\n",
         String::from_utf8_lossy(&sig),
         body.len()
     )
