@@ -11,6 +11,7 @@
 //! - [`api`]: the typed `Action` enum, field cursor, error table, one file per action.
 //! - [`store`]: SQLite behind a narrow interface; migrations.
 //! - [`domain`]: domain-name, host-name and TLD rules shared by actions.
+//! - [`whois`]: WHOIS sources (sandbox, port 43) and the 2013 RRA parser.
 //! - [`clock`]: the one source of time.
 //! - [`config`]: settings from defaults, environment and flags, validated.
 //! - [`app`]: the shared parts (store, clock, config) every request sees.
@@ -24,6 +25,7 @@ pub mod domain;
 pub mod http;
 pub mod ops;
 pub mod store;
+pub mod whois;
 
 pub use app::{App, AppState};
 pub use http::serve;

@@ -1,0 +1,47 @@
+-- The transfer-in lifecycle: due-dated tasks, the outbox, registrant decisions,
+-- per-domain analysis results, and server settings (sandbox clock, secrets).
+
+-- Background work. A task is done when done_at is set, in the same transaction as
+-- its effects; a crash before that leaves it due, to be run again from the start.
+CREATE TABLE tasks (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    subject     INTEGER NOT NULL,
+    due_at      INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    done_at     INTEGER,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT
+);
+CREATE INDEX tasks_due ON tasks (due_at, id) WHERE done_at IS NULL;
+
+-- Every email the system sends, with its delivery state.
+CREATE TABLE outbox (
+    id             INTEGER PRIMARY KEY,
+    kind           TEXT NOT NULL,
+    to_addr        TEXT NOT NULL,
+    subject        TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    message_id     TEXT NOT NULL UNIQUE,
+    created_at     INTEGER NOT NULL,
+    sent_at        INTEGER,
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    last_error     TEXT,
+    job_id         INTEGER REFERENCES transfer_jobs(id),
+    registrant_id  INTEGER REFERENCES transfer_registrants(id)
+);
+
+ALTER TABLE transfer_registrants ADD COLUMN decision TEXT;      -- accept | cancel | timeout
+ALTER TABLE transfer_registrants ADD COLUMN decided_at INTEGER;
+ALTER TABLE transfer_registrants ADD COLUMN expires_at INTEGER;
+ALTER TABLE transfer_registrants ADD COLUMN profile_id INTEGER REFERENCES profiles(id);
+
+-- What analysis found: the WHOIS contact set (JSON) and when the registry step is due.
+ALTER TABLE transfer_domains ADD COLUMN contacts TEXT;
+ALTER TABLE transfer_domains ADD COLUMN registrant_email TEXT;
+ALTER TABLE transfer_domains ADD COLUMN registrant_name TEXT;
+
+CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+) WITHOUT ROWID;
