@@ -119,11 +119,7 @@ fn contact_field(c: &mut Contact, field: &str, value: &str) {
     match field {
         "name" => c.name = v,
         "organization" | "organisation" => c.organization = v,
-        "street" | "street1" | "street2" | "street3" => {
-            if !v.is_empty() {
-                c.street.push(v);
-            }
-        }
+        "street" | "street1" | "street2" | "street3" if !v.is_empty() => c.street.push(v),
         "city" => c.city = v,
         "state/province" | "state" | "province" => c.state = v,
         "postal code" => c.postal_code = v,
