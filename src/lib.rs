@@ -11,6 +11,8 @@
 //! - [`api`]: the typed `Action` enum, field cursor, error table, one file per action.
 //! - [`store`]: SQLite behind a narrow interface; migrations.
 //! - [`domain`]: domain-name, host-name and TLD rules shared by actions.
+//! - [`registry`]: the registry side of a transfer, behind a trait.
+//! - [`sandbox`]: the simulated outside world (scenario file, magic names).
 //! - [`whois`]: WHOIS sources (sandbox, port 43) and the 2013 RRA parser.
 //! - [`clock`]: the one source of time.
 //! - [`config`]: settings from defaults, environment and flags, validated.
@@ -24,6 +26,8 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod ops;
+pub mod registry;
+pub mod sandbox;
 pub mod store;
 pub mod whois;
 

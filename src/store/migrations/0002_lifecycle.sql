@@ -6,7 +6,8 @@
 CREATE TABLE tasks (
     id          INTEGER PRIMARY KEY,
     kind        TEXT NOT NULL,
-    subject     INTEGER NOT NULL,
+    subject     INTEGER NOT NULL,   -- a job, registrant or outbox id, by kind
+    item        INTEGER,            -- a domain's position within its job, where it matters
     due_at      INTEGER NOT NULL,
     created_at  INTEGER NOT NULL,
     done_at     INTEGER,
@@ -35,11 +36,20 @@ ALTER TABLE transfer_registrants ADD COLUMN decision TEXT;      -- accept | canc
 ALTER TABLE transfer_registrants ADD COLUMN decided_at INTEGER;
 ALTER TABLE transfer_registrants ADD COLUMN expires_at INTEGER;
 ALTER TABLE transfer_registrants ADD COLUMN profile_id INTEGER REFERENCES profiles(id);
+-- Guards the approval page's own forms (the OpenSRS-style /transfers posts come from
+-- reseller-hosted pages and rely on the unguessable token alone).
+ALTER TABLE transfer_registrants ADD COLUMN csrf TEXT;
 
 -- What analysis found: the WHOIS contact set (JSON) and when the registry step is due.
 ALTER TABLE transfer_domains ADD COLUMN contacts TEXT;
 ALTER TABLE transfer_domains ADD COLUMN registrant_email TEXT;
 ALTER TABLE transfer_domains ADD COLUMN registrant_name TEXT;
+
+-- What a completed transfer brings into the portfolio.
+ALTER TABLE domains ADD COLUMN contacts TEXT;
+ALTER TABLE domains ADD COLUMN nameservers TEXT;
+ALTER TABLE domains ADD COLUMN dns_template TEXT;
+ALTER TABLE domains ADD COLUMN transferred_at INTEGER;
 
 CREATE TABLE settings (
     key    TEXT PRIMARY KEY,

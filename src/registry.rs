@@ -1,0 +1,43 @@
+//! The registry side of a transfer, behind a trait: the check analysis makes (auth
+//! code, locks, dates, the TLD's policies) and the transfer itself. The sandbox world
+//! implements it; an EPP connector would be another implementation.
+
+/// Facts about a domain held at another registrar, as the registry reports them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holding {
+    /// Whether the auth code given matches.
+    pub auth_ok: bool,
+    /// `clientTransferProhibited` or a registry lock.
+    pub locked: bool,
+    /// Unix seconds of registration and of the last transfer, when known.
+    pub registered_at: Option<i64>,
+    pub transferred_at: Option<i64>,
+    /// The TLD accepts orders with F_BYPASS_CONFIRM.
+    pub bypass_allowed: bool,
+    /// The registry mails the registrant itself (no bulk approval possible).
+    pub registry_confirms: bool,
+    /// Days the registry takes to complete an accepted transfer.
+    pub pending_days: i64,
+}
+
+/// What the registry says when the transfer is requested.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferOutcome {
+    Completed,
+    Rejected(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    #[error("registry unavailable")]
+    Unavailable,
+    #[error("domain not found at the registry")]
+    NotFound,
+}
+
+pub trait Registry: Send + Sync + std::fmt::Debug {
+    /// The analysis check for `domain` with the auth code the reseller gave.
+    fn check(&self, domain: &str, auth_info: &str) -> Result<Holding, RegistryError>;
+    /// Requests (and, for the sandbox, settles) the transfer.
+    fn transfer(&self, domain: &str, auth_info: &str) -> Result<TransferOutcome, RegistryError>;
+}

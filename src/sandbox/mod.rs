@@ -1,0 +1,227 @@
+//! The sandbox world: domains held at other registrars, their WHOIS records and their
+//! registries' behaviour, from a scenario file and from magic names.
+//!
+//! A domain listed in the scenario behaves as listed. Any other domain follows its
+//! name: each marker below, anywhere in the name, turns on one outcome, so that a
+//! client can try every path without a file.
+//!
+//! | marker | outcome |
+//! |---|---|
+//! | `-badauth` | the auth code is wrong |
+//! | `-locked` | clientTransferProhibited |
+//! | `-young` | registered 10 days ago (inside the 60-day window) |
+//! | `-nobypass` | the TLD does not allow F_BYPASS_CONFIRM |
+//! | `-regmail` | the registry sends its own confirmation emails |
+//! | `-nowhois` | WHOIS not retrievable |
+//! | `-badwhois` | WHOIS not parseable |
+//! | `-badcontact` | the registrant's phone fails validation |
+//! | `-regdown` | the registry is down (abnormal failure at analysis) |
+//! | `-rejects` | the registry rejects the transfer after the registrant accepts |
+//! | `-ownerN` | the registrant is `ownerN@example.net` (domains sharing N share one registrant) |
+//!
+//! Otherwise a domain transfers: any auth code is right, its registrant is
+//! `registrant@<domain>`, and the registry completes 5 days after acceptance.
+
+mod scenario;
+
+pub use scenario::{Scenario, ScenarioDomain, ScenarioError};
+
+use std::collections::HashMap;
+
+use crate::registry::{Holding, Registry, RegistryError, TransferOutcome};
+use crate::whois::{Whois, WhoisError};
+
+/// Days the sandbox registry takes when nothing says otherwise (the usual 5-day
+/// auto-acknowledge of gTLD transfers).
+pub const DEFAULT_PENDING_DAYS: i64 = 5;
+
+/// The simulated outside world. Dates are relative to the clock, so the world needs
+/// the current time when asked.
+#[derive(Debug, Clone, Default)]
+pub struct World {
+    domains: HashMap<String, ScenarioDomain>,
+    clock: Option<crate::clock::SharedClock>,
+}
+
+impl World {
+    pub fn new(scenario: &Scenario, clock: crate::clock::SharedClock) -> World {
+        World {
+            domains: scenario
+                .domains
+                .iter()
+                .map(|d| (d.name.to_ascii_lowercase(), d.clone()))
+                .collect(),
+            clock: Some(clock),
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.as_ref().map_or(0, |c| c.now().unix_timestamp())
+    }
+
+    /// The domain as the world knows it: from the scenario, or made up from its name.
+    pub fn domain(&self, name: &str) -> ScenarioDomain {
+        let name = name.to_ascii_lowercase();
+        if let Some(d) = self.domains.get(&name) {
+            return d.clone();
+        }
+        let has = |m: &str| name.contains(m);
+        let label = name.split('.').next().unwrap_or(&name).to_string();
+        let email = owner_marker(&name)
+            .map(|n| format!("owner{n}@example.net"))
+            .unwrap_or_else(|| format!("registrant@{name}"));
+        ScenarioDomain {
+            name: name.clone(),
+            auth_code: has("-badauth").then(|| "the-right-code".to_string()),
+            locked: has("-locked"),
+            registered: has("-young").then(|| self.now() - 10 * 86_400),
+            transferred: None,
+            bypass_allowed: !has("-nobypass"),
+            registry_confirms: has("-regmail"),
+            whois: if has("-nowhois") {
+                scenario::WhoisSpec::Unreachable
+            } else if has("-badwhois") {
+                scenario::WhoisSpec::Unparseable
+            } else {
+                scenario::WhoisSpec::Contact {
+                    name: format!("Registrant of {label}"),
+                    email,
+                    phone: if has("-badcontact") {
+                        "555-0100".into()
+                    } else {
+                        "+1.4165550100".into()
+                    },
+                }
+            },
+            registry: if has("-regdown") {
+                scenario::RegistrySpec::Down
+            } else if has("-rejects") {
+                scenario::RegistrySpec::Rejects
+            } else {
+                scenario::RegistrySpec::Completes
+            },
+            pending_days: DEFAULT_PENDING_DAYS,
+        }
+    }
+}
+
+fn owner_marker(name: &str) -> Option<u32> {
+    let at = name.find("-owner")? + "-owner".len();
+    let digits: String = name[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+impl Registry for World {
+    fn check(&self, domain: &str, auth_info: &str) -> Result<Holding, RegistryError> {
+        let d = self.domain(domain);
+        if matches!(d.registry, scenario::RegistrySpec::Down) {
+            return Err(RegistryError::Unavailable);
+        }
+        Ok(Holding {
+            auth_ok: d.auth_code.as_deref().is_none_or(|c| c == auth_info),
+            locked: d.locked,
+            registered_at: d.registered,
+            transferred_at: d.transferred,
+            bypass_allowed: d.bypass_allowed,
+            registry_confirms: d.registry_confirms,
+            pending_days: d.pending_days,
+        })
+    }
+
+    fn transfer(&self, domain: &str, _auth_info: &str) -> Result<TransferOutcome, RegistryError> {
+        match self.domain(domain).registry {
+            scenario::RegistrySpec::Completes => Ok(TransferOutcome::Completed),
+            scenario::RegistrySpec::Rejects => Ok(TransferOutcome::Rejected(
+                "The registry rejected the transfer.".into(),
+            )),
+            scenario::RegistrySpec::Down => Err(RegistryError::Unavailable),
+        }
+    }
+}
+
+impl Whois for World {
+    fn lookup(&self, domain: &str) -> Result<String, WhoisError> {
+        let d = self.domain(domain);
+        match d.whois {
+            scenario::WhoisSpec::Unreachable => Err(WhoisError::Unreachable(format!(
+                "sandbox: no WHOIS server answers for {}",
+                d.name
+            ))),
+            scenario::WhoisSpec::Unparseable => Ok(format!(
+                "Registrant:\n   {0} Holdings\n   Domain name: (see below)\n\n   {0}\n",
+                d.name
+            )),
+            scenario::WhoisSpec::Raw(text) => Ok(text),
+            scenario::WhoisSpec::Contact { name, email, phone } => {
+                Ok(rra_record(&d.name, &name, &email, &phone))
+            }
+        }
+    }
+}
+
+/// A registrar WHOIS answer in the 2013 RRA layout, so the real parser reads it.
+fn rra_record(domain: &str, name: &str, email: &str, phone: &str) -> String {
+    let mut out = format!(
+        "Domain Name: {}\nRegistrar WHOIS Server: whois.sandbox.invalid\nRegistrar: SANDBOX REGISTRAR\nDomain Status: ok\n",
+        domain.to_ascii_uppercase()
+    );
+    for role in ["Registrant", "Admin", "Tech"] {
+        out.push_str(&format!(
+            "{role} Name: {name}\n{role} Organization: \n{role} Street: 1 Sandbox Way\n{role} City: Toronto\n{role} State/Province: ON\n{role} Postal Code: M6K 3M1\n{role} Country: CA\n{role} Phone: {phone}\n{role} Email: {email}\n"
+        ));
+    }
+    out.push_str("Name Server: ns1.sandbox.invalid\nName Server: ns2.sandbox.invalid\n>>> Last update of WHOIS database: sandbox <<<\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::whois::{parse_full, validate_contact};
+
+    #[test]
+    fn magic_names() {
+        let w = World::default();
+        let check = |d: &str| w.check(d, "x");
+        assert!(check("plain.com").is_ok_and(|h| h.auth_ok && !h.locked && h.bypass_allowed));
+        assert!(check("a-badauth.com").is_ok_and(|h| !h.auth_ok));
+        assert!(check("a-locked.com").is_ok_and(|h| h.locked));
+        assert!(check("a-nobypass.com").is_ok_and(|h| !h.bypass_allowed));
+        assert!(check("a-regmail.com").is_ok_and(|h| h.registry_confirms));
+        assert_eq!(check("a-regdown.com"), Err(RegistryError::Unavailable));
+        assert!(w.lookup("a-nowhois.com").is_err());
+        assert!(
+            w.lookup("a-badwhois.com")
+                .is_ok_and(|t| parse_full(&t).is_err())
+        );
+        let rec = w
+            .lookup("a-badcontact.com")
+            .ok()
+            .and_then(|t| parse_full(&t).ok());
+        assert!(rec.is_some_and(|r| validate_contact(&r.registrant).is_err()));
+        let rec = w
+            .lookup("x-owner17.com")
+            .ok()
+            .and_then(|t| parse_full(&t).ok());
+        assert_eq!(
+            rec.map(|r| r.registrant.email),
+            Some("owner17@example.net".into())
+        );
+        assert_eq!(
+            w.transfer("a-rejects.com", "x").ok(),
+            Some(TransferOutcome::Rejected(
+                "The registry rejected the transfer.".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn generated_records_pass_validation() {
+        let w = World::default();
+        let rec = w.lookup("plain.com").ok().and_then(|t| parse_full(&t).ok());
+        assert!(rec.is_some_and(|r| validate_contact(&r.registrant).is_ok()));
+    }
+}
