@@ -1,16 +1,16 @@
 //! WHOIS: where analysis gets a domain's current contacts. A [`Whois`] source returns
-//! the raw text; [`parse`] reads the 2013 RRA format. Sources: the sandbox world (the
+//! the raw text; [`parse()`] reads the 2013 RRA format. Sources: the sandbox world (the
 //! default) and a port-43 client that follows the registry's referral to the
 //! registrar's server.
 
-pub mod parse;
+pub mod rra;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
-pub use parse::{
+pub use rra::{
     Contact, ContactError, ParseError, WhoisRecord, parse, parse_full, validate_contact,
 };
 
