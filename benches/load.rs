@@ -131,11 +131,11 @@ async fn start_opsd(dir: &std::path::Path) -> SocketAddr {
     store.add_reseller(USER, KEY, &[], 0).expect("reseller");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let app = Arc::new(App {
+    let app = Arc::new(App::new(
         store,
-        clock: Arc::new(SystemClock),
-        config: Config::new(addr, db),
-    });
+        Arc::new(SystemClock),
+        Config::new(addr, db),
+    ));
     tokio::spawn(async move {
         let _ = opsd::serve(listener, std::future::pending(), app).await;
     });

@@ -1,17 +1,64 @@
-//! The server's shared parts: store, clock and configuration, built once at start and
-//! handed to every request.
+//! The server's shared parts, built once at start and handed to every request and to
+//! the background workers: store, clock, configuration, and the connectors to the
+//! outside world (registry, WHOIS, mail), which the sandbox world provides by default.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::mail::{Mailer, OutboxOnly};
+use crate::registry::Registry;
+use crate::sandbox::{Scenario, World};
 use crate::store::Store;
+use crate::whois::Whois;
 
 #[derive(Debug)]
 pub struct App {
     pub store: Store,
     pub clock: SharedClock,
     pub config: Config,
+    pub registry: Arc<dyn Registry>,
+    pub whois: Arc<dyn Whois>,
+    pub mailer: Arc<dyn Mailer>,
+    /// Wakes the background workers when new work is queued.
+    pub work: tokio::sync::Notify,
+    /// One task runner at a time, so tasks run in due order.
+    pub(crate) runner: Mutex<()>,
+}
+
+impl App {
+    /// A sandbox app: the world of an empty scenario (magic names only) and a mailer
+    /// that keeps mail in the outbox.
+    pub fn new(store: Store, clock: SharedClock, config: Config) -> App {
+        let world = Arc::new(World::new(&Scenario::default(), clock.clone()));
+        App {
+            store,
+            clock,
+            config,
+            registry: world.clone(),
+            whois: world,
+            mailer: Arc::new(OutboxOnly),
+            work: tokio::sync::Notify::new(),
+            runner: Mutex::new(()),
+        }
+    }
+
+    /// Uses `world` as registry and WHOIS source.
+    pub fn with_world(mut self, world: World) -> App {
+        let world = Arc::new(world);
+        self.registry = world.clone();
+        self.whois = world;
+        self
+    }
+
+    pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> App {
+        self.mailer = mailer;
+        self
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now().unix_timestamp()
+    }
 }
 
 /// Cheap to clone: one per connection.

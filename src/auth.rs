@@ -74,6 +74,17 @@ pub fn ip_allowed(allowed: &[String], ip: IpAddr) -> bool {
         .any(|net| net.contains(&ip))
 }
 
+/// `bytes` random bytes as lower-case hex: approval tokens, CSRF tokens, ids that
+/// must not be guessable. Panics only if the OS has no random source at all (Linux
+/// always has one); a guessable token would be worse than a failed request.
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    if getrandom::fill(&mut buf).is_err() {
+        panic!("the operating system has no random source");
+    }
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Hashes a password for storage (Argon2id, random salt, PHC string).
 pub fn hash_password(password: &str) -> Result<String, PasswordError> {
     let mut salt = [0u8; 16];

@@ -11,7 +11,21 @@ use time::macros::format_description;
 /// Where every part of opsd gets the current time.
 pub trait Clock: Send + Sync + fmt::Debug {
     fn now(&self) -> OffsetDateTime;
+
+    /// Moves the clock forward; `None` for a clock that cannot be moved (production).
+    fn advance(&self, _by: time::Duration) -> Option<OffsetDateTime> {
+        None
+    }
+
+    /// Seconds this clock runs ahead of the system clock, for clocks that keep one (to
+    /// be saved across restarts).
+    fn offset(&self) -> Option<i64> {
+        None
+    }
 }
+
+/// The settings key under which the sandbox clock's offset is saved.
+pub const CLOCK_OFFSET: &str = "clock_offset";
 
 /// Shared handle to the server's clock.
 pub type SharedClock = Arc<dyn Clock>;
@@ -54,6 +68,77 @@ impl Clock for FakeClock {
     fn now(&self) -> OffsetDateTime {
         *self.now.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    fn advance(&self, by: time::Duration) -> Option<OffsetDateTime> {
+        FakeClock::advance(self, by);
+        Some(self.now())
+    }
+}
+
+/// The sandbox clock: system time plus an offset that only grows (`opsd clock
+/// advance`), so that time still flows between advances.
+#[derive(Debug, Default)]
+pub struct SandboxClock {
+    offset: std::sync::atomic::AtomicI64,
+}
+
+impl SandboxClock {
+    pub fn with_offset(offset: i64) -> Self {
+        SandboxClock {
+            offset: std::sync::atomic::AtomicI64::new(offset),
+        }
+    }
+
+    /// The offset that makes the clock read `start` now.
+    pub fn offset_for(start: OffsetDateTime) -> i64 {
+        (start - SystemClock.now()).whole_seconds()
+    }
+}
+
+impl Clock for SandboxClock {
+    fn now(&self) -> OffsetDateTime {
+        SystemClock.now()
+            + time::Duration::seconds(self.offset.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
+    fn advance(&self, by: time::Duration) -> Option<OffsetDateTime> {
+        self.offset.fetch_add(
+            by.whole_seconds().max(0),
+            std::sync::atomic::Ordering::SeqCst,
+        );
+        Some(self.now())
+    }
+
+    fn offset(&self) -> Option<i64> {
+        Some(self.offset.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+/// Parses a duration such as `7d`, `36h`, `90m`, `45s` or `1d12h`.
+pub fn parse_duration(s: &str) -> Option<time::Duration> {
+    let mut total = 0i64;
+    let mut digits = String::new();
+    for c in s.trim().chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let n: i64 = digits.parse().ok()?;
+        digits.clear();
+        let unit = match c {
+            'w' => 7 * 86_400,
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        };
+        total = total.checked_add(n.checked_mul(unit)?)?;
+    }
+    if !digits.is_empty() {
+        return None;
+    }
+    (total > 0).then(|| time::Duration::seconds(total))
 }
 
 /// `YYYY-MM-DD HH:MM:SS`, the form OpenSRS uses in job names.
@@ -77,6 +162,25 @@ pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("7d"), Some(time::Duration::days(7)));
+        assert_eq!(parse_duration("36h"), Some(time::Duration::hours(36)));
+        assert_eq!(parse_duration("1d12h"), Some(time::Duration::hours(36)));
+        assert_eq!(parse_duration("7"), None);
+        assert_eq!(parse_duration("7x"), None);
+        assert_eq!(parse_duration(""), None);
+    }
+
+    #[test]
+    fn sandbox_clock_advances_and_reports_its_offset() {
+        let c = SandboxClock::with_offset(100);
+        let before = c.now();
+        let after = c.advance(time::Duration::days(1)).unwrap_or(before);
+        assert!(after - before >= time::Duration::days(1));
+        assert_eq!(c.offset(), Some(100 + 86_400));
+    }
 
     #[test]
     fn fake_clock_moves_only_when_told() {

@@ -21,6 +21,12 @@ pub struct Config {
     pub header_timeout: Duration,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
+    /// How long a registrant has to answer an approval email (seed 003: 7 days).
+    pub approval_window: Duration,
+    /// The base of links in emails (`http://host:port`), without a trailing slash.
+    pub public_url: String,
+    /// Run the background workers (tests of the request path alone turn them off).
+    pub workers: bool,
 }
 
 impl Config {
@@ -32,6 +38,9 @@ impl Config {
             limits: Limits::default(),
             header_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(30),
+            approval_window: Duration::from_secs(7 * 86_400),
+            public_url: format!("http://{listen}"),
+            workers: true,
         }
     }
 }

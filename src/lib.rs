@@ -14,6 +14,8 @@
 //! - [`registry`]: the registry side of a transfer, behind a trait.
 //! - [`sandbox`]: the simulated outside world (scenario file, magic names).
 //! - [`whois`]: WHOIS sources (sandbox, port 43) and the 2013 RRA parser.
+//! - [`jobs`]: the background task runner and the transfer lifecycle steps.
+//! - [`mail`]: the outbox and mail delivery.
 //! - [`clock`]: the one source of time.
 //! - [`config`]: settings from defaults, environment and flags, validated.
 //! - [`app`]: the shared parts (store, clock, config) every request sees.
@@ -25,6 +27,8 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod jobs;
+pub mod mail;
 pub mod ops;
 pub mod registry;
 pub mod sandbox;

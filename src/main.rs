@@ -9,8 +9,9 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
-use opsd::clock::{Clock, SystemClock};
+use opsd::clock::{CLOCK_OFFSET, Clock, SandboxClock, SystemClock, parse_duration};
 use opsd::config::{DEFAULT_DB, DEFAULT_LISTEN, RawConfig};
+use opsd::sandbox::{Scenario, World};
 use opsd::store::Store;
 use opsd::{App, auth};
 
@@ -53,6 +54,15 @@ struct ServeArgs {
     /// Most items in one envelope.
     #[arg(long, env = "OPSD_MAX_ITEMS")]
     max_items: Option<usize>,
+    /// Sandbox scenario file (TOML): clock start, ids, resellers, foreign domains.
+    #[arg(long, env = "OPSD_SCENARIO")]
+    scenario: Option<PathBuf>,
+    /// Base URL of links in emails (default: http://LISTEN).
+    #[arg(long, env = "OPSD_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// How long registrants have to approve a transfer (e.g. 7d, 36h).
+    #[arg(long, env = "OPSD_APPROVAL_WINDOW", default_value = "7d")]
+    approval_window: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,16 +170,48 @@ fn reseller_id(store: &Store, name: &str) -> anyhow::Result<i64> {
     }
 }
 
+/// The sandbox clock: its saved offset, else the scenario's start, else real time.
+fn sandbox_clock(store: &Store, scenario: &Scenario) -> anyhow::Result<SandboxClock> {
+    if let Some(saved) = store.setting(CLOCK_OFFSET)? {
+        let offset: i64 = saved
+            .parse()
+            .context("saved clock offset is not a number")?;
+        return Ok(SandboxClock::with_offset(offset));
+    }
+    let offset = scenario
+        .clock_start
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .map_or(0, SandboxClock::offset_for);
+    store.set_setting(CLOCK_OFFSET, &offset.to_string())?;
+    Ok(SandboxClock::with_offset(offset))
+}
+
 fn serve(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
     let config = RawConfig {
-        listen: Some(args.listen),
+        listen: Some(args.listen.clone()),
         db: Some(db.display().to_string()),
         max_body_bytes: args.max_body_bytes,
         max_depth: args.max_depth,
         max_items: args.max_items,
     }
     .validate()?;
+    let mut config = config;
+    config.approval_window = parse_duration(&args.approval_window)
+        .map(|d| std::time::Duration::from_secs(d.whole_seconds() as u64))
+        .with_context(|| {
+            format!(
+                "approval window '{}' is not like 7d or 36h",
+                args.approval_window
+            )
+        })?;
+    let scenario = match &args.scenario {
+        Some(p) => Scenario::load(p)?,
+        None => Scenario::default(),
+    };
     let store = open(&config.db)?;
+    let clock = Arc::new(sandbox_clock(&store, &scenario)?);
+    opsd::sandbox::seed_store(&store, &scenario, clock.now().unix_timestamp())?;
+    let world = World::new(&scenario, clock.clone());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -179,12 +221,12 @@ fn serve(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("binding {}", config.listen))?;
         let bound = listener.local_addr().context("reading the bound address")?;
-        tracing::info!(listen = %bound, db = %config.db.display(), "opsd serving (sandbox)");
-        let app = Arc::new(App {
-            store,
-            clock: Arc::new(SystemClock),
-            config,
-        });
+        match args.public_url {
+            Some(url) => config.public_url = url.trim_end_matches('/').to_string(),
+            None => config.public_url = format!("http://{bound}"),
+        }
+        tracing::info!(listen = %bound, db = %config.db.display(), now = %opsd::clock::format_timestamp(clock.now()), "opsd serving (sandbox)");
+        let app = Arc::new(App::new(store, clock, config).with_world(world));
         opsd::serve(listener, shutdown_signal(), app).await?;
         tracing::info!("stopped");
         Ok(())

@@ -31,6 +31,13 @@ pub async fn serve(
 ) -> io::Result<()> {
     let graceful = GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);
+    let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
+    let workers = state.config.workers.then(|| {
+        let mut rx = workers_stopped;
+        tokio::spawn(crate::jobs::worker(state.clone(), async move {
+            let _ = rx.changed().await;
+        }))
+    });
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -48,12 +55,17 @@ pub async fn serve(
         }
     }
     drop(listener);
+    let _ = stop_workers.send(true);
     tracing::info!("shutting down: waiting for requests in flight");
     if tokio::time::timeout(state.config.shutdown_grace, graceful.shutdown())
         .await
         .is_err()
     {
         tracing::warn!("shutdown grace period over; closing remaining connections");
+    }
+    if let Some(w) = workers {
+        // The worker finishes the step it is in (each step is one transaction).
+        let _ = w.await;
     }
     Ok(())
 }

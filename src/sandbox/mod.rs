@@ -105,6 +105,52 @@ impl World {
     }
 }
 
+/// Creates the scenario's resellers and profiles (those that do not exist yet) and,
+/// the first time, sets the ids to start from. Safe to run at every start.
+pub fn seed_store(
+    store: &crate::store::Store,
+    scenario: &Scenario,
+    now: i64,
+) -> Result<(), crate::store::StoreError> {
+    use crate::store::{Sequence, StoreError};
+    for r in &scenario.resellers {
+        match store.add_reseller(&r.username, &r.key, &r.allow_ip, now) {
+            Ok(_) | Err(StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    for p in &scenario.profiles {
+        let Some(reseller) = store.reseller_by_name(&p.reseller)? else {
+            continue;
+        };
+        if store
+            .profile_by_username(reseller.id, &p.username)?
+            .is_some()
+        {
+            continue;
+        }
+        let hash = crate::auth::hash_password(&p.password)
+            .map_err(|e| StoreError::Conflict(e.to_string()))?;
+        let id = store.add_profile(reseller.id, &p.username, &hash, now)?;
+        for d in &p.domains {
+            match store.add_domain(reseller.id, id, &d.to_ascii_lowercase(), false, now) {
+                Ok(_) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    if store.setting("scenario_ids_set")?.is_none() {
+        if let Some(n) = scenario.next_transfer_job {
+            store.set_next_id(Sequence::TransferJobs, n)?;
+        }
+        if let Some(n) = scenario.next_registrant {
+            store.set_next_id(Sequence::TransferRegistrants, n)?;
+        }
+        store.set_setting("scenario_ids_set", "1")?;
+    }
+    Ok(())
+}
+
 fn owner_marker(name: &str) -> Option<u32> {
     let at = name.find("-owner")? + "-owner".len();
     let digits: String = name[at..]

@@ -5,10 +5,15 @@
 //! callers run them off the async workers (`spawn_blocking`). Schema changes are the
 //! numbered files in `migrations/`, applied in order at open.
 
+mod lifecycle;
 mod resellers;
+mod settings;
+mod tasks;
 mod transfers;
 
+pub use lifecycle::{Analysis, Approval, Decision, DecisionRefused, Mail, WorkDomain, reasons};
 pub use resellers::{Profile, Reseller};
+pub use tasks::{Task, TaskKind};
 pub use transfers::{JobDomainView, JobView, NewTransferJob, RegistrantView, Sequence};
 
 use std::path::Path;

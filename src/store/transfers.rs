@@ -85,6 +85,15 @@ impl Store {
                 dom.execute(params![id, i as i64, name, auth])?;
             }
         }
+        // The analysis is queued with the job: an accepted job always gets analysed.
+        super::tasks::enqueue(
+            &tx,
+            super::TaskKind::AnalyseJob,
+            id,
+            None,
+            job.created_at,
+            job.created_at,
+        )?;
         tx.commit()?;
         Ok(id)
     }

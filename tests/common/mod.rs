@@ -38,6 +38,11 @@ impl Server {
         Server::start_with(|_| {})
     }
 
+    /// Starts a server with its background workers running.
+    pub fn start_with_workers() -> Server {
+        Server::start_with(|c| c.workers = true)
+    }
+
     /// Starts a server after `tune` has adjusted its configuration. The database holds
     /// the two test resellers, a profile and a DNS template, and job ids start at 134
     /// as in the seed documents.
@@ -50,15 +55,14 @@ impl Server {
         let addr = listener.local_addr().expect("local addr");
         listener.set_nonblocking(true).expect("nonblocking");
         let mut config = Config::new(addr, db);
+        // The request-path tests look at jobs as submitted; lifecycle tests turn the
+        // workers on (or run the tasks themselves with `run_due`).
+        config.workers = false;
         tune(&mut config);
         let clock = Arc::new(FakeClock::new(
             parse_timestamp("2014-07-03 18:34:34").expect("time"),
         ));
-        let app = Arc::new(App {
-            store,
-            clock: clock.clone(),
-            config,
-        });
+        let app = Arc::new(App::new(store, clock.clone(), config));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let state = app.clone();
         let thread = std::thread::spawn(move || {

@@ -44,6 +44,7 @@ ALTER TABLE transfer_registrants ADD COLUMN csrf TEXT;
 ALTER TABLE transfer_domains ADD COLUMN contacts TEXT;
 ALTER TABLE transfer_domains ADD COLUMN registrant_email TEXT;
 ALTER TABLE transfer_domains ADD COLUMN registrant_name TEXT;
+ALTER TABLE transfer_domains ADD COLUMN registry_days INTEGER;
 
 -- What a completed transfer brings into the portfolio.
 ALTER TABLE domains ADD COLUMN contacts TEXT;

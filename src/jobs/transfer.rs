@@ -1,0 +1,176 @@
+//! The steps of a SIMPLE_TRANSFER job: analysis of each domain (registry check, WHOIS,
+//! contact validation), delivery of approval emails, and the registry step after
+//! the registrant accepts.
+
+use crate::app::App;
+use crate::registry::{RegistryError, TransferOutcome};
+use crate::store::{Analysis, Approval, Mail, Task};
+use crate::whois::{self, WhoisError};
+
+use super::StepError;
+
+/// Domains analysed per transaction: large jobs commit their progress in chunks, so
+/// a restart resumes where the last chunk ended.
+const CHUNK: usize = 250;
+
+/// A transfer within this many days of registration or of the last transfer is
+/// refused by the registries (the 60-day rule).
+const LOCK_DAYS: i64 = 60;
+
+/// Per-domain failure reasons (actions.md §2); the documented one is
+/// `Could not parse whois`.
+mod reason {
+    pub const BAD_AUTH: &str = "Incorrect authorization code.";
+    pub const LOCKED: &str = "Domain is locked (clientTransferProhibited).";
+    pub const YOUNG_REGISTRATION: &str = "Domain was registered less than 60 days ago.";
+    pub const YOUNG_TRANSFER: &str = "Domain was transferred less than 60 days ago.";
+    pub const NO_BYPASS: &str = "The TLD does not allow F_BYPASS_CONFIRM.";
+    pub const REGISTRY_CONFIRMS: &str = "The registry sends its own confirmation emails.";
+    pub const WHOIS_UNREACHABLE: &str = "WHOIS not retrievable.";
+    pub const WHOIS_UNPARSEABLE: &str = "Could not parse whois";
+    pub const REGISTRY_DOWN: &str = "Registry unavailable; the domain could not be processed.";
+    pub const NOT_AT_REGISTRY: &str = "Domain not found at the registry.";
+}
+
+pub(super) fn analyse(app: &App, task: &Task, now: i64) -> Result<(), StepError> {
+    let job_id = task.subject;
+    loop {
+        let batch = app.store.domains_to_analyse(job_id, CHUNK)?;
+        let results: Vec<(i64, Analysis)> = batch
+            .iter()
+            .map(|d| (d.position, analyse_one(app, &d.name, &d.auth_info, now)))
+            .collect();
+        let window = app.config.approval_window.as_secs() as i64;
+        let compose = |a: &Approval| approval_mail(app, a);
+        if app
+            .store
+            .record_analysis(task.id, job_id, &results, now, window, &compose)?
+        {
+            return Ok(());
+        }
+    }
+}
+
+fn analyse_one(app: &App, domain: &str, auth_info: &str, now: i64) -> Analysis {
+    let failed = |r: &str| Analysis::Failed(r.to_string());
+    let holding = match app.registry.check(domain, auth_info) {
+        Ok(h) => h,
+        Err(RegistryError::Unavailable) => return failed(reason::REGISTRY_DOWN),
+        Err(RegistryError::NotFound) => return failed(reason::NOT_AT_REGISTRY),
+    };
+    let recent = |t: Option<i64>| t.is_some_and(|t| now - t < LOCK_DAYS * 86_400);
+    if !holding.auth_ok {
+        return failed(reason::BAD_AUTH);
+    }
+    if holding.locked {
+        return failed(reason::LOCKED);
+    }
+    if recent(holding.registered_at) {
+        return failed(reason::YOUNG_REGISTRATION);
+    }
+    if recent(holding.transferred_at) {
+        return failed(reason::YOUNG_TRANSFER);
+    }
+    if !holding.bypass_allowed {
+        return failed(reason::NO_BYPASS);
+    }
+    if holding.registry_confirms {
+        return failed(reason::REGISTRY_CONFIRMS);
+    }
+    let text = match app.whois.lookup(domain) {
+        Ok(t) => t,
+        Err(WhoisError::Unreachable(detail)) => {
+            tracing::debug!(domain, %detail, "WHOIS unreachable");
+            return failed(reason::WHOIS_UNREACHABLE);
+        }
+    };
+    let record = match whois::parse_full(&text) {
+        Ok(r) => r,
+        Err(_) => return failed(reason::WHOIS_UNPARSEABLE),
+    };
+    if let Err(e) = whois::validate_contact(&record.registrant) {
+        return Analysis::Failed(format!("Registrant contact fails validation: {e}."));
+    }
+    let contacts = serde_json::json!({
+        "registrant": record.registrant,
+        "admin": record.admin,
+        "tech": record.tech,
+    });
+    Analysis::Ready {
+        registrant_email: record.registrant.email.trim().to_lowercase(),
+        registrant_name: record.registrant.name.trim().to_string(),
+        contacts_json: contacts.to_string(),
+        registry_days: holding.pending_days,
+    }
+}
+
+/// The one approval email a registrant gets for all its domains in the job.
+fn approval_mail(app: &App, a: &Approval) -> Mail {
+    let base = app.config.public_url.trim_end_matches('/');
+    let days = app.config.approval_window.as_secs() / 86_400;
+    let mut body = format!(
+        "Hello {name},\n\nA transfer of the following domain names to a new registrar has been requested:\n\n",
+        name = if a.name.is_empty() {
+            a.email.as_str()
+        } else {
+            a.name.as_str()
+        }
+    );
+    for (d, _) in &a.domains {
+        body.push_str(&format!("  {d}\n"));
+    }
+    body.push_str(&format!(
+        "\nTo accept or cancel the transfer of these domains, open:\n\n  {base}/approve/{token}\n\n\
+         If you do nothing within {days} days, the transfers will not be started.\n",
+        token = a.token
+    ));
+    Mail {
+        to: a.email.clone(),
+        subject: format!(
+            "Please approve the transfer of {} domain name{}",
+            a.domains.len(),
+            if a.domains.len() == 1 { "" } else { "s" }
+        ),
+        body,
+    }
+}
+
+pub(super) fn send_mail(app: &App, task: &Task, now: i64) -> Result<(), StepError> {
+    match app.store.outbox_mail(task.subject)? {
+        // Already delivered (a crash came between delivery and this bookkeeping).
+        Some((_, _, Some(_))) | None => {}
+        Some((mail, message_id, None)) => app.mailer.send(&mail, &message_id)?,
+    }
+    app.store.mail_sent(task.id, task.subject, now)?;
+    Ok(())
+}
+
+pub(super) fn registry_step(app: &App, task: &Task, now: i64) -> Result<(), StepError> {
+    let job_id = task.subject;
+    let position = task.item.unwrap_or(-1);
+    let Some(d) = app.store.work_domain(job_id, position)? else {
+        return Ok(app.store.registry_result(
+            task.id,
+            job_id,
+            position,
+            Ok(()),
+            &no_password,
+            now,
+        )?);
+    };
+    let outcome = match app.registry.transfer(&d.name, &d.auth_info) {
+        Ok(TransferOutcome::Completed) => Ok(()),
+        Ok(TransferOutcome::Rejected(why)) => Err(why),
+        Err(RegistryError::Unavailable) => Err(reason::REGISTRY_DOWN.to_string()),
+        Err(RegistryError::NotFound) => Err(reason::NOT_AT_REGISTRY.to_string()),
+    };
+    let new_password =
+        || crate::auth::hash_password(&crate::auth::random_hex(16)).unwrap_or_default();
+    app.store
+        .registry_result(task.id, job_id, position, outcome, &new_password, now)?;
+    Ok(())
+}
+
+fn no_password() -> String {
+    String::new()
+}

@@ -1,0 +1,27 @@
+//! Outgoing mail. Every message is first a row of the outbox (written in the same
+//! transaction as the step that causes it); a [`Mailer`] then delivers it. The sandbox
+//! mailer delivers nowhere: the outbox is the mail viewer (`opsd mail list`).
+
+use crate::store::Mail;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailError {
+    #[error("mail delivery failed: {0}")]
+    Delivery(String),
+}
+
+pub trait Mailer: Send + Sync + std::fmt::Debug {
+    /// Delivers one message; `message_id` is stable across retries so that a receiver
+    /// can drop a duplicate after a crash between delivery and bookkeeping.
+    fn send(&self, mail: &Mail, message_id: &str) -> Result<(), MailError>;
+}
+
+/// The sandbox mailer: keeps mail in the outbox only.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OutboxOnly;
+
+impl Mailer for OutboxOnly {
+    fn send(&self, _mail: &Mail, _message_id: &str) -> Result<(), MailError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,574 @@
+//! The transfer-in lifecycle's state changes. Each method is one transaction that
+//! applies a step's effects, enqueues what follows, and marks the step's task done,
+//! so a crash at any point leaves either all of a step or none of it.
+//!
+//! Domain: pending → failed | processed → cancelled | pending_registry → completed |
+//! failed. Registrant: pending → completed. Job: pending → completed once every
+//! domain and registrant is final.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::tasks::{TaskKind, enqueue, mark_done};
+use super::{Result, Store, StoreError};
+
+/// What analysis concluded for one domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Analysis {
+    Failed(String),
+    /// Transferable: its registrant (from WHOIS), the contact set as JSON, and the days
+    /// the registry will take once accepted.
+    Ready {
+        registrant_email: String,
+        registrant_name: String,
+        contacts_json: String,
+        registry_days: i64,
+    },
+}
+
+/// A domain waiting for analysis or for the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkDomain {
+    pub job_id: i64,
+    pub position: i64,
+    pub name: String,
+    pub auth_info: String,
+}
+
+/// A registrant as the approval page and emails see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approval {
+    pub registrant_id: i64,
+    pub job_id: i64,
+    pub email: String,
+    pub name: String,
+    pub token: String,
+    pub csrf: String,
+    pub status: String,
+    pub decision: Option<String>,
+    pub expires_at: i64,
+    /// `(domain, status)` in job order.
+    pub domains: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Accept,
+    Cancel,
+}
+
+/// Why a decision was not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionRefused {
+    AlreadyDecided,
+    Expired,
+}
+
+/// An email to store in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Texts of the lifecycle's reasons, in one place.
+pub mod reasons {
+    pub const IN_PROGRESS: &str = "Transfer in progress";
+    pub const CANCELLED: &str = "Cancelled by the registrant.";
+    pub const TIMED_OUT: &str =
+        "No answer within the approval window; the transfer was not started.";
+    pub const ALREADY_HELD: &str = "The domain is already in a reseller's portfolio.";
+}
+
+impl Store {
+    /// Up to `limit` domains of `job_id` still waiting for analysis, in job order.
+    pub fn domains_to_analyse(&self, job_id: i64, limit: usize) -> Result<Vec<WorkDomain>> {
+        let conn = self.reader();
+        let rows = conn
+            .prepare_cached(
+                "SELECT position, name, auth_info FROM transfer_domains
+                 WHERE job_id = ?1 AND status = 'pending' ORDER BY position LIMIT ?2",
+            )?
+            .query_map(params![job_id, limit as i64], |r| {
+                Ok(WorkDomain {
+                    job_id,
+                    position: r.get(0)?,
+                    name: r.get(1)?,
+                    auth_info: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Records the analysis of some domains. When none is left pending, groups the
+    /// transferable ones by registrant email (ids in order of first appearance),
+    /// queues one approval email per registrant (`compose` writes it) and its
+    /// timeout, and marks the task done. Returns whether the analysis is finished.
+    pub fn record_analysis(
+        &self,
+        task_id: i64,
+        job_id: i64,
+        results: &[(i64, Analysis)],
+        now: i64,
+        approval_window: i64,
+        compose: &dyn Fn(&Approval) -> Mail,
+    ) -> Result<bool> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        for (position, result) in results {
+            match result {
+                Analysis::Failed(reason) => {
+                    tx.prepare_cached(
+                        "UPDATE transfer_domains SET status = 'failed', reason = ?3
+                         WHERE job_id = ?1 AND position = ?2 AND status = 'pending'",
+                    )?
+                    .execute(params![job_id, position, reason])?;
+                }
+                Analysis::Ready {
+                    registrant_email,
+                    registrant_name,
+                    contacts_json,
+                    registry_days,
+                } => {
+                    tx.prepare_cached(
+                        "UPDATE transfer_domains SET status = 'processed', registrant_email = ?3,
+                           registrant_name = ?4, contacts = ?5, registry_days = ?6
+                         WHERE job_id = ?1 AND position = ?2 AND status = 'pending'",
+                    )?
+                    .execute(params![
+                        job_id,
+                        position,
+                        registrant_email,
+                        registrant_name,
+                        contacts_json,
+                        registry_days
+                    ])?;
+                }
+            }
+        }
+        let left: i64 = tx.query_row(
+            "SELECT count(*) FROM transfer_domains WHERE job_id = ?1 AND status = 'pending'",
+            [job_id],
+            |r| r.get(0),
+        )?;
+        if left > 0 {
+            tx.commit()?;
+            return Ok(false);
+        }
+        group_registrants(&tx, job_id, now, approval_window, compose)?;
+        complete_job_if_final(&tx, job_id)?;
+        mark_done(&tx, task_id, now)?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// The registrant behind an approval token, with its domains.
+    pub fn approval_by_token(&self, token: &str) -> Result<Option<Approval>> {
+        let conn = self.reader();
+        let tx = conn.unchecked_transaction()?;
+        let a = load_approval(&tx, "token = ?1", &token)?;
+        tx.finish()?;
+        Ok(a)
+    }
+
+    /// The registrant's answer. Accept: its orders go to `pending_registry` and the
+    /// registry steps are queued; Cancel: its orders are cancelled.
+    pub fn decide(
+        &self,
+        token: &str,
+        decision: Decision,
+        now: i64,
+    ) -> Result<std::result::Result<Approval, DecisionRefused>> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let Some(a) = load_approval(&tx, "token = ?1", &token)? else {
+            return Err(StoreError::NotFound);
+        };
+        if a.decision.is_some() {
+            return Ok(Err(DecisionRefused::AlreadyDecided));
+        }
+        if now >= a.expires_at {
+            return Ok(Err(DecisionRefused::Expired));
+        }
+        match decision {
+            Decision::Accept => {
+                tx.execute(
+                    "UPDATE transfer_registrants SET decision = 'accept', decided_at = ?2 WHERE id = ?1",
+                    params![a.registrant_id, now],
+                )?;
+                let steps: Vec<(i64, i64)> = tx
+                    .prepare(
+                        "SELECT position, coalesce(registry_days, 0) FROM transfer_domains
+                         WHERE registrant_id = ?1 AND status = 'processed' ORDER BY position",
+                    )?
+                    .query_map([a.registrant_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                tx.execute(
+                    "UPDATE transfer_domains SET status = 'pending_registry', reason = ?2
+                     WHERE registrant_id = ?1 AND status = 'processed'",
+                    params![a.registrant_id, reasons::IN_PROGRESS],
+                )?;
+                for (position, days) in steps {
+                    enqueue(
+                        &tx,
+                        TaskKind::RegistryStep,
+                        a.job_id,
+                        Some(position),
+                        now + days * 86_400,
+                        now,
+                    )?;
+                }
+            }
+            Decision::Cancel => {
+                tx.execute(
+                    "UPDATE transfer_registrants SET decision = 'cancel', decided_at = ?2 WHERE id = ?1",
+                    params![a.registrant_id, now],
+                )?;
+                tx.execute(
+                    "UPDATE transfer_domains SET status = 'cancelled', reason = ?2
+                     WHERE registrant_id = ?1 AND status = 'processed'",
+                    params![a.registrant_id, reasons::CANCELLED],
+                )?;
+            }
+        }
+        complete_registrant_if_final(&tx, a.registrant_id)?;
+        complete_job_if_final(&tx, a.job_id)?;
+        let after = load_approval(&tx, "id = ?1", &a.registrant_id)?.ok_or(StoreError::NotFound)?;
+        tx.commit()?;
+        Ok(Ok(after))
+    }
+
+    /// The approval window is over: an undecided registrant's orders are cancelled
+    /// (the transfer is never started at the registry).
+    pub fn approval_timeout(&self, task_id: i64, registrant_id: i64, now: i64) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let undecided = tx
+            .query_row(
+                "SELECT job_id FROM transfer_registrants WHERE id = ?1 AND decision IS NULL",
+                [registrant_id],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?;
+        if let Some(job_id) = undecided {
+            tx.execute(
+                "UPDATE transfer_registrants SET decision = 'timeout', decided_at = ?2 WHERE id = ?1",
+                params![registrant_id, now],
+            )?;
+            tx.execute(
+                "UPDATE transfer_domains SET status = 'cancelled', reason = ?2
+                 WHERE registrant_id = ?1 AND status = 'processed'",
+                params![registrant_id, reasons::TIMED_OUT],
+            )?;
+            complete_registrant_if_final(&tx, registrant_id)?;
+            complete_job_if_final(&tx, job_id)?;
+        }
+        mark_done(&tx, task_id, now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The domain a registry step is about.
+    pub fn work_domain(&self, job_id: i64, position: i64) -> Result<Option<WorkDomain>> {
+        let conn = self.reader();
+        let d = conn
+            .prepare_cached(
+                "SELECT name, auth_info FROM transfer_domains WHERE job_id = ?1 AND position = ?2",
+            )?
+            .query_row(params![job_id, position], |r| {
+                Ok(WorkDomain {
+                    job_id,
+                    position,
+                    name: r.get(0)?,
+                    auth_info: r.get(1)?,
+                })
+            })
+            .optional()?;
+        Ok(d)
+    }
+
+    /// The registry's answer for one accepted domain. `Ok(())` lands it in the
+    /// reseller's portfolio under the job's profile or the registrant's new one,
+    /// with the WHOIS contacts and the job's nameservers or DNS template.
+    pub fn registry_result(
+        &self,
+        task_id: i64,
+        job_id: i64,
+        position: i64,
+        outcome: std::result::Result<(), String>,
+        new_profile_password_hash: &dyn Fn() -> String,
+        now: i64,
+    ) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let row = tx
+            .query_row(
+                "SELECT d.name, d.status, d.registrant_id, d.contacts, j.reseller_id, j.profile_id, j.dns_template
+                 FROM transfer_domains d JOIN transfer_jobs j ON j.id = d.job_id
+                 WHERE d.job_id = ?1 AND d.position = ?2",
+                params![job_id, position],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<i64>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, Option<i64>>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                    ))
+                },
+            )
+            .optional()?;
+        if let Some((name, status, registrant_id, contacts, reseller_id, job_profile, template)) =
+            row
+            && status == "pending_registry"
+        {
+            let (status, reason) = match outcome {
+                Ok(()) => {
+                    let profile = match (job_profile, registrant_id) {
+                        (Some(p), _) => p,
+                        (None, Some(r)) => {
+                            registrant_profile(&tx, reseller_id, r, new_profile_password_hash, now)?
+                        }
+                        (None, None) => return Err(StoreError::NotFound),
+                    };
+                    let nameservers: Vec<String> = tx
+                        .prepare_cached("SELECT name FROM transfer_nameservers WHERE job_id = ?1 ORDER BY position")?
+                        .query_map([job_id], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?;
+                    let ns = serde_json::to_string(&nameservers).unwrap_or_else(|_| "[]".into());
+                    let inserted = tx.execute(
+                        "INSERT OR IGNORE INTO domains (name, reseller_id, profile_id, locked, created_at, contacts, nameservers, dns_template, transferred_at)
+                         VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?4)",
+                        params![name, reseller_id, profile, now, contacts, ns, template],
+                    )?;
+                    if inserted == 1 {
+                        ("completed", None)
+                    } else {
+                        ("failed", Some(reasons::ALREADY_HELD.to_string()))
+                    }
+                }
+                Err(reason) => ("failed", Some(reason)),
+            };
+            tx.execute(
+                "UPDATE transfer_domains SET status = ?3, reason = ?4 WHERE job_id = ?1 AND position = ?2",
+                params![job_id, position, status, reason],
+            )?;
+            if let Some(r) = registrant_id {
+                complete_registrant_if_final(&tx, r)?;
+            }
+            complete_job_if_final(&tx, job_id)?;
+        }
+        mark_done(&tx, task_id, now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// An outbox message to deliver.
+    pub fn outbox_mail(&self, outbox_id: i64) -> Result<Option<(Mail, String, Option<i64>)>> {
+        let conn = self.reader();
+        let m = conn
+            .prepare_cached(
+                "SELECT to_addr, subject, body, message_id, sent_at FROM outbox WHERE id = ?1",
+            )?
+            .query_row([outbox_id], |r| {
+                Ok((
+                    Mail {
+                        to: r.get(0)?,
+                        subject: r.get(1)?,
+                        body: r.get(2)?,
+                    },
+                    r.get(3)?,
+                    r.get(4)?,
+                ))
+            })
+            .optional()?;
+        Ok(m)
+    }
+
+    /// Marks an outbox message sent and its task done.
+    pub fn mail_sent(&self, task_id: i64, outbox_id: i64, now: i64) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "UPDATE outbox SET sent_at = coalesce(sent_at, ?2), attempts = attempts + 1 WHERE id = ?1",
+            params![outbox_id, now],
+        )?;
+        mark_done(&tx, task_id, now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The outbox, newest last: `(id, to, subject, body, sent_at)`.
+    pub fn outbox(&self) -> Result<Vec<(i64, Mail, Option<i64>)>> {
+        let conn = self.reader();
+        let rows = conn
+            .prepare("SELECT id, to_addr, subject, body, sent_at FROM outbox ORDER BY id")?
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    Mail {
+                        to: r.get(1)?,
+                        subject: r.get(2)?,
+                        body: r.get(3)?,
+                    },
+                    r.get(4)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+}
+
+fn group_registrants(
+    tx: &Transaction<'_>,
+    job_id: i64,
+    now: i64,
+    window: i64,
+    compose: &dyn Fn(&Approval) -> Mail,
+) -> Result<()> {
+    let groups: Vec<(String, String)> = tx
+        .prepare(
+            "SELECT lower(registrant_email), registrant_name FROM transfer_domains
+             WHERE job_id = ?1 AND status = 'processed'
+             GROUP BY lower(registrant_email) ORDER BY min(position)",
+        )?
+        .query_map([job_id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (email, name) in groups {
+        let token = crate::auth::random_hex(16);
+        let csrf = crate::auth::random_hex(16);
+        tx.prepare_cached(
+            "INSERT INTO transfer_registrants (job_id, email, name, status, token, csrf, expires_at)
+             VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6)",
+        )?
+        .execute(params![job_id, email, name, token, csrf, now + window])?;
+        let rid = tx.last_insert_rowid();
+        tx.prepare_cached(
+            "UPDATE transfer_domains SET registrant_id = ?3
+             WHERE job_id = ?1 AND status = 'processed' AND lower(registrant_email) = ?2",
+        )?
+        .execute(params![job_id, email, rid])?;
+        let approval = load_approval(tx, "id = ?1", &rid)?.ok_or(StoreError::NotFound)?;
+        let mail = compose(&approval);
+        tx.prepare_cached(
+            "INSERT INTO outbox (kind, to_addr, subject, body, message_id, created_at, job_id, registrant_id)
+             VALUES ('transfer_approval', ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            mail.to,
+            mail.subject,
+            mail.body,
+            format!("<transfer-{job_id}-{rid}-{}@opsd>", &token[..8]),
+            now,
+            job_id,
+            rid
+        ])?;
+        let outbox_id = tx.last_insert_rowid();
+        enqueue(tx, TaskKind::SendMail, outbox_id, None, now, now)?;
+        enqueue(tx, TaskKind::ApprovalTimeout, rid, None, now + window, now)?;
+    }
+    Ok(())
+}
+
+fn load_approval(
+    tx: &Transaction<'_>,
+    filter: &str,
+    value: &dyn rusqlite::ToSql,
+) -> Result<Option<Approval>> {
+    let sql = format!(
+        "SELECT id, job_id, email, name, token, coalesce(csrf, ''), status, decision, coalesce(expires_at, 0)
+         FROM transfer_registrants WHERE {filter}"
+    );
+    let head = tx
+        .prepare_cached(&sql)?
+        .query_row([value], |r| {
+            Ok(Approval {
+                registrant_id: r.get(0)?,
+                job_id: r.get(1)?,
+                email: r.get(2)?,
+                name: r.get(3)?,
+                token: r.get(4)?,
+                csrf: r.get(5)?,
+                status: r.get(6)?,
+                decision: r.get(7)?,
+                expires_at: r.get(8)?,
+                domains: Vec::new(),
+            })
+        })
+        .optional()?;
+    let Some(mut a) = head else {
+        return Ok(None);
+    };
+    a.domains = tx
+        .prepare_cached(
+            "SELECT name, status FROM transfer_domains WHERE registrant_id = ?1 ORDER BY position",
+        )?
+        .query_map([a.registrant_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(a))
+}
+
+/// A registrant is complete once it has decided (or timed out) and none of its
+/// domains waits for anything.
+fn complete_registrant_if_final(tx: &Transaction<'_>, registrant_id: i64) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE transfer_registrants SET status = 'completed'
+         WHERE id = ?1 AND decision IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM transfer_domains WHERE registrant_id = ?1
+           AND status IN ('pending', 'processed', 'pending_registry'))",
+    )?
+    .execute([registrant_id])?;
+    Ok(())
+}
+
+fn complete_job_if_final(tx: &Transaction<'_>, job_id: i64) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE transfer_jobs SET status = 'completed'
+         WHERE id = ?1
+           AND NOT EXISTS (SELECT 1 FROM transfer_domains WHERE job_id = ?1
+                           AND status IN ('pending', 'processed', 'pending_registry'))
+           AND NOT EXISTS (SELECT 1 FROM transfer_registrants WHERE job_id = ?1 AND status != 'completed')",
+    )?
+    .execute([job_id])?;
+    Ok(())
+}
+
+/// The profile a registrant's completed domains go into when the job named none:
+/// one new profile per registrant, made on its first completed domain.
+fn registrant_profile(
+    tx: &Transaction<'_>,
+    reseller_id: i64,
+    registrant_id: i64,
+    password_hash: &dyn Fn() -> String,
+    now: i64,
+) -> Result<i64> {
+    let existing: Option<i64> = tx
+        .query_row(
+            "SELECT profile_id FROM transfer_registrants WHERE id = ?1",
+            [registrant_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    if let Some(p) = existing {
+        return Ok(p);
+    }
+    tx.execute(
+        "INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![reseller_id, format!("transfer-{registrant_id}"), password_hash(), now],
+    )?;
+    let p = tx.last_insert_rowid();
+    tx.execute(
+        "UPDATE transfer_registrants SET profile_id = ?2 WHERE id = ?1",
+        params![registrant_id, p],
+    )?;
+    Ok(p)
+}
