@@ -61,5 +61,21 @@ impl App {
     }
 }
 
+/// The settings key of the admin API's bearer token (made at the first start; read
+/// by the CLI from the same database).
+pub const ADMIN_TOKEN: &str = "admin_token";
+
+impl App {
+    /// The admin token, made now if the database has none yet.
+    pub fn ensure_admin_token(&self) -> Result<String, crate::store::StoreError> {
+        if let Some(t) = self.store.setting(ADMIN_TOKEN)? {
+            return Ok(t);
+        }
+        let t = crate::auth::random_hex(16);
+        self.store.set_setting(ADMIN_TOKEN, &t)?;
+        Ok(t)
+    }
+}
+
 /// Cheap to clone: one per connection.
 pub type AppState = Arc<App>;

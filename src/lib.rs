@@ -14,6 +14,7 @@
 //! - [`registry`]: the registry side of a transfer, behind a trait.
 //! - [`sandbox`]: the simulated outside world (scenario file, magic names).
 //! - [`whois`]: WHOIS sources (sandbox, port 43) and the 2013 RRA parser.
+//! - [`pages`]: server-rendered pages (the registrant approval page) and their templates.
 //! - [`jobs`]: the background task runner and the transfer lifecycle steps.
 //! - [`mail`]: the outbox and mail delivery.
 //! - [`clock`]: the one source of time.
@@ -30,6 +31,7 @@ pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod ops;
+pub mod pages;
 pub mod registry;
 pub mod sandbox;
 pub mod store;

@@ -38,6 +38,33 @@ enum Cmd {
     /// Manage a reseller's DNS templates.
     #[command(subcommand, name = "dns-template")]
     DnsTemplate(DnsTemplateCmd),
+    /// The sandbox clock of a running server.
+    #[command(subcommand)]
+    Clock(ClockCmd),
+    /// The outbox: every email opsd has sent.
+    #[command(subcommand)]
+    Mail(MailCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum ClockCmd {
+    /// Move the running server's clock forward (e.g. 7d, 36h) and wait until every
+    /// task that fell due has run.
+    Advance {
+        duration: String,
+        /// The running server (default: OPSD_LISTEN).
+        #[arg(long, env = "OPSD_LISTEN", default_value = DEFAULT_LISTEN)]
+        server: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MailCmd {
+    /// Print the outbox: to, subject, body (with its links).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -145,6 +172,46 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("profile {username} added to {reseller}");
             Ok(())
         }
+        Cmd::Clock(ClockCmd::Advance { duration, server }) => {
+            if parse_duration(&duration).is_none() {
+                bail!("'{duration}' is not a duration like 7d, 36h or 90m");
+            }
+            let store = open(&cli.db)?;
+            let token = store
+                .setting(opsd::app::ADMIN_TOKEN)?
+                .context("this database has no admin token yet: start `opsd serve` on it first")?;
+            let (status, body) = post(&server, "/admin/clock/advance", &token, &duration)?;
+            print!("{body}");
+            if status != 200 {
+                bail!("server answered {status}");
+            }
+            Ok(())
+        }
+        Cmd::Mail(MailCmd::List { json }) => {
+            let store = open(&cli.db)?;
+            let mails = store.outbox()?;
+            if json {
+                let list: Vec<serde_json::Value> = mails
+                    .iter()
+                    .map(|(id, m, sent)| {
+                        serde_json::json!({"id": id, "to": m.to, "subject": m.subject, "body": m.body, "sent_at": sent})
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for (id, m, sent) in &mails {
+                    let state = if sent.is_some() { "sent" } else { "queued" };
+                    println!(
+                        "#{id} [{state}] To: {}\nSubject: {}\n\n{}\n",
+                        m.to, m.subject, m.body
+                    );
+                }
+                if mails.is_empty() {
+                    println!("(outbox is empty)");
+                }
+            }
+            Ok(())
+        }
         Cmd::DnsTemplate(DnsTemplateCmd::Add { reseller, name }) => {
             let store = open(&cli.db)?;
             let r = reseller_id(&store, &reseller)?;
@@ -227,10 +294,36 @@ fn serve(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
         }
         tracing::info!(listen = %bound, db = %config.db.display(), now = %opsd::clock::format_timestamp(clock.now()), "opsd serving (sandbox)");
         let app = Arc::new(App::new(store, clock, config).with_world(world));
+        app.ensure_admin_token()?;
         opsd::serve(listener, shutdown_signal(), app).await?;
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// A minimal HTTP/1.1 POST with a bearer token, for the admin commands; returns the
+/// status code and body.
+fn post(server: &str, path: &str, token: &str, body: &str) -> anyhow::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s =
+        std::net::TcpStream::connect(server).with_context(|| format!("connecting to {server}"))?;
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {server}\r\nAuthorization: Bearer {token}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut reply = String::new();
+    s.read_to_string(&mut reply)?;
+    let status = reply
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .context("no HTTP status in the reply")?;
+    let body = reply
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
 }
 
 /// SIGTERM or Ctrl-C.

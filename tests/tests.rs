@@ -11,6 +11,8 @@ mod binary;
 mod clients;
 /// Replies validated against ops.dtd.
 mod dtd;
+/// The transfer-in lifecycle: analysis, emails, approval page, registry, timeout.
+mod lifecycle;
 /// Malformed, huge and deep bodies; mutated envelopes.
 mod limits;
 /// Transport: HTTP/1.0 and 1.1, status line, headers, close rules, routes, shutdown.

@@ -13,11 +13,17 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
+use std::collections::HashMap;
+
 use crate::api::{self, ApiError, OpsRequest, Reply};
 use crate::app::AppState;
 use crate::ops::{LimitKind, OpsError, OpsErrorKind};
+use crate::pages::{self, Page, approval};
 
 type Reply200 = Response<Full<Bytes>>;
+
+/// Largest form body the pages accept.
+const FORM_MAX: usize = 64 * 1024;
 
 /// Bodies up to this size are handled on the async worker itself (see `ops`).
 const INLINE_BODY_MAX: usize = 16 * 1024;
@@ -41,8 +47,40 @@ impl Service {
     }
 
     async fn route(self, req: Request<Incoming>) -> Reply200 {
-        let mut resp = match (req.method(), req.uri().path()) {
+        let path = req.uri().path().to_string();
+        let form_post = req.method() == Method::POST && is_form(req.headers());
+        let mut resp = match (req.method(), path.as_str()) {
             (&Method::GET | &Method::HEAD, "/healthz") => plain(StatusCode::OK, "ok\n"),
+            (&Method::GET | &Method::HEAD, p) if p.starts_with("/approve/") => {
+                let token = p["/approve/".len()..].to_string();
+                self.page(move |app| approval::show(app, &token)).await
+            }
+            (&Method::GET | &Method::HEAD, "/transfers") => {
+                let q = pages::form(req.uri().query().unwrap_or("").as_bytes());
+                self.page(move |app| approval::transfers_get(app, &q)).await
+            }
+            // Form posts to the page routes are pages; any other POST, on any target,
+            // is the OPS API.
+            (&Method::POST, p) if form_post && p.starts_with("/approve/") => {
+                let token = p["/approve/".len()..].to_string();
+                match self.form_body(req).await {
+                    Some(f) => {
+                        self.page(move |app| approval::answer(app, &token, &f))
+                            .await
+                    }
+                    None => plain(StatusCode::PAYLOAD_TOO_LARGE, "form too large\n"),
+                }
+            }
+            (&Method::POST, "/transfers") if form_post => match self.form_body(req).await {
+                Some(f) => {
+                    self.page(move |app| approval::transfers_post(app, &f))
+                        .await
+                }
+                None => plain(StatusCode::PAYLOAD_TOO_LARGE, "form too large\n"),
+            },
+            (&Method::POST, "/admin/clock/advance") if has_bearer(&req) => {
+                self.advance_clock(req).await
+            }
             (&Method::POST, _) => self.ops(req).await,
             _ => {
                 let mut r = plain(
@@ -59,6 +97,93 @@ impl Service {
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         resp
+    }
+
+    /// Runs a page handler off the async workers (it reads SQLite) and wraps the HTML.
+    async fn page(&self, f: impl FnOnce(&crate::app::App) -> Page + Send + 'static) -> Reply200 {
+        let state = self.state.clone();
+        let page = tokio::task::spawn_blocking(move || f(&state))
+            .await
+            .unwrap_or_else(|_| pages::message(500, "Error", "Something went wrong on our side."));
+        let mut r = Response::new(Full::new(Bytes::from(page.html)));
+        *r.status_mut() =
+            StatusCode::from_u16(page.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        r.headers_mut()
+            .insert("X-Frame-Options", HeaderValue::from_static("DENY"));
+        r
+    }
+
+    async fn form_body(&self, req: Request<Incoming>) -> Option<HashMap<String, String>> {
+        let body = Limited::new(req.into_body(), FORM_MAX)
+            .collect()
+            .await
+            .ok()?
+            .to_bytes();
+        Some(pages::form(&body))
+    }
+
+    /// `POST /admin/clock/advance` with a duration (`7d`) as the body: moves the
+    /// sandbox clock and runs every task that fell due before answering.
+    async fn advance_clock(&self, req: Request<Incoming>) -> Reply200 {
+        let token = bearer(req.headers()).unwrap_or_default();
+        let state = self.state.clone();
+        let allowed = tokio::task::spawn_blocking(move || admin_token_matches(&state, &token))
+            .await
+            .unwrap_or(false);
+        if !allowed {
+            return plain(StatusCode::UNAUTHORIZED, "admin token required\n");
+        }
+        let Some(body) = Limited::new(req.into_body(), FORM_MAX).collect().await.ok() else {
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, "too large\n");
+        };
+        let text = String::from_utf8_lossy(&body.to_bytes()).trim().to_string();
+        let Some(by) = crate::clock::parse_duration(&text) else {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                "body must be a duration such as 7d, 36h or 90m\n",
+            );
+        };
+        let state = self.state.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let Some(now) = state.clock.advance(by) else {
+                return Err("this server's clock cannot be moved (production mode)".to_string());
+            };
+            if let Some(offset) = state.clock.offset() {
+                state
+                    .store
+                    .set_setting(crate::clock::CLOCK_OFFSET, &offset.to_string())
+                    .map_err(|e| e.to_string())?;
+            }
+            let ran = crate::jobs::run_due(&state).map_err(|e| e.to_string())?;
+            Ok((now, ran))
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        match result {
+            Ok((now, ran)) => {
+                let text = format!(
+                    "now {}\nran {ran} tasks\n",
+                    crate::clock::format_timestamp(now)
+                );
+                let mut r = Response::new(Full::new(Bytes::from(text)));
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
+                r
+            }
+            Err(e) => {
+                let mut r = Response::new(Full::new(Bytes::from(format!("{e}\n"))));
+                *r.status_mut() = StatusCode::CONFLICT;
+                r
+            }
+        }
     }
 
     async fn ops(&self, req: Request<Incoming>) -> Reply200 {
@@ -149,6 +274,35 @@ impl hyper::service::Service<Request<Incoming>> for Service {
     fn call(&self, req: Request<Incoming>) -> Self::Future {
         let this = self.clone();
         Box::pin(async move { Ok(this.route(req).await) })
+    }
+}
+
+fn is_form(h: &HeaderMap) -> bool {
+    h.get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+}
+
+/// Admin calls carry `Authorization: Bearer <admin token>`; requests without one are
+/// not admin calls at all (a POST to the same path is then an OPS request).
+fn has_bearer(req: &Request<Incoming>) -> bool {
+    bearer(req.headers()).is_some()
+}
+
+fn bearer(h: &HeaderMap) -> Option<String> {
+    let v = h.get(header::AUTHORIZATION)?.to_str().ok()?;
+    v.strip_prefix("Bearer ").map(|t| t.trim().to_string())
+}
+
+/// Compares a bearer token with the stored admin token in constant time.
+fn admin_token_matches(app: &crate::app::App, given: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    match app.store.setting(crate::app::ADMIN_TOKEN) {
+        Ok(Some(t)) if !t.is_empty() => bool::from(t.as_bytes().ct_eq(given.as_bytes())),
+        Ok(_) | Err(_) => false,
     }
 }
 

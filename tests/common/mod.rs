@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use opsd::clock::{FakeClock, parse_timestamp};
+use opsd::clock::{Clock, FakeClock, parse_timestamp};
 use opsd::config::Config;
 use opsd::store::{Sequence, Store};
 use opsd::{App, AppState, auth};
@@ -22,6 +22,7 @@ pub const PROFILE_USER: &str = "reguser";
 pub const PROFILE_PASS: &str = "p&ss<wd>";
 pub const PROFILE_DOMAIN: &str = "profile-domain.com";
 pub const DNS_TEMPLATE: &str = "default-template";
+pub const ADMIN_TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
 /// A running server with its own database in a temporary directory.
 pub struct Server {
@@ -47,6 +48,13 @@ impl Server {
     /// the two test resellers, a profile and a DNS template, and job ids start at 134
     /// as in the seed documents.
     pub fn start_with(tune: impl FnOnce(&mut Config)) -> Server {
+        Server::start_scenario("", tune)
+    }
+
+    /// Starts a server whose sandbox world is the scenario `toml` (see
+    /// fixtures/scenarios/); its resellers, profiles and ids are seeded too.
+    pub fn start_scenario(toml: &str, tune: impl FnOnce(&mut Config)) -> Server {
+        let scenario = opsd::sandbox::Scenario::parse(toml).expect("scenario");
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("opsd.db");
         let store = Store::open(&db).expect("open store");
@@ -62,7 +70,13 @@ impl Server {
         let clock = Arc::new(FakeClock::new(
             parse_timestamp("2014-07-03 18:34:34").expect("time"),
         ));
-        let app = Arc::new(App::new(store, clock.clone(), config));
+        opsd::sandbox::seed_store(&store, &scenario, clock.now().unix_timestamp())
+            .expect("seed scenario");
+        let world = opsd::sandbox::World::new(&scenario, clock.clone());
+        let app = Arc::new(App::new(store, clock.clone(), config).with_world(world));
+        app.store
+            .set_setting(opsd::app::ADMIN_TOKEN, ADMIN_TOKEN)
+            .expect("admin token");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let state = app.clone();
         let thread = std::thread::spawn(move || {
@@ -119,6 +133,48 @@ impl Server {
     /// Signs `body` as testuser and sends it as HTTP/1.0, like the PHP toolkit.
     pub fn ops(&self, body: &[u8]) -> Response {
         self.send(&http10(body, USER, KEY))
+    }
+
+    /// Runs every background task that is due (tests run with the workers off).
+    pub fn run_due(&self) -> usize {
+        opsd::jobs::run_due(&self.app).expect("run due tasks")
+    }
+
+    /// `POST /admin/clock/advance`, as `opsd clock advance` sends it.
+    pub fn advance(&self, duration: &str) -> Response {
+        let raw = format!(
+            "POST /admin/clock/advance HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\nContent-Length: {}\r\n\r\n{duration}",
+            duration.len()
+        );
+        self.send(raw.as_bytes())
+    }
+
+    /// GET `path` over HTTP/1.1.
+    pub fn get(&self, path: &str) -> Response {
+        self.send(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+    }
+
+    /// POST a form to `path`.
+    pub fn post_form(&self, path: &str, form: &str) -> Response {
+        let raw = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+            form.len()
+        );
+        self.send(raw.as_bytes())
+    }
+
+    /// The approval links of the outbox, in order: `(to, token)`.
+    pub fn approval_links(&self) -> Vec<(String, String)> {
+        self.app
+            .store
+            .outbox()
+            .expect("outbox")
+            .into_iter()
+            .filter_map(|(_, m, _)| {
+                let at = m.body.find("/approve/")? + "/approve/".len();
+                Some((m.to.clone(), m.body[at..at + 32].to_string()))
+            })
+            .collect()
     }
 
     pub fn count(&self, sql: &str) -> i64 {

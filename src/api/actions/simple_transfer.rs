@@ -120,6 +120,7 @@ impl SimpleTransfer {
             created_at: now.unix_timestamp(),
         };
         let id = store.create_transfer_job(&job)?;
+        ctx.app.work.notify_one();
         let mut attrs = Map::new();
         attrs.insert("simple_transfer_job_id".into(), Value::from(id));
         let ok = codes::TRANSFER_ADDED;

@@ -1,0 +1,196 @@
+//! The registrant's approval page (reached from the email's unguessable link) and the
+//! OpenSRS-style `/transfers` URLs of the bulk-transfer appendix, which resellers may
+//! call from pages they host themselves.
+
+use std::collections::HashMap;
+
+use minijinja::context;
+use subtle::ConstantTimeEq;
+
+use crate::app::App;
+use crate::store::{Approval, Decision, DecisionRefused, StoreError};
+
+use super::{Page, message, render};
+
+/// Tokens are 32 hex characters; anything else is not looked up at all.
+fn plausible(token: &str) -> bool {
+    token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn load(app: &App, token: &str) -> Result<Approval, Page> {
+    let not_found = || {
+        message(
+            404,
+            "Link not valid",
+            "This approval link is not valid. Please use the link from the email you received.",
+        )
+    };
+    if !plausible(token) {
+        return Err(not_found());
+    }
+    match app.store.approval_by_token(token) {
+        Ok(Some(a)) => Ok(a),
+        Ok(None) => Err(not_found()),
+        Err(e) => Err(internal(&e)),
+    }
+}
+
+fn internal(e: &StoreError) -> Page {
+    tracing::error!(error = %e, "approval page: store failure");
+    message(
+        500,
+        "Try again later",
+        "We could not load this page right now. Please try again in a few minutes.",
+    )
+}
+
+fn human(status: &str) -> &'static str {
+    match status {
+        "processed" => "awaiting your answer",
+        "pending_registry" => "transfer in progress",
+        "completed" => "transferred",
+        "cancelled" => "cancelled",
+        "failed" => "failed",
+        _ => "pending",
+    }
+}
+
+/// GET /approve/{token}
+pub fn show(app: &App, token: &str) -> Page {
+    let a = match load(app, token) {
+        Ok(a) => a,
+        Err(p) => return p,
+    };
+    let now = app.now();
+    let open = a.decision.is_none() && now < a.expires_at;
+    let state = match a.decision.as_deref() {
+        Some("accept") => "You accepted this transfer.",
+        Some("cancel") => "You cancelled this transfer.",
+        Some(_) | None if !open => "The time to answer has passed; the transfers were not started.",
+        Some(_) | None => "",
+    };
+    let waiting: Vec<&str> = a
+        .domains
+        .iter()
+        .filter(|(_, s)| s == "processed")
+        .map(|(d, _)| d.as_str())
+        .collect();
+    let all: Vec<(&str, &str)> = a
+        .domains
+        .iter()
+        .map(|(d, s)| (d.as_str(), human(s)))
+        .collect();
+    let expires = time::OffsetDateTime::from_unix_timestamp(a.expires_at)
+        .map(crate::clock::format_timestamp)
+        .unwrap_or_default();
+    render(
+        200,
+        "approval.html",
+        context! {
+            name => a.name, email => a.email, token => a.token, csrf => a.csrf,
+            open, state, domains => waiting, all_domains => all, expires,
+        },
+    )
+}
+
+/// POST /approve/{token}: the page's own Accept / Cancel forms.
+pub fn answer(app: &App, token: &str, form: &HashMap<String, String>) -> Page {
+    let a = match load(app, token) {
+        Ok(a) => a,
+        Err(p) => return p,
+    };
+    let csrf = form.get("csrf").map(String::as_str).unwrap_or("");
+    if a.csrf.is_empty() || !bool::from(csrf.as_bytes().ct_eq(a.csrf.as_bytes())) {
+        return message(
+            403,
+            "Form expired",
+            "Please open the link from your email again and answer from that page.",
+        );
+    }
+    let decision = match form.get("decision").map(String::as_str) {
+        Some("accept") => Decision::Accept,
+        Some("cancel") => Decision::Cancel,
+        _ => return message(400, "No answer given", "Please choose Accept or Cancel."),
+    };
+    decide(app, token, decision)
+}
+
+fn decide(app: &App, token: &str, decision: Decision) -> Page {
+    match app.store.decide(token, decision, app.now()) {
+        Ok(Ok(after)) => {
+            app.work.notify_one();
+            let domains: Vec<(&str, &str)> = after
+                .domains
+                .iter()
+                .map(|(d, s)| (d.as_str(), human(s)))
+                .collect();
+            render(
+                200,
+                "approval_done.html",
+                context! { accepted => decision == Decision::Accept, domains },
+            )
+        }
+        Ok(Err(DecisionRefused::AlreadyDecided)) => message(
+            409,
+            "Already answered",
+            "This transfer request has already been answered.",
+        ),
+        Ok(Err(DecisionRefused::Expired)) => message(
+            410,
+            "Too late",
+            "The time to answer has passed; the transfers were not started.",
+        ),
+        Err(StoreError::NotFound) => {
+            message(404, "Link not valid", "This approval link is not valid.")
+        }
+        Err(e) => internal(&e),
+    }
+}
+
+/// GET /transfers?action=confirm_bulk_transfer&bt=1&bulk_transfer_id=…&id=…
+pub fn transfers_get(app: &App, query: &HashMap<String, String>) -> Page {
+    match transfer_token(query) {
+        Some(t) => show(app, &t),
+        None => message(400, "Missing parameters", "bulk_transfer_id is required."),
+    }
+}
+
+/// POST /transfers with action=do_confirm_bulk_transfer (accept) or
+/// action=cancel_bulk_transfer (cancel).
+pub fn transfers_post(app: &App, form: &HashMap<String, String>) -> Page {
+    let Some(token) = transfer_token(form) else {
+        return message(
+            400,
+            "Missing parameters",
+            "bulk_transfer_id or unique_id is required.",
+        );
+    };
+    if !plausible(&token) {
+        return message(404, "Link not valid", "This approval link is not valid.");
+    }
+    match form.get("action").map(String::as_str) {
+        Some("do_confirm_bulk_transfer") => decide(app, &token, Decision::Accept),
+        Some("cancel_bulk_transfer") => decide(app, &token, Decision::Cancel),
+        Some("confirm_bulk_transfer") => show(app, &token),
+        _ => message(
+            400,
+            "Unknown action",
+            "action must be do_confirm_bulk_transfer or cancel_bulk_transfer.",
+        ),
+    }
+}
+
+/// The registrant token from the appendix's parameters: `bulk_transfer_id`,
+/// `unique_id` or `id`, which must agree when several are given.
+fn transfer_token(params: &HashMap<String, String>) -> Option<String> {
+    let given: Vec<&str> = ["bulk_transfer_id", "unique_id", "id"]
+        .iter()
+        .filter_map(|k| params.get(*k).map(|v| v.trim()))
+        .filter(|v| !v.is_empty())
+        .collect();
+    let first = given.first()?;
+    given
+        .iter()
+        .all(|v| v == first)
+        .then(|| first.to_ascii_lowercase())
+}
