@@ -27,6 +27,10 @@ pub struct Config {
     pub public_url: String,
     /// Run the background workers (tests of the request path alone turn them off).
     pub workers: bool,
+    /// SMTP relay for outgoing mail (`smtp://host:port`); none = outbox only.
+    pub smtp_url: Option<String>,
+    /// The From of outgoing mail.
+    pub mail_from: String,
 }
 
 impl Config {
@@ -41,6 +45,8 @@ impl Config {
             approval_window: Duration::from_secs(7 * 86_400),
             public_url: format!("http://{listen}"),
             workers: true,
+            smtp_url: None,
+            mail_from: crate::mail::DEFAULT_FROM.to_string(),
         }
     }
 }

@@ -87,6 +87,16 @@ struct ServeArgs {
     /// Base URL of links in emails (default: http://LISTEN).
     #[arg(long, env = "OPSD_PUBLIC_URL")]
     public_url: Option<String>,
+    /// SMTP relay for outgoing mail, e.g. smtp://127.0.0.1:25 (default: keep mail in
+    /// the outbox only, see `opsd mail list`).
+    #[arg(long, env = "OPSD_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The From of outgoing mail.
+    #[arg(long, env = "OPSD_MAIL_FROM", default_value = opsd::mail::DEFAULT_FROM)]
+    mail_from: String,
+    /// WHOIS source: `sandbox` (the scenario world) or `port43` (real servers).
+    #[arg(long, env = "OPSD_WHOIS", default_value = "sandbox")]
+    whois: String,
     /// How long registrants have to approve a transfer (e.g. 7d, 36h).
     #[arg(long, env = "OPSD_APPROVAL_WINDOW", default_value = "7d")]
     approval_window: String,
@@ -271,6 +281,14 @@ fn serve(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
                 args.approval_window
             )
         })?;
+    config.smtp_url = args.smtp_url.clone();
+    config.mail_from = args.mail_from.clone();
+    let mailer = opsd::mail::from_config(config.smtp_url.as_deref(), &config.mail_from)?;
+    let port43 = match args.whois.as_str() {
+        "sandbox" => false,
+        "port43" => true,
+        other => bail!("--whois '{other}': use sandbox or port43"),
+    };
     let scenario = match &args.scenario {
         Some(p) => Scenario::load(p)?,
         None => Scenario::default(),
@@ -293,7 +311,11 @@ fn serve(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
             None => config.public_url = format!("http://{bound}"),
         }
         tracing::info!(listen = %bound, db = %config.db.display(), now = %opsd::clock::format_timestamp(clock.now()), "opsd serving (sandbox)");
-        let app = Arc::new(App::new(store, clock, config).with_world(world));
+        let mut app = App::new(store, clock, config).with_world(world).with_mailer(mailer);
+        if port43 {
+            app.whois = Arc::new(opsd::whois::Port43::default());
+        }
+        let app = Arc::new(app);
         app.ensure_admin_token()?;
         opsd::serve(listener, shutdown_signal(), app).await?;
         tracing::info!("stopped");

@@ -15,6 +15,8 @@ mod dtd;
 mod lifecycle;
 /// Malformed, huge and deep bodies; mutated envelopes.
 mod limits;
+/// Approval emails over SMTP to a real SMTP server.
+mod mail;
 /// Transport: HTTP/1.0 and 1.1, status line, headers, close rules, routes, shutdown.
 mod protocol;
 /// SIMPLE_TRANSFER: each immediate-failure rule, storage, the 10,000-domain job.

@@ -2,7 +2,25 @@
 //! transaction as the step that causes it); a [`Mailer`] then delivers it. The sandbox
 //! mailer delivers nowhere: the outbox is the mail viewer (`opsd mail list`).
 
+mod smtp;
+
+pub use smtp::Smtp;
+
+use std::sync::Arc;
+
 use crate::store::Mail;
+
+/// Sender of opsd's mail when none is configured.
+pub const DEFAULT_FROM: &str = "opsd <noreply@opsd.invalid>";
+
+/// The mailer the configuration asks for: SMTP when a relay URL is set, else the
+/// sandbox outbox.
+pub fn from_config(smtp_url: Option<&str>, from: &str) -> Result<Arc<dyn Mailer>, MailError> {
+    Ok(match smtp_url {
+        Some(url) => Arc::new(Smtp::new(url, from)?),
+        None => Arc::new(OutboxOnly),
+    })
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MailError {

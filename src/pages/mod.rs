@@ -74,7 +74,11 @@ mod tests {
     fn every_template_compiles_and_escapes() {
         let p = message(200, "<b>t</b>", "a & b");
         assert_eq!(p.status, 200);
-        assert!(p.html.contains("&lt;b&gt;t&lt;") && !p.html.contains("<b>t"), "{}", p.html);
+        assert!(
+            p.html.contains("&lt;b&gt;t&lt;") && !p.html.contains("<b>t"),
+            "{}",
+            p.html
+        );
         assert!(p.html.contains("a &amp; b"));
         for name in [
             "layout.html",

@@ -73,7 +73,13 @@ impl Server {
         opsd::sandbox::seed_store(&store, &scenario, clock.now().unix_timestamp())
             .expect("seed scenario");
         let world = opsd::sandbox::World::new(&scenario, clock.clone());
-        let app = Arc::new(App::new(store, clock.clone(), config).with_world(world));
+        let mailer =
+            opsd::mail::from_config(config.smtp_url.as_deref(), &config.mail_from).expect("mailer");
+        let app = Arc::new(
+            App::new(store, clock.clone(), config)
+                .with_world(world)
+                .with_mailer(mailer),
+        );
         app.store
             .set_setting(opsd::app::ADMIN_TOKEN, ADMIN_TOKEN)
             .expect("admin token");
