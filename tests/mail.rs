@@ -21,7 +21,7 @@ impl SmtpSink {
             .and_then(|l| l.local_addr())
             .expect("free port")
             .port();
-        let child = Command::new("/usr/bin/python3")
+        let mut child = Command::new("/usr/bin/python3")
             .args([
                 "-m",
                 "aiosmtpd",
@@ -43,6 +43,8 @@ impl SmtpSink {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("aiosmtpd did not start on port {port}");
     }
 
