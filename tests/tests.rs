@@ -7,6 +7,8 @@ mod common;
 mod auth;
 /// The `opsd` binary itself: CLI, environment, SIGTERM.
 mod binary;
+/// Pages in a real headless Chromium.
+mod browser;
 /// Requests captured from the PHP toolkit and the Python client, and the seed envelopes.
 mod clients;
 /// Replies validated against ops.dtd.
