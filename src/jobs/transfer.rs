@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::registry::{RegistryError, TransferOutcome};
-use crate::store::{Analysis, Approval, Mail, Task};
+use crate::store::{Analysis, Approval, Mail, RegistryOutcome, Task};
 use crate::whois::{self, WhoisError};
 
 use super::StepError;
@@ -135,42 +135,56 @@ fn approval_mail(app: &App, a: &Approval) -> Mail {
     }
 }
 
-pub(super) fn send_mail(app: &App, task: &Task, now: i64) -> Result<(), StepError> {
-    match app.store.outbox_mail(task.subject)? {
-        // Already delivered (a crash came between delivery and this bookkeeping).
-        Some((_, _, Some(_))) | None => {}
-        Some((mail, message_id, None)) => app.mailer.send(&mail, &message_id)?,
+/// Delivers a run of outbox messages; returns the tasks whose delivery failed (to be
+/// retried), having recorded the others as sent in one transaction.
+pub(super) fn send_mails<'t>(
+    app: &App,
+    run: &'t [Task],
+    now: i64,
+) -> Result<Vec<(&'t Task, String)>, StepError> {
+    let mut sent = Vec::with_capacity(run.len());
+    let mut failed = Vec::new();
+    for task in run {
+        match app.store.outbox_mail(task.subject)? {
+            // Already delivered (a crash came between delivery and this bookkeeping).
+            Some((_, _, Some(_))) | None => sent.push((task.id, task.subject)),
+            Some((mail, message_id, None)) => match app.mailer.send(&mail, &message_id) {
+                Ok(()) => sent.push((task.id, task.subject)),
+                Err(e) => failed.push((task, e.to_string())),
+            },
+        }
     }
-    app.store.mail_sent(task.id, task.subject, now)?;
-    Ok(())
+    app.store.mails_sent(&sent, now)?;
+    Ok(failed)
 }
 
-pub(super) fn registry_step(app: &App, task: &Task, now: i64) -> Result<(), StepError> {
-    let job_id = task.subject;
-    let position = task.item.unwrap_or(-1);
-    let Some(d) = app.store.work_domain(job_id, position)? else {
-        return Ok(app.store.registry_result(
-            task.id,
+/// Asks the registry to settle a run of accepted domains and records the answers in
+/// one transaction.
+pub(super) fn registry_steps(app: &App, run: &[Task], now: i64) -> Result<(), StepError> {
+    let mut outcomes = Vec::with_capacity(run.len());
+    for task in run {
+        let job_id = task.subject;
+        let position = task.item.unwrap_or(-1);
+        let outcome = match app.store.work_domain(job_id, position)? {
+            None => Err(reason::NOT_AT_REGISTRY.to_string()),
+            Some(d) => match app.registry.transfer(&d.name, &d.auth_info) {
+                Ok(TransferOutcome::Completed) => Ok(()),
+                Ok(TransferOutcome::Rejected(why)) => Err(why),
+                Err(RegistryError::Unavailable) => Err(reason::REGISTRY_DOWN.to_string()),
+                Err(RegistryError::NotFound) => Err(reason::NOT_AT_REGISTRY.to_string()),
+            },
+        };
+        outcomes.push(RegistryOutcome {
+            task_id: task.id,
             job_id,
             position,
-            Ok(()),
-            &no_password,
-            now,
-        )?);
-    };
-    let outcome = match app.registry.transfer(&d.name, &d.auth_info) {
-        Ok(TransferOutcome::Completed) => Ok(()),
-        Ok(TransferOutcome::Rejected(why)) => Err(why),
-        Err(RegistryError::Unavailable) => Err(reason::REGISTRY_DOWN.to_string()),
-        Err(RegistryError::NotFound) => Err(reason::NOT_AT_REGISTRY.to_string()),
-    };
-    let new_password =
-        || crate::auth::hash_password(&crate::auth::random_hex(16)).unwrap_or_default();
-    app.store
-        .registry_result(task.id, job_id, position, outcome, &new_password, now)?;
+            outcome,
+        });
+    }
+    // Profiles made for registrants start locked ("!" is no password hash, so no
+    // password matches it) until the reseller sets one; hashing a random password per
+    // registrant would spend ~30 ms of Argon2 each for nothing.
+    let locked = || "!".to_string();
+    app.store.registry_results(&outcomes, &locked, now)?;
     Ok(())
-}
-
-fn no_password() -> String {
-    String::new()
 }

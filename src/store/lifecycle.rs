@@ -239,32 +239,32 @@ impl Store {
         Ok(Ok(after))
     }
 
-    /// The approval window is over: an undecided registrant's orders are cancelled
-    /// (the transfer is never started at the registry).
-    pub fn approval_timeout(&self, task_id: i64, registrant_id: i64, now: i64) -> Result<()> {
+    /// Approval windows that are over, `(task_id, registrant_id)`, in one
+    /// transaction: an undecided registrant's orders are cancelled (the transfer is
+    /// never started at the registry).
+    pub fn approval_timeouts(&self, items: &[(i64, i64)], now: i64) -> Result<()> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        let undecided = tx
-            .query_row(
-                "SELECT job_id FROM transfer_registrants WHERE id = ?1 AND decision IS NULL",
-                [registrant_id],
-                |r| r.get::<_, i64>(0),
-            )
-            .optional()?;
-        if let Some(job_id) = undecided {
-            tx.execute(
-                "UPDATE transfer_registrants SET decision = 'timeout', decided_at = ?2 WHERE id = ?1",
-                params![registrant_id, now],
-            )?;
-            tx.execute(
-                "UPDATE transfer_domains SET status = 'cancelled', reason = ?2
-                 WHERE registrant_id = ?1 AND status = 'processed'",
-                params![registrant_id, reasons::TIMED_OUT],
-            )?;
-            complete_registrant_if_final(&tx, registrant_id)?;
-            complete_job_if_final(&tx, job_id)?;
+        for &(task_id, registrant_id) in items {
+            let undecided = tx
+                .prepare_cached(
+                    "SELECT job_id FROM transfer_registrants WHERE id = ?1 AND decision IS NULL",
+                )?
+                .query_row([registrant_id], |r| r.get::<_, i64>(0))
+                .optional()?;
+            if let Some(job_id) = undecided {
+                tx.prepare_cached("UPDATE transfer_registrants SET decision = 'timeout', decided_at = ?2 WHERE id = ?1")?
+                    .execute(params![registrant_id, now])?;
+                tx.prepare_cached(
+                    "UPDATE transfer_domains SET status = 'cancelled', reason = ?2
+                     WHERE registrant_id = ?1 AND status = 'processed'",
+                )?
+                .execute(params![registrant_id, reasons::TIMED_OUT])?;
+                complete_registrant_if_final(&tx, registrant_id)?;
+                complete_job_if_final(&tx, job_id)?;
+            }
+            mark_done(&tx, task_id, now)?;
         }
-        mark_done(&tx, task_id, now)?;
         tx.commit()?;
         Ok(())
     }
@@ -288,80 +288,22 @@ impl Store {
         Ok(d)
     }
 
-    /// The registry's answer for one accepted domain. `Ok(())` lands it in the
-    /// reseller's portfolio under the job's profile or the registrant's new one,
-    /// with the WHOIS contacts and the job's nameservers or DNS template.
-    pub fn registry_result(
+    /// The registry's answers for accepted domains, in one transaction. A success
+    /// lands the domain in the reseller's portfolio under the job's profile or the
+    /// registrant's new one, with the WHOIS contacts and the job's nameservers or
+    /// DNS template.
+    pub fn registry_results(
         &self,
-        task_id: i64,
-        job_id: i64,
-        position: i64,
-        outcome: std::result::Result<(), String>,
+        items: &[RegistryOutcome],
         new_profile_password_hash: &dyn Fn() -> String,
         now: i64,
     ) -> Result<()> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        let row = tx
-            .query_row(
-                "SELECT d.name, d.status, d.registrant_id, d.contacts, j.reseller_id, j.profile_id, j.dns_template
-                 FROM transfer_domains d JOIN transfer_jobs j ON j.id = d.job_id
-                 WHERE d.job_id = ?1 AND d.position = ?2",
-                params![job_id, position],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<i64>>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, i64>(4)?,
-                        r.get::<_, Option<i64>>(5)?,
-                        r.get::<_, Option<String>>(6)?,
-                    ))
-                },
-            )
-            .optional()?;
-        if let Some((name, status, registrant_id, contacts, reseller_id, job_profile, template)) =
-            row
-            && status == "pending_registry"
-        {
-            let (status, reason) = match outcome {
-                Ok(()) => {
-                    let profile = match (job_profile, registrant_id) {
-                        (Some(p), _) => p,
-                        (None, Some(r)) => {
-                            registrant_profile(&tx, reseller_id, r, new_profile_password_hash, now)?
-                        }
-                        (None, None) => return Err(StoreError::NotFound),
-                    };
-                    let nameservers: Vec<String> = tx
-                        .prepare_cached("SELECT name FROM transfer_nameservers WHERE job_id = ?1 ORDER BY position")?
-                        .query_map([job_id], |r| r.get(0))?
-                        .collect::<rusqlite::Result<_>>()?;
-                    let ns = serde_json::to_string(&nameservers).unwrap_or_else(|_| "[]".into());
-                    let inserted = tx.execute(
-                        "INSERT OR IGNORE INTO domains (name, reseller_id, profile_id, locked, created_at, contacts, nameservers, dns_template, transferred_at)
-                         VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?4)",
-                        params![name, reseller_id, profile, now, contacts, ns, template],
-                    )?;
-                    if inserted == 1 {
-                        ("completed", None)
-                    } else {
-                        ("failed", Some(reasons::ALREADY_HELD.to_string()))
-                    }
-                }
-                Err(reason) => ("failed", Some(reason)),
-            };
-            tx.execute(
-                "UPDATE transfer_domains SET status = ?3, reason = ?4 WHERE job_id = ?1 AND position = ?2",
-                params![job_id, position, status, reason],
-            )?;
-            if let Some(r) = registrant_id {
-                complete_registrant_if_final(&tx, r)?;
-            }
-            complete_job_if_final(&tx, job_id)?;
+        for item in items {
+            registry_result(&tx, item, new_profile_password_hash, now)?;
+            mark_done(&tx, item.task_id, now)?;
         }
-        mark_done(&tx, task_id, now)?;
         tx.commit()?;
         Ok(())
     }
@@ -388,15 +330,15 @@ impl Store {
         Ok(m)
     }
 
-    /// Marks an outbox message sent and its task done.
-    pub fn mail_sent(&self, task_id: i64, outbox_id: i64, now: i64) -> Result<()> {
+    /// Marks outbox messages sent and their tasks done: `(task_id, outbox_id)`.
+    pub fn mails_sent(&self, items: &[(i64, i64)], now: i64) -> Result<()> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        tx.execute(
-            "UPDATE outbox SET sent_at = coalesce(sent_at, ?2), attempts = attempts + 1 WHERE id = ?1",
-            params![outbox_id, now],
-        )?;
-        mark_done(&tx, task_id, now)?;
+        for &(task_id, outbox_id) in items {
+            tx.prepare_cached("UPDATE outbox SET sent_at = coalesce(sent_at, ?2), attempts = attempts + 1 WHERE id = ?1")?
+                .execute(params![outbox_id, now])?;
+            mark_done(&tx, task_id, now)?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -422,6 +364,88 @@ impl Store {
     }
 }
 
+/// One registry answer: `outcome` is `Err(reason)` when the transfer failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryOutcome {
+    pub task_id: i64,
+    pub job_id: i64,
+    pub position: i64,
+    pub outcome: std::result::Result<(), String>,
+}
+
+fn registry_result(
+    tx: &Transaction<'_>,
+    item: &RegistryOutcome,
+    new_profile_password_hash: &dyn Fn() -> String,
+    now: i64,
+) -> Result<()> {
+    let (job_id, position) = (item.job_id, item.position);
+    let row = tx
+        .prepare_cached(
+            "SELECT d.name, d.status, d.registrant_id, d.contacts, j.reseller_id, j.profile_id, j.dns_template
+             FROM transfer_domains d JOIN transfer_jobs j ON j.id = d.job_id
+             WHERE d.job_id = ?1 AND d.position = ?2",
+        )?
+        .query_row(params![job_id, position], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+                r.get::<_, Option<String>>(6)?,
+            ))
+        })
+        .optional()?;
+    let Some((name, status, registrant_id, contacts, reseller_id, job_profile, template)) = row
+    else {
+        return Ok(());
+    };
+    if status != "pending_registry" {
+        return Ok(());
+    }
+    let (status, reason) = match &item.outcome {
+        Ok(()) => {
+            let profile = match (job_profile, registrant_id) {
+                (Some(p), _) => p,
+                (None, Some(r)) => {
+                    registrant_profile(tx, reseller_id, r, new_profile_password_hash, now)?
+                }
+                (None, None) => return Err(StoreError::NotFound),
+            };
+            let nameservers: Vec<String> = tx
+                .prepare_cached(
+                    "SELECT name FROM transfer_nameservers WHERE job_id = ?1 ORDER BY position",
+                )?
+                .query_map([job_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let ns = serde_json::to_string(&nameservers).unwrap_or_else(|_| "[]".into());
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO domains (name, reseller_id, profile_id, locked, created_at, contacts, nameservers, dns_template, transferred_at)
+                     VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?4)",
+                )?
+                .execute(params![name, reseller_id, profile, now, contacts, ns, template])?;
+            if inserted == 1 {
+                ("completed", None)
+            } else {
+                ("failed", Some(reasons::ALREADY_HELD.to_string()))
+            }
+        }
+        Err(reason) => ("failed", Some(reason.clone())),
+    };
+    tx.prepare_cached(
+        "UPDATE transfer_domains SET status = ?3, reason = ?4 WHERE job_id = ?1 AND position = ?2",
+    )?
+    .execute(params![job_id, position, status, reason])?;
+    if let Some(r) = registrant_id {
+        complete_registrant_if_final(tx, r)?;
+    }
+    complete_job_if_final(tx, job_id)?;
+    Ok(())
+}
+
 fn group_registrants(
     tx: &Transaction<'_>,
     job_id: i64,
@@ -442,6 +466,7 @@ fn group_registrants(
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
+    let mut ids = Vec::with_capacity(groups.len());
     for (email, name) in groups {
         let token = crate::auth::random_hex(16);
         let csrf = crate::auth::random_hex(16);
@@ -450,12 +475,18 @@ fn group_registrants(
              VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6)",
         )?
         .execute(params![job_id, email, name, token, csrf, now + window])?;
-        let rid = tx.last_insert_rowid();
-        tx.prepare_cached(
-            "UPDATE transfer_domains SET registrant_id = ?3
-             WHERE job_id = ?1 AND status = 'processed' AND lower(registrant_email) = ?2",
-        )?
-        .execute(params![job_id, email, rid])?;
+        ids.push(tx.last_insert_rowid());
+    }
+    // One set-based pass rather than a scan per registrant (emails were lower-cased
+    // by the analysis).
+    tx.prepare_cached(
+        "UPDATE transfer_domains SET registrant_id = (
+           SELECT r.id FROM transfer_registrants r
+           WHERE r.job_id = transfer_domains.job_id AND r.email = lower(transfer_domains.registrant_email))
+         WHERE job_id = ?1 AND status = 'processed'",
+    )?
+    .execute([job_id])?;
+    for rid in ids {
         let approval = load_approval(tx, "id = ?1", &rid)?.ok_or(StoreError::NotFound)?;
         let mail = compose(&approval);
         tx.prepare_cached(
@@ -466,7 +497,7 @@ fn group_registrants(
             mail.to,
             mail.subject,
             mail.body,
-            format!("<transfer-{job_id}-{rid}-{}@opsd>", &token[..8]),
+            format!("<transfer-{job_id}-{rid}-{}@opsd>", &approval.token[..8]),
             now,
             job_id,
             rid

@@ -11,7 +11,9 @@ mod settings;
 mod tasks;
 mod transfers;
 
-pub use lifecycle::{Analysis, Approval, Decision, DecisionRefused, Mail, WorkDomain, reasons};
+pub use lifecycle::{
+    Analysis, Approval, Decision, DecisionRefused, Mail, RegistryOutcome, WorkDomain, reasons,
+};
 pub use resellers::{Profile, Reseller};
 pub use tasks::{Task, TaskKind};
 pub use transfers::{JobDomainView, JobView, NewTransferJob, RegistrantView, Sequence};

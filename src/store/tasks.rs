@@ -2,7 +2,7 @@
 //! done in the same transaction as its effects (see the lifecycle methods); a task
 //! that fails is put back with a later due time.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Transaction, params};
 
 use super::{Result, Store};
 
@@ -74,15 +74,17 @@ pub(crate) fn mark_done(tx: &Transaction<'_>, task_id: i64, now: i64) -> Result<
 }
 
 impl Store {
-    /// The earliest task due at or before `now`, in due order (ties by creation).
-    pub fn next_due_task(&self, now: i64) -> Result<Option<Task>> {
+    /// The next task due at or before `now` (due order, ties by creation), with the
+    /// tasks of the same kind that directly follow it, up to `limit` in all: a run
+    /// that can be done in one transaction without changing the order.
+    pub fn next_due_run(&self, now: i64, limit: usize) -> Result<Vec<Task>> {
         let conn = self.writer();
-        let row = conn
+        let rows = conn
             .prepare_cached(
                 "SELECT id, kind, subject, item, due_at, attempts FROM tasks
-                 WHERE done_at IS NULL AND due_at <= ?1 ORDER BY due_at, id LIMIT 1",
+                 WHERE done_at IS NULL AND due_at <= ?1 ORDER BY due_at, id LIMIT ?2",
             )?
-            .query_row([now], |r| {
+            .query_map(params![now, limit as i64], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
@@ -91,18 +93,27 @@ impl Store {
                     r.get::<_, i64>(4)?,
                     r.get::<_, i64>(5)?,
                 ))
-            })
-            .optional()?;
-        Ok(row.and_then(|(id, kind, subject, item, due_at, attempts)| {
-            TaskKind::parse(&kind).map(|kind| Task {
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut run: Vec<Task> = Vec::new();
+        for (id, kind, subject, item, due_at, attempts) in rows {
+            // An unknown kind (from a newer version) is left alone.
+            let Some(kind) = TaskKind::parse(&kind) else {
+                break;
+            };
+            if run.first().is_some_and(|f| f.kind != kind) {
+                break;
+            }
+            run.push(Task {
                 id,
                 kind,
                 subject,
                 item,
                 due_at,
                 attempts,
-            })
-        }))
+            });
+        }
+        Ok(run)
     }
 
     /// When the next pending task falls due, if any.

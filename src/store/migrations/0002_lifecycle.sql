@@ -45,6 +45,10 @@ ALTER TABLE transfer_domains ADD COLUMN contacts TEXT;
 ALTER TABLE transfer_domains ADD COLUMN registrant_email TEXT;
 ALTER TABLE transfer_domains ADD COLUMN registrant_name TEXT;
 ALTER TABLE transfer_domains ADD COLUMN registry_days INTEGER;
+-- Lifecycle steps look domains up by registrant and by the job's open statuses.
+CREATE INDEX transfer_domains_by_registrant ON transfer_domains (registrant_id, status);
+CREATE INDEX transfer_domains_by_job_status ON transfer_domains (job_id, status);
+CREATE INDEX transfer_registrants_by_email ON transfer_registrants (job_id, email);
 
 -- What a completed transfer brings into the portfolio.
 ALTER TABLE domains ADD COLUMN contacts TEXT;
