@@ -129,9 +129,7 @@ fn main() {
         r.lines().last().unwrap_or("")
     );
 
-    let status = format!(
-        "<OPS_envelope><body><data_block><dt_assoc><item key=\"action\">SIMPLE_TRANSFER_STATUS</item><item key=\"object\">DOMAIN</item><item key=\"attributes\"><dt_assoc><item key=\"simple_transfer_job_id\">1</item></dt_assoc></item></dt_assoc></data_block></body></OPS_envelope>"
-    );
+    let status = "<OPS_envelope><body><data_block><dt_assoc><item key=\"action\">SIMPLE_TRANSFER_STATUS</item><item key=\"object\">DOMAIN</item><item key=\"attributes\"><dt_assoc><item key=\"simple_transfer_job_id\">1</item></dt_assoc></item></dt_assoc></data_block></body></OPS_envelope>";
     let sig = String::from_utf8_lossy(&auth::signature(status.as_bytes(), KEY)).into_owned();
     let t = Instant::now();
     let r = http(
