@@ -79,6 +79,70 @@ fn reseller_add_then_serve_then_sigterm() {
     assert_eq!(r.code(), Some(200), "{}", r.text());
     assert_eq!(r.item("simple_transfer_job_id").as_deref(), Some("1"));
 
+    // The workers analyse the job; each of its 9 domains has its own registrant.
+    let mut mails = serde_json::Value::Null;
+    for _ in 0..200 {
+        let out = opsd()
+            .args(["mail", "list", "--json"])
+            .env("OPSD_DB", &db)
+            .output()
+            .expect("mail list");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        mails = serde_json::from_slice(&out.stdout).expect("mail list --json prints JSON");
+        if mails.as_array().is_some_and(|a| a.len() == 9) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let first = &mails[0];
+    assert_eq!(first["to"], "registrant@newtransfer461.com");
+    assert!(
+        first["body"]
+            .as_str()
+            .is_some_and(|b| b.contains(&format!("http://{addr}/approve/"))),
+        "{first}"
+    );
+    let text = opsd()
+        .args(["mail", "list"])
+        .env("OPSD_DB", &db)
+        .output()
+        .expect("mail list");
+    assert!(
+        String::from_utf8_lossy(&text.stdout)
+            .contains("Subject: Please approve the transfer of 1 domain name")
+    );
+
+    // Seven days later nobody has answered: the CLI moves the clock and returns only
+    // once the timeouts have run.
+    let adv = opsd()
+        .args(["clock", "advance", "7d", "--server", &addr.to_string()])
+        .env("OPSD_DB", &db)
+        .output()
+        .expect("clock advance");
+    assert!(
+        adv.status.success(),
+        "{}",
+        String::from_utf8_lossy(&adv.stderr)
+    );
+    assert!(String::from_utf8_lossy(&adv.stdout).starts_with("now "));
+    let status = Conn::open(addr).send(&http10(&status_body("1"), USER, KEY));
+    assert_eq!(
+        status.item("status").as_deref(),
+        Some("completed"),
+        "{}",
+        status.text()
+    );
+    let bad = opsd()
+        .args(["clock", "advance", "soon", "--server", &addr.to_string()])
+        .env("OPSD_DB", &db)
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
+
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -13,6 +13,8 @@ mod browser;
 mod clients;
 /// Replies validated against ops.dtd.
 mod dtd;
+/// kill -9 during background work, then restart.
+mod durability;
 /// The transfer-in lifecycle: analysis, emails, approval page, registry, timeout.
 mod lifecycle;
 /// Malformed, huge and deep bodies; mutated envelopes.
