@@ -4,6 +4,9 @@
 //!
 //! `cargo bench --bench lifecycle`
 
+#[path = "support.rs"]
+mod support;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -154,7 +157,7 @@ fn main() {
         "total:                             {:>8.0} ms",
         total.elapsed().as_secs_f64() * 1e3
     );
-    if let Some(kb) = peak_rss_kib() {
+    if let Some(kb) = support::peak_rss_kib() {
         println!(
             "peak RSS (server and client in one process): {} MiB",
             kb / 1024
@@ -168,12 +171,4 @@ fn http(addr: SocketAddr, raw: &str) -> String {
     let mut out = String::new();
     s.read_to_string(&mut out).expect("read");
     out
-}
-
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }

@@ -10,6 +10,9 @@
 //!   status request and for `GET /healthz`, which prices the HTTP/1.0 front alone;
 //! - the time to accept a 10,000-domain SIMPLE_TRANSFER.
 
+#[path = "support.rs"]
+mod support;
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -116,7 +119,7 @@ fn main() {
         b.as_secs_f64() * 1e3,
         o.as_secs_f64() / b.as_secs_f64()
     );
-    if let Some(kb) = peak_rss_kib() {
+    if let Some(kb) = support::peak_rss_kib() {
         println!();
         println!(
             "peak RSS of this process (both servers and the client): {} MiB",
@@ -313,12 +316,4 @@ fn signed_request(first_lines: &str, body: &[u8]) -> Vec<u8> {
     .into_bytes();
     r.extend_from_slice(body);
     r
-}
-
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }

@@ -1,8 +1,7 @@
 //! The `opsd` binary as a user runs it: CLI commands, environment configuration, and
 //! SIGTERM.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use crate::common::*;
 
@@ -48,28 +47,8 @@ fn reseller_add_then_serve_then_sigterm() {
         .expect("run");
     assert!(!bad_ip.status.success());
 
-    // Port 0: the server logs the address it bound.
-    let mut child = opsd()
-        .args(["serve"])
-        .env("OPSD_DB", &db)
-        .env("OPSD_LISTEN", "127.0.0.1:0")
-        .env("RUST_LOG", "opsd=info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn serve");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .expect("read log");
-        if let Some(i) = line.find("listen=") {
-            let rest = &line[i + "listen=".len()..];
-            break rest.split_whitespace().next().expect("addr").to_string();
-        }
-    };
-    let addr: std::net::SocketAddr = addr.parse().expect("socket addr in log");
+    let server = Proc::start(&db);
+    let addr = server.addr;
     let mut c = Conn::open(addr);
     let r = c.send(&http10(
         &fixture_bytes("seed/simple_transfer.request.004.xml"),
@@ -143,13 +122,6 @@ fn reseller_add_then_serve_then_sigterm() {
         .expect("run");
     assert!(!bad.status.success());
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let status = child.wait().expect("wait");
+    let status = server.terminate();
     assert!(status.success(), "SIGTERM ends opsd cleanly: {status}");
-    // Drain the log so the pipe does not block.
-    for _ in lines {}
 }

@@ -1,9 +1,7 @@
 //! The pages in a real headless Chromium (Debian's chromium + chromium-driver), driven
 //! over WebDriver with fantoccini. Screenshots go to `test-artifacts/`.
 
-use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -19,26 +17,20 @@ struct Driver {
 
 impl Driver {
     fn start() -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
+        let port = free_port();
         let mut child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver must be installed (chromium-driver); .ci/run installs it");
-        for _ in 0..200 {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                let profile = tempfile::tempdir().expect("profile dir");
-                return Driver {
-                    child,
-                    port,
-                    profile,
-                };
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        if port_opens(port) {
+            let profile = tempfile::tempdir().expect("profile dir");
+            return Driver {
+                child,
+                port,
+                profile,
+            };
         }
         let _ = child.kill();
         let _ = child.wait();

@@ -2,58 +2,12 @@
 //! committed is lost, pending work resumes, and nothing visible happens twice (one
 //! approval email per registrant, one portfolio row per transferred domain).
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use crate::common::*;
-
-/// `opsd serve` as a separate process on a database file.
-struct Proc {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Proc {
-    fn start(db: &Path) -> Proc {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_opsd"))
-            .arg("serve")
-            .env("OPSD_DB", db)
-            .env("OPSD_LISTEN", "127.0.0.1:0")
-            .env("RUST_LOG", "opsd=info")
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn opsd");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let addr = loop {
-            let line = lines
-                .next()
-                .expect("opsd exited before listening")
-                .expect("log line");
-            if let Some(i) = line.find("listen=") {
-                break line[i + 7..]
-                    .split_whitespace()
-                    .next()
-                    .expect("addr")
-                    .parse()
-                    .expect("addr");
-            }
-        };
-        // Keep draining the log so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Proc { child, addr }
-    }
-
-    fn kill9(mut self) {
-        let _ = Command::new("kill")
-            .args(["-KILL", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
 
 fn db_count(db: &Path, sql: &str) -> i64 {
     let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)

@@ -1,9 +1,7 @@
 //! Mail really leaves: approval emails delivered over SMTP (lettre) to a real SMTP
 //! server process (aiosmtpd, installed by .ci/run) that writes a Maildir.
 
-use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use crate::common::*;
 
@@ -17,10 +15,7 @@ struct SmtpSink {
 impl SmtpSink {
     fn start() -> SmtpSink {
         let dir = tempfile::tempdir().expect("dir");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
+        let port = free_port();
         let mut child = Command::new("/usr/bin/python3")
             .args([
                 "-m",
@@ -36,12 +31,8 @@ impl SmtpSink {
             .stderr(Stdio::null())
             .spawn()
             .expect("aiosmtpd must be installed (python3-aiosmtpd); .ci/run installs it");
-        // Wait (bounded) until it accepts connections.
-        for _ in 0..200 {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return SmtpSink { child, port, dir };
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        if port_opens(port) {
+            return SmtpSink { child, port, dir };
         }
         let _ = child.kill();
         let _ = child.wait();
@@ -118,10 +109,7 @@ fn approval_emails_are_delivered_once_over_smtp() {
 
 #[test]
 fn an_unreachable_relay_is_retried_later() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
+    let port = free_port();
     let s = Server::start_with(move |c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}")));
     s.ops(&envelope(
         "SIMPLE_TRANSFER",

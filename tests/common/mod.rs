@@ -482,3 +482,80 @@ pub fn status_body(job: &str) -> Vec<u8> {
         &format!("<item key=\"simple_transfer_job_id\">{job}</item>"),
     )
 }
+
+/// `opsd serve` as a separate process on a database file, on a free loopback port
+/// (it logs the address it bound; the log is drained so it never blocks).
+pub struct Proc {
+    pub child: std::process::Child,
+    pub addr: SocketAddr,
+}
+
+impl Proc {
+    pub fn start(db: &Path) -> Proc {
+        use std::io::{BufRead, BufReader};
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_opsd"))
+            .arg("serve")
+            .env("OPSD_DB", db)
+            .env("OPSD_LISTEN", "127.0.0.1:0")
+            .env("RUST_LOG", "opsd=info")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn opsd serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .expect("opsd exited before listening")
+                .expect("log line");
+            if let Some(i) = line.find("listen=") {
+                let rest = &line[i + "listen=".len()..];
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .expect("addr")
+                    .parse()
+                    .expect("socket addr in log");
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Proc { child, addr }
+    }
+
+    fn signal(&self, sig: &str) {
+        let _ = std::process::Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status();
+    }
+
+    /// SIGKILL: no chance to clean up.
+    pub fn kill9(mut self) {
+        self.signal("-KILL");
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        self.signal("-TERM");
+        self.child.wait().expect("wait for opsd")
+    }
+}
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// Waits (bounded, 10 s) until something accepts connections on `port`.
+pub fn port_opens(port: u16) -> bool {
+    (0..200).any(|_| {
+        let up = TcpStream::connect(("127.0.0.1", port)).is_ok();
+        if !up {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        up
+    })
+}
