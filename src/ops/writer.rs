@@ -71,7 +71,9 @@ fn write_item(out: &mut String, key: &str, v: &Value, indent: usize) {
             out.push('\n');
             pad(out, indent + 1);
             out.push_str("<dt_array>\n");
-            let mut key = itoa_buf();
+            // One key buffer for the whole list: a 10,000-row status reply would
+            // otherwise allocate 10,000 small strings.
+            let mut key = String::with_capacity(8);
             for (i, v) in l.iter().enumerate() {
                 key.clear();
                 push_usize(&mut key, i);
@@ -83,10 +85,6 @@ fn write_item(out: &mut String, key: &str, v: &Value, indent: usize) {
         }
     }
     out.push_str("</item>\n");
-}
-
-fn itoa_buf() -> String {
-    String::with_capacity(8)
 }
 
 fn push_usize(s: &mut String, n: usize) {
