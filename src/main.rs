@@ -38,6 +38,9 @@ enum Cmd {
     /// Manage a reseller's DNS templates.
     #[command(subcommand, name = "dns-template")]
     DnsTemplate(DnsTemplateCmd),
+    /// Manage resellers' portfolios.
+    #[command(subcommand)]
+    Domain(DomainCmd),
     /// The sandbox clock of a running server.
     #[command(subcommand)]
     Clock(ClockCmd),
@@ -114,6 +117,36 @@ enum ResellerCmd {
         #[arg(long = "allow-ip", value_name = "CIDR")]
         allow_ip: Vec<String>,
     },
+    /// Turn the domain push feature on for a reseller (off by default).
+    EnablePush { name: String },
+    /// Turn the domain push feature off.
+    DisablePush { name: String },
+    /// Let GAINING accept pushes from the losing reseller LOSING.
+    AllowPush {
+        gaining: String,
+        #[arg(long = "from", value_name = "LOSING")]
+        from: String,
+    },
+    /// Take LOSING off GAINING's list.
+    DisallowPush {
+        gaining: String,
+        #[arg(long = "from", value_name = "LOSING")]
+        from: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DomainCmd {
+    /// Add a domain to a reseller's portfolio, in a profile (made if missing).
+    Add {
+        reseller: String,
+        domain: String,
+        /// USER:PASSWORD of the profile.
+        #[arg(long)]
+        profile: String,
+        #[arg(long)]
+        locked: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,6 +201,40 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&cli.db)?;
             let id = store.add_reseller(&name, &key, &allow_ip, now())?;
             println!("reseller {name} added (id {id})");
+            Ok(())
+        }
+        Cmd::Reseller(ResellerCmd::EnablePush { name }) => set_push(&cli.db, &name, true),
+        Cmd::Reseller(ResellerCmd::DisablePush { name }) => set_push(&cli.db, &name, false),
+        Cmd::Reseller(ResellerCmd::AllowPush { gaining, from }) => {
+            allow_push(&cli.db, &gaining, &from, true)
+        }
+        Cmd::Reseller(ResellerCmd::DisallowPush { gaining, from }) => {
+            allow_push(&cli.db, &gaining, &from, false)
+        }
+        Cmd::Domain(DomainCmd::Add {
+            reseller,
+            domain,
+            profile,
+            locked,
+        }) => {
+            let Some((user, password)) = profile.split_once(':') else {
+                bail!("--profile must be USER:PASSWORD");
+            };
+            let name = opsd::domain::DomainName::parse(&domain)
+                .map_err(|e| anyhow::anyhow!("'{domain}' {e}"))?
+                .name;
+            let store = open(&cli.db)?;
+            let r = reseller_id(&store, &reseller)?;
+            let profile_id = match store.profile_by_username(r, user)? {
+                Some(p) if auth::verify_password(password, &p.password_hash) => p.id,
+                Some(_) => bail!("profile {user} of {reseller} has another password"),
+                None => store.add_profile(r, user, &auth::hash_password(password)?, now())?,
+            };
+            store.add_domain(r, profile_id, &name, locked, now())?;
+            println!(
+                "{name} added to {reseller} (profile {user}{})",
+                if locked { ", locked" } else { "" }
+            );
             Ok(())
         }
         Cmd::Profile(ProfileCmd::Add {
@@ -238,6 +305,33 @@ fn open(db: &Path) -> anyhow::Result<Store> {
 
 fn now() -> i64 {
     SystemClock.now().unix_timestamp()
+}
+
+fn set_push(db: &Path, name: &str, on: bool) -> anyhow::Result<()> {
+    let store = open(db)?;
+    let id = reseller_id(&store, name)?;
+    store.set_push_enabled(id, on)?;
+    println!(
+        "domain push {} for {name}",
+        if on { "enabled" } else { "disabled" }
+    );
+    Ok(())
+}
+
+fn allow_push(db: &Path, gaining: &str, losing: &str, allow: bool) -> anyhow::Result<()> {
+    let store = open(db)?;
+    let g = reseller_id(&store, gaining)?;
+    let l = reseller_id(&store, losing)?;
+    store.set_push_allowed(g, l, allow, now())?;
+    println!(
+        "{gaining} {} pushes from {losing}",
+        if allow {
+            "now accepts"
+        } else {
+            "no longer accepts"
+        }
+    );
+    Ok(())
 }
 
 fn reseller_id(store: &Store, name: &str) -> anyhow::Result<i64> {

@@ -23,6 +23,8 @@ mod limits;
 mod mail;
 /// Transport: HTTP/1.0 and 1.1, status line, headers, close rules, routes, shutdown.
 mod protocol;
+/// RSP2RSP_PUSH_TRANSFER: consent, refusals, locks, profiles, audit.
+mod push;
 /// SIMPLE_TRANSFER: each immediate-failure rule, storage, the 10,000-domain job.
 mod simple_transfer;
 /// SIMPLE_TRANSFER_STATUS: layout, privacy between resellers, bad ids.

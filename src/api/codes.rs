@@ -34,3 +34,11 @@ pub const TRANSFER_ADDED: Fixed = fixed(200, "Simple transfer job successfully a
 pub const TRANSFER_LOADED: Fixed =
     fixed(200, "Simple transfer job information successfully loaded");
 pub const TRANSFER_JOB_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Simple transfer job not found.");
+
+// RSP2RSP_PUSH_TRANSFER (actions.md §4).
+/// `{grsp}` stands for the gaining reseller's user name.
+pub const PUSH_DONE: Fixed = fixed(200, "Domain pushed to {grsp}.");
+/// Recorded from the real server.
+pub const PUSH_DENIED: Fixed = fixed(INVALID_VALUE, "Push transfer permission denied");
+pub const PUSH_LOCKED: Fixed = fixed(552, "Domain is locked.");
+pub const PUSH_DOMAIN_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Domain not found in your portfolio.");

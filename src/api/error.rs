@@ -26,6 +26,9 @@ pub enum ApiError {
     ProfileAuth,
     #[error("not found")]
     NotFound(Fixed),
+    /// A rule refuses the request; the code and text are fixed.
+    #[error("refused")]
+    Refused(Fixed),
     #[error("rate limited")]
     RateLimited,
     /// A fault on our side; the detail goes to the log only.
@@ -61,7 +64,7 @@ impl ApiError {
             ),
             ApiError::Invalid(text) => (codes::INVALID_VALUE, text.clone()),
             ApiError::ProfileAuth => fixed(codes::PROFILE_AUTH),
-            ApiError::NotFound(f) => fixed(*f),
+            ApiError::NotFound(f) | ApiError::Refused(f) => fixed(*f),
             ApiError::RateLimited => fixed(codes::RATE_LIMITED),
             ApiError::Internal(_) => fixed(codes::INTERNAL),
         }

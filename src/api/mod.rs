@@ -20,7 +20,7 @@ use crate::auth;
 use crate::ops::Envelope;
 use crate::store::Reseller;
 
-use actions::{SimpleTransfer, SimpleTransferStatus};
+use actions::{Rsp2RspPushTransfer, SimpleTransfer, SimpleTransferStatus};
 use fields::Fields;
 
 /// What a handler may use: the server's parts and the authenticated caller.
@@ -108,6 +108,7 @@ fn authenticate(app: &App, req: &OpsRequest<'_>) -> Result<Reseller, ApiError> {
 /// `actions::*`, one file per action.
 #[derive(Debug)]
 pub enum Action {
+    Rsp2RspPushTransfer(Rsp2RspPushTransfer),
     SimpleTransfer(SimpleTransfer),
     SimpleTransferStatus(SimpleTransferStatus),
 }
@@ -126,12 +127,17 @@ impl Action {
             ("SIMPLE_TRANSFER_STATUS", "DOMAIN") => {
                 SimpleTransferStatus::parse(&attrs).map(Action::SimpleTransferStatus)
             }
+            // The documentation names no object; clients send DOMAIN or nothing.
+            ("RSP2RSP_PUSH_TRANSFER", _) => {
+                Rsp2RspPushTransfer::parse(&attrs).map(Action::Rsp2RspPushTransfer)
+            }
             _ => Err(ApiError::InvalidCommand(env.action().to_string())),
         }
     }
 
     pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         match self {
+            Action::Rsp2RspPushTransfer(a) => a.apply(ctx),
             Action::SimpleTransfer(a) => a.apply(ctx),
             Action::SimpleTransferStatus(a) => a.apply(ctx),
         }
@@ -140,6 +146,7 @@ impl Action {
     /// For logs and metrics.
     pub fn name(&self) -> &'static str {
         match self {
+            Action::Rsp2RspPushTransfer(_) => "RSP2RSP_PUSH_TRANSFER",
             Action::SimpleTransfer(_) => "SIMPLE_TRANSFER",
             Action::SimpleTransferStatus(_) => "SIMPLE_TRANSFER_STATUS",
         }

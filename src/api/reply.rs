@@ -47,6 +47,19 @@ impl Reply {
         }
     }
 
+    /// Success with nothing to return.
+    pub fn ok_without_attributes(code: u16, text: &str, layout: Layout) -> Reply {
+        Reply {
+            object: String::new(),
+            code,
+            text: text.to_string(),
+            success: true,
+            attributes: None,
+            layout,
+            extra: Vec::new(),
+        }
+    }
+
     pub fn error(e: &ApiError) -> Reply {
         let (code, text) = e.reply();
         Reply {

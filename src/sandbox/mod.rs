@@ -132,10 +132,22 @@ pub fn seed_store(
         let hash = crate::auth::hash_password(&p.password)
             .map_err(|e| StoreError::Conflict(e.to_string()))?;
         let id = store.add_profile(reseller.id, &p.username, &hash, now)?;
-        for d in &p.domains {
-            match store.add_domain(reseller.id, id, &d.to_ascii_lowercase(), false, now) {
+        let domains = p.domains.iter().map(|d| (d, false));
+        for (d, locked) in domains.chain(p.locked_domains.iter().map(|d| (d, true))) {
+            match store.add_domain(reseller.id, id, &d.to_ascii_lowercase(), locked, now) {
                 Ok(_) | Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e),
+            }
+        }
+    }
+    for r in &scenario.resellers {
+        let Some(gaining) = store.reseller_by_name(&r.username)? else {
+            continue;
+        };
+        store.set_push_enabled(gaining.id, r.push_enabled)?;
+        for losing in &r.accepts_pushes_from {
+            if let Some(l) = store.reseller_by_name(losing)? {
+                store.set_push_allowed(gaining.id, l.id, true, now)?;
             }
         }
     }

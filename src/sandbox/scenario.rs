@@ -24,6 +24,12 @@ pub struct ScenarioReseller {
     pub key: String,
     #[serde(default)]
     pub allow_ip: Vec<String>,
+    /// The operator's switch for domain pushes.
+    #[serde(default)]
+    pub push_enabled: bool,
+    /// Losing resellers this one accepts pushes from.
+    #[serde(default)]
+    pub accepts_pushes_from: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -35,6 +41,9 @@ pub struct ScenarioProfile {
     /// Domains of the profile, in the reseller's portfolio (reg_domain).
     #[serde(default)]
     pub domains: Vec<String>,
+    /// Domains of the profile that carry a transfer lock.
+    #[serde(default)]
+    pub locked_domains: Vec<String>,
 }
 
 /// A domain at another registrar.

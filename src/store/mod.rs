@@ -6,6 +6,7 @@
 //! numbered files in `migrations/`, applied in order at open.
 
 mod lifecycle;
+mod push;
 mod resellers;
 mod settings;
 mod tasks;
@@ -14,6 +15,7 @@ mod transfers;
 pub use lifecycle::{
     Analysis, Approval, Decision, DecisionRefused, Mail, RegistryOutcome, WorkDomain, reasons,
 };
+pub use push::{AuditEntry, PortfolioDomain, PushProfile};
 pub use resellers::{Profile, Reseller};
 pub use tasks::{Task, TaskKind};
 pub use transfers::{JobDomainView, JobView, NewTransferJob, RegistrantView, Sequence};
@@ -53,6 +55,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_init.sql")),
     M::up(include_str!("migrations/0002_lifecycle.sql")),
+    M::up(include_str!("migrations/0003_push.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

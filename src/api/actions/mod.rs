@@ -1,7 +1,9 @@
 //! One module per action: its request struct, `parse`, `apply`, and its tests.
 
+mod rsp2rsp_push_transfer;
 mod simple_transfer;
 mod simple_transfer_status;
 
+pub use rsp2rsp_push_transfer::Rsp2RspPushTransfer;
 pub use simple_transfer::SimpleTransfer;
 pub use simple_transfer_status::SimpleTransferStatus;

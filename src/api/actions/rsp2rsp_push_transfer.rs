@@ -1,0 +1,105 @@
+//! RSP2RSP_PUSH_TRANSFER (any object): moves one domain from the caller's portfolio to
+//! another reseller at once — no charge, no renewal, no registrant email, no 60-day
+//! rule — provided both accounts have the feature and the gaining reseller allows
+//! the caller (seed 000).
+
+use crate::api::codes;
+use crate::api::fields::Fields;
+use crate::api::{ApiError, Ctx, Layout, Reply};
+use crate::auth;
+use crate::domain::DomainName;
+use crate::store::{AuditEntry, PushProfile};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rsp2RspPushTransfer {
+    pub domain: String,
+    pub grsp: String,
+    /// Profile at the gaining reseller; `None` keeps the original profile's name.
+    pub profile: Option<(String, String)>,
+    pub apply_to_locked: bool,
+}
+
+impl Rsp2RspPushTransfer {
+    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+        let raw = f.req_str("domain")?;
+        let domain = DomainName::parse(raw)
+            .map_err(|e| f.invalid("domain", &format!("'{}' {e}", raw.trim())))?
+            .name;
+        let grsp = f.req_str("grsp")?.trim().to_string();
+        let profile = match (f.opt_str("username")?, f.opt_str("password")?) {
+            (None, None) => None,
+            (Some(u), Some(p)) => Some((u.trim().to_string(), p.to_string())),
+            (Some(_), None) => return Err(ApiError::Missing("password".into())),
+            (None, Some(_)) => return Err(ApiError::Missing("username".into())),
+        };
+        Ok(Rsp2RspPushTransfer {
+            domain,
+            grsp,
+            profile,
+            apply_to_locked: f.opt_flag("apply_to_locked_domains")?,
+        })
+    }
+
+    pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let store = &ctx.app.store;
+        let Some(domain) = store.portfolio_domain(ctx.reseller.id, &self.domain)? else {
+            return Err(ApiError::NotFound(codes::PUSH_DOMAIN_NOT_FOUND));
+        };
+        let Some(gaining) = store.reseller_by_name(&self.grsp)? else {
+            return Err(ApiError::Invalid(format!(
+                "Invalid value for 'grsp': no reseller named '{}'.",
+                self.grsp
+            )));
+        };
+        if gaining.id == ctx.reseller.id || !store.push_permitted(ctx.reseller.id, gaining.id)? {
+            return Err(ApiError::Refused(codes::PUSH_DENIED));
+        }
+        if domain.locked && !self.apply_to_locked {
+            return Err(ApiError::Refused(codes::PUSH_LOCKED));
+        }
+        let profile = match &self.profile {
+            None => PushProfile::Original,
+            Some((username, password)) => match store.profile_by_username(gaining.id, username)? {
+                Some(p) if auth::verify_password(password, &p.password_hash) => {
+                    PushProfile::Named {
+                        username: username.clone(),
+                        password_hash: None,
+                    }
+                }
+                Some(_) => return Err(ApiError::ProfileAuth),
+                None => PushProfile::Named {
+                    username: username.clone(),
+                    password_hash: Some(
+                        auth::hash_password(password)
+                            .map_err(|e| ApiError::Internal(e.to_string()))?,
+                    ),
+                },
+            },
+        };
+        let audit = AuditEntry {
+            at: ctx.app.now(),
+            actor: ctx.reseller.username.clone(),
+            action: "rsp2rsp_push_transfer".into(),
+            subject: domain.name.clone(),
+            detail: format!(
+                "pushed from {} to {}{}",
+                ctx.reseller.username,
+                gaining.username,
+                if domain.locked {
+                    " (locked: unlocked, pushed, relocked)"
+                } else {
+                    ""
+                }
+            ),
+            client_ip: ctx.peer.to_string(),
+        };
+        store.push_domain(&domain, gaining.id, &profile, &audit)?;
+        let ok = codes::PUSH_DONE;
+        let text = ok.text.replace("{grsp}", &gaining.username);
+        Ok(Reply::ok_without_attributes(
+            ok.code,
+            &text,
+            Layout::CodeSuccessAttrs,
+        ))
+    }
+}

@@ -1,0 +1,230 @@
+//! Pushes between resellers: consent (the operator's switch and the gaining reseller's
+//! allow-list), the portfolio lookups a push needs, the move itself, and the audit log.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{Result, Store, StoreError};
+
+/// A domain of a reseller's portfolio.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortfolioDomain {
+    pub id: i64,
+    pub name: String,
+    pub reseller_id: i64,
+    pub profile_id: i64,
+    pub locked: bool,
+    pub status: String,
+}
+
+/// Which profile a pushed domain goes into at the gaining reseller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushProfile {
+    /// A profile of this user name (made with the original profile's password hash if
+    /// the gaining reseller has none of that name).
+    Named {
+        username: String,
+        password_hash: Option<String>,
+    },
+    /// A profile named like the domain's current one.
+    Original,
+}
+
+/// One audit log row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    pub client_ip: String,
+}
+
+impl Store {
+    pub fn set_push_enabled(&self, reseller_id: i64, on: bool) -> Result<()> {
+        let n = self.writer().execute(
+            "UPDATE resellers SET push_enabled = ?2 WHERE id = ?1",
+            params![reseller_id, on],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Adds (or with `allow = false` removes) `losing` from `gaining`'s allow-list.
+    pub fn set_push_allowed(
+        &self,
+        gaining_id: i64,
+        losing_id: i64,
+        allow: bool,
+        now: i64,
+    ) -> Result<()> {
+        let conn = self.writer();
+        if allow {
+            conn.execute(
+                "INSERT OR IGNORE INTO push_allow (gaining_id, losing_id, created_at) VALUES (?1, ?2, ?3)",
+                params![gaining_id, losing_id, now],
+            )?;
+        } else {
+            conn.execute(
+                "DELETE FROM push_allow WHERE gaining_id = ?1 AND losing_id = ?2",
+                params![gaining_id, losing_id],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// User names of the resellers `gaining_id` accepts pushes from.
+    pub fn push_allow_list(&self, gaining_id: i64) -> Result<Vec<String>> {
+        let conn = self.reader();
+        let names = conn
+            .prepare_cached(
+                "SELECT r.username FROM push_allow a JOIN resellers r ON r.id = a.losing_id
+                 WHERE a.gaining_id = ?1 ORDER BY r.username",
+            )?
+            .query_map([gaining_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(names)
+    }
+
+    /// Both accounts have the feature and the gaining reseller allows the losing one.
+    pub fn push_permitted(&self, losing_id: i64, gaining_id: i64) -> Result<bool> {
+        let conn = self.reader();
+        let ok: i64 = conn
+            .prepare_cached(
+                "SELECT count(*) FROM push_allow a
+                 JOIN resellers g ON g.id = a.gaining_id AND g.push_enabled = 1
+                 JOIN resellers l ON l.id = a.losing_id AND l.push_enabled = 1
+                 WHERE a.gaining_id = ?1 AND a.losing_id = ?2",
+            )?
+            .query_row(params![gaining_id, losing_id], |r| r.get(0))?;
+        Ok(ok > 0)
+    }
+
+    /// The domain if it is in `reseller_id`'s portfolio.
+    pub fn portfolio_domain(
+        &self,
+        reseller_id: i64,
+        name: &str,
+    ) -> Result<Option<PortfolioDomain>> {
+        let conn = self.reader();
+        let d = conn
+            .prepare_cached(
+                "SELECT id, name, reseller_id, profile_id, locked, status FROM domains
+                 WHERE reseller_id = ?1 AND name = ?2",
+            )?
+            .query_row(params![reseller_id, name], |r| {
+                Ok(PortfolioDomain {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    reseller_id: r.get(2)?,
+                    profile_id: r.get(3)?,
+                    locked: r.get(4)?,
+                    status: r.get(5)?,
+                })
+            })
+            .optional()?;
+        Ok(d)
+    }
+
+    /// Moves a domain to `gaining_id` at once, into the chosen profile, keeping its
+    /// lock state (a locked domain pushed with apply_to_locked_domains is unlocked,
+    /// moved and locked again: the net effect in one transaction is the same lock),
+    /// and writes the audit row.
+    pub fn push_domain(
+        &self,
+        domain: &PortfolioDomain,
+        gaining_id: i64,
+        profile: &PushProfile,
+        audit: &AuditEntry,
+    ) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        push_in(&tx, domain, gaining_id, profile, audit)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn audit(&self, entry: &AuditEntry) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        audit_in(&tx, entry)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The newest audit rows first, optionally about one subject.
+    pub fn audit_log(&self, subject: Option<&str>, limit: usize) -> Result<Vec<AuditEntry>> {
+        let conn = self.reader();
+        let rows = conn
+            .prepare_cached(
+                "SELECT at, actor, action, subject, detail, client_ip FROM audit_log
+                 WHERE ?1 IS NULL OR subject = ?1 ORDER BY id DESC LIMIT ?2",
+            )?
+            .query_map(params![subject, limit as i64], |r| {
+                Ok(AuditEntry {
+                    at: r.get(0)?,
+                    actor: r.get(1)?,
+                    action: r.get(2)?,
+                    subject: r.get(3)?,
+                    detail: r.get(4)?,
+                    client_ip: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+}
+
+pub(crate) fn audit_in(tx: &Transaction<'_>, e: &AuditEntry) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO audit_log (at, actor, action, subject, detail, client_ip) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![e.at, e.actor, e.action, e.subject, e.detail, e.client_ip])?;
+    Ok(())
+}
+
+pub(crate) fn push_in(
+    tx: &Transaction<'_>,
+    domain: &PortfolioDomain,
+    gaining_id: i64,
+    profile: &PushProfile,
+    audit: &AuditEntry,
+) -> Result<()> {
+    let (original_name, original_hash): (String, String) = tx
+        .prepare_cached("SELECT username, password_hash FROM profiles WHERE id = ?1")?
+        .query_row([domain.profile_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (username, hash) = match profile {
+        PushProfile::Named {
+            username,
+            password_hash,
+        } => (
+            username.clone(),
+            password_hash
+                .clone()
+                .unwrap_or_else(|| original_hash.clone()),
+        ),
+        PushProfile::Original => (original_name, original_hash),
+    };
+    let existing: Option<i64> = tx
+        .prepare_cached("SELECT id FROM profiles WHERE reseller_id = ?1 AND username = ?2")?
+        .query_row(params![gaining_id, username], |r| r.get(0))
+        .optional()?;
+    let profile_id = match existing {
+        Some(p) => p,
+        None => {
+            tx.prepare_cached("INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![gaining_id, username, hash, audit.at])?;
+            tx.last_insert_rowid()
+        }
+    };
+    let moved = tx
+        .prepare_cached("UPDATE domains SET reseller_id = ?2, profile_id = ?3 WHERE id = ?1 AND reseller_id = ?4")?
+        .execute(params![domain.id, gaining_id, profile_id, domain.reseller_id])?;
+    if moved == 0 {
+        // Someone moved it since it was read: nothing is pushed twice.
+        return Err(StoreError::NotFound);
+    }
+    audit_in(tx, audit)
+}
