@@ -125,3 +125,78 @@ fn reseller_add_then_serve_then_sigterm() {
     let status = server.terminate();
     assert!(status.success(), "SIGTERM ends opsd cleanly: {status}");
 }
+
+#[test]
+fn push_settings_and_portfolio_from_the_cli() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("cli.db");
+    let run = |args: &[&str]| {
+        let out = opsd()
+            .args(args)
+            .env("OPSD_DB", &db)
+            .output()
+            .expect("run opsd");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    assert!(run(&["reseller", "add", "losing", "--key", "k1"]).0);
+    assert!(run(&["reseller", "add", "gaining", "--key", "k2"]).0);
+    assert!(run(&["reseller", "enable-push", "losing"]).0);
+    assert!(run(&["reseller", "enable-push", "gaining"]).0);
+    assert!(run(&["reseller", "allow-push", "gaining", "--from", "losing"]).0);
+    assert!(
+        run(&[
+            "domain",
+            "add",
+            "losing",
+            "Example-Push.com",
+            "--profile",
+            "bob:pw",
+            "--locked"
+        ])
+        .0
+    );
+    assert!(
+        !run(&[
+            "domain",
+            "add",
+            "losing",
+            "other.com",
+            "--profile",
+            "bob:wrong"
+        ])
+        .0,
+        "wrong profile password"
+    );
+    assert!(!run(&["domain", "add", "losing", "x.com", "--profile", "nocolon"]).0);
+    assert!(!run(&["reseller", "enable-push", "nobody"]).0);
+    let store = opsd::store::Store::open(&db).expect("open");
+    let (l, g) = (
+        store
+            .reseller_by_name("losing")
+            .expect("db")
+            .expect("losing")
+            .id,
+        store
+            .reseller_by_name("gaining")
+            .expect("db")
+            .expect("gaining")
+            .id,
+    );
+    assert!(store.push_permitted(l, g).expect("query"));
+    assert!(
+        !store.push_permitted(g, l).expect("query"),
+        "consent is one-way"
+    );
+    let d = store
+        .portfolio_domain(l, "example-push.com")
+        .expect("db")
+        .expect("in portfolio");
+    assert!(d.locked);
+    drop(store);
+    assert!(run(&["reseller", "disallow-push", "gaining", "--from", "losing"]).0);
+    let store = opsd::store::Store::open(&db).expect("open");
+    assert!(!store.push_permitted(l, g).expect("query"));
+}
