@@ -9,6 +9,8 @@ mod auth;
 mod binary;
 /// Pages in a real headless Chromium.
 mod browser;
+/// Bulk change push_domains: queue, locks, profiles, report, cancel, resume.
+mod bulk_push;
 /// Requests captured from the PHP toolkit and the Python client, and the seed envelopes.
 mod clients;
 /// Replies validated against ops.dtd.

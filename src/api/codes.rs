@@ -42,3 +42,11 @@ pub const PUSH_DONE: Fixed = fixed(200, "Domain pushed to {grsp}.");
 pub const PUSH_DENIED: Fixed = fixed(INVALID_VALUE, "Push transfer permission denied");
 pub const PUSH_LOCKED: Fixed = fixed(552, "Domain is locked.");
 pub const PUSH_DOMAIN_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Domain not found in your portfolio.");
+
+// Bulk change push_domains (actions.md §5; texts are our choice).
+pub const BULK_SUBMITTED: Fixed = fixed(200, "Bulk change request submitted.");
+pub const BULK_LOADED: Fixed = fixed(200, "Bulk change request information successfully loaded.");
+pub const BULK_CANCELLED: Fixed = fixed(200, "Bulk change request cancelled.");
+pub const BULK_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Bulk change request not found.");
+pub const BULK_ALREADY_FINISHED: Fixed =
+    fixed(INVALID_VALUE, "Bulk change request has already finished.");

@@ -20,7 +20,10 @@ use crate::auth;
 use crate::ops::Envelope;
 use crate::store::Reseller;
 
-use actions::{Rsp2RspPushTransfer, SimpleTransfer, SimpleTransferStatus};
+use actions::{
+    BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, Rsp2RspPushTransfer, SimpleTransfer,
+    SimpleTransferStatus,
+};
 use fields::Fields;
 
 /// What a handler may use: the server's parts and the authenticated caller.
@@ -108,6 +111,9 @@ fn authenticate(app: &App, req: &OpsRequest<'_>) -> Result<Reseller, ApiError> {
 /// `actions::*`, one file per action.
 #[derive(Debug)]
 pub enum Action {
+    BulkChangeCancel(BulkChangeCancel),
+    BulkChangeGet(BulkChangeGet),
+    BulkChangeSubmit(BulkChangeSubmit),
     Rsp2RspPushTransfer(Rsp2RspPushTransfer),
     SimpleTransfer(SimpleTransfer),
     SimpleTransferStatus(SimpleTransferStatus),
@@ -127,6 +133,19 @@ impl Action {
             ("SIMPLE_TRANSFER_STATUS", "DOMAIN") => {
                 SimpleTransferStatus::parse(&attrs).map(Action::SimpleTransferStatus)
             }
+            ("SUBMIT" | "SUBMIT_BULK_CHANGE", "BULK_CHANGE") => {
+                let data = match env.top().get("data") {
+                    Some(v @ crate::ops::Value::Map(_)) => Some(Fields::attributes(Some(v))?),
+                    _ => None,
+                };
+                BulkChangeSubmit::parse(&attrs, data.as_ref()).map(Action::BulkChangeSubmit)
+            }
+            ("GET_BULK_CHANGE", "BULK_CHANGE") => {
+                BulkChangeGet::parse(&attrs).map(Action::BulkChangeGet)
+            }
+            ("CANCEL_BULK_CHANGE", "BULK_CHANGE") => {
+                BulkChangeCancel::parse(&attrs).map(Action::BulkChangeCancel)
+            }
             // The documentation names no object; clients send DOMAIN or nothing.
             ("RSP2RSP_PUSH_TRANSFER", _) => {
                 Rsp2RspPushTransfer::parse(&attrs).map(Action::Rsp2RspPushTransfer)
@@ -137,6 +156,9 @@ impl Action {
 
     pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         match self {
+            Action::BulkChangeCancel(a) => a.apply(ctx),
+            Action::BulkChangeGet(a) => a.apply(ctx),
+            Action::BulkChangeSubmit(a) => a.apply(ctx),
             Action::Rsp2RspPushTransfer(a) => a.apply(ctx),
             Action::SimpleTransfer(a) => a.apply(ctx),
             Action::SimpleTransferStatus(a) => a.apply(ctx),
@@ -146,6 +168,9 @@ impl Action {
     /// For logs and metrics.
     pub fn name(&self) -> &'static str {
         match self {
+            Action::BulkChangeCancel(_) => "CANCEL_BULK_CHANGE",
+            Action::BulkChangeGet(_) => "GET_BULK_CHANGE",
+            Action::BulkChangeSubmit(_) => "SUBMIT_BULK_CHANGE",
             Action::Rsp2RspPushTransfer(_) => "RSP2RSP_PUSH_TRANSFER",
             Action::SimpleTransfer(_) => "SIMPLE_TRANSFER",
             Action::SimpleTransferStatus(_) => "SIMPLE_TRANSFER_STATUS",

@@ -6,6 +6,7 @@
 //! effects were never committed. Time comes only from the app's clock, so advancing a
 //! sandbox clock and calling [`run_due`] runs everything that fell due.
 
+mod bulk;
 mod transfer;
 
 use std::time::Duration;
@@ -31,8 +32,9 @@ pub fn run_due(app: &App) -> Result<usize, StoreError> {
         let Some(first) = run.first() else {
             return Ok(ran);
         };
-        ran += run.len();
         let kind = first.kind;
+        let single = matches!(kind, TaskKind::AnalyseJob | TaskKind::BulkPush);
+        ran += if single { 1 } else { run.len() };
         let result = match kind {
             TaskKind::AnalyseJob => transfer::analyse(app, first, now).map(|()| Vec::new()),
             TaskKind::SendMail => transfer::send_mails(app, &run, now),
@@ -44,12 +46,14 @@ pub fn run_due(app: &App) -> Result<usize, StoreError> {
                     .map_err(StepError::from)
             }
             TaskKind::RegistryStep => transfer::registry_steps(app, &run, now).map(|()| Vec::new()),
+            TaskKind::BulkPush => bulk::push(app, first, now).map(|()| Vec::new()),
         };
         // A failure of the whole step puts back the task(s) it was about; a failure of
         // single tasks within a run (one undeliverable email) puts back only those.
         let failed: Vec<(&Task, String)> = match result {
             Ok(single) => single,
-            Err(e) if kind == TaskKind::AnalyseJob => vec![(first, e.to_string())],
+            // These run the first task only.
+            Err(e) if single => vec![(first, e.to_string())],
             Err(e) => run.iter().map(|t| (t, e.to_string())).collect(),
         };
         for (task, error) in failed {

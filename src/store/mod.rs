@@ -5,6 +5,7 @@
 //! callers run them off the async workers (`spawn_blocking`). Schema changes are the
 //! numbered files in `migrations/`, applied in order at open.
 
+mod bulk;
 mod lifecycle;
 mod push;
 mod resellers;
@@ -12,6 +13,7 @@ mod settings;
 mod tasks;
 mod transfers;
 
+pub use bulk::{BulkChangeView, BulkItem, NewBulkChange};
 pub use lifecycle::{
     Analysis, Approval, Decision, DecisionRefused, Mail, RegistryOutcome, WorkDomain, reasons,
 };
@@ -56,6 +58,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_init.sql")),
     M::up(include_str!("migrations/0002_lifecycle.sql")),
     M::up(include_str!("migrations/0003_push.sql")),
+    M::up(include_str!("migrations/0004_bulk_change.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

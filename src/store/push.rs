@@ -27,6 +27,11 @@ pub enum PushProfile {
     },
     /// A profile named like the domain's current one.
     Original,
+    /// An existing profile of the gaining reseller.
+    Existing(i64),
+    /// A new profile for this domain alone, named after it, with no usable password
+    /// until the gaining reseller sets one.
+    NewPerDomain,
 }
 
 /// One audit log row.
@@ -90,16 +95,17 @@ impl Store {
 
     /// Both accounts have the feature and the gaining reseller allows the losing one.
     pub fn push_permitted(&self, losing_id: i64, gaining_id: i64) -> Result<bool> {
+        permitted_in(&self.reader(), losing_id, gaining_id)
+    }
+
+    /// Every domain name of a reseller's portfolio, in name order.
+    pub fn portfolio_names(&self, reseller_id: i64) -> Result<Vec<String>> {
         let conn = self.reader();
-        let ok: i64 = conn
-            .prepare_cached(
-                "SELECT count(*) FROM push_allow a
-                 JOIN resellers g ON g.id = a.gaining_id AND g.push_enabled = 1
-                 JOIN resellers l ON l.id = a.losing_id AND l.push_enabled = 1
-                 WHERE a.gaining_id = ?1 AND a.losing_id = ?2",
-            )?
-            .query_row(params![gaining_id, losing_id], |r| r.get(0))?;
-        Ok(ok > 0)
+        let names = conn
+            .prepare_cached("SELECT name FROM domains WHERE reseller_id = ?1 ORDER BY name")?
+            .query_map([reseller_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(names)
     }
 
     /// The domain if it is in `reseller_id`'s portfolio.
@@ -177,6 +183,23 @@ impl Store {
     }
 }
 
+/// The consent check, on any connection or transaction.
+pub(crate) fn permitted_in(
+    conn: &rusqlite::Connection,
+    losing_id: i64,
+    gaining_id: i64,
+) -> Result<bool> {
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM push_allow a
+             JOIN resellers g ON g.id = a.gaining_id AND g.push_enabled = 1
+             JOIN resellers l ON l.id = a.losing_id AND l.push_enabled = 1
+             WHERE a.gaining_id = ?1 AND a.losing_id = ?2",
+        )?
+        .query_row(params![gaining_id, losing_id], |r| r.get(0))?;
+    Ok(n > 0)
+}
+
 pub(crate) fn audit_in(tx: &Transaction<'_>, e: &AuditEntry) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO audit_log (at, actor, action, subject, detail, client_ip) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -192,31 +215,26 @@ pub(crate) fn push_in(
     profile: &PushProfile,
     audit: &AuditEntry,
 ) -> Result<()> {
-    let (original_name, original_hash): (String, String) = tx
-        .prepare_cached("SELECT username, password_hash FROM profiles WHERE id = ?1")?
-        .query_row([domain.profile_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let (username, hash) = match profile {
-        PushProfile::Named {
-            username,
-            password_hash,
-        } => (
-            username.clone(),
-            password_hash
-                .clone()
-                .unwrap_or_else(|| original_hash.clone()),
-        ),
-        PushProfile::Original => (original_name, original_hash),
-    };
-    let existing: Option<i64> = tx
-        .prepare_cached("SELECT id FROM profiles WHERE reseller_id = ?1 AND username = ?2")?
-        .query_row(params![gaining_id, username], |r| r.get(0))
-        .optional()?;
-    let profile_id = match existing {
-        Some(p) => p,
-        None => {
-            tx.prepare_cached("INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)")?
-                .execute(params![gaining_id, username, hash, audit.at])?;
-            tx.last_insert_rowid()
+    let profile_id = match profile {
+        PushProfile::Existing(id) => *id,
+        PushProfile::NewPerDomain => profile_named(tx, gaining_id, &domain.name, "!", audit.at)?,
+        PushProfile::Named { .. } | PushProfile::Original => {
+            let (original_name, original_hash): (String, String) = tx
+                .prepare_cached("SELECT username, password_hash FROM profiles WHERE id = ?1")?
+                .query_row([domain.profile_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            match profile {
+                PushProfile::Named {
+                    username,
+                    password_hash,
+                } => profile_named(
+                    tx,
+                    gaining_id,
+                    username,
+                    password_hash.as_deref().unwrap_or(&original_hash),
+                    audit.at,
+                )?,
+                _ => profile_named(tx, gaining_id, &original_name, &original_hash, audit.at)?,
+            }
         }
     };
     let moved = tx
@@ -227,4 +245,24 @@ pub(crate) fn push_in(
         return Err(StoreError::NotFound);
     }
     audit_in(tx, audit)
+}
+
+/// The gaining reseller's profile of this name, made with `hash` if it has none.
+fn profile_named(
+    tx: &Transaction<'_>,
+    reseller_id: i64,
+    username: &str,
+    hash: &str,
+    now: i64,
+) -> Result<i64> {
+    let existing: Option<i64> = tx
+        .prepare_cached("SELECT id FROM profiles WHERE reseller_id = ?1 AND username = ?2")?
+        .query_row(params![reseller_id, username], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    tx.prepare_cached("INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![reseller_id, username, hash, now])?;
+    Ok(tx.last_insert_rowid())
 }

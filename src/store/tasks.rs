@@ -16,6 +16,8 @@ pub enum TaskKind {
     ApprovalTimeout,
     /// Ask the registry to settle an accepted transfer (subject: job, item: position).
     RegistryStep,
+    /// Work through a bulk push's queued items (subject: bulk change id).
+    BulkPush,
 }
 
 impl TaskKind {
@@ -25,6 +27,7 @@ impl TaskKind {
             TaskKind::SendMail => "send_mail",
             TaskKind::ApprovalTimeout => "approval_timeout",
             TaskKind::RegistryStep => "registry_step",
+            TaskKind::BulkPush => "bulk_push",
         }
     }
 
@@ -34,6 +37,7 @@ impl TaskKind {
             TaskKind::SendMail,
             TaskKind::ApprovalTimeout,
             TaskKind::RegistryStep,
+            TaskKind::BulkPush,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

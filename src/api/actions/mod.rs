@@ -1,9 +1,11 @@
 //! One module per action: its request struct, `parse`, `apply`, and its tests.
 
+mod bulk_change;
 mod rsp2rsp_push_transfer;
 mod simple_transfer;
 mod simple_transfer_status;
 
+pub use bulk_change::{BulkChangeCancel, BulkChangeGet, BulkChangeSubmit};
 pub use rsp2rsp_push_transfer::Rsp2RspPushTransfer;
 pub use simple_transfer::SimpleTransfer;
 pub use simple_transfer_status::SimpleTransferStatus;

@@ -1,0 +1,314 @@
+//! Bulk change `push_domains` (actions.md §5): SUBMIT / SUBMIT_BULK_CHANGE queue a job
+//! that the background workers run item by item; GET_BULK_CHANGE and
+//! CANCEL_BULK_CHANGE (our extensions on the same endpoint) show and stop it.
+
+use std::collections::HashSet;
+
+use crate::api::codes;
+use crate::api::fields::Fields;
+use crate::api::{ApiError, Ctx, Layout, Reply};
+use crate::auth;
+use crate::domain::DomainName;
+use crate::ops::{Map, Value};
+use crate::store::{BulkChangeView, NewBulkChange};
+
+/// Documented for bulk changes: at most 10,000 items.
+pub const MAX_ITEMS: usize = 10_000;
+
+/// Change types of the bulk change API that opsd does not run.
+const OTHER_TYPES: &[&str] = &[
+    "availability_check",
+    "dns_zone",
+    "dns_zone_record",
+    "domain_contacts",
+    "domain_forwarding",
+    "domain_lock",
+    "domain_nameservers",
+    "domain_parked_pages",
+    "domain_renew",
+    "whois_privacy",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Items {
+    Listed(Vec<String>),
+    /// apply_to_all_reseller_items: every domain of the caller, read at submit.
+    All,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct BulkChangeSubmit {
+    pub items: Items,
+    pub gaining: String,
+    pub apply_to_locked: bool,
+    pub contact_email: Option<String>,
+    /// reg_domain, reg_username, reg_password: one existing profile at the gaining
+    /// reseller for every domain.
+    pub profile: Option<(Option<String>, String, String)>,
+}
+
+impl std::fmt::Debug for BulkChangeSubmit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkChangeSubmit")
+            .field("items", &self.items)
+            .field("gaining", &self.gaining)
+            .field("apply_to_locked", &self.apply_to_locked)
+            .field("contact_email", &self.contact_email)
+            .field(
+                "profile",
+                &self.profile.as_ref().map(|(d, u, _)| (d, u, "***")),
+            )
+            .finish()
+    }
+}
+
+impl BulkChangeSubmit {
+    /// `data` is the PHP toolkit's top-level `data` item, a fallback for
+    /// `gaining_reseller_username`.
+    pub fn parse(f: &Fields<'_>, data: Option<&Fields<'_>>) -> Result<Self, ApiError> {
+        let change_type = f.req_str("change_type")?.trim().to_ascii_lowercase();
+        if change_type != "push_domains" {
+            let known = OTHER_TYPES.contains(&change_type.as_str());
+            return Err(if known {
+                ApiError::Invalid(format!("change_type '{change_type}' is not supported."))
+            } else {
+                f.invalid(
+                    "change_type",
+                    &format!("'{change_type}' is not a bulk change type"),
+                )
+            });
+        }
+        let gaining = match f.opt_str("gaining_reseller_username")? {
+            Some(g) => g,
+            None => match data {
+                Some(d) => d.req_str("gaining_reseller_username")?,
+                None => return Err(ApiError::Missing("gaining_reseller_username".into())),
+            },
+        }
+        .trim()
+        .to_string();
+        let items = if f.opt_flag("apply_to_all_reseller_items")? {
+            Items::All
+        } else {
+            Items::Listed(parse_items(f)?)
+        };
+        let profile = match (
+            f.opt_str("reg_domain")?,
+            f.opt_str("reg_username")?,
+            f.opt_str("reg_password")?,
+        ) {
+            (None, None, None) => None,
+            (d, _, _) => Some((
+                d.map(|d| d.trim().to_lowercase()),
+                f.req_str("reg_username")?.trim().to_string(),
+                f.req_str("reg_password")?.to_string(),
+            )),
+        };
+        Ok(BulkChangeSubmit {
+            items,
+            gaining,
+            apply_to_locked: f.opt_flag("apply_to_locked_domains")?,
+            contact_email: f.opt_str("contact_email")?.map(|e| e.trim().to_string()),
+            profile,
+        })
+    }
+
+    pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let store = &ctx.app.store;
+        let Some(gaining) = store.reseller_by_name(&self.gaining)? else {
+            return Err(ApiError::Invalid(format!(
+                "Invalid value for 'gaining_reseller_username': no reseller named '{}'.",
+                self.gaining
+            )));
+        };
+        if gaining.id == ctx.reseller.id || !store.push_permitted(ctx.reseller.id, gaining.id)? {
+            return Err(ApiError::Refused(codes::PUSH_DENIED));
+        }
+        let profile_id = match &self.profile {
+            None => None,
+            Some((domain, username, password)) => {
+                let p = store
+                    .profile_by_username(gaining.id, username)?
+                    .ok_or(ApiError::ProfileAuth)?;
+                if !auth::verify_password(password, &p.password_hash) {
+                    return Err(ApiError::ProfileAuth);
+                }
+                if let Some(d) = domain
+                    && !store.profile_has_domain(p.id, d)?
+                {
+                    return Err(ApiError::ProfileAuth);
+                }
+                Some(p.id)
+            }
+        };
+        let items = match self.items {
+            Items::Listed(l) => l,
+            Items::All => {
+                let all = store.portfolio_names(ctx.reseller.id)?;
+                if all.is_empty() {
+                    return Err(ApiError::Invalid(
+                        "Invalid value for 'apply_to_all_reseller_items': your portfolio is empty."
+                            .into(),
+                    ));
+                }
+                if all.len() > MAX_ITEMS {
+                    return Err(ApiError::Invalid(format!(
+                        "Invalid value for 'apply_to_all_reseller_items': {} domains; at most {MAX_ITEMS} per bulk change.",
+                        all.len()
+                    )));
+                }
+                all
+            }
+        };
+        let id = store.create_bulk_change(&NewBulkChange {
+            reseller_id: ctx.reseller.id,
+            gaining_id: gaining.id,
+            profile_id,
+            apply_to_locked: self.apply_to_locked,
+            contact_email: self.contact_email,
+            client_ip: ctx.peer.to_string(),
+            items,
+            created_at: ctx.app.now(),
+        })?;
+        ctx.app.work.notify_one();
+        let mut attrs = Map::new();
+        attrs.insert("bulk_change_req_id".into(), Value::from(id));
+        let ok = codes::BULK_SUBMITTED;
+        Ok(Reply::ok(
+            (ok.code, ok.text),
+            attrs,
+            Layout::CodeSuccessAttrs,
+        ))
+    }
+}
+
+/// change_items: a dt_array of names, or one comma-separated string; duplicates
+/// removed (documented), order kept.
+fn parse_items(f: &Fields<'_>) -> Result<Vec<String>, ApiError> {
+    let raw: Vec<String> = match f.get("change_items") {
+        Some(Value::Scalar(s)) => s.split([',', '\n', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+        _ => match f.opt_list("change_items")? {
+            Some(l) => l
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    v.as_str().map(str::to_string).ok_or_else(|| {
+                        ApiError::Invalid(format!("Invalid value for 'change_items[{i}]': expected a domain name, got {}.", v.kind()))
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+            None => return Err(ApiError::Missing("change_items".into())),
+        },
+    };
+    if raw.is_empty() {
+        return Err(f.invalid("change_items", "the list is empty"));
+    }
+    let mut seen = HashSet::with_capacity(raw.len());
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, r) in raw.iter().enumerate() {
+        let d = DomainName::parse(r).map_err(|e| {
+            ApiError::Invalid(format!(
+                "Invalid value for 'change_items[{i}]': '{}' {e}.",
+                r.trim()
+            ))
+        })?;
+        if seen.insert(d.name.clone()) {
+            out.push(d.name);
+        }
+    }
+    if out.len() > MAX_ITEMS {
+        return Err(f.invalid(
+            "change_items",
+            &format!("{} domains; at most {MAX_ITEMS} are allowed", out.len()),
+        ));
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkChangeGet {
+    pub id: i64,
+}
+
+impl BulkChangeGet {
+    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+        Ok(BulkChangeGet {
+            id: f.req_id("bulk_change_req_id")?,
+        })
+    }
+
+    pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let v = ctx
+            .app
+            .store
+            .bulk_change(ctx.reseller.id, self.id)?
+            .ok_or(ApiError::NotFound(codes::BULK_NOT_FOUND))?;
+        let ok = codes::BULK_LOADED;
+        Ok(Reply::ok(
+            (ok.code, ok.text),
+            view_attributes(&v),
+            Layout::CodeSuccessAttrs,
+        ))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkChangeCancel {
+    pub id: i64,
+}
+
+impl BulkChangeCancel {
+    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+        Ok(BulkChangeCancel {
+            id: f.req_id("bulk_change_req_id")?,
+        })
+    }
+
+    pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let store = &ctx.app.store;
+        match store.cancel_bulk_change(ctx.reseller.id, self.id, ctx.app.now())? {
+            None => Err(ApiError::NotFound(codes::BULK_NOT_FOUND)),
+            Some(false) => Err(ApiError::Refused(codes::BULK_ALREADY_FINISHED)),
+            Some(true) => {
+                let v = store
+                    .bulk_change(ctx.reseller.id, self.id)?
+                    .ok_or(ApiError::NotFound(codes::BULK_NOT_FOUND))?;
+                let ok = codes::BULK_CANCELLED;
+                Ok(Reply::ok(
+                    (ok.code, ok.text),
+                    view_attributes(&v),
+                    Layout::CodeSuccessAttrs,
+                ))
+            }
+        }
+    }
+}
+
+/// bulk_change_req_id, change_type, status, gaining_reseller_username, counts, items.
+pub fn view_attributes(v: &BulkChangeView) -> Map {
+    let mut m = Map::new();
+    m.insert("bulk_change_req_id".into(), Value::from(v.id));
+    m.insert("change_type".into(), v.change_type.as_str().into());
+    m.insert("status".into(), v.status.as_str().into());
+    m.insert(
+        "gaining_reseller_username".into(),
+        v.gaining.as_str().into(),
+    );
+    m.insert("total".into(), Value::from(v.items.len() as i64));
+    for s in ["queued", "pushed", "skipped", "failed", "cancelled"] {
+        m.insert(s.into(), Value::from(v.count(s) as i64));
+    }
+    let items = v
+        .items
+        .iter()
+        .map(|i| {
+            let mut it = Map::new();
+            it.insert("domain".into(), i.domain.as_str().into());
+            it.insert("status".into(), i.status.as_str().into());
+            it.insert("reason".into(), i.reason.clone().unwrap_or_default().into());
+            Value::Map(it)
+        })
+        .collect();
+    m.insert("items".into(), Value::List(items));
+    m
+}

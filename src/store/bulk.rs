@@ -1,0 +1,336 @@
+//! Bulk push jobs (bulk change `push_domains`): submission with its queue task, the
+//! worker's item-by-item progress (each item's outcome committed with its push, so a
+//! restart never pushes anything twice), cancel, and the view GET_BULK_CHANGE shows.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::push::{AuditEntry, PortfolioDomain, PushProfile, permitted_in, push_in};
+use super::tasks::{TaskKind, enqueue, mark_done};
+use super::{Mail, Result, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBulkChange {
+    pub reseller_id: i64,
+    pub gaining_id: i64,
+    /// An existing profile of the gaining reseller, or `None` for one new profile per
+    /// domain.
+    pub profile_id: Option<i64>,
+    pub apply_to_locked: bool,
+    pub contact_email: Option<String>,
+    pub client_ip: String,
+    /// Domain names, duplicates already removed, in request order.
+    pub items: Vec<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkItem {
+    pub domain: String,
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkChangeView {
+    pub id: i64,
+    pub change_type: String,
+    pub status: String,
+    pub losing: String,
+    pub gaining: String,
+    pub apply_to_locked: bool,
+    pub contact_email: Option<String>,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+    pub items: Vec<BulkItem>,
+}
+
+impl BulkChangeView {
+    /// How many items have `status`.
+    pub fn count(&self, status: &str) -> usize {
+        self.items.iter().filter(|i| i.status == status).count()
+    }
+}
+
+/// Texts of item outcomes.
+pub mod item_reasons {
+    pub const NOT_IN_PORTFOLIO: &str = "Domain not found in your portfolio.";
+    pub const LOCKED_SKIPPED: &str = "Domain is locked; skipped (apply_to_locked_domains not set).";
+    pub const DENIED: &str = "Push transfer permission denied";
+    pub const CANCELLED: &str = "Cancelled before it was processed.";
+}
+
+impl Store {
+    /// Stores the job, its items and its queue task in one transaction.
+    pub fn create_bulk_change(&self, b: &NewBulkChange) -> Result<i64> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO bulk_changes (reseller_id, gaining_id, change_type, status, profile_id, apply_to_locked, contact_email, client_ip, created_at)
+             VALUES (?1, ?2, 'push_domains', 'queued', ?3, ?4, ?5, ?6, ?7)",
+            params![b.reseller_id, b.gaining_id, b.profile_id, b.apply_to_locked, b.contact_email, b.client_ip, b.created_at],
+        )?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO bulk_change_items (change_id, position, domain, status) VALUES (?1, ?2, ?3, 'queued')",
+            )?;
+            for (i, d) in b.items.iter().enumerate() {
+                ins.execute(params![id, i as i64, d])?;
+            }
+        }
+        enqueue(
+            &tx,
+            TaskKind::BulkPush,
+            id,
+            None,
+            b.created_at,
+            b.created_at,
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The job if it belongs to `reseller_id` (the losing reseller).
+    pub fn bulk_change(&self, reseller_id: i64, id: i64) -> Result<Option<BulkChangeView>> {
+        let conn = self.reader();
+        let tx = conn.unchecked_transaction()?;
+        let v = load_view(&tx, id, Some(reseller_id))?;
+        tx.finish()?;
+        Ok(v)
+    }
+
+    /// A reseller's bulk changes, newest first (ids only, for the queue page).
+    pub fn bulk_change_ids(&self, reseller_id: i64, limit: usize) -> Result<Vec<i64>> {
+        let conn = self.reader();
+        let ids = conn
+            .prepare_cached(
+                "SELECT id FROM bulk_changes WHERE reseller_id = ?1 ORDER BY id DESC LIMIT ?2",
+            )?
+            .query_map(params![reseller_id, limit as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
+    /// Cancels what is still queued; what was pushed stays pushed. `Ok(None)` when
+    /// the job is not this reseller's; `Ok(Some(false))` when it had already ended.
+    pub fn cancel_bulk_change(&self, reseller_id: i64, id: i64, now: i64) -> Result<Option<bool>> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let status: Option<String> = tx
+            .query_row(
+                "SELECT status FROM bulk_changes WHERE id = ?1 AND reseller_id = ?2",
+                params![id, reseller_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(status) = status else {
+            return Ok(None);
+        };
+        if status == "completed" || status == "cancelled" {
+            return Ok(Some(false));
+        }
+        tx.execute(
+            "UPDATE bulk_change_items SET status = 'cancelled', reason = ?2 WHERE change_id = ?1 AND status = 'queued'",
+            params![id, item_reasons::CANCELLED],
+        )?;
+        tx.execute(
+            "UPDATE bulk_changes SET status = 'cancelled', finished_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+        tx.commit()?;
+        Ok(Some(true))
+    }
+
+    /// Works through up to `limit` queued items of a bulk push in one transaction.
+    /// When none is left, marks the job finished, queues the results email (if an
+    /// address was given, written by `report`) and marks the task done. Returns
+    /// whether the job is finished.
+    pub fn run_bulk_push(
+        &self,
+        task_id: i64,
+        id: i64,
+        limit: usize,
+        now: i64,
+        report: &dyn Fn(&BulkChangeView) -> Option<Mail>,
+    ) -> Result<bool> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let head = tx
+            .query_row(
+                "SELECT b.reseller_id, b.gaining_id, b.profile_id, b.apply_to_locked, b.client_ip, l.username, g.username
+                 FROM bulk_changes b JOIN resellers l ON l.id = b.reseller_id JOIN resellers g ON g.id = b.gaining_id
+                 WHERE b.id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, Option<i64>>(2)?,
+                        r.get::<_, bool>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((losing_id, gaining_id, profile_id, apply_to_locked, client_ip, losing, gaining)) =
+            head
+        else {
+            mark_done(&tx, task_id, now)?;
+            tx.commit()?;
+            return Ok(true);
+        };
+        tx.execute(
+            "UPDATE bulk_changes SET status = 'running' WHERE id = ?1 AND status = 'queued'",
+            [id],
+        )?;
+        let items: Vec<(i64, String)> = tx
+            .prepare_cached(
+                "SELECT position, domain FROM bulk_change_items WHERE change_id = ?1 AND status = 'queued' ORDER BY position LIMIT ?2",
+            )?
+            .query_map(params![id, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let permitted = permitted_in(&tx, losing_id, gaining_id)?;
+        let profile = profile_id.map_or(PushProfile::NewPerDomain, PushProfile::Existing);
+        for (position, name) in &items {
+            let outcome = push_item(
+                &tx,
+                losing_id,
+                gaining_id,
+                name,
+                permitted,
+                apply_to_locked,
+                &profile,
+                &AuditEntry {
+                    at: now,
+                    actor: losing.clone(),
+                    action: "bulk_push".into(),
+                    subject: name.clone(),
+                    detail: format!("bulk change {id}: pushed from {losing} to {gaining}"),
+                    client_ip: client_ip.clone(),
+                },
+            )?;
+            let (status, reason) = match outcome {
+                Ok(()) => ("pushed", None),
+                Err((status, reason)) => (status, Some(reason)),
+            };
+            tx.prepare_cached(
+                "UPDATE bulk_change_items SET status = ?3, reason = ?4 WHERE change_id = ?1 AND position = ?2",
+            )?
+            .execute(params![id, position, status, reason])?;
+        }
+        let left: i64 = tx.query_row(
+            "SELECT count(*) FROM bulk_change_items WHERE change_id = ?1 AND status = 'queued'",
+            [id],
+            |r| r.get(0),
+        )?;
+        if left > 0 {
+            tx.commit()?;
+            return Ok(false);
+        }
+        tx.execute(
+            "UPDATE bulk_changes SET status = CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE 'completed' END,
+               finished_at = coalesce(finished_at, ?2) WHERE id = ?1",
+            params![id, now],
+        )?;
+        if let Some(view) = load_view(&tx, id, None)?
+            && let Some(mail) = report(&view)
+        {
+            tx.execute(
+                "INSERT INTO outbox (kind, to_addr, subject, body, message_id, created_at) VALUES ('bulk_push_report', ?1, ?2, ?3, ?4, ?5)",
+                params![mail.to, mail.subject, mail.body, format!("<bulk-{id}@opsd>"), now],
+            )?;
+            let outbox = tx.last_insert_rowid();
+            enqueue(&tx, TaskKind::SendMail, outbox, None, now, now)?;
+        }
+        mark_done(&tx, task_id, now)?;
+        tx.commit()?;
+        Ok(true)
+    }
+}
+
+/// One item: `Ok(())` pushed, or `Err((status, reason))`.
+#[allow(clippy::too_many_arguments)]
+fn push_item(
+    tx: &Transaction<'_>,
+    losing_id: i64,
+    gaining_id: i64,
+    name: &str,
+    permitted: bool,
+    apply_to_locked: bool,
+    profile: &PushProfile,
+    audit: &AuditEntry,
+) -> Result<std::result::Result<(), (&'static str, String)>> {
+    if !permitted {
+        return Ok(Err(("failed", item_reasons::DENIED.into())));
+    }
+    let domain = tx
+        .prepare_cached(
+            "SELECT id, name, reseller_id, profile_id, locked, status FROM domains WHERE reseller_id = ?1 AND name = ?2",
+        )?
+        .query_row(params![losing_id, name], |r| {
+            Ok(PortfolioDomain {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                reseller_id: r.get(2)?,
+                profile_id: r.get(3)?,
+                locked: r.get(4)?,
+                status: r.get(5)?,
+            })
+        })
+        .optional()?;
+    let Some(domain) = domain else {
+        return Ok(Err(("failed", item_reasons::NOT_IN_PORTFOLIO.into())));
+    };
+    if domain.locked && !apply_to_locked {
+        return Ok(Err(("skipped", item_reasons::LOCKED_SKIPPED.into())));
+    }
+    match push_in(tx, &domain, gaining_id, profile, audit) {
+        Ok(()) => Ok(Ok(())),
+        Err(StoreError::NotFound) => Ok(Err(("failed", item_reasons::NOT_IN_PORTFOLIO.into()))),
+        Err(e) => Err(e),
+    }
+}
+
+fn load_view(
+    tx: &Transaction<'_>,
+    id: i64,
+    reseller_id: Option<i64>,
+) -> Result<Option<BulkChangeView>> {
+    let head = tx
+        .prepare_cached(
+            "SELECT b.id, b.change_type, b.status, l.username, g.username, b.apply_to_locked, b.contact_email, b.created_at, b.finished_at
+             FROM bulk_changes b JOIN resellers l ON l.id = b.reseller_id JOIN resellers g ON g.id = b.gaining_id
+             WHERE b.id = ?1 AND (?2 IS NULL OR b.reseller_id = ?2)",
+        )?
+        .query_row(params![id, reseller_id], |r| {
+            Ok(BulkChangeView {
+                id: r.get(0)?,
+                change_type: r.get(1)?,
+                status: r.get(2)?,
+                losing: r.get(3)?,
+                gaining: r.get(4)?,
+                apply_to_locked: r.get(5)?,
+                contact_email: r.get(6)?,
+                created_at: r.get(7)?,
+                finished_at: r.get(8)?,
+                items: Vec::new(),
+            })
+        })
+        .optional()?;
+    let Some(mut v) = head else {
+        return Ok(None);
+    };
+    v.items = tx
+        .prepare_cached("SELECT domain, status, reason FROM bulk_change_items WHERE change_id = ?1 ORDER BY position")?
+        .query_map([id], |r| {
+            Ok(BulkItem {
+                domain: r.get(0)?,
+                status: r.get(1)?,
+                reason: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(v))
+}
