@@ -38,18 +38,7 @@ fn main() {
         parse_timestamp("2026-01-01 00:00:00").expect("time"),
     ));
     let app = Arc::new(App::new(store, clock, config));
-    let server_app = app.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("rt");
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::from_std(listener).expect("listener");
-            let _ = opsd::serve(l, std::future::pending(), server_app).await;
-        });
-    });
+    support::serve_in_background(listener, app.clone());
 
     let domains: Vec<String> = (0..10_000)
         .map(|i| format!("scale-{i:05}-owner{}.com", i % 1000))

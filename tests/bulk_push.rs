@@ -46,16 +46,6 @@ fn get(s: &Server, id: &str) -> Response {
     ))
 }
 
-fn holder(s: &Server, domain: &str) -> String {
-    let c = rusqlite::Connection::open(s.dir.path().join("opsd.db")).expect("db");
-    c.query_row(
-        "SELECT r.username || '/' || p.username FROM domains d JOIN resellers r ON r.id = d.reseller_id JOIN profiles p ON p.id = d.profile_id WHERE d.name = ?1",
-        [domain],
-        |r| r.get(0),
-    )
-    .expect("domain row")
-}
-
 fn items(list: &[&str]) -> String {
     let inner: String = list
         .iter()
@@ -87,11 +77,11 @@ fn php_toolkit_submit_bulk_change_as_sent() {
     assert_eq!(g.item("status").as_deref(), Some("completed"));
     assert_eq!(g.item("pushed").as_deref(), Some("2"));
     assert_eq!(
-        holder(&s, "push-one.com"),
+        s.holder("push-one.com"),
         "gainingrsp/push-one.com",
         "a new profile per domain"
     );
-    assert_eq!(holder(&s, "push-two.net"), "gainingrsp/push-two.net");
+    assert_eq!(s.holder("push-two.net"), "gainingrsp/push-two.net");
     assert_eq!(
         s.count("SELECT count(*) FROM audit_log WHERE action = 'bulk_push'"),
         2
@@ -139,7 +129,7 @@ fn locks_duplicates_failures_and_the_results_email() {
     assert!(text.contains("Domain is locked; skipped (apply_to_locked_domains not set)."));
     assert!(text.contains("Domain not found in your portfolio."));
     assert_eq!(
-        holder(&s, "push-locked.com"),
+        s.holder("push-locked.com"),
         "testuser/owner1",
         "skipped, not moved"
     );
@@ -161,7 +151,7 @@ fn locks_duplicates_failures_and_the_results_email() {
     .expect("id");
     s.run_due();
     assert_eq!(get(&s, &id).item("pushed").as_deref(), Some("1"));
-    assert_eq!(holder(&s, "push-locked.com"), "gainingrsp/push-locked.com");
+    assert_eq!(s.holder("push-locked.com"), "gainingrsp/push-locked.com");
     assert_eq!(
         s.count("SELECT locked FROM domains WHERE name = 'push-locked.com'"),
         1
@@ -196,8 +186,8 @@ fn existing_profile_for_all() {
     );
     assert_eq!(ok.code(), Some(200), "{}", ok.text());
     s.run_due();
-    assert_eq!(holder(&s, "push-one.com"), "gainingrsp/theirs");
-    assert_eq!(holder(&s, "push-two.net"), "gainingrsp/theirs");
+    assert_eq!(s.holder("push-one.com"), "gainingrsp/theirs");
+    assert_eq!(s.holder("push-two.net"), "gainingrsp/theirs");
 }
 
 #[test]
@@ -234,11 +224,11 @@ fn cancel_stops_the_rest_and_nothing_is_undone() {
     let g = get(&s, &id);
     assert_eq!(g.item("status").as_deref(), Some("cancelled"));
     assert_eq!(
-        holder(&s, "push-one.com"),
+        s.holder("push-one.com"),
         "gainingrsp/push-one.com",
         "processed items stay moved"
     );
-    assert_eq!(holder(&s, "push-two.net"), "testuser/owner1");
+    assert_eq!(s.holder("push-two.net"), "testuser/owner1");
     let again = s.ops(&envelope(
         "CANCEL_BULK_CHANGE",
         "BULK_CHANGE",

@@ -44,16 +44,6 @@ fn push(s: &Server, attrs: &str, object: &str) -> Response {
     s.ops(&envelope("RSP2RSP_PUSH_TRANSFER", object, attrs))
 }
 
-fn owner(s: &Server, domain: &str) -> String {
-    let c = rusqlite::Connection::open(s.dir.path().join("opsd.db")).expect("db");
-    c.query_row(
-        "SELECT r.username || '/' || p.username FROM domains d JOIN resellers r ON r.id = d.reseller_id JOIN profiles p ON p.id = d.profile_id WHERE d.name = ?1",
-        [domain],
-        |r| r.get(0),
-    )
-    .expect("domain row")
-}
-
 #[test]
 fn php_toolkit_push_moves_the_domain_at_once() {
     let s = setup(true);
@@ -70,7 +60,7 @@ fn php_toolkit_push_moves_the_domain_at_once() {
     assert_eq!(r.item("object").as_deref(), Some("DOMAIN"));
     assert!(!r.text().contains("attributes"));
     assert_eq!(
-        owner(&s, "push-one.com"),
+        s.holder("push-one.com"),
         "gainingrsp/owner1",
         "original profile name kept"
     );
@@ -108,7 +98,7 @@ fn python_client_push() {
         KEY,
     ));
     assert_eq!(r.code(), Some(200), "{}", r.text());
-    assert_eq!(owner(&s, "push-one.com"), "gainingrsp/owner1");
+    assert_eq!(s.holder("push-one.com"), "gainingrsp/owner1");
 }
 
 #[test]
@@ -192,7 +182,7 @@ fn refusals() {
         0,
         "refusals move nothing"
     );
-    assert_eq!(owner(&s, "push-one.com"), "testuser/owner1");
+    assert_eq!(s.holder("push-one.com"), "testuser/owner1");
 
     // Now it goes through.
     assert_eq!(push(&s, attrs, "DOMAIN").code(), Some(200));
@@ -225,7 +215,7 @@ fn locks_and_profiles() {
         "DOMAIN",
     );
     assert_eq!(right.code(), Some(200));
-    assert_eq!(owner(&s, "push-one.com"), "gainingrsp/theirs");
+    assert_eq!(s.holder("push-one.com"), "gainingrsp/theirs");
     // Into a new profile made with the given credentials.
     let fresh = push(
         &s,
@@ -233,7 +223,7 @@ fn locks_and_profiles() {
         "",
     );
     assert_eq!(fresh.code(), Some(200));
-    assert_eq!(owner(&s, "push-two.net"), "gainingrsp/newbie");
+    assert_eq!(s.holder("push-two.net"), "gainingrsp/newbie");
     let hash: String = rusqlite::Connection::open(s.dir.path().join("opsd.db"))
         .and_then(|c| {
             c.query_row(

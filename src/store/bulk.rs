@@ -4,7 +4,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::push::{AuditEntry, PortfolioDomain, PushProfile, permitted_in, push_in};
+use super::push::{AuditEntry, PushProfile, permitted_in, portfolio_domain_in, push_in};
 use super::tasks::{TaskKind, enqueue, mark_done};
 use super::{Mail, Result, Store, StoreError};
 
@@ -265,21 +265,7 @@ fn push_item(
     if !permitted {
         return Ok(Err(("failed", item_reasons::DENIED.into())));
     }
-    let domain = tx
-        .prepare_cached(
-            "SELECT id, name, reseller_id, profile_id, locked, status FROM domains WHERE reseller_id = ?1 AND name = ?2",
-        )?
-        .query_row(params![losing_id, name], |r| {
-            Ok(PortfolioDomain {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                reseller_id: r.get(2)?,
-                profile_id: r.get(3)?,
-                locked: r.get(4)?,
-                status: r.get(5)?,
-            })
-        })
-        .optional()?;
+    let domain = portfolio_domain_in(tx, losing_id, name)?;
     let Some(domain) = domain else {
         return Ok(Err(("failed", item_reasons::NOT_IN_PORTFOLIO.into())));
     };

@@ -114,24 +114,7 @@ impl Store {
         reseller_id: i64,
         name: &str,
     ) -> Result<Option<PortfolioDomain>> {
-        let conn = self.reader();
-        let d = conn
-            .prepare_cached(
-                "SELECT id, name, reseller_id, profile_id, locked, status FROM domains
-                 WHERE reseller_id = ?1 AND name = ?2",
-            )?
-            .query_row(params![reseller_id, name], |r| {
-                Ok(PortfolioDomain {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    reseller_id: r.get(2)?,
-                    profile_id: r.get(3)?,
-                    locked: r.get(4)?,
-                    status: r.get(5)?,
-                })
-            })
-            .optional()?;
-        Ok(d)
+        portfolio_domain_in(&self.reader(), reseller_id, name)
     }
 
     /// Moves a domain to `gaining_id` at once, into the chosen profile, keeping its
@@ -181,6 +164,31 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
+}
+
+/// A portfolio row, on any connection or transaction.
+pub(crate) fn portfolio_domain_in(
+    conn: &rusqlite::Connection,
+    reseller_id: i64,
+    name: &str,
+) -> Result<Option<PortfolioDomain>> {
+    let d = conn
+        .prepare_cached(
+            "SELECT id, name, reseller_id, profile_id, locked, status FROM domains
+             WHERE reseller_id = ?1 AND name = ?2",
+        )?
+        .query_row(params![reseller_id, name], |r| {
+            Ok(PortfolioDomain {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                reseller_id: r.get(2)?,
+                profile_id: r.get(3)?,
+                locked: r.get(4)?,
+                status: r.get(5)?,
+            })
+        })
+        .optional()?;
+    Ok(d)
 }
 
 /// The consent check, on any connection or transaction.

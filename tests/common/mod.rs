@@ -183,6 +183,18 @@ impl Server {
             .collect()
     }
 
+    /// `reseller/profile` holding a portfolio domain.
+    pub fn holder(&self, domain: &str) -> String {
+        let conn = rusqlite::Connection::open(self.dir.path().join("opsd.db")).expect("open db");
+        conn.query_row(
+            "SELECT r.username || '/' || p.username FROM domains d JOIN resellers r ON r.id = d.reseller_id
+             JOIN profiles p ON p.id = d.profile_id WHERE d.name = ?1",
+            [domain],
+            |r| r.get(0),
+        )
+        .expect("domain row")
+    }
+
     pub fn count(&self, sql: &str) -> i64 {
         let conn = rusqlite::Connection::open(self.dir.path().join("opsd.db")).expect("open db");
         conn.query_row(sql, [], |r| r.get(0)).expect("count query")
