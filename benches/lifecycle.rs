@@ -9,13 +9,10 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::Arc;
 use std::time::Instant;
 
-use opsd::clock::{FakeClock, parse_timestamp};
-use opsd::config::Config;
+use opsd::auth;
 use opsd::store::Store;
-use opsd::{App, auth};
 
 const USER: &str = "bench";
 const KEY: &str = "benchkey";
@@ -29,16 +26,7 @@ fn main() {
     store
         .set_setting(opsd::app::ADMIN_TOKEN, ADMIN)
         .expect("token");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    listener.set_nonblocking(true).expect("nonblocking");
-    let mut config = Config::new(addr, db);
-    config.workers = false;
-    let clock = Arc::new(FakeClock::new(
-        parse_timestamp("2026-01-01 00:00:00").expect("time"),
-    ));
-    let app = Arc::new(App::new(store, clock, config));
-    support::serve_in_background(listener, app.clone());
+    let (addr, app) = support::start_server(store, db);
 
     let domains: Vec<String> = (0..10_000)
         .map(|i| format!("scale-{i:05}-owner{}.com", i % 1000))

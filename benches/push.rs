@@ -6,13 +6,10 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::sync::Arc;
 use std::time::Instant;
 
-use opsd::clock::{FakeClock, parse_timestamp};
-use opsd::config::Config;
+use opsd::auth;
 use opsd::store::Store;
-use opsd::{App, auth};
 
 const N: usize = 10_000;
 
@@ -47,16 +44,7 @@ fn main() {
         tx.commit().expect("commit");
     }
     let store = Store::open(&db).expect("store");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    listener.set_nonblocking(true).expect("nonblocking");
-    let mut config = Config::new(addr, db);
-    config.workers = false;
-    let clock = Arc::new(FakeClock::new(
-        parse_timestamp("2026-01-01 00:00:00").expect("time"),
-    ));
-    let app = Arc::new(App::new(store, clock, config));
-    support::serve_in_background(listener, app.clone());
+    let (addr, app) = support::start_server(store, db);
 
     let items: String = (0..N)
         .map(|i| format!("<item key=\"{i}\">bulk-{i:05}.com</item>"))
