@@ -117,6 +117,13 @@ enum ResellerCmd {
         #[arg(long = "allow-ip", value_name = "CIDR")]
         allow_ip: Vec<String>,
     },
+    /// Set the control-panel password, read from the first line of standard input
+    /// (`echo 'secret' | opsd reseller passwd NAME`); `--clear` turns the login off.
+    Passwd {
+        name: String,
+        #[arg(long)]
+        clear: bool,
+    },
     /// Turn the domain push feature on for a reseller (off by default).
     EnablePush { name: String },
     /// Turn the domain push feature off.
@@ -202,6 +209,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let id = store.add_reseller(&name, &key, &allow_ip, now())?;
             println!("reseller {name} added (id {id})");
             Ok(())
+        }
+        Cmd::Reseller(ResellerCmd::Passwd { name, clear }) => {
+            reseller_passwd(&cli.db, &name, clear)
         }
         Cmd::Reseller(ResellerCmd::EnablePush { name }) => set_push(&cli.db, &name, true),
         Cmd::Reseller(ResellerCmd::DisablePush { name }) => set_push(&cli.db, &name, false),
@@ -315,6 +325,27 @@ fn set_push(db: &Path, name: &str, on: bool) -> anyhow::Result<()> {
         "domain push {} for {name}",
         if on { "enabled" } else { "disabled" }
     );
+    Ok(())
+}
+
+fn reseller_passwd(db: &Path, name: &str, clear: bool) -> anyhow::Result<()> {
+    let store = open(db)?;
+    let id = reseller_id(&store, name)?;
+    if clear {
+        store.set_reseller_password(id, None)?;
+        println!("control-panel login turned off for {name}");
+        return Ok(());
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    if password.chars().count() < 8 {
+        bail!("the password must have at least 8 characters");
+    }
+    store.set_reseller_password(id, Some(&auth::hash_password(password)?))?;
+    println!("control-panel password set for {name}");
     Ok(())
 }
 

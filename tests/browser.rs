@@ -100,7 +100,8 @@ fn registrant_opens_the_email_link_and_accepts() {
         let c = driver.browser().await;
         c.goto(&link).await.expect("open the link");
         let listed = c
-            .find(Locator::Id("domains"))
+            .wait()
+            .for_element(Locator::Id("domains"))
             .await
             .expect("domain list")
             .text()
@@ -144,4 +145,165 @@ fn registrant_opens_the_email_link_and_accepts() {
         s.count("SELECT count(*) FROM transfer_domains WHERE status = 'pending_registry'"),
         2
     );
+}
+
+/// Small steps of the walk-through, each failing with what it was doing.
+struct Steps<'a>(&'a Client);
+
+impl Steps<'_> {
+    async fn click(&self, id: &str) {
+        self.0
+            .find(Locator::Id(id))
+            .await
+            .unwrap_or_else(|e| panic!("#{id}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click #{id}: {e}"));
+    }
+
+    async fn type_into(&self, id: &str, text: &str) {
+        let field = self
+            .0
+            .find(Locator::Id(id))
+            .await
+            .unwrap_or_else(|e| panic!("#{id}: {e}"));
+        field
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear #{id}: {e}"));
+        field
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into #{id}: {e}"));
+    }
+
+    async fn text(&self, id: &str) -> String {
+        self.0
+            .wait()
+            .for_element(Locator::Id(id))
+            .await
+            .unwrap_or_else(|e| panic!("#{id}: {e}"))
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("text of #{id}: {e}"))
+    }
+
+    async fn login(&self, base: &str, user: &str, password: &str) {
+        self.0
+            .goto(&format!("{base}/panel/login"))
+            .await
+            .expect("login page");
+        self.type_into("username", user).await;
+        self.type_into("password", password).await;
+        self.click("login").await;
+        assert_eq!(self.text("me").await, user);
+    }
+}
+
+/// Seed 000 end to end in a real browser: the gaining reseller authorizes the losing
+/// one, the losing one ticks domains and moves them, watches the queue, then submits
+/// a pasted list and cancels that job.
+#[test]
+fn seed_000_walk_through_in_the_control_panel() {
+    use crate::panel::{GAINING, GAINING_PASSWORD, PASSWORD, setup};
+    let s = setup();
+    let base = format!("http://{}", s.addr);
+    let driver = Driver::start();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let c = driver.browser().await;
+        let step = Steps(&c);
+
+        // Step 1: the gaining reseller authorizes the losing reseller.
+        step.login(&base, GAINING, GAINING_PASSWORD).await;
+        step.click("nav-push-settings").await;
+        step.type_into("losing", USER).await;
+        step.click("add").await;
+        let flash = step.text("flash").await;
+        assert_eq!(flash, "testuser may now push domains to your account.");
+        assert!(step.text("allowed").await.contains(USER));
+        screenshot(&c, "panel-1-push-settings.png").await;
+        step.click("logout").await;
+
+        // Step 2: the losing reseller ticks domains and moves them.
+        step.login(&base, USER, PASSWORD).await;
+        for d in ["move-a.com", "move-b.net", "move-locked.com"] {
+            step.click(&format!("pick-{d}")).await;
+        }
+        c.wait()
+            .for_element(Locator::Id("bulk_action"))
+            .await
+            .expect("bulk actions")
+            .select_by_value("move")
+            .await
+            .expect("choose Move to another reseller");
+        screenshot(&c, "panel-2-domains-ticked.png").await;
+        step.click("apply").await;
+        let listed = c
+            .wait()
+            .for_element(Locator::Id("domain-list"))
+            .await
+            .expect("domain list")
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default();
+        assert_eq!(listed, "move-a.com\nmove-b.net\nmove-locked.com");
+        step.type_into("gaining", GAINING).await;
+        step.click("profile-new").await;
+        step.type_into("contact_email", "ops@losing.example").await;
+        screenshot(&c, "panel-3-move-form.png").await;
+        step.click("move").await;
+        assert_eq!(step.text("status").await, "queued");
+        screenshot(&c, "panel-4-job-queued.png").await;
+
+        // The workers run the job; the queue shows the results.
+        s.run_due();
+        c.refresh().await.expect("reload");
+        assert_eq!(step.text("status").await, "completed");
+        assert_eq!(
+            step.text("counts").await,
+            "2 pushed, 1 skipped, 0 failed, 0 cancelled, 0 waiting."
+        );
+        let items = step.text("items").await;
+        assert!(
+            items.contains("move-locked.com skipped Domain is locked"),
+            "{items}"
+        );
+        screenshot(&c, "panel-5-job-completed.png").await;
+        step.click("nav-queue").await;
+        let audit = step.text("audit").await;
+        assert!(audit.contains("bulk_push move-a.com"), "{audit}");
+        screenshot(&c, "panel-6-queue-and-audit.png").await;
+
+        // Another job, from a pasted list, cancelled before it runs.
+        step.click("nav-domains").await;
+        c.wait()
+            .for_element(Locator::Id("bulk_action"))
+            .await
+            .expect("bulk actions")
+            .select_by_value("move")
+            .await
+            .expect("choose");
+        step.click("apply").await;
+        step.text("domain-list").await;
+        step.type_into("domain-list", "move-c.org\nstay-d.com")
+            .await;
+        step.type_into("gaining", GAINING).await;
+        step.click("move").await;
+        assert_eq!(step.text("status").await, "queued");
+        step.click("cancel").await;
+        assert_eq!(
+            step.text("flash").await,
+            "Cancelled. Domains already processed stay moved."
+        );
+        assert_eq!(step.text("status").await, "cancelled");
+        screenshot(&c, "panel-7-job-cancelled.png").await;
+        c.close().await.expect("close");
+    });
+    assert!(s.holder("move-a.com").starts_with("gainingrsp/"));
+    assert_eq!(s.holder("move-c.org"), "testuser/owner1");
 }

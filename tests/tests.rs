@@ -23,6 +23,8 @@ mod lifecycle;
 mod limits;
 /// Approval emails over SMTP to a real SMTP server.
 mod mail;
+/// The reseller control panel: login, CSRF, push settings, move, queue, cancel.
+mod panel;
 /// Transport: HTTP/1.0 and 1.1, status line, headers, close rules, routes, shutdown.
 mod protocol;
 /// RSP2RSP_PUSH_TRANSFER: consent, refusals, locks, profiles, audit.

@@ -13,12 +13,10 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
-use std::collections::HashMap;
-
 use crate::api::{self, ApiError, OpsRequest, Reply};
 use crate::app::AppState;
 use crate::ops::{LimitKind, OpsError, OpsErrorKind};
-use crate::pages::{self, Page, approval};
+use crate::pages::{self, Form, Page, PageRequest, approval, panel};
 
 type Reply200 = Response<Full<Bytes>>;
 
@@ -56,8 +54,14 @@ impl Service {
                 self.page(move |app| approval::show(app, &token)).await
             }
             (&Method::GET | &Method::HEAD, "/transfers") => {
-                let q = pages::form(req.uri().query().unwrap_or("").as_bytes());
+                let q = Form::parse(req.uri().query().unwrap_or("").as_bytes());
                 self.page(move |app| approval::transfers_get(app, &q)).await
+            }
+            (&Method::GET | &Method::HEAD, p) if under(p, panel::REALM.base) => {
+                self.area(req, panel::handle).await
+            }
+            (&Method::POST, p) if form_post && under(p, panel::REALM.base) => {
+                self.area(req, panel::handle).await
             }
             // Form posts to the page routes are pages; any other POST, on any target,
             // is the OPS API.
@@ -108,6 +112,14 @@ impl Service {
         let mut r = Response::new(Full::new(Bytes::from(page.html)));
         *r.status_mut() =
             StatusCode::from_u16(page.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        for (name, value) in page.headers {
+            match HeaderValue::from_str(&value) {
+                Ok(v) => {
+                    r.headers_mut().append(name, v);
+                }
+                Err(_) => tracing::error!(header = name, "page produced an invalid header value"),
+            }
+        }
         r.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/html; charset=utf-8"),
@@ -119,13 +131,50 @@ impl Service {
         r
     }
 
-    async fn form_body(&self, req: Request<Incoming>) -> Option<HashMap<String, String>> {
+    async fn form_body(&self, req: Request<Incoming>) -> Option<Form> {
         let body = Limited::new(req.into_body(), FORM_MAX)
             .collect()
             .await
             .ok()?
             .to_bytes();
-        Some(pages::form(&body))
+        Some(Form::parse(&body))
+    }
+
+    /// A page area with logins (the control panel): the request becomes a
+    /// [`PageRequest`] with its cookies and form, and `handler` answers it.
+    async fn area(
+        &self,
+        req: Request<Incoming>,
+        handler: fn(&crate::app::App, &PageRequest) -> Page,
+    ) -> Reply200 {
+        let post = req.method() == Method::POST;
+        let path = req.uri().path().to_string();
+        let query = Form::parse(req.uri().query().unwrap_or("").as_bytes());
+        let cookies = req
+            .headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| pages::cookies(v).into_iter())
+            .collect();
+        let form = if post {
+            match self.form_body(req).await {
+                Some(f) => f,
+                None => return plain(StatusCode::PAYLOAD_TOO_LARGE, "form too large\n"),
+            }
+        } else {
+            Form::default()
+        };
+        let preq = PageRequest {
+            post,
+            path,
+            query,
+            form,
+            cookies,
+            peer: self.peer.ip(),
+            secure: false,
+        };
+        self.page(move |app| handler(app, &preq)).await
     }
 
     /// `POST /admin/clock/advance` with a duration (`7d`) as the body: moves the
@@ -275,6 +324,12 @@ impl hyper::service::Service<Request<Incoming>> for Service {
         let this = self.clone();
         Box::pin(async move { Ok(this.route(req).await) })
     }
+}
+
+/// `path` is `base` or below it.
+fn under(path: &str, base: &str) -> bool {
+    path.strip_prefix(base)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 fn is_form(h: &HeaderMap) -> bool {

@@ -2,15 +2,13 @@
 //! OpenSRS-style `/transfers` URLs of the bulk-transfer appendix, which resellers may
 //! call from pages they host themselves.
 
-use std::collections::HashMap;
-
 use minijinja::context;
 use subtle::ConstantTimeEq;
 
 use crate::app::App;
 use crate::store::{Approval, Decision, DecisionRefused, StoreError};
 
-use super::{Page, message, render};
+use super::{Form, Page, message, render};
 
 /// Tokens are 32 hex characters; anything else is not looked up at all.
 fn plausible(token: &str) -> bool {
@@ -94,12 +92,12 @@ pub fn show(app: &App, token: &str) -> Page {
 }
 
 /// POST /approve/{token}: the page's own Accept / Cancel forms.
-pub fn answer(app: &App, token: &str, form: &HashMap<String, String>) -> Page {
+pub fn answer(app: &App, token: &str, form: &Form) -> Page {
     let a = match load(app, token) {
         Ok(a) => a,
         Err(p) => return p,
     };
-    let csrf = form.get("csrf").map(String::as_str).unwrap_or("");
+    let csrf = form.get("csrf").unwrap_or("");
     if a.csrf.is_empty() || !bool::from(csrf.as_bytes().ct_eq(a.csrf.as_bytes())) {
         return message(
             403,
@@ -107,7 +105,7 @@ pub fn answer(app: &App, token: &str, form: &HashMap<String, String>) -> Page {
             "Please open the link from your email again and answer from that page.",
         );
     }
-    let decision = match form.get("decision").map(String::as_str) {
+    let decision = match form.get("decision") {
         Some("accept") => Decision::Accept,
         Some("cancel") => Decision::Cancel,
         _ => return message(400, "No answer given", "Please choose Accept or Cancel."),
@@ -148,7 +146,7 @@ fn decide(app: &App, token: &str, decision: Decision) -> Page {
 }
 
 /// GET /transfers?action=confirm_bulk_transfer&bt=1&bulk_transfer_id=…&id=…
-pub fn transfers_get(app: &App, query: &HashMap<String, String>) -> Page {
+pub fn transfers_get(app: &App, query: &Form) -> Page {
     match transfer_token(query) {
         Some(t) => show(app, &t),
         None => message(400, "Missing parameters", "bulk_transfer_id is required."),
@@ -157,7 +155,7 @@ pub fn transfers_get(app: &App, query: &HashMap<String, String>) -> Page {
 
 /// POST /transfers with action=do_confirm_bulk_transfer (accept) or
 /// action=cancel_bulk_transfer (cancel).
-pub fn transfers_post(app: &App, form: &HashMap<String, String>) -> Page {
+pub fn transfers_post(app: &App, form: &Form) -> Page {
     let Some(token) = transfer_token(form) else {
         return message(
             400,
@@ -168,7 +166,7 @@ pub fn transfers_post(app: &App, form: &HashMap<String, String>) -> Page {
     if !plausible(&token) {
         return message(404, "Link not valid", "This approval link is not valid.");
     }
-    match form.get("action").map(String::as_str) {
+    match form.get("action") {
         Some("do_confirm_bulk_transfer") => decide(app, &token, Decision::Accept),
         Some("cancel_bulk_transfer") => decide(app, &token, Decision::Cancel),
         Some("confirm_bulk_transfer") => show(app, &token),
@@ -182,10 +180,10 @@ pub fn transfers_post(app: &App, form: &HashMap<String, String>) -> Page {
 
 /// The registrant token from the appendix's parameters: `bulk_transfer_id`,
 /// `unique_id` or `id`, which must agree when several are given.
-fn transfer_token(params: &HashMap<String, String>) -> Option<String> {
+fn transfer_token(params: &Form) -> Option<String> {
     let given: Vec<&str> = ["bulk_transfer_id", "unique_id", "id"]
         .iter()
-        .filter_map(|k| params.get(*k).map(|v| v.trim()))
+        .filter_map(|k| params.get(k).map(str::trim))
         .filter(|v| !v.is_empty())
         .collect();
     let first = given.first()?;

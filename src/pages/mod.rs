@@ -1,10 +1,13 @@
 //! The web pages' shared layer: templates embedded in the binary and rendered with
-//! minijinja (HTML auto-escaped), form decoding, and HTML responses. Pages work
-//! without JavaScript; their POSTs carry a CSRF token.
+//! minijinja (HTML auto-escaped), form decoding, requests and HTML responses, and
+//! (in `session`) logins with CSRF-protected forms. Pages work without JavaScript.
 
 pub mod approval;
+pub mod panel;
+pub mod session;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::LazyLock;
 
 use minijinja::Environment;
@@ -19,6 +22,25 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("templates/approval_done.html"),
         ),
         ("message.html", include_str!("templates/message.html")),
+        ("login.html", include_str!("templates/login.html")),
+        (
+            "panel_layout.html",
+            include_str!("templates/panel_layout.html"),
+        ),
+        (
+            "panel_domains.html",
+            include_str!("templates/panel_domains.html"),
+        ),
+        ("panel_move.html", include_str!("templates/panel_move.html")),
+        (
+            "panel_push_settings.html",
+            include_str!("templates/panel_push_settings.html"),
+        ),
+        (
+            "panel_queue.html",
+            include_str!("templates/panel_queue.html"),
+        ),
+        ("panel_job.html", include_str!("templates/panel_job.html")),
     ] {
         // The templates are part of the binary and tested; a syntax error is a
         // build defect that the page tests catch.
@@ -29,23 +51,107 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-/// A rendered page: HTTP status and HTML.
+/// Every template, for the test that compiles them all.
+#[cfg(test)]
+const TEMPLATE_NAMES: &[&str] = &[
+    "layout.html",
+    "approval.html",
+    "approval_done.html",
+    "message.html",
+    "login.html",
+    "panel_layout.html",
+    "panel_domains.html",
+    "panel_move.html",
+    "panel_push_settings.html",
+    "panel_queue.html",
+    "panel_job.html",
+];
+
+/// A rendered page: HTTP status, HTML, and extra headers (cookies, redirects).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     pub status: u16,
     pub html: String,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Page {
+    /// `303 See Other` to `location`: the answer to a successful form POST, so that
+    /// reloading the next page does not post again.
+    pub fn redirect(location: &str) -> Page {
+        Page {
+            status: 303,
+            html: String::new(),
+            headers: vec![("Location", location.to_string())],
+        }
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: String) -> Page {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+/// Decoded `application/x-www-form-urlencoded` pairs (a body or a query string), in
+/// order; names may repeat (check boxes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Form(Vec<(String, String)>);
+
+impl Form {
+    pub fn parse(bytes: &[u8]) -> Form {
+        Form(
+            form_urlencoded::parse(bytes)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `name`, in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One request to a page, as the HTTP layer hands it over.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    pub post: bool,
+    pub path: String,
+    pub query: Form,
+    /// The form body of a POST (empty for GET).
+    pub form: Form,
+    pub cookies: HashMap<String, String>,
+    pub peer: IpAddr,
+    /// Reached over TLS: cookies get the `Secure` attribute.
+    pub secure: bool,
 }
 
 /// Renders `template` with `ctx`; a rendering fault becomes a plain 500 page.
 pub fn render(status: u16, template: &str, ctx: minijinja::Value) -> Page {
     match TEMPLATES.get_template(template).and_then(|t| t.render(ctx)) {
-        Ok(html) => Page { status, html },
+        Ok(html) => Page {
+            status,
+            html,
+            headers: Vec::new(),
+        },
         Err(e) => {
             tracing::error!(template, error = %e, "page rendering failed");
             Page {
                 status: 500,
                 html: "<!doctype html><title>Error</title><p>Something went wrong on our side.</p>"
                     .into(),
+                headers: Vec::new(),
             }
         }
     }
@@ -56,14 +162,15 @@ pub fn message(status: u16, title: &str, text: &str) -> Page {
     render(status, "message.html", minijinja::context! { title, text })
 }
 
-/// Decodes `application/x-www-form-urlencoded` bytes (a body or a query string).
-/// A repeated name keeps its first value.
-pub fn form(bytes: &[u8]) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    for (k, v) in form_urlencoded::parse(bytes) {
-        out.entry(k.into_owned()).or_insert_with(|| v.into_owned());
-    }
-    out
+/// Parses a `Cookie` header value into names and values.
+pub fn cookies(header: &str) -> HashMap<String, String> {
+    header
+        .split(';')
+        .filter_map(|c| {
+            let (k, v) = c.split_once('=')?;
+            Some((k.trim().to_string(), v.trim().to_string()))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -80,20 +187,25 @@ mod tests {
             p.html
         );
         assert!(p.html.contains("a &amp; b"));
-        for name in [
-            "layout.html",
-            "approval.html",
-            "approval_done.html",
-            "message.html",
-        ] {
+        for name in TEMPLATE_NAMES {
             assert!(TEMPLATES.get_template(name).is_ok(), "{name}");
         }
     }
 
     #[test]
     fn forms() {
-        let f = form(b"action=do_confirm_bulk_transfer&unique_id=ab%20c&x=1&x=2");
-        assert_eq!(f.get("unique_id").map(String::as_str), Some("ab c"));
-        assert_eq!(f.get("x").map(String::as_str), Some("1"));
+        let f = Form::parse(b"action=do_confirm_bulk_transfer&unique_id=ab%20c&x=1&x=2");
+        assert_eq!(f.get("unique_id"), Some("ab c"));
+        assert_eq!(f.get("x"), Some("1"));
+        assert_eq!(f.all("x").collect::<Vec<_>>(), ["1", "2"]);
+        assert_eq!(f.get("nope"), None);
+    }
+
+    #[test]
+    fn cookie_header() {
+        let c = cookies("a=1; opsd_panel=abc ;bad; b = 2");
+        assert_eq!(c.get("opsd_panel").map(String::as_str), Some("abc"));
+        assert_eq!(c.get("b").map(String::as_str), Some("2"));
+        assert!(!c.contains_key("bad"));
     }
 }

@@ -115,7 +115,14 @@ pub fn seed_store(
     use crate::store::{Sequence, StoreError};
     for r in &scenario.resellers {
         match store.add_reseller(&r.username, &r.key, &r.allow_ip, now) {
-            Ok(_) | Err(StoreError::Conflict(_)) => {}
+            Ok(id) => {
+                if let Some(pw) = &r.password {
+                    let hash = crate::auth::hash_password(pw)
+                        .map_err(|e| StoreError::Conflict(e.to_string()))?;
+                    store.set_reseller_password(id, Some(&hash))?;
+                }
+            }
+            Err(StoreError::Conflict(_)) => {}
             Err(e) => return Err(e),
         }
     }

@@ -30,6 +30,9 @@ pub struct ScenarioReseller {
     /// Losing resellers this one accepts pushes from.
     #[serde(default)]
     pub accepts_pushes_from: Vec<String>,
+    /// The control-panel password (set when the reseller is created).
+    #[serde(default)]
+    pub password: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

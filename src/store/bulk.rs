@@ -23,14 +23,14 @@ pub struct NewBulkChange {
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BulkItem {
     pub domain: String,
     pub status: String,
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BulkChangeView {
     pub id: i64,
     pub change_type: String,
@@ -49,6 +49,22 @@ impl BulkChangeView {
     pub fn count(&self, status: &str) -> usize {
         self.items.iter().filter(|i| i.status == status).count()
     }
+}
+
+/// One line of the bulk actions queue: a job and how many of its items have each
+/// outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BulkSummary {
+    pub id: i64,
+    pub gaining: String,
+    pub status: String,
+    pub created_at: i64,
+    pub total: usize,
+    pub queued: usize,
+    pub pushed: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    pub cancelled: usize,
 }
 
 /// Texts of item outcomes.
@@ -99,16 +115,50 @@ impl Store {
         Ok(v)
     }
 
-    /// A reseller's bulk changes, newest first (ids only, for the queue page).
-    pub fn bulk_change_ids(&self, reseller_id: i64, limit: usize) -> Result<Vec<i64>> {
+    /// A reseller's newest bulk changes with their item counts (the queue page).
+    pub fn bulk_summaries(&self, reseller_id: i64, limit: usize) -> Result<Vec<BulkSummary>> {
         let conn = self.reader();
-        let ids = conn
+        let tx = conn.unchecked_transaction()?;
+        let mut jobs: Vec<BulkSummary> = tx
             .prepare_cached(
-                "SELECT id FROM bulk_changes WHERE reseller_id = ?1 ORDER BY id DESC LIMIT ?2",
+                "SELECT b.id, g.username, b.status, b.created_at FROM bulk_changes b
+                 JOIN resellers g ON g.id = b.gaining_id
+                 WHERE b.reseller_id = ?1 ORDER BY b.id DESC LIMIT ?2",
             )?
-            .query_map(params![reseller_id, limit as i64], |r| r.get(0))?
+            .query_map(params![reseller_id, limit as i64], |r| {
+                Ok(BulkSummary {
+                    id: r.get(0)?,
+                    gaining: r.get(1)?,
+                    status: r.get(2)?,
+                    created_at: r.get(3)?,
+                    ..BulkSummary::default()
+                })
+            })?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(ids)
+        {
+            let mut counts = tx.prepare_cached(
+                "SELECT status, count(*) FROM bulk_change_items WHERE change_id = ?1 GROUP BY status",
+            )?;
+            for j in &mut jobs {
+                let rows = counts.query_map([j.id], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })?;
+                for row in rows {
+                    let (status, n) = row?;
+                    let n = usize::try_from(n).unwrap_or(0);
+                    j.total += n;
+                    match status.as_str() {
+                        "queued" => j.queued += n,
+                        "pushed" => j.pushed += n,
+                        "skipped" => j.skipped += n,
+                        "failed" => j.failed += n,
+                        _ => j.cancelled += n,
+                    }
+                }
+            }
+        }
+        tx.finish()?;
+        Ok(jobs)
     }
 
     /// Cancels what is still queued; what was pushed stays pushed. `Ok(None)` when
@@ -209,6 +259,7 @@ impl Store {
                     subject: name.clone(),
                     detail: format!("bulk change {id}: pushed from {losing} to {gaining}"),
                     client_ip: client_ip.clone(),
+                    gaining: Some(gaining.clone()),
                 },
             )?;
             let (status, reason) = match outcome {

@@ -9,16 +9,18 @@ mod bulk;
 mod lifecycle;
 mod push;
 mod resellers;
+mod sessions;
 mod settings;
 mod tasks;
 mod transfers;
 
-pub use bulk::{BulkChangeView, BulkItem, NewBulkChange};
+pub use bulk::{BulkChangeView, BulkItem, BulkSummary, NewBulkChange};
 pub use lifecycle::{
     Analysis, Approval, Decision, DecisionRefused, Mail, RegistryOutcome, WorkDomain, reasons,
 };
 pub use push::{AuditEntry, PortfolioDomain, PushProfile};
-pub use resellers::{Profile, Reseller};
+pub use resellers::{PortfolioRow, Profile, Reseller};
+pub use sessions::Session;
 pub use tasks::{Task, TaskKind};
 pub use transfers::{JobDomainView, JobView, NewTransferJob, RegistrantView, Sequence};
 
@@ -59,6 +61,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0002_lifecycle.sql")),
     M::up(include_str!("migrations/0003_push.sql")),
     M::up(include_str!("migrations/0004_bulk_change.sql")),
+    M::up(include_str!("migrations/0005_pages.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

@@ -35,7 +35,7 @@ pub enum PushProfile {
 }
 
 /// One audit log row.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AuditEntry {
     pub at: i64,
     pub actor: String,
@@ -43,6 +43,8 @@ pub struct AuditEntry {
     pub subject: String,
     pub detail: String,
     pub client_ip: String,
+    /// The gaining reseller of a push, so that it sees the row too.
+    pub gaining: Option<String>,
 }
 
 impl Store {
@@ -55,6 +57,16 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         Ok(())
+    }
+
+    /// Whether an operator has turned the push feature on for this reseller.
+    pub fn push_enabled(&self, reseller_id: i64) -> Result<bool> {
+        let on = self
+            .reader()
+            .prepare_cached("SELECT push_enabled FROM resellers WHERE id = ?1")?
+            .query_row([reseller_id], |r| r.get(0))
+            .optional()?;
+        on.ok_or(StoreError::NotFound)
     }
 
     /// Adds (or with `allow = false` removes) `losing` from `gaining`'s allow-list.
@@ -148,19 +160,26 @@ impl Store {
         let conn = self.reader();
         let rows = conn
             .prepare_cached(
-                "SELECT at, actor, action, subject, detail, client_ip FROM audit_log
+                "SELECT at, actor, action, subject, detail, client_ip, gaining FROM audit_log
                  WHERE ?1 IS NULL OR subject = ?1 ORDER BY id DESC LIMIT ?2",
             )?
-            .query_map(params![subject, limit as i64], |r| {
-                Ok(AuditEntry {
-                    at: r.get(0)?,
-                    actor: r.get(1)?,
-                    action: r.get(2)?,
-                    subject: r.get(3)?,
-                    detail: r.get(4)?,
-                    client_ip: r.get(5)?,
-                })
-            })?
+            .query_map(params![subject, limit as i64], audit_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// The newest audit rows a reseller may see: what it did, and pushes into it.
+    pub fn audit_for_reseller(&self, username: &str, limit: usize) -> Result<Vec<AuditEntry>> {
+        let conn = self.reader();
+        let rows = conn
+            .prepare_cached(
+                "SELECT at, actor, action, subject, detail, client_ip, gaining FROM (
+                   SELECT * FROM (SELECT * FROM audit_log WHERE actor = ?1 ORDER BY id DESC LIMIT ?2)
+                   UNION
+                   SELECT * FROM (SELECT * FROM audit_log WHERE gaining = ?1 ORDER BY id DESC LIMIT ?2)
+                 ) ORDER BY id DESC LIMIT ?2",
+            )?
+            .query_map(params![username, limit as i64], audit_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
@@ -208,11 +227,23 @@ pub(crate) fn permitted_in(
     Ok(n > 0)
 }
 
+fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        at: r.get(0)?,
+        actor: r.get(1)?,
+        action: r.get(2)?,
+        subject: r.get(3)?,
+        detail: r.get(4)?,
+        client_ip: r.get(5)?,
+        gaining: r.get(6)?,
+    })
+}
+
 pub(crate) fn audit_in(tx: &Transaction<'_>, e: &AuditEntry) -> Result<()> {
     tx.prepare_cached(
-        "INSERT INTO audit_log (at, actor, action, subject, detail, client_ip) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO audit_log (at, actor, action, subject, detail, client_ip, gaining) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![e.at, e.actor, e.action, e.subject, e.detail, e.client_ip])?;
+    .execute(params![e.at, e.actor, e.action, e.subject, e.detail, e.client_ip, e.gaining])?;
     Ok(())
 }
 

@@ -26,6 +26,15 @@ impl std::fmt::Debug for Reseller {
     }
 }
 
+/// One line of the control panel's domain list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PortfolioRow {
+    pub name: String,
+    pub status: String,
+    pub locked: bool,
+    pub profile: String,
+}
+
 /// An end-user account inside a reseller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
@@ -157,6 +166,80 @@ impl Store {
             )
             .map_err(|e| StoreError::conflict_or(e, format!("DNS template {name}")))?;
         Ok(())
+    }
+
+    /// Sets the control-panel password hash (`None` disables the login).
+    pub fn set_reseller_password(&self, reseller_id: i64, hash: Option<&str>) -> Result<()> {
+        let n = self.writer().execute(
+            "UPDATE resellers SET password_hash = ?2 WHERE id = ?1",
+            params![reseller_id, hash],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// The reseller's id and control-panel password hash, if it has one.
+    pub fn reseller_login(&self, username: &str) -> Result<Option<(i64, String)>> {
+        let conn = self.reader();
+        let row: Option<(i64, Option<String>)> = conn
+            .prepare_cached("SELECT id, password_hash FROM resellers WHERE username = ?1")?
+            .query_row([username], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(row.and_then(|(id, h)| h.map(|h| (id, h))))
+    }
+
+    /// The user name of a reseller by id (sessions keep the id).
+    pub fn reseller_name(&self, reseller_id: i64) -> Result<Option<String>> {
+        let conn = self.reader();
+        let name = conn
+            .prepare_cached("SELECT username FROM resellers WHERE id = ?1")?
+            .query_row([reseller_id], |r| r.get(0))
+            .optional()?;
+        Ok(name)
+    }
+
+    /// One page of a reseller's portfolio in name order, optionally only names that
+    /// contain `filter`, and how many domains match in all.
+    pub fn portfolio_page(
+        &self,
+        reseller_id: i64,
+        filter: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<PortfolioRow>, usize)> {
+        let conn = self.reader();
+        let pattern = format!(
+            "%{}%",
+            filter
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let total: i64 = conn
+            .prepare_cached(
+                "SELECT count(*) FROM domains WHERE reseller_id = ?1 AND name LIKE ?2 ESCAPE '\\'",
+            )?
+            .query_row(params![reseller_id, pattern], |r| r.get(0))?;
+        let rows = conn
+            .prepare_cached(
+                "SELECT d.name, d.status, d.locked, p.username FROM domains d JOIN profiles p ON p.id = d.profile_id
+                 WHERE d.reseller_id = ?1 AND d.name LIKE ?2 ESCAPE '\\' ORDER BY d.name LIMIT ?3 OFFSET ?4",
+            )?
+            .query_map(
+                params![reseller_id, pattern, limit as i64, offset as i64],
+                |r| {
+                    Ok(PortfolioRow {
+                        name: r.get(0)?,
+                        status: r.get(1)?,
+                        locked: r.get(2)?,
+                        profile: r.get(3)?,
+                    })
+                },
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok((rows, usize::try_from(total).unwrap_or(0)))
     }
 
     pub fn dns_template_exists(&self, reseller_id: i64, name: &str) -> Result<bool> {

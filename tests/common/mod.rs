@@ -571,3 +571,98 @@ pub fn port_opens(port: u16) -> bool {
         up
     })
 }
+
+/// A page client that keeps cookies, like a browser without JavaScript.
+pub struct Web<'a> {
+    pub server: &'a Server,
+    pub cookies: std::collections::BTreeMap<String, String>,
+    /// Extra raw header lines for every request (e.g. a forged Origin).
+    pub extra: String,
+}
+
+impl<'a> Web<'a> {
+    pub fn new(server: &'a Server) -> Web<'a> {
+        Web {
+            server,
+            cookies: Default::default(),
+            extra: String::new(),
+        }
+    }
+
+    fn cookie_line(&self) -> String {
+        if self.cookies.is_empty() {
+            return String::new();
+        }
+        let pairs: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        format!("Cookie: {}\r\n", pairs.join("; "))
+    }
+
+    fn absorb(&mut self, r: &Response) {
+        for (k, v) in &r.headers {
+            if !k.eq_ignore_ascii_case("set-cookie") {
+                continue;
+            }
+            let first = v.split(';').next().unwrap_or("");
+            if let Some((name, value)) = first.split_once('=') {
+                if value.is_empty() || v.contains("Max-Age=0") {
+                    self.cookies.remove(name.trim());
+                } else {
+                    self.cookies
+                        .insert(name.trim().to_string(), value.trim().to_string());
+                }
+            }
+        }
+    }
+
+    pub fn get(&mut self, path: &str) -> Response {
+        let raw = format!(
+            "GET {path} HTTP/1.1\r\nHost: x\r\n{}{}\r\n",
+            self.cookie_line(),
+            self.extra
+        );
+        let r = self.server.send(raw.as_bytes());
+        self.absorb(&r);
+        r
+    }
+
+    pub fn post(&mut self, path: &str, pairs: &[(&str, &str)]) -> Response {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        let raw = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n{}{}\r\n{body}",
+            body.len(),
+            self.cookie_line(),
+            self.extra
+        );
+        let r = self.server.send(raw.as_bytes());
+        self.absorb(&r);
+        r
+    }
+
+    /// Opens the login page at `login` and logs in; returns the reply to the POST.
+    pub fn login(&mut self, login: &str, user: &str, password: &str) -> Response {
+        let page = self.get(login);
+        let token = hidden(&page, "login_token").expect("login form token");
+        self.post(
+            login,
+            &[
+                ("login_token", &token),
+                ("username", user),
+                ("password", password),
+            ],
+        )
+    }
+}
+
+/// The value of the first hidden input named `name` in an HTML page.
+pub fn hidden(r: &Response, name: &str) -> Option<String> {
+    let html = r.text();
+    let at = html.find(&format!("name=\"{name}\" value=\""))? + name.len() + 15;
+    let end = html[at..].find('"')?;
+    Some(html[at..at + end].to_string())
+}

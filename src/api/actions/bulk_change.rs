@@ -3,14 +3,16 @@
 //! CANCEL_BULK_CHANGE (our extensions on the same endpoint) show and stop it.
 
 use std::collections::HashSet;
+use std::net::IpAddr;
 
 use crate::api::codes;
 use crate::api::fields::Fields;
 use crate::api::{ApiError, Ctx, Layout, Reply};
+use crate::app::App;
 use crate::auth;
 use crate::domain::DomainName;
 use crate::ops::{Map, Value};
-use crate::store::{BulkChangeView, NewBulkChange};
+use crate::store::{BulkChangeView, NewBulkChange, Reseller};
 
 /// Documented for bulk changes: at most 10,000 items.
 pub const MAX_ITEMS: usize = 10_000;
@@ -114,14 +116,29 @@ impl BulkChangeSubmit {
     }
 
     pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        let store = &ctx.app.store;
+        let id = self.submit(ctx.app, ctx.reseller, ctx.peer)?;
+        let mut attrs = Map::new();
+        attrs.insert("bulk_change_req_id".into(), Value::from(id));
+        let ok = codes::BULK_SUBMITTED;
+        Ok(Reply::ok(
+            (ok.code, ok.text),
+            attrs,
+            Layout::CodeSuccessAttrs,
+        ))
+    }
+
+    /// Checks consent and the profile, stores the job with its queue task and wakes
+    /// the workers; returns the job id. The control panel's "Move to another
+    /// reseller" form submits through here too.
+    pub fn submit(self, app: &App, reseller: &Reseller, peer: IpAddr) -> Result<i64, ApiError> {
+        let store = &app.store;
         let Some(gaining) = store.reseller_by_name(&self.gaining)? else {
             return Err(ApiError::Invalid(format!(
                 "Invalid value for 'gaining_reseller_username': no reseller named '{}'.",
                 self.gaining
             )));
         };
-        if gaining.id == ctx.reseller.id || !store.push_permitted(ctx.reseller.id, gaining.id)? {
+        if gaining.id == reseller.id || !store.push_permitted(reseller.id, gaining.id)? {
             return Err(ApiError::Refused(codes::PUSH_DENIED));
         }
         let profile_id = match &self.profile {
@@ -144,7 +161,7 @@ impl BulkChangeSubmit {
         let items = match self.items {
             Items::Listed(l) => l,
             Items::All => {
-                let all = store.portfolio_names(ctx.reseller.id)?;
+                let all = store.portfolio_names(reseller.id)?;
                 if all.is_empty() {
                     return Err(ApiError::Invalid(
                         "Invalid value for 'apply_to_all_reseller_items': your portfolio is empty."
@@ -161,24 +178,17 @@ impl BulkChangeSubmit {
             }
         };
         let id = store.create_bulk_change(&NewBulkChange {
-            reseller_id: ctx.reseller.id,
+            reseller_id: reseller.id,
             gaining_id: gaining.id,
             profile_id,
             apply_to_locked: self.apply_to_locked,
             contact_email: self.contact_email,
-            client_ip: ctx.peer.to_string(),
+            client_ip: peer.to_string(),
             items,
-            created_at: ctx.app.now(),
+            created_at: app.now(),
         })?;
-        ctx.app.work.notify_one();
-        let mut attrs = Map::new();
-        attrs.insert("bulk_change_req_id".into(), Value::from(id));
-        let ok = codes::BULK_SUBMITTED;
-        Ok(Reply::ok(
-            (ok.code, ok.text),
-            attrs,
-            Layout::CodeSuccessAttrs,
-        ))
+        app.work.notify_one();
+        Ok(id)
     }
 }
 
@@ -200,8 +210,16 @@ fn parse_items(f: &Fields<'_>) -> Result<Vec<String>, ApiError> {
             None => return Err(ApiError::Missing("change_items".into())),
         },
     };
+    normalize_items(&raw)
+}
+
+/// Validates names (errors name `change_items[i]`), removes duplicates keeping the
+/// first, and enforces the item limit.
+pub fn normalize_items(raw: &[String]) -> Result<Vec<String>, ApiError> {
     if raw.is_empty() {
-        return Err(f.invalid("change_items", "the list is empty"));
+        return Err(ApiError::Invalid(
+            "Invalid value for 'change_items': the list is empty.".into(),
+        ));
     }
     let mut seen = HashSet::with_capacity(raw.len());
     let mut out = Vec::with_capacity(raw.len());
@@ -217,10 +235,10 @@ fn parse_items(f: &Fields<'_>) -> Result<Vec<String>, ApiError> {
         }
     }
     if out.len() > MAX_ITEMS {
-        return Err(f.invalid(
-            "change_items",
-            &format!("{} domains; at most {MAX_ITEMS} are allowed", out.len()),
-        ));
+        return Err(ApiError::Invalid(format!(
+            "Invalid value for 'change_items': {} domains; at most {MAX_ITEMS} are allowed.",
+            out.len()
+        )));
     }
     Ok(out)
 }

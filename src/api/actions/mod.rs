@@ -5,7 +5,9 @@ mod rsp2rsp_push_transfer;
 mod simple_transfer;
 mod simple_transfer_status;
 
-pub use bulk_change::{BulkChangeCancel, BulkChangeGet, BulkChangeSubmit};
+pub use bulk_change::{
+    BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, Items as BulkItems, normalize_items,
+};
 pub use rsp2rsp_push_transfer::Rsp2RspPushTransfer;
 pub use simple_transfer::SimpleTransfer;
 pub use simple_transfer_status::SimpleTransferStatus;

@@ -92,6 +92,7 @@ impl Rsp2RspPushTransfer {
                 }
             ),
             client_ip: ctx.peer.to_string(),
+            gaining: Some(gaining.username.clone()),
         };
         store.push_domain(&domain, gaining.id, &profile, &audit)?;
         let ok = codes::PUSH_DONE;

@@ -1,0 +1,542 @@
+//! The reseller control panel of seed 000: login, the domain list with the "Move to
+//! another reseller" bulk action (ticked domains or a pasted list), Push domain
+//! settings, and the bulk actions queue with per-domain results, Cancel and the
+//! audit log. The move form submits through the same code as the API's bulk change.
+
+use std::sync::LazyLock;
+
+use minijinja::context;
+
+use crate::api::ApiError;
+use crate::api::actions::{BulkChangeSubmit, BulkItems, normalize_items};
+use crate::api::codes;
+use crate::app::App;
+use crate::auth;
+use crate::store::{AuditEntry, Reseller, Session, StoreError};
+
+use super::session::{self, Realm};
+use super::{Page, PageRequest, message, render};
+
+pub const REALM: Realm = Realm {
+    name: "panel",
+    base: "/panel",
+};
+
+/// Domains per page of the domain list.
+const PAGE_SIZE: usize = 100;
+
+/// Items shown on a job's page; the counts above the table cover all of them.
+const ITEMS_SHOWN: usize = 2_000;
+
+/// Compared against when the user name is unknown, so that a wrong name costs the
+/// same time as a wrong password.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| auth::hash_password("not a password").unwrap_or_default());
+
+/// Answers any request under `/panel`.
+pub fn handle(app: &App, req: &PageRequest) -> Page {
+    let path = req.path.trim_end_matches('/');
+    match (req.post, path) {
+        (false, "/panel") => return Page::redirect("/panel/domains"),
+        (false, "/panel/login") => return login_page(req, 200, None, ""),
+        (true, "/panel/login") => return login(app, req),
+        _ => {}
+    }
+    let Some(session) = session::current(app, REALM, req) else {
+        return if req.post {
+            message(
+                403,
+                "Logged out",
+                "Your session has ended. Please log in again.",
+            )
+        } else {
+            Page::redirect(&REALM.login_url())
+        };
+    };
+    if req.post && !session::csrf_ok(&session, req) {
+        return message(
+            403,
+            "Form expired",
+            "This form has expired. Please go back, reload the page and try again.",
+        );
+    }
+    let me = match app
+        .store
+        .reseller_name(session.subject_id)
+        .and_then(|n| match n {
+            Some(n) => app.store.reseller_by_name(&n),
+            None => Ok(None),
+        }) {
+        Ok(Some(r)) => r,
+        Ok(None) => return session::end(app, REALM, req),
+        Err(e) => return internal(&e),
+    };
+    let p = Panel {
+        app,
+        req,
+        session: &session,
+        me: &me,
+    };
+    match (req.post, path) {
+        (true, "/panel/logout") => session::end(app, REALM, req),
+        (false, "/panel/domains") => p.domains(),
+        (true, "/panel/domains") => p.bulk_action(),
+        (false, "/panel/move") => p.move_form(200, &MoveForm::default(), None),
+        (true, "/panel/move") => p.move_submit(),
+        (false, "/panel/push-settings") => p.push_settings(200, None),
+        (true, "/panel/push-settings") => p.push_settings_change(),
+        (false, "/panel/queue") => p.queue(),
+        (false, rest) => match job_id(rest, "") {
+            Some(id) => p.job(id),
+            None => not_found(),
+        },
+        (true, rest) => match job_id(rest, "/cancel") {
+            Some(id) => p.cancel(id),
+            None => not_found(),
+        },
+    }
+}
+
+/// `/panel/queue/{id}{suffix}` → id.
+fn job_id(path: &str, suffix: &str) -> Option<i64> {
+    path.strip_prefix("/panel/queue/")?
+        .strip_suffix(suffix)?
+        .parse()
+        .ok()
+        .filter(|id| *id > 0)
+}
+
+fn not_found() -> Page {
+    message(404, "Not found", "There is no such page.")
+}
+
+fn internal(e: &StoreError) -> Page {
+    tracing::error!(error = %e, "control panel: store failure");
+    message(
+        500,
+        "Try again later",
+        "We could not load this page right now. Please try again in a few minutes.",
+    )
+}
+
+fn time(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .map(crate::clock::format_timestamp)
+        .unwrap_or_default()
+}
+
+fn login_page(req: &PageRequest, status: u16, error: Option<&str>, username: &str) -> Page {
+    let (token, cookie) = session::login_token(REALM, req);
+    render(
+        status,
+        "login.html",
+        context! {
+            title => "Reseller Control Panel", action => REALM.login_url(),
+            login_token => token, error, username,
+        },
+    )
+    .with_header("Set-Cookie", cookie)
+}
+
+fn login(app: &App, req: &PageRequest) -> Page {
+    let username = req.form.get("username").unwrap_or("").trim();
+    if !session::login_token_ok(REALM, req) {
+        return login_page(
+            req,
+            403,
+            Some("The login form expired. Please try again."),
+            username,
+        );
+    }
+    let password = req.form.get("password").unwrap_or("");
+    let found = match app.store.reseller_login(username) {
+        Ok(f) => f,
+        Err(e) => return internal(&e),
+    };
+    let (id, hash) = match &found {
+        Some((id, hash)) => (Some(*id), hash.as_str()),
+        None => (None, DUMMY_HASH.as_str()),
+    };
+    match id {
+        Some(id) if auth::verify_password(password, hash) => {
+            session::start(app, REALM, id, req, "/panel/domains")
+        }
+        _ => {
+            // Costs the same with or without such a user.
+            if id.is_none() {
+                let _ = auth::verify_password(password, hash);
+            }
+            login_page(req, 401, Some("Wrong user name or password."), username)
+        }
+    }
+}
+
+/// The fields of the "Move to another reseller" form, as typed (the password is
+/// never sent back).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+struct MoveForm {
+    domains: String,
+    gaining: String,
+    profile_mode: String,
+    reg_domain: String,
+    reg_username: String,
+    apply_to_locked: bool,
+    contact_email: String,
+}
+
+/// What every page of a logged-in reseller has at hand.
+struct Panel<'a> {
+    app: &'a App,
+    req: &'a PageRequest,
+    session: &'a Session,
+    me: &'a Reseller,
+}
+
+impl Panel<'_> {
+    fn page(&self, status: u16, template: &str, ctx: minijinja::Value) -> Page {
+        let base = context! { me => self.me.username, csrf => self.session.csrf };
+        render(status, template, context! { ..base, ..ctx })
+    }
+
+    fn domains(&self) -> Page {
+        let q = self.req.query.get("q").unwrap_or("").trim().to_lowercase();
+        let page: usize = self
+            .req
+            .query
+            .get("page")
+            .and_then(|p| p.parse().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1);
+        let offset = (page - 1).saturating_mul(PAGE_SIZE);
+        let (domains, total) = match self
+            .app
+            .store
+            .portfolio_page(self.me.id, &q, offset, PAGE_SIZE)
+        {
+            Ok(r) => r,
+            Err(e) => return internal(&e),
+        };
+        let pages = total.div_ceil(PAGE_SIZE).max(1);
+        let url = |p: usize| {
+            let qs: String = form_urlencoded::Serializer::new(String::new())
+                .append_pair("q", &q)
+                .append_pair("page", &p.to_string())
+                .finish();
+            format!("/panel/domains?{qs}")
+        };
+        let prev_url = (page > 1).then(|| url(page - 1));
+        let next_url = (page < pages).then(|| url(page + 1));
+        self.page(
+            200,
+            "panel_domains.html",
+            context! { domains, total, page, pages, q, prev_url, next_url },
+        )
+    }
+
+    /// The domain list's bulk action: "Move to another reseller" opens the move form
+    /// with the ticked domains (or empty, to paste a list).
+    fn bulk_action(&self) -> Page {
+        match self.req.form.get("bulk_action") {
+            Some("move") => {
+                let f = MoveForm {
+                    domains: self.req.form.all("domain").collect::<Vec<_>>().join("\n"),
+                    ..MoveForm::default()
+                };
+                self.move_form(200, &f, None)
+            }
+            _ => {
+                let mut p = self.domains();
+                p.status = 400;
+                p.html = p.html.replacen(
+                    "<h1>Domains</h1>",
+                    "<h1>Domains</h1>\n<p class=\"error\" id=\"error\" role=\"alert\">Choose a bulk action.</p>",
+                    1,
+                );
+                p
+            }
+        }
+    }
+
+    fn move_form(&self, status: u16, f: &MoveForm, error: Option<&str>) -> Page {
+        self.page(status, "panel_move.html", context! { f, error })
+    }
+
+    fn move_submit(&self) -> Page {
+        let form = &self.req.form;
+        let field = |n: &str| form.get(n).unwrap_or("").trim().to_string();
+        let f = MoveForm {
+            domains: form.get("domains").unwrap_or("").to_string(),
+            gaining: field("gaining"),
+            profile_mode: field("profile_mode"),
+            reg_domain: field("reg_domain").to_lowercase(),
+            reg_username: field("reg_username"),
+            apply_to_locked: form.get("apply_to_locked").is_some(),
+            contact_email: field("contact_email"),
+        };
+        let fail = |text: String| self.move_form(400, &f, Some(&text));
+        let raw: Vec<String> = f
+            .domains
+            .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        if raw.is_empty() {
+            return fail("Tick domains in the domain list, or enter at least one domain.".into());
+        }
+        let items = match normalize_items(&raw) {
+            Ok(i) => i,
+            Err(e) => return fail(e.reply().1),
+        };
+        if f.gaining.is_empty() {
+            return fail("Enter the gaining reseller's username.".into());
+        }
+        let profile = if f.profile_mode == "existing" {
+            let password = form.get("reg_password").unwrap_or("");
+            if f.reg_domain.is_empty() || f.reg_username.is_empty() || password.is_empty() {
+                return fail(
+                    "Enter the domain, username and password of the existing profile.".into(),
+                );
+            }
+            Some((
+                Some(f.reg_domain.clone()),
+                f.reg_username.clone(),
+                password.to_string(),
+            ))
+        } else {
+            None
+        };
+        if !f.contact_email.is_empty() && !plausible_email(&f.contact_email) {
+            return fail(format!("'{}' is not an email address.", f.contact_email));
+        }
+        let submit = BulkChangeSubmit {
+            items: BulkItems::Listed(items),
+            gaining: f.gaining.clone(),
+            apply_to_locked: f.apply_to_locked,
+            contact_email: (!f.contact_email.is_empty()).then(|| f.contact_email.clone()),
+            profile,
+        };
+        match submit.submit(self.app, self.me, self.req.peer) {
+            Ok(id) => Page::redirect(&format!("/panel/queue/{id}")),
+            Err(ApiError::Refused(c)) if c.code == codes::PUSH_DENIED.code => fail(format!(
+                "Push transfer permission denied: '{}' has not authorized your account to push domains to it, or the push feature is not enabled on both accounts.",
+                f.gaining
+            )),
+            Err(ApiError::ProfileAuth) => {
+                fail("The existing profile's domain, username or password is not correct.".into())
+            }
+            Err(ApiError::Internal(detail)) => {
+                tracing::error!(error = %detail, "control panel: move failed");
+                fail("The job could not be stored. Please try again.".into())
+            }
+            Err(e) => fail(e.reply().1),
+        }
+    }
+
+    fn push_settings(&self, status: u16, error: Option<&str>) -> Page {
+        let (allowed, enabled) = match (
+            self.app.store.push_allow_list(self.me.id),
+            self.app.store.push_enabled(self.me.id),
+        ) {
+            (Ok(a), Ok(e)) => (a, e),
+            (Err(e), _) | (_, Err(e)) => return internal(&e),
+        };
+        let flash = match (self.req.query.get("added"), self.req.query.get("removed")) {
+            (Some(n), _) => Some(format!("{n} may now push domains to your account.")),
+            (_, Some(n)) => Some(format!("{n} may no longer push domains to your account.")),
+            _ => None,
+        };
+        self.page(
+            status,
+            "panel_push_settings.html",
+            context! { allowed, enabled, error, flash },
+        )
+    }
+
+    fn push_settings_change(&self) -> Page {
+        let name = self.req.form.get("username").unwrap_or("").trim();
+        let allow = match self.req.form.get("op") {
+            Some("add") => true,
+            Some("remove") => false,
+            _ => return self.push_settings(400, Some("Unknown request.")),
+        };
+        if name.is_empty() {
+            return self.push_settings(400, Some("Enter the losing reseller's username."));
+        }
+        let losing = match self.app.store.reseller_by_name(name) {
+            Ok(Some(r)) if r.id != self.me.id => r,
+            Ok(Some(_)) => {
+                return self.push_settings(
+                    400,
+                    Some("That is your own account; pushes move domains between two accounts."),
+                );
+            }
+            Ok(None) => {
+                return self
+                    .push_settings(400, Some(&format!("There is no reseller named '{name}'.")));
+            }
+            Err(e) => return internal(&e),
+        };
+        let now = self.app.now();
+        let audit = AuditEntry {
+            at: now,
+            actor: self.me.username.clone(),
+            action: if allow { "push_allow" } else { "push_disallow" }.into(),
+            subject: losing.username.clone(),
+            detail: if allow {
+                format!(
+                    "{} may push domains to {}",
+                    losing.username, self.me.username
+                )
+            } else {
+                format!(
+                    "{} may no longer push domains to {}",
+                    losing.username, self.me.username
+                )
+            },
+            client_ip: self.req.peer.to_string(),
+            gaining: None,
+        };
+        if let Err(e) = self
+            .app
+            .store
+            .set_push_allowed(self.me.id, losing.id, allow, now)
+            .and_then(|()| self.app.store.audit(&audit))
+        {
+            return internal(&e);
+        }
+        let key = if allow { "added" } else { "removed" };
+        let qs: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair(key, &losing.username)
+            .finish();
+        Page::redirect(&format!("/panel/push-settings?{qs}"))
+    }
+
+    fn queue(&self) -> Page {
+        let jobs = match self.app.store.bulk_summaries(self.me.id, 50) {
+            Ok(j) => j,
+            Err(e) => return internal(&e),
+        };
+        let audit = match self.app.store.audit_for_reseller(&self.me.username, 100) {
+            Ok(a) => a,
+            Err(e) => return internal(&e),
+        };
+        let jobs: Vec<minijinja::Value> = jobs
+            .into_iter()
+            .map(|j| {
+                let created = time(j.created_at);
+                context! { ..minijinja::Value::from_serialize(&j), ..context! { created } }
+            })
+            .collect();
+        let audit: Vec<minijinja::Value> = audit
+            .into_iter()
+            .map(|a| {
+                let at = time(a.at);
+                context! { ..context! { at }, ..minijinja::Value::from_serialize(&a) }
+            })
+            .collect();
+        self.page(200, "panel_queue.html", context! { jobs, audit })
+    }
+
+    fn job(&self, id: i64) -> Page {
+        let job = match self.app.store.bulk_change(self.me.id, id) {
+            Ok(Some(j)) => j,
+            Ok(None) => return not_found(),
+            Err(e) => return internal(&e),
+        };
+        let counts = context! {
+            pushed => job.count("pushed"), skipped => job.count("skipped"),
+            failed => job.count("failed"), cancelled => job.count("cancelled"),
+            queued => job.count("queued"),
+        };
+        let cancellable = job.status == "queued" || job.status == "running";
+        let hidden = job.items.len().saturating_sub(ITEMS_SHOWN);
+        let items = &job.items[..job.items.len().min(ITEMS_SHOWN)];
+        let flash = self
+            .req
+            .query
+            .get("cancelled")
+            .map(|_| "Cancelled. Domains already processed stay moved.");
+        self.page(
+            200,
+            "panel_job.html",
+            context! {
+                job, items, counts, cancellable, hidden, flash,
+                created => time(job.created_at), finished => job.finished_at.map(time),
+            },
+        )
+    }
+
+    fn cancel(&self, id: i64) -> Page {
+        let now = self.app.now();
+        match self.app.store.cancel_bulk_change(self.me.id, id, now) {
+            Ok(Some(true)) => {
+                let audit = AuditEntry {
+                    at: now,
+                    actor: self.me.username.clone(),
+                    action: "bulk_cancel".into(),
+                    subject: format!("bulk change {id}"),
+                    detail: "cancelled from the control panel; processed domains stay moved".into(),
+                    client_ip: self.req.peer.to_string(),
+                    gaining: None,
+                };
+                if let Err(e) = self.app.store.audit(&audit) {
+                    return internal(&e);
+                }
+                Page::redirect(&format!("/panel/queue/{id}?cancelled=1"))
+            }
+            Ok(Some(false)) => message(
+                409,
+                "Already finished",
+                "This job had already finished; there was nothing left to cancel.",
+            ),
+            Ok(None) => not_found(),
+            Err(e) => internal(&e),
+        }
+    }
+}
+
+/// One `@` with something on both sides and a dot in the domain: enough to catch a
+/// typo; the mail relay is the real judge.
+fn plausible_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !s.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_paths() {
+        assert_eq!(job_id("/panel/queue/12", ""), Some(12));
+        assert_eq!(job_id("/panel/queue/12/cancel", "/cancel"), Some(12));
+        assert_eq!(job_id("/panel/queue/12/cancel", ""), None);
+        assert_eq!(job_id("/panel/queue/0", ""), None);
+        assert_eq!(job_id("/panel/queue/x", ""), None);
+        assert_eq!(job_id("/panel/other/1", ""), None);
+    }
+
+    #[test]
+    fn emails() {
+        assert!(plausible_email("ops@example.com"));
+        for bad in [
+            "",
+            "ops",
+            "@example.com",
+            "ops@example",
+            "a b@example.com",
+            "a@b@c.com",
+        ] {
+            assert!(!plausible_email(bad), "{bad}");
+        }
+    }
+}

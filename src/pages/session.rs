@@ -1,0 +1,180 @@
+//! Logins for the page areas that have accounts (reseller control panel; later the
+//! mail administration and the operator dashboard): session cookies, the CSRF token
+//! every logged-in POST carries, and the double-submit token of the login form.
+//!
+//! Cookies are `HttpOnly` and `SameSite=Strict`, scoped to the area's path; the
+//! session row is keyed by SHA-256 of the cookie value.
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::app::App;
+use crate::auth;
+use crate::store::Session;
+
+use super::{Page, PageRequest};
+
+/// How long a login lasts (by the server's clock).
+pub const SESSION_SECONDS: i64 = 12 * 3600;
+
+/// A page area with its own logins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Realm {
+    /// Stored with the session; a session of one realm is not valid in another.
+    pub name: &'static str,
+    /// The path the area lives under, also the cookies' `Path`.
+    pub base: &'static str,
+}
+
+impl Realm {
+    fn cookie(&self) -> String {
+        format!("opsd_{}", self.name)
+    }
+
+    fn login_cookie(&self) -> String {
+        format!("opsd_{}_login", self.name)
+    }
+
+    pub fn login_url(&self) -> String {
+        format!("{}/login", self.base)
+    }
+}
+
+fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn same(a: &str, b: &str) -> bool {
+    !a.is_empty() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+fn cookie_line(name: &str, value: &str, path: &str, max_age: Option<i64>, secure: bool) -> String {
+    let mut c = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Strict");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    c
+}
+
+/// The logged-in session of `realm`, if the request carries a live one.
+pub fn current(app: &App, realm: Realm, req: &PageRequest) -> Option<Session> {
+    let token = req.cookies.get(&realm.cookie())?;
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    match app.store.session(&token_hash(token), realm.name, app.now()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "session lookup failed");
+            None
+        }
+    }
+}
+
+/// Whether a logged-in POST carries its session's CSRF token.
+pub fn csrf_ok(session: &Session, req: &PageRequest) -> bool {
+    same(req.form.get("csrf").unwrap_or(""), &session.csrf)
+}
+
+/// A fresh token for the login form, and the cookie that must come back with it
+/// (double submit: a cross-site page can post the form but cannot read or set the
+/// cookie).
+pub fn login_token(realm: Realm, req: &PageRequest) -> (String, String) {
+    let token = auth::random_hex(16);
+    let cookie = cookie_line(
+        &realm.login_cookie(),
+        &token,
+        &realm.login_url(),
+        Some(3600),
+        req.secure,
+    );
+    (token, cookie)
+}
+
+/// Whether the login POST carries the token its login cookie holds.
+pub fn login_token_ok(realm: Realm, req: &PageRequest) -> bool {
+    let cookie = req
+        .cookies
+        .get(&realm.login_cookie())
+        .map(String::as_str)
+        .unwrap_or("");
+    same(req.form.get("login_token").unwrap_or(""), cookie)
+}
+
+/// Starts a session for `subject_id` and answers with a redirect to `to` that sets
+/// its cookie.
+pub fn start(app: &App, realm: Realm, subject_id: i64, req: &PageRequest, to: &str) -> Page {
+    let token = auth::random_hex(32);
+    let now = app.now();
+    let session = Session {
+        realm: realm.name.to_string(),
+        subject_id,
+        csrf: auth::random_hex(16),
+        expires_at: now + SESSION_SECONDS,
+    };
+    if let Err(e) = app.store.create_session(&token_hash(&token), &session, now) {
+        tracing::error!(error = %e, "could not store a session");
+        return super::message(500, "Try again later", "We could not log you in right now.");
+    }
+    Page::redirect(to)
+        .with_header(
+            "Set-Cookie",
+            cookie_line(&realm.cookie(), &token, realm.base, None, req.secure),
+        )
+        .with_header(
+            "Set-Cookie",
+            cookie_line(
+                &realm.login_cookie(),
+                "",
+                &realm.login_url(),
+                Some(0),
+                req.secure,
+            ),
+        )
+}
+
+/// Ends the request's session and answers with a redirect to the login page.
+pub fn end(app: &App, realm: Realm, req: &PageRequest) -> Page {
+    if let Some(token) = req.cookies.get(&realm.cookie())
+        && let Err(e) = app.store.delete_session(&token_hash(token))
+    {
+        tracing::error!(error = %e, "could not delete a session");
+    }
+    Page::redirect(&realm.login_url()).with_header(
+        "Set-Cookie",
+        cookie_line(&realm.cookie(), "", realm.base, Some(0), req.secure),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_hex_sha256() {
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn empty_tokens_never_match() {
+        assert!(!same("", ""));
+        assert!(same("a1", "a1"));
+        assert!(!same("a1", "a2"));
+    }
+
+    #[test]
+    fn cookies_are_http_only_and_strict() {
+        let c = cookie_line("opsd_panel", "t", "/panel", Some(0), true);
+        assert_eq!(
+            c,
+            "opsd_panel=t; Path=/panel; HttpOnly; SameSite=Strict; Max-Age=0; Secure"
+        );
+    }
+}
