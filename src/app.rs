@@ -2,7 +2,7 @@
 //! the background workers: store, clock, configuration, and the connectors to the
 //! outside world (registry, WHOIS, mail), which the sandbox world provides by default.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::clock::SharedClock;
 use crate::config::Config;
@@ -24,6 +24,8 @@ pub struct App {
     pub work: tokio::sync::Notify,
     /// One task runner at a time, so tasks run in due order.
     pub(crate) runner: Mutex<()>,
+    /// The test database of `test=1` registry calls, opened on first use.
+    test_store: OnceLock<Store>,
 }
 
 impl App {
@@ -40,7 +42,21 @@ impl App {
             mailer: Arc::new(OutboxOnly),
             work: tokio::sync::Notify::new(),
             runner: Mutex::new(()),
+            test_store: OnceLock::new(),
         }
+    }
+
+    /// The separate test database (`test=1` of `/srv/push_domain`).
+    pub fn test_store(&self) -> Result<&Store, crate::store::StoreError> {
+        if let Some(s) = self.test_store.get() {
+            return Ok(s);
+        }
+        let opened = Store::open(&crate::config::test_db_path(&self.config.db))?;
+        // Two first calls at once: one store wins, the other is dropped.
+        let _ = self.test_store.set(opened);
+        self.test_store
+            .get()
+            .ok_or(crate::store::StoreError::NotFound)
     }
 
     /// Uses `world` as registry and WHOIS source.

@@ -111,9 +111,76 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 #[error("could not hash the password")]
 pub struct PasswordError;
 
+/// The characters of crypt(3) salts.
+const CRYPT_ALPHABET: &[u8; 64] =
+    b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// Longest password MD5-crypt is run on (its cost grows with the length).
+const CRYPT_MAX: usize = 1024;
+
+/// MD5-crypt (`$1$<salt>$<hash>`) of a password with a fresh 8-character salt: the
+/// form registry toolkits store and send registrar passwords in (seed 002).
+pub fn md5_crypt(password: &str) -> Result<String, PasswordError> {
+    let mut raw = [0u8; 8];
+    getrandom::fill(&mut raw).map_err(|_| PasswordError)?;
+    let salt: Vec<u8> = raw
+        .iter()
+        .map(|b| CRYPT_ALPHABET[usize::from(b & 63)])
+        .collect();
+    let out = md5crypt::md5crypt(password.as_bytes(), &salt);
+    String::from_utf8(out).map_err(|_| PasswordError)
+}
+
+/// Checks a registrar password as clients send it against the stored MD5-crypt
+/// string: the crypt string itself (`$1$…`, made with the stored salt), or the
+/// password as `plain:<password>` or bare. Compared in constant time.
+pub fn md5_crypt_matches(given: &str, stored: &str) -> bool {
+    let Some(salt) = stored
+        .strip_prefix("$1$")
+        .and_then(|rest| rest.split_once('$'))
+        .map(|(salt, _)| salt)
+    else {
+        return false;
+    };
+    let candidate = if given.starts_with("$1$") {
+        given.as_bytes().to_vec()
+    } else {
+        let plain = given.strip_prefix("plain:").unwrap_or(given);
+        if plain.len() > CRYPT_MAX {
+            return false;
+        }
+        md5crypt::md5crypt(plain.as_bytes(), salt.as_bytes())
+    };
+    bool::from(candidate.ct_eq(stored.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn md5_crypt_forms() {
+        // The crate's published vector: "hunter2" with salt "1234abcd".
+        let stored = "$1$1234abcd$k941IFPqhCBpKvhOnZqRd/";
+        assert!(md5_crypt_matches(stored, stored));
+        assert!(md5_crypt_matches("plain:hunter2", stored));
+        assert!(md5_crypt_matches("hunter2", stored));
+        assert!(!md5_crypt_matches("plain:hunter3", stored));
+        assert!(!md5_crypt_matches(
+            "$1$1234abcd$k941IFPqhCBpKvhOnZqRd.",
+            stored
+        ));
+        assert!(!md5_crypt_matches("", stored));
+        assert!(!md5_crypt_matches("hunter2", "not a crypt string"));
+        assert!(!md5_crypt_matches(&"x".repeat(5000), stored));
+        let made = md5_crypt("s3cret").unwrap_or_default();
+        assert!(
+            made.starts_with("$1$") && made.len() == 3 + 8 + 1 + 22,
+            "{made}"
+        );
+        assert!(md5_crypt_matches("plain:s3cret", &made));
+        assert_ne!(md5_crypt("s3cret").unwrap_or_default(), made);
+    }
 
     /// The vector of protocol.md §2, from a client's own test suite.
     #[test]

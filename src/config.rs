@@ -51,6 +51,17 @@ impl Config {
     }
 }
 
+/// The separate database `test=1` registry calls run against (seed 002): next to
+/// the main one, `opsd.db` → `opsd-test.db`.
+pub fn test_db_path(db: &std::path::Path) -> PathBuf {
+    let stem = db.file_stem().and_then(|s| s.to_str()).unwrap_or("opsd");
+    let name = match db.extension().and_then(|e| e.to_str()) {
+        Some(ext) => format!("{stem}-test.{ext}"),
+        None => format!("{stem}-test"),
+    };
+    db.with_file_name(name)
+}
+
 /// Settings as given, before validation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawConfig {

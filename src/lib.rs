@@ -34,6 +34,7 @@ pub mod ops;
 pub mod pages;
 pub mod registry;
 pub mod sandbox;
+pub mod srv;
 pub mod store;
 pub mod whois;
 

@@ -2,6 +2,8 @@
 //! command. All behaviour lives in the library; errors end here as one message and
 //! exit code 1.
 
+mod cli;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -47,6 +49,8 @@ enum Cmd {
     /// The outbox: every email opsd has sent.
     #[command(subcommand)]
     Mail(MailCmd),
+    /// Registrar accounts of the registry-style push (POST /srv/push_domain).
+    Registrar(cli::registrar::RegistrarArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -299,6 +303,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Cmd::Registrar(args) => cli::registrar::run(&cli.db, args, now()),
         Cmd::DnsTemplate(DnsTemplateCmd::Add { reseller, name }) => {
             let store = open(&cli.db)?;
             let r = reseller_id(&store, &reseller)?;

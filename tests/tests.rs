@@ -31,5 +31,7 @@ mod protocol;
 mod push;
 /// SIMPLE_TRANSFER: each immediate-failure rule, storage, the 10,000-domain job.
 mod simple_transfer;
+/// POST /srv/push_domain (seed 002): passwords, rules, texts, test database, CLI.
+mod srv_push;
 /// SIMPLE_TRANSFER_STATUS: layout, privacy between resellers, bad ids.
 mod status;

@@ -82,6 +82,7 @@ impl Service {
                 }
                 None => plain(StatusCode::PAYLOAD_TOO_LARGE, "form too large\n"),
             },
+            (&Method::POST, "/srv/push_domain") if form_post => self.srv_push_domain(req).await,
             (&Method::POST, "/admin/clock/advance") if has_bearer(&req) => {
                 self.advance_clock(req).await
             }
@@ -175,6 +176,32 @@ impl Service {
             secure: false,
         };
         self.page(move |app| handler(app, &preq)).await
+    }
+
+    /// `POST /srv/push_domain`: the registry-style push, answered in plain text.
+    async fn srv_push_domain(&self, req: Request<Incoming>) -> Reply200 {
+        let Some(form) = self.form_body(req).await else {
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, "form too large\n");
+        };
+        let state = self.state.clone();
+        let peer = self.peer.ip();
+        let text = tokio::task::spawn_blocking(move || {
+            crate::srv::push_domain(&state, &form, peer)
+        })
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "srv push_domain panicked");
+            format!(
+                "Transaction-ID: {}\nStatus: 1\nMessage: Internal error; please try again later.\n",
+                crate::auth::random_hex(16)
+            )
+        });
+        let mut r = Response::new(Full::new(Bytes::from(text)));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        r
     }
 
     /// `POST /admin/clock/advance` with a duration (`7d`) as the body: moves the

@@ -8,6 +8,7 @@
 mod bulk;
 mod lifecycle;
 mod push;
+mod registrars;
 mod resellers;
 mod sessions;
 mod settings;
@@ -19,12 +20,15 @@ pub use lifecycle::{
     Analysis, Approval, Decision, DecisionRefused, Mail, RegistryOutcome, WorkDomain, reasons,
 };
 pub use push::{AuditEntry, PortfolioDomain, PushProfile};
+pub use registrars::{
+    NewRegistryDomain, Registrar, RegistryPush, RegistryPushDone, RegistryPushRefused,
+};
 pub use resellers::{PortfolioRow, Profile, Reseller};
 pub use sessions::Session;
 pub use tasks::{Task, TaskKind};
 pub use transfers::{JobDomainView, JobView, NewTransferJob, RegistrantView, Sequence};
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -62,6 +66,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0003_push.sql")),
     M::up(include_str!("migrations/0004_bulk_change.sql")),
     M::up(include_str!("migrations/0005_pages.sql")),
+    M::up(include_str!("migrations/0006_registrars.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.
@@ -70,6 +75,7 @@ const READERS: usize = 4;
 /// The opened database.
 #[derive(Debug)]
 pub struct Store {
+    path: PathBuf,
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
@@ -97,10 +103,16 @@ impl Store {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Store {
+            path: path.to_path_buf(),
             writer: Mutex::new(writer),
             readers,
             next_reader: AtomicUsize::new(0),
         })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The schema version the file is at (number of applied migrations).
