@@ -44,18 +44,7 @@ pub(crate) fn setup() -> Server {
     let s = Server::start_scenario(&toml, |_| {});
     // testuser exists before the scenario runs (the common seed), so its password is
     // set the way `opsd reseller passwd` sets it.
-    let id = s
-        .app
-        .store
-        .reseller_by_name(USER)
-        .expect("store")
-        .expect("testuser")
-        .id;
-    let hash = opsd::auth::hash_password(PASSWORD).expect("hash");
-    s.app
-        .store
-        .set_reseller_password(id, Some(&hash))
-        .expect("password");
+    s.panel_password(USER, PASSWORD);
     s
 }
 
@@ -284,18 +273,7 @@ fn push_domain_settings_add_and_remove_losing_resellers() {
     );
     assert!(s.app.store.push_allow_list(gid).expect("store").is_empty());
     // A reseller without the feature is told so.
-    let oid = s
-        .app
-        .store
-        .reseller_by_name(OTHER_USER)
-        .expect("store")
-        .expect("store")
-        .id;
-    let hash = opsd::auth::hash_password("other-secret-1").expect("store");
-    s.app
-        .store
-        .set_reseller_password(oid, Some(&hash))
-        .expect("store");
+    s.panel_password(OTHER_USER, "other-secret-1");
     let mut o = logged_in(&s, OTHER_USER, "other-secret-1");
     let page = o.get("/panel/push-settings");
     assert!(
@@ -557,18 +535,7 @@ fn cancel_stops_a_queued_job_and_only_its_owner_may() {
     let page = w.get(&format!("/panel/queue/{id}"));
     let token = hidden(&page, "csrf").expect("csrf token");
     // Another reseller cannot cancel it (nor learn that it exists).
-    let oid = s
-        .app
-        .store
-        .reseller_by_name(OTHER_USER)
-        .expect("store")
-        .expect("store")
-        .id;
-    let hash = opsd::auth::hash_password("other-secret-1").expect("store");
-    s.app
-        .store
-        .set_reseller_password(oid, Some(&hash))
-        .expect("store");
+    s.panel_password(OTHER_USER, "other-secret-1");
     let mut o = logged_in(&s, OTHER_USER, "other-secret-1");
     let their_token = csrf(&mut o, "/panel/domains");
     let r = o.post(
@@ -605,24 +572,7 @@ fn cancel_stops_a_queued_job_and_only_its_owner_may() {
 fn reseller_passwd_cli_turns_the_login_on_and_off() {
     let s = setup();
     let db = s.dir.path().join("opsd.db");
-    let run = |args: &[&str], input: &str| {
-        use std::io::Write;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_opsd"))
-            .args(args)
-            .env("OPSD_DB", &db)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("opsd");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write");
-        child.wait_with_output().expect("output")
-    };
+    let run = |args: &[&str], input: &str| opsd_cli(&db, args, input);
     let short = run(&["reseller", "passwd", OTHER_USER], "short\n");
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8 characters"));

@@ -364,22 +364,7 @@ fn registrar_cli_manages_handles_domains_invoices_and_opt_out() {
     let s = Server::start();
     let db = s.dir.path().join("opsd.db");
     let run = |args: &[&str], input: &str| {
-        use std::io::Write;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_opsd"))
-            .args(args)
-            .env("OPSD_DB", &db)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("opsd");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write");
-        let out = child.wait_with_output().expect("output");
+        let out = opsd_cli(&db, args, input);
         assert!(
             out.status.success(),
             "opsd {args:?}: {}",

@@ -666,3 +666,40 @@ pub fn hidden(r: &Response, name: &str) -> Option<String> {
     let end = html[at..].find('"')?;
     Some(html[at..at + end].to_string())
 }
+
+/// Runs the `opsd` binary on `db` with `input` on its standard input.
+pub fn opsd_cli(db: &Path, args: &[&str], input: &str) -> std::process::Output {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_opsd"))
+        .args(args)
+        .env("OPSD_DB", db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start opsd");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("opsd output")
+}
+
+impl Server {
+    /// Sets a reseller's control-panel password as `opsd reseller passwd` does.
+    pub fn panel_password(&self, reseller: &str, password: &str) {
+        let id = self
+            .app
+            .store
+            .reseller_by_name(reseller)
+            .expect("store")
+            .unwrap_or_else(|| panic!("no reseller {reseller}"))
+            .id;
+        let hash = opsd::auth::hash_password(password).expect("hash");
+        self.app
+            .store
+            .set_reseller_password(id, Some(&hash))
+            .expect("set password");
+    }
+}
