@@ -85,6 +85,16 @@ pub fn random_hex(bytes: usize) -> String {
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// SHA-256 of a token as lower-case hex: how session cookies and API tokens are
+/// stored, so that a copy of the database hands out no live credential.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Hashes a password for storage (Argon2id, random salt, PHC string).
 pub fn hash_password(password: &str) -> Result<String, PasswordError> {
     let mut salt = [0u8; 16];

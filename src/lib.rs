@@ -27,6 +27,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod hosted_mail;
 pub mod http;
 pub mod jobs;
 pub mod mail;

@@ -17,6 +17,8 @@ mod clients;
 mod dtd;
 /// kill -9 during background work, then restart.
 mod durability;
+/// Email-domain push through the OpenSRS Email JSON API (seed 001).
+mod email_push;
 /// The transfer-in lifecycle: analysis, emails, approval page, registry, timeout.
 mod lifecycle;
 /// Malformed, huge and deep bodies; mutated envelopes.

@@ -47,6 +47,7 @@ impl Service {
     async fn route(self, req: Request<Incoming>) -> Reply200 {
         let path = req.uri().path().to_string();
         let form_post = req.method() == Method::POST && is_form(req.headers());
+        let json_post = req.method() == Method::POST && is_json(req.headers());
         let mut resp = match (req.method(), path.as_str()) {
             (&Method::GET | &Method::HEAD, "/healthz") => plain(StatusCode::OK, "ok\n"),
             (&Method::GET | &Method::HEAD, p) if p.starts_with("/approve/") => {
@@ -83,6 +84,7 @@ impl Service {
                 None => plain(StatusCode::PAYLOAD_TOO_LARGE, "form too large\n"),
             },
             (&Method::POST, "/srv/push_domain") if form_post => self.srv_push_domain(req).await,
+            (&Method::POST, p) if json_post && p.starts_with("/api/") => self.email_api(req).await,
             (&Method::POST, "/admin/clock/advance") if has_bearer(&req) => {
                 self.advance_clock(req).await
             }
@@ -176,6 +178,35 @@ impl Service {
             secure: false,
         };
         self.page(move |app| handler(app, &preq)).await
+    }
+
+    /// `POST /api/<method>` with a JSON body: the OpenSRS Email API.
+    async fn email_api(&self, req: Request<Incoming>) -> Reply200 {
+        let method = req.uri().path()["/api/".len()..].to_string();
+        let Ok(body) = Limited::new(req.into_body(), FORM_MAX).collect().await else {
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, "body too large\n");
+        };
+        let body = body.to_bytes();
+        let state = self.state.clone();
+        let peer = self.peer.ip();
+        let reply = tokio::task::spawn_blocking(move || {
+            crate::hosted_mail::api::handle(&state, &method, &body, peer)
+        })
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "email API panicked");
+            crate::hosted_mail::api::ApiReply {
+                status: 500,
+                body: serde_json::json!({"success": false, "error": "Internal error", "error_number": 7}),
+            }
+        });
+        let mut r = Response::new(Full::new(Bytes::from(reply.body.to_string())));
+        *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        r
     }
 
     /// `POST /srv/push_domain`: the registry-style push, answered in plain text.
@@ -357,6 +388,15 @@ impl hyper::service::Service<Request<Incoming>> for Service {
 fn under(path: &str, base: &str) -> bool {
     path.strip_prefix(base)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+fn is_json(h: &HeaderMap) -> bool {
+    h.get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            let v = v.trim_start().to_ascii_lowercase();
+            v.starts_with("application/json") || v.starts_with("text/json")
+        })
 }
 
 fn is_form(h: &HeaderMap) -> bool {

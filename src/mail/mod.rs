@@ -43,3 +43,40 @@ impl Mailer for OutboxOnly {
         Ok(())
     }
 }
+
+/// One `@` with text on both sides and a dot inside the domain part: enough to catch
+/// a typo in a form or an API call; the relay is the real judge.
+pub fn plausible_address(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !s.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::plausible_address;
+
+    #[test]
+    fn addresses() {
+        assert!(plausible_address("ops@example.com"));
+        for bad in [
+            "",
+            "ops",
+            "@example.com",
+            "ops@example",
+            "a b@example.com",
+            "a@b@c.com",
+            "a@.com",
+        ] {
+            assert!(!plausible_address(bad), "{bad}");
+        }
+    }
+}

@@ -5,11 +5,10 @@
 //! Cookies are `HttpOnly` and `SameSite=Strict`, scoped to the area's path; the
 //! session row is keyed by SHA-256 of the cookie value.
 
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::app::App;
-use crate::auth;
+use crate::auth::{self, token_hash};
 use crate::store::Session;
 
 use super::{Page, PageRequest};
@@ -38,11 +37,6 @@ impl Realm {
     pub fn login_url(&self) -> String {
         format!("{}/login", self.base)
     }
-}
-
-fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn same(a: &str, b: &str) -> bool {

@@ -22,6 +22,7 @@
 //! Otherwise a domain transfers: any auth code is right, its registrant is
 //! `registrant@<domain>`, and the registry completes 5 days after acceptance.
 
+pub mod hosted_mail;
 mod scenario;
 
 pub use scenario::{Scenario, ScenarioDomain, ScenarioError};
@@ -158,6 +159,7 @@ pub fn seed_store(
             }
         }
     }
+    hosted_mail::seed(store, &scenario.hosted_mail, now)?;
     if store.setting("scenario_ids_set")?.is_none() {
         if let Some(n) = scenario.next_transfer_job {
             store.set_next_id(Sequence::TransferJobs, n)?;

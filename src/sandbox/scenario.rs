@@ -15,6 +15,8 @@ pub struct Scenario {
     pub resellers: Vec<ScenarioReseller>,
     pub profiles: Vec<ScenarioProfile>,
     pub domains: Vec<ScenarioDomain>,
+    /// Companies, admins, brands and email domains of hosted email (seed 001).
+    pub hosted_mail: super::hosted_mail::HostedMail,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -110,6 +112,14 @@ struct Raw {
     profile: Vec<ScenarioProfile>,
     #[serde(default)]
     domain: Vec<RawDomain>,
+    #[serde(default)]
+    mail_company: Vec<super::hosted_mail::RawCompany>,
+    #[serde(default)]
+    mail_admin: Vec<super::hosted_mail::Admin>,
+    #[serde(default)]
+    mail_brand: Vec<super::hosted_mail::RawBrand>,
+    #[serde(default)]
+    mail_domain: Vec<super::hosted_mail::RawDomain>,
 }
 
 #[derive(Deserialize, Default)]
@@ -225,7 +235,15 @@ impl Scenario {
                 name: d.name.to_ascii_lowercase(),
             });
         }
+        let hosted_mail = super::hosted_mail::convert(
+            raw.mail_company,
+            raw.mail_admin,
+            raw.mail_brand,
+            raw.mail_domain,
+        )
+        .map_err(ScenarioError::Invalid)?;
         Ok(Scenario {
+            hosted_mail,
             clock_start,
             next_transfer_job: raw.ids.next_transfer_job,
             next_registrant: raw.ids.next_registrant,

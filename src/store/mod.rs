@@ -6,6 +6,7 @@
 //! numbered files in `migrations/`, applied in order at open.
 
 mod bulk;
+mod hosted_mail;
 mod lifecycle;
 mod push;
 mod registrars;
@@ -16,6 +17,9 @@ mod tasks;
 mod transfers;
 
 pub use bulk::{BulkChangeView, BulkItem, BulkSummary, NewBulkChange};
+pub use hosted_mail::{
+    MailCompany, MailDomainView, MailPush, MailPushDone, MailPushRefused, NewMailCompany,
+};
 pub use lifecycle::{
     Analysis, Approval, Decision, DecisionRefused, Mail, RegistryOutcome, WorkDomain, reasons,
 };
@@ -67,6 +71,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0004_bulk_change.sql")),
     M::up(include_str!("migrations/0005_pages.sql")),
     M::up(include_str!("migrations/0006_registrars.sql")),
+    M::up(include_str!("migrations/0007_mail.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

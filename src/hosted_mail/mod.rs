@@ -1,0 +1,97 @@
+//! Hosted email (seed 001, actions.md §7): the email-domain push between companies on
+//! one cluster, shared by the OpenSRS Email JSON API (`api`) and the mail
+//! administration pages; administrator credentials (password or token).
+
+pub mod api;
+
+use std::net::IpAddr;
+
+use crate::app::App;
+use crate::auth;
+use crate::store::{Mail, MailPush, MailPushDone, MailPushRefused, StoreError};
+
+/// An authenticated mail administrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admin {
+    pub id: i64,
+    pub username: String,
+    pub company_id: i64,
+}
+
+/// Checks a user name with a password or an API token.
+pub fn authenticate(
+    app: &App,
+    username: &str,
+    password: Option<&str>,
+    token: Option<&str>,
+) -> Result<Option<Admin>, StoreError> {
+    let admin = |id, company_id| Admin {
+        id,
+        username: username.to_string(),
+        company_id,
+    };
+    if let Some(t) = token {
+        return Ok(app
+            .store
+            .mail_token_admin(&auth::token_hash(t), username, app.now())?
+            .map(|(id, c)| admin(id, c)));
+    }
+    let Some(password) = password else {
+        return Ok(None);
+    };
+    Ok(match app.store.mail_admin(username)? {
+        Some((id, c, hash)) if auth::verify_password(password, &hash) => Some(admin(id, c)),
+        _ => None,
+    })
+}
+
+/// Pushes `domain` from the admin's company to `gaining`, queueing the notice to
+/// the gaining company's notification address.
+pub fn push(
+    app: &App,
+    admin: &Admin,
+    domain: &str,
+    gaining: i64,
+    peer: IpAddr,
+) -> Result<Result<MailPushDone, MailPushRefused>, StoreError> {
+    let p = MailPush {
+        losing: admin.company_id,
+        gaining,
+        domain: domain.trim().trim_end_matches('.').to_lowercase(),
+        now: app.now(),
+        actor: admin.username.clone(),
+        client_ip: peer.to_string(),
+    };
+    let out = app.store.mail_push(&p, &|to, done| notice(to, &p, done))?;
+    if out.is_ok() {
+        app.work.notify_one();
+    }
+    Ok(out)
+}
+
+/// The email to the gaining company.
+fn notice(to: &str, p: &MailPush, done: &MailPushDone) -> Mail {
+    let billing = time::OffsetDateTime::from_unix_timestamp(done.billing_starts_at)
+        .map(|t| t.date().to_string())
+        .unwrap_or_default();
+    Mail {
+        to: to.to_string(),
+        subject: format!("Email domain pushed to your company: {}", p.domain),
+        body: format!(
+            "Hello,\n\nCompany {losing} has pushed the email domain {domain} to your company ({gaining}), \
+             with its {mb} mailboxes and {msgs} stored messages.\n\
+             Billing for the domain starts with your next full billing cycle on {billing}.\n{brand}\n\
+             -- \nopsd mail administration\n",
+            losing = p.losing,
+            gaining = p.gaining,
+            domain = p.domain,
+            mb = done.mailboxes,
+            msgs = done.messages,
+            brand = if done.unlabelled_brand.is_some() {
+                "The domain came with a brand; it is now unlabelled and cannot be edited. Create a brand and assign it to the domain.\n"
+            } else {
+                "The domain had no brand: your company's default settings apply to it now.\n"
+            },
+        ),
+    }
+}

@@ -1,0 +1,530 @@
+//! Hosted email (seed 001): companies, brands, email domains with their mailboxes and
+//! stored mail, administrators and API tokens, and the push of a domain between two
+//! companies with all its effects in one transaction.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::push::{AuditEntry, audit_in};
+use super::tasks::{TaskKind, enqueue};
+use super::{Mail, Result, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMailCompany {
+    /// A chosen company_id, or `None` for the next free one.
+    pub id: Option<i64>,
+    pub name: String,
+    pub cluster: String,
+    pub billing_cycle: String,
+    pub billing_day: u8,
+    /// Defaults for unbranded domains (JSON object).
+    pub settings: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MailCompany {
+    pub id: i64,
+    pub name: String,
+    pub cluster: String,
+    pub billing_cycle: String,
+    pub billing_day: u8,
+    pub settings: String,
+    /// domain_push_allowed: companies this one accepts pushes from.
+    pub push_allowed: Vec<i64>,
+    /// domain_push_notify.
+    pub push_notify: Option<String>,
+}
+
+/// A domain as its pages and the push report show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MailDomainView {
+    pub name: String,
+    pub company_id: i64,
+    pub brand_id: Option<i64>,
+    /// The brand's name; `None` with a brand id: unlabelled.
+    pub brand_name: Option<String>,
+    pub brand_editable: bool,
+    /// The domain's own settings (JSON).
+    pub settings: String,
+    /// What the domain looks like: its brand's settings, or its company's defaults.
+    pub effective_settings: String,
+    pub mailboxes: i64,
+    pub messages: i64,
+    pub bytes: i64,
+}
+
+/// One push, the losing company already authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailPush {
+    pub losing: i64,
+    pub gaining: i64,
+    pub domain: String,
+    pub now: i64,
+    pub actor: String,
+    pub client_ip: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailPushRefused {
+    /// Not a domain of the losing company (or none at all).
+    DomainNotFound,
+    GainingUnknown,
+    /// The gaining company does not list the losing company's id.
+    NotAllowed,
+    OtherCluster,
+    SameCompany,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailPushDone {
+    /// When the gaining company's billing for the domain starts.
+    pub billing_starts_at: i64,
+    /// The unlabelled, non-editable copy of the domain's brand now at the gaining
+    /// company, if the domain had a brand.
+    pub unlabelled_brand: Option<i64>,
+    pub mailboxes: i64,
+    pub messages: i64,
+    pub bytes: i64,
+}
+
+impl Store {
+    pub fn add_mail_company(&self, c: &NewMailCompany, now: i64) -> Result<i64> {
+        let conn = self.writer();
+        conn.execute(
+            "INSERT INTO mail_companies (id, name, cluster, billing_cycle, billing_day, settings, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![c.id, c.name, c.cluster, c.billing_cycle, c.billing_day, c.settings, now],
+        )
+        .map_err(|e| StoreError::conflict_or(e, format!("company {}", c.name)))?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    pub fn mail_company(&self, id: i64) -> Result<Option<MailCompany>> {
+        let conn = self.reader();
+        company_in(&conn, id)
+    }
+
+    /// Sets domain_push_allowed (when given) and domain_push_notify (when given;
+    /// `Some(None)` clears it).
+    pub fn set_mail_push_settings(
+        &self,
+        company_id: i64,
+        allowed: Option<&[i64]>,
+        notify: Option<Option<&str>>,
+    ) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        if company_in(&tx, company_id)?.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        if let Some(list) = allowed {
+            tx.execute(
+                "DELETE FROM mail_push_allowed WHERE company_id = ?1",
+                [company_id],
+            )?;
+            for id in list {
+                tx.execute(
+                    "INSERT OR IGNORE INTO mail_push_allowed (company_id, allowed_id) VALUES (?1, ?2)",
+                    params![company_id, id],
+                )?;
+            }
+        }
+        if let Some(n) = notify {
+            tx.execute(
+                "UPDATE mail_companies SET push_notify = ?2 WHERE id = ?1",
+                params![company_id, n],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn add_mail_brand(&self, company_id: i64, name: &str, settings: &str) -> Result<i64> {
+        let conn = self.writer();
+        conn.execute(
+            "INSERT INTO mail_brands (company_id, name, settings) VALUES (?1, ?2, ?3)",
+            params![company_id, name, settings],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// The company's brand of this name.
+    pub fn mail_brand_id(&self, company_id: i64, name: &str) -> Result<Option<i64>> {
+        let conn = self.reader();
+        let id = conn
+            .prepare_cached("SELECT id FROM mail_brands WHERE company_id = ?1 AND name = ?2")?
+            .query_row(params![company_id, name], |r| r.get(0))
+            .optional()?;
+        Ok(id)
+    }
+
+    pub fn add_mail_domain(
+        &self,
+        name: &str,
+        company_id: i64,
+        brand_id: Option<i64>,
+        settings: &str,
+        now: i64,
+    ) -> Result<()> {
+        self.writer()
+            .execute(
+                "INSERT INTO mail_domains (name, company_id, brand_id, settings, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![name, company_id, brand_id, settings, now],
+            )
+            .map_err(|e| StoreError::conflict_or(e, format!("email domain {name}")))?;
+        Ok(())
+    }
+
+    /// Adds `mailboxes` users to a domain, each with `messages` stored messages of
+    /// `size` bytes, in one transaction (sandbox seeding and benchmarks).
+    pub fn add_mailboxes(
+        &self,
+        domain: &str,
+        locals: &[String],
+        messages: usize,
+        size: i64,
+        now: i64,
+    ) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        {
+            let mut mb =
+                tx.prepare_cached("INSERT INTO mailboxes (domain, local_part) VALUES (?1, ?2)")?;
+            let mut msg = tx.prepare_cached(
+                "INSERT INTO mail_messages (mailbox_id, subject, size, received_at) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for local in locals {
+                mb.execute(params![domain, local])
+                    .map_err(|e| StoreError::conflict_or(e, format!("mailbox {local}@{domain}")))?;
+                let id = tx.last_insert_rowid();
+                for i in 0..messages {
+                    msg.execute(params![id, format!("Message {}", i + 1), size, now])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn add_mail_admin(
+        &self,
+        company_id: i64,
+        username: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<i64> {
+        let conn = self.writer();
+        conn.execute(
+            "INSERT INTO mail_admins (company_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![company_id, username, password_hash, now],
+        )
+        .map_err(|e| StoreError::conflict_or(e, format!("admin {username}")))?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// (admin id, company id, password hash) of an administrator.
+    pub fn mail_admin(&self, username: &str) -> Result<Option<(i64, i64, String)>> {
+        let conn = self.reader();
+        let row = conn
+            .prepare_cached(
+                "SELECT id, company_id, password_hash FROM mail_admins WHERE username = ?1",
+            )?
+            .query_row([username], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        Ok(row)
+    }
+
+    /// (username, company id) of an administrator by id.
+    pub fn mail_admin_by_id(&self, id: i64) -> Result<Option<(String, i64)>> {
+        let conn = self.reader();
+        let row = conn
+            .prepare_cached("SELECT username, company_id FROM mail_admins WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(row)
+    }
+
+    pub fn add_mail_token(
+        &self,
+        token_hash: &str,
+        admin_id: i64,
+        kind: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        self.writer().execute(
+            "INSERT INTO mail_tokens (token_hash, admin_id, kind, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![token_hash, admin_id, kind, expires_at],
+        )?;
+        Ok(())
+    }
+
+    /// The administrator a live token belongs to.
+    pub fn mail_token_admin(
+        &self,
+        token_hash: &str,
+        username: &str,
+        now: i64,
+    ) -> Result<Option<(i64, i64)>> {
+        let conn = self.reader();
+        let row = conn
+            .prepare_cached(
+                "SELECT a.id, a.company_id FROM mail_tokens t JOIN mail_admins a ON a.id = t.admin_id
+                 WHERE t.token_hash = ?1 AND a.username = ?2 AND t.expires_at > ?3",
+            )?
+            .query_row(params![token_hash, username, now], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(row)
+    }
+
+    pub fn mail_domains_of(&self, company_id: i64) -> Result<Vec<MailDomainView>> {
+        let conn = self.reader();
+        let tx = conn.unchecked_transaction()?;
+        let names: Vec<String> = tx
+            .prepare_cached("SELECT name FROM mail_domains WHERE company_id = ?1 ORDER BY name")?
+            .query_map([company_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::with_capacity(names.len());
+        for n in names {
+            if let Some(v) = domain_in(&tx, &n)? {
+                out.push(v);
+            }
+        }
+        tx.finish()?;
+        Ok(out)
+    }
+
+    pub fn mail_domain(&self, name: &str) -> Result<Option<MailDomainView>> {
+        let conn = self.reader();
+        domain_in(&conn, name)
+    }
+
+    /// Moves the domain with every mailbox, message and setting to the gaining
+    /// company, or refuses without changing anything. `notice` composes the email
+    /// to the gaining company's notification address, when it has one.
+    pub fn mail_push(
+        &self,
+        p: &MailPush,
+        notice: &dyn Fn(&str, &MailPushDone) -> Mail,
+    ) -> Result<std::result::Result<MailPushDone, MailPushRefused>> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let Some(domain) = domain_in(&tx, &p.domain)? else {
+            return Ok(Err(MailPushRefused::DomainNotFound));
+        };
+        if domain.company_id != p.losing {
+            return Ok(Err(MailPushRefused::DomainNotFound));
+        }
+        let Some(gaining) = company_in(&tx, p.gaining)? else {
+            return Ok(Err(MailPushRefused::GainingUnknown));
+        };
+        let Some(losing) = company_in(&tx, p.losing)? else {
+            return Ok(Err(MailPushRefused::DomainNotFound));
+        };
+        if gaining.id == losing.id {
+            return Ok(Err(MailPushRefused::SameCompany));
+        }
+        if !gaining.push_allowed.contains(&losing.id) {
+            return Ok(Err(MailPushRefused::NotAllowed));
+        }
+        if gaining.cluster != losing.cluster {
+            return Ok(Err(MailPushRefused::OtherCluster));
+        }
+        // A brand's settings travel, but as an unlabelled, non-editable copy owned by
+        // the gaining company (the losing company's brand may serve other domains).
+        let unlabelled_brand = match domain.brand_id {
+            Some(b) => {
+                tx.execute(
+                    "INSERT INTO mail_brands (company_id, name, settings, editable)
+                     SELECT ?2, NULL, settings, 0 FROM mail_brands WHERE id = ?1",
+                    params![b, gaining.id],
+                )?;
+                Some(tx.last_insert_rowid())
+            }
+            None => None,
+        };
+        tx.execute(
+            "UPDATE mail_domains SET company_id = ?2, brand_id = ?3 WHERE name = ?1",
+            params![p.domain, gaining.id, unlabelled_brand],
+        )?;
+        let billing_starts_at =
+            next_cycle_start(p.now, &gaining.billing_cycle, gaining.billing_day);
+        tx.execute(
+            "INSERT INTO mail_billing (company_id, domain, starts_at, reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![gaining.id, p.domain, billing_starts_at, format!("pushed from company {}", losing.id), p.now],
+        )?;
+        let done = MailPushDone {
+            billing_starts_at,
+            unlabelled_brand,
+            mailboxes: domain.mailboxes,
+            messages: domain.messages,
+            bytes: domain.bytes,
+        };
+        audit_in(
+            &tx,
+            &AuditEntry {
+                at: p.now,
+                actor: p.actor.clone(),
+                action: "mail_push_domain".into(),
+                subject: p.domain.clone(),
+                detail: format!(
+                    "email domain pushed from company {} to company {} ({} mailboxes, {} messages); billing from {}",
+                    losing.id, gaining.id, done.mailboxes, done.messages, billing_starts_at
+                ),
+                client_ip: p.client_ip.clone(),
+                gaining: Some(gaining.id.to_string()),
+            },
+        )?;
+        if let Some(to) = gaining.push_notify.as_deref().filter(|t| !t.is_empty()) {
+            let mail = notice(to, &done);
+            tx.execute(
+                "INSERT INTO outbox (kind, to_addr, subject, body, message_id, created_at) VALUES ('mail_push', ?1, ?2, ?3, ?4, ?5)",
+                params![mail.to, mail.subject, mail.body, format!("<mailpush-{}-{}@opsd>", p.domain, p.now), p.now],
+            )?;
+            let outbox = tx.last_insert_rowid();
+            enqueue(&tx, TaskKind::SendMail, outbox, None, p.now, p.now)?;
+        }
+        tx.commit()?;
+        Ok(Ok(done))
+    }
+}
+
+fn company_in(conn: &rusqlite::Connection, id: i64) -> Result<Option<MailCompany>> {
+    let c = conn
+        .prepare_cached(
+            "SELECT id, name, cluster, billing_cycle, billing_day, settings, push_notify FROM mail_companies WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(MailCompany {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                cluster: r.get(2)?,
+                billing_cycle: r.get(3)?,
+                billing_day: r.get(4)?,
+                settings: r.get(5)?,
+                push_allowed: Vec::new(),
+                push_notify: r.get(6)?,
+            })
+        })
+        .optional()?;
+    let Some(mut c) = c else {
+        return Ok(None);
+    };
+    c.push_allowed = conn
+        .prepare_cached(
+            "SELECT allowed_id FROM mail_push_allowed WHERE company_id = ?1 ORDER BY allowed_id",
+        )?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(c))
+}
+
+fn domain_in(conn: &rusqlite::Connection, name: &str) -> Result<Option<MailDomainView>> {
+    let d = conn
+        .prepare_cached(
+            "SELECT d.name, d.company_id, d.brand_id, b.name, coalesce(b.editable, 1), d.settings,
+                    coalesce(b.settings, c.settings)
+             FROM mail_domains d JOIN mail_companies c ON c.id = d.company_id
+             LEFT JOIN mail_brands b ON b.id = d.brand_id WHERE d.name = ?1",
+        )?
+        .query_row([name], |r| {
+            Ok(MailDomainView {
+                name: r.get(0)?,
+                company_id: r.get(1)?,
+                brand_id: r.get(2)?,
+                brand_name: r.get(3)?,
+                brand_editable: r.get(4)?,
+                settings: r.get(5)?,
+                effective_settings: r.get(6)?,
+                mailboxes: 0,
+                messages: 0,
+                bytes: 0,
+            })
+        })
+        .optional()?;
+    let Some(mut d) = d else {
+        return Ok(None);
+    };
+    (d.mailboxes, d.messages, d.bytes) = conn
+        .prepare_cached(
+            "SELECT (SELECT count(*) FROM mailboxes WHERE domain = ?1),
+                    count(m.id), coalesce(sum(m.size), 0)
+             FROM mailboxes b JOIN mail_messages m ON m.mailbox_id = b.id WHERE b.domain = ?1",
+        )?
+        .query_row([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(Some(d))
+}
+
+/// The start of the first full billing cycle after `now`: the next `day` of a month
+/// (monthly) or of January (yearly), at 00:00 UTC, strictly after `now`.
+pub fn next_cycle_start(now: i64, cycle: &str, day: u8) -> i64 {
+    use time::{Date, Month, OffsetDateTime};
+    let day = day.clamp(1, 28);
+    let Ok(t) = OffsetDateTime::from_unix_timestamp(now) else {
+        return now;
+    };
+    let at = |y: i32, m: Month| {
+        Date::from_calendar_date(y, m, day)
+            .map(|d| d.midnight().assume_utc().unix_timestamp())
+            .unwrap_or(now)
+    };
+    let (y, m) = (t.year(), t.month());
+    if cycle == "yearly" {
+        let this = at(y, Month::January);
+        if this > now {
+            this
+        } else {
+            at(y + 1, Month::January)
+        }
+    } else {
+        let this = at(y, m);
+        if this > now {
+            this
+        } else if m == Month::December {
+            at(y + 1, Month::January)
+        } else {
+            at(y, m.next())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::parse_timestamp;
+
+    fn ts(s: &str) -> i64 {
+        parse_timestamp(s).map(|t| t.unix_timestamp()).unwrap_or(0)
+    }
+
+    #[test]
+    fn next_full_cycle() {
+        let now = ts("2026-11-23 10:00:00");
+        assert_eq!(
+            next_cycle_start(now, "monthly", 1),
+            ts("2026-12-01 00:00:00")
+        );
+        assert_eq!(
+            next_cycle_start(now, "monthly", 28),
+            ts("2026-11-28 00:00:00")
+        );
+        assert_eq!(
+            next_cycle_start(now, "monthly", 23),
+            ts("2026-12-23 00:00:00")
+        );
+        assert_eq!(
+            next_cycle_start(ts("2026-12-15 00:00:00"), "monthly", 1),
+            ts("2027-01-01 00:00:00")
+        );
+        // Exactly at a cycle start: that cycle has begun, so the next one.
+        assert_eq!(
+            next_cycle_start(ts("2026-12-01 00:00:00"), "monthly", 1),
+            ts("2027-01-01 00:00:00")
+        );
+        assert_eq!(
+            next_cycle_start(now, "yearly", 1),
+            ts("2027-01-01 00:00:00")
+        );
+        assert_eq!(
+            next_cycle_start(ts("2026-01-01 00:00:00"), "yearly", 5),
+            ts("2026-01-05 00:00:00")
+        );
+    }
+}
