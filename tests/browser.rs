@@ -307,3 +307,115 @@ fn seed_000_walk_through_in_the_control_panel() {
     assert!(s.holder("move-a.com").starts_with("gainingrsp/"));
     assert_eq!(s.holder("move-c.org"), "testuser/owner1");
 }
+
+impl Steps<'_> {
+    async fn mac_login(&self, base: &str, user: &str) {
+        self.0
+            .goto(&format!("{base}/mac/login"))
+            .await
+            .expect("login page");
+        self.type_into("username", user).await;
+        self.type_into("password", crate::email_push::ADMIN_PW)
+            .await;
+        self.click("login").await;
+        assert_eq!(self.text("me").await, user);
+    }
+}
+
+/// Seed 001's three steps in a real browser: the losing company reads its
+/// company_id, the gaining company allows it and sets a notification address, the
+/// losing company pushes a branded domain after confirming; the gaining company sees
+/// it with an unlabelled brand and assigns a new one.
+#[test]
+fn seed_001_walk_through_in_the_mail_administration_console() {
+    use crate::email_push::{GAINING_ADMIN, LOSING_ADMIN, setup};
+    let s = setup();
+    let base = format!("http://{}", s.addr);
+    let driver = Driver::start();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let c = driver.browser().await;
+        let step = Steps(&c);
+
+        // Step 1: the losing company notes its company_id.
+        step.mac_login(&base, LOSING_ADMIN).await;
+        let company_id = step.text("company-id").await;
+        assert_eq!(company_id, "1001");
+        screenshot(&c, "mac-1-losing-company-id.png").await;
+        step.click("logout").await;
+
+        // Step 2: the gaining company allows it and sets a notification address.
+        step.mac_login(&base, GAINING_ADMIN).await;
+        step.type_into("allowed_companies", &company_id).await;
+        step.type_into("notify", "notices@gaining.example").await;
+        step.click("update").await;
+        assert_eq!(step.text("flash").await, "Domain Push settings updated.");
+        screenshot(&c, "mac-2-gaining-allows.png").await;
+        step.click("logout").await;
+
+        // Step 3: the losing company pushes the domain, confirming first.
+        step.mac_login(&base, LOSING_ADMIN).await;
+        step.click("nav-domains").await;
+        c.wait()
+            .for_element(Locator::Id("push-domain"))
+            .await
+            .expect("domain choice")
+            .select_by_value("branded.example.com")
+            .await
+            .expect("choose the domain");
+        step.type_into("new_company", "1002").await;
+        step.click("push-domain-button").await;
+        let question = step.text("confirm-title").await;
+        assert!(
+            question.contains("branded.example.com") && question.contains("1002"),
+            "{question}"
+        );
+        screenshot(&c, "mac-3-confirm-push.png").await;
+        step.click("confirm-push").await;
+        let flash = step.text("flash").await;
+        assert!(
+            flash.starts_with("branded.example.com was pushed"),
+            "{flash}"
+        );
+        assert!(!step.text("domains").await.contains("branded.example.com"));
+        screenshot(&c, "mac-4-pushed.png").await;
+        step.click("logout").await;
+
+        // The gaining company sees it, with the brand unlabelled, and assigns one.
+        step.mac_login(&base, GAINING_ADMIN).await;
+        step.click("nav-domains").await;
+        assert!(
+            step.text("domains")
+                .await
+                .contains("branded.example.com unlabelled 2 4")
+        );
+        c.goto(&format!("{base}/mac/domains/branded.example.com"))
+            .await
+            .expect("domain page");
+        let state = step.text("brand-state").await;
+        assert!(
+            state.starts_with("Unlabelled brand (not editable)"),
+            "{state}"
+        );
+        screenshot(&c, "mac-5-unlabelled-brand.png").await;
+        step.type_into("brand_name", "Gaining Acme").await;
+        step.click("create-brand").await;
+        assert_eq!(step.text("flash").await, "Brand created and assigned.");
+        assert_eq!(step.text("brand-state").await, "Gaining Acme");
+        screenshot(&c, "mac-6-new-brand.png").await;
+        c.close().await.expect("close");
+    });
+    let d = s
+        .app
+        .store
+        .mail_domain("branded.example.com")
+        .expect("store")
+        .expect("domain");
+    assert_eq!((d.company_id, d.mailboxes, d.messages), (1002, 2, 4));
+    let mails = s.app.store.outbox().expect("outbox");
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].1.to, "notices@gaining.example");
+}

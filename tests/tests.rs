@@ -23,6 +23,8 @@ mod email_push;
 mod lifecycle;
 /// Malformed, huge and deep bodies; mutated envelopes.
 mod limits;
+/// The Mail Administration Console: settings, Push Domain, brand state.
+mod mac;
 /// Approval emails over SMTP to a real SMTP server.
 mod mail;
 /// The reseller control panel: login, CSRF, push settings, move, queue, cancel.

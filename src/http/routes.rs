@@ -16,7 +16,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use crate::api::{self, ApiError, OpsRequest, Reply};
 use crate::app::AppState;
 use crate::ops::{LimitKind, OpsError, OpsErrorKind};
-use crate::pages::{self, Form, Page, PageRequest, approval, panel};
+use crate::pages::{self, Form, Page, PageRequest, approval, mac, panel};
 
 type Reply200 = Response<Full<Bytes>>;
 
@@ -63,6 +63,12 @@ impl Service {
             }
             (&Method::POST, p) if form_post && under(p, panel::REALM.base) => {
                 self.area(req, panel::handle).await
+            }
+            (&Method::GET | &Method::HEAD, p) if under(p, mac::REALM.base) => {
+                self.area(req, mac::handle).await
+            }
+            (&Method::POST, p) if form_post && under(p, mac::REALM.base) => {
+                self.area(req, mac::handle).await
             }
             // Form posts to the page routes are pages; any other POST, on any target,
             // is the OPS API.

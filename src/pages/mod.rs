@@ -3,6 +3,7 @@
 //! (in `session`) logins with CSRF-protected forms. Pages work without JavaScript.
 
 pub mod approval;
+pub mod mac;
 pub mod panel;
 pub mod session;
 
@@ -41,6 +42,20 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("templates/panel_queue.html"),
         ),
         ("panel_job.html", include_str!("templates/panel_job.html")),
+        ("mac_layout.html", include_str!("templates/mac_layout.html")),
+        (
+            "mac_company.html",
+            include_str!("templates/mac_company.html"),
+        ),
+        (
+            "mac_domains.html",
+            include_str!("templates/mac_domains.html"),
+        ),
+        (
+            "mac_confirm.html",
+            include_str!("templates/mac_confirm.html"),
+        ),
+        ("mac_domain.html", include_str!("templates/mac_domain.html")),
     ] {
         // The templates are part of the binary and tested; a syntax error is a
         // build defect that the page tests catch.
@@ -65,6 +80,11 @@ const TEMPLATE_NAMES: &[&str] = &[
     "panel_push_settings.html",
     "panel_queue.html",
     "panel_job.html",
+    "mac_layout.html",
+    "mac_company.html",
+    "mac_domains.html",
+    "mac_confirm.html",
+    "mac_domain.html",
 ];
 
 /// A rendered page: HTTP status, HTML, and extra headers (cookies, redirects).

@@ -3,15 +3,12 @@
 //! settings, and the bulk actions queue with per-domain results, Cancel and the
 //! audit log. The move form submits through the same code as the API's bulk change.
 
-use std::sync::LazyLock;
-
 use minijinja::context;
 
 use crate::api::ApiError;
 use crate::api::actions::{BulkChangeSubmit, BulkItems, normalize_items};
 use crate::api::codes;
 use crate::app::App;
-use crate::auth;
 use crate::store::{AuditEntry, Reseller, Session, StoreError};
 
 use super::session::{self, Realm};
@@ -28,17 +25,15 @@ const PAGE_SIZE: usize = 100;
 /// Items shown on a job's page; the counts above the table cover all of them.
 const ITEMS_SHOWN: usize = 2_000;
 
-/// Compared against when the user name is unknown, so that a wrong name costs the
-/// same time as a wrong password.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| auth::hash_password("not a password").unwrap_or_default());
+/// The login page's heading.
+const TITLE: &str = "Reseller Control Panel";
 
 /// Answers any request under `/panel`.
 pub fn handle(app: &App, req: &PageRequest) -> Page {
     let path = req.path.trim_end_matches('/');
     match (req.post, path) {
         (false, "/panel") => return Page::redirect("/panel/domains"),
-        (false, "/panel/login") => return login_page(req, 200, None, ""),
+        (false, "/panel/login") => return session::login_page(REALM, TITLE, req, 200, None, ""),
         (true, "/panel/login") => return login(app, req),
         _ => {}
     }
@@ -125,50 +120,10 @@ fn time(t: i64) -> String {
         .unwrap_or_default()
 }
 
-fn login_page(req: &PageRequest, status: u16, error: Option<&str>, username: &str) -> Page {
-    let (token, cookie) = session::login_token(REALM, req);
-    render(
-        status,
-        "login.html",
-        context! {
-            title => "Reseller Control Panel", action => REALM.login_url(),
-            login_token => token, error, username,
-        },
-    )
-    .with_header("Set-Cookie", cookie)
-}
-
 fn login(app: &App, req: &PageRequest) -> Page {
-    let username = req.form.get("username").unwrap_or("").trim();
-    if !session::login_token_ok(REALM, req) {
-        return login_page(
-            req,
-            403,
-            Some("The login form expired. Please try again."),
-            username,
-        );
-    }
-    let password = req.form.get("password").unwrap_or("");
-    let found = match app.store.reseller_login(username) {
-        Ok(f) => f,
-        Err(e) => return internal(&e),
-    };
-    let (id, hash) = match &found {
-        Some((id, hash)) => (Some(*id), hash.as_str()),
-        None => (None, DUMMY_HASH.as_str()),
-    };
-    match id {
-        Some(id) if auth::verify_password(password, hash) => {
-            session::start(app, REALM, id, req, "/panel/domains")
-        }
-        _ => {
-            // Costs the same with or without such a user.
-            if id.is_none() {
-                let _ = auth::verify_password(password, hash);
-            }
-            login_page(req, 401, Some("Wrong user name or password."), username)
-        }
-    }
+    session::login(app, REALM, TITLE, req, "/panel/domains", |user| {
+        app.store.reseller_login(user)
+    })
 }
 
 /// The fields of the "Move to another reseller" form, as typed (the password is

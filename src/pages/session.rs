@@ -8,10 +8,19 @@
 use subtle::ConstantTimeEq;
 
 use crate::app::App;
-use crate::auth::{self, token_hash};
-use crate::store::Session;
+use std::sync::LazyLock;
 
-use super::{Page, PageRequest};
+use minijinja::context;
+
+use crate::auth::{self, token_hash};
+use crate::store::{Session, StoreError};
+
+use super::{Page, PageRequest, render};
+
+/// Compared against when the user name is unknown, so that a wrong name costs the
+/// same time as a wrong password.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| auth::hash_password("not a password").unwrap_or_default());
 
 /// How long a login lasts (by the server's clock).
 pub const SESSION_SECONDS: i64 = 12 * 3600;
@@ -129,6 +138,66 @@ pub fn start(app: &App, realm: Realm, subject_id: i64, req: &PageRequest, to: &s
                 req.secure,
             ),
         )
+}
+
+/// The login form of `realm`, with a fresh double-submit token.
+pub fn login_page(
+    realm: Realm,
+    title: &str,
+    req: &PageRequest,
+    status: u16,
+    error: Option<&str>,
+    username: &str,
+) -> Page {
+    let (token, cookie) = login_token(realm, req);
+    render(
+        status,
+        "login.html",
+        context! { title, action => realm.login_url(), login_token => token, error, username },
+    )
+    .with_header("Set-Cookie", cookie)
+}
+
+/// Handles the login form's POST: `lookup` gives the account id and Argon2 hash of a
+/// user name; on success the session starts and the browser goes to `landing`.
+pub fn login(
+    app: &App,
+    realm: Realm,
+    title: &str,
+    req: &PageRequest,
+    landing: &str,
+    lookup: impl FnOnce(&str) -> Result<Option<(i64, String)>, StoreError>,
+) -> Page {
+    let username = req.form.get("username").unwrap_or("").trim();
+    if !login_token_ok(realm, req) {
+        let e = Some("The login form expired. Please try again.");
+        return login_page(realm, title, req, 403, e, username);
+    }
+    let password = req.form.get("password").unwrap_or("");
+    let found = match lookup(username) {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::error!(error = %e, "login: store failure");
+            return super::message(500, "Try again later", "We could not log you in right now.");
+        }
+    };
+    // An unknown user costs the same Argon2 verify as a wrong password.
+    let (id, hash) = match &found {
+        Some((id, hash)) => (Some(*id), hash.as_str()),
+        None => (None, DUMMY_HASH.as_str()),
+    };
+    let ok = auth::verify_password(password, hash);
+    match id {
+        Some(id) if ok => start(app, realm, id, req, landing),
+        _ => login_page(
+            realm,
+            title,
+            req,
+            401,
+            Some("Wrong user name or password."),
+            username,
+        ),
+    }
 }
 
 /// Ends the request's session and answers with a redirect to the login page.

@@ -156,6 +156,33 @@ impl Store {
         Ok(id)
     }
 
+    /// Makes a brand of the domain's company from `settings` and assigns it to the
+    /// domain (how a gaining company replaces an unlabelled brand).
+    pub fn brand_mail_domain(
+        &self,
+        domain: &str,
+        company_id: i64,
+        name: &str,
+        settings: &str,
+    ) -> Result<i64> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO mail_brands (company_id, name, settings) VALUES (?1, ?2, ?3)",
+            params![company_id, name, settings],
+        )?;
+        let id = tx.last_insert_rowid();
+        let n = tx.execute(
+            "UPDATE mail_domains SET brand_id = ?3 WHERE name = ?1 AND company_id = ?2",
+            params![domain, company_id, id],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
     pub fn add_mail_domain(
         &self,
         name: &str,
