@@ -49,6 +49,9 @@ enum Cmd {
     /// The outbox: every email opsd has sent.
     #[command(subcommand)]
     Mail(MailCmd),
+    /// Hosted email: companies, administrators, brands, email domains.
+    #[command(subcommand)]
+    Email(cli::hosted_mail::EmailCmd),
     /// Registrar accounts of the registry-style push (POST /srv/push_domain).
     Registrar(cli::registrar::RegistrarArgs),
 }
@@ -304,6 +307,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Registrar(args) => cli::registrar::run(&cli.db, args, now()),
+        Cmd::Email(cmd) => cli::hosted_mail::run(&cli.db, cmd, now()),
         Cmd::DnsTemplate(DnsTemplateCmd::Add { reseller, name }) => {
             let store = open(&cli.db)?;
             let r = reseller_id(&store, &reseller)?;

@@ -533,3 +533,149 @@ fn tokens_stand_in_for_the_password_until_they_expire() {
         "Invalid credentials",
     );
 }
+
+#[test]
+fn email_cli_seeds_companies_admins_brands_and_domains() {
+    let s = Server::start();
+    let db = s.dir.path().join("opsd.db");
+    let run = |args: &[&str], input: &str| {
+        let out = opsd_cli(&db, args, input);
+        assert!(
+            out.status.success(),
+            "opsd {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(
+        &[
+            "email",
+            "company-add",
+            "7",
+            "--name",
+            "Seven",
+            "--settings",
+            r#"{"theme":"red"}"#,
+        ],
+        "",
+    );
+    run(
+        &[
+            "email",
+            "company-add",
+            "8",
+            "--name",
+            "Eight",
+            "--billing-cycle",
+            "yearly",
+        ],
+        "",
+    );
+    run(
+        &["email", "admin-add", "7", "seven-admin"],
+        "seven-password\n",
+    );
+    run(
+        &[
+            "email",
+            "brand-add",
+            "7",
+            "Seven Brand",
+            "--settings",
+            r#"{"logo":"7.png"}"#,
+        ],
+        "",
+    );
+    run(
+        &[
+            "email",
+            "domain-add",
+            "seven.example",
+            "--company",
+            "7",
+            "--brand",
+            "Seven Brand",
+            "--mailboxes",
+            "4",
+            "--messages",
+            "3",
+        ],
+        "",
+    );
+    let bad = opsd_cli(
+        &db,
+        &[
+            "email",
+            "company-add",
+            "9",
+            "--name",
+            "Nine",
+            "--settings",
+            "[1]",
+        ],
+        "",
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("settings must be a JSON object"));
+    let d = s
+        .app
+        .store
+        .mail_domain("seven.example")
+        .expect("store")
+        .expect("domain");
+    assert_eq!((d.company_id, d.mailboxes, d.messages), (7, 4, 12));
+    assert_eq!(d.brand_name.as_deref(), Some("Seven Brand"));
+    assert_eq!(d.effective_settings, r#"{"logo":"7.png"}"#);
+    let c = s
+        .app
+        .store
+        .mail_company(8)
+        .expect("store")
+        .expect("company");
+    assert_eq!(c.billing_cycle, "yearly");
+    // The administrator can use the API.
+    let v = api(
+        &s,
+        "get_company",
+        json!({"credentials": {"user": "seven-admin", "password": "seven-password"}}),
+    );
+    assert_eq!(v["attributes"]["company_id"], json!(7));
+}
+
+#[test]
+fn yearly_billing_and_no_notice_without_an_address() {
+    let s = Server::start_scenario(
+        r#"
+        [[mail_company]]
+        id = 1
+        name = "One"
+        [[mail_company]]
+        id = 2
+        name = "Two"
+        billing_cycle = "yearly"
+        allowed_companies = [1]
+        [[mail_admin]]
+        company = 1
+        username = "one-admin"
+        password = "mail-admin-pw-1"
+        [[mail_domain]]
+        name = "one.example"
+        company = 1
+        mailboxes = 1
+        messages_per_mailbox = 1
+        "#,
+        |_| {},
+    );
+    let v = api(
+        &s,
+        "push_domain",
+        json!({"credentials": creds("one-admin"), "domain": "one.example", "new_company": 2}),
+    );
+    assert_eq!(v, json!({"success": true}));
+    assert_eq!(
+        s.count("SELECT starts_at FROM mail_billing WHERE company_id = 2"),
+        opsd::clock::parse_timestamp("2015-01-01 00:00:00")
+            .expect("time")
+            .unix_timestamp()
+    );
+    assert!(s.app.store.outbox().expect("outbox").is_empty());
+}
