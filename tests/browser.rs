@@ -147,6 +147,20 @@ fn registrant_opens_the_email_link_and_accepts() {
     );
 }
 
+/// Runs `f` in a fresh headless Chromium session, then closes it.
+fn in_browser(f: impl AsyncFnOnce(&Client)) {
+    let driver = Driver::start();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let c = driver.browser().await;
+        f(&c).await;
+        c.close().await.expect("close");
+    });
+}
+
 /// Small steps of the walk-through, each failing with what it was doing.
 struct Steps<'a>(&'a Client);
 
@@ -208,14 +222,8 @@ fn seed_000_walk_through_in_the_control_panel() {
     use crate::panel::{GAINING, GAINING_PASSWORD, PASSWORD, setup};
     let s = setup();
     let base = format!("http://{}", s.addr);
-    let driver = Driver::start();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let c = driver.browser().await;
-        let step = Steps(&c);
+    in_browser(async |c: &Client| {
+        let step = Steps(c);
 
         // Step 1: the gaining reseller authorizes the losing reseller.
         step.login(&base, GAINING, GAINING_PASSWORD).await;
@@ -225,7 +233,7 @@ fn seed_000_walk_through_in_the_control_panel() {
         let flash = step.text("flash").await;
         assert_eq!(flash, "testuser may now push domains to your account.");
         assert!(step.text("allowed").await.contains(USER));
-        screenshot(&c, "panel-1-push-settings.png").await;
+        screenshot(c, "panel-1-push-settings.png").await;
         step.click("logout").await;
 
         // Step 2: the losing reseller ticks domains and moves them.
@@ -240,7 +248,7 @@ fn seed_000_walk_through_in_the_control_panel() {
             .select_by_value("move")
             .await
             .expect("choose Move to another reseller");
-        screenshot(&c, "panel-2-domains-ticked.png").await;
+        screenshot(c, "panel-2-domains-ticked.png").await;
         step.click("apply").await;
         let listed = c
             .wait()
@@ -255,10 +263,10 @@ fn seed_000_walk_through_in_the_control_panel() {
         step.type_into("gaining", GAINING).await;
         step.click("profile-new").await;
         step.type_into("contact_email", "ops@losing.example").await;
-        screenshot(&c, "panel-3-move-form.png").await;
+        screenshot(c, "panel-3-move-form.png").await;
         step.click("move").await;
         assert_eq!(step.text("status").await, "queued");
-        screenshot(&c, "panel-4-job-queued.png").await;
+        screenshot(c, "panel-4-job-queued.png").await;
 
         // The workers run the job; the queue shows the results.
         s.run_due();
@@ -273,11 +281,11 @@ fn seed_000_walk_through_in_the_control_panel() {
             items.contains("move-locked.com skipped Domain is locked"),
             "{items}"
         );
-        screenshot(&c, "panel-5-job-completed.png").await;
+        screenshot(c, "panel-5-job-completed.png").await;
         step.click("nav-queue").await;
         let audit = step.text("audit").await;
         assert!(audit.contains("bulk_push move-a.com"), "{audit}");
-        screenshot(&c, "panel-6-queue-and-audit.png").await;
+        screenshot(c, "panel-6-queue-and-audit.png").await;
 
         // Another job, from a pasted list, cancelled before it runs.
         step.click("nav-domains").await;
@@ -301,8 +309,7 @@ fn seed_000_walk_through_in_the_control_panel() {
             "Cancelled. Domains already processed stay moved."
         );
         assert_eq!(step.text("status").await, "cancelled");
-        screenshot(&c, "panel-7-job-cancelled.png").await;
-        c.close().await.expect("close");
+        screenshot(c, "panel-7-job-cancelled.png").await;
     });
     assert!(s.holder("move-a.com").starts_with("gainingrsp/"));
     assert_eq!(s.holder("move-c.org"), "testuser/owner1");
@@ -331,20 +338,14 @@ fn seed_001_walk_through_in_the_mail_administration_console() {
     use crate::email_push::{GAINING_ADMIN, LOSING_ADMIN, setup};
     let s = setup();
     let base = format!("http://{}", s.addr);
-    let driver = Driver::start();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let c = driver.browser().await;
-        let step = Steps(&c);
+    in_browser(async |c: &Client| {
+        let step = Steps(c);
 
         // Step 1: the losing company notes its company_id.
         step.mac_login(&base, LOSING_ADMIN).await;
         let company_id = step.text("company-id").await;
         assert_eq!(company_id, "1001");
-        screenshot(&c, "mac-1-losing-company-id.png").await;
+        screenshot(c, "mac-1-losing-company-id.png").await;
         step.click("logout").await;
 
         // Step 2: the gaining company allows it and sets a notification address.
@@ -353,7 +354,7 @@ fn seed_001_walk_through_in_the_mail_administration_console() {
         step.type_into("notify", "notices@gaining.example").await;
         step.click("update").await;
         assert_eq!(step.text("flash").await, "Domain Push settings updated.");
-        screenshot(&c, "mac-2-gaining-allows.png").await;
+        screenshot(c, "mac-2-gaining-allows.png").await;
         step.click("logout").await;
 
         // Step 3: the losing company pushes the domain, confirming first.
@@ -373,7 +374,7 @@ fn seed_001_walk_through_in_the_mail_administration_console() {
             question.contains("branded.example.com") && question.contains("1002"),
             "{question}"
         );
-        screenshot(&c, "mac-3-confirm-push.png").await;
+        screenshot(c, "mac-3-confirm-push.png").await;
         step.click("confirm-push").await;
         let flash = step.text("flash").await;
         assert!(
@@ -381,7 +382,7 @@ fn seed_001_walk_through_in_the_mail_administration_console() {
             "{flash}"
         );
         assert!(!step.text("domains").await.contains("branded.example.com"));
-        screenshot(&c, "mac-4-pushed.png").await;
+        screenshot(c, "mac-4-pushed.png").await;
         step.click("logout").await;
 
         // The gaining company sees it, with the brand unlabelled, and assigns one.
@@ -400,13 +401,12 @@ fn seed_001_walk_through_in_the_mail_administration_console() {
             state.starts_with("Unlabelled brand (not editable)"),
             "{state}"
         );
-        screenshot(&c, "mac-5-unlabelled-brand.png").await;
+        screenshot(c, "mac-5-unlabelled-brand.png").await;
         step.type_into("brand_name", "Gaining Acme").await;
         step.click("create-brand").await;
         assert_eq!(step.text("flash").await, "Brand created and assigned.");
         assert_eq!(step.text("brand-state").await, "Gaining Acme");
-        screenshot(&c, "mac-6-new-brand.png").await;
-        c.close().await.expect("close");
+        screenshot(c, "mac-6-new-brand.png").await;
     });
     let d = s
         .app

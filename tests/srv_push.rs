@@ -363,15 +363,7 @@ fn an_ops_envelope_posted_to_the_same_path_is_still_the_ops_api() {
 fn registrar_cli_manages_handles_domains_invoices_and_opt_out() {
     let s = Server::start();
     let db = s.dir.path().join("opsd.db");
-    let run = |args: &[&str], input: &str| {
-        let out = opsd_cli(&db, args, input);
-        assert!(
-            out.status.success(),
-            "opsd {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let run = |args: &[&str], input: &str| opsd_ok(&db, args, input);
     let added = run(
         &["registrar", "add", "H1", "--email", "one@registrar.example"],
         "losing-pass-1\n",

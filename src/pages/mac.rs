@@ -33,24 +33,10 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
         }
         _ => {}
     }
-    let Some(s) = session::current(app, REALM, req) else {
-        return if req.post {
-            message(
-                403,
-                "Logged out",
-                "Your session has ended. Please log in again.",
-            )
-        } else {
-            Page::redirect(&REALM.login_url())
-        };
+    let s = match session::gate(app, REALM, req) {
+        Ok(s) => s,
+        Err(page) => return page,
     };
-    if req.post && !session::csrf_ok(&s, req) {
-        return message(
-            403,
-            "Form expired",
-            "This form has expired. Please go back, reload the page and try again.",
-        );
-    }
     let loaded = app
         .store
         .mail_admin_by_id(s.subject_id)

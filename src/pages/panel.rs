@@ -37,24 +37,10 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
         (true, "/panel/login") => return login(app, req),
         _ => {}
     }
-    let Some(session) = session::current(app, REALM, req) else {
-        return if req.post {
-            message(
-                403,
-                "Logged out",
-                "Your session has ended. Please log in again.",
-            )
-        } else {
-            Page::redirect(&REALM.login_url())
-        };
+    let session = match session::gate(app, REALM, req) {
+        Ok(s) => s,
+        Err(page) => return page,
     };
-    if req.post && !session::csrf_ok(&session, req) {
-        return message(
-            403,
-            "Form expired",
-            "This form has expired. Please go back, reload the page and try again.",
-        );
-    }
     let me = match app
         .store
         .reseller_name(session.subject_id)

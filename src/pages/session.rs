@@ -78,8 +78,33 @@ pub fn current(app: &App, realm: Realm, req: &PageRequest) -> Option<Session> {
     }
 }
 
+/// The session a request to a logged-in page needs: a GET without one is sent to
+/// the login page; a POST without one, or without the session's CSRF token, is
+/// refused.
+pub fn gate(app: &App, realm: Realm, req: &PageRequest) -> Result<Session, Page> {
+    let Some(s) = current(app, realm, req) else {
+        return Err(if req.post {
+            super::message(
+                403,
+                "Logged out",
+                "Your session has ended. Please log in again.",
+            )
+        } else {
+            Page::redirect(&realm.login_url())
+        });
+    };
+    if req.post && !csrf_ok(&s, req) {
+        return Err(super::message(
+            403,
+            "Form expired",
+            "This form has expired. Please go back, reload the page and try again.",
+        ));
+    }
+    Ok(s)
+}
+
 /// Whether a logged-in POST carries its session's CSRF token.
-pub fn csrf_ok(session: &Session, req: &PageRequest) -> bool {
+fn csrf_ok(session: &Session, req: &PageRequest) -> bool {
     same(req.form.get("csrf").unwrap_or(""), &session.csrf)
 }
 

@@ -703,3 +703,14 @@ impl Server {
             .expect("set password");
     }
 }
+
+/// Runs the `opsd` binary like [`opsd_cli`], asserts it succeeded, returns stdout.
+pub fn opsd_ok(db: &Path, args: &[&str], input: &str) -> String {
+    let out = opsd_cli(db, args, input);
+    assert!(
+        out.status.success(),
+        "opsd {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
