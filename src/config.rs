@@ -1,5 +1,7 @@
-//! Settings. The binary's flags and `OPSD_*` environment variables fill a raw form
-//! (defaults in code below); `Config` is the validated result the server runs on.
+//! Settings, in layers: defaults in code, then an optional TOML file
+//! (`opsd serve --config FILE`), then `OPSD_*` environment variables, then flags.
+//! Each layer is a [`RawConfig`]; the merged one is validated into the [`Config`]
+//! the server runs on.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -31,6 +33,12 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The From of outgoing mail.
     pub mail_from: String,
+    /// The sandbox scenario file, if any.
+    pub scenario: Option<PathBuf>,
+    /// Ask real WHOIS servers on port 43 instead of the sandbox world.
+    pub whois_port43: bool,
+    /// `public_url` was configured (else it follows the bound address).
+    pub public_url_set: bool,
 }
 
 impl Config {
@@ -47,6 +55,9 @@ impl Config {
             workers: true,
             smtp_url: None,
             mail_from: crate::mail::DEFAULT_FROM.to_string(),
+            scenario: None,
+            whois_port43: false,
+            public_url_set: false,
         }
     }
 }
@@ -62,14 +73,22 @@ pub fn test_db_path(db: &std::path::Path) -> PathBuf {
     db.with_file_name(name)
 }
 
-/// Settings as given, before validation.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Settings as one layer gives them, before validation. The config file has the
+/// same keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RawConfig {
     pub listen: Option<String>,
     pub db: Option<String>,
     pub max_body_bytes: Option<usize>,
     pub max_depth: Option<usize>,
     pub max_items: Option<usize>,
+    pub public_url: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub whois: Option<String>,
+    pub approval_window: Option<String>,
+    pub scenario: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -78,9 +97,39 @@ pub enum ConfigError {
     Listen(String),
     #[error("{0} must be greater than zero")]
     Zero(&'static str),
+    #[error("approval_window '{0}' is not a duration like 7d or 36h")]
+    Duration(String),
+    #[error("whois '{0}': use sandbox or port43")]
+    Whois(String),
+    #[error("smtp_url '{0}' must start with smtp://")]
+    Smtp(String),
+    #[error("config file: {0}")]
+    File(String),
 }
 
 impl RawConfig {
+    /// Reads a config file's text.
+    pub fn from_toml(text: &str) -> Result<RawConfig, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::File(e.to_string()))
+    }
+
+    /// This layer over `base`: every key this layer sets wins.
+    pub fn over(self, base: RawConfig) -> RawConfig {
+        RawConfig {
+            listen: self.listen.or(base.listen),
+            db: self.db.or(base.db),
+            max_body_bytes: self.max_body_bytes.or(base.max_body_bytes),
+            max_depth: self.max_depth.or(base.max_depth),
+            max_items: self.max_items.or(base.max_items),
+            public_url: self.public_url.or(base.public_url),
+            smtp_url: self.smtp_url.or(base.smtp_url),
+            mail_from: self.mail_from.or(base.mail_from),
+            whois: self.whois.or(base.whois),
+            approval_window: self.approval_window.or(base.approval_window),
+            scenario: self.scenario.or(base.scenario),
+        }
+    }
+
     pub fn validate(self) -> Result<Config, ConfigError> {
         let listen_raw = self.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_string());
         let listen = listen_raw
@@ -100,7 +149,85 @@ impl RawConfig {
             max_depth: positive(self.max_depth, "max depth", c.limits.max_depth)?,
             max_items: positive(self.max_items, "max items", c.limits.max_items)?,
         };
+        if let Some(w) = self.approval_window {
+            let d = crate::clock::parse_duration(&w)
+                .filter(|d| d.is_positive())
+                .ok_or(ConfigError::Duration(w))?;
+            c.approval_window = Duration::from_secs(d.whole_seconds().unsigned_abs());
+        }
+        c.whois_port43 = match self.whois.as_deref() {
+            None | Some("sandbox") => false,
+            Some("port43") => true,
+            Some(other) => return Err(ConfigError::Whois(other.to_string())),
+        };
+        if let Some(u) = &self.smtp_url
+            && !u.starts_with("smtp://")
+        {
+            return Err(ConfigError::Smtp(u.clone()));
+        }
+        c.smtp_url = self.smtp_url;
+        if let Some(from) = self.mail_from {
+            c.mail_from = from;
+        }
+        if let Some(url) = self.public_url {
+            c.public_url = url.trim_end_matches('/').to_string();
+            c.public_url_set = true;
+        }
+        c.scenario = self.scenario.map(PathBuf::from);
         Ok(c)
+    }
+}
+
+/// Every key with its value, one `key = value` line each, secrets masked: what
+/// `opsd config check` prints.
+pub fn describe(c: &Config) -> String {
+    let smtp = c.smtp_url.as_deref().map(mask_userinfo);
+    let lines = [
+        format!("listen = \"{}\"", c.listen),
+        format!("db = \"{}\"", c.db.display()),
+        format!("max_body_bytes = {}", c.limits.max_bytes),
+        format!("max_depth = {}", c.limits.max_depth),
+        format!("max_items = {}", c.limits.max_items),
+        format!(
+            "public_url = \"{}\"",
+            if c.public_url_set {
+                c.public_url.as_str()
+            } else {
+                "(http://<bound address>)"
+            }
+        ),
+        format!(
+            "smtp_url = \"{}\"",
+            smtp.as_deref().unwrap_or("(none: outbox only)")
+        ),
+        format!("mail_from = \"{}\"", c.mail_from),
+        format!(
+            "whois = \"{}\"",
+            if c.whois_port43 { "port43" } else { "sandbox" }
+        ),
+        format!("approval_window = \"{}s\"", c.approval_window.as_secs()),
+        format!(
+            "scenario = \"{}\"",
+            c.scenario
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "(none)".into())
+        ),
+    ];
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+/// `smtp://user:secret@host` → `smtp://user:***@host`.
+fn mask_userinfo(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let user_info = &url[scheme + 3..at];
+            let user = user_info.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_string(),
     }
 }
 
@@ -123,5 +250,63 @@ mod tests {
             ..RawConfig::default()
         };
         assert!(matches!(zero.validate(), Err(ConfigError::Zero(_))));
+    }
+
+    #[test]
+    fn layers_and_file() {
+        let file = RawConfig::from_toml(
+            "listen = \"127.0.0.1:6000\"\ndb = \"file.db\"\napproval_window = \"3d\"\nwhois = \"port43\"\n",
+        )
+        .unwrap_or_default();
+        let env = RawConfig {
+            db: Some("env.db".into()),
+            ..RawConfig::default()
+        };
+        let c = env.over(file).validate();
+        let c = c.as_ref().ok();
+        assert_eq!(c.map(|c| c.listen.port()), Some(6000));
+        assert_eq!(c.map(|c| c.db.clone()), Some(PathBuf::from("env.db")));
+        assert_eq!(c.map(|c| c.approval_window.as_secs()), Some(3 * 86_400));
+        assert_eq!(c.map(|c| c.whois_port43), Some(true));
+        assert!(matches!(
+            RawConfig::from_toml("listn = \"x\""),
+            Err(ConfigError::File(_))
+        ));
+        for (raw, want) in [
+            (
+                RawConfig {
+                    approval_window: Some("soon".into()),
+                    ..RawConfig::default()
+                },
+                "approval_window",
+            ),
+            (
+                RawConfig {
+                    whois: Some("dns".into()),
+                    ..RawConfig::default()
+                },
+                "whois",
+            ),
+            (
+                RawConfig {
+                    smtp_url: Some("mail.example".into()),
+                    ..RawConfig::default()
+                },
+                "smtp_url",
+            ),
+        ] {
+            let e = raw
+                .validate()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(e.contains(want), "{e}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        assert_eq!(mask_userinfo("smtp://u:pw@h:25"), "smtp://u:***@h:25");
+        assert_eq!(mask_userinfo("smtp://h:25"), "smtp://h:25");
     }
 }

@@ -20,17 +20,27 @@ use opsd::{App, auth};
 #[derive(Debug, Parser)]
 #[command(name = "opsd", version, about = "An OpenSRS-compatible API server")]
 struct Cli {
-    /// SQLite database file.
-    #[arg(long, env = "OPSD_DB", default_value = DEFAULT_DB, global = true)]
-    db: PathBuf,
+    /// SQLite database file [default: opsd.db, or `db` of the config file].
+    #[arg(long, env = "OPSD_DB", global = true)]
+    db: Option<PathBuf>,
     #[command(subcommand)]
     cmd: Cmd,
+}
+
+impl Cli {
+    /// The database the admin commands work on.
+    fn db(&self) -> PathBuf {
+        self.db.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_DB))
+    }
 }
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Run the server.
     Serve(ServeArgs),
+    /// Check the configuration (file, environment, flags) and print what it comes to.
+    #[command(subcommand)]
+    Config(ConfigCmd),
     /// Manage resellers.
     #[command(subcommand)]
     Reseller(ResellerCmd),
@@ -57,6 +67,12 @@ enum Cmd {
 }
 
 #[derive(Debug, Subcommand)]
+enum ConfigCmd {
+    /// Validate the settings `opsd serve` would run with and print them.
+    Check(ServeArgs),
+}
+
+#[derive(Debug, Subcommand)]
 enum ClockCmd {
     /// Move the running server's clock forward (e.g. 7d, 36h) and wait until every
     /// task that fell due has run.
@@ -79,9 +95,12 @@ enum MailCmd {
 
 #[derive(Debug, Args)]
 struct ServeArgs {
-    /// Address and port for plain HTTP.
-    #[arg(long, env = "OPSD_LISTEN", default_value = DEFAULT_LISTEN)]
-    listen: String,
+    /// A TOML config file; environment variables and flags override its keys.
+    #[arg(long, env = "OPSD_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address and port for plain HTTP [default: 127.0.0.1:55000].
+    #[arg(long, env = "OPSD_LISTEN")]
+    listen: Option<String>,
     /// Largest request body in bytes.
     #[arg(long, env = "OPSD_MAX_BODY_BYTES")]
     max_body_bytes: Option<usize>,
@@ -101,15 +120,16 @@ struct ServeArgs {
     /// the outbox only, see `opsd mail list`).
     #[arg(long, env = "OPSD_SMTP_URL")]
     smtp_url: Option<String>,
-    /// The From of outgoing mail.
-    #[arg(long, env = "OPSD_MAIL_FROM", default_value = opsd::mail::DEFAULT_FROM)]
-    mail_from: String,
-    /// WHOIS source: `sandbox` (the scenario world) or `port43` (real servers).
-    #[arg(long, env = "OPSD_WHOIS", default_value = "sandbox")]
-    whois: String,
-    /// How long registrants have to approve a transfer (e.g. 7d, 36h).
-    #[arg(long, env = "OPSD_APPROVAL_WINDOW", default_value = "7d")]
-    approval_window: String,
+    /// The From of outgoing mail [default: opsd <noreply@opsd.invalid>].
+    #[arg(long, env = "OPSD_MAIL_FROM")]
+    mail_from: Option<String>,
+    /// WHOIS source: `sandbox` (the scenario world) or `port43` (real servers)
+    /// [default: sandbox].
+    #[arg(long, env = "OPSD_WHOIS")]
+    whois: Option<String>,
+    /// How long registrants have to approve a transfer (e.g. 7d, 36h) [default: 7d].
+    #[arg(long, env = "OPSD_APPROVAL_WINDOW")]
+    approval_window: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,8 +220,20 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    let given_db = cli.db.clone();
+    let db = cli.db();
     match cli.cmd {
-        Cmd::Serve(args) => serve(&cli.db, args),
+        Cmd::Serve(args) => serve(given_db.as_deref(), &args),
+        Cmd::Config(ConfigCmd::Check(args)) => {
+            let config = effective_config(given_db.as_deref(), &args)?;
+            if let Some(p) = &config.scenario {
+                Scenario::load(p)?;
+            }
+            opsd::mail::from_config(config.smtp_url.as_deref(), &config.mail_from)?;
+            print!("{}", opsd::config::describe(&config));
+            println!("# configuration is valid");
+            Ok(())
+        }
         Cmd::Reseller(ResellerCmd::Add {
             name,
             key,
@@ -212,21 +244,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     bail!("'{cidr}' is not a CIDR or IP address");
                 }
             }
-            let store = open(&cli.db)?;
+            let store = open(&db)?;
             let id = store.add_reseller(&name, &key, &allow_ip, now())?;
             println!("reseller {name} added (id {id})");
             Ok(())
         }
-        Cmd::Reseller(ResellerCmd::Passwd { name, clear }) => {
-            reseller_passwd(&cli.db, &name, clear)
-        }
-        Cmd::Reseller(ResellerCmd::EnablePush { name }) => set_push(&cli.db, &name, true),
-        Cmd::Reseller(ResellerCmd::DisablePush { name }) => set_push(&cli.db, &name, false),
+        Cmd::Reseller(ResellerCmd::Passwd { name, clear }) => reseller_passwd(&db, &name, clear),
+        Cmd::Reseller(ResellerCmd::EnablePush { name }) => set_push(&db, &name, true),
+        Cmd::Reseller(ResellerCmd::DisablePush { name }) => set_push(&db, &name, false),
         Cmd::Reseller(ResellerCmd::AllowPush { gaining, from }) => {
-            allow_push(&cli.db, &gaining, &from, true)
+            allow_push(&db, &gaining, &from, true)
         }
         Cmd::Reseller(ResellerCmd::DisallowPush { gaining, from }) => {
-            allow_push(&cli.db, &gaining, &from, false)
+            allow_push(&db, &gaining, &from, false)
         }
         Cmd::Domain(DomainCmd::Add {
             reseller,
@@ -240,7 +270,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let name = opsd::domain::DomainName::parse(&domain)
                 .map_err(|e| anyhow::anyhow!("'{domain}' {e}"))?
                 .name;
-            let store = open(&cli.db)?;
+            let store = open(&db)?;
             let r = reseller_id(&store, &reseller)?;
             let profile_id = match store.profile_by_username(r, user)? {
                 Some(p) if auth::verify_password(password, &p.password_hash) => p.id,
@@ -259,7 +289,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             username,
             password,
         }) => {
-            let store = open(&cli.db)?;
+            let store = open(&db)?;
             let r = reseller_id(&store, &reseller)?;
             let hash = auth::hash_password(&password)?;
             store.add_profile(r, &username, &hash, now())?;
@@ -270,7 +300,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if parse_duration(&duration).is_none() {
                 bail!("'{duration}' is not a duration like 7d, 36h or 90m");
             }
-            let store = open(&cli.db)?;
+            let store = open(&db)?;
             let token = store
                 .setting(opsd::app::ADMIN_TOKEN)?
                 .context("this database has no admin token yet: start `opsd serve` on it first")?;
@@ -282,7 +312,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Mail(MailCmd::List { json }) => {
-            let store = open(&cli.db)?;
+            let store = open(&db)?;
             let mails = store.outbox()?;
             if json {
                 let list: Vec<serde_json::Value> = mails
@@ -306,10 +336,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Cmd::Registrar(args) => cli::registrar::run(&cli.db, args, now()),
-        Cmd::Email(cmd) => cli::hosted_mail::run(&cli.db, cmd, now()),
+        Cmd::Registrar(args) => cli::registrar::run(&db, args, now()),
+        Cmd::Email(cmd) => cli::hosted_mail::run(&db, cmd, now()),
         Cmd::DnsTemplate(DnsTemplateCmd::Add { reseller, name }) => {
-            let store = open(&cli.db)?;
+            let store = open(&db)?;
             let r = reseller_id(&store, &reseller)?;
             store.add_dns_template(r, &name)?;
             println!("DNS template {name} added to {reseller}");
@@ -397,33 +427,38 @@ fn sandbox_clock(store: &Store, scenario: &Scenario) -> anyhow::Result<SandboxCl
     Ok(SandboxClock::with_offset(offset))
 }
 
-fn serve(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
-    let config = RawConfig {
-        listen: Some(args.listen.clone()),
-        db: Some(db.display().to_string()),
+/// The settings `opsd serve` runs with: flags and environment over the config file
+/// over the defaults.
+fn effective_config(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<opsd::config::Config> {
+    let file = match &args.config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("reading config file {}", p.display()))?;
+            RawConfig::from_toml(&text).with_context(|| format!("in {}", p.display()))?
+        }
+        None => RawConfig::default(),
+    };
+    let given = RawConfig {
+        listen: args.listen.clone(),
+        db: db.map(|d| d.display().to_string()),
         max_body_bytes: args.max_body_bytes,
         max_depth: args.max_depth,
         max_items: args.max_items,
-    }
-    .validate()?;
-    let mut config = config;
-    config.approval_window = parse_duration(&args.approval_window)
-        .map(|d| std::time::Duration::from_secs(d.whole_seconds() as u64))
-        .with_context(|| {
-            format!(
-                "approval window '{}' is not like 7d or 36h",
-                args.approval_window
-            )
-        })?;
-    config.smtp_url = args.smtp_url.clone();
-    config.mail_from = args.mail_from.clone();
-    let mailer = opsd::mail::from_config(config.smtp_url.as_deref(), &config.mail_from)?;
-    let port43 = match args.whois.as_str() {
-        "sandbox" => false,
-        "port43" => true,
-        other => bail!("--whois '{other}': use sandbox or port43"),
+        public_url: args.public_url.clone(),
+        smtp_url: args.smtp_url.clone(),
+        mail_from: args.mail_from.clone(),
+        whois: args.whois.clone(),
+        approval_window: args.approval_window.clone(),
+        scenario: args.scenario.as_ref().map(|p| p.display().to_string()),
     };
-    let scenario = match &args.scenario {
+    Ok(given.over(file).validate()?)
+}
+
+fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
+    let mut config = effective_config(db, args)?;
+    let mailer = opsd::mail::from_config(config.smtp_url.as_deref(), &config.mail_from)?;
+    let port43 = config.whois_port43;
+    let scenario = match &config.scenario {
         Some(p) => Scenario::load(p)?,
         None => Scenario::default(),
     };
@@ -440,9 +475,8 @@ fn serve(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("binding {}", config.listen))?;
         let bound = listener.local_addr().context("reading the bound address")?;
-        match args.public_url {
-            Some(url) => config.public_url = url.trim_end_matches('/').to_string(),
-            None => config.public_url = format!("http://{bound}"),
+        if !config.public_url_set {
+            config.public_url = format!("http://{bound}");
         }
         tracing::info!(listen = %bound, db = %config.db.display(), now = %opsd::clock::format_timestamp(clock.now()), "opsd serving (sandbox)");
         let mut app = App::new(store, clock, config).with_world(world).with_mailer(mailer);

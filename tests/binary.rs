@@ -200,3 +200,68 @@ fn push_settings_and_portfolio_from_the_cli() {
     let store = opsd::store::Store::open(&db).expect("open");
     assert!(!store.push_permitted(l, g).expect("query"));
 }
+
+#[test]
+fn config_file_under_environment_under_flags() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("opsd.toml");
+    let db = dir.path().join("from-file.db");
+    std::fs::write(
+        &file,
+        format!(
+            "listen = \"127.0.0.1:0\"\ndb = \"{}\"\napproval_window = \"3d\"\nsmtp_url = \"smtp://mailer:s3cret@127.0.0.1:2525\"\nmail_from = \"file <file@example.com>\"\n",
+            db.display()
+        ),
+    )
+    .expect("write config");
+    let out = opsd()
+        .args(["config", "check", "--config"])
+        .arg(&file)
+        .args(["--approval-window", "36h"])
+        .env_remove("OPSD_DB")
+        .env("OPSD_MAIL_FROM", "env <env@example.com>")
+        .output()
+        .expect("opsd config check");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!("db = \"{}\"", db.display())),
+        "{text}"
+    );
+    assert!(
+        text.contains("approval_window = \"129600s\""),
+        "flag beats file: {text}"
+    );
+    assert!(
+        text.contains("mail_from = \"env <env@example.com>\""),
+        "env beats file: {text}"
+    );
+    assert!(
+        text.contains("smtp_url = \"smtp://mailer:***@127.0.0.1:2525\""),
+        "secret masked: {text}"
+    );
+    assert!(!text.contains("s3cret"));
+    std::fs::write(&file, "listen = \"127.0.0.1:0\"\nlisten_port = 1\n").expect("write");
+    let bad = opsd()
+        .args(["config", "check", "--config"])
+        .arg(&file)
+        .output()
+        .expect("opsd config check");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown field `listen_port`"));
+    // serve takes everything from the file: the database appears where it says.
+    std::fs::write(
+        &file,
+        format!("listen = \"127.0.0.1:0\"\ndb = \"{}\"\n", db.display()),
+    )
+    .expect("write");
+    let p = Proc::start_with_config(&file);
+    let r = Conn::open(p.addr).send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(r.text(), "ok\n");
+    assert!(db.exists());
+    assert!(p.terminate().success());
+}

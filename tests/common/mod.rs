@@ -504,11 +504,23 @@ pub struct Proc {
 
 impl Proc {
     pub fn start(db: &Path) -> Proc {
-        use std::io::{BufRead, BufReader};
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_opsd"))
-            .arg("serve")
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_opsd"));
+        cmd.arg("serve")
             .env("OPSD_DB", db)
-            .env("OPSD_LISTEN", "127.0.0.1:0")
+            .env("OPSD_LISTEN", "127.0.0.1:0");
+        Proc::spawn(cmd)
+    }
+
+    /// `opsd serve` configured by a config file alone.
+    pub fn start_with_config(file: &Path) -> Proc {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_opsd"));
+        cmd.arg("serve").arg("--config").arg(file);
+        Proc::spawn(cmd)
+    }
+
+    fn spawn(mut cmd: std::process::Command) -> Proc {
+        use std::io::{BufRead, BufReader};
+        let mut child = cmd
             .env("RUST_LOG", "opsd=info")
             .stderr(std::process::Stdio::piped())
             .spawn()
