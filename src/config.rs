@@ -21,6 +21,12 @@ pub struct Config {
     pub limits: Limits,
     /// How long a client may take to send a request's head (and the first line).
     pub header_timeout: Duration,
+    /// How long a client may take to send a request body once its head is in.
+    pub body_timeout: Duration,
+    /// A keep-alive connection with no request for this long is closed.
+    pub idle_timeout: Duration,
+    /// Most client connections served at once; more wait in the listen queue.
+    pub max_connections: usize,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
     /// How long a registrant has to answer an approval email (seed 003: 7 days).
@@ -50,6 +56,9 @@ impl Config {
             limits: Limits::default(),
             header_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
             approval_window: Duration::from_secs(7 * 86_400),
             public_url: format!("http://{listen}"),
             workers: true,
@@ -89,6 +98,9 @@ pub struct RawConfig {
     pub whois: Option<String>,
     pub approval_window: Option<String>,
     pub scenario: Option<String>,
+    pub max_connections: Option<usize>,
+    pub idle_timeout: Option<String>,
+    pub body_timeout: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -97,8 +109,8 @@ pub enum ConfigError {
     Listen(String),
     #[error("{0} must be greater than zero")]
     Zero(&'static str),
-    #[error("approval_window '{0}' is not a duration like 7d or 36h")]
-    Duration(String),
+    #[error("{0} '{1}' is not a duration like 7d, 36h, 90m or 30s")]
+    Duration(&'static str, String),
     #[error("whois '{0}': use sandbox or port43")]
     Whois(String),
     #[error("smtp_url '{0}' must start with smtp://")]
@@ -127,6 +139,9 @@ impl RawConfig {
             whois: self.whois.or(base.whois),
             approval_window: self.approval_window.or(base.approval_window),
             scenario: self.scenario.or(base.scenario),
+            max_connections: self.max_connections.or(base.max_connections),
+            idle_timeout: self.idle_timeout.or(base.idle_timeout),
+            body_timeout: self.body_timeout.or(base.body_timeout),
         }
     }
 
@@ -149,12 +164,17 @@ impl RawConfig {
             max_depth: positive(self.max_depth, "max depth", c.limits.max_depth)?,
             max_items: positive(self.max_items, "max items", c.limits.max_items)?,
         };
-        if let Some(w) = self.approval_window {
-            let d = crate::clock::parse_duration(&w)
+        let duration = |name: &'static str, v: Option<String>, default: Duration| match v {
+            None => Ok(default),
+            Some(w) => crate::clock::parse_duration(&w)
                 .filter(|d| d.is_positive())
-                .ok_or(ConfigError::Duration(w))?;
-            c.approval_window = Duration::from_secs(d.whole_seconds().unsigned_abs());
-        }
+                .map(|d| Duration::from_secs(d.whole_seconds().unsigned_abs()))
+                .ok_or(ConfigError::Duration(name, w)),
+        };
+        c.approval_window = duration("approval_window", self.approval_window, c.approval_window)?;
+        c.idle_timeout = duration("idle_timeout", self.idle_timeout, c.idle_timeout)?;
+        c.body_timeout = duration("body_timeout", self.body_timeout, c.body_timeout)?;
+        c.max_connections = positive(self.max_connections, "max connections", c.max_connections)?;
         c.whois_port43 = match self.whois.as_deref() {
             None | Some("sandbox") => false,
             Some("port43") => true,
@@ -206,6 +226,9 @@ pub fn describe(c: &Config) -> String {
             if c.whois_port43 { "port43" } else { "sandbox" }
         ),
         format!("approval_window = \"{}s\"", c.approval_window.as_secs()),
+        format!("max_connections = {}", c.max_connections),
+        format!("idle_timeout = \"{}s\"", c.idle_timeout.as_secs()),
+        format!("body_timeout = \"{}s\"", c.body_timeout.as_secs()),
         format!(
             "scenario = \"{}\"",
             c.scenario

@@ -127,6 +127,15 @@ struct ServeArgs {
     /// [default: sandbox].
     #[arg(long, env = "OPSD_WHOIS")]
     whois: Option<String>,
+    /// Most client connections served at once [default: 1024].
+    #[arg(long, env = "OPSD_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Close keep-alive connections idle this long [default: 60s].
+    #[arg(long, env = "OPSD_IDLE_TIMEOUT")]
+    idle_timeout: Option<String>,
+    /// Longest wait for a request body once the head is in [default: 30s].
+    #[arg(long, env = "OPSD_BODY_TIMEOUT")]
+    body_timeout: Option<String>,
     /// How long registrants have to approve a transfer (e.g. 7d, 36h) [default: 7d].
     #[arg(long, env = "OPSD_APPROVAL_WINDOW")]
     approval_window: Option<String>,
@@ -450,6 +459,9 @@ fn effective_config(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<opsd:
         whois: args.whois.clone(),
         approval_window: args.approval_window.clone(),
         scenario: args.scenario.as_ref().map(|p| p.display().to_string()),
+        max_connections: args.max_connections,
+        idle_timeout: args.idle_timeout.clone(),
+        body_timeout: args.body_timeout.clone(),
     };
     Ok(given.over(file).validate()?)
 }

@@ -130,3 +130,73 @@ fn mutated_envelopes_get_ops_replies() {
         "server still answers"
     );
 }
+
+#[test]
+fn idle_keep_alive_connections_are_closed() {
+    let s = Server::start_with(|c| c.idle_timeout = std::time::Duration::from_millis(400));
+    let mut c = s.connect();
+    // Busy: requests closer together than the idle time keep it open.
+    for _ in 0..3 {
+        let r = c.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(r.text(), "ok\n");
+        std::thread::sleep(std::time::Duration::from_millis(150));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(900));
+    assert!(c.is_closed_by_server(), "an idle connection is closed");
+}
+
+#[test]
+fn a_client_that_never_sends_its_body_is_answered_and_dropped() {
+    let s = Server::start_with(|c| c.body_timeout = std::time::Duration::from_millis(300));
+    let mut c = s.connect();
+    let started = std::time::Instant::now();
+    c.write(b"POST / HTTP/1.1\r\nHost: x\r\nX-Username: testuser\r\nX-Signature: 00\r\nContent-Length: 100\r\n\r\n<OPS_envelope>");
+    let r = c.read_response();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(r.code(), Some(400), "{}", r.text());
+    assert_eq!(
+        r.item("response_text").as_deref(),
+        Some("OPS Decode Error: malformed XML: request body not received in time at byte 0.")
+    );
+    assert_eq!(r.header("Connection"), Some("close"));
+    assert!(c.is_closed_by_server());
+    // The server is still there for others.
+    assert_eq!(s.get("/healthz").text(), "ok\n");
+}
+
+#[test]
+fn connections_beyond_the_limit_wait_their_turn() {
+    let s = Server::start_with(|c| c.max_connections = 2);
+    let mut first = s.connect();
+    let mut second = s.connect();
+    assert_eq!(
+        first
+            .send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .text(),
+        "ok\n"
+    );
+    assert_eq!(
+        second
+            .send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .text(),
+        "ok\n"
+    );
+    let mut third = s.connect();
+    third.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    third
+        .stream
+        .set_read_timeout(Some(std::time::Duration::from_millis(500)))
+        .expect("timeout");
+    let mut byte = [0u8; 1];
+    let waited = std::io::Read::read(&mut third.stream, &mut byte);
+    assert!(
+        waited.is_err(),
+        "the third connection is not served while two are open"
+    );
+    drop(first);
+    third
+        .stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("timeout");
+    assert_eq!(third.read_response().text(), "ok\n");
+}

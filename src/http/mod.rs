@@ -3,6 +3,7 @@
 //! `serve` is what `main` and the tests call: the listener is bound by the caller, so a
 //! test knows the port before the server runs and needs no sleep.
 
+mod activity;
 mod front;
 mod routes;
 
@@ -10,6 +11,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::pin;
+use std::sync::Arc;
 
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -38,12 +40,27 @@ pub async fn serve(
             let _ = rx.changed().await;
         }))
     });
+    // Past the limit, connections wait in the kernel's listen queue rather than each
+    // taking a task and a descriptor here.
+    let slots = Arc::new(tokio::sync::Semaphore::new(state.config.max_connections));
     loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(s) => s,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    tokio::spawn(connection(stream, peer, state.clone(), graceful.watcher()));
+                    let watcher = graceful.watcher();
+                    let state = state.clone();
+                    tokio::spawn(async move {
+                        connection(stream, peer, state, watcher).await;
+                        drop(slot);
+                    });
                 }
                 // Out of descriptors and the like: keep serving the connections we have.
                 Err(e) => {
@@ -92,13 +109,20 @@ where
         }
     };
     let timeout = state.config.header_timeout;
-    let service = routes::Service::new(state, peer, first.http10);
+    let idle = state.config.idle_timeout;
+    let tracker = activity::Tracker::new();
+    let service = routes::Service::new(state, peer, first.http10, tracker.clone());
     let conn = http1::Builder::new()
         .title_case_headers(true)
         .timer(TokioTimer::new())
         .header_read_timeout(timeout)
-        .serve_connection(TokioIo::new(io), service);
-    if let Err(e) = watcher.watch(conn).await {
-        tracing::debug!(%peer, error = %e, "connection ended with an error");
+        .serve_connection(TokioIo::new(tracker.wrap(io)), service);
+    tokio::select! {
+        r = watcher.watch(conn) => if let Err(e) = r {
+            tracing::debug!(%peer, error = %e, "connection ended with an error");
+        },
+        // Nothing in flight and nothing sent either way for the idle time: dropping
+        // the connection closes the socket without cutting a reply short.
+        () = tracker.idle_for(idle) => tracing::debug!(%peer, "idle keep-alive connection closed"),
     }
 }

@@ -33,14 +33,22 @@ pub struct Service {
     peer: SocketAddr,
     /// The connection's first request was HTTP/1.0: answer and close.
     http10: bool,
+    /// The connection's activity, for the idle timeout.
+    activity: super::activity::Tracker,
 }
 
 impl Service {
-    pub fn new(state: AppState, peer: SocketAddr, http10: bool) -> Self {
+    pub fn new(
+        state: AppState,
+        peer: SocketAddr,
+        http10: bool,
+        activity: super::activity::Tracker,
+    ) -> Self {
         Service {
             state,
             peer,
             http10,
+            activity,
         }
     }
 
@@ -140,13 +148,22 @@ impl Service {
         r
     }
 
+    /// A body of at most `FORM_MAX` bytes, or `None` when it is larger or does not
+    /// arrive within the body timeout.
+    async fn small_body(&self, req: Request<Incoming>) -> Option<Bytes> {
+        let collected = tokio::time::timeout(
+            self.state.config.body_timeout,
+            Limited::new(req.into_body(), FORM_MAX).collect(),
+        )
+        .await
+        .ok()?
+        .ok()?;
+        Some(collected.to_bytes())
+    }
+
+    /// A form body (see `small_body`).
     async fn form_body(&self, req: Request<Incoming>) -> Option<Form> {
-        let body = Limited::new(req.into_body(), FORM_MAX)
-            .collect()
-            .await
-            .ok()?
-            .to_bytes();
-        Some(Form::parse(&body))
+        Some(Form::parse(&self.small_body(req).await?))
     }
 
     /// A page area with logins (the control panel): the request becomes a
@@ -189,10 +206,12 @@ impl Service {
     /// `POST /api/<method>` with a JSON body: the OpenSRS Email API.
     async fn email_api(&self, req: Request<Incoming>) -> Reply200 {
         let method = req.uri().path()["/api/".len()..].to_string();
-        let Ok(body) = Limited::new(req.into_body(), FORM_MAX).collect().await else {
-            return plain(StatusCode::PAYLOAD_TOO_LARGE, "body too large\n");
+        let Some(body) = self.small_body(req).await else {
+            return plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body too large or too slow\n",
+            );
         };
-        let body = body.to_bytes();
         let state = self.state.clone();
         let peer = self.peer.ip();
         let reply = tokio::task::spawn_blocking(move || {
@@ -252,10 +271,10 @@ impl Service {
         if !allowed {
             return plain(StatusCode::UNAUTHORIZED, "admin token required\n");
         }
-        let Some(body) = Limited::new(req.into_body(), FORM_MAX).collect().await.ok() else {
-            return plain(StatusCode::PAYLOAD_TOO_LARGE, "too large\n");
+        let Some(body) = self.small_body(req).await else {
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, "too large or too slow\n");
         };
-        let text = String::from_utf8_lossy(&body.to_bytes()).trim().to_string();
+        let text = String::from_utf8_lossy(&body).trim().to_string();
         let Some(by) = crate::clock::parse_duration(&text) else {
             return plain(
                 StatusCode::BAD_REQUEST,
@@ -317,7 +336,23 @@ impl Service {
             return too_large();
         }
         let (parts, body) = req.into_parts();
-        let body = match Limited::new(body, limit).collect().await {
+        let collected = tokio::time::timeout(
+            self.state.config.body_timeout,
+            Limited::new(body, limit).collect(),
+        )
+        .await;
+        let Ok(collected) = collected else {
+            tracing::debug!(peer = %self.peer, "request body not received in time");
+            let e = ApiError::Decode(OpsError {
+                kind: OpsErrorKind::Syntax("request body not received in time".into()),
+                pos: 0,
+            });
+            let mut r = xml(Reply::error(&e).to_bytes());
+            r.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return r;
+        };
+        let body = match collected {
             Ok(b) => b.to_bytes(),
             Err(e) if e.is::<LengthLimitError>() => return too_large(),
             Err(e) => {
@@ -386,7 +421,12 @@ impl hyper::service::Service<Request<Incoming>> for Service {
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
         let this = self.clone();
-        Box::pin(async move { Ok(this.route(req).await) })
+        let in_flight = self.activity.request();
+        Box::pin(async move {
+            let reply = this.route(req).await;
+            drop(in_flight);
+            Ok(reply)
+        })
     }
 }
 

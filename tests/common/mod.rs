@@ -355,7 +355,7 @@ impl Response {
 
 /// A client connection that can carry several requests (keep-alive).
 pub struct Conn {
-    stream: TcpStream,
+    pub stream: TcpStream,
     buf: Vec<u8>,
 }
 
