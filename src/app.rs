@@ -26,6 +26,8 @@ pub struct App {
     pub(crate) runner: Mutex<()>,
     /// The test database of `test=1` registry calls, opened on first use.
     test_store: OnceLock<Store>,
+    /// Requests per second per reseller (OPS API).
+    pub rate: crate::ratelimit::RateLimiter,
 }
 
 impl App {
@@ -33,6 +35,7 @@ impl App {
     /// that keeps mail in the outbox.
     pub fn new(store: Store, clock: SharedClock, config: Config) -> App {
         let world = Arc::new(World::new(&Scenario::default(), clock.clone()));
+        let rate = crate::ratelimit::RateLimiter::new(config.rate_limit);
         App {
             store,
             clock,
@@ -43,6 +46,7 @@ impl App {
             work: tokio::sync::Notify::new(),
             runner: Mutex::new(()),
             test_store: OnceLock::new(),
+            rate,
         }
     }
 

@@ -27,6 +27,8 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Most client connections served at once; more wait in the listen queue.
     pub max_connections: usize,
+    /// OPS requests per second per reseller (bursts of twice that); 0 = no limit.
+    pub rate_limit: u32,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
     /// How long a registrant has to answer an approval email (seed 003: 7 days).
@@ -59,6 +61,7 @@ impl Config {
             body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             max_connections: 1024,
+            rate_limit: 0,
             approval_window: Duration::from_secs(7 * 86_400),
             public_url: format!("http://{listen}"),
             workers: true,
@@ -99,6 +102,7 @@ pub struct RawConfig {
     pub approval_window: Option<String>,
     pub scenario: Option<String>,
     pub max_connections: Option<usize>,
+    pub rate_limit: Option<u32>,
     pub idle_timeout: Option<String>,
     pub body_timeout: Option<String>,
 }
@@ -140,6 +144,7 @@ impl RawConfig {
             approval_window: self.approval_window.or(base.approval_window),
             scenario: self.scenario.or(base.scenario),
             max_connections: self.max_connections.or(base.max_connections),
+            rate_limit: self.rate_limit.or(base.rate_limit),
             idle_timeout: self.idle_timeout.or(base.idle_timeout),
             body_timeout: self.body_timeout.or(base.body_timeout),
         }
@@ -175,6 +180,7 @@ impl RawConfig {
         c.idle_timeout = duration("idle_timeout", self.idle_timeout, c.idle_timeout)?;
         c.body_timeout = duration("body_timeout", self.body_timeout, c.body_timeout)?;
         c.max_connections = positive(self.max_connections, "max connections", c.max_connections)?;
+        c.rate_limit = self.rate_limit.unwrap_or(c.rate_limit);
         c.whois_port43 = match self.whois.as_deref() {
             None | Some("sandbox") => false,
             Some("port43") => true,
@@ -227,6 +233,7 @@ pub fn describe(c: &Config) -> String {
         ),
         format!("approval_window = \"{}s\"", c.approval_window.as_secs()),
         format!("max_connections = {}", c.max_connections),
+        format!("rate_limit = {}", c.rate_limit),
         format!("idle_timeout = \"{}s\"", c.idle_timeout.as_secs()),
         format!("body_timeout = \"{}s\"", c.body_timeout.as_secs()),
         format!(

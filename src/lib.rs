@@ -33,6 +33,7 @@ pub mod jobs;
 pub mod mail;
 pub mod ops;
 pub mod pages;
+pub mod ratelimit;
 pub mod registry;
 pub mod sandbox;
 pub mod srv;

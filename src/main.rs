@@ -130,6 +130,10 @@ struct ServeArgs {
     /// Most client connections served at once [default: 1024].
     #[arg(long, env = "OPSD_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// OPS requests per second per reseller, bursts of twice that; 0 = no limit
+    /// [default: 0].
+    #[arg(long, env = "OPSD_RATE_LIMIT")]
+    rate_limit: Option<u32>,
     /// Close keep-alive connections idle this long [default: 60s].
     #[arg(long, env = "OPSD_IDLE_TIMEOUT")]
     idle_timeout: Option<String>,
@@ -460,6 +464,7 @@ fn effective_config(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<opsd:
         approval_window: args.approval_window.clone(),
         scenario: args.scenario.as_ref().map(|p| p.display().to_string()),
         max_connections: args.max_connections,
+        rate_limit: args.rate_limit,
         idle_timeout: args.idle_timeout.clone(),
         body_timeout: args.body_timeout.clone(),
     };

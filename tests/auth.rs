@@ -73,3 +73,28 @@ fn ip_access_rules() {
     // A wrong signature is 401 whatever the address: the IP rule does not reveal users.
     assert_eq!(s.send(&http10(&body, "walled", "nope")).code(), Some(401));
 }
+
+#[test]
+fn requests_over_the_reseller_rate_get_code_300() {
+    let s = Server::start_with(|c| c.rate_limit = 5);
+    let body = status_body("134");
+    let replies: Vec<Response> = (0..14).map(|_| s.ops(&body)).collect();
+    let codes: Vec<Option<u16>> = replies.iter().map(Response::code).collect();
+    // A burst of twice the rate passes (480: no such job), then the limit answers.
+    assert!(codes[..10].iter().all(|c| *c == Some(480)), "{codes:?}");
+    let limited = replies[10..]
+        .iter()
+        .find(|r| r.code() == Some(300))
+        .unwrap_or_else(|| panic!("no 300 in {codes:?}"));
+    assert_eq!(
+        limited.item("response_text").as_deref(),
+        Some("Exceeded max command rate")
+    );
+    assert_eq!(limited.item("is_success").as_deref(), Some("0"));
+    // Another reseller is not slowed by testuser's traffic.
+    let other = s.send(&http10(&body, OTHER_USER, OTHER_KEY));
+    assert_eq!(other.code(), Some(480));
+    // The bucket refills with time.
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    assert_eq!(s.ops(&body).code(), Some(480));
+}

@@ -104,6 +104,9 @@ fn authenticate(app: &App, req: &OpsRequest<'_>) -> Result<Reseller, ApiError> {
     if !auth::ip_allowed(&reseller.allowed_ips, req.peer) {
         return Err(ApiError::IpDenied);
     }
+    if !app.rate.allow(reseller.id, std::time::Instant::now()) {
+        return Err(ApiError::RateLimited);
+    }
     Ok(reseller)
 }
 
