@@ -28,6 +28,7 @@ pub struct App {
     test_store: OnceLock<Store>,
     /// Requests per second per reseller (OPS API).
     pub rate: crate::ratelimit::RateLimiter,
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl App {
@@ -47,6 +48,7 @@ impl App {
             runner: Mutex::new(()),
             test_store: OnceLock::new(),
             rate,
+            metrics: crate::metrics::Metrics::new(),
         }
     }
 

@@ -31,6 +31,7 @@ pub mod hosted_mail;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod ops;
 pub mod pages;
 pub mod ratelimit;

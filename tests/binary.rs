@@ -265,3 +265,48 @@ fn config_file_under_environment_under_flags() {
     assert!(db.exists());
     assert!(p.terminate().success());
 }
+
+#[test]
+fn json_logs_carry_a_request_id_per_ops_call() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("opsd.db");
+    let mut child = opsd()
+        .arg("serve")
+        .env("OPSD_DB", &db)
+        .env("OPSD_LISTEN", "127.0.0.1:0")
+        .env("OPSD_LOG_FORMAT", "json")
+        .env("RUST_LOG", "opsd=info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut next_json = || -> serde_json::Value {
+        let line = lines.next().expect("a log line").expect("utf-8");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+    };
+    let first = next_json();
+    assert_eq!(first["level"], "INFO");
+    let addr: std::net::SocketAddr = first["listen"]
+        .as_str()
+        .expect("listen field")
+        .parse()
+        .expect("address");
+    let mut c = Conn::open(addr);
+    c.send(&http11(&status_body("134"), "nobody", "k"));
+    c.send(&http11(&status_body("134"), "nobody", "k"));
+    let requests: Vec<serde_json::Value> = (0..10)
+        .map(|_| next_json())
+        .filter(|v| v["message"] == "ops request")
+        .take(2)
+        .collect();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0]["code"], 401);
+    let ids: Vec<u64> = requests
+        .iter()
+        .map(|r| r["request_id"].as_u64().expect("request_id"))
+        .collect();
+    assert_ne!(ids[0], ids[1]);
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -188,3 +188,33 @@ fn graceful_shutdown_finishes_the_request_in_flight() {
         "no new connections after shutdown"
     );
 }
+
+#[test]
+fn metrics_count_requests_by_action_and_code() {
+    let s = Server::start();
+    for _ in 0..3 {
+        assert_eq!(s.ops(&status_body("134")).code(), Some(480));
+    }
+    let bad = s.send(&http10(&status_body("134"), USER, "wrongkey"));
+    assert_eq!(bad.code(), Some(401));
+    let r = s.get("/metrics");
+    assert_eq!(r.status_line, "HTTP/1.1 200 OK");
+    let text = r.text();
+    for line in [
+        "opsd_ops_requests_total{action=\"SIMPLE_TRANSFER_STATUS\",code=\"480\"} 3",
+        "opsd_ops_requests_total{action=\"-\",code=\"401\"} 1",
+        "opsd_ops_request_duration_seconds_count 4",
+        "opsd_task_queue_depth 0",
+        "opsd_task_lag_seconds 0",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    // A submitted job queues its analysis: the queue depth shows it.
+    let r = s.ops(&envelope(
+        "SIMPLE_TRANSFER",
+        "DOMAIN",
+        &domain_list(&[("metrics-one.com", "a")]),
+    ));
+    assert_eq!(r.code(), Some(200));
+    assert!(s.get("/metrics").text().contains("opsd_task_queue_depth 1"));
+}

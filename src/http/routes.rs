@@ -23,6 +23,9 @@ type Reply200 = Response<Full<Bytes>>;
 /// Largest form body the pages accept.
 const FORM_MAX: usize = 64 * 1024;
 
+/// Request ids for the log, unique within the process.
+static NEXT_REQUEST_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// Bodies up to this size are handled on the async worker itself (see `ops`).
 const INLINE_BODY_MAX: usize = 16 * 1024;
 
@@ -58,6 +61,7 @@ impl Service {
         let json_post = req.method() == Method::POST && is_json(req.headers());
         let mut resp = match (req.method(), path.as_str()) {
             (&Method::GET | &Method::HEAD, "/healthz") => plain(StatusCode::OK, "ok\n"),
+            (&Method::GET | &Method::HEAD, "/metrics") => self.metrics().await,
             (&Method::GET | &Method::HEAD, p) if p.starts_with("/approve/") => {
                 let token = p["/approve/".len()..].to_string();
                 self.page(move |app| approval::show(app, &token)).await
@@ -203,6 +207,28 @@ impl Service {
         self.page(move |app| handler(app, &preq)).await
     }
 
+    /// `GET /metrics`: the Prometheus text exposition.
+    async fn metrics(&self) -> Reply200 {
+        let state = self.state.clone();
+        let text = tokio::task::spawn_blocking(move || {
+            let depth = state.store.pending_task_count().unwrap_or(-1);
+            let now = state.now();
+            let lag = match state.store.next_due_at() {
+                Ok(Some(due)) => now - due,
+                Ok(None) | Err(_) => 0,
+            };
+            state.metrics.render(depth, lag)
+        })
+        .await
+        .unwrap_or_default();
+        let mut r = Response::new(Full::new(Bytes::from(text)));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        );
+        r
+    }
+
     /// `POST /api/<method>` with a JSON body: the OpenSRS Email API.
     async fn email_api(&self, req: Request<Incoming>) -> Reply200 {
         let method = req.uri().path()["/api/".len()..].to_string();
@@ -320,6 +346,9 @@ impl Service {
 
     async fn ops(&self, req: Request<Incoming>) -> Reply200 {
         let started = Instant::now();
+        // Ties the request's log lines together (the handler's own errors included).
+        let request_id = NEXT_REQUEST_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let span = tracing::info_span!("ops", request_id);
         let limit = self.state.config.limits.max_bytes;
         let too_large = || {
             let e = ApiError::Decode(OpsError {
@@ -371,6 +400,7 @@ impl Service {
         let peer = self.peer.ip();
         let user_for_log = username.clone();
         let run = move || {
+            let _in_span = span.enter();
             api::handle(
                 &state,
                 &OpsRequest {
@@ -396,7 +426,11 @@ impl Service {
         };
         match outcome {
             Ok(o) => {
+                self.state
+                    .metrics
+                    .request(o.action, o.code, started.elapsed().as_secs_f64());
                 tracing::info!(
+                    request_id,
                     peer = %self.peer,
                     user = user_for_log.as_deref().unwrap_or("-"),
                     action = o.action,

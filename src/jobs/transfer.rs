@@ -155,6 +155,7 @@ pub(super) fn send_mails<'t>(
         }
     }
     app.store.mails_sent(&sent, now)?;
+    app.metrics.mails(sent.len(), failed.len());
     Ok(failed)
 }
 
