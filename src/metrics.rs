@@ -45,13 +45,10 @@ impl Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         // 100 µs to ~3 s: a status request takes ~40 µs of work, a 10,000-domain
         // submit ~50 ms.
-        let latency = Histogram::new(
-            [
-                0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-                1.0, 3.0,
-            ]
-            .into_iter(),
-        );
+        let latency = Histogram::new([
+            0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+            3.0,
+        ]);
         let (mails_sent, mails_failed) = (Counter::default(), Counter::default());
         let (queue_depth, task_lag) = (Gauge::default(), Gauge::default());
         registry.register(
