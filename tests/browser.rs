@@ -208,11 +208,9 @@ impl Steps<'_> {
             .unwrap_or_else(|e| panic!("text of #{id}: {e}"))
     }
 
-    async fn login(&self, base: &str, user: &str, password: &str) {
-        self.0
-            .goto(&format!("{base}/panel/login"))
-            .await
-            .expect("login page");
+    /// Logs in to the page area at `login_url` (`{base}/panel/login`, …).
+    async fn login(&self, login_url: &str, user: &str, password: &str) {
+        self.0.goto(login_url).await.expect("login page");
         self.type_into("username", user).await;
         self.type_into("password", password).await;
         self.click("login").await;
@@ -227,12 +225,12 @@ impl Steps<'_> {
 fn seed_000_walk_through_in_the_control_panel() {
     use crate::panel::{GAINING, GAINING_PASSWORD, PASSWORD, setup};
     let s = setup();
-    let base = format!("http://{}", s.addr);
+    let panel = format!("http://{}/panel/login", s.addr);
     in_browser(async |c: &Client| {
         let step = Steps(c);
 
         // Step 1: the gaining reseller authorizes the losing reseller.
-        step.login(&base, GAINING, GAINING_PASSWORD).await;
+        step.login(&panel, GAINING, GAINING_PASSWORD).await;
         step.click("nav-push-settings").await;
         step.type_into("losing", USER).await;
         step.click("add").await;
@@ -243,7 +241,7 @@ fn seed_000_walk_through_in_the_control_panel() {
         step.click("logout").await;
 
         // Step 2: the losing reseller ticks domains and moves them.
-        step.login(&base, USER, PASSWORD).await;
+        step.login(&panel, USER, PASSWORD).await;
         for d in ["move-a.com", "move-b.net", "move-locked.com"] {
             step.click(&format!("pick-{d}")).await;
         }
@@ -321,41 +319,28 @@ fn seed_000_walk_through_in_the_control_panel() {
     assert_eq!(s.holder("move-c.org"), "testuser/owner1");
 }
 
-impl Steps<'_> {
-    async fn mac_login(&self, base: &str, user: &str) {
-        self.0
-            .goto(&format!("{base}/mac/login"))
-            .await
-            .expect("login page");
-        self.type_into("username", user).await;
-        self.type_into("password", crate::email_push::ADMIN_PW)
-            .await;
-        self.click("login").await;
-        assert_eq!(self.text("me").await, user);
-    }
-}
-
 /// Seed 001's three steps in a real browser: the losing company reads its
 /// company_id, the gaining company allows it and sets a notification address, the
 /// losing company pushes a branded domain after confirming; the gaining company sees
 /// it with an unlabelled brand and assigns a new one.
 #[test]
 fn seed_001_walk_through_in_the_mail_administration_console() {
-    use crate::email_push::{GAINING_ADMIN, LOSING_ADMIN, setup};
+    use crate::email_push::{ADMIN_PW, GAINING_ADMIN, LOSING_ADMIN, setup};
     let s = setup();
     let base = format!("http://{}", s.addr);
+    let mac = format!("{base}/mac/login");
     in_browser(async |c: &Client| {
         let step = Steps(c);
 
         // Step 1: the losing company notes its company_id.
-        step.mac_login(&base, LOSING_ADMIN).await;
+        step.login(&mac, LOSING_ADMIN, ADMIN_PW).await;
         let company_id = step.text("company-id").await;
         assert_eq!(company_id, "1001");
         screenshot(c, "mac-1-losing-company-id.png").await;
         step.click("logout").await;
 
         // Step 2: the gaining company allows it and sets a notification address.
-        step.mac_login(&base, GAINING_ADMIN).await;
+        step.login(&mac, GAINING_ADMIN, ADMIN_PW).await;
         step.type_into("allowed_companies", &company_id).await;
         step.type_into("notify", "notices@gaining.example").await;
         step.click("update").await;
@@ -364,7 +349,7 @@ fn seed_001_walk_through_in_the_mail_administration_console() {
         step.click("logout").await;
 
         // Step 3: the losing company pushes the domain, confirming first.
-        step.mac_login(&base, LOSING_ADMIN).await;
+        step.login(&mac, LOSING_ADMIN, ADMIN_PW).await;
         step.click("nav-domains").await;
         c.wait()
             .for_element(Locator::Id("push-domain"))
@@ -392,7 +377,7 @@ fn seed_001_walk_through_in_the_mail_administration_console() {
         step.click("logout").await;
 
         // The gaining company sees it, with the brand unlabelled, and assigns one.
-        step.mac_login(&base, GAINING_ADMIN).await;
+        step.login(&mac, GAINING_ADMIN, ADMIN_PW).await;
         step.click("nav-domains").await;
         assert!(
             step.text("domains")
