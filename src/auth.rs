@@ -106,6 +106,23 @@ pub fn hash_password(password: &str) -> Result<String, PasswordError> {
         .map_err(|_| PasswordError)
 }
 
+/// Compared against when an account is unknown, so that a wrong user name costs the
+/// same Argon2 work as a wrong password.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password("not a password").unwrap_or_default());
+
+/// Checks a password against the hash of an account that may not exist (`None`);
+/// both cases take the same time, so the answer does not tell which names exist.
+pub fn verify_account_password(password: &str, stored: Option<&str>) -> bool {
+    match stored {
+        Some(hash) => verify_password(password, hash),
+        None => {
+            let _ = verify_password(password, &DUMMY_HASH);
+            false
+        }
+    }
+}
+
 /// Checks a password against a stored hash; a malformed hash never matches.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
@@ -167,6 +184,14 @@ pub fn md5_crypt_matches(given: &str, stored: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_accounts_never_match() {
+        let hash = hash_password("right").unwrap_or_default();
+        assert!(verify_account_password("right", Some(&hash)));
+        assert!(!verify_account_password("wrong", Some(&hash)));
+        assert!(!verify_account_password("not a password", None));
+    }
 
     #[test]
     fn md5_crypt_forms() {

@@ -39,10 +39,9 @@ pub fn authenticate(
     let Some(password) = password else {
         return Ok(None);
     };
-    Ok(match app.store.mail_admin(username)? {
-        Some((id, c, hash)) if auth::verify_password(password, &hash) => Some(admin(id, c)),
-        _ => None,
-    })
+    let found = app.store.mail_admin(username)?;
+    let ok = auth::verify_account_password(password, found.as_ref().map(|(_, _, h)| h.as_str()));
+    Ok(found.filter(|_| ok).map(|(id, c, _)| admin(id, c)))
 }
 
 /// Pushes `domain` from the admin's company to `gaining`, queueing the notice to

@@ -8,19 +8,12 @@
 use subtle::ConstantTimeEq;
 
 use crate::app::App;
-use std::sync::LazyLock;
-
 use minijinja::context;
 
 use crate::auth::{self, token_hash};
 use crate::store::{Session, StoreError};
 
 use super::{Page, PageRequest, render};
-
-/// Compared against when the user name is unknown, so that a wrong name costs the
-/// same time as a wrong password.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| auth::hash_password("not a password").unwrap_or_default());
 
 /// How long a login lasts (by the server's clock).
 pub const SESSION_SECONDS: i64 = 12 * 3600;
@@ -206,14 +199,9 @@ pub fn login(
             return super::message(500, "Try again later", "We could not log you in right now.");
         }
     };
-    // An unknown user costs the same Argon2 verify as a wrong password.
-    let (id, hash) = match &found {
-        Some((id, hash)) => (Some(*id), hash.as_str()),
-        None => (None, DUMMY_HASH.as_str()),
-    };
-    let ok = auth::verify_password(password, hash);
-    match id {
-        Some(id) if ok => start(app, realm, id, req, landing),
+    let ok = auth::verify_account_password(password, found.as_ref().map(|(_, h)| h.as_str()));
+    match found {
+        Some((id, _)) if ok => start(app, realm, id, req, landing),
         _ => login_page(
             realm,
             title,
