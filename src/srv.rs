@@ -13,11 +13,14 @@ use crate::store::{Mail, RegistryPush, RegistryPushRefused, Store};
 /// The success reply, as seed 002 shows it.
 pub const DONE: &str = "Status: 0\nMessage: domain has been transferred.\n";
 
+/// The message of a failure on our side (the detail goes to the log).
+pub const INTERNAL: &str = "Internal error; please try again later.";
+
 /// Longest value taken from any field; longer ones are refused as malformed.
 const FIELD_MAX: usize = 1024;
 
 /// An error reply: a fresh transaction id (also logged), status 1 and the message.
-fn failure(message: &str) -> String {
+pub fn failure(message: &str) -> String {
     let id = auth::random_hex(16);
     tracing::info!(transaction_id = %id, message, "srv push_domain refused");
     format!("Transaction-ID: {id}\nStatus: 1\nMessage: {message}\n")
@@ -30,26 +33,26 @@ pub fn push_domain(app: &App, form: &Form, peer: IpAddr) -> String {
         Some("1") => true,
         Some(_) => return failure("Invalid parameter: test."),
     };
-    let mut values = Vec::with_capacity(4);
-    for name in ["user", "password", "domain", "handle"] {
-        let v = form.get(name).map(str::trim).unwrap_or("");
-        if v.is_empty() {
+    let mut values = [""; 4];
+    for (value, name) in values
+        .iter_mut()
+        .zip(["user", "password", "domain", "handle"])
+    {
+        *value = form.get(name).map(str::trim).unwrap_or("");
+        if value.is_empty() {
             return failure(&format!("Missing parameter: {name}."));
         }
-        if v.len() > FIELD_MAX {
+        if value.len() > FIELD_MAX {
             return failure(&format!("Invalid parameter: {name}."));
         }
-        values.push(v);
     }
-    let [user, password, domain, handle] = values[..] else {
-        return failure("Missing parameter: user.");
-    };
+    let [user, password, domain, handle] = values;
     let store: &Store = if test {
         match app.test_store() {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "test database unavailable");
-                return failure("Internal error; please try again later.");
+                return failure(INTERNAL);
             }
         }
     } else {
@@ -60,7 +63,7 @@ pub fn push_domain(app: &App, form: &Form, peer: IpAddr) -> String {
         Ok(_) => return failure("Authentication failed."),
         Err(e) => {
             tracing::error!(error = %e, "registrar lookup failed");
-            return failure("Internal error; please try again later.");
+            return failure(INTERNAL);
         }
     }
     let push = RegistryPush {
@@ -98,7 +101,7 @@ pub fn push_domain(app: &App, form: &Form, peer: IpAddr) -> String {
         }),
         Err(e) => {
             tracing::error!(error = %e, "srv push_domain failed");
-            failure("Internal error; please try again later.")
+            failure(INTERNAL)
         }
     }
 }

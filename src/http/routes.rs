@@ -130,9 +130,11 @@ impl Service {
         let page = tokio::task::spawn_blocking(move || f(&state))
             .await
             .unwrap_or_else(|_| pages::message(500, "Error", "Something went wrong on our side."));
-        let mut r = Response::new(Full::new(Bytes::from(page.html)));
-        *r.status_mut() =
-            StatusCode::from_u16(page.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut r = respond(
+            StatusCode::from_u16(page.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            "text/html; charset=utf-8",
+            page.html,
+        );
         for (name, value) in page.headers {
             match HeaderValue::from_str(&value) {
                 Ok(v) => {
@@ -141,10 +143,6 @@ impl Service {
                 Err(_) => tracing::error!(header = name, "page produced an invalid header value"),
             }
         }
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
         r.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         r.headers_mut()
@@ -221,12 +219,11 @@ impl Service {
         })
         .await
         .unwrap_or_default();
-        let mut r = Response::new(Full::new(Bytes::from(text)));
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
-        );
-        r
+        respond(
+            StatusCode::OK,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            text,
+        )
     }
 
     /// `POST /api/<method>` with a JSON body: the OpenSRS Email API.
@@ -251,13 +248,11 @@ impl Service {
                 body: serde_json::json!({"success": false, "error": "Internal error", "error_number": 7}),
             }
         });
-        let mut r = Response::new(Full::new(Bytes::from(reply.body.to_string())));
-        *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        r
+        respond(
+            StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK),
+            "application/json",
+            reply.body.to_string(),
+        )
     }
 
     /// `POST /srv/push_domain`: the registry-style push, answered in plain text.
@@ -267,23 +262,14 @@ impl Service {
         };
         let state = self.state.clone();
         let peer = self.peer.ip();
-        let text = tokio::task::spawn_blocking(move || {
-            crate::srv::push_domain(&state, &form, peer)
-        })
-        .await
-        .unwrap_or_else(|e| {
-            tracing::error!(error = %e, "srv push_domain panicked");
-            format!(
-                "Transaction-ID: {}\nStatus: 1\nMessage: Internal error; please try again later.\n",
-                crate::auth::random_hex(16)
-            )
-        });
-        let mut r = Response::new(Full::new(Bytes::from(text)));
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
-        r
+        let text =
+            tokio::task::spawn_blocking(move || crate::srv::push_domain(&state, &form, peer))
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "srv push_domain panicked");
+                    crate::srv::failure(crate::srv::INTERNAL)
+                });
+        respond(StatusCode::OK, TEXT, text)
     }
 
     /// `POST /admin/clock/advance` with a duration (`7d`) as the body: moves the
@@ -329,18 +315,9 @@ impl Service {
                     "now {}\nran {ran} tasks\n",
                     crate::clock::format_timestamp(now)
                 );
-                let mut r = Response::new(Full::new(Bytes::from(text)));
-                r.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/plain; charset=utf-8"),
-                );
-                r
+                respond(StatusCode::OK, TEXT, text)
             }
-            Err(e) => {
-                let mut r = Response::new(Full::new(Bytes::from(format!("{e}\n"))));
-                *r.status_mut() = StatusCode::CONFLICT;
-                r
-            }
+            Err(e) => respond(StatusCode::CONFLICT, TEXT, format!("{e}\n")),
         }
     }
 
@@ -522,19 +499,22 @@ fn header_str(h: &HeaderMap, name: &str) -> Option<String> {
         .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
 }
 
-fn xml(body: Vec<u8>) -> Reply200 {
-    let mut r = Response::new(Full::new(Bytes::from(body)));
+/// Content type of the plain-text replies.
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// A reply: status, content type and body.
+fn respond(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Reply200 {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = status;
     r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
 }
 
+fn xml(body: Vec<u8>) -> Reply200 {
+    respond(StatusCode::OK, "text/xml", body)
+}
+
 fn plain(status: StatusCode, text: &'static str) -> Reply200 {
-    let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    r
+    respond(status, TEXT, Bytes::from_static(text.as_bytes()))
 }
