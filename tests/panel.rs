@@ -422,8 +422,18 @@ fn a_pasted_list_into_an_existing_profile_with_locked_domains() {
     let s = setup();
     allow(&s);
     let mut w = logged_in(&s, USER, PASSWORD);
-    // Choosing the action with nothing ticked opens the form for a pasted list.
+    // Ticking without choosing an action is explained.
     let token = csrf(&mut w, "/panel/domains");
+    let r = w.post(
+        "/panel/domains",
+        &[("csrf", &token), ("domain", "move-a.com")],
+    );
+    assert_eq!(r.status_line, "HTTP/1.1 400 Bad Request");
+    assert!(
+        r.text()
+            .contains("role=\"alert\">Choose a bulk action.</p>")
+    );
+    // Choosing the action with nothing ticked opens the form for a pasted list.
     let form = w.post(
         "/panel/domains",
         &[("csrf", &token), ("bulk_action", "move")],

@@ -60,7 +60,7 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
     };
     match (req.post, path) {
         (true, "/panel/logout") => session::end(app, REALM, req),
-        (false, "/panel/domains") => p.domains(),
+        (false, "/panel/domains") => p.domains(200, None),
         (true, "/panel/domains") => p.bulk_action(),
         (false, "/panel/move") => p.move_form(200, &MoveForm::default(), None),
         (true, "/panel/move") => p.move_submit(),
@@ -139,7 +139,7 @@ impl Panel<'_> {
         render(status, template, context! { ..base, ..ctx })
     }
 
-    fn domains(&self) -> Page {
+    fn domains(&self, status: u16, error: Option<&str>) -> Page {
         let q = self.req.query.get("q").unwrap_or("").trim().to_lowercase();
         let page: usize = self
             .req
@@ -168,9 +168,9 @@ impl Panel<'_> {
         let prev_url = (page > 1).then(|| url(page - 1));
         let next_url = (page < pages).then(|| url(page + 1));
         self.page(
-            200,
+            status,
             "panel_domains.html",
-            context! { domains, total, page, pages, q, prev_url, next_url },
+            context! { domains, total, page, pages, q, prev_url, next_url, error },
         )
     }
 
@@ -185,16 +185,7 @@ impl Panel<'_> {
                 };
                 self.move_form(200, &f, None)
             }
-            _ => {
-                let mut p = self.domains();
-                p.status = 400;
-                p.html = p.html.replacen(
-                    "<h1>Domains</h1>",
-                    "<h1>Domains</h1>\n<p class=\"error\" id=\"error\" role=\"alert\">Choose a bulk action.</p>",
-                    1,
-                );
-                p
-            }
+            _ => self.domains(400, Some("Choose a bulk action.")),
         }
     }
 
