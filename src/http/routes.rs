@@ -403,16 +403,17 @@ impl Service {
         };
         match outcome {
             Ok(o) => {
+                let took = started.elapsed();
                 self.state
                     .metrics
-                    .request(o.action, o.code, started.elapsed().as_secs_f64());
+                    .request(o.action, o.code, took.as_secs_f64());
                 tracing::info!(
                     request_id,
                     peer = %self.peer,
                     user = user_for_log.as_deref().unwrap_or("-"),
                     action = o.action,
                     code = o.code,
-                    micros = started.elapsed().as_micros() as u64,
+                    micros = took.as_micros() as u64,
                     "ops request"
                 );
                 xml(o.body)
