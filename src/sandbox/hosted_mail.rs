@@ -14,14 +14,10 @@ pub struct HostedMail {
     pub domains: Vec<Domain>,
 }
 
+/// A company (its `id` always set) with its push permissions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Company {
-    pub id: i64,
-    pub name: String,
-    pub cluster: String,
-    pub billing_cycle: String,
-    pub billing_day: u8,
-    pub settings: String,
+    pub company: NewMailCompany,
     pub allowed_companies: Vec<i64>,
     pub notify: Option<String>,
 }
@@ -137,12 +133,14 @@ pub(super) fn convert(
             ));
         }
         out.companies.push(Company {
-            settings: json(&c.settings),
-            id: c.id,
-            name: c.name,
-            cluster: c.cluster,
-            billing_cycle: c.billing_cycle,
-            billing_day: c.billing_day,
+            company: NewMailCompany {
+                id: Some(c.id),
+                name: c.name,
+                cluster: c.cluster,
+                billing_cycle: c.billing_cycle,
+                billing_day: c.billing_day,
+                settings: json(&c.settings),
+            },
             allowed_companies: c.allowed_companies,
             notify: c.notify,
         });
@@ -182,25 +180,13 @@ pub fn seed(store: &Store, m: &HostedMail, now: i64) -> Result<(), StoreError> {
         Err(e) => Err(e),
     };
     for c in &m.companies {
-        if store.mail_company(c.id)?.is_some() {
+        if let Some(id) = c.company.id
+            && store.mail_company(id)?.is_some()
+        {
             continue;
         }
-        store.add_mail_company(
-            &NewMailCompany {
-                id: Some(c.id),
-                name: c.name.clone(),
-                cluster: c.cluster.clone(),
-                billing_cycle: c.billing_cycle.clone(),
-                billing_day: c.billing_day,
-                settings: c.settings.clone(),
-            },
-            now,
-        )?;
-        store.set_mail_push_settings(
-            c.id,
-            Some(&c.allowed_companies),
-            Some(c.notify.as_deref()),
-        )?;
+        let id = store.add_mail_company(&c.company, now)?;
+        store.set_mail_push_settings(id, Some(&c.allowed_companies), Some(c.notify.as_deref()))?;
     }
     for a in &m.admins {
         if store.mail_admin(&a.username)?.is_some() {
