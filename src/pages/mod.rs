@@ -24,6 +24,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ),
         ("message.html", include_str!("templates/message.html")),
         ("login.html", include_str!("templates/login.html")),
+        ("console.html", include_str!("templates/console.html")),
         (
             "panel_layout.html",
             include_str!("templates/panel_layout.html"),
@@ -74,6 +75,7 @@ const TEMPLATE_NAMES: &[&str] = &[
     "approval_done.html",
     "message.html",
     "login.html",
+    "console.html",
     "panel_layout.html",
     "panel_domains.html",
     "panel_move.html",
