@@ -41,13 +41,7 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
         Ok(s) => s,
         Err(page) => return page,
     };
-    let me = match app
-        .store
-        .reseller_name(session.subject_id)
-        .and_then(|n| match n {
-            Some(n) => app.store.reseller_by_name(&n),
-            None => Ok(None),
-        }) {
+    let me = match app.store.reseller_by_id(session.subject_id) {
         Ok(Some(r)) => r,
         Ok(None) => return session::end(app, REALM, req),
         Err(e) => return internal(&e),

@@ -72,27 +72,20 @@ impl Store {
     }
 
     pub fn reseller_by_name(&self, username: &str) -> Result<Option<Reseller>> {
-        let conn = self.reader();
-        let found = conn
-            .prepare_cached("SELECT id, username, private_key FROM resellers WHERE username = ?1")?
-            .query_row([username], |r| {
-                Ok(Reseller {
-                    id: r.get(0)?,
-                    username: r.get(1)?,
-                    private_key: r.get(2)?,
-                    allowed_ips: Vec::new(),
-                })
-            })
-            .optional()?;
-        let Some(mut reseller) = found else {
-            return Ok(None);
-        };
-        let mut stmt = conn
-            .prepare_cached("SELECT cidr FROM reseller_ips WHERE reseller_id = ?1 ORDER BY cidr")?;
-        reseller.allowed_ips = stmt
-            .query_map([reseller.id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(Some(reseller))
+        reseller_where(
+            &self.reader(),
+            "SELECT id, username, private_key FROM resellers WHERE username = ?1",
+            &username,
+        )
+    }
+
+    /// A reseller by id (page sessions keep the id).
+    pub fn reseller_by_id(&self, id: i64) -> Result<Option<Reseller>> {
+        reseller_where(
+            &self.reader(),
+            "SELECT id, username, private_key FROM resellers WHERE id = ?1",
+            &id,
+        )
     }
 
     /// Adds a profile; `Conflict` if the reseller has one of that name.
@@ -190,16 +183,6 @@ impl Store {
         Ok(row.and_then(|(id, h)| h.map(|h| (id, h))))
     }
 
-    /// The user name of a reseller by id (sessions keep the id).
-    pub fn reseller_name(&self, reseller_id: i64) -> Result<Option<String>> {
-        let conn = self.reader();
-        let name = conn
-            .prepare_cached("SELECT username FROM resellers WHERE id = ?1")?
-            .query_row([reseller_id], |r| r.get(0))
-            .optional()?;
-        Ok(name)
-    }
-
     /// One page of a reseller's portfolio in name order, optionally only names that
     /// contain `filter`, and how many domains match in all.
     pub fn portfolio_page(
@@ -253,6 +236,33 @@ impl Store {
     }
 }
 
+/// The reseller `select` finds (one row by `key`), with its IP rules.
+fn reseller_where(
+    conn: &rusqlite::Connection,
+    select: &str,
+    key: &dyn rusqlite::ToSql,
+) -> Result<Option<Reseller>> {
+    let found = conn
+        .prepare_cached(select)?
+        .query_row([key], |r| {
+            Ok(Reseller {
+                id: r.get(0)?,
+                username: r.get(1)?,
+                private_key: r.get(2)?,
+                allowed_ips: Vec::new(),
+            })
+        })
+        .optional()?;
+    let Some(mut reseller) = found else {
+        return Ok(None);
+    };
+    reseller.allowed_ips = conn
+        .prepare_cached("SELECT cidr FROM reseller_ips WHERE reseller_id = ?1 ORDER BY cidr")?
+        .query_map([reseller.id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(reseller))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_support::temp_store;
@@ -266,6 +276,10 @@ mod tests {
             .ok();
         assert!(id.is_some());
         let r = store.reseller_by_name("alice").ok().flatten();
+        assert_eq!(
+            id.and_then(|id| store.reseller_by_id(id).ok().flatten()),
+            r.clone()
+        );
         assert_eq!(
             r.map(|r| (r.private_key, r.allowed_ips)),
             Some(("k".into(), vec!["10.0.0.0/8".into()]))
