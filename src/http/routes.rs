@@ -20,6 +20,9 @@ use crate::pages::{self, Form, Page, PageRequest, approval, mac, panel};
 
 type Reply200 = Response<Full<Bytes>>;
 
+/// Answers a request to one page area (`panel::handle`, `mac::handle`).
+type AreaHandler = fn(&crate::app::App, &PageRequest) -> Page;
+
 /// Largest form body the pages accept.
 const FORM_MAX: usize = 64 * 1024;
 
@@ -59,6 +62,7 @@ impl Service {
         let path = req.uri().path().to_string();
         let form_post = req.method() == Method::POST && is_form(req.headers());
         let json_post = req.method() == Method::POST && is_json(req.headers());
+        let area = area_of(&path);
         let mut resp = match (req.method(), path.as_str()) {
             (&Method::GET | &Method::HEAD, "/healthz") => plain(StatusCode::OK, "ok\n"),
             (&Method::GET | &Method::HEAD, "/metrics") => self.metrics().await,
@@ -70,17 +74,12 @@ impl Service {
                 let q = Form::parse(req.uri().query().unwrap_or("").as_bytes());
                 self.page(move |app| approval::transfers_get(app, &q)).await
             }
-            (&Method::GET | &Method::HEAD, p) if under(p, panel::REALM.base) => {
-                self.area(req, panel::handle).await
-            }
-            (&Method::POST, p) if form_post && under(p, panel::REALM.base) => {
-                self.area(req, panel::handle).await
-            }
-            (&Method::GET | &Method::HEAD, p) if under(p, mac::REALM.base) => {
-                self.area(req, mac::handle).await
-            }
-            (&Method::POST, p) if form_post && under(p, mac::REALM.base) => {
-                self.area(req, mac::handle).await
+            // The logged-in page areas take GETs and form POSTs under their path.
+            (&Method::GET | &Method::HEAD | &Method::POST, _)
+                if let Some(handler) = area
+                    && (form_post || req.method() != Method::POST) =>
+            {
+                self.area(req, handler).await
             }
             // Form posts to the page routes are pages; any other POST, on any target,
             // is the OPS API.
@@ -170,11 +169,7 @@ impl Service {
 
     /// A page area with logins (the control panel): the request becomes a
     /// [`PageRequest`] with its cookies and form, and `handler` answers it.
-    async fn area(
-        &self,
-        req: Request<Incoming>,
-        handler: fn(&crate::app::App, &PageRequest) -> Page,
-    ) -> Reply200 {
+    async fn area(&self, req: Request<Incoming>, handler: AreaHandler) -> Reply200 {
         let post = req.method() == Method::POST;
         let path = req.uri().path().to_string();
         let query = Form::parse(req.uri().query().unwrap_or("").as_bytes());
@@ -440,6 +435,17 @@ impl hyper::service::Service<Request<Incoming>> for Service {
             Ok(reply)
         })
     }
+}
+
+/// The handler of the logged-in page area `path` lies in, if any.
+fn area_of(path: &str) -> Option<AreaHandler> {
+    [
+        (panel::REALM.base, panel::handle as AreaHandler),
+        (mac::REALM.base, mac::handle),
+    ]
+    .into_iter()
+    .find(|(base, _)| under(path, base))
+    .map(|(_, handler)| handler)
 }
 
 /// `path` is `base` or below it.
