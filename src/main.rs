@@ -393,15 +393,8 @@ fn reseller_passwd(db: &Path, name: &str, clear: bool) -> anyhow::Result<()> {
         println!("control-panel login turned off for {name}");
         return Ok(());
     }
-    let mut line = String::new();
-    std::io::stdin()
-        .read_line(&mut line)
-        .context("reading the password from standard input")?;
-    let password = line.trim_end_matches(['\r', '\n']);
-    if password.chars().count() < 8 {
-        bail!("the password must have at least 8 characters");
-    }
-    store.set_reseller_password(id, Some(&auth::hash_password(password)?))?;
+    let hash = auth::hash_password(&cli::read_password()?)?;
+    store.set_reseller_password(id, Some(&hash))?;
     println!("control-panel password set for {name}");
     Ok(())
 }

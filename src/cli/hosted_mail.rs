@@ -101,15 +101,8 @@ pub fn run(db: &Path, cmd: EmailCmd, now: i64) -> anyhow::Result<()> {
             if store.mail_company(company)?.is_none() {
                 bail!("no company {company}");
             }
-            let mut line = String::new();
-            std::io::stdin()
-                .read_line(&mut line)
-                .context("reading the password")?;
-            let password = line.trim_end_matches(['\r', '\n']);
-            if password.chars().count() < 8 {
-                bail!("the password must have at least 8 characters");
-            }
-            store.add_mail_admin(company, &username, &auth::hash_password(password)?, now)?;
+            let hash = auth::hash_password(&super::read_password()?)?;
+            store.add_mail_admin(company, &username, &hash, now)?;
             println!("administrator {username} added to company {company}");
         }
         EmailCmd::Brand {

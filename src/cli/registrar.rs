@@ -69,12 +69,12 @@ pub fn run(db: &Path, args: RegistrarArgs, now: i64) -> anyhow::Result<()> {
     match args.cmd {
         RegistrarCmd::Add { handle, email } => {
             check_handle(&handle)?;
-            let crypt = auth::md5_crypt(&read_password()?)?;
+            let crypt = auth::md5_crypt(&super::read_password()?)?;
             store.add_registrar(&handle, &crypt, email.trim(), now)?;
             println!("registrar {handle} added{which}\nencrypted password: {crypt}");
         }
         RegistrarCmd::Passwd { handle } => {
-            let crypt = auth::md5_crypt(&read_password()?)?;
+            let crypt = auth::md5_crypt(&super::read_password()?)?;
             store
                 .set_registrar_password(&handle, &crypt)
                 .with_context(|| no_such(&handle))?;
@@ -144,18 +144,6 @@ fn check_handle(h: &str) -> anyhow::Result<()> {
         bail!("'{h}' is not a handle (letters, digits and dashes, at most 32)");
     }
     Ok(())
-}
-
-fn read_password() -> anyhow::Result<String> {
-    let mut line = String::new();
-    std::io::stdin()
-        .read_line(&mut line)
-        .context("reading the password from standard input")?;
-    let password = line.trim_end_matches(['\r', '\n']).to_string();
-    if password.chars().count() < 8 {
-        bail!("the password must have at least 8 characters");
-    }
-    Ok(password)
 }
 
 /// `12`, `12.5` or `12.50` → cents.
