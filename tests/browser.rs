@@ -97,22 +97,10 @@ fn registrant_opens_the_email_link_and_accepts() {
         .find(|w| w.contains("/approve/"))
         .expect("a link in the email")
         .to_string();
-    let driver = Driver::start();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let c = driver.browser().await;
+    in_browser(async |c: &Client| {
+        let step = Steps(c);
         c.goto(&link).await.expect("open the link");
-        let listed = c
-            .wait()
-            .for_element(Locator::Id("domains"))
-            .await
-            .expect("domain list")
-            .text()
-            .await
-            .expect("text");
+        let listed = step.text("domains").await;
         assert!(
             listed.contains("alpha-owner3.com") && listed.contains("beta-owner3.net"),
             "{listed}"
@@ -125,27 +113,14 @@ fn registrant_opens_the_email_link_and_accepts() {
             .await
             .expect("text");
         assert!(body.contains("Listed below are the domains that will be transferred:"));
-        screenshot(&c, "approval-page.png").await;
-        c.find(Locator::Id("accept"))
-            .await
-            .expect("Accept button")
-            .click()
-            .await
-            .expect("click");
-        let result = c
-            .wait()
-            .for_element(Locator::Id("result"))
-            .await
-            .expect("result page")
-            .text()
-            .await
-            .expect("text");
+        screenshot(c, "approval-page.png").await;
+        step.click("accept").await;
+        let result = step.text("result").await;
         assert!(
             result.contains("Thank you for confirming batch transfer"),
             "{result}"
         );
-        screenshot(&c, "approval-accepted.png").await;
-        c.close().await.expect("close");
+        screenshot(c, "approval-accepted.png").await;
     });
     assert_eq!(
         s.count("SELECT count(*) FROM transfer_domains WHERE status = 'pending_registry'"),

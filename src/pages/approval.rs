@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq;
 use crate::app::App;
 use crate::store::{Approval, Decision, DecisionRefused, StoreError};
 
-use super::{Form, Page, message, render};
+use super::{Form, Page, message, render, store_failure};
 
 /// Tokens are 32 hex characters; anything else is not looked up at all.
 fn plausible(token: &str) -> bool {
@@ -29,17 +29,8 @@ fn load(app: &App, token: &str) -> Result<Approval, Page> {
     match app.store.approval_by_token(token) {
         Ok(Some(a)) => Ok(a),
         Ok(None) => Err(not_found()),
-        Err(e) => Err(internal(&e)),
+        Err(e) => Err(store_failure("approval page", &e)),
     }
-}
-
-fn internal(e: &StoreError) -> Page {
-    tracing::error!(error = %e, "approval page: store failure");
-    message(
-        500,
-        "Try again later",
-        "We could not load this page right now. Please try again in a few minutes.",
-    )
 }
 
 fn human(status: &str) -> &'static str {
@@ -141,7 +132,7 @@ fn decide(app: &App, token: &str, decision: Decision) -> Page {
         Err(StoreError::NotFound) => {
             message(404, "Link not valid", "This approval link is not valid.")
         }
-        Err(e) => internal(&e),
+        Err(e) => store_failure("approval page", &e),
     }
 }
 

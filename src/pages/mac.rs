@@ -8,10 +8,10 @@ use minijinja::context;
 use crate::app::App;
 use crate::hosted_mail::{self, Admin};
 use crate::mail::plausible_address;
-use crate::store::{MailCompany, MailPushRefused, StoreError};
+use crate::store::{MailCompany, MailPushRefused};
 
 use super::session::{self, Realm};
-use super::{Page, PageRequest, message, render};
+use super::{Page, PageRequest, not_found, render, store_failure};
 
 pub const REALM: Realm = Realm {
     name: "mac",
@@ -56,7 +56,7 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
     let (admin, company) = match loaded {
         Ok(Some(x)) => x,
         Ok(None) => return session::end(app, REALM, req),
-        Err(e) => return internal(&e),
+        Err(e) => return store_failure("mail administration", &e),
     };
     let c = Console {
         app,
@@ -83,19 +83,6 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
             _ => not_found(),
         },
     }
-}
-
-fn not_found() -> Page {
-    message(404, "Not found", "There is no such page.")
-}
-
-fn internal(e: &StoreError) -> Page {
-    tracing::error!(error = %e, "mail administration: store failure");
-    message(
-        500,
-        "Try again later",
-        "We could not load this page right now. Please try again in a few minutes.",
-    )
 }
 
 struct Console<'a> {
@@ -149,7 +136,7 @@ impl Console<'_> {
                 Ok(None) => {
                     return self.company_page(400, Some(&format!("There is no company {id}.")));
                 }
-                Err(e) => return internal(&e),
+                Err(e) => return store_failure("mail administration", &e),
             }
         }
         let notify = self.req.form.get("notify").unwrap_or("").trim();
@@ -163,7 +150,7 @@ impl Console<'_> {
             .set_mail_push_settings(self.company.id, Some(&ids), Some(notify))
         {
             Ok(()) => Page::redirect("/mac/company?updated=1"),
-            Err(e) => internal(&e),
+            Err(e) => store_failure("mail administration", &e),
         }
     }
 
@@ -175,7 +162,7 @@ impl Console<'_> {
                 });
                 self.page(200, "mac_domains.html", context! { domains, flash })
             }
-            Err(e) => internal(&e),
+            Err(e) => store_failure("mail administration", &e),
         }
     }
 
@@ -200,7 +187,7 @@ impl Console<'_> {
         let domain = match self.app.store.mail_domain(&name) {
             Ok(Some(d)) if d.company_id == self.company.id => d,
             Ok(_) => return refuse(format!("{name} is not one of your domains.")),
-            Err(e) => return internal(&e),
+            Err(e) => return store_failure("mail administration", &e),
         };
         let raw = self.req.form.get("new_company").unwrap_or("").trim();
         let Some(gaining_id) = raw.parse::<i64>().ok().filter(|id| *id > 0) else {
@@ -209,7 +196,7 @@ impl Console<'_> {
         let gaining = match self.app.store.mail_company(gaining_id) {
             Ok(Some(g)) => g,
             Ok(None) => return refuse(format!("There is no company {gaining_id}.")),
-            Err(e) => return internal(&e),
+            Err(e) => return store_failure("mail administration", &e),
         };
         if self.req.form.get("confirm") != Some("1") {
             return self.page(200, "mac_confirm.html", context! { domain, gaining });
@@ -235,7 +222,7 @@ impl Console<'_> {
                 MailPushRefused::GainingUnknown => format!("There is no company {gaining_id}."),
                 MailPushRefused::DomainNotFound => format!("{name} is not one of your domains."),
             }),
-            Err(e) => internal(&e),
+            Err(e) => store_failure("mail administration", &e),
         }
     }
 
@@ -250,7 +237,7 @@ impl Console<'_> {
                 self.page(200, "mac_domain.html", context! { domain, flash })
             }
             Ok(_) => not_found(),
-            Err(e) => internal(&e),
+            Err(e) => store_failure("mail administration", &e),
         }
     }
 
@@ -258,7 +245,7 @@ impl Console<'_> {
         let domain = match self.app.store.mail_domain(name) {
             Ok(Some(d)) if d.company_id == self.company.id => d,
             Ok(_) => return not_found(),
-            Err(e) => return internal(&e),
+            Err(e) => return store_failure("mail administration", &e),
         };
         let brand = self.req.form.get("brand_name").unwrap_or("").trim();
         if brand.is_empty() || brand.len() > 100 {
@@ -275,7 +262,7 @@ impl Console<'_> {
             &domain.effective_settings,
         ) {
             Ok(_) => Page::redirect(&format!("/mac/domains/{}?branded=1", domain.name)),
-            Err(e) => internal(&e),
+            Err(e) => store_failure("mail administration", &e),
         }
     }
 }

@@ -179,6 +179,22 @@ pub fn render(status: u16, template: &str, ctx: minijinja::Value) -> Page {
     }
 }
 
+/// The page for a storage failure in `area`: a fixed text for the visitor, the
+/// detail in the log.
+pub fn store_failure(area: &str, e: &crate::store::StoreError) -> Page {
+    tracing::error!(area, error = %e, "page: store failure");
+    message(
+        500,
+        "Try again later",
+        "We could not load this page right now. Please try again in a few minutes.",
+    )
+}
+
+/// A page address that leads nowhere (or to something of another account).
+pub fn not_found() -> Page {
+    message(404, "Not found", "There is no such page.")
+}
+
 /// A short page with a heading and one paragraph.
 pub fn message(status: u16, title: &str, text: &str) -> Page {
     render(status, "message.html", minijinja::context! { title, text })

@@ -9,10 +9,10 @@ use crate::api::ApiError;
 use crate::api::actions::{BulkChangeSubmit, BulkItems, normalize_items};
 use crate::api::codes;
 use crate::app::App;
-use crate::store::{AuditEntry, Reseller, Session, StoreError};
+use crate::store::{AuditEntry, Reseller, Session};
 
 use super::session::{self, Realm};
-use super::{Page, PageRequest, message, render};
+use super::{Page, PageRequest, message, not_found, render, store_failure};
 
 pub const REALM: Realm = Realm {
     name: "panel",
@@ -44,7 +44,7 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
     let me = match app.store.reseller_by_id(session.subject_id) {
         Ok(Some(r)) => r,
         Ok(None) => return session::end(app, REALM, req),
-        Err(e) => return internal(&e),
+        Err(e) => return store_failure("control panel", &e),
     };
     let p = Panel {
         app,
@@ -79,19 +79,6 @@ fn job_id(path: &str, suffix: &str) -> Option<i64> {
         .parse()
         .ok()
         .filter(|id| *id > 0)
-}
-
-fn not_found() -> Page {
-    message(404, "Not found", "There is no such page.")
-}
-
-fn internal(e: &StoreError) -> Page {
-    tracing::error!(error = %e, "control panel: store failure");
-    message(
-        500,
-        "Try again later",
-        "We could not load this page right now. Please try again in a few minutes.",
-    )
 }
 
 fn time(t: i64) -> String {
@@ -149,7 +136,7 @@ impl Panel<'_> {
             .portfolio_page(self.me.id, &q, offset, PAGE_SIZE)
         {
             Ok(r) => r,
-            Err(e) => return internal(&e),
+            Err(e) => return store_failure("control panel", &e),
         };
         let pages = total.div_ceil(PAGE_SIZE).max(1);
         let url = |p: usize| {
@@ -264,7 +251,7 @@ impl Panel<'_> {
             self.app.store.push_enabled(self.me.id),
         ) {
             (Ok(a), Ok(e)) => (a, e),
-            (Err(e), _) | (_, Err(e)) => return internal(&e),
+            (Err(e), _) | (_, Err(e)) => return store_failure("control panel", &e),
         };
         let flash = match (self.req.query.get("added"), self.req.query.get("removed")) {
             (Some(n), _) => Some(format!("{n} may now push domains to your account.")),
@@ -300,7 +287,7 @@ impl Panel<'_> {
                 return self
                     .push_settings(400, Some(&format!("There is no reseller named '{name}'.")));
             }
-            Err(e) => return internal(&e),
+            Err(e) => return store_failure("control panel", &e),
         };
         let now = self.app.now();
         let audit = AuditEntry {
@@ -328,7 +315,7 @@ impl Panel<'_> {
             .set_push_allowed(self.me.id, losing.id, allow, now)
             .and_then(|()| self.app.store.audit(&audit))
         {
-            return internal(&e);
+            return store_failure("control panel", &e);
         }
         let key = if allow { "added" } else { "removed" };
         let qs: String = form_urlencoded::Serializer::new(String::new())
@@ -340,11 +327,11 @@ impl Panel<'_> {
     fn queue(&self) -> Page {
         let jobs = match self.app.store.bulk_summaries(self.me.id, 50) {
             Ok(j) => j,
-            Err(e) => return internal(&e),
+            Err(e) => return store_failure("control panel", &e),
         };
         let audit = match self.app.store.audit_for_reseller(&self.me.username, 100) {
             Ok(a) => a,
-            Err(e) => return internal(&e),
+            Err(e) => return store_failure("control panel", &e),
         };
         let jobs: Vec<minijinja::Value> = jobs
             .into_iter()
@@ -367,7 +354,7 @@ impl Panel<'_> {
         let job = match self.app.store.bulk_change(self.me.id, id) {
             Ok(Some(j)) => j,
             Ok(None) => return not_found(),
-            Err(e) => return internal(&e),
+            Err(e) => return store_failure("control panel", &e),
         };
         let counts = context! {
             pushed => job.count("pushed"), skipped => job.count("skipped"),
@@ -406,7 +393,7 @@ impl Panel<'_> {
                     gaining: None,
                 };
                 if let Err(e) = self.app.store.audit(&audit) {
-                    return internal(&e);
+                    return store_failure("control panel", &e);
                 }
                 Page::redirect(&format!("/panel/queue/{id}?cancelled=1"))
             }
@@ -416,7 +403,7 @@ impl Panel<'_> {
                 "This job had already finished; there was nothing left to cancel.",
             ),
             Ok(None) => not_found(),
-            Err(e) => internal(&e),
+            Err(e) => store_failure("control panel", &e),
         }
     }
 }
