@@ -3,6 +3,7 @@
 //! Each layer is a [`RawConfig`]; the merged one is validated into the [`Config`]
 //! the server runs on.
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,6 +13,21 @@ use crate::ops::Limits;
 /// Plain-HTTP address when none is configured (OpenSRS's own plain port is 55000).
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:55000";
 pub const DEFAULT_DB: &str = "opsd.db";
+/// TLS address when none is configured (OpenSRS's production port).
+pub const DEFAULT_TLS_LISTEN: &str = "127.0.0.1:55443";
+/// Where `opsd cert init` writes and the server looks by default: beside the database.
+pub const DEFAULT_TLS_DIR: &str = "opsd-tls";
+
+/// HTTPS alongside plain HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsConfig {
+    pub listen: SocketAddr,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    /// The files were configured, so missing ones are an error; by default they are
+    /// looked for beside the database and TLS stays off without them.
+    pub required: bool,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -47,6 +63,8 @@ pub struct Config {
     pub whois_port43: bool,
     /// `public_url` was configured (else it follows the bound address).
     pub public_url_set: bool,
+    /// HTTPS, unless turned off with `tls_listen = "off"`.
+    pub tls: Option<TlsConfig>,
 }
 
 impl Config {
@@ -70,7 +88,16 @@ impl Config {
             scenario: None,
             whois_port43: false,
             public_url_set: false,
+            tls: None,
         }
+    }
+}
+
+/// The directory of TLS files beside a database: `dir/opsd.db` → `dir/opsd-tls`.
+pub fn default_tls_dir(db: &std::path::Path) -> PathBuf {
+    match db.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.join(DEFAULT_TLS_DIR),
+        _ => PathBuf::from(DEFAULT_TLS_DIR),
     }
 }
 
@@ -105,11 +132,14 @@ pub struct RawConfig {
     pub rate_limit: Option<u32>,
     pub idle_timeout: Option<String>,
     pub body_timeout: Option<String>,
+    pub tls_listen: Option<String>,
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("listen address '{0}' is not HOST:PORT")]
+    #[error("listen address '{0}' is not HOST:PORT (or off, for tls_listen)")]
     Listen(String),
     #[error("{0} must be greater than zero")]
     Zero(&'static str),
@@ -147,6 +177,9 @@ impl RawConfig {
             rate_limit: self.rate_limit.or(base.rate_limit),
             idle_timeout: self.idle_timeout.or(base.idle_timeout),
             body_timeout: self.body_timeout.or(base.body_timeout),
+            tls_listen: self.tls_listen.or(base.tls_listen),
+            tls_cert: self.tls_cert.or(base.tls_cert),
+            tls_key: self.tls_key.or(base.tls_key),
         }
     }
 
@@ -200,6 +233,28 @@ impl RawConfig {
             c.public_url_set = true;
         }
         c.scenario = self.scenario.map(PathBuf::from);
+        let tls_raw = self
+            .tls_listen
+            .unwrap_or_else(|| DEFAULT_TLS_LISTEN.to_string());
+        c.tls = if tls_raw == "off" {
+            None
+        } else {
+            let listen = tls_raw
+                .parse::<SocketAddr>()
+                .map_err(|_| ConfigError::Listen(tls_raw.clone()))?;
+            let dir = default_tls_dir(&c.db);
+            let required = self.tls_cert.is_some() || self.tls_key.is_some();
+            Some(TlsConfig {
+                listen,
+                cert: self
+                    .tls_cert
+                    .map_or_else(|| dir.join(crate::tls::SERVER_CERT), PathBuf::from),
+                key: self
+                    .tls_key
+                    .map_or_else(|| dir.join(crate::tls::SERVER_KEY), PathBuf::from),
+                required,
+            })
+        };
         Ok(c)
     }
 }
@@ -245,6 +300,23 @@ pub fn describe(c: &Config) -> String {
         ),
     ];
     let mut out = lines.join("\n");
+    match &c.tls {
+        None => out.push_str("\ntls_listen = \"off\""),
+        Some(t) => {
+            let _ = write!(
+                out,
+                "\ntls_listen = \"{}\"\ntls_cert = \"{}\"\ntls_key = \"{}\"{}",
+                t.listen,
+                t.cert.display(),
+                t.key.display(),
+                if t.required {
+                    ""
+                } else {
+                    "\n# TLS starts only if those files exist (opsd cert init makes them)"
+                }
+            );
+        }
+    }
     out.push('\n');
     out
 }

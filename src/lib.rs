@@ -19,6 +19,7 @@
 //! - [`mail`]: the outbox and mail delivery.
 //! - [`clock`]: the one source of time.
 //! - [`config`]: settings from defaults, environment and flags, validated.
+//! - [`tls`]: the rustls acceptor and the sandbox CA of `opsd cert init`.
 //! - [`app`]: the shared parts (store, clock, config) every request sees.
 
 pub mod api;
@@ -39,7 +40,8 @@ pub mod registry;
 pub mod sandbox;
 pub mod srv;
 pub mod store;
+pub mod tls;
 pub mod whois;
 
 pub use app::{App, AppState};
-pub use http::serve;
+pub use http::{serve, serve_with_tls};

@@ -64,6 +64,9 @@ enum Cmd {
     Email(cli::hosted_mail::EmailCmd),
     /// Registrar accounts of the registry-style push (POST /srv/push_domain).
     Registrar(cli::registrar::RegistrarArgs),
+    /// TLS certificates for the sandbox.
+    #[command(subcommand)]
+    Cert(CertCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -143,6 +146,31 @@ struct ServeArgs {
     /// How long registrants have to approve a transfer (e.g. 7d, 36h) [default: 7d].
     #[arg(long, env = "OPSD_APPROVAL_WINDOW")]
     approval_window: Option<String>,
+    /// Address and port for HTTPS, or `off` [default: 127.0.0.1:55443].
+    #[arg(long, env = "OPSD_TLS_LISTEN")]
+    tls_listen: Option<String>,
+    /// Server certificate chain (PEM) [default: opsd-tls/server.pem beside the
+    /// database; TLS starts only if it exists].
+    #[arg(long, env = "OPSD_TLS_CERT")]
+    tls_cert: Option<String>,
+    /// Its private key (PEM) [default: opsd-tls/server.key beside the database].
+    #[arg(long, env = "OPSD_TLS_KEY")]
+    tls_key: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum CertCmd {
+    /// Make a local CA (kept if there is one) and a server certificate signed by it
+    /// for localhost, 127.0.0.1, ::1 and any --name, and print how to trust the CA.
+    Init {
+        /// Where to write ca.pem, ca.key, server.pem, server.key [default:
+        /// opsd-tls beside the database].
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// A further DNS name or address the certificate covers; repeat for more.
+        #[arg(long = "name", value_name = "NAME")]
+        names: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -242,6 +270,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let db = cli.db();
     match cli.cmd {
         Cmd::Serve(args) => serve(given_db.as_deref(), &args),
+        Cmd::Cert(CertCmd::Init { dir, names }) => {
+            let dir = dir.unwrap_or_else(|| opsd::config::default_tls_dir(&db));
+            let issued = opsd::tls::cert_init(&dir, &names, SystemClock.now())?;
+            print!("{}", cli::cert_instructions(&issued));
+            Ok(())
+        }
         Cmd::Config(ConfigCmd::Check(args)) => {
             let config = effective_config(given_db.as_deref(), &args)?;
             if let Some(p) = &config.scenario {
@@ -465,6 +499,9 @@ fn effective_config(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<opsd:
         rate_limit: args.rate_limit,
         idle_timeout: args.idle_timeout.clone(),
         body_timeout: args.body_timeout.clone(),
+        tls_listen: args.tls_listen.clone(),
+        tls_cert: args.tls_cert.clone(),
+        tls_key: args.tls_key.clone(),
     };
     Ok(given.over(file).validate()?)
 }
@@ -493,14 +530,32 @@ fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
         if !config.public_url_set {
             config.public_url = format!("http://{bound}");
         }
-        tracing::info!(listen = %bound, db = %config.db.display(), now = %opsd::clock::format_timestamp(clock.now()), "opsd serving (sandbox)");
+        let tls = match &config.tls {
+            Some(t) if t.required || t.cert.exists() => {
+                let acceptor = opsd::tls::acceptor(&t.cert, &t.key)?;
+                let l = tokio::net::TcpListener::bind(t.listen)
+                    .await
+                    .with_context(|| format!("binding {} for TLS", t.listen))?;
+                Some((l, acceptor))
+            }
+            Some(t) => {
+                tracing::info!(cert = %t.cert.display(), "no TLS certificate; HTTPS is off until `opsd cert init` makes one");
+                None
+            }
+            None => None,
+        };
+        let tls_bound = match &tls {
+            Some((l, _)) => l.local_addr().context("reading the TLS address")?.to_string(),
+            None => "off".to_string(),
+        };
+        tracing::info!(listen = %bound, tls = %tls_bound, db = %config.db.display(), now = %opsd::clock::format_timestamp(clock.now()), "opsd serving (sandbox)");
         let mut app = App::new(store, clock, config).with_world(world).with_mailer(mailer);
         if port43 {
             app.whois = Arc::new(opsd::whois::Port43::default());
         }
         let app = Arc::new(app);
         app.ensure_admin_token()?;
-        opsd::serve(listener, shutdown_signal(), app).await?;
+        opsd::serve_with_tls(listener, tls, shutdown_signal(), app).await?;
         tracing::info!("stopped");
         Ok(())
     })

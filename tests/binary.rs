@@ -285,7 +285,12 @@ fn json_logs_carry_a_request_id_per_ops_call() {
         let line = lines.next().expect("a log line").expect("utf-8");
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
     };
-    let first = next_json();
+    // Startup lines come first (e.g. that HTTPS is off for want of a certificate);
+    // every one is JSON.
+    let first = (0..5)
+        .map(|_| next_json())
+        .find(|v| v["listen"].is_string())
+        .expect("a line with the listen address");
     assert_eq!(first["level"], "INFO");
     let addr: std::net::SocketAddr = first["listen"]
         .as_str()

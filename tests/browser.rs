@@ -66,7 +66,7 @@ impl Drop for Driver {
         // A test that panics before closing its session leaves Chromium running after
         // chromedriver is gone; its profile directory names it.
         let _ = Command::new("pkill")
-            .arg("-f")
+            .args(["-f", "--"])
             .arg(format!("--user-data-dir={}", self.profile.path().display()))
             .status();
     }

@@ -39,3 +39,5 @@ mod simple_transfer;
 mod srv_push;
 /// SIMPLE_TRANSFER_STATUS: layout, privacy between resellers, bad ids.
 mod status;
+/// HTTPS with the sandbox CA, checked by PHP and curl.
+mod tls;

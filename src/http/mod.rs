@@ -18,16 +18,28 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 use crate::app::AppState;
 
 /// Longest first line the front reads before handing the stream to hyper as it is.
 const MAX_FIRST_LINE: usize = 8 * 1024;
 
-/// Serves until `shutdown` completes, then stops accepting and waits (up to the
-/// configured grace) for requests in flight to finish.
+/// Serves plain HTTP until `shutdown` completes, then stops accepting and waits (up
+/// to the configured grace) for requests in flight to finish.
 pub async fn serve(
     listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+    state: AppState,
+) -> io::Result<()> {
+    serve_with_tls(listener, None, shutdown, state).await
+}
+
+/// Like [`serve`], with HTTPS on a second listener: the same routes and limits, the
+/// TLS handshake inside the same header timeout a plain client gets.
+pub async fn serve_with_tls(
+    listener: TcpListener,
+    tls: Option<(TcpListener, TlsAcceptor)>,
     shutdown: impl Future<Output = ()>,
     state: AppState,
 ) -> io::Result<()> {
@@ -43,6 +55,7 @@ pub async fn serve(
     // Past the limit, connections wait in the kernel's listen queue rather than each
     // taking a task and a descriptor here.
     let slots = Arc::new(tokio::sync::Semaphore::new(state.config.max_connections));
+    let (tls_listener, acceptor) = tls.unzip();
     loop {
         let slot = tokio::select! {
             slot = slots.clone().acquire_owned() => match slot {
@@ -51,26 +64,45 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    let _ = stream.set_nodelay(true);
-                    let watcher = graceful.watcher();
-                    let state = state.clone();
-                    tokio::spawn(async move {
-                        connection(stream, peer, state, watcher).await;
-                        drop(slot);
-                    });
-                }
-                // Out of descriptors and the like: keep serving the connections we have.
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                }
-            },
+        let accepted = tokio::select! {
+            a = listener.accept() => a.map(|a| (a, false)),
+            a = accept_opt(tls_listener.as_ref()) => a.map(|a| (a, true)),
             () = &mut shutdown => break,
+        };
+        match accepted {
+            Ok(((stream, peer), secure)) => {
+                let _ = stream.set_nodelay(true);
+                let watcher = graceful.watcher();
+                let state = state.clone();
+                let acceptor = acceptor.clone().filter(|_| secure);
+                tokio::spawn(async move {
+                    match acceptor {
+                        None => connection(stream, peer, state, watcher).await,
+                        Some(acceptor) => {
+                            let handshake = tokio::time::timeout(
+                                state.config.header_timeout,
+                                acceptor.accept(stream),
+                            );
+                            match handshake.await {
+                                Ok(Ok(tls)) => connection(tls, peer, state, watcher).await,
+                                Ok(Err(e)) => {
+                                    tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                                }
+                                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                            }
+                        }
+                    }
+                    drop(slot);
+                });
+            }
+            // Out of descriptors and the like: keep serving the connections we have.
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
         }
     }
+    drop(tls_listener);
     drop(listener);
     let _ = stop_workers.send(true);
     tracing::info!("shutting down: waiting for requests in flight");
@@ -85,6 +117,14 @@ pub async fn serve(
         let _ = w.await;
     }
     Ok(())
+}
+
+/// Accepts on the listener if there is one; never completes otherwise.
+async fn accept_opt(l: Option<&TcpListener>) -> io::Result<(tokio::net::TcpStream, SocketAddr)> {
+    match l {
+        Some(l) => l.accept().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// One client connection: the HTTP/1.0 front, then hyper.

@@ -500,14 +500,23 @@ pub fn status_body(job: &str) -> Vec<u8> {
 pub struct Proc {
     pub child: std::process::Child,
     pub addr: SocketAddr,
+    /// The HTTPS address, when TLS is on.
+    pub tls: Option<SocketAddr>,
 }
 
 impl Proc {
     pub fn start(db: &Path) -> Proc {
+        Proc::start_env(db, &[])
+    }
+
+    /// Like [`Proc::start`] with further environment variables.
+    pub fn start_env(db: &Path, env: &[(&str, &str)]) -> Proc {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_opsd"));
         cmd.arg("serve")
             .env("OPSD_DB", db)
-            .env("OPSD_LISTEN", "127.0.0.1:0");
+            .env("OPSD_LISTEN", "127.0.0.1:0")
+            .env("OPSD_TLS_LISTEN", "127.0.0.1:0")
+            .envs(env.iter().copied());
         Proc::spawn(cmd)
     }
 
@@ -527,23 +536,25 @@ impl Proc {
             .expect("spawn opsd serve");
         let stderr = child.stderr.take().expect("stderr");
         let mut lines = BufReader::new(stderr).lines();
-        let addr = loop {
+        let field = |line: &str, name: &str| {
+            let i = line.find(name)? + name.len();
+            line[i..]
+                .split_whitespace()
+                .next()?
+                .parse::<SocketAddr>()
+                .ok()
+        };
+        let (addr, tls) = loop {
             let line = lines
                 .next()
                 .expect("opsd exited before listening")
                 .expect("log line");
-            if let Some(i) = line.find("listen=") {
-                let rest = &line[i + "listen=".len()..];
-                break rest
-                    .split_whitespace()
-                    .next()
-                    .expect("addr")
-                    .parse()
-                    .expect("socket addr in log");
+            if let Some(addr) = field(&line, " listen=") {
+                break (addr, field(&line, " tls="));
             }
         };
         std::thread::spawn(move || for _ in lines {});
-        Proc { child, addr }
+        Proc { child, addr, tls }
     }
 
     fn signal(&self, sig: &str) {
@@ -562,6 +573,16 @@ impl Proc {
     pub fn terminate(mut self) -> std::process::ExitStatus {
         self.signal("-TERM");
         self.child.wait().expect("wait for opsd")
+    }
+}
+
+/// A test that fails midway must not leave a server behind holding its pipes.
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
