@@ -148,6 +148,15 @@ pub fn format_timestamp(t: OffsetDateTime) -> String {
     t.format(&fmt).unwrap_or_default()
 }
 
+/// Unix seconds as ISO 8601 UTC, `YYYY-MM-DDTHH:MM:SSZ` (event dates).
+pub fn iso8601(unix: i64) -> String {
+    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_default()
+}
+
 /// Parses `YYYY-MM-DD HH:MM:SS` (UTC) or RFC 3339.
 pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
     let fmt = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");

@@ -64,6 +64,9 @@ enum Cmd {
     Email(cli::hosted_mail::EmailCmd),
     /// Registrar accounts of the registry-style push (POST /srv/push_domain).
     Registrar(cli::registrar::RegistrarArgs),
+    /// A reseller's webhook (events pushed to a URL, signed) and its delivery log.
+    #[command(subcommand)]
+    Webhook(cli::webhook::WebhookCmd),
     /// TLS certificates for the sandbox.
     #[command(subcommand)]
     Cert(CertCmd),
@@ -389,6 +392,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Registrar(args) => cli::registrar::run(&db, args, now()),
+        Cmd::Webhook(cmd) => cli::webhook::run(&db, cmd, now()),
         Cmd::Email(cmd) => cli::hosted_mail::run(&db, cmd, now()),
         Cmd::DnsTemplate(DnsTemplateCmd::Add { reseller, name }) => {
             let store = open(&db)?;

@@ -11,6 +11,11 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     // Borrowed action names and a numeric code: counting a request allocates nothing.
     action: &'static str,
@@ -24,6 +29,7 @@ pub struct Metrics {
     latency: Histogram,
     mails_sent: Counter,
     mails_failed: Counter,
+    webhooks: Family<OutcomeLabels, Counter>,
     queue_depth: Gauge,
     task_lag: Gauge,
 }
@@ -72,6 +78,12 @@ impl Metrics {
             "Email delivery attempts that failed (retried later)",
             mails_failed.clone(),
         );
+        let webhooks = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "webhook_attempts",
+            "Webhook deliveries by outcome (delivered, retry, gave_up)",
+            webhooks.clone(),
+        );
         registry.register(
             "task_queue_depth",
             "Background tasks not done yet",
@@ -88,6 +100,7 @@ impl Metrics {
             latency,
             mails_sent,
             mails_failed,
+            webhooks,
             queue_depth,
             task_lag,
         }
@@ -103,6 +116,12 @@ impl Metrics {
     pub fn mails(&self, sent: usize, failed: usize) {
         self.mails_sent.inc_by(sent as u64);
         self.mails_failed.inc_by(failed as u64);
+    }
+
+    pub fn webhook(&self, outcome: &'static str) {
+        self.webhooks
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
     }
 
     /// The text exposition, with the queue gauges set from `depth` and `lag`.

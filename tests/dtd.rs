@@ -32,7 +32,7 @@ fn assert_valid(what: &str, xml: &[u8]) {
 #[test]
 fn golden_replies_follow_the_dtd() {
     let mut n = 0;
-    for dir in ["replies", "seed"] {
+    for dir in ["replies", "seed", "events"] {
         for entry in std::fs::read_dir(fixture(dir)).expect("fixtures dir") {
             let path = entry.expect("entry").path();
             if path.to_string_lossy().ends_with(".reply.xml") {

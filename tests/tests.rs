@@ -19,6 +19,7 @@ mod dtd;
 mod durability;
 /// Email-domain push through the OpenSRS Email JSON API (seed 001).
 mod email_push;
+mod events;
 /// The transfer-in lifecycle: analysis, emails, approval page, registry, timeout.
 mod lifecycle;
 /// Malformed, huge and deep bodies; mutated envelopes.

@@ -50,3 +50,8 @@ pub const BULK_CANCELLED: Fixed = fixed(200, "Bulk change request cancelled.");
 pub const BULK_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Bulk change request not found.");
 pub const BULK_ALREADY_FINISHED: Fixed =
     fixed(INVALID_VALUE, "Bulk change request has already finished.");
+
+// POLL / ACK, object EVENT (actions.md §6).
+pub const EVENT_OK: Fixed = fixed(200, "Command successful");
+/// Our text: the documentation gives none.
+pub const EVENT_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Event not found.");

@@ -21,8 +21,8 @@ use crate::ops::Envelope;
 use crate::store::Reseller;
 
 use actions::{
-    BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, Rsp2RspPushTransfer, SimpleTransfer,
-    SimpleTransferStatus,
+    BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, EventAck, EventPoll, Rsp2RspPushTransfer,
+    SimpleTransfer, SimpleTransferStatus,
 };
 use fields::Fields;
 
@@ -117,6 +117,8 @@ pub enum Action {
     BulkChangeCancel(BulkChangeCancel),
     BulkChangeGet(BulkChangeGet),
     BulkChangeSubmit(BulkChangeSubmit),
+    EventAck(EventAck),
+    EventPoll(EventPoll),
     Rsp2RspPushTransfer(Rsp2RspPushTransfer),
     SimpleTransfer(SimpleTransfer),
     SimpleTransferStatus(SimpleTransferStatus),
@@ -149,6 +151,8 @@ impl Action {
             ("CANCEL_BULK_CHANGE", "BULK_CHANGE") => {
                 BulkChangeCancel::parse(&attrs).map(Action::BulkChangeCancel)
             }
+            ("POLL", "EVENT") => EventPoll::parse(&attrs).map(Action::EventPoll),
+            ("ACK", "EVENT") => EventAck::parse(&attrs).map(Action::EventAck),
             // The documentation names no object; clients send DOMAIN or nothing.
             ("RSP2RSP_PUSH_TRANSFER", _) => {
                 Rsp2RspPushTransfer::parse(&attrs).map(Action::Rsp2RspPushTransfer)
@@ -162,6 +166,8 @@ impl Action {
             Action::BulkChangeCancel(a) => a.apply(ctx),
             Action::BulkChangeGet(a) => a.apply(ctx),
             Action::BulkChangeSubmit(a) => a.apply(ctx),
+            Action::EventAck(a) => a.apply(ctx),
+            Action::EventPoll(a) => a.apply(ctx),
             Action::Rsp2RspPushTransfer(a) => a.apply(ctx),
             Action::SimpleTransfer(a) => a.apply(ctx),
             Action::SimpleTransferStatus(a) => a.apply(ctx),
@@ -174,6 +180,8 @@ impl Action {
             Action::BulkChangeCancel(_) => "CANCEL_BULK_CHANGE",
             Action::BulkChangeGet(_) => "GET_BULK_CHANGE",
             Action::BulkChangeSubmit(_) => "SUBMIT_BULK_CHANGE",
+            Action::EventAck(_) => "ACK",
+            Action::EventPoll(_) => "POLL",
             Action::Rsp2RspPushTransfer(_) => "RSP2RSP_PUSH_TRANSFER",
             Action::SimpleTransfer(_) => "SIMPLE_TRANSFER",
             Action::SimpleTransferStatus(_) => "SIMPLE_TRANSFER_STATUS",

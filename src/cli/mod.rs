@@ -3,6 +3,7 @@
 
 pub mod hosted_mail;
 pub mod registrar;
+pub mod webhook;
 
 use anyhow::{Context, bail};
 

@@ -8,6 +8,7 @@
 
 mod bulk;
 mod transfer;
+pub mod webhook;
 
 use std::time::Duration;
 
@@ -33,7 +34,10 @@ pub fn run_due(app: &App) -> Result<usize, StoreError> {
             return Ok(ran);
         };
         let kind = first.kind;
-        let single = matches!(kind, TaskKind::AnalyseJob | TaskKind::BulkPush);
+        let single = matches!(
+            kind,
+            TaskKind::AnalyseJob | TaskKind::BulkPush | TaskKind::Webhook
+        );
         ran += if single { 1 } else { run.len() };
         let result = match kind {
             TaskKind::AnalyseJob => transfer::analyse(app, first, now).map(|()| Vec::new()),
@@ -47,6 +51,7 @@ pub fn run_due(app: &App) -> Result<usize, StoreError> {
             }
             TaskKind::RegistryStep => transfer::registry_steps(app, &run, now).map(|()| Vec::new()),
             TaskKind::BulkPush => bulk::push(app, first, now).map(|()| Vec::new()),
+            TaskKind::Webhook => webhook::deliver(app, first, now).map(|()| Vec::new()),
         };
         // A failure of the whole step puts back the task(s) it was about; a failure of
         // single tasks within a run (one undeliverable email) puts back only those.
@@ -74,6 +79,8 @@ pub enum StepError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Mail(#[from] crate::mail::MailError),
+    #[error("webhook: {0}")]
+    Webhook(String),
 }
 
 /// The worker loop: runs due work, then sleeps until the next task is due (at most a

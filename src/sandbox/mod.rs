@@ -153,6 +153,13 @@ pub fn seed_store(
             continue;
         };
         store.set_push_enabled(gaining.id, r.push_enabled)?;
+        if let Some(url) = &r.webhook_url {
+            let hook = crate::store::Webhook {
+                url: url.clone(),
+                secret: r.webhook_secret.clone().unwrap_or_default(),
+            };
+            store.set_webhook(gaining.id, &hook, now)?;
+        }
         for losing in &r.accepts_pushes_from {
             if let Some(l) = store.reseller_by_name(losing)? {
                 store.set_push_allowed(gaining.id, l.id, true, now)?;

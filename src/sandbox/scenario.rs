@@ -35,6 +35,11 @@ pub struct ScenarioReseller {
     /// The control-panel password (set when the reseller is created).
     #[serde(default)]
     pub password: Option<String>,
+    /// Where its events are sent (see `opsd webhook set`), with the signing secret.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -189,6 +194,12 @@ impl Scenario {
             .as_deref()
             .map(|s| time("clock.start", s))
             .transpose()?;
+        for r in &raw.reseller {
+            if let Some(url) = &r.webhook_url {
+                crate::jobs::webhook::check_url(url)
+                    .map_err(|e| ScenarioError::Invalid(format!("reseller {}: {e}", r.username)))?;
+            }
+        }
         let mut domains = Vec::with_capacity(raw.domain.len());
         for d in raw.domain {
             let whois = match d.whois {

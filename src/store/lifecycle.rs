@@ -120,10 +120,10 @@ impl Store {
             match result {
                 Analysis::Failed(reason) => {
                     tx.prepare_cached(
-                        "UPDATE transfer_domains SET status = 'failed', reason = ?3
+                        "UPDATE transfer_domains SET status = 'failed', reason = ?3, status_at = ?4
                          WHERE job_id = ?1 AND position = ?2 AND status = 'pending'",
                     )?
-                    .execute(params![job_id, position, reason])?;
+                    .execute(params![job_id, position, reason, now])?;
                 }
                 Analysis::Ready {
                     registrant_email,
@@ -133,7 +133,7 @@ impl Store {
                 } => {
                     tx.prepare_cached(
                         "UPDATE transfer_domains SET status = 'processed', registrant_email = ?3,
-                           registrant_name = ?4, contacts = ?5, registry_days = ?6
+                           registrant_name = ?4, contacts = ?5, registry_days = ?6, status_at = ?7
                          WHERE job_id = ?1 AND position = ?2 AND status = 'pending'",
                     )?
                     .execute(params![
@@ -142,7 +142,8 @@ impl Store {
                         registrant_email,
                         registrant_name,
                         contacts_json,
-                        registry_days
+                        registry_days,
+                        now
                     ])?;
                 }
             }
@@ -205,9 +206,9 @@ impl Store {
                     .query_map([a.registrant_id], |r| Ok((r.get(0)?, r.get(1)?)))?
                     .collect::<rusqlite::Result<_>>()?;
                 tx.execute(
-                    "UPDATE transfer_domains SET status = 'pending_registry', reason = ?2
+                    "UPDATE transfer_domains SET status = 'pending_registry', reason = ?2, status_at = ?3
                      WHERE registrant_id = ?1 AND status = 'processed'",
-                    params![a.registrant_id, reasons::IN_PROGRESS],
+                    params![a.registrant_id, reasons::IN_PROGRESS, now],
                 )?;
                 for (position, days) in steps {
                     enqueue(
@@ -226,9 +227,9 @@ impl Store {
                     params![a.registrant_id, now],
                 )?;
                 tx.execute(
-                    "UPDATE transfer_domains SET status = 'cancelled', reason = ?2
+                    "UPDATE transfer_domains SET status = 'cancelled', reason = ?2, status_at = ?3
                      WHERE registrant_id = ?1 AND status = 'processed'",
-                    params![a.registrant_id, reasons::CANCELLED],
+                    params![a.registrant_id, reasons::CANCELLED, now],
                 )?;
             }
         }
@@ -256,10 +257,10 @@ impl Store {
                 tx.prepare_cached("UPDATE transfer_registrants SET decision = 'timeout', decided_at = ?2 WHERE id = ?1")?
                     .execute(params![registrant_id, now])?;
                 tx.prepare_cached(
-                    "UPDATE transfer_domains SET status = 'cancelled', reason = ?2
+                    "UPDATE transfer_domains SET status = 'cancelled', reason = ?2, status_at = ?3
                      WHERE registrant_id = ?1 AND status = 'processed'",
                 )?
-                .execute(params![registrant_id, reasons::TIMED_OUT])?;
+                .execute(params![registrant_id, reasons::TIMED_OUT, now])?;
                 complete_registrant_if_final(&tx, registrant_id)?;
                 complete_job_if_final(&tx, job_id)?;
             }
@@ -436,9 +437,9 @@ fn registry_result(
         Err(reason) => ("failed", Some(reason.clone())),
     };
     tx.prepare_cached(
-        "UPDATE transfer_domains SET status = ?3, reason = ?4 WHERE job_id = ?1 AND position = ?2",
+        "UPDATE transfer_domains SET status = ?3, reason = ?4, status_at = ?5 WHERE job_id = ?1 AND position = ?2",
     )?
-    .execute(params![job_id, position, status, reason])?;
+    .execute(params![job_id, position, status, reason, now])?;
     if let Some(r) = registrant_id {
         complete_registrant_if_final(tx, r)?;
     }

@@ -6,6 +6,7 @@
 //! numbered files in `migrations/`, applied in order at open.
 
 mod bulk;
+mod events;
 mod hosted_mail;
 mod lifecycle;
 mod push;
@@ -17,6 +18,7 @@ mod tasks;
 mod transfers;
 
 pub use bulk::{BulkChangeView, BulkItem, BulkSummary, NewBulkChange};
+pub use events::{Event, Webhook, WebhookAttempt};
 pub use hosted_mail::{
     MailCompany, MailDomainView, MailPush, MailPushDone, MailPushRefused, NewMailCompany,
 };
@@ -72,6 +74,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0005_pages.sql")),
     M::up(include_str!("migrations/0006_registrars.sql")),
     M::up(include_str!("migrations/0007_mail.sql")),
+    M::up(include_str!("migrations/0008_events.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::events::event_in;
 use super::{Result, Store, StoreError};
 
 /// A domain of a reseller's portfolio.
@@ -283,6 +284,23 @@ pub(crate) fn push_in(
         // Someone moved it since it was read: nothing is pushed twice.
         return Err(StoreError::NotFound);
     }
+    let name_of = |id: i64| -> Result<String> {
+        Ok(tx
+            .prepare_cached("SELECT username FROM resellers WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?)
+    };
+    let (losing, gaining) = (name_of(domain.reseller_id)?, name_of(gaining_id)?);
+    let out = serde_json::json!({"domain_name": domain.name, "gaining_reseller": gaining});
+    let came = serde_json::json!({"domain_name": domain.name, "losing_reseller": losing});
+    event_in(
+        tx,
+        domain.reseller_id,
+        "PUSHED_OUT",
+        "DOMAIN",
+        audit.at,
+        &out,
+    )?;
+    event_in(tx, gaining_id, "PUSHED_IN", "DOMAIN", audit.at, &came)?;
     audit_in(tx, audit)
 }
 

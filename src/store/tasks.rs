@@ -18,6 +18,9 @@ pub enum TaskKind {
     RegistryStep,
     /// Work through a bulk push's queued items (subject: bulk change id).
     BulkPush,
+    /// Send an event to its reseller's webhook (subject: event row id). Queued by a
+    /// trigger on `events` (migration 0008), hence the kind's name is also there.
+    Webhook,
 }
 
 impl TaskKind {
@@ -28,6 +31,7 @@ impl TaskKind {
             TaskKind::ApprovalTimeout => "approval_timeout",
             TaskKind::RegistryStep => "registry_step",
             TaskKind::BulkPush => "bulk_push",
+            TaskKind::Webhook => "webhook",
         }
     }
 
@@ -38,6 +42,7 @@ impl TaskKind {
             TaskKind::ApprovalTimeout,
             TaskKind::RegistryStep,
             TaskKind::BulkPush,
+            TaskKind::Webhook,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -130,6 +135,15 @@ impl Store {
     }
 
     /// Records a failed attempt and puts the task back, due at `retry_at`.
+    /// Marks a task done that had nothing to do.
+    pub fn task_done(&self, task_id: i64, now: i64) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        mark_done(&tx, task_id, now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn task_failed(&self, task_id: i64, error: &str, retry_at: i64) -> Result<()> {
         self.writer().execute(
             "UPDATE tasks SET attempts = attempts + 1, last_error = ?2, due_at = ?3 WHERE id = ?1",

@@ -1,6 +1,7 @@
 //! One module per action: its request struct, `parse`, `apply`, and its tests.
 
 mod bulk_change;
+mod event;
 mod rsp2rsp_push_transfer;
 mod simple_transfer;
 mod simple_transfer_status;
@@ -8,6 +9,7 @@ mod simple_transfer_status;
 pub use bulk_change::{
     BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, Items as BulkItems, normalize_items,
 };
+pub use event::{EventAck, EventPoll};
 pub use rsp2rsp_push_transfer::Rsp2RspPushTransfer;
 pub use simple_transfer::SimpleTransfer;
 pub use simple_transfer_status::SimpleTransferStatus;

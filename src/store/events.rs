@@ -1,0 +1,240 @@
+//! Events and webhooks: what POLL / ACK read and settle, what the webhook task
+//! delivers, and the delivery log. Transfer events are made by a trigger (migration
+//! 0008); push events by [`event_in`], inside the push's transaction.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{Result, Store, StoreError};
+
+/// One event as POLL returns it and webhooks send it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Row id: the polling order, and the webhook task's subject.
+    pub id: i64,
+    pub reseller_id: i64,
+    pub event_id: String,
+    pub event: String,
+    pub object: String,
+    pub at: i64,
+    /// `object_data` as a JSON object.
+    pub data: String,
+}
+
+impl Event {
+    /// `object_data` in its stored key order (the documented one for transfers).
+    pub fn object_data(&self) -> indexmap::IndexMap<String, serde_json::Value> {
+        serde_json::from_str(&self.data).unwrap_or_default()
+    }
+}
+
+/// A reseller's webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub url: String,
+    pub secret: String,
+}
+
+/// One delivery attempt, as the log shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookAttempt {
+    pub event_id: String,
+    pub event: String,
+    pub url: String,
+    pub attempt: i64,
+    pub at: i64,
+    pub http_status: Option<u16>,
+    pub error: Option<String>,
+    /// `delivered`, `retry` or `gave_up`.
+    pub outcome: String,
+}
+
+/// Inserts an event inside a caller's transaction (the webhook trigger queues its
+/// delivery).
+pub(crate) fn event_in(
+    tx: &Transaction<'_>,
+    reseller_id: i64,
+    event: &str,
+    object: &str,
+    at: i64,
+    data: &serde_json::Value,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO events (event_id, reseller_id, event, object, at, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        crate::auth::random_hex(16),
+        reseller_id,
+        event,
+        object,
+        at,
+        data.to_string()
+    ])?;
+    Ok(())
+}
+
+const EVENT_COLUMNS: &str = "id, reseller_id, event_id, event, object, at, data";
+
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+    Ok(Event {
+        id: r.get(0)?,
+        reseller_id: r.get(1)?,
+        event_id: r.get(2)?,
+        event: r.get(3)?,
+        object: r.get(4)?,
+        at: r.get(5)?,
+        data: r.get(6)?,
+    })
+}
+
+impl Store {
+    /// The reseller's oldest `limit` unacknowledged events, and how many it has.
+    pub fn poll_events(&self, reseller_id: i64, limit: usize) -> Result<(Vec<Event>, i64)> {
+        let conn = self.reader();
+        let events = conn
+            .prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events
+                 WHERE reseller_id = ?1 AND acked_at IS NULL ORDER BY id LIMIT ?2"
+            ))?
+            .query_map(
+                params![reseller_id, i64::try_from(limit).unwrap_or(i64::MAX)],
+                event_row,
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let total = conn
+            .prepare_cached(
+                "SELECT count(*) FROM events WHERE reseller_id = ?1 AND acked_at IS NULL",
+            )?
+            .query_row([reseller_id], |r| r.get(0))?;
+        Ok((events, total))
+    }
+
+    /// Acknowledges one of the reseller's events. `NotFound` for an unknown id, an
+    /// id of another reseller, or one already acknowledged.
+    pub fn ack_event(&self, reseller_id: i64, event_id: &str, now: i64) -> Result<()> {
+        let changed = self
+            .writer()
+            .prepare_cached(
+                "UPDATE events SET acked_at = ?3
+                 WHERE event_id = ?2 AND reseller_id = ?1 AND acked_at IS NULL",
+            )?
+            .execute(params![reseller_id, event_id.to_ascii_lowercase(), now])?;
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Sets (or replaces) the reseller's webhook. Events made from now on are sent.
+    pub fn set_webhook(&self, reseller_id: i64, hook: &Webhook, now: i64) -> Result<()> {
+        self.writer()
+            .prepare_cached(
+                "INSERT INTO webhooks (reseller_id, url, secret, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (reseller_id) DO UPDATE SET url = excluded.url, secret = excluded.secret",
+            )?
+            .execute(params![reseller_id, hook.url, hook.secret, now])?;
+        Ok(())
+    }
+
+    /// Removes the reseller's webhook; whether it had one. Queued deliveries end
+    /// without sending.
+    pub fn remove_webhook(&self, reseller_id: i64) -> Result<bool> {
+        let n = self
+            .writer()
+            .prepare_cached("DELETE FROM webhooks WHERE reseller_id = ?1")?
+            .execute([reseller_id])?;
+        Ok(n > 0)
+    }
+
+    pub fn webhook(&self, reseller_id: i64) -> Result<Option<Webhook>> {
+        Ok(self
+            .reader()
+            .prepare_cached("SELECT url, secret FROM webhooks WHERE reseller_id = ?1")?
+            .query_row([reseller_id], |r| {
+                Ok(Webhook {
+                    url: r.get(0)?,
+                    secret: r.get(1)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// What a webhook task is to send: the event and its reseller's current webhook
+    /// (none once removed).
+    pub fn webhook_delivery(&self, event: i64) -> Result<Option<(Event, Option<Webhook>)>> {
+        let Some(e) = self
+            .reader()
+            .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?
+            .query_row([event], event_row)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let hook = self.webhook(e.reseller_id)?;
+        Ok(Some((e, hook)))
+    }
+
+    /// Logs an attempt. A final one (`delivered`, `gave_up`) also completes the
+    /// task, in the same transaction; a `retry` leaves the task to the runner's
+    /// backoff.
+    pub fn record_webhook_attempt(
+        &self,
+        task_id: i64,
+        event: &Event,
+        attempt: &WebhookAttempt,
+    ) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        tx.prepare_cached(
+            "INSERT INTO webhook_attempts (event, reseller_id, url, attempt, at, http_status, error, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            event.id,
+            event.reseller_id,
+            attempt.url,
+            attempt.attempt,
+            attempt.at,
+            attempt.http_status,
+            attempt.error,
+            attempt.outcome
+        ])?;
+        if attempt.outcome != "retry" {
+            super::tasks::mark_done(&tx, task_id, attempt.at)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The reseller's latest delivery attempts, newest first (`None`: everyone's).
+    pub fn webhook_log(
+        &self,
+        reseller_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<WebhookAttempt>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT e.event_id, e.event, a.url, a.attempt, a.at, a.http_status, a.error, a.outcome
+             FROM webhook_attempts a JOIN events e ON e.id = a.event
+             WHERE ?1 IS NULL OR a.reseller_id = ?1 ORDER BY a.id DESC LIMIT ?2",
+        )?;
+        let rows = stmt
+            .query_map(
+                params![reseller_id, i64::try_from(limit).unwrap_or(i64::MAX)],
+                |r| {
+                    Ok(WebhookAttempt {
+                        event_id: r.get(0)?,
+                        event: r.get(1)?,
+                        url: r.get(2)?,
+                        attempt: r.get(3)?,
+                        at: r.get(4)?,
+                        http_status: r.get(5)?,
+                        error: r.get(6)?,
+                        outcome: r.get(7)?,
+                    })
+                },
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
