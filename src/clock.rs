@@ -22,6 +22,11 @@ pub trait Clock: Send + Sync + fmt::Debug {
     fn offset(&self) -> Option<i64> {
         None
     }
+
+    /// Whether [`Clock::advance`] moves it (the sandbox's and the tests' clocks).
+    fn movable(&self) -> bool {
+        false
+    }
 }
 
 /// The settings key under which the sandbox clock's offset is saved.
@@ -73,6 +78,10 @@ impl Clock for FakeClock {
         FakeClock::advance(self, by);
         Some(self.now())
     }
+
+    fn movable(&self) -> bool {
+        true
+    }
 }
 
 /// The sandbox clock: system time plus an offset that only grows (`opsd clock
@@ -111,6 +120,10 @@ impl Clock for SandboxClock {
 
     fn offset(&self) -> Option<i64> {
         Some(self.offset.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
+    fn movable(&self) -> bool {
+        true
     }
 }
 

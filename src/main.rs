@@ -64,6 +64,9 @@ enum Cmd {
     Email(cli::hosted_mail::EmailCmd),
     /// Registrar accounts of the registry-style push (POST /srv/push_domain).
     Registrar(cli::registrar::RegistrarArgs),
+    /// Operator accounts of the dashboard (/dashboard).
+    #[command(subcommand)]
+    Operator(OperatorCmd),
     /// A reseller's webhook (events pushed to a URL, signed) and its delivery log.
     #[command(subcommand)]
     Webhook(cli::webhook::WebhookCmd),
@@ -159,6 +162,15 @@ struct ServeArgs {
     /// Its private key (PEM) [default: opsd-tls/server.key beside the database].
     #[arg(long, env = "OPSD_TLS_KEY")]
     tls_key: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum OperatorCmd {
+    /// Add an operator; the password (at least 8 characters) is read from the first
+    /// line of standard input.
+    Add { name: String },
+    /// Set an operator's password (from standard input).
+    Passwd { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -393,6 +405,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Cmd::Registrar(args) => cli::registrar::run(&db, args, now()),
         Cmd::Webhook(cmd) => cli::webhook::run(&db, cmd, now()),
+        Cmd::Operator(OperatorCmd::Add { name }) => {
+            let name = name.trim().to_string();
+            if name.is_empty() {
+                bail!("the operator needs a name");
+            }
+            let hash = auth::hash_password(&cli::read_password()?)?;
+            let store = open(&db)?;
+            store.add_operator(&name, &hash, now())?;
+            println!("operator {name} added: log in at /dashboard/login");
+            Ok(())
+        }
+        Cmd::Operator(OperatorCmd::Passwd { name }) => {
+            let hash = auth::hash_password(&cli::read_password()?)?;
+            let store = open(&db)?;
+            store
+                .set_operator_password(&name, &hash)
+                .with_context(|| format!("no operator named {name}"))?;
+            println!("password of operator {name} changed");
+            Ok(())
+        }
         Cmd::Email(cmd) => cli::hosted_mail::run(&db, cmd, now()),
         Cmd::DnsTemplate(DnsTemplateCmd::Add { reseller, name }) => {
             let store = open(&db)?;

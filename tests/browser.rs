@@ -385,3 +385,77 @@ fn seed_001_walk_through_in_the_mail_administration_console() {
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].1.to, "notices@gaining.example");
 }
+
+/// The operator dashboard in a real browser: every page, with a screenshot of each,
+/// and its three controls (cancel a bulk change, switch pushes, advance the clock).
+#[test]
+fn operator_dashboard_walk_through() {
+    use crate::dashboard::{GAINING, OPERATOR, OPERATOR_PASS, world};
+    let s = world();
+    let base = format!("http://{}", s.addr);
+    in_browser(async |c: &Client| {
+        let step = Steps(c);
+        step.login(&format!("{base}/dashboard/login"), OPERATOR, OPERATOR_PASS)
+            .await;
+        let jobs = step.text("jobs").await;
+        assert!(jobs.contains("#134") && jobs.contains("testuser"), "{jobs}");
+        screenshot(c, "dashboard-transfers.png").await;
+
+        c.goto(&format!("{base}/dashboard/transfers/134"))
+            .await
+            .expect("job");
+        let registrants = step.text("registrants").await;
+        assert!(registrants.contains("owner1@example.net"), "{registrants}");
+        assert!(
+            step.text("domains")
+                .await
+                .contains("Incorrect authorization code.")
+        );
+        screenshot(c, "dashboard-transfer-job.png").await;
+
+        step.click("nav-bulk").await;
+        screenshot(c, "dashboard-bulk.png").await;
+        step.click("cancel-1").await;
+        assert!(step.text("flash").await.contains("Bulk change 1 cancelled"));
+        assert!(step.text("bulk-1").await.contains("cancelled"));
+
+        step.click("nav-resellers").await;
+        screenshot(c, "dashboard-resellers.png").await;
+        step.click(&format!("push-{GAINING}")).await;
+        assert!(step.text("flash").await.contains(GAINING));
+        assert!(
+            step.text(&format!("reseller-{GAINING}"))
+                .await
+                .contains("disabled")
+        );
+
+        step.click("nav-webhooks").await;
+        assert!(step.text("attempts").await.contains("PUSHED_IN"));
+        screenshot(c, "dashboard-webhooks.png").await;
+
+        step.click("nav-outbox").await;
+        screenshot(c, "dashboard-outbox.png").await;
+        c.find(Locator::LinkText("1"))
+            .await
+            .expect("first mail")
+            .click()
+            .await
+            .expect("open");
+        assert!(step.text("body").await.contains("/approve/"));
+        screenshot(c, "dashboard-mail.png").await;
+
+        step.click("nav-clock").await;
+        step.type_into("duration", "7d").await;
+        step.click("advance").await;
+        assert!(step.text("flash").await.contains("Clock advanced"));
+        assert!(step.text("now").await.contains("2014-07-10"));
+        screenshot(c, "dashboard-clock.png").await;
+
+        step.click("nav-audit").await;
+        let audit = step.text("audit").await;
+        for want in ["bulk_cancel", "push_disable", "clock_advance"] {
+            assert!(audit.contains(want), "{want} in {audit}");
+        }
+        screenshot(c, "dashboard-audit.png").await;
+    });
+}

@@ -13,12 +13,15 @@ mod browser;
 mod bulk_push;
 /// Requests captured from the PHP toolkit and the Python client, and the seed envelopes.
 mod clients;
+/// The operator dashboard: login, views across resellers, protected POSTs.
+mod dashboard;
 /// Replies validated against ops.dtd.
 mod dtd;
 /// kill -9 during background work, then restart.
 mod durability;
 /// Email-domain push through the OpenSRS Email JSON API (seed 001).
 mod email_push;
+/// POLL/ACK events and webhooks.
 mod events;
 /// The transfer-in lifecycle: analysis, emails, approval page, registry, timeout.
 mod lifecycle;

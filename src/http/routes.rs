@@ -16,7 +16,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use crate::api::{self, ApiError, OpsRequest, Reply};
 use crate::app::AppState;
 use crate::ops::{LimitKind, OpsError, OpsErrorKind};
-use crate::pages::{self, Form, Page, PageRequest, approval, mac, panel};
+use crate::pages::{self, Form, Page, PageRequest, approval, dashboard, mac, panel};
 
 type Reply200 = Response<Full<Bytes>>;
 
@@ -289,21 +289,9 @@ impl Service {
             );
         };
         let state = self.state.clone();
-        let result = tokio::task::spawn_blocking(move || {
-            let Some(now) = state.clock.advance(by) else {
-                return Err("this server's clock cannot be moved (production mode)".to_string());
-            };
-            if let Some(offset) = state.clock.offset() {
-                state
-                    .store
-                    .set_setting(crate::clock::CLOCK_OFFSET, &offset.to_string())
-                    .map_err(|e| e.to_string())?;
-            }
-            let ran = crate::jobs::run_due(&state).map_err(|e| e.to_string())?;
-            Ok((now, ran))
-        })
-        .await
-        .unwrap_or_else(|e| Err(e.to_string()));
+        let result = tokio::task::spawn_blocking(move || state.advance_clock(by))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
         match result {
             Ok((now, ran)) => {
                 let text = format!(
@@ -442,6 +430,7 @@ fn area_of(path: &str) -> Option<AreaHandler> {
     [
         (panel::REALM.base, panel::handle as AreaHandler),
         (mac::REALM.base, mac::handle),
+        (dashboard::REALM.base, dashboard::handle),
     ]
     .into_iter()
     .find(|(base, _)| under(path, base))

@@ -3,6 +3,7 @@
 //! (in `session`) logins with CSRF-protected forms. Pages work without JavaScript.
 
 pub mod approval;
+pub mod dashboard;
 pub mod mac;
 pub mod panel;
 pub mod session;
@@ -13,51 +14,94 @@ use std::sync::LazyLock;
 
 use minijinja::Environment;
 
+/// Every template with its source, embedded in the binary.
+const SOURCES: &[(&str, &str)] = &[
+    ("layout.html", include_str!("templates/layout.html")),
+    ("approval.html", include_str!("templates/approval.html")),
+    (
+        "approval_done.html",
+        include_str!("templates/approval_done.html"),
+    ),
+    ("message.html", include_str!("templates/message.html")),
+    ("login.html", include_str!("templates/login.html")),
+    ("console.html", include_str!("templates/console.html")),
+    (
+        "panel_layout.html",
+        include_str!("templates/panel_layout.html"),
+    ),
+    (
+        "panel_domains.html",
+        include_str!("templates/panel_domains.html"),
+    ),
+    ("panel_move.html", include_str!("templates/panel_move.html")),
+    (
+        "panel_push_settings.html",
+        include_str!("templates/panel_push_settings.html"),
+    ),
+    (
+        "panel_queue.html",
+        include_str!("templates/panel_queue.html"),
+    ),
+    ("panel_job.html", include_str!("templates/panel_job.html")),
+    ("mac_layout.html", include_str!("templates/mac_layout.html")),
+    (
+        "mac_company.html",
+        include_str!("templates/mac_company.html"),
+    ),
+    (
+        "mac_domains.html",
+        include_str!("templates/mac_domains.html"),
+    ),
+    (
+        "mac_confirm.html",
+        include_str!("templates/mac_confirm.html"),
+    ),
+    ("mac_domain.html", include_str!("templates/mac_domain.html")),
+    (
+        "dashboard_layout.html",
+        include_str!("templates/dashboard_layout.html"),
+    ),
+    (
+        "dashboard_transfers.html",
+        include_str!("templates/dashboard_transfers.html"),
+    ),
+    (
+        "dashboard_job.html",
+        include_str!("templates/dashboard_job.html"),
+    ),
+    (
+        "dashboard_bulk.html",
+        include_str!("templates/dashboard_bulk.html"),
+    ),
+    (
+        "dashboard_resellers.html",
+        include_str!("templates/dashboard_resellers.html"),
+    ),
+    (
+        "dashboard_webhooks.html",
+        include_str!("templates/dashboard_webhooks.html"),
+    ),
+    (
+        "dashboard_outbox.html",
+        include_str!("templates/dashboard_outbox.html"),
+    ),
+    (
+        "dashboard_mail.html",
+        include_str!("templates/dashboard_mail.html"),
+    ),
+    (
+        "dashboard_audit.html",
+        include_str!("templates/dashboard_audit.html"),
+    ),
+    (
+        "dashboard_clock.html",
+        include_str!("templates/dashboard_clock.html"),
+    ),
+];
+
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
-    for (name, source) in [
-        ("layout.html", include_str!("templates/layout.html")),
-        ("approval.html", include_str!("templates/approval.html")),
-        (
-            "approval_done.html",
-            include_str!("templates/approval_done.html"),
-        ),
-        ("message.html", include_str!("templates/message.html")),
-        ("login.html", include_str!("templates/login.html")),
-        ("console.html", include_str!("templates/console.html")),
-        (
-            "panel_layout.html",
-            include_str!("templates/panel_layout.html"),
-        ),
-        (
-            "panel_domains.html",
-            include_str!("templates/panel_domains.html"),
-        ),
-        ("panel_move.html", include_str!("templates/panel_move.html")),
-        (
-            "panel_push_settings.html",
-            include_str!("templates/panel_push_settings.html"),
-        ),
-        (
-            "panel_queue.html",
-            include_str!("templates/panel_queue.html"),
-        ),
-        ("panel_job.html", include_str!("templates/panel_job.html")),
-        ("mac_layout.html", include_str!("templates/mac_layout.html")),
-        (
-            "mac_company.html",
-            include_str!("templates/mac_company.html"),
-        ),
-        (
-            "mac_domains.html",
-            include_str!("templates/mac_domains.html"),
-        ),
-        (
-            "mac_confirm.html",
-            include_str!("templates/mac_confirm.html"),
-        ),
-        ("mac_domain.html", include_str!("templates/mac_domain.html")),
-    ] {
+    for &(name, source) in SOURCES {
         // The templates are part of the binary and tested; a syntax error is a
         // build defect that the page tests catch.
         if let Err(e) = env.add_template(name, source) {
@@ -66,28 +110,6 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     }
     env
 });
-
-/// Every template, for the test that compiles them all.
-#[cfg(test)]
-const TEMPLATE_NAMES: &[&str] = &[
-    "layout.html",
-    "approval.html",
-    "approval_done.html",
-    "message.html",
-    "login.html",
-    "console.html",
-    "panel_layout.html",
-    "panel_domains.html",
-    "panel_move.html",
-    "panel_push_settings.html",
-    "panel_queue.html",
-    "panel_job.html",
-    "mac_layout.html",
-    "mac_company.html",
-    "mac_domains.html",
-    "mac_confirm.html",
-    "mac_domain.html",
-];
 
 /// A rendered page: HTTP status, HTML, and extra headers (cookies, redirects).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,7 +247,7 @@ mod tests {
             p.html
         );
         assert!(p.html.contains("a &amp; b"));
-        for name in TEMPLATE_NAMES {
+        for (name, _) in SOURCES {
             assert!(TEMPLATES.get_template(name).is_ok(), "{name}");
         }
     }

@@ -56,6 +56,7 @@ impl BulkChangeView {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct BulkSummary {
     pub id: i64,
+    pub losing: String,
     pub gaining: String,
     pub status: String,
     pub created_at: i64,
@@ -117,13 +118,22 @@ impl Store {
 
     /// A reseller's newest bulk changes with their item counts (the queue page).
     pub fn bulk_summaries(&self, reseller_id: i64, limit: usize) -> Result<Vec<BulkSummary>> {
+        self.summaries_of(Some(reseller_id), limit)
+    }
+
+    /// Every reseller's latest bulk changes: the operator's queue.
+    pub fn bulk_summaries_all(&self, limit: usize) -> Result<Vec<BulkSummary>> {
+        self.summaries_of(None, limit)
+    }
+
+    fn summaries_of(&self, reseller_id: Option<i64>, limit: usize) -> Result<Vec<BulkSummary>> {
         let conn = self.reader();
         let tx = conn.unchecked_transaction()?;
         let mut jobs: Vec<BulkSummary> = tx
             .prepare_cached(
-                "SELECT b.id, g.username, b.status, b.created_at FROM bulk_changes b
-                 JOIN resellers g ON g.id = b.gaining_id
-                 WHERE b.reseller_id = ?1 ORDER BY b.id DESC LIMIT ?2",
+                "SELECT b.id, g.username, b.status, b.created_at, l.username FROM bulk_changes b
+                 JOIN resellers g ON g.id = b.gaining_id JOIN resellers l ON l.id = b.reseller_id
+                 WHERE ?1 IS NULL OR b.reseller_id = ?1 ORDER BY b.id DESC LIMIT ?2",
             )?
             .query_map(params![reseller_id, limit as i64], |r| {
                 Ok(BulkSummary {
@@ -131,6 +141,7 @@ impl Store {
                     gaining: r.get(1)?,
                     status: r.get(2)?,
                     created_at: r.get(3)?,
+                    losing: r.get(4)?,
                     ..BulkSummary::default()
                 })
             })?
@@ -164,11 +175,20 @@ impl Store {
     /// Cancels what is still queued; what was pushed stays pushed. `Ok(None)` when
     /// the job is not this reseller's; `Ok(Some(false))` when it had already ended.
     pub fn cancel_bulk_change(&self, reseller_id: i64, id: i64, now: i64) -> Result<Option<bool>> {
+        self.cancel_of(Some(reseller_id), id, now)
+    }
+
+    /// The operator's cancel: any reseller's job.
+    pub fn cancel_bulk_change_any(&self, id: i64, now: i64) -> Result<Option<bool>> {
+        self.cancel_of(None, id, now)
+    }
+
+    fn cancel_of(&self, reseller_id: Option<i64>, id: i64, now: i64) -> Result<Option<bool>> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
         let status: Option<String> = tx
             .query_row(
-                "SELECT status FROM bulk_changes WHERE id = ?1 AND reseller_id = ?2",
+                "SELECT status FROM bulk_changes WHERE id = ?1 AND (?2 IS NULL OR reseller_id = ?2)",
                 params![id, reseller_id],
                 |r| r.get(0),
             )

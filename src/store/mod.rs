@@ -9,6 +9,7 @@ mod bulk;
 mod events;
 mod hosted_mail;
 mod lifecycle;
+mod operators;
 mod push;
 mod registrars;
 mod resellers;
@@ -25,6 +26,7 @@ pub use hosted_mail::{
 pub use lifecycle::{
     Analysis, Approval, Decision, DecisionRefused, Mail, RegistryOutcome, WorkDomain, reasons,
 };
+pub use operators::{JobSummary, ResellerOverview};
 pub use push::{AuditEntry, PortfolioDomain, PushProfile};
 pub use registrars::{
     NewRegistryDomain, Registrar, RegistryPush, RegistryPushDone, RegistryPushRefused,
@@ -75,6 +77,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0006_registrars.sql")),
     M::up(include_str!("migrations/0007_mail.sql")),
     M::up(include_str!("migrations/0008_events.sql")),
+    M::up(include_str!("migrations/0009_operators.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

@@ -60,6 +60,15 @@ impl Store {
         Ok(s)
     }
 
+    /// Moves a session's expiry (after the sandbox clock jumped past it).
+    pub fn extend_session(&self, token_hash: &str, expires_at: i64) -> Result<()> {
+        self.writer().execute(
+            "UPDATE sessions SET expires_at = ?2 WHERE token_hash = ?1",
+            params![token_hash, expires_at],
+        )?;
+        Ok(())
+    }
+
     pub fn delete_session(&self, token_hash: &str) -> Result<()> {
         self.writer()
             .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;

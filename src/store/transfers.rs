@@ -101,12 +101,21 @@ impl Store {
     /// The job if it exists and belongs to `reseller_id`; `None` otherwise, so that
     /// another reseller's job looks exactly like a missing one.
     pub fn transfer_job(&self, reseller_id: i64, job_id: i64) -> Result<Option<JobView>> {
+        self.job_of(Some(reseller_id), job_id)
+    }
+
+    /// Any reseller's job: the operator's view.
+    pub fn transfer_job_any(&self, job_id: i64) -> Result<Option<JobView>> {
+        self.job_of(None, job_id)
+    }
+
+    fn job_of(&self, reseller_id: Option<i64>, job_id: i64) -> Result<Option<JobView>> {
         let conn = self.reader();
         // One read transaction: the three reads see the same snapshot.
         let tx = conn.unchecked_transaction()?;
         let head = tx
             .prepare_cached(
-                "SELECT id, name, status FROM transfer_jobs WHERE id = ?1 AND reseller_id = ?2",
+                "SELECT id, name, status FROM transfer_jobs WHERE id = ?1 AND (?2 IS NULL OR reseller_id = ?2)",
             )?
             .query_row(params![job_id, reseller_id], |r| {
                 Ok((

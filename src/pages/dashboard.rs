@@ -1,0 +1,364 @@
+//! The operator dashboard (`/dashboard`): every reseller's transfer jobs with their
+//! registrants and domains, the bulk-change queue with Cancel, resellers with their
+//! push permissions and webhooks, the webhook delivery log, the outbox (the sandbox's
+//! mail viewer), the audit log, and the sandbox clock with an Advance control.
+//! Operators log in with accounts made by `opsd operator add`.
+
+use minijinja::context;
+
+use crate::app::App;
+use crate::store::AuditEntry;
+
+use super::session::{self, Realm};
+use super::{Page, PageRequest, message, not_found, render, store_failure};
+
+pub const REALM: Realm = Realm {
+    name: "dashboard",
+    base: "/dashboard",
+};
+
+const TITLE: &str = "opsd Operator Dashboard";
+
+/// Rows shown per list; the newest first.
+const LIST: usize = 200;
+
+/// Answers any request under `/dashboard`.
+pub fn handle(app: &App, req: &PageRequest) -> Page {
+    let path = req.path.trim_end_matches('/');
+    match (req.post, path) {
+        (false, "/dashboard") => return Page::redirect("/dashboard/transfers"),
+        (false, "/dashboard/login") => {
+            return session::login_page(REALM, TITLE, req, 200, None, "");
+        }
+        (true, "/dashboard/login") => {
+            return session::login(app, REALM, TITLE, req, "/dashboard/transfers", |user| {
+                app.store.operator_login(user)
+            });
+        }
+        _ => {}
+    }
+    let session = match session::gate(app, REALM, req) {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    let me = match app.store.operator_name(session.subject_id) {
+        Ok(Some(name)) => name,
+        Ok(None) => return session::end(app, REALM, req),
+        Err(e) => return store_failure("dashboard", &e),
+    };
+    let d = Dashboard {
+        app,
+        req,
+        csrf: &session.csrf,
+        me: &me,
+    };
+    let id_after = |prefix: &str, suffix: &str| -> Option<i64> {
+        path.strip_prefix(prefix)?
+            .strip_suffix(suffix)?
+            .parse()
+            .ok()
+            .filter(|id| *id > 0)
+    };
+    match (req.post, path) {
+        (true, "/dashboard/logout") => session::end(app, REALM, req),
+        (false, "/dashboard/transfers") => d.transfers(),
+        (false, "/dashboard/bulk") => d.bulk(),
+        (false, "/dashboard/resellers") => d.resellers(),
+        (false, "/dashboard/webhooks") => d.webhooks(),
+        (false, "/dashboard/outbox") => d.outbox(),
+        (false, "/dashboard/audit") => d.audit(),
+        (false, "/dashboard/clock") => d.clock(200, None),
+        (true, "/dashboard/clock") => d.advance(),
+        (false, _) => {
+            if let Some(id) = id_after("/dashboard/transfers/", "") {
+                d.transfer(id)
+            } else if let Some(id) = id_after("/dashboard/outbox/", "") {
+                d.mail(id)
+            } else {
+                not_found()
+            }
+        }
+        (true, _) => {
+            if let Some(id) = id_after("/dashboard/bulk/", "/cancel") {
+                d.cancel(id)
+            } else if let Some(id) = id_after("/dashboard/resellers/", "/push") {
+                d.set_push(id)
+            } else {
+                not_found()
+            }
+        }
+    }
+}
+
+fn time(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .map(crate::clock::format_timestamp)
+        .unwrap_or_default()
+}
+
+/// A serialisable row with its `created_at`-style field also as readable text.
+fn with_time<T: serde::Serialize>(row: &T, at: i64) -> minijinja::Value {
+    let when = time(at);
+    context! { ..context! { when }, ..minijinja::Value::from_serialize(row) }
+}
+
+struct Dashboard<'a> {
+    app: &'a App,
+    req: &'a PageRequest,
+    csrf: &'a str,
+    me: &'a str,
+}
+
+impl Dashboard<'_> {
+    fn page(&self, status: u16, template: &str, ctx: minijinja::Value) -> Page {
+        let sandbox = self.app.clock.movable();
+        let base = context! { me => self.me, csrf => self.csrf, sandbox };
+        render(status, template, context! { ..base, ..ctx })
+    }
+
+    fn audit_entry(&self, action: &str, subject: String, detail: String) -> AuditEntry {
+        AuditEntry {
+            at: self.app.now(),
+            actor: format!("operator {}", self.me),
+            action: action.into(),
+            subject,
+            detail,
+            client_ip: self.req.peer.to_string(),
+            gaining: None,
+        }
+    }
+
+    fn transfers(&self) -> Page {
+        match self.app.store.transfer_jobs_overview(LIST) {
+            Ok(jobs) => {
+                let jobs: Vec<_> = jobs.iter().map(|j| with_time(j, j.created_at)).collect();
+                self.page(200, "dashboard_transfers.html", context! { jobs })
+            }
+            Err(e) => store_failure("dashboard", &e),
+        }
+    }
+
+    fn transfer(&self, id: i64) -> Page {
+        let job = match self.app.store.transfer_job_any(id) {
+            Ok(Some(j)) => j,
+            Ok(None) => return not_found(),
+            Err(e) => return store_failure("dashboard", &e),
+        };
+        let registrants: Vec<_> = job
+            .registrants
+            .iter()
+            .map(|r| {
+                let domains = job
+                    .domains
+                    .iter()
+                    .filter(|d| d.registrant_id == Some(r.id))
+                    .count();
+                context! { id => r.id, email => r.email, name => r.name, status => r.status, domains }
+            })
+            .collect();
+        let domains: Vec<_> = job
+            .domains
+            .iter()
+            .map(|d| {
+                context! { name => d.name, status => d.status, registrant => d.registrant_id, reason => d.reason }
+            })
+            .collect();
+        self.page(
+            200,
+            "dashboard_job.html",
+            context! { id => job.id, name => job.name, status => job.status, registrants, domains },
+        )
+    }
+
+    fn bulk(&self) -> Page {
+        match self.app.store.bulk_summaries_all(LIST) {
+            Ok(jobs) => {
+                let flash = self.req.query.get("cancelled").map(|id| {
+                    format!("Bulk change {id} cancelled; domains already pushed stay moved.")
+                });
+                let jobs: Vec<_> = jobs.iter().map(|j| with_time(j, j.created_at)).collect();
+                self.page(200, "dashboard_bulk.html", context! { jobs, flash })
+            }
+            Err(e) => store_failure("dashboard", &e),
+        }
+    }
+
+    fn cancel(&self, id: i64) -> Page {
+        match self.app.store.cancel_bulk_change_any(id, self.app.now()) {
+            Ok(Some(true)) => {
+                let entry = self.audit_entry(
+                    "bulk_cancel",
+                    format!("bulk change {id}"),
+                    "cancelled from the operator dashboard; processed domains stay moved".into(),
+                );
+                match self.app.store.audit(&entry) {
+                    Ok(()) => Page::redirect(&format!("/dashboard/bulk?cancelled={id}")),
+                    Err(e) => store_failure("dashboard", &e),
+                }
+            }
+            Ok(Some(false)) => message(
+                409,
+                "Already finished",
+                "This bulk change had already finished; there was nothing left to cancel.",
+            ),
+            Ok(None) => not_found(),
+            Err(e) => store_failure("dashboard", &e),
+        }
+    }
+
+    fn resellers(&self) -> Page {
+        match self.app.store.resellers_overview() {
+            Ok(resellers) => {
+                let flash = self
+                    .req
+                    .query
+                    .get("changed")
+                    .map(|name| format!("Domain push setting of {name} changed."));
+                self.page(
+                    200,
+                    "dashboard_resellers.html",
+                    context! { resellers, flash },
+                )
+            }
+            Err(e) => store_failure("dashboard", &e),
+        }
+    }
+
+    fn set_push(&self, id: i64) -> Page {
+        let on = self.req.form.get("enabled") == Some("1");
+        let name = match self.app.store.reseller_by_id(id) {
+            Ok(Some(r)) => r.username,
+            Ok(None) => return not_found(),
+            Err(e) => return store_failure("dashboard", &e),
+        };
+        let entry = self.audit_entry(
+            if on { "push_enable" } else { "push_disable" },
+            name.clone(),
+            format!(
+                "domain push {} by the operator",
+                if on { "enabled" } else { "disabled" }
+            ),
+        );
+        let done = self
+            .app
+            .store
+            .set_push_enabled(id, on)
+            .and_then(|()| self.app.store.audit(&entry));
+        match done {
+            Ok(()) => {
+                let q: String = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("changed", &name)
+                    .finish();
+                Page::redirect(&format!("/dashboard/resellers?{q}"))
+            }
+            Err(e) => store_failure("dashboard", &e),
+        }
+    }
+
+    fn webhooks(&self) -> Page {
+        match self.app.store.webhook_log(None, LIST) {
+            Ok(attempts) => {
+                let attempts: Vec<_> = attempts
+                    .iter()
+                    .map(|a| {
+                        context! {
+                            when => time(a.at), event => a.event, event_id => a.event_id,
+                            url => a.url, attempt => a.attempt, http_status => a.http_status,
+                            error => a.error, outcome => a.outcome,
+                        }
+                    })
+                    .collect();
+                self.page(200, "dashboard_webhooks.html", context! { attempts })
+            }
+            Err(e) => store_failure("dashboard", &e),
+        }
+    }
+
+    fn outbox(&self) -> Page {
+        match self.app.store.outbox() {
+            Ok(all) => {
+                let total = all.len();
+                let mails: Vec<_> = all
+                    .iter()
+                    .rev()
+                    .take(LIST)
+                    .map(|(id, m, sent)| {
+                        context! { id, to => m.to, subject => m.subject, sent => sent.map(time) }
+                    })
+                    .collect();
+                self.page(200, "dashboard_outbox.html", context! { mails, total })
+            }
+            Err(e) => store_failure("dashboard", &e),
+        }
+    }
+
+    fn mail(&self, id: i64) -> Page {
+        match self.app.store.outbox_mail(id) {
+            Ok(Some((m, message_id, sent))) => self.page(
+                200,
+                "dashboard_mail.html",
+                context! {
+                    id, to => m.to, subject => m.subject, body => m.body,
+                    message_id, sent => sent.map(time),
+                },
+            ),
+            Ok(None) => not_found(),
+            Err(e) => store_failure("dashboard", &e),
+        }
+    }
+
+    fn audit(&self) -> Page {
+        match self.app.store.audit_log(None, LIST) {
+            Ok(rows) => {
+                let rows: Vec<_> = rows.iter().map(|a| with_time(a, a.at)).collect();
+                self.page(200, "dashboard_audit.html", context! { rows })
+            }
+            Err(e) => store_failure("dashboard", &e),
+        }
+    }
+
+    fn clock(&self, status: u16, error: Option<&str>) -> Page {
+        let now = time(self.app.now());
+        let pending = self.app.store.pending_task_count().unwrap_or(-1);
+        let next_due = self.app.store.next_due_at().ok().flatten().map(time);
+        let flash = self
+            .req
+            .query
+            .get("ran")
+            .map(|n| format!("Clock advanced; {n} due tasks ran."));
+        self.page(
+            status,
+            "dashboard_clock.html",
+            context! { now, pending, next_due, error, flash },
+        )
+    }
+
+    fn advance(&self) -> Page {
+        let text = self.req.form.get("duration").unwrap_or("").trim();
+        let Some(by) = crate::clock::parse_duration(text) else {
+            return self.clock(400, Some("Enter a duration such as 7d, 36h or 90m."));
+        };
+        match self.app.advance_clock(by) {
+            Ok((now, ran)) => {
+                let entry = self.audit_entry(
+                    "clock_advance",
+                    "sandbox clock".into(),
+                    format!(
+                        "advanced by {text} to {}",
+                        crate::clock::format_timestamp(now)
+                    ),
+                );
+                let recorded = self
+                    .app
+                    .store
+                    .audit(&entry)
+                    .and_then(|()| session::renew(self.app, REALM, self.req));
+                match recorded {
+                    Ok(()) => Page::redirect(&format!("/dashboard/clock?ran={ran}")),
+                    Err(e) => store_failure("dashboard", &e),
+                }
+            }
+            Err(e) => self.clock(409, Some(&e)),
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The operator's side: dashboard accounts and the views across all resellers
+//! (transfer jobs, resellers with their push permissions and webhooks).
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Result, Store, StoreError};
+
+/// One line of the dashboard's transfer job list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct JobSummary {
+    pub id: i64,
+    pub reseller: String,
+    pub name: String,
+    pub status: String,
+    pub created_at: i64,
+    pub domains: i64,
+    pub registrants: i64,
+    /// `status: count` of its domains, e.g. `completed: 3, failed: 1`.
+    pub breakdown: String,
+}
+
+/// One reseller as the operator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ResellerOverview {
+    pub id: i64,
+    pub username: String,
+    pub push_enabled: bool,
+    /// Losing resellers it accepts pushes from.
+    pub accepts_from: Vec<String>,
+    pub allowed_ips: Vec<String>,
+    pub domains: i64,
+    pub transfer_jobs: i64,
+    pub webhook_url: Option<String>,
+    pub panel_login: bool,
+}
+
+impl Store {
+    pub fn add_operator(&self, username: &str, password_hash: &str, now: i64) -> Result<i64> {
+        let conn = self.writer();
+        conn.prepare_cached(
+            "INSERT INTO operators (username, password_hash, created_at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![username, password_hash, now])
+        .map_err(|e| StoreError::conflict_or(e, format!("operator {username}")))?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// Sets an operator's password; `NotFound` for an unknown name.
+    pub fn set_operator_password(&self, username: &str, password_hash: &str) -> Result<()> {
+        let n = self
+            .writer()
+            .prepare_cached("UPDATE operators SET password_hash = ?2 WHERE username = ?1")?
+            .execute(params![username, password_hash])?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// `(id, password hash)` of an operator, for the login form.
+    pub fn operator_login(&self, username: &str) -> Result<Option<(i64, String)>> {
+        Ok(self
+            .reader()
+            .prepare_cached("SELECT id, password_hash FROM operators WHERE username = ?1")?
+            .query_row([username], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    pub fn operator_name(&self, id: i64) -> Result<Option<String>> {
+        Ok(self
+            .reader()
+            .prepare_cached("SELECT username FROM operators WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// The latest transfer jobs of every reseller, newest first.
+    pub fn transfer_jobs_overview(&self, limit: usize) -> Result<Vec<JobSummary>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT j.id, r.username, j.name, j.status, j.created_at,
+                    (SELECT count(*) FROM transfer_domains d WHERE d.job_id = j.id),
+                    (SELECT count(*) FROM transfer_registrants g WHERE g.job_id = j.id),
+                    (SELECT group_concat(status || ': ' || n, ', ') FROM
+                       (SELECT status, count(*) AS n FROM transfer_domains d
+                        WHERE d.job_id = j.id GROUP BY status ORDER BY status))
+             FROM transfer_jobs j JOIN resellers r ON r.id = j.reseller_id
+             ORDER BY j.id DESC LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                Ok(JobSummary {
+                    id: r.get(0)?,
+                    reseller: r.get(1)?,
+                    name: r.get(2)?,
+                    status: r.get(3)?,
+                    created_at: r.get(4)?,
+                    domains: r.get(5)?,
+                    registrants: r.get(6)?,
+                    breakdown: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Every reseller with its push settings, webhook and sizes, by name.
+    pub fn resellers_overview(&self) -> Result<Vec<ResellerOverview>> {
+        // The reader is given back before the per-reseller lookups take one again.
+        let mut list = self
+            .reader()
+            .prepare_cached(
+                "SELECT r.id, r.username, r.push_enabled,
+                        (SELECT count(*) FROM domains d WHERE d.reseller_id = r.id),
+                        (SELECT count(*) FROM transfer_jobs j WHERE j.reseller_id = r.id),
+                        (SELECT url FROM webhooks w WHERE w.reseller_id = r.id),
+                        r.password_hash IS NOT NULL
+                 FROM resellers r ORDER BY r.username",
+            )?
+            .query_map([], |r| {
+                Ok(ResellerOverview {
+                    id: r.get(0)?,
+                    username: r.get(1)?,
+                    push_enabled: r.get(2)?,
+                    accepts_from: Vec::new(),
+                    allowed_ips: Vec::new(),
+                    domains: r.get(3)?,
+                    transfer_jobs: r.get(4)?,
+                    webhook_url: r.get(5)?,
+                    panel_login: r.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for r in &mut list {
+            r.accepts_from = self.push_allow_list(r.id)?;
+            r.allowed_ips = self
+                .reseller_by_id(r.id)?
+                .map(|x| x.allowed_ips)
+                .unwrap_or_default();
+        }
+        Ok(list)
+    }
+}
