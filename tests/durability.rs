@@ -9,27 +9,6 @@ use std::time::Duration;
 
 use crate::common::*;
 
-fn db_count(db: &Path, sql: &str) -> i64 {
-    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("open");
-    c.busy_timeout(Duration::from_secs(5))
-        .expect("busy timeout");
-    c.query_row(sql, [], |r| r.get(0)).expect("query")
-}
-
-/// Waits (bounded) until `sql` counts `want`.
-fn wait_for(db: &Path, sql: &str, want: i64) {
-    let mut got = -1;
-    for _ in 0..600 {
-        got = db_count(db, sql);
-        if got == want {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("{sql}: {got}, want {want}");
-}
-
 fn send(addr: SocketAddr, raw: &[u8]) -> Response {
     Conn::open(addr).send(raw)
 }

@@ -97,7 +97,7 @@ fn mutated_envelopes_get_ops_replies() {
     ];
     let conn = std::cell::RefCell::new(s.connect());
     let mut runner = TestRunner::new(Config {
-        cases: 1500,
+        cases: 10_000,
         failure_persistence: None,
         ..Config::default()
     });

@@ -23,6 +23,8 @@ mod durability;
 mod email_push;
 /// POLL/ACK events and webhooks.
 mod events;
+/// One reseller never reads or changes another's objects.
+mod isolation;
 /// The transfer-in lifecycle: analysis, emails, approval page, registry, timeout.
 mod lifecycle;
 /// Malformed, huge and deep bodies; mutated envelopes.
@@ -37,6 +39,8 @@ mod panel;
 mod protocol;
 /// RSP2RSP_PUSH_TRANSFER: consent, refusals, locks, profiles, audit.
 mod push;
+/// kill -9 during 10k submits and background work; 64 concurrent clients.
+mod robustness;
 /// SIMPLE_TRANSFER: each immediate-failure rule, storage, the 10,000-domain job.
 mod simple_transfer;
 /// POST /srv/push_domain (seed 002): passwords, rules, texts, test database, CLI.

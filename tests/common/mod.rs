@@ -586,6 +586,31 @@ impl Drop for Proc {
     }
 }
 
+/// `sql`'s count in the database file `db`, read beside a running server.
+pub fn db_count(db: &Path, sql: &str) -> i64 {
+    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open");
+    c.busy_timeout(Duration::from_secs(5))
+        .expect("busy timeout");
+    c.query_row(sql, [], |r| r.get(0)).expect("query")
+}
+
+/// Waits (30 s at most) until `sql` counts `want`.
+pub fn wait_for(db: &Path, sql: &str, want: i64) {
+    wait_for_within(db, sql, want, Duration::from_secs(30));
+}
+
+/// Waits (`limit` at most) until `sql` counts `want`.
+pub fn wait_for_within(db: &Path, sql: &str, want: i64, limit: Duration) {
+    let start = std::time::Instant::now();
+    let mut got = db_count(db, sql);
+    while got != want {
+        assert!(start.elapsed() < limit, "{sql}: {got}, want {want}");
+        std::thread::sleep(Duration::from_millis(50));
+        got = db_count(db, sql);
+    }
+}
+
 /// A loopback port nobody listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
