@@ -55,7 +55,7 @@ fn main() {
     // Submit the 10-domain job the status requests read, and take its reply as the
     // bare server's fixed answer so both send the same bytes.
     let domains: Vec<String> = (0..10).map(|i| format!("bench-{i}.com")).collect();
-    let submit10 = request11(&transfer_body(&domains));
+    let submit10 = request11(&support::transfer_body(&domains));
     let job = client_rt.block_on(async {
         let mut c = TcpStream::connect(opsd_addr).await.expect("connect");
         let reply = roundtrip(&mut c, &submit10).await;
@@ -63,7 +63,7 @@ fn main() {
         let start = text.find("simple_transfer_job_id\">").expect("job id") + 24;
         text[start..start + text[start..].find('<').expect("end")].to_string()
     });
-    let status = request11(&status_body(&job));
+    let status = request11(&support::status_body(&job));
     let status_reply = client_rt.block_on(async {
         let mut c = TcpStream::connect(opsd_addr).await.expect("connect");
         roundtrip(&mut c, &status).await
@@ -92,7 +92,7 @@ fn main() {
 
     println!();
     println!("HTTP/1.0, new connection per request (PHP toolkit style), 8 clients");
-    let status10 = request10(&status_body(&job));
+    let status10 = request10(&support::status_body(&job));
     let o = client_rt.block_on(per_connection(opsd_addr, &status10, 8, secs));
     let b = client_rt.block_on(per_connection(bare_addr, &status10, 8, secs));
     println!("  opsd {o:.0} req/s, bare {b:.0} req/s, ratio {:.2}", o / b);
@@ -109,7 +109,7 @@ fn main() {
     println!();
     println!("10,000-domain SIMPLE_TRANSFER: time to accept (median of 5)");
     let big: Vec<String> = (0..10_000).map(|i| format!("bulk-{i:05}.com")).collect();
-    let big_req = request11(&transfer_body(&big));
+    let big_req = request11(&support::transfer_body(&big));
     let o = client_rt.block_on(median_roundtrip(opsd_addr, &big_req, 5));
     let b = client_rt.block_on(median_roundtrip(bare_addr, &big_req, 5));
     println!(
@@ -268,34 +268,6 @@ async fn roundtrip(c: &mut TcpStream, req: &[u8]) -> Vec<u8> {
         assert!(n > 0, "closed before reply");
         buf.extend_from_slice(&chunk[..n]);
     }
-}
-
-fn envelope(action: &str, attributes: &str) -> Vec<u8> {
-    format!(
-        "<?xml version='1.0' encoding='UTF-8' standalone='no' ?><!DOCTYPE OPS_envelope SYSTEM 'ops.dtd'><OPS_envelope><header><version>0.9</version></header><body><data_block><dt_assoc><item key=\"protocol\">XCP</item><item key=\"action\">{action}</item><item key=\"object\">DOMAIN</item><item key=\"attributes\"><dt_assoc>{attributes}</dt_assoc></item></dt_assoc></data_block></body></OPS_envelope>"
-    )
-    .into_bytes()
-}
-
-fn transfer_body(domains: &[String]) -> Vec<u8> {
-    let items: String = domains
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            format!("<item key=\"{i}\"><dt_assoc><item key=\"domain_name\">{d}</item><item key=\"auth_info\">c0de-{i}</item></dt_assoc></item>")
-        })
-        .collect();
-    envelope(
-        "SIMPLE_TRANSFER",
-        &format!("<item key=\"domain_list\"><dt_array>{items}</dt_array></item>"),
-    )
-}
-
-fn status_body(job: &str) -> Vec<u8> {
-    envelope(
-        "SIMPLE_TRANSFER_STATUS",
-        &format!("<item key=\"simple_transfer_job_id\">{job}</item>"),
-    )
 }
 
 fn request11(body: &[u8]) -> Vec<u8> {

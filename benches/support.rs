@@ -39,3 +39,37 @@ pub fn start_server(
     });
     (addr, app)
 }
+
+/// An OPS request envelope (object DOMAIN) around `attributes`.
+#[allow(dead_code)] // not every bench sends OPS requests
+pub fn envelope(action: &str, attributes: &str) -> Vec<u8> {
+    format!(
+        "<?xml version='1.0' encoding='UTF-8' standalone='no' ?><!DOCTYPE OPS_envelope SYSTEM 'ops.dtd'><OPS_envelope><header><version>0.9</version></header><body><data_block><dt_assoc><item key=\"protocol\">XCP</item><item key=\"action\">{action}</item><item key=\"object\">DOMAIN</item><item key=\"attributes\"><dt_assoc>{attributes}</dt_assoc></item></dt_assoc></data_block></body></OPS_envelope>"
+    )
+    .into_bytes()
+}
+
+/// SIMPLE_TRANSFER of `domains`, each with its own auth code.
+#[allow(dead_code)]
+pub fn transfer_body(domains: &[String]) -> Vec<u8> {
+    let items: String = domains
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            format!("<item key=\"{i}\"><dt_assoc><item key=\"domain_name\">{d}</item><item key=\"auth_info\">c0de-{i}</item></dt_assoc></item>")
+        })
+        .collect();
+    envelope(
+        "SIMPLE_TRANSFER",
+        &format!("<item key=\"domain_list\"><dt_array>{items}</dt_array></item>"),
+    )
+}
+
+/// SIMPLE_TRANSFER_STATUS of `job`.
+#[allow(dead_code)]
+pub fn status_body(job: &str) -> Vec<u8> {
+    envelope(
+        "SIMPLE_TRANSFER_STATUS",
+        &format!("<item key=\"simple_transfer_job_id\">{job}</item>"),
+    )
+}

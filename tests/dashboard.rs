@@ -12,26 +12,8 @@ pub const GAINING: &str = "gainingrsp";
 /// outbox), a queued bulk change, a webhook that cannot be reached, and an operator.
 pub fn world() -> Server {
     let port = free_port();
-    let toml = format!(
-        r#"
-        [[reseller]]
-        username = "{GAINING}"
-        key = "gainkey"
-        push_enabled = true
-        accepts_pushes_from = ["{USER}"]
-        webhook_url = "http://127.0.0.1:{port}/hook"
-        webhook_secret = "s"
-        [[reseller]]
-        username = "{USER}"
-        key = "{KEY}"
-        push_enabled = true
-        [[profile]]
-        reseller = "{USER}"
-        username = "owner1"
-        password = "pw1"
-        domains = ["push-one.com", "push-two.net"]
-        "#
-    );
+    let hook = format!("webhook_url = \"http://127.0.0.1:{port}/hook\"\nwebhook_secret = \"s\"");
+    let toml = push_scenario(&[USER], &hook, &["push-one.com", "push-two.net"], "");
     let s = Server::start_scenario(&toml, |_| {});
     let hash = opsd::auth::hash_password(OPERATOR_PASS).expect("hash");
     s.app

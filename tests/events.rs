@@ -214,31 +214,13 @@ const GAINING: &str = "gainingrsp";
 const GAINING_KEY: &str = "gainkey";
 const SECRET: &str = "whsec-test";
 
-fn push_scenario(webhook: &str) -> String {
-    format!(
-        r#"
-        [[reseller]]
-        username = "{GAINING}"
-        key = "{GAINING_KEY}"
-        push_enabled = true
-        accepts_pushes_from = ["{USER}"]
-        {webhook}
-        [[reseller]]
-        username = "{USER}"
-        key = "{KEY}"
-        push_enabled = true
-        [[profile]]
-        reseller = "{USER}"
-        username = "owner1"
-        password = "pw1"
-        domains = ["push-one.com"]
-        "#
-    )
+fn scenario(webhook: &str) -> String {
+    push_scenario(&[USER], webhook, &["push-one.com"], "")
 }
 
 #[test]
 fn a_push_is_an_event_on_both_sides() {
-    let s = Server::start_scenario(&push_scenario(""), |_| {});
+    let s = Server::start_scenario(&scenario(""), |_| {});
     let attrs =
         format!("<item key=\"domain\">push-one.com</item><item key=\"grsp\">{GAINING}</item>");
     let r = s.ops(&envelope("RSP2RSP_PUSH_TRANSFER", "DOMAIN", &attrs));
@@ -322,7 +304,7 @@ fn webhooks_are_signed_retried_with_backoff_and_logged() {
     let hook = format!(
         "webhook_url = \"http://127.0.0.1:{port}/opsd-events\"\nwebhook_secret = \"{SECRET}\""
     );
-    let s = Server::start_scenario(&push_scenario(&hook), |_| {});
+    let s = Server::start_scenario(&scenario(&hook), |_| {});
     let attrs =
         format!("<item key=\"domain\">push-one.com</item><item key=\"grsp\">{GAINING}</item>");
     let r = s.ops(&envelope("RSP2RSP_PUSH_TRANSFER", "DOMAIN", &attrs));
@@ -386,7 +368,7 @@ fn webhooks_are_signed_retried_with_backoff_and_logged() {
 fn an_unreachable_webhook_is_given_up_after_eight_tries_and_the_event_stays_pollable() {
     let port = free_port();
     let hook = format!("webhook_url = \"http://127.0.0.1:{port}/\"\nwebhook_secret = \"s\"");
-    let s = Server::start_scenario(&push_scenario(&hook), |_| {});
+    let s = Server::start_scenario(&scenario(&hook), |_| {});
     let attrs =
         format!("<item key=\"domain\">push-one.com</item><item key=\"grsp\">{GAINING}</item>");
     assert_eq!(

@@ -8,27 +8,14 @@ const GAINING: &str = "gainingrsp";
 
 /// testuser holds two domains and may push to gainingrsp; otheruser may push too.
 fn world() -> Server {
-    let toml = format!(
-        r#"
-        [[reseller]]
-        username = "{GAINING}"
-        key = "gainkey"
-        push_enabled = true
-        accepts_pushes_from = ["{USER}", "{OTHER_USER}"]
-        [[reseller]]
-        username = "{USER}"
-        key = "{KEY}"
-        push_enabled = true
-        [[reseller]]
-        username = "{OTHER_USER}"
-        key = "{OTHER_KEY}"
-        push_enabled = true
-        [[profile]]
-        reseller = "{USER}"
-        username = "owner1"
-        password = "pw1"
-        domains = ["mine-one.com", "mine-two.net"]
-        "#
+    let other = format!(
+        "[[reseller]]\nusername = \"{OTHER_USER}\"\nkey = \"{OTHER_KEY}\"\npush_enabled = true"
+    );
+    let toml = push_scenario(
+        &[USER, OTHER_USER],
+        "",
+        &["mine-one.com", "mine-two.net"],
+        &other,
     );
     Server::start_scenario(&toml, |_| {})
 }

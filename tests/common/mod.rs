@@ -611,6 +611,41 @@ pub fn wait_for_within(db: &Path, sql: &str, want: i64, limit: Duration) {
     }
 }
 
+/// A scenario where `gainingrsp` accepts pushes from each of `from`, every reseller
+/// has the push feature on, and testuser's profile owner1 (password pw1) holds
+/// `domains`. `gaining_extra` is added to gainingrsp's table (a webhook, say);
+/// `more` is appended (further resellers).
+pub fn push_scenario(from: &[&str], gaining_extra: &str, domains: &[&str], more: &str) -> String {
+    let quoted = |l: &[&str]| {
+        l.iter()
+            .map(|d| format!("\"{d}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        r#"
+        [[reseller]]
+        username = "gainingrsp"
+        key = "gainkey"
+        push_enabled = true
+        accepts_pushes_from = [{from}]
+        {gaining_extra}
+        [[reseller]]
+        username = "{USER}"
+        key = "{KEY}"
+        push_enabled = true
+        [[profile]]
+        reseller = "{USER}"
+        username = "owner1"
+        password = "pw1"
+        domains = [{domains}]
+        {more}
+        "#,
+        from = quoted(from),
+        domains = quoted(domains),
+    )
+}
+
 /// A loopback port nobody listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
