@@ -36,11 +36,16 @@ pub enum TlsError {
     Rustls(#[from] rustls::Error),
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
-    fs::read(path).map_err(|source| TlsError::Io {
+/// Names `path` in an I/O failure.
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> TlsError + Copy + '_ {
+    move |source| TlsError::Io {
         path: path.to_path_buf(),
         source,
-    })
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
+    fs::read(path).map_err(io_err(path))
 }
 
 /// A TLS acceptor for the certificate chain and key in these PEM files (TLS 1.2 and
@@ -105,10 +110,6 @@ pub fn cert_init(
     extra_names: &[String],
     now: time::OffsetDateTime,
 ) -> Result<Issued, TlsError> {
-    let io_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| TlsError::Io { path, source }
-    };
     fs::create_dir_all(dir).map_err(io_err(dir))?;
     let ca_cert_path = dir.join(CA_CERT);
     let ca_key_path = dir.join(CA_KEY);
@@ -165,10 +166,7 @@ pub fn cert_init(
 fn write_private(path: &Path, text: &str) -> Result<(), TlsError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let err = |source| TlsError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let err = io_err(path);
     let mut f = fs::OpenOptions::new()
         .write(true)
         .create(true)

@@ -30,12 +30,7 @@ pub enum WebhookCmd {
 
 pub fn run(db: &Path, cmd: WebhookCmd, now: i64) -> anyhow::Result<()> {
     let store = Store::open(db).with_context(|| format!("opening database {}", db.display()))?;
-    let id_of = |name: &str| -> anyhow::Result<i64> {
-        Ok(store
-            .reseller_by_name(name)?
-            .with_context(|| format!("no reseller named {name}"))?
-            .id)
-    };
+    let id_of = |name: &str| crate::reseller_id(&store, name);
     match cmd {
         WebhookCmd::Set {
             reseller,

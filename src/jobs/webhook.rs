@@ -39,39 +39,30 @@ pub(super) fn deliver(app: &App, task: &Task, now: i64) -> Result<(), StepError>
         return app.store.task_done(task.id, now).map_err(StepError::from);
     };
     let attempt = task.attempts + 1;
-    let Some(hook) = hook else {
-        let log = WebhookAttempt {
-            event_id: event.event_id.clone(),
-            event: event.event.clone(),
-            url: String::new(),
-            attempt,
-            at: now,
-            http_status: None,
-            error: Some("webhook removed".into()),
-            outcome: "gave_up".into(),
-        };
-        return app
-            .store
-            .record_webhook_attempt(task.id, &event, &log)
-            .map_err(StepError::from);
+    // A removed webhook ends the delivery unsent.
+    let removed = hook.is_none();
+    let (url, http_status, error) = match hook {
+        None => (String::new(), None, Some("webhook removed".to_string())),
+        Some(hook) => {
+            let body = payload(&event);
+            let result = AGENT
+                .post(&hook.url)
+                .header("Content-Type", "application/json")
+                .header(SIGNATURE_HEADER, &sign(&hook.secret, now, &body))
+                .header("X-Opsd-Event-Id", &event.event_id)
+                .send(body.as_bytes());
+            let (status, error) = match result {
+                Ok(resp) if resp.status().is_success() => (Some(resp.status().as_u16()), None),
+                Ok(resp) => (
+                    Some(resp.status().as_u16()),
+                    Some(format!("HTTP {}", resp.status().as_u16())),
+                ),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            (hook.url, status, error)
+        }
     };
-    let body = payload(&event);
-    let signature = sign(&hook.secret, now, &body);
-    let result = AGENT
-        .post(&hook.url)
-        .header("Content-Type", "application/json")
-        .header(SIGNATURE_HEADER, &signature)
-        .header("X-Opsd-Event-Id", &event.event_id)
-        .send(body.as_bytes());
-    let (http_status, error) = match result {
-        Ok(resp) if resp.status().is_success() => (Some(resp.status().as_u16()), None),
-        Ok(resp) => (
-            Some(resp.status().as_u16()),
-            Some(format!("HTTP {}", resp.status().as_u16())),
-        ),
-        Err(e) => (None, Some(e.to_string())),
-    };
-    let outcome = match (&error, attempt >= MAX_ATTEMPTS) {
+    let outcome = match (&error, removed || attempt >= MAX_ATTEMPTS) {
         (None, _) => "delivered",
         (Some(_), true) => "gave_up",
         (Some(_), false) => "retry",
@@ -79,7 +70,7 @@ pub(super) fn deliver(app: &App, task: &Task, now: i64) -> Result<(), StepError>
     let log = WebhookAttempt {
         event_id: event.event_id.clone(),
         event: event.event.clone(),
-        url: hook.url.clone(),
+        url,
         attempt,
         at: now,
         http_status,
@@ -87,7 +78,9 @@ pub(super) fn deliver(app: &App, task: &Task, now: i64) -> Result<(), StepError>
         outcome: outcome.to_string(),
     };
     app.store.record_webhook_attempt(task.id, &event, &log)?;
-    app.metrics.webhook(outcome);
+    if !removed {
+        app.metrics.webhook(outcome);
+    }
     match (outcome, error) {
         ("retry", Some(e)) => Err(StepError::Webhook(e)),
         _ => Ok(()),

@@ -69,9 +69,7 @@ pub fn show(app: &App, token: &str) -> Page {
         .iter()
         .map(|(d, s)| (d.as_str(), human(s)))
         .collect();
-    let expires = time::OffsetDateTime::from_unix_timestamp(a.expires_at)
-        .map(crate::clock::format_timestamp)
-        .unwrap_or_default();
+    let expires = super::time(a.expires_at);
     render(
         200,
         "approval.html",

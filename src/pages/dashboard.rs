@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::store::AuditEntry;
 
 use super::session::{self, Realm};
-use super::{Page, PageRequest, message, not_found, render, store_failure};
+use super::{Page, PageRequest, message, not_found, path_id, render, store_failure, time};
 
 pub const REALM: Realm = Realm {
     name: "dashboard",
@@ -24,27 +24,17 @@ const LIST: usize = 200;
 
 /// Answers any request under `/dashboard`.
 pub fn handle(app: &App, req: &PageRequest) -> Page {
-    let path = req.path.trim_end_matches('/');
-    match (req.post, path) {
-        (false, "/dashboard") => return Page::redirect("/dashboard/transfers"),
-        (false, "/dashboard/login") => {
-            return session::login_page(REALM, TITLE, req, 200, None, "");
-        }
-        (true, "/dashboard/login") => {
-            return session::login(app, REALM, TITLE, req, "/dashboard/transfers", |user| {
-                app.store.operator_login(user)
-            });
-        }
-        _ => {}
-    }
-    let session = match session::gate(app, REALM, req) {
-        Ok(s) => s,
+    let (session, me) = match session::enter(
+        app,
+        REALM,
+        TITLE,
+        "/dashboard/transfers",
+        req,
+        |user| app.store.operator_login(user),
+        |s| app.store.operator_name(s.subject_id),
+    ) {
+        Ok(entered) => entered,
         Err(page) => return page,
-    };
-    let me = match app.store.operator_name(session.subject_id) {
-        Ok(Some(name)) => name,
-        Ok(None) => return session::end(app, REALM, req),
-        Err(e) => return store_failure("dashboard", &e),
     };
     let d = Dashboard {
         app,
@@ -52,15 +42,9 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
         csrf: &session.csrf,
         me: &me,
     };
-    let id_after = |prefix: &str, suffix: &str| -> Option<i64> {
-        path.strip_prefix(prefix)?
-            .strip_suffix(suffix)?
-            .parse()
-            .ok()
-            .filter(|id| *id > 0)
-    };
+    let path = req.path.trim_end_matches('/');
+    let id_after = |prefix: &str, suffix: &str| path_id(path, prefix, suffix);
     match (req.post, path) {
-        (true, "/dashboard/logout") => session::end(app, REALM, req),
         (false, "/dashboard/transfers") => d.transfers(),
         (false, "/dashboard/bulk") => d.bulk(),
         (false, "/dashboard/resellers") => d.resellers(),
@@ -88,12 +72,6 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
             }
         }
     }
-}
-
-fn time(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .map(crate::clock::format_timestamp)
-        .unwrap_or_default()
 }
 
 /// A serialisable row with its `created_at`-style field also as readable text.

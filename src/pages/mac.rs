@@ -22,25 +22,14 @@ const TITLE: &str = "Mail Administration Console";
 
 /// Answers any request under `/mac`.
 pub fn handle(app: &App, req: &PageRequest) -> Page {
-    let path = req.path.trim_end_matches('/');
-    match (req.post, path) {
-        (false, "/mac") => return Page::redirect("/mac/company"),
-        (false, "/mac/login") => return session::login_page(REALM, TITLE, req, 200, None, ""),
-        (true, "/mac/login") => {
-            return session::login(app, REALM, TITLE, req, "/mac/company", |user| {
-                Ok(app.store.mail_admin(user)?.map(|(id, _, hash)| (id, hash)))
-            });
-        }
-        _ => {}
-    }
-    let s = match session::gate(app, REALM, req) {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    let loaded = app
-        .store
-        .mail_admin_by_id(s.subject_id)
-        .and_then(|a| match a {
+    let entered = session::enter(
+        app,
+        REALM,
+        TITLE,
+        "/mac/company",
+        req,
+        |user| Ok(app.store.mail_admin(user)?.map(|(id, _, hash)| (id, hash))),
+        |s| match app.store.mail_admin_by_id(s.subject_id)? {
             Some((username, company_id)) => Ok(app.store.mail_company(company_id)?.map(|c| {
                 (
                     Admin {
@@ -52,11 +41,11 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
                 )
             })),
             None => Ok(None),
-        });
-    let (admin, company) = match loaded {
-        Ok(Some(x)) => x,
-        Ok(None) => return session::end(app, REALM, req),
-        Err(e) => return store_failure("mail administration", &e),
+        },
+    );
+    let (s, (admin, company)) = match entered {
+        Ok(x) => x,
+        Err(page) => return page,
     };
     let c = Console {
         app,
@@ -65,8 +54,7 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
         admin: &admin,
         company: &company,
     };
-    match (req.post, path) {
-        (true, "/mac/logout") => session::end(app, REALM, req),
+    match (req.post, req.path.trim_end_matches('/')) {
         (false, "/mac/company") => c.company_page(200, None),
         (true, "/mac/company") => c.update_company(),
         (false, "/mac/domains") => c.domains(),

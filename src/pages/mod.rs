@@ -212,6 +212,22 @@ pub fn store_failure(area: &str, e: &crate::store::StoreError) -> Page {
     )
 }
 
+/// Unix seconds as the pages show times: `YYYY-MM-DD HH:MM:SS` (UTC).
+pub fn time(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .map(crate::clock::format_timestamp)
+        .unwrap_or_default()
+}
+
+/// The positive id in `{prefix}{id}{suffix}` (`/panel/queue/12/cancel`).
+pub fn path_id(path: &str, prefix: &str, suffix: &str) -> Option<i64> {
+    path.strip_prefix(prefix)?
+        .strip_suffix(suffix)?
+        .parse()
+        .ok()
+        .filter(|id| *id > 0)
+}
+
 /// A page address that leads nowhere (or to something of another account).
 pub fn not_found() -> Page {
     message(404, "Not found", "There is no such page.")
@@ -250,6 +266,17 @@ mod tests {
         for (name, _) in SOURCES {
             assert!(TEMPLATES.get_template(name).is_ok(), "{name}");
         }
+    }
+
+    #[test]
+    fn path_ids() {
+        let q = "/panel/queue/";
+        assert_eq!(path_id("/panel/queue/12", q, ""), Some(12));
+        assert_eq!(path_id("/panel/queue/12/cancel", q, "/cancel"), Some(12));
+        assert_eq!(path_id("/panel/queue/12/cancel", q, ""), None);
+        assert_eq!(path_id("/panel/queue/0", q, ""), None);
+        assert_eq!(path_id("/panel/queue/x", q, ""), None);
+        assert_eq!(path_id("/panel/other/1", q, ""), None);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::store::{AuditEntry, Reseller, Session};
 
 use super::session::{self, Realm};
-use super::{Page, PageRequest, message, not_found, render, store_failure};
+use super::{Page, PageRequest, message, not_found, path_id, render, store_failure, time};
 
 pub const REALM: Realm = Realm {
     name: "panel",
@@ -30,21 +30,17 @@ const TITLE: &str = "Reseller Control Panel";
 
 /// Answers any request under `/panel`.
 pub fn handle(app: &App, req: &PageRequest) -> Page {
-    let path = req.path.trim_end_matches('/');
-    match (req.post, path) {
-        (false, "/panel") => return Page::redirect("/panel/domains"),
-        (false, "/panel/login") => return session::login_page(REALM, TITLE, req, 200, None, ""),
-        (true, "/panel/login") => return login(app, req),
-        _ => {}
-    }
-    let session = match session::gate(app, REALM, req) {
-        Ok(s) => s,
+    let (session, me) = match session::enter(
+        app,
+        REALM,
+        TITLE,
+        "/panel/domains",
+        req,
+        |user| app.store.reseller_login(user),
+        |s| app.store.reseller_by_id(s.subject_id),
+    ) {
+        Ok(entered) => entered,
         Err(page) => return page,
-    };
-    let me = match app.store.reseller_by_id(session.subject_id) {
-        Ok(Some(r)) => r,
-        Ok(None) => return session::end(app, REALM, req),
-        Err(e) => return store_failure("control panel", &e),
     };
     let p = Panel {
         app,
@@ -52,8 +48,7 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
         session: &session,
         me: &me,
     };
-    match (req.post, path) {
-        (true, "/panel/logout") => session::end(app, REALM, req),
+    match (req.post, req.path.trim_end_matches('/')) {
         (false, "/panel/domains") => p.domains(200, None),
         (true, "/panel/domains") => p.bulk_action(),
         (false, "/panel/move") => p.move_form(200, &MoveForm::default(), None),
@@ -61,36 +56,15 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
         (false, "/panel/push-settings") => p.push_settings(200, None),
         (true, "/panel/push-settings") => p.push_settings_change(),
         (false, "/panel/queue") => p.queue(),
-        (false, rest) => match job_id(rest, "") {
+        (false, rest) => match path_id(rest, "/panel/queue/", "") {
             Some(id) => p.job(id),
             None => not_found(),
         },
-        (true, rest) => match job_id(rest, "/cancel") {
+        (true, rest) => match path_id(rest, "/panel/queue/", "/cancel") {
             Some(id) => p.cancel(id),
             None => not_found(),
         },
     }
-}
-
-/// `/panel/queue/{id}{suffix}` → id.
-fn job_id(path: &str, suffix: &str) -> Option<i64> {
-    path.strip_prefix("/panel/queue/")?
-        .strip_suffix(suffix)?
-        .parse()
-        .ok()
-        .filter(|id| *id > 0)
-}
-
-fn time(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .map(crate::clock::format_timestamp)
-        .unwrap_or_default()
-}
-
-fn login(app: &App, req: &PageRequest) -> Page {
-    session::login(app, REALM, TITLE, req, "/panel/domains", |user| {
-        app.store.reseller_login(user)
-    })
 }
 
 /// The fields of the "Move to another reseller" form, as typed (the password is
@@ -405,20 +379,5 @@ impl Panel<'_> {
             Ok(None) => not_found(),
             Err(e) => store_failure("control panel", &e),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn job_paths() {
-        assert_eq!(job_id("/panel/queue/12", ""), Some(12));
-        assert_eq!(job_id("/panel/queue/12/cancel", "/cancel"), Some(12));
-        assert_eq!(job_id("/panel/queue/12/cancel", ""), None);
-        assert_eq!(job_id("/panel/queue/0", ""), None);
-        assert_eq!(job_id("/panel/queue/x", ""), None);
-        assert_eq!(job_id("/panel/other/1", ""), None);
     }
 }

@@ -213,6 +213,44 @@ pub fn login(
     }
 }
 
+/// The part every logged-in page area shares. `{base}` redirects to `landing`;
+/// `{base}/login` shows and handles the login form (`lookup` gives an account's id
+/// and password hash by user name); every other path needs a live session (see
+/// [`gate`]), and `POST {base}/logout` ends it. `load` finds who the session is for;
+/// when that account is gone the session ends. `Ok` is a logged-in request for the
+/// area's own pages; `Err` is the answer already made.
+pub fn enter<T>(
+    app: &App,
+    realm: Realm,
+    title: &str,
+    landing: &str,
+    req: &PageRequest,
+    lookup: impl FnOnce(&str) -> Result<Option<(i64, String)>, StoreError>,
+    load: impl FnOnce(&Session) -> Result<Option<T>, StoreError>,
+) -> Result<(Session, T), Page> {
+    let path = req.path.trim_end_matches('/');
+    let login_url = realm.login_url();
+    if path == realm.base && !req.post {
+        return Err(Page::redirect(landing));
+    }
+    if path == login_url {
+        return Err(if req.post {
+            login(app, realm, title, req, landing, lookup)
+        } else {
+            login_page(realm, title, req, 200, None, "")
+        });
+    }
+    let session = gate(app, realm, req)?;
+    if req.post && path.strip_prefix(realm.base) == Some("/logout") {
+        return Err(end(app, realm, req));
+    }
+    match load(&session) {
+        Ok(Some(subject)) => Ok((session, subject)),
+        Ok(None) => Err(end(app, realm, req)),
+        Err(e) => Err(super::store_failure(title, &e)),
+    }
+}
+
 /// Gives the request's session a full lifetime from now: the operator who moves the
 /// sandbox clock by days stays logged in.
 pub fn renew(app: &App, realm: Realm, req: &PageRequest) -> Result<(), StoreError> {

@@ -58,18 +58,12 @@ pub(crate) fn event_in(
     at: i64,
     data: &serde_json::Value,
 ) -> Result<()> {
+    // The id is made as the status trigger of migration 0008 makes it.
     tx.prepare_cached(
         "INSERT INTO events (event_id, reseller_id, event, object, at, data)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES (lower(hex(randomblob(16))), ?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![
-        crate::auth::random_hex(16),
-        reseller_id,
-        event,
-        object,
-        at,
-        data.to_string()
-    ])?;
+    .execute(params![reseller_id, event, object, at, data.to_string()])?;
     Ok(())
 }
 
@@ -109,8 +103,9 @@ impl Store {
         Ok((events, total))
     }
 
-    /// Acknowledges one of the reseller's events. `NotFound` for an unknown id, an
-    /// id of another reseller, or one already acknowledged.
+    /// Acknowledges one of the reseller's events (`event_id` in lower case, as
+    /// stored). `NotFound` for an unknown id, an id of another reseller, or one
+    /// already acknowledged.
     pub fn ack_event(&self, reseller_id: i64, event_id: &str, now: i64) -> Result<()> {
         let changed = self
             .writer()
@@ -118,7 +113,7 @@ impl Store {
                 "UPDATE events SET acked_at = ?3
                  WHERE event_id = ?2 AND reseller_id = ?1 AND acked_at IS NULL",
             )?
-            .execute(params![reseller_id, event_id.to_ascii_lowercase(), now])?;
+            .execute(params![reseller_id, event_id, now])?;
         if changed == 0 {
             return Err(StoreError::NotFound);
         }

@@ -104,17 +104,28 @@ impl Store {
         Ok(rows)
     }
 
-    /// Every reseller with its push settings, webhook and sizes, by name.
+    /// Every reseller with its push settings, webhook and sizes, by name: one query,
+    /// the two lists folded into it.
     pub fn resellers_overview(&self) -> Result<Vec<ResellerOverview>> {
-        // The reader is given back before the per-reseller lookups take one again.
-        let mut list = self
+        // Unit separator: neither a user name nor a CIDR contains it.
+        let split = |joined: Option<String>| -> Vec<String> {
+            joined
+                .map(|j| j.split('\u{1f}').map(str::to_string).collect())
+                .unwrap_or_default()
+        };
+        let list = self
             .reader()
             .prepare_cached(
                 "SELECT r.id, r.username, r.push_enabled,
                         (SELECT count(*) FROM domains d WHERE d.reseller_id = r.id),
                         (SELECT count(*) FROM transfer_jobs j WHERE j.reseller_id = r.id),
                         (SELECT url FROM webhooks w WHERE w.reseller_id = r.id),
-                        r.password_hash IS NOT NULL
+                        r.password_hash IS NOT NULL,
+                        (SELECT group_concat(username, char(31)) FROM
+                           (SELECT l.username FROM push_allow a JOIN resellers l ON l.id = a.losing_id
+                            WHERE a.gaining_id = r.id ORDER BY l.username)),
+                        (SELECT group_concat(cidr, char(31)) FROM
+                           (SELECT cidr FROM reseller_ips i WHERE i.reseller_id = r.id ORDER BY cidr))
                  FROM resellers r ORDER BY r.username",
             )?
             .query_map([], |r| {
@@ -122,22 +133,38 @@ impl Store {
                     id: r.get(0)?,
                     username: r.get(1)?,
                     push_enabled: r.get(2)?,
-                    accepts_from: Vec::new(),
-                    allowed_ips: Vec::new(),
                     domains: r.get(3)?,
                     transfer_jobs: r.get(4)?,
                     webhook_url: r.get(5)?,
                     panel_login: r.get(6)?,
+                    accepts_from: split(r.get(7)?),
+                    allowed_ips: split(r.get(8)?),
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        for r in &mut list {
-            r.accepts_from = self.push_allow_list(r.id)?;
-            r.allowed_ips = self
-                .reseller_by_id(r.id)?
-                .map(|x| x.allowed_ips)
-                .unwrap_or_default();
-        }
         Ok(list)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::temp_store;
+
+    #[test]
+    fn overview_folds_in_allow_lists_and_ip_rules_in_order() {
+        let (store, _dir) = temp_store();
+        let ips = ["192.0.2.0/24".to_string(), "10.0.0.1".to_string()];
+        let gaining = store.add_reseller("gaining", "k", &ips, 0).unwrap_or(0);
+        let b = store.add_reseller("bravo", "k", &[], 0).unwrap_or(0);
+        let a = store.add_reseller("alpha", "k", &[], 0).unwrap_or(0);
+        for losing in [b, a] {
+            assert!(store.set_push_allowed(gaining, losing, true, 0).is_ok());
+        }
+        let list = store.resellers_overview().unwrap_or_default();
+        let names: Vec<&str> = list.iter().map(|r| r.username.as_str()).collect();
+        assert_eq!(names, ["alpha", "bravo", "gaining"]);
+        assert_eq!(list[2].accepts_from, ["alpha", "bravo"]);
+        assert_eq!(list[2].allowed_ips, ["10.0.0.1", "192.0.2.0/24"]);
+        assert!(list[0].accepts_from.is_empty() && list[0].allowed_ips.is_empty());
     }
 }
