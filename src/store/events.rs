@@ -85,7 +85,9 @@ impl Store {
     /// The reseller's oldest `limit` unacknowledged events, and how many it has.
     pub fn poll_events(&self, reseller_id: i64, limit: usize) -> Result<(Vec<Event>, i64)> {
         let conn = self.reader();
-        let events = conn
+        // One snapshot: `total` never counts fewer events than the list shows.
+        let tx = conn.unchecked_transaction()?;
+        let events = tx
             .prepare_cached(&format!(
                 "SELECT {EVENT_COLUMNS} FROM events
                  WHERE reseller_id = ?1 AND acked_at IS NULL ORDER BY id LIMIT ?2"
@@ -95,11 +97,12 @@ impl Store {
                 event_row,
             )?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let total = conn
+        let total = tx
             .prepare_cached(
                 "SELECT count(*) FROM events WHERE reseller_id = ?1 AND acked_at IS NULL",
             )?
             .query_row([reseller_id], |r| r.get(0))?;
+        tx.finish()?;
         Ok((events, total))
     }
 
