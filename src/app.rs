@@ -28,6 +28,10 @@ pub struct App {
     test_store: OnceLock<Store>,
     /// Requests per second per reseller (OPS API).
     pub rate: crate::ratelimit::RateLimiter,
+    /// OPS callers' keys and IP rules, cached for a short time.
+    pub credentials: crate::api::credentials::CredentialCache,
+    /// Recent SIMPLE_TRANSFER_STATUS attributes.
+    pub status_cache: crate::api::reply_cache::ReplyCache,
     pub metrics: crate::metrics::Metrics,
 }
 
@@ -48,6 +52,8 @@ impl App {
             runner: Mutex::new(()),
             test_store: OnceLock::new(),
             rate,
+            credentials: Default::default(),
+            status_cache: Default::default(),
             metrics: crate::metrics::Metrics::new(),
         }
     }

@@ -200,6 +200,19 @@ enum ResellerCmd {
         #[arg(long = "allow-ip", value_name = "CIDR")]
         allow_ip: Vec<String>,
     },
+    /// Replace a reseller's private key (a running server uses the new one within
+    /// 2 seconds).
+    SetKey {
+        name: String,
+        #[arg(long)]
+        key: String,
+    },
+    /// Replace a reseller's IP Access Rules; with no --allow-ip, any address may call.
+    SetIps {
+        name: String,
+        #[arg(long = "allow-ip", value_name = "CIDR")]
+        allow_ip: Vec<String>,
+    },
     /// Set the control-panel password, read from the first line of standard input
     /// (`echo 'secret' | opsd reseller passwd NAME`); `--clear` turns the login off.
     Passwd {
@@ -306,14 +319,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             key,
             allow_ip,
         }) => {
-            for cidr in &allow_ip {
-                if auth::parse_cidr(cidr).is_none() {
-                    bail!("'{cidr}' is not a CIDR or IP address");
-                }
-            }
+            check_cidrs(&allow_ip)?;
             let store = open(&db)?;
             let id = store.add_reseller(&name, &key, &allow_ip, now())?;
             println!("reseller {name} added (id {id})");
+            Ok(())
+        }
+        Cmd::Reseller(ResellerCmd::SetKey { name, key }) => {
+            if key.trim().is_empty() {
+                bail!("the key must not be empty");
+            }
+            let store = open(&db)?;
+            store.set_private_key(reseller_id(&store, &name)?, &key)?;
+            println!("private key of {name} replaced");
+            Ok(())
+        }
+        Cmd::Reseller(ResellerCmd::SetIps { name, allow_ip }) => {
+            check_cidrs(&allow_ip)?;
+            let store = open(&db)?;
+            store.set_allowed_ips(reseller_id(&store, &name)?, &allow_ip)?;
+            if allow_ip.is_empty() {
+                println!("{name} may call from any address");
+            } else {
+                println!("{name} may call from {}", allow_ip.join(", "));
+            }
             Ok(())
         }
         Cmd::Reseller(ResellerCmd::Passwd { name, clear }) => reseller_passwd(&db, &name, clear),
@@ -482,6 +511,15 @@ fn allow_push(db: &Path, gaining: &str, losing: &str, allow: bool) -> anyhow::Re
             "no longer accepts"
         }
     );
+    Ok(())
+}
+
+fn check_cidrs(cidrs: &[String]) -> anyhow::Result<()> {
+    for cidr in cidrs {
+        if auth::parse_cidr(cidr).is_none() {
+            bail!("'{cidr}' is not a CIDR or IP address");
+        }
+    }
     Ok(())
 }
 

@@ -315,3 +315,70 @@ fn json_logs_carry_a_request_id_per_ops_call() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// `reseller set-key` and `set-ips` reach a running server: the old key stops
+/// working and the new one works, within the credential cache's 2 seconds.
+#[test]
+fn key_rotation_and_ip_rules_reach_a_running_server() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("cli.db");
+    let run = |args: &[&str]| {
+        let out = opsd()
+            .args(args)
+            .env("OPSD_DB", &db)
+            .output()
+            .expect("run opsd");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["reseller", "add", USER, "--key", KEY]);
+    let server = Proc::start(&db);
+    let code = |key: &str| {
+        Conn::open(server.addr)
+            .send(&http10(&status_body("1"), USER, key))
+            .code()
+    };
+    // The job does not exist: a caller who gets past authentication hears 4xx
+    // "not found", not 401.
+    let known = code(KEY);
+    assert!(known.is_some_and(|c| c != 401), "{known:?}");
+    // Within the TTL the cached old key is still good; afterwards it must not be.
+    let until = |want: &dyn Fn() -> bool, what: &str| {
+        let start = std::time::Instant::now();
+        while !want() {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(10),
+                "{what}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    run(&["reseller", "set-key", USER, "--key", "rotated"]);
+    until(&|| code(KEY) == Some(401), "the old key is refused");
+    assert_eq!(code("rotated"), known, "the new key works");
+    run(&["reseller", "set-ips", USER, "--allow-ip", "10.0.0.0/8"]);
+    let ip_denied = || {
+        Conn::open(server.addr)
+            .send(&http10(&status_body("1"), USER, "rotated"))
+            .item("response_text")
+            .is_some_and(|t| t.contains("invalid IP address"))
+    };
+    until(&ip_denied, "loopback is no longer allowed");
+    run(&["reseller", "set-ips", USER]);
+    until(&|| code("rotated") == known, "any address again");
+    let bad = opsd()
+        .args(["reseller", "set-ips", USER, "--allow-ip", "nope"])
+        .env("OPSD_DB", &db)
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
+    let unknown = opsd()
+        .args(["reseller", "set-key", "nobody", "--key", "k"])
+        .env("OPSD_DB", &db)
+        .output()
+        .expect("run");
+    assert!(!unknown.status.success());
+}

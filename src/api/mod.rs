@@ -6,14 +6,17 @@
 
 pub mod actions;
 pub mod codes;
+pub mod credentials;
 pub mod error;
 pub mod fields;
 pub mod reply;
+pub mod reply_cache;
 
 pub use error::ApiError;
-pub use reply::{Layout, Reply};
+pub use reply::{Attributes, Layout, Reply};
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::app::App;
 use crate::auth;
@@ -87,11 +90,13 @@ fn failure(e: &ApiError) -> Reply {
 }
 
 /// X-Username, X-Signature over the raw body, then the IP Access Rules.
-fn authenticate(app: &App, req: &OpsRequest<'_>) -> Result<Reseller, ApiError> {
+fn authenticate(app: &App, req: &OpsRequest<'_>) -> Result<Arc<Reseller>, ApiError> {
     let (Some(user), Some(sig)) = (req.username, req.signature) else {
         return Err(ApiError::AuthFailed);
     };
-    let reseller = app.store.reseller_by_name(user.trim())?;
+    let reseller = app
+        .credentials
+        .lookup(&app.store, user.trim(), std::time::Instant::now())?;
     let Some(reseller) = reseller else {
         // Spend the same work as for a known user, so timing does not tell which
         // user names exist.

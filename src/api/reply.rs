@@ -1,7 +1,7 @@
-//! `Reply`: what a handler returns. Turned into the top-level `dt_assoc` here, in one
-//! of the fixed key orders, and into bytes by the OPS writer.
+//! `Reply`: what a handler returns. Written here as the top-level `dt_assoc`, in one
+//! of the fixed key orders, through the OPS writer.
 
-use crate::ops::{self, Map, Value};
+use crate::ops::{Fragment, ItemWriter, Map, Value};
 
 use super::error::ApiError;
 
@@ -21,6 +21,14 @@ pub enum Layout {
     CodeSuccessAttrs,
 }
 
+/// The `attributes` of a reply: a value tree, or items a handler wrote ahead of time
+/// (a 10,000-row status straight from its rows, without a tree in between).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attributes {
+    Tree(Map),
+    Written(Fragment),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     pub object: String,
@@ -28,7 +36,7 @@ pub struct Reply {
     pub text: String,
     pub success: bool,
     /// Error replies carry none (a .NET client reads the wrong is_success from it).
-    pub attributes: Option<Map>,
+    pub attributes: Option<Attributes>,
     pub layout: Layout,
     /// Top-level items besides the standard ones (e.g. POLL's `transaction_id`).
     pub extra: Vec<(String, Value)>,
@@ -36,6 +44,11 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok(code: (u16, &str), attributes: Map, layout: Layout) -> Reply {
+        Reply::ok_with(code, Attributes::Tree(attributes), layout)
+    }
+
+    /// Success with attributes in either form.
+    pub fn ok_with(code: (u16, &str), attributes: Attributes, layout: Layout) -> Reply {
         Reply {
             object: String::new(),
             code: code.0,
@@ -79,45 +92,49 @@ impl Reply {
         self
     }
 
-    pub fn to_map(&self) -> Map {
-        let mut m = Map::with_capacity(8 + self.extra.len());
-        m.insert("protocol".into(), "XCP".into());
-        m.insert("object".into(), self.object.as_str().into());
-        m.insert("response_text".into(), self.text.as_str().into());
-        m.insert("action".into(), "REPLY".into());
-        let code = Value::Scalar(self.code.to_string());
-        let success = Value::Scalar(if self.success { "1" } else { "0" }.into());
-        let attrs = self.attributes.clone().map(Value::Map);
-        let order: [(&str, Option<Value>); 3] = match self.layout {
-            Layout::CodeAttrsSuccess => [
-                ("response_code", Some(code)),
-                ("attributes", attrs),
-                ("is_success", Some(success)),
-            ],
-            Layout::AttrsCodeSuccess => [
-                ("attributes", attrs),
-                ("response_code", Some(code)),
-                ("is_success", Some(success)),
-            ],
-            Layout::CodeSuccessAttrs => [
-                ("response_code", Some(code)),
-                ("is_success", Some(success)),
-                ("attributes", attrs),
-            ],
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let capacity = match &self.attributes {
+            Some(Attributes::Written(f)) => f.len(),
+            Some(Attributes::Tree(_)) | None => 1024,
         };
-        for (k, v) in order {
-            if let Some(v) = v {
-                m.insert(k.into(), v);
+        let mut w = ItemWriter::envelope(512 + capacity);
+        w.scalar("protocol", "XCP");
+        w.scalar("object", &self.object);
+        w.scalar("response_text", &self.text);
+        w.scalar("action", "REPLY");
+        let code = |w: &mut ItemWriter| w.int("response_code", i64::from(self.code));
+        let success =
+            |w: &mut ItemWriter| w.scalar("is_success", if self.success { "1" } else { "0" });
+        let attributes = |w: &mut ItemWriter| match &self.attributes {
+            Some(Attributes::Tree(m)) => {
+                w.map("attributes");
+                w.items(m);
+                w.end();
+            }
+            Some(Attributes::Written(f)) => w.embed("attributes", f),
+            None => {}
+        };
+        match self.layout {
+            Layout::CodeAttrsSuccess => {
+                code(&mut w);
+                attributes(&mut w);
+                success(&mut w);
+            }
+            Layout::AttrsCodeSuccess => {
+                attributes(&mut w);
+                code(&mut w);
+                success(&mut w);
+            }
+            Layout::CodeSuccessAttrs => {
+                code(&mut w);
+                success(&mut w);
+                attributes(&mut w);
             }
         }
         for (k, v) in &self.extra {
-            m.insert(k.clone(), v.clone());
+            w.value(k, v);
         }
-        m
-    }
-
-    pub fn to_bytes(&self) -> Vec<u8> {
-        ops::write_envelope(&self.to_map())
+        w.finish()
     }
 }
 

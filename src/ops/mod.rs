@@ -12,7 +12,7 @@ mod writer;
 pub use envelope::Envelope;
 pub use error::{LimitKind, OpsError, OpsErrorKind};
 pub use reader::read;
-pub use writer::{write_envelope, write_value};
+pub use writer::{Fragment, ItemWriter, write_envelope, write_value};
 
 use indexmap::IndexMap;
 

@@ -109,10 +109,8 @@ impl Store {
 
     /// The job if it belongs to `reseller_id` (the losing reseller).
     pub fn bulk_change(&self, reseller_id: i64, id: i64) -> Result<Option<BulkChangeView>> {
-        let conn = self.reader();
-        let tx = conn.unchecked_transaction()?;
+        let tx = self.snapshot()?;
         let v = load_view(&tx, id, Some(reseller_id))?;
-        tx.finish()?;
         Ok(v)
     }
 
@@ -127,8 +125,7 @@ impl Store {
     }
 
     fn summaries_of(&self, reseller_id: Option<i64>, limit: usize) -> Result<Vec<BulkSummary>> {
-        let conn = self.reader();
-        let tx = conn.unchecked_transaction()?;
+        let tx = self.snapshot()?;
         let mut jobs: Vec<BulkSummary> = tx
             .prepare_cached(
                 "SELECT b.id, g.username, b.status, b.created_at, l.username FROM bulk_changes b
@@ -168,7 +165,6 @@ impl Store {
                 }
             }
         }
-        tx.finish()?;
         Ok(jobs)
     }
 
@@ -351,7 +347,7 @@ fn push_item(
 }
 
 fn load_view(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     id: i64,
     reseller_id: Option<i64>,
 ) -> Result<Option<BulkChangeView>> {

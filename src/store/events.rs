@@ -84,9 +84,8 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
 impl Store {
     /// The reseller's oldest `limit` unacknowledged events, and how many it has.
     pub fn poll_events(&self, reseller_id: i64, limit: usize) -> Result<(Vec<Event>, i64)> {
-        let conn = self.reader();
         // One snapshot: `total` never counts fewer events than the list shows.
-        let tx = conn.unchecked_transaction()?;
+        let tx = self.snapshot()?;
         let events = tx
             .prepare_cached(&format!(
                 "SELECT {EVENT_COLUMNS} FROM events
@@ -102,7 +101,6 @@ impl Store {
                 "SELECT count(*) FROM events WHERE reseller_id = ?1 AND acked_at IS NULL",
             )?
             .query_row([reseller_id], |r| r.get(0))?;
-        tx.finish()?;
         Ok((events, total))
     }
 

@@ -302,8 +302,7 @@ impl Store {
     }
 
     pub fn mail_domains_of(&self, company_id: i64) -> Result<Vec<MailDomainView>> {
-        let conn = self.reader();
-        let tx = conn.unchecked_transaction()?;
+        let tx = self.snapshot()?;
         let names: Vec<String> = tx
             .prepare_cached("SELECT name FROM mail_domains WHERE company_id = ?1 ORDER BY name")?
             .query_map([company_id], |r| r.get(0))?
@@ -314,7 +313,6 @@ impl Store {
                 out.push(v);
             }
         }
-        tx.finish()?;
         Ok(out)
     }
 

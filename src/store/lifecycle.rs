@@ -166,10 +166,8 @@ impl Store {
 
     /// The registrant behind an approval token, with its domains.
     pub fn approval_by_token(&self, token: &str) -> Result<Option<Approval>> {
-        let conn = self.reader();
-        let tx = conn.unchecked_transaction()?;
+        let tx = self.snapshot()?;
         let a = load_approval(&tx, "token = ?1", &token)?;
-        tx.finish()?;
         Ok(a)
     }
 
@@ -511,7 +509,7 @@ fn group_registrants(
 }
 
 fn load_approval(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     filter: &str,
     value: &dyn rusqlite::ToSql,
 ) -> Result<Option<Approval>> {

@@ -61,14 +61,35 @@ impl Store {
         )
         .map_err(|e| StoreError::conflict_or(e, format!("reseller {username}")))?;
         let id = tx.last_insert_rowid();
-        for cidr in allowed_ips {
-            tx.execute(
-                "INSERT OR IGNORE INTO reseller_ips (reseller_id, cidr) VALUES (?1, ?2)",
-                params![id, cidr],
-            )?;
-        }
+        insert_ips(&tx, id, allowed_ips)?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// Replaces a reseller's private key (key rotation). The server's credential
+    /// cache picks it up within its TTL.
+    pub fn set_private_key(&self, reseller_id: i64, private_key: &str) -> Result<()> {
+        let n = self.writer().execute(
+            "UPDATE resellers SET private_key = ?2 WHERE id = ?1",
+            params![reseller_id, private_key],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Replaces a reseller's IP Access Rules; none = any address.
+    pub fn set_allowed_ips(&self, reseller_id: i64, allowed_ips: &[String]) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "DELETE FROM reseller_ips WHERE reseller_id = ?1",
+            [reseller_id],
+        )?;
+        insert_ips(&tx, reseller_id, allowed_ips)?;
+        tx.commit()?;
+        Ok(())
     }
 
     pub fn reseller_by_name(&self, username: &str) -> Result<Option<Reseller>> {
@@ -237,6 +258,15 @@ impl Store {
 }
 
 /// The reseller `select` finds (one row by `key`), with its IP rules.
+fn insert_ips(tx: &rusqlite::Transaction<'_>, reseller_id: i64, ips: &[String]) -> Result<()> {
+    let mut insert = tx
+        .prepare_cached("INSERT OR IGNORE INTO reseller_ips (reseller_id, cidr) VALUES (?1, ?2)")?;
+    for cidr in ips {
+        insert.execute(params![reseller_id, cidr])?;
+    }
+    Ok(())
+}
+
 fn reseller_where(
     conn: &rusqlite::Connection,
     select: &str,

@@ -1,6 +1,6 @@
 //! SIMPLE_TRANSFER jobs: creation in one transaction, and the status view.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use super::{Result, Store};
 
@@ -18,7 +18,7 @@ pub struct NewTransferJob {
 }
 
 /// A job as SIMPLE_TRANSFER_STATUS shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JobView {
     pub id: i64,
     pub name: String,
@@ -41,6 +41,70 @@ pub struct JobDomainView {
     pub status: String,
     pub registrant_id: Option<i64>,
     pub reason: Option<String>,
+}
+
+/// Receives a job's rows from [`Store::visit_job`], in this order: the head, the
+/// registrants by id, `registrants_done`, the domains in request order.
+pub trait JobRows {
+    fn head(&mut self, id: i64, name: &str, status: &str);
+    fn registrant(&mut self, r: RegistrantRow<'_>);
+    fn registrants_done(&mut self) {}
+    fn domain(&mut self, d: DomainRow<'_>);
+}
+
+/// A registrant row, borrowed from the query.
+#[derive(Debug, Clone, Copy)]
+pub struct RegistrantRow<'a> {
+    pub id: i64,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub status: &'a str,
+}
+
+/// A domain row, borrowed from the query.
+#[derive(Debug, Clone, Copy)]
+pub struct DomainRow<'a> {
+    pub name: &'a str,
+    pub status: &'a str,
+    pub registrant_id: Option<i64>,
+    pub reason: Option<&'a str>,
+}
+
+/// Collects the rows into an owned view.
+impl JobRows for JobView {
+    fn head(&mut self, id: i64, name: &str, status: &str) {
+        self.id = id;
+        self.name = name.to_string();
+        self.status = status.to_string();
+    }
+
+    fn registrant(&mut self, r: RegistrantRow<'_>) {
+        self.registrants.push(RegistrantView {
+            id: r.id,
+            email: r.email.to_string(),
+            name: r.name.to_string(),
+            status: r.status.to_string(),
+        });
+    }
+
+    fn domain(&mut self, d: DomainRow<'_>) {
+        self.domains.push(JobDomainView {
+            name: d.name.to_string(),
+            status: d.status.to_string(),
+            registrant_id: d.registrant_id,
+            reason: d.reason.map(str::to_string),
+        });
+    }
+}
+
+/// A TEXT column as a borrowed `&str`.
+fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    Ok(r.get_ref(i)?.as_str()?)
+}
+
+/// A nullable TEXT column as a borrowed `&str`.
+fn opt_text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
+    Ok(r.get_ref(i)?.as_str_or_null()?)
 }
 
 /// Tables whose next id a scenario may set.
@@ -101,65 +165,65 @@ impl Store {
     /// The job if it exists and belongs to `reseller_id`; `None` otherwise, so that
     /// another reseller's job looks exactly like a missing one.
     pub fn transfer_job(&self, reseller_id: i64, job_id: i64) -> Result<Option<JobView>> {
-        self.job_of(Some(reseller_id), job_id)
+        let mut view = JobView::default();
+        Ok(self
+            .visit_job(Some(reseller_id), job_id, &mut view)?
+            .then_some(view))
     }
 
     /// Any reseller's job: the operator's view.
     pub fn transfer_job_any(&self, job_id: i64) -> Result<Option<JobView>> {
-        self.job_of(None, job_id)
+        let mut view = JobView::default();
+        Ok(self.visit_job(None, job_id, &mut view)?.then_some(view))
     }
 
-    fn job_of(&self, reseller_id: Option<i64>, job_id: i64) -> Result<Option<JobView>> {
-        let conn = self.reader();
+    /// Hands the job's rows to `rows` as SQLite holds them, without copying them
+    /// (a 10,000-domain status reply is written straight from here). False when the
+    /// job does not exist or, with `reseller_id`, belongs to another reseller.
+    pub fn visit_job(
+        &self,
+        reseller_id: Option<i64>,
+        job_id: i64,
+        rows: &mut impl JobRows,
+    ) -> Result<bool> {
         // One read transaction: the three reads see the same snapshot.
-        let tx = conn.unchecked_transaction()?;
-        let head = tx
-            .prepare_cached(
-                "SELECT id, name, status FROM transfer_jobs WHERE id = ?1 AND (?2 IS NULL OR reseller_id = ?2)",
-            )?
-            .query_row(params![job_id, reseller_id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
-            .optional()?;
-        let Some((id, name, status)) = head else {
-            return Ok(None);
+        let tx = self.snapshot()?;
+        let mut head = tx.prepare_cached(
+            "SELECT id, name, status FROM transfer_jobs WHERE id = ?1 AND (?2 IS NULL OR reseller_id = ?2)",
+        )?;
+        let mut found = head.query(params![job_id, reseller_id])?;
+        let Some(r) = found.next()? else {
+            return Ok(false);
         };
-        let registrants = tx
-            .prepare_cached("SELECT id, email, name, status FROM transfer_registrants WHERE job_id = ?1 ORDER BY id")?
-            .query_map([id], |r| {
-                Ok(RegistrantView {
-                    id: r.get(0)?,
-                    email: r.get(1)?,
-                    name: r.get(2)?,
-                    status: r.get(3)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let domains = tx
-            .prepare_cached(
-                "SELECT name, status, registrant_id, reason FROM transfer_domains WHERE job_id = ?1 ORDER BY position",
-            )?
-            .query_map([id], |r| {
-                Ok(JobDomainView {
-                    name: r.get(0)?,
-                    status: r.get(1)?,
-                    registrant_id: r.get(2)?,
-                    reason: r.get(3)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        tx.finish()?;
-        Ok(Some(JobView {
-            id,
-            name,
-            status,
-            registrants,
-            domains,
-        }))
+        let id: i64 = r.get(0)?;
+        rows.head(id, text(r, 1)?, text(r, 2)?);
+        drop(found);
+        let mut registrants = tx.prepare_cached(
+            "SELECT id, email, name, status FROM transfer_registrants WHERE job_id = ?1 ORDER BY id",
+        )?;
+        let mut found = registrants.query([id])?;
+        while let Some(r) = found.next()? {
+            rows.registrant(RegistrantRow {
+                id: r.get(0)?,
+                email: text(r, 1)?,
+                name: text(r, 2)?,
+                status: text(r, 3)?,
+            });
+        }
+        rows.registrants_done();
+        let mut domains = tx.prepare_cached(
+            "SELECT name, status, registrant_id, reason FROM transfer_domains WHERE job_id = ?1 ORDER BY position",
+        )?;
+        let mut found = domains.query([id])?;
+        while let Some(r) = found.next()? {
+            rows.domain(DomainRow {
+                name: text(r, 0)?,
+                status: text(r, 1)?,
+                registrant_id: r.get(2)?,
+                reason: opt_text(r, 3)?,
+            });
+        }
+        Ok(true)
     }
 
     /// Makes the next id of `seq` be `next` (scenarios start at the seed's ids). Ids
