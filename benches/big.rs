@@ -5,6 +5,10 @@
 //!   transaction inserting them into a table shaped like `transfer_domains`;
 //! - status: SIMPLE_TRANSFER_STATUS of that job over HTTP vs selecting the same
 //!   10,000 rows and writing them as XML with plain string pushes;
+//!
+//! each baseline twice: behind a bare hyper server, sent the same request bytes by
+//! the same client (the ratio the README reports: both sides pay for HTTP), and
+//! alone, in process (a stricter figure: opsd's HTTP counted, the baseline's not);
 //! - memory: the growth of resident memory per 10,000-domain request in flight (8
 //!   sent at once).
 //!
@@ -24,7 +28,7 @@ use rusqlite::{Connection, params};
 const USER: &str = "bench";
 const KEY: &str = "benchkey";
 const DOMAINS: usize = 10_000;
-const RUNS: usize = 5;
+const RUNS: usize = 9;
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -33,12 +37,14 @@ fn main() {
     store.add_reseller(USER, KEY, &[], 0).expect("reseller");
     let (addr, _app) = support::start_server(store, db);
     let base = baseline_db(&dir.path().join("baseline.db"));
+    let base_addr = start_baseline_server(baseline_db(&dir.path().join("served.db")));
 
     println!(
         "machine: {} cores; medians of {RUNS} runs",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     let mut opsd_accept = Vec::new();
+    let mut served_accept = Vec::new();
     let mut base_accept = Vec::new();
     let mut job = String::new();
     for run in 0..RUNS {
@@ -49,17 +55,23 @@ fn main() {
         opsd_accept.push(t.elapsed());
         job = between(&reply, "simple_transfer_job_id\">", "<").expect("job id");
         let t = Instant::now();
+        let reply = send(base_addr, &raw);
+        served_accept.push(t.elapsed());
+        assert!(reply.ends_with("accepted"), "baseline server: {reply}");
+        let t = Instant::now();
         baseline_accept(&body, &base, run as i64);
         base_accept.push(t.elapsed());
     }
     report(
         "accept 10,000-domain SIMPLE_TRANSFER",
         &opsd_accept,
+        &served_accept,
         &base_accept,
     );
 
     let status = request(&support::status_body(&job));
     let mut opsd_status = Vec::new();
+    let mut served_status = Vec::new();
     let mut base_status = Vec::new();
     let mut reply_len = 0;
     for _ in 0..RUNS {
@@ -72,28 +84,100 @@ fn main() {
         );
         reply_len = reply.len();
         let t = Instant::now();
+        let reply = send(base_addr, &status);
+        served_status.push(t.elapsed());
+        assert!(reply.len() > 1_000_000, "baseline server status");
+        let t = Instant::now();
         black_box(baseline_status(&base, (RUNS - 1) as i64));
         base_status.push(t.elapsed());
     }
     report(
         &format!("10,000-row SIMPLE_TRANSFER_STATUS reply ({reply_len} bytes)"),
         &opsd_status,
+        &served_status,
         &base_status,
     );
 
     in_flight_memory(addr);
 }
 
-fn report(what: &str, opsd: &[Duration], base: &[Duration]) {
-    let (o, b) = (median(opsd), median(base));
+fn report(what: &str, opsd: &[Duration], served: &[Duration], alone: &[Duration]) {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let (o, s, a) = (median(opsd), median(served), median(alone));
     println!();
     println!("{what}");
     println!(
-        "  opsd {:.1} ms, baseline {:.1} ms, ratio {:.2}",
-        o.as_secs_f64() * 1e3,
-        b.as_secs_f64() * 1e3,
-        o.as_secs_f64() / b.as_secs_f64()
+        "  opsd {:.1} ms; baseline served over HTTP {:.1} ms, ratio {:.2}; baseline in process {:.1} ms, ratio {:.2}",
+        ms(o),
+        ms(s),
+        ms(o) / ms(s),
+        ms(a),
+        ms(o) / ms(a)
     );
+}
+
+/// The baselines behind a bare hyper server (2 workers, as opsd runs here): a body
+/// naming SIMPLE_TRANSFER_STATUS gets the status of the last job, any other is
+/// accepted as a new job.
+fn start_baseline_server(conn: Connection) -> SocketAddr {
+    use http_body_util::{BodyExt, Full};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let conn = std::sync::Arc::new(std::sync::Mutex::new(conn));
+    let next_job = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::from_std(listener).expect("listener");
+            loop {
+                let Ok((stream, _)) = l.accept().await else {
+                    continue;
+                };
+                let (conn, next_job) = (conn.clone(), next_job.clone());
+                tokio::spawn(async move {
+                    let svc = hyper::service::service_fn(
+                        move |req: hyper::Request<hyper::body::Incoming>| {
+                            let (conn, next_job) = (conn.clone(), next_job.clone());
+                            async move {
+                                let body = req
+                                    .into_body()
+                                    .collect()
+                                    .await
+                                    .map(|b| b.to_bytes())
+                                    .unwrap_or_default();
+                                let c = conn.lock().expect("baseline db");
+                                let status =
+                                    body.windows(22).any(|w| w == b"SIMPLE_TRANSFER_STATUS");
+                                let reply = if status {
+                                    baseline_status(
+                                        &c,
+                                        next_job.load(std::sync::atomic::Ordering::Relaxed) - 1,
+                                    )
+                                } else {
+                                    let job =
+                                        next_job.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                    baseline_accept(&body, &c, job);
+                                    "accepted".to_string()
+                                };
+                                Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(
+                                    bytes::Bytes::from(reply),
+                                )))
+                            }
+                        },
+                    );
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+    });
+    addr
 }
 
 fn median(v: &[Duration]) -> Duration {

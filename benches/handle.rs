@@ -3,6 +3,7 @@
 //! regression in the load bench can be placed. `cargo bench --bench handle`.
 
 #[path = "support.rs"]
+#[allow(dead_code)] // peak_rss_kib: no memory figures here
 mod support;
 
 use std::hint::black_box;

@@ -30,6 +30,8 @@ pub struct App {
     pub rate: crate::ratelimit::RateLimiter,
     /// OPS callers' keys and IP rules, cached for a short time.
     pub credentials: crate::api::credentials::CredentialCache,
+    /// Small request bodies already decoded.
+    pub decoded: crate::api::decoded::DecodeMemo,
     /// Recent SIMPLE_TRANSFER_STATUS attributes.
     pub status_cache: crate::api::reply_cache::ReplyCache,
     pub metrics: crate::metrics::Metrics,
@@ -54,6 +56,7 @@ impl App {
             rate,
             credentials: Default::default(),
             status_cache: Default::default(),
+            decoded: Default::default(),
             metrics: crate::metrics::Metrics::new(),
         }
     }

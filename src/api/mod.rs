@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod codes;
 pub mod credentials;
+pub mod decoded;
 pub mod error;
 pub mod fields;
 pub mod reply;
@@ -59,10 +60,12 @@ pub struct Outcome {
 pub fn handle(app: &App, req: &OpsRequest<'_>) -> Outcome {
     let mut action_name = "-";
     let reply = match authenticate(app, req).and_then(|reseller| {
-        let env = Envelope::parse(req.body, &app.config.limits).map_err(ApiError::from)?;
-        let object = env.object().to_string();
-        let mut run = || {
-            let action = Action::from_request(&env)?;
+        let (action, object) = app.decoded.decode(req.body, || {
+            let env = Envelope::parse(req.body, &app.config.limits).map_err(ApiError::from)?;
+            Ok((Action::from_request(&env), env.object().to_string()))
+        })?;
+        let run = || {
+            let action = action?;
             action_name = action.name();
             action.apply(&Ctx {
                 app,
@@ -117,7 +120,7 @@ fn authenticate(app: &App, req: &OpsRequest<'_>) -> Result<Arc<Reseller>, ApiErr
 
 /// Every action opsd answers. The enum only routes: parsing and work live in
 /// `actions::*`, one file per action.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     BulkChangeCancel(BulkChangeCancel),
     BulkChangeGet(BulkChangeGet),
@@ -177,6 +180,16 @@ impl Action {
             Action::SimpleTransfer(a) => a.apply(ctx),
             Action::SimpleTransferStatus(a) => a.apply(ctx),
         }
+    }
+
+    /// Read-only requests that clients repeat byte for byte while they poll: their
+    /// decoding is worth keeping (see `decoded`). Others may carry passwords, which
+    /// are not kept beyond the request.
+    pub fn is_poll(&self) -> bool {
+        matches!(
+            self,
+            Action::SimpleTransferStatus(_) | Action::BulkChangeGet(_) | Action::EventPoll(_)
+        )
     }
 
     /// For logs and metrics.

@@ -54,7 +54,8 @@ fn size_hint(m: &Map) -> usize {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fragment {
     indent: usize,
-    text: String,
+    /// Shared: a cached status reply is lent out, not copied, on every hit.
+    text: std::sync::Arc<String>,
 }
 
 impl Fragment {
@@ -117,7 +118,7 @@ impl ItemWriter {
         self.close_all();
         Fragment {
             indent: self.indent,
-            text: self.out,
+            text: std::sync::Arc::new(self.out),
         }
     }
 
