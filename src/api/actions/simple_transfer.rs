@@ -151,18 +151,20 @@ fn parse_domains(f: &Fields<'_>) -> Result<Vec<(DomainName, String)>, ApiError> 
             &format!("{} items; at most {MAX_DOMAINS} are allowed", list.len()),
         ));
     }
-    let mut seen: HashMap<String, usize> = HashMap::with_capacity(list.len());
-    let mut out = Vec::with_capacity(list.len());
+    let mut out: Vec<(DomainName, String)> = Vec::with_capacity(list.len());
     for (i, item) in list.iter().enumerate() {
         let fields = Fields::item("domain_list", i, item)?;
-        let (domain, auth) = parse_one(&fields, |k| fields.name(k))?;
-        if let Some(first) = seen.insert(domain.ascii.clone(), i) {
+        out.push(parse_one(&fields, |k| fields.name(k))?);
+    }
+    // Duplicates once all names are valid, keyed by borrowed names.
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(out.len());
+    for (i, (domain, _)) in out.iter().enumerate() {
+        if let Some(first) = seen.insert(&domain.ascii, i) {
             return Err(ApiError::Invalid(format!(
                 "Invalid value for 'domain_list[{i}].domain_name': {} is already at domain_list[{first}].",
                 domain.name
             )));
         }
-        out.push((domain, auth));
     }
     Ok(out)
 }
