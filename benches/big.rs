@@ -15,7 +15,7 @@
 //! `cargo bench --bench big`
 
 #[path = "support.rs"]
-#[allow(dead_code)] // peak_rss_kib: this bench samples the current RSS instead
+#[allow(dead_code)] // peak_rss_kib, start_server: this bench samples RSS itself
 mod support;
 
 use std::hint::black_box;
@@ -126,56 +126,47 @@ fn start_baseline_server(conn: Connection) -> SocketAddr {
     listener.set_nonblocking(true).expect("nonblocking");
     let conn = std::sync::Arc::new(std::sync::Mutex::new(conn));
     let next_job = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::from_std(listener).expect("listener");
-            loop {
-                let Ok((stream, _)) = l.accept().await else {
-                    continue;
-                };
-                let (conn, next_job) = (conn.clone(), next_job.clone());
-                tokio::spawn(async move {
-                    let svc = hyper::service::service_fn(
-                        move |req: hyper::Request<hyper::body::Incoming>| {
-                            let (conn, next_job) = (conn.clone(), next_job.clone());
-                            async move {
-                                let body = req
-                                    .into_body()
-                                    .collect()
-                                    .await
-                                    .map(|b| b.to_bytes())
-                                    .unwrap_or_default();
-                                let c = conn.lock().expect("baseline db");
-                                let status =
-                                    body.windows(22).any(|w| w == b"SIMPLE_TRANSFER_STATUS");
-                                let reply = if status {
-                                    baseline_status(
-                                        &c,
-                                        next_job.load(std::sync::atomic::Ordering::Relaxed) - 1,
-                                    )
-                                } else {
-                                    let job =
-                                        next_job.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                    baseline_accept(&body, &c, job);
-                                    "accepted".to_string()
-                                };
-                                Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(
-                                    bytes::Bytes::from(reply),
-                                )))
-                            }
-                        },
-                    );
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
-                        .await;
-                });
-            }
-        });
+    support::serve_in_thread(listener, move |l| async move {
+        loop {
+            let Ok((stream, _)) = l.accept().await else {
+                continue;
+            };
+            let (conn, next_job) = (conn.clone(), next_job.clone());
+            tokio::spawn(async move {
+                let svc = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let (conn, next_job) = (conn.clone(), next_job.clone());
+                        async move {
+                            let body = req
+                                .into_body()
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
+                            let c = conn.lock().expect("baseline db");
+                            let status = body.windows(22).any(|w| w == b"SIMPLE_TRANSFER_STATUS");
+                            let reply = if status {
+                                baseline_status(
+                                    &c,
+                                    next_job.load(std::sync::atomic::Ordering::Relaxed) - 1,
+                                )
+                            } else {
+                                let job =
+                                    next_job.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                baseline_accept(&body, &c, job);
+                                "accepted".to_string()
+                            };
+                            Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(
+                                bytes::Bytes::from(reply),
+                            )))
+                        }
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
     });
     addr
 }

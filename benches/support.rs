@@ -26,6 +26,19 @@ pub fn start_server(
     let clock = std::sync::Arc::new(opsd::clock::FakeClock::new(start));
     let app = std::sync::Arc::new(opsd::App::new(store, clock, config));
     let served = app.clone();
+    serve_in_thread(listener, move |l| async move {
+        let _ = opsd::serve(l, std::future::pending(), served).await;
+    });
+    (addr, app)
+}
+
+/// Runs `serve` on `listener` in a thread of its own, on a 2-worker runtime (as
+/// `opsd serve` runs on this machine).
+pub fn serve_in_thread<F, Fut>(listener: std::net::TcpListener, serve: F)
+where
+    F: FnOnce(tokio::net::TcpListener) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -34,10 +47,9 @@ pub fn start_server(
             .expect("runtime");
         rt.block_on(async move {
             let l = tokio::net::TcpListener::from_std(listener).expect("listener");
-            let _ = opsd::serve(l, std::future::pending(), served).await;
+            serve(l).await;
         });
     });
-    (addr, app)
 }
 
 /// An OPS request envelope (object DOMAIN) around `attributes`.

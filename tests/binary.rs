@@ -322,18 +322,7 @@ fn json_logs_carry_a_request_id_per_ops_call() {
 fn key_rotation_and_ip_rules_reach_a_running_server() {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("cli.db");
-    let run = |args: &[&str]| {
-        let out = opsd()
-            .args(args)
-            .env("OPSD_DB", &db)
-            .output()
-            .expect("run opsd");
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let run = |args: &[&str]| opsd_ok(&db, args, "");
     run(&["reseller", "add", USER, "--key", KEY]);
     let server = Proc::start(&db);
     let code = |key: &str| {
@@ -369,16 +358,14 @@ fn key_rotation_and_ip_rules_reach_a_running_server() {
     until(&ip_denied, "loopback is no longer allowed");
     run(&["reseller", "set-ips", USER]);
     until(&|| code("rotated") == known, "any address again");
-    let bad = opsd()
-        .args(["reseller", "set-ips", USER, "--allow-ip", "nope"])
-        .env("OPSD_DB", &db)
-        .output()
-        .expect("run");
-    assert!(!bad.status.success());
-    let unknown = opsd()
-        .args(["reseller", "set-key", "nobody", "--key", "k"])
-        .env("OPSD_DB", &db)
-        .output()
-        .expect("run");
-    assert!(!unknown.status.success());
+    let refused = |args: &[&str]| !opsd_cli(&db, args, "").status.success();
+    assert!(refused(&[
+        "reseller",
+        "set-ips",
+        USER,
+        "--allow-ip",
+        "nope"
+    ]));
+    assert!(refused(&["reseller", "set-key", "nobody", "--key", "k"]));
+    assert!(refused(&["reseller", "set-key", USER, "--key", " "]));
 }
