@@ -331,15 +331,7 @@ fn transfer_body(run: usize) -> Vec<u8> {
 
 /// An HTTP/1.0 request as the PHP toolkit sends it.
 fn request(body: &[u8]) -> Vec<u8> {
-    let sig = opsd::auth::signature(body, KEY);
-    let mut raw = format!(
-        "POST / HTTP/1.0\r\nContent-Type: text/xml\r\nX-Username: {USER}\r\nX-Signature: {}\r\nContent-Length: {}\r\n\r\n",
-        String::from_utf8_lossy(&sig),
-        body.len()
-    )
-    .into_bytes();
-    raw.extend_from_slice(body);
-    raw
+    support::signed_request("POST / HTTP/1.0", USER, KEY, body)
 }
 
 fn send(addr: SocketAddr, raw: &[u8]) -> String {

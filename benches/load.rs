@@ -32,7 +32,7 @@ use tokio::net::{TcpListener, TcpStream};
 use opsd::clock::SystemClock;
 use opsd::config::Config;
 use opsd::store::Store;
-use opsd::{App, auth};
+use opsd::App;
 
 const USER: &str = "bench";
 const KEY: &str = "benchkey";
@@ -259,21 +259,9 @@ async fn roundtrip(c: &mut TcpStream, req: &[u8]) -> Vec<u8> {
 }
 
 fn request11(body: &[u8]) -> Vec<u8> {
-    signed_request("POST / HTTP/1.1\r\nHost: bench", body)
+    support::signed_request("POST / HTTP/1.1\r\nHost: bench", USER, KEY, body)
 }
 
 fn request10(body: &[u8]) -> Vec<u8> {
-    signed_request("POST / HTTP/1.0", body)
-}
-
-fn signed_request(first_lines: &str, body: &[u8]) -> Vec<u8> {
-    let sig = auth::signature(body, KEY);
-    let mut r = format!(
-        "{first_lines}\r\nContent-Type: text/xml\r\nX-Username: {USER}\r\nX-Signature: {}\r\nContent-Length: {}\r\n\r\n",
-        String::from_utf8_lossy(&sig),
-        body.len()
-    )
-    .into_bytes();
-    r.extend_from_slice(body);
-    r
+    support::signed_request("POST / HTTP/1.0", USER, KEY, body)
 }

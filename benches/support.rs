@@ -52,6 +52,21 @@ where
     });
 }
 
+/// An OPS request as clients send it: `first_lines` (request line and any headers
+/// before the OPS ones), then the signed headers and `body`.
+#[allow(dead_code)] // not every bench sends raw requests
+pub fn signed_request(first_lines: &str, user: &str, key: &str, body: &[u8]) -> Vec<u8> {
+    let sig = opsd::auth::signature(body, key);
+    let mut r = format!(
+        "{first_lines}\r\nContent-Type: text/xml\r\nX-Username: {user}\r\nX-Signature: {}\r\nContent-Length: {}\r\n\r\n",
+        String::from_utf8_lossy(&sig),
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body);
+    r
+}
+
 /// An OPS request envelope (object DOMAIN) around `attributes`.
 #[allow(dead_code)] // not every bench sends OPS requests
 pub fn envelope(action: &str, attributes: &str) -> Vec<u8> {
