@@ -29,10 +29,10 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use opsd::App;
 use opsd::clock::SystemClock;
 use opsd::config::Config;
 use opsd::store::Store;
-use opsd::App;
 
 const USER: &str = "bench";
 const KEY: &str = "benchkey";

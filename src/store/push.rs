@@ -50,14 +50,11 @@ pub struct AuditEntry {
 
 impl Store {
     pub fn set_push_enabled(&self, reseller_id: i64, on: bool) -> Result<()> {
-        let n = self.writer().execute(
+        self.update_reseller(
             "UPDATE resellers SET push_enabled = ?2 WHERE id = ?1",
-            params![reseller_id, on],
-        )?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+            reseller_id,
+            &on,
+        )
     }
 
     /// Whether an operator has turned the push feature on for this reseller.

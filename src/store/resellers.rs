@@ -69,14 +69,11 @@ impl Store {
     /// Replaces a reseller's private key (key rotation). The server's credential
     /// cache picks it up within its TTL.
     pub fn set_private_key(&self, reseller_id: i64, private_key: &str) -> Result<()> {
-        let n = self.writer().execute(
+        self.update_reseller(
             "UPDATE resellers SET private_key = ?2 WHERE id = ?1",
-            params![reseller_id, private_key],
-        )?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+            reseller_id,
+            &private_key,
+        )
     }
 
     /// Replaces a reseller's IP Access Rules; none = any address.
@@ -184,10 +181,22 @@ impl Store {
 
     /// Sets the control-panel password hash (`None` disables the login).
     pub fn set_reseller_password(&self, reseller_id: i64, hash: Option<&str>) -> Result<()> {
-        let n = self.writer().execute(
+        self.update_reseller(
             "UPDATE resellers SET password_hash = ?2 WHERE id = ?1",
-            params![reseller_id, hash],
-        )?;
+            reseller_id,
+            &hash,
+        )
+    }
+
+    /// Runs `update` (`?1` the reseller's id, `?2` the value); `NotFound` when no
+    /// reseller has that id.
+    pub(super) fn update_reseller(
+        &self,
+        update: &str,
+        reseller_id: i64,
+        value: &dyn rusqlite::ToSql,
+    ) -> Result<()> {
+        let n = self.writer().execute(update, params![reseller_id, value])?;
         if n == 0 {
             return Err(StoreError::NotFound);
         }
