@@ -73,6 +73,99 @@ fn benches(c: &mut Criterion) {
     c.bench_function("reseller lookup", |b| {
         b.iter(|| app.store.reseller_by_name(black_box(USER)));
     });
+    accept_parts(c, &app, peer);
+}
+
+/// A 10,000-domain SIMPLE_TRANSFER whole, and its parts: signature, decoding into
+/// the value tree, the typed action (name checks), the one-transaction store.
+fn accept_parts(c: &mut Criterion, app: &App, peer: IpAddr) {
+    let mut c = c.benchmark_group("accept 10k");
+    c.sample_size(10);
+    let mut run = 0;
+    let mut body = move || {
+        run += 1;
+        let names: Vec<String> = (0..10_000)
+            .map(|i| format!("acc{run}-{i:05}.com"))
+            .collect();
+        support::transfer_body(&names)
+    };
+    let first = body();
+    c.bench_function("handle", |b| {
+        b.iter_batched(
+            &mut body,
+            |body| {
+                let sig = String::from_utf8_lossy(&auth::signature(&body, KEY)).into_owned();
+                let out = api::handle(
+                    app,
+                    &OpsRequest {
+                        username: Some(USER),
+                        signature: Some(&sig),
+                        peer,
+                        body: &body,
+                    },
+                );
+                assert_eq!(out.code, 200);
+            },
+            criterion::BatchSize::PerIteration,
+        );
+    });
+    c.bench_function("signature", |b| {
+        b.iter(|| auth::signature(black_box(&first), KEY));
+    });
+    c.bench_function("decode", |b| {
+        b.iter(|| opsd::ops::Envelope::parse(black_box(&first), &app.config.limits));
+    });
+    let env = opsd::ops::Envelope::parse(&first, &app.config.limits).expect("envelope");
+    c.bench_function("action", |b| {
+        b.iter(|| api::Action::from_request(black_box(&env)));
+    });
+    let Ok(api::Action::SimpleTransfer(t)) = api::Action::from_request(&env) else {
+        panic!("a SIMPLE_TRANSFER");
+    };
+    let job = opsd::store::NewTransferJob {
+        reseller_id: 1,
+        name: "bench".into(),
+        profile_id: None,
+        dns_template: None,
+        nameservers: Vec::new(),
+        domains: t.domains.into_iter().map(|(d, a)| (d.name, a)).collect(),
+        created_at: 0,
+    };
+    c.bench_function("store", |b| {
+        b.iter(|| app.store.create_transfer_job(black_box(&job)));
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conn = rusqlite::Connection::open(dir.path().join("b.db")).expect("db");
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .expect("wal");
+    conn.pragma_update(None, "synchronous", "FULL")
+        .expect("sync");
+    conn.execute_batch(
+        "CREATE TABLE domains (job_id INTEGER NOT NULL, position INTEGER NOT NULL,
+           name TEXT NOT NULL, auth_info TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
+           registrant_id INTEGER, PRIMARY KEY (job_id, position)) WITHOUT ROWID;",
+    )
+    .expect("schema");
+    let mut jid = 0i64;
+    c.bench_function("baseline insert", |b| {
+        b.iter(|| {
+            jid += 1;
+            let tx = conn.unchecked_transaction().expect("tx");
+            {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT INTO domains (job_id, position, name, auth_info, status) VALUES (?1, ?2, ?3, ?4, 'pending')",
+                    )
+                    .expect("prepare");
+                for (i, (name, auth)) in job.domains.iter().enumerate() {
+                    insert
+                        .execute(rusqlite::params![jid, i as i64, name.as_str(), auth.as_str()])
+                        .expect("insert");
+                }
+            }
+            tx.commit().expect("commit");
+        });
+    });
 }
 
 criterion_group! {

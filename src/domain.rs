@@ -1,9 +1,14 @@
 //! Domain-name and host-name rules, and the TLDs that SIMPLE_TRANSFER supports.
 
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use smol_str::SmolStr;
+
 /// TLDs (and second levels) that SIMPLE_TRANSFER accepts: the list of the
 /// simple_transfer reference (seed 003, its stray space in `mm- example-sunrise`
-/// removed) plus the `.au` second levels of the older published list. Sorted, for
-/// binary search.
+/// removed) plus the `.au` second levels of the older published list. Sorted and
+/// unique (a test holds it so), which keeps changes to it easy to review.
 pub const SIMPLE_TRANSFER_TLDS: &[&str] = &[
     "academy",
     "agency",
@@ -226,11 +231,13 @@ pub enum NameError {
 }
 
 /// A checked domain name: `name` as the client wrote it (lower-cased, without a
-/// trailing dot), `ascii` its IDNA A-label form.
+/// trailing dot), `ascii` its IDNA A-label form. Both are usually the same short text:
+/// `SmolStr` keeps up to 23 bytes inline and shares longer ones, so a job of 10,000
+/// names does not allocate twice per name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DomainName {
-    pub name: String,
-    pub ascii: String,
+    pub name: SmolStr,
+    pub ascii: SmolStr,
 }
 
 impl DomainName {
@@ -242,7 +249,12 @@ impl DomainName {
         if trimmed.is_empty() {
             return Err(NameError::Empty);
         }
-        let ascii = idna::domain_to_ascii_strict(trimmed).map_err(|_| NameError::Invalid)?;
+        let ascii = match plain_ascii(trimmed) {
+            Some(ascii) => ascii,
+            None => SmolStr::from(
+                idna::domain_to_ascii_strict(trimmed).map_err(|_| NameError::Invalid)?,
+            ),
+        };
         if ascii.is_empty() || ascii.split('.').any(str::is_empty) {
             return Err(NameError::Invalid);
         }
@@ -253,30 +265,62 @@ impl DomainName {
         let name = if trimmed.is_ascii() {
             ascii.clone()
         } else {
-            trimmed.to_lowercase()
+            SmolStr::from(trimmed.to_lowercase())
         };
         Ok(DomainName { name, ascii })
     }
 
     /// The longest suffix of this name that SIMPLE_TRANSFER supports, if any.
     pub fn simple_transfer_tld(&self) -> Option<&'static str> {
+        // A set rather than a binary search of the sorted list: one hash instead of
+        // eight string compares, 12 % of a 10,000-domain job's parse (perf).
+        static TLDS: LazyLock<HashSet<&'static str>> =
+            LazyLock::new(|| SIMPLE_TRANSFER_TLDS.iter().copied().collect());
         // Try `com.au` before `au`: the longest registrable suffix decides. Every
         // suffix after a dot is a slice of the name (no copies: 10,000 names per job).
         self.ascii
             .match_indices('.')
             .map(|(dot, _)| &self.ascii[dot + 1..])
-            .find_map(|suffix| {
-                SIMPLE_TRANSFER_TLDS
-                    .binary_search(&suffix)
-                    .ok()
-                    .map(|idx| SIMPLE_TRANSFER_TLDS[idx])
-            })
+            .find_map(|suffix| TLDS.get(suffix).copied())
     }
 
     /// The last label, for messages.
     pub fn tld(&self) -> &str {
         self.ascii.rsplit('.').next().unwrap_or(&self.ascii)
     }
+}
+
+/// The A-label form of a name made only of ASCII letters, digits, hyphens and dots
+/// whose labels IDNA would pass through unchanged (no `--` in the third and fourth
+/// place, so no A-labels to verify): the name lower-cased, once its labels pass the
+/// STD3 hyphen and DNS length rules. `None` sends the name through `idna`, which
+/// decides everything else. Nearly every name in a bulk job is of this kind, and
+/// `idna`'s general path cost a fifth of a 10,000-domain job's parse (perf); the
+/// property test below holds this to `idna`'s answer.
+fn plain_ascii(name: &str) -> Option<SmolStr> {
+    if name.len() > 253
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    {
+        return None;
+    }
+    for label in name.split('.') {
+        let b = label.as_bytes();
+        if b.is_empty()
+            || b.len() > 63
+            || b[0] == b'-'
+            || b[b.len() - 1] == b'-'
+            || b.get(2..4) == Some(b"--")
+        {
+            return None;
+        }
+    }
+    Some(if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        SmolStr::from(name.to_ascii_lowercase())
+    } else {
+        SmolStr::new(name)
+    })
 }
 
 #[cfg(test)]
@@ -319,5 +363,44 @@ mod tests {
         assert_eq!(tld("x.au"), None);
         assert_eq!(tld("x.uk"), None);
         assert_eq!(tld("x.org.bz"), Some("org.bz"));
+    }
+
+    #[test]
+    fn plain_ascii_edges_agree_with_idna() {
+        let label = |n: usize| "a".repeat(n);
+        let cases = [
+            format!("{}.com", label(63)),
+            format!("{}.com", label(64)),
+            format!("{0}.{0}.{0}.{1}", label(63), label(61)),
+            format!("{0}.{0}.{0}.{1}", label(63), label(62)),
+            "ab--cd.com".into(),
+            "xn--exmple-cua.com".into(),
+            "XN--EXMPLE-CUA.COM".into(),
+            "a-.com".into(),
+            "A1-B2.Com".into(),
+            "1.2".into(),
+            "a.b.".into(),
+        ];
+        for c in cases {
+            if let Some(fast) = plain_ascii(&c) {
+                let slow = idna::domain_to_ascii_strict(&c).ok();
+                assert_eq!(slow.as_deref(), Some(&*fast), "{c}");
+            }
+        }
+        assert!(plain_ascii(&format!("{}.com", label(63))).is_some());
+        assert!(plain_ascii("Example.COM").is_some());
+    }
+
+    proptest::proptest! {
+        /// Whatever the fast path accepts, idna accepts and writes the same way.
+        #[test]
+        fn plain_ascii_is_what_idna_says(
+            name in "[a-zA-Z0-9.-]{0,12}|([a-z0-9-]{0,70}\\.){0,5}[a-zA-Z]{1,8}"
+        ) {
+            if let Some(fast) = plain_ascii(&name) {
+                let slow = idna::domain_to_ascii_strict(&name).ok();
+                proptest::prop_assert_eq!(slow.as_deref(), Some(&*fast));
+            }
+        }
     }
 }

@@ -98,3 +98,29 @@ fn requests_over_the_reseller_rate_get_code_300() {
     std::thread::sleep(std::time::Duration::from_millis(1200));
     assert_eq!(s.ops(&body).code(), Some(480));
 }
+
+/// Bodies past 256 KB are authenticated on a second thread while the first decodes
+/// (`api::handle`): the answers must be those of the serial order.
+#[test]
+fn large_bodies_are_refused_on_a_bad_signature_whatever_they_hold() {
+    let s = Server::start();
+    let names: Vec<String> = (0..4_000).map(|i| format!("large-{i:05}.com")).collect();
+    let list: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "code")).collect();
+    let good = envelope("SIMPLE_TRANSFER", "DOMAIN", &domain_list(&list));
+    assert!(good.len() > 256 * 1024, "{} bytes", good.len());
+    let mut broken = good.clone();
+    broken.truncate(good.len() / 2);
+    broken.extend_from_slice(b"</dt_assoc>");
+    for body in [&good, &broken] {
+        let r = s.send(&http10(body, USER, "not-the-key"));
+        assert_eq!(r.code(), Some(401), "{}", r.text());
+        let r = s.send(&http10(body, "nobody", KEY));
+        assert_eq!(r.code(), Some(401), "{}", r.text());
+    }
+    assert_eq!(s.count("SELECT count(*) FROM transfer_jobs"), 0);
+    // Signed, the malformed body is a decoding error and the whole one is accepted.
+    assert_eq!(s.send(&http10(&broken, USER, KEY)).code(), Some(400));
+    let r = s.send(&http10(&good, USER, KEY));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(s.count("SELECT count(*) FROM transfer_domains"), 4_000);
+}

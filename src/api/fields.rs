@@ -140,7 +140,7 @@ mod tests {
     fn map(pairs: &[(&str, Value)]) -> Map {
         pairs
             .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
+            .map(|(k, v)| ((*k).into(), v.clone()))
             .collect()
     }
 

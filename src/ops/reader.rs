@@ -12,7 +12,7 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::reader::{Config, Reader};
 
 use super::error::{LimitKind, OpsError, OpsErrorKind};
-use super::{Limits, Map, Value};
+use super::{Limits, Map, Text, Value};
 
 /// Reads the value held by the envelope's `data_block`.
 pub fn read(body: &[u8], limits: &Limits) -> Result<Value, OpsError> {
@@ -55,8 +55,9 @@ fn err(kind: OpsErrorKind, pos: u64) -> OpsError {
     OpsError { kind, pos }
 }
 
-/// What is open while reading inside `data_block`.
-enum Frame {
+/// What is open while reading inside `data_block`. Text borrows from the body until
+/// a second piece (a reference, CDATA) has to be joined to it.
+enum Frame<'b> {
     Assoc(Map),
     /// Items with their parsed keys, placed by key when the array closes.
     Array {
@@ -64,16 +65,16 @@ enum Frame {
         next: usize,
     },
     /// `dt_scalar` / `dt_scalarref`.
-    Scalar(String),
+    Scalar(Cow<'b, str>),
     Item {
         key: ItemKey,
-        text: String,
+        text: Cow<'b, str>,
         child: Option<Value>,
     },
 }
 
 enum ItemKey {
-    Assoc(String),
+    Assoc(Text),
     Array(usize),
 }
 
@@ -96,16 +97,16 @@ fn container_of(name: &str) -> Option<Container> {
     }
 }
 
-struct Decoder<'l> {
+struct Decoder<'l, 'b> {
     limits: &'l Limits,
-    stack: Vec<Frame>,
+    stack: Vec<Frame<'b>>,
     in_data_block: bool,
     items: usize,
     depth: usize,
 }
 
-impl Decoder<'_> {
-    fn run(mut self, reader: &mut Reader<&[u8]>) -> Result<Value, OpsError> {
+impl<'b> Decoder<'_, 'b> {
+    fn run(mut self, reader: &mut Reader<&'b [u8]>) -> Result<Value, OpsError> {
         loop {
             let pos = reader.buffer_position();
             let event = reader
@@ -130,11 +131,11 @@ impl Decoder<'_> {
                     }
                 }
                 Event::Text(t) => {
-                    self.text(&t);
+                    self.text(t.into_inner());
                     None
                 }
                 Event::CData(c) => {
-                    self.text(&c);
+                    self.text(c.into_inner());
                     None
                 }
                 Event::GeneralRef(r) => {
@@ -206,7 +207,7 @@ impl Decoder<'_> {
                         items: Vec::new(),
                         next: 0,
                     },
-                    Container::Scalar => Frame::Scalar(String::new()),
+                    Container::Scalar => Frame::Scalar(Cow::Borrowed("")),
                 });
                 if empty { self.end(pos) } else { Ok(None) }
             }
@@ -248,7 +249,7 @@ impl Decoder<'_> {
                 };
                 self.stack.push(Frame::Item {
                     key,
-                    text: String::new(),
+                    text: Cow::Borrowed(""),
                     child: None,
                 });
                 if empty { self.end(pos) } else { Ok(None) }
@@ -274,7 +275,7 @@ impl Decoder<'_> {
                             pos,
                         ));
                     }
-                    None => Value::Scalar(text),
+                    None => Value::Scalar(Text::new(text)),
                 };
                 match (self.stack.last_mut(), key) {
                     (Some(Frame::Assoc(map)), ItemKey::Assoc(k)) => {
@@ -301,7 +302,7 @@ impl Decoder<'_> {
                 self.depth -= 1;
                 Value::List(place_by_key(items))
             }
-            Frame::Scalar(s) => Value::Scalar(s),
+            Frame::Scalar(s) => Value::Scalar(Text::new(s)),
         };
         match self.stack.last_mut() {
             None => Ok(Some(value)),
@@ -316,9 +317,15 @@ impl Decoder<'_> {
         }
     }
 
-    fn text(&mut self, t: &str) {
+    fn text(&mut self, t: Cow<'b, str>) {
         match self.stack.last_mut() {
-            Some(Frame::Item { text, .. }) | Some(Frame::Scalar(text)) => text.push_str(t),
+            Some(Frame::Item { text, .. }) | Some(Frame::Scalar(text)) => {
+                if text.is_empty() {
+                    *text = t;
+                } else {
+                    text.to_mut().push_str(&t);
+                }
+            }
             // Whitespace (or stray text) between items carries nothing.
             _ => {}
         }
@@ -326,7 +333,7 @@ impl Decoder<'_> {
 
     fn reference(&mut self, r: &BytesRef<'_>) {
         if let Some(Frame::Item { text, .. }) | Some(Frame::Scalar(text)) = self.stack.last_mut() {
-            push_reference(text, r);
+            push_reference(text.to_mut(), r);
         }
     }
 }
@@ -339,18 +346,18 @@ fn place_by_key(items: Vec<(usize, Value)>) -> Vec<Value> {
         return items.into_iter().map(|(_, v)| v).collect();
     }
     let len = items.iter().map(|(k, _)| k + 1).max().unwrap_or(0);
-    let mut out = vec![Value::Scalar(String::new()); len];
+    let mut out = vec![Value::Scalar(Text::default()); len];
     for (k, v) in items {
         out[k] = v;
     }
     out
 }
 
-fn key_attr(e: &BytesStart<'_>) -> Result<Option<String>, String> {
+fn key_attr(e: &BytesStart<'_>) -> Result<Option<Text>, String> {
     for attr in e.attributes().with_checks(false) {
         let attr = attr.map_err(|e| format!("bad attribute: {e}"))?;
         if attr.key.as_ref() == "key" {
-            return Ok(Some(unescape_lenient(&attr.value).into_owned()));
+            return Ok(Some(Text::new(unescape_lenient(&attr.value))));
         }
     }
     Ok(None)
@@ -444,7 +451,7 @@ mod tests {
         Value::Map(
             pairs
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
+                .map(|(k, v)| ((*k).into(), v.clone()))
                 .collect(),
         )
     }

@@ -345,7 +345,7 @@ mod tests {
             m.insert("name".into(), name.into());
             m.insert(
                 "id".into(),
-                Value::Scalar(id.map(|i| i.to_string()).unwrap_or_default()),
+                Value::from(id.map(|i| i.to_string()).unwrap_or_default()),
             );
             Value::Map(m)
         };

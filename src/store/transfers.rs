@@ -2,6 +2,8 @@
 
 use rusqlite::params;
 
+use smol_str::SmolStr;
+
 use super::{Result, Store};
 
 /// A validated job, ready to be stored.
@@ -12,8 +14,9 @@ pub struct NewTransferJob {
     pub profile_id: Option<i64>,
     pub dns_template: Option<String>,
     pub nameservers: Vec<String>,
-    /// `(domain_name, auth_info)` in request order.
-    pub domains: Vec<(String, String)>,
+    /// `(domain_name, auth_info)` in request order. Short texts are kept inline
+    /// (`SmolStr`): a 10,000-domain job then allocates once for its list.
+    pub domains: Vec<(SmolStr, SmolStr)>,
     pub created_at: i64,
 }
 
@@ -106,7 +109,7 @@ const ROWS_PER_INSERT: usize = 64;
 fn insert_domains(
     tx: &rusqlite::Transaction<'_>,
     job_id: i64,
-    domains: &[(String, String)],
+    domains: &[(SmolStr, SmolStr)],
 ) -> Result<()> {
     const ROW: &str = "(?, ?, ?, ?, 'pending')";
     const INSERT: &str =
@@ -133,7 +136,7 @@ fn bind_rows(
     stmt: &mut rusqlite::CachedStatement<'_>,
     job_id: i64,
     first: usize,
-    rows: &[(String, String)],
+    rows: &[(SmolStr, SmolStr)],
 ) -> Result<()> {
     for (i, (name, auth)) in rows.iter().enumerate() {
         let p = 4 * i + 1;
@@ -303,7 +306,7 @@ mod tests {
             dns_template: None,
             nameservers: vec!["ns1.example.com".into()],
             domains: (0..n)
-                .map(|i| (format!("d{i}.com"), format!("a{i}")))
+                .map(|i| (format!("d{i}.com").into(), format!("a{i}").into()))
                 .collect(),
             created_at: 0,
         }

@@ -231,7 +231,7 @@ pub fn normalize_items(raw: &[String]) -> Result<Vec<String>, ApiError> {
             ))
         })?;
         if seen.insert(d.name.clone()) {
-            out.push(d.name);
+            out.push(d.name.to_string());
         }
     }
     if out.len() > MAX_ITEMS {

@@ -61,7 +61,7 @@ fn event_value(e: &Event) -> Value {
                 serde_json::Value::String(s) => s,
                 other => other.to_string(),
             };
-            (k, Value::Scalar(s))
+            (k.into(), Value::from(s))
         })
         .collect();
     m.insert("object_data".into(), Value::Map(data));

@@ -24,7 +24,8 @@ impl Rsp2RspPushTransfer {
         let raw = f.req_str("domain")?;
         let domain = DomainName::parse(raw)
             .map_err(|e| f.invalid("domain", &format!("'{}' {e}", raw.trim())))?
-            .name;
+            .name
+            .to_string();
         let grsp = f.req_str("grsp")?.trim().to_string();
         let profile = match (f.opt_str("username")?, f.opt_str("password")?) {
             (None, None) => None,

@@ -13,7 +13,7 @@ use crate::api::{ApiError, Ctx, Layout, Reply};
 use crate::auth;
 use crate::clock::format_timestamp;
 use crate::domain::DomainName;
-use crate::ops::{Map, Value};
+use crate::ops::{Map, Text, Value};
 use crate::store::NewTransferJob;
 
 /// Documented: at most 10,000 domains per job.
@@ -27,7 +27,7 @@ pub const MAX_NAME_LEN: usize = 255;
 pub struct SimpleTransfer {
     pub name: Option<String>,
     /// `(domain, auth_info)` in request order.
-    pub domains: Vec<(DomainName, String)>,
+    pub domains: Vec<(DomainName, Text)>,
     pub nameservers: Vec<String>,
     pub dns_template: Option<String>,
     pub profile: Option<ProfileRef>,
@@ -132,7 +132,7 @@ impl SimpleTransfer {
     }
 }
 
-fn parse_domains(f: &Fields<'_>) -> Result<Vec<(DomainName, String)>, ApiError> {
+fn parse_domains(f: &Fields<'_>) -> Result<Vec<(DomainName, Text)>, ApiError> {
     let list = match f.opt_list("domain_list")? {
         Some(l) => l,
         // A PHP toolkit build sends one domain as domain_name/auth_info beside (or
@@ -151,7 +151,7 @@ fn parse_domains(f: &Fields<'_>) -> Result<Vec<(DomainName, String)>, ApiError> 
             &format!("{} items; at most {MAX_DOMAINS} are allowed", list.len()),
         ));
     }
-    let mut out: Vec<(DomainName, String)> = Vec::with_capacity(list.len());
+    let mut out: Vec<(DomainName, Text)> = Vec::with_capacity(list.len());
     for (i, item) in list.iter().enumerate() {
         let fields = Fields::item("domain_list", i, item)?;
         out.push(parse_one(&fields, |k| fields.name(k))?);
@@ -172,7 +172,7 @@ fn parse_domains(f: &Fields<'_>) -> Result<Vec<(DomainName, String)>, ApiError> 
 fn parse_one(
     f: &Fields<'_>,
     name: impl Fn(&str) -> String,
-) -> Result<(DomainName, String), ApiError> {
+) -> Result<(DomainName, Text), ApiError> {
     let raw = f.req_str("domain_name")?;
     let domain = DomainName::parse(raw).map_err(|e| {
         ApiError::Invalid(format!(
@@ -182,7 +182,7 @@ fn parse_one(
         ))
     })?;
     let auth = f.req_str("auth_info")?;
-    Ok((domain, auth.to_string()))
+    Ok((domain, Text::new(auth)))
 }
 
 /// Host names, or `{name, sortorder}` maps (the Python client), in sort order.
@@ -223,7 +223,7 @@ fn parse_nameservers(f: &Fields<'_>) -> Result<Vec<String>, ApiError> {
                 raw.trim()
             ))
         })?;
-        out.push((order, host.ascii));
+        out.push((order, host.ascii.to_string()));
     }
     out.sort_by_key(|(o, _)| *o);
     Ok(out.into_iter().map(|(_, n)| n).collect())
@@ -273,7 +273,7 @@ mod tests {
     }
 
     fn attrs(pairs: Vec<(&str, Value)>) -> Map {
-        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+        pairs.into_iter().map(|(k, v)| (k.into(), v)).collect()
     }
 
     fn parse(m: &Map) -> Result<SimpleTransfer, (u16, String)> {
@@ -291,10 +291,7 @@ mod tests {
     fn minimal_job() {
         let m = attrs(vec![("domain_list", Value::List(vec![item("A.com", "x")]))]);
         let t = parse(&m).ok();
-        assert_eq!(
-            t.map(|t| t.domains[0].0.name.clone()),
-            Some("a.com".to_string())
-        );
+        assert_eq!(t.map(|t| t.domains[0].0.name.clone()), Some("a.com".into()));
     }
 
     #[test]
