@@ -1,6 +1,8 @@
-//! The OPS request path without HTTP (criterion): `api::handle` on a signed
-//! SIMPLE_TRANSFER_STATUS of a 10-domain job, and the parts it is made of, so a
-//! regression in the load bench can be placed. `cargo bench --bench handle`.
+//! The OPS request path without HTTP (criterion), and the parts it is made of, so a
+//! regression in the load or big bench can be placed: `api::handle` on a signed
+//! SIMPLE_TRANSFER_STATUS of a 10-domain job, and on a 10,000-domain SIMPLE_TRANSFER
+//! (signature, decoding, typed action, store, beside the baseline's plain insert).
+//! `cargo bench --bench handle`.
 
 #[path = "support.rs"]
 #[allow(dead_code)] // peak_rss_kib: no memory figures here
@@ -92,9 +94,12 @@ fn accept_parts(c: &mut Criterion, app: &App, peer: IpAddr) {
     let first = body();
     c.bench_function("handle", |b| {
         b.iter_batched(
-            &mut body,
-            |body| {
+            || {
+                let body = body();
                 let sig = String::from_utf8_lossy(&auth::signature(&body, KEY)).into_owned();
+                (body, sig)
+            },
+            |(body, sig)| {
                 let out = api::handle(
                     app,
                     &OpsRequest {
