@@ -70,25 +70,29 @@ pub fn handle(app: &App, req: &OpsRequest<'_>) -> Outcome {
             Ok((Action::from_request(&env), env.object().to_string()))
         })
     };
-    let serial = || authenticate(app, req).and_then(|r| Ok((r, decode()?)));
-    let checked = if req.body.len() >= PARALLEL_AUTH_FROM && known_user(app, req) {
-        // The signature is checked on a second thread while this one decodes. The
-        // decoded request is not used unless the check passes, and a failed check
-        // answers exactly as in the serial order.
-        std::thread::scope(|s| {
-            let Ok(auth) = std::thread::Builder::new().spawn_scoped(s, || authenticate(app, req))
-            else {
-                return serial();
-            };
-            let decoded = decode();
-            let reseller = auth
-                .join()
-                .unwrap_or_else(|_| Err(ApiError::Internal("authentication panicked".into())));
-            reseller.and_then(|r| Ok((r, decoded?)))
-        })
-    } else {
-        serial()
-    };
+    let checked = caller(app, req).and_then(|(found, sig)| {
+        let serial = |found| authenticate(app, req, found, sig).and_then(|r| Ok((r, decode()?)));
+        match found {
+            // A large body from a known reseller: the signature is checked on a second
+            // thread while this one decodes. The decoded request is not used unless
+            // the check passes, and a failed check answers exactly as in the serial
+            // order. A stranger's body costs its md5 and nothing more.
+            Some(r) if req.body.len() >= PARALLEL_AUTH_FROM => std::thread::scope(|s| {
+                let theirs = r.clone();
+                let Ok(auth) = std::thread::Builder::new()
+                    .spawn_scoped(s, move || authenticate(app, req, Some(theirs), sig))
+                else {
+                    return serial(Some(r));
+                };
+                let decoded = decode();
+                let reseller = auth
+                    .join()
+                    .unwrap_or_else(|_| Err(ApiError::Internal("authentication panicked".into())));
+                reseller.and_then(|r| Ok((r, decoded?)))
+            }),
+            found => serial(found),
+        }
+    });
     let reply = match checked {
         Ok((reseller, (action, object))) => action
             .and_then(|action| {
@@ -110,16 +114,6 @@ pub fn handle(app: &App, req: &OpsRequest<'_>) -> Outcome {
     }
 }
 
-/// Whether the request names an existing reseller. Only then is a large body decoded
-/// before its signature is known: a stranger's body costs its md5 and nothing more.
-fn known_user(app: &App, req: &OpsRequest<'_>) -> bool {
-    req.username.is_some_and(|user| {
-        app.credentials
-            .lookup(&app.store, user.trim(), std::time::Instant::now())
-            .is_ok_and(|r| r.is_some())
-    })
-}
-
 fn failure(e: &ApiError) -> Reply {
     if let ApiError::Internal(detail) = e {
         tracing::error!(%detail, "internal error");
@@ -127,15 +121,29 @@ fn failure(e: &ApiError) -> Reply {
     Reply::error(e)
 }
 
-/// X-Username, X-Signature over the raw body, then the IP Access Rules.
-fn authenticate(app: &App, req: &OpsRequest<'_>) -> Result<Arc<Reseller>, ApiError> {
+/// The reseller X-Username names (`None` for a name nobody has), and X-Signature;
+/// refused when either header is missing.
+fn caller<'r>(
+    app: &App,
+    req: &OpsRequest<'r>,
+) -> Result<(Option<Arc<Reseller>>, &'r str), ApiError> {
     let (Some(user), Some(sig)) = (req.username, req.signature) else {
         return Err(ApiError::AuthFailed);
     };
-    let reseller = app
+    let found = app
         .credentials
         .lookup(&app.store, user.trim(), std::time::Instant::now())?;
-    let Some(reseller) = reseller else {
+    Ok((found, sig))
+}
+
+/// The signature over the raw body, then the IP Access Rules and the rate limit.
+fn authenticate(
+    app: &App,
+    req: &OpsRequest<'_>,
+    found: Option<Arc<Reseller>>,
+    sig: &str,
+) -> Result<Arc<Reseller>, ApiError> {
+    let Some(reseller) = found else {
         // Spend the same work as for a known user, so timing does not tell which
         // user names exist.
         let _ = auth::signature_matches(req.body, "", sig);
