@@ -104,7 +104,7 @@ impl JobRows for JobView {
 const ROWS_PER_INSERT: usize = 64;
 
 /// Inserts the domains `ROWS_PER_INSERT` rows per statement: measured on the bench
-/// machine, 10,000 rows took 34 ms one statement each and 19 ms fifty per statement
+/// machine, 10,000 rows took 34 ms one statement each and 19 ms 64 per statement
 /// (the per-statement work of SQLite's VM dominates such small rows).
 fn insert_domains(
     tx: &rusqlite::Transaction<'_>,
