@@ -7,30 +7,14 @@ use crate::common::*;
 const GAINING: &str = "gainingrsp";
 
 fn setup() -> Server {
-    let toml = format!(
-        r#"
-        [[reseller]]
-        username = "{GAINING}"
-        key = "gainkey"
-        push_enabled = true
-        accepts_pushes_from = ["{USER}"]
-        [[reseller]]
-        username = "{USER}"
-        key = "{KEY}"
-        push_enabled = true
-        [[profile]]
-        reseller = "{USER}"
-        username = "owner1"
-        password = "pw1"
-        domains = ["push-one.com", "push-two.net", "push-three.org"]
-        locked_domains = ["push-locked.com"]
-        [[profile]]
-        reseller = "{GAINING}"
-        username = "theirs"
-        password = "theirpw"
-        domains = ["their-own.com"]
-        "#
-    );
+    let toml = PushScenario {
+        from: &[USER],
+        domains: &["push-one.com", "push-two.net", "push-three.org"],
+        locked: &["push-locked.com"],
+        more: THEIR_PROFILE,
+        ..Default::default()
+    }
+    .toml();
     Server::start_scenario(&toml, |_| {})
 }
 

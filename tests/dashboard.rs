@@ -13,7 +13,13 @@ pub const GAINING: &str = "gainingrsp";
 pub fn world() -> Server {
     let port = free_port();
     let hook = format!("webhook_url = \"http://127.0.0.1:{port}/hook\"\nwebhook_secret = \"s\"");
-    let toml = push_scenario(&[USER], &hook, &["push-one.com", "push-two.net"], "");
+    let toml = PushScenario {
+        from: &[USER],
+        gaining_extra: &hook,
+        domains: &["push-one.com", "push-two.net"],
+        ..Default::default()
+    }
+    .toml();
     let s = Server::start_scenario(&toml, |_| {});
     let hash = opsd::auth::hash_password(OPERATOR_PASS).expect("hash");
     s.app

@@ -215,7 +215,13 @@ const GAINING_KEY: &str = "gainkey";
 const SECRET: &str = "whsec-test";
 
 fn scenario(webhook: &str) -> String {
-    push_scenario(&[USER], webhook, &["push-one.com"], "")
+    PushScenario {
+        from: &[USER],
+        gaining_extra: webhook,
+        domains: &["push-one.com"],
+        ..Default::default()
+    }
+    .toml()
 }
 
 #[test]

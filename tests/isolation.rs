@@ -11,12 +11,13 @@ fn world() -> Server {
     let other = format!(
         "[[reseller]]\nusername = \"{OTHER_USER}\"\nkey = \"{OTHER_KEY}\"\npush_enabled = true"
     );
-    let toml = push_scenario(
-        &[USER, OTHER_USER],
-        "",
-        &["mine-one.com", "mine-two.net"],
-        &other,
-    );
+    let toml = PushScenario {
+        from: &[USER, OTHER_USER],
+        domains: &["mine-one.com", "mine-two.net"],
+        more: &other,
+        ..Default::default()
+    }
+    .toml();
     Server::start_scenario(&toml, |_| {})
 }
 

@@ -12,28 +12,9 @@ pub(crate) const GAINING_PASSWORD: &str = "gaining-secret-1";
 /// `theirs` holding their-own.com; otheruser holds other-only.com. The feature is on
 /// for testuser and gainingrsp, but nobody is on an allow-list yet.
 pub(crate) fn setup() -> Server {
-    let toml = format!(
-        r#"
-        [[reseller]]
-        username = "{GAINING}"
-        key = "gainkey"
-        push_enabled = true
-        password = "{GAINING_PASSWORD}"
-        [[reseller]]
-        username = "{USER}"
-        key = "{KEY}"
-        push_enabled = true
-        [[profile]]
-        reseller = "{USER}"
-        username = "owner1"
-        password = "pw1"
-        domains = ["move-a.com", "move-b.net", "move-c.org", "stay-d.com"]
-        locked_domains = ["move-locked.com"]
-        [[profile]]
-        reseller = "{GAINING}"
-        username = "theirs"
-        password = "theirpw"
-        domains = ["their-own.com"]
+    let gaining_extra = format!("password = \"{GAINING_PASSWORD}\"");
+    let other = format!(
+        r#"{THEIR_PROFILE}
         [[profile]]
         reseller = "{OTHER_USER}"
         username = "o"
@@ -41,6 +22,14 @@ pub(crate) fn setup() -> Server {
         domains = ["other-only.com"]
         "#
     );
+    let toml = PushScenario {
+        gaining_extra: &gaining_extra,
+        domains: &["move-a.com", "move-b.net", "move-c.org", "stay-d.com"],
+        locked: &["move-locked.com"],
+        more: &other,
+        ..Default::default()
+    }
+    .toml();
     let s = Server::start_scenario(&toml, |_| {});
     // testuser exists before the scenario runs (the common seed), so its password is
     // set the way `opsd reseller passwd` sets it.

@@ -611,19 +611,30 @@ pub fn wait_for_within(db: &Path, sql: &str, want: i64, limit: Duration) {
     }
 }
 
-/// A scenario where `gainingrsp` accepts pushes from each of `from`, every reseller
-/// has the push feature on, and testuser's profile owner1 (password pw1) holds
-/// `domains`. `gaining_extra` is added to gainingrsp's table (a webhook, say);
-/// `more` is appended (further resellers).
-pub fn push_scenario(from: &[&str], gaining_extra: &str, domains: &[&str], more: &str) -> String {
-    let quoted = |l: &[&str]| {
-        l.iter()
-            .map(|d| format!("\"{d}\""))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    format!(
-        r#"
+/// A push scenario: `gainingrsp` accepts pushes from each of `from`, both it and
+/// testuser have the push feature on, and testuser's profile owner1 (password pw1)
+/// holds `domains` and the transfer-locked `locked`. `gaining_extra` is added to
+/// gainingrsp's table (a webhook, a panel password); `more` is appended (further
+/// resellers and profiles).
+#[derive(Default)]
+pub struct PushScenario<'a> {
+    pub from: &'a [&'a str],
+    pub gaining_extra: &'a str,
+    pub domains: &'a [&'a str],
+    pub locked: &'a [&'a str],
+    pub more: &'a str,
+}
+
+impl PushScenario<'_> {
+    pub fn toml(&self) -> String {
+        let quoted = |l: &[&str]| {
+            l.iter()
+                .map(|d| format!("\"{d}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            r#"
         [[reseller]]
         username = "gainingrsp"
         key = "gainkey"
@@ -639,12 +650,26 @@ pub fn push_scenario(from: &[&str], gaining_extra: &str, domains: &[&str], more:
         username = "owner1"
         password = "pw1"
         domains = [{domains}]
+        locked_domains = [{locked}]
         {more}
         "#,
-        from = quoted(from),
-        domains = quoted(domains),
-    )
+            from = quoted(self.from),
+            gaining_extra = self.gaining_extra,
+            domains = quoted(self.domains),
+            locked = quoted(self.locked),
+            more = self.more,
+        )
+    }
 }
+
+/// gainingrsp's own profile `theirs` (password theirpw) holding their-own.com.
+pub const THEIR_PROFILE: &str = r#"
+        [[profile]]
+        reseller = "gainingrsp"
+        username = "theirs"
+        password = "theirpw"
+        domains = ["their-own.com"]
+"#;
 
 /// A loopback port nobody listens on right now.
 pub fn free_port() -> u16 {
