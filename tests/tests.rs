@@ -11,6 +11,8 @@ mod binary;
 mod browser;
 /// Bulk change push_domains: queue, locks, profiles, report, cancel, resume.
 mod bulk_push;
+/// Issue 15's attack review: each attack performed and shown harmless.
+mod hardening;
 /// Requests captured from the PHP toolkit and the Python client, and the seed envelopes.
 mod clients;
 /// The operator dashboard: login, views across resellers, protected POSTs.

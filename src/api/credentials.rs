@@ -24,6 +24,17 @@ pub struct CredentialCache {
 }
 
 impl CredentialCache {
+    /// The reseller called `username` if the cache holds a fresh entry (no store
+    /// read, nothing that blocks).
+    pub fn peek(&self, username: &str, now: Instant) -> Option<Arc<Reseller>> {
+        self.entries
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(username)
+            .filter(|(_, at)| now.saturating_duration_since(*at) < TTL)
+            .map(|(r, _)| r.clone())
+    }
+
     /// The reseller called `username`, from the cache while its entry is fresh, from
     /// the store otherwise.
     pub fn lookup(
@@ -32,14 +43,7 @@ impl CredentialCache {
         username: &str,
         now: Instant,
     ) -> Result<Option<Arc<Reseller>>, StoreError> {
-        let cached = self
-            .entries
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(username)
-            .filter(|(_, at)| now.saturating_duration_since(*at) < TTL)
-            .map(|(r, _)| r.clone());
-        if let Some(r) = cached {
+        if let Some(r) = self.peek(username, now) {
             return Ok(Some(r));
         }
         let found = store.reseller_by_name(username)?.map(Arc::new);

@@ -52,6 +52,14 @@ impl DecodeMemo {
         Ok((action, object))
     }
 
+    /// What the same bytes decoded to before, if they were kept.
+    pub fn peek(&self, body: &[u8]) -> Option<Decoded> {
+        if body.len() > MAX_BODY {
+            return None;
+        }
+        self.lock().get(body).cloned()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Box<[u8]>, Decoded>> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -30,11 +30,6 @@ use actions::{
 };
 use fields::Fields;
 
-/// Bodies from this size on are authenticated beside their decoding, on two threads.
-/// The md5 of a 10,000-domain body (1.2 MB) costs ~3 ms, a tenth of its accept (`cargo
-/// bench --bench handle`); below this size the thread costs more than it saves.
-const PARALLEL_AUTH_FROM: usize = 256 * 1024;
-
 /// What a handler may use: the server's parts and the authenticated caller.
 #[derive(Debug)]
 pub struct Ctx<'a> {
@@ -60,47 +55,45 @@ pub struct Outcome {
     pub code: u16,
 }
 
-/// Runs one OPS request from raw body to reply bytes. Never panics on client input:
-/// every failure becomes an OPS error reply.
+/// Runs one OPS request from raw body to reply bytes, authentication included (the
+/// in-process entry point; the HTTP server checks the signature while the body
+/// arrives and calls [`handle_authenticated`]). Never panics on client input: every
+/// failure becomes an OPS error reply.
 pub fn handle(app: &App, req: &OpsRequest<'_>) -> Outcome {
-    let mut action_name = "-";
-    let decode = || {
-        app.decoded.decode(req.body, || {
-            let env = Envelope::parse(req.body, &app.config.limits).map_err(ApiError::from)?;
-            Ok((Action::from_request(&env), env.object().to_string()))
-        })
-    };
     let checked = caller(app, req).and_then(|(found, sig)| {
-        let serial = |found| authenticate(app, req, found, sig).and_then(|r| Ok((r, decode()?)));
-        match found {
-            // A large body from a known reseller: the signature is checked on a second
-            // thread while this one decodes. The decoded request is not used unless
-            // the check passes, and a failed check answers exactly as in the serial
-            // order. A stranger's body costs its md5 and nothing more.
-            Some(r) if req.body.len() >= PARALLEL_AUTH_FROM => std::thread::scope(|s| {
-                let theirs = r.clone();
-                let Ok(auth) = std::thread::Builder::new()
-                    .spawn_scoped(s, move || authenticate(app, req, Some(theirs), sig))
-                else {
-                    return serial(Some(r));
-                };
-                let decoded = decode();
-                let reseller = auth
-                    .join()
-                    .unwrap_or_else(|_| Err(ApiError::Internal("authentication panicked".into())));
-                reseller.and_then(|r| Ok((r, decoded?)))
-            }),
-            found => serial(found),
-        }
+        let signature_ok = match &found {
+            Some(r) => auth::signature_matches(req.body, &r.private_key, sig),
+            // Spend the same work as for a known user, so timing does not tell which
+            // user names exist.
+            None => {
+                let _ = auth::signature_matches(req.body, "", sig);
+                false
+            }
+        };
+        authenticate(app, found, signature_ok, req.peer)
     });
-    let reply = match checked {
+    handle_authenticated(app, checked, req.peer, req.body)
+}
+
+/// Runs a request whose caller has been looked up and whose signature has been
+/// checked (`checked` is the outcome of [`authenticate`]). The body is decoded only
+/// for an authenticated caller.
+pub fn handle_authenticated(
+    app: &App,
+    checked: Result<Arc<Reseller>, ApiError>,
+    peer: IpAddr,
+    body: &[u8],
+) -> Outcome {
+    let mut action_name = "-";
+    let decoded = checked.and_then(|reseller| Ok((reseller, decode(app, body)?)));
+    let reply = match decoded {
         Ok((reseller, (action, object))) => action
             .and_then(|action| {
                 action_name = action.name();
                 action.apply(&Ctx {
                     app,
                     reseller: &reseller,
-                    peer: req.peer,
+                    peer,
                 })
             })
             .unwrap_or_else(|e| failure(&e))
@@ -112,6 +105,37 @@ pub fn handle(app: &App, req: &OpsRequest<'_>) -> Outcome {
         action: action_name,
         code: reply.code,
     }
+}
+
+/// The answer to a request that memory alone can give: a poll decoded before whose
+/// reply is cached and still current. `None` when answering needs the store (which
+/// blocks, so the caller moves the work off the async threads).
+pub fn answer_from_memory(app: &App, reseller: &Arc<Reseller>, body: &[u8]) -> Option<Outcome> {
+    let (action, object) = app.decoded.peek(body)?;
+    let Action::SimpleTransferStatus(status) = &action else {
+        return None;
+    };
+    let fragment = app.status_cache.get(
+        &app.store,
+        (reseller.id, status.job_id),
+        std::time::Instant::now(),
+    )?;
+    let reply = actions::status_reply(fragment).with_object(&object);
+    Some(Outcome {
+        body: reply.to_bytes(),
+        action: action.name(),
+        code: reply.code,
+    })
+}
+
+fn decode(
+    app: &App,
+    body: &[u8],
+) -> Result<(Result<Action, ApiError>, String), ApiError> {
+    app.decoded.decode(body, || {
+        let env = Envelope::parse(body, &app.config.limits).map_err(ApiError::from)?;
+        Ok((Action::from_request(&env), env.object().to_string()))
+    })
 }
 
 fn failure(e: &ApiError) -> Reply {
@@ -136,23 +160,17 @@ fn caller<'r>(
     Ok((found, sig))
 }
 
-/// The signature over the raw body, then the IP Access Rules and the rate limit.
-fn authenticate(
+/// After the signature over the raw body: the IP Access Rules and the rate limit.
+pub fn authenticate(
     app: &App,
-    req: &OpsRequest<'_>,
     found: Option<Arc<Reseller>>,
-    sig: &str,
+    signature_ok: bool,
+    peer: IpAddr,
 ) -> Result<Arc<Reseller>, ApiError> {
-    let Some(reseller) = found else {
-        // Spend the same work as for a known user, so timing does not tell which
-        // user names exist.
-        let _ = auth::signature_matches(req.body, "", sig);
+    let Some(reseller) = found.filter(|_| signature_ok) else {
         return Err(ApiError::AuthFailed);
     };
-    if !auth::signature_matches(req.body, &reseller.private_key, sig) {
-        return Err(ApiError::AuthFailed);
-    }
-    if !auth::ip_allowed(&reseller.allowed_ips, req.peer) {
+    if !auth::ip_allowed(&reseller.allowed_ips, peer) {
         return Err(ApiError::IpDenied);
     }
     if !app.rate.allow(reseller.id, std::time::Instant::now()) {

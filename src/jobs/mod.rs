@@ -88,17 +88,47 @@ pub enum StepError {
 /// until woken by [`App::work`]. Ends when `shutdown` resolves.
 pub async fn worker(app: AppState, shutdown: impl std::future::Future<Output = ()>) {
     let mut shutdown = std::pin::pin!(shutdown);
+    // Consecutive rounds that failed: a store that cannot write (a full disk) is
+    // retried after 1, 2, 4 … 60 s, with one log line per round, instead of at once.
+    let mut failures: u32 = 0;
     loop {
         let a = app.clone();
-        match tokio::task::spawn_blocking(move || run_due(&a)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "task runner cannot reach the store"),
-            Err(e) => tracing::error!(error = %e, "task runner panicked"),
-        }
-        let wait = match app.store.next_due_at() {
-            Ok(Some(due)) => Duration::from_secs((due - app.now()).clamp(0, 1) as u64),
-            Ok(None) | Err(_) => Duration::from_secs(1),
+        // The runner and the store both block: off the async threads.
+        let ran = tokio::task::spawn_blocking(move || {
+            run_due(&a).map(|_| a.store.next_due_at().ok().flatten())
+        })
+        .await;
+        let backoff = |failures: &mut u32| {
+            *failures = failures.saturating_add(1);
+            Duration::from_secs((1u64 << (*failures - 1).min(6)).min(60))
         };
+        let wait = match ran {
+            Ok(Ok(next)) => {
+                failures = 0;
+                match next {
+                    Some(due) => Duration::from_secs((due - app.now()).clamp(0, 1) as u64),
+                    None => Duration::from_secs(1),
+                }
+            }
+            Ok(Err(e)) => {
+                let wait = backoff(&mut failures);
+                tracing::error!(error = %e, retry_in_s = wait.as_secs(), "task runner cannot use the store");
+                wait
+            }
+            Err(e) => {
+                let wait = backoff(&mut failures);
+                tracing::error!(error = %e, retry_in_s = wait.as_secs(), "task runner panicked");
+                wait
+            }
+        };
+        if failures > 0 {
+            // New work does not cut a backoff short: the store is what is failing.
+            tokio::select! {
+                () = &mut shutdown => return,
+                () = tokio::time::sleep(wait) => {}
+            }
+            continue;
+        }
         tokio::select! {
             () = &mut shutdown => return,
             () = app.work.notified() => {}

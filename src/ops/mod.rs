@@ -90,6 +90,11 @@ impl From<Vec<Value>> for Value {
 
 /// Hard limits on what the reader accepts. They belong to the server's configuration;
 /// the defaults fit a 10,000-domain SIMPLE_TRANSFER with room to spare.
+///
+/// The item limit follows the 10,000-domain rule: a domain of a SIMPLE_TRANSFER list
+/// is three items (its list entry, `domain_name`, `auth_info`); four are allowed, and
+/// a thousand more for the rest of the envelope. An envelope of many more domains is
+/// refused by the reader before it is all read, rather than parsed and then refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest body in bytes.
@@ -100,12 +105,15 @@ pub struct Limits {
     pub max_items: usize,
 }
 
+/// Items allowed in one envelope by default (see [`Limits`]).
+pub const DEFAULT_MAX_ITEMS: usize = 10_000 * 4 + 1_000;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_bytes: 16 * 1024 * 1024,
             max_depth: 32,
-            max_items: 200_000,
+            max_items: DEFAULT_MAX_ITEMS,
         }
     }
 }

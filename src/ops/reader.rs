@@ -300,7 +300,7 @@ impl<'b> Decoder<'_, 'b> {
             }
             Frame::Array { items, .. } => {
                 self.depth -= 1;
-                Value::List(place_by_key(items))
+                Value::List(place_by_key(items).map_err(|kind| err(kind, pos))?)
             }
             Frame::Scalar(s) => Value::Scalar(Text::new(s)),
         };
@@ -341,16 +341,27 @@ impl<'b> Decoder<'_, 'b> {
 /// Orders array items by their keys in one pass. Keys 0..n in order (nearly every
 /// request) cost nothing; sparse keys leave empty values in the gaps, as the real
 /// server's Perl arrays do; a repeated key keeps the last value.
-fn place_by_key(items: Vec<(usize, Value)>) -> Vec<Value> {
+///
+/// The gaps are paid for by the items themselves: an array may hold at most as many
+/// empty places as items, so that what it allocates follows the bytes received and
+/// never a key's value (`<item key="199999"/>` alone would otherwise be 200,000
+/// values, and every array of a 1 KB body could repeat it).
+fn place_by_key(items: Vec<(usize, Value)>) -> Result<Vec<Value>, OpsErrorKind> {
     if items.iter().enumerate().all(|(i, (k, _))| i == *k) {
-        return items.into_iter().map(|(_, v)| v).collect();
+        return Ok(items.into_iter().map(|(_, v)| v).collect());
     }
-    let len = items.iter().map(|(k, _)| k + 1).max().unwrap_or(0);
+    let last = items.iter().map(|(k, _)| *k).max().unwrap_or(0);
+    let len = last.saturating_add(1);
+    if len > items.len().saturating_mul(2) {
+        return Err(OpsErrorKind::Structure(format!(
+            "dt_array item key {last} leaves more empty places than the array has items"
+        )));
+    }
     let mut out = vec![Value::Scalar(Text::default()); len];
     for (k, v) in items {
         out[k] = v;
     }
-    out
+    Ok(out)
 }
 
 fn key_attr(e: &BytesStart<'_>) -> Result<Option<Text>, String> {
@@ -522,6 +533,7 @@ mod tests {
     rejects!(bad_array_key, "<data_block><dt_array><item key=\"x\">b</item></dt_array></data_block>" => OpsErrorKind::Structure(_), 22);
     rejects!(truncated, "<data_block><dt_assoc><item key=\"a\">b" => OpsErrorKind::Syntax(_) | OpsErrorKind::Structure(_), 37);
     rejects!(two_values, "<data_block><dt_assoc><item key=\"a\"><dt_assoc/><dt_array/></item></dt_assoc></data_block>" => OpsErrorKind::Structure(_), 47);
+    rejects!(sparse_key_far_past_the_items, "<data_block><dt_assoc><item key=\"a\"><dt_array><item key=\"30000\"/></dt_array></item></dt_assoc></data_block>" => OpsErrorKind::Structure(_), 65);
 
     #[test]
     fn invalid_utf8_has_position() {

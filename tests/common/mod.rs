@@ -319,7 +319,14 @@ impl Response {
     /// A scalar of the OPS reply, at the top level or in `attributes`, read with
     /// opsd's own reader (which also proves the reply is readable).
     pub fn item(&self, key: &str) -> Option<String> {
-        let env = opsd::ops::Envelope::parse(&self.body, &opsd::ops::Limits::default()).ok()?;
+        // Replies are bigger than any request may be (a 10,000-domain status): read
+        // them without the request limits.
+        let limits = opsd::ops::Limits {
+            max_bytes: usize::MAX,
+            max_depth: 64,
+            max_items: usize::MAX,
+        };
+        let env = opsd::ops::Envelope::parse(&self.body, &limits).ok()?;
         let top = env.top().get(key);
         let nested = || env.attributes()?.as_map()?.get(key);
         top.or_else(nested)?.as_str().map(str::to_string)

@@ -12,4 +12,4 @@ pub use bulk_change::{
 pub use event::{EventAck, EventPoll};
 pub use rsp2rsp_push_transfer::Rsp2RspPushTransfer;
 pub use simple_transfer::SimpleTransfer;
-pub use simple_transfer_status::SimpleTransferStatus;
+pub use simple_transfer_status::{SimpleTransferStatus, status_reply};

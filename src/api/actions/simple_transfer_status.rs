@@ -4,7 +4,7 @@
 use crate::api::codes;
 use crate::api::fields::Fields;
 use crate::api::{ApiError, Attributes, Ctx, Layout, Reply};
-use crate::ops::ItemWriter;
+use crate::ops::{Fragment, ItemWriter};
 use crate::store::{DomainRow, JobRows, RegistrantRow};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,14 +20,7 @@ impl SimpleTransferStatus {
     }
 
     pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        let ok = codes::TRANSFER_LOADED;
-        let reply = |f| {
-            Reply::ok_with(
-                (ok.code, ok.text),
-                Attributes::Written(f),
-                Layout::AttrsCodeSuccess,
-            )
-        };
+        let reply = status_reply;
         let (store, cache) = (&ctx.app.store, &ctx.app.status_cache);
         let key = (ctx.reseller.id, self.job_id);
         let now = std::time::Instant::now();
@@ -47,6 +40,16 @@ impl SimpleTransferStatus {
         cache.put(key, count, now, &f);
         Ok(reply(f))
     }
+}
+
+/// The success reply around a job's written attributes.
+pub fn status_reply(attributes: Fragment) -> Reply {
+    let ok = codes::TRANSFER_LOADED;
+    Reply::ok_with(
+        (ok.code, ok.text),
+        Attributes::Written(attributes),
+        Layout::AttrsCodeSuccess,
+    )
 }
 
 /// Writes the attributes as the rows arrive, in the documented order: status, name,
