@@ -28,6 +28,8 @@ pub struct App {
     test_store: OnceLock<Store>,
     /// Requests per second per reseller (OPS API).
     pub rate: crate::ratelimit::RateLimiter,
+    /// Failed password checks per account and per client address.
+    pub logins: crate::auth::LoginThrottle,
     /// OPS callers' keys and IP rules, cached for a short time.
     pub credentials: crate::api::credentials::CredentialCache,
     /// Small request bodies already decoded.
@@ -43,6 +45,7 @@ impl App {
     pub fn new(store: Store, clock: SharedClock, config: Config) -> App {
         let world = Arc::new(World::new(&Scenario::default(), clock.clone()));
         let rate = crate::ratelimit::RateLimiter::new(config.rate_limit);
+        let logins = crate::auth::LoginThrottle::new(config.login_policy);
         App {
             store,
             clock,
@@ -54,6 +57,7 @@ impl App {
             runner: Mutex::new(()),
             test_store: OnceLock::new(),
             rate,
+            logins,
             credentials: Default::default(),
             status_cache: Default::default(),
             decoded: Default::default(),

@@ -45,6 +45,8 @@ pub struct Config {
     pub max_connections: usize,
     /// OPS requests per second per reseller (bursts of twice that); 0 = no limit.
     pub rate_limit: u32,
+    /// When failed logins lock an account or an address (see `auth::throttle`).
+    pub login_policy: crate::auth::throttle::Policy,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
     /// How long a registrant has to answer an approval email (seed 003: 7 days).
@@ -80,6 +82,7 @@ impl Config {
             idle_timeout: Duration::from_secs(60),
             max_connections: 1024,
             rate_limit: 0,
+            login_policy: crate::auth::throttle::Policy::default(),
             approval_window: Duration::from_secs(7 * 86_400),
             public_url: format!("http://{listen}"),
             workers: true,

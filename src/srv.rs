@@ -58,12 +58,29 @@ pub fn push_domain(app: &App, form: &Form, peer: IpAddr) -> String {
     } else {
         &app.store
     };
-    match store.registrar(user) {
-        Ok(Some(r)) if auth::md5_crypt_matches(password, &r.password_crypt) => {}
-        Ok(_) => return failure("Authentication failed."),
+    if !is_handle(handle) {
+        return failure("Invalid parameter: handle.");
+    }
+    let found = match store.registrar(user) {
+        Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "registrar lookup failed");
             return failure(INTERNAL);
+        }
+    };
+    // Known and unknown handles cost the same crypt work, through the login throttle.
+    let verifier = found.as_ref().map(|r| r.password_crypt.as_str());
+    let account = format!("registrar:{}", user.to_ascii_uppercase());
+    match app.logins.attempt(&account, peer, || {
+        Ok::<bool, std::convert::Infallible>(auth::md5_crypt_matches(password, verifier))
+    }) {
+        Ok(Ok(true)) => {}
+        Ok(_) => return failure("Authentication failed."),
+        Err(refused) => {
+            return failure(&format!(
+                "Too many failed logins; try again in {} minutes.",
+                refused.minutes()
+            ));
         }
     }
     let push = RegistryPush {
@@ -104,6 +121,14 @@ pub fn push_domain(app: &App, form: &Form, peer: IpAddr) -> String {
             failure(INTERNAL)
         }
     }
+}
+
+/// Registrar handles are letters, digits, `-` and `_` (`H12345`): anything else,
+/// a line break above all, would be echoed into the reply and the log.
+fn is_handle(s: &str) -> bool {
+    s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The email to the gaining registrar.

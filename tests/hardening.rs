@@ -42,7 +42,10 @@ fn issue15_1_sparse_keys_and_unsigned_bodies() {
     let poll = status_body("134");
     let bad = http10(&poll, USER, "not-the-key");
     assert_eq!(s.send(&bad).code(), Some(401));
-    assert!(s.app.decoded.peek(&poll).is_none(), "decoded without a signature");
+    assert!(
+        s.app.decoded.peek(&poll).is_none(),
+        "decoded without a signature"
+    );
     assert_eq!(s.ops(&poll).code(), Some(480));
     assert!(s.app.decoded.peek(&poll).is_some());
 }
@@ -81,8 +84,10 @@ fn issue15_5_unknown_callers_bodies_are_not_kept() {
 /// domains is refused by the reader instead of being parsed whole first.
 #[test]
 fn issue15_5_item_limit_follows_the_domain_limit() {
-    assert!(opsd::ops::DEFAULT_MAX_ITEMS >= 3 * 10_000 + 100);
-    assert!(opsd::ops::DEFAULT_MAX_ITEMS < 3 * 15_000);
+    const {
+        assert!(opsd::ops::DEFAULT_MAX_ITEMS >= 3 * 10_000 + 100);
+        assert!(opsd::ops::DEFAULT_MAX_ITEMS < 3 * 15_000);
+    }
     let s = Server::start();
     let names: Vec<String> = (0..15_000).map(|i| format!("d{i}.com")).collect();
     let list: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "x")).collect();
@@ -128,9 +133,223 @@ fn issue15_9_a_locked_store_does_not_hold_up_the_async_threads() {
     let mut reply = String::new();
     let read = health.read_to_string(&mut reply);
     lock.execute_batch("ROLLBACK").expect("release");
-    assert!(read.is_ok(), "/healthz did not answer while the store was locked");
+    assert!(
+        read.is_ok(),
+        "/healthz did not answer while the store was locked"
+    );
     assert!(reply.ends_with("ok\n"), "{reply}");
     for w in writers {
         assert_eq!(w.join().expect("writer"), Some(200));
     }
+}
+
+/// A server whose login throttle locks after `per_account` failures per account
+/// and `per_address` per client address.
+fn throttled(toml: &str, per_account: u32, per_address: u32) -> Server {
+    Server::start_scenario(toml, |c| {
+        c.login_policy = opsd::auth::throttle::Policy {
+            per_account,
+            per_address,
+            window: Duration::from_secs(900),
+        };
+    })
+}
+
+const MAIL_SCENARIO: &str = r#"
+[[mail_company]]
+id = 1001
+name = "Losing Mail Co"
+cluster = "a"
+[[mail_admin]]
+company = 1001
+username = "mail-admin"
+password = "mail-admin-pw-1"
+"#;
+
+fn email_api(s: &Server, method: &str, body: &str) -> serde_json::Value {
+    let raw = format!(
+        "POST /api/{method} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    serde_json::from_slice(&s.send(raw.as_bytes()).body).expect("JSON reply")
+}
+
+/// 15.2: failed logins lock the account (the right password included) on every
+/// page area and the Email API, unknown accounts alike, and the address across
+/// accounts; the panel's and the mail console's throttles are their accounts'.
+#[test]
+fn issue15_2_failed_logins_lock_the_account_and_the_address() {
+    let s = throttled(MAIL_SCENARIO, 3, 9);
+    s.panel_password(USER, "panel-password-1");
+    let mut w = Web::new(&s);
+    for _ in 0..3 {
+        assert!(
+            w.login("/panel/login", USER, "wrong-password")
+                .status_line
+                .contains(" 401 ")
+        );
+    }
+    let r = w.login("/panel/login", USER, "panel-password-1");
+    assert!(r.status_line.contains(" 429 "), "{}", r.status_line);
+    assert!(r.text().contains("Too many failed logins"), "{}", r.text());
+    assert!(r.header("Retry-After").is_some());
+    // An unknown user is throttled the same way.
+    for _ in 0..3 {
+        assert!(
+            w.login("/panel/login", "nobody-here", "x")
+                .status_line
+                .contains(" 401 ")
+        );
+    }
+    assert!(
+        w.login("/panel/login", "nobody-here", "x")
+            .status_line
+            .contains(" 429 ")
+    );
+    // The Email API and the mail console share the administrator's account.
+    let wrong = r#"{"credentials": {"user": "mail-admin", "password": "wrong"}}"#;
+    for _ in 0..2 {
+        let v = email_api(&s, "get_company", wrong);
+        assert_eq!(v["error"], "Invalid credentials", "{v}");
+    }
+    // The ninth failure from this address: every account is refused from it now.
+    let v = email_api(&s, "get_company", wrong);
+    assert_eq!(v["error"], "Invalid credentials", "{v}");
+    let right = r#"{"credentials": {"user": "mail-admin", "password": "mail-admin-pw-1"}}"#;
+    let v = email_api(&s, "get_company", right);
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Too many failed attempts"),
+        "{v}"
+    );
+    let r = Web::new(&s).login("/mac/login", "mail-admin", "mail-admin-pw-1");
+    assert!(r.status_line.contains(" 429 "), "{}", r.status_line);
+}
+
+/// 15.2: Argon2 runs a few at a time on buffers it reuses: 128 concurrent logins
+/// of unknown users leave the server's memory bounded (the review saw 2.67 GiB).
+#[test]
+fn issue15_2_concurrent_password_checks_have_bounded_memory() {
+    let dir = tempfile::tempdir().expect("dir");
+    let p = Proc::start(&dir.path().join("opsd.db"));
+    let pid = p.child.id();
+    let r = Conn::open(p.addr).send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(r.text(), "ok\n");
+    let before = peak_rss_kib(pid);
+    std::thread::scope(|scope| {
+        for i in 0..128 {
+            let addr = p.addr;
+            scope.spawn(move || {
+                let body = format!(r#"{{"credentials": {{"user": "nobody{i}", "password": "guess"}}}}"#);
+                let raw = format!(
+                    "POST /api/authenticate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let r = Conn::open(addr).send(raw.as_bytes());
+                assert!(r.text().contains("\"success\":false"), "{}", r.text());
+            });
+        }
+    });
+    let grown_mib = peak_rss_kib(pid).saturating_sub(before) / 1024;
+    assert!(grown_mib < 128, "peak memory grew by {grown_mib} MiB");
+}
+
+/// 15.8: the stored MD5-crypt string is not a password, and guesses are throttled.
+#[test]
+fn issue15_8_srv_push_takes_passwords_only_and_throttles_guesses() {
+    let s = throttled("", 3, 100);
+    let crypt = opsd::auth::md5_crypt("losing-pass-1").expect("crypt");
+    let st = &s.app.store;
+    st.add_registrar("H1", &crypt, "one@registrar.example", 1)
+        .expect("H1");
+    st.add_registrar("H2", &crypt, "two@registrar.example", 1)
+        .expect("H2");
+    let push = |password: &str| {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("user", "H1"),
+                ("password", password),
+                ("domain", "nowhere.uk.com"),
+                ("handle", "H2"),
+            ])
+            .finish();
+        s.post_form("/srv/push_domain", &body).text()
+    };
+    assert!(push(&crypt).ends_with("Message: Authentication failed.\n"));
+    assert!(push("plain:wrong").ends_with("Message: Authentication failed.\n"));
+    assert!(push("wrong").ends_with("Message: Authentication failed.\n"));
+    let locked = push("plain:losing-pass-1");
+    assert!(
+        locked.contains("Message: Too many failed logins; try again in"),
+        "{locked}"
+    );
+    // A handle with a line break is refused, not echoed.
+    let body = "user=H1&password=x&domain=a.uk.com&handle=H2%0AStatus:%200";
+    let r = s.post_form("/srv/push_domain", body).text();
+    assert!(r.ends_with("Message: Invalid parameter: handle.\n"), "{r}");
+    assert_eq!(r.lines().count(), 3);
+}
+
+const PUSHES: &str = r#"
+[[reseller]]
+username = "gainingrsp"
+key = "gainkey"
+push_enabled = true
+accepts_pushes_from = ["testuser"]
+[[reseller]]
+username = "testuser"
+key = "testkey"
+push_enabled = true
+[[profile]]
+reseller = "testuser"
+username = "owner1"
+password = "pw1"
+domains = ["push-one.com", "push-two.net"]
+[[profile]]
+reseller = "gainingrsp"
+username = "owner1"
+password = "their-own-pw"
+domains = ["their-own.com"]
+"#;
+
+/// 15.11: a losing reseller cannot guess the gaining reseller's profile passwords
+/// through the bulk change without limit, and a push without a profile never lands
+/// in the gaining reseller's same-named profile.
+#[test]
+fn issue15_11_profile_guesses_are_throttled_and_names_never_borrowed() {
+    let s = throttled(PUSHES, 3, 100);
+    let submit = |password: &str| {
+        let attrs = format!(
+            "<item key=\"change_type\">push_domains</item><item key=\"change_items\"><dt_array><item key=\"0\">push-two.net</item></dt_array></item><item key=\"gaining_reseller_username\">gainingrsp</item><item key=\"reg_username\">owner1</item><item key=\"reg_password\">{password}</item>"
+        );
+        s.ops(&envelope("SUBMIT_BULK_CHANGE", "BULK_CHANGE", &attrs))
+    };
+    for guess in ["a", "b", "c"] {
+        let r = submit(guess);
+        assert_eq!(r.code(), Some(415));
+        assert_eq!(
+            r.item("response_text").as_deref(),
+            Some("Authentication Error.")
+        );
+    }
+    let r = submit("their-own-pw");
+    assert_eq!(r.code(), Some(415));
+    assert!(
+        r.item("response_text")
+            .unwrap_or_default()
+            .contains("Too many failed attempts"),
+        "{}",
+        r.text()
+    );
+    // No username: the domain gets a new profile, not gainingrsp's owner1.
+    let r = s.ops(&envelope(
+        "RSP2RSP_PUSH_TRANSFER",
+        "DOMAIN",
+        "<item key=\"domain\">push-one.com</item><item key=\"grsp\">gainingrsp</item>",
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(s.holder("push-one.com"), "gainingrsp/owner1-2");
+    assert_eq!(s.holder("their-own.com"), "gainingrsp/owner1");
 }

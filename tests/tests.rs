@@ -11,8 +11,6 @@ mod binary;
 mod browser;
 /// Bulk change push_domains: queue, locks, profiles, report, cancel, resume.
 mod bulk_push;
-/// Issue 15's attack review: each attack performed and shown harmless.
-mod hardening;
 /// Requests captured from the PHP toolkit and the Python client, and the seed envelopes.
 mod clients;
 /// The operator dashboard: login, views across resellers, protected POSTs.
@@ -25,6 +23,8 @@ mod durability;
 mod email_push;
 /// POLL/ACK events and webhooks.
 mod events;
+/// Issue 15's attack review: each attack performed and shown harmless.
+mod hardening;
 /// One reseller never reads or changes another's objects.
 mod isolation;
 /// The transfer-in lifecycle: analysis, emails, approval page, registry, timeout.

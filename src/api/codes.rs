@@ -18,6 +18,8 @@ pub const IP_DENIED: Fixed = fixed(400, "Access denied: invalid IP address.");
 pub const INTERNAL: Fixed = fixed(400, "Internal server error");
 pub const RATE_LIMITED: Fixed = fixed(300, "Exceeded max command rate");
 pub const PROFILE_AUTH: Fixed = fixed(415, "Authentication Error.");
+/// Too many password checks at once (our text).
+pub const BUSY: Fixed = fixed(400, "Server busy; please try again shortly.");
 /// 400 `Invalid Command: <action>.`
 pub const INVALID_COMMAND: u16 = 400;
 /// 400 `OPS Decode Error: …`

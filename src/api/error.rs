@@ -24,6 +24,12 @@ pub enum ApiError {
     /// reg_domain / reg_username / reg_password name no profile of this reseller.
     #[error("profile credentials rejected")]
     ProfileAuth,
+    /// Too many failed profile logins: refused before the password was checked.
+    #[error("profile logins throttled")]
+    ProfileThrottled(crate::auth::Refused),
+    /// Too many password checks at once; the client may try again shortly.
+    #[error("busy")]
+    Busy,
     #[error("not found")]
     NotFound(Fixed),
     /// A rule refuses the request; the code and text are fixed.
@@ -64,6 +70,14 @@ impl ApiError {
             ),
             ApiError::Invalid(text) => (codes::INVALID_VALUE, text.clone()),
             ApiError::ProfileAuth => fixed(codes::PROFILE_AUTH),
+            ApiError::ProfileThrottled(r) => (
+                codes::PROFILE_AUTH.code,
+                format!(
+                    "Authentication Error. Too many failed attempts; try again in {} minutes.",
+                    r.minutes()
+                ),
+            ),
+            ApiError::Busy => fixed(codes::BUSY),
             ApiError::NotFound(f) | ApiError::Refused(f) => fixed(*f),
             ApiError::RateLimited => fixed(codes::RATE_LIMITED),
             ApiError::Internal(_) => fixed(codes::INTERNAL),

@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod decoded;
 pub mod error;
 pub mod fields;
+pub mod profile;
 pub mod reply;
 pub mod reply_cache;
 
@@ -128,10 +129,7 @@ pub fn answer_from_memory(app: &App, reseller: &Arc<Reseller>, body: &[u8]) -> O
     })
 }
 
-fn decode(
-    app: &App,
-    body: &[u8],
-) -> Result<(Result<Action, ApiError>, String), ApiError> {
+fn decode(app: &App, body: &[u8]) -> Result<(Result<Action, ApiError>, String), ApiError> {
     app.decoded.decode(body, || {
         let env = Envelope::parse(body, &app.config.limits).map_err(ApiError::from)?;
         Ok((Action::from_request(&env), env.object().to_string()))

@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::auth;
 use crate::store::{MailPushRefused, StoreError};
 
-use super::{Admin, authenticate};
+use super::{Admin, Refusal, authenticate};
 
 /// Error numbers of the Email API.
 pub mod errors {
@@ -109,7 +109,7 @@ fn bad(field: &str, why: &str) -> Failure {
     )
 }
 
-fn caller(app: &App, req: &Map<String, Value>) -> Result<Admin, Failure> {
+fn caller(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Result<Admin, Failure> {
     let creds = req
         .get("credentials")
         .ok_or_else(|| missing("credentials"))?
@@ -121,8 +121,20 @@ fn caller(app: &App, req: &Map<String, Value>) -> Result<Admin, Failure> {
     if password.is_none() && token.is_none() {
         return Err(missing("credentials.password"));
     }
-    authenticate(app, user, password, token)?
-        .ok_or_else(|| Failure(errors::INVALID_CREDENTIALS, "Invalid credentials".into()))
+    authenticate(app, user, password, token, peer)?.map_err(|r| match r {
+        Refusal::Invalid => Failure(errors::INVALID_CREDENTIALS, "Invalid credentials".into()),
+        Refusal::Throttled(r) => Failure(
+            errors::INVALID_CREDENTIALS,
+            format!(
+                "Too many failed attempts for this user or from this address; try again in {} minutes",
+                r.minutes()
+            ),
+        ),
+        Refusal::Busy => Failure(
+            errors::INTERNAL,
+            "The server is busy; please try again shortly".into(),
+        ),
+    })
 }
 
 /// A company id given as a number or a numeric string.
@@ -156,7 +168,7 @@ fn own_company(admin: &Admin, req: &Map<String, Value>) -> Result<i64, Failure> 
 }
 
 fn push_domain(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
-    let admin = caller(app, req)?;
+    let admin = caller(app, req, peer)?;
     let domain = req
         .get("domain")
         .ok_or_else(|| missing("domain"))?
@@ -197,8 +209,8 @@ fn push_domain(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
     }
 }
 
-fn change_company(app: &App, req: &Map<String, Value>, _peer: IpAddr) -> Outcome {
-    let admin = caller(app, req)?;
+fn change_company(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
+    let admin = caller(app, req, peer)?;
     let id = own_company(&admin, req)?;
     let attrs = req
         .get("attributes")
@@ -238,8 +250,8 @@ fn change_company(app: &App, req: &Map<String, Value>, _peer: IpAddr) -> Outcome
     Ok(Map::new())
 }
 
-fn get_company(app: &App, req: &Map<String, Value>, _peer: IpAddr) -> Outcome {
-    let admin = caller(app, req)?;
+fn get_company(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
+    let admin = caller(app, req, peer)?;
     let id = own_company(&admin, req)?;
     let c = app.store.mail_company(id)?.ok_or_else(|| {
         Failure(
@@ -262,8 +274,8 @@ fn get_company(app: &App, req: &Map<String, Value>, _peer: IpAddr) -> Outcome {
     Ok(out)
 }
 
-fn authenticate_call(app: &App, req: &Map<String, Value>, _peer: IpAddr) -> Outcome {
-    let admin = caller(app, req)?;
+fn authenticate_call(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
+    let admin = caller(app, req, peer)?;
     let mut out = Map::new();
     if req
         .get("generate_session_token")
@@ -284,8 +296,8 @@ fn authenticate_call(app: &App, req: &Map<String, Value>, _peer: IpAddr) -> Outc
     Ok(out)
 }
 
-fn generate_token(app: &App, req: &Map<String, Value>, _peer: IpAddr) -> Outcome {
-    let admin = caller(app, req)?;
+fn generate_token(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
+    let admin = caller(app, req, peer)?;
     if let Some(user) = req.get("user").and_then(Value::as_str)
         && user != admin.username
     {

@@ -16,32 +16,71 @@ pub struct Admin {
     pub id: i64,
     pub username: String,
     pub company_id: i64,
+    /// Logged in with an API token rather than the password (a token cannot make
+    /// further tokens).
+    pub via_token: bool,
 }
 
-/// Checks a user name with a password or an API token.
+/// Why credentials were not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Wrong user name, password or token.
+    Invalid,
+    /// Too many failed attempts for the account or from the address.
+    Throttled(auth::Refused),
+    /// Too many password checks at once.
+    Busy,
+}
+
+/// Checks a user name with a password or an API token, through the login throttle
+/// (account `mail_admin:<user>`, shared with the mail console's login page).
 pub fn authenticate(
     app: &App,
     username: &str,
     password: Option<&str>,
     token: Option<&str>,
-) -> Result<Option<Admin>, StoreError> {
-    let admin = |id, company_id| Admin {
+    peer: IpAddr,
+) -> Result<Result<Admin, Refusal>, StoreError> {
+    let account = format!("mail_admin:{}", username.to_lowercase());
+    let admin = |id, company_id, via_token| Admin {
         id,
         username: username.to_string(),
         company_id,
+        via_token,
     };
     if let Some(t) = token {
-        return Ok(app
+        // A token is 160 random bits: not worth an Argon2 run, but a wrong one still
+        // counts against the address.
+        let found = app
             .store
-            .mail_token_admin(&auth::token_hash(t), username, app.now())?
-            .map(|(id, c)| admin(id, c)));
+            .mail_token_admin(&auth::token_hash(t), username, app.now())?;
+        let outcome = app
+            .logins
+            .attempt(&account, peer, || Ok::<bool, StoreError>(found.is_some()));
+        return Ok(match (outcome, found) {
+            (Err(r), _) => Err(Refusal::Throttled(r)),
+            (Ok(_), Some((id, c))) => Ok(admin(id, c, true)),
+            (Ok(_), None) => Err(Refusal::Invalid),
+        });
     }
     let Some(password) = password else {
-        return Ok(None);
+        return Ok(Err(Refusal::Invalid));
     };
     let found = app.store.mail_admin(username)?;
-    let ok = auth::verify_account_password(password, found.as_ref().map(|(_, _, h)| h.as_str()));
-    Ok(found.filter(|_| ok).map(|(id, c, _)| admin(id, c)))
+    let hash = found.as_ref().map(|(_, _, h)| h.as_str());
+    Ok(
+        match app.logins.attempt(&account, peer, || {
+            auth::verify_account_password(password, hash)
+        }) {
+            Err(r) => Err(Refusal::Throttled(r)),
+            Ok(Err(auth::PasswordError::Busy)) => Err(Refusal::Busy),
+            Ok(Err(auth::PasswordError::Failed) | Ok(false)) => Err(Refusal::Invalid),
+            Ok(Ok(true)) => match found {
+                Some((id, c, _)) => Ok(admin(id, c, false)),
+                None => Err(Refusal::Invalid),
+            },
+        },
+    )
 }
 
 /// Pushes `domain` from the admin's company to `gaining`, queueing the notice to

@@ -16,11 +16,11 @@ use hyper::{Method, Request, Response, StatusCode};
 use std::sync::Arc;
 
 use crate::api::{self, ApiError, Reply};
-use crate::auth;
-use crate::store::Reseller;
 use crate::app::AppState;
+use crate::auth;
 use crate::ops::{LimitKind, OpsError, OpsErrorKind};
 use crate::pages::{self, Form, Page, PageRequest, approval, dashboard, mac, panel};
+use crate::store::Reseller;
 
 type Reply200 = Response<Full<Bytes>>;
 
@@ -331,34 +331,31 @@ impl Service {
             Ok(f) => f,
             Err(e) => return xml(Reply::error(&e).to_bytes()),
         };
-        let body = match read_signed(body, found.is_some(), limit, self.state.config.body_timeout)
-            .await
-        {
-            Ok(b) => b,
-            Err(BodyError::TooLarge) => {
-                return ops_closing(&ApiError::Decode(OpsError {
-                    kind: OpsErrorKind::Limit(LimitKind::Bytes(limit)),
-                    pos: limit as u64,
-                }));
-            }
-            Err(BodyError::Slow) => {
-                tracing::debug!(peer = %self.peer, "request body not received in time");
-                return ops_closing(&ApiError::Decode(OpsError {
-                    kind: OpsErrorKind::Syntax("request body not received in time".into()),
-                    pos: 0,
-                }));
-            }
-            Err(BodyError::Broken(e)) => {
-                tracing::debug!(peer = %self.peer, error = %e, "request body not received");
-                return xml(
-                    Reply::error(&ApiError::Decode(OpsError {
+        let body =
+            match read_signed(body, found.is_some(), limit, self.state.config.body_timeout).await {
+                Ok(b) => b,
+                Err(BodyError::TooLarge) => {
+                    return ops_closing(&ApiError::Decode(OpsError {
+                        kind: OpsErrorKind::Limit(LimitKind::Bytes(limit)),
+                        pos: limit as u64,
+                    }));
+                }
+                Err(BodyError::Slow) => {
+                    tracing::debug!(peer = %self.peer, "request body not received in time");
+                    return ops_closing(&ApiError::Decode(OpsError {
+                        kind: OpsErrorKind::Syntax("request body not received in time".into()),
+                        pos: 0,
+                    }));
+                }
+                Err(BodyError::Broken(e)) => {
+                    tracing::debug!(peer = %self.peer, error = %e, "request body not received");
+                    return xml(Reply::error(&ApiError::Decode(OpsError {
                         kind: OpsErrorKind::Syntax("request body ended early".into()),
                         pos: 0,
                     }))
-                    .to_bytes(),
-                );
-            }
-        };
+                    .to_bytes());
+                }
+            };
         let signature_ok = match &found {
             Some(r) => body.check.matches(&r.private_key, &sig),
             None => {

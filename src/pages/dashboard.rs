@@ -15,6 +15,7 @@ use super::{Page, PageRequest, message, not_found, path_id, render, store_failur
 pub const REALM: Realm = Realm {
     name: "dashboard",
     base: "/dashboard",
+    accounts: "operator",
 };
 
 const TITLE: &str = "opsd Operator Dashboard";

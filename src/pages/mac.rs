@@ -16,6 +16,7 @@ use super::{Page, PageRequest, not_found, render, store_failure};
 pub const REALM: Realm = Realm {
     name: "mac",
     base: "/mac",
+    accounts: "mail_admin",
 };
 
 const TITLE: &str = "Mail Administration Console";
@@ -36,6 +37,7 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
                         id: s.subject_id,
                         username,
                         company_id,
+                        via_token: false,
                     },
                     c,
                 )

@@ -8,6 +8,7 @@ use minijinja::context;
 use crate::api::ApiError;
 use crate::api::actions::{BulkChangeSubmit, BulkItems, normalize_items};
 use crate::api::codes;
+use crate::api::profile::ProfileCredentials;
 use crate::app::App;
 use crate::store::{AuditEntry, Reseller, Session};
 
@@ -17,6 +18,7 @@ use super::{Page, PageRequest, message, not_found, path_id, render, store_failur
 pub const REALM: Realm = Realm {
     name: "panel",
     base: "/panel",
+    accounts: "reseller",
 };
 
 /// Domains per page of the domain list.
@@ -184,11 +186,11 @@ impl Panel<'_> {
                     "Enter the domain, username and password of the existing profile.".into(),
                 );
             }
-            Some((
-                Some(f.reg_domain.clone()),
-                f.reg_username.clone(),
-                password.to_string(),
-            ))
+            Some(ProfileCredentials {
+                domain: Some(f.reg_domain.clone()),
+                username: f.reg_username.clone(),
+                password: password.to_string(),
+            })
         } else {
             None
         };

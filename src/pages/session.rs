@@ -25,6 +25,9 @@ pub struct Realm {
     pub name: &'static str,
     /// The path the area lives under, also the cookies' `Path`.
     pub base: &'static str,
+    /// The kind of account that logs in here: the namespace of the login throttle
+    /// (the mail console and the Email API share `mail_admin`).
+    pub accounts: &'static str,
 }
 
 impl Realm {
@@ -199,10 +202,38 @@ pub fn login(
             return super::message(500, "Try again later", "We could not log you in right now.");
         }
     };
-    let ok = auth::verify_account_password(password, found.as_ref().map(|(_, h)| h.as_str()));
-    match found {
-        Some((id, _)) if ok => start(app, realm, id, req, landing),
-        _ => login_page(
+    let account = format!("{}:{}", realm.accounts, username.to_lowercase());
+    let hash = found.as_ref().map(|(_, h)| h.as_str());
+    match app.logins.attempt(&account, req.peer, || {
+        auth::verify_account_password(password, hash)
+    }) {
+        Err(refused) => {
+            let e = format!(
+                "Too many failed logins for this account or from your address. Try again in {} minutes.",
+                refused.minutes()
+            );
+            login_page(realm, title, req, 429, Some(&e), username)
+                .with_header("Retry-After", refused.retry_after.as_secs().to_string())
+        }
+        Ok(Err(auth::PasswordError::Busy)) => {
+            let e = Some("The server is busy. Please try again in a moment.");
+            login_page(realm, title, req, 503, e, username)
+        }
+        Ok(Err(auth::PasswordError::Failed)) => {
+            super::message(500, "Try again later", "We could not log you in right now.")
+        }
+        Ok(Ok(true)) => match found {
+            Some((id, _)) => start(app, realm, id, req, landing),
+            None => login_page(
+                realm,
+                title,
+                req,
+                401,
+                Some("Wrong user name or password."),
+                username,
+            ),
+        },
+        Ok(Ok(false)) => login_page(
             realm,
             title,
             req,

@@ -17,21 +17,26 @@ pub struct PortfolioDomain {
     pub status: String,
 }
 
-/// Which profile a pushed domain goes into at the gaining reseller.
+/// Which profile a pushed domain goes into at the gaining reseller. A domain goes
+/// into an existing profile only when the caller proved its password (`Named` with
+/// no hash, `Existing`); every other case makes a new profile, and never lands in a
+/// same-named one that happens to exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PushProfile {
-    /// A profile of this user name (made with the original profile's password hash if
-    /// the gaining reseller has none of that name).
+    /// The gaining reseller's profile of this user name: an existing one whose
+    /// password was checked (`password_hash: None`), or a new one made with the
+    /// given hash (refused as a conflict if that name was taken meanwhile).
     Named {
         username: String,
         password_hash: Option<String>,
     },
-    /// A profile named like the domain's current one.
+    /// A new profile named like the domain's current one (with a suffix when the
+    /// gaining reseller already has that name), with its password hash.
     Original,
     /// An existing profile of the gaining reseller.
     Existing(i64),
-    /// A new profile for this domain alone, named after it, with no usable password
-    /// until the gaining reseller sets one.
+    /// A new profile for this domain alone, named after it (suffixed when taken),
+    /// with no usable password until the gaining reseller sets one.
     NewPerDomain,
 }
 
@@ -254,24 +259,29 @@ pub(crate) fn push_in(
 ) -> Result<()> {
     let profile_id = match profile {
         PushProfile::Existing(id) => *id,
-        PushProfile::NewPerDomain => profile_named(tx, gaining_id, &domain.name, "!", audit.at)?,
-        PushProfile::Named { .. } | PushProfile::Original => {
+        PushProfile::NewPerDomain => new_profile(tx, gaining_id, &domain.name, "!", audit.at)?,
+        PushProfile::Named {
+            username,
+            password_hash: None,
+        } => tx
+            .prepare_cached("SELECT id FROM profiles WHERE reseller_id = ?1 AND username = ?2")?
+            .query_row(params![gaining_id, username], |r| r.get(0))
+            .optional()?
+            .ok_or(StoreError::NotFound)?,
+        PushProfile::Named {
+            username,
+            password_hash: Some(hash),
+        } => {
+            tx.prepare_cached("INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![gaining_id, username, hash, audit.at])
+                .map_err(|e| StoreError::conflict_or(e, format!("profile {username}")))?;
+            tx.last_insert_rowid()
+        }
+        PushProfile::Original => {
             let (original_name, original_hash): (String, String) = tx
                 .prepare_cached("SELECT username, password_hash FROM profiles WHERE id = ?1")?
                 .query_row([domain.profile_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            match profile {
-                PushProfile::Named {
-                    username,
-                    password_hash,
-                } => profile_named(
-                    tx,
-                    gaining_id,
-                    username,
-                    password_hash.as_deref().unwrap_or(&original_hash),
-                    audit.at,
-                )?,
-                _ => profile_named(tx, gaining_id, &original_name, &original_hash, audit.at)?,
-            }
+            new_profile(tx, gaining_id, &original_name, &original_hash, audit.at)?
         }
     };
     let moved = tx
@@ -301,22 +311,27 @@ pub(crate) fn push_in(
     audit_in(tx, audit)
 }
 
-/// The gaining reseller's profile of this name, made with `hash` if it has none.
-fn profile_named(
+/// A new profile of the reseller, named `base`, or `base-2`, `base-3` … when that
+/// name is taken: an existing profile is never reused without its password.
+fn new_profile(
     tx: &Transaction<'_>,
     reseller_id: i64,
-    username: &str,
+    base: &str,
     hash: &str,
     now: i64,
 ) -> Result<i64> {
-    let existing: Option<i64> = tx
-        .prepare_cached("SELECT id FROM profiles WHERE reseller_id = ?1 AND username = ?2")?
-        .query_row(params![reseller_id, username], |r| r.get(0))
-        .optional()?;
-    if let Some(id) = existing {
-        return Ok(id);
+    let mut name = base.to_string();
+    for n in 2.. {
+        let taken: Option<i64> = tx
+            .prepare_cached("SELECT id FROM profiles WHERE reseller_id = ?1 AND username = ?2")?
+            .query_row(params![reseller_id, name], |r| r.get(0))
+            .optional()?;
+        if taken.is_none() {
+            break;
+        }
+        name = format!("{base}-{n}");
     }
     tx.prepare_cached("INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![reseller_id, username, hash, now])?;
+        .execute(params![reseller_id, name, hash, now])?;
     Ok(tx.last_insert_rowid())
 }

@@ -7,9 +7,9 @@ use std::net::IpAddr;
 
 use crate::api::codes;
 use crate::api::fields::Fields;
+use crate::api::profile::ProfileCredentials;
 use crate::api::{ApiError, Ctx, Layout, Reply};
 use crate::app::App;
-use crate::auth;
 use crate::domain::DomainName;
 use crate::ops::{Map, Value};
 use crate::store::{BulkChangeView, NewBulkChange, Reseller};
@@ -46,7 +46,7 @@ pub struct BulkChangeSubmit {
     pub contact_email: Option<String>,
     /// reg_domain, reg_username, reg_password: one existing profile at the gaining
     /// reseller for every domain.
-    pub profile: Option<(Option<String>, String, String)>,
+    pub profile: Option<ProfileCredentials>,
 }
 
 impl std::fmt::Debug for BulkChangeSubmit {
@@ -56,10 +56,7 @@ impl std::fmt::Debug for BulkChangeSubmit {
             .field("gaining", &self.gaining)
             .field("apply_to_locked", &self.apply_to_locked)
             .field("contact_email", &self.contact_email)
-            .field(
-                "profile",
-                &self.profile.as_ref().map(|(d, u, _)| (d, u, "***")),
-            )
+            .field("profile", &self.profile)
             .finish()
     }
 }
@@ -94,18 +91,7 @@ impl BulkChangeSubmit {
         } else {
             Items::Listed(parse_items(f)?)
         };
-        let profile = match (
-            f.opt_str("reg_domain")?,
-            f.opt_str("reg_username")?,
-            f.opt_str("reg_password")?,
-        ) {
-            (None, None, None) => None,
-            (d, _, _) => Some((
-                d.map(|d| d.trim().to_lowercase()),
-                f.req_str("reg_username")?.trim().to_string(),
-                f.req_str("reg_password")?.to_string(),
-            )),
-        };
+        let profile = ProfileCredentials::parse(f)?;
         Ok(BulkChangeSubmit {
             items,
             gaining,
@@ -143,20 +129,7 @@ impl BulkChangeSubmit {
         }
         let profile_id = match &self.profile {
             None => None,
-            Some((domain, username, password)) => {
-                let p = store
-                    .profile_by_username(gaining.id, username)?
-                    .ok_or(ApiError::ProfileAuth)?;
-                if !auth::verify_password(password, &p.password_hash) {
-                    return Err(ApiError::ProfileAuth);
-                }
-                if let Some(d) = domain
-                    && !store.profile_has_domain(p.id, d)?
-                {
-                    return Err(ApiError::ProfileAuth);
-                }
-                Some(p.id)
-            }
+            Some(p) => Some(p.check(app, gaining.id, peer)?),
         };
         let items = match self.items {
             Items::Listed(l) => l,

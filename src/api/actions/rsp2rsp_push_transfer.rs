@@ -5,6 +5,7 @@
 
 use crate::api::codes;
 use crate::api::fields::Fields;
+use crate::api::profile::{self, Unknown};
 use crate::api::{ApiError, Ctx, Layout, Reply};
 use crate::auth;
 use crate::domain::DomainName;
@@ -60,22 +61,33 @@ impl Rsp2RspPushTransfer {
         }
         let profile = match &self.profile {
             None => PushProfile::Original,
-            Some((username, password)) => match store.profile_by_username(gaining.id, username)? {
-                Some(p) if auth::verify_password(password, &p.password_hash) => {
-                    PushProfile::Named {
+            Some((username, password)) => {
+                // An existing profile takes the domain only with its password; a new
+                // one is made with it (one Argon2 run either way).
+                match profile::verify(
+                    ctx.app,
+                    gaining.id,
+                    username,
+                    password,
+                    None,
+                    ctx.peer,
+                    Unknown::Allow,
+                )? {
+                    Some(_) => PushProfile::Named {
                         username: username.clone(),
                         password_hash: None,
-                    }
+                    },
+                    None => PushProfile::Named {
+                        username: username.clone(),
+                        password_hash: Some(auth::hash_password(password).map_err(
+                            |e| match e {
+                                auth::PasswordError::Busy => ApiError::Busy,
+                                auth::PasswordError::Failed => ApiError::Internal(e.to_string()),
+                            },
+                        )?),
+                    },
                 }
-                Some(_) => return Err(ApiError::ProfileAuth),
-                None => PushProfile::Named {
-                    username: username.clone(),
-                    password_hash: Some(
-                        auth::hash_password(password)
-                            .map_err(|e| ApiError::Internal(e.to_string()))?,
-                    ),
-                },
-            },
+            }
         };
         let audit = AuditEntry {
             at: ctx.app.now(),

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use crate::api::codes;
 use crate::api::fields::Fields;
+use crate::api::profile::ProfileCredentials;
 use crate::api::{ApiError, Ctx, Layout, Reply};
-use crate::auth;
 use crate::clock::format_timestamp;
 use crate::domain::DomainName;
 use crate::ops::{Map, Text, Value};
@@ -30,25 +30,7 @@ pub struct SimpleTransfer {
     pub domains: Vec<(DomainName, Text)>,
     pub nameservers: Vec<String>,
     pub dns_template: Option<String>,
-    pub profile: Option<ProfileRef>,
-}
-
-/// reg_domain / reg_username / reg_password: an existing profile to put domains in.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ProfileRef {
-    pub domain: Option<String>,
-    pub username: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for ProfileRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProfileRef")
-            .field("domain", &self.domain)
-            .field("username", &self.username)
-            .field("password", &"***")
-            .finish()
-    }
+    pub profile: Option<ProfileCredentials>,
 }
 
 impl SimpleTransfer {
@@ -90,14 +72,14 @@ impl SimpleTransfer {
             domains,
             nameservers,
             dns_template,
-            profile: parse_profile(f)?,
+            profile: ProfileCredentials::parse(f)?,
         })
     }
 
     pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let store = &ctx.app.store;
         let profile_id = match &self.profile {
-            Some(p) => Some(check_profile(ctx, p)?),
+            Some(p) => Some(p.check(ctx.app, ctx.reseller.id, ctx.peer)?),
             None => None,
         };
         if let Some(t) = &self.dns_template
@@ -227,38 +209,6 @@ fn parse_nameservers(f: &Fields<'_>) -> Result<Vec<String>, ApiError> {
     }
     out.sort_by_key(|(o, _)| *o);
     Ok(out.into_iter().map(|(_, n)| n).collect())
-}
-
-fn parse_profile(f: &Fields<'_>) -> Result<Option<ProfileRef>, ApiError> {
-    let domain = f.opt_str("reg_domain")?;
-    let user = f.opt_str("reg_username")?;
-    let pass = f.opt_str("reg_password")?;
-    if domain.is_none() && user.is_none() && pass.is_none() {
-        return Ok(None);
-    }
-    Ok(Some(ProfileRef {
-        domain: domain.map(|d| d.trim().to_lowercase()),
-        username: f.req_str("reg_username")?.trim().to_string(),
-        password: f.req_str("reg_password")?.to_string(),
-    }))
-}
-
-/// The profile's id when the credentials (and reg_domain, if given) match one of this
-/// reseller's profiles; 415 otherwise, without saying which part was wrong.
-fn check_profile(ctx: &Ctx<'_>, p: &ProfileRef) -> Result<i64, ApiError> {
-    let store = &ctx.app.store;
-    let Some(profile) = store.profile_by_username(ctx.reseller.id, &p.username)? else {
-        return Err(ApiError::ProfileAuth);
-    };
-    if !auth::verify_password(&p.password, &profile.password_hash) {
-        return Err(ApiError::ProfileAuth);
-    }
-    if let Some(d) = &p.domain
-        && !store.profile_has_domain(profile.id, d)?
-    {
-        return Err(ApiError::ProfileAuth);
-    }
-    Ok(profile.id)
 }
 
 #[cfg(test)]

@@ -1,9 +1,17 @@
-//! Who is calling: the X-Signature check, IP Access Rules, and password hashing for
-//! profiles and logins.
+//! Who is calling: the X-Signature check, IP Access Rules, password hashing for
+//! profiles and logins (`passwords`, with bounded memory), and the throttle on failed
+//! logins (`throttle`).
+
+mod passwords;
+pub mod throttle;
+
+pub use passwords::{
+    PasswordError, check_password, hash_password, verify_account_password, verify_password,
+};
+pub use throttle::{LoginThrottle, Refused};
 
 use std::net::IpAddr;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use ipnet::IpNet;
 use md5::{Digest, Md5};
 use subtle::ConstantTimeEq;
@@ -126,49 +134,6 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
-/// Hashes a password for storage (Argon2id, random salt, PHC string).
-pub fn hash_password(password: &str) -> Result<String, PasswordError> {
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|_| PasswordError)?;
-    let salt = SaltString::encode_b64(&salt).map_err(|_| PasswordError)?;
-    argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|_| PasswordError)
-}
-
-/// Compared against when an account is unknown, so that a wrong user name costs the
-/// same Argon2 work as a wrong password.
-static DUMMY_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| hash_password("not a password").unwrap_or_default());
-
-/// Checks a password against the hash of an account that may not exist (`None`);
-/// both cases take the same time, so the answer does not tell which names exist.
-pub fn verify_account_password(password: &str, stored: Option<&str>) -> bool {
-    match stored {
-        Some(hash) => verify_password(password, hash),
-        None => {
-            let _ = verify_password(password, &DUMMY_HASH);
-            false
-        }
-    }
-}
-
-/// Checks a password against a stored hash; a malformed hash never matches.
-pub fn verify_password(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .map(|h| {
-            argon2::Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("could not hash the password")]
-pub struct PasswordError;
-
 /// The characters of crypt(3) salts.
 const CRYPT_ALPHABET: &[u8; 64] =
     b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -180,36 +145,36 @@ const CRYPT_MAX: usize = 1024;
 /// form registry toolkits store and send registrar passwords in (seed 002).
 pub fn md5_crypt(password: &str) -> Result<String, PasswordError> {
     let mut raw = [0u8; 8];
-    getrandom::fill(&mut raw).map_err(|_| PasswordError)?;
+    getrandom::fill(&mut raw).map_err(|_| PasswordError::Failed)?;
     let salt: Vec<u8> = raw
         .iter()
         .map(|b| CRYPT_ALPHABET[usize::from(b & 63)])
         .collect();
     let out = md5crypt::md5crypt(password.as_bytes(), &salt);
-    String::from_utf8(out).map_err(|_| PasswordError)
+    String::from_utf8(out).map_err(|_| PasswordError::Failed)
 }
 
-/// Checks a registrar password as clients send it against the stored MD5-crypt
-/// string: the crypt string itself (`$1$…`, made with the stored salt), or the
-/// password as `plain:<password>` or bare. Compared in constant time.
-pub fn md5_crypt_matches(given: &str, stored: &str) -> bool {
-    let Some(salt) = stored
+/// Checks a registrar password as clients send it, `plain:<password>` or bare,
+/// against the stored MD5-crypt string, in constant time. The stored string is a
+/// verifier, never a credential: a client that sends it (or any `$1$` string) is
+/// refused, so a copy of the database does not log anyone in. `stored` may be
+/// `None` for an unknown handle: the same crypt work is done against a dummy, so the
+/// answer takes as long as for a known one.
+pub fn md5_crypt_matches(given: &str, stored: Option<&str>) -> bool {
+    const DUMMY: &str = "$1$dummysal$00000000000000000000.0";
+    let verifier = stored.unwrap_or(DUMMY);
+    let salt = verifier
         .strip_prefix("$1$")
         .and_then(|rest| rest.split_once('$'))
-        .map(|(salt, _)| salt)
-    else {
-        return false;
-    };
-    let candidate = if given.starts_with("$1$") {
-        given.as_bytes().to_vec()
-    } else {
-        let plain = given.strip_prefix("plain:").unwrap_or(given);
-        if plain.len() > CRYPT_MAX {
-            return false;
-        }
-        md5crypt::md5crypt(plain.as_bytes(), salt.as_bytes())
-    };
-    bool::from(candidate.ct_eq(stored.as_bytes()))
+        .map_or("dummysal", |(salt, _)| salt);
+    let plain = given.strip_prefix("plain:").unwrap_or(given);
+    let plain = &plain.as_bytes()[..plain.len().min(CRYPT_MAX)];
+    let candidate = md5crypt::md5crypt(plain, salt.as_bytes());
+    let equal = bool::from(candidate.ct_eq(verifier.as_bytes()));
+    equal
+        && stored.is_some()
+        && !given.starts_with("$1$")
+        && given.len() <= CRYPT_MAX + "plain:".len()
 }
 
 #[cfg(test)]
@@ -217,34 +182,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unknown_accounts_never_match() {
-        let hash = hash_password("right").unwrap_or_default();
-        assert!(verify_account_password("right", Some(&hash)));
-        assert!(!verify_account_password("wrong", Some(&hash)));
-        assert!(!verify_account_password("not a password", None));
-    }
-
-    #[test]
     fn md5_crypt_forms() {
         // The crate's published vector: "hunter2" with salt "1234abcd".
         let stored = "$1$1234abcd$k941IFPqhCBpKvhOnZqRd/";
-        assert!(md5_crypt_matches(stored, stored));
-        assert!(md5_crypt_matches("plain:hunter2", stored));
-        assert!(md5_crypt_matches("hunter2", stored));
-        assert!(!md5_crypt_matches("plain:hunter3", stored));
+        let known = Some(stored);
+        // Issue 15.8: the verifier is not a password.
+        assert!(!md5_crypt_matches(stored, known));
+        assert!(md5_crypt_matches("plain:hunter2", known));
+        assert!(md5_crypt_matches("hunter2", known));
+        assert!(!md5_crypt_matches("hunter2", None));
+        assert!(!md5_crypt_matches("plain:hunter3", known));
         assert!(!md5_crypt_matches(
             "$1$1234abcd$k941IFPqhCBpKvhOnZqRd.",
-            stored
+            known
         ));
-        assert!(!md5_crypt_matches("", stored));
-        assert!(!md5_crypt_matches("hunter2", "not a crypt string"));
-        assert!(!md5_crypt_matches(&"x".repeat(5000), stored));
+        assert!(!md5_crypt_matches("", known));
+        assert!(!md5_crypt_matches("hunter2", Some("not a crypt string")));
+        assert!(!md5_crypt_matches(&"x".repeat(5000), known));
         let made = md5_crypt("s3cret").unwrap_or_default();
         assert!(
             made.starts_with("$1$") && made.len() == 3 + 8 + 1 + 22,
             "{made}"
         );
-        assert!(md5_crypt_matches("plain:s3cret", &made));
+        assert!(md5_crypt_matches("plain:s3cret", Some(&made)));
         assert_ne!(md5_crypt("s3cret").unwrap_or_default(), made);
     }
 
@@ -277,7 +237,11 @@ mod tests {
         for piece in body.as_bytes().chunks(7) {
             check.update(piece);
         }
-        assert!(check.clone().matches("somekey", "001806d5425a40aaaec238ffe23bc8f2"));
+        assert!(
+            check
+                .clone()
+                .matches("somekey", "001806d5425a40aaaec238ffe23bc8f2")
+        );
         assert!(!check.matches("otherkey", "001806d5425a40aaaec238ffe23bc8f2"));
         let plain = hex32(Md5::digest(b"ConnecttoOpenSRSviaSSL").into());
         assert_eq!(&plain, b"e787cc1d1951dfec4827cede7b1a0933");
@@ -292,13 +256,5 @@ mod tests {
         assert!(ip_allowed(&rules, ip("::ffff:10.9.9.9")));
         assert!(!ip_allowed(&rules, ip("127.0.0.1")));
         assert!(ip_allowed(&[], ip("127.0.0.1")));
-    }
-
-    #[test]
-    fn passwords() {
-        let h = hash_password("p&ss<wd>").unwrap_or_default();
-        assert!(verify_password("p&ss<wd>", &h));
-        assert!(!verify_password("p&ss<wd", &h));
-        assert!(!verify_password("x", "not a hash"));
     }
 }
