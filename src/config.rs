@@ -41,8 +41,12 @@ pub struct Config {
     pub body_timeout: Duration,
     /// A keep-alive connection with no request for this long is closed.
     pub idle_timeout: Duration,
-    /// Most client connections served at once; more wait in the listen queue.
+    /// Most client connections served at once; past it the idlest gives way.
     pub max_connections: usize,
+    /// Most connections open at once from one client address.
+    pub max_connections_per_ip: usize,
+    /// How long a TLS client may take to finish its handshake.
+    pub handshake_timeout: Duration,
     /// OPS requests per second per reseller (bursts of twice that); 0 = no limit.
     pub rate_limit: u32,
     /// When failed logins lock an account or an address (see `auth::throttle`).
@@ -76,11 +80,13 @@ impl Config {
             listen,
             db,
             limits: Limits::default(),
-            header_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
+            handshake_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(30),
             body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             max_connections: 1024,
+            max_connections_per_ip: 128,
             rate_limit: 0,
             login_policy: crate::auth::throttle::Policy::default(),
             approval_window: Duration::from_secs(7 * 86_400),

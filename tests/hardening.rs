@@ -353,3 +353,97 @@ fn issue15_11_profile_guesses_are_throttled_and_names_never_borrowed() {
     assert_eq!(s.holder("push-one.com"), "gainingrsp/owner1-2");
     assert_eq!(s.holder("their-own.com"), "gainingrsp/owner1");
 }
+
+/// A connection from the loopback address `127.0.0.<last>`.
+fn connect_from(addr: std::net::SocketAddr, last: u8) -> TcpStream {
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    let from = std::net::SocketAddr::from(([127, 0, 0, last], 0));
+    socket.bind(&from.into()).expect("bind source address");
+    socket.connect(&addr.into()).expect("connect");
+    let s: TcpStream = socket.into();
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    s
+}
+
+/// Reads until the server closes the connection; what it sent (a reset counts as
+/// a close).
+fn read_to_close(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    match s.read_to_end(&mut out) {
+        Ok(_) => Some(out),
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => Some(out),
+        Err(_) => None,
+    }
+}
+
+/// 15.3: idle keep-alive sockets, silent ones and slow bodies, however many, do not
+/// lock out a client that has something to send: addresses are limited, the idlest
+/// connection gives way when every slot is taken, and slow bodies time out.
+#[test]
+fn issue15_3_idle_and_slow_connections_do_not_lock_others_out() {
+    let s = Server::start_with(|c| {
+        c.max_connections = 8;
+        c.max_connections_per_ip = 4;
+        c.body_timeout = Duration::from_secs(1);
+    });
+    // Four keep-alive sockets from one address, each after one request.
+    let mut kept: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let mut c = connect_from(s.addr, 2);
+            c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                .expect("write");
+            let mut buf = [0u8; 256];
+            assert!(c.read(&mut buf).expect("reply") > 0);
+            c
+        })
+        .collect();
+    // A fifth from the same address is closed at once.
+    let mut fifth = connect_from(s.addr, 2);
+    let _ = fifth.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(read_to_close(&mut fifth).map(|b| b.len()), Some(0));
+    // Silent sockets from another address fill every slot.
+    let mut silent: Vec<TcpStream> = (0..4).map(|_| connect_from(s.addr, 3)).collect();
+    // Slow bodies from a third address: they hold requests in flight, so they are
+    // not shed, but their body timeout ends them.
+    let mut slow = connect_from(s.addr, 4);
+    slow.write_all(
+        format!("POST / HTTP/1.1\r\nHost: x\r\nX-Username: {USER}\r\nX-Signature: x\r\nContent-Length: 100\r\n\r\n")
+            .as_bytes(),
+    )
+    .expect("write");
+    // A client with a request is served: the idlest connections gave way.
+    for last in [5, 6, 7] {
+        let mut c = connect_from(s.addr, last);
+        c.write_all(b"GET /healthz HTTP/1.0\r\n\r\n")
+            .expect("write");
+        let reply = read_to_close(&mut c).expect("a reply");
+        assert!(
+            reply.ends_with(b"ok\n"),
+            "{}",
+            String::from_utf8_lossy(&reply)
+        );
+    }
+    let slow_reply = read_to_close(&mut slow).expect("the slow body's reply");
+    assert!(
+        String::from_utf8_lossy(&slow_reply).contains("request body not received in time"),
+        "{}",
+        String::from_utf8_lossy(&slow_reply)
+    );
+    // Some of the idle ones were closed to make room.
+    let closed = kept
+        .iter_mut()
+        .chain(silent.iter_mut())
+        .map(|c| {
+            let _ = c.set_read_timeout(Some(Duration::from_millis(200)));
+            let mut buf = [0u8; 16];
+            match c.read(&mut buf) {
+                Ok(n) => n == 0,
+                Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+            }
+        })
+        .filter(|closed| *closed)
+        .count();
+    assert!(closed >= 2, "{closed} idle connections closed");
+}

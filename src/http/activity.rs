@@ -40,6 +40,17 @@ impl Tracker {
             .store(u64::try_from(ms).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
+    /// Requests in flight now.
+    pub fn in_flight(&self) -> usize {
+        self.0.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// When the last byte moved, as milliseconds since the tracker was made (plus the
+    /// start itself, so that trackers of different ages compare).
+    pub fn last_activity(&self) -> Instant {
+        self.0.start + Duration::from_millis(self.0.last.load(Ordering::Relaxed))
+    }
+
     pub fn wrap<IO>(&self, io: IO) -> Tracked<IO> {
         Tracked {
             io,

@@ -6,12 +6,12 @@
 mod activity;
 mod front;
 mod routes;
+mod slots;
 
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::pin;
-use std::sync::Arc;
 
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -52,18 +52,14 @@ pub async fn serve_with_tls(
             let _ = rx.changed().await;
         }))
     });
-    // Past the limit, connections wait in the kernel's listen queue rather than each
-    // taking a task and a descriptor here.
-    let slots = Arc::new(tokio::sync::Semaphore::new(state.config.max_connections));
+    // Connections are accepted at once and admitted by their slots (see `slots`):
+    // limits per address, and the idlest connection gives way when all are taken.
+    let slots = slots::Slots::new(
+        state.config.max_connections,
+        state.config.max_connections_per_ip,
+    );
     let (tls_listener, acceptor) = tls.unzip();
     loop {
-        let slot = tokio::select! {
-            slot = slots.clone().acquire_owned() => match slot {
-                Ok(s) => s,
-                Err(_) => break,
-            },
-            () = &mut shutdown => break,
-        };
         let accepted = tokio::select! {
             a = listener.accept() => a.map(|a| (a, false)),
             a = accept_opt(tls_listener.as_ref()) => a.map(|a| (a, true)),
@@ -71,25 +67,42 @@ pub async fn serve_with_tls(
         };
         match accepted {
             Ok(((stream, peer), secure)) => {
+                let Some(slot) = slots.admit(peer.ip()) else {
+                    // Closed at once: no task, no buffer.
+                    drop(stream);
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
                 let watcher = graceful.watcher();
                 let state = state.clone();
                 let acceptor = acceptor.clone().filter(|_| secure);
                 tokio::spawn(async move {
-                    match acceptor {
-                        None => connection(stream, peer, state, watcher).await,
-                        Some(acceptor) => {
-                            let handshake = tokio::time::timeout(
-                                state.config.header_timeout,
-                                acceptor.accept(stream),
-                            );
-                            match handshake.await {
-                                Ok(Ok(tls)) => connection(tls, peer, state, watcher).await,
-                                Ok(Err(e)) => {
-                                    tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                    let shed = slot.shed.clone();
+                    let serve = async {
+                        match acceptor {
+                            None => connection(stream, peer, &state, watcher, &slot, false).await,
+                            Some(acceptor) => {
+                                let handshake = tokio::time::timeout(
+                                    state.config.handshake_timeout,
+                                    acceptor.accept(slot.tracker.wrap(stream)),
+                                );
+                                match handshake.await {
+                                    Ok(Ok(tls)) => {
+                                        connection(tls, peer, &state, watcher, &slot, true).await;
+                                    }
+                                    Ok(Err(e)) => {
+                                        tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                                    }
+                                    Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                                 }
-                                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                             }
+                        }
+                    };
+                    tokio::select! {
+                        () = serve => {}
+                        // Another client needed the slot while this one was idle.
+                        () = shed.notified() => {
+                            tracing::debug!(%peer, "idle connection closed to make room");
                         }
                     }
                     drop(slot);
@@ -127,14 +140,22 @@ async fn accept_opt(l: Option<&TcpListener>) -> io::Result<(tokio::net::TcpStrea
     }
 }
 
-/// One client connection: the HTTP/1.0 front, then hyper.
-async fn connection<IO>(io: IO, peer: SocketAddr, state: AppState, watcher: Watcher)
-where
+/// One client connection: the HTTP/1.0 front, then hyper. `secure` says it came
+/// over TLS (page cookies get `Secure`).
+async fn connection<IO>(
+    io: IO,
+    peer: SocketAddr,
+    state: &AppState,
+    watcher: Watcher,
+    slot: &slots::Slot,
+    secure: bool,
+) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let tracker = slot.tracker.clone();
     let first = tokio::time::timeout(
         state.config.header_timeout,
-        front::read_first_line(io, MAX_FIRST_LINE),
+        front::read_first_line(tracker.wrap(io), MAX_FIRST_LINE),
     )
     .await;
     let (io, first) = match first {
@@ -150,13 +171,12 @@ where
     };
     let timeout = state.config.header_timeout;
     let idle = state.config.idle_timeout;
-    let tracker = activity::Tracker::new();
-    let service = routes::Service::new(state, peer, first.http10, tracker.clone());
+    let service = routes::Service::new(state.clone(), peer, first.http10, secure, tracker.clone());
     let conn = http1::Builder::new()
         .title_case_headers(true)
         .timer(TokioTimer::new())
         .header_read_timeout(timeout)
-        .serve_connection(TokioIo::new(tracker.wrap(io)), service);
+        .serve_connection(TokioIo::new(io), service);
     tokio::select! {
         r = watcher.watch(conn) => if let Err(e) = r {
             tracing::debug!(%peer, error = %e, "connection ended with an error");

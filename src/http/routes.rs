@@ -40,6 +40,8 @@ pub struct Service {
     peer: SocketAddr,
     /// The connection's first request was HTTP/1.0: answer and close.
     http10: bool,
+    /// The connection came over TLS.
+    secure: bool,
     /// The connection's activity, for the idle timeout.
     activity: super::activity::Tracker,
 }
@@ -49,12 +51,14 @@ impl Service {
         state: AppState,
         peer: SocketAddr,
         http10: bool,
+        secure: bool,
         activity: super::activity::Tracker,
     ) -> Self {
         Service {
             state,
             peer,
             http10,
+            secure,
             activity,
         }
     }
@@ -196,7 +200,7 @@ impl Service {
             form,
             cookies,
             peer: self.peer.ip(),
-            secure: false,
+            secure: self.secure,
         };
         self.page(move |app| handler(app, &preq)).await
     }
