@@ -3,7 +3,6 @@
 //! Each layer is a [`RawConfig`]; the merged one is validated into the [`Config`]
 //! the server runs on.
 
-use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -69,9 +68,27 @@ pub struct Config {
     pub whois_port43: bool,
     /// `public_url` was configured (else it follows the bound address).
     pub public_url_set: bool,
-    /// HTTPS, unless turned off with `tls_listen = "off"`.
+    /// HTTPS, unless turned off with `tls_listen = "off"` (made by `validate` from
+    /// the three settings below).
     pub tls: Option<TlsConfig>,
+    pub tls_listen: Option<SocketAddr>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// `rate_limit` was configured (else production mode sets its own).
+    pub rate_limit_set: bool,
+    /// Production mode: no movable clock, no magic names or scenario, rate limits on,
+    /// HTTPS links, /metrics behind its token, HSTS (README "Security").
+    pub production: bool,
+    /// The bearer token of `GET /metrics`, when one is set.
+    pub metrics_token: Option<String>,
+    /// How long finished work and its records are kept (see `store::prune`).
+    pub retention: Duration,
+    /// How long audit log rows are kept.
+    pub audit_retention: Duration,
 }
+
+/// The per-reseller request rate production mode uses when none is configured.
+pub const PRODUCTION_RATE_LIMIT: u32 = 20;
 
 impl Config {
     /// Defaults for everything but where to listen and which file to use.
@@ -98,7 +115,53 @@ impl Config {
             whois_port43: false,
             public_url_set: false,
             tls: None,
+            tls_listen: DEFAULT_TLS_LISTEN.parse().ok(),
+            tls_cert: None,
+            tls_key: None,
+            rate_limit_set: false,
+            production: false,
+            metrics_token: None,
+            retention: Duration::from_secs(90 * 86_400),
+            audit_retention: Duration::from_secs(365 * 86_400),
         }
+    }
+
+    /// HTTPS as the three TLS settings make it: the files default to `opsd-tls/`
+    /// beside the database, and are required once either is configured.
+    pub fn tls(&self) -> Option<TlsConfig> {
+        let listen = self.tls_listen?;
+        let dir = default_tls_dir(&self.db);
+        Some(TlsConfig {
+            listen,
+            cert: self
+                .tls_cert
+                .clone()
+                .unwrap_or_else(|| dir.join(crate::tls::SERVER_CERT)),
+            key: self
+                .tls_key
+                .clone()
+                .unwrap_or_else(|| dir.join(crate::tls::SERVER_KEY)),
+            required: self.tls_cert.is_some() || self.tls_key.is_some(),
+        })
+    }
+
+    /// What production mode needs, refused with a sentence that says what to set;
+    /// and what it turns on by default.
+    fn check_production(&mut self) -> Result<(), ConfigError> {
+        if !self.public_url_set || !self.public_url.starts_with("https://") {
+            return Err(ConfigError::Production(
+                "production mode needs public_url = \"https://…\": approval links in emails go out over HTTPS".into(),
+            ));
+        }
+        if self.scenario.is_some() {
+            return Err(ConfigError::Production(
+                "production mode takes no scenario file (scenarios seed the sandbox)".into(),
+            ));
+        }
+        if !self.rate_limit_set {
+            self.rate_limit = PRODUCTION_RATE_LIMIT;
+        }
+        Ok(())
     }
 }
 
@@ -121,29 +184,313 @@ pub fn test_db_path(db: &std::path::Path) -> PathBuf {
     db.with_file_name(name)
 }
 
-/// Settings as one layer gives them, before validation. The config file has the
-/// same keys.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawConfig {
-    pub listen: Option<String>,
-    pub db: Option<String>,
-    pub max_body_bytes: Option<usize>,
-    pub max_depth: Option<usize>,
-    pub max_items: Option<usize>,
-    pub public_url: Option<String>,
-    pub smtp_url: Option<String>,
-    pub mail_from: Option<String>,
-    pub whois: Option<String>,
-    pub approval_window: Option<String>,
-    pub scenario: Option<String>,
-    pub max_connections: Option<usize>,
-    pub rate_limit: Option<u32>,
-    pub idle_timeout: Option<String>,
-    pub body_timeout: Option<String>,
-    pub tls_listen: Option<String>,
-    pub tls_cert: Option<String>,
-    pub tls_key: Option<String>,
+/// Declares every setting once: its name (the file key; the flag is the same in
+/// kebab case), its environment variable and help text (the `#[arg]` and doc lines),
+/// the raw type one layer gives, how a given value lands in [`Config`] (`apply`; the
+/// default is [`Config::new`]'s), and its line in `opsd config check` (`show`).
+macro_rules! settings {
+    ($(
+        $(#[$attr:meta])*
+        $name:ident: $raw:ty,
+        apply = |$c:ident, $v:ident| $apply:expr,
+        show = |$sc:ident| $show:expr;
+    )*) => {
+        /// Settings as one layer gives them, before validation: the config file has
+        /// these keys, `opsd serve` these flags and environment variables.
+        #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, clap::Args)]
+        #[serde(deny_unknown_fields)]
+        pub struct RawConfig {
+            $( $(#[$attr])* pub $name: Option<$raw>, )*
+        }
+
+        impl RawConfig {
+            /// This layer over `base`: every key this layer sets wins.
+            pub fn over(self, base: RawConfig) -> RawConfig {
+                RawConfig { $( $name: self.$name.or(base.$name), )* }
+            }
+
+            /// Lands every given value in `c`, in table order.
+            fn apply_to(self, c: &mut Config) -> Result<(), ConfigError> {
+                $(
+                    if let Some($v) = self.$name {
+                        let $c: &mut Config = c;
+                        $apply;
+                    }
+                )*
+                Ok(())
+            }
+        }
+
+        /// Every key with its value, one `key = value` line each, secrets masked: what
+        /// `opsd config check` prints.
+        pub fn describe(c: &Config) -> String {
+            let mut out = String::new();
+            $(
+                {
+                    let $sc: &Config = c;
+                    let shown: Option<String> = $show;
+                    if let Some(line) = shown {
+                        out.push_str(&line);
+                        out.push('\n');
+                    }
+                }
+            )*
+            out
+        }
+    };
+}
+
+/// A positive number, or the error naming the setting.
+fn positive<T: PartialEq + Default>(name: &'static str, v: T) -> Result<T, ConfigError> {
+    if v == T::default() {
+        return Err(ConfigError::Zero(name));
+    }
+    Ok(v)
+}
+
+/// A duration such as `7d`, `36h`, `90m` or `30s`.
+fn duration(name: &'static str, v: &str) -> Result<Duration, ConfigError> {
+    crate::clock::parse_duration(v)
+        .filter(|d| d.is_positive())
+        .map(|d| Duration::from_secs(d.whole_seconds().unsigned_abs()))
+        .ok_or_else(|| ConfigError::Duration(name, v.to_string()))
+}
+
+fn address(v: &str) -> Result<SocketAddr, ConfigError> {
+    v.parse::<SocketAddr>()
+        .map_err(|_| ConfigError::Listen(v.to_string()))
+}
+
+fn quoted(name: &str, v: impl std::fmt::Display) -> Option<String> {
+    Some(format!("{name} = \"{v}\""))
+}
+
+fn seconds(name: &str, d: Duration) -> Option<String> {
+    quoted(name, format_args!("{}s", d.as_secs()))
+}
+
+settings! {
+    /// Address and port for plain HTTP [default: 127.0.0.1:55000].
+    #[arg(long, env = "OPSD_LISTEN")]
+    listen: String,
+    apply = |c, v| c.listen = address(&v)?,
+    show = |c| quoted("listen", c.listen);
+
+    /// The database: a SQLite file [default: opsd.db]; `--db` and `OPSD_DB` are the
+    /// global flag of every command.
+    #[arg(skip)]
+    db: String,
+    apply = |c, v| c.db = PathBuf::from(v),
+    show = |c| quoted("db", c.db.display());
+
+    /// Largest request body in bytes [default: 16777216].
+    #[arg(long, env = "OPSD_MAX_BODY_BYTES")]
+    max_body_bytes: usize,
+    apply = |c, v| c.limits.max_bytes = positive("max body bytes", v)?,
+    show = |c| Some(format!("max_body_bytes = {}", c.limits.max_bytes));
+
+    /// Deepest dt_assoc/dt_array nesting [default: 32].
+    #[arg(long, env = "OPSD_MAX_DEPTH")]
+    max_depth: usize,
+    apply = |c, v| c.limits.max_depth = positive("max depth", v)?,
+    show = |c| Some(format!("max_depth = {}", c.limits.max_depth));
+
+    /// Most items in one envelope [default: 41000, ten thousand domains' worth].
+    #[arg(long, env = "OPSD_MAX_ITEMS")]
+    max_items: usize,
+    apply = |c, v| c.limits.max_items = positive("max items", v)?,
+    show = |c| Some(format!("max_items = {}", c.limits.max_items));
+
+    /// Base URL of links in emails [default: http://LISTEN].
+    #[arg(long, env = "OPSD_PUBLIC_URL")]
+    public_url: String,
+    apply = |c, v| {
+        c.public_url = v.trim_end_matches('/').to_string();
+        c.public_url_set = true;
+    },
+    show = |c| quoted(
+        "public_url",
+        if c.public_url_set { c.public_url.as_str() } else { "(http://<bound address>)" },
+    );
+
+    /// SMTP relay for outgoing mail, e.g. smtp://127.0.0.1:25 [default: keep mail in
+    /// the outbox only, see `opsd mail list`].
+    #[arg(long, env = "OPSD_SMTP_URL")]
+    smtp_url: String,
+    apply = |c, v| {
+        if !v.starts_with("smtp://") {
+            return Err(ConfigError::Smtp(v));
+        }
+        c.smtp_url = Some(v);
+    },
+    show = |c| quoted(
+        "smtp_url",
+        c.smtp_url.as_deref().map(mask_userinfo).as_deref().unwrap_or("(none: outbox only)"),
+    );
+
+    /// The From of outgoing mail [default: opsd <noreply@opsd.invalid>].
+    #[arg(long, env = "OPSD_MAIL_FROM")]
+    mail_from: String,
+    apply = |c, v| c.mail_from = v,
+    show = |c| quoted("mail_from", &c.mail_from);
+
+    /// WHOIS source: `sandbox` (the scenario world) or `port43` (real servers)
+    /// [default: sandbox].
+    #[arg(long, env = "OPSD_WHOIS")]
+    whois: String,
+    apply = |c, v| c.whois_port43 = match v.as_str() {
+        "sandbox" => false,
+        "port43" => true,
+        _ => return Err(ConfigError::Whois(v)),
+    },
+    show = |c| quoted("whois", if c.whois_port43 { "port43" } else { "sandbox" });
+
+    /// How long registrants have to approve a transfer (e.g. 7d, 36h) [default: 7d].
+    #[arg(long, env = "OPSD_APPROVAL_WINDOW")]
+    approval_window: String,
+    apply = |c, v| c.approval_window = duration("approval_window", &v)?,
+    show = |c| seconds("approval_window", c.approval_window);
+
+    /// Most client connections served at once; past it the idlest gives way
+    /// [default: 1024].
+    #[arg(long, env = "OPSD_MAX_CONNECTIONS")]
+    max_connections: usize,
+    apply = |c, v| c.max_connections = positive("max connections", v)?,
+    show = |c| Some(format!("max_connections = {}", c.max_connections));
+
+    /// OPS requests per second per reseller, bursts of twice that; 0 = no limit
+    /// [default: 0 in the sandbox, 20 in production].
+    #[arg(long, env = "OPSD_RATE_LIMIT")]
+    rate_limit: u32,
+    apply = |c, v| {
+        c.rate_limit = v;
+        c.rate_limit_set = true;
+    },
+    show = |c| Some(format!("rate_limit = {}", c.rate_limit));
+
+    /// Close keep-alive connections idle this long [default: 60s].
+    #[arg(long, env = "OPSD_IDLE_TIMEOUT")]
+    idle_timeout: String,
+    apply = |c, v| c.idle_timeout = duration("idle_timeout", &v)?,
+    show = |c| seconds("idle_timeout", c.idle_timeout);
+
+    /// Longest wait for a request body once the head is in [default: 30s].
+    #[arg(long, env = "OPSD_BODY_TIMEOUT")]
+    body_timeout: String,
+    apply = |c, v| c.body_timeout = duration("body_timeout", &v)?,
+    show = |c| seconds("body_timeout", c.body_timeout);
+
+    /// Sandbox scenario file (TOML): clock start, ids, resellers, foreign domains.
+    #[arg(long, env = "OPSD_SCENARIO")]
+    scenario: String,
+    apply = |c, v| c.scenario = Some(PathBuf::from(v)),
+    show = |c| quoted(
+        "scenario",
+        c.scenario.as_ref().map(|p| p.display().to_string()).as_deref().unwrap_or("(none)"),
+    );
+
+    /// `sandbox` (movable clock, magic names, scenarios) or `production` [default:
+    /// sandbox].
+    #[arg(long, env = "OPSD_MODE")]
+    mode: String,
+    apply = |c, v| c.production = match v.as_str() {
+        "sandbox" => false,
+        "production" => true,
+        _ => return Err(ConfigError::Mode(v)),
+    },
+    show = |c| quoted("mode", if c.production { "production" } else { "sandbox" });
+
+    /// Most connections open at once from one client address [default: 128].
+    #[arg(long, env = "OPSD_MAX_CONNECTIONS_PER_IP")]
+    max_connections_per_ip: usize,
+    apply = |c, v| c.max_connections_per_ip = positive("max connections per ip", v)?,
+    show = |c| Some(format!("max_connections_per_ip = {}", c.max_connections_per_ip));
+
+    /// Longest a client may take to send a request's head [default: 10s].
+    #[arg(long, env = "OPSD_HEADER_TIMEOUT")]
+    header_timeout: String,
+    apply = |c, v| c.header_timeout = duration("header_timeout", &v)?,
+    show = |c| seconds("header_timeout", c.header_timeout);
+
+    /// Longest a TLS client may take to finish its handshake [default: 10s].
+    #[arg(long, env = "OPSD_HANDSHAKE_TIMEOUT")]
+    handshake_timeout: String,
+    apply = |c, v| c.handshake_timeout = duration("handshake_timeout", &v)?,
+    show = |c| seconds("handshake_timeout", c.handshake_timeout);
+
+    /// Failed logins that lock an account for the lockout time [default: 10].
+    #[arg(long, env = "OPSD_LOGIN_FAILURES")]
+    login_failures: u32,
+    apply = |c, v| c.login_policy.per_account = positive("login failures", v)?,
+    show = |c| Some(format!("login_failures = {}", c.login_policy.per_account));
+
+    /// Failed logins that lock a client address for the lockout time [default: 50].
+    #[arg(long, env = "OPSD_LOGIN_FAILURES_PER_IP")]
+    login_failures_per_ip: u32,
+    apply = |c, v| c.login_policy.per_address = positive("login failures per ip", v)?,
+    show = |c| Some(format!("login_failures_per_ip = {}", c.login_policy.per_address));
+
+    /// The window failed logins are counted in, and how long a lock lasts [default:
+    /// 15m].
+    #[arg(long, env = "OPSD_LOGIN_LOCKOUT")]
+    login_lockout: String,
+    apply = |c, v| c.login_policy.window = duration("login_lockout", &v)?,
+    show = |c| seconds("login_lockout", c.login_policy.window);
+
+    /// Bearer token `GET /metrics` needs; in production without one, /metrics is off
+    /// [default: none (open in the sandbox)].
+    #[arg(long, env = "OPSD_METRICS_TOKEN")]
+    metrics_token: String,
+    apply = |c, v| c.metrics_token = Some(v),
+    show = |c| quoted(
+        "metrics_token",
+        if c.metrics_token.is_some() { "***" } else { "(none)" },
+    );
+
+    /// How long sent mail, settled events, finished tasks, webhook attempts and
+    /// expired sessions and tokens are kept [default: 90d].
+    #[arg(long, env = "OPSD_RETENTION")]
+    retention: String,
+    apply = |c, v| c.retention = duration("retention", &v)?,
+    show = |c| seconds("retention", c.retention);
+
+    /// How long audit log rows are kept [default: 365d].
+    #[arg(long, env = "OPSD_AUDIT_RETENTION")]
+    audit_retention: String,
+    apply = |c, v| c.audit_retention = duration("audit_retention", &v)?,
+    show = |c| seconds("audit_retention", c.audit_retention);
+
+    /// Address and port for HTTPS, or `off` [default: 127.0.0.1:55443].
+    #[arg(long, env = "OPSD_TLS_LISTEN")]
+    tls_listen: String,
+    apply = |c, v| c.tls_listen = if v == "off" { None } else { Some(address(&v)?) },
+    show = |c| match &c.tls() {
+        None => quoted("tls_listen", "off"),
+        Some(t) => Some(format!(
+            "tls_listen = \"{}\"\ntls_cert = \"{}\"\ntls_key = \"{}\"{}",
+            t.listen,
+            t.cert.display(),
+            t.key.display(),
+            if t.required {
+                ""
+            } else {
+                "\n# TLS starts only if those files exist (opsd cert init makes them)"
+            }
+        )),
+    };
+
+    /// Server certificate chain (PEM) [default: opsd-tls/server.pem beside the
+    /// database; TLS starts only if it exists].
+    #[arg(long, env = "OPSD_TLS_CERT")]
+    tls_cert: String,
+    apply = |c, v| c.tls_cert = Some(PathBuf::from(v)),
+    show = |_c| None;
+
+    /// Its private key (PEM) [default: opsd-tls/server.key beside the database].
+    #[arg(long, env = "OPSD_TLS_KEY")]
+    tls_key: String,
+    apply = |c, v| c.tls_key = Some(PathBuf::from(v)),
+    show = |_c| None;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -156,10 +503,14 @@ pub enum ConfigError {
     Duration(&'static str, String),
     #[error("whois '{0}': use sandbox or port43")]
     Whois(String),
+    #[error("mode '{0}': use sandbox or production")]
+    Mode(String),
     #[error("smtp_url '{0}' must start with smtp://")]
     Smtp(String),
     #[error("config file: {0}")]
     File(String),
+    #[error("{0}")]
+    Production(String),
 }
 
 impl RawConfig {
@@ -168,166 +519,19 @@ impl RawConfig {
         toml::from_str(text).map_err(|e| ConfigError::File(e.to_string()))
     }
 
-    /// This layer over `base`: every key this layer sets wins.
-    pub fn over(self, base: RawConfig) -> RawConfig {
-        RawConfig {
-            listen: self.listen.or(base.listen),
-            db: self.db.or(base.db),
-            max_body_bytes: self.max_body_bytes.or(base.max_body_bytes),
-            max_depth: self.max_depth.or(base.max_depth),
-            max_items: self.max_items.or(base.max_items),
-            public_url: self.public_url.or(base.public_url),
-            smtp_url: self.smtp_url.or(base.smtp_url),
-            mail_from: self.mail_from.or(base.mail_from),
-            whois: self.whois.or(base.whois),
-            approval_window: self.approval_window.or(base.approval_window),
-            scenario: self.scenario.or(base.scenario),
-            max_connections: self.max_connections.or(base.max_connections),
-            rate_limit: self.rate_limit.or(base.rate_limit),
-            idle_timeout: self.idle_timeout.or(base.idle_timeout),
-            body_timeout: self.body_timeout.or(base.body_timeout),
-            tls_listen: self.tls_listen.or(base.tls_listen),
-            tls_cert: self.tls_cert.or(base.tls_cert),
-            tls_key: self.tls_key.or(base.tls_key),
-        }
-    }
-
+    /// The merged layers over the defaults, checked.
     pub fn validate(self) -> Result<Config, ConfigError> {
-        let listen_raw = self.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_string());
-        let listen = listen_raw
-            .parse::<SocketAddr>()
-            .map_err(|_| ConfigError::Listen(listen_raw.clone()))?;
-        let mut c = Config::new(
-            listen,
-            PathBuf::from(self.db.unwrap_or_else(|| DEFAULT_DB.to_string())),
-        );
-        let positive = |v: Option<usize>, name, default| match v {
-            Some(0) => Err(ConfigError::Zero(name)),
-            Some(n) => Ok(n),
-            None => Ok(default),
-        };
-        c.limits = Limits {
-            max_bytes: positive(self.max_body_bytes, "max body bytes", c.limits.max_bytes)?,
-            max_depth: positive(self.max_depth, "max depth", c.limits.max_depth)?,
-            max_items: positive(self.max_items, "max items", c.limits.max_items)?,
-        };
-        let duration = |name: &'static str, v: Option<String>, default: Duration| match v {
-            None => Ok(default),
-            Some(w) => crate::clock::parse_duration(&w)
-                .filter(|d| d.is_positive())
-                .map(|d| Duration::from_secs(d.whole_seconds().unsigned_abs()))
-                .ok_or(ConfigError::Duration(name, w)),
-        };
-        c.approval_window = duration("approval_window", self.approval_window, c.approval_window)?;
-        c.idle_timeout = duration("idle_timeout", self.idle_timeout, c.idle_timeout)?;
-        c.body_timeout = duration("body_timeout", self.body_timeout, c.body_timeout)?;
-        c.max_connections = positive(self.max_connections, "max connections", c.max_connections)?;
-        c.rate_limit = self.rate_limit.unwrap_or(c.rate_limit);
-        c.whois_port43 = match self.whois.as_deref() {
-            None | Some("sandbox") => false,
-            Some("port43") => true,
-            Some(other) => return Err(ConfigError::Whois(other.to_string())),
-        };
-        if let Some(u) = &self.smtp_url
-            && !u.starts_with("smtp://")
-        {
-            return Err(ConfigError::Smtp(u.clone()));
+        let mut c = Config::new(address(DEFAULT_LISTEN)?, PathBuf::from(DEFAULT_DB));
+        self.apply_to(&mut c)?;
+        if !c.public_url_set {
+            c.public_url = format!("http://{}", c.listen);
         }
-        c.smtp_url = self.smtp_url;
-        if let Some(from) = self.mail_from {
-            c.mail_from = from;
+        c.tls = c.tls();
+        if c.production {
+            c.check_production()?;
         }
-        if let Some(url) = self.public_url {
-            c.public_url = url.trim_end_matches('/').to_string();
-            c.public_url_set = true;
-        }
-        c.scenario = self.scenario.map(PathBuf::from);
-        let tls_raw = self
-            .tls_listen
-            .unwrap_or_else(|| DEFAULT_TLS_LISTEN.to_string());
-        c.tls = if tls_raw == "off" {
-            None
-        } else {
-            let listen = tls_raw
-                .parse::<SocketAddr>()
-                .map_err(|_| ConfigError::Listen(tls_raw.clone()))?;
-            let dir = default_tls_dir(&c.db);
-            let required = self.tls_cert.is_some() || self.tls_key.is_some();
-            Some(TlsConfig {
-                listen,
-                cert: self
-                    .tls_cert
-                    .map_or_else(|| dir.join(crate::tls::SERVER_CERT), PathBuf::from),
-                key: self
-                    .tls_key
-                    .map_or_else(|| dir.join(crate::tls::SERVER_KEY), PathBuf::from),
-                required,
-            })
-        };
         Ok(c)
     }
-}
-
-/// Every key with its value, one `key = value` line each, secrets masked: what
-/// `opsd config check` prints.
-pub fn describe(c: &Config) -> String {
-    let smtp = c.smtp_url.as_deref().map(mask_userinfo);
-    let lines = [
-        format!("listen = \"{}\"", c.listen),
-        format!("db = \"{}\"", c.db.display()),
-        format!("max_body_bytes = {}", c.limits.max_bytes),
-        format!("max_depth = {}", c.limits.max_depth),
-        format!("max_items = {}", c.limits.max_items),
-        format!(
-            "public_url = \"{}\"",
-            if c.public_url_set {
-                c.public_url.as_str()
-            } else {
-                "(http://<bound address>)"
-            }
-        ),
-        format!(
-            "smtp_url = \"{}\"",
-            smtp.as_deref().unwrap_or("(none: outbox only)")
-        ),
-        format!("mail_from = \"{}\"", c.mail_from),
-        format!(
-            "whois = \"{}\"",
-            if c.whois_port43 { "port43" } else { "sandbox" }
-        ),
-        format!("approval_window = \"{}s\"", c.approval_window.as_secs()),
-        format!("max_connections = {}", c.max_connections),
-        format!("rate_limit = {}", c.rate_limit),
-        format!("idle_timeout = \"{}s\"", c.idle_timeout.as_secs()),
-        format!("body_timeout = \"{}s\"", c.body_timeout.as_secs()),
-        format!(
-            "scenario = \"{}\"",
-            c.scenario
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| "(none)".into())
-        ),
-    ];
-    let mut out = lines.join("\n");
-    match &c.tls {
-        None => out.push_str("\ntls_listen = \"off\""),
-        Some(t) => {
-            let _ = write!(
-                out,
-                "\ntls_listen = \"{}\"\ntls_cert = \"{}\"\ntls_key = \"{}\"{}",
-                t.listen,
-                t.cert.display(),
-                t.key.display(),
-                if t.required {
-                    ""
-                } else {
-                    "\n# TLS starts only if those files exist (opsd cert init makes them)"
-                }
-            );
-        }
-    }
-    out.push('\n');
-    out
 }
 
 /// `smtp://user:secret@host` → `smtp://user:***@host`.

@@ -102,66 +102,15 @@ enum MailCmd {
     },
 }
 
+/// `opsd serve` and `opsd config check`: a config file and every setting as a flag
+/// (each with its environment variable), all declared once in `opsd::config`.
 #[derive(Debug, Args)]
 struct ServeArgs {
     /// A TOML config file; environment variables and flags override its keys.
     #[arg(long, env = "OPSD_CONFIG")]
     config: Option<PathBuf>,
-    /// Address and port for plain HTTP [default: 127.0.0.1:55000].
-    #[arg(long, env = "OPSD_LISTEN")]
-    listen: Option<String>,
-    /// Largest request body in bytes.
-    #[arg(long, env = "OPSD_MAX_BODY_BYTES")]
-    max_body_bytes: Option<usize>,
-    /// Deepest dt_assoc/dt_array nesting.
-    #[arg(long, env = "OPSD_MAX_DEPTH")]
-    max_depth: Option<usize>,
-    /// Most items in one envelope.
-    #[arg(long, env = "OPSD_MAX_ITEMS")]
-    max_items: Option<usize>,
-    /// Sandbox scenario file (TOML): clock start, ids, resellers, foreign domains.
-    #[arg(long, env = "OPSD_SCENARIO")]
-    scenario: Option<PathBuf>,
-    /// Base URL of links in emails (default: http://LISTEN).
-    #[arg(long, env = "OPSD_PUBLIC_URL")]
-    public_url: Option<String>,
-    /// SMTP relay for outgoing mail, e.g. smtp://127.0.0.1:25 (default: keep mail in
-    /// the outbox only, see `opsd mail list`).
-    #[arg(long, env = "OPSD_SMTP_URL")]
-    smtp_url: Option<String>,
-    /// The From of outgoing mail [default: opsd <noreply@opsd.invalid>].
-    #[arg(long, env = "OPSD_MAIL_FROM")]
-    mail_from: Option<String>,
-    /// WHOIS source: `sandbox` (the scenario world) or `port43` (real servers)
-    /// [default: sandbox].
-    #[arg(long, env = "OPSD_WHOIS")]
-    whois: Option<String>,
-    /// Most client connections served at once [default: 1024].
-    #[arg(long, env = "OPSD_MAX_CONNECTIONS")]
-    max_connections: Option<usize>,
-    /// OPS requests per second per reseller, bursts of twice that; 0 = no limit
-    /// [default: 0].
-    #[arg(long, env = "OPSD_RATE_LIMIT")]
-    rate_limit: Option<u32>,
-    /// Close keep-alive connections idle this long [default: 60s].
-    #[arg(long, env = "OPSD_IDLE_TIMEOUT")]
-    idle_timeout: Option<String>,
-    /// Longest wait for a request body once the head is in [default: 30s].
-    #[arg(long, env = "OPSD_BODY_TIMEOUT")]
-    body_timeout: Option<String>,
-    /// How long registrants have to approve a transfer (e.g. 7d, 36h) [default: 7d].
-    #[arg(long, env = "OPSD_APPROVAL_WINDOW")]
-    approval_window: Option<String>,
-    /// Address and port for HTTPS, or `off` [default: 127.0.0.1:55443].
-    #[arg(long, env = "OPSD_TLS_LISTEN")]
-    tls_listen: Option<String>,
-    /// Server certificate chain (PEM) [default: opsd-tls/server.pem beside the
-    /// database; TLS starts only if it exists].
-    #[arg(long, env = "OPSD_TLS_CERT")]
-    tls_cert: Option<String>,
-    /// Its private key (PEM) [default: opsd-tls/server.key beside the database].
-    #[arg(long, env = "OPSD_TLS_KEY")]
-    tls_key: Option<String>,
+    #[command(flatten)]
+    settings: RawConfig,
 }
 
 #[derive(Debug, Subcommand)]
@@ -557,26 +506,8 @@ fn effective_config(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<opsd:
         }
         None => RawConfig::default(),
     };
-    let given = RawConfig {
-        listen: args.listen.clone(),
-        db: db.map(|d| d.display().to_string()),
-        max_body_bytes: args.max_body_bytes,
-        max_depth: args.max_depth,
-        max_items: args.max_items,
-        public_url: args.public_url.clone(),
-        smtp_url: args.smtp_url.clone(),
-        mail_from: args.mail_from.clone(),
-        whois: args.whois.clone(),
-        approval_window: args.approval_window.clone(),
-        scenario: args.scenario.as_ref().map(|p| p.display().to_string()),
-        max_connections: args.max_connections,
-        rate_limit: args.rate_limit,
-        idle_timeout: args.idle_timeout.clone(),
-        body_timeout: args.body_timeout.clone(),
-        tls_listen: args.tls_listen.clone(),
-        tls_cert: args.tls_cert.clone(),
-        tls_key: args.tls_key.clone(),
-    };
+    let mut given = args.settings.clone();
+    given.db = db.map(|d| d.display().to_string());
     Ok(given.over(file).validate()?)
 }
 
