@@ -107,16 +107,14 @@ impl App {
     pub fn advance_clock(
         &self,
         by: time::Duration,
-    ) -> Result<(time::OffsetDateTime, usize), String> {
-        let Some(now) = self.clock.advance(by) else {
-            return Err("this server's clock cannot be moved (production mode)".to_string());
-        };
+    ) -> Result<(time::OffsetDateTime, usize), AdvanceError> {
+        let now = self.clock.advance(by).map_err(AdvanceError::Refused)?;
         if let Some(offset) = self.clock.offset() {
             self.store
                 .set_setting(crate::clock::CLOCK_OFFSET, &offset.to_string())
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| AdvanceError::Failed(e.to_string()))?;
         }
-        let ran = crate::jobs::run_due(self).map_err(|e| e.to_string())?;
+        let ran = crate::jobs::run_due(self).map_err(|e| AdvanceError::Failed(e.to_string()))?;
         Ok((now, ran))
     }
 
@@ -129,6 +127,15 @@ impl App {
         self.store.set_setting(ADMIN_TOKEN, &t)?;
         Ok(t)
     }
+}
+
+/// Why the clock did not move, or what failed after it moved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdvanceError {
+    #[error(transparent)]
+    Refused(crate::clock::ClockError),
+    #[error("{0}")]
+    Failed(String),
 }
 
 /// Cheap to clone: one per connection.

@@ -8,13 +8,32 @@ use std::sync::{Arc, Mutex, PoisonError};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+/// The most one advance may move a clock: ten years.
+pub const MAX_ADVANCE: time::Duration = time::Duration::days(3650);
+
+/// No clock is moved past this: dates stay four-digit with room to spare, so that
+/// no later addition of a window or a renewal overflows the date type.
+pub const LATEST: OffsetDateTime = time::macros::datetime!(9000-01-01 0:00 UTC);
+
+/// Why a clock was not moved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClockError {
+    #[error("this server's clock cannot be moved (production mode)")]
+    NotMovable,
+    #[error("a clock moves forward by at most 3650 days at a time")]
+    TooFar,
+    #[error("the clock would pass 9000-01-01")]
+    PastLatest,
+}
+
 /// Where every part of opsd gets the current time.
 pub trait Clock: Send + Sync + fmt::Debug {
     fn now(&self) -> OffsetDateTime;
 
-    /// Moves the clock forward; `None` for a clock that cannot be moved (production).
-    fn advance(&self, _by: time::Duration) -> Option<OffsetDateTime> {
-        None
+    /// Moves the clock forward by at most [`MAX_ADVANCE`], never past [`LATEST`];
+    /// refused for a clock that cannot be moved (production).
+    fn advance(&self, _by: time::Duration) -> Result<OffsetDateTime, ClockError> {
+        Err(ClockError::NotMovable)
     }
 
     /// Seconds this clock runs ahead of the system clock, for clocks that keep one (to
@@ -65,8 +84,19 @@ impl FakeClock {
 
     pub fn advance(&self, by: time::Duration) {
         let mut now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
-        *now += by;
+        *now = now.checked_add(by).unwrap_or(LATEST).min(LATEST);
     }
+}
+
+/// Refuses a move that is negative, too long, or would pass [`LATEST`]; the time the
+/// clock would read otherwise.
+fn checked_move(now: OffsetDateTime, by: time::Duration) -> Result<OffsetDateTime, ClockError> {
+    if by.is_negative() || by > MAX_ADVANCE {
+        return Err(ClockError::TooFar);
+    }
+    now.checked_add(by)
+        .filter(|t| *t <= LATEST)
+        .ok_or(ClockError::PastLatest)
 }
 
 impl Clock for FakeClock {
@@ -74,9 +104,10 @@ impl Clock for FakeClock {
         *self.now.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn advance(&self, by: time::Duration) -> Option<OffsetDateTime> {
-        FakeClock::advance(self, by);
-        Some(self.now())
+    fn advance(&self, by: time::Duration) -> Result<OffsetDateTime, ClockError> {
+        let mut now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
+        *now = checked_move(*now, by)?;
+        Ok(*now)
     }
 
     fn movable(&self) -> bool {
@@ -92,9 +123,20 @@ pub struct SandboxClock {
 }
 
 impl SandboxClock {
+    /// A clock `offset` seconds ahead of the system clock; an offset that would put
+    /// it past [`LATEST`] (saved by an older version) is cut back to reach it, with
+    /// a warning, rather than failing at every start.
     pub fn with_offset(offset: i64) -> Self {
+        let most = (LATEST - SystemClock.now()).whole_seconds();
+        if offset > most {
+            tracing::warn!(
+                offset,
+                most,
+                "saved clock offset is past 9000-01-01; using the latest allowed"
+            );
+        }
         SandboxClock {
-            offset: std::sync::atomic::AtomicI64::new(offset),
+            offset: std::sync::atomic::AtomicI64::new(offset.min(most)),
         }
     }
 
@@ -106,16 +148,30 @@ impl SandboxClock {
 
 impl Clock for SandboxClock {
     fn now(&self) -> OffsetDateTime {
-        SystemClock.now()
-            + time::Duration::seconds(self.offset.load(std::sync::atomic::Ordering::SeqCst))
+        let offset = time::Duration::seconds(self.offset.load(std::sync::atomic::Ordering::SeqCst));
+        SystemClock.now().checked_add(offset).unwrap_or(LATEST)
     }
 
-    fn advance(&self, by: time::Duration) -> Option<OffsetDateTime> {
-        self.offset.fetch_add(
-            by.whole_seconds().max(0),
-            std::sync::atomic::Ordering::SeqCst,
-        );
-        Some(self.now())
+    fn advance(&self, by: time::Duration) -> Result<OffsetDateTime, ClockError> {
+        use std::sync::atomic::Ordering;
+        // Checked against the time it reads now; a concurrent advance is ordered by
+        // the compare-and-swap, so two never add up past the bound.
+        loop {
+            let offset = self.offset.load(Ordering::SeqCst);
+            let now = SystemClock
+                .now()
+                .checked_add(time::Duration::seconds(offset))
+                .unwrap_or(LATEST);
+            let after = checked_move(now, by)?;
+            let moved = offset.saturating_add(by.whole_seconds());
+            if self
+                .offset
+                .compare_exchange(offset, moved, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+            {
+                return Ok(after);
+            }
+        }
     }
 
     fn offset(&self) -> Option<i64> {
@@ -200,8 +256,39 @@ mod tests {
         let c = SandboxClock::with_offset(100);
         let before = c.now();
         let after = c.advance(time::Duration::days(1)).unwrap_or(before);
+        assert_eq!(
+            c.advance(time::Duration::days(100_000_000)),
+            Err(ClockError::TooFar)
+        );
+        assert_eq!(
+            c.offset(),
+            Some(100 + 86_400),
+            "a refused move changes nothing"
+        );
         assert!(after - before >= time::Duration::days(1));
         assert_eq!(c.offset(), Some(100 + 86_400));
+    }
+
+    /// Issue 15.4: no clock moves past 9000-01-01, and a saved offset that would is
+    /// cut back instead of breaking the start.
+    #[test]
+    fn moves_are_bounded() {
+        let c = FakeClock::new(time::macros::datetime!(8999-06-01 0:00 UTC));
+        assert_eq!(
+            Clock::advance(&c, time::Duration::days(365)),
+            Err(ClockError::PastLatest)
+        );
+        assert!(Clock::advance(&c, time::Duration::days(100)).is_ok());
+        let broken = SandboxClock::with_offset(i64::MAX / 2);
+        assert!(broken.now() <= LATEST);
+        assert_eq!(
+            broken.advance(time::Duration::days(1)),
+            Err(ClockError::PastLatest)
+        );
+        assert_eq!(
+            Clock::advance(&SystemClock, time::Duration::days(1)),
+            Err(ClockError::NotMovable)
+        );
     }
 
     #[test]

@@ -491,8 +491,10 @@ fn sandbox_clock(store: &Store, scenario: &Scenario) -> anyhow::Result<SandboxCl
         .clock_start
         .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
         .map_or(0, SandboxClock::offset_for);
-    store.set_setting(CLOCK_OFFSET, &offset.to_string())?;
-    Ok(SandboxClock::with_offset(offset))
+    // Saved as the clock took it (an offset past the latest date is cut back).
+    let clock = SandboxClock::with_offset(offset);
+    store.set_setting(CLOCK_OFFSET, &clock.offset().unwrap_or(0).to_string())?;
+    Ok(clock)
 }
 
 /// The settings `opsd serve` runs with: flags and environment over the config file
@@ -520,9 +522,16 @@ fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
         None => Scenario::default(),
     };
     let store = open(&config.db)?;
-    let clock = Arc::new(sandbox_clock(&store, &scenario)?);
-    opsd::sandbox::seed_store(&store, &scenario, clock.now().unix_timestamp())?;
-    let world = World::new(&scenario, clock.clone());
+    // Production: the system's time, and a world without magic names (a real
+    // registry connector replaces it); no scenario was allowed in.
+    let (clock, world): (opsd::clock::SharedClock, World) = if config.production {
+        let clock: opsd::clock::SharedClock = Arc::new(SystemClock);
+        (clock.clone(), World::production(clock))
+    } else {
+        let clock: opsd::clock::SharedClock = Arc::new(sandbox_clock(&store, &scenario)?);
+        opsd::sandbox::seed_store(&store, &scenario, clock.now().unix_timestamp())?;
+        (clock.clone(), World::new(&scenario, clock))
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -553,7 +562,8 @@ fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
             Some((l, _)) => l.local_addr().context("reading the TLS address")?.to_string(),
             None => "off".to_string(),
         };
-        tracing::info!(listen = %bound, tls = %tls_bound, db = %config.db.display(), now = %opsd::clock::format_timestamp(clock.now()), "opsd serving (sandbox)");
+        let mode = if config.production { "production" } else { "sandbox" };
+        tracing::info!(listen = %bound, tls = %tls_bound, db = %config.db.display(), now = %opsd::clock::format_timestamp(clock.now()), mode, "opsd serving");
         let mut app = App::new(store, clock, config).with_world(world).with_mailer(mailer);
         if port43 {
             app.whois = Arc::new(opsd::whois::Port43::default());

@@ -447,3 +447,116 @@ fn issue15_3_idle_and_slow_connections_do_not_lock_others_out() {
         .count();
     assert!(closed >= 2, "{closed} idle connections closed");
 }
+
+/// 15.4: a move the clock cannot make is refused, changes nothing and breaks no
+/// later request; a clock near the end of the calendar stops before it, and the
+/// server starts again on the same database.
+#[test]
+fn issue15_4_clock_moves_are_bounded() {
+    let s = Server::start();
+    let r = s.advance("100000000d");
+    assert!(r.status_line.contains(" 400 "), "{}", r.status_line);
+    assert_eq!(
+        r.text(),
+        "a clock moves forward by at most 3650 days at a time\n"
+    );
+    let body = envelope(
+        "SIMPLE_TRANSFER",
+        "DOMAIN",
+        &domain_list(&[("after.com", "x")]),
+    );
+    assert_eq!(s.ops(&body).code(), Some(200));
+    assert!(s.advance("7d").status_line.contains(" 200 "));
+
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("opsd.db");
+    let scenario = dir.path().join("late.toml");
+    std::fs::write(&scenario, "[clock]\nstart = \"8999-06-01 00:00:00\"\n").expect("write");
+    let env = [("OPSD_SCENARIO", scenario.to_str().expect("path"))];
+    let p = Proc::start_env(&db, &env);
+    let server = p.addr.to_string();
+    let out = opsd_cli(&db, &["clock", "advance", "365d", "--server", &server], "");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("the clock would pass 9000-01-01"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    opsd_ok(&db, &["clock", "advance", "30d", "--server", &server], "");
+    p.kill9();
+    let again = Proc::start_env(&db, &env);
+    let r = Conn::open(again.addr).send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(r.text(), "ok\n");
+    assert!(again.terminate().success());
+}
+
+/// 15.13: production mode refuses to start without HTTPS links, keeps its clock
+/// still, serves /metrics only with its token, and limits request rates by default.
+#[test]
+fn issue15_13_production_mode() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("opsd.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_opsd"))
+        .args(["serve", "--mode", "production", "--listen", "127.0.0.1:0"])
+        .env("OPSD_DB", &db)
+        .output()
+        .expect("opsd serve");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("production mode needs public_url"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let check = opsd_ok(
+        &db,
+        &[
+            "config",
+            "check",
+            "--mode",
+            "production",
+            "--public-url",
+            "https://opsd.example",
+        ],
+        "",
+    );
+    assert!(check.contains("mode = \"production\""), "{check}");
+    assert!(check.contains("rate_limit = 20"), "{check}");
+    let env = [
+        ("OPSD_MODE", "production"),
+        ("OPSD_PUBLIC_URL", "https://opsd.example"),
+        ("OPSD_METRICS_TOKEN", "metrics-secret"),
+    ];
+    let p = Proc::start_env(&db, &env);
+    let get = |extra: &str| {
+        Conn::open(p.addr)
+            .send(format!("GET /metrics HTTP/1.1\r\nHost: x\r\n{extra}\r\n").as_bytes())
+    };
+    assert!(get("").status_line.contains(" 401 "));
+    let ok = get("Authorization: Bearer metrics-secret\r\n");
+    assert!(ok.status_line.contains(" 200 "));
+    assert!(
+        ok.text().contains("opsd_ops_request_duration_seconds"),
+        "{}",
+        ok.text()
+    );
+    let token = opsd::store::Store::open(&db)
+        .expect("open")
+        .setting(opsd::app::ADMIN_TOKEN)
+        .expect("setting")
+        .expect("admin token");
+    let raw = format!(
+        "POST /admin/clock/advance HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: 2\r\n\r\n7d"
+    );
+    let r = Conn::open(p.addr).send(raw.as_bytes());
+    assert!(r.status_line.contains(" 409 "), "{}", r.status_line);
+    assert_eq!(
+        r.text(),
+        "this server's clock cannot be moved (production mode)\n"
+    );
+    assert!(p.terminate().success());
+    // Without a token, production serves no metrics at all.
+    let p = Proc::start_env(&db, &env[..2]);
+    let r = Conn::open(p.addr).send(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(r.status_line.contains(" 404 "), "{}", r.status_line);
+    assert!(p.terminate().success());
+}

@@ -70,7 +70,10 @@ impl Service {
         let area = area_of(&path);
         let mut resp = match (req.method(), path.as_str()) {
             (&Method::GET | &Method::HEAD, "/healthz") => plain(StatusCode::OK, "ok\n"),
-            (&Method::GET | &Method::HEAD, "/metrics") => self.metrics().await,
+            (&Method::GET | &Method::HEAD, "/metrics") => match self.metrics_refusal(&req) {
+                None => self.metrics().await,
+                Some(r) => r,
+            },
             (&Method::GET | &Method::HEAD, p) if p.starts_with("/approve/") => {
                 let token = p["/approve/".len()..].to_string();
                 self.page(move |app| approval::show(app, &token)).await
@@ -125,7 +128,32 @@ impl Service {
             resp.headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
+        if self.secure && self.state.config.production {
+            // Browsers that reached a production opsd over HTTPS keep to it.
+            resp.headers_mut().insert(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static("max-age=31536000"),
+            );
+        }
         resp
+    }
+
+    /// `/metrics` takes the metrics token as a bearer when one is set; production
+    /// without one does not serve it at all. The sandbox serves it openly.
+    fn metrics_refusal(&self, req: &Request<Incoming>) -> Option<Reply200> {
+        use subtle::ConstantTimeEq;
+        match &self.state.config.metrics_token {
+            Some(token) => {
+                let given = bearer(req.headers()).unwrap_or_default();
+                let ok = bool::from(given.as_bytes().ct_eq(token.as_bytes())) && !token.is_empty();
+                (!ok).then(|| plain(StatusCode::UNAUTHORIZED, "metrics token required\n"))
+            }
+            None if self.state.config.production => Some(plain(
+                StatusCode::NOT_FOUND,
+                "metrics are off: set metrics_token to read them\n",
+            )),
+            None => None,
+        }
     }
 
     /// Runs a page handler off the async workers (it reads SQLite) and wraps the HTML.
@@ -296,7 +324,7 @@ impl Service {
         let state = self.state.clone();
         let result = tokio::task::spawn_blocking(move || state.advance_clock(by))
             .await
-            .unwrap_or_else(|e| Err(e.to_string()));
+            .unwrap_or_else(|e| Err(crate::app::AdvanceError::Failed(e.to_string())));
         match result {
             Ok((now, ran)) => {
                 let text = format!(
@@ -305,7 +333,16 @@ impl Service {
                 );
                 respond(StatusCode::OK, TEXT, text)
             }
-            Err(e) => respond(StatusCode::CONFLICT, TEXT, format!("{e}\n")),
+            Err(crate::app::AdvanceError::Refused(e @ crate::clock::ClockError::NotMovable)) => {
+                respond(StatusCode::CONFLICT, TEXT, format!("{e}\n"))
+            }
+            Err(crate::app::AdvanceError::Refused(e)) => {
+                respond(StatusCode::BAD_REQUEST, TEXT, format!("{e}\n"))
+            }
+            Err(e @ crate::app::AdvanceError::Failed(_)) => {
+                tracing::error!(error = %e, "clock advance failed");
+                respond(StatusCode::INTERNAL_SERVER_ERROR, TEXT, format!("{e}\n"))
+            }
         }
     }
 

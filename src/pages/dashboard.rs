@@ -337,7 +337,7 @@ impl Dashboard<'_> {
                     Err(e) => store_failure("dashboard", &e),
                 }
             }
-            Err(e) => self.clock(409, Some(&e)),
+            Err(e) => self.clock(409, Some(&e.to_string())),
         }
     }
 }

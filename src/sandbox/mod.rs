@@ -42,6 +42,8 @@ pub const DEFAULT_PENDING_DAYS: i64 = 5;
 pub struct World {
     domains: HashMap<String, ScenarioDomain>,
     clock: Option<crate::clock::SharedClock>,
+    /// Production mode: the markers mean nothing, every domain behaves plainly.
+    plain: bool,
 }
 
 impl World {
@@ -53,6 +55,16 @@ impl World {
                 .map(|d| (d.name.to_ascii_lowercase(), d.clone()))
                 .collect(),
             clock: Some(clock),
+            plain: false,
+        }
+    }
+
+    /// The world of production mode: no scenario and no magic names.
+    pub fn production(clock: crate::clock::SharedClock) -> World {
+        World {
+            domains: HashMap::new(),
+            clock: Some(clock),
+            plain: true,
         }
     }
 
@@ -66,9 +78,10 @@ impl World {
         if let Some(d) = self.domains.get(&name) {
             return d.clone();
         }
-        let has = |m: &str| name.contains(m);
+        let has = |m: &str| !self.plain && name.contains(m);
         let label = name.split('.').next().unwrap_or(&name).to_string();
         let email = owner_marker(&name)
+            .filter(|_| !self.plain)
             .map(|n| format!("owner{n}@example.net"))
             .unwrap_or_else(|| format!("registrant@{name}"));
         ScenarioDomain {
@@ -290,6 +303,18 @@ mod tests {
                 "The registry rejected the transfer.".into()
             ))
         );
+    }
+
+    /// Issue 15.13: production mode has no magic names.
+    #[test]
+    fn production_world_ignores_markers() {
+        let w = World::production(std::sync::Arc::new(crate::clock::SystemClock));
+        assert!(
+            w.check("a-badauth-locked.com", "x")
+                .is_ok_and(|h| h.auth_ok && !h.locked)
+        );
+        assert_eq!(w.check("a-regdown.com", "x").map(|h| h.auth_ok), Ok(true));
+        assert!(w.lookup("a-nowhois.com").is_ok());
     }
 
     #[test]
