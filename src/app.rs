@@ -24,6 +24,8 @@ pub struct App {
     pub work: tokio::sync::Notify,
     /// One task runner at a time, so tasks run in due order.
     pub(crate) runner: Mutex<()>,
+    /// Tasks a lane is running right now (see `jobs::lanes`): the runner leaves them.
+    pub(crate) claimed: Mutex<std::collections::HashSet<i64>>,
     /// The test database of `test=1` registry calls, opened on first use.
     test_store: OnceLock<Store>,
     /// Requests per second per reseller (OPS API).
@@ -55,6 +57,7 @@ impl App {
             mailer: Arc::new(OutboxOnly),
             work: tokio::sync::Notify::new(),
             runner: Mutex::new(()),
+            claimed: Mutex::new(std::collections::HashSet::new()),
             test_store: OnceLock::new(),
             rate,
             logins,
@@ -93,6 +96,14 @@ impl App {
 
     pub fn now(&self) -> i64 {
         self.clock.now().unix_timestamp()
+    }
+
+    /// The ids of the tasks lanes are running now.
+    pub(crate) fn claims(&self) -> std::collections::HashSet<i64> {
+        self.claimed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 }
 

@@ -560,3 +560,60 @@ fn issue15_13_production_mode() {
     assert!(r.status_line.contains(" 404 "), "{}", r.status_line);
     assert!(p.terminate().success());
 }
+
+/// 15.10: a reseller whose webhook endpoint never answers holds up only its own
+/// deliveries: another piece of work queued after it (a bulk push) finishes while
+/// that delivery still waits.
+#[test]
+fn issue15_10_a_silent_webhook_does_not_hold_up_other_work() {
+    let hook = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let hook_addr = hook.local_addr().expect("addr");
+    let (accepted_tx, accepted) = std::sync::mpsc::channel();
+    // Accepts and never answers, holding each connection open.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in hook.incoming().take(4).flatten() {
+            let _ = accepted_tx.send(());
+            held.push(c);
+        }
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let toml = PUSHES.replace(
+        "accepts_pushes_from = [\"testuser\"]",
+        &format!("accepts_pushes_from = [\"testuser\"]\nwebhook_url = \"http://{hook_addr}/hook\"\nwebhook_secret = \"s\""),
+    );
+    let s = Server::start_scenario(&toml, |c| c.workers = true);
+    let r = s.ops(&envelope(
+        "RSP2RSP_PUSH_TRANSFER",
+        "DOMAIN",
+        "<item key=\"domain\">push-one.com</item><item key=\"grsp\">gainingrsp</item>",
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    accepted
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the webhook delivery reached the silent endpoint");
+    let r = s.ops(&envelope(
+        "SUBMIT_BULK_CHANGE",
+        "BULK_CHANGE",
+        "<item key=\"change_type\">push_domains</item><item key=\"change_items\"><dt_array><item key=\"0\">push-two.net</item></dt_array></item><item key=\"gaining_reseller_username\">gainingrsp</item>",
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let id = r.item("bulk_change_req_id").expect("id");
+    let get = envelope(
+        "GET_BULK_CHANGE",
+        "BULK_CHANGE",
+        &format!("<item key=\"bulk_change_req_id\">{id}</item>"),
+    );
+    let started = std::time::Instant::now();
+    while s.ops(&get).item("status").as_deref() != Some("completed") {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "bulk push never finished"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        s.app.store.webhook_log(None, 10).expect("log").is_empty(),
+        "the bulk push waited for the silent webhook"
+    );
+}

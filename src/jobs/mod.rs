@@ -7,21 +7,29 @@
 //! sandbox clock and calling [`run_due`] runs everything that fell due.
 
 mod bulk;
+mod lanes;
 mod transfer;
 pub mod webhook;
 
 use std::time::Duration;
 
 use crate::app::{App, AppState};
-use crate::store::{StoreError, Task, TaskKind};
+use crate::store::{Kinds, StoreError, Task, TaskKind};
+
+pub use lanes::LANE_KINDS;
 
 /// Most tasks of one kind done in one transaction: each commit is an fsync, and a
 /// 10,000-domain job makes 10,000 registry steps.
 const RUN: usize = 500;
 
 /// Runs every task due now, in due order. Returns how many ran (failed attempts
-/// included).
+/// included). Tasks a lane is running right now are left to it.
 pub fn run_due(app: &App) -> Result<usize, StoreError> {
+    run_due_of(app, Kinds::All)
+}
+
+/// Runs the due tasks of `kinds`, one run at a time under the runner's lock.
+fn run_due_of(app: &App, kinds: Kinds) -> Result<usize, StoreError> {
     let _one_runner = app
         .runner
         .lock()
@@ -29,47 +37,57 @@ pub fn run_due(app: &App) -> Result<usize, StoreError> {
     let mut ran = 0;
     loop {
         let now = app.now();
-        let run = app.store.next_due_run(now, RUN)?;
-        let Some(first) = run.first() else {
+        let claimed = app.claims();
+        let run = app.store.next_due_run_of(now, RUN, kinds, &claimed)?;
+        if run.is_empty() {
             return Ok(ran);
-        };
-        let kind = first.kind;
-        let single = matches!(
-            kind,
-            TaskKind::AnalyseJob | TaskKind::BulkPush | TaskKind::Webhook
-        );
-        ran += if single { 1 } else { run.len() };
-        let result = match kind {
-            TaskKind::AnalyseJob => transfer::analyse(app, first, now).map(|()| Vec::new()),
-            TaskKind::SendMail => transfer::send_mails(app, &run, now),
-            TaskKind::ApprovalTimeout => {
-                let items: Vec<(i64, i64)> = run.iter().map(|t| (t.id, t.subject)).collect();
-                app.store
-                    .approval_timeouts(&items, now)
-                    .map(|()| Vec::new())
-                    .map_err(StepError::from)
-            }
-            TaskKind::RegistryStep => transfer::registry_steps(app, &run, now).map(|()| Vec::new()),
-            TaskKind::BulkPush => bulk::push(app, first, now).map(|()| Vec::new()),
-            TaskKind::Webhook => webhook::deliver(app, first, now).map(|()| Vec::new()),
-        };
-        // A failure of the whole step puts back the task(s) it was about; a failure of
-        // single tasks within a run (one undeliverable email) puts back only those.
-        let failed: Vec<(&Task, String)> = match result {
-            Ok(single) => single,
-            // These run the first task only.
-            Err(e) if single => vec![(first, e.to_string())],
-            Err(e) => run.iter().map(|t| (t, e.to_string())).collect(),
-        };
-        for (task, error) in failed {
-            // Back off 1, 2, 4 … minutes, up to a day, measured on the app's clock.
-            let wait = 60i64
-                .saturating_mul(1 << task.attempts.clamp(0, 10))
-                .min(86_400);
-            tracing::warn!(task = task.id, kind = task.kind.as_str(), %error, "task failed; retrying later");
-            app.store.task_failed(task.id, &error, now + wait)?;
         }
+        ran += run_step(app, &run, now)?;
     }
+}
+
+/// Runs one run of same-kind tasks (see [`crate::store::Store::next_due_run`]) and
+/// puts back what failed; how many tasks it counts as.
+fn run_step(app: &App, run: &[Task], now: i64) -> Result<usize, StoreError> {
+    let Some(first) = run.first() else {
+        return Ok(0);
+    };
+    let kind = first.kind;
+    let single = matches!(
+        kind,
+        TaskKind::AnalyseJob | TaskKind::BulkPush | TaskKind::Webhook
+    );
+    let result = match kind {
+        TaskKind::AnalyseJob => transfer::analyse(app, first, now).map(|()| Vec::new()),
+        TaskKind::SendMail => transfer::send_mails(app, run, now),
+        TaskKind::ApprovalTimeout => {
+            let items: Vec<(i64, i64)> = run.iter().map(|t| (t.id, t.subject)).collect();
+            app.store
+                .approval_timeouts(&items, now)
+                .map(|()| Vec::new())
+                .map_err(StepError::from)
+        }
+        TaskKind::RegistryStep => transfer::registry_steps(app, run, now).map(|()| Vec::new()),
+        TaskKind::BulkPush => bulk::push(app, first, now).map(|()| Vec::new()),
+        TaskKind::Webhook => webhook::deliver(app, first, now).map(|()| Vec::new()),
+    };
+    // A failure of the whole step puts back the task(s) it was about; a failure of
+    // single tasks within a run (one undeliverable email) puts back only those.
+    let failed: Vec<(&Task, String)> = match result {
+        Ok(single) => single,
+        // These run the first task only.
+        Err(e) if single => vec![(first, e.to_string())],
+        Err(e) => run.iter().map(|t| (t, e.to_string())).collect(),
+    };
+    for (task, error) in failed {
+        // Back off 1, 2, 4 … minutes, up to a day, measured on the app's clock.
+        let wait = 60i64
+            .saturating_mul(1 << task.attempts.clamp(0, 10))
+            .min(86_400);
+        tracing::warn!(task = task.id, kind = task.kind.as_str(), %error, "task failed; retrying later");
+        app.store.task_failed(task.id, &error, now + wait)?;
+    }
+    Ok(if single { 1 } else { run.len() })
 }
 
 /// Why a step did not complete; it is retried later.
@@ -83,11 +101,23 @@ pub enum StepError {
     Webhook(String),
 }
 
-/// The worker loop: runs due work, then sleeps until the next task is due (at most a
-/// second, so that work queued by another process or a moved clock is seen), or
-/// until woken by [`App::work`]. Ends when `shutdown` resolves.
+/// The background workers: the lanes (see `lanes`) and the main runner, which runs
+/// due work, then sleeps until the next task is due (at most a second, so that work
+/// queued by another process or a moved clock is seen), or until woken by
+/// [`App::work`]. Ends when `shutdown` resolves.
 pub async fn worker(app: AppState, shutdown: impl std::future::Future<Output = ()>) {
     let mut shutdown = std::pin::pin!(shutdown);
+    let (stop_lanes, lanes_stopped) = tokio::sync::watch::channel(false);
+    let lanes = tokio::spawn(lanes::run(app.clone(), lanes_stopped));
+    main_lane(&app, &mut shutdown).await;
+    let _ = stop_lanes.send(true);
+    let _ = lanes.await;
+}
+
+async fn main_lane(
+    app: &AppState,
+    shutdown: &mut std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+) {
     // Consecutive rounds that failed: a store that cannot write (a full disk) is
     // retried after 1, 2, 4 … 60 s, with one log line per round, instead of at once.
     let mut failures: u32 = 0;
@@ -95,7 +125,8 @@ pub async fn worker(app: AppState, shutdown: impl std::future::Future<Output = (
         let a = app.clone();
         // The runner and the store both block: off the async threads.
         let ran = tokio::task::spawn_blocking(move || {
-            run_due(&a).map(|_| a.store.next_due_at().ok().flatten())
+            let kinds = Kinds::Except(LANE_KINDS);
+            run_due_of(&a, kinds).map(|_| a.store.next_due_at_of(kinds).ok().flatten())
         })
         .await;
         let backoff = |failures: &mut u32| {
@@ -124,13 +155,13 @@ pub async fn worker(app: AppState, shutdown: impl std::future::Future<Output = (
         if failures > 0 {
             // New work does not cut a backoff short: the store is what is failing.
             tokio::select! {
-                () = &mut shutdown => return,
+                () = shutdown.as_mut() => return,
                 () = tokio::time::sleep(wait) => {}
             }
             continue;
         }
         tokio::select! {
-            () = &mut shutdown => return,
+            () = shutdown.as_mut() => return,
             () = app.work.notified() => {}
             () = tokio::time::sleep(wait) => {}
         }

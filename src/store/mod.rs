@@ -33,7 +33,7 @@ pub use registrars::{
 };
 pub use resellers::{PortfolioRow, Profile, Reseller};
 pub use sessions::Session;
-pub use tasks::{Task, TaskKind};
+pub use tasks::{Kinds, Task, TaskKind};
 pub use transfers::{
     DomainRow, JobDomainView, JobRows, JobView, NewTransferJob, RegistrantRow, RegistrantView,
     Sequence,

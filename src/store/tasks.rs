@@ -2,11 +2,11 @@
 //! done in the same transaction as its effects (see the lifecycle methods); a task
 //! that fails is put back with a later due time.
 
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Result, Store};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TaskKind {
     /// Analyse the pending domains of a transfer job (subject: job id).
     AnalyseJob,
@@ -82,18 +82,58 @@ pub(crate) fn mark_done(tx: &Transaction<'_>, task_id: i64, now: i64) -> Result<
     Ok(())
 }
 
+/// Which kinds of task a runner takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kinds {
+    All,
+    Only(&'static [TaskKind]),
+    Except(&'static [TaskKind]),
+}
+
+impl Kinds {
+    /// The SQL condition on `kind` (names from the enum, never from outside).
+    fn condition(self) -> String {
+        let list = |kinds: &[TaskKind]| {
+            kinds
+                .iter()
+                .map(|k| format!("'{}'", k.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Kinds::All => String::new(),
+            Kinds::Only(k) => format!(" AND kind IN ({})", list(k)),
+            Kinds::Except(k) => format!(" AND kind NOT IN ({})", list(k)),
+        }
+    }
+}
+
 impl Store {
     /// The next task due at or before `now` (due order, ties by creation), with the
     /// tasks of the same kind that directly follow it, up to `limit` in all: a run
     /// that can be done in one transaction without changing the order.
     pub fn next_due_run(&self, now: i64, limit: usize) -> Result<Vec<Task>> {
+        self.next_due_run_of(now, limit, Kinds::All, &std::collections::HashSet::new())
+    }
+
+    /// [`Store::next_due_run`] over the tasks of `kinds`, leaving out those in `skip`
+    /// (run elsewhere right now).
+    pub fn next_due_run_of(
+        &self,
+        now: i64,
+        limit: usize,
+        kinds: Kinds,
+        skip: &std::collections::HashSet<i64>,
+    ) -> Result<Vec<Task>> {
         let conn = self.writer();
+        let sql = format!(
+            "SELECT id, kind, subject, item, due_at, attempts FROM tasks
+             WHERE done_at IS NULL AND due_at <= ?1{} ORDER BY due_at, id LIMIT ?2",
+            kinds.condition()
+        );
         let rows = conn
-            .prepare_cached(
-                "SELECT id, kind, subject, item, due_at, attempts FROM tasks
-                 WHERE done_at IS NULL AND due_at <= ?1 ORDER BY due_at, id LIMIT ?2",
-            )?
-            .query_map(params![now, limit as i64], |r| {
+            .prepare_cached(&sql)?
+            .query_map(params![now, (limit + skip.len()) as i64], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
@@ -106,6 +146,12 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut run: Vec<Task> = Vec::new();
         for (id, kind, subject, item, due_at, attempts) in rows {
+            if skip.contains(&id) {
+                continue;
+            }
+            if run.len() >= limit {
+                break;
+            }
             // An unknown kind (from a newer version) is left alone.
             let Some(kind) = TaskKind::parse(&kind) else {
                 break;
@@ -125,11 +171,82 @@ impl Store {
         Ok(run)
     }
 
+    /// The reseller a task works for, where the task runs in a lane of its own
+    /// (webhook deliveries, analyses): so that one reseller's slow endpoint or slow
+    /// WHOIS holds up only its own lane.
+    pub fn task_tenant(&self, task: &Task) -> Result<Option<i64>> {
+        let sql = match task.kind {
+            TaskKind::Webhook => "SELECT reseller_id FROM events WHERE id = ?1",
+            TaskKind::AnalyseJob => "SELECT reseller_id FROM transfer_jobs WHERE id = ?1",
+            TaskKind::SendMail
+            | TaskKind::ApprovalTimeout
+            | TaskKind::RegistryStep
+            | TaskKind::BulkPush => return Ok(None),
+        };
+        let tenant = self
+            .reader()
+            .prepare_cached(sql)?
+            .query_row([task.subject], |r| r.get(0))
+            .optional()?;
+        Ok(tenant)
+    }
+
+    /// The next due task of `kind` that works for `tenant` (see
+    /// [`Store::task_tenant`]), leaving out those in `skip`.
+    pub fn next_due_for_tenant(
+        &self,
+        now: i64,
+        kind: TaskKind,
+        tenant: i64,
+        skip: &std::collections::HashSet<i64>,
+    ) -> Result<Option<Task>> {
+        let join = match kind {
+            TaskKind::Webhook => "JOIN events o ON o.id = t.subject",
+            TaskKind::AnalyseJob => "JOIN transfer_jobs o ON o.id = t.subject",
+            TaskKind::SendMail
+            | TaskKind::ApprovalTimeout
+            | TaskKind::RegistryStep
+            | TaskKind::BulkPush => return Ok(None),
+        };
+        let sql = format!(
+            "SELECT t.id, t.subject, t.item, t.due_at, t.attempts FROM tasks t {join}
+             WHERE t.kind = ?1 AND t.done_at IS NULL AND t.due_at <= ?2 AND o.reseller_id = ?3
+             ORDER BY t.due_at, t.id LIMIT ?4"
+        );
+        let rows = self
+            .writer()
+            .prepare_cached(&sql)?
+            .query_map(
+                params![kind.as_str(), now, tenant, (skip.len() + 1) as i64],
+                |r| {
+                    Ok(Task {
+                        id: r.get(0)?,
+                        kind,
+                        subject: r.get(1)?,
+                        item: r.get(2)?,
+                        due_at: r.get(3)?,
+                        attempts: r.get(4)?,
+                    })
+                },
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows.into_iter().find(|t| !skip.contains(&t.id)))
+    }
+
     /// When the next pending task falls due, if any.
     pub fn next_due_at(&self) -> Result<Option<i64>> {
+        self.next_due_at_of(Kinds::All)
+    }
+
+    /// When the next pending task of `kinds` falls due, if any.
+    pub fn next_due_at_of(&self, kinds: Kinds) -> Result<Option<i64>> {
         let conn = self.reader();
+        let sql = format!(
+            "SELECT min(due_at) FROM tasks WHERE done_at IS NULL{}",
+            kinds.condition()
+        );
         let at = conn
-            .prepare_cached("SELECT min(due_at) FROM tasks WHERE done_at IS NULL")?
+            .prepare_cached(&sql)?
             .query_row([], |r| r.get::<_, Option<i64>>(0))?;
         Ok(at)
     }

@@ -38,6 +38,19 @@ pub struct Port43 {
     /// `whois.nic.<tld>:43`.
     pub registries: HashMap<String, String>,
     pub timeout: Duration,
+    /// Where a registry's referral may send the second query.
+    pub referrals: Referrals,
+}
+
+/// Where referrals may lead. The referral comes from the registry's answer, which
+/// names any host it likes: followed blindly, it would let a domain's WHOIS make
+/// opsd connect to any port of any machine, inside its own network included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Referrals {
+    /// Port 43 of a host whose every address is public (the default).
+    PublicPort43,
+    /// Wherever the referral says, port included (tests on loopback).
+    Anywhere,
 }
 
 impl Default for Port43 {
@@ -54,6 +67,7 @@ impl Default for Port43 {
         Port43 {
             registries,
             timeout: Duration::from_secs(10),
+            referrals: Referrals::PublicPort43,
         }
     }
 }
@@ -78,12 +92,46 @@ impl Port43 {
         } else {
             format!("{server}:43")
         };
-        let unreachable = |e: std::io::Error| WhoisError::Unreachable(format!("{server}: {e}"));
         let addr = server
             .to_socket_addrs()
-            .map_err(unreachable)?
+            .map_err(|e| WhoisError::Unreachable(format!("{server}: {e}")))?
             .next()
             .ok_or_else(|| WhoisError::Unreachable(format!("{server}: no address")))?;
+        self.query_at(addr, &server, domain)
+    }
+
+    /// Where a referral to `server` may be asked, if anywhere (see [`Referrals`]).
+    fn referral(&self, server: &str) -> Option<std::net::SocketAddr> {
+        match self.referrals {
+            Referrals::Anywhere => {
+                let server = if server.contains(':') {
+                    server.to_string()
+                } else {
+                    format!("{server}:43")
+                };
+                server.to_socket_addrs().ok()?.next()
+            }
+            Referrals::PublicPort43 => {
+                let host = server.trim().trim_start_matches("whois://");
+                let host = host.split(['/', ':']).next().unwrap_or("");
+                if host.is_empty() {
+                    return None;
+                }
+                let addrs: Vec<_> = (host, 43u16).to_socket_addrs().ok()?.collect();
+                // Every address must be public: a name that also resolves inside is
+                // not followed.
+                (!addrs.is_empty() && addrs.iter().all(|a| is_public(a.ip()))).then(|| addrs[0])
+            }
+        }
+    }
+
+    fn query_at(
+        &self,
+        addr: std::net::SocketAddr,
+        server: &str,
+        domain: &str,
+    ) -> Result<String, WhoisError> {
+        let unreachable = |e: std::io::Error| WhoisError::Unreachable(format!("{server}: {e}"));
         let mut stream = TcpStream::connect_timeout(&addr, self.timeout).map_err(unreachable)?;
         stream
             .set_read_timeout(Some(self.timeout))
@@ -107,12 +155,53 @@ impl Whois for Port43 {
     fn lookup(&self, domain: &str) -> Result<String, WhoisError> {
         let registry = self.query(&self.registry_for(domain), domain)?;
         match parse(&registry) {
-            Ok(r) if r.is_referral() => match self.query(&r.registrar_whois_server, domain) {
-                Ok(text) if parse_full(&text).is_ok() => Ok(text),
-                // The registrar is down or unreadable: the registry's record is all we have.
-                Ok(_) | Err(_) => Ok(registry),
+            Ok(r) if r.is_referral() => match self.referral(&r.registrar_whois_server) {
+                Some(addr) => match self.query_at(addr, &r.registrar_whois_server, domain) {
+                    Ok(text) if parse_full(&text).is_ok() => Ok(text),
+                    // The registrar is down or unreadable: the registry's record is all
+                    // we have.
+                    Ok(_) | Err(_) => Ok(registry),
+                },
+                None => {
+                    tracing::warn!(domain, referral = %r.registrar_whois_server, "WHOIS referral not followed: not port 43 of a public host");
+                    Ok(registry)
+                }
             },
             Ok(_) | Err(_) => Ok(registry),
+        }
+    }
+}
+
+/// An address on the public internet: not loopback, private, link-local, shared,
+/// documentation, multicast or unspecified.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || o[0] == 0
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 198 && (o[1] == 18 || o[1] == 19))
+                || o[0] >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] == 0x2001 && s[1] == 0x0db8))
         }
     }
 }
@@ -148,14 +237,54 @@ mod tests {
             1,
         );
         let w = Port43 {
-            registries: [("com".to_string(), registry)].into_iter().collect(),
+            registries: [("com".to_string(), registry.clone())]
+                .into_iter()
+                .collect(),
             timeout: Duration::from_secs(5),
+            referrals: Referrals::Anywhere,
         };
         let text = w.lookup("a.com").unwrap_or_default();
         assert_eq!(
             parse_full(&text).map(|r| r.registrant.email),
             Ok("ann@a.com".into())
         );
+        // Issue 15.10: by default a referral to a loopback host and another port is
+        // not followed; the registry's own record is the answer.
+        let registry2 = serve(
+            format!("   Domain Name: A.COM\n   Registrar WHOIS Server: {registrar}\n"),
+            1,
+        );
+        let guarded = Port43 {
+            registries: [("com".to_string(), registry2)].into_iter().collect(),
+            timeout: Duration::from_secs(5),
+            referrals: Referrals::PublicPort43,
+        };
+        let text = guarded.lookup("a.com").unwrap_or_default();
+        assert!(text.contains("Registrar WHOIS Server"), "{text}");
+        assert!(parse_full(&text).is_err());
+    }
+
+    #[test]
+    fn public_addresses() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap_or([0, 0, 0, 0].into());
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.5.5",
+            "169.254.1.1",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(!is_public(ip(private)), "{private}");
+        }
+        for public in ["192.0.47.59", "199.7.59.74", "2001:500:8f::53"] {
+            assert!(is_public(ip(public)), "{public}");
+        }
     }
 
     #[test]
@@ -170,6 +299,7 @@ mod tests {
                 .into_iter()
                 .collect(),
             timeout: Duration::from_secs(2),
+            referrals: Referrals::PublicPort43,
         };
         assert!(matches!(w.lookup("a.com"), Err(WhoisError::Unreachable(_))));
     }
