@@ -617,3 +617,124 @@ fn issue15_10_a_silent_webhook_does_not_hold_up_other_work() {
         "the bulk push waited for the silent webhook"
     );
 }
+
+/// The login's session has ended: a page of the area sends the browser to log in.
+fn logged_out(w: &mut Web<'_>, page: &str, login: &str) -> bool {
+    let r = w.get(page);
+    r.status_line.contains(" 303 ") && r.header("Location") == Some(login)
+}
+
+/// 15.6: changing or clearing a password ends that account's sessions, for the
+/// panel, the dashboard and the mail console; mail administrators can change theirs,
+/// which also revokes their API tokens.
+#[test]
+fn issue15_6_password_changes_end_sessions() {
+    let s = Server::start_scenario(MAIL_SCENARIO, |_| {});
+    let db = s.dir.path().join("opsd.db");
+    s.panel_password(USER, "panel-password-1");
+    let mut w = Web::new(&s);
+    assert!(
+        w.login("/panel/login", USER, "panel-password-1")
+            .status_line
+            .contains(" 303 ")
+    );
+    assert!(!logged_out(&mut w, "/panel/domains", "/panel/login"));
+    opsd_ok(&db, &["reseller", "passwd", USER], "panel-password-2\n");
+    assert!(logged_out(&mut w, "/panel/domains", "/panel/login"));
+    assert!(
+        w.login("/panel/login", USER, "panel-password-2")
+            .status_line
+            .contains(" 303 ")
+    );
+    opsd_ok(&db, &["reseller", "passwd", USER, "--clear"], "");
+    assert!(logged_out(&mut w, "/panel/domains", "/panel/login"));
+
+    opsd_ok(&db, &["operator", "add", "ops"], "operator-pw-1\n");
+    let mut d = Web::new(&s);
+    assert!(
+        d.login("/dashboard/login", "ops", "operator-pw-1")
+            .status_line
+            .contains(" 303 ")
+    );
+    assert!(!logged_out(
+        &mut d,
+        "/dashboard/transfers",
+        "/dashboard/login"
+    ));
+    opsd_ok(&db, &["operator", "passwd", "ops"], "operator-pw-2\n");
+    assert!(logged_out(
+        &mut d,
+        "/dashboard/transfers",
+        "/dashboard/login"
+    ));
+
+    let mut m = Web::new(&s);
+    assert!(
+        m.login("/mac/login", "mail-admin", "mail-admin-pw-1")
+            .status_line
+            .contains(" 303 ")
+    );
+    let v = email_api(
+        &s,
+        "generate_token",
+        r#"{"credentials": {"user": "mail-admin", "password": "mail-admin-pw-1"}}"#,
+    );
+    let token = v["token"].as_str().expect("token").to_string();
+    let with_token = format!(r#"{{"credentials": {{"user": "mail-admin", "token": "{token}"}}}}"#);
+    assert_eq!(email_api(&s, "get_company", &with_token)["success"], true);
+    // A token made with a token cannot make more.
+    let chained = email_api(&s, "generate_token", &with_token);
+    let chained = chained["token"].as_str().expect("token").to_string();
+    let with_chained =
+        format!(r#"{{"credentials": {{"user": "mail-admin", "token": "{chained}"}}}}"#);
+    let v = email_api(&s, "generate_token", &with_chained);
+    assert_eq!(v["error_number"], 4, "{v}");
+    opsd_ok(
+        &db,
+        &["email", "admin-passwd", "mail-admin"],
+        "mail-admin-pw-2\n",
+    );
+    assert!(logged_out(&mut m, "/mac/company", "/mac/login"));
+    assert_eq!(
+        email_api(&s, "get_company", &with_token)["error"],
+        "Invalid credentials"
+    );
+    assert!(
+        m.login("/mac/login", "mail-admin", "mail-admin-pw-2")
+            .status_line
+            .contains(" 303 ")
+    );
+}
+
+/// 15.7: the panel obeys the reseller's IP Access Rules, like the OPS API.
+#[test]
+fn issue15_7_the_panel_obeys_ip_access_rules() {
+    let s = Server::start();
+    s.panel_password(USER, "panel-password-1");
+    let id = s
+        .app
+        .store
+        .reseller_by_name(USER)
+        .expect("store")
+        .expect("reseller")
+        .id;
+    s.app
+        .store
+        .set_allowed_ips(id, &["10.0.0.0/8".to_string()])
+        .expect("rules");
+    let mut w = Web::new(&s);
+    w.login("/panel/login", USER, "panel-password-1");
+    let r = w.get("/panel/domains");
+    assert!(r.status_line.contains(" 403 "), "{}", r.status_line);
+    assert!(r.text().contains("Access denied: invalid IP address."));
+    let r = w.post(
+        "/panel/push-settings",
+        &[("op", "add"), ("username", OTHER_USER)],
+    );
+    assert!(r.status_line.contains(" 403 "), "{}", r.status_line);
+    s.app
+        .store
+        .set_allowed_ips(id, &["127.0.0.1".to_string()])
+        .expect("rules");
+    assert!(w.get("/panel/domains").status_line.contains(" 200 "));
+}

@@ -34,6 +34,13 @@ pub enum EmailCmd {
     /// Add an administrator to a company; the password is read from standard input.
     #[command(name = "admin-add")]
     Admin { company: i64, username: String },
+    /// Set an administrator's password (from standard input); ends its console
+    /// sessions and revokes its API tokens.
+    #[command(name = "admin-passwd")]
+    AdminPasswd { username: String },
+    /// Revoke every API token of an administrator.
+    #[command(name = "token-revoke")]
+    TokenRevoke { username: String },
     /// Add a brand to a company.
     #[command(name = "brand-add")]
     Brand {
@@ -104,6 +111,17 @@ pub fn run(db: &Path, cmd: EmailCmd, now: i64) -> anyhow::Result<()> {
             let hash = auth::hash_password(&super::read_password()?)?;
             store.add_mail_admin(company, &username, &hash, now)?;
             println!("administrator {username} added to company {company}");
+        }
+        EmailCmd::AdminPasswd { username } => {
+            let hash = auth::hash_password(&super::read_password()?)?;
+            store
+                .set_mail_admin_password(&username, &hash)
+                .with_context(|| format!("no administrator named {username}"))?;
+            println!("password of {username} changed; its sessions and API tokens ended");
+        }
+        EmailCmd::TokenRevoke { username } => {
+            let n = store.revoke_mail_tokens(&username)?;
+            println!("{n} API token(s) of {username} revoked");
         }
         EmailCmd::Brand {
             company,

@@ -298,6 +298,13 @@ fn authenticate_call(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outco
 
 fn generate_token(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
     let admin = caller(app, req, peer)?;
+    if admin.token_chained {
+        return Err(Failure(
+            errors::NO_PERMISSION,
+            "Lacks permission: a token made with a token cannot make tokens; use the password"
+                .into(),
+        ));
+    }
     if let Some(user) = req.get("user").and_then(Value::as_str)
         && user != admin.username
     {
@@ -325,7 +332,12 @@ fn generate_token(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome 
 
 fn issue(app: &App, admin: &Admin, kind: &str, secs: i64) -> Result<String, Failure> {
     let token = auth::random_hex(20);
-    app.store
-        .add_mail_token(&auth::token_hash(&token), admin.id, kind, app.now() + secs)?;
+    app.store.add_mail_token(
+        &auth::token_hash(&token),
+        admin.id,
+        kind,
+        app.now() + secs,
+        admin.via_token,
+    )?;
     Ok(token)
 }

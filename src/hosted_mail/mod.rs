@@ -16,9 +16,12 @@ pub struct Admin {
     pub id: i64,
     pub username: String,
     pub company_id: i64,
-    /// Logged in with an API token rather than the password (a token cannot make
-    /// further tokens).
+    /// Logged in with an API token rather than the password.
     pub via_token: bool,
+    /// ... with a token that was itself made with a token: it cannot make further
+    /// tokens, so a chain of tokens never outlives its password by more than two
+    /// token lives.
+    pub token_chained: bool,
 }
 
 /// Why credentials were not taken.
@@ -42,11 +45,12 @@ pub fn authenticate(
     peer: IpAddr,
 ) -> Result<Result<Admin, Refusal>, StoreError> {
     let account = format!("mail_admin:{}", username.to_lowercase());
-    let admin = |id, company_id, via_token| Admin {
+    let admin = |id, company_id, via_token: bool, token_chained: bool| Admin {
         id,
         username: username.to_string(),
         company_id,
         via_token,
+        token_chained,
     };
     if let Some(t) = token {
         // A token is 160 random bits: not worth an Argon2 run, but a wrong one still
@@ -59,7 +63,7 @@ pub fn authenticate(
             .attempt(&account, peer, || Ok::<bool, StoreError>(found.is_some()));
         return Ok(match (outcome, found) {
             (Err(r), _) => Err(Refusal::Throttled(r)),
-            (Ok(_), Some((id, c))) => Ok(admin(id, c, true)),
+            (Ok(_), Some((id, c, from_token))) => Ok(admin(id, c, true, from_token)),
             (Ok(_), None) => Err(Refusal::Invalid),
         });
     }
@@ -76,7 +80,7 @@ pub fn authenticate(
             Ok(Err(auth::PasswordError::Busy)) => Err(Refusal::Busy),
             Ok(Err(auth::PasswordError::Failed) | Ok(false)) => Err(Refusal::Invalid),
             Ok(Ok(true)) => match found {
-                Some((id, c, _)) => Ok(admin(id, c, false)),
+                Some((id, c, _)) => Ok(admin(id, c, false, false)),
                 None => Err(Refusal::Invalid),
             },
         },

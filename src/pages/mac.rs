@@ -38,6 +38,7 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
                         username,
                         company_id,
                         via_token: false,
+                        token_chained: false,
                     },
                     c,
                 )

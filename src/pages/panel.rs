@@ -44,6 +44,16 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
         Ok(entered) => entered,
         Err(page) => return page,
     };
+    // The reseller's IP Access Rules hold for its panel as for its API: the panel
+    // can push domains away.
+    if !crate::auth::ip_allowed(&me.allowed_ips, req.peer) {
+        tracing::warn!(reseller = %me.username, peer = %req.peer, "panel refused: IP Access Rules");
+        return message(
+            403,
+            "Access denied",
+            "Access denied: invalid IP address. Your reseller account's IP Access Rules do not include the address you are browsing from.",
+        );
+    }
     let p = Panel {
         app,
         req,

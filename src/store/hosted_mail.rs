@@ -269,36 +269,78 @@ impl Store {
         Ok(row)
     }
 
+    /// Stores a token's hash; `from_token` when a token (not the password) asked
+    /// for it.
     pub fn add_mail_token(
         &self,
         token_hash: &str,
         admin_id: i64,
         kind: &str,
         expires_at: i64,
+        from_token: bool,
     ) -> Result<()> {
         self.writer().execute(
-            "INSERT INTO mail_tokens (token_hash, admin_id, kind, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            params![token_hash, admin_id, kind, expires_at],
+            "INSERT INTO mail_tokens (token_hash, admin_id, kind, expires_at, from_token) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![token_hash, admin_id, kind, expires_at, from_token],
         )?;
         Ok(())
     }
 
-    /// The administrator a live token belongs to.
+    /// The administrator a live token belongs to: (admin id, company id, whether the
+    /// token itself was made with a token).
     pub fn mail_token_admin(
         &self,
         token_hash: &str,
         username: &str,
         now: i64,
-    ) -> Result<Option<(i64, i64)>> {
+    ) -> Result<Option<(i64, i64, bool)>> {
         let conn = self.reader();
         let row = conn
             .prepare_cached(
-                "SELECT a.id, a.company_id FROM mail_tokens t JOIN mail_admins a ON a.id = t.admin_id
+                "SELECT a.id, a.company_id, t.from_token FROM mail_tokens t JOIN mail_admins a ON a.id = t.admin_id
                  WHERE t.token_hash = ?1 AND a.username = ?2 AND t.expires_at > ?3",
             )?
-            .query_row(params![token_hash, username, now], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![token_hash, username, now], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?;
         Ok(row)
+    }
+
+    /// Sets an administrator's password and ends what the old one opened: its mail
+    /// console sessions and every API token, in one transaction. `NotFound` for an
+    /// unknown name.
+    pub fn set_mail_admin_password(&self, username: &str, password_hash: &str) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let id: i64 = tx
+            .query_row(
+                "SELECT id FROM mail_admins WHERE username = ?1",
+                [username],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(StoreError::NotFound)?;
+        tx.execute(
+            "UPDATE mail_admins SET password_hash = ?2 WHERE id = ?1",
+            params![id, password_hash],
+        )?;
+        tx.execute(
+            "DELETE FROM sessions WHERE realm = 'mac' AND subject_id = ?1",
+            [id],
+        )?;
+        tx.execute("DELETE FROM mail_tokens WHERE admin_id = ?1", [id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Revokes every API token of an administrator; how many there were.
+    pub fn revoke_mail_tokens(&self, username: &str) -> Result<usize> {
+        let n = self.writer().execute(
+            "DELETE FROM mail_tokens WHERE admin_id = (SELECT id FROM mail_admins WHERE username = ?1)",
+            [username],
+        )?;
+        Ok(n)
     }
 
     pub fn mail_domains_of(&self, company_id: i64) -> Result<Vec<MailDomainView>> {

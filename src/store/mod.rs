@@ -82,6 +82,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0008_events.sql")),
     M::up(include_str!("migrations/0009_operators.sql")),
     M::up(include_str!("migrations/0010_partial_registrant_index.sql")),
+    M::up(include_str!("migrations/0011_hardening.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

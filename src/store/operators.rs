@@ -45,15 +45,28 @@ impl Store {
         Ok(conn.last_insert_rowid())
     }
 
-    /// Sets an operator's password; `NotFound` for an unknown name.
+    /// Sets an operator's password, ending its dashboard sessions in the same
+    /// transaction; `NotFound` for an unknown name.
     pub fn set_operator_password(&self, username: &str, password_hash: &str) -> Result<()> {
-        let n = self
-            .writer()
-            .prepare_cached("UPDATE operators SET password_hash = ?2 WHERE username = ?1")?
-            .execute(params![username, password_hash])?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let id: i64 = tx
+            .query_row(
+                "SELECT id FROM operators WHERE username = ?1",
+                [username],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(StoreError::NotFound)?;
+        tx.execute(
+            "UPDATE operators SET password_hash = ?2 WHERE id = ?1",
+            params![id, password_hash],
+        )?;
+        tx.execute(
+            "DELETE FROM sessions WHERE realm = 'dashboard' AND subject_id = ?1",
+            [id],
+        )?;
+        tx.commit()?;
         Ok(())
     }
 

@@ -179,13 +179,24 @@ impl Store {
         Ok(())
     }
 
-    /// Sets the control-panel password hash (`None` disables the login).
+    /// Sets the control-panel password hash (`None` disables the login). The
+    /// reseller's panel sessions end with the old password, in the same transaction.
     pub fn set_reseller_password(&self, reseller_id: i64, hash: Option<&str>) -> Result<()> {
-        self.update_reseller(
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let n = tx.execute(
             "UPDATE resellers SET password_hash = ?2 WHERE id = ?1",
-            reseller_id,
-            &hash,
-        )
+            params![reseller_id, hash],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.execute(
+            "DELETE FROM sessions WHERE realm = 'panel' AND subject_id = ?1",
+            [reseller_id],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Runs `update` (`?1` the reseller's id, `?2` the value); `NotFound` when no

@@ -69,6 +69,15 @@ impl Store {
         Ok(())
     }
 
+    /// Ends every session of one account (after its password changed).
+    pub fn delete_sessions_of(&self, realm: &str, subject_id: i64) -> Result<usize> {
+        let n = self.writer().execute(
+            "DELETE FROM sessions WHERE realm = ?1 AND subject_id = ?2",
+            params![realm, subject_id],
+        )?;
+        Ok(n)
+    }
+
     pub fn delete_session(&self, token_hash: &str) -> Result<()> {
         self.writer()
             .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
