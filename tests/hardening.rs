@@ -738,3 +738,127 @@ fn issue15_7_the_panel_obeys_ip_access_rules() {
         .expect("rules");
     assert!(w.get("/panel/domains").status_line.contains(" 200 "));
 }
+
+/// 15.12: audit rows of other kinds of account never show as a reseller's, however
+/// the names coincide.
+#[test]
+fn issue15_12_audit_namespaces_are_kept_apart() {
+    let scenario = r#"
+[[mail_company]]
+id = 1001
+name = "Losing"
+cluster = "a"
+[[mail_company]]
+id = 1002
+name = "Gaining"
+cluster = "a"
+allowed_companies = [1001]
+[[mail_admin]]
+company = 1001
+username = "testuser"
+password = "mail-admin-pw-1"
+[[mail_domain]]
+name = "mail.example.com"
+company = 1001
+"#;
+    let s = Server::start_scenario(scenario, |_| {});
+    let v = email_api(
+        &s,
+        "push_domain",
+        r#"{"credentials": {"user": "testuser", "password": "mail-admin-pw-1"}, "domain": "mail.example.com", "new_company": 1002}"#,
+    );
+    assert_eq!(v["success"], true, "{v}");
+    let all = s.app.store.audit_log(None, 10).expect("audit");
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].actor, "testuser");
+    assert!(
+        s.app
+            .store
+            .audit_for_reseller("testuser", 10)
+            .expect("audit")
+            .is_empty(),
+        "the mail admin's row shows as the reseller's"
+    );
+}
+
+/// 15.12: U+FFFE and U+FFFF in a job name never make a reply unreadable, and a
+/// bulk change's contact_email must be an address.
+#[test]
+fn issue15_12_noncharacters_and_bad_report_addresses() {
+    let s = Server::start();
+    let attrs = format!(
+        "{}<item key=\"name\">job&#xFFFE;name&#xFFFF;</item>",
+        domain_list(&[("nonchar.com", "x")])
+    );
+    assert_eq!(
+        s.ops(&envelope("SIMPLE_TRANSFER", "DOMAIN", &attrs)).code(),
+        Some(200)
+    );
+    let r = s.ops(&status_body("134"));
+    assert_eq!(r.item("name").as_deref(), Some("jobname"));
+    assert!(!r.text().contains('\u{FFFE}') && !r.text().contains('\u{FFFF}'));
+    let r = s.ops(&envelope(
+        "SUBMIT_BULK_CHANGE",
+        "BULK_CHANGE",
+        "<item key=\"change_type\">push_domains</item><item key=\"change_items\">a.com</item><item key=\"gaining_reseller_username\">otheruser</item><item key=\"contact_email\">ops@example.com\nforged line</item>",
+    ));
+    assert_eq!(r.code(), Some(465));
+    assert_eq!(
+        r.item("response_text").as_deref(),
+        Some("Invalid value for 'contact_email': not an email address.")
+    );
+}
+
+/// 15.12: mail that cannot be delivered is given up after its tries instead of
+/// being retried for ever, and finished work is pruned after the retention time.
+#[test]
+fn issue15_12_undeliverable_mail_ends_and_old_work_is_pruned() {
+    let closed = free_port();
+    let s = Server::start_with(|c| {
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{closed}"));
+        c.retention = Duration::from_secs(2 * 86_400);
+    });
+    let st = &s.app.store;
+    let crypt = opsd::auth::md5_crypt("losing-pass-1").expect("crypt");
+    st.add_registrar("H1", &crypt, "one@registrar.example", 1)
+        .expect("H1");
+    st.add_registrar("H2", &crypt, "two@registrar.example", 1)
+        .expect("H2");
+    st.add_registry_domain(
+        &opsd::store::NewRegistryDomain {
+            name: "pushed.uk.com".into(),
+            registrar: "H1".into(),
+            status: "Live".into(),
+            registrant: None,
+            tech: None,
+        },
+        1,
+    )
+    .expect("domain");
+    let r = s.post_form(
+        "/srv/push_domain",
+        "user=H1&password=plain:losing-pass-1&domain=pushed.uk.com&handle=H2",
+    );
+    assert!(
+        r.text().contains("domain has been transferred"),
+        "{}",
+        r.text()
+    );
+    let pending = "SELECT count(*) FROM tasks WHERE kind = 'send_mail' AND done_at IS NULL";
+    assert_eq!(s.count(pending), 1);
+    for _ in 0..12 {
+        s.advance("1d");
+    }
+    assert_eq!(s.count(pending), 0, "the mail is still being retried");
+    assert_eq!(
+        s.count("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND last_error IS NOT NULL"),
+        1
+    );
+    s.advance("3d");
+    opsd::jobs::prune(&s.app);
+    assert_eq!(s.count("SELECT count(*) FROM outbox"), 0);
+    assert_eq!(
+        s.count("SELECT count(*) FROM tasks WHERE done_at IS NOT NULL"),
+        0
+    );
+}

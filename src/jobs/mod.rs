@@ -90,6 +90,24 @@ fn run_step(app: &App, run: &[Task], now: i64) -> Result<usize, StoreError> {
     Ok(if single { 1 } else { run.len() })
 }
 
+/// How often finished work is pruned (see `store::retention`).
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Deletes what the retention settings no longer keep; logs what went.
+pub fn prune(app: &App) {
+    let now = app.now();
+    let age = |d: Duration| now.saturating_sub(i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    match app.store.prune(
+        age(app.config.retention),
+        age(app.config.audit_retention),
+        now,
+    ) {
+        Ok(p) if p.total() > 0 => tracing::info!(?p, "pruned finished work"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "pruning failed"),
+    }
+}
+
 /// Why a step did not complete; it is retried later.
 #[derive(Debug, thiserror::Error)]
 pub enum StepError {
@@ -121,7 +139,13 @@ async fn main_lane(
     // Consecutive rounds that failed: a store that cannot write (a full disk) is
     // retried after 1, 2, 4 … 60 s, with one log line per round, instead of at once.
     let mut failures: u32 = 0;
+    let mut pruned_at: Option<std::time::Instant> = None;
     loop {
+        if pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+            pruned_at = Some(std::time::Instant::now());
+            let a = app.clone();
+            let _ = tokio::task::spawn_blocking(move || prune(&a)).await;
+        }
         let a = app.clone();
         // The runner and the store both block: off the async threads.
         let ran = tokio::task::spawn_blocking(move || {

@@ -24,8 +24,12 @@ pub fn from_config(smtp_url: Option<&str>, from: &str) -> Result<Arc<dyn Mailer>
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MailError {
+    /// May work later (the relay is down, a 4xx answer).
     #[error("mail delivery failed: {0}")]
     Delivery(String),
+    /// Will never work (no such address, a 5xx answer): not retried.
+    #[error("mail refused for good: {0}")]
+    Permanent(String),
 }
 
 pub trait Mailer: Send + Sync + std::fmt::Debug {

@@ -79,7 +79,7 @@ impl Mailer for Smtp {
         let to = mail
             .to
             .parse::<Mailbox>()
-            .map_err(|e| MailError::Delivery(format!("recipient '{}': {e}", mail.to)))?;
+            .map_err(|e| MailError::Permanent(format!("recipient '{}': {e}", mail.to)))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -88,9 +88,12 @@ impl Mailer for Smtp {
             .header(ContentType::TEXT_PLAIN)
             .body(mail.body.clone())
             .map_err(|e| MailError::Delivery(e.to_string()))?;
-        self.transport
-            .send(&message)
-            .map(|_| ())
-            .map_err(|e| MailError::Delivery(e.to_string()))
+        self.transport.send(&message).map(|_| ()).map_err(|e| {
+            if e.is_permanent() {
+                MailError::Permanent(e.to_string())
+            } else {
+                MailError::Delivery(e.to_string())
+            }
+        })
     }
 }

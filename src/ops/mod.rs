@@ -128,8 +128,10 @@ mod proptests {
 
     /// Text without the control characters the writer drops by design.
     fn text() -> impl Strategy<Value = String> {
-        proptest::string::string_regex("[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]{0,12}")
-            .expect("valid regex")
+        proptest::string::string_regex(
+            "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\u{fffe}\\u{ffff}]{0,12}",
+        )
+        .expect("valid regex")
     }
 
     fn value() -> impl Strategy<Value = Value> {

@@ -294,8 +294,9 @@ fn escape_into(out: &mut String, s: &str) {
             && (b >= b' ' || matches!(b, b'\t' | b'\n' | b'\r'))
     };
     // Bytewise: every special is ASCII, and a byte of a multi-byte character is never
-    // below 0x80, so the test cannot be fooled by one.
-    if s.bytes().all(clean) {
+    // below 0x80, so the test cannot be fooled by one. U+FFFE and U+FFFF (EF BF BE,
+    // EF BF BF) are not XML characters either: a reply holding one would not parse.
+    if s.bytes().all(clean) && !s.as_bytes().contains(&0xEF) {
         out.push_str(s);
         return;
     }
@@ -308,6 +309,7 @@ fn escape_into(out: &mut String, s: &str) {
             '"' => out.push_str("&quot;"),
             '\t' | '\n' | '\r' => out.push(c),
             c if c < ' ' => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
@@ -325,6 +327,10 @@ mod tests {
         let mut s = String::new();
         escape_into(&mut s, "héllo→<");
         assert_eq!(s, "héllo→&lt;");
+        // Issue 15.12: the two non-characters XML forbids are dropped too.
+        let mut s = String::new();
+        escape_into(&mut s, "a\u{FFFE}b\u{FFFF}c\u{FFFD}");
+        assert_eq!(s, "abc\u{FFFD}");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use minijinja::context;
 
 use crate::app::App;
-use crate::store::AuditEntry;
+use crate::store::{AuditEntry, account};
 
 use super::session::{self, Realm};
 use super::{Page, PageRequest, message, not_found, path_id, render, store_failure, time};
@@ -99,11 +99,13 @@ impl Dashboard<'_> {
         AuditEntry {
             at: self.app.now(),
             actor: format!("operator {}", self.me),
+            actor_kind: account::OPERATOR.into(),
             action: action.into(),
             subject,
             detail,
             client_ip: self.req.peer.to_string(),
             gaining: None,
+            gaining_kind: None,
         }
     }
 
@@ -254,13 +256,10 @@ impl Dashboard<'_> {
     }
 
     fn outbox(&self) -> Page {
-        match self.app.store.outbox() {
-            Ok(all) => {
-                let total = all.len();
-                let mails: Vec<_> = all
+        match self.app.store.outbox_recent(LIST) {
+            Ok((recent, total)) => {
+                let mails: Vec<_> = recent
                     .iter()
-                    .rev()
-                    .take(LIST)
                     .map(|(id, m, sent)| {
                         context! { id, to => m.to, subject => m.subject, sent => sent.map(time) }
                     })

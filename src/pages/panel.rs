@@ -10,7 +10,7 @@ use crate::api::actions::{BulkChangeSubmit, BulkItems, normalize_items};
 use crate::api::codes;
 use crate::api::profile::ProfileCredentials;
 use crate::app::App;
-use crate::store::{AuditEntry, Reseller, Session};
+use crate::store::{AuditEntry, Reseller, Session, account};
 
 use super::session::{self, Realm};
 use super::{Page, PageRequest, message, not_found, path_id, render, store_failure, time};
@@ -279,6 +279,7 @@ impl Panel<'_> {
         let audit = AuditEntry {
             at: now,
             actor: self.me.username.clone(),
+            actor_kind: account::RESELLER.into(),
             action: if allow { "push_allow" } else { "push_disallow" }.into(),
             subject: losing.username.clone(),
             detail: if allow {
@@ -294,6 +295,7 @@ impl Panel<'_> {
             },
             client_ip: self.req.peer.to_string(),
             gaining: None,
+            gaining_kind: None,
         };
         if let Err(e) = self
             .app
@@ -372,11 +374,13 @@ impl Panel<'_> {
                 let audit = AuditEntry {
                     at: now,
                     actor: self.me.username.clone(),
+                    actor_kind: account::RESELLER.into(),
                     action: "bulk_cancel".into(),
                     subject: format!("bulk change {id}"),
                     detail: "cancelled from the control panel; processed domains stay moved".into(),
                     client_ip: self.req.peer.to_string(),
                     gaining: None,
+                    gaining_kind: None,
                 };
                 if let Err(e) = self.app.store.audit(&audit) {
                     return store_failure("control panel", &e);

@@ -271,11 +271,13 @@ impl Store {
                 &AuditEntry {
                     at: now,
                     actor: losing.clone(),
+                    actor_kind: super::account::RESELLER.into(),
                     action: "bulk_push".into(),
                     subject: name.clone(),
                     detail: format!("bulk change {id}: pushed from {losing} to {gaining}"),
                     client_ip: client_ip.clone(),
                     gaining: Some(gaining.clone()),
+                    gaining_kind: Some(super::account::RESELLER.into()),
                 },
             )?;
             let (status, reason) = match outcome {

@@ -429,6 +429,7 @@ impl Store {
             &AuditEntry {
                 at: p.now,
                 actor: p.actor.clone(),
+                actor_kind: super::account::MAIL_ADMIN.into(),
                 action: "mail_push_domain".into(),
                 subject: p.domain.clone(),
                 detail: format!(
@@ -437,6 +438,7 @@ impl Store {
                 ),
                 client_ip: p.client_ip.clone(),
                 gaining: Some(gaining.id.to_string()),
+                gaining_kind: Some(super::account::COMPANY.into()),
             },
         )?;
         if let Some(to) = gaining.push_notify.as_deref().filter(|t| !t.is_empty()) {

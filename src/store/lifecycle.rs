@@ -329,6 +329,22 @@ impl Store {
         Ok(m)
     }
 
+    /// Gives up on outbox messages that will never be delivered, `(task_id,
+    /// outbox_id, error)`: the error is kept on the message and its task is done.
+    pub fn mails_given_up(&self, items: &[(i64, i64, String)], now: i64) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        for (task_id, outbox_id, error) in items {
+            tx.prepare_cached(
+                "UPDATE outbox SET last_error = ?2, attempts = attempts + 1 WHERE id = ?1",
+            )?
+            .execute(params![outbox_id, error])?;
+            mark_done(&tx, *task_id, now)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Marks outbox messages sent and their tasks done: `(task_id, outbox_id)`.
     pub fn mails_sent(&self, items: &[(i64, i64)], now: i64) -> Result<()> {
         let mut conn = self.writer();

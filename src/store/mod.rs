@@ -13,6 +13,7 @@ mod operators;
 mod push;
 mod registrars;
 mod resellers;
+mod retention;
 mod sessions;
 mod settings;
 mod tasks;
@@ -27,11 +28,12 @@ pub use lifecycle::{
     Analysis, Approval, Decision, DecisionRefused, Mail, RegistryOutcome, WorkDomain, reasons,
 };
 pub use operators::{JobSummary, ResellerOverview};
-pub use push::{AuditEntry, PortfolioDomain, PushProfile};
+pub use push::{AuditEntry, PortfolioDomain, PushProfile, account};
 pub use registrars::{
     NewRegistryDomain, Registrar, RegistryPush, RegistryPushDone, RegistryPushRefused,
 };
 pub use resellers::{PortfolioRow, Profile, Reseller};
+pub use retention::Pruned;
 pub use sessions::Session;
 pub use tasks::{Kinds, Task, TaskKind};
 pub use transfers::{
@@ -57,6 +59,8 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("schema migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+    #[error("database file: {0}")]
+    Io(String),
 }
 
 impl StoreError {
@@ -102,6 +106,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store> {
+        private_file(path)?;
         let mut writer = Connection::open(path)?;
         // WAL: readers do not block the writer. FULL: a commit is on disk before the
         // client hears is_success 1, even across a power cut.
@@ -240,6 +245,48 @@ impl Drop for Snapshot<'_> {
     }
 }
 
+/// The database holds private keys, password hashes and tokens: its file is made
+/// readable by its owner alone (SQLite gives the -wal and -shm files the same mode),
+/// and an existing file readable by others is narrowed, with a warning.
+fn private_file(path: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", path.display()));
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(io)?;
+        }
+        Err(e) => return Err(io(e)),
+        Ok(_) => {
+            for f in [
+                path.to_path_buf(),
+                wal_of(path, "-wal"),
+                wal_of(path, "-shm"),
+            ] {
+                let Ok(m) = std::fs::metadata(&f) else {
+                    continue;
+                };
+                if m.permissions().mode() & 0o077 != 0 {
+                    tracing::warn!(file = %f.display(), "database file was readable by others; now owner only");
+                    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600))
+                        .map_err(io)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn wal_of(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
 fn setup(c: &Connection) -> Result<()> {
     c.pragma_update(None, "synchronous", "FULL")?;
     c.pragma_update(None, "foreign_keys", "ON")?;
@@ -269,6 +316,28 @@ pub(crate) mod test_support {
 #[cfg(test)]
 mod tests {
     use super::test_support::temp_store;
+
+    /// Issue 15.12: the file and its WAL are the owner's alone.
+    #[test]
+    fn database_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let (store, dir) = temp_store();
+        assert!(store.set_setting("k", "v").is_ok());
+        for name in ["opsd.db", "opsd.db-wal"] {
+            let mode = std::fs::metadata(dir.path().join(name))
+                .map(|m| m.permissions().mode())
+                .unwrap_or(0o777);
+            assert_eq!(mode & 0o077, 0, "{name}: {mode:o}");
+        }
+        drop(store);
+        let loose = dir.path().join("opsd.db");
+        assert!(std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).is_ok());
+        assert!(super::Store::open(&loose).is_ok());
+        let mode = std::fs::metadata(&loose)
+            .map(|m| m.permissions().mode())
+            .unwrap_or(0o777);
+        assert_eq!(mode & 0o077, 0, "narrowed: {mode:o}");
+    }
 
     #[test]
     fn migrates_to_latest_and_reopens() {

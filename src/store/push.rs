@@ -40,17 +40,32 @@ pub enum PushProfile {
     NewPerDomain,
 }
 
+/// The kinds of account an audit row names: each has its own namespace, so that a
+/// reseller never sees rows of a mail administrator, company or registrar that
+/// happens to have its name.
+pub mod account {
+    pub const RESELLER: &str = "reseller";
+    pub const OPERATOR: &str = "operator";
+    pub const MAIL_ADMIN: &str = "mail_admin";
+    pub const COMPANY: &str = "company";
+    pub const REGISTRAR: &str = "registrar";
+}
+
 /// One audit log row.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AuditEntry {
     pub at: i64,
     pub actor: String,
+    /// What `actor` names (one of [`account`]).
+    pub actor_kind: String,
     pub action: String,
     pub subject: String,
     pub detail: String,
     pub client_ip: String,
     /// The gaining reseller of a push, so that it sees the row too.
     pub gaining: Option<String>,
+    /// What `gaining` names.
+    pub gaining_kind: Option<String>,
 }
 
 impl Store {
@@ -163,7 +178,7 @@ impl Store {
         let conn = self.reader();
         let rows = conn
             .prepare_cached(
-                "SELECT at, actor, action, subject, detail, client_ip, gaining FROM audit_log
+                "SELECT at, actor, action, subject, detail, client_ip, gaining, actor_kind, gaining_kind FROM audit_log
                  WHERE ?1 IS NULL OR subject = ?1 ORDER BY id DESC LIMIT ?2",
             )?
             .query_map(params![subject, limit as i64], audit_row)?
@@ -176,10 +191,10 @@ impl Store {
         let conn = self.reader();
         let rows = conn
             .prepare_cached(
-                "SELECT at, actor, action, subject, detail, client_ip, gaining FROM (
-                   SELECT * FROM (SELECT * FROM audit_log WHERE actor = ?1 ORDER BY id DESC LIMIT ?2)
+                "SELECT at, actor, action, subject, detail, client_ip, gaining, actor_kind, gaining_kind FROM (
+                   SELECT * FROM (SELECT * FROM audit_log WHERE actor = ?1 AND actor_kind = 'reseller' ORDER BY id DESC LIMIT ?2)
                    UNION
-                   SELECT * FROM (SELECT * FROM audit_log WHERE gaining = ?1 ORDER BY id DESC LIMIT ?2)
+                   SELECT * FROM (SELECT * FROM audit_log WHERE gaining = ?1 AND gaining_kind = 'reseller' ORDER BY id DESC LIMIT ?2)
                  ) ORDER BY id DESC LIMIT ?2",
             )?
             .query_map(params![username, limit as i64], audit_row)?
@@ -239,14 +254,27 @@ fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
         detail: r.get(4)?,
         client_ip: r.get(5)?,
         gaining: r.get(6)?,
+        actor_kind: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+        gaining_kind: r.get(8)?,
     })
 }
 
 pub(crate) fn audit_in(tx: &Transaction<'_>, e: &AuditEntry) -> Result<()> {
     tx.prepare_cached(
-        "INSERT INTO audit_log (at, actor, action, subject, detail, client_ip, gaining) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO audit_log (at, actor, action, subject, detail, client_ip, gaining, actor_kind, gaining_kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
-    .execute(params![e.at, e.actor, e.action, e.subject, e.detail, e.client_ip, e.gaining])?;
+    .execute(params![
+        e.at,
+        e.actor,
+        e.action,
+        e.subject,
+        e.detail,
+        e.client_ip,
+        e.gaining,
+        e.actor_kind,
+        e.gaining_kind
+    ])?;
     Ok(())
 }
 

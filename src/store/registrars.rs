@@ -212,6 +212,7 @@ impl Store {
             &AuditEntry {
                 at: p.now,
                 actor: p.losing.clone(),
+                actor_kind: super::account::REGISTRAR.into(),
                 action: "srv_push_domain".into(),
                 subject: p.domain.clone(),
                 detail: format!(
@@ -224,6 +225,7 @@ impl Store {
                 ),
                 client_ip: p.client_ip.clone(),
                 gaining: Some(p.gaining.clone()),
+                gaining_kind: Some(super::account::REGISTRAR.into()),
             },
         )?;
         if let Some(compose) = notice {

@@ -96,7 +96,14 @@ impl BulkChangeSubmit {
             items,
             gaining,
             apply_to_locked: f.opt_flag("apply_to_locked_domains")?,
-            contact_email: f.opt_str("contact_email")?.map(|e| e.trim().to_string()),
+            contact_email: match f.opt_str("contact_email")?.map(str::trim) {
+                // A report to a bad address would be retried for nothing; a line break
+                // in it would forge log lines.
+                Some(e) if !crate::mail::plausible_address(e) => {
+                    return Err(f.invalid("contact_email", "not an email address"));
+                }
+                other => other.map(str::to_string),
+            },
             profile,
         })
     }

@@ -9,7 +9,7 @@ use crate::api::profile::{self, Unknown};
 use crate::api::{ApiError, Ctx, Layout, Reply};
 use crate::auth;
 use crate::domain::DomainName;
-use crate::store::{AuditEntry, PushProfile};
+use crate::store::{AuditEntry, PushProfile, account};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rsp2RspPushTransfer {
@@ -92,6 +92,7 @@ impl Rsp2RspPushTransfer {
         let audit = AuditEntry {
             at: ctx.app.now(),
             actor: ctx.reseller.username.clone(),
+            actor_kind: account::RESELLER.into(),
             action: "rsp2rsp_push_transfer".into(),
             subject: domain.name.clone(),
             detail: format!(
@@ -106,6 +107,7 @@ impl Rsp2RspPushTransfer {
             ),
             client_ip: ctx.peer.to_string(),
             gaining: Some(gaining.username.clone()),
+            gaining_kind: Some(account::RESELLER.into()),
         };
         store.push_domain(&domain, gaining.id, &profile, &audit)?;
         let ok = codes::PUSH_DONE;
