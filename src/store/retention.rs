@@ -7,6 +7,9 @@ use rusqlite::params;
 
 use super::{Result, Store};
 
+/// An outbox message: its id, the mail, and when it was sent.
+pub type OutboxRow = (i64, super::Mail, Option<i64>);
+
 /// Rows deleted per statement.
 const BATCH: i64 = 5_000;
 
@@ -92,10 +95,7 @@ impl Store {
     }
 
     /// The newest `limit` outbox messages, newest first, and how many there are.
-    pub fn outbox_recent(
-        &self,
-        limit: usize,
-    ) -> Result<(Vec<(i64, super::Mail, Option<i64>)>, i64)> {
+    pub fn outbox_recent(&self, limit: usize) -> Result<(Vec<OutboxRow>, i64)> {
         let tx = self.snapshot()?;
         let total = tx.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
         let rows = tx
