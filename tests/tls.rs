@@ -184,3 +184,139 @@ fn configured_certificate_files_must_exist_and_off_turns_tls_off() {
     assert_eq!(off.tls, None);
     off.terminate();
 }
+
+/// Issue 16's bug, fixed with the connection slots of issue 15.3: every cookie the
+/// page areas set over HTTPS carries `Secure` (the login form's token, the session,
+/// and the session's end), and none over plain HTTP does.
+#[test]
+fn page_cookies_over_tls_are_secure() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("opsd.db");
+    opsd_ok(&db, &["reseller", "add", USER, "--key", KEY], "");
+    opsd_ok(&db, &["reseller", "passwd", USER], "panel-password-1\n");
+    opsd_ok(&db, &["operator", "add", "ops"], "operator-pw-1\n");
+    opsd_ok(
+        &db,
+        &["email", "company-add", "1001", "--name", "Mail Co"],
+        "",
+    );
+    opsd_ok(
+        &db,
+        &["email", "admin-add", "1001", "mail-admin"],
+        "mail-admin-pw-1\n",
+    );
+    opsd_ok(&db, &["cert", "init"], "");
+    let ca = dir.path().join("opsd-tls").join("ca.pem");
+    let server = Proc::start(&db);
+    let tls = server.tls.expect("HTTPS is on");
+    let curl = |args: &[&str]| -> String {
+        let out = std::process::Command::new("curl")
+            .args(["-s", "-i", "--cacert"])
+            .arg(&ca)
+            .args(args)
+            .output()
+            .expect("curl is installed (.ci/run installs it)");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let set_cookies = |reply: &str| -> Vec<String> {
+        reply
+            .lines()
+            .filter(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+            .map(str::to_string)
+            .collect()
+    };
+    for (area, user, password) in [
+        ("panel", USER, "panel-password-1"),
+        ("dashboard", "ops", "operator-pw-1"),
+        ("mac", "mail-admin", "mail-admin-pw-1"),
+    ] {
+        let base = format!("https://localhost:{}/{area}", tls.port());
+        let page = curl(&[&format!("{base}/login")]);
+        let mut cookies = set_cookies(&page);
+        let token = page
+            .split("name=\"login_token\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("login token")
+            .to_string();
+        let login = curl(&[
+            "-b",
+            &format!("opsd_{area}_login={token}"),
+            "-d",
+            &format!("login_token={token}&username={user}&password={password}"),
+            &format!("{base}/login"),
+        ]);
+        assert!(login.contains(" 303 "), "{area}: {login}");
+        let session = set_cookies(&login);
+        let value = session
+            .iter()
+            .find_map(|c| c.split(&format!("opsd_{area}=")).nth(1))
+            .and_then(|v| v.split(';').next())
+            .expect("session cookie")
+            .to_string();
+        let page = curl(&["-b", &format!("opsd_{area}={value}"), &format!("{base}/")]);
+        let csrf = curl(&[
+            "-b",
+            &format!("opsd_{area}={value}"),
+            &format!(
+                "{base}/{}",
+                match area {
+                    "panel" => "domains",
+                    "dashboard" => "transfers",
+                    _ => "company",
+                }
+            ),
+        ]);
+        let csrf = csrf
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("csrf")
+            .to_string();
+        let logout = curl(&[
+            "-b",
+            &format!("opsd_{area}={value}"),
+            "-d",
+            &format!("csrf={csrf}"),
+            &format!("{base}/logout"),
+        ]);
+        cookies.extend(session);
+        cookies.extend(set_cookies(&logout));
+        assert!(page.contains(" 303 "), "{area}: {page}");
+        assert!(cookies.len() >= 4, "{area}: {cookies:?}");
+        for c in &cookies {
+            assert!(
+                c.ends_with("; Secure") || c.contains("; Secure;"),
+                "{area}: {c}"
+            );
+        }
+    }
+    // Plain HTTP: no Secure (a browser would drop the cookie).
+    let plain = Conn::open(server.addr).send(b"GET /panel/login HTTP/1.1\r\nHost: x\r\n\r\n");
+    let c = plain.header("Set-Cookie").expect("login cookie");
+    assert!(!c.contains("Secure"), "{c}");
+    assert!(
+        !curl(&[&format!("https://localhost:{}/healthz", tls.port())])
+            .contains("Strict-Transport-Security")
+    );
+    assert!(server.terminate().success());
+    // Issue 15.13: production mode sends HSTS over HTTPS, and only there.
+    let prod = Proc::start_env(
+        &db,
+        &[
+            ("OPSD_MODE", "production"),
+            ("OPSD_PUBLIC_URL", "https://localhost"),
+        ],
+    );
+    let tls = prod.tls.expect("HTTPS is on");
+    let reply = curl(&[&format!("https://localhost:{}/healthz", tls.port())]);
+    assert!(
+        reply.contains("strict-transport-security: max-age=31536000")
+            || reply.contains("Strict-Transport-Security: max-age=31536000"),
+        "{reply}"
+    );
+    let plain = Conn::open(prod.addr).send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(plain.header("Strict-Transport-Security").is_none());
+    assert!(prod.terminate().success());
+}

@@ -90,6 +90,24 @@ fn run_step(app: &App, run: &[Task], now: i64) -> Result<usize, StoreError> {
     Ok(if single { 1 } else { run.len() })
 }
 
+/// How long the runner waits after `failures` rounds in a row that could not use the
+/// store: 1, 2, 4 … 60 s (a full disk is not retried in a loop).
+fn store_backoff(failures: u32) -> Duration {
+    Duration::from_secs((1u64 << failures.saturating_sub(1).min(6)).min(60))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 15.12: one round a second at first, then ever longer, at most a minute.
+    #[test]
+    fn store_failures_back_off() {
+        let waits: Vec<u64> = (1..=9).map(|n| store_backoff(n).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    }
+}
+
 /// How often finished work is pruned (see `store::retention`).
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
@@ -155,7 +173,7 @@ async fn main_lane(
         .await;
         let backoff = |failures: &mut u32| {
             *failures = failures.saturating_add(1);
-            Duration::from_secs((1u64 << (*failures - 1).min(6)).min(60))
+            store_backoff(*failures)
         };
         let wait = match ran {
             Ok(Ok(next)) => {
