@@ -862,3 +862,36 @@ fn issue15_12_undeliverable_mail_ends_and_old_work_is_pruned() {
         0
     );
 }
+
+/// 15.3: when bodies that trickle in from several addresses hold every slot, the one
+/// in flight the longest (past a second) gives way to a new client.
+#[test]
+fn issue15_3_slow_bodies_from_many_addresses_give_way() {
+    let s = Server::start_with(|c| {
+        c.max_connections = 4;
+        c.max_connections_per_ip = 2;
+        c.body_timeout = Duration::from_secs(60);
+    });
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nX-Username: {USER}\r\nX-Signature: x\r\nContent-Length: 1000\r\n\r\n"
+    );
+    let _slow: Vec<TcpStream> = [2, 2, 3, 3]
+        .into_iter()
+        .map(|last| {
+            let mut c = connect_from(s.addr, last);
+            c.write_all(head.as_bytes()).expect("write");
+            c.write_all(b"<").expect("write");
+            c
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1300));
+    let mut c = connect_from(s.addr, 4);
+    c.write_all(b"GET /healthz HTTP/1.0\r\n\r\n")
+        .expect("write");
+    let reply = read_to_close(&mut c).expect("a reply");
+    assert!(
+        reply.ends_with(b"ok\n"),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
+}

@@ -17,6 +17,8 @@ struct Shared {
     start: Instant,
     /// Milliseconds since `start` of the last byte either way.
     last: AtomicU64,
+    /// Milliseconds since `start` when the oldest request in flight began.
+    request_since: AtomicU64,
     in_flight: AtomicUsize,
 }
 
@@ -29,6 +31,7 @@ impl Tracker {
         Tracker(Arc::new(Shared {
             start: Instant::now(),
             last: AtomicU64::new(0),
+            request_since: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
         }))
     }
@@ -60,8 +63,19 @@ impl Tracker {
 
     /// Marks a request in flight until the guard is dropped.
     pub fn request(&self) -> InFlight {
-        self.0.in_flight.fetch_add(1, Ordering::Relaxed);
+        if self.0.in_flight.fetch_add(1, Ordering::Relaxed) == 0 {
+            let ms = self.0.start.elapsed().as_millis();
+            self.0
+                .request_since
+                .store(u64::try_from(ms).unwrap_or(u64::MAX), Ordering::Relaxed);
+        }
         InFlight(self.clone())
+    }
+
+    /// When the request in flight began (meaningful while [`Tracker::in_flight`] is
+    /// not zero).
+    pub fn request_started(&self) -> Instant {
+        self.0.start + Duration::from_millis(self.0.request_since.load(Ordering::Relaxed))
     }
 
     /// Completes once no request is in flight and no byte has moved for `idle`.

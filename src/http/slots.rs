@@ -6,17 +6,25 @@
 //! [`Slots::per_address`] connections open gets no more. When every slot is taken,
 //! the connection idle the longest (nothing in flight: a keep-alive socket between
 //! requests, a client that has sent nothing yet, a TLS handshake that stalls) is
-//! told to close, and the new one takes its place; only when none is idle is the
-//! new one refused. So idle sockets held open by one client, however many
+//! told to close, and the new one takes its place. When none is idle, the request
+//! that has been in flight the longest gives way, if it has run for more than
+//! [`BUSY_FOR`] (a body that trickles in); only when every request is younger is the
+//! new connection refused. So sockets held open by one client, however many
 //! addresses it has, cannot lock out a client that has something to send.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use std::time::Duration;
+
 use tokio::sync::Notify;
 
 use super::activity::Tracker;
+
+/// A request in flight this long may be cut to make room when every slot is taken:
+/// real requests are answered in milliseconds; one that takes longer is a slow body.
+pub const BUSY_FOR: Duration = Duration::from_secs(1);
 
 #[derive(Debug)]
 pub struct Slots {
@@ -75,7 +83,18 @@ impl Slots {
                 .filter(|(_, o)| o.tracker.in_flight() == 0)
                 .min_by_key(|(_, o)| o.tracker.last_activity())
                 .map(|(id, _)| *id);
-            let Some(id) = idlest else {
+            let slowest = || {
+                inner
+                    .open
+                    .iter()
+                    .filter(|(_, o)| {
+                        o.tracker.in_flight() > 0
+                            && o.tracker.request_started().elapsed() >= BUSY_FOR
+                    })
+                    .min_by_key(|(_, o)| o.tracker.request_started())
+                    .map(|(id, _)| *id)
+            };
+            let Some(id) = idlest.or_else(slowest) else {
                 tracing::debug!(%address, "connection refused: every slot is busy");
                 return None;
             };
