@@ -328,7 +328,7 @@ settings! {
         c.smtp_url.as_deref().map(mask_userinfo).as_deref().unwrap_or("(none: outbox only)"),
     );
 
-    /// The From of outgoing mail [default: opsd <noreply@opsd.invalid>].
+    /// The From of outgoing mail (default: "opsd <noreply@opsd.invalid>").
     #[arg(long, env = "OPSD_MAIL_FROM")]
     mail_from: String,
     apply = |c, v| c.mail_from = v,

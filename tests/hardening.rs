@@ -17,6 +17,16 @@ fn peak_rss_kib(pid: u32) -> u64 {
         .expect("VmHWM")
 }
 
+/// `opsd serve` in a process of its own, answering, with its peak memory so far.
+fn measured_server() -> (tempfile::TempDir, Proc, u64) {
+    let dir = tempfile::tempdir().expect("dir");
+    let p = Proc::start(&dir.path().join("opsd.db"));
+    let r = Conn::open(p.addr).send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(r.text(), "ok\n");
+    let before = peak_rss_kib(p.child.id());
+    (dir, p, before)
+}
+
 /// 15.1: sparse array keys no longer allocate their gaps: a signed 1 KB body of
 /// arrays that each name a far key is refused, and a body whose signature fails is
 /// never decoded at all.
@@ -55,12 +65,8 @@ fn issue15_1_sparse_keys_and_unsigned_bodies() {
 /// was (the review saw 858 MiB for fifty 16 MiB ones).
 #[test]
 fn issue15_5_unknown_callers_bodies_are_not_kept() {
-    let dir = tempfile::tempdir().expect("dir");
-    let p = Proc::start(&dir.path().join("opsd.db"));
+    let (_dir, p, before) = measured_server();
     let pid = p.child.id();
-    let r = Conn::open(p.addr).send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-    assert_eq!(r.text(), "ok\n");
-    let before = peak_rss_kib(pid);
     let body = vec![b' '; 8 << 20];
     std::thread::scope(|scope| {
         for _ in 0..16 {
@@ -232,12 +238,8 @@ fn issue15_2_failed_logins_lock_the_account_and_the_address() {
 /// of unknown users leave the server's memory bounded (the review saw 2.67 GiB).
 #[test]
 fn issue15_2_concurrent_password_checks_have_bounded_memory() {
-    let dir = tempfile::tempdir().expect("dir");
-    let p = Proc::start(&dir.path().join("opsd.db"));
+    let (_dir, p, before) = measured_server();
     let pid = p.child.id();
-    let r = Conn::open(p.addr).send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-    assert_eq!(r.text(), "ok\n");
-    let before = peak_rss_kib(pid);
     std::thread::scope(|scope| {
         for i in 0..128 {
             let addr = p.addr;

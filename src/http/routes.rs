@@ -481,7 +481,9 @@ enum BodyError {
 
 /// Reads a body of at most `limit` bytes within `timeout`, feeding the signature
 /// check as it comes; `keep` says whether the bytes are kept (for a caller that
-/// exists) or dropped piece by piece.
+/// exists) or dropped piece by piece. Kept pieces are joined once at the end into a
+/// buffer of the exact size: what is held follows the bytes received, never the
+/// declared length, and no buffer doubles as it grows.
 async fn read_signed(
     mut body: Incoming,
     keep: bool,
@@ -490,7 +492,7 @@ async fn read_signed(
 ) -> Result<SignedBody, BodyError> {
     let read = async {
         let mut check = auth::SignatureCheck::default();
-        let mut kept = bytes::BytesMut::new();
+        let mut kept: Vec<Bytes> = Vec::new();
         let mut total = 0usize;
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(BodyError::Broken)?;
@@ -503,13 +505,21 @@ async fn read_signed(
             }
             check.update(&data);
             if keep {
-                kept.extend_from_slice(&data);
+                kept.push(data);
             }
         }
-        Ok(SignedBody {
-            bytes: kept.freeze(),
-            check,
-        })
+        let bytes = match kept.len() {
+            0 => Bytes::new(),
+            1 => kept.swap_remove(0),
+            _ => {
+                let mut joined = bytes::BytesMut::with_capacity(total);
+                for piece in &kept {
+                    joined.extend_from_slice(piece);
+                }
+                joined.freeze()
+            }
+        };
+        Ok(SignedBody { bytes, check })
     };
     tokio::time::timeout(timeout, read)
         .await

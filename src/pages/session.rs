@@ -222,18 +222,8 @@ pub fn login(
         Ok(Err(auth::PasswordError::Failed)) => {
             super::message(500, "Try again later", "We could not log you in right now.")
         }
-        Ok(Ok(true)) => match found {
-            Some((id, _)) => start(app, realm, id, req, landing),
-            None => login_page(
-                realm,
-                title,
-                req,
-                401,
-                Some("Wrong user name or password."),
-                username,
-            ),
-        },
-        Ok(Ok(false)) => login_page(
+        Ok(Ok(true)) if let Some((id, _)) = found => start(app, realm, id, req, landing),
+        Ok(Ok(_)) => login_page(
             realm,
             title,
             req,

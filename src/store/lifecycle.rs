@@ -363,20 +363,23 @@ impl Store {
         let conn = self.reader();
         let rows = conn
             .prepare("SELECT id, to_addr, subject, body, sent_at FROM outbox ORDER BY id")?
-            .query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    Mail {
-                        to: r.get(1)?,
-                        subject: r.get(2)?,
-                        body: r.get(3)?,
-                    },
-                    r.get(4)?,
-                ))
-            })?
+            .query_map([], outbox_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
+}
+
+/// A row of `SELECT id, to_addr, subject, body, sent_at FROM outbox`.
+pub(super) fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<super::OutboxRow> {
+    Ok((
+        r.get(0)?,
+        Mail {
+            to: r.get(1)?,
+            subject: r.get(2)?,
+            body: r.get(3)?,
+        },
+        r.get(4)?,
+    ))
 }
 
 /// One registry answer: `outcome` is `Err(reason)` when the transfer failed.

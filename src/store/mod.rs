@@ -33,7 +33,7 @@ pub use registrars::{
     NewRegistryDomain, Registrar, RegistryPush, RegistryPushDone, RegistryPushRefused,
 };
 pub use resellers::{PortfolioRow, Profile, Reseller};
-pub use retention::Pruned;
+pub use retention::{OutboxRow, Pruned};
 pub use sessions::Session;
 pub use tasks::{Kinds, Task, TaskKind};
 pub use transfers::{

@@ -102,17 +102,7 @@ impl Store {
             .prepare_cached(
                 "SELECT id, to_addr, subject, body, sent_at FROM outbox ORDER BY id DESC LIMIT ?1",
             )?
-            .query_map([limit as i64], |r| {
-                Ok((
-                    r.get(0)?,
-                    super::Mail {
-                        to: r.get(1)?,
-                        subject: r.get(2)?,
-                        body: r.get(3)?,
-                    },
-                    r.get(4)?,
-                ))
-            })?
+            .query_map([limit as i64], super::lifecycle::outbox_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok((rows, total))
     }
