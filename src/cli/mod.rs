@@ -1,11 +1,119 @@
-//! Admin commands of the `opsd` binary that are big enough for a file of their own
-//! (part of the binary, not the library).
+//! The commands of the `opsd` binary, one file per area (part of the binary, not the
+//! library): the command line's shape, and `run`, which hands each command to its
+//! area.
 
+pub mod cert;
+pub mod clock;
 pub mod hosted_mail;
+pub mod mail;
+pub mod operator;
 pub mod registrar;
+pub mod reseller;
+pub mod serve;
 pub mod webhook;
 
+use std::path::{Path, PathBuf};
+
 use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+use opsd::clock::{Clock, SystemClock};
+use opsd::config::DEFAULT_DB;
+use opsd::store::Store;
+
+#[derive(Debug, Parser)]
+#[command(name = "opsd", version, about = "An OpenSRS-compatible API server")]
+pub struct Cli {
+    /// SQLite database file [default: opsd.db, or `db` of the config file].
+    #[arg(long, env = "OPSD_DB", global = true)]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+impl Cli {
+    /// The database the admin commands work on.
+    fn db(&self) -> PathBuf {
+        self.db.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_DB))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Run the server.
+    Serve(serve::ServeArgs),
+    /// Check the configuration (file, environment, flags) and print what it comes to.
+    #[command(subcommand)]
+    Config(serve::ConfigCmd),
+    /// Manage resellers.
+    #[command(subcommand)]
+    Reseller(reseller::ResellerCmd),
+    /// Manage profiles (end-user accounts) inside a reseller.
+    #[command(subcommand)]
+    Profile(reseller::ProfileCmd),
+    /// Manage a reseller's DNS templates.
+    #[command(subcommand, name = "dns-template")]
+    DnsTemplate(reseller::DnsTemplateCmd),
+    /// Manage resellers' portfolios.
+    #[command(subcommand)]
+    Domain(reseller::DomainCmd),
+    /// The sandbox clock of a running server.
+    #[command(subcommand)]
+    Clock(clock::ClockCmd),
+    /// The outbox: every email opsd has sent.
+    #[command(subcommand)]
+    Mail(mail::MailCmd),
+    /// Hosted email: companies, administrators, brands, email domains.
+    #[command(subcommand)]
+    Email(hosted_mail::EmailCmd),
+    /// Registrar accounts of the registry-style push (POST /srv/push_domain).
+    Registrar(registrar::RegistrarArgs),
+    /// Operator accounts of the dashboard (/dashboard).
+    #[command(subcommand)]
+    Operator(operator::OperatorCmd),
+    /// A reseller's webhook (events pushed to a URL, signed) and its delivery log.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCmd),
+    /// TLS certificates for the sandbox.
+    #[command(subcommand)]
+    Cert(cert::CertCmd),
+}
+
+/// Runs one command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let given_db = cli.db.clone();
+    let db = cli.db();
+    match cli.cmd {
+        Cmd::Serve(args) => serve::serve(given_db.as_deref(), &args),
+        Cmd::Config(serve::ConfigCmd::Check(args)) => serve::check(given_db.as_deref(), &args),
+        Cmd::Cert(cmd) => cert::run(&db, cmd),
+        Cmd::Reseller(cmd) => reseller::run(&db, cmd),
+        Cmd::Profile(cmd) => reseller::profile(&db, cmd),
+        Cmd::DnsTemplate(cmd) => reseller::dns_template(&db, cmd),
+        Cmd::Domain(cmd) => reseller::domain(&db, cmd),
+        Cmd::Clock(cmd) => clock::run(&db, cmd),
+        Cmd::Mail(cmd) => mail::run(&db, &cmd),
+        Cmd::Registrar(args) => registrar::run(&db, args, now()),
+        Cmd::Webhook(cmd) => webhook::run(&db, cmd, now()),
+        Cmd::Operator(cmd) => operator::run(&db, cmd),
+        Cmd::Email(cmd) => hosted_mail::run(&db, cmd, now()),
+    }
+}
+
+pub fn open(db: &Path) -> anyhow::Result<Store> {
+    Store::open(db).with_context(|| format!("opening database {}", db.display()))
+}
+
+pub fn now() -> i64 {
+    SystemClock.now().unix_timestamp()
+}
+
+pub fn reseller_id(store: &Store, name: &str) -> anyhow::Result<i64> {
+    match store.reseller_by_name(name)? {
+        Some(r) => Ok(r.id),
+        None => bail!("no reseller named '{name}'"),
+    }
+}
 
 /// A new password from the first line of standard input (typed, or piped by a
 /// script), at least 8 characters.
@@ -19,27 +127,4 @@ pub fn read_password() -> anyhow::Result<String> {
         bail!("the password must have at least 8 characters");
     }
     Ok(password)
-}
-
-/// What `opsd cert init` prints: the files, and how each kind of client comes to
-/// trust the CA (verification stays on).
-pub fn cert_instructions(issued: &opsd::tls::Issued) -> String {
-    let ca = issued.ca_cert.display();
-    format!(
-        "{state} CA certificate: {ca}\n\
-         Server certificate for {names}: {cert} (key {key})\n\
-         \n\
-         `opsd serve` with the same --db now also serves HTTPS on 127.0.0.1:55443\n\
-         (tls_listen, tls_cert and tls_key change that).\n\
-         \n\
-         Trust the CA, one of:\n\
-         \x20 whole machine (Debian/Ubuntu): sudo cp {ca} /usr/local/share/ca-certificates/opsd-sandbox-ca.crt && sudo update-ca-certificates\n\
-         \x20 PHP (the toolkit's ssl:// socket): php.ini openssl.cafile={ca}  (or php -d openssl.cafile={ca} …)\n\
-         \x20 curl: curl --cacert {ca} https://localhost:55443/ …\n\
-         \x20 Python, Node: SSL_CERT_FILE={ca} / NODE_EXTRA_CA_CERTS={ca}\n",
-        state = if issued.new_ca { "New" } else { "Existing" },
-        names = issued.names.join(", "),
-        cert = issued.server_cert.display(),
-        key = issued.server_key.display(),
-    )
 }

@@ -30,7 +30,7 @@ pub enum WebhookCmd {
 
 pub fn run(db: &Path, cmd: WebhookCmd, now: i64) -> anyhow::Result<()> {
     let store = Store::open(db).with_context(|| format!("opening database {}", db.display()))?;
-    let id_of = |name: &str| crate::reseller_id(&store, name);
+    let id_of = |name: &str| super::reseller_id(&store, name);
     match cmd {
         WebhookCmd::Set {
             reseller,

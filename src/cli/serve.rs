@@ -1,0 +1,159 @@
+//! `opsd serve` and `opsd config check`: the layered settings, the sandbox clock,
+//! the runtime and the listeners, and shutdown on SIGTERM or Ctrl-C.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+
+use opsd::App;
+use opsd::clock::{CLOCK_OFFSET, Clock, SandboxClock, SystemClock};
+use opsd::config::RawConfig;
+use opsd::sandbox::{Scenario, World};
+use opsd::store::Store;
+
+use super::open;
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Validate the settings `opsd serve` would run with and print them.
+    Check(ServeArgs),
+}
+
+/// `opsd serve` and `opsd config check`: a config file and every setting as a flag
+/// (each with its environment variable), all declared once in `opsd::config`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// A TOML config file; environment variables and flags override its keys.
+    #[arg(long, env = "OPSD_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    settings: RawConfig,
+}
+
+/// `opsd config check`: validates the settings `opsd serve` would run with and
+/// prints them.
+pub fn check(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
+    let config = effective_config(db, args)?;
+    if let Some(p) = &config.scenario {
+        Scenario::load(p)?;
+    }
+    opsd::mail::from_config(config.smtp_url.as_deref(), &config.mail_from)?;
+    print!("{}", opsd::config::describe(&config));
+    println!("# configuration is valid");
+    Ok(())
+}
+
+/// The sandbox clock: its saved offset, else the scenario's start, else real time.
+fn sandbox_clock(store: &Store, scenario: &Scenario) -> anyhow::Result<SandboxClock> {
+    if let Some(saved) = store.setting(CLOCK_OFFSET)? {
+        let offset: i64 = saved
+            .parse()
+            .context("saved clock offset is not a number")?;
+        return Ok(SandboxClock::with_offset(offset));
+    }
+    let offset = scenario
+        .clock_start
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .map_or(0, SandboxClock::offset_for);
+    // Saved as the clock took it (an offset past the latest date is cut back).
+    let clock = SandboxClock::with_offset(offset);
+    store.set_setting(CLOCK_OFFSET, &clock.offset().unwrap_or(0).to_string())?;
+    Ok(clock)
+}
+
+/// The settings `opsd serve` runs with: flags and environment over the config file
+/// over the defaults.
+fn effective_config(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<opsd::config::Config> {
+    let file = match &args.config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("reading config file {}", p.display()))?;
+            RawConfig::from_toml(&text).with_context(|| format!("in {}", p.display()))?
+        }
+        None => RawConfig::default(),
+    };
+    let mut given = args.settings.clone();
+    given.db = db.map(|d| d.display().to_string());
+    Ok(given.over(file).validate()?)
+}
+
+pub fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
+    let mut config = effective_config(db, args)?;
+    let mailer = opsd::mail::from_config(config.smtp_url.as_deref(), &config.mail_from)?;
+    let port43 = config.whois_port43;
+    let scenario = match &config.scenario {
+        Some(p) => Scenario::load(p)?,
+        None => Scenario::default(),
+    };
+    let store = open(&config.db)?;
+    // Production: the system's time, and a world without magic names (a real
+    // registry connector replaces it); no scenario was allowed in.
+    let (clock, world): (opsd::clock::SharedClock, World) = if config.production {
+        let clock: opsd::clock::SharedClock = Arc::new(SystemClock);
+        (clock.clone(), World::production(clock))
+    } else {
+        let clock: opsd::clock::SharedClock = Arc::new(sandbox_clock(&store, &scenario)?);
+        opsd::sandbox::seed_store(&store, &scenario, clock.now().unix_timestamp())?;
+        (clock.clone(), World::new(&scenario, clock))
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("binding {}", config.listen))?;
+        let bound = listener.local_addr().context("reading the bound address")?;
+        if !config.public_url_set {
+            config.public_url = format!("http://{bound}");
+        }
+        let tls = match &config.tls {
+            Some(t) if t.required || t.cert.exists() => {
+                let acceptor = opsd::tls::acceptor(&t.cert, &t.key)?;
+                let l = tokio::net::TcpListener::bind(t.listen)
+                    .await
+                    .with_context(|| format!("binding {} for TLS", t.listen))?;
+                Some((l, acceptor))
+            }
+            Some(t) => {
+                tracing::info!(cert = %t.cert.display(), "no TLS certificate; HTTPS is off until `opsd cert init` makes one");
+                None
+            }
+            None => None,
+        };
+        let tls_bound = match &tls {
+            Some((l, _)) => l.local_addr().context("reading the TLS address")?.to_string(),
+            None => "off".to_string(),
+        };
+        let mode = if config.production { "production" } else { "sandbox" };
+        tracing::info!(listen = %bound, tls = %tls_bound, db = %config.db.display(), now = %opsd::clock::format_timestamp(clock.now()), mode, "opsd serving");
+        let mut app = App::new(store, clock, config).with_world(world).with_mailer(mailer);
+        if port43 {
+            app.whois = Arc::new(opsd::whois::Port43::default());
+        }
+        let app = Arc::new(app);
+        app.ensure_admin_token()?;
+        opsd::serve_with_tls(listener, tls, shutdown_signal(), app).await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+/// SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}
