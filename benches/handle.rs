@@ -30,7 +30,8 @@ fn benches(c: &mut Criterion) {
     store.add_reseller(USER, KEY, &[], 0).expect("reseller");
     let mut config = Config::new("127.0.0.1:0".parse().expect("addr"), db);
     config.workers = false;
-    let app = App::new(store, Arc::new(SystemClock), config);
+    let scenario = opsd::sandbox::Scenario::default();
+    let app = opsd::app::build(store, Arc::new(SystemClock), config, &scenario).expect("app");
     let peer = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let call = |body: &[u8]| {
         let sig = auth::signature(body, KEY);

@@ -29,7 +29,6 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use opsd::App;
 use opsd::clock::SystemClock;
 use opsd::config::Config;
 use opsd::store::Store;
@@ -136,11 +135,16 @@ async fn start_opsd(dir: &std::path::Path) -> SocketAddr {
     store.add_reseller(USER, KEY, &[], 0).expect("reseller");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let app = Arc::new(App::new(
-        store,
-        Arc::new(SystemClock),
-        Config::new(addr, db),
-    ));
+    let scenario = opsd::sandbox::Scenario::default();
+    let app = Arc::new(
+        opsd::app::build(
+            store,
+            Arc::new(SystemClock),
+            Config::new(addr, db),
+            &scenario,
+        )
+        .expect("app"),
+    );
     tokio::spawn(async move {
         let _ = opsd::serve(listener, std::future::pending(), app).await;
     });

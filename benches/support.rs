@@ -24,7 +24,8 @@ pub fn start_server(
     config.workers = false;
     let start = opsd::clock::parse_timestamp("2026-01-01 00:00:00").expect("time");
     let clock = std::sync::Arc::new(opsd::clock::FakeClock::new(start));
-    let app = std::sync::Arc::new(opsd::App::new(store, clock, config));
+    let scenario = opsd::sandbox::Scenario::default();
+    let app = std::sync::Arc::new(opsd::app::build(store, clock, config, &scenario).expect("app"));
     let served = app.clone();
     serve_in_thread(listener, move |l| async move {
         let _ = opsd::serve(l, std::future::pending(), served).await;

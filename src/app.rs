@@ -41,9 +41,45 @@ pub struct App {
     pub metrics: crate::metrics::Metrics,
 }
 
+/// Why an app could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
+}
+
+/// The one way `opsd serve`, the tests and the benches make the app: the mailer the
+/// configuration names; in the sandbox the scenario's resellers and profiles seeded
+/// into the store and its world as registry and WHOIS; in production a world without
+/// magic names; real WHOIS servers when `whois = "port43"`.
+pub fn build(
+    store: Store,
+    clock: SharedClock,
+    config: Config,
+    scenario: &Scenario,
+) -> Result<App, BuildError> {
+    let mailer = crate::mail::from_config(config.smtp_url.as_deref(), &config.mail_from)?;
+    let world = if config.production {
+        World::production(clock.clone())
+    } else {
+        crate::sandbox::seed_store(&store, scenario, clock.now().unix_timestamp())?;
+        World::new(scenario, clock.clone())
+    };
+    let port43 = config.whois_port43;
+    let mut app = App::new(store, clock, config)
+        .with_world(world)
+        .with_mailer(mailer);
+    if port43 {
+        app.whois = Arc::new(crate::whois::Port43::default());
+    }
+    Ok(app)
+}
+
 impl App {
-    /// A sandbox app: the world of an empty scenario (magic names only) and a mailer
-    /// that keeps mail in the outbox.
+    /// The app's parts with the world of an empty scenario (magic names only) and a
+    /// mailer that keeps mail in the outbox; [`build`] makes a configured one.
     pub fn new(store: Store, clock: SharedClock, config: Config) -> App {
         let world = Arc::new(World::new(&Scenario::default(), clock.clone()));
         let rate = crate::ratelimit::RateLimiter::new(config.rate_limit);

@@ -7,10 +7,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
-use opsd::App;
 use opsd::clock::{CLOCK_OFFSET, Clock, SandboxClock, SystemClock};
 use opsd::config::RawConfig;
-use opsd::sandbox::{Scenario, World};
+use opsd::sandbox::Scenario;
 use opsd::store::Store;
 
 use super::open;
@@ -81,22 +80,17 @@ fn effective_config(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<opsd:
 
 pub fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
     let mut config = effective_config(db, args)?;
-    let mailer = opsd::mail::from_config(config.smtp_url.as_deref(), &config.mail_from)?;
-    let port43 = config.whois_port43;
     let scenario = match &config.scenario {
         Some(p) => Scenario::load(p)?,
         None => Scenario::default(),
     };
     let store = open(&config.db)?;
-    // Production: the system's time, and a world without magic names (a real
-    // registry connector replaces it); no scenario was allowed in.
-    let (clock, world): (opsd::clock::SharedClock, World) = if config.production {
-        let clock: opsd::clock::SharedClock = Arc::new(SystemClock);
-        (clock.clone(), World::production(clock))
+    // Production: the system's time, which does not move (no scenario was allowed
+    // in); the sandbox: its saved offset, or the scenario's start.
+    let clock: opsd::clock::SharedClock = if config.production {
+        Arc::new(SystemClock)
     } else {
-        let clock: opsd::clock::SharedClock = Arc::new(sandbox_clock(&store, &scenario)?);
-        opsd::sandbox::seed_store(&store, &scenario, clock.now().unix_timestamp())?;
-        (clock.clone(), World::new(&scenario, clock))
+        Arc::new(sandbox_clock(&store, &scenario)?)
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -130,11 +124,7 @@ pub fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
         };
         let mode = if config.production { "production" } else { "sandbox" };
         tracing::info!(listen = %bound, tls = %tls_bound, db = %config.db.display(), now = %opsd::clock::format_timestamp(clock.now()), mode, "opsd serving");
-        let mut app = App::new(store, clock, config).with_world(world).with_mailer(mailer);
-        if port43 {
-            app.whois = Arc::new(opsd::whois::Port43::default());
-        }
-        let app = Arc::new(app);
+        let app = Arc::new(opsd::app::build(store, clock, config, &scenario)?);
         app.ensure_admin_token()?;
         opsd::serve_with_tls(listener, tls, shutdown_signal(), app).await?;
         tracing::info!("stopped");

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use opsd::clock::{Clock, FakeClock, parse_timestamp};
+use opsd::clock::{FakeClock, parse_timestamp};
 use opsd::config::Config;
 use opsd::store::{Sequence, Store};
-use opsd::{App, AppState, auth};
+use opsd::{AppState, auth};
 
 pub const USER: &str = "testuser";
 pub const KEY: &str = "testkey";
@@ -70,15 +70,8 @@ impl Server {
         let clock = Arc::new(FakeClock::new(
             parse_timestamp("2014-07-03 18:34:34").expect("time"),
         ));
-        opsd::sandbox::seed_store(&store, &scenario, clock.now().unix_timestamp())
-            .expect("seed scenario");
-        let world = opsd::sandbox::World::new(&scenario, clock.clone());
-        let mailer =
-            opsd::mail::from_config(config.smtp_url.as_deref(), &config.mail_from).expect("mailer");
         let app = Arc::new(
-            App::new(store, clock.clone(), config)
-                .with_world(world)
-                .with_mailer(mailer),
+            opsd::app::build(store, clock.clone(), config, &scenario).expect("build the app"),
         );
         app.store
             .set_setting(opsd::app::ADMIN_TOKEN, ADMIN_TOKEN)
