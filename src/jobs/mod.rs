@@ -8,6 +8,7 @@
 
 mod bulk;
 mod lanes;
+mod mail;
 mod transfer;
 pub mod webhook;
 
@@ -59,7 +60,7 @@ fn run_step(app: &App, run: &[Task], now: i64) -> Result<usize, StoreError> {
     );
     let result = match kind {
         TaskKind::AnalyseJob => transfer::analyse(app, first, now).map(|()| Vec::new()),
-        TaskKind::SendMail => transfer::send_mails(app, run, now),
+        TaskKind::SendMail => mail::send_mails(app, run, now),
         TaskKind::ApprovalTimeout => {
             let items: Vec<(i64, i64)> = run.iter().map(|t| (t.id, t.subject)).collect();
             app.store

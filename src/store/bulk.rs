@@ -4,9 +4,10 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::outbox::{Mail, queue_mail};
 use super::push::{AuditEntry, PushProfile, permitted_in, portfolio_domain_in, push_in};
 use super::tasks::{TaskKind, enqueue, mark_done};
-use super::{Mail, Result, Store, StoreError};
+use super::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewBulkChange {
@@ -306,12 +307,8 @@ impl Store {
         if let Some(view) = load_view(&tx, id, None)?
             && let Some(mail) = report(&view)
         {
-            tx.execute(
-                "INSERT INTO outbox (kind, to_addr, subject, body, message_id, created_at) VALUES ('bulk_push_report', ?1, ?2, ?3, ?4, ?5)",
-                params![mail.to, mail.subject, mail.body, format!("<bulk-{id}@opsd>"), now],
-            )?;
-            let outbox = tx.last_insert_rowid();
-            enqueue(&tx, TaskKind::SendMail, outbox, None, now, now)?;
+            let message_id = format!("<bulk-{id}@opsd>");
+            queue_mail(&tx, "bulk_push_report", &mail, &message_id, None, now)?;
         }
         mark_done(&tx, task_id, now)?;
         tx.commit()?;

@@ -4,9 +4,9 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use super::outbox::{Mail, queue_mail};
 use super::push::{AuditEntry, audit_in};
-use super::tasks::{TaskKind, enqueue};
-use super::{Mail, Result, Store, StoreError};
+use super::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMailCompany {
@@ -443,12 +443,8 @@ impl Store {
         )?;
         if let Some(to) = gaining.push_notify.as_deref().filter(|t| !t.is_empty()) {
             let mail = notice(to, &done);
-            tx.execute(
-                "INSERT INTO outbox (kind, to_addr, subject, body, message_id, created_at) VALUES ('mail_push', ?1, ?2, ?3, ?4, ?5)",
-                params![mail.to, mail.subject, mail.body, format!("<mailpush-{}-{}@opsd>", p.domain, p.now), p.now],
-            )?;
-            let outbox = tx.last_insert_rowid();
-            enqueue(&tx, TaskKind::SendMail, outbox, None, p.now, p.now)?;
+            let message_id = format!("<mailpush-{}-{}@opsd>", p.domain, p.now);
+            queue_mail(&tx, "mail_push", &mail, &message_id, None, p.now)?;
         }
         tx.commit()?;
         Ok(Ok(done))

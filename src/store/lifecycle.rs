@@ -8,6 +8,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::outbox::{Mail, queue_mail};
 use super::tasks::{TaskKind, enqueue, mark_done};
 use super::{Result, Store, StoreError};
 
@@ -61,14 +62,6 @@ pub enum Decision {
 pub enum DecisionRefused {
     AlreadyDecided,
     Expired,
-}
-
-/// An email to store in the outbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mail {
-    pub to: String,
-    pub subject: String,
-    pub body: String,
 }
 
 /// Texts of the lifecycle's reasons, in one place.
@@ -306,80 +299,6 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
-
-    /// An outbox message to deliver.
-    pub fn outbox_mail(&self, outbox_id: i64) -> Result<Option<(Mail, String, Option<i64>)>> {
-        let conn = self.reader();
-        let m = conn
-            .prepare_cached(
-                "SELECT to_addr, subject, body, message_id, sent_at FROM outbox WHERE id = ?1",
-            )?
-            .query_row([outbox_id], |r| {
-                Ok((
-                    Mail {
-                        to: r.get(0)?,
-                        subject: r.get(1)?,
-                        body: r.get(2)?,
-                    },
-                    r.get(3)?,
-                    r.get(4)?,
-                ))
-            })
-            .optional()?;
-        Ok(m)
-    }
-
-    /// Gives up on outbox messages that will never be delivered, `(task_id,
-    /// outbox_id, error)`: the error is kept on the message and its task is done.
-    pub fn mails_given_up(&self, items: &[(i64, i64, String)], now: i64) -> Result<()> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        for (task_id, outbox_id, error) in items {
-            tx.prepare_cached(
-                "UPDATE outbox SET last_error = ?2, attempts = attempts + 1 WHERE id = ?1",
-            )?
-            .execute(params![outbox_id, error])?;
-            mark_done(&tx, *task_id, now)?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Marks outbox messages sent and their tasks done: `(task_id, outbox_id)`.
-    pub fn mails_sent(&self, items: &[(i64, i64)], now: i64) -> Result<()> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        for &(task_id, outbox_id) in items {
-            tx.prepare_cached("UPDATE outbox SET sent_at = coalesce(sent_at, ?2), attempts = attempts + 1 WHERE id = ?1")?
-                .execute(params![outbox_id, now])?;
-            mark_done(&tx, task_id, now)?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The outbox, newest last: `(id, to, subject, body, sent_at)`.
-    pub fn outbox(&self) -> Result<Vec<(i64, Mail, Option<i64>)>> {
-        let conn = self.reader();
-        let rows = conn
-            .prepare("SELECT id, to_addr, subject, body, sent_at FROM outbox ORDER BY id")?
-            .query_map([], outbox_row)?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
-    }
-}
-
-/// A row of `SELECT id, to_addr, subject, body, sent_at FROM outbox`.
-pub(super) fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<super::OutboxRow> {
-    Ok((
-        r.get(0)?,
-        Mail {
-            to: r.get(1)?,
-            subject: r.get(2)?,
-            body: r.get(3)?,
-        },
-        r.get(4)?,
-    ))
 }
 
 /// One registry answer: `outcome` is `Err(reason)` when the transfer failed.
@@ -507,21 +426,15 @@ fn group_registrants(
     for rid in ids {
         let approval = load_approval(tx, "id = ?1", &rid)?.ok_or(StoreError::NotFound)?;
         let mail = compose(&approval);
-        tx.prepare_cached(
-            "INSERT INTO outbox (kind, to_addr, subject, body, message_id, created_at, job_id, registrant_id)
-             VALUES ('transfer_approval', ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![
-            mail.to,
-            mail.subject,
-            mail.body,
-            format!("<transfer-{job_id}-{rid}-{}@opsd>", &approval.token[..8]),
+        let message_id = format!("<transfer-{job_id}-{rid}-{}@opsd>", &approval.token[..8]);
+        queue_mail(
+            tx,
+            "transfer_approval",
+            &mail,
+            &message_id,
+            Some((job_id, rid)),
             now,
-            job_id,
-            rid
-        ])?;
-        let outbox_id = tx.last_insert_rowid();
-        enqueue(tx, TaskKind::SendMail, outbox_id, None, now, now)?;
+        )?;
         enqueue(tx, TaskKind::ApprovalTimeout, rid, None, now + window, now)?;
     }
     Ok(())

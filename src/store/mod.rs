@@ -10,6 +10,7 @@ mod events;
 mod hosted_mail;
 mod lifecycle;
 mod operators;
+mod outbox;
 mod push;
 mod registrars;
 mod resellers;
@@ -25,15 +26,16 @@ pub use hosted_mail::{
     MailCompany, MailDomainView, MailPush, MailPushDone, MailPushRefused, NewMailCompany,
 };
 pub use lifecycle::{
-    Analysis, Approval, Decision, DecisionRefused, Mail, RegistryOutcome, WorkDomain, reasons,
+    Analysis, Approval, Decision, DecisionRefused, RegistryOutcome, WorkDomain, reasons,
 };
 pub use operators::{JobSummary, ResellerOverview};
+pub use outbox::{Mail, OutboxRow};
 pub use push::{AuditEntry, PortfolioDomain, PushProfile, account};
 pub use registrars::{
     NewRegistryDomain, Registrar, RegistryPush, RegistryPushDone, RegistryPushRefused,
 };
 pub use resellers::{PortfolioRow, Profile, Reseller};
-pub use retention::{OutboxRow, Pruned};
+pub use retention::Pruned;
 pub use sessions::Session;
 pub use tasks::{Kinds, Task, TaskKind};
 pub use transfers::{

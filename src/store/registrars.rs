@@ -4,9 +4,9 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::outbox::{Mail, queue_mail};
 use super::push::{AuditEntry, audit_in};
-use super::tasks::{TaskKind, enqueue};
-use super::{Mail, Result, Store, StoreError};
+use super::{Result, Store, StoreError};
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct Registrar {
@@ -230,12 +230,8 @@ impl Store {
         )?;
         if let Some(compose) = notice {
             let mail = compose(&gaining.email);
-            tx.execute(
-                "INSERT INTO outbox (kind, to_addr, subject, body, message_id, created_at) VALUES ('registry_push', ?1, ?2, ?3, ?4, ?5)",
-                params![mail.to, mail.subject, mail.body, format!("<push-{}-{}@opsd>", p.domain, p.now), p.now],
-            )?;
-            let outbox = tx.last_insert_rowid();
-            enqueue(&tx, TaskKind::SendMail, outbox, None, p.now, p.now)?;
+            let message_id = format!("<push-{}-{}@opsd>", p.domain, p.now);
+            queue_mail(&tx, "registry_push", &mail, &message_id, None, p.now)?;
         }
         tx.commit()?;
         Ok(Ok(done))

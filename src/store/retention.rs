@@ -7,9 +7,6 @@ use rusqlite::params;
 
 use super::{Result, Store};
 
-/// An outbox message: its id, the mail, and when it was sent.
-pub type OutboxRow = (i64, super::Mail, Option<i64>);
-
 /// Rows deleted per statement.
 const BATCH: i64 = 5_000;
 
@@ -92,19 +89,6 @@ impl Store {
                 now,
             )?,
         })
-    }
-
-    /// The newest `limit` outbox messages, newest first, and how many there are.
-    pub fn outbox_recent(&self, limit: usize) -> Result<(Vec<OutboxRow>, i64)> {
-        let tx = self.snapshot()?;
-        let total = tx.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
-        let rows = tx
-            .prepare_cached(
-                "SELECT id, to_addr, subject, body, sent_at FROM outbox ORDER BY id DESC LIMIT ?1",
-            )?
-            .query_map([limit as i64], super::lifecycle::outbox_row)?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok((rows, total))
     }
 }
 
