@@ -148,23 +148,6 @@ impl App {
 pub const ADMIN_TOKEN: &str = "admin_token";
 
 impl App {
-    /// Moves the sandbox clock forward by `by`, keeps the new offset in the database
-    /// (a restart keeps the time), and runs every task that fell due. Returns the new
-    /// time and how many tasks ran.
-    pub fn advance_clock(
-        &self,
-        by: time::Duration,
-    ) -> Result<(time::OffsetDateTime, usize), AdvanceError> {
-        let now = self.clock.advance(by).map_err(AdvanceError::Refused)?;
-        if let Some(offset) = self.clock.offset() {
-            self.store
-                .set_setting(crate::clock::CLOCK_OFFSET, &offset.to_string())
-                .map_err(|e| AdvanceError::Failed(e.to_string()))?;
-        }
-        let ran = crate::jobs::run_due(self).map_err(|e| AdvanceError::Failed(e.to_string()))?;
-        Ok((now, ran))
-    }
-
     /// The admin token, made now if the database has none yet.
     pub fn ensure_admin_token(&self) -> Result<String, crate::store::StoreError> {
         if let Some(t) = self.store.setting(ADMIN_TOKEN)? {
@@ -174,15 +157,6 @@ impl App {
         self.store.set_setting(ADMIN_TOKEN, &t)?;
         Ok(t)
     }
-}
-
-/// Why the clock did not move, or what failed after it moved.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AdvanceError {
-    #[error(transparent)]
-    Refused(crate::clock::ClockError),
-    #[error("{0}")]
-    Failed(String),
 }
 
 /// Cheap to clone: one per connection.

@@ -33,6 +33,7 @@ pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod metrics;
+pub mod net;
 pub mod ops;
 pub mod pages;
 pub mod ratelimit;

@@ -37,7 +37,7 @@ pub fn run(db: &Path, cmd: WebhookCmd, now: i64) -> anyhow::Result<()> {
             url,
             secret,
         } => {
-            opsd::jobs::webhook::check_url(&url).map_err(anyhow::Error::msg)?;
+            opsd::net::check_url(&url).map_err(anyhow::Error::msg)?;
             let secret = secret.unwrap_or_else(|| opsd::auth::random_hex(32));
             let id = id_of(&reseller)?;
             store.set_webhook(

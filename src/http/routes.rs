@@ -322,9 +322,9 @@ impl Service {
             );
         };
         let state = self.state.clone();
-        let result = tokio::task::spawn_blocking(move || state.advance_clock(by))
+        let result = tokio::task::spawn_blocking(move || crate::jobs::advance_clock(&state, by))
             .await
-            .unwrap_or_else(|e| Err(crate::app::AdvanceError::Failed(e.to_string())));
+            .unwrap_or_else(|e| Err(crate::jobs::AdvanceError::Failed(e.to_string())));
         match result {
             Ok((now, ran)) => {
                 let text = format!(
@@ -333,13 +333,13 @@ impl Service {
                 );
                 respond(StatusCode::OK, TEXT, text)
             }
-            Err(crate::app::AdvanceError::Refused(e @ crate::clock::ClockError::NotMovable)) => {
+            Err(crate::jobs::AdvanceError::Refused(e @ crate::clock::ClockError::NotMovable)) => {
                 respond(StatusCode::CONFLICT, TEXT, format!("{e}\n"))
             }
-            Err(crate::app::AdvanceError::Refused(e)) => {
+            Err(crate::jobs::AdvanceError::Refused(e)) => {
                 respond(StatusCode::BAD_REQUEST, TEXT, format!("{e}\n"))
             }
-            Err(e @ crate::app::AdvanceError::Failed(_)) => {
+            Err(e @ crate::jobs::AdvanceError::Failed(_)) => {
                 tracing::error!(error = %e, "clock advance failed");
                 respond(StatusCode::INTERNAL_SERVER_ERROR, TEXT, format!("{e}\n"))
             }

@@ -127,6 +127,32 @@ pub fn prune(app: &App) {
     }
 }
 
+/// Why the clock did not move, or what failed after it moved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdvanceError {
+    #[error(transparent)]
+    Refused(crate::clock::ClockError),
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Moves the sandbox clock forward by `by`, keeps the new offset in the database
+/// (a restart keeps the time), and runs every task that fell due. Returns the new
+/// time and how many tasks ran.
+pub fn advance_clock(
+    app: &App,
+    by: time::Duration,
+) -> Result<(time::OffsetDateTime, usize), AdvanceError> {
+    let now = app.clock.advance(by).map_err(AdvanceError::Refused)?;
+    if let Some(offset) = app.clock.offset() {
+        app.store
+            .set_setting(crate::clock::CLOCK_OFFSET, &offset.to_string())
+            .map_err(|e| AdvanceError::Failed(e.to_string()))?;
+    }
+    let ran = run_due(app).map_err(|e| AdvanceError::Failed(e.to_string()))?;
+    Ok((now, ran))
+}
+
 /// Why a step did not complete; it is retried later.
 #[derive(Debug, thiserror::Error)]
 pub enum StepError {

@@ -316,7 +316,7 @@ impl Dashboard<'_> {
         let Some(by) = crate::clock::parse_duration(text) else {
             return self.clock(400, Some("Enter a duration such as 7d, 36h or 90m."));
         };
-        match self.app.advance_clock(by) {
+        match crate::jobs::advance_clock(self.app, by) {
             Ok((now, ran)) => {
                 let entry = self.audit_entry(
                     "clock_advance",

@@ -196,7 +196,7 @@ impl Scenario {
             .transpose()?;
         for r in &raw.reseller {
             if let Some(url) = &r.webhook_url {
-                crate::jobs::webhook::check_url(url)
+                crate::net::check_url(url)
                     .map_err(|e| ScenarioError::Invalid(format!("reseller {}: {e}", r.username)))?;
             }
         }
