@@ -6,21 +6,33 @@
 //!
 //! Layout:
 //! - [`ops`]: the OPS codec (value tree, lenient reader, exact writer); no I/O.
-//! - [`http`]: the hyper server: accept loop, HTTP/1.0 front, routes, shutdown.
-//! - [`auth`]: X-Signature and IP allow-list checks, password hashing.
-//! - [`api`]: the typed `Action` enum, field cursor, error table, one file per action.
-//! - [`store`]: SQLite behind a narrow interface; migrations.
+//! - [`http`]: the hyper server: accept loop, connection slots, HTTP/1.0 front, routes
+//!   (OPS on any POST, pages, `/srv`, the Email API, metrics, the clock), shutdown.
+//! - [`auth`]: X-Signature and IP allow-list checks, Argon2id with bounded memory, the
+//!   login throttle.
+//! - [`api`]: the typed `Action` enum, field cursor, error table, profile credentials,
+//!   one file per action, and the caches of the request path.
+//! - [`store`]: SQLite behind a narrow interface; migrations; the outbox, retention.
 //! - [`domain`]: domain-name, host-name and TLD rules shared by actions.
 //! - [`registry`]: the registry side of a transfer, behind a trait.
 //! - [`sandbox`]: the simulated outside world (scenario file, magic names).
 //! - [`whois`]: WHOIS sources (sandbox, port 43) and the 2013 RRA parser.
-//! - [`pages`]: server-rendered pages (the registrant approval page) and their templates.
-//! - [`jobs`]: the background task runner and the transfer lifecycle steps.
-//! - [`mail`]: the outbox and mail delivery.
+//! - [`net`]: the checks on outbound addresses (webhook URLs, public hosts).
+//! - [`pages`]: server-rendered pages (approval page, reseller panel, mail console,
+//!   operator dashboard) on one page layer with sessions and protected forms.
+//! - [`jobs`]: the task runner, its lanes, the transfer lifecycle, bulk pushes, mail
+//!   delivery, webhooks, the clock's advance, pruning.
+//! - [`mail`]: mail delivery behind a trait (outbox only, SMTP).
+//! - [`hosted_mail`]: the email-domain push and the OpenSRS Email JSON API.
+//! - [`srv`]: the registry-style `POST /srv/push_domain`.
+//! - [`metrics`]: the Prometheus counters.
+//! - [`ratelimit`]: the per-reseller request rate.
 //! - [`clock`]: the one source of time.
-//! - [`config`]: settings from defaults, environment and flags, validated.
+//! - [`config`]: every setting declared once; layers of defaults, file, environment
+//!   and flags, validated.
 //! - [`tls`]: the rustls acceptor and the sandbox CA of `opsd cert init`.
-//! - [`app`]: the shared parts (store, clock, config) every request sees.
+//! - [`app`]: the shared parts (store, clock, config, connectors) every request sees,
+//!   and [`app::build`], the one way to make them.
 
 pub mod api;
 pub mod app;

@@ -1,5 +1,9 @@
-//! Routes: `POST` on any target is the OPS API; `GET /healthz` is readiness. Every OPS
-//! outcome, failures included, is HTTP 200 with an exact Content-Length.
+//! Routes, one `match` on method and path: `POST` on any target is the OPS API (every
+//! outcome, failures included, HTTP 200 with an exact Content-Length); beside it
+//! `GET /healthz`, `GET /metrics`, the approval page (`/approve/…`, `/transfers`),
+//! the logged-in page areas (`/panel`, `/mac`, `/dashboard`), `POST /srv/push_domain`,
+//! the Email API (`POST /api/<method>` with JSON) and `POST /admin/clock/advance`.
+//! Everything that touches the store runs on the blocking pool.
 
 use std::convert::Infallible;
 use std::future::Future;

@@ -2,8 +2,10 @@
 //!
 //! One writer connection (SQLite allows one writer at a time anyway) and a small pool
 //! of reader connections, which WAL lets run beside the writer. Every method blocks:
-//! callers run them off the async workers (`spawn_blocking`). Schema changes are the
-//! numbered files in `migrations/`, applied in order at open.
+//! callers run them off the async workers (`spawn_blocking`, the task runner's
+//! threads); the only store use left on an async thread is [`Store::write_count`], an
+//! atomic. Schema changes are the numbered files in `migrations/`, applied in order
+//! at open.
 
 mod bulk;
 mod events;
