@@ -177,91 +177,79 @@ pub fn authenticate(
     Ok(reseller)
 }
 
-/// Every action opsd answers. The enum only routes: parsing and work live in
-/// `actions::*`, one file per action.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    BulkChangeCancel(BulkChangeCancel),
-    BulkChangeGet(BulkChangeGet),
-    BulkChangeSubmit(BulkChangeSubmit),
-    EventAck(EventAck),
-    EventPoll(EventPoll),
-    Rsp2RspPushTransfer(Rsp2RspPushTransfer),
-    SimpleTransfer(SimpleTransfer),
-    SimpleTransferStatus(SimpleTransferStatus),
-}
-
-impl Action {
-    /// Picks the action by its `(action, object)` pair, case-insensitively, and parses
-    /// its attributes.
-    pub fn from_request(env: &Envelope) -> Result<Action, ApiError> {
-        let action = env.action().to_ascii_uppercase();
-        let object = env.object().to_ascii_uppercase();
-        let attrs = Fields::attributes(env.attributes())?;
-        match (action.as_str(), object.as_str()) {
-            ("SIMPLE_TRANSFER", "DOMAIN") => {
-                SimpleTransfer::parse(&attrs).map(Action::SimpleTransfer)
-            }
-            ("SIMPLE_TRANSFER_STATUS", "DOMAIN") => {
-                SimpleTransferStatus::parse(&attrs).map(Action::SimpleTransferStatus)
-            }
-            ("SUBMIT" | "SUBMIT_BULK_CHANGE", "BULK_CHANGE") => {
-                let data = match env.top().get("data") {
-                    Some(v @ crate::ops::Value::Map(_)) => Some(Fields::attributes(Some(v))?),
-                    _ => None,
-                };
-                BulkChangeSubmit::parse(&attrs, data.as_ref()).map(Action::BulkChangeSubmit)
-            }
-            ("GET_BULK_CHANGE", "BULK_CHANGE") => {
-                BulkChangeGet::parse(&attrs).map(Action::BulkChangeGet)
-            }
-            ("CANCEL_BULK_CHANGE", "BULK_CHANGE") => {
-                BulkChangeCancel::parse(&attrs).map(Action::BulkChangeCancel)
-            }
-            ("POLL", "EVENT") => EventPoll::parse(&attrs).map(Action::EventPoll),
-            ("ACK", "EVENT") => EventAck::parse(&attrs).map(Action::EventAck),
-            // The documentation names no object; clients send DOMAIN or nothing.
-            ("RSP2RSP_PUSH_TRANSFER", _) => {
-                Rsp2RspPushTransfer::parse(&attrs).map(Action::Rsp2RspPushTransfer)
-            }
-            _ => Err(ApiError::InvalidCommand(env.action().to_string())),
-        }
-    }
-
-    pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        match self {
-            Action::BulkChangeCancel(a) => a.apply(ctx),
-            Action::BulkChangeGet(a) => a.apply(ctx),
-            Action::BulkChangeSubmit(a) => a.apply(ctx),
-            Action::EventAck(a) => a.apply(ctx),
-            Action::EventPoll(a) => a.apply(ctx),
-            Action::Rsp2RspPushTransfer(a) => a.apply(ctx),
-            Action::SimpleTransfer(a) => a.apply(ctx),
-            Action::SimpleTransferStatus(a) => a.apply(ctx),
-        }
-    }
-
-    /// Read-only requests that clients repeat byte for byte while they poll: their
+/// What every action file gives: its name, whether clients poll it, which
+/// `(action, object)` pairs it answers, how it reads a request, and its work.
+/// Registering the type in [`actions!`] below is all the routing it needs.
+pub trait Handler: Sized {
+    /// For logs and metrics.
+    const NAME: &'static str;
+    /// A read-only request that clients repeat byte for byte while they poll: its
     /// decoding is worth keeping (see `decoded`). Others may carry passwords, which
     /// are not kept beyond the request.
-    pub fn is_poll(&self) -> bool {
-        matches!(
-            self,
-            Action::SimpleTransferStatus(_) | Action::BulkChangeGet(_) | Action::EventPoll(_)
-        )
-    }
-
-    /// For logs and metrics.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Action::BulkChangeCancel(_) => "CANCEL_BULK_CHANGE",
-            Action::BulkChangeGet(_) => "GET_BULK_CHANGE",
-            Action::BulkChangeSubmit(_) => "SUBMIT_BULK_CHANGE",
-            Action::EventAck(_) => "ACK",
-            Action::EventPoll(_) => "POLL",
-            Action::Rsp2RspPushTransfer(_) => "RSP2RSP_PUSH_TRANSFER",
-            Action::SimpleTransfer(_) => "SIMPLE_TRANSFER",
-            Action::SimpleTransferStatus(_) => "SIMPLE_TRANSFER_STATUS",
-        }
-    }
+    const POLL: bool = false;
+    /// Whether this action answers the upper-cased `action` and `object`.
+    fn answers(action: &str, object: &str) -> bool;
+    /// The request from its envelope, `attrs` being its `attributes`.
+    fn read(env: &Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError>;
+    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError>;
 }
+
+/// Makes the [`Action`] enum from the handlers it lists: a variant each, routing
+/// in list order, and the name and poll flag of each.
+macro_rules! actions {
+    ($($t:ident),* $(,)?) => {
+        /// Every action opsd answers. The enum only routes: parsing and work live in
+        /// `actions::*`, one file per action.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum Action {
+            $($t($t),)*
+        }
+
+        impl Action {
+            /// Picks the action by its `(action, object)` pair, case-insensitively,
+            /// and parses its attributes.
+            pub fn from_request(env: &Envelope) -> Result<Action, ApiError> {
+                let action = env.action().to_ascii_uppercase();
+                let object = env.object().to_ascii_uppercase();
+                let attrs = Fields::attributes(env.attributes())?;
+                $(
+                    if <$t as Handler>::answers(&action, &object) {
+                        return <$t as Handler>::read(env, &attrs).map(Action::$t);
+                    }
+                )*
+                Err(ApiError::InvalidCommand(env.action().to_string()))
+            }
+
+            pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+                match self {
+                    $(Action::$t(a) => Handler::run(a, ctx),)*
+                }
+            }
+
+            /// See [`Handler::POLL`].
+            pub fn is_poll(&self) -> bool {
+                match self {
+                    $(Action::$t(_) => <$t as Handler>::POLL,)*
+                }
+            }
+
+            /// For logs and metrics.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Action::$t(_) => <$t as Handler>::NAME,)*
+                }
+            }
+        }
+    };
+}
+
+actions!(
+    SimpleTransfer,
+    SimpleTransferStatus,
+    BulkChangeSubmit,
+    BulkChangeGet,
+    BulkChangeCancel,
+    EventPoll,
+    EventAck,
+    Rsp2RspPushTransfer,
+);

@@ -172,6 +172,27 @@ impl BulkChangeSubmit {
     }
 }
 
+impl crate::api::Handler for BulkChangeSubmit {
+    const NAME: &'static str = "SUBMIT_BULK_CHANGE";
+
+    fn answers(action: &str, object: &str) -> bool {
+        matches!(action, "SUBMIT" | "SUBMIT_BULK_CHANGE") && object == "BULK_CHANGE"
+    }
+
+    fn read(env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        // The PHP toolkit sends gaining_reseller_username in a top-level `data`.
+        let data = match env.top().get("data") {
+            Some(v @ crate::ops::Value::Map(_)) => Some(Fields::attributes(Some(v))?),
+            _ => None,
+        };
+        Self::parse(attrs, data.as_ref())
+    }
+
+    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        self.apply(ctx)
+    }
+}
+
 /// change_items: a dt_array of names, or one comma-separated string; duplicates
 /// removed (documented), order kept.
 fn parse_items(f: &Fields<'_>) -> Result<Vec<String>, ApiError> {
@@ -250,6 +271,23 @@ impl BulkChangeGet {
     }
 }
 
+impl crate::api::Handler for BulkChangeGet {
+    const NAME: &'static str = "GET_BULK_CHANGE";
+    const POLL: bool = true;
+
+    fn answers(action: &str, object: &str) -> bool {
+        (action, object) == ("GET_BULK_CHANGE", "BULK_CHANGE")
+    }
+
+    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        Self::parse(attrs)
+    }
+
+    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        self.apply(ctx)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BulkChangeCancel {
     pub id: i64,
@@ -279,6 +317,22 @@ impl BulkChangeCancel {
                 ))
             }
         }
+    }
+}
+
+impl crate::api::Handler for BulkChangeCancel {
+    const NAME: &'static str = "CANCEL_BULK_CHANGE";
+
+    fn answers(action: &str, object: &str) -> bool {
+        (action, object) == ("CANCEL_BULK_CHANGE", "BULK_CHANGE")
+    }
+
+    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        Self::parse(attrs)
+    }
+
+    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        self.apply(ctx)
     }
 }
 

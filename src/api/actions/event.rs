@@ -46,6 +46,23 @@ impl EventPoll {
     }
 }
 
+impl crate::api::Handler for EventPoll {
+    const NAME: &'static str = "POLL";
+    const POLL: bool = true;
+
+    fn answers(action: &str, object: &str) -> bool {
+        (action, object) == ("POLL", "EVENT")
+    }
+
+    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        Self::parse(attrs)
+    }
+
+    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        self.apply(ctx)
+    }
+}
+
 /// One event as a `dt_assoc`; `object_data`'s JSON scalars become strings.
 fn event_value(e: &Event) -> Value {
     let mut m = Map::with_capacity(5);
@@ -99,5 +116,21 @@ impl EventAck {
             Err(StoreError::NotFound) => Err(ApiError::NotFound(codes::EVENT_NOT_FOUND)),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+impl crate::api::Handler for EventAck {
+    const NAME: &'static str = "ACK";
+
+    fn answers(action: &str, object: &str) -> bool {
+        (action, object) == ("ACK", "EVENT")
+    }
+
+    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        Self::parse(attrs)
+    }
+
+    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        self.apply(ctx)
     }
 }

@@ -119,3 +119,20 @@ impl Rsp2RspPushTransfer {
         ))
     }
 }
+
+impl crate::api::Handler for Rsp2RspPushTransfer {
+    const NAME: &'static str = "RSP2RSP_PUSH_TRANSFER";
+
+    fn answers(action: &str, object: &str) -> bool {
+        // The documentation names no object; clients send DOMAIN or nothing.
+        matches!((action, object), ("RSP2RSP_PUSH_TRANSFER", _))
+    }
+
+    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        Self::parse(attrs)
+    }
+
+    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        self.apply(ctx)
+    }
+}

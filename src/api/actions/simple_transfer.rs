@@ -114,6 +114,22 @@ impl SimpleTransfer {
     }
 }
 
+impl crate::api::Handler for SimpleTransfer {
+    const NAME: &'static str = "SIMPLE_TRANSFER";
+
+    fn answers(action: &str, object: &str) -> bool {
+        (action, object) == ("SIMPLE_TRANSFER", "DOMAIN")
+    }
+
+    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        Self::parse(attrs)
+    }
+
+    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        self.apply(ctx)
+    }
+}
+
 fn parse_domains(f: &Fields<'_>) -> Result<Vec<(DomainName, Text)>, ApiError> {
     let list = match f.opt_list("domain_list")? {
         Some(l) => l,

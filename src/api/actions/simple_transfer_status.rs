@@ -42,6 +42,23 @@ impl SimpleTransferStatus {
     }
 }
 
+impl crate::api::Handler for SimpleTransferStatus {
+    const NAME: &'static str = "SIMPLE_TRANSFER_STATUS";
+    const POLL: bool = true;
+
+    fn answers(action: &str, object: &str) -> bool {
+        (action, object) == ("SIMPLE_TRANSFER_STATUS", "DOMAIN")
+    }
+
+    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        Self::parse(attrs)
+    }
+
+    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        self.apply(ctx)
+    }
+}
+
 /// The success reply around a job's written attributes.
 pub fn status_reply(attributes: Fragment) -> Reply {
     let ok = codes::TRANSFER_LOADED;
