@@ -18,7 +18,8 @@ pub enum ApiError {
     /// A required attribute is absent or empty; holds its name (`domain_list[3].auth_info`).
     #[error("missing field {0}")]
     Missing(String),
-    /// An attribute's value is wrong; holds the whole client-facing sentence.
+    /// An attribute's value is wrong; holds the whole client-facing sentence, which
+    /// for a field [`ApiError::invalid`] makes.
     #[error("invalid value: {0}")]
     Invalid(String),
     /// reg_domain / reg_username / reg_password name no profile of this reseller.
@@ -49,6 +50,17 @@ impl From<crate::store::StoreError> for ApiError {
 }
 
 impl ApiError {
+    /// 465 for `field` (its path, `domain_list[3].domain_name`), because of `why`:
+    /// "Invalid value for '<field>': <why>." is made here and nowhere else (no final
+    /// stop in `why`: the sentence adds it).
+    pub fn invalid(field: impl AsRef<str>, why: impl AsRef<str>) -> ApiError {
+        ApiError::Invalid(format!(
+            "Invalid value for '{}': {}.",
+            field.as_ref(),
+            why.as_ref()
+        ))
+    }
+
     /// The response code and text the client sees.
     pub fn reply(&self) -> (u16, String) {
         let fixed = |f: Fixed| (f.code, f.text.to_string());

@@ -27,10 +27,10 @@ impl<'a> Fields<'a> {
             None => Ok(Fields::new(&EMPTY)),
             Some(Value::Map(m)) => Ok(Fields::new(m)),
             Some(Value::Scalar(s)) if s.trim().is_empty() => Ok(Fields::new(&EMPTY)),
-            Some(other) => Err(ApiError::Invalid(format!(
-                "Invalid value for 'attributes': expected a dt_assoc, got {}.",
-                other.kind()
-            ))),
+            Some(other) => Err(ApiError::invalid(
+                "attributes",
+                format!("expected a dt_assoc, got {}", other.kind()),
+            )),
         }
     }
 
@@ -41,10 +41,10 @@ impl<'a> Fields<'a> {
                 map: m,
                 prefix: Some((list, index)),
             }),
-            other => Err(ApiError::Invalid(format!(
-                "Invalid value for '{list}[{index}]': expected a dt_assoc, got {}.",
-                other.kind()
-            ))),
+            other => Err(ApiError::invalid(
+                format!("{list}[{index}]"),
+                format!("expected a dt_assoc, got {}", other.kind()),
+            )),
         }
     }
 
@@ -116,7 +116,7 @@ impl<'a> Fields<'a> {
     }
 
     pub fn invalid(&self, key: &str, why: &str) -> ApiError {
-        ApiError::Invalid(format!("Invalid value for '{}': {why}.", self.name(key)))
+        ApiError::invalid(self.name(key), why)
     }
 }
 

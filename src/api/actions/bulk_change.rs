@@ -126,10 +126,10 @@ impl BulkChangeSubmit {
     pub fn submit(self, app: &App, reseller: &Reseller, peer: IpAddr) -> Result<i64, ApiError> {
         let store = &app.store;
         let Some(gaining) = store.reseller_by_name(&self.gaining)? else {
-            return Err(ApiError::Invalid(format!(
-                "Invalid value for 'gaining_reseller_username': no reseller named '{}'.",
-                self.gaining
-            )));
+            return Err(ApiError::invalid(
+                "gaining_reseller_username",
+                format!("no reseller named '{}'", self.gaining),
+            ));
         };
         if gaining.id == reseller.id || !store.push_permitted(reseller.id, gaining.id)? {
             return Err(ApiError::Refused(codes::PUSH_DENIED));
@@ -143,16 +143,16 @@ impl BulkChangeSubmit {
             Items::All => {
                 let all = store.portfolio_names(reseller.id)?;
                 if all.is_empty() {
-                    return Err(ApiError::Invalid(
-                        "Invalid value for 'apply_to_all_reseller_items': your portfolio is empty."
-                            .into(),
+                    return Err(ApiError::invalid(
+                        "apply_to_all_reseller_items",
+                        "your portfolio is empty",
                     ));
                 }
                 if all.len() > MAX_ITEMS {
-                    return Err(ApiError::Invalid(format!(
-                        "Invalid value for 'apply_to_all_reseller_items': {} domains; at most {MAX_ITEMS} per bulk change.",
-                        all.len()
-                    )));
+                    return Err(ApiError::invalid(
+                        "apply_to_all_reseller_items",
+                        format!("{} domains; at most {MAX_ITEMS} per bulk change", all.len()),
+                    ));
                 }
                 all
             }
@@ -197,14 +197,22 @@ impl crate::api::Handler for BulkChangeSubmit {
 /// removed (documented), order kept.
 fn parse_items(f: &Fields<'_>) -> Result<Vec<String>, ApiError> {
     let raw: Vec<String> = match f.get("change_items") {
-        Some(Value::Scalar(s)) => s.split([',', '\n', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+        Some(Value::Scalar(s)) => s
+            .split([',', '\n', ' '])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
         _ => match f.opt_list("change_items")? {
             Some(l) => l
                 .iter()
                 .enumerate()
                 .map(|(i, v)| {
                     v.as_str().map(str::to_string).ok_or_else(|| {
-                        ApiError::Invalid(format!("Invalid value for 'change_items[{i}]': expected a domain name, got {}.", v.kind()))
+                        ApiError::invalid(
+                            format!("change_items[{i}]"),
+                            format!("expected a domain name, got {}", v.kind()),
+                        )
                     })
                 })
                 .collect::<Result<_, _>>()?,
@@ -218,28 +226,23 @@ fn parse_items(f: &Fields<'_>) -> Result<Vec<String>, ApiError> {
 /// first, and enforces the item limit.
 pub fn normalize_items(raw: &[String]) -> Result<Vec<String>, ApiError> {
     if raw.is_empty() {
-        return Err(ApiError::Invalid(
-            "Invalid value for 'change_items': the list is empty.".into(),
-        ));
+        return Err(ApiError::invalid("change_items", "the list is empty"));
     }
     let mut seen = HashSet::with_capacity(raw.len());
     let mut out = Vec::with_capacity(raw.len());
     for (i, r) in raw.iter().enumerate() {
         let d = DomainName::parse(r).map_err(|e| {
-            ApiError::Invalid(format!(
-                "Invalid value for 'change_items[{i}]': '{}' {e}.",
-                r.trim()
-            ))
+            ApiError::invalid(format!("change_items[{i}]"), format!("'{}' {e}", r.trim()))
         })?;
         if seen.insert(d.name.clone()) {
             out.push(d.name.to_string());
         }
     }
     if out.len() > MAX_ITEMS {
-        return Err(ApiError::Invalid(format!(
-            "Invalid value for 'change_items': {} domains; at most {MAX_ITEMS} are allowed.",
-            out.len()
-        )));
+        return Err(ApiError::invalid(
+            "change_items",
+            format!("{} domains; at most {MAX_ITEMS} are allowed", out.len()),
+        ));
     }
     Ok(out)
 }

@@ -48,10 +48,10 @@ impl Rsp2RspPushTransfer {
             return Err(ApiError::NotFound(codes::PUSH_DOMAIN_NOT_FOUND));
         };
         let Some(gaining) = store.reseller_by_name(&self.grsp)? else {
-            return Err(ApiError::Invalid(format!(
-                "Invalid value for 'grsp': no reseller named '{}'.",
-                self.grsp
-            )));
+            return Err(ApiError::invalid(
+                "grsp",
+                format!("no reseller named '{}'", self.grsp),
+            ));
         };
         if gaining.id == ctx.reseller.id || !store.push_permitted(ctx.reseller.id, gaining.id)? {
             return Err(ApiError::Refused(codes::PUSH_DENIED));

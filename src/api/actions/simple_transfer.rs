@@ -49,11 +49,14 @@ impl SimpleTransfer {
         let nameservers = parse_nameservers(f)?;
         for (i, (d, _)) in domains.iter().enumerate() {
             if d.simple_transfer_tld().is_none() {
-                return Err(ApiError::Invalid(format!(
-                    "Invalid value for 'domain_list[{i}].domain_name': TLD .{} of {} is not supported by SIMPLE_TRANSFER.",
-                    d.tld(),
-                    d.name
-                )));
+                return Err(ApiError::invalid(
+                    format!("domain_list[{i}].domain_name"),
+                    format!(
+                        "TLD .{} of {} is not supported by SIMPLE_TRANSFER",
+                        d.tld(),
+                        d.name
+                    ),
+                ));
             }
         }
         let name = match f.opt_str("name")?.or(f.opt_str("job_name")?) {
@@ -85,9 +88,10 @@ impl SimpleTransfer {
         if let Some(t) = &self.dns_template
             && !store.dns_template_exists(ctx.reseller.id, t)?
         {
-            return Err(ApiError::Invalid(format!(
-                "Invalid value for 'dns_template': no DNS template named '{t}'."
-            )));
+            return Err(ApiError::invalid(
+                "dns_template",
+                format!("no DNS template named '{t}'"),
+            ));
         }
         let now = ctx.app.clock.now();
         let job = NewTransferJob {
@@ -158,10 +162,10 @@ fn parse_domains(f: &Fields<'_>) -> Result<Vec<(DomainName, Text)>, ApiError> {
     let mut seen: HashMap<&str, usize> = HashMap::with_capacity(out.len());
     for (i, (domain, _)) in out.iter().enumerate() {
         if let Some(first) = seen.insert(&domain.ascii, i) {
-            return Err(ApiError::Invalid(format!(
-                "Invalid value for 'domain_list[{i}].domain_name': {} is already at domain_list[{first}].",
-                domain.name
-            )));
+            return Err(ApiError::invalid(
+                format!("domain_list[{i}].domain_name"),
+                format!("{} is already at domain_list[{first}]", domain.name),
+            ));
         }
     }
     Ok(out)
@@ -172,13 +176,8 @@ fn parse_one(
     name: impl Fn(&str) -> String,
 ) -> Result<(DomainName, Text), ApiError> {
     let raw = f.req_str("domain_name")?;
-    let domain = DomainName::parse(raw).map_err(|e| {
-        ApiError::Invalid(format!(
-            "Invalid value for '{}': '{}' {e}.",
-            name("domain_name"),
-            raw.trim()
-        ))
-    })?;
+    let domain = DomainName::parse(raw)
+        .map_err(|e| ApiError::invalid(name("domain_name"), format!("'{}' {e}", raw.trim())))?;
     let auth = f.req_str("auth_info")?;
     Ok((domain, Text::new(auth)))
 }
@@ -210,16 +209,17 @@ fn parse_nameservers(f: &Fields<'_>) -> Result<Vec<String>, ApiError> {
                 (item.req_str("name")?, order)
             }
             Value::List(_) => {
-                return Err(ApiError::Invalid(format!(
-                    "Invalid value for 'nameserver_list[{i}]': expected a host name, got a dt_array."
-                )));
+                return Err(ApiError::invalid(
+                    format!("nameserver_list[{i}]"),
+                    "expected a host name, got a dt_array",
+                ));
             }
         };
         let host = DomainName::parse(raw).map_err(|e| {
-            ApiError::Invalid(format!(
-                "Invalid value for 'nameserver_list[{i}]': '{}' {e}.",
-                raw.trim()
-            ))
+            ApiError::invalid(
+                format!("nameserver_list[{i}]"),
+                format!("'{}' {e}", raw.trim()),
+            )
         })?;
         out.push((order, host.ascii.to_string()));
     }
