@@ -320,3 +320,33 @@ fn page_cookies_over_tls_are_secure() {
     assert!(plain.header("Strict-Transport-Security").is_none());
     assert!(prod.terminate().success());
 }
+
+/// Issue 15.3: TLS handshakes that never start hold no slot a client with a request
+/// needs: with every slot taken by silent sockets on the HTTPS port, curl is served.
+#[test]
+fn silent_tls_handshakes_give_way() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("opsd.db");
+    opsd_ok(&db, &["cert", "init"], "");
+    let ca = dir.path().join("opsd-tls").join("ca.pem");
+    let server = Proc::start_env(
+        &db,
+        &[
+            ("OPSD_MAX_CONNECTIONS", "4"),
+            ("OPSD_MAX_CONNECTIONS_PER_IP", "8"),
+        ],
+    );
+    let tls = server.tls.expect("HTTPS is on");
+    let _silent: Vec<std::net::TcpStream> = (0..6)
+        .map(|_| std::net::TcpStream::connect(tls).expect("connect"))
+        .collect();
+    let out = std::process::Command::new("curl")
+        .args(["-s", "--max-time", "5", "--cacert"])
+        .arg(&ca)
+        .arg(format!("https://localhost:{}/healthz", tls.port()))
+        .output()
+        .expect("curl is installed (.ci/run installs it)");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ok\n", "{out:?}");
+    drop(_silent);
+    assert!(server.terminate().success());
+}
