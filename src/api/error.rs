@@ -51,7 +51,7 @@ impl From<crate::store::StoreError> for ApiError {
 
 impl ApiError {
     /// 465 for `field` (its path, `domain_list[3].domain_name`), because of `why`:
-    /// "Invalid value for '<field>': <why>." is made here and nowhere else (no final
+    /// `Invalid value for '<field>': <why>.` is made here and nowhere else (no final
     /// stop in `why`: the sentence adds it).
     pub fn invalid(field: impl AsRef<str>, why: impl AsRef<str>) -> ApiError {
         ApiError::Invalid(format!(

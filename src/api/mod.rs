@@ -179,7 +179,7 @@ pub fn authenticate(
 
 /// What every action file gives: its name, whether clients poll it, which
 /// `(action, object)` pairs it answers, how it reads a request, and its work.
-/// Registering the type in [`actions!`] below is all the routing it needs.
+/// Registering the type in the `actions!` list below is all the routing it needs.
 pub trait Handler: Sized {
     /// For logs and metrics.
     const NAME: &'static str;
