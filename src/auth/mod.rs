@@ -89,6 +89,12 @@ fn hex_matches(want: &[u8; 32], given: &str) -> bool {
     bool::from(want.ct_eq(&lower))
 }
 
+/// Whether `given` is the secret `want` (a token, a CSRF value), compared in
+/// constant time; an empty secret matches nothing.
+pub fn same_secret(given: &str, want: &str) -> bool {
+    !want.is_empty() && bool::from(given.as_bytes().ct_eq(want.as_bytes()))
+}
+
 /// Parses an allow-list entry: a CIDR (`10.0.0.0/8`) or a single address.
 pub fn parse_cidr(s: &str) -> Option<IpNet> {
     let s = s.trim();

@@ -9,6 +9,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -16,8 +17,6 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
-
-use std::sync::Arc;
 
 use crate::api::{self, ApiError, Reply};
 use crate::app::AppState;
@@ -145,12 +144,11 @@ impl Service {
     /// `/metrics` takes the metrics token as a bearer when one is set; production
     /// without one does not serve it at all. The sandbox serves it openly.
     fn metrics_refusal(&self, req: &Request<Incoming>) -> Option<Reply200> {
-        use subtle::ConstantTimeEq;
         match &self.state.config.metrics_token {
             Some(token) => {
                 let given = bearer(req.headers()).unwrap_or_default();
-                let ok = bool::from(given.as_bytes().ct_eq(token.as_bytes())) && !token.is_empty();
-                (!ok).then(|| plain(StatusCode::UNAUTHORIZED, "metrics token required\n"))
+                (!auth::same_secret(&given, token))
+                    .then(|| plain(StatusCode::UNAUTHORIZED, "metrics token required\n"))
             }
             None if self.state.config.production => Some(plain(
                 StatusCode::NOT_FOUND,
@@ -604,9 +602,8 @@ fn bearer(h: &HeaderMap) -> Option<String> {
 
 /// Compares a bearer token with the stored admin token in constant time.
 fn admin_token_matches(app: &crate::app::App, given: &str) -> bool {
-    use subtle::ConstantTimeEq;
     match app.store.setting(crate::app::ADMIN_TOKEN) {
-        Ok(Some(t)) if !t.is_empty() => bool::from(t.as_bytes().ct_eq(given.as_bytes())),
+        Ok(Some(t)) => auth::same_secret(given, &t),
         Ok(_) | Err(_) => false,
     }
 }

@@ -3,7 +3,6 @@
 //! call from pages they host themselves.
 
 use minijinja::context;
-use subtle::ConstantTimeEq;
 
 use crate::app::App;
 use crate::store::{Approval, Decision, DecisionRefused, StoreError};
@@ -87,7 +86,7 @@ pub fn answer(app: &App, token: &str, form: &Form) -> Page {
         Err(p) => return p,
     };
     let csrf = form.get("csrf").unwrap_or("");
-    if a.csrf.is_empty() || !bool::from(csrf.as_bytes().ct_eq(a.csrf.as_bytes())) {
+    if !crate::auth::same_secret(csrf, &a.csrf) {
         return message(
             403,
             "Form expired",

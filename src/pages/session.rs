@@ -5,8 +5,6 @@
 //! Cookies are `HttpOnly` and `SameSite=Strict`, scoped to the area's path; the
 //! session row is keyed by SHA-256 of the cookie value.
 
-use subtle::ConstantTimeEq;
-
 use crate::app::App;
 use minijinja::context;
 
@@ -45,7 +43,7 @@ impl Realm {
 }
 
 fn same(a: &str, b: &str) -> bool {
-    !a.is_empty() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+    auth::same_secret(b, a)
 }
 
 fn cookie_line(name: &str, value: &str, path: &str, max_age: Option<i64>, secure: bool) -> String {
