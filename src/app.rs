@@ -24,7 +24,8 @@ pub struct App {
     pub work: tokio::sync::Notify,
     /// One task runner at a time, so tasks run in due order.
     pub(crate) runner: Mutex<()>,
-    /// Tasks a lane is running right now (see `jobs::lanes`): the runner leaves them.
+    /// Tasks being run right now by a lane (see `jobs::lanes`) or by `run_due`: each
+    /// is claimed here first, so that no task runs twice at once.
     pub(crate) claimed: Mutex<std::collections::HashSet<i64>>,
     /// The test database of `test=1` registry calls, opened on first use.
     test_store: OnceLock<Store>,
@@ -134,7 +135,32 @@ impl App {
         self.clock.now().unix_timestamp()
     }
 
-    /// The ids of the tasks lanes are running now.
+    /// Claims `ids` for whoever runs them now, all or none: false when one of them
+    /// is already claimed (then nothing is).
+    pub(crate) fn try_claim(&self, ids: &[i64]) -> bool {
+        let mut claimed = self
+            .claimed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if ids.iter().any(|id| claimed.contains(id)) {
+            return false;
+        }
+        claimed.extend(ids.iter().copied());
+        true
+    }
+
+    /// Gives claimed tasks back.
+    pub(crate) fn release(&self, ids: &[i64]) {
+        let mut claimed = self
+            .claimed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for id in ids {
+            claimed.remove(id);
+        }
+    }
+
+    /// The ids of the tasks being run now, outside the runner's lock.
     pub(crate) fn claims(&self) -> std::collections::HashSet<i64> {
         self.claimed
             .lock()

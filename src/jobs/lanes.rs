@@ -47,7 +47,11 @@ pub async fn run(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
                         lock(&busy).remove(&key);
                         break;
                     };
-                    lock(&app.claimed).insert(task.id);
+                    if !app.try_claim(&[task.id]) {
+                        // `run_due` has it right now.
+                        lock(&busy).remove(&key);
+                        continue;
+                    }
                     let (a, busy) = (app.clone(), busy.clone());
                     tokio::task::spawn_blocking(move || {
                         // The lane works through its reseller's due tasks back to back,
@@ -58,17 +62,15 @@ pub async fn run(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
                             if let Err(e) = super::run_step(&a, std::slice::from_ref(&task), now) {
                                 tracing::error!(task = task.id, error = %e, "lane task could not be recorded");
                             }
-                            lock(&a.claimed).remove(&task.id);
+                            a.release(&[task.id]);
                             if let Some(tenant) = tenant {
                                 let skip = a.claims();
                                 next = a
                                     .store
                                     .next_due_for_tenant(a.now(), task.kind, tenant, &skip)
                                     .ok()
-                                    .flatten();
-                                if let Some(t) = &next {
-                                    lock(&a.claimed).insert(t.id);
-                                }
+                                    .flatten()
+                                    .filter(|t| a.try_claim(&[t.id]));
                             }
                         }
                         lock(&busy).remove(&key);

@@ -43,7 +43,14 @@ fn run_due_of(app: &App, kinds: Kinds) -> Result<usize, StoreError> {
         if run.is_empty() {
             return Ok(ran);
         }
-        ran += run_step(app, &run, now)?;
+        // A lane may have claimed one of them since: then look again.
+        let ids: Vec<i64> = run.iter().map(|t| t.id).collect();
+        if !app.try_claim(&ids) {
+            continue;
+        }
+        let done = run_step(app, &run, now);
+        app.release(&ids);
+        ran += done?;
     }
 }
 
