@@ -311,27 +311,16 @@ impl Store {
     /// console sessions and every API token, in one transaction. `NotFound` for an
     /// unknown name.
     pub fn set_mail_admin_password(&self, username: &str, password_hash: &str) -> Result<()> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let id: i64 = tx
-            .query_row(
-                "SELECT id FROM mail_admins WHERE username = ?1",
-                [username],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or(StoreError::NotFound)?;
-        tx.execute(
-            "UPDATE mail_admins SET password_hash = ?2 WHERE id = ?1",
-            params![id, password_hash],
-        )?;
-        tx.execute(
-            "DELETE FROM sessions WHERE realm = 'mac' AND subject_id = ?1",
-            [id],
-        )?;
-        tx.execute("DELETE FROM mail_tokens WHERE admin_id = ?1", [id])?;
-        tx.commit()?;
-        Ok(())
+        self.set_password_ending_sessions(
+            "mail_admins",
+            "mac",
+            username,
+            password_hash,
+            |tx, id| {
+                tx.execute("DELETE FROM mail_tokens WHERE admin_id = ?1", [id])?;
+                Ok(())
+            },
+        )
     }
 
     /// Revokes every API token of an administrator; how many there were.

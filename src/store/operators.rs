@@ -48,26 +48,13 @@ impl Store {
     /// Sets an operator's password, ending its dashboard sessions in the same
     /// transaction; `NotFound` for an unknown name.
     pub fn set_operator_password(&self, username: &str, password_hash: &str) -> Result<()> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let id: i64 = tx
-            .query_row(
-                "SELECT id FROM operators WHERE username = ?1",
-                [username],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or(StoreError::NotFound)?;
-        tx.execute(
-            "UPDATE operators SET password_hash = ?2 WHERE id = ?1",
-            params![id, password_hash],
-        )?;
-        tx.execute(
-            "DELETE FROM sessions WHERE realm = 'dashboard' AND subject_id = ?1",
-            [id],
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.set_password_ending_sessions(
+            "operators",
+            "dashboard",
+            username,
+            password_hash,
+            |_, _| Ok(()),
+        )
     }
 
     /// `(id, password hash)` of an operator, for the login form.

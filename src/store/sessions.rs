@@ -69,6 +69,41 @@ impl Store {
         Ok(())
     }
 
+    /// Sets the password hash of the account `username` in `table` (`id`,
+    /// `username`, `password_hash` columns) and ends its sessions of `realm` in the
+    /// same transaction; `also` runs in it too, with the account's id (more to end).
+    /// `NotFound` for an unknown name.
+    pub(super) fn set_password_ending_sessions(
+        &self,
+        table: &str,
+        realm: &str,
+        username: &str,
+        password_hash: &str,
+        also: impl FnOnce(&rusqlite::Transaction<'_>, i64) -> Result<()>,
+    ) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let id: i64 = tx
+            .query_row(
+                &format!("SELECT id FROM {table} WHERE username = ?1"),
+                [username],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(super::StoreError::NotFound)?;
+        tx.execute(
+            &format!("UPDATE {table} SET password_hash = ?2 WHERE id = ?1"),
+            params![id, password_hash],
+        )?;
+        tx.execute(
+            "DELETE FROM sessions WHERE realm = ?1 AND subject_id = ?2",
+            params![realm, id],
+        )?;
+        also(&tx, id)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Ends every session of one account (after its password changed).
     pub fn delete_sessions_of(&self, realm: &str, subject_id: i64) -> Result<usize> {
         let n = self.writer().execute(
