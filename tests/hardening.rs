@@ -369,6 +369,19 @@ fn connect_from(addr: std::net::SocketAddr, last: u8) -> TcpStream {
     s
 }
 
+/// A `GET /healthz` from `127.0.0.<last>` is answered.
+fn assert_served_from(addr: std::net::SocketAddr, last: u8) {
+    let mut c = connect_from(addr, last);
+    c.write_all(b"GET /healthz HTTP/1.0\r\n\r\n")
+        .expect("write");
+    let reply = read_to_close(&mut c).expect("a reply");
+    assert!(
+        reply.ends_with(b"ok\n"),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
+}
+
 /// Reads until the server closes the connection; what it sent (a reset counts as
 /// a close).
 fn read_to_close(s: &mut TcpStream) -> Option<Vec<u8>> {
@@ -417,15 +430,7 @@ fn issue15_3_idle_and_slow_connections_do_not_lock_others_out() {
     .expect("write");
     // A client with a request is served: the idlest connections gave way.
     for last in [5, 6, 7] {
-        let mut c = connect_from(s.addr, last);
-        c.write_all(b"GET /healthz HTTP/1.0\r\n\r\n")
-            .expect("write");
-        let reply = read_to_close(&mut c).expect("a reply");
-        assert!(
-            reply.ends_with(b"ok\n"),
-            "{}",
-            String::from_utf8_lossy(&reply)
-        );
+        assert_served_from(s.addr, last);
     }
     let slow_reply = read_to_close(&mut slow).expect("the slow body's reply");
     assert!(
@@ -887,13 +892,5 @@ fn issue15_3_slow_bodies_from_many_addresses_give_way() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(1300));
-    let mut c = connect_from(s.addr, 4);
-    c.write_all(b"GET /healthz HTTP/1.0\r\n\r\n")
-        .expect("write");
-    let reply = read_to_close(&mut c).expect("a reply");
-    assert!(
-        reply.ends_with(b"ok\n"),
-        "{}",
-        String::from_utf8_lossy(&reply)
-    );
+    assert_served_from(s.addr, 4);
 }
