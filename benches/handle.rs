@@ -15,10 +15,10 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 use opsd::api::{self, OpsRequest};
+use opsd::auth;
 use opsd::clock::SystemClock;
 use opsd::config::Config;
 use opsd::store::Store;
-use opsd::{App, auth};
 
 const USER: &str = "bench";
 const KEY: &str = "benchkey";
@@ -32,19 +32,18 @@ fn benches(c: &mut Criterion) {
     config.workers = false;
     let scenario = opsd::sandbox::Scenario::default();
     let app = opsd::app::build(store, Arc::new(SystemClock), config, &scenario).expect("app");
+    let api = api::Api::new(Arc::new(app));
+    let app = &*api.app;
     let peer = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let call = |body: &[u8]| {
         let sig = auth::signature(body, KEY);
         let sig = String::from_utf8_lossy(&sig).into_owned();
-        api::handle(
-            &app,
-            &OpsRequest {
-                username: Some(USER),
-                signature: Some(&sig),
-                peer,
-                body,
-            },
-        )
+        api.handle(&OpsRequest {
+            username: Some(USER),
+            signature: Some(&sig),
+            peer,
+            body,
+        })
     };
     let domains: Vec<String> = (0..10).map(|i| format!("bench-{i}.com")).collect();
     let submitted = call(&support::transfer_body(&domains));
@@ -59,9 +58,9 @@ fn benches(c: &mut Criterion) {
         peer,
         body: &status,
     };
-    assert_eq!(api::handle(&app, &req).code, 200);
+    assert_eq!(api.handle(&req).code, 200);
     c.bench_function("handle STATUS, 10-domain job", |b| {
-        b.iter(|| api::handle(&app, black_box(&req)));
+        b.iter(|| api.handle(black_box(&req)));
     });
     c.bench_function("read STATUS envelope", |b| {
         b.iter(|| opsd::ops::read(black_box(&status), &app.config.limits));
@@ -76,12 +75,13 @@ fn benches(c: &mut Criterion) {
     c.bench_function("reseller lookup", |b| {
         b.iter(|| app.store.reseller_by_name(black_box(USER)));
     });
-    accept_parts(c, &app, peer);
+    accept_parts(c, &api, peer);
 }
 
 /// A 10,000-domain SIMPLE_TRANSFER whole, and its parts: signature, decoding into
 /// the value tree, the typed action (name checks), the one-transaction store.
-fn accept_parts(c: &mut Criterion, app: &App, peer: IpAddr) {
+fn accept_parts(c: &mut Criterion, api: &api::Api, peer: IpAddr) {
+    let app = &*api.app;
     let mut c = c.benchmark_group("accept 10k");
     c.sample_size(10);
     let mut run = 0;
@@ -101,15 +101,12 @@ fn accept_parts(c: &mut Criterion, app: &App, peer: IpAddr) {
                 (body, sig)
             },
             |(body, sig)| {
-                let out = api::handle(
-                    app,
-                    &OpsRequest {
-                        username: Some(USER),
-                        signature: Some(&sig),
-                        peer,
-                        body: &body,
-                    },
-                );
+                let out = api.handle(&OpsRequest {
+                    username: Some(USER),
+                    signature: Some(&sig),
+                    peer,
+                    body: &body,
+                });
                 assert_eq!(out.code, 200);
             },
             criterion::BatchSize::PerIteration,

@@ -33,12 +33,6 @@ pub struct App {
     pub rate: crate::ratelimit::RateLimiter,
     /// Failed password checks per account and per client address.
     pub logins: crate::auth::LoginThrottle,
-    /// OPS callers' keys and IP rules, cached for a short time.
-    pub credentials: crate::api::credentials::CredentialCache,
-    /// Small request bodies already decoded.
-    pub decoded: crate::api::decoded::DecodeMemo,
-    /// Recent SIMPLE_TRANSFER_STATUS attributes.
-    pub status_cache: crate::api::reply_cache::ReplyCache,
     pub metrics: crate::metrics::Metrics,
 }
 
@@ -98,9 +92,6 @@ impl App {
             test_store: OnceLock::new(),
             rate,
             logins,
-            credentials: Default::default(),
-            status_cache: Default::default(),
-            decoded: Default::default(),
             metrics: crate::metrics::Metrics::new(),
         }
     }

@@ -57,4 +57,4 @@ pub mod tls;
 pub mod whois;
 
 pub use app::{App, AppState};
-pub use http::{serve, serve_with_tls};
+pub use http::{serve, serve_api, serve_with_tls};

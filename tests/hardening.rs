@@ -53,11 +53,11 @@ fn issue15_1_sparse_keys_and_unsigned_bodies() {
     let bad = http10(&poll, USER, "not-the-key");
     assert_eq!(s.send(&bad).code(), Some(401));
     assert!(
-        s.app.decoded.peek(&poll).is_none(),
+        s.api.caches.decoded.peek(&poll).is_none(),
         "decoded without a signature"
     );
     assert_eq!(s.ops(&poll).code(), Some(480));
-    assert!(s.app.decoded.peek(&poll).is_some());
+    assert!(s.api.caches.decoded.peek(&poll).is_some());
 }
 
 /// 15.5: the body of a caller nobody knows is hashed as it arrives and never kept:

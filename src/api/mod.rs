@@ -1,7 +1,7 @@
 //! The API layer: a decoded envelope becomes a typed [`Action`], one handler per action
 //! runs it, and the result becomes a [`Reply`].
 //!
-//! [`handle`] is the whole OPS request path after HTTP: authentication, decoding,
+//! [`Api::handle`] is the whole OPS request path after HTTP: authentication, decoding,
 //! routing, the handler, and the writer.
 
 pub mod actions;
@@ -20,7 +20,7 @@ pub use reply::{Attributes, Layout, Reply};
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::app::App;
+use crate::app::{App, AppState};
 use crate::auth;
 use crate::ops::Envelope;
 use crate::store::Reseller;
@@ -31,12 +31,34 @@ use actions::{
 };
 use fields::Fields;
 
-/// What a handler may use: the server's parts and the authenticated caller.
+/// What a handler may use: the server's parts, the request path's caches and the
+/// authenticated caller.
 #[derive(Debug)]
 pub struct Ctx<'a> {
     pub app: &'a App,
+    pub caches: &'a Caches,
     pub reseller: &'a Reseller,
     pub peer: IpAddr,
+}
+
+/// What the OPS request path keeps in memory between requests. It lives here, beside
+/// the code that fills it, and not in [`App`]: the app is below the API layer.
+#[derive(Debug, Default)]
+pub struct Caches {
+    /// OPS callers' keys and IP rules, cached for a short time.
+    pub credentials: credentials::CredentialCache,
+    /// Small request bodies already decoded.
+    pub decoded: decoded::DecodeMemo,
+    /// Recent SIMPLE_TRANSFER_STATUS attributes.
+    pub status: reply_cache::ReplyCache,
+}
+
+/// The OPS API: the app and the request path's caches. The HTTP server holds one;
+/// benches and tests may make their own.
+#[derive(Debug)]
+pub struct Api {
+    pub app: AppState,
+    pub caches: Caches,
 }
 
 /// One OPS request as HTTP delivered it.
@@ -56,84 +78,131 @@ pub struct Outcome {
     pub code: u16,
 }
 
-/// Runs one OPS request from raw body to reply bytes, authentication included (the
-/// in-process entry point; the HTTP server checks the signature while the body
-/// arrives and calls [`handle_authenticated`]). Never panics on client input: every
-/// failure becomes an OPS error reply.
-pub fn handle(app: &App, req: &OpsRequest<'_>) -> Outcome {
-    let checked = caller(app, req).and_then(|(found, sig)| {
-        let signature_ok = match &found {
-            Some(r) => auth::signature_matches(req.body, &r.private_key, sig),
-            // Spend the same work as for a known user, so timing does not tell which
-            // user names exist.
-            None => {
-                let _ = auth::signature_matches(req.body, "", sig);
-                false
-            }
-        };
-        authenticate(app, found, signature_ok, req.peer)
-    });
-    handle_authenticated(app, checked, req.peer, req.body)
-}
-
-/// Runs a request whose caller has been looked up and whose signature has been
-/// checked (`checked` is the outcome of [`authenticate`]). The body is decoded only
-/// for an authenticated caller.
-pub fn handle_authenticated(
-    app: &App,
-    checked: Result<Arc<Reseller>, ApiError>,
-    peer: IpAddr,
-    body: &[u8],
-) -> Outcome {
-    let mut action_name = "-";
-    let decoded = checked.and_then(|reseller| Ok((reseller, decode(app, body)?)));
-    let reply = match decoded {
-        Ok((reseller, (action, object))) => action
-            .and_then(|action| {
-                action_name = action.name();
-                action.apply(&Ctx {
-                    app,
-                    reseller: &reseller,
-                    peer,
-                })
-            })
-            .unwrap_or_else(|e| failure(&e))
-            .with_object(&object),
-        Err(e) => failure(&e),
-    };
-    Outcome {
-        body: reply.to_bytes(),
-        action: action_name,
-        code: reply.code,
+impl Api {
+    pub fn new(app: AppState) -> Api {
+        Api {
+            app,
+            caches: Caches::default(),
+        }
     }
-}
 
-/// The answer to a request that memory alone can give: a poll decoded before whose
-/// reply is cached and still current. `None` when answering needs the store (which
-/// blocks, so the caller moves the work off the async threads).
-pub fn answer_from_memory(app: &App, reseller: &Arc<Reseller>, body: &[u8]) -> Option<Outcome> {
-    let (action, object) = app.decoded.peek(body)?;
-    let Action::SimpleTransferStatus(status) = &action else {
-        return None;
-    };
-    let fragment = app.status_cache.get(
-        &app.store,
-        (reseller.id, status.job_id),
-        std::time::Instant::now(),
-    )?;
-    let reply = actions::status_reply(fragment).with_object(&object);
-    Some(Outcome {
-        body: reply.to_bytes(),
-        action: action.name(),
-        code: reply.code,
-    })
-}
+    /// Runs one OPS request from raw body to reply bytes, authentication included (the
+    /// in-process entry point; the HTTP server checks the signature while the body
+    /// arrives and calls [`Api::handle_authenticated`]). Never panics on client input: every
+    /// failure becomes an OPS error reply.
+    pub fn handle(&self, req: &OpsRequest<'_>) -> Outcome {
+        let checked = self.caller(req).and_then(|(found, sig)| {
+            let signature_ok = match &found {
+                Some(r) => auth::signature_matches(req.body, &r.private_key, sig),
+                // Spend the same work as for a known user, so timing does not tell which
+                // user names exist.
+                None => {
+                    let _ = auth::signature_matches(req.body, "", sig);
+                    false
+                }
+            };
+            self.authenticate(found, signature_ok, req.peer)
+        });
+        self.handle_authenticated(checked, req.peer, req.body)
+    }
 
-fn decode(app: &App, body: &[u8]) -> Result<(Result<Action, ApiError>, String), ApiError> {
-    app.decoded.decode(body, || {
-        let env = Envelope::parse(body, &app.config.limits).map_err(ApiError::from)?;
-        Ok((Action::from_request(&env), env.object().to_string()))
-    })
+    /// Runs a request whose caller has been looked up and whose signature has been
+    /// checked (`checked` is the outcome of [`Api::authenticate`]). The body is decoded only
+    /// for an authenticated caller.
+    pub fn handle_authenticated(
+        &self,
+        checked: Result<Arc<Reseller>, ApiError>,
+        peer: IpAddr,
+        body: &[u8],
+    ) -> Outcome {
+        let app = &*self.app;
+        let mut action_name = "-";
+        let decoded = checked.and_then(|reseller| Ok((reseller, self.decode(body)?)));
+        let reply = match decoded {
+            Ok((reseller, (action, object))) => action
+                .and_then(|action| {
+                    action_name = action.name();
+                    action.apply(&Ctx {
+                        app,
+                        caches: &self.caches,
+                        reseller: &reseller,
+                        peer,
+                    })
+                })
+                .unwrap_or_else(|e| failure(&e))
+                .with_object(&object),
+            Err(e) => failure(&e),
+        };
+        Outcome {
+            body: reply.to_bytes(),
+            action: action_name,
+            code: reply.code,
+        }
+    }
+
+    /// The answer to a request that memory alone can give: a poll decoded before whose
+    /// reply is cached and still current. `None` when answering needs the store (which
+    /// blocks, so the caller moves the work off the async threads).
+    pub fn answer_from_memory(&self, reseller: &Arc<Reseller>, body: &[u8]) -> Option<Outcome> {
+        let (action, object) = self.caches.decoded.peek(body)?;
+        let Action::SimpleTransferStatus(status) = &action else {
+            return None;
+        };
+        let fragment = self.caches.status.get(
+            &self.app.store,
+            (reseller.id, status.job_id),
+            std::time::Instant::now(),
+        )?;
+        let reply = actions::status_reply(fragment).with_object(&object);
+        Some(Outcome {
+            body: reply.to_bytes(),
+            action: action.name(),
+            code: reply.code,
+        })
+    }
+
+    fn decode(&self, body: &[u8]) -> Result<(Result<Action, ApiError>, String), ApiError> {
+        self.caches.decoded.decode(body, || {
+            let env = Envelope::parse(body, &self.app.config.limits).map_err(ApiError::from)?;
+            Ok((Action::from_request(&env), env.object().to_string()))
+        })
+    }
+
+    /// The reseller X-Username names (`None` for a name nobody has), and X-Signature;
+    /// refused when either header is missing.
+    fn caller<'r>(
+        &self,
+        req: &OpsRequest<'r>,
+    ) -> Result<(Option<Arc<Reseller>>, &'r str), ApiError> {
+        let (Some(user), Some(sig)) = (req.username, req.signature) else {
+            return Err(ApiError::AuthFailed);
+        };
+        let found = self.caches.credentials.lookup(
+            &self.app.store,
+            user.trim(),
+            std::time::Instant::now(),
+        )?;
+        Ok((found, sig))
+    }
+
+    /// After the signature over the raw body: the IP Access Rules and the rate limit.
+    pub fn authenticate(
+        &self,
+        found: Option<Arc<Reseller>>,
+        signature_ok: bool,
+        peer: IpAddr,
+    ) -> Result<Arc<Reseller>, ApiError> {
+        let Some(reseller) = found.filter(|_| signature_ok) else {
+            return Err(ApiError::AuthFailed);
+        };
+        if !auth::ip_allowed(&reseller.allowed_ips, peer) {
+            return Err(ApiError::IpDenied);
+        }
+        if !self.app.rate.allow(reseller.id, std::time::Instant::now()) {
+            return Err(ApiError::RateLimited);
+        }
+        Ok(reseller)
+    }
 }
 
 fn failure(e: &ApiError) -> Reply {
@@ -141,40 +210,6 @@ fn failure(e: &ApiError) -> Reply {
         tracing::error!(%detail, "internal error");
     }
     Reply::error(e)
-}
-
-/// The reseller X-Username names (`None` for a name nobody has), and X-Signature;
-/// refused when either header is missing.
-fn caller<'r>(
-    app: &App,
-    req: &OpsRequest<'r>,
-) -> Result<(Option<Arc<Reseller>>, &'r str), ApiError> {
-    let (Some(user), Some(sig)) = (req.username, req.signature) else {
-        return Err(ApiError::AuthFailed);
-    };
-    let found = app
-        .credentials
-        .lookup(&app.store, user.trim(), std::time::Instant::now())?;
-    Ok((found, sig))
-}
-
-/// After the signature over the raw body: the IP Access Rules and the rate limit.
-pub fn authenticate(
-    app: &App,
-    found: Option<Arc<Reseller>>,
-    signature_ok: bool,
-    peer: IpAddr,
-) -> Result<Arc<Reseller>, ApiError> {
-    let Some(reseller) = found.filter(|_| signature_ok) else {
-        return Err(ApiError::AuthFailed);
-    };
-    if !auth::ip_allowed(&reseller.allowed_ips, peer) {
-        return Err(ApiError::IpDenied);
-    }
-    if !app.rate.allow(reseller.id, std::time::Instant::now()) {
-        return Err(ApiError::RateLimited);
-    }
-    Ok(reseller)
 }
 
 /// What every action file gives: its name, whether clients poll it, which

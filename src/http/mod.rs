@@ -12,6 +12,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::pin;
+use std::sync::Arc;
 
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -20,6 +21,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
+use crate::api::Api;
 use crate::app::AppState;
 
 /// Longest first line the front reads before handing the stream to hyper as it is.
@@ -43,6 +45,17 @@ pub async fn serve_with_tls(
     shutdown: impl Future<Output = ()>,
     state: AppState,
 ) -> io::Result<()> {
+    serve_api(listener, tls, shutdown, Arc::new(Api::new(state))).await
+}
+
+/// Like [`serve_with_tls`], with an [`Api`] (and its caches) the caller keeps.
+pub async fn serve_api(
+    listener: TcpListener,
+    tls: Option<(TcpListener, TlsAcceptor)>,
+    shutdown: impl Future<Output = ()>,
+    api: Arc<Api>,
+) -> io::Result<()> {
+    let state = api.app.clone();
     let graceful = GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);
     let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
@@ -74,13 +87,14 @@ pub async fn serve_with_tls(
                 };
                 let _ = stream.set_nodelay(true);
                 let watcher = graceful.watcher();
-                let state = state.clone();
+                let api = api.clone();
+                let state = api.app.clone();
                 let acceptor = acceptor.clone().filter(|_| secure);
                 tokio::spawn(async move {
                     let shed = slot.shed.clone();
                     let serve = async {
                         match acceptor {
-                            None => connection(stream, peer, &state, watcher, &slot, false).await,
+                            None => connection(stream, peer, &api, watcher, &slot, false).await,
                             Some(acceptor) => {
                                 let handshake = tokio::time::timeout(
                                     state.config.handshake_timeout,
@@ -88,7 +102,7 @@ pub async fn serve_with_tls(
                                 );
                                 match handshake.await {
                                     Ok(Ok(tls)) => {
-                                        connection(tls, peer, &state, watcher, &slot, true).await;
+                                        connection(tls, peer, &api, watcher, &slot, true).await;
                                     }
                                     Ok(Err(e)) => {
                                         tracing::debug!(%peer, error = %e, "TLS handshake failed");
@@ -145,13 +159,14 @@ async fn accept_opt(l: Option<&TcpListener>) -> io::Result<(tokio::net::TcpStrea
 async fn connection<IO>(
     io: IO,
     peer: SocketAddr,
-    state: &AppState,
+    api: &Arc<Api>,
     watcher: Watcher,
     slot: &slots::Slot,
     secure: bool,
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let state = &api.app;
     let tracker = slot.tracker.clone();
     let first = tokio::time::timeout(
         state.config.header_timeout,
@@ -171,7 +186,7 @@ async fn connection<IO>(
     };
     let timeout = state.config.header_timeout;
     let idle = state.config.idle_timeout;
-    let service = routes::Service::new(state.clone(), peer, first.http10, secure, tracker.clone());
+    let service = routes::Service::new(api.clone(), peer, first.http10, secure, tracker.clone());
     let conn = http1::Builder::new()
         .title_case_headers(true)
         .timer(TokioTimer::new())

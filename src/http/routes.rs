@@ -18,7 +18,7 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
-use crate::api::{self, ApiError, Reply};
+use crate::api::{ApiError, Reply};
 use crate::app::AppState;
 use crate::auth;
 use crate::ops::{LimitKind, OpsError, OpsErrorKind};
@@ -40,6 +40,8 @@ static NEXT_REQUEST_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::Atomic
 #[derive(Debug, Clone)]
 pub struct Service {
     state: AppState,
+    /// The OPS API and its caches (`state` is its app).
+    api: Arc<crate::api::Api>,
     peer: SocketAddr,
     /// The connection's first request was HTTP/1.0: answer and close.
     http10: bool,
@@ -51,14 +53,15 @@ pub struct Service {
 
 impl Service {
     pub fn new(
-        state: AppState,
+        api: Arc<crate::api::Api>,
         peer: SocketAddr,
         http10: bool,
         secure: bool,
         activity: super::activity::Tracker,
     ) -> Self {
         Service {
-            state,
+            state: api.app.clone(),
+            api,
             peer,
             http10,
             secure,
@@ -406,14 +409,14 @@ impl Service {
                 false
             }
         };
-        let state = self.state.clone();
+        let ops = self.api.clone();
         let peer = self.peer.ip();
-        let checked = api::authenticate(&state, found, signature_ok, peer);
+        let checked = ops.authenticate(found, signature_ok, peer);
         // A poll answered from memory blocks nothing and stays on this thread; any
         // request that needs the store goes to the blocking pool, so that a store
         // waiting on a lock never holds up the async threads (and /healthz with them).
         let fast = match &checked {
-            Ok(r) => api::answer_from_memory(&state, r, &body.bytes),
+            Ok(r) => ops.answer_from_memory(r, &body.bytes),
             Err(_) => None,
         };
         let outcome = match fast {
@@ -422,7 +425,7 @@ impl Service {
                 let bytes = body.bytes;
                 tokio::task::spawn_blocking(move || {
                     let _in_span = span.enter();
-                    api::handle_authenticated(&state, checked, peer, &bytes)
+                    ops.handle_authenticated(checked, peer, &bytes)
                 })
                 .await
                 .map_err(|e| e.to_string())
@@ -456,15 +459,17 @@ impl Service {
     /// from the store on the blocking pool.
     async fn caller(&self, user: &str) -> Result<Option<Arc<Reseller>>, ApiError> {
         let now = std::time::Instant::now();
-        if let Some(found) = self.state.credentials.peek(user, now) {
+        if let Some(found) = self.api.caches.credentials.peek(user, now) {
             return Ok(Some(found));
         }
-        let state = self.state.clone();
+        let ops = self.api.clone();
         let user = user.to_string();
-        tokio::task::spawn_blocking(move || state.credentials.lookup(&state.store, &user, now))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .map_err(ApiError::from)
+        tokio::task::spawn_blocking(move || {
+            ops.caches.credentials.lookup(&ops.app.store, &user, now)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(ApiError::from)
     }
 }
 

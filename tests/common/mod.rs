@@ -28,6 +28,8 @@ pub const ADMIN_TOKEN: &str = "0123456789abcdef0123456789abcdef";
 pub struct Server {
     pub addr: SocketAddr,
     pub app: AppState,
+    /// The OPS API the server runs (its caches).
+    pub api: Arc<opsd::api::Api>,
     pub clock: Arc<FakeClock>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -77,7 +79,8 @@ impl Server {
             .set_setting(opsd::app::ADMIN_TOKEN, ADMIN_TOKEN)
             .expect("admin token");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = app.clone();
+        let api = Arc::new(opsd::api::Api::new(app.clone()));
+        let served = api.clone();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -89,12 +92,15 @@ impl Server {
                 let shutdown = async {
                     let _ = rx.await;
                 };
-                opsd::serve(listener, shutdown, state).await.expect("serve");
+                opsd::serve_api(listener, None, shutdown, served)
+                    .await
+                    .expect("serve");
             });
         });
         Server {
             addr,
             app,
+            api,
             clock,
             shutdown: Some(tx),
             thread: Some(thread),

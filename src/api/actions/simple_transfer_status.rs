@@ -21,7 +21,7 @@ impl SimpleTransferStatus {
 
     pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let reply = status_reply;
-        let (store, cache) = (&ctx.app.store, &ctx.app.status_cache);
+        let (store, cache) = (&ctx.app.store, &ctx.caches.status);
         let key = (ctx.reseller.id, self.job_id);
         let now = std::time::Instant::now();
         if let Some(f) = cache.get(store, key, now) {
