@@ -12,6 +12,8 @@
 //!   login throttle.
 //! - [`api`]: the typed `Action` enum, field cursor, error table, profile credentials,
 //!   one file per action, and the caches of the request path.
+//! - [`rules`]: the business rules (push consent and locks, registry and email-domain
+//!   push refusals, billing cycles, approval registrants and tokens), above the store.
 //! - [`store`]: SQLite behind a narrow interface; migrations; the outbox, retention.
 //! - [`domain`]: domain-name, host-name and TLD rules shared by actions.
 //! - [`registry`]: the registry side of a transfer, behind a trait.
@@ -50,6 +52,7 @@ pub mod ops;
 pub mod pages;
 pub mod ratelimit;
 pub mod registry;
+pub mod rules;
 pub mod sandbox;
 pub mod srv;
 pub mod store;

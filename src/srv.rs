@@ -8,7 +8,8 @@ use std::net::IpAddr;
 use crate::app::App;
 use crate::auth;
 use crate::pages::Form;
-use crate::store::{Mail, RegistryPush, RegistryPushRefused, Store};
+use crate::rules::registry_push::{self, RegistryPushRefused};
+use crate::store::{Mail, RegistryPush, Store};
 
 /// The success reply, as seed 002 shows it.
 pub const DONE: &str = "Status: 0\nMessage: domain has been transferred.\n";
@@ -92,7 +93,7 @@ pub fn push_domain(app: &App, form: &Form, peer: IpAddr) -> String {
     };
     let compose = |to: &str| notice(to, &push);
     let notice: Option<&dyn Fn(&str) -> Mail> = if test { None } else { Some(&compose) };
-    match store.registry_push(&push, notice) {
+    match registry_push::push(store, &push, notice) {
         Ok(Ok(done)) => {
             tracing::info!(
                 domain = %push.domain, losing = %push.losing, gaining = %push.gaining, test,

@@ -188,12 +188,7 @@ fn cancel_stops_the_rest_and_nothing_is_undone() {
     let task = s.count(&format!(
         "SELECT id FROM tasks WHERE kind = 'bulk_push' AND subject = {job}"
     ));
-    assert!(
-        !s.app
-            .store
-            .run_bulk_push(task, job, 1, s.app.now(), &|_| None)
-            .expect("one chunk")
-    );
+    assert!(!opsd::jobs::bulk::push_some(&s.app, task, job, 1, s.app.now()).expect("one chunk"));
     let r = s.ops(&envelope(
         "CANCEL_BULK_CHANGE",
         "BULK_CHANGE",
@@ -253,12 +248,7 @@ fn a_restart_resumes_without_pushing_twice() {
         "SELECT id FROM tasks WHERE kind = 'bulk_push' AND subject = {id}"
     ));
     // One chunk committed, then the process "dies": the task is still due.
-    assert!(
-        !s.app
-            .store
-            .run_bulk_push(task, id, 2, s.app.now(), &|_| None)
-            .expect("chunk")
-    );
+    assert!(!opsd::jobs::bulk::push_some(&s.app, task, id, 2, s.app.now()).expect("chunk"));
     assert_eq!(
         s.count("SELECT count(*) FROM tasks WHERE kind = 'bulk_push' AND done_at IS NULL"),
         1

@@ -8,7 +8,8 @@ use serde_json::{Map, Value, json};
 
 use crate::app::App;
 use crate::auth;
-use crate::store::{MailPushRefused, StoreError};
+use crate::rules::mail_push::MailPushRefused;
+use crate::store::StoreError;
 
 use super::{Admin, Refusal, authenticate};
 

@@ -8,7 +8,8 @@ use std::net::IpAddr;
 
 use crate::app::App;
 use crate::auth;
-use crate::store::{Mail, MailPush, MailPushDone, MailPushRefused, StoreError};
+use crate::rules::mail_push::{MailPush, MailPushDone, MailPushRefused};
+use crate::store::StoreError;
 
 /// An authenticated mail administrator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,8 +88,7 @@ pub fn authenticate(
     )
 }
 
-/// Pushes `domain` from the admin's company to `gaining`, queueing the notice to
-/// the gaining company's notification address.
+/// Pushes `domain` from the admin's company to `gaining` (see `rules::mail_push`).
 pub fn push(
     app: &App,
     admin: &Admin,
@@ -104,36 +104,5 @@ pub fn push(
         actor: admin.username.clone(),
         client_ip: peer.to_string(),
     };
-    let out = app.store.mail_push(&p, &|to, done| notice(to, &p, done))?;
-    if out.is_ok() {
-        app.work.notify_one();
-    }
-    Ok(out)
-}
-
-/// The email to the gaining company.
-fn notice(to: &str, p: &MailPush, done: &MailPushDone) -> Mail {
-    let billing = time::OffsetDateTime::from_unix_timestamp(done.billing_starts_at)
-        .map(|t| t.date().to_string())
-        .unwrap_or_default();
-    Mail {
-        to: to.to_string(),
-        subject: format!("Email domain pushed to your company: {}", p.domain),
-        body: format!(
-            "Hello,\n\nCompany {losing} has pushed the email domain {domain} to your company ({gaining}), \
-             with its {mb} mailboxes and {msgs} stored messages.\n\
-             Billing for the domain starts with your next full billing cycle on {billing}.\n{brand}\n\
-             -- \nopsd mail administration\n",
-            losing = p.losing,
-            gaining = p.gaining,
-            domain = p.domain,
-            mb = done.mailboxes,
-            msgs = done.messages,
-            brand = if done.unlabelled_brand.is_some() {
-                "The domain came with a brand; it is now unlabelled and cannot be edited. Create a brand and assign it to the domain.\n"
-            } else {
-                "The domain had no brand: your company's default settings apply to it now.\n"
-            },
-        ),
-    }
+    crate::rules::mail_push::push(app, &p)
 }

@@ -1,7 +1,8 @@
 //! The bulk push worker step and its results email.
 
 use crate::app::App;
-use crate::store::{BulkChangeView, Mail, Task};
+use crate::rules::push::{check_item, consented};
+use crate::store::{AuditEntry, BulkChangeView, BulkStep, Mail, PushProfile, Task, account};
 
 use super::StepError;
 
@@ -9,12 +10,74 @@ use super::StepError;
 const CHUNK: usize = 100;
 
 pub(super) fn push(app: &App, task: &Task, now: i64) -> Result<(), StepError> {
-    let report = |v: &BulkChangeView| results_mail(v);
-    while !app
-        .store
-        .run_bulk_push(task.id, task.subject, CHUNK, now, &report)?
-    {}
+    while !push_some(app, task.id, task.subject, CHUNK, now)? {}
     Ok(())
+}
+
+/// Works through up to `limit` queued items of bulk push `id` (each push committed
+/// with its item's outcome); when none is left, finishes the job with its results
+/// email and marks task `task_id` done. Returns whether the job is finished.
+pub fn push_some(
+    app: &App,
+    task_id: i64,
+    id: i64,
+    limit: usize,
+    now: i64,
+) -> Result<bool, crate::store::StoreError> {
+    let store = &app.store;
+    let Some(batch) = store.bulk_batch(id, limit)? else {
+        store.task_done(task_id, now)?;
+        return Ok(true);
+    };
+    // Consent is asked again when the job runs: a switch turned off since the
+    // submit stops what has not moved yet.
+    let consent = consented(store, batch.losing_id, batch.gaining_id)?;
+    let profile = batch
+        .profile_id
+        .map_or(PushProfile::NewPerDomain, PushProfile::Existing);
+    let steps: Vec<(i64, BulkStep)> = batch
+        .items
+        .iter()
+        .map(|item| {
+            let step = match check_item(consent, item.found.as_ref(), batch.apply_to_locked) {
+                Err(refused) => {
+                    let (status, reason) = refused.outcome();
+                    BulkStep::Refused {
+                        status,
+                        reason: reason.into(),
+                    }
+                }
+                Ok(domain) => BulkStep::Push {
+                    domain: domain.clone(),
+                    gaining_id: batch.gaining_id,
+                    profile: profile.clone(),
+                    audit: Box::new(AuditEntry {
+                        at: now,
+                        actor: batch.losing.clone(),
+                        actor_kind: account::RESELLER.into(),
+                        action: "bulk_push".into(),
+                        subject: item.name.clone(),
+                        detail: format!(
+                            "bulk change {id}: pushed from {} to {}",
+                            batch.losing, batch.gaining
+                        ),
+                        client_ip: batch.client_ip.clone(),
+                        gaining: Some(batch.gaining.clone()),
+                        gaining_kind: Some(account::RESELLER.into()),
+                    }),
+                },
+            };
+            (item.position, step)
+        })
+        .collect();
+    if store.record_bulk_items(id, &steps)? > 0 {
+        return Ok(false);
+    }
+    let report = store
+        .bulk_change_finished(id)?
+        .and_then(|v| results_mail(&v));
+    store.finish_bulk_push(task_id, id, report.as_ref(), now)?;
+    Ok(true)
 }
 
 /// The report to `contact_email`, when one was given.

@@ -6,7 +6,7 @@
 //! effects were never committed. Time comes only from the app's clock, so advancing a
 //! sandbox clock and calling [`run_due`] runs everything that fell due.
 
-mod bulk;
+pub mod bulk;
 mod lanes;
 mod mail;
 mod transfer;

@@ -4,7 +4,8 @@
 
 use crate::app::App;
 use crate::registry::{RegistryError, TransferOutcome};
-use crate::store::{Analysis, Approval, Mail, RegistryOutcome, Task};
+use crate::rules::approval;
+use crate::store::{Analysis, Mail, NewApproval, RegistryOutcome, Task};
 use crate::whois::{self, WhoisError};
 
 use super::StepError;
@@ -40,15 +41,30 @@ pub(super) fn analyse(app: &App, task: &Task, now: i64) -> Result<(), StepError>
             .iter()
             .map(|d| (d.position, analyse_one(app, &d.name, &d.auth_info, now)))
             .collect();
-        let window = app.config.approval_window.as_secs() as i64;
-        let compose = |a: &Approval| approval_mail(app, a);
-        if app
-            .store
-            .record_analysis(task.id, job_id, &results, now, window, &compose)?
-        {
-            return Ok(());
+        if app.store.record_analysis(job_id, &results, now)? == 0 {
+            break;
         }
     }
+    // Every domain analysed: ask each registrant once for all of its domains.
+    let window = app.config.approval_window.as_secs() as i64;
+    let domains = app.store.transferable_domains(job_id)?;
+    let asks: Vec<NewApproval> = approval::registrants(&domains)
+        .into_iter()
+        .map(|r| {
+            let (token, csrf) = approval::tokens();
+            NewApproval {
+                mail: approval_mail(app, &r, &token),
+                message_id: format!("<transfer-{job_id}-{}@opsd>", &token[..16]),
+                email: r.email,
+                name: r.name,
+                token,
+                csrf,
+                expires_at: now + window,
+            }
+        })
+        .collect();
+    app.store.open_approvals(task.id, job_id, &asks, now)?;
+    Ok(())
 }
 
 fn analyse_one(app: &App, domain: &str, auth_info: &str, now: i64) -> Analysis {
@@ -105,31 +121,30 @@ fn analyse_one(app: &App, domain: &str, auth_info: &str, now: i64) -> Analysis {
 }
 
 /// The one approval email a registrant gets for all its domains in the job.
-fn approval_mail(app: &App, a: &Approval) -> Mail {
+fn approval_mail(app: &App, r: &approval::Registrant, token: &str) -> Mail {
     let base = app.config.public_url.trim_end_matches('/');
     let days = app.config.approval_window.as_secs() / 86_400;
     let mut body = format!(
         "Hello {name},\n\nA transfer of the following domain names to a new registrar has been requested:\n\n",
-        name = if a.name.is_empty() {
-            a.email.as_str()
+        name = if r.name.is_empty() {
+            r.email.as_str()
         } else {
-            a.name.as_str()
+            r.name.as_str()
         }
     );
-    for (d, _) in &a.domains {
+    for d in &r.domains {
         body.push_str(&format!("  {d}\n"));
     }
     body.push_str(&format!(
         "\nTo accept or cancel the transfer of these domains, open:\n\n  {base}/approve/{token}\n\n\
-         If you do nothing within {days} days, the transfers will not be started.\n",
-        token = a.token
+         If you do nothing within {days} days, the transfers will not be started.\n"
     ));
     Mail {
-        to: a.email.clone(),
+        to: r.email.clone(),
         subject: format!(
             "Please approve the transfer of {} domain name{}",
-            a.domains.len(),
-            if a.domains.len() == 1 { "" } else { "s" }
+            r.domains.len(),
+            if r.domains.len() == 1 { "" } else { "s" }
         ),
         body,
     }
@@ -158,10 +173,9 @@ pub(super) fn registry_steps(app: &App, run: &[Task], now: i64) -> Result<(), St
             outcome,
         });
     }
-    // Profiles made for registrants start locked ("!" is no password hash, so no
-    // password matches it) until the reseller sets one; hashing a random password per
-    // registrant would spend ~30 ms of Argon2 each for nothing.
-    let locked = || "!".to_string();
-    app.store.registry_results(&outcomes, &locked, now)?;
+    // Profiles made for registrants start with no usable password (store::NO_PASSWORD)
+    // until the reseller sets one; hashing a random password per registrant would
+    // spend ~30 ms of Argon2 each for nothing.
+    app.store.registry_results(&outcomes, now)?;
     Ok(())
 }

@@ -8,7 +8,8 @@ use minijinja::context;
 use crate::app::App;
 use crate::hosted_mail::{self, Admin};
 use crate::mail::plausible_address;
-use crate::store::{MailCompany, MailPushRefused};
+use crate::rules::mail_push::MailPushRefused;
+use crate::store::MailCompany;
 
 use super::session::{self, Realm};
 use super::{Page, PageRequest, not_found, render, store_failure};

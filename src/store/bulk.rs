@@ -2,10 +2,10 @@
 //! worker's item-by-item progress (each item's outcome committed with its push, so a
 //! restart never pushes anything twice), cancel, and the view GET_BULK_CHANGE shows.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 
 use super::outbox::{Mail, queue_mail};
-use super::push::{AuditEntry, PushProfile, permitted_in, portfolio_domain_in, push_in};
+use super::push::{AuditEntry, PortfolioDomain, PushProfile, portfolio_domain_in, push_in};
 use super::tasks::{TaskKind, enqueue, mark_done};
 use super::{Result, Store, StoreError};
 
@@ -208,20 +208,11 @@ impl Store {
         Ok(Some(true))
     }
 
-    /// Works through up to `limit` queued items of a bulk push in one transaction.
-    /// When none is left, marks the job finished, queues the results email (if an
-    /// address was given, written by `report`) and marks the task done. Returns
-    /// whether the job is finished.
-    pub fn run_bulk_push(
-        &self,
-        task_id: i64,
-        id: i64,
-        limit: usize,
-        now: i64,
-        report: &dyn Fn(&BulkChangeView) -> Option<Mail>,
-    ) -> Result<bool> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
+    /// The next `limit` queued items of a bulk push with the portfolio rows they name
+    /// (`None`: no longer the losing reseller's), and the job's parties; `None` when
+    /// the job is gone.
+    pub fn bulk_batch(&self, id: i64, limit: usize) -> Result<Option<BulkBatch>> {
+        let tx = self.snapshot()?;
         let head = tx
             .query_row(
                 "SELECT b.reseller_id, b.gaining_id, b.profile_id, b.apply_to_locked, b.client_ip, l.username, g.username
@@ -229,61 +220,74 @@ impl Store {
                  WHERE b.id = ?1",
                 [id],
                 |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, Option<i64>>(2)?,
-                        r.get::<_, bool>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, String>(6)?,
-                    ))
+                    Ok(BulkBatch {
+                        id,
+                        losing_id: r.get(0)?,
+                        gaining_id: r.get(1)?,
+                        profile_id: r.get(2)?,
+                        apply_to_locked: r.get(3)?,
+                        client_ip: r.get(4)?,
+                        losing: r.get(5)?,
+                        gaining: r.get(6)?,
+                        items: Vec::new(),
+                    })
                 },
             )
             .optional()?;
-        let Some((losing_id, gaining_id, profile_id, apply_to_locked, client_ip, losing, gaining)) =
-            head
-        else {
-            mark_done(&tx, task_id, now)?;
-            tx.commit()?;
-            return Ok(true);
+        let Some(mut batch) = head else {
+            return Ok(None);
         };
-        tx.execute(
-            "UPDATE bulk_changes SET status = 'running' WHERE id = ?1 AND status = 'queued'",
-            [id],
-        )?;
         let items: Vec<(i64, String)> = tx
             .prepare_cached(
                 "SELECT position, domain FROM bulk_change_items WHERE change_id = ?1 AND status = 'queued' ORDER BY position LIMIT ?2",
             )?
             .query_map(params![id, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        let permitted = permitted_in(&tx, losing_id, gaining_id)?;
-        let profile = profile_id.map_or(PushProfile::NewPerDomain, PushProfile::Existing);
-        for (position, name) in &items {
-            let outcome = push_item(
-                &tx,
-                losing_id,
-                gaining_id,
+        for (position, name) in items {
+            let found = portfolio_domain_in(&tx, batch.losing_id, &name)?;
+            batch.items.push(BatchItem {
+                position,
                 name,
-                permitted,
-                apply_to_locked,
-                &profile,
-                &AuditEntry {
-                    at: now,
-                    actor: losing.clone(),
-                    actor_kind: super::account::RESELLER.into(),
-                    action: "bulk_push".into(),
-                    subject: name.clone(),
-                    detail: format!("bulk change {id}: pushed from {losing} to {gaining}"),
-                    client_ip: client_ip.clone(),
-                    gaining: Some(gaining.clone()),
-                    gaining_kind: Some(super::account::RESELLER.into()),
+                found,
+            });
+        }
+        Ok(Some(batch))
+    }
+
+    /// Records the outcomes of some items of a bulk push in one transaction, each
+    /// push with its item's status (so a restart never pushes anything twice).
+    /// Returns how many items are still queued.
+    pub fn record_bulk_items(&self, id: i64, steps: &[(i64, BulkStep)]) -> Result<usize> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "UPDATE bulk_changes SET status = 'running' WHERE id = ?1 AND status = 'queued'",
+            [id],
+        )?;
+        for (position, step) in steps {
+            // Cancelled since the batch was read: nothing of it happens.
+            let queued: Option<String> = tx
+                .prepare_cached(
+                    "SELECT status FROM bulk_change_items WHERE change_id = ?1 AND position = ?2",
+                )?
+                .query_row(params![id, position], |r| r.get(0))
+                .optional()?;
+            if queued.as_deref() != Some("queued") {
+                continue;
+            }
+            let (status, reason) = match step {
+                BulkStep::Refused { status, reason } => (*status, Some(reason.as_str())),
+                BulkStep::Push {
+                    domain,
+                    gaining_id,
+                    profile,
+                    audit,
+                } => match push_in(&tx, domain, *gaining_id, profile, audit) {
+                    Ok(()) => ("pushed", None),
+                    // Moved away since the batch was read.
+                    Err(StoreError::NotFound) => ("failed", Some(item_reasons::NOT_IN_PORTFOLIO)),
+                    Err(e) => return Err(e),
                 },
-            )?;
-            let (status, reason) = match outcome {
-                Ok(()) => ("pushed", None),
-                Err((status, reason)) => (status, Some(reason)),
             };
             tx.prepare_cached(
                 "UPDATE bulk_change_items SET status = ?3, reason = ?4 WHERE change_id = ?1 AND position = ?2",
@@ -295,54 +299,90 @@ impl Store {
             [id],
             |r| r.get(0),
         )?;
-        if left > 0 {
-            tx.commit()?;
-            return Ok(false);
+        tx.commit()?;
+        Ok(usize::try_from(left).unwrap_or(0))
+    }
+
+    /// The view of a finished bulk push as it will be once [`Store::finish_bulk_push`]
+    /// has run: completed, unless it was cancelled.
+    pub fn bulk_change_finished(&self, id: i64) -> Result<Option<BulkChangeView>> {
+        let tx = self.snapshot()?;
+        let mut v = load_view(&tx, id, None)?;
+        if let Some(v) = &mut v
+            && v.status != "cancelled"
+        {
+            v.status = "completed".into();
         }
-        tx.execute(
+        Ok(v)
+    }
+
+    /// Marks a bulk push whose items are all done finished (completed, or cancelled
+    /// as it was), queues its results email and marks its task done, in one
+    /// transaction.
+    pub fn finish_bulk_push(
+        &self,
+        task_id: i64,
+        id: i64,
+        report: Option<&Mail>,
+        now: i64,
+    ) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let changed = tx.execute(
             "UPDATE bulk_changes SET status = CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE 'completed' END,
                finished_at = coalesce(finished_at, ?2) WHERE id = ?1",
             params![id, now],
         )?;
-        if let Some(view) = load_view(&tx, id, None)?
-            && let Some(mail) = report(&view)
+        if changed > 0
+            && let Some(mail) = report
         {
             let message_id = format!("<bulk-{id}@opsd>");
-            queue_mail(&tx, "bulk_push_report", &mail, &message_id, None, now)?;
+            queue_mail(&tx, "bulk_push_report", mail, &message_id, None, now)?;
         }
         mark_done(&tx, task_id, now)?;
         tx.commit()?;
-        Ok(true)
+        Ok(())
     }
 }
 
-/// One item: `Ok(())` pushed, or `Err((status, reason))`.
-#[allow(clippy::too_many_arguments)]
-fn push_item(
-    tx: &Transaction<'_>,
-    losing_id: i64,
-    gaining_id: i64,
-    name: &str,
-    permitted: bool,
-    apply_to_locked: bool,
-    profile: &PushProfile,
-    audit: &AuditEntry,
-) -> Result<std::result::Result<(), (&'static str, String)>> {
-    if !permitted {
-        return Ok(Err(("failed", item_reasons::DENIED.into())));
-    }
-    let domain = portfolio_domain_in(tx, losing_id, name)?;
-    let Some(domain) = domain else {
-        return Ok(Err(("failed", item_reasons::NOT_IN_PORTFOLIO.into())));
-    };
-    if domain.locked && !apply_to_locked {
-        return Ok(Err(("skipped", item_reasons::LOCKED_SKIPPED.into())));
-    }
-    match push_in(tx, &domain, gaining_id, profile, audit) {
-        Ok(()) => Ok(Ok(())),
-        Err(StoreError::NotFound) => Ok(Err(("failed", item_reasons::NOT_IN_PORTFOLIO.into()))),
-        Err(e) => Err(e),
-    }
+/// The next items of a bulk push, as [`Store::bulk_batch`] reads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkBatch {
+    pub id: i64,
+    pub losing_id: i64,
+    pub gaining_id: i64,
+    /// An existing profile of the gaining reseller, or `None` for one new profile
+    /// per domain.
+    pub profile_id: Option<i64>,
+    pub apply_to_locked: bool,
+    pub client_ip: String,
+    pub losing: String,
+    pub gaining: String,
+    pub items: Vec<BatchItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchItem {
+    pub position: i64,
+    pub name: String,
+    /// The losing reseller's portfolio row of this name.
+    pub found: Option<PortfolioDomain>,
+}
+
+/// What to do with one queued item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkStep {
+    Push {
+        domain: PortfolioDomain,
+        gaining_id: i64,
+        profile: PushProfile,
+        audit: Box<AuditEntry>,
+    },
+    Refused {
+        /// `skipped` or `failed`.
+        status: &'static str,
+        reason: String,
+    },
 }
 
 fn load_view(

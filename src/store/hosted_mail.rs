@@ -1,6 +1,7 @@
 //! Hosted email (seed 001): companies, brands, email domains with their mailboxes and
 //! stored mail, administrators and API tokens, and the push of a domain between two
-//! companies with all its effects in one transaction.
+//! companies with all its effects in one transaction (whether a push may happen is
+//! `rules::mail_push`).
 
 use rusqlite::{OptionalExtension, params};
 
@@ -52,38 +53,18 @@ pub struct MailDomainView {
     pub bytes: i64,
 }
 
-/// One push, the losing company already authenticated.
+/// A push of an email domain as `rules::mail_push` decided it: what the store writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailPush {
+pub struct MailPushPlan {
+    pub domain: String,
     pub losing: i64,
     pub gaining: i64,
-    pub domain: String,
-    pub now: i64,
-    pub actor: String,
-    pub client_ip: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MailPushRefused {
-    /// Not a domain of the losing company (or none at all).
-    DomainNotFound,
-    GainingUnknown,
-    /// The gaining company does not list the losing company's id.
-    NotAllowed,
-    OtherCluster,
-    SameCompany,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailPushDone {
     /// When the gaining company's billing for the domain starts.
     pub billing_starts_at: i64,
-    /// The unlabelled, non-editable copy of the domain's brand now at the gaining
-    /// company, if the domain had a brand.
-    pub unlabelled_brand: Option<i64>,
-    pub mailboxes: i64,
-    pub messages: i64,
-    pub bytes: i64,
+    pub billing_reason: String,
+    pub audit: AuditEntry,
+    /// The email to the gaining company's notification address, if it has one.
+    pub notice: Option<Mail>,
 }
 
 impl Store {
@@ -353,35 +334,18 @@ impl Store {
     }
 
     /// Moves the domain with every mailbox, message and setting to the gaining
-    /// company, or refuses without changing anything. `notice` composes the email
-    /// to the gaining company's notification address, when it has one.
-    pub fn mail_push(
-        &self,
-        p: &MailPush,
-        notice: &dyn Fn(&str, &MailPushDone) -> Mail,
-    ) -> Result<std::result::Result<MailPushDone, MailPushRefused>> {
+    /// company, in one transaction: the brand's copy, the billing row, the audit row
+    /// and the notice (when there is one). The push was decided by
+    /// `rules::mail_push`; `NotFound` when the domain left the losing company since.
+    /// Returns the unlabelled brand copy, if the domain had a brand.
+    pub fn mail_push(&self, plan: &MailPushPlan) -> Result<Option<i64>> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        let Some(domain) = domain_in(&tx, &p.domain)? else {
-            return Ok(Err(MailPushRefused::DomainNotFound));
+        let Some(domain) = domain_in(&tx, &plan.domain)? else {
+            return Err(StoreError::NotFound);
         };
-        if domain.company_id != p.losing {
-            return Ok(Err(MailPushRefused::DomainNotFound));
-        }
-        let Some(gaining) = company_in(&tx, p.gaining)? else {
-            return Ok(Err(MailPushRefused::GainingUnknown));
-        };
-        let Some(losing) = company_in(&tx, p.losing)? else {
-            return Ok(Err(MailPushRefused::DomainNotFound));
-        };
-        if gaining.id == losing.id {
-            return Ok(Err(MailPushRefused::SameCompany));
-        }
-        if !gaining.push_allowed.contains(&losing.id) {
-            return Ok(Err(MailPushRefused::NotAllowed));
-        }
-        if gaining.cluster != losing.cluster {
-            return Ok(Err(MailPushRefused::OtherCluster));
+        if domain.company_id != plan.losing {
+            return Err(StoreError::NotFound);
         }
         // A brand's settings travel, but as an unlabelled, non-editable copy owned by
         // the gaining company (the losing company's brand may serve other domains).
@@ -390,7 +354,7 @@ impl Store {
                 tx.execute(
                     "INSERT INTO mail_brands (company_id, name, settings, editable)
                      SELECT ?2, NULL, settings, 0 FROM mail_brands WHERE id = ?1",
-                    params![b, gaining.id],
+                    params![b, plan.gaining],
                 )?;
                 Some(tx.last_insert_rowid())
             }
@@ -398,45 +362,19 @@ impl Store {
         };
         tx.execute(
             "UPDATE mail_domains SET company_id = ?2, brand_id = ?3 WHERE name = ?1",
-            params![p.domain, gaining.id, unlabelled_brand],
+            params![plan.domain, plan.gaining, unlabelled_brand],
         )?;
-        let billing_starts_at =
-            next_cycle_start(p.now, &gaining.billing_cycle, gaining.billing_day);
         tx.execute(
             "INSERT INTO mail_billing (company_id, domain, starts_at, reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![gaining.id, p.domain, billing_starts_at, format!("pushed from company {}", losing.id), p.now],
+            params![plan.gaining, plan.domain, plan.billing_starts_at, plan.billing_reason, plan.audit.at],
         )?;
-        let done = MailPushDone {
-            billing_starts_at,
-            unlabelled_brand,
-            mailboxes: domain.mailboxes,
-            messages: domain.messages,
-            bytes: domain.bytes,
-        };
-        audit_in(
-            &tx,
-            &AuditEntry {
-                at: p.now,
-                actor: p.actor.clone(),
-                actor_kind: super::account::MAIL_ADMIN.into(),
-                action: "mail_push_domain".into(),
-                subject: p.domain.clone(),
-                detail: format!(
-                    "email domain pushed from company {} to company {} ({} mailboxes, {} messages); billing from {}",
-                    losing.id, gaining.id, done.mailboxes, done.messages, billing_starts_at
-                ),
-                client_ip: p.client_ip.clone(),
-                gaining: Some(gaining.id.to_string()),
-                gaining_kind: Some(super::account::COMPANY.into()),
-            },
-        )?;
-        if let Some(to) = gaining.push_notify.as_deref().filter(|t| !t.is_empty()) {
-            let mail = notice(to, &done);
-            let message_id = format!("<mailpush-{}-{}@opsd>", p.domain, p.now);
-            queue_mail(&tx, "mail_push", &mail, &message_id, None, p.now)?;
+        audit_in(&tx, &plan.audit)?;
+        if let Some(mail) = &plan.notice {
+            let message_id = format!("<mailpush-{}-{}@opsd>", plan.domain, plan.audit.at);
+            queue_mail(&tx, "mail_push", mail, &message_id, None, plan.audit.at)?;
         }
         tx.commit()?;
-        Ok(Ok(done))
+        Ok(unlabelled_brand)
     }
 }
 
@@ -504,81 +442,4 @@ fn domain_in(conn: &rusqlite::Connection, name: &str) -> Result<Option<MailDomai
         )?
         .query_row([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(Some(d))
-}
-
-/// The start of the first full billing cycle after `now`: the next `day` of a month
-/// (monthly) or of January (yearly), at 00:00 UTC, strictly after `now`.
-pub fn next_cycle_start(now: i64, cycle: &str, day: u8) -> i64 {
-    use time::{Date, Month, OffsetDateTime};
-    let day = day.clamp(1, 28);
-    let Ok(t) = OffsetDateTime::from_unix_timestamp(now) else {
-        return now;
-    };
-    let at = |y: i32, m: Month| {
-        Date::from_calendar_date(y, m, day)
-            .map(|d| d.midnight().assume_utc().unix_timestamp())
-            .unwrap_or(now)
-    };
-    let (y, m) = (t.year(), t.month());
-    if cycle == "yearly" {
-        let this = at(y, Month::January);
-        if this > now {
-            this
-        } else {
-            at(y + 1, Month::January)
-        }
-    } else {
-        let this = at(y, m);
-        if this > now {
-            this
-        } else if m == Month::December {
-            at(y + 1, Month::January)
-        } else {
-            at(y, m.next())
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::clock::parse_timestamp;
-
-    fn ts(s: &str) -> i64 {
-        parse_timestamp(s).map(|t| t.unix_timestamp()).unwrap_or(0)
-    }
-
-    #[test]
-    fn next_full_cycle() {
-        let now = ts("2026-11-23 10:00:00");
-        assert_eq!(
-            next_cycle_start(now, "monthly", 1),
-            ts("2026-12-01 00:00:00")
-        );
-        assert_eq!(
-            next_cycle_start(now, "monthly", 28),
-            ts("2026-11-28 00:00:00")
-        );
-        assert_eq!(
-            next_cycle_start(now, "monthly", 23),
-            ts("2026-12-23 00:00:00")
-        );
-        assert_eq!(
-            next_cycle_start(ts("2026-12-15 00:00:00"), "monthly", 1),
-            ts("2027-01-01 00:00:00")
-        );
-        // Exactly at a cycle start: that cycle has begun, so the next one.
-        assert_eq!(
-            next_cycle_start(ts("2026-12-01 00:00:00"), "monthly", 1),
-            ts("2027-01-01 00:00:00")
-        );
-        assert_eq!(
-            next_cycle_start(now, "yearly", 1),
-            ts("2027-01-01 00:00:00")
-        );
-        assert_eq!(
-            next_cycle_start(ts("2026-01-01 00:00:00"), "yearly", 5),
-            ts("2026-01-05 00:00:00")
-        );
-    }
 }

@@ -10,7 +10,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::outbox::{Mail, queue_mail};
 use super::tasks::{TaskKind, enqueue, mark_done};
-use super::{Result, Store, StoreError};
+use super::{NO_PASSWORD, Result, Store, StoreError};
 
 /// What analysis concluded for one domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +24,27 @@ pub enum Analysis {
         contacts_json: String,
         registry_days: i64,
     },
+}
+
+/// An analysed domain that can be transferred once its registrant approves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transferable {
+    pub name: String,
+    /// Lower-cased by the analysis.
+    pub registrant_email: String,
+    pub registrant_name: String,
+}
+
+/// A registrant to ask, as `rules::approval` made it: tokens, window and email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApproval {
+    pub email: String,
+    pub name: String,
+    pub token: String,
+    pub csrf: String,
+    pub expires_at: i64,
+    pub mail: Mail,
+    pub message_id: String,
 }
 
 /// A domain waiting for analysis or for the registry.
@@ -94,19 +115,14 @@ impl Store {
         Ok(rows)
     }
 
-    /// Records the analysis of some domains. When none is left pending, groups the
-    /// transferable ones by registrant email (ids in order of first appearance),
-    /// queues one approval email per registrant (`compose` writes it) and its
-    /// timeout, and marks the task done. Returns whether the analysis is finished.
+    /// Records the analysis of some domains in one transaction; returns how many of
+    /// the job's domains still wait for analysis.
     pub fn record_analysis(
         &self,
-        task_id: i64,
         job_id: i64,
         results: &[(i64, Analysis)],
         now: i64,
-        approval_window: i64,
-        compose: &dyn Fn(&Approval) -> Mail,
-    ) -> Result<bool> {
+    ) -> Result<usize> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
         for (position, result) in results {
@@ -146,15 +162,80 @@ impl Store {
             [job_id],
             |r| r.get(0),
         )?;
-        if left > 0 {
-            tx.commit()?;
-            return Ok(false);
+        tx.commit()?;
+        Ok(usize::try_from(left).unwrap_or(0))
+    }
+
+    /// The job's transferable domains (analysed, waiting for their registrant), in
+    /// job order.
+    pub fn transferable_domains(&self, job_id: i64) -> Result<Vec<Transferable>> {
+        let conn = self.reader();
+        let rows = conn
+            .prepare_cached(
+                "SELECT name, registrant_email, registrant_name FROM transfer_domains
+                 WHERE job_id = ?1 AND status = 'processed' ORDER BY position",
+            )?
+            .query_map([job_id], |r| {
+                Ok(Transferable {
+                    name: r.get(0)?,
+                    registrant_email: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    registrant_name: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Ends the analysis of a job in one transaction: the registrants to ask (each
+    /// with its domains, found by email), their approval emails and timeouts; then
+    /// the job completes if nothing was transferable, and the analysis task is done.
+    /// A second call for the same job opens nothing more.
+    pub fn open_approvals(
+        &self,
+        task_id: i64,
+        job_id: i64,
+        approvals: &[NewApproval],
+        now: i64,
+    ) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let opened: i64 = tx.query_row(
+            "SELECT count(*) FROM transfer_registrants WHERE job_id = ?1",
+            [job_id],
+            |r| r.get(0),
+        )?;
+        if opened == 0 {
+            for a in approvals {
+                tx.prepare_cached(
+                    "INSERT INTO transfer_registrants (job_id, email, name, status, token, csrf, expires_at)
+                     VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6)",
+                )?
+                .execute(params![job_id, a.email, a.name, a.token, a.csrf, a.expires_at])?;
+                let rid = tx.last_insert_rowid();
+                queue_mail(
+                    &tx,
+                    "transfer_approval",
+                    &a.mail,
+                    &a.message_id,
+                    Some((job_id, rid)),
+                    now,
+                )?;
+                enqueue(&tx, TaskKind::ApprovalTimeout, rid, None, a.expires_at, now)?;
+            }
+            // One set-based pass rather than a scan per registrant (emails were
+            // lower-cased by the analysis).
+            tx.prepare_cached(
+                "UPDATE transfer_domains SET registrant_id = (
+                   SELECT r.id FROM transfer_registrants r
+                   WHERE r.job_id = transfer_domains.job_id AND r.email = lower(transfer_domains.registrant_email))
+                 WHERE job_id = ?1 AND status = 'processed'",
+            )?
+            .execute([job_id])?;
         }
-        group_registrants(&tx, job_id, now, approval_window, compose)?;
         complete_job_if_final(&tx, job_id)?;
         mark_done(&tx, task_id, now)?;
         tx.commit()?;
-        Ok(true)
+        Ok(())
     }
 
     /// The registrant behind an approval token, with its domains.
@@ -284,16 +365,11 @@ impl Store {
     /// lands the domain in the reseller's portfolio under the job's profile or the
     /// registrant's new one, with the WHOIS contacts and the job's nameservers or
     /// DNS template.
-    pub fn registry_results(
-        &self,
-        items: &[RegistryOutcome],
-        new_profile_password_hash: &dyn Fn() -> String,
-        now: i64,
-    ) -> Result<()> {
+    pub fn registry_results(&self, items: &[RegistryOutcome], now: i64) -> Result<()> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
         for item in items {
-            registry_result(&tx, item, new_profile_password_hash, now)?;
+            registry_result(&tx, item, now)?;
             mark_done(&tx, item.task_id, now)?;
         }
         tx.commit()?;
@@ -310,12 +386,7 @@ pub struct RegistryOutcome {
     pub outcome: std::result::Result<(), String>,
 }
 
-fn registry_result(
-    tx: &Transaction<'_>,
-    item: &RegistryOutcome,
-    new_profile_password_hash: &dyn Fn() -> String,
-    now: i64,
-) -> Result<()> {
+fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Result<()> {
     let (job_id, position) = (item.job_id, item.position);
     let row = tx
         .prepare_cached(
@@ -346,9 +417,7 @@ fn registry_result(
         Ok(()) => {
             let profile = match (job_profile, registrant_id) {
                 (Some(p), _) => p,
-                (None, Some(r)) => {
-                    registrant_profile(tx, reseller_id, r, new_profile_password_hash, now)?
-                }
+                (None, Some(r)) => registrant_profile(tx, reseller_id, r, now)?,
                 (None, None) => return Err(StoreError::NotFound),
             };
             let nameservers: Vec<String> = tx
@@ -380,63 +449,6 @@ fn registry_result(
         complete_registrant_if_final(tx, r)?;
     }
     complete_job_if_final(tx, job_id)?;
-    Ok(())
-}
-
-fn group_registrants(
-    tx: &Transaction<'_>,
-    job_id: i64,
-    now: i64,
-    window: i64,
-    compose: &dyn Fn(&Approval) -> Mail,
-) -> Result<()> {
-    let groups: Vec<(String, String)> = tx
-        .prepare(
-            "SELECT lower(registrant_email), registrant_name FROM transfer_domains
-             WHERE job_id = ?1 AND status = 'processed'
-             GROUP BY lower(registrant_email) ORDER BY min(position)",
-        )?
-        .query_map([job_id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut ids = Vec::with_capacity(groups.len());
-    for (email, name) in groups {
-        let token = crate::auth::random_hex(16);
-        let csrf = crate::auth::random_hex(16);
-        tx.prepare_cached(
-            "INSERT INTO transfer_registrants (job_id, email, name, status, token, csrf, expires_at)
-             VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6)",
-        )?
-        .execute(params![job_id, email, name, token, csrf, now + window])?;
-        ids.push(tx.last_insert_rowid());
-    }
-    // One set-based pass rather than a scan per registrant (emails were lower-cased
-    // by the analysis).
-    tx.prepare_cached(
-        "UPDATE transfer_domains SET registrant_id = (
-           SELECT r.id FROM transfer_registrants r
-           WHERE r.job_id = transfer_domains.job_id AND r.email = lower(transfer_domains.registrant_email))
-         WHERE job_id = ?1 AND status = 'processed'",
-    )?
-    .execute([job_id])?;
-    for rid in ids {
-        let approval = load_approval(tx, "id = ?1", &rid)?.ok_or(StoreError::NotFound)?;
-        let mail = compose(&approval);
-        let message_id = format!("<transfer-{job_id}-{rid}-{}@opsd>", &approval.token[..8]);
-        queue_mail(
-            tx,
-            "transfer_approval",
-            &mail,
-            &message_id,
-            Some((job_id, rid)),
-            now,
-        )?;
-        enqueue(tx, TaskKind::ApprovalTimeout, rid, None, now + window, now)?;
-    }
     Ok(())
 }
 
@@ -504,12 +516,12 @@ fn complete_job_if_final(tx: &Transaction<'_>, job_id: i64) -> Result<()> {
 }
 
 /// The profile a registrant's completed domains go into when the job named none:
-/// one new profile per registrant, made on its first completed domain.
+/// one new profile per registrant, made on its first completed domain, with no
+/// usable password until the reseller sets one.
 fn registrant_profile(
     tx: &Transaction<'_>,
     reseller_id: i64,
     registrant_id: i64,
-    password_hash: &dyn Fn() -> String,
     now: i64,
 ) -> Result<i64> {
     let existing: Option<i64> = tx
@@ -525,7 +537,7 @@ fn registrant_profile(
     }
     tx.execute(
         "INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![reseller_id, format!("transfer-{registrant_id}"), password_hash(), now],
+        params![reseller_id, format!("transfer-{registrant_id}"), NO_PASSWORD, now],
     )?;
     let p = tx.last_insert_rowid();
     tx.execute(

@@ -22,19 +22,25 @@ mod settings;
 mod tasks;
 mod transfers;
 
-pub use bulk::{BulkChangeView, BulkItem, BulkSummary, NewBulkChange};
-pub use events::{Event, Webhook, WebhookAttempt};
-pub use hosted_mail::{
-    MailCompany, MailDomainView, MailPush, MailPushDone, MailPushRefused, NewMailCompany,
+/// The password hash of a profile nobody can log in to until its reseller sets a
+/// password: no Argon2 hash has this form.
+pub const NO_PASSWORD: &str = "!";
+
+pub use bulk::{
+    BatchItem, BulkBatch, BulkChangeView, BulkItem, BulkStep, BulkSummary, NewBulkChange,
+    item_reasons,
 };
+pub use events::{Event, Webhook, WebhookAttempt};
+pub use hosted_mail::{MailCompany, MailDomainView, MailPushPlan, NewMailCompany};
 pub use lifecycle::{
-    Analysis, Approval, Decision, DecisionRefused, RegistryOutcome, WorkDomain, reasons,
+    Analysis, Approval, Decision, DecisionRefused, NewApproval, RegistryOutcome, Transferable,
+    WorkDomain, reasons,
 };
 pub use operators::{JobSummary, ResellerOverview};
 pub use outbox::{Mail, OutboxRow};
 pub use push::{AuditEntry, PortfolioDomain, PushProfile, account};
 pub use registrars::{
-    NewRegistryDomain, Registrar, RegistryPush, RegistryPushDone, RegistryPushRefused,
+    NewRegistryDomain, Registrar, RegistryDomain, RegistryPush, RegistryPushDone,
 };
 pub use resellers::{PortfolioRow, Profile, Reseller};
 pub use retention::Pruned;

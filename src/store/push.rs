@@ -287,7 +287,9 @@ pub(crate) fn push_in(
 ) -> Result<()> {
     let profile_id = match profile {
         PushProfile::Existing(id) => *id,
-        PushProfile::NewPerDomain => new_profile(tx, gaining_id, &domain.name, "!", audit.at)?,
+        PushProfile::NewPerDomain => {
+            new_profile(tx, gaining_id, &domain.name, super::NO_PASSWORD, audit.at)?
+        }
         PushProfile::Named {
             username,
             password_hash: None,

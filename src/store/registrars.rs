@@ -1,6 +1,6 @@
 //! Registrar accounts of the registry-style push (seed 002): handles and passwords,
 //! their domains and contact handles, invoices, and the push itself with every effect
-//! in one transaction.
+//! in one transaction (whether it may happen is `rules::registry_push`).
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
@@ -47,15 +47,14 @@ pub struct RegistryPush {
     pub client_ip: String,
 }
 
-/// Why a push is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RegistryPushRefused {
-    /// Not a domain of the caller's account (or no such domain).
-    DomainNotFound,
-    NotLive,
-    GainingUnknown,
-    GainingOptedOut,
-    GainingIsLosing,
+/// A domain at the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryDomain {
+    pub name: String,
+    pub registrar: String,
+    pub status: String,
+    pub registrant: Option<String>,
+    pub tech: Option<String>,
 }
 
 /// What a push did, for logs and tests.
@@ -153,40 +152,46 @@ impl Store {
         Ok(conn.last_insert_rowid())
     }
 
-    /// Pushes the domain to the gaining registrar with all of seed 002's effects, or
-    /// refuses without changing anything. `notice` composes the email to the gaining
-    /// registrar from its address (none in test mode); it is queued in the same
-    /// transaction.
+    /// A domain of the registry, whoever holds it.
+    pub fn registry_domain(&self, name: &str) -> Result<Option<RegistryDomain>> {
+        let d = self
+            .reader()
+            .prepare_cached(
+                "SELECT name, registrar, status, registrant, tech FROM registry_domains WHERE name = ?1",
+            )?
+            .query_row([name], |r| {
+                Ok(RegistryDomain {
+                    name: r.get(0)?,
+                    registrar: r.get(1)?,
+                    status: r.get(2)?,
+                    registrant: r.get(3)?,
+                    tech: r.get(4)?,
+                })
+            })
+            .optional()?;
+        Ok(d)
+    }
+
+    /// Pushes the domain to the gaining registrar with all of seed 002's effects in
+    /// one transaction, `notice` (the email to the gaining registrar) queued with
+    /// them. Whether the push may happen was decided by `rules::registry_push`;
+    /// `NotFound` when the losing registrar no longer holds the domain.
     pub fn registry_push(
         &self,
         p: &RegistryPush,
-        notice: Option<&dyn Fn(&str) -> Mail>,
-    ) -> Result<std::result::Result<RegistryPushDone, RegistryPushRefused>> {
+        notice: Option<&Mail>,
+    ) -> Result<RegistryPushDone> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        let row: Option<(String, String, Option<String>, Option<String>)> = tx
+        let row: Option<(Option<String>, Option<String>)> = tx
             .query_row(
-                "SELECT registrar, status, registrant, tech FROM registry_domains WHERE name = ?1",
-                [&p.domain],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                "SELECT registrant, tech FROM registry_domains WHERE name = ?1 AND registrar = ?2",
+                params![p.domain, p.losing],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let Some((registrar, status, registrant, tech)) = row else {
-            return Ok(Err(RegistryPushRefused::DomainNotFound));
-        };
-        if registrar != p.losing {
-            return Ok(Err(RegistryPushRefused::DomainNotFound));
-        }
-        if !status.eq_ignore_ascii_case("live") {
-            return Ok(Err(RegistryPushRefused::NotLive));
-        }
-        let gaining = match registrar_in(&tx, &p.gaining)? {
-            None => return Ok(Err(RegistryPushRefused::GainingUnknown)),
-            Some(g) if g.handle == p.losing => {
-                return Ok(Err(RegistryPushRefused::GainingIsLosing));
-            }
-            Some(g) if g.opted_out => return Ok(Err(RegistryPushRefused::GainingOptedOut)),
-            Some(g) => g,
+        let Some((registrant, tech)) = row else {
+            return Err(StoreError::NotFound);
         };
         let mut done = RegistryPushDone::default();
         // The losing registrar listed as technical contact is replaced by the gaining.
@@ -228,13 +233,12 @@ impl Store {
                 gaining_kind: Some(super::account::REGISTRAR.into()),
             },
         )?;
-        if let Some(compose) = notice {
-            let mail = compose(&gaining.email);
+        if let Some(mail) = notice {
             let message_id = format!("<push-{}-{}@opsd>", p.domain, p.now);
-            queue_mail(&tx, "registry_push", &mail, &message_id, None, p.now)?;
+            queue_mail(&tx, "registry_push", mail, &message_id, None, p.now)?;
         }
         tx.commit()?;
-        Ok(Ok(done))
+        Ok(done)
     }
 }
 
@@ -376,75 +380,18 @@ mod tests {
         }
         let done = store
             .registry_push(&push("a.uk.com"), None)
-            .ok()
-            .and_then(Result::ok);
-        let done = done.unwrap_or_default();
+            .unwrap_or_default();
         assert!(done.tech_changed);
         assert_eq!(done.handles_moved, vec!["C-ONLY".to_string()]);
         assert_eq!(sponsor(&store, "C-ONLY").as_deref(), Some("H2"));
         let done = store
             .registry_push(&push("b.uk.com"), None)
-            .ok()
-            .and_then(Result::ok);
-        let done = done.unwrap_or_default();
+            .unwrap_or_default();
         // C-KEPT is still on c.uk.com at H1; T-SHARED is also used at H3.
         assert!(done.handles_moved.is_empty());
         assert_eq!(done.handles_unsponsored, vec!["T-SHARED".to_string()]);
         assert_eq!(sponsor(&store, "C-KEPT").as_deref(), Some("H1"));
         assert_eq!(sponsor(&store, "T-SHARED"), None);
         assert!(!done.tech_changed);
-    }
-
-    #[test]
-    fn refusals_change_nothing() {
-        let (store, _dir) = temp_store();
-        for h in ["H1", "H2", "H3"] {
-            assert!(store.add_registrar(h, "$1$x$y", "r@example.com", 1).is_ok());
-        }
-        assert!(store.set_registrar_opt_out("H3", true).is_ok());
-        let mut held = domain("held.uk.com", "H1", "C", "H1");
-        held.status = "Pending Delete".into();
-        for d in [
-            domain("a.uk.com", "H1", "C", "H1"),
-            domain("theirs.uk.com", "H3", "C", "H3"),
-            held,
-        ] {
-            assert!(store.add_registry_domain(&d, 1).is_ok());
-        }
-        let refused = |p: RegistryPush| store.registry_push(&p, None).ok().and_then(Result::err);
-        assert_eq!(
-            refused(push("nope.uk.com")),
-            Some(RegistryPushRefused::DomainNotFound)
-        );
-        assert_eq!(
-            refused(push("theirs.uk.com")),
-            Some(RegistryPushRefused::DomainNotFound)
-        );
-        assert_eq!(
-            refused(push("held.uk.com")),
-            Some(RegistryPushRefused::NotLive)
-        );
-        let to = |g: &str| RegistryPush {
-            gaining: g.into(),
-            ..push("a.uk.com")
-        };
-        assert_eq!(
-            refused(to("H3")),
-            Some(RegistryPushRefused::GainingOptedOut)
-        );
-        assert_eq!(refused(to("H9")), Some(RegistryPushRefused::GainingUnknown));
-        assert_eq!(
-            refused(to("H1")),
-            Some(RegistryPushRefused::GainingIsLosing)
-        );
-        let conn = store.reader();
-        let holder: Option<String> = conn
-            .query_row(
-                "SELECT registrar FROM registry_domains WHERE name = 'a.uk.com'",
-                [],
-                |r| r.get(0),
-            )
-            .ok();
-        assert_eq!(holder.as_deref(), Some("H1"));
     }
 }

@@ -131,7 +131,7 @@ impl BulkChangeSubmit {
                 format!("no reseller named '{}'", self.gaining),
             ));
         };
-        if gaining.id == reseller.id || !store.push_permitted(reseller.id, gaining.id)? {
+        if !crate::rules::push::consented(store, reseller.id, gaining.id)? {
             return Err(ApiError::Refused(codes::PUSH_DENIED));
         }
         let profile_id = match &self.profile {

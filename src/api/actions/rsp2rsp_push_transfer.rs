@@ -9,6 +9,7 @@ use crate::api::profile::{self, Unknown};
 use crate::api::{ApiError, Ctx, Layout, Reply};
 use crate::auth;
 use crate::domain::DomainName;
+use crate::rules::push;
 use crate::store::{AuditEntry, PushProfile, account};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,10 +54,10 @@ impl Rsp2RspPushTransfer {
                 format!("no reseller named '{}'", self.grsp),
             ));
         };
-        if gaining.id == ctx.reseller.id || !store.push_permitted(ctx.reseller.id, gaining.id)? {
+        if !push::consented(store, ctx.reseller.id, gaining.id)? {
             return Err(ApiError::Refused(codes::PUSH_DENIED));
         }
-        if domain.locked && !self.apply_to_locked {
+        if !push::lock_allows(&domain, self.apply_to_locked) {
             return Err(ApiError::Refused(codes::PUSH_LOCKED));
         }
         let profile = match &self.profile {

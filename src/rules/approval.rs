@@ -1,0 +1,91 @@
+//! Who is asked to approve a transfer: one registrant per email address (compared
+//! without case), in the order of its first domain, with unguessable tokens for its
+//! approval page and that page's form.
+
+use crate::store::Transferable;
+
+/// One registrant to ask, and its domains in job order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registrant {
+    /// Lower-cased.
+    pub email: String,
+    /// The WHOIS name given with its first domain.
+    pub name: String,
+    pub domains: Vec<String>,
+}
+
+/// The registrants of a job's transferable domains.
+pub fn registrants(domains: &[Transferable]) -> Vec<Registrant> {
+    let mut out: Vec<Registrant> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    for d in domains {
+        let email = d.registrant_email.to_lowercase();
+        match index.get(&email) {
+            Some(&i) => {
+                let r: &mut Registrant = &mut out[i];
+                r.domains.push(d.name.clone());
+            }
+            None => {
+                index.insert(email.clone(), out.len());
+                out.push(Registrant {
+                    email,
+                    name: d.registrant_name.clone(),
+                    domains: vec![d.name.clone()],
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A fresh approval token and CSRF token (128 random bits each).
+pub fn tokens() -> (String, String) {
+    (crate::auth::random_hex(16), crate::auth::random_hex(16))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(name: &str, email: &str, who: &str) -> Transferable {
+        Transferable {
+            name: name.into(),
+            registrant_email: email.into(),
+            registrant_name: who.into(),
+        }
+    }
+
+    #[test]
+    fn one_registrant_per_address_in_first_appearance_order() {
+        let got = registrants(&[
+            t("b.com", "Zed@example.com", "Zed"),
+            t("a.com", "amy@example.com", "Amy"),
+            t("c.com", "zed@EXAMPLE.com", "Z."),
+        ]);
+        let view: Vec<(&str, &str, Vec<&str>)> = got
+            .iter()
+            .map(|r| {
+                (
+                    r.email.as_str(),
+                    r.name.as_str(),
+                    r.domains.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            view,
+            vec![
+                ("zed@example.com", "Zed", vec!["b.com", "c.com"]),
+                ("amy@example.com", "Amy", vec!["a.com"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn tokens_differ() {
+        let (a, b) = tokens();
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
+        assert_ne!(tokens().0, a);
+    }
+}

@@ -1,0 +1,14 @@
+//! The business rules, above the store and below every surface (OPS actions, pages,
+//! `/srv`, the Email API, the workers): each decides from what the store reads, and
+//! hands the store a complete description of what to write. A second storage
+//! backend implements the store's reads and writes and inherits every rule.
+//!
+//! - [`push`]: reseller pushes (consent, lock policy, bulk item outcomes).
+//! - [`registry_push`]: which registry-style pushes the registry takes.
+//! - [`mail_push`]: email-domain pushes between companies, billing cycles, notices.
+//! - [`approval`]: who is asked to approve a transfer, with which tokens.
+
+pub mod approval;
+pub mod mail_push;
+pub mod push;
+pub mod registry_push;
