@@ -65,12 +65,26 @@ pub enum StoreError {
     NotFound,
     #[error("already exists: {0}")]
     Conflict(String),
+    /// The database failed; the backend's own error is kept for the log, but its
+    /// type is not part of the store's surface.
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("schema migration failed: {0}")]
-    Migration(#[from] rusqlite_migration::Error),
+    Migration(String),
     #[error("database file: {0}")]
     Io(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Database(Box::new(e))
+    }
+}
+
+impl From<rusqlite_migration::Error> for StoreError {
+    fn from(e: rusqlite_migration::Error) -> StoreError {
+        StoreError::Migration(e.to_string())
+    }
 }
 
 impl StoreError {
@@ -78,7 +92,7 @@ impl StoreError {
     fn conflict_or(e: rusqlite::Error, what: impl Into<String>) -> StoreError {
         match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict(what.into()),
-            _ => StoreError::Sqlite(e),
+            _ => StoreError::from(e),
         }
     }
 }
