@@ -55,6 +55,7 @@ pub mod registry;
 pub mod rules;
 pub mod sandbox;
 pub mod srv;
+pub mod status;
 pub mod store;
 pub mod tls;
 pub mod whois;

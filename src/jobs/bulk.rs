@@ -2,6 +2,7 @@
 
 use crate::app::App;
 use crate::rules::push::{check_item, consented};
+use crate::status::BulkItemStatus;
 use crate::store::{AuditEntry, BulkChangeView, BulkStep, Mail, PushProfile, Task, account};
 
 use super::StepError;
@@ -89,10 +90,10 @@ fn results_mail(v: &BulkChangeView) -> Option<Mail> {
         id = v.id,
         gaining = v.gaining,
         status = v.status,
-        p = v.count("pushed"),
-        s = v.count("skipped"),
-        f = v.count("failed"),
-        c = v.count("cancelled"),
+        p = v.count(BulkItemStatus::Pushed),
+        s = v.count(BulkItemStatus::Skipped),
+        f = v.count(BulkItemStatus::Failed),
+        c = v.count(BulkItemStatus::Cancelled),
     );
     for i in &v.items {
         body.push_str(&format!("{}  {}", i.domain, i.status));
@@ -106,9 +107,9 @@ fn results_mail(v: &BulkChangeView) -> Option<Mail> {
         subject: format!(
             "Bulk change {}: {} pushed, {} skipped, {} failed",
             v.id,
-            v.count("pushed"),
-            v.count("skipped"),
-            v.count("failed")
+            v.count(BulkItemStatus::Pushed),
+            v.count(BulkItemStatus::Skipped),
+            v.count(BulkItemStatus::Failed)
         ),
         body,
     })

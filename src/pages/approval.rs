@@ -5,6 +5,7 @@
 use minijinja::context;
 
 use crate::app::App;
+use crate::status::DomainStatus;
 use crate::store::{Approval, Decision, DecisionRefused, StoreError};
 
 use super::{Form, Page, message, render, store_failure};
@@ -32,14 +33,14 @@ fn load(app: &App, token: &str) -> Result<Approval, Page> {
     }
 }
 
-fn human(status: &str) -> &'static str {
+fn human(status: DomainStatus) -> &'static str {
     match status {
-        "processed" => "awaiting your answer",
-        "pending_registry" => "transfer in progress",
-        "completed" => "transferred",
-        "cancelled" => "cancelled",
-        "failed" => "failed",
-        _ => "pending",
+        DomainStatus::Processed => "awaiting your answer",
+        DomainStatus::PendingRegistry => "transfer in progress",
+        DomainStatus::Completed => "transferred",
+        DomainStatus::Cancelled => "cancelled",
+        DomainStatus::Failed => "failed",
+        DomainStatus::Pending => "pending",
     }
 }
 
@@ -60,13 +61,13 @@ pub fn show(app: &App, token: &str) -> Page {
     let waiting: Vec<&str> = a
         .domains
         .iter()
-        .filter(|(_, s)| s == "processed")
+        .filter(|(_, s)| *s == DomainStatus::Processed)
         .map(|(d, _)| d.as_str())
         .collect();
     let all: Vec<(&str, &str)> = a
         .domains
         .iter()
-        .map(|(d, s)| (d.as_str(), human(s)))
+        .map(|(d, s)| (d.as_str(), human(*s)))
         .collect();
     let expires = super::time(a.expires_at);
     render(
@@ -108,7 +109,7 @@ fn decide(app: &App, token: &str, decision: Decision) -> Page {
             let domains: Vec<(&str, &str)> = after
                 .domains
                 .iter()
-                .map(|(d, s)| (d.as_str(), human(s)))
+                .map(|(d, s)| (d.as_str(), human(*s)))
                 .collect();
             render(
                 200,

@@ -10,6 +10,7 @@ use crate::api::actions::{BulkChangeSubmit, BulkItems, normalize_items};
 use crate::api::codes;
 use crate::api::profile::ProfileCredentials;
 use crate::app::App;
+use crate::status::BulkItemStatus;
 use crate::store::{AuditEntry, Reseller, Session, account};
 
 use super::session::{self, Realm};
@@ -345,11 +346,11 @@ impl Panel<'_> {
             Err(e) => return store_failure("control panel", &e),
         };
         let counts = context! {
-            pushed => job.count("pushed"), skipped => job.count("skipped"),
-            failed => job.count("failed"), cancelled => job.count("cancelled"),
-            queued => job.count("queued"),
+            pushed => job.count(BulkItemStatus::Pushed), skipped => job.count(BulkItemStatus::Skipped),
+            failed => job.count(BulkItemStatus::Failed), cancelled => job.count(BulkItemStatus::Cancelled),
+            queued => job.count(BulkItemStatus::Queued),
         };
-        let cancellable = job.status == "queued" || job.status == "running";
+        let cancellable = !job.status.is_final();
         let hidden = job.items.len().saturating_sub(ITEMS_SHOWN);
         let items = &job.items[..job.items.len().min(ITEMS_SHOWN)];
         let flash = self

@@ -2,6 +2,7 @@
 //! RSP2RSP_PUSH_TRANSFER, the bulk change submit (API and control panel) and the bulk
 //! push worker, so that each surface refuses the same pushes.
 
+use crate::status::BulkItemStatus;
 use crate::store::{PortfolioDomain, Store, StoreError, item_reasons};
 
 /// Consent: never to yourself; the operator's switch on for both accounts; the
@@ -26,11 +27,11 @@ pub enum ItemRefused {
 
 impl ItemRefused {
     /// The item's status and reason as GET_BULK_CHANGE shows them.
-    pub fn outcome(self) -> (&'static str, &'static str) {
+    pub fn outcome(self) -> (BulkItemStatus, &'static str) {
         match self {
-            ItemRefused::Denied => ("failed", item_reasons::DENIED),
-            ItemRefused::NotInPortfolio => ("failed", item_reasons::NOT_IN_PORTFOLIO),
-            ItemRefused::Locked => ("skipped", item_reasons::LOCKED_SKIPPED),
+            ItemRefused::Denied => (BulkItemStatus::Failed, item_reasons::DENIED),
+            ItemRefused::NotInPortfolio => (BulkItemStatus::Failed, item_reasons::NOT_IN_PORTFOLIO),
+            ItemRefused::Locked => (BulkItemStatus::Skipped, item_reasons::LOCKED_SKIPPED),
         }
     }
 }

@@ -8,6 +8,7 @@ use super::outbox::{Mail, queue_mail};
 use super::push::{AuditEntry, PortfolioDomain, PushProfile, portfolio_domain_in, push_in};
 use super::tasks::{TaskKind, enqueue, mark_done};
 use super::{Result, Store, StoreError};
+use crate::status::{BulkItemStatus, BulkStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewBulkChange {
@@ -27,7 +28,7 @@ pub struct NewBulkChange {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BulkItem {
     pub domain: String,
-    pub status: String,
+    pub status: BulkItemStatus,
     pub reason: Option<String>,
 }
 
@@ -35,7 +36,7 @@ pub struct BulkItem {
 pub struct BulkChangeView {
     pub id: i64,
     pub change_type: String,
-    pub status: String,
+    pub status: BulkStatus,
     pub losing: String,
     pub gaining: String,
     pub apply_to_locked: bool,
@@ -47,7 +48,7 @@ pub struct BulkChangeView {
 
 impl BulkChangeView {
     /// How many items have `status`.
-    pub fn count(&self, status: &str) -> usize {
+    pub fn count(&self, status: BulkItemStatus) -> usize {
         self.items.iter().filter(|i| i.status == status).count()
     }
 }
@@ -59,7 +60,7 @@ pub struct BulkSummary {
     pub id: i64,
     pub losing: String,
     pub gaining: String,
-    pub status: String,
+    pub status: BulkStatus,
     pub created_at: i64,
     pub total: usize,
     pub queued: usize,
@@ -150,19 +151,19 @@ impl Store {
             )?;
             for j in &mut jobs {
                 let rows = counts.query_map([j.id], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                    Ok((r.get::<_, BulkItemStatus>(0)?, r.get::<_, i64>(1)?))
                 })?;
                 for row in rows {
                     let (status, n) = row?;
                     let n = usize::try_from(n).unwrap_or(0);
                     j.total += n;
-                    match status.as_str() {
-                        "queued" => j.queued += n,
-                        "pushed" => j.pushed += n,
-                        "skipped" => j.skipped += n,
-                        "failed" => j.failed += n,
-                        _ => j.cancelled += n,
-                    }
+                    *match status {
+                        BulkItemStatus::Queued => &mut j.queued,
+                        BulkItemStatus::Pushed => &mut j.pushed,
+                        BulkItemStatus::Skipped => &mut j.skipped,
+                        BulkItemStatus::Failed => &mut j.failed,
+                        BulkItemStatus::Cancelled => &mut j.cancelled,
+                    } += n;
                 }
             }
         }
@@ -183,7 +184,7 @@ impl Store {
     fn cancel_of(&self, reseller_id: Option<i64>, id: i64, now: i64) -> Result<Option<bool>> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        let status: Option<String> = tx
+        let status: Option<BulkStatus> = tx
             .query_row(
                 "SELECT status FROM bulk_changes WHERE id = ?1 AND (?2 IS NULL OR reseller_id = ?2)",
                 params![id, reseller_id],
@@ -193,7 +194,7 @@ impl Store {
         let Some(status) = status else {
             return Ok(None);
         };
-        if status == "completed" || status == "cancelled" {
+        if status.is_final() {
             return Ok(Some(false));
         }
         tx.execute(
@@ -266,13 +267,13 @@ impl Store {
         )?;
         for (position, step) in steps {
             // Cancelled since the batch was read: nothing of it happens.
-            let queued: Option<String> = tx
+            let queued: Option<BulkItemStatus> = tx
                 .prepare_cached(
                     "SELECT status FROM bulk_change_items WHERE change_id = ?1 AND position = ?2",
                 )?
                 .query_row(params![id, position], |r| r.get(0))
                 .optional()?;
-            if queued.as_deref() != Some("queued") {
+            if queued != Some(BulkItemStatus::Queued) {
                 continue;
             }
             let (status, reason) = match step {
@@ -283,9 +284,11 @@ impl Store {
                     profile,
                     audit,
                 } => match push_in(&tx, domain, *gaining_id, profile, audit) {
-                    Ok(()) => ("pushed", None),
+                    Ok(()) => (BulkItemStatus::Pushed, None),
                     // Moved away since the batch was read.
-                    Err(StoreError::NotFound) => ("failed", Some(item_reasons::NOT_IN_PORTFOLIO)),
+                    Err(StoreError::NotFound) => {
+                        (BulkItemStatus::Failed, Some(item_reasons::NOT_IN_PORTFOLIO))
+                    }
                     Err(e) => return Err(e),
                 },
             };
@@ -309,9 +312,9 @@ impl Store {
         let tx = self.snapshot()?;
         let mut v = load_view(&tx, id, None)?;
         if let Some(v) = &mut v
-            && v.status != "cancelled"
+            && v.status != BulkStatus::Cancelled
         {
-            v.status = "completed".into();
+            v.status = BulkStatus::Completed;
         }
         Ok(v)
     }
@@ -379,8 +382,8 @@ pub enum BulkStep {
         audit: Box<AuditEntry>,
     },
     Refused {
-        /// `skipped` or `failed`.
-        status: &'static str,
+        /// Skipped or failed.
+        status: BulkItemStatus,
         reason: String,
     },
 }

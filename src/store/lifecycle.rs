@@ -11,6 +11,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::outbox::{Mail, queue_mail};
 use super::tasks::{TaskKind, enqueue, mark_done};
 use super::{NO_PASSWORD, Result, Store, StoreError};
+use crate::status::{DomainStatus, RegistrantStatus};
 
 /// What analysis concluded for one domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,11 +66,11 @@ pub struct Approval {
     pub name: String,
     pub token: String,
     pub csrf: String,
-    pub status: String,
+    pub status: RegistrantStatus,
     pub decision: Option<String>,
     pub expires_at: i64,
     /// `(domain, status)` in job order.
-    pub domains: Vec<(String, String)>,
+    pub domains: Vec<(String, DomainStatus)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -397,7 +398,7 @@ fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Re
         .query_row(params![job_id, position], |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
+                r.get::<_, DomainStatus>(1)?,
                 r.get::<_, Option<i64>>(2)?,
                 r.get::<_, Option<String>>(3)?,
                 r.get::<_, i64>(4)?,
@@ -410,7 +411,7 @@ fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Re
     else {
         return Ok(());
     };
-    if status != "pending_registry" {
+    if status != DomainStatus::PendingRegistry {
         return Ok(());
     }
     let (status, reason) = match &item.outcome {
@@ -434,12 +435,15 @@ fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Re
                 )?
                 .execute(params![name, reseller_id, profile, now, contacts, ns, template])?;
             if inserted == 1 {
-                ("completed", None)
+                (DomainStatus::Completed, None)
             } else {
-                ("failed", Some(reasons::ALREADY_HELD.to_string()))
+                (
+                    DomainStatus::Failed,
+                    Some(reasons::ALREADY_HELD.to_string()),
+                )
             }
         }
-        Err(reason) => ("failed", Some(reason.clone())),
+        Err(reason) => (DomainStatus::Failed, Some(reason.clone())),
     };
     tx.prepare_cached(
         "UPDATE transfer_domains SET status = ?3, reason = ?4, status_at = ?5 WHERE job_id = ?1 AND position = ?2",

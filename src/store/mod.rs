@@ -19,6 +19,7 @@ mod resellers;
 mod retention;
 mod sessions;
 mod settings;
+mod status_sql;
 mod tasks;
 mod transfers;
 

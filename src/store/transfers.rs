@@ -182,8 +182,15 @@ impl Store {
         let tx = conn.transaction()?;
         tx.execute(
             "INSERT INTO transfer_jobs (reseller_id, name, status, profile_id, dns_template, created_at)
-             VALUES (?1, ?2, 'pending', ?3, ?4, ?5)",
-            params![job.reseller_id, job.name, job.profile_id, job.dns_template, job.created_at],
+             VALUES (?1, ?2, ?6, ?3, ?4, ?5)",
+            params![
+                job.reseller_id,
+                job.name,
+                job.profile_id,
+                job.dns_template,
+                job.created_at,
+                crate::status::JobStatus::Pending
+            ],
         )?;
         let id = tx.last_insert_rowid();
         {

@@ -12,6 +12,7 @@ use crate::api::{ApiError, Ctx, Layout, Reply};
 use crate::app::App;
 use crate::domain::DomainName;
 use crate::ops::{Map, Value};
+use crate::status::BulkItemStatus;
 use crate::store::{BulkChangeView, NewBulkChange, Reseller};
 
 /// Documented for bulk changes: at most 10,000 items.
@@ -350,8 +351,8 @@ pub fn view_attributes(v: &BulkChangeView) -> Map {
         v.gaining.as_str().into(),
     );
     m.insert("total".into(), Value::from(v.items.len() as i64));
-    for s in ["queued", "pushed", "skipped", "failed", "cancelled"] {
-        m.insert(s.into(), Value::from(v.count(s) as i64));
+    for &s in BulkItemStatus::ALL {
+        m.insert(s.as_str().into(), Value::from(v.count(s) as i64));
     }
     let items = v
         .items
