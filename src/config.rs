@@ -28,104 +28,10 @@ pub struct TlsConfig {
     pub required: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
-    pub listen: SocketAddr,
-    pub db: PathBuf,
-    /// Body size, nesting depth and item count limits of the OPS reader.
-    pub limits: Limits,
-    /// How long a client may take to send a request's head (and the first line).
-    pub header_timeout: Duration,
-    /// How long a client may take to send a request body once its head is in.
-    pub body_timeout: Duration,
-    /// A keep-alive connection with no request for this long is closed.
-    pub idle_timeout: Duration,
-    /// Most client connections served at once; past it the idlest gives way.
-    pub max_connections: usize,
-    /// Most connections open at once from one client address.
-    pub max_connections_per_ip: usize,
-    /// How long a TLS client may take to finish its handshake.
-    pub handshake_timeout: Duration,
-    /// OPS requests per second per reseller (bursts of twice that); 0 = no limit.
-    pub rate_limit: u32,
-    /// When failed logins lock an account or an address (see `auth::throttle`).
-    pub login_policy: crate::auth::throttle::Policy,
-    /// How long shutdown waits for requests in flight.
-    pub shutdown_grace: Duration,
-    /// How long a registrant has to answer an approval email (seed 003: 7 days).
-    pub approval_window: Duration,
-    /// The base of links in emails (`http://host:port`), without a trailing slash.
-    pub public_url: String,
-    /// Run the background workers (tests of the request path alone turn them off).
-    pub workers: bool,
-    /// SMTP relay for outgoing mail (`smtp://host:port`); none = outbox only.
-    pub smtp_url: Option<String>,
-    /// The From of outgoing mail.
-    pub mail_from: String,
-    /// The sandbox scenario file, if any.
-    pub scenario: Option<PathBuf>,
-    /// Ask real WHOIS servers on port 43 instead of the sandbox world.
-    pub whois_port43: bool,
-    /// `public_url` was configured (else it follows the bound address).
-    pub public_url_set: bool,
-    /// HTTPS, unless turned off with `tls_listen = "off"` (made by `validate` from
-    /// the three settings below).
-    pub tls: Option<TlsConfig>,
-    pub tls_listen: Option<SocketAddr>,
-    pub tls_cert: Option<PathBuf>,
-    pub tls_key: Option<PathBuf>,
-    /// `rate_limit` was configured (else production mode sets its own).
-    pub rate_limit_set: bool,
-    /// Production mode: no movable clock, no magic names or scenario, rate limits on,
-    /// HTTPS links, /metrics behind its token, HSTS (README "Security").
-    pub production: bool,
-    /// The bearer token of `GET /metrics`, when one is set.
-    pub metrics_token: Option<String>,
-    /// How long finished work and its records are kept (see `store::prune`).
-    pub retention: Duration,
-    /// How long audit log rows are kept.
-    pub audit_retention: Duration,
-}
-
 /// The per-reseller request rate production mode uses when none is configured.
 pub const PRODUCTION_RATE_LIMIT: u32 = 20;
 
 impl Config {
-    /// Defaults for everything but where to listen and which file to use.
-    pub fn new(listen: SocketAddr, db: PathBuf) -> Config {
-        Config {
-            listen,
-            db,
-            limits: Limits::default(),
-            header_timeout: Duration::from_secs(10),
-            handshake_timeout: Duration::from_secs(10),
-            shutdown_grace: Duration::from_secs(30),
-            body_timeout: Duration::from_secs(30),
-            idle_timeout: Duration::from_secs(60),
-            max_connections: 1024,
-            max_connections_per_ip: 128,
-            rate_limit: 0,
-            login_policy: crate::auth::throttle::Policy::default(),
-            approval_window: Duration::from_secs(7 * 86_400),
-            public_url: format!("http://{listen}"),
-            workers: true,
-            smtp_url: None,
-            mail_from: crate::mail::DEFAULT_FROM.to_string(),
-            scenario: None,
-            whois_port43: false,
-            public_url_set: false,
-            tls: None,
-            tls_listen: DEFAULT_TLS_LISTEN.parse().ok(),
-            tls_cert: None,
-            tls_key: None,
-            rate_limit_set: false,
-            production: false,
-            metrics_token: None,
-            retention: Duration::from_secs(90 * 86_400),
-            audit_retention: Duration::from_secs(365 * 86_400),
-        }
-    }
-
     /// HTTPS as the three TLS settings make it: the files default to `opsd-tls/`
     /// beside the database, and are required once either is configured.
     pub fn tls(&self) -> Option<TlsConfig> {
@@ -186,21 +92,50 @@ pub fn test_db_path(db: &std::path::Path) -> PathBuf {
 
 /// Declares every setting once: its name (the file key; the flag is the same in
 /// kebab case), its environment variable and help text (the `#[arg]` and doc lines),
-/// the raw type one layer gives, how a given value lands in [`Config`] (`apply`; the
-/// default is [`Config::new`]'s), and its line in `opsd config check` (`show`).
+/// the raw type one layer gives, its field in [`Config`] with the default (`=> type =
+/// default`; a setting without one lands in a field of the `config` block), how a
+/// given value lands in [`Config`] (`apply`), and its line in `opsd config check`
+/// (`show`). The `config` block lists the fields no single setting owns, with
+/// their defaults.
 macro_rules! settings {
-    ($(
-        $(#[$attr:meta])*
-        $name:ident: $raw:ty,
-        apply = |$c:ident, $v:ident| $apply:expr,
-        show = |$sc:ident| $show:expr;
-    )*) => {
+    (
+        config($listen:ident, $db:ident) {
+            $( $(#[doc = $edoc:literal])* $ename:ident: $ety:ty = $edef:expr, )*
+        }
+        $(
+            $(#[doc = $doc:literal])*
+            #[arg($($arg:tt)*)]
+            $name:ident: $raw:ty $(=> $fty:ty = $fdef:expr)?,
+            apply = |$c:ident, $v:ident| $apply:expr,
+            show = |$sc:ident| $show:expr;
+        )*
+    ) => {
+        /// What the server runs on: the defaults with every layer applied, validated.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct Config {
+            $( $(
+                #[doc = concat!("The `", stringify!($name), "` setting.")]
+                pub $name: $fty,
+            )? )*
+            $( $(#[doc = $edoc])* pub $ename: $ety, )*
+        }
+
+        impl Config {
+            /// Defaults for everything but where to listen and which file to use.
+            pub fn new($listen: SocketAddr, $db: PathBuf) -> Config {
+                Config {
+                    $( $( $name: $fdef, )? )*
+                    $( $ename: $edef, )*
+                }
+            }
+        }
+
         /// Settings as one layer gives them, before validation: the config file has
         /// these keys, `opsd serve` these flags and environment variables.
         #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, clap::Args)]
         #[serde(deny_unknown_fields)]
         pub struct RawConfig {
-            $( $(#[$attr])* pub $name: Option<$raw>, )*
+            $( $(#[doc = $doc])* #[arg($($arg)*)] pub $name: Option<$raw>, )*
         }
 
         impl RawConfig {
@@ -270,6 +205,33 @@ fn seconds(name: &str, d: Duration) -> Option<String> {
 }
 
 settings! {
+    config(listen, db) {
+        listen: SocketAddr = listen,
+        db: PathBuf = db,
+        /// Body size, nesting depth and item count limits of the OPS reader
+        /// (`max_body_bytes`, `max_depth`, `max_items`).
+        limits: Limits = Limits::default(),
+        /// When failed logins lock an account or an address (`login_failures`,
+        /// `login_failures_per_ip`, `login_lockout`; see `auth::throttle`).
+        login_policy: crate::auth::throttle::Policy = crate::auth::throttle::Policy::default(),
+        /// How long shutdown waits for requests in flight.
+        shutdown_grace: Duration = Duration::from_secs(30),
+        /// Run the background workers (tests of the request path alone turn them off).
+        workers: bool = true,
+        /// Ask real WHOIS servers on port 43 instead of the sandbox world (`whois`).
+        whois_port43: bool = false,
+        /// `public_url` was configured (else it follows the bound address).
+        public_url_set: bool = false,
+        /// HTTPS, unless turned off with `tls_listen = "off"` (made by `validate` from
+        /// `tls_listen`, `tls_cert` and `tls_key`).
+        tls: Option<TlsConfig> = None,
+        /// `rate_limit` was configured (else production mode sets its own).
+        rate_limit_set: bool = false,
+        /// Production mode (`mode`): no movable clock, no magic names or scenario, rate
+        /// limits on, HTTPS links, /metrics behind its token, HSTS (README "Security").
+        production: bool = false,
+    }
+
     /// Address and port for plain HTTP [default: 127.0.0.1:55000].
     #[arg(long, env = "OPSD_LISTEN")]
     listen: String,
@@ -303,7 +265,7 @@ settings! {
 
     /// Base URL of links in emails [default: http://LISTEN].
     #[arg(long, env = "OPSD_PUBLIC_URL")]
-    public_url: String,
+    public_url: String => String = format!("http://{listen}"),
     apply = |c, v| {
         c.public_url = v.trim_end_matches('/').to_string();
         c.public_url_set = true;
@@ -316,7 +278,7 @@ settings! {
     /// SMTP relay for outgoing mail, e.g. smtp://127.0.0.1:25 [default: keep mail in
     /// the outbox only, see `opsd mail list`].
     #[arg(long, env = "OPSD_SMTP_URL")]
-    smtp_url: String,
+    smtp_url: String => Option<String> = None,
     apply = |c, v| {
         if !v.starts_with("smtp://") {
             return Err(ConfigError::Smtp(v));
@@ -330,7 +292,7 @@ settings! {
 
     /// The From of outgoing mail (default: "opsd <noreply@opsd.invalid>").
     #[arg(long, env = "OPSD_MAIL_FROM")]
-    mail_from: String,
+    mail_from: String => String = crate::mail::DEFAULT_FROM.to_string(),
     apply = |c, v| c.mail_from = v,
     show = |c| quoted("mail_from", &c.mail_from);
 
@@ -347,21 +309,21 @@ settings! {
 
     /// How long registrants have to approve a transfer (e.g. 7d, 36h) [default: 7d].
     #[arg(long, env = "OPSD_APPROVAL_WINDOW")]
-    approval_window: String,
+    approval_window: String => Duration = Duration::from_secs(7 * 86_400),
     apply = |c, v| c.approval_window = duration("approval_window", &v)?,
     show = |c| seconds("approval_window", c.approval_window);
 
     /// Most client connections served at once; past it the idlest gives way
     /// [default: 1024].
     #[arg(long, env = "OPSD_MAX_CONNECTIONS")]
-    max_connections: usize,
+    max_connections: usize => usize = 1024,
     apply = |c, v| c.max_connections = positive("max connections", v)?,
     show = |c| Some(format!("max_connections = {}", c.max_connections));
 
     /// OPS requests per second per reseller, bursts of twice that; 0 = no limit
     /// [default: 0 in the sandbox, 20 in production].
     #[arg(long, env = "OPSD_RATE_LIMIT")]
-    rate_limit: u32,
+    rate_limit: u32 => u32 = 0,
     apply = |c, v| {
         c.rate_limit = v;
         c.rate_limit_set = true;
@@ -370,19 +332,19 @@ settings! {
 
     /// Close keep-alive connections idle this long [default: 60s].
     #[arg(long, env = "OPSD_IDLE_TIMEOUT")]
-    idle_timeout: String,
+    idle_timeout: String => Duration = Duration::from_secs(60),
     apply = |c, v| c.idle_timeout = duration("idle_timeout", &v)?,
     show = |c| seconds("idle_timeout", c.idle_timeout);
 
     /// Longest wait for a request body once the head is in [default: 30s].
     #[arg(long, env = "OPSD_BODY_TIMEOUT")]
-    body_timeout: String,
+    body_timeout: String => Duration = Duration::from_secs(30),
     apply = |c, v| c.body_timeout = duration("body_timeout", &v)?,
     show = |c| seconds("body_timeout", c.body_timeout);
 
     /// Sandbox scenario file (TOML): clock start, ids, resellers, foreign domains.
     #[arg(long, env = "OPSD_SCENARIO")]
-    scenario: String,
+    scenario: String => Option<PathBuf> = None,
     apply = |c, v| c.scenario = Some(PathBuf::from(v)),
     show = |c| quoted(
         "scenario",
@@ -402,19 +364,19 @@ settings! {
 
     /// Most connections open at once from one client address [default: 128].
     #[arg(long, env = "OPSD_MAX_CONNECTIONS_PER_IP")]
-    max_connections_per_ip: usize,
+    max_connections_per_ip: usize => usize = 128,
     apply = |c, v| c.max_connections_per_ip = positive("max connections per ip", v)?,
     show = |c| Some(format!("max_connections_per_ip = {}", c.max_connections_per_ip));
 
     /// Longest a client may take to send a request's head [default: 10s].
     #[arg(long, env = "OPSD_HEADER_TIMEOUT")]
-    header_timeout: String,
+    header_timeout: String => Duration = Duration::from_secs(10),
     apply = |c, v| c.header_timeout = duration("header_timeout", &v)?,
     show = |c| seconds("header_timeout", c.header_timeout);
 
     /// Longest a TLS client may take to finish its handshake [default: 10s].
     #[arg(long, env = "OPSD_HANDSHAKE_TIMEOUT")]
-    handshake_timeout: String,
+    handshake_timeout: String => Duration = Duration::from_secs(10),
     apply = |c, v| c.handshake_timeout = duration("handshake_timeout", &v)?,
     show = |c| seconds("handshake_timeout", c.handshake_timeout);
 
@@ -440,7 +402,7 @@ settings! {
     /// Bearer token `GET /metrics` needs; in production without one, /metrics is off
     /// [default: none (open in the sandbox)].
     #[arg(long, env = "OPSD_METRICS_TOKEN")]
-    metrics_token: String,
+    metrics_token: String => Option<String> = None,
     apply = |c, v| c.metrics_token = Some(v),
     show = |c| quoted(
         "metrics_token",
@@ -450,19 +412,19 @@ settings! {
     /// How long sent mail, settled events, finished tasks, webhook attempts and
     /// expired sessions and tokens are kept [default: 90d].
     #[arg(long, env = "OPSD_RETENTION")]
-    retention: String,
+    retention: String => Duration = Duration::from_secs(90 * 86_400),
     apply = |c, v| c.retention = duration("retention", &v)?,
     show = |c| seconds("retention", c.retention);
 
     /// How long audit log rows are kept [default: 365d].
     #[arg(long, env = "OPSD_AUDIT_RETENTION")]
-    audit_retention: String,
+    audit_retention: String => Duration = Duration::from_secs(365 * 86_400),
     apply = |c, v| c.audit_retention = duration("audit_retention", &v)?,
     show = |c| seconds("audit_retention", c.audit_retention);
 
     /// Address and port for HTTPS, or `off` [default: 127.0.0.1:55443].
     #[arg(long, env = "OPSD_TLS_LISTEN")]
-    tls_listen: String,
+    tls_listen: String => Option<SocketAddr> = DEFAULT_TLS_LISTEN.parse().ok(),
     apply = |c, v| c.tls_listen = if v == "off" { None } else { Some(address(&v)?) },
     show = |c| match &c.tls() {
         None => quoted("tls_listen", "off"),
@@ -482,13 +444,13 @@ settings! {
     /// Server certificate chain (PEM) [default: opsd-tls/server.pem beside the
     /// database; TLS starts only if it exists].
     #[arg(long, env = "OPSD_TLS_CERT")]
-    tls_cert: String,
+    tls_cert: String => Option<PathBuf> = None,
     apply = |c, v| c.tls_cert = Some(PathBuf::from(v)),
     show = |_c| None;
 
     /// Its private key (PEM) [default: opsd-tls/server.key beside the database].
     #[arg(long, env = "OPSD_TLS_KEY")]
-    tls_key: String,
+    tls_key: String => Option<PathBuf> = None,
     apply = |c, v| c.tls_key = Some(PathBuf::from(v)),
     show = |_c| None;
 }
