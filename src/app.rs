@@ -127,17 +127,33 @@ impl App {
     }
 
     /// Claims `ids` for whoever runs them now, all or none: false when one of them
-    /// is already claimed (then nothing is).
+    /// is already claimed (then nothing is). A claim is two: in this process (the
+    /// runner and the lanes), and a lease in the database for [`LEASE`] seconds of
+    /// the clock, which keeps other instances on the same database off them.
     pub(crate) fn try_claim(&self, ids: &[i64]) -> bool {
-        let mut claimed = self
-            .claimed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if ids.iter().any(|id| claimed.contains(id)) {
-            return false;
+        {
+            let mut claimed = self
+                .claimed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if ids.iter().any(|id| claimed.contains(id)) {
+                return false;
+            }
+            claimed.extend(ids.iter().copied());
         }
-        claimed.extend(ids.iter().copied());
-        true
+        let now = self.now();
+        match self.store.lease(ids, now, now + LEASE) {
+            Ok(true) => true,
+            Ok(false) => {
+                self.release(ids);
+                false
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not lease tasks");
+                self.release(ids);
+                false
+            }
+        }
     }
 
     /// Gives claimed tasks back.
@@ -159,6 +175,10 @@ impl App {
             .clone()
     }
 }
+
+/// How long a task lease lasts, in seconds of the app's clock; the workers renew
+/// the leases they hold well before (see `jobs::worker`).
+pub const LEASE: i64 = 60;
 
 /// The settings key of the admin API's bearer token (made at the first start; read
 /// by the CLI from the same database).

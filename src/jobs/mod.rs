@@ -14,7 +14,7 @@ pub mod webhook;
 
 use std::time::Duration;
 
-use crate::app::{App, AppState};
+use crate::app::{App, AppState, LEASE};
 use crate::store::{Kinds, StoreError, Task, TaskKind};
 
 pub use lanes::LANE_KINDS;
@@ -39,9 +39,14 @@ fn run_due_of(app: &App, kinds: Kinds) -> Result<usize, StoreError> {
     loop {
         let now = app.now();
         let claimed = app.claims();
-        let run = app.store.next_due_run_of(now, RUN, kinds, &claimed)?;
-        if run.is_empty() {
+        let mut run = app.store.next_due_run_of(now, RUN, kinds, &claimed)?;
+        let Some(first) = run.first() else {
             return Ok(ran);
+        };
+        // Claim only what the step will run: a lease left on a task not run would
+        // keep it from everyone until the lease ends.
+        if runs_alone(first.kind) {
+            run.truncate(1);
         }
         // A lane may have claimed one of them since: then look again.
         let ids: Vec<i64> = run.iter().map(|t| t.id).collect();
@@ -61,10 +66,7 @@ fn run_step(app: &App, run: &[Task], now: i64) -> Result<usize, StoreError> {
         return Ok(0);
     };
     let kind = first.kind;
-    let single = matches!(
-        kind,
-        TaskKind::AnalyseJob | TaskKind::BulkPush | TaskKind::Webhook
-    );
+    let single = runs_alone(kind);
     let result = match kind {
         TaskKind::AnalyseJob => transfer::analyse(app, first, now).map(|()| Vec::new()),
         TaskKind::SendMail => mail::send_mails(app, run, now),
@@ -96,6 +98,14 @@ fn run_step(app: &App, run: &[Task], now: i64) -> Result<usize, StoreError> {
         app.store.task_failed(task.id, &error, now + wait)?;
     }
     Ok(if single { 1 } else { run.len() })
+}
+
+/// Kinds whose step runs the first task of a run only (the others batch).
+fn runs_alone(kind: TaskKind) -> bool {
+    matches!(
+        kind,
+        TaskKind::AnalyseJob | TaskKind::BulkPush | TaskKind::Webhook
+    )
 }
 
 /// How long the runner waits after `failures` rounds in a row that could not use the
@@ -178,10 +188,60 @@ pub enum StepError {
 pub async fn worker(app: AppState, shutdown: impl std::future::Future<Output = ()>) {
     let mut shutdown = std::pin::pin!(shutdown);
     let (stop_lanes, lanes_stopped) = tokio::sync::watch::channel(false);
-    let lanes = tokio::spawn(lanes::run(app.clone(), lanes_stopped));
+    let a = app.clone();
+    let _ = tokio::task::spawn_blocking(move || free_dead_local_leases(&a)).await;
+    let lanes = tokio::spawn(lanes::run(app.clone(), lanes_stopped.clone()));
+    let leases = tokio::spawn(renew_leases(app.clone(), lanes_stopped));
     main_lane(&app, &mut shutdown).await;
     let _ = stop_lanes.send(true);
     let _ = lanes.await;
+    let _ = leases.await;
+}
+
+/// Frees the task leases of instances on this host whose process is gone (a kill -9
+/// and a restart): their work is taken up at once instead of when the leases end.
+/// Instances on other hosts are left to their leases.
+fn free_dead_local_leases(app: &App) {
+    let host = crate::store::host_name();
+    let Ok(holders) = app.store.lease_holders() else {
+        return;
+    };
+    for holder in holders {
+        let mut parts = holder.split('/');
+        let (Some(h), Some(pid)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        if h != host || holder == app.store.instance() {
+            continue;
+        }
+        let alive = pid.parse::<u32>().is_ok_and(|p| {
+            p == std::process::id() || std::path::Path::new(&format!("/proc/{p}")).exists()
+        });
+        if !alive && let Ok(n) = app.store.free_leases_of(&holder) {
+            tracing::info!(%holder, tasks = n, "freed the leases of a dead instance");
+        }
+    }
+}
+
+/// Renews this instance's task leases every quarter of [`LEASE`] (in real time)
+/// until `stop`: a task outlives its lease only when its instance died. The lease
+/// is counted on the app's clock, so a sandbox clock moved forward makes running
+/// leases look over until the next renewal; a task taken over in that moment is
+/// still applied once (see `store::tasks::mark_done`).
+async fn renew_leases(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let every = Duration::from_secs((LEASE / 4).unsigned_abs());
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            () = tokio::time::sleep(every) => {}
+        }
+        let a = app.clone();
+        let renewed =
+            tokio::task::spawn_blocking(move || a.store.renew_leases(a.now() + LEASE)).await;
+        if let Ok(Err(e)) = renewed {
+            tracing::warn!(error = %e, "could not renew task leases");
+        }
+    }
 }
 
 async fn main_lane(

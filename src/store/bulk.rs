@@ -342,7 +342,7 @@ impl Store {
             let message_id = format!("<bulk-{id}@opsd>");
             queue_mail(&tx, "bulk_push_report", mail, &message_id, None, now)?;
         }
-        mark_done(&tx, task_id, now)?;
+        mark_done(&tx, &self.instance, task_id, now)?;
         tx.commit()?;
         Ok(())
     }

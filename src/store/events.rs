@@ -196,7 +196,7 @@ impl Store {
             attempt.outcome
         ])?;
         if attempt.outcome != "retry" {
-            super::tasks::mark_done(&tx, task_id, attempt.at)?;
+            super::tasks::mark_done(&tx, &self.instance, task_id, attempt.at)?;
         }
         tx.commit()?;
         Ok(())

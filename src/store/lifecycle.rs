@@ -234,7 +234,7 @@ impl Store {
             .execute([job_id])?;
         }
         complete_job_if_final(&tx, job_id)?;
-        mark_done(&tx, task_id, now)?;
+        mark_done(&tx, &self.instance, task_id, now)?;
         tx.commit()?;
         Ok(())
     }
@@ -337,7 +337,7 @@ impl Store {
                 complete_registrant_if_final(&tx, registrant_id)?;
                 complete_job_if_final(&tx, job_id)?;
             }
-            mark_done(&tx, task_id, now)?;
+            mark_done(&tx, &self.instance, task_id, now)?;
         }
         tx.commit()?;
         Ok(())
@@ -371,7 +371,7 @@ impl Store {
         let tx = conn.transaction()?;
         for item in items {
             registry_result(&tx, item, now)?;
-            mark_done(&tx, item.task_id, now)?;
+            mark_done(&tx, &self.instance, item.task_id, now)?;
         }
         tx.commit()?;
         Ok(())

@@ -112,6 +112,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0009_operators.sql")),
     M::up(include_str!("migrations/0010_partial_registrant_index.sql")),
     M::up(include_str!("migrations/0011_hardening.sql")),
+    M::up(include_str!("migrations/0012_leases.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.
@@ -126,6 +127,8 @@ pub struct Store {
     next_reader: AtomicUsize,
     /// Counts uses of the writer connection (see [`Store::write_count`]).
     writes: AtomicU64,
+    /// This process's name in task leases (`tasks.locked_by`): unique per open.
+    instance: String,
 }
 
 impl Store {
@@ -137,6 +140,10 @@ impl Store {
         // client hears is_success 1, even across a power cut.
         writer.pragma_update(None, "journal_mode", "WAL")?;
         setup(&writer)?;
+        // A write transaction takes the write lock when it begins: with several
+        // processes on one file, a transaction that read first and then found the
+        // lock taken would fail at once instead of waiting its turn.
+        writer.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         Migrations::from_slice(MIGRATIONS).to_latest(&mut writer)?;
         let readers = (0..READERS)
             .map(|_| {
@@ -156,7 +163,13 @@ impl Store {
             readers,
             next_reader: AtomicUsize::new(0),
             writes: AtomicU64::new(0),
+            instance: instance_name(),
         })
+    }
+
+    /// This process's name in task leases.
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     /// The database file.
@@ -268,6 +281,30 @@ impl Drop for Snapshot<'_> {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
     }
+}
+
+/// `<host>/<pid>/<16 random hex digits>`: the host and pid tell whoever reads a
+/// lease which process holds it (and let a restarted instance on the same host free
+/// the leases of a dead one at once, see `jobs::worker`); the random part keeps two
+/// opens apart even when a pid is reused.
+fn instance_name() -> String {
+    let mut buf = [0u8; 8];
+    let random = match getrandom::fill(&mut buf) {
+        Ok(()) => u64::from_le_bytes(buf),
+        // Without a random source the address of a local still tells two stores of
+        // one process apart; the pid tells processes apart.
+        Err(_) => std::ptr::addr_of!(buf) as u64,
+    };
+    format!("{}/{}/{random:016x}", host_name(), std::process::id())
+}
+
+/// This machine's name (Linux), or `localhost`.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty() && !h.contains('/'))
+        .unwrap_or_else(|| "localhost".into())
 }
 
 /// The database holds private keys, password hashes and tokens: its file is made

@@ -91,7 +91,7 @@ impl Store {
         for &(task_id, outbox_id) in items {
             tx.prepare_cached("UPDATE outbox SET sent_at = coalesce(sent_at, ?2), attempts = attempts + 1 WHERE id = ?1")?
                 .execute(params![outbox_id, now])?;
-            mark_done(&tx, task_id, now)?;
+            mark_done(&tx, &self.instance, task_id, now)?;
         }
         tx.commit()?;
         Ok(())
@@ -107,7 +107,7 @@ impl Store {
                 "UPDATE outbox SET last_error = ?2, attempts = attempts + 1 WHERE id = ?1",
             )?
             .execute(params![outbox_id, error])?;
-            mark_done(&tx, *task_id, now)?;
+            mark_done(&tx, &self.instance, *task_id, now)?;
         }
         tx.commit()?;
         Ok(())

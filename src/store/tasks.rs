@@ -4,7 +4,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{Result, Store};
+use super::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TaskKind {
@@ -75,12 +75,35 @@ pub(crate) fn enqueue(
     Ok(tx.last_insert_rowid())
 }
 
-/// Marks a task done inside a caller's transaction.
-pub(crate) fn mark_done(tx: &Transaction<'_>, task_id: i64, now: i64) -> Result<()> {
-    tx.prepare_cached("UPDATE tasks SET done_at = ?2 WHERE id = ?1")?
-        .execute(params![task_id, now])?;
+/// Marks a task done inside a caller's transaction, refused (`Conflict`) when
+/// another instance holds its lease: the step's effects then roll back with the
+/// transaction, so a step is applied once even when its lease was taken over.
+pub(crate) fn mark_done(
+    tx: &Transaction<'_>,
+    instance: &str,
+    task_id: i64,
+    now: i64,
+) -> Result<()> {
+    let holder: Option<Option<String>> = tx
+        .prepare_cached("SELECT locked_by FROM tasks WHERE id = ?1")?
+        .query_row([task_id], |r| r.get(0))
+        .optional()?;
+    if let Some(Some(h)) = holder
+        && h != instance
+    {
+        return Err(StoreError::Conflict(format!(
+            "task {task_id} was taken over by instance {h}"
+        )));
+    }
+    tx.prepare_cached(
+        "UPDATE tasks SET done_at = ?2, locked_by = NULL, locked_until = NULL WHERE id = ?1",
+    )?
+    .execute(params![task_id, now])?;
     Ok(())
 }
+
+/// The condition of a task no instance holds at `?1` (its lease, if any, over).
+const UNLEASED: &str = "(locked_until IS NULL OR locked_until <= ?1)";
 
 /// Which kinds of task a runner takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +151,7 @@ impl Store {
         let conn = self.writer();
         let sql = format!(
             "SELECT id, kind, subject, item, due_at, attempts FROM tasks
-             WHERE done_at IS NULL AND due_at <= ?1{} ORDER BY due_at, id LIMIT ?2",
+             WHERE done_at IS NULL AND due_at <= ?1 AND {UNLEASED}{} ORDER BY due_at, id LIMIT ?2",
             kinds.condition()
         );
         let rows = conn
@@ -211,6 +234,7 @@ impl Store {
         let sql = format!(
             "SELECT t.id, t.subject, t.item, t.due_at, t.attempts FROM tasks t {join}
              WHERE t.kind = ?1 AND t.done_at IS NULL AND t.due_at <= ?2 AND o.reseller_id = ?3
+               AND (t.locked_until IS NULL OR t.locked_until <= ?2)
              ORDER BY t.due_at, t.id LIMIT ?4"
         );
         let rows = self
@@ -238,11 +262,12 @@ impl Store {
         self.next_due_at_of(Kinds::All)
     }
 
-    /// When the next pending task of `kinds` falls due, if any.
+    /// When the next pending task of `kinds` falls due, if any: for a task under
+    /// lease, when its lease ends.
     pub fn next_due_at_of(&self, kinds: Kinds) -> Result<Option<i64>> {
         let conn = self.reader();
         let sql = format!(
-            "SELECT min(due_at) FROM tasks WHERE done_at IS NULL{}",
+            "SELECT min(max(due_at, coalesce(locked_until, due_at))) FROM tasks WHERE done_at IS NULL{}",
             kinds.condition()
         );
         let at = conn
@@ -256,17 +281,82 @@ impl Store {
     pub fn task_done(&self, task_id: i64, now: i64) -> Result<()> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        mark_done(&tx, task_id, now)?;
+        mark_done(&tx, &self.instance, task_id, now)?;
         tx.commit()?;
         Ok(())
     }
 
+    /// Puts a task back, due at `retry_at`, unless another instance has taken it
+    /// over meanwhile (then it is that instance's).
     pub fn task_failed(&self, task_id: i64, error: &str, retry_at: i64) -> Result<()> {
         self.writer().execute(
-            "UPDATE tasks SET attempts = attempts + 1, last_error = ?2, due_at = ?3 WHERE id = ?1",
-            params![task_id, error, retry_at],
+            "UPDATE tasks SET attempts = attempts + 1, last_error = ?2, due_at = ?3,
+               locked_by = NULL, locked_until = NULL
+             WHERE id = ?1 AND (locked_by IS NULL OR locked_by = ?4)",
+            params![task_id, error, retry_at, self.instance],
         )?;
         Ok(())
+    }
+
+    /// Takes the leases of `ids` for this instance until `until`, all or none: false
+    /// (and nothing taken) when one of them is done or another instance holds it at
+    /// `now`. Whoever holds a lease runs the task; see [`Store::renew_leases`].
+    pub fn lease(&self, ids: &[i64], now: i64, until: i64) -> Result<bool> {
+        if ids.is_empty() {
+            return Ok(true);
+        }
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let mut taken = 0;
+        {
+            let mut take = tx.prepare_cached(
+                "UPDATE tasks SET locked_by = ?2, locked_until = ?4
+                 WHERE id = ?1 AND done_at IS NULL
+                   AND (locked_by IS NULL OR locked_by = ?2 OR locked_until IS NULL OR locked_until <= ?3)",
+            )?;
+            for id in ids {
+                taken += take.execute(params![id, self.instance, now, until])?;
+            }
+        }
+        if taken != ids.len() {
+            // Dropping the transaction gives back what was taken.
+            return Ok(false);
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// The instances that hold leases on tasks not yet done.
+    pub fn lease_holders(&self) -> Result<Vec<String>> {
+        let rows = self
+            .reader()
+            .prepare_cached(
+                "SELECT DISTINCT locked_by FROM tasks WHERE done_at IS NULL AND locked_by IS NOT NULL",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Gives up every lease `holder` has, for an instance known to be dead: its
+    /// tasks are free at once rather than when the leases end.
+    pub fn free_leases_of(&self, holder: &str) -> Result<usize> {
+        let n = self.writer().execute(
+            "UPDATE tasks SET locked_by = NULL, locked_until = NULL WHERE locked_by = ?1 AND done_at IS NULL",
+            [holder],
+        )?;
+        Ok(n)
+    }
+
+    /// Extends every lease this instance holds on a task not yet done to `until`:
+    /// the running instance calls it while it works, so that only a dead one's
+    /// leases run out.
+    pub fn renew_leases(&self, until: i64) -> Result<usize> {
+        let n = self.writer().execute(
+            "UPDATE tasks SET locked_until = ?2 WHERE locked_by = ?1 AND done_at IS NULL",
+            params![self.instance, until],
+        )?;
+        Ok(n)
     }
 
     /// Tasks not yet done (for the dashboard, tests and the CLI).
@@ -277,5 +367,90 @@ impl Store {
             |r| r.get(0),
         )?;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewTransferJob;
+    use crate::store::test_support::temp_store;
+
+    /// Two stores on one file are two instances: a lease keeps the other off until
+    /// it ends; the task's completion by a holder that lost the lease is refused.
+    #[test]
+    fn leases_keep_other_instances_off() {
+        let (a, dir) = temp_store();
+        let b = Store::open(&dir.path().join("opsd.db")).unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(a.instance(), b.instance());
+        let reseller = a.add_reseller("r", "k", &[], 0).unwrap_or_default();
+        let job = NewTransferJob {
+            reseller_id: reseller,
+            name: "j".into(),
+            profile_id: None,
+            dns_template: None,
+            nameservers: Vec::new(),
+            domains: vec![("a.com".into(), "x".into())],
+            created_at: 100,
+        };
+        assert!(a.create_transfer_job(&job).is_ok());
+        let none = std::collections::HashSet::new();
+        let due = a
+            .next_due_run_of(100, 10, Kinds::All, &none)
+            .unwrap_or_default();
+        let ids: Vec<i64> = due.iter().map(|t| t.id).collect();
+        assert_eq!(ids.len(), 1);
+        assert!(matches!(a.lease(&ids, 100, 160), Ok(true)));
+        // B sees nothing due and cannot take it while A's lease runs.
+        assert!(
+            b.next_due_run_of(100, 10, Kinds::All, &none)
+                .unwrap_or_default()
+                .is_empty()
+        );
+        assert!(matches!(b.lease(&ids, 159, 219), Ok(false)));
+        assert!(matches!(b.next_due_at_of(Kinds::All), Ok(Some(160))));
+        // A died (or stalled): at the end of its lease B takes over.
+        assert!(matches!(b.lease(&ids, 160, 220), Ok(true)));
+        // A's late completion and its put-back are refused; B's stands.
+        assert!(matches!(
+            a.task_done(ids[0], 161),
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(a.task_failed(ids[0], "late", 500).is_ok());
+        assert!(matches!(a.lease_holders().as_deref(), Ok([h]) if h == b.instance()));
+        assert!(b.task_done(ids[0], 162).is_ok());
+        assert_eq!(a.pending_task_count().unwrap_or(-1), 0);
+    }
+
+    #[test]
+    fn a_dead_holders_leases_can_be_freed() {
+        let (a, dir) = temp_store();
+        let b = Store::open(&dir.path().join("opsd.db")).unwrap_or_else(|e| panic!("{e}"));
+        let reseller = a.add_reseller("r", "k", &[], 0).unwrap_or_default();
+        let job = NewTransferJob {
+            reseller_id: reseller,
+            name: "j".into(),
+            profile_id: None,
+            dns_template: None,
+            nameservers: Vec::new(),
+            domains: vec![("a.com".into(), "x".into())],
+            created_at: 100,
+        };
+        assert!(a.create_transfer_job(&job).is_ok());
+        let none = std::collections::HashSet::new();
+        let ids: Vec<i64> = a
+            .next_due_run_of(100, 10, Kinds::All, &none)
+            .unwrap_or_default()
+            .iter()
+            .map(|t| t.id)
+            .collect();
+        assert!(matches!(a.lease(&ids, 100, 10_000), Ok(true)));
+        assert!(matches!(b.free_leases_of(a.instance()), Ok(1)));
+        assert_eq!(
+            b.next_due_run_of(100, 10, Kinds::All, &none)
+                .unwrap_or_default()
+                .len(),
+            1
+        );
     }
 }
