@@ -27,6 +27,8 @@ pub struct App {
     /// Tasks being run right now by a lane (see `jobs::lanes`) or by `run_due`: each
     /// is claimed here first, so that no task runs twice at once.
     pub(crate) claimed: Mutex<std::collections::HashSet<i64>>,
+    /// When [`App::time`] last read the shared clock offset.
+    clock_synced: Mutex<Option<std::time::Instant>>,
     /// The test database of `test=1` registry calls, opened on first use.
     test_store: OnceLock<Store>,
     /// Requests per second per reseller (OPS API).
@@ -89,6 +91,7 @@ impl App {
             work: tokio::sync::Notify::new(),
             runner: Mutex::new(()),
             claimed: Mutex::new(std::collections::HashSet::new()),
+            clock_synced: Mutex::new(None),
             test_store: OnceLock::new(),
             rate,
             logins,
@@ -122,8 +125,40 @@ impl App {
         self
     }
 
+    /// The clock's now, in Unix seconds (see [`App::time`]).
     pub fn now(&self) -> i64 {
-        self.clock.now().unix_timestamp()
+        self.time().unix_timestamp()
+    }
+
+    /// The clock's now. A sandbox clock first catches up with the offset saved in
+    /// the database, so that every instance on it tells the same time after any of
+    /// them moved the clock; the read is made at most every [`CLOCK_SYNC`].
+    pub fn time(&self) -> time::OffsetDateTime {
+        if self.clock.offset().is_some() {
+            let due = {
+                let mut last = self
+                    .clock_synced
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let due = last.is_none_or(|t| t.elapsed() >= CLOCK_SYNC);
+                if due {
+                    *last = Some(std::time::Instant::now());
+                }
+                due
+            };
+            if due {
+                match self.store.setting(crate::clock::CLOCK_OFFSET) {
+                    Ok(Some(v)) => {
+                        if let Ok(offset) = v.trim().parse::<i64>() {
+                            self.clock.follow(offset);
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "could not read the shared clock"),
+                }
+            }
+        }
+        self.clock.now()
     }
 
     /// Claims `ids` for whoever runs them now, all or none: false when one of them
@@ -175,6 +210,10 @@ impl App {
             .clone()
     }
 }
+
+/// How often an instance reads the sandbox clock's offset from the database: how
+/// long, at most, it trails another instance's `opsd clock advance`.
+pub const CLOCK_SYNC: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// How long a task lease lasts, in seconds of the app's clock; the workers renew
 /// the leases they hold well before (see `jobs::worker`).

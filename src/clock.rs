@@ -42,6 +42,10 @@ pub trait Clock: Send + Sync + fmt::Debug {
         None
     }
 
+    /// Catches up with an offset another instance on the same database saved (an
+    /// offset only grows, so a smaller one is ignored); for clocks that keep one.
+    fn follow(&self, _offset: i64) {}
+
     /// Whether [`Clock::advance`] moves it (the sandbox's and the tests' clocks).
     fn movable(&self) -> bool {
         false
@@ -176,6 +180,12 @@ impl Clock for SandboxClock {
 
     fn offset(&self) -> Option<i64> {
         Some(self.offset.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
+    fn follow(&self, offset: i64) {
+        let most = (LATEST - SystemClock.now()).whole_seconds();
+        self.offset
+            .fetch_max(offset.min(most), std::sync::atomic::Ordering::SeqCst);
     }
 
     fn movable(&self) -> bool {

@@ -124,6 +124,34 @@ mod tests {
         let waits: Vec<u64> = (1..=9).map(|n| store_backoff(n).as_secs()).collect();
         assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
     }
+
+    /// Issue 17: two instances on one database tell the same sandbox time after
+    /// either moves the clock, and two advances at once both count.
+    #[test]
+    fn instances_share_the_sandbox_clock() {
+        use crate::clock::{CLOCK_OFFSET, SandboxClock};
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let db = dir.path().join("opsd.db");
+        let app = || {
+            let store = crate::store::Store::open(&db).unwrap_or_else(|e| panic!("{e}"));
+            let config = crate::config::Config::new(([127, 0, 0, 1], 0).into(), db.clone());
+            App::new(store, std::sync::Arc::new(SandboxClock::default()), config)
+        };
+        let (a, b) = (app(), app());
+        let before = b.now();
+        assert!(advance_clock(&a, time::Duration::days(3)).is_ok());
+        std::thread::sleep(crate::app::CLOCK_SYNC * 2);
+        let moved = b.now() - before;
+        assert!((3 * 86_400..3 * 86_400 + 60).contains(&moved), "{moved}");
+        assert!(advance_clock(&b, time::Duration::days(1)).is_ok());
+        std::thread::sleep(crate::app::CLOCK_SYNC * 2);
+        let moved = a.now() - before;
+        assert!((4 * 86_400..4 * 86_400 + 60).contains(&moved), "{moved}");
+        assert_eq!(
+            a.store.setting(CLOCK_OFFSET).ok().flatten().as_deref(),
+            Some("345600")
+        );
+    }
 }
 
 /// How often finished work is pruned (see `store::retention`).
@@ -160,11 +188,17 @@ pub fn advance_clock(
     app: &App,
     by: time::Duration,
 ) -> Result<(time::OffsetDateTime, usize), AdvanceError> {
-    let now = app.clock.advance(by).map_err(AdvanceError::Refused)?;
-    if let Some(offset) = app.clock.offset() {
-        app.store
-            .set_setting(crate::clock::CLOCK_OFFSET, &offset.to_string())
+    // Bounded against the time every instance shares, then added to the saved
+    // offset in one transaction, so that two instances advancing at once both count.
+    app.time();
+    let mut now = app.clock.advance(by).map_err(AdvanceError::Refused)?;
+    if app.clock.offset().is_some() {
+        let shared = app
+            .store
+            .add_to_setting(crate::clock::CLOCK_OFFSET, by.whole_seconds())
             .map_err(|e| AdvanceError::Failed(e.to_string()))?;
+        app.clock.follow(shared);
+        now = app.clock.now();
     }
     let ran = run_due(app).map_err(|e| AdvanceError::Failed(e.to_string()))?;
     Ok((now, ran))

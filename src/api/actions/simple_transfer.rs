@@ -93,7 +93,7 @@ impl SimpleTransfer {
                 format!("no DNS template named '{t}'"),
             ));
         }
-        let now = ctx.app.clock.now();
+        let now = ctx.app.time();
         let job = NewTransferJob {
             reseller_id: ctx.reseller.id,
             name: self
