@@ -7,10 +7,9 @@
 //! in a loop on its own (caches shared with hyper, the kernel's TCP and the client).
 //!
 //! An entry is good while [`Store::write_count`] has not moved since before the read
-//! it came from: any write of this process, to any table, drops every entry. Writes
-//! from other processes (the `opsd` commands beside the server) do not touch
-//! transfers, but entries are also limited to [`MAX_AGE`] so that nothing stale
-//! outlives a second whatever writes the file.
+//! it came from: any commit to the database, by this process or another instance on
+//! it, to any table, drops every entry, so a status read on one instance right after
+//! a write on another shows the write. Entries are also limited to [`MAX_AGE`].
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -88,6 +87,19 @@ mod tests {
         assert_eq!(cache.get(&store, (1, 7), t0 + MAX_AGE), None, "too old");
         assert!(store.add_reseller("r", "k", &[], 0).is_ok());
         assert_eq!(cache.get(&store, (1, 7), t0), None, "a write happened");
+    }
+
+    /// Issue 17: a commit by another instance on the same database counts too.
+    #[test]
+    fn another_instances_write_makes_an_entry_stale() {
+        let (store, _dir) = temp_store();
+        let other = Store::open(store.path()).unwrap_or_else(|e| panic!("{e}"));
+        let cache = ReplyCache::default();
+        let t0 = Instant::now();
+        cache.put((1, 7), store.write_count(), t0, &fragment("pending"));
+        assert!(cache.get(&store, (1, 7), t0).is_some());
+        assert!(other.add_reseller("r", "k", &[], 0).is_ok());
+        assert_eq!(cache.get(&store, (1, 7), t0), None);
     }
 
     #[test]

@@ -459,7 +459,12 @@ impl Service {
     /// from the store on the blocking pool.
     async fn caller(&self, user: &str) -> Result<Option<Arc<Reseller>>, ApiError> {
         let now = std::time::Instant::now();
-        if let Some(found) = self.api.caches.credentials.peek(user, now) {
+        if let Some(found) = self
+            .api
+            .caches
+            .credentials
+            .peek(&self.state.store, user, now)
+        {
             return Ok(Some(found));
         }
         let ops = self.api.clone();

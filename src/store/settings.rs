@@ -10,9 +10,7 @@ impl Store {
         let v = self
             .reader()
             .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-            .query_row([key], |r| {
-                r.get(0)
-            })
+            .query_row([key], |r| r.get(0))
             .optional()?;
         Ok(v)
     }
