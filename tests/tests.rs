@@ -25,6 +25,8 @@ mod email_push;
 mod events;
 /// Issue 15's attack review: each attack performed and shown harmless.
 mod hardening;
+/// Several instances on one database: shared work, clock and caches; kill -9 of one.
+mod instances;
 /// One reseller never reads or changes another's objects.
 mod isolation;
 /// The transfer-in lifecycle: analysis, emails, approval page, registry, timeout.

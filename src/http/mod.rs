@@ -56,6 +56,8 @@ pub async fn serve_api(
     api: Arc<Api>,
 ) -> io::Result<()> {
     let state = api.app.clone();
+    let (stop_presence, presence_stopped) = tokio::sync::watch::channel(false);
+    let presence = tokio::spawn(presence(state.clone(), presence_stopped));
     let graceful = GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);
     let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
@@ -143,7 +145,31 @@ pub async fn serve_api(
         // The worker finishes the step it is in (each step is one transaction).
         let _ = w.await;
     }
+    let _ = stop_presence.send(true);
+    let _ = presence.await;
     Ok(())
+}
+
+/// How often a serving instance beats its counter in the database (see
+/// `Store::heartbeat`); one silent for three beats counts as gone.
+const BEAT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// This instance's presence on the database while it serves: a beat now (before
+/// the first request can use a cache), then every [`BEAT`]; gone at shutdown.
+async fn presence(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let s = state.clone();
+        let beat = tokio::task::spawn_blocking(move || s.store.heartbeat(BEAT * 3)).await;
+        if let Ok(Err(e)) = beat {
+            tracing::warn!(error = %e, "instance heartbeat failed");
+        }
+        tokio::select! {
+            _ = stop.changed() => break,
+            () = tokio::time::sleep(BEAT) => {}
+        }
+    }
+    let s = state.clone();
+    let _ = tokio::task::spawn_blocking(move || s.store.leave()).await;
 }
 
 /// Accepts on the listener if there is one; never completes otherwise.

@@ -19,6 +19,10 @@ use crate::store::{Kinds, StoreError, Task, TaskKind};
 
 pub use lanes::LANE_KINDS;
 
+/// How often the workers renew their leases (a twelfth of [`LEASE`]) and look for
+/// dead instances' leases on this host.
+const RENEW_EVERY: Duration = Duration::from_secs(5);
+
 /// Most tasks of one kind done in one transaction: each commit is an fsync, and a
 /// 10,000-domain job makes 10,000 registry steps.
 const RUN: usize = 500;
@@ -257,21 +261,24 @@ fn free_dead_local_leases(app: &App) {
     }
 }
 
-/// Renews this instance's task leases every quarter of [`LEASE`] (in real time)
-/// until `stop`: a task outlives its lease only when its instance died. The lease
+/// Every [`RENEW_EVERY`] until `stop`: renews this instance's task leases, so that a
+/// task outlives its lease only when its instance died, and frees those of dead
+/// instances on this host. The lease
 /// is counted on the app's clock, so a sandbox clock moved forward makes running
 /// leases look over until the next renewal; a task taken over in that moment is
 /// still applied once (see `store::tasks::mark_done`).
 async fn renew_leases(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let every = Duration::from_secs((LEASE / 4).unsigned_abs());
     loop {
         tokio::select! {
             _ = stop.changed() => return,
-            () = tokio::time::sleep(every) => {}
+            () = tokio::time::sleep(RENEW_EVERY) => {}
         }
         let a = app.clone();
-        let renewed =
-            tokio::task::spawn_blocking(move || a.store.renew_leases(a.now() + LEASE)).await;
+        let renewed = tokio::task::spawn_blocking(move || {
+            free_dead_local_leases(&a);
+            a.store.renew_leases(a.now() + LEASE)
+        })
+        .await;
         if let Ok(Err(e)) = renewed {
             tracing::warn!(error = %e, "could not renew task leases");
         }
