@@ -251,3 +251,21 @@ fn kill_9_of_one_instance_during_a_bulk_push() {
     );
     drop(live);
 }
+
+#[test]
+fn db_migrate_and_the_instances_list() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("new.db");
+    let out = opsd_ok(&db, &["db", "migrate"], "");
+    assert!(out.contains("schema version 12"), "{out}");
+    let none = opsd_ok(&db, &["db", "instances"], "");
+    assert!(none.contains("no instance is serving"), "{none}");
+    let p = Proc::start(&db);
+    let pid = p.child.id();
+    wait_for(&db, "SELECT count(*) FROM instances", 1);
+    let listed = opsd_ok(&db, &["db", "instances"], "");
+    assert!(listed.contains(&format!("/{pid}/")), "{listed}");
+    assert!(p.terminate().success());
+    let after = opsd_ok(&db, &["db", "instances"], "");
+    assert!(after.contains("no instance is serving"), "{after}");
+}

@@ -4,6 +4,7 @@
 
 pub mod cert;
 pub mod clock;
+pub mod db;
 pub mod hosted_mail;
 pub mod mail;
 pub mod operator;
@@ -77,6 +78,9 @@ enum Cmd {
     /// TLS certificates for the sandbox.
     #[command(subcommand)]
     Cert(cert::CertCmd),
+    /// The database: migrations, the instances serving on it.
+    #[command(subcommand)]
+    Db(db::DbCmd),
 }
 
 /// Runs one command.
@@ -87,6 +91,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Serve(args) => serve::serve(given_db.as_deref(), &args),
         Cmd::Config(serve::ConfigCmd::Check(args)) => serve::check(given_db.as_deref(), &args),
         Cmd::Cert(cmd) => cert::run(&db, cmd),
+        Cmd::Db(cmd) => db::run(&db, &cmd),
         Cmd::Reseller(cmd) => reseller::run(&db, cmd),
         Cmd::Profile(cmd) => reseller::profile(&db, cmd),
         Cmd::DnsTemplate(cmd) => reseller::dns_template(&db, cmd),

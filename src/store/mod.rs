@@ -240,6 +240,16 @@ impl Store {
         Ok(alive)
     }
 
+    /// The instances on the list, with their beat counters, by name.
+    pub fn instances(&self) -> Result<Vec<(String, i64)>> {
+        let rows = self
+            .reader()
+            .prepare_cached("SELECT name, beat FROM instances ORDER BY name")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
     /// Takes this instance off the list (at shutdown), so that the others need not
     /// wait for its silence.
     pub fn leave(&self) -> Result<()> {
