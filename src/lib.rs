@@ -28,6 +28,7 @@
 //! - [`hosted_mail`]: the email-domain push and the OpenSRS Email JSON API.
 //! - [`srv`]: the registry-style `POST /srv/push_domain`.
 //! - [`metrics`]: the Prometheus counters.
+//! - [`money`]: amounts as cents, read and written as OpenSRS writes them.
 //! - [`ratelimit`]: the per-reseller request rate.
 //! - [`clock`]: the one source of time.
 //! - [`config`]: every setting declared once; layers of defaults, file, environment
@@ -47,6 +48,7 @@ pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod metrics;
+pub mod money;
 pub mod net;
 pub mod ops;
 pub mod pages;

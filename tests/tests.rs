@@ -5,6 +5,8 @@ mod common;
 
 /// X-Signature, unknown users, IP Access Rules.
 mod auth;
+/// GET_BALANCE: captured request, objects, scenario and CLI balances.
+mod balance;
 /// The `opsd` binary itself: CLI, environment, SIGTERM.
 mod binary;
 /// Pages in a real headless Chromium.

@@ -53,6 +53,9 @@ pub const BULK_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Bulk change request not foun
 pub const BULK_ALREADY_FINISHED: Fixed =
     fixed(INVALID_VALUE, "Bulk change request has already finished.");
 
+// GET_BALANCE (integrations.md B §1.3).
+pub const BALANCE_OK: Fixed = fixed(200, "Command successful");
+
 // POLL / ACK, object EVENT (actions.md §6).
 pub const EVENT_OK: Fixed = fixed(200, "Command successful");
 /// Our text: the documentation gives none.

@@ -26,8 +26,8 @@ use crate::ops::Envelope;
 use crate::store::Reseller;
 
 use actions::{
-    BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, EventAck, EventPoll, Rsp2RspPushTransfer,
-    SimpleTransfer, SimpleTransferStatus,
+    BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, EventAck, EventPoll, GetBalance,
+    Rsp2RspPushTransfer, SimpleTransfer, SimpleTransferStatus,
 };
 use fields::Fields;
 
@@ -287,4 +287,5 @@ actions!(
     EventPoll,
     EventAck,
     Rsp2RspPushTransfer,
+    GetBalance,
 );

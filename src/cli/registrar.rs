@@ -146,38 +146,7 @@ fn check_handle(h: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `12`, `12.5` or `12.50` → cents.
+/// An amount like `12.50` → cents (see `opsd::money`).
 fn parse_amount(s: &str) -> anyhow::Result<i64> {
-    let bad = || anyhow::anyhow!("'{s}' is not an amount like 12.50");
-    let (units, frac) = s.trim().split_once('.').unwrap_or((s.trim(), ""));
-    if units.is_empty()
-        || frac.len() > 2
-        || !units
-            .bytes()
-            .chain(frac.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    let units: i64 = units.parse().map_err(|_| bad())?;
-    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
-    units
-        .checked_mul(100)
-        .and_then(|u| u.checked_add(frac))
-        .ok_or_else(bad)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts() {
-        assert_eq!(parse_amount("12").ok(), Some(1200));
-        assert_eq!(parse_amount("12.5").ok(), Some(1250));
-        assert_eq!(parse_amount("0.05").ok(), Some(5));
-        for bad in ["", ".5", "1.234", "-1", "1,00", "x"] {
-            assert!(parse_amount(bad).is_err(), "{bad}");
-        }
-    }
+    opsd::money::parse_cents(s).ok_or_else(|| anyhow::anyhow!("'{s}' is not an amount like 12.50"))
 }

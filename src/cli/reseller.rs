@@ -59,6 +59,14 @@ pub enum ResellerCmd {
         #[arg(long = "from", value_name = "LOSING")]
         from: String,
     },
+    /// Print a reseller's balance and hold (what GET_BALANCE answers); `--set`
+    /// changes the balance first.
+    Balance {
+        name: String,
+        /// The new balance, e.g. 500 or 1234.50.
+        #[arg(long, value_name = "AMOUNT")]
+        set: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +138,23 @@ pub fn run(db: &Path, cmd: ResellerCmd) -> anyhow::Result<()> {
         ResellerCmd::DisablePush { name } => set_push(db, &name, false),
         ResellerCmd::AllowPush { gaining, from } => allow_push(db, &gaining, &from, true),
         ResellerCmd::DisallowPush { gaining, from } => allow_push(db, &gaining, &from, false),
+        ResellerCmd::Balance { name, set } => {
+            let store = open(db)?;
+            let id = reseller_id(&store, &name)?;
+            if let Some(amount) = set {
+                let Some(cents) = opsd::money::parse_cents(&amount) else {
+                    bail!("'{amount}' is not an amount like 1234.50");
+                };
+                store.set_balance(id, cents)?;
+            }
+            let b = store.balance(id)?;
+            println!(
+                "{name}: balance {}, held {}",
+                opsd::money::format_cents(b.balance),
+                opsd::money::format_cents(b.held)
+            );
+            Ok(())
+        }
     }
 }
 

@@ -135,6 +135,10 @@ pub fn seed_store(
                         .map_err(|e| StoreError::Conflict(e.to_string()))?;
                     store.set_reseller_password(id, Some(&hash))?;
                 }
+                // Checked when the scenario was read.
+                if let Some(cents) = r.balance.as_deref().and_then(crate::money::parse_cents) {
+                    store.set_balance(id, cents)?;
+                }
             }
             Err(StoreError::Conflict(_)) => {}
             Err(e) => return Err(e),

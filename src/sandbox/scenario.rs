@@ -35,6 +35,10 @@ pub struct ScenarioReseller {
     /// The control-panel password (set when the reseller is created).
     #[serde(default)]
     pub password: Option<String>,
+    /// The account balance, e.g. "500.00" (set when the reseller is created; the
+    /// default is the sandbox's 100,000.00).
+    #[serde(default)]
+    pub balance: Option<String>,
     /// Where its events are sent (see `opsd webhook set`), with the signing secret.
     #[serde(default)]
     pub webhook_url: Option<String>,
@@ -195,6 +199,14 @@ impl Scenario {
             .map(|s| time("clock.start", s))
             .transpose()?;
         for r in &raw.reseller {
+            if let Some(b) = &r.balance
+                && crate::money::parse_cents(b).is_none()
+            {
+                return Err(ScenarioError::Invalid(format!(
+                    "reseller {}: balance '{b}' is not an amount like 500.00",
+                    r.username
+                )));
+            }
             if let Some(url) = &r.webhook_url {
                 crate::net::check_url(url)
                     .map_err(|e| ScenarioError::Invalid(format!("reseller {}: {e}", r.username)))?;

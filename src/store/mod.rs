@@ -43,7 +43,7 @@ pub use push::{AuditEntry, PortfolioDomain, PushProfile, account};
 pub use registrars::{
     NewRegistryDomain, Registrar, RegistryDomain, RegistryPush, RegistryPushDone,
 };
-pub use resellers::{PortfolioRow, Profile, Reseller};
+pub use resellers::{Balance, PortfolioRow, Profile, Reseller};
 pub use retention::Pruned;
 pub use sessions::Session;
 pub use tasks::{Kinds, Task, TaskKind};
@@ -113,6 +113,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0010_partial_registrant_index.sql")),
     M::up(include_str!("migrations/0011_hardening.sql")),
     M::up(include_str!("migrations/0012_leases.sql")),
+    M::up(include_str!("migrations/0013_balance.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

@@ -14,6 +14,14 @@ pub struct Reseller {
     pub allowed_ips: Vec<String>,
 }
 
+/// A reseller's money, in cents: the balance, and the part of it held for orders
+/// in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Balance {
+    pub balance: i64,
+    pub held: i64,
+}
+
 // The private key never reaches a log line.
 impl std::fmt::Debug for Reseller {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -45,6 +53,30 @@ pub struct Profile {
 }
 
 impl Store {
+    /// The reseller's balance and hold; `NotFound` for no such reseller.
+    pub fn balance(&self, reseller_id: i64) -> Result<Balance> {
+        let b = self
+            .reader()
+            .prepare_cached("SELECT balance_cents, hold_cents FROM resellers WHERE id = ?1")?
+            .query_row([reseller_id], |r| {
+                Ok(Balance {
+                    balance: r.get(0)?,
+                    held: r.get(1)?,
+                })
+            })
+            .optional()?;
+        b.ok_or(StoreError::NotFound)
+    }
+
+    /// Sets the reseller's balance (the operator's, the scenario's).
+    pub fn set_balance(&self, reseller_id: i64, cents: i64) -> Result<()> {
+        self.update_reseller(
+            "UPDATE resellers SET balance_cents = ?2 WHERE id = ?1",
+            reseller_id,
+            &cents,
+        )
+    }
+
     /// Adds a reseller; `Conflict` if the user name is taken.
     pub fn add_reseller(
         &self,

@@ -1,11 +1,13 @@
 //! One module per action: its request struct, `parse`, `apply`, and its tests.
 
+mod balance;
 mod bulk_change;
 mod event;
 mod rsp2rsp_push_transfer;
 mod simple_transfer;
 mod simple_transfer_status;
 
+pub use balance::GetBalance;
 pub use bulk_change::{
     BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, Items as BulkItems, normalize_items,
 };
