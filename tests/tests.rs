@@ -13,6 +13,8 @@ mod binary;
 mod browser;
 /// Bulk change push_domains: queue, locks, profiles, report, cancel, resume.
 mod bulk_push;
+/// CHECK_TRANSFER: captured request, the sandbox's answers, a transfer's status.
+mod check_transfer;
 /// Requests captured from the PHP toolkit and the Python client, and the seed envelopes.
 mod clients;
 /// The operator dashboard: login, views across resellers, protected POSTs.

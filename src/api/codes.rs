@@ -53,6 +53,9 @@ pub const BULK_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Bulk change request not foun
 pub const BULK_ALREADY_FINISHED: Fixed =
     fixed(INVALID_VALUE, "Bulk change request has already finished.");
 
+// CHECK_TRANSFER (integrations.md A §6.1): captured.
+pub const CHECK_TRANSFER_OK: Fixed = fixed(200, "Query successful");
+
 // GET_BALANCE (integrations.md B §1.3).
 pub const BALANCE_OK: Fixed = fixed(200, "Command successful");
 

@@ -26,8 +26,8 @@ use crate::ops::Envelope;
 use crate::store::Reseller;
 
 use actions::{
-    BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, EventAck, EventPoll, GetBalance,
-    Rsp2RspPushTransfer, SimpleTransfer, SimpleTransferStatus,
+    BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, CheckTransfer, EventAck, EventPoll,
+    GetBalance, Rsp2RspPushTransfer, SimpleTransfer, SimpleTransferStatus,
 };
 use fields::Fields;
 
@@ -288,4 +288,5 @@ actions!(
     EventAck,
     Rsp2RspPushTransfer,
     GetBalance,
+    CheckTransfer,
 );

@@ -5,6 +5,7 @@
 use crate::app::App;
 use crate::registry::{RegistryError, TransferOutcome};
 use crate::rules::approval;
+use crate::rules::transfer::{RegistryRefusal, registry_refusal};
 use crate::store::{Analysis, Mail, NewApproval, RegistryOutcome, Task};
 use crate::whois::{self, WhoisError};
 
@@ -13,10 +14,6 @@ use super::StepError;
 /// Domains analysed per transaction: large jobs commit their progress in chunks, so
 /// a restart resumes where the last chunk ended.
 const CHUNK: usize = 250;
-
-/// A transfer within this many days of registration or of the last transfer is
-/// refused by the registries (the 60-day rule).
-const LOCK_DAYS: i64 = 60;
 
 /// Per-domain failure reasons (actions.md §2); the documented one is
 /// `Could not parse whois`.
@@ -74,18 +71,14 @@ fn analyse_one(app: &App, domain: &str, auth_info: &str, now: i64) -> Analysis {
         Err(RegistryError::Unavailable) => return failed(reason::REGISTRY_DOWN),
         Err(RegistryError::NotFound) => return failed(reason::NOT_AT_REGISTRY),
     };
-    let recent = |t: Option<i64>| t.is_some_and(|t| now - t < LOCK_DAYS * 86_400);
     if !holding.auth_ok {
         return failed(reason::BAD_AUTH);
     }
-    if holding.locked {
-        return failed(reason::LOCKED);
-    }
-    if recent(holding.registered_at) {
-        return failed(reason::YOUNG_REGISTRATION);
-    }
-    if recent(holding.transferred_at) {
-        return failed(reason::YOUNG_TRANSFER);
+    match registry_refusal(&holding, now) {
+        Some(RegistryRefusal::Locked) => return failed(reason::LOCKED),
+        Some(RegistryRefusal::YoungRegistration) => return failed(reason::YOUNG_REGISTRATION),
+        Some(RegistryRefusal::YoungTransfer) => return failed(reason::YOUNG_TRANSFER),
+        None => {}
     }
     if !holding.bypass_allowed {
         return failed(reason::NO_BYPASS);

@@ -7,8 +7,10 @@
 //! - [`registry_push`]: which registry-style pushes the registry takes.
 //! - [`mail_push`]: email-domain pushes between companies, billing cycles, notices.
 //! - [`approval`]: who is asked to approve a transfer, with which tokens.
+//! - [`transfer`]: whether the registry lets a domain move (locks, 60 days).
 
 pub mod approval;
 pub mod mail_push;
 pub mod push;
 pub mod registry_push;
+pub mod transfer;

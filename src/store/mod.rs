@@ -49,7 +49,7 @@ pub use sessions::Session;
 pub use tasks::{Kinds, Task, TaskKind};
 pub use transfers::{
     DomainRow, JobDomainView, JobRows, JobView, NewTransferJob, RegistrantRow, RegistrantView,
-    Sequence,
+    Sequence, TransferState,
 };
 
 use std::path::{Path, PathBuf};
@@ -114,6 +114,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0011_hardening.sql")),
     M::up(include_str!("migrations/0012_leases.sql")),
     M::up(include_str!("migrations/0013_balance.sql")),
+    M::up(include_str!("migrations/0014_transfer_lookup.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

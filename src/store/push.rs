@@ -138,6 +138,16 @@ impl Store {
         Ok(names)
     }
 
+    /// The reseller whose portfolio holds `domain`, if any.
+    pub fn portfolio_holder(&self, domain: &str) -> Result<Option<i64>> {
+        let id = self
+            .reader()
+            .prepare_cached("SELECT reseller_id FROM domains WHERE name = ?1")?
+            .query_row([domain], |r| r.get(0))
+            .optional()?;
+        Ok(id)
+    }
+
     /// The domain if it is in `reseller_id`'s portfolio.
     pub fn portfolio_domain(
         &self,

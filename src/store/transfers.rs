@@ -1,6 +1,6 @@
 //! SIMPLE_TRANSFER jobs: creation in one transaction, and the status view.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use smol_str::SmolStr;
 
@@ -18,6 +18,19 @@ pub struct NewTransferJob {
     /// (`SmolStr`): a 10,000-domain job then allocates once for its list.
     pub domains: Vec<(SmolStr, SmolStr)>,
     pub created_at: i64,
+}
+
+/// The latest transfer in of a domain by a reseller, as CHECK_TRANSFER shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferState {
+    pub job_id: i64,
+    pub position: i64,
+    pub status: crate::status::DomainStatus,
+    /// The registrant asked to approve, once analysis found one.
+    pub registrant_email: Option<String>,
+    /// When the transfer was requested, and when its status last changed.
+    pub requested_at: i64,
+    pub status_at: i64,
 }
 
 /// A job as SIMPLE_TRANSFER_STATUS shows it.
@@ -175,6 +188,42 @@ impl Sequence {
 }
 
 impl Store {
+    /// The reseller's latest transfer in of `domain` (lower-case), if any.
+    pub fn transfer_state(&self, reseller_id: i64, domain: &str) -> Result<Option<TransferState>> {
+        let state = self
+            .reader()
+            .prepare_cached(
+                "SELECT d.job_id, d.position, d.status, d.registrant_email, j.created_at,
+                        coalesce(d.status_at, j.created_at)
+                 FROM transfer_domains d JOIN transfer_jobs j ON j.id = d.job_id
+                 WHERE d.name = ?1 AND j.reseller_id = ?2
+                 ORDER BY d.job_id DESC LIMIT 1",
+            )?
+            .query_row(params![domain, reseller_id], |r| {
+                Ok(TransferState {
+                    job_id: r.get(0)?,
+                    position: r.get(1)?,
+                    status: r.get(2)?,
+                    registrant_email: r.get(3)?,
+                    requested_at: r.get(4)?,
+                    status_at: r.get(5)?,
+                })
+            })
+            .optional()?;
+        Ok(state)
+    }
+
+    /// Brings the registry step of a domain forward to `at` at the latest (the
+    /// documented expedite of CHECK_TRANSFER). Returns whether a step was waiting.
+    pub fn expedite_registry_step(&self, job_id: i64, position: i64, at: i64) -> Result<bool> {
+        let n = self.writer().execute(
+            "UPDATE tasks SET due_at = min(due_at, ?3)
+             WHERE kind = 'registry_step' AND subject = ?1 AND item = ?2 AND done_at IS NULL",
+            params![job_id, position, at],
+        )?;
+        Ok(n > 0)
+    }
+
     /// Stores a job with its nameservers and domains in one transaction; all of it or
     /// nothing. Returns the job id.
     pub fn create_transfer_job(&self, job: &NewTransferJob) -> Result<i64> {

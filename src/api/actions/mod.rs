@@ -2,6 +2,7 @@
 
 mod balance;
 mod bulk_change;
+mod check_transfer;
 mod event;
 mod rsp2rsp_push_transfer;
 mod simple_transfer;
@@ -11,6 +12,7 @@ pub use balance::GetBalance;
 pub use bulk_change::{
     BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, Items as BulkItems, normalize_items,
 };
+pub use check_transfer::CheckTransfer;
 pub use event::{EventAck, EventPoll};
 pub use rsp2rsp_push_transfer::Rsp2RspPushTransfer;
 pub use simple_transfer::SimpleTransfer;

@@ -1,0 +1,84 @@
+//! Whether the registry lets a domain move: its lock and the 60-day rules. The
+//! analysis of SIMPLE_TRANSFER jobs and CHECK_TRANSFER ask the same question; each
+//! words the answer as its clients expect.
+
+use crate::registry::Holding;
+
+/// A transfer within this many days of registration or of the last transfer is
+/// refused by the registries (the 60-day rule).
+pub const LOCK_DAYS: i64 = 60;
+
+/// Why the registry would refuse the transfer, whoever asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistryRefusal {
+    /// `clientTransferProhibited` or a registry lock.
+    Locked,
+    YoungRegistration,
+    YoungTransfer,
+}
+
+/// The registry's refusal of a transfer at `now`, if any (the auth code aside).
+pub fn registry_refusal(h: &Holding, now: i64) -> Option<RegistryRefusal> {
+    let recent = |t: Option<i64>| t.is_some_and(|t| now - t < LOCK_DAYS * 86_400);
+    if h.locked {
+        Some(RegistryRefusal::Locked)
+    } else if recent(h.registered_at) {
+        Some(RegistryRefusal::YoungRegistration)
+    } else if recent(h.transferred_at) {
+        Some(RegistryRefusal::YoungTransfer)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holding() -> Holding {
+        Holding {
+            auth_ok: true,
+            locked: false,
+            registered_at: None,
+            transferred_at: None,
+            bypass_allowed: true,
+            registry_confirms: false,
+            pending_days: 5,
+        }
+    }
+
+    #[test]
+    fn locks_and_the_sixty_days() {
+        let now = 100 * 86_400;
+        assert_eq!(registry_refusal(&holding(), now), None);
+        let locked = Holding {
+            locked: true,
+            ..holding()
+        };
+        assert_eq!(
+            registry_refusal(&locked, now),
+            Some(RegistryRefusal::Locked)
+        );
+        let young = Holding {
+            registered_at: Some(now - 59 * 86_400),
+            ..holding()
+        };
+        assert_eq!(
+            registry_refusal(&young, now),
+            Some(RegistryRefusal::YoungRegistration)
+        );
+        let old = Holding {
+            registered_at: Some(now - 60 * 86_400),
+            ..holding()
+        };
+        assert_eq!(registry_refusal(&old, now), None);
+        let moved = Holding {
+            transferred_at: Some(now - 86_400),
+            ..holding()
+        };
+        assert_eq!(
+            registry_refusal(&moved, now),
+            Some(RegistryRefusal::YoungTransfer)
+        );
+    }
+}
