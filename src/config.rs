@@ -313,6 +313,13 @@ settings! {
     apply = |c, v| c.approval_window = duration("approval_window", &v)?,
     show = |c| seconds("approval_window", c.approval_window);
 
+    /// How long the approver of a single transfer order (SW_REGISTER) has to approve
+    /// it (e.g. 5d) [default: 5d].
+    #[arg(long, env = "OPSD_TRANSFER_APPROVAL_WINDOW")]
+    transfer_approval_window: String => Duration = Duration::from_secs(5 * 86_400),
+    apply = |c, v| c.transfer_approval_window = duration("transfer_approval_window", &v)?,
+    show = |c| seconds("transfer_approval_window", c.transfer_approval_window);
+
     /// Most client connections served at once; past it the idlest gives way
     /// [default: 1024].
     #[arg(long, env = "OPSD_MAX_CONNECTIONS")]

@@ -53,6 +53,22 @@ pub const BULK_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Bulk change request not foun
 pub const BULK_ALREADY_FINISHED: Fixed =
     fixed(INVALID_VALUE, "Bulk change request has already finished.");
 
+// SW_REGISTER reg_type=transfer (integrations.md B §1.3). The success text is the
+// one PROCESS_TRANSFER's capture shows; the others are ours.
+/// `{email}` stands for the address the approval request goes to.
+pub const TRANSFER_SENT: Fixed = fixed(
+    200,
+    "Transfer request has been successfully sent. Admin contact email: {email}",
+);
+pub const TRANSFER_SAVED: Fixed =
+    fixed(200, "Transfer order saved; it starts when it is processed.");
+pub const TRANSFER_NO_FUNDS: Fixed = fixed(
+    200,
+    "Insufficient funds: the transfer order is saved until the balance covers it.",
+);
+/// 487: the domain cannot be transferred now (the detail follows).
+pub const NOT_TRANSFERABLE: u16 = 487;
+
 // CHECK_TRANSFER (integrations.md A §6.1): captured.
 pub const CHECK_TRANSFER_OK: Fixed = fixed(200, "Query successful");
 

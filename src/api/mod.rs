@@ -27,7 +27,7 @@ use crate::store::Reseller;
 
 use actions::{
     BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, CheckTransfer, EventAck, EventPoll,
-    GetBalance, Rsp2RspPushTransfer, SimpleTransfer, SimpleTransferStatus,
+    GetBalance, Rsp2RspPushTransfer, SimpleTransfer, SimpleTransferStatus, SwRegister,
 };
 use fields::Fields;
 
@@ -289,4 +289,5 @@ actions!(
     Rsp2RspPushTransfer,
     GetBalance,
     CheckTransfer,
+    SwRegister,
 );

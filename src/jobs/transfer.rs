@@ -42,21 +42,36 @@ pub(super) fn analyse(app: &App, task: &Task, now: i64) -> Result<(), StepError>
             break;
         }
     }
-    // Every domain analysed: ask each registrant once for all of its domains.
-    let window = app.config.approval_window.as_secs() as i64;
+    // Every domain analysed: ask each registrant once for all of its domains; a
+    // single transfer order asks its approver, within the order's window.
     let domains = app.store.transferable_domains(job_id)?;
-    let asks: Vec<NewApproval> = approval::registrants(&domains)
+    let order = app.store.order_of_job(job_id)?;
+    let (approvers, window) = match &order {
+        Some(order) => (
+            domains
+                .first()
+                .map(|d| vec![approval::order_approver(order.approver.as_deref(), d)])
+                .unwrap_or_default(),
+            app.config.transfer_approval_window.as_secs() as i64,
+        ),
+        None => (
+            approval::registrants(&domains),
+            app.config.approval_window.as_secs() as i64,
+        ),
+    };
+    let asks: Vec<NewApproval> = approvers
         .into_iter()
         .map(|r| {
             let (token, csrf) = approval::tokens();
             NewApproval {
-                mail: approval_mail(app, &r, &token),
+                mail: approval_mail(app, &r, &token, window / 86_400),
                 message_id: format!("<transfer-{job_id}-{}@opsd>", &token[..16]),
                 email: r.email,
                 name: r.name,
                 token,
                 csrf,
                 expires_at: now + window,
+                for_every_domain: order.is_some(),
             }
         })
         .collect();
@@ -114,9 +129,8 @@ fn analyse_one(app: &App, domain: &str, auth_info: &str, now: i64) -> Analysis {
 }
 
 /// The one approval email a registrant gets for all its domains in the job.
-fn approval_mail(app: &App, r: &approval::Registrant, token: &str) -> Mail {
+fn approval_mail(app: &App, r: &approval::Registrant, token: &str, days: i64) -> Mail {
     let base = app.config.public_url.trim_end_matches('/');
-    let days = app.config.approval_window.as_secs() / 86_400;
     let mut body = format!(
         "Hello {name},\n\nA transfer of the following domain names to a new registrar has been requested:\n\n",
         name = if r.name.is_empty() {

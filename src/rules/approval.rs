@@ -38,6 +38,28 @@ pub fn registrants(domains: &[Transferable]) -> Vec<Registrant> {
     out
 }
 
+/// Who approves a single transfer order: the `owner_confirm_address` the order gave,
+/// else the admin contact WHOIS shows, else the registrant.
+pub fn order_approver(approver: Option<&str>, d: &Transferable) -> Registrant {
+    let admin = d
+        .contacts_json
+        .as_deref()
+        .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+        .and_then(|v| v["admin"]["email"].as_str().map(str::to_string))
+        .filter(|e| !e.trim().is_empty());
+    let email = approver
+        .map(str::to_string)
+        .or(admin)
+        .unwrap_or_else(|| d.registrant_email.clone())
+        .trim()
+        .to_lowercase();
+    Registrant {
+        email,
+        name: d.registrant_name.clone(),
+        domains: vec![d.name.clone()],
+    }
+}
+
 /// A fresh approval token and CSRF token (128 random bits each).
 pub fn tokens() -> (String, String) {
     (crate::auth::random_hex(16), crate::auth::random_hex(16))
@@ -52,7 +74,17 @@ mod tests {
             name: name.into(),
             registrant_email: email.into(),
             registrant_name: who.into(),
+            contacts_json: None,
         }
+    }
+
+    #[test]
+    fn an_order_is_approved_by_its_address_or_the_admin_contact() {
+        let mut d = t("a.com", "owner@example.net", "Owner");
+        assert_eq!(order_approver(None, &d).email, "owner@example.net");
+        d.contacts_json = Some(r#"{"admin":{"email":"Admin@Example.net"}}"#.into());
+        assert_eq!(order_approver(None, &d).email, "admin@example.net");
+        assert_eq!(order_approver(Some("me@x.org"), &d).email, "me@x.org");
     }
 
     #[test]

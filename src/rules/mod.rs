@@ -8,9 +8,11 @@
 //! - [`mail_push`]: email-domain pushes between companies, billing cycles, notices.
 //! - [`approval`]: who is asked to approve a transfer, with which tokens.
 //! - [`transfer`]: whether the registry lets a domain move (locks, 60 days).
+//! - [`price`]: what an order costs.
 
 pub mod approval;
 pub mod mail_push;
+pub mod price;
 pub mod push;
 pub mod registry_push;
 pub mod transfer;

@@ -34,6 +34,8 @@ pub struct Transferable {
     /// Lower-cased by the analysis.
     pub registrant_email: String,
     pub registrant_name: String,
+    /// The WHOIS contacts the analysis found (JSON: registrant, admin, tech).
+    pub contacts_json: Option<String>,
 }
 
 /// A registrant to ask, as `rules::approval` made it: tokens, window and email.
@@ -46,6 +48,9 @@ pub struct NewApproval {
     pub expires_at: i64,
     pub mail: Mail,
     pub message_id: String,
+    /// This registrant answers for every transferable domain of the job (a single
+    /// transfer order's approver); else for the domains of its email address.
+    pub for_every_domain: bool,
 }
 
 /// A domain waiting for analysis or for the registry.
@@ -173,7 +178,7 @@ impl Store {
         let conn = self.reader();
         let rows = conn
             .prepare_cached(
-                "SELECT name, registrant_email, registrant_name FROM transfer_domains
+                "SELECT name, registrant_email, registrant_name, contacts FROM transfer_domains
                  WHERE job_id = ?1 AND status = 'processed' ORDER BY position",
             )?
             .query_map([job_id], |r| {
@@ -181,6 +186,7 @@ impl Store {
                     name: r.get(0)?,
                     registrant_email: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                     registrant_name: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    contacts_json: r.get(3)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -223,15 +229,28 @@ impl Store {
                 )?;
                 enqueue(&tx, TaskKind::ApprovalTimeout, rid, None, a.expires_at, now)?;
             }
-            // One set-based pass rather than a scan per registrant (emails were
-            // lower-cased by the analysis).
-            tx.prepare_cached(
-                "UPDATE transfer_domains SET registrant_id = (
-                   SELECT r.id FROM transfer_registrants r
-                   WHERE r.job_id = transfer_domains.job_id AND r.email = lower(transfer_domains.registrant_email))
-                 WHERE job_id = ?1 AND status = 'processed'",
-            )?
-            .execute([job_id])?;
+            if let [only] = approvals
+                && only.for_every_domain
+            {
+                // A single transfer order: its approver answers for its domain,
+                // whoever WHOIS names as registrant.
+                tx.prepare_cached(
+                    "UPDATE transfer_domains SET registrant_id = (
+                       SELECT id FROM transfer_registrants WHERE job_id = ?1)
+                     WHERE job_id = ?1 AND status = 'processed'",
+                )?
+                .execute([job_id])?;
+            } else {
+                // One set-based pass rather than a scan per registrant (emails were
+                // lower-cased by the analysis).
+                tx.prepare_cached(
+                    "UPDATE transfer_domains SET registrant_id = (
+                       SELECT r.id FROM transfer_registrants r
+                       WHERE r.job_id = transfer_domains.job_id AND r.email = lower(transfer_domains.registrant_email))
+                     WHERE job_id = ?1 AND status = 'processed'",
+                )?
+                .execute([job_id])?;
+            }
         }
         complete_job_if_final(&tx, job_id)?;
         mark_done(&tx, &self.instance, task_id, now)?;
@@ -391,8 +410,10 @@ fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Re
     let (job_id, position) = (item.job_id, item.position);
     let row = tx
         .prepare_cached(
-            "SELECT d.name, d.status, d.registrant_id, d.contacts, j.reseller_id, j.profile_id, j.dns_template
+            "SELECT d.name, d.status, d.registrant_id, coalesce(o.contacts, d.contacts), j.reseller_id,
+                    j.profile_id, j.dns_template, coalesce(o.lock_domain, 0), o.price_cents
              FROM transfer_domains d JOIN transfer_jobs j ON j.id = d.job_id
+             LEFT JOIN transfer_orders o ON o.job_id = d.job_id
              WHERE d.job_id = ?1 AND d.position = ?2",
         )?
         .query_row(params![job_id, position], |r| {
@@ -404,10 +425,22 @@ fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Re
                 r.get::<_, i64>(4)?,
                 r.get::<_, Option<i64>>(5)?,
                 r.get::<_, Option<String>>(6)?,
+                r.get::<_, bool>(7)?,
+                r.get::<_, Option<i64>>(8)?,
             ))
         })
         .optional()?;
-    let Some((name, status, registrant_id, contacts, reseller_id, job_profile, template)) = row
+    let Some((
+        name,
+        status,
+        registrant_id,
+        contacts,
+        reseller_id,
+        job_profile,
+        template,
+        lock,
+        price,
+    )) = row
     else {
         return Ok(());
     };
@@ -431,10 +464,18 @@ fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Re
             let inserted = tx
                 .prepare_cached(
                     "INSERT OR IGNORE INTO domains (name, reseller_id, profile_id, locked, created_at, contacts, nameservers, dns_template, transferred_at)
-                     VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?4)",
+                     VALUES (?1, ?2, ?3, ?8, ?4, ?5, ?6, ?7, ?4)",
                 )?
-                .execute(params![name, reseller_id, profile, now, contacts, ns, template])?;
+                .execute(params![name, reseller_id, profile, now, contacts, ns, template, lock])?;
             if inserted == 1 {
+                // An order's price is charged when its transfer completes (it was
+                // held until now).
+                if let Some(cents) = price {
+                    tx.prepare_cached(
+                        "UPDATE resellers SET balance_cents = balance_cents - ?2 WHERE id = ?1",
+                    )?
+                    .execute(params![reseller_id, cents])?;
+                }
                 (DomainStatus::Completed, None)
             } else {
                 (

@@ -12,6 +12,7 @@ mod events;
 mod hosted_mail;
 mod lifecycle;
 mod operators;
+mod orders;
 mod outbox;
 mod push;
 mod registrars;
@@ -38,6 +39,7 @@ pub use lifecycle::{
     WorkDomain, reasons,
 };
 pub use operators::{JobSummary, ResellerOverview};
+pub use orders::{InsufficientFunds, NewOrder, OrderProfile, OrderView};
 pub use outbox::{Mail, OutboxRow};
 pub use push::{AuditEntry, PortfolioDomain, PushProfile, account};
 pub use registrars::{
@@ -115,6 +117,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0012_leases.sql")),
     M::up(include_str!("migrations/0013_balance.sql")),
     M::up(include_str!("migrations/0014_transfer_lookup.sql")),
+    M::up(include_str!("migrations/0015_orders.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

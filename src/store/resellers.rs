@@ -53,19 +53,18 @@ pub struct Profile {
 }
 
 impl Store {
-    /// The reseller's balance and hold; `NotFound` for no such reseller.
+    /// The reseller's balance and hold (the prices of its orders in progress);
+    /// `NotFound` for no such reseller.
     pub fn balance(&self, reseller_id: i64) -> Result<Balance> {
-        let b = self
+        let balance: Option<i64> = self
             .reader()
-            .prepare_cached("SELECT balance_cents, hold_cents FROM resellers WHERE id = ?1")?
-            .query_row([reseller_id], |r| {
-                Ok(Balance {
-                    balance: r.get(0)?,
-                    held: r.get(1)?,
-                })
-            })
+            .prepare_cached("SELECT balance_cents FROM resellers WHERE id = ?1")?
+            .query_row([reseller_id], |r| r.get(0))
             .optional()?;
-        b.ok_or(StoreError::NotFound)
+        Ok(Balance {
+            balance: balance.ok_or(StoreError::NotFound)?,
+            held: self.held_cents(reseller_id)?,
+        })
     }
 
     /// Sets the reseller's balance (the operator's, the scenario's).

@@ -59,6 +59,42 @@ pub struct JobDomainView {
     pub reason: Option<String>,
 }
 
+/// Inserts a job with its nameservers and domains and queues its analysis, inside a
+/// caller's transaction: an accepted job always gets analysed.
+pub(crate) fn insert_job(tx: &rusqlite::Transaction<'_>, job: &NewTransferJob) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO transfer_jobs (reseller_id, name, status, profile_id, dns_template, created_at)
+         VALUES (?1, ?2, ?6, ?3, ?4, ?5)",
+        params![
+            job.reseller_id,
+            job.name,
+            job.profile_id,
+            job.dns_template,
+            job.created_at,
+            crate::status::JobStatus::Pending
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    {
+        let mut ns = tx.prepare_cached(
+            "INSERT INTO transfer_nameservers (job_id, position, name) VALUES (?1, ?2, ?3)",
+        )?;
+        for (i, name) in job.nameservers.iter().enumerate() {
+            ns.execute(params![id, i as i64, name])?;
+        }
+        insert_domains(tx, id, &job.domains)?;
+    }
+    super::tasks::enqueue(
+        tx,
+        super::TaskKind::AnalyseJob,
+        id,
+        None,
+        job.created_at,
+        job.created_at,
+    )?;
+    Ok(id)
+}
+
 /// Receives a job's rows from [`Store::visit_job`], in this order: the head, the
 /// registrants by id, `registrants_done`, the domains in request order.
 pub trait JobRows {
@@ -229,37 +265,7 @@ impl Store {
     pub fn create_transfer_job(&self, job: &NewTransferJob) -> Result<i64> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO transfer_jobs (reseller_id, name, status, profile_id, dns_template, created_at)
-             VALUES (?1, ?2, ?6, ?3, ?4, ?5)",
-            params![
-                job.reseller_id,
-                job.name,
-                job.profile_id,
-                job.dns_template,
-                job.created_at,
-                crate::status::JobStatus::Pending
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        {
-            let mut ns = tx.prepare_cached(
-                "INSERT INTO transfer_nameservers (job_id, position, name) VALUES (?1, ?2, ?3)",
-            )?;
-            for (i, name) in job.nameservers.iter().enumerate() {
-                ns.execute(params![id, i as i64, name])?;
-            }
-            insert_domains(&tx, id, &job.domains)?;
-        }
-        // The analysis is queued with the job: an accepted job always gets analysed.
-        super::tasks::enqueue(
-            &tx,
-            super::TaskKind::AnalyseJob,
-            id,
-            None,
-            job.created_at,
-            job.created_at,
-        )?;
+        let id = insert_job(&tx, job)?;
         tx.commit()?;
         Ok(id)
     }

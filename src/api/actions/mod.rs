@@ -7,6 +7,7 @@ mod event;
 mod rsp2rsp_push_transfer;
 mod simple_transfer;
 mod simple_transfer_status;
+mod sw_register;
 
 pub use balance::GetBalance;
 pub use bulk_change::{
@@ -17,3 +18,4 @@ pub use event::{EventAck, EventPoll};
 pub use rsp2rsp_push_transfer::Rsp2RspPushTransfer;
 pub use simple_transfer::SimpleTransfer;
 pub use simple_transfer_status::{SimpleTransferStatus, status_reply};
+pub use sw_register::SwRegister;

@@ -183,7 +183,7 @@ fn parse_one(
 }
 
 /// Host names, or `{name, sortorder}` maps (the Python client), in sort order.
-fn parse_nameservers(f: &Fields<'_>) -> Result<Vec<String>, ApiError> {
+pub(crate) fn parse_nameservers(f: &Fields<'_>) -> Result<Vec<String>, ApiError> {
     let Some(list) = f.opt_list("nameserver_list")? else {
         return Ok(Vec::new());
     };

@@ -1,0 +1,385 @@
+//! SW_REGISTER (object DOMAIN) with `reg_type=transfer`: the single transfer every
+//! billing module sends (WHMCS's TransferDomain, Blesta, the PHP toolkit, yola,
+//! Net::DRI). The order is checked, its price held, and with `handle=process` its
+//! transfer runs through the lifecycle SIMPLE_TRANSFER uses: analysis, the approval
+//! email to the admin contact (or `owner_confirm_address`), the approval page, the
+//! registry; on completion the domain joins the portfolio with the request's
+//! contacts, nameservers and lock. `handle=save` keeps the order without starting it.
+//!
+//! A 465 carries its detail in `attributes.error` too: WHMCS shows
+//! `response_text - error`.
+
+use std::net::IpAddr;
+
+use crate::api::codes;
+use crate::api::fields::Fields;
+use crate::api::profile::{self, Unknown};
+use crate::api::{ApiError, Ctx, Layout, Reply};
+use crate::domain::DomainName;
+use crate::ops::{Map, Value};
+use crate::registry::RegistryError;
+use crate::rules::transfer::{RegistryRefusal, registry_refusal};
+use crate::store::{NewOrder, OrderProfile};
+use crate::whois::Contact;
+
+/// The contact roles of `contact_set`; tech is left out with `custom_tech_contact=0`.
+const ROLES: [&str; 4] = ["owner", "admin", "billing", "tech"];
+
+/// The request as read; a field error is kept to be answered with
+/// `attributes.error` (see the module doc).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SwRegister {
+    /// The order, or the sentence of its field error.
+    pub parsed: Result<TransferOrder, String>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct TransferOrder {
+    pub domain: String,
+    pub auth_info: String,
+    pub username: String,
+    pub password: String,
+    pub reg_domain: Option<String>,
+    pub process: bool,
+    pub nameservers: Vec<String>,
+    /// The contact set as JSON (owner, admin, billing, tech when given).
+    pub contacts_json: String,
+    pub admin_email: String,
+    pub lock_domain: bool,
+    pub period: i64,
+    pub approver: Option<String>,
+    pub registrant_ip: Option<String>,
+}
+
+impl std::fmt::Debug for TransferOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransferOrder")
+            .field("domain", &self.domain)
+            .field("username", &self.username)
+            .field("password", &"***")
+            .field("auth_info", &"***")
+            .field("process", &self.process)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TransferOrder {
+    pub fn parse(f: &Fields<'_>, registrant_ip: Option<&str>) -> Result<Self, ApiError> {
+        match f.req_str("reg_type")?.trim().to_ascii_lowercase().as_str() {
+            "transfer" => {}
+            other => {
+                return Err(f.invalid(
+                    "reg_type",
+                    &format!("'{other}' is not supported yet; opsd takes reg_type=transfer"),
+                ));
+            }
+        }
+        let domain = DomainName::parse(f.req_str("domain")?)
+            .map_err(|e| f.invalid("domain", &e.to_string()))?
+            .name
+            .to_string();
+        let process = match f.opt_str("handle")?.map(str::trim) {
+            None | Some("" | "process") => true,
+            Some("save") => false,
+            Some(_) => return Err(f.invalid("handle", "expected process or save")),
+        };
+        let period = match f.opt_str("period")? {
+            None => 1,
+            Some(_) => f.req_id("period")?,
+        };
+        if !(1..=10).contains(&period) {
+            return Err(f.invalid("period", "expected 1 to 10 years"));
+        }
+        let nameservers = if f.opt_flag("custom_nameservers")? {
+            super::simple_transfer::parse_nameservers(f)?
+        } else {
+            Vec::new()
+        };
+        let with_tech = match f.opt_str("custom_tech_contact")? {
+            None => true,
+            Some(_) => f.opt_flag("custom_tech_contact")?,
+        };
+        let (contacts_json, admin_email) = parse_contacts(f, with_tech)?;
+        let approver = f
+            .opt_str("owner_confirm_address")?
+            .map(|a| a.trim().to_lowercase())
+            .filter(|a| !a.is_empty());
+        if let Some(a) = &approver
+            && !a.contains('@')
+        {
+            return Err(f.invalid("owner_confirm_address", "is not an email address"));
+        }
+        Ok(TransferOrder {
+            domain,
+            auth_info: f.req_str("auth_info")?.to_string(),
+            username: f.req_str("reg_username")?.trim().to_string(),
+            password: f.req_str("reg_password")?.to_string(),
+            reg_domain: f
+                .opt_str("reg_domain")?
+                .map(|d| d.trim().to_lowercase())
+                .filter(|d| !d.is_empty()),
+            process,
+            nameservers,
+            contacts_json,
+            admin_email,
+            lock_domain: f.opt_flag("f_lock_domain")?,
+            period,
+            approver,
+            registrant_ip: registrant_ip.map(str::to_string),
+        })
+    }
+
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let store = &ctx.app.store;
+        let me = ctx.reseller.id;
+        let now = ctx.app.now();
+        if let Some(refused) = self.refusal(ctx, now)? {
+            return Err(refused);
+        }
+        let profile = self.profile(ctx, me, ctx.peer)?;
+        let tld = self.domain.rsplit('.').next().unwrap_or("");
+        let order = NewOrder {
+            reseller_id: me,
+            domain: self.domain.clone(),
+            auth_info: self.auth_info.clone(),
+            process: self.process,
+            profile,
+            nameservers: self.nameservers.clone(),
+            contacts_json: Some(self.contacts_json.clone()),
+            lock_domain: self.lock_domain,
+            period: self.period,
+            approver: self.approver.clone(),
+            price_cents: crate::rules::price::transfer_cents(tld, self.period),
+            registrant_ip: self.registrant_ip.clone(),
+            created_at: now,
+        };
+        let taken = match store.create_order(&order) {
+            Err(crate::store::StoreError::Conflict(what)) => {
+                return Err(ApiError::invalid("reg_username", format!("{what} exists")));
+            }
+            other => other?,
+        };
+        let address = self.approver_address(ctx);
+        let mut attrs = Map::with_capacity(4);
+        let (code, text) = match taken {
+            Ok((id, Some(_job))) => {
+                ctx.app.work.notify_one();
+                attrs.insert("id".into(), Value::from(id));
+                attrs.insert("transfer_id".into(), Value::from(id));
+                let ok = codes::TRANSFER_SENT;
+                (ok.code, ok.text.replace("{email}", &address))
+            }
+            Ok((id, None)) => {
+                attrs.insert("id".into(), Value::from(id));
+                let ok = codes::TRANSFER_SAVED;
+                (ok.code, ok.text.to_string())
+            }
+            Err(crate::store::InsufficientFunds) => {
+                // Kept as a saved order, as OpenSRS keeps it ("forced pending").
+                let saved = NewOrder {
+                    process: false,
+                    ..order
+                };
+                let (id, _) = store
+                    .create_order(&saved)?
+                    .map_err(|_| ApiError::Internal("a saved order needs no funds".into()))?;
+                attrs.insert("id".into(), Value::from(id));
+                attrs.insert("forced_pending".into(), Value::from(id));
+                let ok = codes::TRANSFER_NO_FUNDS;
+                (ok.code, ok.text.to_string())
+            }
+        };
+        attrs.insert("admin_email".into(), Value::from(address));
+        Ok(Reply::ok((code, &text), attrs, Layout::CodeSuccessAttrs))
+    }
+
+    /// Where the approval request will go, as the reply's `admin_email` tells the
+    /// client: `owner_confirm_address`, else the admin contact WHOIS shows now (the
+    /// analysis asks the same), else the request's admin contact.
+    fn approver_address(&self, ctx: &Ctx<'_>) -> String {
+        if let Some(a) = &self.approver {
+            return a.clone();
+        }
+        ctx.app
+            .whois
+            .lookup(&self.domain)
+            .ok()
+            .and_then(|text| crate::whois::parse_full(&text).ok())
+            .map(|r| r.admin.email.trim().to_lowercase())
+            .filter(|e| !e.is_empty())
+            .unwrap_or_else(|| self.admin_email.clone())
+    }
+
+    /// 487 when the domain cannot be transferred in now: already the caller's,
+    /// another reseller's, on its way already, or refused by the registry.
+    fn refusal(&self, ctx: &Ctx<'_>, now: i64) -> Result<Option<ApiError>, ApiError> {
+        let store = &ctx.app.store;
+        let refuse = |why: &str| {
+            Some(ApiError::Invalid(format!(
+                "Domain {} is not transferable: {why}.",
+                self.domain
+            )))
+        };
+        if let Some(holder) = store.portfolio_holder(&self.domain)? {
+            return Ok(if holder == ctx.reseller.id {
+                refuse("it is already in your account")
+            } else {
+                refuse("it is in another reseller's account")
+            });
+        }
+        if let Some(t) = store.transfer_state(ctx.reseller.id, &self.domain)?
+            && matches!(
+                t.status,
+                crate::status::DomainStatus::Pending
+                    | crate::status::DomainStatus::Processed
+                    | crate::status::DomainStatus::PendingRegistry
+            )
+        {
+            return Ok(refuse("a transfer of it is in progress"));
+        }
+        Ok(
+            match ctx.app.registry.check(&self.domain, &self.auth_info) {
+                Err(RegistryError::NotFound) => refuse("the registry does not know it"),
+                Err(RegistryError::Unavailable) => refuse("its registry is unavailable"),
+                Ok(h) => match registry_refusal(&h, now) {
+                    Some(RegistryRefusal::Locked) => {
+                        refuse("it is locked (clientTransferProhibited)")
+                    }
+                    Some(RegistryRefusal::YoungRegistration) => {
+                        refuse("it was registered less than 60 days ago")
+                    }
+                    Some(RegistryRefusal::YoungTransfer) => {
+                        refuse("it was transferred less than 60 days ago")
+                    }
+                    None => None,
+                },
+            },
+        )
+    }
+
+    /// The profile the domain goes into: an existing one opened by the request's
+    /// credentials (with `reg_domain`, one that holds that domain), or a new one.
+    fn profile(&self, ctx: &Ctx<'_>, owner: i64, peer: IpAddr) -> Result<OrderProfile, ApiError> {
+        let unknown = if self.reg_domain.is_some() {
+            Unknown::Refuse
+        } else {
+            Unknown::Allow
+        };
+        match profile::verify(
+            ctx.app,
+            owner,
+            &self.username,
+            &self.password,
+            self.reg_domain.as_deref(),
+            peer,
+            unknown,
+        )? {
+            Some(p) => Ok(OrderProfile::Existing(p.id)),
+            None if self.reg_domain.is_some() => Err(ApiError::ProfileAuth),
+            None => Ok(OrderProfile::New {
+                username: self.username.clone(),
+                password_hash: crate::auth::hash_password(&self.password).map_err(|e| match e {
+                    crate::auth::PasswordError::Busy => ApiError::Busy,
+                    crate::auth::PasswordError::Failed => ApiError::Internal(e.to_string()),
+                })?,
+            }),
+        }
+    }
+}
+
+/// The contact set, each role checked as OpenSRS checks a transfer's contacts;
+/// returns it as JSON and the admin contact's address.
+fn parse_contacts(f: &Fields<'_>, with_tech: bool) -> Result<(String, String), ApiError> {
+    let Some(set) = f.get("contact_set") else {
+        return Err(ApiError::Missing("contact_set".into()));
+    };
+    let set = Fields::item("contact_set", 0, set)
+        .map_err(|_| ApiError::invalid("contact_set", "expected a dt_assoc of contacts"))?;
+    let mut out = serde_json::Map::new();
+    let mut admin_email = String::new();
+    for role in ROLES.iter().filter(|r| with_tech || **r != "tech") {
+        let Some(v) = set.get(role) else {
+            return Err(ApiError::Missing(format!("contact_set.{role}")));
+        };
+        let c = Fields::item(role, 0, v)
+            .map_err(|_| ApiError::invalid(format!("contact_set.{role}"), "expected a dt_assoc"))?;
+        let text = |k: &str| -> Result<String, ApiError> {
+            Ok(c.opt_str(k)?.unwrap_or("").trim().to_string())
+        };
+        let contact = Contact {
+            name: format!("{} {}", text("first_name")?, text("last_name")?)
+                .trim()
+                .to_string(),
+            organization: text("org_name")?,
+            street: ["address1", "address2", "address3"]
+                .iter()
+                .map(|k| text(k))
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect(),
+            city: text("city")?,
+            state: text("state")?,
+            postal_code: text("postal_code")?,
+            country: text("country")?.to_ascii_uppercase(),
+            phone: text("phone")?,
+            phone_ext: String::new(),
+            fax: text("fax")?,
+            fax_ext: String::new(),
+            email: text("email")?,
+        };
+        crate::whois::validate_contact(&contact)
+            .map_err(|e| ApiError::invalid(format!("contact_set.{role}.{}", e.field), e.problem))?;
+        if *role == "admin" {
+            admin_email = contact.email.to_lowercase();
+        }
+        out.insert(
+            (*role).to_string(),
+            serde_json::to_value(&contact).unwrap_or_default(),
+        );
+    }
+    Ok((serde_json::Value::Object(out).to_string(), admin_email))
+}
+
+impl crate::api::Handler for SwRegister {
+    const NAME: &'static str = "SW_REGISTER";
+
+    fn answers(action: &str, object: &str) -> bool {
+        (action, object) == ("SW_REGISTER", "DOMAIN")
+    }
+
+    fn read(env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        let ip = env.top().get("registrant_ip").and_then(Value::as_str);
+        match TransferOrder::parse(attrs, ip) {
+            Ok(o) => Ok(SwRegister { parsed: Ok(o) }),
+            Err(ApiError::Invalid(text)) => Ok(SwRegister { parsed: Err(text) }),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let result = self
+            .parsed
+            .map_err(ApiError::Invalid)
+            .and_then(|o| o.apply(ctx));
+        match result {
+            Err(ApiError::Invalid(text)) => Ok(invalid_with_detail(&text)),
+            other => other,
+        }
+    }
+}
+
+/// A 465 (487 for a domain that cannot move) whose text is also in
+/// `attributes.error`.
+fn invalid_with_detail(text: &str) -> Reply {
+    let code = if text.contains("is not transferable") {
+        codes::NOT_TRANSFERABLE
+    } else {
+        ApiError::Invalid(String::new()).reply().0
+    };
+    let mut attrs = Map::with_capacity(1);
+    attrs.insert("error".into(), Value::from(text));
+    let mut reply = Reply::ok((code, text), attrs, Layout::CodeSuccessAttrs);
+    reply.success = false;
+    reply
+}

@@ -1,0 +1,239 @@
+//! Single transfer orders (SW_REGISTER `reg_type=transfer`): taken in one
+//! transaction with their profile and, when processed, the one-domain transfer job
+//! that runs them through the lifecycle; the price held while the transfer is on its
+//! way, charged by the registry step that completes it (see `lifecycle`).
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::transfers::{NewTransferJob, insert_job};
+use super::{Result, Store, StoreError};
+use crate::status::DomainStatus;
+
+/// The profile a transferred domain goes into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderProfile {
+    /// One of the reseller's profiles (its password was checked).
+    Existing(i64),
+    /// A new profile of this name and password hash (`Conflict` if taken).
+    New {
+        username: String,
+        password_hash: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrder {
+    pub reseller_id: i64,
+    pub domain: String,
+    pub auth_info: String,
+    /// `handle=process`: the transfer starts now; else the order is saved.
+    pub process: bool,
+    pub profile: OrderProfile,
+    pub nameservers: Vec<String>,
+    /// The request's contact set as JSON, used at completion instead of WHOIS's.
+    pub contacts_json: Option<String>,
+    pub lock_domain: bool,
+    pub period: i64,
+    /// `owner_confirm_address`: where the approval email goes instead of the
+    /// WHOIS admin contact.
+    pub approver: Option<String>,
+    pub price_cents: i64,
+    pub registrant_ip: Option<String>,
+    pub created_at: i64,
+}
+
+/// The balance does not cover an order's price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InsufficientFunds;
+
+/// An order as the transfer verbs show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderView {
+    pub id: i64,
+    pub domain: String,
+    /// `None` while the order is saved (no transfer started).
+    pub job_id: Option<i64>,
+    /// The transfer's state once started.
+    pub status: Option<DomainStatus>,
+    pub reason: Option<String>,
+    pub approver: Option<String>,
+    /// Where the approval email went (once asked).
+    pub request_address: Option<String>,
+    pub created_at: i64,
+    pub status_at: Option<i64>,
+    pub price_cents: i64,
+}
+
+const VIEW: &str = "SELECT o.id, o.domain, o.job_id, d.status, d.reason, o.approver, r.email,
+                           o.created_at, d.status_at, o.price_cents
+                    FROM transfer_orders o
+                    LEFT JOIN transfer_domains d ON d.job_id = o.job_id AND d.position = 0
+                    LEFT JOIN transfer_registrants r ON r.id = d.registrant_id";
+
+fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OrderView> {
+    Ok(OrderView {
+        id: r.get(0)?,
+        domain: r.get(1)?,
+        job_id: r.get(2)?,
+        status: r.get(3)?,
+        reason: r.get(4)?,
+        approver: r.get(5)?,
+        request_address: r.get(6)?,
+        created_at: r.get(7)?,
+        status_at: r.get(8)?,
+        price_cents: r.get(9)?,
+    })
+}
+
+/// The prices held for a reseller's orders whose transfer is on its way.
+fn held_in(conn: &rusqlite::Connection, reseller_id: i64) -> Result<i64> {
+    let held = conn
+        .prepare_cached(
+            "SELECT coalesce(sum(o.price_cents), 0) FROM transfer_orders o
+             JOIN transfer_domains d ON d.job_id = o.job_id
+             WHERE o.reseller_id = ?1 AND d.status IN ('pending', 'processed', 'pending_registry')",
+        )?
+        .query_row([reseller_id], |r| r.get(0))?;
+    Ok(held)
+}
+
+impl Store {
+    /// Takes an order, if the reseller's balance less what is held covers its price,
+    /// in one transaction: the profile, the order and, when processed, its job.
+    /// Returns the order id and the job id.
+    pub fn create_order(
+        &self,
+        o: &NewOrder,
+    ) -> Result<std::result::Result<(i64, Option<i64>), InsufficientFunds>> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let (balance, manual_hold): (i64, i64) = tx
+            .prepare_cached("SELECT balance_cents, hold_cents FROM resellers WHERE id = ?1")?
+            .query_row([o.reseller_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .ok_or(StoreError::NotFound)?;
+        if o.process && balance - manual_hold - held_in(&tx, o.reseller_id)? < o.price_cents {
+            return Ok(Err(InsufficientFunds));
+        }
+        let profile_id = profile_in(&tx, o)?;
+        tx.prepare_cached(
+            "INSERT INTO transfer_orders (reseller_id, domain, auth_info, handle, approver, contacts,
+               lock_domain, period, price_cents, registrant_ip, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?
+        .execute(params![
+            o.reseller_id,
+            o.domain,
+            o.auth_info,
+            if o.process { "process" } else { "save" },
+            o.approver,
+            o.contacts_json,
+            o.lock_domain,
+            o.period,
+            o.price_cents,
+            o.registrant_ip,
+            o.created_at
+        ])?;
+        let order_id = tx.last_insert_rowid();
+        let job_id = if o.process {
+            let job = NewTransferJob {
+                reseller_id: o.reseller_id,
+                name: format!("order {order_id}"),
+                profile_id: Some(profile_id),
+                dns_template: None,
+                nameservers: o.nameservers.clone(),
+                domains: vec![(o.domain.as_str().into(), o.auth_info.as_str().into())],
+                created_at: o.created_at,
+            };
+            let job_id = insert_job(&tx, &job)?;
+            tx.prepare_cached("UPDATE transfer_orders SET job_id = ?2 WHERE id = ?1")?
+                .execute(params![order_id, job_id])?;
+            Some(job_id)
+        } else {
+            None
+        };
+        tx.commit()?;
+        Ok(Ok((order_id, job_id)))
+    }
+
+    /// The prices held for the reseller's orders in progress, with the operator's
+    /// own hold.
+    pub fn held_cents(&self, reseller_id: i64) -> Result<i64> {
+        let conn = self.reader();
+        let manual: i64 = conn
+            .prepare_cached("SELECT hold_cents FROM resellers WHERE id = ?1")?
+            .query_row([reseller_id], |r| r.get(0))
+            .optional()?
+            .ok_or(StoreError::NotFound)?;
+        Ok(manual + held_in(&conn, reseller_id)?)
+    }
+
+    /// The order if it is the reseller's.
+    pub fn order(&self, reseller_id: i64, id: i64) -> Result<Option<OrderView>> {
+        let v = self
+            .reader()
+            .prepare_cached(&format!("{VIEW} WHERE o.id = ?1 AND o.reseller_id = ?2"))?
+            .query_row(params![id, reseller_id], view_row)
+            .optional()?;
+        Ok(v)
+    }
+
+    /// The reseller's latest order of a domain.
+    pub fn order_by_domain(&self, reseller_id: i64, domain: &str) -> Result<Option<OrderView>> {
+        let v = self
+            .reader()
+            .prepare_cached(&format!(
+                "{VIEW} WHERE o.domain = ?1 AND o.reseller_id = ?2 ORDER BY o.id DESC LIMIT 1"
+            ))?
+            .query_row(params![domain, reseller_id], view_row)
+            .optional()?;
+        Ok(v)
+    }
+
+    /// The order a transfer job runs, if it runs one.
+    pub fn order_of_job(&self, job_id: i64) -> Result<Option<OrderView>> {
+        let v = self
+            .reader()
+            .prepare_cached(&format!("{VIEW} WHERE o.job_id = ?1"))?
+            .query_row([job_id], view_row)
+            .optional()?;
+        Ok(v)
+    }
+
+    /// A page of the reseller's orders, newest first, and how many there are.
+    pub fn orders_of(
+        &self,
+        reseller_id: i64,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(Vec<OrderView>, i64)> {
+        let tx = self.snapshot()?;
+        let total: i64 = tx
+            .prepare_cached("SELECT count(*) FROM transfer_orders WHERE reseller_id = ?1")?
+            .query_row([reseller_id], |r| r.get(0))?;
+        let rows = tx
+            .prepare_cached(&format!(
+                "{VIEW} WHERE o.reseller_id = ?1 ORDER BY o.id DESC LIMIT ?2 OFFSET ?3"
+            ))?
+            .query_map(params![reseller_id, limit as i64, offset as i64], view_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok((rows, total))
+    }
+}
+
+fn profile_in(tx: &Transaction<'_>, o: &NewOrder) -> Result<i64> {
+    match &o.profile {
+        OrderProfile::Existing(id) => Ok(*id),
+        OrderProfile::New {
+            username,
+            password_hash,
+        } => {
+            tx.prepare_cached(
+                "INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![o.reseller_id, username, password_hash, o.created_at])
+            .map_err(|e| StoreError::conflict_or(e, format!("profile {username}")))?;
+            Ok(tx.last_insert_rowid())
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! SW_REGISTER reg_type=transfer (issue 18, points 1, 2 and 7 in part): the PHP
+//! toolkit's request bytes, the order's lifecycle through the approval page and the
+//! registry with the price held then charged, a saved order, too little balance,
+//! the answers for bad data and untransferable domains, and the timeout.
+
+use crate::common::*;
+
+fn contact(email: &str, phone: &str) -> String {
+    format!(
+        "<dt_assoc><item key=\"first_name\">Jane</item><item key=\"last_name\">Doe</item><item key=\"org_name\">Example Inc.</item><item key=\"address1\">1 Main St</item><item key=\"city\">Toronto</item><item key=\"state\">ON</item><item key=\"country\">CA</item><item key=\"postal_code\">M5V 2T6</item><item key=\"phone\">{phone}</item><item key=\"email\">{email}</item></dt_assoc>"
+    )
+}
+
+fn order(domain: &str, extra: &str, phone: &str) -> Vec<u8> {
+    let c = contact("jane@example.net", phone);
+    envelope(
+        "SW_REGISTER",
+        "DOMAIN",
+        &format!(
+            "<item key=\"reg_type\">transfer</item><item key=\"domain\">{domain}</item><item key=\"auth_info\">code</item><item key=\"reg_username\">buyer</item><item key=\"reg_password\">buyer-pass</item><item key=\"custom_tech_contact\">0</item><item key=\"period\">1</item><item key=\"contact_set\"><dt_assoc><item key=\"owner\">{c}</item><item key=\"admin\">{c}</item><item key=\"billing\">{c}</item></dt_assoc></item>{extra}"
+        ),
+    )
+}
+
+fn balance(s: &Server) -> (String, String) {
+    let r = s.ops(&envelope("GET_BALANCE", "BALANCE", ""));
+    (
+        r.item("balance").unwrap_or_default(),
+        r.item("hold_balance").unwrap_or_default(),
+    )
+}
+
+fn accept(s: &Server, token: &str) {
+    let page = s.get(&format!("/approve/{token}")).text();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("csrf");
+    let done = s.post_form(
+        &format!("/approve/{token}"),
+        &format!("csrf={csrf}&decision=accept"),
+    );
+    assert!(done.text().contains("Thank you"), "{}", done.text());
+}
+
+#[test]
+fn php_toolkit_transfer_order_through_its_lifecycle() {
+    let s = Server::start();
+    let raw = resign_capture(
+        &fixture("clients/php-osrs-toolkit/sw_register.transfer.http"),
+        KEY,
+    );
+    let r = s.send(&raw);
+    r.assert_php_parses();
+    assert_golden("replies/sw_register.transfer.php.reply.xml", &r.body);
+    let id = r.item("id").expect("order id");
+    assert_eq!(r.item("transfer_id").as_deref(), Some(id.as_str()));
+    // The approval goes to the admin contact WHOIS shows for the domain.
+    assert_eq!(r.item("admin_email").as_deref(), Some("owner1@example.net"));
+    assert_eq!(balance(&s), ("100000.00".into(), "10.00".into()), "held");
+    let domain = "transfer-me-owner1.com";
+    let check = |s: &Server| {
+        s.ops(&envelope(
+            "CHECK_TRANSFER",
+            "DOMAIN",
+            &format!("<item key=\"domain\">{domain}</item><item key=\"check_status\">1</item>"),
+        ))
+        .item("status")
+        .unwrap_or_default()
+    };
+    s.run_due();
+    assert_eq!(check(&s), "pending_owner");
+    let links = s.approval_links();
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].0, "owner1@example.net");
+    accept(&s, &links[0].1);
+    assert_eq!(check(&s), "pending_registry");
+    s.advance("5d");
+    assert_eq!(check(&s), "completed");
+    // In the portfolio, locked as f_lock_domain asked, with the request's contacts,
+    // in the new profile; the price charged and no longer held.
+    assert_eq!(s.holder(domain), format!("{USER}/newcustomer"));
+    assert_eq!(
+        s.count(&format!(
+            "SELECT locked FROM domains WHERE name = '{domain}'"
+        )),
+        1
+    );
+    assert_eq!(
+        s.count(&format!(
+            "SELECT count(*) FROM domains WHERE name = '{domain}' AND contacts LIKE '%jane@example.net%'"
+        )),
+        1
+    );
+    assert_eq!(
+        s.count(&format!(
+            "SELECT count(*) FROM transfer_nameservers n JOIN transfer_orders o ON o.job_id = n.job_id WHERE o.domain = '{domain}'"
+        )),
+        2
+    );
+    assert_eq!(balance(&s), ("99990.00".into(), "0.00".into()), "charged");
+}
+
+#[test]
+fn saved_orders_short_funds_and_the_timeout() {
+    let s = Server::start();
+    // handle=save: an order id, no transfer, nothing held.
+    let r = s.ops(&order(
+        "later-owner2.com",
+        "<item key=\"handle\">save</item>",
+        "+1.4165550100",
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert!(r.item("id").is_some());
+    assert_eq!(r.item("transfer_id"), None);
+    assert_eq!(balance(&s).1, "0.00");
+    assert_eq!(s.count("SELECT count(*) FROM transfer_jobs"), 0);
+
+    // Too little balance: kept as a saved order, as OpenSRS's forced_pending.
+    let db = s.dir.path().join("opsd.db");
+    opsd_ok(&db, &["reseller", "balance", USER, "--set", "5"], "");
+    let r = s.ops(&order("poor-owner2.com", "", "+1.4165550100"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(r.item("forced_pending"), r.item("id"));
+    assert_eq!(s.count("SELECT count(*) FROM transfer_jobs"), 0);
+
+    // Nobody answers within the 5 days: cancelled, and the hold released.
+    opsd_ok(&db, &["reseller", "balance", USER, "--set", "100"], "");
+    let r = s.ops(&order(
+        "quiet-owner2.com",
+        "<item key=\"owner_confirm_address\">Approver@Example.org</item>",
+        "+1.4165550100",
+    ));
+    assert_eq!(
+        r.item("admin_email").as_deref(),
+        Some("approver@example.org")
+    );
+    s.run_due();
+    assert_eq!(s.approval_links()[0].0, "approver@example.org");
+    assert_eq!(balance(&s), ("100.00".into(), "10.00".into()));
+    s.advance("4d");
+    assert_eq!(balance(&s).1, "10.00");
+    s.advance("1d");
+    assert_eq!(balance(&s), ("100.00".into(), "0.00".into()), "released");
+    let status = s.ops(&envelope(
+        "CHECK_TRANSFER",
+        "DOMAIN",
+        "<item key=\"domain\">quiet-owner2.com</item><item key=\"check_status\">1</item>",
+    ));
+    assert_eq!(status.item("status").as_deref(), Some("cancelled"));
+}
+
+#[test]
+fn bad_data_and_domains_that_cannot_move() {
+    let s = Server::start_scenario(
+        &format!(
+            r#"
+        [[profile]]
+        reseller = "{USER}"
+        username = "owner1"
+        password = "pw1"
+        domains = ["mine.com"]
+        "#
+        ),
+        |_| {},
+    );
+    let r = s.ops(&order("fine-owner3.com", "", "555-0100"));
+    assert_eq!(r.code(), Some(465), "{}", r.text());
+    let detail = r.item("error").unwrap_or_default();
+    assert!(detail.contains("contact_set.owner.phone"), "{}", r.text());
+    assert_eq!(r.item("response_text").as_deref(), Some(detail.as_str()));
+    for (domain, why) in [
+        ("held-locked.com", "locked"),
+        ("new-young.com", "registered less than 60 days ago"),
+        ("mine.com", "already in your account"),
+    ] {
+        let r = s.ops(&order(domain, "", "+1.4165550100"));
+        assert_eq!(r.code(), Some(487), "{domain}: {}", r.text());
+        assert!(
+            r.item("error").unwrap_or_default().contains(why),
+            "{}",
+            r.text()
+        );
+    }
+    let r = s.ops(&envelope(
+        "SW_REGISTER",
+        "DOMAIN",
+        "<item key=\"reg_type\">new</item><item key=\"domain\">x.com</item>",
+    ));
+    assert_eq!(r.code(), Some(465), "{}", r.text());
+    // Nothing was stored by any of them.
+    assert_eq!(s.count("SELECT count(*) FROM transfer_orders"), 0);
+    assert_eq!(balance(&s).1, "0.00");
+}
