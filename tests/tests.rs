@@ -59,3 +59,5 @@ mod status;
 mod sw_register;
 /// HTTPS with the sandbox CA, checked by PHP and curl.
 mod tls;
+/// CANCEL_TRANSFER, SEND_PASSWORD, PROCESS_TRANSFER, GET_TRANSFERS_IN.
+mod transfer_verbs;

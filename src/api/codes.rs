@@ -69,6 +69,27 @@ pub const TRANSFER_NO_FUNDS: Fixed = fixed(
 /// 487: the domain cannot be transferred now (the detail follows).
 pub const NOT_TRANSFERABLE: u16 = 487;
 
+// CANCEL_TRANSFER, SEND_PASSWORD, PROCESS_TRANSFER, GET_TRANSFERS_IN
+// (integrations.md A §6.2–6.5): captured texts, except where marked.
+/// `{id}` stands for the order id.
+pub const TRANSFER_CANCELLED: Fixed = fixed(200, "Transfer with order id: {id} has been canceled.");
+pub const CANCEL_PROHIBITED: Fixed =
+    fixed(400, "Command Failed: Transfer State Prohibits Cancellation");
+pub const TRANSFER_NOT_FOUND: Fixed = fixed(INVALID_VALUE, "Can't find transfer request.");
+pub const PASSWORD_SENT: Fixed = fixed(200, "Message sent.");
+/// Ours: the documentation says only that an error is returned.
+pub const RESEND_PROHIBITED: Fixed = fixed(
+    400,
+    "Command Failed: the transfer is not pending owner approval",
+);
+pub const RESUBMIT_PROHIBITED: Fixed = fixed(
+    400,
+    "Transfer cannot be resubmitted. Transfer status does not allow for resubmit.",
+);
+/// Ours: the balance does not cover the new order.
+pub const RESUBMIT_NO_FUNDS: Fixed = fixed(400, "Insufficient funds for the new transfer order.");
+pub const TRANSFERS_LISTED: Fixed = fixed(200, "Command successful");
+
 // CHECK_TRANSFER (integrations.md A §6.1): captured.
 pub const CHECK_TRANSFER_OK: Fixed = fixed(200, "Query successful");
 

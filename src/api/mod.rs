@@ -26,8 +26,9 @@ use crate::ops::Envelope;
 use crate::store::Reseller;
 
 use actions::{
-    BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, CheckTransfer, EventAck, EventPoll,
-    GetBalance, Rsp2RspPushTransfer, SimpleTransfer, SimpleTransferStatus, SwRegister,
+    BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, CancelTransfer, CheckTransfer, EventAck,
+    EventPoll, GetBalance, GetTransfersIn, ProcessTransfer, Rsp2RspPushTransfer, SendPassword,
+    SimpleTransfer, SimpleTransferStatus, SwRegister,
 };
 use fields::Fields;
 
@@ -290,4 +291,8 @@ actions!(
     GetBalance,
     CheckTransfer,
     SwRegister,
+    CancelTransfer,
+    SendPassword,
+    ProcessTransfer,
+    GetTransfersIn,
 );

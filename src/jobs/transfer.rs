@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::registry::{RegistryError, TransferOutcome};
 use crate::rules::approval;
 use crate::rules::transfer::{RegistryRefusal, registry_refusal};
-use crate::store::{Analysis, Mail, NewApproval, RegistryOutcome, Task};
+use crate::store::{Analysis, NewApproval, RegistryOutcome, Task};
 use crate::whois::{self, WhoisError};
 
 use super::StepError;
@@ -64,7 +64,7 @@ pub(super) fn analyse(app: &App, task: &Task, now: i64) -> Result<(), StepError>
         .map(|r| {
             let (token, csrf) = approval::tokens();
             NewApproval {
-                mail: approval_mail(app, &r, &token, window / 86_400),
+                mail: approval::approval_mail(&app.config.public_url, &r, &token, window / 86_400),
                 message_id: format!("<transfer-{job_id}-{}@opsd>", &token[..16]),
                 email: r.email,
                 name: r.name,
@@ -129,34 +129,6 @@ fn analyse_one(app: &App, domain: &str, auth_info: &str, now: i64) -> Analysis {
 }
 
 /// The one approval email a registrant gets for all its domains in the job.
-fn approval_mail(app: &App, r: &approval::Registrant, token: &str, days: i64) -> Mail {
-    let base = app.config.public_url.trim_end_matches('/');
-    let mut body = format!(
-        "Hello {name},\n\nA transfer of the following domain names to a new registrar has been requested:\n\n",
-        name = if r.name.is_empty() {
-            r.email.as_str()
-        } else {
-            r.name.as_str()
-        }
-    );
-    for d in &r.domains {
-        body.push_str(&format!("  {d}\n"));
-    }
-    body.push_str(&format!(
-        "\nTo accept or cancel the transfer of these domains, open:\n\n  {base}/approve/{token}\n\n\
-         If you do nothing within {days} days, the transfers will not be started.\n"
-    ));
-    Mail {
-        to: r.email.clone(),
-        subject: format!(
-            "Please approve the transfer of {} domain name{}",
-            r.domains.len(),
-            if r.domains.len() == 1 { "" } else { "s" }
-        ),
-        body,
-    }
-}
-
 /// Asks the registry to settle a run of accepted domains and records the answers in
 /// one transaction.
 pub(super) fn registry_steps(app: &App, run: &[Task], now: i64) -> Result<(), StepError> {

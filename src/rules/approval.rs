@@ -2,7 +2,7 @@
 //! without case), in the order of its first domain, with unguessable tokens for its
 //! approval page and that page's form.
 
-use crate::store::Transferable;
+use crate::store::{Mail, Transferable};
 
 /// One registrant to ask, and its domains in job order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +63,36 @@ pub fn order_approver(approver: Option<&str>, d: &Transferable) -> Registrant {
 /// A fresh approval token and CSRF token (128 random bits each).
 pub fn tokens() -> (String, String) {
     (crate::auth::random_hex(16), crate::auth::random_hex(16))
+}
+
+/// The email that asks `r` to approve the transfer of its domains: the link to the
+/// approval page at `public_url`, and how many days it has.
+pub fn approval_mail(public_url: &str, r: &Registrant, token: &str, days: i64) -> Mail {
+    let base = public_url.trim_end_matches('/');
+    let mut body = format!(
+        "Hello {name},\n\nA transfer of the following domain names to a new registrar has been requested:\n\n",
+        name = if r.name.is_empty() {
+            r.email.as_str()
+        } else {
+            r.name.as_str()
+        }
+    );
+    for d in &r.domains {
+        body.push_str(&format!("  {d}\n"));
+    }
+    body.push_str(&format!(
+        "\nTo accept or cancel the transfer of these domains, open:\n\n  {base}/approve/{token}\n\n\
+         If you do nothing within {days} days, the transfers will not be started.\n"
+    ));
+    Mail {
+        to: r.email.clone(),
+        subject: format!(
+            "Please approve the transfer of {} domain name{}",
+            r.domains.len(),
+            if r.domains.len() == 1 { "" } else { "s" }
+        ),
+        body,
+    }
 }
 
 #[cfg(test)]

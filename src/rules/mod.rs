@@ -6,7 +6,7 @@
 //! - [`push`]: reseller pushes (consent, lock policy, bulk item outcomes).
 //! - [`registry_push`]: which registry-style pushes the registry takes.
 //! - [`mail_push`]: email-domain pushes between companies, billing cycles, notices.
-//! - [`approval`]: who is asked to approve a transfer, with which tokens.
+//! - [`approval`]: who is asked to approve a transfer, with which tokens and email.
 //! - [`transfer`]: whether the registry lets a domain move (locks, 60 days).
 //! - [`price`]: what an order costs.
 

@@ -31,6 +31,20 @@ pub fn registry_refusal(h: &Holding, now: i64) -> Option<RegistryRefusal> {
     }
 }
 
+/// A transfer's state in OpenSRS's words (CHECK_TRANSFER, GET_TRANSFERS_IN):
+/// `pending_owner` until its owner answers, `pending_registry`, `completed`,
+/// `cancelled` (declined, timed out, failed or cancelled); `undef` for none.
+pub fn opensrs_status(s: Option<crate::status::DomainStatus>) -> &'static str {
+    use crate::status::DomainStatus as D;
+    match s {
+        None => "undef",
+        Some(D::Pending | D::Processed) => "pending_owner",
+        Some(D::PendingRegistry) => "pending_registry",
+        Some(D::Completed) => "completed",
+        Some(D::Failed | D::Cancelled) => "cancelled",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -548,6 +548,19 @@ fn complete_registrant_if_final(tx: &Transaction<'_>, registrant_id: i64) -> Res
     Ok(())
 }
 
+/// The registrants and the job of `job_id` completed where nothing waits any more
+/// (for a caller that ended some of its transfers).
+pub(crate) fn complete_job_in(tx: &Transaction<'_>, job_id: i64) -> Result<()> {
+    let ids: Vec<i64> = tx
+        .prepare_cached("SELECT id FROM transfer_registrants WHERE job_id = ?1")?
+        .query_map([job_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in ids {
+        complete_registrant_if_final(tx, id)?;
+    }
+    complete_job_if_final(tx, job_id)
+}
+
 fn complete_job_if_final(tx: &Transaction<'_>, job_id: i64) -> Result<()> {
     tx.prepare_cached(
         "UPDATE transfer_jobs SET status = 'completed'

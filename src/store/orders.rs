@@ -5,6 +5,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::outbox::{Mail, queue_mail};
 use super::transfers::{NewTransferJob, insert_job};
 use super::{Result, Store, StoreError};
 use crate::status::DomainStatus;
@@ -62,10 +63,20 @@ pub struct OrderView {
     pub created_at: i64,
     pub status_at: Option<i64>,
     pub price_cents: i64,
+    /// The approver's row, once asked: its id, approval token and name.
+    pub registrant: Option<(i64, String, String)>,
+    /// accept | cancel | timeout, and when.
+    pub decision: Option<String>,
+    pub decided_at: Option<i64>,
+    /// When the approval email was first queued.
+    pub asked_at: Option<i64>,
 }
 
 const VIEW: &str = "SELECT o.id, o.domain, o.job_id, d.status, d.reason, o.approver, r.email,
-                           o.created_at, d.status_at, o.price_cents
+                           o.created_at, d.status_at, o.price_cents, r.id, r.token, r.name,
+                           r.decision, r.decided_at,
+                           (SELECT min(m.created_at) FROM outbox m
+                            WHERE m.job_id = o.job_id AND m.kind = 'transfer_approval')
                     FROM transfer_orders o
                     LEFT JOIN transfer_domains d ON d.job_id = o.job_id AND d.position = 0
                     LEFT JOIN transfer_registrants r ON r.id = d.registrant_id";
@@ -82,6 +93,20 @@ fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OrderView> {
         created_at: r.get(7)?,
         status_at: r.get(8)?,
         price_cents: r.get(9)?,
+        registrant: match (
+            r.get::<_, Option<i64>>(10)?,
+            r.get::<_, Option<String>>(11)?,
+        ) {
+            (Some(id), Some(token)) => Some((
+                id,
+                token,
+                r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+            )),
+            _ => None,
+        },
+        decision: r.get(13)?,
+        decided_at: r.get(14)?,
+        asked_at: r.get(15)?,
     })
 }
 
@@ -198,6 +223,137 @@ impl Store {
             .query_row([job_id], view_row)
             .optional()?;
         Ok(v)
+    }
+
+    /// Cancels the transfer of the reseller's order while it waits for its owner
+    /// (before or after the approval email): `None` when the reseller has no such
+    /// started order, `Some(false)` when its state no longer allows it.
+    pub fn cancel_order(
+        &self,
+        reseller_id: i64,
+        order_id: i64,
+        reason: &str,
+        now: i64,
+    ) -> Result<Option<bool>> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let job: Option<Option<i64>> = tx
+            .prepare_cached(
+                "SELECT job_id FROM transfer_orders WHERE id = ?1 AND reseller_id = ?2",
+            )?
+            .query_row(params![order_id, reseller_id], |r| r.get(0))
+            .optional()?;
+        let Some(Some(job_id)) = job else {
+            return Ok(None);
+        };
+        let n = tx
+            .prepare_cached(
+                "UPDATE transfer_domains SET status = 'cancelled', reason = ?2, status_at = ?3
+                 WHERE job_id = ?1 AND status IN ('pending', 'processed')",
+            )?
+            .execute(params![job_id, reason, now])?;
+        if n == 0 {
+            return Ok(Some(false));
+        }
+        tx.prepare_cached(
+            "UPDATE transfer_registrants SET decision = 'cancel', decided_at = ?2
+             WHERE job_id = ?1 AND decision IS NULL",
+        )?
+        .execute(params![job_id, now])?;
+        super::lifecycle::complete_job_in(&tx, job_id)?;
+        tx.commit()?;
+        Ok(Some(true))
+    }
+
+    /// What a cancelled order asked for, to take it again (PROCESS_TRANSFER): the
+    /// order as new, with its job's profile and nameservers; `None` when the reseller
+    /// has no such started order.
+    pub fn order_again(
+        &self,
+        reseller_id: i64,
+        order_id: i64,
+        now: i64,
+    ) -> Result<Option<NewOrder>> {
+        let tx = self.snapshot()?;
+        let row = tx
+            .prepare_cached(
+                "SELECT o.domain, o.auth_info, o.approver, o.contacts, o.lock_domain, o.period,
+                        o.price_cents, o.registrant_ip, j.profile_id, o.job_id
+                 FROM transfer_orders o JOIN transfer_jobs j ON j.id = o.job_id
+                 WHERE o.id = ?1 AND o.reseller_id = ?2",
+            )?
+            .query_row(params![order_id, reseller_id], |r| {
+                Ok((
+                    NewOrder {
+                        reseller_id,
+                        domain: r.get(0)?,
+                        auth_info: r.get(1)?,
+                        process: true,
+                        profile: OrderProfile::Existing(r.get::<_, Option<i64>>(8)?.unwrap_or(0)),
+                        nameservers: Vec::new(),
+                        contacts_json: r.get(3)?,
+                        lock_domain: r.get(4)?,
+                        period: r.get(5)?,
+                        approver: r.get(2)?,
+                        price_cents: r.get(6)?,
+                        registrant_ip: r.get(7)?,
+                        created_at: now,
+                    },
+                    r.get::<_, i64>(9)?,
+                ))
+            })
+            .optional()?;
+        let Some((mut order, job_id)) = row else {
+            return Ok(None);
+        };
+        order.nameservers = tx
+            .prepare_cached(
+                "SELECT name FROM transfer_nameservers WHERE job_id = ?1 ORDER BY position",
+            )?
+            .query_map([job_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Some(order))
+    }
+
+    /// Queues the approval email of an order's approver again, while the transfer
+    /// still waits for it; false (nothing queued) otherwise.
+    pub fn resend_approval(
+        &self,
+        job_id: i64,
+        registrant_id: i64,
+        mail: &Mail,
+        now: i64,
+    ) -> Result<bool> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let waiting: Option<String> = tx
+            .prepare_cached(
+                "SELECT r.token FROM transfer_registrants r
+                 WHERE r.id = ?1 AND r.job_id = ?2 AND r.decision IS NULL AND EXISTS (
+                   SELECT 1 FROM transfer_domains d WHERE d.registrant_id = r.id AND d.status = 'processed')",
+            )?
+            .query_row(params![registrant_id, job_id], |r| r.get(0))
+            .optional()?;
+        let Some(token) = waiting else {
+            return Ok(false);
+        };
+        let sent: i64 = tx
+            .prepare_cached("SELECT count(*) FROM outbox WHERE job_id = ?1 AND registrant_id = ?2")?
+            .query_row(params![job_id, registrant_id], |r| r.get(0))?;
+        let message_id = format!(
+            "<transfer-{job_id}-{}-{sent}@opsd>",
+            &token[..16.min(token.len())]
+        );
+        queue_mail(
+            &tx,
+            "transfer_approval",
+            mail,
+            &message_id,
+            Some((job_id, registrant_id)),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(true)
     }
 
     /// A page of the reseller's orders, newest first, and how many there are.

@@ -153,12 +153,7 @@ fn status_attributes(
         attrs.insert("status".into(), Value::from("undef"));
         return Ok(());
     };
-    let status = match t.status {
-        DomainStatus::Pending | DomainStatus::Processed => "pending_owner",
-        DomainStatus::PendingRegistry => "pending_registry",
-        DomainStatus::Completed => "completed",
-        DomainStatus::Failed | DomainStatus::Cancelled => "cancelled",
-    };
+    let status = crate::rules::transfer::opensrs_status(Some(t.status));
     if t.status == DomainStatus::PendingRegistry
         && ctx
             .app

@@ -1,0 +1,58 @@
+//! CANCEL_TRANSFER (object TRANSFER): cancels the caller's transfer order while it
+//! waits for its owner's approval, by `order_id` or `domain` (with `reseller`, which
+//! the PHP toolkit and Net::DRI always send). Afterwards its price is no longer held.
+
+use crate::api::codes;
+use crate::api::fields::Fields;
+use crate::api::{ApiError, Ctx, Layout, Reply};
+use crate::ops::Envelope;
+
+use super::orders::OrderRef;
+
+/// The reason a cancelled order's transfer shows.
+const REASON: &str = "Cancelled by the reseller.";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancelTransfer {
+    pub order: OrderRef,
+}
+
+impl CancelTransfer {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let order = self.order.find(ctx)?;
+        match ctx
+            .app
+            .store
+            .cancel_order(ctx.reseller.id, order.id, REASON, ctx.app.now())?
+        {
+            Some(true) => {
+                let ok = codes::TRANSFER_CANCELLED;
+                let text = ok.text.replace("{id}", &order.id.to_string());
+                Ok(Reply::ok_without_attributes(
+                    ok.code,
+                    &text,
+                    Layout::CodeSuccessAttrs,
+                ))
+            }
+            Some(false) | None => Err(ApiError::Refused(codes::CANCEL_PROHIBITED)),
+        }
+    }
+}
+
+impl crate::api::Handler for CancelTransfer {
+    const NAME: &'static str = "CANCEL_TRANSFER";
+
+    fn answers(action: &str, object: &str) -> bool {
+        (action, object) == ("CANCEL_TRANSFER", "TRANSFER")
+    }
+
+    fn read(_env: &Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        Ok(CancelTransfer {
+            order: OrderRef::parse(attrs, "domain")?,
+        })
+    }
+
+    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        self.apply(ctx)
+    }
+}

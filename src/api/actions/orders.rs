@@ -1,0 +1,56 @@
+//! What the transfer-order verbs share: the order a request names (`order_id`, or
+//! the domain: `domain`, `domain_name` for SEND_PASSWORD) and the `reseller`
+//! attribute some clients must send, which names the caller or nothing.
+
+use crate::api::codes;
+use crate::api::fields::Fields;
+use crate::api::{ApiError, Ctx};
+use crate::store::OrderView;
+
+/// An order as a request names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRef {
+    pub order_id: Option<i64>,
+    /// Lower-cased.
+    pub domain: Option<String>,
+    pub reseller: Option<String>,
+}
+
+impl OrderRef {
+    /// `order_id`, else the domain under `domain_key` (one of them is required).
+    pub fn parse(f: &Fields<'_>, domain_key: &str) -> Result<OrderRef, ApiError> {
+        let order_id = match f.opt_str("order_id")? {
+            Some(_) => Some(f.req_id("order_id")?),
+            None => None,
+        };
+        let domain = match order_id {
+            Some(_) => None,
+            None => Some(f.req_str(domain_key)?.trim().to_ascii_lowercase()),
+        };
+        Ok(OrderRef {
+            order_id,
+            domain,
+            reseller: f.opt_str("reseller")?.map(|r| r.trim().to_string()),
+        })
+    }
+
+    /// The caller's order; 465 `Can't find transfer request.` when there is none
+    /// (another reseller's looks the same), or when `reseller` names someone else.
+    pub fn find(&self, ctx: &Ctx<'_>) -> Result<OrderView, ApiError> {
+        let missing = || ApiError::NotFound(codes::TRANSFER_NOT_FOUND);
+        if self
+            .reseller
+            .as_deref()
+            .is_some_and(|r| r != ctx.reseller.username)
+        {
+            return Err(missing());
+        }
+        let store = &ctx.app.store;
+        let found = match (self.order_id, &self.domain) {
+            (Some(id), _) => store.order(ctx.reseller.id, id)?,
+            (None, Some(d)) => store.order_by_domain(ctx.reseller.id, d)?,
+            (None, None) => None,
+        };
+        found.ok_or_else(missing)
+    }
+}

@@ -1,0 +1,71 @@
+//! PROCESS_TRANSFER (object TRANSFER): a new order with the same data as one of
+//! the caller's cancelled transfer orders (declined, timed out, failed or
+//! cancelled); the cancelled order is left as it is. Refused, with the captured
+//! text, for an order in any other state.
+
+use crate::api::codes;
+use crate::api::fields::Fields;
+use crate::api::{ApiError, Ctx, Layout, Reply};
+use crate::ops::{Envelope, Map, Value};
+use crate::status::DomainStatus;
+
+use super::orders::OrderRef;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessTransfer {
+    pub order: OrderRef,
+}
+
+impl ProcessTransfer {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let refused = || ApiError::Refused(codes::RESUBMIT_PROHIBITED);
+        let old = self.order.find(ctx).map_err(|_| refused())?;
+        if !matches!(
+            old.status,
+            Some(DomainStatus::Cancelled | DomainStatus::Failed)
+        ) {
+            return Err(refused());
+        }
+        let store = &ctx.app.store;
+        let now = ctx.app.now();
+        let Some(again) = store.order_again(ctx.reseller.id, old.id, now)? else {
+            return Err(refused());
+        };
+        let (id, _job) = match store.create_order(&again)? {
+            Ok(taken) => taken,
+            Err(crate::store::InsufficientFunds) => {
+                return Err(ApiError::Refused(codes::RESUBMIT_NO_FUNDS));
+            }
+        };
+        ctx.app.work.notify_one();
+        let to = old
+            .approver
+            .clone()
+            .or(old.request_address.clone())
+            .unwrap_or_default();
+        let mut attrs = Map::with_capacity(2);
+        attrs.insert("id".into(), Value::from(id));
+        attrs.insert("transfer_id".into(), Value::from(id));
+        let ok = codes::TRANSFER_SENT;
+        let text = ok.text.replace("{email}", &to);
+        Ok(Reply::ok((ok.code, &text), attrs, Layout::CodeSuccessAttrs))
+    }
+}
+
+impl crate::api::Handler for ProcessTransfer {
+    const NAME: &'static str = "PROCESS_TRANSFER";
+
+    fn answers(action: &str, object: &str) -> bool {
+        (action, object) == ("PROCESS_TRANSFER", "TRANSFER")
+    }
+
+    fn read(_env: &Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        Ok(ProcessTransfer {
+            order: OrderRef::parse(attrs, "domain")?,
+        })
+    }
+
+    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        self.apply(ctx)
+    }
+}

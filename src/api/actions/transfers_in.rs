@@ -1,0 +1,195 @@
+//! GET_TRANSFERS_IN (object DOMAIN): the caller's transfer orders, newest first,
+//! filtered by `domain`, `status`, `order_id` / `transfer_id` and the order date
+//! (`order_from` / `order_to`, or `req_from` / `req_to` as the Python client sends),
+//! paged by `limit` (at most 40) and `page` (from 1). Each entry carries the fields
+//! of the captured reply, dates as `03-MAY-2011 12:06:12` beside their `_epoch`;
+//! what is not known yet is empty (an epoch is `0`).
+
+use crate::api::codes;
+use crate::api::fields::Fields;
+use crate::api::{ApiError, Ctx, Layout, Reply};
+use crate::ops::{Envelope, Map, Value};
+use crate::rules::transfer::opensrs_status;
+use crate::status::DomainStatus;
+use crate::store::OrderView;
+
+/// The largest page (the documented limit).
+const MAX_LIMIT: i64 = 40;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetTransfersIn {
+    pub limit: usize,
+    pub page: usize,
+    pub domain: Option<String>,
+    pub status: Option<String>,
+    pub order_id: Option<i64>,
+    /// Order dates, inclusive, as Unix day bounds.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+impl GetTransfersIn {
+    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+        let number = |key: &str, default: i64| -> Result<i64, ApiError> {
+            match f.opt_str(key)? {
+                None => Ok(default),
+                Some(_) => f.req_id(key),
+            }
+        };
+        let limit = number("limit", MAX_LIMIT)?;
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(f.invalid("limit", "expected 1 to 40"));
+        }
+        let page = number("page", 1)?;
+        if page < 1 {
+            return Err(f.invalid("page", "pages count from 1"));
+        }
+        let order_id = match (f.opt_str("order_id")?, f.opt_str("transfer_id")?) {
+            (Some(_), _) => Some(f.req_id("order_id")?),
+            (None, Some(_)) => Some(f.req_id("transfer_id")?),
+            (None, None) => None,
+        };
+        let date = |keys: [&str; 2], end: bool| -> Result<Option<i64>, ApiError> {
+            for key in keys {
+                if let Some(v) = f.opt_str(key)?.map(str::trim).filter(|v| !v.is_empty()) {
+                    let day = crate::clock::parse_timestamp(&format!("{v} 00:00:00"))
+                        .ok_or_else(|| f.invalid(key, "expected YYYY-MM-DD"))?
+                        .unix_timestamp();
+                    return Ok(Some(if end { day + 86_399 } else { day }));
+                }
+            }
+            Ok(None)
+        };
+        Ok(GetTransfersIn {
+            limit: usize::try_from(limit).unwrap_or(40),
+            page: usize::try_from(page).unwrap_or(1),
+            domain: f
+                .opt_str("domain")?
+                .map(|d| d.trim().to_ascii_lowercase())
+                .filter(|d| !d.is_empty()),
+            status: f
+                .opt_str("status")?
+                .map(|s| s.trim().to_ascii_lowercase())
+                .filter(|s| !s.is_empty()),
+            order_id,
+            from: date(["order_from", "req_from"], false)?,
+            to: date(["order_to", "req_to"], true)?,
+        })
+    }
+
+    fn wanted(&self, o: &OrderView) -> bool {
+        self.domain.as_ref().is_none_or(|d| *d == o.domain)
+            && self
+                .status
+                .as_ref()
+                .is_none_or(|s| s == opensrs_status(o.status))
+            && self.order_id.is_none_or(|id| id == o.id)
+            && self.from.is_none_or(|t| o.created_at >= t)
+            && self.to.is_none_or(|t| o.created_at <= t)
+    }
+
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        // A reseller's orders are few next to a request's own bounds; the filters
+        // that need the derived status run here.
+        let (all, _) = ctx
+            .app
+            .store
+            .orders_of(ctx.reseller.id, usize::MAX >> 1, 0)?;
+        let matching: Vec<&OrderView> = all
+            .iter()
+            .filter(|o| o.job_id.is_some() && self.wanted(o))
+            .collect();
+        let page: Vec<Value> = matching
+            .iter()
+            .skip((self.page - 1) * self.limit)
+            .take(self.limit)
+            .map(|o| entry(o))
+            .collect();
+        let mut attrs = Map::with_capacity(4);
+        attrs.insert("page_size".into(), Value::from(self.limit as i64));
+        attrs.insert("page".into(), Value::from(self.page as i64));
+        attrs.insert("transfers".into(), Value::List(page));
+        attrs.insert("total".into(), Value::from(matching.len() as i64));
+        let ok = codes::TRANSFERS_LISTED;
+        Ok(Reply::ok(
+            (ok.code, ok.text),
+            attrs,
+            Layout::CodeSuccessAttrs,
+        ))
+    }
+}
+
+/// One transfer, its keys in the captured reply's order.
+fn entry(o: &OrderView) -> Value {
+    let accepted = o.decision.as_deref() == Some("accept");
+    let completed = (o.status == Some(DomainStatus::Completed))
+        .then_some(o.status_at)
+        .flatten();
+    let mut m = Map::with_capacity(16);
+    let mut date = |key: &str, at: Option<i64>| {
+        m.insert(
+            key.into(),
+            Value::from(at.map(opensrs_date).unwrap_or_default()),
+        );
+        m.insert(format!("{key}_epoch").into(), Value::from(at.unwrap_or(0)));
+    };
+    date("owner_request_date", o.asked_at);
+    date("registry_request_date", o.decided_at.filter(|_| accepted));
+    date("owner_confirm_date", o.decided_at.filter(|_| accepted));
+    date("completed_date", completed);
+    date("order_date", Some(o.created_at));
+    m.insert("status".into(), Value::from(opensrs_status(o.status)));
+    m.insert("owner_confirm_ip".into(), Value::from(""));
+    m.insert(
+        "request_address".into(),
+        Value::from(o.request_address.clone().unwrap_or_default()),
+    );
+    m.insert("losing_registrar".into(), Value::from(""));
+    m.insert("transfer_id".into(), Value::from(o.id));
+    m.insert("order_id".into(), Value::from(o.id));
+    m.insert("domain".into(), Value::from(o.domain.as_str()));
+    Value::Map(m)
+}
+
+/// `03-MAY-2011 12:06:12` (UTC), as the captured reply writes dates.
+fn opensrs_date(unix: i64) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(unix) else {
+        return String::new();
+    };
+    format!(
+        "{:02}-{}-{} {:02}:{:02}:{:02}",
+        t.day(),
+        t.month().to_string()[..3].to_ascii_uppercase(),
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+impl crate::api::Handler for GetTransfersIn {
+    const NAME: &'static str = "GET_TRANSFERS_IN";
+
+    fn answers(action: &str, object: &str) -> bool {
+        (action, object) == ("GET_TRANSFERS_IN", "DOMAIN")
+    }
+
+    fn read(_env: &Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        Self::parse(attrs)
+    }
+
+    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        self.apply(ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_as_captured() {
+        // The captured entry: order_date_epoch 1304438772 is 03-MAY-2011 16:06:12 UTC.
+        assert_eq!(opensrs_date(1_304_438_772), "03-MAY-2011 16:06:12");
+    }
+}

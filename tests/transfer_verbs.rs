@@ -1,0 +1,184 @@
+//! The transfer-order verbs around SW_REGISTER (issue 18, points 4 and 5 in part):
+//! CANCEL_TRANSFER, SEND_PASSWORD, PROCESS_TRANSFER and GET_TRANSFERS_IN, each
+//! with the PHP toolkit's request bytes, through an order's states, and never
+//! across resellers.
+
+use crate::common::*;
+
+fn capture(name: &str) -> Vec<u8> {
+    resign_capture(
+        &fixture(&format!("clients/php-osrs-toolkit/{name}.http")),
+        KEY,
+    )
+}
+
+/// The PHP toolkit's SW_REGISTER transfer (transfer-me-owner1.com), as order 1.
+fn ordered(s: &Server) -> String {
+    let r = s.send(&capture("sw_register.transfer"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    r.item("id").expect("order id")
+}
+
+fn status(s: &Server, domain: &str) -> String {
+    s.ops(&envelope(
+        "CHECK_TRANSFER",
+        "DOMAIN",
+        &format!("<item key=\"domain\">{domain}</item><item key=\"check_status\">1</item>"),
+    ))
+    .item("status")
+    .unwrap_or_default()
+}
+
+fn as_other(s: &Server, action: &str, object: &str, attrs: &str) -> Response {
+    s.send(&http10(
+        &envelope(action, object, attrs),
+        OTHER_USER,
+        OTHER_KEY,
+    ))
+}
+
+const DOMAIN: &str = "transfer-me-owner1.com";
+
+#[test]
+fn cancel_while_pending_owner_then_process_again() {
+    let s = Server::start();
+    assert_eq!(ordered(&s), "1");
+    // Another reseller cannot touch it.
+    let theirs = as_other(
+        &s,
+        "CANCEL_TRANSFER",
+        "TRANSFER",
+        &format!("<item key=\"order_id\">1</item><item key=\"reseller\">{OTHER_USER}</item>"),
+    );
+    assert_eq!(theirs.code(), Some(465), "{}", theirs.text());
+    s.run_due();
+    assert_eq!(status(&s, DOMAIN), "pending_owner");
+    let r = s.send(&capture("cancel_transfer"));
+    r.assert_php_parses();
+    assert_golden("replies/cancel_transfer.php.reply.xml", &r.body);
+    assert_eq!(status(&s, DOMAIN), "cancelled");
+    let hold = s
+        .ops(&envelope("GET_BALANCE", "BALANCE", ""))
+        .item("hold_balance");
+    assert_eq!(hold.as_deref(), Some("0.00"));
+    // Once cancelled, not again.
+    let again = s.send(&capture("cancel_transfer"));
+    assert_eq!(again.code(), Some(400));
+    assert_eq!(
+        again.item("response_text").as_deref(),
+        Some("Command Failed: Transfer State Prohibits Cancellation")
+    );
+    // The approval page no longer takes an answer for it.
+    let token = &s.approval_links()[0].1;
+    let page = s.get(&format!("/approve/{token}")).text();
+    assert!(!page.contains("name=\"decision\""), "{page}");
+
+    // PROCESS_TRANSFER makes order 2 from it; order 1 stays cancelled.
+    let r = s.send(&capture("process_transfer"));
+    r.assert_php_parses();
+    assert_golden("replies/process_transfer.php.reply.xml", &r.body);
+    assert_eq!(r.item("id").as_deref(), Some("2"));
+    assert_eq!(status(&s, DOMAIN), "pending_owner");
+    assert_eq!(
+        s.count("SELECT count(*) FROM transfer_orders WHERE domain = 'transfer-me-owner1.com'"),
+        2
+    );
+    // An order that is not cancelled cannot be resubmitted.
+    let r = s.ops(&envelope(
+        "PROCESS_TRANSFER",
+        "TRANSFER",
+        &format!("<item key=\"order_id\">2</item><item key=\"reseller\">{USER}</item>"),
+    ));
+    assert_eq!(r.code(), Some(400));
+    assert_eq!(
+        r.item("response_text").as_deref(),
+        Some("Transfer cannot be resubmitted. Transfer status does not allow for resubmit.")
+    );
+}
+
+#[test]
+fn send_password_resends_the_approval_email() {
+    let s = Server::start();
+    ordered(&s);
+    // Before the approval email went out there is nothing to resend.
+    let early = s.send(&capture("send_password.transfer"));
+    assert_eq!(early.code(), Some(400), "{}", early.text());
+    s.run_due();
+    let r = s.send(&capture("send_password.transfer"));
+    r.assert_php_parses();
+    assert_golden("replies/send_password.transfer.php.reply.xml", &r.body);
+    s.run_due();
+    let links = s.approval_links();
+    assert_eq!(links.len(), 2);
+    assert_eq!(links[0], links[1], "the same address and token");
+    assert_eq!(
+        s.count("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL"),
+        2
+    );
+    let none = s.ops(&envelope(
+        "SEND_PASSWORD",
+        "TRANSFER",
+        "<item key=\"domain_name\">nothing-here.com</item>",
+    ));
+    assert_eq!(none.code(), Some(465));
+    assert_eq!(
+        none.item("response_text").as_deref(),
+        Some("Can't find transfer request.")
+    );
+    let theirs = as_other(
+        &s,
+        "SEND_PASSWORD",
+        "TRANSFER",
+        &format!("<item key=\"domain_name\">{DOMAIN}</item>"),
+    );
+    assert_eq!(theirs.code(), Some(465));
+}
+
+#[test]
+fn get_transfers_in_lists_filters_and_pages() {
+    let s = Server::start();
+    ordered(&s);
+    s.run_due();
+    // A second order, cancelled.
+    let c = "<dt_assoc><item key=\"first_name\">A</item><item key=\"last_name\">B</item><item key=\"address1\">1 St</item><item key=\"city\">C</item><item key=\"country\">CA</item><item key=\"postal_code\">X</item><item key=\"phone\">+1.4165550100</item><item key=\"email\">a@example.net</item></dt_assoc>";
+    let r = s.ops(&envelope(
+        "SW_REGISTER",
+        "DOMAIN",
+        &format!("<item key=\"reg_type\">transfer</item><item key=\"domain\">second-owner2.com</item><item key=\"auth_info\">x</item><item key=\"reg_username\">u2</item><item key=\"reg_password\">p2-password</item><item key=\"custom_tech_contact\">0</item><item key=\"contact_set\"><dt_assoc><item key=\"owner\">{c}</item><item key=\"admin\">{c}</item><item key=\"billing\">{c}</item></dt_assoc></item>"),
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    s.ops(&envelope(
+        "CANCEL_TRANSFER",
+        "TRANSFER",
+        &format!(
+            "<item key=\"domain\">second-owner2.com</item><item key=\"reseller\">{USER}</item>"
+        ),
+    ));
+    // The toolkit asks for the pending_owner ones.
+    let r = s.send(&capture("get_transfers_in"));
+    r.assert_php_parses();
+    assert_golden("replies/get_transfers_in.php.reply.xml", &r.body);
+    assert_eq!(r.item("total").as_deref(), Some("1"));
+    let all = s.ops(&envelope("GET_TRANSFERS_IN", "DOMAIN", ""));
+    assert_eq!(all.item("total").as_deref(), Some("2"));
+    let page2 = s.ops(&envelope(
+        "GET_TRANSFERS_IN",
+        "DOMAIN",
+        "<item key=\"limit\">1</item><item key=\"page\">2</item>",
+    ));
+    assert_eq!(page2.item("total").as_deref(), Some("2"));
+    assert!(
+        page2.text().contains(DOMAIN),
+        "oldest last: {}",
+        page2.text()
+    );
+    assert!(!page2.text().contains("second-owner2.com"));
+    let bad = s.ops(&envelope(
+        "GET_TRANSFERS_IN",
+        "DOMAIN",
+        "<item key=\"limit\">41</item>",
+    ));
+    assert_eq!(bad.code(), Some(465));
+    let theirs = as_other(&s, "GET_TRANSFERS_IN", "DOMAIN", "");
+    assert_eq!(theirs.item("total").as_deref(), Some("0"));
+}
