@@ -100,6 +100,21 @@ fn php_toolkit_transfer_order_through_its_lifecycle() {
         2
     );
     assert_eq!(balance(&s), ("99990.00".into(), "0.00".into()), "charged");
+    // ORDER STATUS_CHANGE events beside the TRANSFER ones, delivered by POLL.
+    let polled = s
+        .ops(&envelope("POLL", "EVENT", "<item key=\"limit\">100</item>"))
+        .text();
+    for status in ["pending_registry", "completed"] {
+        assert!(
+            polled.contains(&format!("<item key=\"order_status\">{status}</item>")),
+            "{polled}"
+        );
+    }
+    assert!(polled.contains("<item key=\"order_reg_type\">transfer</item>"));
+    assert_eq!(
+        s.count("SELECT count(*) FROM events WHERE object = 'ORDER'"),
+        2
+    );
 }
 
 #[test]

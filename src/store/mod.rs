@@ -118,6 +118,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0013_balance.sql")),
     M::up(include_str!("migrations/0014_transfer_lookup.sql")),
     M::up(include_str!("migrations/0015_orders.sql")),
+    M::up(include_str!("migrations/0016_order_events.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

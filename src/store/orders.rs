@@ -393,3 +393,64 @@ fn profile_in(tx: &Transaction<'_>, o: &NewOrder) -> Result<i64> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::temp_store;
+
+    /// The ORDER event trigger (migration 0016) names each status as
+    /// rules::transfer::opensrs_status does.
+    #[test]
+    fn order_events_use_the_opensrs_statuses() {
+        let (store, _dir) = temp_store();
+        let r = store.add_reseller("r", "k", &[], 0).unwrap_or_default();
+        let order = NewOrder {
+            reseller_id: r,
+            domain: "a.com".into(),
+            auth_info: "x".into(),
+            process: true,
+            profile: OrderProfile::New {
+                username: "u".into(),
+                password_hash: "!".into(),
+            },
+            nameservers: Vec::new(),
+            contacts_json: None,
+            lock_domain: false,
+            period: 1,
+            approver: None,
+            price_cents: 1,
+            registrant_ip: None,
+            created_at: 0,
+        };
+        let Ok(Ok((_, Some(job)))) = store.create_order(&order) else {
+            panic!("order not taken");
+        };
+        let mut last = String::new();
+        for s in DomainStatus::ALL {
+            {
+                let conn = store.writer();
+                let changed = conn.execute(
+                    "UPDATE transfer_domains SET status = ?2 WHERE job_id = ?1",
+                    params![job, s],
+                );
+                assert!(changed.is_ok());
+            }
+            let want = crate::rules::transfer::opensrs_status(Some(*s));
+            let got: Option<String> = store
+                .reader()
+                .query_row(
+                    "SELECT json_extract(data, '$.order_status') FROM events WHERE object = 'ORDER' ORDER BY id DESC LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()
+                .ok()
+                .flatten();
+            if want != last && *s != DomainStatus::Pending {
+                assert_eq!(got.as_deref(), Some(want), "{s}");
+            }
+            last = want.to_string();
+        }
+    }
+}
