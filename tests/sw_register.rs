@@ -208,3 +208,35 @@ fn bad_data_and_domains_that_cannot_move() {
     assert_eq!(s.count("SELECT count(*) FROM transfer_orders"), 0);
     assert_eq!(balance(&s).1, "0.00");
 }
+
+#[test]
+fn the_price_list_sets_what_is_held_and_charged() {
+    let s = Server::start_scenario(
+        "[[price]]\ntld = \"com\"\ntransfer = \"8.99\"\n[[price]]\ntld = \"*\"\ntransfer = \"20\"\n",
+        |_| {},
+    );
+    let r = s.ops(&order("priced-owner1.com", "", "+1.4165550100"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(balance(&s).1, "8.99");
+    let r = s.ops(&order("priced-owner1.org", "", "+1.4165550100"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(balance(&s).1, "28.99", "every other TLD: the * price");
+    let db = s.dir.path().join("opsd.db");
+    let out = opsd_ok(&db, &["price", "set", ".net", "transfer", "12.5"], "");
+    assert!(out.contains("transfer .net: 12.50"), "{out}");
+    let r = s.ops(&order("priced-owner1.net", "", "+1.4165550100"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(balance(&s).1, "41.49");
+    let list = opsd_ok(&db, &["price", "list"], "");
+    assert!(
+        list.contains("transfer .com: 8.99") && list.contains("transfer .*: 20.00"),
+        "{list}"
+    );
+    assert!(
+        !opsd_cli(&db, &["price", "set", "com", "renewal", "1"], "")
+            .status
+            .success()
+    );
+    let bad = opsd::sandbox::Scenario::parse("[[price]]\ntld = \"com\"\ntransfer = \"cheap\"\n");
+    assert!(bad.is_err());
+}

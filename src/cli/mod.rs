@@ -8,6 +8,7 @@ pub mod db;
 pub mod hosted_mail;
 pub mod mail;
 pub mod operator;
+pub mod price;
 pub mod registrar;
 pub mod reseller;
 pub mod serve;
@@ -81,6 +82,9 @@ enum Cmd {
     /// The database: migrations, the instances serving on it.
     #[command(subcommand)]
     Db(db::DbCmd),
+    /// The price list orders are charged from.
+    #[command(subcommand)]
+    Price(price::PriceCmd),
 }
 
 /// Runs one command.
@@ -92,6 +96,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Config(serve::ConfigCmd::Check(args)) => serve::check(given_db.as_deref(), &args),
         Cmd::Cert(cmd) => cert::run(&db, cmd),
         Cmd::Db(cmd) => db::run(&db, &cmd),
+        Cmd::Price(cmd) => price::run(&db, cmd),
         Cmd::Reseller(cmd) => reseller::run(&db, cmd),
         Cmd::Profile(cmd) => reseller::profile(&db, cmd),
         Cmd::DnsTemplate(cmd) => reseller::dns_template(&db, cmd),

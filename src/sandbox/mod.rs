@@ -184,6 +184,9 @@ pub fn seed_store(
         }
     }
     hosted_mail::seed(store, &scenario.hosted_mail, now)?;
+    for (tld, kind, cents) in &scenario.prices {
+        store.set_price(tld, kind, Some(*cents))?;
+    }
     if store.setting("scenario_ids_set")?.is_none() {
         if let Some(n) = scenario.next_transfer_job {
             store.set_next_id(Sequence::TransferJobs, n)?;

@@ -17,6 +17,17 @@ pub struct Scenario {
     pub domains: Vec<ScenarioDomain>,
     /// Companies, admins, brands and email domains of hosted email (seed 001).
     pub hosted_mail: super::hosted_mail::HostedMail,
+    /// The price list: `(tld or *, order type, cents)`.
+    pub prices: Vec<(String, String, i64)>,
+}
+
+/// One `[[price]]` of the scenario file: `tld = "com"` (or `"*"`), `transfer = "8.99"`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrice {
+    tld: String,
+    #[serde(default)]
+    transfer: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -117,6 +128,8 @@ struct Raw {
     ids: RawIds,
     #[serde(default)]
     reseller: Vec<ScenarioReseller>,
+    #[serde(default)]
+    price: Vec<RawPrice>,
     #[serde(default)]
     profile: Vec<ScenarioProfile>,
     #[serde(default)]
@@ -265,7 +278,20 @@ impl Scenario {
             raw.mail_domain,
         )
         .map_err(ScenarioError::Invalid)?;
+        let mut prices = Vec::new();
+        for p in &raw.price {
+            let tld = p.tld.trim().trim_start_matches('.').to_ascii_lowercase();
+            if let Some(amount) = &p.transfer {
+                let cents = crate::money::parse_cents(amount).ok_or_else(|| {
+                    ScenarioError::Invalid(format!(
+                        "price {tld}: transfer '{amount}' is not an amount like 8.99"
+                    ))
+                })?;
+                prices.push((tld, "transfer".to_string(), cents));
+            }
+        }
         Ok(Scenario {
+            prices,
             hosted_mail,
             clock_start,
             next_transfer_job: raw.ids.next_transfer_job,

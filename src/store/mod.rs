@@ -14,6 +14,7 @@ mod lifecycle;
 mod operators;
 mod orders;
 mod outbox;
+mod prices;
 mod push;
 mod registrars;
 mod resellers;
@@ -119,6 +120,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0014_transfer_lookup.sql")),
     M::up(include_str!("migrations/0015_orders.sql")),
     M::up(include_str!("migrations/0016_order_events.sql")),
+    M::up(include_str!("migrations/0017_prices.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

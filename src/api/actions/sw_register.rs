@@ -149,7 +149,7 @@ impl TransferOrder {
             lock_domain: self.lock_domain,
             period: self.period,
             approver: self.approver.clone(),
-            price_cents: crate::rules::price::transfer_cents(tld, self.period),
+            price_cents: crate::rules::price::transfer_cents(store, tld)?,
             registrant_ip: self.registrant_ip.clone(),
             created_at: now,
         };
