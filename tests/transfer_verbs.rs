@@ -182,3 +182,18 @@ fn get_transfers_in_lists_filters_and_pages() {
     let theirs = as_other(&s, "GET_TRANSFERS_IN", "DOMAIN", "");
     assert_eq!(theirs.item("total").as_deref(), Some("0"));
 }
+
+#[test]
+fn get_transfers_away_pages_what_there_is() {
+    let s = Server::start();
+    let r = s.send(&capture("get_transfers_away"));
+    r.assert_php_parses();
+    assert_golden("replies/get_transfers_away.php.reply.xml", &r.body);
+    assert_eq!(r.item("total").as_deref(), Some("0"));
+    let bad = s.ops(&envelope(
+        "GET_TRANSFERS_AWAY",
+        "DOMAIN",
+        "<item key=\"page\">0</item>",
+    ));
+    assert_eq!(bad.code(), Some(465), "{}", bad.text());
+}

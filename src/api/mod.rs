@@ -27,8 +27,8 @@ use crate::store::Reseller;
 
 use actions::{
     BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, CancelTransfer, CheckTransfer, EventAck,
-    EventPoll, GetBalance, GetTransfersIn, ProcessTransfer, Rsp2RspPushTransfer, SendPassword,
-    SimpleTransfer, SimpleTransferStatus, SwRegister,
+    EventPoll, GetBalance, GetTransfersAway, GetTransfersIn, ProcessTransfer, Rsp2RspPushTransfer,
+    SendPassword, SimpleTransfer, SimpleTransferStatus, SwRegister,
 };
 use fields::Fields;
 
@@ -295,4 +295,5 @@ actions!(
     SendPassword,
     ProcessTransfer,
     GetTransfersIn,
+    GetTransfersAway,
 );

@@ -12,6 +12,7 @@ mod send_password;
 mod simple_transfer;
 mod simple_transfer_status;
 mod sw_register;
+mod transfers_away;
 mod transfers_in;
 
 pub use balance::GetBalance;
@@ -27,4 +28,5 @@ pub use send_password::SendPassword;
 pub use simple_transfer::SimpleTransfer;
 pub use simple_transfer_status::{SimpleTransferStatus, status_reply};
 pub use sw_register::SwRegister;
+pub use transfers_away::GetTransfersAway;
 pub use transfers_in::GetTransfersIn;

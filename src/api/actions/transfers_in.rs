@@ -16,19 +16,20 @@ use crate::store::OrderView;
 /// The largest page (the documented limit).
 const MAX_LIMIT: i64 = 40;
 
+/// `limit` (1 to 40, default 40) and `page` (from 1), and the filters both lists
+/// take: the domain, the status and the request dates.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GetTransfersIn {
+pub struct Paging {
     pub limit: usize,
     pub page: usize,
     pub domain: Option<String>,
     pub status: Option<String>,
-    pub order_id: Option<i64>,
     /// Order dates, inclusive, as Unix day bounds.
     pub from: Option<i64>,
     pub to: Option<i64>,
 }
 
-impl GetTransfersIn {
+impl Paging {
     pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
         let number = |key: &str, default: i64| -> Result<i64, ApiError> {
             match f.opt_str(key)? {
@@ -44,11 +45,6 @@ impl GetTransfersIn {
         if page < 1 {
             return Err(f.invalid("page", "pages count from 1"));
         }
-        let order_id = match (f.opt_str("order_id")?, f.opt_str("transfer_id")?) {
-            (Some(_), _) => Some(f.req_id("order_id")?),
-            (None, Some(_)) => Some(f.req_id("transfer_id")?),
-            (None, None) => None,
-        };
         let date = |keys: [&str; 2], end: bool| -> Result<Option<i64>, ApiError> {
             for key in keys {
                 if let Some(v) = f.opt_str(key)?.map(str::trim).filter(|v| !v.is_empty()) {
@@ -60,7 +56,7 @@ impl GetTransfersIn {
             }
             Ok(None)
         };
-        Ok(GetTransfersIn {
+        Ok(Paging {
             limit: usize::try_from(limit).unwrap_or(40),
             page: usize::try_from(page).unwrap_or(1),
             domain: f
@@ -71,21 +67,40 @@ impl GetTransfersIn {
                 .opt_str("status")?
                 .map(|s| s.trim().to_ascii_lowercase())
                 .filter(|s| !s.is_empty()),
-            order_id,
             from: date(["order_from", "req_from"], false)?,
             to: date(["order_to", "req_to"], true)?,
         })
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetTransfersIn {
+    pub paging: Paging,
+    pub order_id: Option<i64>,
+}
+
+impl GetTransfersIn {
+    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+        let order_id = match (f.opt_str("order_id")?, f.opt_str("transfer_id")?) {
+            (Some(_), _) => Some(f.req_id("order_id")?),
+            (None, Some(_)) => Some(f.req_id("transfer_id")?),
+            (None, None) => None,
+        };
+        Ok(GetTransfersIn {
+            paging: Paging::parse(f)?,
+            order_id,
+        })
+    }
 
     fn wanted(&self, o: &OrderView) -> bool {
-        self.domain.as_ref().is_none_or(|d| *d == o.domain)
-            && self
-                .status
+        let p = &self.paging;
+        p.domain.as_ref().is_none_or(|d| *d == o.domain)
+            && p.status
                 .as_ref()
                 .is_none_or(|s| s == opensrs_status(o.status))
             && self.order_id.is_none_or(|id| id == o.id)
-            && self.from.is_none_or(|t| o.created_at >= t)
-            && self.to.is_none_or(|t| o.created_at <= t)
+            && p.from.is_none_or(|t| o.created_at >= t)
+            && p.to.is_none_or(|t| o.created_at <= t)
     }
 
     fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
@@ -101,13 +116,13 @@ impl GetTransfersIn {
             .collect();
         let page: Vec<Value> = matching
             .iter()
-            .skip((self.page - 1) * self.limit)
-            .take(self.limit)
+            .skip((self.paging.page - 1) * self.paging.limit)
+            .take(self.paging.limit)
             .map(|o| entry(o))
             .collect();
         let mut attrs = Map::with_capacity(4);
-        attrs.insert("page_size".into(), Value::from(self.limit as i64));
-        attrs.insert("page".into(), Value::from(self.page as i64));
+        attrs.insert("page_size".into(), Value::from(self.paging.limit as i64));
+        attrs.insert("page".into(), Value::from(self.paging.page as i64));
         attrs.insert("transfers".into(), Value::List(page));
         attrs.insert("total".into(), Value::from(matching.len() as i64));
         let ok = codes::TRANSFERS_LISTED;
