@@ -197,3 +197,72 @@ fn get_transfers_away_pages_what_there_is() {
     ));
     assert_eq!(bad.code(), Some(465), "{}", bad.text());
 }
+
+fn yola(name: &str) -> Vec<u8> {
+    resign_capture(&fixture(&format!("clients/yola-opensrs/{name}.http")), KEY)
+}
+
+/// yola/opensrs's own requests (HTTP/1.1 over TLS as captured, nameservers under
+/// custom_transfer_nameservers, tech contact included), replayed as sent.
+#[test]
+fn yola_transfer_check_and_lists() {
+    let s = Server::start();
+    let r = s.send(&yola("sw_register.transfer"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let id = r.item("id").expect("id");
+    assert_eq!(r.item("transfer_id").as_deref(), Some(id.as_str()));
+    assert_eq!(
+        s.count(
+            "SELECT count(*) FROM transfer_nameservers n JOIN transfer_orders o ON o.job_id = n.job_id WHERE o.domain = 'yola-transfer-owner1.com'"
+        ),
+        2
+    );
+    let r = s.send(&yola("check_transfer"));
+    assert_eq!(
+        r.item("transferrable").as_deref(),
+        Some("1"),
+        "{}",
+        r.text()
+    );
+    let r = s.send(&yola("get_transfers_in"));
+    assert_eq!(r.item("total").as_deref(), Some("1"), "{}", r.text());
+    assert!(r.text().contains("yola-transfer-owner1.com"));
+    let r = s.send(&yola("get_transfers_away"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(r.item("total").as_deref(), Some("0"));
+}
+
+/// What WHMCS does for a transfer: GET_BALANCE to check its settings, SW_REGISTER
+/// transfer with handle=process, then CHECK_TRANSFER with check_status until it is
+/// completed — with the clock moved instead of waiting.
+#[test]
+fn a_whmcs_style_transfer_end_to_end() {
+    let s = Server::start();
+    let r = s.send(&capture("get_balance"));
+    assert_eq!(r.code(), Some(200));
+    let r = s.send(&capture("sw_register.transfer"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let mut seen = vec![status(&s, DOMAIN)];
+    s.run_due();
+    seen.push(status(&s, DOMAIN));
+    let token = s.approval_links()[0].1.clone();
+    let page = s.get(&format!("/approve/{token}")).text();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("csrf");
+    s.post_form(
+        &format!("/approve/{token}"),
+        &format!("csrf={csrf}&decision=accept"),
+    );
+    seen.push(status(&s, DOMAIN));
+    // Each CHECK_TRANSFER on pending_registry expedites it: five minutes later it
+    // is done.
+    s.advance("5m");
+    seen.push(status(&s, DOMAIN));
+    seen.dedup();
+    assert_eq!(seen, ["pending_owner", "pending_registry", "completed"]);
+    let r = s.send(&capture("get_balance"));
+    assert_eq!(r.item("balance").as_deref(), Some("99990.00"));
+}

@@ -90,11 +90,13 @@ impl TransferOrder {
         if !(1..=10).contains(&period) {
             return Err(f.invalid("period", "expected 1 to 10 years"));
         }
-        let nameservers = if f.opt_flag("custom_nameservers")? {
-            super::simple_transfer::parse_nameservers(f)?
-        } else {
-            Vec::new()
-        };
+        // yola sends its transfer's nameservers under custom_transfer_nameservers.
+        let nameservers =
+            if f.opt_flag("custom_nameservers")? || f.opt_flag("custom_transfer_nameservers")? {
+                super::simple_transfer::parse_nameservers(f)?
+            } else {
+                Vec::new()
+            };
         let with_tech = match f.opt_str("custom_tech_contact")? {
             None => true,
             Some(_) => f.opt_flag("custom_tech_contact")?,
@@ -111,7 +113,9 @@ impl TransferOrder {
         }
         Ok(TransferOrder {
             domain,
-            auth_info: f.req_str("auth_info")?.to_string(),
+            // Optional: some registries take none (.uk), and yola sends it only when
+            // its caller does; the registry's check decides.
+            auth_info: f.opt_str("auth_info")?.unwrap_or("").to_string(),
             username: f.req_str("reg_username")?.trim().to_string(),
             password: f.req_str("reg_password")?.to_string(),
             reg_domain: f
