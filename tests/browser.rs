@@ -392,6 +392,11 @@ fn seed_001_walk_through_in_the_mail_administration_console() {
 fn operator_dashboard_walk_through() {
     use crate::dashboard::{GAINING, OPERATOR, OPERATOR_PASS, world};
     let s = world();
+    let order = s.send(&resign_capture(
+        &fixture("clients/php-osrs-toolkit/sw_register.transfer.http"),
+        KEY,
+    ));
+    assert_eq!(order.code(), Some(200), "{}", order.text());
     let base = format!("http://{}", s.addr);
     in_browser(async |c: &Client| {
         let step = Steps(c);
@@ -412,6 +417,14 @@ fn operator_dashboard_walk_through() {
                 .contains("Incorrect authorization code.")
         );
         screenshot(c, "dashboard-transfer-job.png").await;
+
+        step.click("nav-orders").await;
+        let orders = step.text("orders").await;
+        assert!(
+            orders.contains("transfer-me-owner1.com") && orders.contains("10.00"),
+            "{orders}"
+        );
+        screenshot(c, "dashboard-orders.png").await;
 
         step.click("nav-bulk").await;
         screenshot(c, "dashboard-bulk.png").await;

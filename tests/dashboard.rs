@@ -102,6 +102,24 @@ fn operators_log_in_and_see_every_reseller() {
         hooks.contains("PUSHED_IN") && hooks.contains("retry"),
         "{hooks}"
     );
+    let none = web.get("/dashboard/orders").text();
+    assert!(none.contains("No transfer orders yet."), "{none}");
+    let r = s.send(&resign_capture(
+        &fixture("clients/php-osrs-toolkit/sw_register.transfer.http"),
+        KEY,
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    s.run_due();
+    let orders = web.get("/dashboard/orders").text();
+    for want in [
+        "transfer-me-owner1.com",
+        USER,
+        "pending_owner",
+        "owner1@example.net",
+        "10.00",
+    ] {
+        assert!(orders.contains(want), "{want} in {orders}");
+    }
 }
 
 #[test]

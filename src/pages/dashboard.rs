@@ -48,6 +48,7 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
     match (req.post, path) {
         (false, "/dashboard/transfers") => d.transfers(),
         (false, "/dashboard/bulk") => d.bulk(),
+        (false, "/dashboard/orders") => d.orders(),
         (false, "/dashboard/resellers") => d.resellers(),
         (false, "/dashboard/webhooks") => d.webhooks(),
         (false, "/dashboard/outbox") => d.outbox(),
@@ -114,6 +115,35 @@ impl Dashboard<'_> {
             Ok(jobs) => {
                 let jobs: Vec<_> = jobs.iter().map(|j| with_time(j, j.created_at)).collect();
                 self.page(200, "dashboard_transfers.html", context! { jobs })
+            }
+            Err(e) => store_failure("dashboard", &e),
+        }
+    }
+
+    /// Single transfer orders (SW_REGISTER) across resellers, beside the jobs.
+    fn orders(&self) -> Page {
+        match self.app.store.orders_all(LIST) {
+            Ok(orders) => {
+                let orders: Vec<_> = orders
+                    .iter()
+                    .map(|(reseller, o)| {
+                        context! {
+                            id => o.id,
+                            reseller,
+                            domain => o.domain,
+                            job => o.job_id,
+                            status => match o.job_id {
+                                None => "saved",
+                                Some(_) => crate::rules::transfer::opensrs_status(o.status),
+                            },
+                            reason => o.reason.clone().unwrap_or_default(),
+                            address => o.request_address.clone().or(o.approver.clone()).unwrap_or_default(),
+                            price => crate::money::format_cents(o.price_cents),
+                            when => time(o.created_at),
+                        }
+                    })
+                    .collect();
+                self.page(200, "dashboard_orders.html", context! { orders })
             }
             Err(e) => store_failure("dashboard", &e),
         }

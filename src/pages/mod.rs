@@ -74,6 +74,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("templates/dashboard_bulk.html"),
     ),
     (
+        "dashboard_orders.html",
+        include_str!("templates/dashboard_orders.html"),
+    ),
+    (
         "dashboard_resellers.html",
         include_str!("templates/dashboard_resellers.html"),
     ),

@@ -82,31 +82,36 @@ const VIEW: &str = "SELECT o.id, o.domain, o.job_id, d.status, d.reason, o.appro
                     LEFT JOIN transfer_registrants r ON r.id = d.registrant_id";
 
 fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OrderView> {
+    view_row_at(r, 0)
+}
+
+/// The [`VIEW`] columns from column `at` on.
+fn view_row_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<OrderView> {
     Ok(OrderView {
-        id: r.get(0)?,
-        domain: r.get(1)?,
-        job_id: r.get(2)?,
-        status: r.get(3)?,
-        reason: r.get(4)?,
-        approver: r.get(5)?,
-        request_address: r.get(6)?,
-        created_at: r.get(7)?,
-        status_at: r.get(8)?,
-        price_cents: r.get(9)?,
+        id: r.get(at)?,
+        domain: r.get(at + 1)?,
+        job_id: r.get(at + 2)?,
+        status: r.get(at + 3)?,
+        reason: r.get(at + 4)?,
+        approver: r.get(at + 5)?,
+        request_address: r.get(at + 6)?,
+        created_at: r.get(at + 7)?,
+        status_at: r.get(at + 8)?,
+        price_cents: r.get(at + 9)?,
         registrant: match (
-            r.get::<_, Option<i64>>(10)?,
-            r.get::<_, Option<String>>(11)?,
+            r.get::<_, Option<i64>>(at + 10)?,
+            r.get::<_, Option<String>>(at + 11)?,
         ) {
             (Some(id), Some(token)) => Some((
                 id,
                 token,
-                r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+                r.get::<_, Option<String>>(at + 12)?.unwrap_or_default(),
             )),
             _ => None,
         },
-        decision: r.get(13)?,
-        decided_at: r.get(14)?,
-        asked_at: r.get(15)?,
+        decision: r.get(at + 13)?,
+        decided_at: r.get(at + 14)?,
+        asked_at: r.get(at + 15)?,
     })
 }
 
@@ -354,6 +359,23 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(true)
+    }
+
+    /// Every reseller's latest orders with the reseller's name: the operator's list.
+    pub fn orders_all(&self, limit: usize) -> Result<Vec<(String, OrderView)>> {
+        let rows = self
+            .reader()
+            .prepare_cached(&format!(
+                "SELECT x.username, v.* FROM ({VIEW} ORDER BY o.id DESC LIMIT ?1) v
+                 JOIN transfer_orders y ON y.id = v.id JOIN resellers x ON x.id = y.reseller_id
+                 ORDER BY v.id DESC"
+            ))?
+            .query_map([limit as i64], |r| {
+                let name: String = r.get(0)?;
+                Ok((name, view_row_at(r, 1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
     }
 
     /// A page of the reseller's orders, newest first, and how many there are.
