@@ -61,3 +61,5 @@ mod sw_register;
 mod tls;
 /// CANCEL_TRANSFER, SEND_PASSWORD, PROCESS_TRANSFER, GET_TRANSFERS_IN.
 mod transfer_verbs;
+/// Transfers away: started by another registrar, approved, declined or timed out.
+mod transfers_away;

@@ -45,7 +45,12 @@ pub fn run(db: &Path, cmd: ClockCmd) -> anyhow::Result<()> {
 
 /// A minimal HTTP/1.1 POST with a bearer token, for the admin commands; returns the
 /// status code and body.
-fn post(server: &str, path: &str, token: &str, body: &str) -> anyhow::Result<(u16, String)> {
+pub(super) fn post(
+    server: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> anyhow::Result<(u16, String)> {
     use std::io::{Read, Write};
     let mut s =
         std::net::TcpStream::connect(server).with_context(|| format!("connecting to {server}"))?;

@@ -81,6 +81,17 @@ pub enum DomainCmd {
         #[arg(long)]
         locked: bool,
     },
+    /// Have another registrar ask for a portfolio domain (sandbox): its owner gets
+    /// the approval email; with no answer within the window the domain leaves.
+    TransferAway {
+        domain: String,
+        /// The gaining registrar's name.
+        #[arg(long = "to", value_name = "REGISTRAR")]
+        to: String,
+        /// The running server (default: OPSD_LISTEN).
+        #[arg(long, env = "OPSD_LISTEN", default_value = opsd::config::DEFAULT_LISTEN)]
+        server: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,6 +171,25 @@ pub fn run(db: &Path, cmd: ResellerCmd) -> anyhow::Result<()> {
 
 pub fn domain(db: &Path, cmd: DomainCmd) -> anyhow::Result<()> {
     match cmd {
+        DomainCmd::TransferAway { domain, to, server } => {
+            let store = open(db)?;
+            let token = store.setting(opsd::app::ADMIN_TOKEN)?.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "this database has no admin token yet: start `opsd serve` on it first"
+                )
+            })?;
+            let body: String = form_urlencoded::Serializer::new(String::new())
+                .append_pair("domain", &domain)
+                .append_pair("to", &to)
+                .finish();
+            let (status, reply) =
+                super::clock::post(&server, "/admin/transfers-away", &token, &body)?;
+            print!("{reply}");
+            if status != 200 {
+                bail!("server answered {status}");
+            }
+            Ok(())
+        }
         DomainCmd::Add {
             reseller,
             domain,

@@ -84,6 +84,10 @@ impl Service {
                 let token = p["/approve/".len()..].to_string();
                 self.page(move |app| approval::show(app, &token)).await
             }
+            (&Method::GET | &Method::HEAD, p) if p.starts_with("/transfer-away/") => {
+                let token = p["/transfer-away/".len()..].to_string();
+                self.page(move |app| pages::away::show(app, &token)).await
+            }
             (&Method::GET | &Method::HEAD, "/transfers") => {
                 let q = Form::parse(req.uri().query().unwrap_or("").as_bytes());
                 self.page(move |app| approval::transfers_get(app, &q)).await
@@ -107,6 +111,16 @@ impl Service {
                     None => plain(StatusCode::PAYLOAD_TOO_LARGE, "form too large\n"),
                 }
             }
+            (&Method::POST, p) if form_post && p.starts_with("/transfer-away/") => {
+                let token = p["/transfer-away/".len()..].to_string();
+                match self.form_body(req).await {
+                    Some(f) => {
+                        self.page(move |app| pages::away::answer(app, &token, &f))
+                            .await
+                    }
+                    None => plain(StatusCode::PAYLOAD_TOO_LARGE, "form too large\n"),
+                }
+            }
             (&Method::POST, "/transfers") if form_post => match self.form_body(req).await {
                 Some(f) => {
                     self.page(move |app| approval::transfers_post(app, &f))
@@ -116,6 +130,9 @@ impl Service {
             },
             (&Method::POST, "/srv/push_domain") if form_post => self.srv_push_domain(req).await,
             (&Method::POST, p) if json_post && p.starts_with("/api/") => self.email_api(req).await,
+            (&Method::POST, "/admin/transfers-away") if has_bearer(&req) => {
+                self.transfer_away(req).await
+            }
             (&Method::POST, "/admin/clock/advance") if has_bearer(&req) => {
                 self.advance_clock(req).await
             }
@@ -307,6 +324,55 @@ impl Service {
 
     /// `POST /admin/clock/advance` with a duration (`7d`) as the body: moves the
     /// sandbox clock and runs every task that fell due before answering.
+    /// `POST /admin/transfers-away` with `domain=…&to=…` (what `opsd domain
+    /// transfer-away` sends): another registrar asks for a portfolio domain.
+    async fn transfer_away(&self, req: Request<Incoming>) -> Reply200 {
+        let token = bearer(req.headers()).unwrap_or_default();
+        let state = self.state.clone();
+        let allowed = tokio::task::spawn_blocking(move || admin_token_matches(&state, &token))
+            .await
+            .unwrap_or(false);
+        if !allowed {
+            return plain(StatusCode::UNAUTHORIZED, "admin token required\n");
+        }
+        let Some(body) = self.small_body(req).await else {
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, "too large or too slow\n");
+        };
+        let form = Form::parse(&body);
+        let (Some(domain), Some(to)) = (
+            form.get("domain").map(str::to_string),
+            form.get("to").map(str::to_string),
+        ) else {
+            return plain(StatusCode::BAD_REQUEST, "give domain=… and to=…\n");
+        };
+        let state = self.state.clone();
+        let started =
+            tokio::task::spawn_blocking(move || crate::rules::away::start(&state, &domain, &to))
+                .await;
+        match started {
+            Ok(Ok(Ok(id))) => respond(
+                StatusCode::OK,
+                TEXT,
+                Bytes::from(format!("transfer away {id} started\n")),
+            ),
+            Ok(Ok(Err(crate::store::AwayRefused::NotInAPortfolio))) => {
+                plain(StatusCode::NOT_FOUND, "no reseller holds that domain\n")
+            }
+            Ok(Ok(Err(crate::store::AwayRefused::AlreadyPending))) => plain(
+                StatusCode::CONFLICT,
+                "a transfer away of that domain is already waiting for its owner\n",
+            ),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "transfer away failed");
+                plain(StatusCode::INTERNAL_SERVER_ERROR, "failed\n")
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "transfer away panicked");
+                plain(StatusCode::INTERNAL_SERVER_ERROR, "failed\n")
+            }
+        }
+    }
+
     async fn advance_clock(&self, req: Request<Incoming>) -> Reply200 {
         let token = bearer(req.headers()).unwrap_or_default();
         let state = self.state.clone();

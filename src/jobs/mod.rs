@@ -82,6 +82,13 @@ fn run_step(app: &App, run: &[Task], now: i64) -> Result<usize, StoreError> {
                 .map_err(StepError::from)
         }
         TaskKind::RegistryStep => transfer::registry_steps(app, run, now).map(|()| Vec::new()),
+        TaskKind::AwayTimeout => {
+            let items: Vec<(i64, i64)> = run.iter().map(|t| (t.id, t.subject)).collect();
+            app.store
+                .away_timeouts(&items, now)
+                .map(|()| Vec::new())
+                .map_err(StepError::from)
+        }
         TaskKind::BulkPush => bulk::push(app, first, now).map(|()| Vec::new()),
         TaskKind::Webhook => webhook::deliver(app, first, now).map(|()| Vec::new()),
     };

@@ -55,6 +55,7 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
         (false, "/dashboard/audit") => d.audit(),
         (false, "/dashboard/clock") => d.clock(200, None),
         (true, "/dashboard/clock") => d.advance(),
+        (true, "/dashboard/orders/away") => d.start_away(),
         (false, _) => {
             if let Some(id) = id_after("/dashboard/transfers/", "") {
                 d.transfer(id)
@@ -143,8 +144,61 @@ impl Dashboard<'_> {
                         }
                     })
                     .collect();
-                self.page(200, "dashboard_orders.html", context! { orders })
+                let away = match self.app.store.transfers_away_all(LIST) {
+                    Ok(a) => a,
+                    Err(e) => return store_failure("dashboard", &e),
+                };
+                let away: Vec<_> = away.iter().map(|a| with_time(a, a.requested_at)).collect();
+                let flash =
+                    self.req.query.get("away").map(|d| {
+                        format!("Transfer away of {d} started; its owner has been asked.")
+                    });
+                self.page(
+                    200,
+                    "dashboard_orders.html",
+                    context! { orders, away, flash },
+                )
             }
+            Err(e) => store_failure("dashboard", &e),
+        }
+    }
+
+    /// The sandbox's other side: a registrar asks for one of the portfolio's domains.
+    fn start_away(&self) -> Page {
+        let domain = self.req.form.get("domain").unwrap_or("").trim().to_string();
+        let to = self.req.form.get("to").unwrap_or("").trim().to_string();
+        if domain.is_empty() || to.is_empty() {
+            return message(
+                400,
+                "Missing fields",
+                "Give the domain and the gaining registrar.",
+            );
+        }
+        match crate::rules::away::start(self.app, &domain, &to) {
+            Ok(Ok(_)) => {
+                let entry = self.audit_entry(
+                    "transfer_away",
+                    domain.clone(),
+                    format!("transfer away to {to} started from the operator dashboard"),
+                );
+                match self.app.store.audit(&entry) {
+                    Ok(()) => {
+                        let q: String = form_urlencoded::Serializer::new(String::new())
+                            .append_pair("away", &domain)
+                            .finish();
+                        Page::redirect(&format!("/dashboard/orders?{q}"))
+                    }
+                    Err(e) => store_failure("dashboard", &e),
+                }
+            }
+            Ok(Err(crate::store::AwayRefused::NotInAPortfolio)) => {
+                message(404, "Not in a portfolio", "No reseller holds that domain.")
+            }
+            Ok(Err(crate::store::AwayRefused::AlreadyPending)) => message(
+                409,
+                "Already asked",
+                "A transfer away of that domain is already waiting for its owner.",
+            ),
             Err(e) => store_failure("dashboard", &e),
         }
     }

@@ -3,6 +3,7 @@
 //! (in `session`) logins with CSRF-protected forms. Pages work without JavaScript.
 
 pub mod approval;
+pub mod away;
 pub mod dashboard;
 pub mod mac;
 pub mod panel;
@@ -18,6 +19,10 @@ use minijinja::Environment;
 const SOURCES: &[(&str, &str)] = &[
     ("layout.html", include_str!("templates/layout.html")),
     ("approval.html", include_str!("templates/approval.html")),
+    (
+        "transfer_away.html",
+        include_str!("templates/transfer_away.html"),
+    ),
     (
         "approval_done.html",
         include_str!("templates/approval_done.html"),

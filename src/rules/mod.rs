@@ -6,11 +6,13 @@
 //! - [`push`]: reseller pushes (consent, lock policy, bulk item outcomes).
 //! - [`registry_push`]: which registry-style pushes the registry takes.
 //! - [`mail_push`]: email-domain pushes between companies, billing cycles, notices.
+//! - [`away`]: transfers away: whom they ask, with which tokens and email.
 //! - [`approval`]: who is asked to approve a transfer, with which tokens and email.
 //! - [`transfer`]: whether the registry lets a domain move (locks, 60 days).
 //! - [`price`]: what an order costs.
 
 pub mod approval;
+pub mod away;
 pub mod mail_push;
 pub mod price;
 pub mod push;

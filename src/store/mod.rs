@@ -7,6 +7,7 @@
 //! atomic. Schema changes are the numbered files in `migrations/`, applied in order
 //! at open.
 
+mod away;
 mod bulk;
 mod events;
 mod hosted_mail;
@@ -29,6 +30,7 @@ mod transfers;
 /// password: no Argon2 hash has this form.
 pub const NO_PASSWORD: &str = "!";
 
+pub use away::{AwayRefused, AwayView, NewAway};
 pub use bulk::{
     BatchItem, BulkBatch, BulkChangeView, BulkItem, BulkStep, BulkSummary, NewBulkChange,
     item_reasons,
@@ -121,6 +123,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0015_orders.sql")),
     M::up(include_str!("migrations/0016_order_events.sql")),
     M::up(include_str!("migrations/0017_prices.sql")),
+    M::up(include_str!("migrations/0018_transfers_away.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

@@ -138,6 +138,16 @@ impl Store {
         Ok(names)
     }
 
+    /// The contact set a portfolio domain holds (JSON), if it has one.
+    pub fn domain_contacts(&self, domain: &str) -> Result<Option<String>> {
+        let c = self
+            .reader()
+            .prepare_cached("SELECT contacts FROM domains WHERE name = ?1")?
+            .query_row([domain], |r| r.get(0))
+            .optional()?;
+        Ok(c.flatten())
+    }
+
     /// The reseller whose portfolio holds `domain`, if any.
     pub fn portfolio_holder(&self, domain: &str) -> Result<Option<i64>> {
         let id = self

@@ -21,6 +21,8 @@ pub enum TaskKind {
     /// Send an event to its reseller's webhook (subject: event row id). Queued by a
     /// trigger on `events` (migration 0008), hence the kind's name is also there.
     Webhook,
+    /// The owner's window of a transfer away is over (subject: transfers_away id).
+    AwayTimeout,
 }
 
 impl TaskKind {
@@ -32,6 +34,7 @@ impl TaskKind {
             TaskKind::RegistryStep => "registry_step",
             TaskKind::BulkPush => "bulk_push",
             TaskKind::Webhook => "webhook",
+            TaskKind::AwayTimeout => "away_timeout",
         }
     }
 
@@ -43,6 +46,7 @@ impl TaskKind {
             TaskKind::RegistryStep,
             TaskKind::BulkPush,
             TaskKind::Webhook,
+            TaskKind::AwayTimeout,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -204,7 +208,8 @@ impl Store {
             TaskKind::SendMail
             | TaskKind::ApprovalTimeout
             | TaskKind::RegistryStep
-            | TaskKind::BulkPush => return Ok(None),
+            | TaskKind::BulkPush
+            | TaskKind::AwayTimeout => return Ok(None),
         };
         let tenant = self
             .reader()
@@ -229,7 +234,8 @@ impl Store {
             TaskKind::SendMail
             | TaskKind::ApprovalTimeout
             | TaskKind::RegistryStep
-            | TaskKind::BulkPush => return Ok(None),
+            | TaskKind::BulkPush
+            | TaskKind::AwayTimeout => return Ok(None),
         };
         let sql = format!(
             "SELECT t.id, t.subject, t.item, t.due_at, t.attempts FROM tasks t {join}

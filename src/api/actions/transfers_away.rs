@@ -1,8 +1,8 @@
 //! GET_TRANSFERS_AWAY (object DOMAIN): the caller's domains that another registrar
-//! asked for. WHMCS's OpenSRS Pro module pages through it (40 at a time) on every
-//! sync. opsd has no transfers away yet (issue 18, point 6): until it does, every
-//! reseller has none, and the reply is the one captured for a reseller with none —
-//! the paging and filters read and checked as for GET_TRANSFERS_IN.
+//! asked for (see `rules::away`), newest first, with the paging and filters of
+//! GET_TRANSFERS_IN (`domain`, `status`, `req_from`/`req_to`) and `gaining_registrar`
+//! (`*` as a wildcard). WHMCS's OpenSRS Pro module pages through it (40 at a time)
+//! on every sync; yola asks for the `completed` ones.
 
 use crate::api::codes;
 use crate::api::fields::Fields;
@@ -12,15 +12,62 @@ use crate::ops::{Envelope, Map, Value};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetTransfersAway {
     pub page: super::transfers_in::Paging,
+    pub gaining: Option<String>,
+}
+
+/// `*` matches any run of characters; the comparison ignores case.
+fn wildcard(pattern: &str, text: &str) -> bool {
+    let (p, t) = (pattern.to_ascii_lowercase(), text.to_ascii_lowercase());
+    let parts: Vec<&str> = p.split('*').collect();
+    if parts.len() == 1 {
+        return p == t;
+    }
+    let mut rest = t.as_str();
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else if let Some(at) = rest.find(part) {
+            rest = &rest[at + part.len()..];
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 impl GetTransfersAway {
-    fn apply(self, _ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let p = &self.page;
+        let all = ctx.app.store.transfers_away_of(ctx.reseller.id)?;
+        let matching: Vec<&crate::store::AwayView> = all
+            .iter()
+            .filter(|a| {
+                p.domain.as_ref().is_none_or(|d| *d == a.domain)
+                    && p.status.as_ref().is_none_or(|s| *s == a.status)
+                    && self
+                        .gaining
+                        .as_ref()
+                        .is_none_or(|g| wildcard(g, &a.gaining))
+                    && p.from.is_none_or(|t| a.requested_at >= t)
+                    && p.to.is_none_or(|t| a.requested_at <= t)
+            })
+            .collect();
+        let page: Vec<Value> = matching
+            .iter()
+            .skip((p.page - 1) * p.limit)
+            .take(p.limit)
+            .map(|a| entry(a))
+            .collect();
         let mut attrs = Map::with_capacity(4);
-        attrs.insert("page_size".into(), Value::from(self.page.limit as i64));
-        attrs.insert("page".into(), Value::from(self.page.page as i64));
-        attrs.insert("transfers".into(), Value::List(Vec::new()));
-        attrs.insert("total".into(), Value::from(0));
+        attrs.insert("page_size".into(), Value::from(p.limit as i64));
+        attrs.insert("page".into(), Value::from(p.page as i64));
+        attrs.insert("transfers".into(), Value::List(page));
+        attrs.insert("total".into(), Value::from(matching.len() as i64));
         let ok = codes::TRANSFERS_LISTED;
         Ok(Reply::ok(
             (ok.code, ok.text),
@@ -28,6 +75,33 @@ impl GetTransfersAway {
             Layout::CodeSuccessAttrs,
         ))
     }
+}
+
+/// One transfer away, dates as GET_TRANSFERS_IN writes them.
+fn entry(a: &crate::store::AwayView) -> Value {
+    use super::transfers_in::opensrs_date;
+    let mut m = Map::with_capacity(12);
+    let mut date = |key: &str, at: Option<i64>| {
+        m.insert(
+            key.into(),
+            Value::from(at.map(opensrs_date).unwrap_or_default()),
+        );
+        m.insert(format!("{key}_epoch").into(), Value::from(at.unwrap_or(0)));
+    };
+    date("req_date", Some(a.requested_at));
+    date(
+        "completed_date",
+        a.decided_at.filter(|_| a.status == "completed"),
+    );
+    m.insert("status".into(), Value::from(a.status.as_str()));
+    m.insert(
+        "request_address".into(),
+        Value::from(a.owner_email.as_str()),
+    );
+    m.insert("gaining_registrar".into(), Value::from(a.gaining.as_str()));
+    m.insert("transfer_id".into(), Value::from(a.id));
+    m.insert("domain".into(), Value::from(a.domain.as_str()));
+    Value::Map(m)
 }
 
 impl crate::api::Handler for GetTransfersAway {
@@ -40,10 +114,29 @@ impl crate::api::Handler for GetTransfersAway {
     fn read(_env: &Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
         Ok(GetTransfersAway {
             page: super::transfers_in::Paging::parse(attrs)?,
+            gaining: attrs
+                .opt_str("gaining_registrar")?
+                .map(|g| g.trim().to_string())
+                .filter(|g| !g.is_empty() && g != "*"),
         })
     }
 
     fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         self.apply(ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard("*", "Any Registrar"));
+        assert!(wildcard("sandbox*", "Sandbox Other Registrar"));
+        assert!(wildcard("*other*", "Sandbox Other Registrar"));
+        assert!(wildcard("*registrar", "Sandbox Other Registrar"));
+        assert!(!wildcard("enom*", "Sandbox Other Registrar"));
+        assert!(wildcard("exact", "EXACT"));
     }
 }

@@ -167,7 +167,7 @@ fn entry(o: &OrderView) -> Value {
 }
 
 /// `03-MAY-2011 12:06:12` (UTC), as the captured reply writes dates.
-fn opensrs_date(unix: i64) -> String {
+pub(super) fn opensrs_date(unix: i64) -> String {
     let Ok(t) = time::OffsetDateTime::from_unix_timestamp(unix) else {
         return String::new();
     };
