@@ -240,3 +240,55 @@ fn the_price_list_sets_what_is_held_and_charged() {
     let bad = opsd::sandbox::Scenario::parse("[[price]]\ntld = \"com\"\ntransfer = \"cheap\"\n");
     assert!(bad.is_err());
 }
+
+#[test]
+fn declined_and_failed_orders_release_their_price() {
+    let s = Server::start();
+    // Declined on the approval page.
+    let r = s.ops(&order("nope-owner1.com", "", "+1.4165550100"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    s.run_due();
+    assert_eq!(balance(&s).1, "10.00");
+    let token = s.approval_links()[0].1.clone();
+    let page = s.get(&format!("/approve/{token}")).text();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("csrf");
+    s.post_form(&format!("/approve/{token}"), &format!("csrf={csrf}&decision=cancel"));
+    let check = |domain: &str| {
+        s.ops(&envelope(
+            "CHECK_TRANSFER",
+            "DOMAIN",
+            &format!("<item key=\"domain\">{domain}</item><item key=\"check_status\">1</item>"),
+        ))
+        .item("status")
+        .unwrap_or_default()
+    };
+    assert_eq!(check("nope-owner1.com"), "cancelled");
+    assert_eq!(balance(&s), ("100000.00".into(), "0.00".into()));
+    // The analysis fails it (a wrong auth code), with the reason bulk analysis gives.
+    let r = s.ops(&order("wrong-badauth.com", "", "+1.4165550100"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    s.run_due();
+    assert_eq!(check("wrong-badauth.com"), "cancelled");
+    let listed = s.ops(&envelope(
+        "GET_TRANSFERS_IN",
+        "DOMAIN",
+        "<item key=\"domain\">wrong-badauth.com</item>",
+    ));
+    assert_eq!(listed.item("total").as_deref(), Some("1"));
+    assert_eq!(
+        s.count(
+            "SELECT count(*) FROM transfer_domains d JOIN transfer_orders o ON o.job_id = d.job_id
+             WHERE o.domain = 'wrong-badauth.com' AND d.reason = 'Incorrect authorization code.'"
+        ),
+        1
+    );
+    assert_eq!(balance(&s), ("100000.00".into(), "0.00".into()));
+    assert_eq!(
+        s.count("SELECT count(*) FROM domains WHERE name IN ('nope-owner1.com', 'wrong-badauth.com')"),
+        0
+    );
+}
