@@ -18,6 +18,8 @@ pub struct Holding {
     pub registry_confirms: bool,
     /// Days the registry takes to complete an accepted transfer.
     pub pending_days: i64,
+    /// When the registration expires now (Unix seconds), when known.
+    pub expires_at: Option<i64>,
 }
 
 /// What the registry says when the transfer is requested.

@@ -100,6 +100,14 @@ fn php_toolkit_transfer_order_through_its_lifecycle() {
         2
     );
     assert_eq!(balance(&s), ("99990.00".into(), "0.00".into()), "charged");
+    // One more year on its expiry: the sandbox registry shows 2015-01-19 18:34:34
+    // (200 days after the analysis), so 2016-01-19 18:34:34.
+    assert_eq!(
+        s.count(&format!(
+            "SELECT expires_at FROM domains WHERE name = '{domain}'"
+        )),
+        1_453_228_474
+    );
     // ORDER STATUS_CHANGE events beside the TRANSFER ones, delivered by POLL.
     let polled = s
         .ops(&envelope("POLL", "EVENT", "<item key=\"limit\">100</item>"))
@@ -256,7 +264,10 @@ fn declined_and_failed_orders_release_their_price() {
         .nth(1)
         .and_then(|r| r.split('"').next())
         .expect("csrf");
-    s.post_form(&format!("/approve/{token}"), &format!("csrf={csrf}&decision=cancel"));
+    s.post_form(
+        &format!("/approve/{token}"),
+        &format!("csrf={csrf}&decision=cancel"),
+    );
     let check = |domain: &str| {
         s.ops(&envelope(
             "CHECK_TRANSFER",
@@ -288,7 +299,9 @@ fn declined_and_failed_orders_release_their_price() {
     );
     assert_eq!(balance(&s), ("100000.00".into(), "0.00".into()));
     assert_eq!(
-        s.count("SELECT count(*) FROM domains WHERE name IN ('nope-owner1.com', 'wrong-badauth.com')"),
+        s.count(
+            "SELECT count(*) FROM domains WHERE name IN ('nope-owner1.com', 'wrong-badauth.com')"
+        ),
         0
     );
 }

@@ -125,6 +125,7 @@ fn analyse_one(app: &App, domain: &str, auth_info: &str, now: i64) -> Analysis {
         registrant_name: record.registrant.name.trim().to_string(),
         contacts_json: contacts.to_string(),
         registry_days: holding.pending_days,
+        expires_after: crate::rules::transfer::expiry_after_transfer(holding.expires_at),
     }
 }
 

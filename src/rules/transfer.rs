@@ -31,6 +31,19 @@ pub fn registry_refusal(h: &Holding, now: i64) -> Option<RegistryRefusal> {
     }
 }
 
+/// The expiry a domain has once transferred: one calendar year after the one the
+/// registry shows (the same day and time; 29 February becomes 28 February), or
+/// `None` when the registry shows none.
+pub fn expiry_after_transfer(registry_expiry: Option<i64>) -> Option<i64> {
+    let t = time::OffsetDateTime::from_unix_timestamp(registry_expiry?).ok()?;
+    let next = t.replace_year(t.year() + 1).ok().or_else(|| {
+        t.replace_day(28)
+            .ok()
+            .and_then(|d| d.replace_year(t.year() + 1).ok())
+    })?;
+    Some(next.unix_timestamp())
+}
+
 /// A transfer's state in OpenSRS's words (CHECK_TRANSFER, GET_TRANSFERS_IN):
 /// `pending_owner` until its owner answers, `pending_registry`, `completed`,
 /// `cancelled` (declined, timed out, failed or cancelled); `undef` for none.
@@ -58,7 +71,22 @@ mod tests {
             bypass_allowed: true,
             registry_confirms: false,
             pending_days: 5,
+            expires_at: None,
         }
+    }
+
+    #[test]
+    fn a_transfer_adds_one_year() {
+        let at = |s: &str| crate::clock::parse_timestamp(s).map(|t| t.unix_timestamp());
+        assert_eq!(
+            expiry_after_transfer(at("2026-03-10 12:00:00")),
+            at("2027-03-10 12:00:00")
+        );
+        assert_eq!(
+            expiry_after_transfer(at("2028-02-29 00:00:00")),
+            at("2029-02-28 00:00:00")
+        );
+        assert_eq!(expiry_after_transfer(None), None);
     }
 
     #[test]

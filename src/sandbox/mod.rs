@@ -119,6 +119,17 @@ impl World {
     }
 }
 
+/// The sandbox registry's expiry of a domain held elsewhere: the next anniversary of
+/// its registration after `now`, or 200 days from `now` when that is unknown.
+fn sandbox_expiry(registered: Option<i64>, now: i64) -> i64 {
+    const YEAR: i64 = 365 * 86_400;
+    match registered {
+        Some(r) if r <= now => r + ((now - r) / YEAR + 1) * YEAR,
+        Some(r) => r + YEAR,
+        None => now + 200 * 86_400,
+    }
+}
+
 /// Creates the scenario's resellers and profiles (those that do not exist yet) and,
 /// the first time, sets the ids to start from. Safe to run at every start.
 pub fn seed_store(
@@ -222,6 +233,7 @@ impl Registry for World {
             bypass_allowed: d.bypass_allowed,
             registry_confirms: d.registry_confirms,
             pending_days: d.pending_days,
+            expires_at: Some(sandbox_expiry(d.registered, self.now())),
         })
     }
 

@@ -24,6 +24,8 @@ pub enum Analysis {
         registrant_name: String,
         contacts_json: String,
         registry_days: i64,
+        /// The expiry once transferred (see `rules::transfer`).
+        expires_after: Option<i64>,
     },
 }
 
@@ -145,10 +147,12 @@ impl Store {
                     registrant_name,
                     contacts_json,
                     registry_days,
+                    expires_after,
                 } => {
                     tx.prepare_cached(
                         "UPDATE transfer_domains SET status = 'processed', registrant_email = ?3,
-                           registrant_name = ?4, contacts = ?5, registry_days = ?6, status_at = ?7
+                           registrant_name = ?4, contacts = ?5, registry_days = ?6, status_at = ?7,
+                           expires_after = ?8
                          WHERE job_id = ?1 AND position = ?2 AND status = 'pending'",
                     )?
                     .execute(params![
@@ -158,7 +162,8 @@ impl Store {
                         registrant_name,
                         contacts_json,
                         registry_days,
-                        now
+                        now,
+                        expires_after
                     ])?;
                 }
             }
@@ -411,7 +416,8 @@ fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Re
     let row = tx
         .prepare_cached(
             "SELECT d.name, d.status, d.registrant_id, coalesce(o.contacts, d.contacts), j.reseller_id,
-                    j.profile_id, j.dns_template, coalesce(o.lock_domain, 0), o.price_cents
+                    j.profile_id, j.dns_template, coalesce(o.lock_domain, 0), o.price_cents,
+                    d.expires_after
              FROM transfer_domains d JOIN transfer_jobs j ON j.id = d.job_id
              LEFT JOIN transfer_orders o ON o.job_id = d.job_id
              WHERE d.job_id = ?1 AND d.position = ?2",
@@ -427,6 +433,7 @@ fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Re
                 r.get::<_, Option<String>>(6)?,
                 r.get::<_, bool>(7)?,
                 r.get::<_, Option<i64>>(8)?,
+                r.get::<_, Option<i64>>(9)?,
             ))
         })
         .optional()?;
@@ -440,6 +447,7 @@ fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Re
         template,
         lock,
         price,
+        expires,
     )) = row
     else {
         return Ok(());
@@ -463,10 +471,10 @@ fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Re
             let ns = serde_json::to_string(&nameservers).unwrap_or_else(|_| "[]".into());
             let inserted = tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO domains (name, reseller_id, profile_id, locked, created_at, contacts, nameservers, dns_template, transferred_at)
-                     VALUES (?1, ?2, ?3, ?8, ?4, ?5, ?6, ?7, ?4)",
+                    "INSERT OR IGNORE INTO domains (name, reseller_id, profile_id, locked, created_at, contacts, nameservers, dns_template, transferred_at, expires_at)
+                     VALUES (?1, ?2, ?3, ?8, ?4, ?5, ?6, ?7, ?4, ?9)",
                 )?
-                .execute(params![name, reseller_id, profile, now, contacts, ns, template, lock])?;
+                .execute(params![name, reseller_id, profile, now, contacts, ns, template, lock, expires])?;
             if inserted == 1 {
                 // An order's price is charged when its transfer completes (it was
                 // held until now).

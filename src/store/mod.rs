@@ -124,6 +124,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0016_order_events.sql")),
     M::up(include_str!("migrations/0017_prices.sql")),
     M::up(include_str!("migrations/0018_transfers_away.sql")),
+    M::up(include_str!("migrations/0019_expiry.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.
