@@ -266,3 +266,44 @@ fn a_whmcs_style_transfer_end_to_end() {
     let r = s.send(&capture("get_balance"));
     assert_eq!(r.item("balance").as_deref(), Some("99990.00"));
 }
+
+/// Net::DRI's requests, as its own test suite (t/Net/DRI/Protocol/OpenSRS/XCP.t)
+/// asserts it sends them: lower-case action and object, a top-level
+/// `registrant_ip`, no auth code, phones with an `x` extension, an empty
+/// `reseller`. The three name different domains there; here they name one, so that
+/// they make one transfer: started, checked, cancelled.
+#[test]
+fn a_net_dri_style_transfer() {
+    let s = Server::start();
+    let body = |name: &str| {
+        String::from_utf8(fixture_bytes(&format!("clients/net-dri/{name}.xml")))
+            .expect("utf-8")
+            .replace("catmas.com", "yahoo.com")
+            .replace(
+                "example.com</item>\n<item key=\"reseller\">",
+                "yahoo.com</item>\n<item key=\"reseller\">",
+            )
+    };
+    let r = s.ops(body("sw_register.transfer").as_bytes());
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let id = r.item("id").expect("id");
+    assert_eq!(
+        s.count(&format!(
+            "SELECT count(*) FROM transfer_orders WHERE id = {id} AND registrant_ip = '10.0.10.19'"
+        )),
+        1
+    );
+    let r = s.ops(body("check_transfer").as_bytes());
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(r.item("transferrable").as_deref(), Some("0"));
+    assert_eq!(r.item("reason").as_deref(), Some("Transfer in progress"));
+    assert_eq!(r.item("status").as_deref(), Some("pending_owner"));
+    assert!(r.item("unixtime").is_some());
+    let r = s.ops(body("cancel_transfer").as_bytes());
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        r.item("response_text"),
+        Some(format!("Transfer with order id: {id} has been canceled."))
+    );
+    assert_eq!(status(&s, "yahoo.com"), "cancelled");
+}

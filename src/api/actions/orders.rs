@@ -30,7 +30,11 @@ impl OrderRef {
         Ok(OrderRef {
             order_id,
             domain,
-            reseller: f.opt_str("reseller")?.map(|r| r.trim().to_string()),
+            // Net::DRI sends an empty one when its caller gave no reseller id.
+            reseller: f
+                .opt_str("reseller")?
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty()),
         })
     }
 

@@ -310,6 +310,14 @@ fn parse_contacts(f: &Fields<'_>, with_tech: bool) -> Result<(String, String), A
         let text = |k: &str| -> Result<String, ApiError> {
             Ok(c.opt_str(k)?.unwrap_or("").trim().to_string())
         };
+        // OpenSRS writes an extension after an x: +1.4165550123x1812 (Net::DRI).
+        let raw_phone = text("phone")?;
+        let (phone, phone_ext) = match raw_phone.split_once(['x', 'X']) {
+            Some((p, ext)) if !ext.is_empty() && ext.bytes().all(|b| b.is_ascii_digit()) => {
+                (p.to_string(), ext.to_string())
+            }
+            _ => (raw_phone.clone(), String::new()),
+        };
         let contact = Contact {
             name: format!("{} {}", text("first_name")?, text("last_name")?)
                 .trim()
@@ -326,8 +334,8 @@ fn parse_contacts(f: &Fields<'_>, with_tech: bool) -> Result<(String, String), A
             state: text("state")?,
             postal_code: text("postal_code")?,
             country: text("country")?.to_ascii_uppercase(),
-            phone: text("phone")?,
-            phone_ext: String::new(),
+            phone: phone.clone(),
+            phone_ext,
             fax: text("fax")?,
             fax_ext: String::new(),
             email: text("email")?,
