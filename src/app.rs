@@ -48,7 +48,7 @@ pub enum BuildError {
 }
 
 /// The one way `opsd serve`, the tests and the benches make the app: the mailer the
-/// configuration names; in the sandbox the scenario's resellers and profiles seeded
+/// configuration names; the configured prices written to the price list; in the sandbox the scenario's resellers and profiles seeded
 /// into the store and its world as registry and WHOIS; in production a world without
 /// magic names; real WHOIS servers when `whois = "port43"`.
 pub fn build(
@@ -58,6 +58,9 @@ pub fn build(
     scenario: &Scenario,
 ) -> Result<App, BuildError> {
     let mailer = crate::mail::from_config(config.smtp_url.as_deref(), &config.mail_from)?;
+    for (tld, kind, cents) in &config.price {
+        store.set_price(tld, kind, Some(*cents))?;
+    }
     let world = if config.production {
         World::production(clock.clone())
     } else {

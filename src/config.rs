@@ -460,6 +460,48 @@ settings! {
     tls_key: String => Option<PathBuf> = None,
     apply = |c, v| c.tls_key = Some(PathBuf::from(v)),
     show = |_c| None;
+
+    /// The price list, in the config file only: `[[price]]` tables with `tld`
+    /// (`com`, or `*` for every TLD) and `transfer` (`"8.99"`); written to the
+    /// database's list when the server starts.
+    #[arg(skip)]
+    price: Vec<PriceEntry> => Vec<(String, String, i64)> = Vec::new(),
+    apply = |c, v| c.price = prices(v)?,
+    show = |c| (!c.price.is_empty()).then(|| {
+        c.price
+            .iter()
+            .map(|(tld, kind, cents)| {
+                format!(
+                    "[[price]]\ntld = \"{tld}\"\n{kind} = \"{}\"",
+                    crate::money::format_cents(*cents)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+}
+
+/// One `[[price]]` table of the config file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceEntry {
+    pub tld: String,
+    #[serde(default)]
+    pub transfer: Option<String>,
+}
+
+/// The config file's price tables as `(tld, kind, cents)`.
+fn prices(entries: Vec<PriceEntry>) -> Result<Vec<(String, String, i64)>, ConfigError> {
+    let mut out = Vec::new();
+    for e in entries {
+        let tld = e.tld.trim().trim_start_matches('.').to_ascii_lowercase();
+        if let Some(amount) = e.transfer {
+            let cents = crate::money::parse_cents(&amount)
+                .ok_or_else(|| ConfigError::Price(tld.clone(), amount.clone()))?;
+            out.push((tld, "transfer".to_string(), cents));
+        }
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -480,6 +522,8 @@ pub enum ConfigError {
     File(String),
     #[error("{0}")]
     Production(String),
+    #[error("price of .{0}: '{1}' is not an amount like 8.99")]
+    Price(String, String),
 }
 
 impl RawConfig {
@@ -586,6 +630,25 @@ mod tests {
                 .unwrap_or_default();
             assert!(e.contains(want), "{e}");
         }
+    }
+
+    #[test]
+    fn prices_from_the_config_file() {
+        let c = RawConfig::from_toml("[[price]]\ntld = \".COM\"\ntransfer = \"8.99\"\n")
+            .and_then(RawConfig::validate);
+        let c = c.ok();
+        assert_eq!(
+            c.as_ref().map(|c| c.price.clone()),
+            Some(vec![("com".to_string(), "transfer".to_string(), 899)])
+        );
+        assert!(
+            c.map(|c| describe(&c))
+                .unwrap_or_default()
+                .contains("tld = \"com\"\ntransfer = \"8.99\"")
+        );
+        let bad = RawConfig::from_toml("[[price]]\ntld = \"com\"\ntransfer = \"cheap\"\n")
+            .and_then(RawConfig::validate);
+        assert!(matches!(bad, Err(ConfigError::Price(_, _))));
     }
 
     #[test]

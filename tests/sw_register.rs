@@ -305,3 +305,11 @@ fn declined_and_failed_orders_release_their_price() {
         0
     );
 }
+
+#[test]
+fn the_config_files_prices_are_the_list() {
+    let s = Server::start_with(|c| c.price = vec![("com".into(), "transfer".into(), 750)]);
+    let r = s.ops(&order("configured-owner1.com", "", "+1.4165550100"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(balance(&s).1, "7.50");
+}
