@@ -154,3 +154,40 @@ fn refusals_and_the_cli() {
     assert!(out.contains("started"), "{out}");
     assert_eq!(away(&s, "").item("total").as_deref(), Some("2"));
 }
+
+#[test]
+fn a_scenario_asks_for_a_domain_at_the_start() {
+    let s = Server::start_scenario(
+        &format!(
+            r#"
+        [[profile]]
+        reseller = "{USER}"
+        username = "owner1"
+        password = "pw1"
+        domains = ["wanted-owner1.com"]
+        [[transfer_away]]
+        domain = "wanted-owner1.com"
+        to = "Scenario Registrar"
+        "#
+        ),
+        |_| {},
+    );
+    s.run_due();
+    let r = away(&s, "");
+    assert_eq!(r.item("total").as_deref(), Some("1"), "{}", r.text());
+    assert!(r.text().contains("Scenario Registrar") && r.text().contains("pending_owner"));
+    // Once: seeding again on the next start asks nothing more.
+    opsd::sandbox::seed_store(
+        &s.app.store,
+        &opsd::sandbox::Scenario::parse(
+            "[[transfer_away]]\ndomain = \"wanted-owner1.com\"\nto = \"Scenario Registrar\"\n",
+        )
+        .expect("scenario"),
+        s.app.now(),
+    )
+    .expect("seed");
+    s.run_due();
+    assert_eq!(away(&s, "").item("total").as_deref(), Some("1"));
+    answer(&s, &link(&s), "accept");
+    assert_eq!(held(&s, "wanted-owner1.com"), 0);
+}

@@ -82,6 +82,7 @@ fn run_step(app: &App, run: &[Task], now: i64) -> Result<usize, StoreError> {
                 .map_err(StepError::from)
         }
         TaskKind::RegistryStep => transfer::registry_steps(app, run, now).map(|()| Vec::new()),
+        TaskKind::AwayRequest => away_requests(app, run, now).map(|()| Vec::new()),
         TaskKind::AwayTimeout => {
             let items: Vec<(i64, i64)> = run.iter().map(|t| (t.id, t.subject)).collect();
             app.store
@@ -109,6 +110,25 @@ fn run_step(app: &App, run: &[Task], now: i64) -> Result<usize, StoreError> {
         app.store.task_failed(task.id, &error, now + wait)?;
     }
     Ok(if single { 1 } else { run.len() })
+}
+
+/// Starts the transfers away the scenario asked for (rules::away decides and words
+/// them); one already waiting for its owner, or a domain no longer held, is let go.
+fn away_requests(app: &App, run: &[Task], now: i64) -> Result<(), StepError> {
+    for task in run {
+        if let Some((domain, gaining)) = app.store.away_request(task.subject)? {
+            match crate::rules::away::start(app, &domain, &gaining)? {
+                Ok(id) => {
+                    tracing::info!(%domain, id, "scenario transfer away started");
+                }
+                Err(refused) => {
+                    tracing::info!(%domain, ?refused, "scenario transfer away not started");
+                }
+            }
+        }
+        app.store.task_done(task.id, now)?;
+    }
+    Ok(())
 }
 
 /// Kinds whose step runs the first task of a run only (the others batch).

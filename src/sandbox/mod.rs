@@ -198,6 +198,10 @@ pub fn seed_store(
     for (tld, kind, cents) in &scenario.prices {
         store.set_price(tld, kind, Some(*cents))?;
     }
+    // Started by the workers (rules::away words the owner's email), once per domain.
+    for (domain, to) in &scenario.transfers_away {
+        store.request_transfer_away(domain, to, now)?;
+    }
     if store.setting("scenario_ids_set")?.is_none() {
         if let Some(n) = scenario.next_transfer_job {
             store.set_next_id(Sequence::TransferJobs, n)?;

@@ -19,6 +19,16 @@ pub struct Scenario {
     pub hosted_mail: super::hosted_mail::HostedMail,
     /// The price list: `(tld or *, order type, cents)`.
     pub prices: Vec<(String, String, i64)>,
+    /// Transfers away another registrar asks for: `(domain, gaining registrar)`.
+    pub transfers_away: Vec<(String, String)>,
+}
+
+/// One `[[transfer_away]]`: `domain = "…"`, `to = "…"` (the gaining registrar).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAway {
+    domain: String,
+    to: String,
 }
 
 /// One `[[price]]` of the scenario file: `tld = "com"` (or `"*"`), `transfer = "8.99"`.
@@ -130,6 +140,8 @@ struct Raw {
     reseller: Vec<ScenarioReseller>,
     #[serde(default)]
     price: Vec<RawPrice>,
+    #[serde(default)]
+    transfer_away: Vec<RawAway>,
     #[serde(default)]
     profile: Vec<ScenarioProfile>,
     #[serde(default)]
@@ -290,7 +302,18 @@ impl Scenario {
                 prices.push((tld, "transfer".to_string(), cents));
             }
         }
+        let transfers_away = raw
+            .transfer_away
+            .iter()
+            .map(|a| {
+                (
+                    a.domain.trim().to_ascii_lowercase(),
+                    a.to.trim().to_string(),
+                )
+            })
+            .collect();
         Ok(Scenario {
+            transfers_away,
             prices,
             hosted_mail,
             clock_start,

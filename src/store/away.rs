@@ -168,6 +168,35 @@ impl Store {
         Ok(rows)
     }
 
+    /// Records a transfer away the scenario asks for (once per domain) and queues
+    /// the task that starts it. Returns whether it was new.
+    pub fn request_transfer_away(&self, domain: &str, gaining: &str, now: i64) -> Result<bool> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let n = tx
+            .prepare_cached(
+                "INSERT INTO away_requests (domain, gaining, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (domain) DO NOTHING",
+            )?
+            .execute(params![domain, gaining, now])?;
+        if n == 1 {
+            let id = tx.last_insert_rowid();
+            enqueue(&tx, TaskKind::AwayRequest, id, None, now, now)?;
+        }
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
+    /// The `(domain, gaining registrar)` of a recorded request.
+    pub fn away_request(&self, id: i64) -> Result<Option<(String, String)>> {
+        let r = self
+            .reader()
+            .prepare_cached("SELECT domain, gaining FROM away_requests WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(r)
+    }
+
     /// Every reseller's latest transfers away: the operator's list.
     pub fn transfers_away_all(&self, limit: usize) -> Result<Vec<AwayView>> {
         let rows = self

@@ -23,6 +23,8 @@ pub enum TaskKind {
     Webhook,
     /// The owner's window of a transfer away is over (subject: transfers_away id).
     AwayTimeout,
+    /// Start a transfer away the scenario asked for (subject: away_requests id).
+    AwayRequest,
 }
 
 impl TaskKind {
@@ -35,6 +37,7 @@ impl TaskKind {
             TaskKind::BulkPush => "bulk_push",
             TaskKind::Webhook => "webhook",
             TaskKind::AwayTimeout => "away_timeout",
+            TaskKind::AwayRequest => "away_request",
         }
     }
 
@@ -47,6 +50,7 @@ impl TaskKind {
             TaskKind::BulkPush,
             TaskKind::Webhook,
             TaskKind::AwayTimeout,
+            TaskKind::AwayRequest,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -209,7 +213,8 @@ impl Store {
             | TaskKind::ApprovalTimeout
             | TaskKind::RegistryStep
             | TaskKind::BulkPush
-            | TaskKind::AwayTimeout => return Ok(None),
+            | TaskKind::AwayTimeout
+            | TaskKind::AwayRequest => return Ok(None),
         };
         let tenant = self
             .reader()
@@ -235,7 +240,8 @@ impl Store {
             | TaskKind::ApprovalTimeout
             | TaskKind::RegistryStep
             | TaskKind::BulkPush
-            | TaskKind::AwayTimeout => return Ok(None),
+            | TaskKind::AwayTimeout
+            | TaskKind::AwayRequest => return Ok(None),
         };
         let sql = format!(
             "SELECT t.id, t.subject, t.item, t.due_at, t.attempts FROM tasks t {join}
