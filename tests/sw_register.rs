@@ -313,3 +313,27 @@ fn the_config_files_prices_are_the_list() {
     assert_eq!(r.code(), Some(200), "{}", r.text());
     assert_eq!(balance(&s).1, "7.50");
 }
+
+#[test]
+fn privacy_auto_renew_and_tld_data_reach_the_portfolio() {
+    let s = Server::start();
+    let extra = "<item key=\"f_whois_privacy\">1</item><item key=\"auto_renew\">1</item><item key=\"tld_data\"><dt_assoc><item key=\"nexus\"><dt_assoc><item key=\"category\">C11</item></dt_assoc></item></dt_assoc></item>";
+    let r = s.ops(&order("flags-owner1.com", extra, "+1.4165550100"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    s.run_due();
+    accept(&s, &s.approval_links()[0].1);
+    s.advance("5d");
+    assert_eq!(
+        s.count(
+            "SELECT count(*) FROM domains WHERE name = 'flags-owner1.com' AND whois_privacy = 1
+             AND auto_renew = 1 AND tld_data = '{\"nexus\":{\"category\":\"C11\"}}'"
+        ),
+        1
+    );
+    let bad = s.ops(&order(
+        "flags2-owner1.com",
+        "<item key=\"auto_renew\">maybe</item>",
+        "+1.4165550100",
+    ));
+    assert_eq!(bad.code(), Some(465), "{}", bad.text());
+}

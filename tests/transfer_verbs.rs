@@ -307,3 +307,54 @@ fn a_net_dri_style_transfer() {
     );
     assert_eq!(status(&s, "yahoo.com"), "cancelled");
 }
+
+#[test]
+fn get_transfers_in_takes_its_documented_filters() {
+    let s = Server::start();
+    ordered(&s);
+    s.run_due();
+    let total = |filter: &str| {
+        s.ops(&envelope("GET_TRANSFERS_IN", "DOMAIN", filter))
+            .item("total")
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        total("<item key=\"request_address\">owner1@example.net</item>"),
+        "1"
+    );
+    assert_eq!(
+        total("<item key=\"request_address\">else@example.net</item>"),
+        "0"
+    );
+    assert_eq!(
+        total(
+            "<item key=\"owner_request_from\">2014-07-03</item><item key=\"owner_request_to\">2014-07-03</item>"
+        ),
+        "1"
+    );
+    assert_eq!(
+        total("<item key=\"owner_request_from\">2014-07-04</item>"),
+        "0"
+    );
+    assert_eq!(
+        total("<item key=\"owner_confirm_from\">2014-01-01</item>"),
+        "0",
+        "not confirmed yet"
+    );
+    assert_eq!(
+        total("<item key=\"completed_to\">2030-01-01</item>"),
+        "0",
+        "not completed yet"
+    );
+    assert_eq!(total("<item key=\"losing_registrar\">*</item>"), "1");
+    assert_eq!(
+        total("<item key=\"order_from\">2014-07-01</item><item key=\"order_to\">2014-07-03</item>"),
+        "1"
+    );
+    let bad = s.ops(&envelope(
+        "GET_TRANSFERS_IN",
+        "DOMAIN",
+        "<item key=\"completed_from\">July</item>",
+    ));
+    assert_eq!(bad.code(), Some(465));
+}

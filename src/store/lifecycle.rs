@@ -417,7 +417,7 @@ fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Re
         .prepare_cached(
             "SELECT d.name, d.status, d.registrant_id, coalesce(o.contacts, d.contacts), j.reseller_id,
                     j.profile_id, j.dns_template, coalesce(o.lock_domain, 0), o.price_cents,
-                    d.expires_after
+                    d.expires_after, coalesce(o.whois_privacy, 0), coalesce(o.auto_renew, 0), o.tld_data
              FROM transfer_domains d JOIN transfer_jobs j ON j.id = d.job_id
              LEFT JOIN transfer_orders o ON o.job_id = d.job_id
              WHERE d.job_id = ?1 AND d.position = ?2",
@@ -434,6 +434,11 @@ fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Re
                 r.get::<_, bool>(7)?,
                 r.get::<_, Option<i64>>(8)?,
                 r.get::<_, Option<i64>>(9)?,
+                (
+                    r.get::<_, bool>(10)?,
+                    r.get::<_, bool>(11)?,
+                    r.get::<_, Option<String>>(12)?,
+                ),
             ))
         })
         .optional()?;
@@ -448,6 +453,7 @@ fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Re
         lock,
         price,
         expires,
+        (privacy, auto_renew, tld_data),
     )) = row
     else {
         return Ok(());
@@ -471,10 +477,13 @@ fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Re
             let ns = serde_json::to_string(&nameservers).unwrap_or_else(|_| "[]".into());
             let inserted = tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO domains (name, reseller_id, profile_id, locked, created_at, contacts, nameservers, dns_template, transferred_at, expires_at)
-                     VALUES (?1, ?2, ?3, ?8, ?4, ?5, ?6, ?7, ?4, ?9)",
+                    "INSERT OR IGNORE INTO domains (name, reseller_id, profile_id, locked, created_at, contacts, nameservers, dns_template, transferred_at, expires_at, whois_privacy, auto_renew, tld_data)
+                     VALUES (?1, ?2, ?3, ?8, ?4, ?5, ?6, ?7, ?4, ?9, ?10, ?11, ?12)",
                 )?
-                .execute(params![name, reseller_id, profile, now, contacts, ns, template, lock, expires])?;
+                .execute(params![
+                    name, reseller_id, profile, now, contacts, ns, template, lock, expires, privacy,
+                    auto_renew, tld_data
+                ])?;
             if inserted == 1 {
                 // An order's price is charged when its transfer completes (it was
                 // held until now).

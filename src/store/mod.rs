@@ -126,6 +126,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0018_transfers_away.sql")),
     M::up(include_str!("migrations/0019_expiry.sql")),
     M::up(include_str!("migrations/0020_away_requests.sql")),
+    M::up(include_str!("migrations/0021_order_flags.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

@@ -34,6 +34,10 @@ pub struct NewOrder {
     /// The request's contact set as JSON, used at completion instead of WHOIS's.
     pub contacts_json: Option<String>,
     pub lock_domain: bool,
+    /// `f_whois_privacy`, `auto_renew`, and `tld_data` as JSON.
+    pub whois_privacy: bool,
+    pub auto_renew: bool,
+    pub tld_data: Option<String>,
     pub period: i64,
     /// `owner_confirm_address`: where the approval email goes instead of the
     /// WHOIS admin contact.
@@ -148,8 +152,9 @@ impl Store {
         let profile_id = profile_in(&tx, o)?;
         tx.prepare_cached(
             "INSERT INTO transfer_orders (reseller_id, domain, auth_info, handle, approver, contacts,
-               lock_domain, period, price_cents, registrant_ip, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+               lock_domain, period, price_cents, registrant_ip, created_at, whois_privacy, auto_renew,
+               tld_data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?
         .execute(params![
             o.reseller_id,
@@ -162,7 +167,10 @@ impl Store {
             o.period,
             o.price_cents,
             o.registrant_ip,
-            o.created_at
+            o.created_at,
+            o.whois_privacy,
+            o.auto_renew,
+            o.tld_data
         ])?;
         let order_id = tx.last_insert_rowid();
         let job_id = if o.process {
@@ -283,7 +291,8 @@ impl Store {
         let row = tx
             .prepare_cached(
                 "SELECT o.domain, o.auth_info, o.approver, o.contacts, o.lock_domain, o.period,
-                        o.price_cents, o.registrant_ip, j.profile_id, o.job_id
+                        o.price_cents, o.registrant_ip, j.profile_id, o.job_id, o.whois_privacy,
+                        o.auto_renew, o.tld_data
                  FROM transfer_orders o JOIN transfer_jobs j ON j.id = o.job_id
                  WHERE o.id = ?1 AND o.reseller_id = ?2",
             )?
@@ -298,6 +307,9 @@ impl Store {
                         nameservers: Vec::new(),
                         contacts_json: r.get(3)?,
                         lock_domain: r.get(4)?,
+                        whois_privacy: r.get(10)?,
+                        auto_renew: r.get(11)?,
+                        tld_data: r.get(12)?,
                         period: r.get(5)?,
                         approver: r.get(2)?,
                         price_cents: r.get(6)?,
@@ -439,6 +451,9 @@ mod tests {
             nameservers: Vec::new(),
             contacts_json: None,
             lock_domain: false,
+            whois_privacy: false,
+            auto_renew: false,
+            tld_data: None,
             period: 1,
             approver: None,
             price_cents: 1,

@@ -58,3 +58,43 @@ impl OrderRef {
         found.ok_or_else(missing)
     }
 }
+
+/// `*` matches any run of characters; the comparison ignores case.
+pub fn wildcard(pattern: &str, text: &str) -> bool {
+    let (p, t) = (pattern.to_ascii_lowercase(), text.to_ascii_lowercase());
+    let parts: Vec<&str> = p.split('*').collect();
+    if parts.len() == 1 {
+        return p == t;
+    }
+    let mut rest = t.as_str();
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else if let Some(at) = rest.find(part) {
+            rest = &rest[at + part.len()..];
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard("*", "Any Registrar"));
+        assert!(wildcard("sandbox*", "Sandbox Other Registrar"));
+        assert!(wildcard("*other*", "Sandbox Other Registrar"));
+        assert!(wildcard("*registrar", "Sandbox Other Registrar"));
+        assert!(!wildcard("enom*", "Sandbox Other Registrar"));
+        assert!(wildcard("exact", "EXACT"));
+    }
+}

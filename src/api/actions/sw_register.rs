@@ -46,6 +46,10 @@ pub struct TransferOrder {
     pub contacts_json: String,
     pub admin_email: String,
     pub lock_domain: bool,
+    pub whois_privacy: bool,
+    pub auto_renew: bool,
+    /// `tld_data` as JSON, kept as sent.
+    pub tld_data: Option<String>,
     pub period: i64,
     pub approver: Option<String>,
     pub registrant_ip: Option<String>,
@@ -127,6 +131,9 @@ impl TransferOrder {
             contacts_json,
             admin_email,
             lock_domain: f.opt_flag("f_lock_domain")?,
+            whois_privacy: f.opt_flag("f_whois_privacy")?,
+            auto_renew: f.opt_flag("auto_renew")?,
+            tld_data: f.get("tld_data").map(|v| to_json(v).to_string()),
             period,
             approver,
             registrant_ip: registrant_ip.map(str::to_string),
@@ -151,6 +158,9 @@ impl TransferOrder {
             nameservers: self.nameservers.clone(),
             contacts_json: Some(self.contacts_json.clone()),
             lock_domain: self.lock_domain,
+            whois_privacy: self.whois_privacy,
+            auto_renew: self.auto_renew,
+            tld_data: self.tld_data.clone(),
             period: self.period,
             approver: self.approver.clone(),
             price_cents: crate::rules::price::transfer_cents(store, tld)?,
@@ -288,6 +298,17 @@ impl TransferOrder {
                 })?,
             }),
         }
+    }
+}
+
+/// An OPS value as JSON: maps as objects, arrays as arrays, scalars as strings.
+fn to_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Scalar(s) => serde_json::Value::String(s.to_string()),
+        Value::Map(m) => {
+            serde_json::Value::Object(m.iter().map(|(k, v)| (k.to_string(), to_json(v))).collect())
+        }
+        Value::List(l) => serde_json::Value::Array(l.iter().map(to_json).collect()),
     }
 }
 

@@ -15,31 +15,6 @@ pub struct GetTransfersAway {
     pub gaining: Option<String>,
 }
 
-/// `*` matches any run of characters; the comparison ignores case.
-fn wildcard(pattern: &str, text: &str) -> bool {
-    let (p, t) = (pattern.to_ascii_lowercase(), text.to_ascii_lowercase());
-    let parts: Vec<&str> = p.split('*').collect();
-    if parts.len() == 1 {
-        return p == t;
-    }
-    let mut rest = t.as_str();
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else {
-                return false;
-            };
-            rest = r;
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else if let Some(at) = rest.find(part) {
-            rest = &rest[at + part.len()..];
-        } else {
-            return false;
-        }
-    }
-    true
-}
-
 impl GetTransfersAway {
     fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let p = &self.page;
@@ -52,7 +27,7 @@ impl GetTransfersAway {
                     && self
                         .gaining
                         .as_ref()
-                        .is_none_or(|g| wildcard(g, &a.gaining))
+                        .is_none_or(|g| super::orders::wildcard(g, &a.gaining))
                     && p.from.is_none_or(|t| a.requested_at >= t)
                     && p.to.is_none_or(|t| a.requested_at <= t)
             })
@@ -123,20 +98,5 @@ impl crate::api::Handler for GetTransfersAway {
 
     fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         self.apply(ctx)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wildcards() {
-        assert!(wildcard("*", "Any Registrar"));
-        assert!(wildcard("sandbox*", "Sandbox Other Registrar"));
-        assert!(wildcard("*other*", "Sandbox Other Registrar"));
-        assert!(wildcard("*registrar", "Sandbox Other Registrar"));
-        assert!(!wildcard("enom*", "Sandbox Other Registrar"));
-        assert!(wildcard("exact", "EXACT"));
     }
 }

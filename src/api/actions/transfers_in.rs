@@ -47,11 +47,8 @@ impl Paging {
         }
         let date = |keys: [&str; 2], end: bool| -> Result<Option<i64>, ApiError> {
             for key in keys {
-                if let Some(v) = f.opt_str(key)?.map(str::trim).filter(|v| !v.is_empty()) {
-                    let day = crate::clock::parse_timestamp(&format!("{v} 00:00:00"))
-                        .ok_or_else(|| f.invalid(key, "expected YYYY-MM-DD"))?
-                        .unix_timestamp();
-                    return Ok(Some(if end { day + 86_399 } else { day }));
+                if let Some(t) = day_bound(f, key, end)? {
+                    return Ok(Some(t));
                 }
             }
             Ok(None)
@@ -73,10 +70,53 @@ impl Paging {
     }
 }
 
+/// The first or (with `end`) last second of the `YYYY-MM-DD` day under `key`.
+fn day_bound(f: &Fields<'_>, key: &str, end: bool) -> Result<Option<i64>, ApiError> {
+    let Some(v) = f.opt_str(key)?.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let day = crate::clock::parse_timestamp(&format!("{v} 00:00:00"))
+        .ok_or_else(|| f.invalid(key, "expected YYYY-MM-DD"))?
+        .unix_timestamp();
+    Ok(Some(if end { day + 86_399 } else { day }))
+}
+
+/// A `<name>_from` / `<name>_to` pair of days.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Days {
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+impl Days {
+    fn parse(f: &Fields<'_>, name: &str) -> Result<Days, ApiError> {
+        Ok(Days {
+            from: day_bound(f, &format!("{name}_from"), false)?,
+            to: day_bound(f, &format!("{name}_to"), true)?,
+        })
+    }
+
+    /// Whether `at` is within the days given; an unknown time is not, once a
+    /// bound is given.
+    fn holds(self, at: Option<i64>) -> bool {
+        match (self.from, self.to, at) {
+            (None, None, _) => true,
+            (_, _, None) => false,
+            (from, to, Some(t)) => from.is_none_or(|f| t >= f) && to.is_none_or(|e| t <= e),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetTransfersIn {
     pub paging: Paging,
     pub order_id: Option<i64>,
+    pub completed: Days,
+    pub owner_request: Days,
+    pub owner_confirm: Days,
+    pub request_address: Option<String>,
+    /// `*` wildcards; the sandbox names no losing registrar, so only `*` matches.
+    pub losing_registrar: Option<String>,
 }
 
 impl GetTransfersIn {
@@ -86,9 +126,19 @@ impl GetTransfersIn {
             (None, Some(_)) => Some(f.req_id("transfer_id")?),
             (None, None) => None,
         };
+        let text = |key: &str| -> Result<Option<String>, ApiError> {
+            Ok(f.opt_str(key)?
+                .map(|v| v.trim().to_ascii_lowercase())
+                .filter(|v| !v.is_empty()))
+        };
         Ok(GetTransfersIn {
             paging: Paging::parse(f)?,
             order_id,
+            completed: Days::parse(f, "completed")?,
+            owner_request: Days::parse(f, "owner_request")?,
+            owner_confirm: Days::parse(f, "owner_confirm")?,
+            request_address: text("request_address")?,
+            losing_registrar: text("losing_registrar")?,
         })
     }
 
@@ -101,6 +151,17 @@ impl GetTransfersIn {
             && self.order_id.is_none_or(|id| id == o.id)
             && p.from.is_none_or(|t| o.created_at >= t)
             && p.to.is_none_or(|t| o.created_at <= t)
+            && self.completed.holds(completed_at(o))
+            && self.owner_request.holds(o.asked_at)
+            && self.owner_confirm.holds(confirmed_at(o))
+            && self
+                .request_address
+                .as_ref()
+                .is_none_or(|a| o.request_address.as_deref() == Some(a.as_str()))
+            && self
+                .losing_registrar
+                .as_ref()
+                .is_none_or(|l| super::orders::wildcard(l, ""))
     }
 
     fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
@@ -134,12 +195,20 @@ impl GetTransfersIn {
     }
 }
 
+fn completed_at(o: &OrderView) -> Option<i64> {
+    (o.status == Some(DomainStatus::Completed))
+        .then_some(o.status_at)
+        .flatten()
+}
+
+fn confirmed_at(o: &OrderView) -> Option<i64> {
+    o.decided_at
+        .filter(|_| o.decision.as_deref() == Some("accept"))
+}
+
 /// One transfer, its keys in the captured reply's order.
 fn entry(o: &OrderView) -> Value {
-    let accepted = o.decision.as_deref() == Some("accept");
-    let completed = (o.status == Some(DomainStatus::Completed))
-        .then_some(o.status_at)
-        .flatten();
+    let completed = completed_at(o);
     let mut m = Map::with_capacity(16);
     let mut date = |key: &str, at: Option<i64>| {
         m.insert(
@@ -149,8 +218,8 @@ fn entry(o: &OrderView) -> Value {
         m.insert(format!("{key}_epoch").into(), Value::from(at.unwrap_or(0)));
     };
     date("owner_request_date", o.asked_at);
-    date("registry_request_date", o.decided_at.filter(|_| accepted));
-    date("owner_confirm_date", o.decided_at.filter(|_| accepted));
+    date("registry_request_date", confirmed_at(o));
+    date("owner_confirm_date", confirmed_at(o));
     date("completed_date", completed);
     date("order_date", Some(o.created_at));
     m.insert("status".into(), Value::from(opensrs_status(o.status)));
