@@ -31,16 +31,7 @@ fn balance(s: &Server) -> (String, String) {
 }
 
 fn accept(s: &Server, token: &str) {
-    let page = s.get(&format!("/approve/{token}")).text();
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("csrf");
-    let done = s.post_form(
-        &format!("/approve/{token}"),
-        &format!("csrf={csrf}&decision=accept"),
-    );
+    let done = s.answer_page(&format!("/approve/{token}"), "accept");
     assert!(done.text().contains("Thank you"), "{}", done.text());
 }
 
@@ -60,15 +51,7 @@ fn php_toolkit_transfer_order_through_its_lifecycle() {
     assert_eq!(r.item("admin_email").as_deref(), Some("owner1@example.net"));
     assert_eq!(balance(&s), ("100000.00".into(), "10.00".into()), "held");
     let domain = "transfer-me-owner1.com";
-    let check = |s: &Server| {
-        s.ops(&envelope(
-            "CHECK_TRANSFER",
-            "DOMAIN",
-            &format!("<item key=\"domain\">{domain}</item><item key=\"check_status\">1</item>"),
-        ))
-        .item("status")
-        .unwrap_or_default()
-    };
+    let check = |s: &Server| s.transfer_status(domain);
     s.run_due();
     assert_eq!(check(&s), "pending_owner");
     let links = s.approval_links();
@@ -166,12 +149,7 @@ fn saved_orders_short_funds_and_the_timeout() {
     assert_eq!(balance(&s).1, "10.00");
     s.advance("1d");
     assert_eq!(balance(&s), ("100.00".into(), "0.00".into()), "released");
-    let status = s.ops(&envelope(
-        "CHECK_TRANSFER",
-        "DOMAIN",
-        "<item key=\"domain\">quiet-owner2.com</item><item key=\"check_status\">1</item>",
-    ));
-    assert_eq!(status.item("status").as_deref(), Some("cancelled"));
+    assert_eq!(s.transfer_status("quiet-owner2.com"), "cancelled");
 }
 
 #[test]
@@ -258,25 +236,8 @@ fn declined_and_failed_orders_release_their_price() {
     s.run_due();
     assert_eq!(balance(&s).1, "10.00");
     let token = s.approval_links()[0].1.clone();
-    let page = s.get(&format!("/approve/{token}")).text();
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("csrf");
-    s.post_form(
-        &format!("/approve/{token}"),
-        &format!("csrf={csrf}&decision=cancel"),
-    );
-    let check = |domain: &str| {
-        s.ops(&envelope(
-            "CHECK_TRANSFER",
-            "DOMAIN",
-            &format!("<item key=\"domain\">{domain}</item><item key=\"check_status\">1</item>"),
-        ))
-        .item("status")
-        .unwrap_or_default()
-    };
+    s.answer_page(&format!("/approve/{token}"), "cancel");
+    let check = |domain: &str| s.transfer_status(domain);
     assert_eq!(check("nope-owner1.com"), "cancelled");
     assert_eq!(balance(&s), ("100000.00".into(), "0.00".into()));
     // The analysis fails it (a wrong auth code), with the reason bulk analysis gives.

@@ -45,17 +45,8 @@ fn link(s: &Server) -> String {
 }
 
 fn answer(s: &Server, token: &str, decision: &str) -> String {
-    let page = s.get(&format!("/transfer-away/{token}")).text();
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("csrf");
-    s.post_form(
-        &format!("/transfer-away/{token}"),
-        &format!("csrf={csrf}&decision={decision}"),
-    )
-    .text()
+    s.answer_page(&format!("/transfer-away/{token}"), decision)
+        .text()
 }
 
 fn away(s: &Server, filter: &str) -> Response {

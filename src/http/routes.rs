@@ -324,15 +324,20 @@ impl Service {
 
     /// `POST /admin/clock/advance` with a duration (`7d`) as the body: moves the
     /// sandbox clock and runs every task that fell due before answering.
+    /// Whether the request carries the admin token (checked off the async threads:
+    /// it reads the store).
+    async fn admin_allowed(&self, req: &Request<Incoming>) -> bool {
+        let token = bearer(req.headers()).unwrap_or_default();
+        let state = self.state.clone();
+        tokio::task::spawn_blocking(move || admin_token_matches(&state, &token))
+            .await
+            .unwrap_or(false)
+    }
+
     /// `POST /admin/transfers-away` with `domain=…&to=…` (what `opsd domain
     /// transfer-away` sends): another registrar asks for a portfolio domain.
     async fn transfer_away(&self, req: Request<Incoming>) -> Reply200 {
-        let token = bearer(req.headers()).unwrap_or_default();
-        let state = self.state.clone();
-        let allowed = tokio::task::spawn_blocking(move || admin_token_matches(&state, &token))
-            .await
-            .unwrap_or(false);
-        if !allowed {
+        if !self.admin_allowed(&req).await {
             return plain(StatusCode::UNAUTHORIZED, "admin token required\n");
         }
         let Some(body) = self.small_body(req).await else {
@@ -374,12 +379,7 @@ impl Service {
     }
 
     async fn advance_clock(&self, req: Request<Incoming>) -> Reply200 {
-        let token = bearer(req.headers()).unwrap_or_default();
-        let state = self.state.clone();
-        let allowed = tokio::task::spawn_blocking(move || admin_token_matches(&state, &token))
-            .await
-            .unwrap_or(false);
-        if !allowed {
+        if !self.admin_allowed(&req).await {
             return plain(StatusCode::UNAUTHORIZED, "admin token required\n");
         }
         let Some(body) = self.small_body(req).await else {

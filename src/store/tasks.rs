@@ -388,6 +388,18 @@ mod tests {
     use crate::store::NewTransferJob;
     use crate::store::test_support::temp_store;
 
+    fn one_domain_job(reseller_id: i64) -> NewTransferJob {
+        NewTransferJob {
+            reseller_id,
+            name: "j".into(),
+            profile_id: None,
+            dns_template: None,
+            nameservers: Vec::new(),
+            domains: vec![("a.com".into(), "x".into())],
+            created_at: 100,
+        }
+    }
+
     /// Two stores on one file are two instances: a lease keeps the other off until
     /// it ends; the task's completion by a holder that lost the lease is refused.
     #[test]
@@ -396,16 +408,7 @@ mod tests {
         let b = Store::open(&dir.path().join("opsd.db")).unwrap_or_else(|e| panic!("{e}"));
         assert_ne!(a.instance(), b.instance());
         let reseller = a.add_reseller("r", "k", &[], 0).unwrap_or_default();
-        let job = NewTransferJob {
-            reseller_id: reseller,
-            name: "j".into(),
-            profile_id: None,
-            dns_template: None,
-            nameservers: Vec::new(),
-            domains: vec![("a.com".into(), "x".into())],
-            created_at: 100,
-        };
-        assert!(a.create_transfer_job(&job).is_ok());
+        assert!(a.create_transfer_job(&one_domain_job(reseller)).is_ok());
         let none = std::collections::HashSet::new();
         let due = a
             .next_due_run_of(100, 10, Kinds::All, &none)
@@ -439,16 +442,7 @@ mod tests {
         let (a, dir) = temp_store();
         let b = Store::open(&dir.path().join("opsd.db")).unwrap_or_else(|e| panic!("{e}"));
         let reseller = a.add_reseller("r", "k", &[], 0).unwrap_or_default();
-        let job = NewTransferJob {
-            reseller_id: reseller,
-            name: "j".into(),
-            profile_id: None,
-            dns_template: None,
-            nameservers: Vec::new(),
-            domains: vec![("a.com".into(), "x".into())],
-            created_at: 100,
-        };
-        assert!(a.create_transfer_job(&job).is_ok());
+        assert!(a.create_transfer_job(&one_domain_job(reseller)).is_ok());
         let none = std::collections::HashSet::new();
         let ids: Vec<i64> = a
             .next_due_run_of(100, 10, Kinds::All, &none)

@@ -168,6 +168,25 @@ impl Server {
         self.send(raw.as_bytes())
     }
 
+    /// Answers a page with a decision form (the approval page, the transfer-away
+    /// page): GET `path`, then POST its form with its CSRF token and `decision`.
+    pub fn answer_page(&self, path: &str, decision: &str) -> Response {
+        let csrf = csrf_of(&self.get(path).text());
+        self.post_form(path, &format!("csrf={csrf}&decision={decision}"))
+    }
+
+    /// CHECK_TRANSFER's `status` (with `check_status=1`) of the test reseller's
+    /// transfer of `domain`.
+    pub fn transfer_status(&self, domain: &str) -> String {
+        self.ops(&envelope(
+            "CHECK_TRANSFER",
+            "DOMAIN",
+            &format!("<item key=\"domain\">{domain}</item><item key=\"check_status\">1</item>"),
+        ))
+        .item("status")
+        .unwrap_or_default()
+    }
+
     /// The approval links of the outbox, in order: `(to, token)`.
     pub fn approval_links(&self) -> Vec<(String, String)> {
         self.app
@@ -694,6 +713,15 @@ pub fn port_opens(port: u16) -> bool {
         }
         up
     })
+}
+
+/// The CSRF token of a page's form.
+pub fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no csrf field in {html}"))
+        .to_string()
 }
 
 /// A page client that keeps cookies, like a browser without JavaScript.
