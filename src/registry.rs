@@ -35,6 +35,10 @@ pub enum RegistryError {
     Unavailable,
     #[error("domain not found at the registry")]
     NotFound,
+    /// The registry does not take transfers of this TLD from us (OpenSRS's
+    /// `noservice`).
+    #[error("no transfer service for this TLD")]
+    NoService,
 }
 
 pub trait Registry: Send + Sync + std::fmt::Debug {

@@ -298,3 +298,32 @@ fn privacy_auto_renew_and_tld_data_reach_the_portfolio() {
     ));
     assert_eq!(bad.code(), Some(465), "{}", bad.text());
 }
+
+/// A reseller hosting its own approval page posts OpenSRS's do_confirm form to
+/// `/transfers` with the order's token, as for bulk transfers.
+#[test]
+fn an_order_is_confirmed_through_the_opensrs_style_urls() {
+    let s = Server::start();
+    let r = s.ops(&order("hosted-owner1.com", "", "+1.4165550100"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    s.run_due();
+    let t = s.approval_links()[0].1.clone();
+    let shown = s.get(&format!(
+        "/transfers?action=confirm_bulk_transfer&bt=1&bulk_transfer_id={t}&id={t}"
+    ));
+    assert!(
+        shown.text().contains("hosted-owner1.com"),
+        "{}",
+        shown.text()
+    );
+    let r = s.post_form(
+        "/transfers",
+        &format!("action=do_confirm_bulk_transfer&bulk_transfer_id={t}&unique_id={t}&phone=%2B1.4165550100"),
+    );
+    assert!(
+        r.text().contains("Thank you for confirming batch transfer"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(s.transfer_status("hosted-owner1.com"), "pending_registry");
+}

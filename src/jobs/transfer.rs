@@ -28,6 +28,7 @@ mod reason {
     pub const WHOIS_UNPARSEABLE: &str = "Could not parse whois";
     pub const REGISTRY_DOWN: &str = "Registry unavailable; the domain could not be processed.";
     pub const NOT_AT_REGISTRY: &str = "Domain not found at the registry.";
+    pub const NO_SERVICE: &str = "Transfers of this TLD are not offered.";
 }
 
 pub(super) fn analyse(app: &App, task: &Task, now: i64) -> Result<(), StepError> {
@@ -85,6 +86,7 @@ fn analyse_one(app: &App, domain: &str, auth_info: &str, now: i64) -> Analysis {
         Ok(h) => h,
         Err(RegistryError::Unavailable) => return failed(reason::REGISTRY_DOWN),
         Err(RegistryError::NotFound) => return failed(reason::NOT_AT_REGISTRY),
+        Err(RegistryError::NoService) => return failed(reason::NO_SERVICE),
     };
     if !holding.auth_ok {
         return failed(reason::BAD_AUTH);
@@ -144,6 +146,7 @@ pub(super) fn registry_steps(app: &App, run: &[Task], now: i64) -> Result<(), St
                 Ok(TransferOutcome::Rejected(why)) => Err(why),
                 Err(RegistryError::Unavailable) => Err(reason::REGISTRY_DOWN.to_string()),
                 Err(RegistryError::NotFound) => Err(reason::NOT_AT_REGISTRY.to_string()),
+                Err(RegistryError::NoService) => Err(reason::NO_SERVICE.to_string()),
             },
         };
         outcomes.push(RegistryOutcome {

@@ -229,6 +229,9 @@ impl Registry for World {
         if matches!(d.registry, scenario::RegistrySpec::Down) {
             return Err(RegistryError::Unavailable);
         }
+        if !self.plain && d.name.contains("-noservice") {
+            return Err(RegistryError::NoService);
+        }
         Ok(Holding {
             auth_ok: d.auth_code.as_deref().is_none_or(|c| c == auth_info),
             locked: d.locked,

@@ -26,6 +26,7 @@ mod reason {
     pub const YOUNG_TRANSFER: &str = "Domain was transferred less than 60 days ago";
     pub const NOT_AT_REGISTRY: &str = "Domain not found at the registry";
     pub const REGISTRY_DOWN: &str = "Registry unavailable; try again later";
+    pub const NO_SERVICE: &str = "Transfers of this TLD are not offered";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +87,10 @@ impl CheckTransfer {
             }
             None => match ctx.app.registry.check(&self.domain, "") {
                 Err(RegistryError::NotFound) => Verdict::no(reason::NOT_AT_REGISTRY),
+                Err(RegistryError::NoService) => Verdict {
+                    noservice: true,
+                    ..Verdict::no(reason::NO_SERVICE)
+                },
                 Err(RegistryError::Unavailable) => Verdict {
                     noservice: true,
                     ..Verdict::no(reason::REGISTRY_DOWN)

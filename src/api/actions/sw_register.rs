@@ -255,6 +255,7 @@ impl TransferOrder {
             match ctx.app.registry.check(&self.domain, &self.auth_info) {
                 Err(RegistryError::NotFound) => refuse("the registry does not know it"),
                 Err(RegistryError::Unavailable) => refuse("its registry is unavailable"),
+                Err(RegistryError::NoService) => refuse("transfers of its TLD are not offered"),
                 Ok(h) => match registry_refusal(&h, now) {
                     Some(RegistryRefusal::Locked) => {
                         refuse("it is locked (clientTransferProhibited)")
