@@ -224,16 +224,18 @@ impl Sequence {
 }
 
 impl Store {
-    /// The reseller's latest transfer in of `domain` (lower-case), if any.
+    /// The reseller's latest transfer in of `domain` (lower-case), if any: its jobs
+    /// newest first, through their domains (see migration 0014 for why no index on
+    /// the domains' names).
     pub fn transfer_state(&self, reseller_id: i64, domain: &str) -> Result<Option<TransferState>> {
         let state = self
             .reader()
             .prepare_cached(
                 "SELECT d.job_id, d.position, d.status, d.registrant_email, j.created_at,
                         coalesce(d.status_at, j.created_at)
-                 FROM transfer_domains d JOIN transfer_jobs j ON j.id = d.job_id
-                 WHERE d.name = ?1 AND j.reseller_id = ?2
-                 ORDER BY d.job_id DESC LIMIT 1",
+                 FROM transfer_jobs j JOIN transfer_domains d ON d.job_id = j.id
+                 WHERE j.reseller_id = ?2 AND d.name = ?1
+                 ORDER BY j.id DESC LIMIT 1",
             )?
             .query_row(params![domain, reseller_id], |r| {
                 Ok(TransferState {
