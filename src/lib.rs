@@ -13,7 +13,8 @@
 //! - [`api`]: the typed `Action` enum, field cursor, error table, profile credentials,
 //!   one file per action, and the caches of the request path.
 //! - [`rules`]: the business rules (push consent and locks, registry and email-domain
-//!   push refusals, billing cycles, approval registrants and tokens), above the store.
+//!   push refusals, billing cycles, approval registrants, tokens and mails, transfer
+//!   locks and expiry, prices, transfers away), above the store.
 //! - [`store`]: SQLite behind a narrow interface; migrations; the outbox, retention.
 //! - [`domain`]: domain-name, host-name and TLD rules shared by actions.
 //! - [`registry`]: the registry side of a transfer, behind a trait.
