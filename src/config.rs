@@ -227,6 +227,9 @@ settings! {
         tls: Option<TlsConfig> = None,
         /// `rate_limit` was configured (else production mode sets its own).
         rate_limit_set: bool = false,
+        /// `tls_listen` was configured (else a taken default port turns HTTPS off
+        /// with a warning instead of stopping the server).
+        tls_listen_set: bool = false,
         /// Production mode (`mode`): no movable clock, no magic names or scenario, rate
         /// limits on, HTTPS links, /metrics behind its token, HSTS (README "Security").
         production: bool = false,
@@ -432,7 +435,10 @@ settings! {
     /// Address and port for HTTPS, or `off` [default: 127.0.0.1:55443].
     #[arg(long, env = "OPSD_TLS_LISTEN")]
     tls_listen: String => Option<SocketAddr> = DEFAULT_TLS_LISTEN.parse().ok(),
-    apply = |c, v| c.tls_listen = if v == "off" { None } else { Some(address(&v)?) },
+    apply = |c, v| {
+        c.tls_listen = if v == "off" { None } else { Some(address(&v)?) };
+        c.tls_listen_set = true;
+    },
     show = |c| match &c.tls() {
         None => quoted("tls_listen", "off"),
         Some(t) => Some(format!(

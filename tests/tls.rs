@@ -350,3 +350,46 @@ fn silent_tls_handshakes_give_way() {
     drop(_silent);
     assert!(server.terminate().success());
 }
+
+/// A second sandbox on the machine finds the default HTTPS port taken: it serves
+/// plain HTTP and says so, instead of stopping; a TLS address the operator chose
+/// stays an error.
+#[test]
+fn a_second_sandbox_finds_the_default_https_port_taken() {
+    // Held here for the test (or by something else already: taken either way).
+    let _taken = std::net::TcpListener::bind(opsd::config::DEFAULT_TLS_LISTEN);
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("second.db");
+    opsd_ok(&db, &["cert", "init"], "");
+    let config = dir.path().join("opsd.toml");
+    std::fs::write(
+        &config,
+        format!("listen = \"127.0.0.1:0\"\ndb = \"{}\"\n", db.display()),
+    )
+    .expect("config");
+    let p = Proc::start_with_config(&config);
+    assert_eq!(p.tls, None, "HTTPS off, not a crash");
+    let r = Conn::open(p.addr).send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(r.status_line, "HTTP/1.1 200 OK");
+    drop(p);
+    let chosen = dir.path().join("chosen.toml");
+    std::fs::write(
+        &chosen,
+        format!(
+            "listen = \"127.0.0.1:0\"\ndb = \"{}\"\ntls_listen = \"{}\"\n",
+            db.display(),
+            opsd::config::DEFAULT_TLS_LISTEN
+        ),
+    )
+    .expect("config");
+    let out = std::process::Command::new("timeout")
+        .arg("20")
+        .arg(env!("CARGO_BIN_EXE_opsd"))
+        .args(["serve", "--config"])
+        .arg(&chosen)
+        .output()
+        .expect("run opsd");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("for TLS"), "{err}");
+}

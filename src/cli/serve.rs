@@ -107,10 +107,22 @@ pub fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
         let tls = match &config.tls {
             Some(t) if t.required || t.cert.exists() => {
                 let acceptor = opsd::tls::acceptor(&t.cert, &t.key)?;
-                let l = tokio::net::TcpListener::bind(t.listen)
-                    .await
-                    .with_context(|| format!("binding {} for TLS", t.listen))?;
-                Some((l, acceptor))
+                match tokio::net::TcpListener::bind(t.listen).await {
+                    Ok(l) => Some((l, acceptor)),
+                    // A second sandbox on the machine finds the default HTTPS port
+                    // taken by the first: it serves plain HTTP and says so. A port
+                    // the operator chose is theirs to fix.
+                    Err(e) if !config.tls_listen_set && e.kind() == std::io::ErrorKind::AddrInUse => {
+                        tracing::warn!(
+                            tls = %t.listen,
+                            "the default HTTPS port is taken (another opsd?); HTTPS is off for this server. Set tls_listen (--tls-listen 127.0.0.1:0 for any free port) to have it"
+                        );
+                        None
+                    }
+                    Err(e) => {
+                        return Err(anyhow::Error::new(e).context(format!("binding {} for TLS", t.listen)));
+                    }
+                }
             }
             Some(t) => {
                 tracing::info!(cert = %t.cert.display(), "no TLS certificate; HTTPS is off until `opsd cert init` makes one");
