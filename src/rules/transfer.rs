@@ -1,8 +1,12 @@
-//! Whether the registry lets a domain move: its lock and the 60-day rules. The
-//! analysis of SIMPLE_TRANSFER jobs and CHECK_TRANSFER ask the same question; each
-//! words the answer as its clients expect.
+//! Whether a domain can be transferred in: not already held here, not on its way
+//! already, and the registry's lock and 60-day rules. The analysis of SIMPLE_TRANSFER
+//! jobs, CHECK_TRANSFER and SW_REGISTER ask the same question; each words the answer
+//! as its clients expect.
 
-use crate::registry::Holding;
+use crate::app::App;
+use crate::registry::{Holding, RegistryError};
+use crate::status::DomainStatus;
+use crate::store::{StoreError, TransferState};
 
 /// A transfer within this many days of registration or of the last transfer is
 /// refused by the registries (the 60-day rule).
@@ -29,6 +33,60 @@ pub fn registry_refusal(h: &Holding, now: i64) -> Option<RegistryRefusal> {
     } else {
         None
     }
+}
+
+/// Why a reseller cannot transfer a domain in now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotTransferable {
+    /// Already in the asking reseller's portfolio.
+    InYourAccount,
+    /// In another reseller's portfolio here.
+    OtherReseller,
+    /// The asking reseller's own transfer of it is on its way.
+    InProgress,
+    NotAtRegistry,
+    RegistryDown,
+    /// The registry takes no transfers of its TLD from us.
+    NoService,
+    Refused(RegistryRefusal),
+}
+
+/// Whether a transfer of it is still on its way (not yet completed or ended).
+pub fn in_progress(s: DomainStatus) -> bool {
+    matches!(
+        s,
+        DomainStatus::Pending | DomainStatus::Processed | DomainStatus::PendingRegistry
+    )
+}
+
+/// Why `reseller_id` cannot transfer `domain` in at `now`, if it cannot; `ongoing`
+/// is its latest transfer of it (`Store::transfer_state`), which the caller has
+/// read. The auth code is left to the analysis.
+pub fn why_not(
+    app: &App,
+    reseller_id: i64,
+    domain: &str,
+    auth_info: &str,
+    ongoing: Option<&TransferState>,
+    now: i64,
+) -> Result<Option<NotTransferable>, StoreError> {
+    use NotTransferable as N;
+    if let Some(holder) = app.store.portfolio_holder(domain)? {
+        return Ok(Some(if holder == reseller_id {
+            N::InYourAccount
+        } else {
+            N::OtherReseller
+        }));
+    }
+    if ongoing.is_some_and(|t| in_progress(t.status)) {
+        return Ok(Some(N::InProgress));
+    }
+    Ok(match app.registry.check(domain, auth_info) {
+        Err(RegistryError::NotFound) => Some(N::NotAtRegistry),
+        Err(RegistryError::Unavailable) => Some(N::RegistryDown),
+        Err(RegistryError::NoService) => Some(N::NoService),
+        Ok(h) => registry_refusal(&h, now).map(N::Refused),
+    })
 }
 
 /// The expiry a domain has once transferred: one calendar year after the one the

@@ -8,8 +8,7 @@ use crate::api::fields::Fields;
 use crate::api::{ApiError, Ctx, Layout, Reply};
 use crate::domain::DomainName;
 use crate::ops::{Map, Value};
-use crate::registry::RegistryError;
-use crate::rules::transfer::{RegistryRefusal, registry_refusal};
+use crate::rules::transfer::{NotTransferable, RegistryRefusal, why_not};
 use crate::status::DomainStatus;
 use crate::store::TransferState;
 
@@ -73,40 +72,34 @@ impl CheckTransfer {
         let now = ctx.app.now();
         let me = ctx.reseller.id;
         let ongoing = store.transfer_state(me, &self.domain)?;
-        let verdict = match store.portfolio_holder(&self.domain)? {
-            Some(r) if r == me => Verdict {
+        let verdict = match why_not(ctx.app, me, &self.domain, "", ongoing.as_ref(), now)? {
+            None => Verdict {
+                transferrable: true,
+                ..Verdict::no("")
+            },
+            Some(NotTransferable::InYourAccount) => Verdict {
                 reason_code: Some("domain_already_belongs_to_current_reseller"),
                 ..Verdict::no(reason::IN_ACCOUNT)
             },
-            Some(_) => Verdict {
+            Some(NotTransferable::OtherReseller) => Verdict {
                 reason_code: Some("domain_already_belongs_to_another_reseller"),
                 ..Verdict::no(reason::OTHER_RESELLER)
             },
-            None if ongoing.as_ref().is_some_and(|t| in_progress(t.status)) => {
-                Verdict::no(reason::IN_PROGRESS)
-            }
-            None => match ctx.app.registry.check(&self.domain, "") {
-                Err(RegistryError::NotFound) => Verdict::no(reason::NOT_AT_REGISTRY),
-                Err(RegistryError::NoService) => Verdict {
-                    noservice: true,
-                    ..Verdict::no(reason::NO_SERVICE)
-                },
-                Err(RegistryError::Unavailable) => Verdict {
-                    noservice: true,
-                    ..Verdict::no(reason::REGISTRY_DOWN)
-                },
-                Ok(h) => match registry_refusal(&h, now) {
-                    Some(RegistryRefusal::Locked) => Verdict::no(reason::LOCKED),
-                    Some(RegistryRefusal::YoungRegistration) => {
-                        Verdict::no(reason::YOUNG_REGISTRATION)
-                    }
-                    Some(RegistryRefusal::YoungTransfer) => Verdict::no(reason::YOUNG_TRANSFER),
-                    None => Verdict {
-                        transferrable: true,
-                        ..Verdict::no("")
-                    },
-                },
+            Some(NotTransferable::InProgress) => Verdict::no(reason::IN_PROGRESS),
+            Some(NotTransferable::NotAtRegistry) => Verdict::no(reason::NOT_AT_REGISTRY),
+            Some(NotTransferable::NoService) => Verdict {
+                noservice: true,
+                ..Verdict::no(reason::NO_SERVICE)
             },
+            Some(NotTransferable::RegistryDown) => Verdict {
+                noservice: true,
+                ..Verdict::no(reason::REGISTRY_DOWN)
+            },
+            Some(NotTransferable::Refused(r)) => Verdict::no(match r {
+                RegistryRefusal::Locked => reason::LOCKED,
+                RegistryRefusal::YoungRegistration => reason::YOUNG_REGISTRATION,
+                RegistryRefusal::YoungTransfer => reason::YOUNG_TRANSFER,
+            }),
         };
         // The captured reply's order: noservice, reason, transferrable.
         let mut attrs = Map::with_capacity(8);
@@ -136,13 +129,6 @@ impl CheckTransfer {
             Layout::CodeSuccessAttrs,
         ))
     }
-}
-
-fn in_progress(s: DomainStatus) -> bool {
-    matches!(
-        s,
-        DomainStatus::Pending | DomainStatus::Processed | DomainStatus::PendingRegistry
-    )
 }
 
 /// `status` (OpenSRS's names), `request_address`, `unixtime` and `timestamp` of the

@@ -17,8 +17,7 @@ use crate::api::profile::{self, Unknown};
 use crate::api::{ApiError, Ctx, Layout, Reply};
 use crate::domain::DomainName;
 use crate::ops::{Map, Value};
-use crate::registry::RegistryError;
-use crate::rules::transfer::{RegistryRefusal, registry_refusal};
+use crate::rules::transfer::{NotTransferable, RegistryRefusal, why_not};
 use crate::store::{NewOrder, OrderProfile};
 use crate::whois::Contact;
 
@@ -145,7 +144,7 @@ impl TransferOrder {
         let me = ctx.reseller.id;
         let now = ctx.app.now();
         if let Some(refused) = self.refusal(ctx, now)? {
-            return Err(refused);
+            return Ok(refused);
         }
         let profile = self.profile(ctx, me, ctx.peer)?;
         let tld = self.domain.rsplit('.').next().unwrap_or("");
@@ -224,52 +223,44 @@ impl TransferOrder {
             .unwrap_or_else(|| self.admin_email.clone())
     }
 
-    /// 487 when the domain cannot be transferred in now: already the caller's,
-    /// another reseller's, on its way already, or refused by the registry.
-    fn refusal(&self, ctx: &Ctx<'_>, now: i64) -> Result<Option<ApiError>, ApiError> {
-        let store = &ctx.app.store;
-        let refuse = |why: &str| {
-            Some(ApiError::Invalid(format!(
-                "Domain {} is not transferable: {why}.",
-                self.domain
-            )))
+    /// 487 when the domain cannot be transferred in now (see
+    /// `rules::transfer::why_not`), with the reason in a sentence.
+    fn refusal(&self, ctx: &Ctx<'_>, now: i64) -> Result<Option<Reply>, ApiError> {
+        use NotTransferable as N;
+        let ongoing = ctx
+            .app
+            .store
+            .transfer_state(ctx.reseller.id, &self.domain)?;
+        let why = why_not(
+            ctx.app,
+            ctx.reseller.id,
+            &self.domain,
+            &self.auth_info,
+            ongoing.as_ref(),
+            now,
+        )?;
+        let Some(why) = why else {
+            return Ok(None);
         };
-        if let Some(holder) = store.portfolio_holder(&self.domain)? {
-            return Ok(if holder == ctx.reseller.id {
-                refuse("it is already in your account")
-            } else {
-                refuse("it is in another reseller's account")
-            });
-        }
-        if let Some(t) = store.transfer_state(ctx.reseller.id, &self.domain)?
-            && matches!(
-                t.status,
-                crate::status::DomainStatus::Pending
-                    | crate::status::DomainStatus::Processed
-                    | crate::status::DomainStatus::PendingRegistry
-            )
-        {
-            return Ok(refuse("a transfer of it is in progress"));
-        }
-        Ok(
-            match ctx.app.registry.check(&self.domain, &self.auth_info) {
-                Err(RegistryError::NotFound) => refuse("the registry does not know it"),
-                Err(RegistryError::Unavailable) => refuse("its registry is unavailable"),
-                Err(RegistryError::NoService) => refuse("transfers of its TLD are not offered"),
-                Ok(h) => match registry_refusal(&h, now) {
-                    Some(RegistryRefusal::Locked) => {
-                        refuse("it is locked (clientTransferProhibited)")
-                    }
-                    Some(RegistryRefusal::YoungRegistration) => {
-                        refuse("it was registered less than 60 days ago")
-                    }
-                    Some(RegistryRefusal::YoungTransfer) => {
-                        refuse("it was transferred less than 60 days ago")
-                    }
-                    None => None,
-                },
-            },
-        )
+        let sentence = match why {
+            N::InYourAccount => "it is already in your account",
+            N::OtherReseller => "it is in another reseller's account",
+            N::InProgress => "a transfer of it is in progress",
+            N::NotAtRegistry => "the registry does not know it",
+            N::RegistryDown => "its registry is unavailable",
+            N::NoService => "transfers of its TLD are not offered",
+            N::Refused(RegistryRefusal::Locked) => "it is locked (clientTransferProhibited)",
+            N::Refused(RegistryRefusal::YoungRegistration) => {
+                "it was registered less than 60 days ago"
+            }
+            N::Refused(RegistryRefusal::YoungTransfer) => {
+                "it was transferred less than 60 days ago"
+            }
+        };
+        Ok(Some(failure_with_detail(
+            codes::NOT_TRANSFERABLE,
+            &format!("Domain {} is not transferable: {sentence}.", self.domain),
+        )))
     }
 
     /// The profile the domain goes into: an existing one opened by the request's
@@ -397,20 +388,14 @@ impl crate::api::Handler for SwRegister {
             .map_err(ApiError::Invalid)
             .and_then(|o| o.apply(ctx));
         match result {
-            Err(ApiError::Invalid(text)) => Ok(invalid_with_detail(&text)),
+            Err(ApiError::Invalid(text)) => Ok(failure_with_detail(codes::INVALID_VALUE, &text)),
             other => other,
         }
     }
 }
 
-/// A 465 (487 for a domain that cannot move) whose text is also in
-/// `attributes.error`.
-fn invalid_with_detail(text: &str) -> Reply {
-    let code = if text.contains("is not transferable") {
-        codes::NOT_TRANSFERABLE
-    } else {
-        ApiError::Invalid(String::new()).reply().0
-    };
+/// A failure (465, 487) whose text is also in `attributes.error`.
+fn failure_with_detail(code: u16, text: &str) -> Reply {
     let mut attrs = Map::with_capacity(1);
     attrs.insert("error".into(), Value::from(text));
     let mut reply = Reply::ok((code, text), attrs, Layout::CodeSuccessAttrs);
