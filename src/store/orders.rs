@@ -120,7 +120,7 @@ fn view_row_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<OrderView> 
 }
 
 /// The prices held for a reseller's orders whose transfer is on its way.
-fn held_in(conn: &rusqlite::Connection, reseller_id: i64) -> Result<i64> {
+pub(super) fn held_in(conn: &rusqlite::Connection, reseller_id: i64) -> Result<i64> {
     let held = conn
         .prepare_cached(
             "SELECT coalesce(sum(o.price_cents), 0) FROM transfer_orders o
@@ -141,12 +141,12 @@ impl Store {
     ) -> Result<std::result::Result<(i64, Option<i64>), InsufficientFunds>> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        let (balance, manual_hold): (i64, i64) = tx
-            .prepare_cached("SELECT balance_cents, hold_cents FROM resellers WHERE id = ?1")?
-            .query_row([o.reseller_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        let balance: i64 = tx
+            .prepare_cached("SELECT balance_cents FROM resellers WHERE id = ?1")?
+            .query_row([o.reseller_id], |r| r.get(0))
             .optional()?
             .ok_or(StoreError::NotFound)?;
-        if o.process && balance - manual_hold - held_in(&tx, o.reseller_id)? < o.price_cents {
+        if o.process && balance - held_in(&tx, o.reseller_id)? < o.price_cents {
             return Ok(Err(InsufficientFunds));
         }
         let profile_id = profile_in(&tx, o)?;
@@ -192,18 +192,6 @@ impl Store {
         };
         tx.commit()?;
         Ok(Ok((order_id, job_id)))
-    }
-
-    /// The prices held for the reseller's orders in progress, with the operator's
-    /// own hold.
-    pub fn held_cents(&self, reseller_id: i64) -> Result<i64> {
-        let conn = self.reader();
-        let manual: i64 = conn
-            .prepare_cached("SELECT hold_cents FROM resellers WHERE id = ?1")?
-            .query_row([reseller_id], |r| r.get(0))
-            .optional()?
-            .ok_or(StoreError::NotFound)?;
-        Ok(manual + held_in(&conn, reseller_id)?)
     }
 
     /// The order if it is the reseller's.
@@ -390,24 +378,17 @@ impl Store {
         Ok(rows)
     }
 
-    /// A page of the reseller's orders, newest first, and how many there are.
-    pub fn orders_of(
-        &self,
-        reseller_id: i64,
-        limit: usize,
-        offset: usize,
-    ) -> Result<(Vec<OrderView>, i64)> {
-        let tx = self.snapshot()?;
-        let total: i64 = tx
-            .prepare_cached("SELECT count(*) FROM transfer_orders WHERE reseller_id = ?1")?
-            .query_row([reseller_id], |r| r.get(0))?;
-        let rows = tx
+    /// The reseller's orders, newest first (GET_TRANSFERS_IN filters and pages
+    /// them by their derived status).
+    pub fn orders_of(&self, reseller_id: i64) -> Result<Vec<OrderView>> {
+        let rows = self
+            .reader()
             .prepare_cached(&format!(
-                "{VIEW} WHERE o.reseller_id = ?1 ORDER BY o.id DESC LIMIT ?2 OFFSET ?3"
+                "{VIEW} WHERE o.reseller_id = ?1 ORDER BY o.id DESC"
             ))?
-            .query_map(params![reseller_id, limit as i64, offset as i64], view_row)?
+            .query_map([reseller_id], view_row)?
             .collect::<rusqlite::Result<_>>()?;
-        Ok((rows, total))
+        Ok(rows)
     }
 }
 

@@ -53,17 +53,17 @@ pub struct Profile {
 }
 
 impl Store {
-    /// The reseller's balance and hold (the prices of its orders in progress);
-    /// `NotFound` for no such reseller.
+    /// The reseller's balance and hold (the prices of its orders in progress), read
+    /// together; `NotFound` for no such reseller.
     pub fn balance(&self, reseller_id: i64) -> Result<Balance> {
-        let balance: Option<i64> = self
-            .reader()
+        let tx = self.snapshot()?;
+        let balance: Option<i64> = tx
             .prepare_cached("SELECT balance_cents FROM resellers WHERE id = ?1")?
             .query_row([reseller_id], |r| r.get(0))
             .optional()?;
         Ok(Balance {
             balance: balance.ok_or(StoreError::NotFound)?,
-            held: self.held_cents(reseller_id)?,
+            held: super::orders::held_in(&tx, reseller_id)?,
         })
     }
 
