@@ -236,6 +236,27 @@ pub fn iso8601(unix: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Unix seconds as OpenSRS's transfer lists write dates, `03-MAY-2011 12:06:12` (UTC).
+pub fn opensrs_date(unix: i64) -> String {
+    let fmt = format_description!("[day]-[month repr:short]-[year] [hour]:[minute]:[second]");
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_default()
+        .to_ascii_uppercase()
+}
+
+/// Unix seconds as CHECK_TRANSFER writes a time, `Wed May 4 09:36:06 2005` (UTC).
+pub fn ctime(unix: i64) -> String {
+    let fmt = format_description!(
+        "[weekday repr:short] [month repr:short] [day padding:none] [hour]:[minute]:[second] [year]"
+    );
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_default()
+}
+
 /// Parses `YYYY-MM-DD HH:MM:SS` (UTC) or RFC 3339.
 pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
     let fmt = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
@@ -250,6 +271,14 @@ pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opensrs_dates_as_captured() {
+        // Net::DRI's fixture moment, and the captured get_transfers_in entry's order
+        // date (1304438772, shown there in US Eastern time as 12:06:12).
+        assert_eq!(ctime(1_115_199_366), "Wed May 4 09:36:06 2005");
+        assert_eq!(opensrs_date(1_304_438_772), "03-MAY-2011 16:06:12");
+    }
 
     #[test]
     fn durations() {

@@ -11,7 +11,7 @@ use crate::store::{Approval, Decision, DecisionRefused, StoreError};
 use super::{Form, Page, message, render, store_failure};
 
 /// Tokens are 32 hex characters; anything else is not looked up at all.
-fn plausible(token: &str) -> bool {
+pub(super) fn plausible(token: &str) -> bool {
     token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 

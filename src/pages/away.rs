@@ -10,7 +10,7 @@ use super::{Form, Page, message, render, store_failure};
 
 fn load(app: &App, token: &str) -> Result<AwayView, Page> {
     let invalid = || message(404, "Link not valid", "This link is not valid.");
-    if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !super::approval::plausible(token) {
         return Err(invalid());
     }
     match app.store.transfer_away_by_token(token) {

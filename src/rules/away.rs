@@ -64,7 +64,7 @@ fn owner_email(app: &App, domain: &str) -> String {
             .map(|r| r.registrant.email)
     })
     .map(|e| e.trim().to_lowercase())
-    .filter(|e| e.contains('@'))
+    .filter(|e| crate::mail::plausible_address(e))
     .unwrap_or_else(|| format!("registrant@{domain}"))
 }
 

@@ -159,25 +159,11 @@ fn status_attributes(
         Value::from(t.registrant_email.clone().unwrap_or_default()),
     );
     attrs.insert("unixtime".into(), Value::from(t.requested_at));
-    attrs.insert("timestamp".into(), Value::from(ctime(t.requested_at)));
+    attrs.insert(
+        "timestamp".into(),
+        Value::from(crate::clock::ctime(t.requested_at)),
+    );
     Ok(())
-}
-
-/// `Wed May 4 09:36:06 2005`, as the captured reply writes a time (UTC).
-fn ctime(unix: i64) -> String {
-    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(unix) else {
-        return String::new();
-    };
-    let weekday = &t.weekday().to_string()[..3];
-    let month = &t.month().to_string()[..3];
-    format!(
-        "{weekday} {month} {} {:02}:{:02}:{:02} {}",
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.year()
-    )
 }
 
 impl crate::api::Handler for CheckTransfer {
@@ -193,16 +179,5 @@ impl crate::api::Handler for CheckTransfer {
 
     fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         self.apply(ctx)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_as_captured() {
-        // 2005-05-04 09:36:06 UTC, the Net::DRI fixture's moment.
-        assert_eq!(ctime(1_115_199_366), "Wed May 4 09:36:06 2005");
     }
 }

@@ -110,7 +110,7 @@ impl TransferOrder {
             .map(|a| a.trim().to_lowercase())
             .filter(|a| !a.is_empty());
         if let Some(a) = &approver
-            && !a.contains('@')
+            && !crate::mail::plausible_address(a)
         {
             return Err(f.invalid("owner_confirm_address", "is not an email address"));
         }

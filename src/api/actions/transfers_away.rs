@@ -54,15 +54,9 @@ impl GetTransfersAway {
 
 /// One transfer away, dates as GET_TRANSFERS_IN writes them.
 fn entry(a: &crate::store::AwayView) -> Value {
-    use super::transfers_in::opensrs_date;
+    use super::transfers_in::insert_date;
     let mut m = Map::with_capacity(12);
-    let mut date = |key: &str, at: Option<i64>| {
-        m.insert(
-            key.into(),
-            Value::from(at.map(opensrs_date).unwrap_or_default()),
-        );
-        m.insert(format!("{key}_epoch").into(), Value::from(at.unwrap_or(0)));
-    };
+    let mut date = |key: &str, at: Option<i64>| insert_date(&mut m, key, at);
     date("req_date", Some(a.requested_at));
     date(
         "completed_date",

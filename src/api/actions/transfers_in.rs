@@ -207,13 +207,7 @@ fn confirmed_at(o: &OrderView) -> Option<i64> {
 fn entry(o: &OrderView) -> Value {
     let completed = completed_at(o);
     let mut m = Map::with_capacity(16);
-    let mut date = |key: &str, at: Option<i64>| {
-        m.insert(
-            key.into(),
-            Value::from(at.map(opensrs_date).unwrap_or_default()),
-        );
-        m.insert(format!("{key}_epoch").into(), Value::from(at.unwrap_or(0)));
-    };
+    let mut date = |key: &str, at: Option<i64>| insert_date(&mut m, key, at);
     date("owner_request_date", o.asked_at);
     date("registry_request_date", confirmed_at(o));
     date("owner_confirm_date", confirmed_at(o));
@@ -232,20 +226,14 @@ fn entry(o: &OrderView) -> Value {
     Value::Map(m)
 }
 
-/// `03-MAY-2011 12:06:12` (UTC), as the captured reply writes dates.
-pub(super) fn opensrs_date(unix: i64) -> String {
-    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(unix) else {
-        return String::new();
-    };
-    format!(
-        "{:02}-{}-{} {:02}:{:02}:{:02}",
-        t.day(),
-        t.month().to_string()[..3].to_ascii_uppercase(),
-        t.year(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+/// A date of a transfer list entry: `key` as text (`03-MAY-2011 12:06:12`, empty
+/// when unknown) and `key_epoch` (0 when unknown), as the captured replies have them.
+pub(super) fn insert_date(m: &mut Map, key: &str, at: Option<i64>) {
+    m.insert(
+        key.into(),
+        Value::from(at.map(crate::clock::opensrs_date).unwrap_or_default()),
+    );
+    m.insert(format!("{key}_epoch").into(), Value::from(at.unwrap_or(0)));
 }
 
 impl crate::api::Handler for GetTransfersIn {
@@ -261,16 +249,5 @@ impl crate::api::Handler for GetTransfersIn {
 
     fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         self.apply(ctx)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_as_captured() {
-        // The captured entry: order_date_epoch 1304438772 is 03-MAY-2011 16:06:12 UTC.
-        assert_eq!(opensrs_date(1_304_438_772), "03-MAY-2011 16:06:12");
     }
 }
