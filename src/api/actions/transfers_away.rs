@@ -4,9 +4,8 @@
 //! (`*` as a wildcard). WHMCS's OpenSRS Pro module pages through it (40 at a time)
 //! on every sync; yola asks for the `completed` ones.
 
-use crate::api::codes;
 use crate::api::fields::Fields;
-use crate::api::{ApiError, Ctx, Layout, Reply};
+use crate::api::{ApiError, Ctx, Reply};
 use crate::ops::{Envelope, Map, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,23 +31,7 @@ impl GetTransfersAway {
                     && p.to.is_none_or(|t| a.requested_at <= t)
             })
             .collect();
-        let page: Vec<Value> = matching
-            .iter()
-            .skip((p.page - 1) * p.limit)
-            .take(p.limit)
-            .map(|a| entry(a))
-            .collect();
-        let mut attrs = Map::with_capacity(4);
-        attrs.insert("page_size".into(), Value::from(p.limit as i64));
-        attrs.insert("page".into(), Value::from(p.page as i64));
-        attrs.insert("transfers".into(), Value::List(page));
-        attrs.insert("total".into(), Value::from(matching.len() as i64));
-        let ok = codes::TRANSFERS_LISTED;
-        Ok(Reply::ok(
-            (ok.code, ok.text),
-            attrs,
-            Layout::CodeSuccessAttrs,
-        ))
+        Ok(p.reply(&matching, |a| entry(a)))
     }
 }
 

@@ -30,6 +30,24 @@ pub struct Paging {
 }
 
 impl Paging {
+    /// The list reply of both transfer lists: this page of `matching`, each written
+    /// by `entry`, with `page_size`, `page` and the `total` of all that matched.
+    pub fn reply<T>(&self, matching: &[T], entry: impl Fn(&T) -> Value) -> Reply {
+        let page: Vec<Value> = matching
+            .iter()
+            .skip((self.page - 1) * self.limit)
+            .take(self.limit)
+            .map(entry)
+            .collect();
+        let mut attrs = Map::with_capacity(4);
+        attrs.insert("page_size".into(), Value::from(self.limit as i64));
+        attrs.insert("page".into(), Value::from(self.page as i64));
+        attrs.insert("transfers".into(), Value::List(page));
+        attrs.insert("total".into(), Value::from(matching.len() as i64));
+        let ok = codes::TRANSFERS_LISTED;
+        Reply::ok((ok.code, ok.text), attrs, Layout::CodeSuccessAttrs)
+    }
+
     pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
         let number = |key: &str, default: i64| -> Result<i64, ApiError> {
             match f.opt_str(key)? {
@@ -172,23 +190,7 @@ impl GetTransfersIn {
             .iter()
             .filter(|o| o.job_id.is_some() && self.wanted(o))
             .collect();
-        let page: Vec<Value> = matching
-            .iter()
-            .skip((self.paging.page - 1) * self.paging.limit)
-            .take(self.paging.limit)
-            .map(|o| entry(o))
-            .collect();
-        let mut attrs = Map::with_capacity(4);
-        attrs.insert("page_size".into(), Value::from(self.paging.limit as i64));
-        attrs.insert("page".into(), Value::from(self.paging.page as i64));
-        attrs.insert("transfers".into(), Value::List(page));
-        attrs.insert("total".into(), Value::from(matching.len() as i64));
-        let ok = codes::TRANSFERS_LISTED;
-        Ok(Reply::ok(
-            (ok.code, ok.text),
-            attrs,
-            Layout::CodeSuccessAttrs,
-        ))
+        Ok(self.paging.reply(&matching, |o| entry(o)))
     }
 }
 
