@@ -227,6 +227,45 @@ pub fn format_timestamp(t: OffsetDateTime) -> String {
     t.format(&fmt).unwrap_or_default()
 }
 
+/// Unix seconds as `YYYY-MM-DD HH:MM:SS` (UTC): the portfolio's dates (GET's
+/// `expiredate`, which WHMCS splits at the space and Go clients parse with
+/// `2006-01-02 15:04:05`).
+pub fn unix_timestamp_text(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .map(format_timestamp)
+        .unwrap_or_default()
+}
+
+/// The calendar year of a Unix time (UTC).
+pub fn year_of(unix: i64) -> i32 {
+    OffsetDateTime::from_unix_timestamp(unix).map_or(1970, |t| t.year())
+}
+
+/// `unix` moved by `years` calendar years; 29 February becomes 28 February in a
+/// year without it. Saturates at the ends of what `time` can represent.
+pub fn add_years(unix: i64, years: i64) -> i64 {
+    let Ok(t) = OffsetDateTime::from_unix_timestamp(unix) else {
+        return unix;
+    };
+    let Some(year) = i32::try_from(years)
+        .ok()
+        .and_then(|y| t.year().checked_add(y))
+    else {
+        return unix;
+    };
+    t.replace_year(year)
+        .or_else(|_| t.replace_day(28).and_then(|d| d.replace_year(year)))
+        .map_or(unix, OffsetDateTime::unix_timestamp)
+}
+
+/// `YYYY-MM-DD` as the Unix time of that day's midnight UTC.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let fmt = format_description!("[year]-[month]-[day]");
+    time::Date::parse(s.trim(), &fmt)
+        .ok()
+        .map(|d| d.midnight().assume_utc().unix_timestamp())
+}
+
 /// Unix seconds as ISO 8601 UTC, `YYYY-MM-DDTHH:MM:SSZ` (event dates).
 pub fn iso8601(unix: i64) -> String {
     let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");

@@ -471,7 +471,7 @@ settings! {
     /// (`com`, or `*` for every TLD) and `transfer` (`"8.99"`); written to the
     /// database's list when the server starts.
     #[arg(skip)]
-    price: Vec<PriceEntry> => Vec<(String, String, i64)> = Vec::new(),
+    price: Vec<crate::rules::price::PriceTable> => Vec<(String, String, i64)> = Vec::new(),
     apply = |c, v| c.price = prices(v)?,
     show = |c| (!c.price.is_empty()).then(|| {
         c.price
@@ -487,25 +487,13 @@ settings! {
     });
 }
 
-/// One `[[price]]` table of the config file.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PriceEntry {
-    pub tld: String,
-    #[serde(default)]
-    pub transfer: Option<String>,
-}
-
 /// The config file's price tables as `(tld, kind, cents)`.
-fn prices(entries: Vec<PriceEntry>) -> Result<Vec<(String, String, i64)>, ConfigError> {
+fn prices(
+    entries: Vec<crate::rules::price::PriceTable>,
+) -> Result<Vec<(String, String, i64)>, ConfigError> {
     let mut out = Vec::new();
     for e in entries {
-        let tld = e.tld.trim().trim_start_matches('.').to_ascii_lowercase();
-        if let Some(amount) = e.transfer {
-            let cents = crate::money::parse_cents(&amount)
-                .ok_or_else(|| ConfigError::Price(tld.clone(), amount.clone()))?;
-            out.push((tld, "transfer".to_string(), cents));
-        }
+        out.extend(e.rows().map_err(|b| ConfigError::Price(b.tld, b.amount))?);
     }
     Ok(out)
 }

@@ -41,7 +41,24 @@ pub enum RegistryError {
     NoService,
 }
 
+/// Whether a name can be registered, as the registry answers a check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Availability {
+    Available {
+        /// A registry-premium name (priced above the TLD's price).
+        premium: bool,
+        /// A trademark claim exists (new TLDs in their claims period).
+        claim: bool,
+    },
+    /// Registered; `reason` when the registry says more ("Reserved Name").
+    Taken { reason: Option<String> },
+    /// An asynchronous registry holds a registration that is not finished.
+    Waiting,
+}
+
 pub trait Registry: Send + Sync + std::fmt::Debug {
+    /// Whether `domain` is free to register (LOOKUP, NAME_SUGGEST, SW_REGISTER new).
+    fn availability(&self, domain: &str) -> Result<Availability, RegistryError>;
     /// The analysis check for `domain` with the auth code the reseller gave.
     fn check(&self, domain: &str, auth_info: &str) -> Result<Holding, RegistryError>;
     /// Requests (and, for the sandbox, settles) the transfer.

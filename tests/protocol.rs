@@ -134,14 +134,14 @@ fn healthz_and_other_methods() {
 fn unknown_action_names_it() {
     let s = Server::start();
     let r = s.ops(&envelope(
-        "LOOKUP",
+        "REVOKE",
         "DOMAIN",
         "<item key=\"domain\">example.com</item>",
     ));
     assert_golden("replies/invalid_command.reply.xml", &r.body);
     assert_eq!(
         r.item("response_text").as_deref(),
-        Some("Invalid Command: LOOKUP.")
+        Some("Invalid Command: REVOKE.")
     );
     let r = s.ops(&envelope("SIMPLE_TRANSFER", "COOKIE", ""));
     assert_eq!(r.code(), Some(400));

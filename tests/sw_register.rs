@@ -187,7 +187,7 @@ fn bad_data_and_domains_that_cannot_move() {
     let r = s.ops(&envelope(
         "SW_REGISTER",
         "DOMAIN",
-        "<item key=\"reg_type\">new</item><item key=\"domain\">x.com</item>",
+        "<item key=\"reg_type\">trade</item><item key=\"domain\">x.com</item>",
     ));
     assert_eq!(r.code(), Some(465), "{}", r.text());
     // Nothing was stored by any of them.
@@ -219,7 +219,7 @@ fn the_price_list_sets_what_is_held_and_charged() {
         "{list}"
     );
     assert!(
-        !opsd_cli(&db, &["price", "set", "com", "renewal", "1"], "")
+        !opsd_cli(&db, &["price", "set", "com", "trade", "1"], "")
             .status
             .success()
     );

@@ -43,6 +43,8 @@ mod mac;
 mod mail;
 /// The reseller control panel: login, CSRF, push settings, move, queue, cancel.
 mod panel;
+/// The portfolio calls: LOOKUP, GET, MODIFY, RENEW, nameservers, contacts, cookies.
+mod portfolio;
 /// Transport: HTTP/1.0 and 1.1, status line, headers, close rules, routes, shutdown.
 mod protocol;
 /// RSP2RSP_PUSH_TRANSFER: consent, refusals, locks, profiles, audit.

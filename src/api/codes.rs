@@ -100,3 +100,65 @@ pub const BALANCE_OK: Fixed = fixed(200, "Command successful");
 pub const EVENT_OK: Fixed = fixed(200, "Command successful");
 /// Our text: the documentation gives none.
 pub const EVENT_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Event not found.");
+
+// The portfolio calls (integrations.md B §1.3). Captured texts, except where marked.
+pub const LOOKUP_AVAILABLE: Fixed = fixed(210, "Domain available");
+pub const LOOKUP_TAKEN: Fixed = fixed(211, "Domain taken");
+/// Ours: the documentation names the code (an asynchronous registry holds a
+/// registration that is not finished) but shows no text.
+pub const LOOKUP_WAITING: Fixed = fixed(221, "Domain taken, waiting for registration");
+/// Ours: a TLD the sandbox registry does not offer.
+pub const TLD_NOT_SUPPORTED: Fixed =
+    fixed(INVALID_VALUE, "Invalid domain syntax: TLD not supported");
+pub const QUERY_OK: Fixed = fixed(200, "Query Successful");
+pub const COMMAND_OK: Fixed = fixed(200, "Command successful");
+pub const SUGGEST_OK: Fixed = fixed(200, "Command completed successfully");
+pub const REGISTERED: Fixed = fixed(200, "Domain registration successfully completed.");
+/// Ours: `handle=save` keeps the order.
+pub const REGISTRATION_SAVED: Fixed =
+    fixed(200, "Registration order saved; it is not processed yet.");
+pub const DOMAIN_TAKEN: Fixed = fixed(485, "Domain taken");
+/// Ours: the balance does not cover the price.
+pub const NO_FUNDS: Fixed = fixed(INVALID_VALUE, "Insufficient funds to complete the order.");
+pub const RENEWED: Fixed = fixed(200, "Command completed successfully");
+pub const RENEW_YEAR_MISMATCH: Fixed = fixed(
+    541,
+    "Domain expiration year does not match the current expiration year at the registry",
+);
+/// The production code; yola also knows Horizon's 465 "Domain Already Renewed…".
+pub const ALREADY_RENEWED: Fixed = fixed(555, "Domain Already Renewed");
+/// yola reads 480 on the auto-renew TLDs (.de, .at, …) as "already renewed".
+pub const NOT_RENEWABLE: Fixed = fixed(NOT_FOUND, "Renewals are not enabled for this TLD");
+pub const MODIFIED: Fixed = fixed(200, "Command completed successfully");
+pub const NAMESERVERS_UPDATED: Fixed = fixed(200, "Command completed successfully");
+pub const NAMESERVER_DONE: Fixed = fixed(200, "Command completed successfully");
+pub const NAMESERVER_ADDED: Fixed = fixed(200, "Successfully added.");
+/// Ours.
+pub const NAMESERVER_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Nameserver not found.");
+/// Ours.
+pub const NAMESERVER_IN_USE: Fixed = fixed(
+    INVALID_VALUE,
+    "Nameserver is in use by a domain and cannot be deleted",
+);
+pub const AUTHCODE_SENT: Fixed = fixed(200, "Message sent");
+pub const COOKIE_SET: Fixed = fixed(200, "Command Successful");
+pub const COOKIE_DELETED: Fixed = fixed(200, "Cookie deleted");
+pub const COOKIE_INVALID: Fixed = fixed(PROFILE_AUTH.code, "Invalid Cookie Supplied.");
+pub const COOKIE_MISSING: Fixed = fixed(MISSING_FIELD, "No Cookie Supplied.");
+pub const COOKIE_BAD_PASSWORD: Fixed = fixed(PROFILE_AUTH.code, "Invalid Password supplied.");
+/// A domain that is not the caller's, whoever has it (the captured MODIFY failure).
+pub const DOMAIN_NOT_YOURS: Fixed = PROFILE_AUTH;
+/// Ours: the caller's transfer of it has not completed (integrations.md B §0.3: a
+/// success here would make WHMCS mark the domain active too early).
+pub const TRANSFER_NOT_ACTIVE: Fixed = fixed(
+    NOT_FOUND,
+    "Domain transfer is in progress; the domain is not active yet.",
+);
+/// Ours: the sandbox registry is down (marker `-regdown`).
+pub const REGISTRY_DOWN: Fixed = fixed(705, "Timed out, resubmit request.");
+/// Ours.
+pub const NAMESERVER_EXISTS: Fixed = fixed(485, "Nameserver already exists");
+/// Ours: REGISTRY_CHECK_NAMESERVER's two answers.
+pub const NAMESERVER_AT_REGISTRY: Fixed = fixed(200, "Nameserver exists at the registry.");
+pub const NAMESERVER_NOT_AT_REGISTRY: Fixed =
+    fixed(212, "Nameserver does not exist at the registry.");

@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod codes;
+pub mod contact_set;
 pub mod credentials;
 pub mod decoded;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod fields;
 pub mod profile;
 pub mod reply;
 pub mod reply_cache;
+pub mod target;
 
 pub use error::ApiError;
 pub use reply::{Attributes, Layout, Reply};
@@ -26,9 +28,11 @@ use crate::ops::Envelope;
 use crate::store::Reseller;
 
 use actions::{
-    BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, CancelTransfer, CheckTransfer, EventAck,
-    EventPoll, GetBalance, GetTransfersAway, GetTransfersIn, ProcessTransfer, Rsp2RspPushTransfer,
-    SendPassword, SimpleTransfer, SimpleTransferStatus, SwRegister,
+    BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, CancelTransfer, CheckTransfer, DeleteCookie,
+    DomainsByExpiredate, EventAck, EventPoll, GetBalance, GetDomain, GetDomainsContacts, GetPrice,
+    GetTransfersAway, GetTransfersIn, Lookup, Modify, NameSuggest, Nameserver, ProcessTransfer,
+    RegistryNameserver, Renew, Rsp2RspPushTransfer, SendAuthcode, SendPassword, SetCookie,
+    SimpleTransfer, SimpleTransferStatus, SwRegister, UpdateContacts, UpdateNameservers,
 };
 use fields::Fields;
 
@@ -40,6 +44,23 @@ pub struct Ctx<'a> {
     pub caches: &'a Caches,
     pub reseller: &'a Reseller,
     pub peer: IpAddr,
+}
+
+impl Ctx<'_> {
+    /// An audit row of this caller doing `action` to `subject`.
+    pub fn audit(&self, action: &str, subject: &str, detail: String) -> crate::store::AuditEntry {
+        crate::store::AuditEntry {
+            at: self.app.now(),
+            actor: self.reseller.username.clone(),
+            actor_kind: crate::store::account::RESELLER.into(),
+            action: action.into(),
+            subject: subject.into(),
+            detail,
+            client_ip: self.peer.to_string(),
+            gaining: None,
+            gaining_kind: None,
+        }
+    }
 }
 
 /// What the OPS request path keeps in memory between requests. It lives here, beside
@@ -296,4 +317,19 @@ actions!(
     ProcessTransfer,
     GetTransfersIn,
     GetTransfersAway,
+    Lookup,
+    NameSuggest,
+    GetPrice,
+    GetDomain,
+    Modify,
+    Renew,
+    UpdateNameservers,
+    Nameserver,
+    RegistryNameserver,
+    GetDomainsContacts,
+    UpdateContacts,
+    SendAuthcode,
+    DomainsByExpiredate,
+    SetCookie,
+    DeleteCookie,
 );

@@ -47,6 +47,11 @@ impl Reply {
         Reply::ok_with(code, Attributes::Tree(attributes), layout)
     }
 
+    /// Success with a fixed code and text, status items first.
+    pub fn done(f: super::codes::Fixed, attributes: Map) -> Reply {
+        Reply::ok((f.code, f.text), attributes, Layout::CodeSuccessAttrs)
+    }
+
     /// Success with attributes in either form.
     pub fn ok_with(code: (u16, &str), attributes: Attributes, layout: Layout) -> Reply {
         Reply {

@@ -10,11 +10,17 @@
 //! - [`approval`]: who is asked to approve a transfer, with which tokens and email.
 //! - [`transfer`]: whether the registry lets a domain move (locks, 60 days).
 //! - [`price`]: what an order costs.
+//! - [`availability`]: whether a name can be registered.
+//! - [`renewal`]: whether and to when a domain renews.
+//! - [`nameservers`]: which hosts a domain may delegate to.
 
 pub mod approval;
+pub mod availability;
 pub mod away;
 pub mod mail_push;
+pub mod nameservers;
 pub mod price;
 pub mod push;
 pub mod registry_push;
+pub mod renewal;
 pub mod transfer;

@@ -1,6 +1,8 @@
 //! What an order costs: the price list's price for the TLD and order type (or its
 //! price for every TLD), else the sandbox's default. A transfer is charged one
-//! year, whatever period the order names, as registries add one year.
+//! year, whatever period the order names, as registries add one year; a
+//! registration or renewal is charged per year. A registry-premium name costs
+//! [`PREMIUM_FACTOR`] times the listed price.
 
 use crate::store::{Store, StoreError};
 
@@ -8,13 +10,85 @@ use crate::store::{Store, StoreError};
 pub const DEFAULT_CENTS: i64 = 1_000;
 
 /// The order types the price list knows.
-pub const KINDS: &[&str] = &["transfer"];
+pub const KINDS: &[&str] = &["new", "renewal", "transfer"];
+
+/// One `[[price]]` table of the config file or the scenario: a TLD (or `*`) and the
+/// price of a year of each order type it names, e.g. `tld = "com"`,
+/// `new = "8.99"`, `renewal = "8.99"`, `transfer = "7.50"`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceTable {
+    pub tld: String,
+    #[serde(default)]
+    pub new: Option<String>,
+    #[serde(default)]
+    pub renewal: Option<String>,
+    #[serde(default)]
+    pub transfer: Option<String>,
+}
+
+/// A price that is no amount: the TLD, the order type and what was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadPrice {
+    pub tld: String,
+    pub kind: &'static str,
+    pub amount: String,
+}
+
+impl PriceTable {
+    /// The table as `(tld, kind, cents)` rows, the TLD without its dot and
+    /// lower-cased.
+    pub fn rows(&self) -> Result<Vec<(String, String, i64)>, BadPrice> {
+        let tld = self.tld.trim().trim_start_matches('.').to_ascii_lowercase();
+        let mut out = Vec::new();
+        for (kind, amount) in [
+            ("new", &self.new),
+            ("renewal", &self.renewal),
+            ("transfer", &self.transfer),
+        ] {
+            let Some(amount) = amount else { continue };
+            let cents = crate::money::parse_cents(amount).ok_or_else(|| BadPrice {
+                tld: tld.clone(),
+                kind,
+                amount: amount.clone(),
+            })?;
+            out.push((tld.clone(), kind.to_string(), cents));
+        }
+        Ok(out)
+    }
+}
+
+/// How much more a registry-premium name costs than the TLD's price.
+pub const PREMIUM_FACTOR: i64 = 25;
+
+/// The price of one year of `kind` (one of [`KINDS`]) for `tld`.
+pub fn cents(store: &Store, tld: &str, kind: &str) -> Result<i64, StoreError> {
+    Ok(store
+        .price(&tld.to_ascii_lowercase(), kind)?
+        .unwrap_or(DEFAULT_CENTS))
+}
 
 /// The price of transferring a domain of `tld` in.
 pub fn transfer_cents(store: &Store, tld: &str) -> Result<i64, StoreError> {
-    Ok(store
-        .price(&tld.to_ascii_lowercase(), "transfer")?
-        .unwrap_or(DEFAULT_CENTS))
+    cents(store, tld, "transfer")
+}
+
+/// What `years` of `kind` cost for `domain` (a premium name at its premium price;
+/// a transfer is one year whatever the period).
+pub fn order_cents(
+    store: &Store,
+    domain: &str,
+    kind: &str,
+    years: i64,
+    premium: bool,
+) -> Result<i64, StoreError> {
+    let tld = domain.rsplit('.').next().unwrap_or(domain);
+    let year = cents(store, tld, kind)? * if premium { PREMIUM_FACTOR } else { 1 };
+    Ok(if kind == "transfer" {
+        year
+    } else {
+        year * years
+    })
 }
 
 #[cfg(test)]

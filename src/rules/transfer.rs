@@ -93,13 +93,7 @@ pub fn why_not(
 /// registry shows (the same day and time; 29 February becomes 28 February), or
 /// `None` when the registry shows none.
 pub fn expiry_after_transfer(registry_expiry: Option<i64>) -> Option<i64> {
-    let t = time::OffsetDateTime::from_unix_timestamp(registry_expiry?).ok()?;
-    let next = t.replace_year(t.year() + 1).ok().or_else(|| {
-        t.replace_day(28)
-            .ok()
-            .and_then(|d| d.replace_year(t.year() + 1).ok())
-    })?;
-    Some(next.unix_timestamp())
+    registry_expiry.map(|t| crate::clock::add_years(t, 1))
 }
 
 /// A transfer's state in OpenSRS's words (CHECK_TRANSFER, GET_TRANSFERS_IN):

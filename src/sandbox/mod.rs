@@ -18,9 +18,22 @@
 //! | `-regdown` | the registry is down (abnormal failure at analysis) |
 //! | `-rejects` | the registry rejects the transfer after the registrant accepts |
 //! | `-ownerN` | the registrant is `ownerN@example.net` (domains sharing N share one registrant) |
+//! | `-noservice` | the TLD is not offered: transfers refused, LOOKUP and SW_REGISTER say so |
 //!
 //! Otherwise a domain transfers: any auth code is right, its registrant is
 //! `registrant@<domain>`, and the registry completes 5 days after acceptance.
+//!
+//! For registration (LOOKUP, NAME_SUGGEST, SW_REGISTER reg_type=new) a name is taken
+//! when a portfolio holds it or the scenario lists it (it is held elsewhere), and
+//! free otherwise, unless a marker says more:
+//!
+//! | marker | LOOKUP answers |
+//! |---|---|
+//! | `-premium` | available, registry premium (priced at 25 times the TLD's price) |
+//! | `-claim` | available, `has_claim=1` (a trademark claim exists) |
+//! | `-reserved` | taken, `reason` "Reserved Name" |
+//! | `-waiting` | 221: a registration at an asynchronous registry is under way |
+//! | `-regdown` | the registry is down (the call fails) |
 
 pub mod hosted_mail;
 mod scenario;
@@ -29,7 +42,7 @@ pub use scenario::{Scenario, ScenarioDomain, ScenarioError};
 
 use std::collections::HashMap;
 
-use crate::registry::{Holding, Registry, RegistryError, TransferOutcome};
+use crate::registry::{Availability, Holding, Registry, RegistryError, TransferOutcome};
 use crate::whois::{Whois, WhoisError};
 
 /// Days the sandbox registry takes when nothing says otherwise (the usual 5-day
@@ -224,6 +237,32 @@ fn owner_marker(name: &str) -> Option<u32> {
 }
 
 impl Registry for World {
+    fn availability(&self, domain: &str) -> Result<Availability, RegistryError> {
+        let name = domain.to_ascii_lowercase();
+        let has = |m: &str| !self.plain && name.contains(m);
+        if has("-regdown") {
+            return Err(RegistryError::Unavailable);
+        }
+        if has("-noservice") {
+            return Err(RegistryError::NoService);
+        }
+        if self.domains.contains_key(&name) {
+            return Ok(Availability::Taken { reason: None });
+        }
+        if has("-reserved") {
+            return Ok(Availability::Taken {
+                reason: Some("Reserved Name".into()),
+            });
+        }
+        if has("-waiting") {
+            return Ok(Availability::Waiting);
+        }
+        Ok(Availability::Available {
+            premium: has("-premium"),
+            claim: has("-claim"),
+        })
+    }
+
     fn check(&self, domain: &str, auth_info: &str) -> Result<Holding, RegistryError> {
         let d = self.domain(domain);
         if matches!(d.registry, scenario::RegistrySpec::Down) {

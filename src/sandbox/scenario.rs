@@ -31,15 +31,6 @@ struct RawAway {
     to: String,
 }
 
-/// One `[[price]]` of the scenario file: `tld = "com"` (or `"*"`), `transfer = "8.99"`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPrice {
-    tld: String,
-    #[serde(default)]
-    transfer: Option<String>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioReseller {
@@ -139,7 +130,7 @@ struct Raw {
     #[serde(default)]
     reseller: Vec<ScenarioReseller>,
     #[serde(default)]
-    price: Vec<RawPrice>,
+    price: Vec<crate::rules::price::PriceTable>,
     #[serde(default)]
     transfer_away: Vec<RawAway>,
     #[serde(default)]
@@ -292,15 +283,12 @@ impl Scenario {
         .map_err(ScenarioError::Invalid)?;
         let mut prices = Vec::new();
         for p in &raw.price {
-            let tld = p.tld.trim().trim_start_matches('.').to_ascii_lowercase();
-            if let Some(amount) = &p.transfer {
-                let cents = crate::money::parse_cents(amount).ok_or_else(|| {
-                    ScenarioError::Invalid(format!(
-                        "price {tld}: transfer '{amount}' is not an amount like 8.99"
-                    ))
-                })?;
-                prices.push((tld, "transfer".to_string(), cents));
-            }
+            prices.extend(p.rows().map_err(|b| {
+                ScenarioError::Invalid(format!(
+                    "price {}: {} '{}' is not an amount like 8.99",
+                    b.tld, b.kind, b.amount
+                ))
+            })?);
         }
         let transfers_away = raw
             .transfer_away

@@ -15,6 +15,7 @@ mod lifecycle;
 mod operators;
 mod orders;
 mod outbox;
+mod portfolio;
 mod prices;
 mod push;
 mod registrars;
@@ -44,6 +45,10 @@ pub use lifecycle::{
 pub use operators::{JobSummary, ResellerOverview};
 pub use orders::{InsufficientFunds, NewOrder, OrderProfile, OrderView};
 pub use outbox::{Mail, OutboxRow};
+pub use portfolio::{
+    DomainChange, DomainRecord, ExpiryPage, NameServerHost, NewRegistration, OrderDone,
+    OrderRefused,
+};
 pub use push::{AuditEntry, PortfolioDomain, PushProfile, account};
 pub use registrars::{
     NewRegistryDomain, Registrar, RegistryDomain, RegistryPush, RegistryPushDone,
@@ -127,6 +132,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0019_expiry.sql")),
     M::up(include_str!("migrations/0020_away_requests.sql")),
     M::up(include_str!("migrations/0021_order_flags.sql")),
+    M::up(include_str!("migrations/0022_portfolio.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

@@ -149,7 +149,7 @@ impl Store {
         if o.process && balance - held_in(&tx, o.reseller_id)? < o.price_cents {
             return Ok(Err(InsufficientFunds));
         }
-        let profile_id = profile_in(&tx, o)?;
+        let profile_id = profile_in(&tx, o.reseller_id, &o.profile, o.created_at)?;
         tx.prepare_cached(
             "INSERT INTO transfer_orders (reseller_id, domain, auth_info, handle, approver, contacts,
                lock_domain, period, price_cents, registrant_ip, created_at, whois_privacy, auto_renew,
@@ -392,8 +392,13 @@ impl Store {
     }
 }
 
-fn profile_in(tx: &Transaction<'_>, o: &NewOrder) -> Result<i64> {
-    match &o.profile {
+pub(super) fn profile_in(
+    tx: &Transaction<'_>,
+    reseller_id: i64,
+    profile: &OrderProfile,
+    now: i64,
+) -> Result<i64> {
+    match profile {
         OrderProfile::Existing(id) => Ok(*id),
         OrderProfile::New {
             username,
@@ -402,7 +407,7 @@ fn profile_in(tx: &Transaction<'_>, o: &NewOrder) -> Result<i64> {
             tx.prepare_cached(
                 "INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute(params![o.reseller_id, username, password_hash, o.created_at])
+            .execute(params![reseller_id, username, password_hash, now])
             .map_err(|e| StoreError::conflict_or(e, format!("profile {username}")))?;
             Ok(tx.last_insert_rowid())
         }

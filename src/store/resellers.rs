@@ -193,8 +193,9 @@ impl Store {
     ) -> Result<i64> {
         let conn = self.writer();
         conn.execute(
-            "INSERT INTO domains (name, reseller_id, profile_id, locked, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![name, reseller_id, profile_id, locked, now],
+            "INSERT INTO domains (name, reseller_id, profile_id, locked, created_at, registered_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+            params![name, reseller_id, profile_id, locked, now, crate::clock::add_years(now, 1)],
         )
         .map_err(|e| StoreError::conflict_or(e, format!("domain {name}")))?;
         Ok(conn.last_insert_rowid())

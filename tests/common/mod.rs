@@ -275,7 +275,24 @@ pub fn http11(body: &[u8], user: &str, key: &str) -> Vec<u8> {
 /// Reads a captured client request (`fixtures/clients/**.http`), re-signs its body
 /// with `key` and fixes Content-Length; every other byte stays as captured.
 pub fn resign_capture(path: &Path, key: &str) -> Vec<u8> {
+    resign_bytes(&std::fs::read(path).expect("read capture"), key)
+}
+
+/// A captured request with `from` replaced by `to` in its body (a cookie the
+/// client was given), signed again for `key`.
+pub fn resign_capture_with(path: &Path, key: &str, from: &str, to: &str) -> Vec<u8> {
     let raw = std::fs::read(path).expect("read capture");
+    let split = find(&raw, b"\r\n\r\n").expect("capture has a head") + 4;
+    let body = String::from_utf8(raw[split..].to_vec()).expect("utf-8 body");
+    assert!(body.contains(from), "the capture has no {from}");
+    let mut out = raw[..split].to_vec();
+    out.extend_from_slice(body.replace(from, to).as_bytes());
+    resign_bytes(&out, key)
+}
+
+/// Raw request bytes with X-Signature and Content-Length made right for `key`.
+pub fn resign_bytes(raw: &[u8], key: &str) -> Vec<u8> {
+    let raw = raw.to_vec();
     let split = find(&raw, b"\r\n\r\n").expect("capture has a head") + 4;
     let (head, body) = raw.split_at(split);
     let head = String::from_utf8(head.to_vec()).expect("ascii head");
@@ -348,6 +365,58 @@ impl Response {
         let top = env.top().get(key);
         let nested = || env.attributes()?.as_map()?.get(key);
         top.or_else(nested)?.as_str().map(str::to_string)
+    }
+
+    /// A scalar at a path from the top of the reply, list items by index:
+    /// `attributes/nameserver_list/0/name` (slashes: domain names, which are keys
+    /// too, have dots).
+    pub fn path(&self, path: &str) -> Option<String> {
+        let limits = opsd::ops::Limits {
+            max_bytes: usize::MAX,
+            max_depth: 64,
+            max_items: usize::MAX,
+        };
+        let env = opsd::ops::Envelope::parse(&self.body, &limits).ok()?;
+        let mut parts = path.split('/');
+        let mut at = env.top().get(parts.next()?)?;
+        for p in parts {
+            at = match at {
+                opsd::ops::Value::Map(m) => m.get(p)?,
+                opsd::ops::Value::List(l) => l.get(p.parse::<usize>().ok()?)?,
+                opsd::ops::Value::Scalar(_) => return None,
+            };
+        }
+        at.as_str().map(str::to_string)
+    }
+
+    /// How many entries the map or list at `path` has (0 when there is none).
+    pub fn len_at(&self, path: &str) -> usize {
+        let limits = opsd::ops::Limits {
+            max_bytes: usize::MAX,
+            max_depth: 64,
+            max_items: usize::MAX,
+        };
+        let Ok(env) = opsd::ops::Envelope::parse(&self.body, &limits) else {
+            return 0;
+        };
+        let mut parts = path.split('/');
+        let Some(mut at) = parts.next().and_then(|p| env.top().get(p)) else {
+            return 0;
+        };
+        for p in parts {
+            let next = match at {
+                opsd::ops::Value::Map(m) => m.get(p),
+                opsd::ops::Value::List(l) => p.parse::<usize>().ok().and_then(|i| l.get(i)),
+                opsd::ops::Value::Scalar(_) => None,
+            };
+            let Some(n) = next else { return 0 };
+            at = n;
+        }
+        match at {
+            opsd::ops::Value::Map(m) => m.len(),
+            opsd::ops::Value::List(l) => l.len(),
+            opsd::ops::Value::Scalar(_) => 0,
+        }
     }
 
     pub fn code(&self) -> Option<u16> {

@@ -1,4 +1,5 @@
-//! SW_REGISTER (object DOMAIN) with `reg_type=transfer`: the single transfer every
+//! SW_REGISTER (object DOMAIN). `reg_type=new` is a registration (see
+//! `registration`); `reg_type=transfer`, here, is the single transfer every
 //! billing module sends (WHMCS's TransferDomain, Blesta, the PHP toolkit, yola,
 //! Net::DRI). The order is checked, its price held, and with `handle=process` its
 //! transfer runs through the lifecycle SIMPLE_TRANSFER uses: analysis, the approval
@@ -12,6 +13,7 @@
 use std::net::IpAddr;
 
 use crate::api::codes;
+use crate::api::contact_set;
 use crate::api::fields::Fields;
 use crate::api::profile::{self, Unknown};
 use crate::api::{ApiError, Ctx, Layout, Reply};
@@ -19,17 +21,33 @@ use crate::domain::DomainName;
 use crate::ops::{Map, Value};
 use crate::rules::transfer::{NotTransferable, RegistryRefusal, why_not};
 use crate::store::{NewOrder, OrderProfile};
-use crate::whois::Contact;
-
-/// The contact roles of `contact_set`; tech is left out with `custom_tech_contact=0`.
-const ROLES: [&str; 4] = ["owner", "admin", "billing", "tech"];
 
 /// The request as read; a field error is kept to be answered with
 /// `attributes.error` (see the module doc).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SwRegister {
     /// The order, or the sentence of its field error.
-    pub parsed: Result<TransferOrder, String>,
+    pub parsed: Result<Order, String>,
+}
+
+/// The two kinds of SW_REGISTER order answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Order {
+    Transfer(TransferOrder),
+    New(super::registration::Registration),
+}
+
+impl Order {
+    fn parse(f: &Fields<'_>, registrant_ip: Option<&str>) -> Result<Order, ApiError> {
+        match f.req_str("reg_type")?.trim().to_ascii_lowercase().as_str() {
+            "transfer" => TransferOrder::parse(f, registrant_ip).map(Order::Transfer),
+            "new" => super::registration::Registration::parse(f).map(Order::New),
+            other => Err(f.invalid(
+                "reg_type",
+                &format!("'{other}' is not supported; opsd takes new or transfer"),
+            )),
+        }
+    }
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -68,15 +86,6 @@ impl std::fmt::Debug for TransferOrder {
 
 impl TransferOrder {
     pub fn parse(f: &Fields<'_>, registrant_ip: Option<&str>) -> Result<Self, ApiError> {
-        match f.req_str("reg_type")?.trim().to_ascii_lowercase().as_str() {
-            "transfer" => {}
-            other => {
-                return Err(f.invalid(
-                    "reg_type",
-                    &format!("'{other}' is not supported yet; opsd takes reg_type=transfer"),
-                ));
-            }
-        }
         let domain = DomainName::parse(f.req_str("domain")?)
             .map_err(|e| f.invalid("domain", &e.to_string()))?
             .name
@@ -104,7 +113,7 @@ impl TransferOrder {
             None => true,
             Some(_) => f.opt_flag("custom_tech_contact")?,
         };
-        let (contacts_json, admin_email) = parse_contacts(f, with_tech)?;
+        let (contacts_json, admin_email) = contact_set::parse(f, with_tech)?;
         let approver = f
             .opt_str("owner_confirm_address")?
             .map(|a| a.trim().to_lowercase())
@@ -263,38 +272,51 @@ impl TransferOrder {
         )))
     }
 
-    /// The profile the domain goes into: an existing one opened by the request's
-    /// credentials (with `reg_domain`, one that holds that domain), or a new one.
     fn profile(&self, ctx: &Ctx<'_>, owner: i64, peer: IpAddr) -> Result<OrderProfile, ApiError> {
-        let unknown = if self.reg_domain.is_some() {
-            Unknown::Refuse
-        } else {
-            Unknown::Allow
-        };
-        match profile::verify(
-            ctx.app,
+        order_profile(
+            ctx,
             owner,
+            peer,
             &self.username,
             &self.password,
             self.reg_domain.as_deref(),
-            peer,
-            unknown,
-        )? {
-            Some(p) => Ok(OrderProfile::Existing(p.id)),
-            None if self.reg_domain.is_some() => Err(ApiError::ProfileAuth),
-            None => Ok(OrderProfile::New {
-                username: self.username.clone(),
-                password_hash: crate::auth::hash_password(&self.password).map_err(|e| match e {
-                    crate::auth::PasswordError::Busy => ApiError::Busy,
-                    crate::auth::PasswordError::Failed => ApiError::Internal(e.to_string()),
-                })?,
-            }),
-        }
+        )
+    }
+}
+
+/// The profile an order's domain goes into: an existing one opened by the
+/// request's credentials (with `reg_domain`, one that holds that domain), or a new
+/// one of that name.
+pub(crate) fn order_profile(
+    ctx: &Ctx<'_>,
+    owner: i64,
+    peer: IpAddr,
+    username: &str,
+    password: &str,
+    reg_domain: Option<&str>,
+) -> Result<OrderProfile, ApiError> {
+    let unknown = if reg_domain.is_some() {
+        Unknown::Refuse
+    } else {
+        Unknown::Allow
+    };
+    match profile::verify(
+        ctx.app, owner, username, password, reg_domain, peer, unknown,
+    )? {
+        Some(p) => Ok(OrderProfile::Existing(p.id)),
+        None if reg_domain.is_some() => Err(ApiError::ProfileAuth),
+        None => Ok(OrderProfile::New {
+            username: username.to_string(),
+            password_hash: crate::auth::hash_password(password).map_err(|e| match e {
+                crate::auth::PasswordError::Busy => ApiError::Busy,
+                crate::auth::PasswordError::Failed => ApiError::Internal(e.to_string()),
+            })?,
+        }),
     }
 }
 
 /// An OPS value as JSON: maps as objects, arrays as arrays, scalars as strings.
-fn to_json(v: &Value) -> serde_json::Value {
+pub(crate) fn to_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Scalar(s) => serde_json::Value::String(s.to_string()),
         Value::Map(m) => {
@@ -302,68 +324,6 @@ fn to_json(v: &Value) -> serde_json::Value {
         }
         Value::List(l) => serde_json::Value::Array(l.iter().map(to_json).collect()),
     }
-}
-
-/// The contact set, each role checked as OpenSRS checks a transfer's contacts;
-/// returns it as JSON and the admin contact's address.
-fn parse_contacts(f: &Fields<'_>, with_tech: bool) -> Result<(String, String), ApiError> {
-    let Some(set) = f.get("contact_set") else {
-        return Err(ApiError::Missing("contact_set".into()));
-    };
-    let set = Fields::item("contact_set", 0, set)
-        .map_err(|_| ApiError::invalid("contact_set", "expected a dt_assoc of contacts"))?;
-    let mut out = serde_json::Map::new();
-    let mut admin_email = String::new();
-    for role in ROLES.iter().filter(|r| with_tech || **r != "tech") {
-        let Some(v) = set.get(role) else {
-            return Err(ApiError::Missing(format!("contact_set.{role}")));
-        };
-        let c = Fields::item(role, 0, v)
-            .map_err(|_| ApiError::invalid(format!("contact_set.{role}"), "expected a dt_assoc"))?;
-        let text = |k: &str| -> Result<String, ApiError> {
-            Ok(c.opt_str(k)?.unwrap_or("").trim().to_string())
-        };
-        // OpenSRS writes an extension after an x: +1.4165550123x1812 (Net::DRI).
-        let raw_phone = text("phone")?;
-        let (phone, phone_ext) = match raw_phone.split_once(['x', 'X']) {
-            Some((p, ext)) if !ext.is_empty() && ext.bytes().all(|b| b.is_ascii_digit()) => {
-                (p.to_string(), ext.to_string())
-            }
-            _ => (raw_phone.clone(), String::new()),
-        };
-        let contact = Contact {
-            name: format!("{} {}", text("first_name")?, text("last_name")?)
-                .trim()
-                .to_string(),
-            organization: text("org_name")?,
-            street: ["address1", "address2", "address3"]
-                .iter()
-                .map(|k| text(k))
-                .collect::<Result<Vec<_>, _>>()?
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect(),
-            city: text("city")?,
-            state: text("state")?,
-            postal_code: text("postal_code")?,
-            country: text("country")?.to_ascii_uppercase(),
-            phone: phone.clone(),
-            phone_ext,
-            fax: text("fax")?,
-            fax_ext: String::new(),
-            email: text("email")?,
-        };
-        crate::whois::validate_contact(&contact)
-            .map_err(|e| ApiError::invalid(format!("contact_set.{role}.{}", e.field), e.problem))?;
-        if *role == "admin" {
-            admin_email = contact.email.to_lowercase();
-        }
-        out.insert(
-            (*role).to_string(),
-            serde_json::to_value(&contact).unwrap_or_default(),
-        );
-    }
-    Ok((serde_json::Value::Object(out).to_string(), admin_email))
 }
 
 impl crate::api::Handler for SwRegister {
@@ -375,7 +335,7 @@ impl crate::api::Handler for SwRegister {
 
     fn read(env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
         let ip = env.top().get("registrant_ip").and_then(Value::as_str);
-        match TransferOrder::parse(attrs, ip) {
+        match Order::parse(attrs, ip) {
             Ok(o) => Ok(SwRegister { parsed: Ok(o) }),
             Err(ApiError::Invalid(text)) => Ok(SwRegister { parsed: Err(text) }),
             Err(e) => Err(e),
@@ -386,7 +346,10 @@ impl crate::api::Handler for SwRegister {
         let result = self
             .parsed
             .map_err(ApiError::Invalid)
-            .and_then(|o| o.apply(ctx));
+            .and_then(|o| match o {
+                Order::Transfer(t) => t.apply(ctx),
+                Order::New(n) => n.apply(ctx),
+            });
         match result {
             Err(ApiError::Invalid(text)) => Ok(failure_with_detail(codes::INVALID_VALUE, &text)),
             other => other,
@@ -394,8 +357,8 @@ impl crate::api::Handler for SwRegister {
     }
 }
 
-/// A failure (465, 487) whose text is also in `attributes.error`.
-fn failure_with_detail(code: u16, text: &str) -> Reply {
+/// A failure (465, 485, 487) whose text is also in `attributes.error`.
+pub(crate) fn failure_with_detail(code: u16, text: &str) -> Reply {
     let mut attrs = Map::with_capacity(1);
     attrs.insert("error".into(), Value::from(text));
     let mut reply = Reply::ok((code, text), attrs, Layout::CodeSuccessAttrs);

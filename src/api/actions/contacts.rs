@@ -1,0 +1,136 @@
+//! GET_DOMAINS_CONTACTS and UPDATE_CONTACTS (object DOMAIN): the contact sets of up
+//! to 100 domains at once (WHMCS's GetContactDetails reads
+//! `attributes[domain].contact_set`), and a change of some roles (`types`) of one
+//! domain, or with `affect_domains` of its whole profile, reported per domain under
+//! `details`. A name that is not the caller's is left out of the answer, as if
+//! unknown.
+
+use crate::api::codes;
+use crate::api::contact_set::{self, ROLES};
+use crate::api::fields::Fields;
+use crate::api::target::Named;
+use crate::api::{ApiError, Ctx, Reply};
+use crate::domain::DomainName;
+use crate::ops::{Map, Value};
+use crate::store::DomainChange;
+
+/// The most domains GET_DOMAINS_CONTACTS takes.
+const MAX_DOMAINS: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetDomainsContacts {
+    pub domains: Vec<String>,
+}
+
+impl crate::api::Handler for GetDomainsContacts {
+    const NAME: &'static str = "GET_DOMAINS_CONTACTS";
+
+    fn answers(action: &str, object: &str) -> bool {
+        (action, object) == ("GET_DOMAINS_CONTACTS", "DOMAIN")
+    }
+
+    fn read(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
+        let list = f
+            .opt_list("domain_list")?
+            .ok_or_else(|| ApiError::Missing("domain_list".into()))?;
+        if list.len() > MAX_DOMAINS {
+            return Err(f.invalid("domain_list", &format!("at most {MAX_DOMAINS} domains")));
+        }
+        let mut domains = Vec::with_capacity(list.len());
+        for (i, v) in list.iter().enumerate() {
+            let raw = v.as_str().ok_or_else(|| {
+                ApiError::invalid(format!("domain_list[{i}]"), "expected a domain name")
+            })?;
+            let d = DomainName::parse(raw)
+                .map_err(|e| ApiError::invalid(format!("domain_list[{i}]"), e.to_string()))?;
+            domains.push(d.name.to_string());
+        }
+        Ok(GetDomainsContacts { domains })
+    }
+
+    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let mut attrs = Map::with_capacity(self.domains.len());
+        for name in &self.domains {
+            let Some(d) = ctx.app.store.domain_record(ctx.reseller.id, name)? else {
+                continue;
+            };
+            let mut m = Map::with_capacity(2);
+            m.insert(
+                "contact_set".into(),
+                Value::Map(contact_set::to_ops(d.contacts.as_deref(), &ROLES)),
+            );
+            m.insert("status".into(), Value::from("active"));
+            attrs.insert(name.as_str().into(), Value::Map(m));
+        }
+        Ok(Reply::done(codes::COMMAND_OK, attrs))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateContacts {
+    pub named: Named,
+    pub roles: serde_json::Map<String, serde_json::Value>,
+    pub affect_domains: bool,
+}
+
+impl crate::api::Handler for UpdateContacts {
+    const NAME: &'static str = "UPDATE_CONTACTS";
+
+    fn answers(action: &str, object: &str) -> bool {
+        (action, object) == ("UPDATE_CONTACTS", "DOMAIN")
+    }
+
+    fn read(env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
+        let named = Named::read(env, f, &["domain", "domain_name"])?;
+        let types = f
+            .opt_list("types")?
+            .ok_or_else(|| ApiError::Missing("types".into()))?;
+        let mut roles: Vec<&str> = Vec::with_capacity(4);
+        for (i, v) in types.iter().enumerate() {
+            let t = v.as_str().map(|s| s.trim().to_ascii_lowercase());
+            let Some(role) = ROLES.iter().find(|r| Some(**r) == t.as_deref()) else {
+                return Err(ApiError::invalid(
+                    format!("types[{i}]"),
+                    "expected owner, admin, billing or tech",
+                ));
+            };
+            roles.push(role);
+        }
+        Ok(UpdateContacts {
+            named,
+            roles: contact_set::parse_roles(f, &roles, true)?,
+            affect_domains: f.opt_flag("affect_domains")?,
+        })
+    }
+
+    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let me = ctx.reseller.id;
+        let store = &ctx.app.store;
+        let d = self.named.resolve(ctx)?;
+        let targets = if self.affect_domains {
+            store.profile_domains(me, d.profile_id)?
+        } else {
+            vec![(d.id, d.name.clone())]
+        };
+        let audit = ctx.audit("update_contacts", &d.name, String::new());
+        let mut details = Map::with_capacity(targets.len());
+        for (id, name) in &targets {
+            let Some(current) = store.domain_record_by_id(me, *id)? else {
+                continue;
+            };
+            let merged = contact_set::merge(current.contacts.as_deref(), &self.roles);
+            store.change_domain(me, *id, &DomainChange::Contacts(merged), &audit)?;
+            let mut r = Map::with_capacity(3);
+            r.insert("is_success".into(), Value::from("1"));
+            r.insert("response_code".into(), Value::from("200"));
+            r.insert(
+                "response_text".into(),
+                Value::from("Changes processed successfully."),
+            );
+            details.insert(name.as_str().into(), Value::Map(r));
+        }
+        let mut attrs = Map::with_capacity(1);
+        attrs.insert("details".into(), Value::Map(details));
+        Ok(Reply::done(codes::MODIFIED, attrs))
+    }
+}

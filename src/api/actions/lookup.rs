@@ -1,0 +1,87 @@
+//! LOOKUP (object DOMAIN): whether a name can be registered. Blesta checks its
+//! connection with it. 210 available, 211 taken (`is_success` 1 all the same), 221
+//! taken with a registration under way; the sandbox world decides (see
+//! `rules::availability` and the markers in `sandbox`).
+
+use crate::api::codes;
+use crate::api::fields::Fields;
+use crate::api::{ApiError, Ctx, Reply};
+use crate::domain::DomainName;
+use crate::ops::{Map, Value};
+use crate::registry::Availability;
+use crate::rules::availability::{self, Unanswered};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookup {
+    pub domain: String,
+}
+
+/// The status items of one name, as LOOKUP and NAME_SUGGEST's lookup write them.
+pub(crate) fn describe(a: &Availability, attrs: &mut Map) {
+    attrs.insert("status".into(), Value::from(availability::status_word(a)));
+    match a {
+        Availability::Available { premium, claim } => {
+            if *premium {
+                attrs.insert("reason".into(), Value::from("Premium Name"));
+            }
+            if *claim {
+                attrs.insert("has_claim".into(), Value::from("1"));
+            }
+        }
+        Availability::Taken { reason: Some(r) } => {
+            attrs.insert("reason".into(), Value::from(r.as_str()));
+        }
+        Availability::Taken { reason: None } | Availability::Waiting => {}
+    }
+}
+
+/// A name's TLD is not offered, or its registry is down: the refusal to answer.
+pub(crate) fn unanswered(u: &Unanswered) -> ApiError {
+    match u {
+        Unanswered::NoService => ApiError::Refused(codes::TLD_NOT_SUPPORTED),
+        Unanswered::Down => ApiError::Refused(codes::REGISTRY_DOWN),
+    }
+}
+
+impl Lookup {
+    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+        let domain = DomainName::parse(f.req_str("domain")?)
+            .map_err(|e| f.invalid("domain", &e.to_string()))?;
+        Ok(Lookup {
+            domain: domain.name.to_string(),
+        })
+    }
+
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let a = availability::of(ctx.app, &self.domain)?.map_err(|u| unanswered(&u))?;
+        let mut attrs = Map::with_capacity(4);
+        describe(&a, &mut attrs);
+        let premium = matches!(a, Availability::Available { premium: true, .. });
+        attrs.insert(
+            "price_status".into(),
+            Value::from(if premium { "premium" } else { "fixed_price" }),
+        );
+        let code = match a {
+            Availability::Available { .. } => codes::LOOKUP_AVAILABLE,
+            Availability::Taken { .. } => codes::LOOKUP_TAKEN,
+            Availability::Waiting => codes::LOOKUP_WAITING,
+        };
+        Ok(Reply::done(code, attrs))
+    }
+}
+
+impl crate::api::Handler for Lookup {
+    const NAME: &'static str = "LOOKUP";
+
+    fn answers(action: &str, object: &str) -> bool {
+        (action, object) == ("LOOKUP", "DOMAIN")
+    }
+
+    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        Lookup::parse(attrs)
+    }
+
+    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        self.apply(ctx)
+    }
+}

@@ -1,0 +1,147 @@
+//! MODIFY (object DOMAIN): one kind of change, named by `data` — `status` (the
+//! lock), `whois_privacy_state` (`enable`/`disable`, and Blesta's `Y`/`N`),
+//! `contact_info` (the roles sent; per-domain results under `details`, which WHMCS
+//! reads), `expire_action` (`auto_renew` and `let_expire`), `domain_auth_info`.
+//! With `affect_domains=1` the change applies to every domain of the same profile;
+//! WHMCS sends no `affect_domains` on `status`, so it defaults to 0.
+//!
+//! Each change writes its DOMAIN event and audit row (see `store::DomainChange`).
+
+use crate::api::codes;
+use crate::api::contact_set;
+use crate::api::fields::Fields;
+use crate::api::target::Named;
+use crate::api::{ApiError, Ctx, Reply};
+use crate::ops::{Map, Value};
+use crate::store::DomainChange;
+
+/// The `data` values answered.
+const DATA: &[&str] = &[
+    "status",
+    "whois_privacy_state",
+    "contact_info",
+    "expire_action",
+    "domain_auth_info",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Modify {
+    pub named: Named,
+    /// The change, or for contact_info the roles to lay over the stored set.
+    pub change: Change,
+    pub affect_domains: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Whole(DomainChange),
+    Contacts(serde_json::Map<String, serde_json::Value>),
+}
+
+/// An auth code as registries take it: 6 to 32 printable ASCII characters.
+pub(crate) fn check_auth_code(f: &Fields<'_>, key: &str) -> Result<String, ApiError> {
+    let code = f.req_str(key)?.trim();
+    if !(6..=32).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(f.invalid(key, "expected 6 to 32 printable characters"));
+    }
+    Ok(code.to_string())
+}
+
+impl Modify {
+    pub fn parse(env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
+        let named = Named::read(env, f, &["domain", "domain_name"])?;
+        let data = f.req_str("data")?.trim().to_ascii_lowercase();
+        if !DATA.contains(&data.as_str()) {
+            return Err(f.invalid("data", &format!("expected one of {}", DATA.join(", "))));
+        }
+        let change = match data.as_str() {
+            "status" => Change::Whole(DomainChange::Lock(required_flag(f, "lock_state")?)),
+            "whois_privacy_state" => {
+                let on = match f.req_str("state")?.trim().to_ascii_lowercase().as_str() {
+                    "enable" | "enabled" | "y" | "yes" | "1" | "on" => true,
+                    "disable" | "disabled" | "n" | "no" | "0" | "off" => false,
+                    _ => return Err(f.invalid("state", "expected enable or disable")),
+                };
+                Change::Whole(DomainChange::WhoisPrivacy(on))
+            }
+            "contact_info" => {
+                Change::Contacts(contact_set::parse_roles(f, &contact_set::ROLES, false)?)
+            }
+            "expire_action" => Change::Whole(DomainChange::ExpireAction {
+                auto_renew: required_flag(f, "auto_renew")?,
+                let_expire: required_flag(f, "let_expire")?,
+            }),
+            _ => Change::Whole(DomainChange::AuthCode(check_auth_code(
+                f,
+                "domain_auth_info",
+            )?)),
+        };
+        Ok(Modify {
+            named,
+            change,
+            affect_domains: f.opt_flag("affect_domains")?,
+        })
+    }
+
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let me = ctx.reseller.id;
+        let store = &ctx.app.store;
+        let d = self.named.resolve(ctx)?;
+        let targets: Vec<(i64, String)> = if self.affect_domains {
+            store.profile_domains(me, d.profile_id)?
+        } else {
+            vec![(d.id, d.name.clone())]
+        };
+        let audit = ctx.audit("modify", &d.name, String::new());
+        match &self.change {
+            Change::Whole(change) => {
+                let ids: Vec<i64> = targets.iter().map(|(id, _)| *id).collect();
+                store.change_domains(me, &ids, change, &audit)?;
+                Ok(Reply::done(codes::MODIFIED, Map::new()))
+            }
+            Change::Contacts(roles) => {
+                // Each domain keeps its other roles: the set is laid over each one's.
+                let mut details = Map::with_capacity(targets.len());
+                for (id, name) in &targets {
+                    let Some(current) = store.domain_record_by_id(me, *id)? else {
+                        continue;
+                    };
+                    let merged = contact_set::merge(current.contacts.as_deref(), roles);
+                    store.change_domain(me, *id, &DomainChange::Contacts(merged), &audit)?;
+                    let mut r = Map::with_capacity(3);
+                    r.insert("is_success".into(), Value::from("1"));
+                    r.insert("response_code".into(), Value::from("200"));
+                    r.insert(
+                        "response_text".into(),
+                        Value::from("Changes processed successfully."),
+                    );
+                    details.insert(name.as_str().into(), Value::Map(r));
+                }
+                let mut attrs = Map::with_capacity(1);
+                attrs.insert("details".into(), Value::Map(details));
+                Ok(Reply::done(codes::MODIFIED, attrs))
+            }
+        }
+    }
+}
+
+fn required_flag(f: &Fields<'_>, key: &str) -> Result<bool, ApiError> {
+    f.req_str(key)?;
+    f.opt_flag(key)
+}
+
+impl crate::api::Handler for Modify {
+    const NAME: &'static str = "MODIFY";
+
+    fn answers(action: &str, object: &str) -> bool {
+        (action, object) == ("MODIFY", "DOMAIN")
+    }
+
+    fn read(env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        Modify::parse(env, attrs)
+    }
+
+    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        self.apply(ctx)
+    }
+}

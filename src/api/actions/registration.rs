@@ -1,0 +1,198 @@
+//! SW_REGISTER `reg_type=new`: a registration. The contact set is checked as
+//! OpenSRS checks it (every role; tech left out with `custom_tech_contact=0`), the
+//! name must be free (`rules::availability`: 485 "Domain taken" otherwise), its
+//! price for `period` years is charged to the balance, and the domain joins the
+//! portfolio at once with its contacts, nameservers (custom, or the sandbox's
+//! defaults), lock, privacy, auto-renew and TLD data, writing DOMAIN REGISTERED.
+//! `handle=save` keeps the order without registering.
+
+use crate::api::codes;
+use crate::api::contact_set;
+use crate::api::fields::Fields;
+use crate::api::{ApiError, Ctx, Reply};
+use crate::domain::DomainName;
+use crate::ops::{Map, Value};
+use crate::registry::Availability;
+use crate::rules::{availability, nameservers, price};
+use crate::store::{NewRegistration, OrderRefused};
+
+use super::sw_register::{failure_with_detail, order_profile, to_json};
+
+/// The nameservers a registration gets without `custom_nameservers`.
+pub const DEFAULT_NAMESERVERS: &[&str] = &["ns1.systemdns.com", "ns2.systemdns.com"];
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Registration {
+    pub domain: String,
+    pub username: String,
+    pub password: String,
+    pub reg_domain: Option<String>,
+    pub save: bool,
+    pub period: i64,
+    pub nameservers: Vec<String>,
+    pub contacts_json: String,
+    pub admin_email: String,
+    pub lock: bool,
+    pub whois_privacy: bool,
+    pub auto_renew: bool,
+    pub tld_data: Option<String>,
+    pub affiliate_id: Option<String>,
+    pub auth_code: Option<String>,
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("domain", &self.domain)
+            .field("username", &self.username)
+            .field("password", &"***")
+            .field("period", &self.period)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Registration {
+    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+        let domain = DomainName::parse(f.req_str("domain")?)
+            .map_err(|e| f.invalid("domain", &e.to_string()))?
+            .name
+            .to_string();
+        let save = match f.opt_str("handle")?.map(str::trim) {
+            None | Some("" | "process") => false,
+            Some("save") => true,
+            Some(_) => return Err(f.invalid("handle", "expected process or save")),
+        };
+        let period = match f.opt_str("period")? {
+            None => 1,
+            Some(_) => f.req_id("period")?,
+        };
+        if !(1..=10).contains(&period) {
+            return Err(f.invalid("period", "expected 1 to 10 years"));
+        }
+        let nameservers = if f.opt_flag("custom_nameservers")? {
+            let ns = super::simple_transfer::parse_nameservers(f)?;
+            if ns.is_empty() {
+                return Err(ApiError::Missing("nameserver_list".into()));
+            }
+            ns
+        } else {
+            DEFAULT_NAMESERVERS
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect()
+        };
+        let with_tech = match f.opt_str("custom_tech_contact")? {
+            None => true,
+            Some(_) => f.opt_flag("custom_tech_contact")?,
+        };
+        let (contacts_json, admin_email) = contact_set::parse(f, with_tech)?;
+        let auth_code = match f.opt_str("auth_info")? {
+            Some(_) => Some(super::modify::check_auth_code(f, "auth_info")?),
+            None => None,
+        };
+        Ok(Registration {
+            domain,
+            username: f.req_str("reg_username")?.trim().to_string(),
+            password: f.req_str("reg_password")?.to_string(),
+            reg_domain: f
+                .opt_str("reg_domain")?
+                .map(|d| d.trim().to_lowercase())
+                .filter(|d| !d.is_empty()),
+            save,
+            period,
+            nameservers,
+            contacts_json,
+            admin_email,
+            lock: f.opt_flag("f_lock_domain")?,
+            whois_privacy: f.opt_flag("f_whois_privacy")?,
+            auto_renew: f.opt_flag("auto_renew")?,
+            tld_data: f.get("tld_data").map(|v| to_json(v).to_string()),
+            affiliate_id: f.opt_str("affiliate_id")?.map(|s| s.trim().to_string()),
+            auth_code,
+        })
+    }
+
+    pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let store = &ctx.app.store;
+        let me = ctx.reseller.id;
+        let taken = || failure_with_detail(codes::DOMAIN_TAKEN.code, codes::DOMAIN_TAKEN.text);
+        let premium = match availability::of(ctx.app, &self.domain)? {
+            Ok(Availability::Available { premium, .. }) => premium,
+            Ok(Availability::Taken { .. } | Availability::Waiting) => return Ok(taken()),
+            Err(u) => return Err(super::lookup::unanswered(&u)),
+        };
+        if let Some(missing) = nameservers::first_missing(store, &self.nameservers)? {
+            return Err(ApiError::invalid(
+                "nameserver_list",
+                format!("{missing} does not exist at the registry; create it first"),
+            ));
+        }
+        let profile = order_profile(
+            ctx,
+            me,
+            ctx.peer,
+            &self.username,
+            &self.password,
+            self.reg_domain.as_deref(),
+        )?;
+        let now = ctx.app.now();
+        let cents = price::order_cents(store, &self.domain, "new", self.period, premium)?;
+        let n = NewRegistration {
+            reseller_id: me,
+            domain: self.domain.clone(),
+            profile,
+            period: self.period,
+            price_cents: cents,
+            contacts_json: self.contacts_json.clone(),
+            nameservers: self.nameservers.clone(),
+            lock: self.lock,
+            whois_privacy: self.whois_privacy,
+            auto_renew: self.auto_renew,
+            tld_data: self.tld_data.clone(),
+            affiliate_id: self.affiliate_id.clone(),
+            auth_code: self
+                .auth_code
+                .clone()
+                .unwrap_or_else(super::send_authcode::fresh_auth_code),
+            saved: self.save.then(|| {
+                serde_json::json!({ "domain": self.domain, "period": self.period }).to_string()
+            }),
+            now,
+        };
+        let audit = ctx.audit(
+            "sw_register",
+            &self.domain,
+            format!("new, {} year(s)", self.period),
+        );
+        let done = match store.register_domain(&n, &audit) {
+            Err(crate::store::StoreError::Conflict(what)) => {
+                return Err(ApiError::invalid("reg_username", format!("{what} exists")));
+            }
+            other => other?,
+        };
+        let done = match done {
+            Ok(done) => done,
+            Err(OrderRefused::Taken) => return Ok(taken()),
+            Err(OrderRefused::NoFunds) => {
+                return Ok(failure_with_detail(
+                    codes::NO_FUNDS.code,
+                    codes::NO_FUNDS.text,
+                ));
+            }
+        };
+        let mut attrs = Map::with_capacity(7);
+        attrs.insert("id".into(), Value::from(done.order_id));
+        attrs.insert("admin_email".into(), Value::from(self.admin_email.as_str()));
+        if self.save {
+            return Ok(Reply::done(codes::REGISTRATION_SAVED, attrs));
+        }
+        let ok = codes::REGISTERED;
+        attrs.insert("domain_id".into(), Value::from(done.domain_id));
+        attrs.insert("registration_code".into(), Value::from(i64::from(ok.code)));
+        attrs.insert("registration_text".into(), Value::from(ok.text));
+        if self.whois_privacy {
+            attrs.insert("whois_privacy_state".into(), Value::from("enabled"));
+        }
+        Ok(Reply::done(ok, attrs))
+    }
+}

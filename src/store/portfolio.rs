@@ -1,0 +1,742 @@
+//! The portfolio as the domain calls see it: one domain's whole record, changes to
+//! it (each with its event and audit row, in one transaction), registrations and
+//! renewals charged to the balance, name-server hosts, the expiry listing and SET
+//! COOKIE's cookies.
+//!
+//! Every read and write names the reseller: a row of another reseller is
+//! `NotFound`, never a different answer.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::events::event_in;
+use super::orders::{OrderProfile, held_in, profile_in};
+use super::push::{AuditEntry, audit_in};
+use super::{InsufficientFunds, Result, Store, StoreError};
+
+/// A portfolio domain with everything GET answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainRecord {
+    pub id: i64,
+    pub name: String,
+    pub reseller_id: i64,
+    pub profile_id: i64,
+    pub locked: bool,
+    pub created_at: i64,
+    pub registered_at: Option<i64>,
+    pub updated_at: Option<i64>,
+    pub transferred_at: Option<i64>,
+    pub expires_at: Option<i64>,
+    /// The contact set as JSON (roles to `whois::Contact`).
+    pub contacts: Option<String>,
+    /// In sort order.
+    pub nameservers: Vec<String>,
+    pub auth_code: Option<String>,
+    pub whois_privacy: bool,
+    pub auto_renew: bool,
+    pub let_expire: bool,
+    /// As sent, JSON.
+    pub tld_data: Option<String>,
+    pub affiliate_id: Option<String>,
+}
+
+const RECORD_COLUMNS: &str = "id, name, reseller_id, profile_id, locked, created_at, registered_at,
+    updated_at, transferred_at, expires_at, contacts, nameservers, auth_code, whois_privacy,
+    auto_renew, let_expire, tld_data, affiliate_id";
+
+fn record_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DomainRecord> {
+    let ns: Option<String> = r.get(11)?;
+    Ok(DomainRecord {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        reseller_id: r.get(2)?,
+        profile_id: r.get(3)?,
+        locked: r.get(4)?,
+        created_at: r.get(5)?,
+        registered_at: r.get(6)?,
+        updated_at: r.get(7)?,
+        transferred_at: r.get(8)?,
+        expires_at: r.get(9)?,
+        contacts: r.get(10)?,
+        nameservers: ns
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default(),
+        auth_code: r.get(12)?,
+        whois_privacy: r.get(13)?,
+        auto_renew: r.get(14)?,
+        let_expire: r.get(15)?,
+        tld_data: r.get(16)?,
+        affiliate_id: r.get(17)?,
+    })
+}
+
+/// One change MODIFY, ADVANCED_UPDATE_NAMESERVERS or UPDATE_CONTACTS makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DomainChange {
+    Lock(bool),
+    WhoisPrivacy(bool),
+    /// The whole contact set, as JSON.
+    Contacts(String),
+    ExpireAction {
+        auto_renew: bool,
+        let_expire: bool,
+    },
+    AuthCode(String),
+    Nameservers(Vec<String>),
+}
+
+impl DomainChange {
+    /// The event it writes (object DOMAIN). NAMESERVER_UPDATE is OpenSRS's; the
+    /// others are opsd's names, in the same style.
+    pub fn event(&self) -> &'static str {
+        match self {
+            DomainChange::Lock(_) => "LOCK_UPDATE",
+            DomainChange::WhoisPrivacy(_) => "WHOIS_PRIVACY_UPDATE",
+            DomainChange::Contacts(_) => "CONTACT_UPDATE",
+            DomainChange::ExpireAction { .. } => "EXPIRE_ACTION_UPDATE",
+            DomainChange::AuthCode(_) => "AUTH_CODE_UPDATE",
+            DomainChange::Nameservers(_) => "NAMESERVER_UPDATE",
+        }
+    }
+
+    /// The column update and its value (`?1` is the id, `?2` the value).
+    fn update(&self) -> (&'static str, Box<dyn rusqlite::ToSql + '_>) {
+        match self {
+            DomainChange::Lock(on) => ("locked = ?2", Box::new(*on)),
+            DomainChange::WhoisPrivacy(on) => ("whois_privacy = ?2", Box::new(*on)),
+            DomainChange::Contacts(json) => ("contacts = ?2", Box::new(json.as_str())),
+            DomainChange::ExpireAction {
+                auto_renew,
+                let_expire,
+            } => (
+                "auto_renew = ?2 & 1, let_expire = ?2 >> 1",
+                Box::new(i64::from(*auto_renew) | (i64::from(*let_expire) << 1)),
+            ),
+            DomainChange::AuthCode(code) => ("auth_code = ?2", Box::new(code.as_str())),
+            DomainChange::Nameservers(ns) => (
+                "nameservers = ?2",
+                Box::new(serde_json::to_string(ns).unwrap_or_else(|_| "[]".into())),
+            ),
+        }
+    }
+
+    /// What the event's `object_data` and the audit row's detail say.
+    fn data(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            DomainChange::Lock(on) => json!({ "lock_state": u8::from(*on) }),
+            DomainChange::WhoisPrivacy(on) => {
+                json!({ "state": if *on { "enabled" } else { "disabled" } })
+            }
+            DomainChange::Contacts(_) => json!({}),
+            DomainChange::ExpireAction {
+                auto_renew,
+                let_expire,
+            } => {
+                json!({ "auto_renew": u8::from(*auto_renew), "let_expire": u8::from(*let_expire) })
+            }
+            // The code itself is a secret: neither the event nor the audit row shows it.
+            DomainChange::AuthCode(_) => json!({}),
+            DomainChange::Nameservers(ns) => json!({ "nameserver_list": ns }),
+        }
+    }
+}
+
+/// A registration (SW_REGISTER reg_type=new) to take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRegistration {
+    pub reseller_id: i64,
+    pub domain: String,
+    pub profile: OrderProfile,
+    pub period: i64,
+    pub price_cents: i64,
+    pub contacts_json: String,
+    pub nameservers: Vec<String>,
+    pub lock: bool,
+    pub whois_privacy: bool,
+    pub auto_renew: bool,
+    pub tld_data: Option<String>,
+    pub affiliate_id: Option<String>,
+    pub auth_code: String,
+    /// `handle=save`: keep the order (its request as JSON) without registering.
+    pub saved: Option<String>,
+    pub now: i64,
+}
+
+/// Why a registration or renewal was not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderRefused {
+    /// The domain is in a portfolio (any reseller's).
+    Taken,
+    NoFunds,
+}
+
+impl From<InsufficientFunds> for OrderRefused {
+    fn from(_: InsufficientFunds) -> OrderRefused {
+        OrderRefused::NoFunds
+    }
+}
+
+/// What a registration or renewal made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderDone {
+    pub order_id: i64,
+    /// The domain's id (0 for a saved order).
+    pub domain_id: i64,
+}
+
+/// A name-server host under one of a reseller's domains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameServerHost {
+    pub name: String,
+    pub domain_id: i64,
+    pub ipv4: Option<String>,
+    pub ipv6: Option<String>,
+}
+
+/// A page of the expiry listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiryPage {
+    /// Name, expiry, auto_renew, let_expire.
+    pub rows: Vec<(String, i64, bool, bool)>,
+    pub total: i64,
+}
+
+impl Store {
+    /// The domain if it is in `reseller_id`'s portfolio.
+    pub fn domain_record(&self, reseller_id: i64, name: &str) -> Result<Option<DomainRecord>> {
+        let sql =
+            format!("SELECT {RECORD_COLUMNS} FROM domains WHERE reseller_id = ?1 AND name = ?2");
+        Ok(self
+            .reader()
+            .prepare_cached(&sql)?
+            .query_row(params![reseller_id, name], record_row)
+            .optional()?)
+    }
+
+    /// The domain by id if it is `reseller_id`'s.
+    pub fn domain_record_by_id(&self, reseller_id: i64, id: i64) -> Result<Option<DomainRecord>> {
+        let sql =
+            format!("SELECT {RECORD_COLUMNS} FROM domains WHERE reseller_id = ?1 AND id = ?2");
+        Ok(self
+            .reader()
+            .prepare_cached(&sql)?
+            .query_row(params![reseller_id, id], record_row)
+            .optional()?)
+    }
+
+    /// Whether any portfolio holds `name`.
+    pub fn domain_exists(&self, name: &str) -> Result<bool> {
+        Ok(self
+            .reader()
+            .prepare_cached("SELECT 1 FROM domains WHERE name = ?1")?
+            .query_row([name], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Applies one change to a reseller's domain, with its event and audit row, in one
+    /// transaction. `NotFound` when the domain is not the reseller's.
+    pub fn change_domain(
+        &self,
+        reseller_id: i64,
+        domain_id: i64,
+        change: &DomainChange,
+        audit: &AuditEntry,
+    ) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        change_in(&tx, reseller_id, domain_id, change, audit)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The same change to several of the reseller's domains at once (MODIFY with
+    /// `affect_domains`), all or none.
+    pub fn change_domains(
+        &self,
+        reseller_id: i64,
+        domain_ids: &[i64],
+        change: &DomainChange,
+        audit: &AuditEntry,
+    ) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        for id in domain_ids {
+            change_in(&tx, reseller_id, *id, change, audit)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The ids and names of the domains in one profile of the reseller.
+    pub fn profile_domains(&self, reseller_id: i64, profile_id: i64) -> Result<Vec<(i64, String)>> {
+        let conn = self.reader();
+        let rows = conn
+            .prepare_cached(
+                "SELECT id, name FROM domains WHERE reseller_id = ?1 AND profile_id = ?2 ORDER BY name",
+            )?
+            .query_map(params![reseller_id, profile_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Registers a domain: checks that no portfolio holds it and that the balance
+    /// covers the price, then makes the profile, the order, the domain, the charge and
+    /// the REGISTERED event in one transaction.
+    pub fn register_domain(
+        &self,
+        n: &NewRegistration,
+        audit: &AuditEntry,
+    ) -> Result<std::result::Result<OrderDone, OrderRefused>> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let taken = tx
+            .prepare_cached("SELECT 1 FROM domains WHERE name = ?1")?
+            .query_row([&n.domain], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if taken {
+            return Ok(Err(OrderRefused::Taken));
+        }
+        if let Some(request) = &n.saved {
+            let order_id = insert_order(&tx, n.reseller_id, &n.domain, "new", "saved", n, request)?;
+            tx.commit()?;
+            return Ok(Ok(OrderDone {
+                order_id,
+                domain_id: 0,
+            }));
+        }
+        if let Err(e) = charge_in(&tx, n.reseller_id, n.price_cents)? {
+            return Ok(Err(e));
+        }
+        let profile_id = profile_in(&tx, n.reseller_id, &n.profile, n.now)?;
+        let order_id = insert_order(&tx, n.reseller_id, &n.domain, "new", "completed", n, "")?;
+        let expires = crate::clock::add_years(n.now, n.period);
+        tx.prepare_cached(
+            "INSERT INTO domains (name, reseller_id, profile_id, locked, created_at, registered_at,
+               updated_at, expires_at, contacts, nameservers, auth_code, whois_privacy, auto_renew,
+               tld_data, affiliate_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?
+        .execute(params![
+            n.domain,
+            n.reseller_id,
+            profile_id,
+            n.lock,
+            n.now,
+            expires,
+            n.contacts_json,
+            serde_json::to_string(&n.nameservers).unwrap_or_else(|_| "[]".into()),
+            n.auth_code,
+            n.whois_privacy,
+            n.auto_renew,
+            n.tld_data,
+            n.affiliate_id
+        ])
+        .map_err(|e| StoreError::conflict_or(e, format!("domain {}", n.domain)))?;
+        let domain_id = tx.last_insert_rowid();
+        event_in(
+            &tx,
+            n.reseller_id,
+            "REGISTERED",
+            "DOMAIN",
+            n.now,
+            &serde_json::json!({
+                "domain_name": n.domain, "domain_id": domain_id, "order_id": order_id,
+                "period": n.period, "expiration_date": expires,
+            }),
+        )?;
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(Ok(OrderDone {
+            order_id,
+            domain_id,
+        }))
+    }
+
+    /// The expiry year the domain's last renewal renewed from, when it was made
+    /// after `since`.
+    pub fn renewed_from(&self, domain: &str, since: i64) -> Result<Option<i64>> {
+        Ok(self
+            .reader()
+            .prepare_cached(
+                "SELECT from_year FROM portfolio_orders
+                 WHERE domain = ?1 AND kind = 'renewal' AND created_at >= ?2
+                 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row(params![domain, since], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    /// Renews a reseller's domain to `new_expiry`, charging `cents` and setting
+    /// auto_renew, with the order, the RENEWED event and the audit row, in one
+    /// transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub fn renew_domain(
+        &self,
+        d: &DomainRecord,
+        period: i64,
+        from_year: i64,
+        new_expiry: i64,
+        cents: i64,
+        auto_renew: bool,
+        audit: &AuditEntry,
+        now: i64,
+    ) -> Result<std::result::Result<OrderDone, OrderRefused>> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        if let Err(e) = charge_in(&tx, d.reseller_id, cents)? {
+            return Ok(Err(e));
+        }
+        tx.prepare_cached(
+            "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, from_year, created_at)
+             VALUES (?1, ?2, 'renewal', 'completed', ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![d.reseller_id, d.name, period, cents, from_year, now])?;
+        let order_id = tx.last_insert_rowid();
+        let n = tx
+            .prepare_cached(
+                "UPDATE domains SET expires_at = ?3, auto_renew = ?4, updated_at = ?5
+                 WHERE id = ?1 AND reseller_id = ?2",
+            )?
+            .execute(params![d.id, d.reseller_id, new_expiry, auto_renew, now])?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        event_in(
+            &tx,
+            d.reseller_id,
+            "RENEWED",
+            "DOMAIN",
+            now,
+            &serde_json::json!({
+                "domain_name": d.name, "domain_id": d.id, "order_id": order_id,
+                "period": period, "expiration_date": new_expiry,
+            }),
+        )?;
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(Ok(OrderDone {
+            order_id,
+            domain_id: d.id,
+        }))
+    }
+
+    /// A page of the reseller's domains expiring in `[from, to]`, soonest first, and
+    /// how many there are in all.
+    pub fn domains_by_expiry(
+        &self,
+        reseller_id: i64,
+        from: i64,
+        to: i64,
+        skip: i64,
+        take: i64,
+    ) -> Result<ExpiryPage> {
+        let tx = self.snapshot()?;
+        let total = tx
+            .prepare_cached(
+                "SELECT count(*) FROM domains WHERE reseller_id = ?1 AND expires_at BETWEEN ?2 AND ?3",
+            )?
+            .query_row(params![reseller_id, from, to], |r| r.get(0))?;
+        let rows = tx
+            .prepare_cached(
+                "SELECT name, expires_at, auto_renew, let_expire FROM domains
+                 WHERE reseller_id = ?1 AND expires_at BETWEEN ?2 AND ?3
+                 ORDER BY expires_at, name LIMIT ?4 OFFSET ?5",
+            )?
+            .query_map(params![reseller_id, from, to, take, skip], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ExpiryPage { rows, total })
+    }
+
+    /// A page of all the reseller's domains by name (GET type=list), and the total.
+    pub fn domain_page(&self, reseller_id: i64, skip: i64, take: i64) -> Result<ExpiryPage> {
+        let tx = self.snapshot()?;
+        let total = tx
+            .prepare_cached("SELECT count(*) FROM domains WHERE reseller_id = ?1")?
+            .query_row([reseller_id], |r| r.get(0))?;
+        let rows = tx
+            .prepare_cached(
+                "SELECT name, coalesce(expires_at, 0), auto_renew, let_expire FROM domains
+                 WHERE reseller_id = ?1 ORDER BY name LIMIT ?2 OFFSET ?3",
+            )?
+            .query_map(params![reseller_id, take, skip], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ExpiryPage { rows, total })
+    }
+
+    /// The hosts registered under a reseller's domain, by name.
+    pub fn name_servers_of(&self, reseller_id: i64, domain_id: i64) -> Result<Vec<NameServerHost>> {
+        let conn = self.reader();
+        let rows = conn
+            .prepare_cached(
+                "SELECT name, domain_id, ipv4, ipv6 FROM name_servers
+                 WHERE reseller_id = ?1 AND domain_id = ?2 ORDER BY name",
+            )?
+            .query_map(params![reseller_id, domain_id], host_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// A host by name, whoever's it is.
+    pub fn name_server(&self, name: &str) -> Result<Option<NameServerHost>> {
+        Ok(self
+            .reader()
+            .prepare_cached("SELECT name, domain_id, ipv4, ipv6 FROM name_servers WHERE name = ?1")?
+            .query_row([name], host_row)
+            .optional()?)
+    }
+
+    /// Creates a host under a reseller's domain; `Conflict` when the name exists.
+    pub fn create_name_server(
+        &self,
+        reseller_id: i64,
+        host: &NameServerHost,
+        audit: &AuditEntry,
+        now: i64,
+    ) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        tx.prepare_cached(
+            "INSERT INTO name_servers (name, reseller_id, domain_id, ipv4, ipv6, created_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6 FROM domains WHERE id = ?3 AND reseller_id = ?2",
+        )?
+        .execute(params![
+            host.name,
+            reseller_id,
+            host.domain_id,
+            host.ipv4,
+            host.ipv6,
+            now
+        ])
+        .map_err(|e| StoreError::conflict_or(e, format!("nameserver {}", host.name)))?;
+        if tx.changes() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Renames a host and sets its addresses; `NotFound` unless it is the reseller's,
+    /// `Conflict` when the new name exists.
+    pub fn modify_name_server(
+        &self,
+        reseller_id: i64,
+        name: &str,
+        host: &NameServerHost,
+        audit: &AuditEntry,
+    ) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let n = tx
+            .prepare_cached(
+                "UPDATE name_servers SET name = ?3, ipv4 = ?4, ipv6 = ?5
+                 WHERE name = ?1 AND reseller_id = ?2",
+            )?
+            .execute(params![name, reseller_id, host.name, host.ipv4, host.ipv6])
+            .map_err(|e| StoreError::conflict_or(e, format!("nameserver {}", host.name)))?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Deletes a reseller's host; `NotFound` unless it is the reseller's.
+    pub fn delete_name_server(
+        &self,
+        reseller_id: i64,
+        name: &str,
+        audit: &AuditEntry,
+    ) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let n = tx
+            .prepare_cached("DELETE FROM name_servers WHERE name = ?1 AND reseller_id = ?2")?
+            .execute(params![name, reseller_id])?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether any of the reseller's domains lists `host` as a nameserver.
+    pub fn name_server_in_use(&self, reseller_id: i64, host: &str) -> Result<bool> {
+        Ok(self
+            .reader()
+            .prepare_cached(
+                "SELECT 1 FROM domains, json_each(domains.nameservers) j
+                 WHERE domains.reseller_id = ?1 AND j.value = ?2 LIMIT 1",
+            )?
+            .query_row(params![reseller_id, host], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// The domain's auth code; `fresh` becomes it first when it has none (a domain
+    /// that arrived by transfer or push is given one when first asked).
+    pub fn auth_code(&self, reseller_id: i64, domain_id: i64, fresh: &str) -> Result<String> {
+        let conn = self.writer();
+        conn.prepare_cached(
+            "UPDATE domains SET auth_code = ?3 WHERE id = ?1 AND reseller_id = ?2 AND auth_code IS NULL",
+        )?
+        .execute(params![domain_id, reseller_id, fresh])?;
+        conn.prepare_cached("SELECT auth_code FROM domains WHERE id = ?1 AND reseller_id = ?2")?
+            .query_row(params![domain_id, reseller_id], |r| {
+                r.get::<_, Option<String>>(0)
+            })
+            .optional()?
+            .flatten()
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Queues the mail that tells the admin contact the auth code, with its audit
+    /// row, in one transaction.
+    pub fn send_auth_code(&self, mail: &super::Mail, audit: &AuditEntry) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let message_id = format!("<authcode-{}@opsd>", crate::auth::random_hex(8));
+        super::outbox::queue_mail(&tx, "auth_code", mail, &message_id, None, audit.at)?;
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stores a cookie (its token's hash) on a reseller's domain; expired cookies
+    /// are swept on the way.
+    pub fn create_cookie(
+        &self,
+        token_hash: &str,
+        reseller_id: i64,
+        domain_id: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        tx.prepare_cached("DELETE FROM cookies WHERE expires_at <= ?1")?
+            .execute([now])?;
+        tx.prepare_cached(
+            "INSERT INTO cookies (token_hash, reseller_id, domain_id, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![token_hash, reseller_id, domain_id, now, expires_at])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The domain a live cookie of this reseller opens.
+    pub fn cookie_domain(
+        &self,
+        token_hash: &str,
+        reseller_id: i64,
+        now: i64,
+    ) -> Result<Option<i64>> {
+        Ok(self
+            .reader()
+            .prepare_cached(
+                "SELECT domain_id FROM cookies
+                 WHERE token_hash = ?1 AND reseller_id = ?2 AND expires_at > ?3",
+            )?
+            .query_row(params![token_hash, reseller_id, now], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Ends a cookie (DELETE COOKIE); false when there was none.
+    pub fn delete_cookie(&self, token_hash: &str, reseller_id: i64) -> Result<bool> {
+        let n = self.writer().execute(
+            "DELETE FROM cookies WHERE token_hash = ?1 AND reseller_id = ?2",
+            params![token_hash, reseller_id],
+        )?;
+        Ok(n > 0)
+    }
+}
+
+fn host_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<NameServerHost> {
+    Ok(NameServerHost {
+        name: r.get(0)?,
+        domain_id: r.get(1)?,
+        ipv4: r.get(2)?,
+        ipv6: r.get(3)?,
+    })
+}
+
+fn change_in(
+    tx: &Transaction<'_>,
+    reseller_id: i64,
+    domain_id: i64,
+    change: &DomainChange,
+    audit: &AuditEntry,
+) -> Result<()> {
+    let (set, value) = change.update();
+    let sql =
+        format!("UPDATE domains SET {set}, updated_at = ?4 WHERE id = ?1 AND reseller_id = ?3");
+    let n = tx
+        .prepare_cached(&sql)?
+        .execute(params![domain_id, value, reseller_id, audit.at])?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let name: String = tx
+        .prepare_cached("SELECT name FROM domains WHERE id = ?1")?
+        .query_row([domain_id], |r| r.get(0))?;
+    let mut data = change.data();
+    if let Some(m) = data.as_object_mut() {
+        m.insert("domain_name".into(), name.clone().into());
+    }
+    event_in(tx, reseller_id, change.event(), "DOMAIN", audit.at, &data)?;
+    audit_in(
+        tx,
+        &AuditEntry {
+            subject: name,
+            detail: data.to_string(),
+            ..audit.clone()
+        },
+    )?;
+    Ok(())
+}
+
+/// Takes `cents` from the balance if what is not held covers it.
+fn charge_in(
+    tx: &Transaction<'_>,
+    reseller_id: i64,
+    cents: i64,
+) -> Result<std::result::Result<(), OrderRefused>> {
+    let balance: i64 = tx
+        .prepare_cached("SELECT balance_cents FROM resellers WHERE id = ?1")?
+        .query_row([reseller_id], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    if balance - held_in(tx, reseller_id)? < cents {
+        return Ok(Err(OrderRefused::NoFunds));
+    }
+    tx.prepare_cached("UPDATE resellers SET balance_cents = balance_cents - ?2 WHERE id = ?1")?
+        .execute(params![reseller_id, cents])?;
+    Ok(Ok(()))
+}
+
+fn insert_order(
+    tx: &Transaction<'_>,
+    reseller_id: i64,
+    domain: &str,
+    kind: &str,
+    status: &str,
+    n: &NewRegistration,
+    request: &str,
+) -> Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, request, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, nullif(?7, ''), ?8)",
+    )?
+    .execute(params![reseller_id, domain, kind, status, n.period, n.price_cents, request, n.now])?;
+    Ok(tx.last_insert_rowid())
+}
