@@ -12,7 +12,6 @@ use crate::api::target::Named;
 use crate::api::{ApiError, Ctx, Reply};
 use crate::domain::DomainName;
 use crate::ops::{Map, Value};
-use crate::store::DomainChange;
 
 /// The most domains GET_DOMAINS_CONTACTS takes.
 const MAX_DOMAINS: usize = 100;
@@ -113,24 +112,16 @@ impl crate::api::Handler for UpdateContacts {
             vec![(d.id, d.name.clone())]
         };
         let audit = ctx.audit("update_contacts", &d.name, String::new());
-        let mut details = Map::with_capacity(targets.len());
-        for (id, name) in &targets {
-            let Some(current) = store.domain_record_by_id(me, *id)? else {
-                continue;
-            };
-            let merged = contact_set::merge(current.contacts.as_deref(), &self.roles);
-            store.change_domain(me, *id, &DomainChange::Contacts(merged), &audit)?;
-            let mut r = Map::with_capacity(3);
-            r.insert("is_success".into(), Value::from("1"));
-            r.insert("response_code".into(), Value::from("200"));
-            r.insert(
-                "response_text".into(),
-                Value::from("Changes processed successfully."),
-            );
-            details.insert(name.as_str().into(), Value::Map(r));
-        }
         let mut attrs = Map::with_capacity(1);
-        attrs.insert("details".into(), Value::Map(details));
+        attrs.insert(
+            "details".into(),
+            Value::Map(super::modify::lay_contacts(
+                ctx,
+                &targets,
+                &self.roles,
+                &audit,
+            )?),
+        );
         Ok(Reply::done(codes::MODIFIED, attrs))
     }
 }

@@ -100,29 +100,44 @@ impl Modify {
                 Ok(Reply::done(codes::MODIFIED, Map::new()))
             }
             Change::Contacts(roles) => {
-                // Each domain keeps its other roles: the set is laid over each one's.
-                let mut details = Map::with_capacity(targets.len());
-                for (id, name) in &targets {
-                    let Some(current) = store.domain_record_by_id(me, *id)? else {
-                        continue;
-                    };
-                    let merged = contact_set::merge(current.contacts.as_deref(), roles);
-                    store.change_domain(me, *id, &DomainChange::Contacts(merged), &audit)?;
-                    let mut r = Map::with_capacity(3);
-                    r.insert("is_success".into(), Value::from("1"));
-                    r.insert("response_code".into(), Value::from("200"));
-                    r.insert(
-                        "response_text".into(),
-                        Value::from("Changes processed successfully."),
-                    );
-                    details.insert(name.as_str().into(), Value::Map(r));
-                }
                 let mut attrs = Map::with_capacity(1);
-                attrs.insert("details".into(), Value::Map(details));
+                attrs.insert(
+                    "details".into(),
+                    Value::Map(lay_contacts(ctx, &targets, roles, &audit)?),
+                );
                 Ok(Reply::done(codes::MODIFIED, attrs))
             }
         }
     }
+}
+
+/// Lays `roles` over the stored contact set of each of `targets` (each keeps its
+/// other roles) and returns the per-domain results clients read under `details`.
+pub(crate) fn lay_contacts(
+    ctx: &Ctx<'_>,
+    targets: &[(i64, String)],
+    roles: &serde_json::Map<String, serde_json::Value>,
+    audit: &crate::store::AuditEntry,
+) -> Result<Map, ApiError> {
+    let me = ctx.reseller.id;
+    let store = &ctx.app.store;
+    let mut details = Map::with_capacity(targets.len());
+    for (id, name) in targets {
+        let Some(current) = store.domain_record_by_id(me, *id)? else {
+            continue;
+        };
+        let merged = contact_set::merge(current.contacts.as_deref(), roles);
+        store.change_domain(me, *id, &DomainChange::Contacts(merged), audit)?;
+        let mut r = Map::with_capacity(3);
+        r.insert("is_success".into(), Value::from("1"));
+        r.insert("response_code".into(), Value::from("200"));
+        r.insert(
+            "response_text".into(),
+            Value::from("Changes processed successfully."),
+        );
+        details.insert(name.as_str().into(), Value::Map(r));
+    }
+    Ok(details)
 }
 
 fn required_flag(f: &Fields<'_>, key: &str) -> Result<bool, ApiError> {

@@ -10,13 +10,12 @@ use crate::api::codes;
 use crate::api::contact_set;
 use crate::api::fields::Fields;
 use crate::api::{ApiError, Ctx, Reply};
-use crate::domain::DomainName;
 use crate::ops::{Map, Value};
 use crate::registry::Availability;
 use crate::rules::{availability, nameservers, price};
 use crate::store::{NewRegistration, OrderRefused};
 
-use super::sw_register::{failure_with_detail, order_profile, to_json};
+use super::sw_register::{OrderBasics, failure_with_detail, order_profile, to_json};
 
 /// The nameservers a registration gets without `custom_nameservers`.
 pub const DEFAULT_NAMESERVERS: &[&str] = &["ns1.systemdns.com", "ns2.systemdns.com"];
@@ -53,22 +52,12 @@ impl std::fmt::Debug for Registration {
 
 impl Registration {
     pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
-        let domain = DomainName::parse(f.req_str("domain")?)
-            .map_err(|e| f.invalid("domain", &e.to_string()))?
-            .name
-            .to_string();
-        let save = match f.opt_str("handle")?.map(str::trim) {
-            None | Some("" | "process") => false,
-            Some("save") => true,
-            Some(_) => return Err(f.invalid("handle", "expected process or save")),
-        };
-        let period = match f.opt_str("period")? {
-            None => 1,
-            Some(_) => f.req_id("period")?,
-        };
-        if !(1..=10).contains(&period) {
-            return Err(f.invalid("period", "expected 1 to 10 years"));
-        }
+        let OrderBasics {
+            domain,
+            process,
+            period,
+        } = OrderBasics::parse(f)?;
+        let save = !process;
         let nameservers = if f.opt_flag("custom_nameservers")? {
             let ns = super::simple_transfer::parse_nameservers(f)?;
             if ns.is_empty() {

@@ -84,8 +84,16 @@ impl std::fmt::Debug for TransferOrder {
     }
 }
 
-impl TransferOrder {
-    pub fn parse(f: &Fields<'_>, registrant_ip: Option<&str>) -> Result<Self, ApiError> {
+/// What every SW_REGISTER order names: the domain, `handle` (`process`, the
+/// default, or `save`) and `period` (1 to 10 years, default 1).
+pub(crate) struct OrderBasics {
+    pub domain: String,
+    pub process: bool,
+    pub period: i64,
+}
+
+impl OrderBasics {
+    pub(crate) fn parse(f: &Fields<'_>) -> Result<OrderBasics, ApiError> {
         let domain = DomainName::parse(f.req_str("domain")?)
             .map_err(|e| f.invalid("domain", &e.to_string()))?
             .name
@@ -102,6 +110,21 @@ impl TransferOrder {
         if !(1..=10).contains(&period) {
             return Err(f.invalid("period", "expected 1 to 10 years"));
         }
+        Ok(OrderBasics {
+            domain,
+            process,
+            period,
+        })
+    }
+}
+
+impl TransferOrder {
+    pub fn parse(f: &Fields<'_>, registrant_ip: Option<&str>) -> Result<Self, ApiError> {
+        let OrderBasics {
+            domain,
+            process,
+            period,
+        } = OrderBasics::parse(f)?;
         // yola sends its transfer's nameservers under custom_transfer_nameservers.
         let nameservers =
             if f.opt_flag("custom_nameservers")? || f.opt_flag("custom_transfer_nameservers")? {
