@@ -36,6 +36,10 @@ pub struct App {
     /// Failed password checks per account and per client address.
     pub logins: crate::auth::LoginThrottle,
     pub metrics: crate::metrics::Metrics,
+    /// The sandbox world (also `registry` and `whois`), and the scenario it was
+    /// made from: what a reset returns to.
+    pub world: Option<World>,
+    pub scenario: Mutex<Scenario>,
 }
 
 /// Why an app could not be built.
@@ -71,6 +75,9 @@ pub fn build(
     let mut app = App::new(store, clock, config)
         .with_world(world)
         .with_mailer(mailer);
+    *app.scenario
+        .get_mut()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = scenario.clone();
     if port43 {
         app.whois = Arc::new(crate::whois::Port43::default());
     }
@@ -99,6 +106,8 @@ impl App {
             rate,
             logins,
             metrics: crate::metrics::Metrics::new(),
+            world: None,
+            scenario: Mutex::new(Scenario::default()),
         }
     }
 
@@ -117,6 +126,7 @@ impl App {
 
     /// Uses `world` as registry and WHOIS source.
     pub fn with_world(mut self, world: World) -> App {
+        self.world = Some(world.clone());
         let world = Arc::new(world);
         self.registry = world.clone();
         self.whois = world;

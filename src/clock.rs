@@ -50,6 +50,12 @@ pub trait Clock: Send + Sync + fmt::Debug {
     fn movable(&self) -> bool {
         false
     }
+
+    /// Puts the clock at `t`, backwards too (a sandbox reset or a snapshot load);
+    /// refused for a clock that cannot be moved.
+    fn reset_to(&self, _t: OffsetDateTime) -> Result<(), ClockError> {
+        Err(ClockError::NotMovable)
+    }
 }
 
 /// The settings key under which the sandbox clock's offset is saved.
@@ -116,6 +122,11 @@ impl Clock for FakeClock {
 
     fn movable(&self) -> bool {
         true
+    }
+
+    fn reset_to(&self, t: OffsetDateTime) -> Result<(), ClockError> {
+        self.set(t.min(LATEST));
+        Ok(())
     }
 }
 
@@ -190,6 +201,13 @@ impl Clock for SandboxClock {
 
     fn movable(&self) -> bool {
         true
+    }
+
+    fn reset_to(&self, t: OffsetDateTime) -> Result<(), ClockError> {
+        let offset = (t.min(LATEST) - SystemClock.now()).whole_seconds();
+        self.offset
+            .store(offset, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
     }
 }
 

@@ -24,6 +24,14 @@ impl RateLimiter {
         }
     }
 
+    /// Forgets every bucket (a sandbox reset: reseller ids start again).
+    pub fn clear(&self) {
+        self.buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
     /// Takes one request from the reseller's bucket; false when it is empty.
     pub fn allow(&self, reseller_id: i64, now: Instant) -> bool {
         if self.per_second <= 0.0 {

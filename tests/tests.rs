@@ -51,6 +51,8 @@ mod protocol;
 mod push;
 /// kill -9 during 10k submits and background work; 64 concurrent clients.
 mod robustness;
+/// The sandbox tools: the other side of transfers, reset, snapshots, outbox JSON.
+mod sandbox_tools;
 /// SIMPLE_TRANSFER: each immediate-failure rule, storage, the 10,000-domain job.
 mod simple_transfer;
 /// POST /srv/push_domain (seed 002): passwords, rules, texts, test database, CLI.

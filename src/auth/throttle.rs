@@ -73,6 +73,18 @@ impl LoginThrottle {
         }
     }
 
+    /// Forgets every failure (a sandbox reset).
+    pub fn clear(&self) {
+        self.accounts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+        self.addresses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
     /// Whether `account` may try a password from `peer` now. Refusals are logged.
     pub fn check(&self, account: &str, peer: IpAddr, now: Instant) -> Result<(), Refused> {
         let window = self.policy.window;

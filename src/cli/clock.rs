@@ -29,10 +29,7 @@ pub fn run(db: &Path, cmd: ClockCmd) -> anyhow::Result<()> {
             if parse_duration(&duration).is_none() {
                 bail!("'{duration}' is not a duration like 7d, 36h or 90m");
             }
-            let store = open(db)?;
-            let token = store
-                .setting(opsd::app::ADMIN_TOKEN)?
-                .context("this database has no admin token yet: start `opsd serve` on it first")?;
+            let token = admin_token(db)?;
             let (status, body) = post(&server, "/admin/clock/advance", &token, &duration)?;
             print!("{body}");
             if status != 200 {
@@ -43,6 +40,13 @@ pub fn run(db: &Path, cmd: ClockCmd) -> anyhow::Result<()> {
     }
 }
 
+/// The admin token the running server on `db` checks.
+pub(super) fn admin_token(db: &Path) -> anyhow::Result<String> {
+    open(db)?
+        .setting(opsd::app::ADMIN_TOKEN)?
+        .context("this database has no admin token yet: start `opsd serve` on it first")
+}
+
 /// A minimal HTTP/1.1 POST with a bearer token, for the admin commands; returns the
 /// status code and body.
 pub(super) fn post(
@@ -51,12 +55,25 @@ pub(super) fn post(
     token: &str,
     body: &str,
 ) -> anyhow::Result<(u16, String)> {
+    request("POST", server, path, token, body)
+}
+
+/// One admin request (`method` GET or POST) to the running server.
+pub(super) fn request(
+    method: &str,
+    server: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> anyhow::Result<(u16, String)> {
     use std::io::{Read, Write};
-    let mut s =
-        std::net::TcpStream::connect(server).with_context(|| format!("connecting to {server}"))?;
+    let mut s = std::net::TcpStream::connect(server).with_context(|| {
+        format!("connecting to {server}: is `opsd serve` running there? (--server or OPSD_LISTEN)")
+    })?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(300)))?;
     write!(
         s,
-        "POST {path} HTTP/1.1\r\nHost: {server}\r\nAuthorization: Bearer {token}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {server}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )?;
     let mut reply = String::new();

@@ -11,6 +11,7 @@ pub mod operator;
 pub mod price;
 pub mod registrar;
 pub mod reseller;
+pub mod sandbox;
 pub mod serve;
 pub mod webhook;
 
@@ -85,6 +86,9 @@ enum Cmd {
     /// The price list orders are charged from.
     #[command(subcommand)]
     Price(price::PriceCmd),
+    /// A running sandbox: play the other side of transfers, reset, snapshots, the
+    /// outbox and webhook log as JSON.
+    Sandbox(sandbox::SandboxArgs),
 }
 
 /// Runs one command.
@@ -107,6 +111,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Webhook(cmd) => webhook::run(&db, cmd, now()),
         Cmd::Operator(cmd) => operator::run(&db, cmd),
         Cmd::Email(cmd) => hosted_mail::run(&db, cmd, now()),
+        Cmd::Sandbox(args) => sandbox::run(&db, &args),
     }
 }
 

@@ -32,6 +32,8 @@ type AreaHandler = fn(&crate::app::App, &PageRequest) -> Page;
 
 /// Largest form body the pages accept.
 const FORM_MAX: usize = 64 * 1024;
+/// The largest operator request: a reset's scenario file.
+const OPERATOR_BODY_MAX: usize = 1024 * 1024;
 
 /// Request ids for the log, unique within the process.
 static NEXT_REQUEST_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -135,6 +137,9 @@ impl Service {
             }
             (&Method::POST, "/admin/clock/advance") if has_bearer(&req) => {
                 self.advance_clock(req).await
+            }
+            (&Method::GET | &Method::POST, p) if p.starts_with("/admin/") && has_bearer(&req) => {
+                self.operator(req).await
             }
             (&Method::POST, _) => self.ops(req).await,
             _ => {
@@ -376,6 +381,52 @@ impl Service {
                 plain(StatusCode::INTERNAL_SERVER_ERROR, "failed\n")
             }
         }
+    }
+
+    /// The sandbox operator API (`sandbox::operator`): `/admin/<call>` with the
+    /// admin token, a query or form, or a scenario as the body of a reset; JSON
+    /// back.
+    async fn operator(&self, req: Request<Incoming>) -> Reply200 {
+        if !self.admin_allowed(&req).await {
+            return plain(StatusCode::UNAUTHORIZED, "admin token required\n");
+        }
+        let method = req.method().as_str().to_string();
+        let path = req.uri().path()["/admin/".len()..].to_string();
+        let query: Vec<(String, String)> =
+            form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+        let collected = tokio::time::timeout(
+            self.state.config.body_timeout,
+            Limited::new(req.into_body(), OPERATOR_BODY_MAX).collect(),
+        )
+        .await;
+        let Ok(Ok(body)) = collected else {
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, "too large or too slow\n");
+        };
+        let body = body.to_bytes();
+        let state = self.state.clone();
+        let answer = tokio::task::spawn_blocking(move || {
+            crate::sandbox::operator::handle(
+                &state,
+                &crate::sandbox::operator::Request {
+                    method: &method,
+                    path: &path,
+                    query: &query,
+                    body: &body,
+                },
+            )
+        })
+        .await
+        .unwrap_or_else(|_| crate::sandbox::operator::Answer {
+            status: 500,
+            body: serde_json::json!({ "error": "the operator call failed" }),
+        });
+        respond(
+            StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            "application/json",
+            Bytes::from(format!("{}\n", answer.body)),
+        )
     }
 
     async fn advance_clock(&self, req: Request<Incoming>) -> Reply200 {

@@ -36,11 +36,13 @@
 //! | `-regdown` | the registry is down (the call fails) |
 
 pub mod hosted_mail;
+pub mod operator;
 mod scenario;
 
 pub use scenario::{Scenario, ScenarioDomain, ScenarioError};
 
 use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::registry::{Availability, Holding, Registry, RegistryError, TransferOutcome};
 use crate::whois::{Whois, WhoisError};
@@ -53,7 +55,9 @@ pub const DEFAULT_PENDING_DAYS: i64 = 5;
 /// the current time when asked.
 #[derive(Debug, Clone, Default)]
 pub struct World {
-    domains: HashMap<String, ScenarioDomain>,
+    /// Shared by every clone (the app's registry and WHOIS are one world), and
+    /// replaced whole by a reset to another scenario.
+    domains: Arc<RwLock<HashMap<String, ScenarioDomain>>>,
     clock: Option<crate::clock::SharedClock>,
     /// Production mode: the markers mean nothing, every domain behaves plainly.
     plain: bool,
@@ -62,20 +66,29 @@ pub struct World {
 impl World {
     pub fn new(scenario: &Scenario, clock: crate::clock::SharedClock) -> World {
         World {
-            domains: scenario
-                .domains
-                .iter()
-                .map(|d| (d.name.to_ascii_lowercase(), d.clone()))
-                .collect(),
+            domains: Arc::new(RwLock::new(listed(scenario))),
             clock: Some(clock),
             plain: false,
         }
     }
 
+    /// Makes the world the one `scenario` describes (a sandbox reset).
+    pub fn load(&self, scenario: &Scenario) {
+        *self.domains.write().unwrap_or_else(PoisonError::into_inner) = listed(scenario);
+    }
+
+    fn listed_domain(&self, name: &str) -> Option<ScenarioDomain> {
+        self.domains
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            .cloned()
+    }
+
     /// The world of production mode: no scenario and no magic names.
     pub fn production(clock: crate::clock::SharedClock) -> World {
         World {
-            domains: HashMap::new(),
+            domains: Arc::default(),
             clock: Some(clock),
             plain: true,
         }
@@ -88,8 +101,8 @@ impl World {
     /// The domain as the world knows it: from the scenario, or made up from its name.
     pub fn domain(&self, name: &str) -> ScenarioDomain {
         let name = name.to_ascii_lowercase();
-        if let Some(d) = self.domains.get(&name) {
-            return d.clone();
+        if let Some(d) = self.listed_domain(&name) {
+            return d;
         }
         let has = |m: &str| !self.plain && name.contains(m);
         let label = name.split('.').next().unwrap_or(&name).to_string();
@@ -130,6 +143,15 @@ impl World {
             pending_days: DEFAULT_PENDING_DAYS,
         }
     }
+}
+
+/// The scenario's domains by lower-cased name.
+fn listed(scenario: &Scenario) -> HashMap<String, ScenarioDomain> {
+    scenario
+        .domains
+        .iter()
+        .map(|d| (d.name.to_ascii_lowercase(), d.clone()))
+        .collect()
 }
 
 /// The sandbox registry's expiry of a domain held elsewhere: the next anniversary of
@@ -246,7 +268,7 @@ impl Registry for World {
         if has("-noservice") {
             return Err(RegistryError::NoService);
         }
-        if self.domains.contains_key(&name) {
+        if self.listed_domain(&name).is_some() {
             return Ok(Availability::Taken { reason: None });
         }
         if has("-reserved") {

@@ -9,6 +9,7 @@
 
 mod away;
 mod bulk;
+mod control;
 mod events;
 mod hosted_mail;
 mod lifecycle;
@@ -36,6 +37,7 @@ pub use bulk::{
     BatchItem, BulkBatch, BulkChangeView, BulkItem, BulkStep, BulkSummary, NewBulkChange,
     item_reasons,
 };
+pub use control::{OutboxEntry, Selector};
 pub use events::{Event, Webhook, WebhookAttempt};
 pub use hosted_mail::{MailCompany, MailDomainView, MailPushPlan, NewMailCompany};
 pub use lifecycle::{

@@ -155,6 +155,31 @@ impl Server {
     }
 
     /// GET `path` over HTTP/1.1.
+    /// An operator API call (`/admin/…`) with the admin token; `body` is a form
+    /// or, for a reset, a scenario.
+    pub fn admin(&self, method: &str, path: &str, body: &str) -> Response {
+        let raw = format!(
+            "{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        self.send(raw.as_bytes())
+    }
+
+    /// The JSON body of an operator API answer.
+    pub fn admin_json(&self, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+        let r = self.admin(method, path, body);
+        let status = r
+            .status_line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        (
+            status,
+            serde_json::from_slice(&r.body).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     pub fn get(&self, path: &str) -> Response {
         self.send(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
     }

@@ -1,0 +1,459 @@
+//! The sandbox's operator API (issue 20): what a test suite or an integrator does
+//! to the sandbox from outside, without a browser and without a restart —
+//!
+//! - play the other side of a transfer: a registrant accepts, declines or lets the
+//!   window end; the registry completes or rejects now (by job, registrant email,
+//!   domain or order);
+//! - bring the whole sandbox back to a scenario (every table, the clock, the
+//!   caches, the queued work), save and load snapshots;
+//! - read the outbox and the webhook log as JSON, links extracted, and clear the
+//!   outbox.
+//!
+//! `http::routes` serves these under `/admin/` behind the admin token, and the
+//! `opsd sandbox` commands call them on the running server. Each answer is JSON.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use crate::app::App;
+use crate::store::{Decision, RegistryOutcome, Selector, StoreError};
+
+use super::Scenario;
+
+/// An answer: the HTTP status and its JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Answer {
+    fn ok(body: Value) -> Answer {
+        Answer { status: 200, body }
+    }
+
+    fn refused(status: u16, why: impl Into<String>) -> Answer {
+        Answer {
+            status,
+            body: json!({ "error": why.into() }),
+        }
+    }
+}
+
+/// The reason a forced registry rejection gives.
+pub const FORCED_REJECTION: &str = "The registry rejected the transfer.";
+
+/// The most outbox messages one listing returns.
+const OUTBOX_MAX: i64 = 1000;
+
+/// One operator request: method, path under `/admin/`, its query pairs and body.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub query: &'a [(String, String)],
+    pub body: &'a [u8],
+}
+
+impl Request<'_> {
+    /// A value from the query or, for a form body, from the form.
+    fn get(&self, key: &str) -> Option<String> {
+        self.query
+            .iter()
+            .chain(form_pairs(self.body).iter())
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// Runs one operator request (blocking: it uses the store).
+pub fn handle(app: &App, req: &Request<'_>) -> Answer {
+    if app.config.production {
+        return Answer::refused(404, "the sandbox operator API is off in production mode");
+    }
+    let result = match (req.method, req.path) {
+        ("POST", "approvals") => approvals(app, req),
+        ("POST", "registry") => registry(app, req),
+        ("POST", "reset") => reset(app, req.body),
+        ("GET", "snapshots") => snapshots(app),
+        ("POST", "snapshots/save") => snapshot_save(app, req),
+        ("POST", "snapshots/load") => snapshot_load(app, req),
+        ("GET", "outbox") => outbox(app, req),
+        ("POST", "outbox/clear") => app
+            .store
+            .clear_outbox()
+            .map(|n| Answer::ok(json!({ "cleared": n }))),
+        ("GET", "webhooks") => webhooks(app, req),
+        _ => Ok(Answer::refused(
+            404,
+            "no such operator call; see the README's Sandbox section",
+        )),
+    };
+    result.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "operator call failed");
+        // The operator holds the admin token: the cause helps and tells no secret.
+        Answer::refused(500, format!("the operator call failed: {e}"))
+    })
+}
+
+/// The transfers a request names: exactly one of job, registrant, domain, order.
+fn selector(req: &Request<'_>) -> Result<Selector, Answer> {
+    let given: Vec<(&str, String)> = ["job", "registrant", "domain", "order"]
+        .into_iter()
+        .filter_map(|k| req.get(k).map(|v| (k, v)))
+        .collect();
+    let [(key, value)] = given.as_slice() else {
+        return Err(Answer::refused(
+            400,
+            "name the transfers with exactly one of job=, registrant=, domain=, order=",
+        ));
+    };
+    let number = || {
+        value
+            .parse::<i64>()
+            .map_err(|_| Answer::refused(400, format!("{key} must be a number")))
+    };
+    Ok(match *key {
+        "job" => Selector::Job(number()?),
+        "order" => Selector::Order(number()?),
+        "registrant" => Selector::Registrant(value.to_lowercase()),
+        _ => Selector::Domain(value.to_lowercase()),
+    })
+}
+
+/// `decision=accept|decline|timeout`: the registrants of the selected transfers
+/// answer, as they would on the approval page, or let their window end.
+fn approvals(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
+    let sel = match selector(req) {
+        Ok(s) => s,
+        Err(a) => return Ok(a),
+    };
+    let decision = req.get("decision").unwrap_or_default();
+    let registrants = app.store.undecided_registrants(&sel)?;
+    if registrants.is_empty() {
+        return Ok(Answer::refused(
+            404,
+            "no registrant of those transfers is waiting to answer",
+        ));
+    }
+    let now = app.now();
+    match decision.as_str() {
+        "accept" | "decline" => {
+            let d = if decision == "accept" {
+                Decision::Accept
+            } else {
+                Decision::Cancel
+            };
+            for (_, token) in &registrants {
+                // A registrant decided meanwhile is simply passed over.
+                let _ = app.store.decide(token, d, now)?;
+            }
+        }
+        "timeout" => {
+            let ids: Vec<i64> = registrants.iter().map(|(id, _)| *id).collect();
+            app.store.end_approval_windows(&ids, now)?;
+            crate::jobs::run_due(app)?;
+        }
+        _ => {
+            return Ok(Answer::refused(
+                400,
+                "decision must be accept, decline or timeout",
+            ));
+        }
+    }
+    app.work.notify_one();
+    Ok(Answer::ok(json!({
+        "decision": decision,
+        "registrants": registrants.len(),
+    })))
+}
+
+/// `outcome=complete|reject`: the registry settles the selected transfers that
+/// wait for it, now.
+fn registry(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
+    let sel = match selector(req) {
+        Ok(s) => s,
+        Err(a) => return Ok(a),
+    };
+    let steps = app.store.open_registry_steps(&sel)?;
+    if steps.is_empty() {
+        return Ok(Answer::refused(
+            404,
+            "none of those transfers waits for the registry",
+        ));
+    }
+    let now = app.now();
+    match req.get("outcome").as_deref() {
+        Some("complete") => {
+            let ids: Vec<i64> = steps.iter().map(|(t, _, _)| *t).collect();
+            app.store.make_due(&ids, now)?;
+            crate::jobs::run_due(app)?;
+        }
+        Some("reject") => {
+            let reason = req.get("reason").unwrap_or_else(|| FORCED_REJECTION.into());
+            let outcomes: Vec<RegistryOutcome> = steps
+                .iter()
+                .map(|(task_id, job_id, position)| RegistryOutcome {
+                    task_id: *task_id,
+                    job_id: *job_id,
+                    position: *position,
+                    outcome: Err(reason.clone()),
+                })
+                .collect();
+            app.store.registry_results(&outcomes, now)?;
+        }
+        _ => return Ok(Answer::refused(400, "outcome must be complete or reject")),
+    }
+    Ok(Answer::ok(json!({ "transfers": steps.len() })))
+}
+
+/// Back to a scenario in one step: the body's scenario (TOML), or the one the
+/// server runs. Every table is emptied (the admin token and operator accounts
+/// stay), the clock goes to the scenario's start (or the real time), the world
+/// and the scenario's resellers come back, and the in-memory limits are forgotten;
+/// the request path's caches follow the store's write count.
+fn reset(app: &App, body: &[u8]) -> Result<Answer, StoreError> {
+    let text = String::from_utf8_lossy(body);
+    let scenario = if text.trim().is_empty() {
+        app.scenario
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    } else {
+        match Scenario::parse(&text) {
+            Ok(s) => s,
+            Err(e) => return Ok(Answer::refused(400, format!("scenario: {e}"))),
+        }
+    };
+    reset_to(app, &scenario)?;
+    Ok(Answer::ok(json!({
+        "reset": true,
+        "now": crate::clock::format_timestamp(app.time()),
+        "resellers": scenario.resellers.len(),
+        "domains": scenario.domains.len(),
+    })))
+}
+
+/// The reset itself (see [`reset`]); also what a test calls in-process.
+pub fn reset_to(app: &App, scenario: &Scenario) -> Result<(), StoreError> {
+    // The runner's lock keeps the workers out while the tables are emptied.
+    let _one_runner = app
+        .runner
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    app.store.wipe()?;
+    let start = scenario
+        .clock_start
+        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+        .unwrap_or_else(|| crate::clock::Clock::now(&crate::clock::SystemClock));
+    if app.clock.reset_to(start).is_ok()
+        && let Some(offset) = app.clock.offset()
+    {
+        app.store
+            .set_setting(crate::clock::CLOCK_OFFSET, &offset.to_string())?;
+    }
+    if let Some(world) = &app.world {
+        world.load(scenario);
+    }
+    super::seed_store(&app.store, scenario, app.now())?;
+    *app.scenario
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = scenario.clone();
+    app.rate.clear();
+    app.logins.clear();
+    app.claimed
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clear();
+    Ok(())
+}
+
+/// Where snapshots live: beside the database, in `<db>.snapshots/`.
+fn snapshot_dir(app: &App) -> PathBuf {
+    let mut name = app.config.db.as_os_str().to_owned();
+    name.push(".snapshots");
+    PathBuf::from(name)
+}
+
+/// A snapshot's file, for a name of letters, digits, `-` and `_`.
+fn snapshot_path(app: &App, name: &str) -> Option<PathBuf> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    ok.then(|| snapshot_dir(app).join(format!("{name}.db")))
+}
+
+/// The settings key under which a snapshot keeps the clock's reading.
+const SNAPSHOT_NOW: &str = "snapshot_now";
+
+fn snapshot_save(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
+    let name = req.get("name").unwrap_or_default();
+    let Some(path) = snapshot_path(app, &name) else {
+        return Ok(Answer::refused(
+            400,
+            "name: letters, digits, - and _ (at most 64)",
+        ));
+    };
+    std::fs::create_dir_all(snapshot_dir(app)).map_err(|e| StoreError::Io(e.to_string()))?;
+    if path.exists() {
+        std::fs::remove_file(&path).map_err(|e| StoreError::Io(e.to_string()))?;
+    }
+    app.store
+        .set_setting(SNAPSHOT_NOW, &app.now().to_string())?;
+    app.store.save_snapshot(&path)?;
+    Ok(Answer::ok(
+        json!({ "saved": name, "path": path.display().to_string() }),
+    ))
+}
+
+fn snapshot_load(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
+    let name = req.get("name").unwrap_or_default();
+    let Some(path) = snapshot_path(app, &name) else {
+        return Ok(Answer::refused(
+            400,
+            "name: letters, digits, - and _ (at most 64)",
+        ));
+    };
+    if !path.is_file() {
+        return Ok(Answer::refused(404, format!("no snapshot named {name}")));
+    }
+    {
+        let _one_runner = app
+            .runner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        app.store.load_snapshot(&path)?;
+        // The clock reads what it read when the snapshot was saved.
+        if let Some(then) = app
+            .store
+            .setting(SNAPSHOT_NOW)?
+            .and_then(|v| v.parse::<i64>().ok())
+            .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+            && app.clock.reset_to(then).is_ok()
+            && let Some(offset) = app.clock.offset()
+        {
+            app.store
+                .set_setting(crate::clock::CLOCK_OFFSET, &offset.to_string())?;
+        }
+        app.rate.clear();
+        app.logins.clear();
+    }
+    app.work.notify_one();
+    Ok(Answer::ok(json!({ "loaded": name })))
+}
+
+fn snapshots(app: &App) -> Result<Answer, StoreError> {
+    let mut names: Vec<String> = std::fs::read_dir(snapshot_dir(app))
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .filter_map(|e| {
+                    e.file_name()
+                        .to_str()
+                        .and_then(|n| n.strip_suffix(".db"))
+                        .map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    Ok(Answer::ok(json!({ "snapshots": names })))
+}
+
+/// The links of a mail body (approval pages, transfer-away pages).
+pub fn links(body: &str) -> Vec<String> {
+    body.split_whitespace()
+        .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+        .map(|w| w.trim_end_matches(['.', ',', ')', '>', '"']).to_string())
+        .collect()
+}
+
+fn outbox(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
+    let since = req
+        .get("since")
+        .and_then(|s| crate::clock::parse_timestamp(&s).map(|t| t.unix_timestamp()))
+        .unwrap_or(i64::MIN);
+    let limit = req
+        .get("limit")
+        .and_then(|l| l.parse::<i64>().ok())
+        .unwrap_or(OUTBOX_MAX)
+        .clamp(1, OUTBOX_MAX);
+    let mails = app.store.outbox_entries(
+        req.get("to").as_deref(),
+        req.get("kind").as_deref(),
+        since,
+        limit,
+    )?;
+    let list: Vec<Value> = mails
+        .iter()
+        .map(|m| {
+            json!({
+                "id": m.id,
+                "kind": m.kind,
+                "to": m.to,
+                "subject": m.subject,
+                "body": m.body,
+                "links": links(&m.body),
+                "created_at": crate::clock::iso8601(m.created_at),
+                "sent_at": m.sent_at.map(crate::clock::iso8601),
+                "last_error": m.last_error,
+            })
+        })
+        .collect();
+    Ok(Answer::ok(json!({ "count": list.len(), "mails": list })))
+}
+
+fn webhooks(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
+    let reseller = match req.get("reseller") {
+        None => None,
+        Some(name) => match app.store.reseller_by_name(&name)? {
+            Some(r) => Some(r.id),
+            None => return Ok(Answer::refused(404, format!("no reseller named {name}"))),
+        },
+    };
+    let event = req.get("event");
+    let attempts: Vec<Value> = app
+        .store
+        .webhook_log(reseller, 1000)?
+        .into_iter()
+        .filter(|a| event.as_deref().is_none_or(|e| a.event == e))
+        .map(|a| {
+            json!({
+                "event_id": a.event_id,
+                "event": a.event,
+                "url": a.url,
+                "attempt": a.attempt,
+                "at": crate::clock::iso8601(a.at),
+                "http_status": a.http_status,
+                "error": a.error,
+                "outcome": a.outcome,
+            })
+        })
+        .collect();
+    Ok(Answer::ok(
+        json!({ "count": attempts.len(), "attempts": attempts }),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_taken_from_mail_bodies() {
+        let body = "Open:\n\n  https://opsd.example/approve/abc\n\nor http://x.test/a.";
+        assert_eq!(
+            links(body),
+            ["https://opsd.example/approve/abc", "http://x.test/a"]
+        );
+    }
+}

@@ -1,0 +1,337 @@
+//! What the sandbox's operator forces from outside (issue 20): the other side of a
+//! transfer (a registrant's answer, its timeout, the registry's verdict) chosen by
+//! job, registrant, domain or order; and the whole database brought back to an
+//! empty sandbox, or to a snapshot, in one transaction.
+//!
+//! The forced steps go through the same store methods the approval page and the
+//! workers use (or make their tasks due now), so a forced answer is exactly an
+//! answer.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Result, Store, StoreError};
+
+/// Which transfers an operator command is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    Job(i64),
+    /// The registrant's email address.
+    Registrant(String),
+    Domain(String),
+    /// A SW_REGISTER transfer order.
+    Order(i64),
+}
+
+impl Selector {
+    /// The condition on `transfer_domains d` and its registrant `r`, and its value.
+    fn clause(&self) -> (&'static str, Box<dyn rusqlite::ToSql + '_>) {
+        match self {
+            Selector::Job(id) => ("d.job_id = ?1", Box::new(*id)),
+            Selector::Registrant(email) => ("r.email = lower(?1)", Box::new(email.as_str())),
+            Selector::Domain(name) => ("d.name = lower(?1)", Box::new(name.as_str())),
+            Selector::Order(id) => (
+                "d.job_id = (SELECT job_id FROM transfer_orders WHERE id = ?1)",
+                Box::new(*id),
+            ),
+        }
+    }
+}
+
+/// Tables a reset keeps: who may operate (the admin token and the clock are
+/// settings, handled apart), and the instances that are running.
+const KEPT: &[&str] = &["operators", "instances", "settings"];
+
+/// Settings a reset keeps: the admin token the CLI and the operator API use.
+const KEPT_SETTINGS: &[&str] = &[crate::app::ADMIN_TOKEN];
+
+impl Store {
+    /// The undecided registrants of the selected transfers: `(id, token)`.
+    pub fn undecided_registrants(&self, sel: &Selector) -> Result<Vec<(i64, String)>> {
+        let (cond, value) = sel.clause();
+        let sql = format!(
+            "SELECT DISTINCT r.id, r.token FROM transfer_domains d
+             JOIN transfer_registrants r ON r.id = d.registrant_id
+             WHERE r.decision IS NULL AND d.status = 'processed' AND {cond} ORDER BY r.id"
+        );
+        let conn = self.reader();
+        let rows = conn
+            .prepare(&sql)?
+            .query_map([value.as_ref()], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// The open registry steps of the selected transfers: `(task id, job, position)`.
+    pub fn open_registry_steps(&self, sel: &Selector) -> Result<Vec<(i64, i64, i64)>> {
+        let (cond, value) = sel.clause();
+        let sql = format!(
+            "SELECT t.id, d.job_id, d.position FROM transfer_domains d
+             LEFT JOIN transfer_registrants r ON r.id = d.registrant_id
+             JOIN tasks t ON t.kind = 'registry_step' AND t.subject = d.job_id
+                         AND t.item = d.position AND t.done_at IS NULL
+             WHERE d.status = 'pending_registry' AND {cond} ORDER BY d.job_id, d.position"
+        );
+        let conn = self.reader();
+        let rows = conn
+            .prepare(&sql)?
+            .query_map([value.as_ref()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Makes the approval-timeout tasks of these registrants due at `now` (their
+    /// window ends now); returns how many there were.
+    pub fn end_approval_windows(&self, registrant_ids: &[i64], now: i64) -> Result<usize> {
+        let conn = self.writer();
+        let mut n = 0;
+        for id in registrant_ids {
+            n += conn
+                .prepare_cached(
+                    "UPDATE tasks SET due_at = ?2 WHERE kind = 'approval_timeout' AND subject = ?1
+                     AND done_at IS NULL",
+                )?
+                .execute(params![id, now])?;
+            // The page refuses an answer after the window, as it would have.
+            conn.prepare_cached("UPDATE transfer_registrants SET expires_at = ?2 WHERE id = ?1")?
+                .execute(params![id, now])?;
+        }
+        Ok(n)
+    }
+
+    /// Makes tasks due at `now`.
+    pub fn make_due(&self, task_ids: &[i64], now: i64) -> Result<()> {
+        let conn = self.writer();
+        for id in task_ids {
+            conn.prepare_cached("UPDATE tasks SET due_at = ?2 WHERE id = ?1 AND done_at IS NULL")?
+                .execute(params![id, now])?;
+        }
+        Ok(())
+    }
+
+    /// Every table of the database, by name (SQLite's own left out).
+    pub fn tables(&self) -> Result<Vec<String>> {
+        let conn = self.reader();
+        let names = conn
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table'
+                 AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(names)
+    }
+
+    /// Rows per table, by name: what `opsd db copy` and the reset test compare.
+    pub fn row_counts(&self) -> Result<Vec<(String, i64)>> {
+        let tables = self.tables()?;
+        let conn = self.reader();
+        let mut out = Vec::with_capacity(tables.len());
+        for t in tables {
+            let n: i64 = conn
+                .prepare(&format!("SELECT count(*) FROM \"{t}\""))?
+                .query_row([], |r| r.get(0))?;
+            out.push((t, n));
+        }
+        Ok(out)
+    }
+
+    /// Empties every table but the kept ones, and every setting but the admin
+    /// token, and starts every id sequence again, in one transaction. Every table
+    /// is found from the schema, so a table added later is emptied too.
+    pub fn wipe(&self) -> Result<()> {
+        let tables = self.tables()?;
+        let mut conn = self.writer();
+        whole_tables(&mut conn, |tx| {
+            for t in tables.iter().filter(|t| !KEPT.contains(&t.as_str())) {
+                tx.execute(&format!("DELETE FROM \"{t}\""), [])?;
+            }
+            tx.execute(
+                &format!(
+                    "DELETE FROM settings WHERE key NOT IN ({})",
+                    kept_settings()
+                ),
+                [],
+            )?;
+            tx.execute("DELETE FROM sqlite_sequence", [])?;
+            Ok(())
+        })
+    }
+
+    /// Writes a copy of the whole database to `path` (which must not exist).
+    pub fn save_snapshot(&self, path: &std::path::Path) -> Result<()> {
+        let target = path
+            .to_str()
+            .ok_or_else(|| StoreError::Io("the snapshot path is not UTF-8".into()))?;
+        self.writer().execute("VACUUM INTO ?1", [target])?;
+        Ok(())
+    }
+
+    /// Replaces every table but the kept ones with the snapshot's rows, in one
+    /// transaction (the admin token stays this database's).
+    pub fn load_snapshot(&self, path: &std::path::Path) -> Result<()> {
+        let source = path
+            .to_str()
+            .ok_or_else(|| StoreError::Io("the snapshot path is not UTF-8".into()))?;
+        if !path.is_file() {
+            return Err(StoreError::NotFound);
+        }
+        let tables = self.tables()?;
+        let mut conn = self.writer();
+        conn.execute("ATTACH DATABASE ?1 AS snap", [source])?;
+        let copied = (|| -> Result<()> {
+            let theirs: i64 = conn.query_row("PRAGMA snap.user_version", [], |r| r.get(0))?;
+            let ours: i64 = conn.query_row("PRAGMA main.user_version", [], |r| r.get(0))?;
+            if theirs != ours {
+                return Err(StoreError::Migration(format!(
+                    "the snapshot has schema version {theirs}, this database {ours}"
+                )));
+            }
+            whole_tables(&mut conn, |tx| {
+                for t in tables.iter().filter(|t| !KEPT.contains(&t.as_str())) {
+                    tx.execute(&format!("DELETE FROM main.\"{t}\""), [])?;
+                    tx.execute(
+                        &format!("INSERT INTO main.\"{t}\" SELECT * FROM snap.\"{t}\""),
+                        [],
+                    )?;
+                }
+                let kept = kept_settings();
+                tx.execute(
+                    &format!("DELETE FROM main.settings WHERE key NOT IN ({kept})"),
+                    [],
+                )?;
+                tx.execute(
+                    &format!(
+                        "INSERT INTO main.settings SELECT * FROM snap.settings WHERE key NOT IN ({kept})"
+                    ),
+                    [],
+                )?;
+                tx.execute("DELETE FROM main.sqlite_sequence", [])?;
+                tx.execute(
+                    "INSERT INTO main.sqlite_sequence SELECT * FROM snap.sqlite_sequence",
+                    [],
+                )?;
+                Ok(())
+            })
+        })();
+        conn.execute("DETACH DATABASE snap", [])?;
+        copied
+    }
+}
+
+/// The kept settings as an SQL list.
+fn kept_settings() -> String {
+    KEPT_SETTINGS
+        .iter()
+        .map(|k| format!("'{k}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs `f` in one transaction with foreign keys off, so that whole tables can be
+/// emptied and refilled in any order without cascades firing in between (a
+/// cascade would empty a table already refilled); the keys are checked before
+/// the commit, and turned on again whatever happens.
+fn whole_tables(
+    conn: &mut rusqlite::Connection,
+    f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
+) -> Result<()> {
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let done = (|| -> Result<()> {
+        let tx = conn.transaction()?;
+        f(&tx)?;
+        let broken: Option<String> = tx
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()?;
+        if let Some(table) = broken {
+            return Err(StoreError::Conflict(format!(
+                "a row of {table} would refer to nothing"
+            )));
+        }
+        tx.commit()?;
+        Ok(())
+    })();
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    done
+}
+
+/// One outbox message as the operator API lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub kind: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+impl Store {
+    /// Outbox messages, oldest first, to an address (any case) and of a kind when
+    /// given, made at or after `since`; at most `limit`.
+    pub fn outbox_entries(
+        &self,
+        to: Option<&str>,
+        kind: Option<&str>,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxEntry>> {
+        let conn = self.reader();
+        let rows = conn
+            .prepare_cached(
+                "SELECT id, kind, to_addr, subject, body, created_at, sent_at, last_error FROM outbox
+                 WHERE (?1 IS NULL OR lower(to_addr) = lower(?1)) AND (?2 IS NULL OR kind = ?2)
+                   AND created_at >= ?3
+                 ORDER BY id LIMIT ?4",
+            )?
+            .query_map(params![to, kind, since, limit], |r| {
+                Ok(OutboxEntry {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    to: r.get(2)?,
+                    subject: r.get(3)?,
+                    body: r.get(4)?,
+                    created_at: r.get(5)?,
+                    sent_at: r.get(6)?,
+                    last_error: r.get(7)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Empties the outbox, and drops the deliveries still queued for it; returns
+    /// how many messages there were.
+    pub fn clear_outbox(&self) -> Result<usize> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "DELETE FROM tasks WHERE kind = 'send_mail' AND done_at IS NULL",
+            [],
+        )?;
+        let n = tx.execute("DELETE FROM outbox", [])?;
+        tx.commit()?;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::test_support::temp_store;
+
+    #[test]
+    fn a_snapshot_loads_back_what_was_saved() {
+        let (store, dir) = temp_store();
+        let r = store.add_reseller("a", "k", &[], 0).unwrap_or_default();
+        let snap = dir.path().join("s.db");
+        assert!(store.save_snapshot(&snap).is_ok());
+        assert!(store.add_reseller("b", "k", &[], 0).is_ok());
+        let loaded = store.load_snapshot(&snap);
+        assert!(loaded.is_ok(), "{loaded:?}");
+        assert!(matches!(store.reseller_by_name("b"), Ok(None)));
+        assert!(matches!(store.reseller_by_name("a"), Ok(Some(x)) if x.id == r));
+        assert!(store.wipe().is_ok());
+        assert!(matches!(store.reseller_by_name("a"), Ok(None)));
+    }
+}

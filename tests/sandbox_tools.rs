@@ -1,0 +1,497 @@
+//! The sandbox tools (issue 20): the other side of a transfer without a browser,
+//! reset and snapshots without a restart, the outbox and webhook log as JSON —
+//! through the operator API in process, and through `opsd sandbox` against a real
+//! `opsd serve`.
+
+use crate::common::*;
+
+fn order(domain: &str) -> Vec<u8> {
+    let c = crate::portfolio::contact("Jane", "jane@example.net");
+    let user = domain.split('.').next().unwrap_or(domain);
+    envelope(
+        "SW_REGISTER",
+        "DOMAIN",
+        &format!(
+            "<item key=\"reg_type\">transfer</item><item key=\"domain\">{domain}</item><item key=\"auth_info\">code</item><item key=\"reg_username\">{user}</item><item key=\"reg_password\">buyer-pass</item><item key=\"custom_tech_contact\">0</item><item key=\"contact_set\"><dt_assoc><item key=\"owner\">{c}</item><item key=\"admin\">{c}</item><item key=\"billing\">{c}</item></dt_assoc></item>"
+        ),
+    )
+}
+
+fn ordered(s: &Server, domain: &str) -> String {
+    let r = s.ops(&order(domain));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    r.item("id").expect("order id")
+}
+
+#[test]
+fn the_other_side_through_the_operator_api() {
+    let s = Server::start();
+    let a = "one-owner1.com";
+    let b = "two-owner2.com";
+    let c = "three-owner3.com";
+    let d = "four-owner4.com";
+    ordered(&s, a);
+    let b_order = ordered(&s, b);
+    ordered(&s, c);
+    ordered(&s, d);
+    s.run_due();
+    for x in [a, b, c, d] {
+        assert_eq!(s.transfer_status(x), "pending_owner", "{x}");
+    }
+    let (st, j) = s.admin_json(
+        "POST",
+        "/admin/approvals",
+        &format!("decision=accept&domain={a}"),
+    );
+    assert_eq!(st, 200, "{j}");
+    assert_eq!(j["registrants"], 1);
+    assert_eq!(s.transfer_status(a), "pending_registry");
+    let (st, j) = s.admin_json(
+        "POST",
+        "/admin/registry",
+        &format!("outcome=complete&domain={a}"),
+    );
+    assert_eq!(st, 200, "{j}");
+    assert_eq!(s.transfer_status(a), "completed");
+    assert_eq!(s.holder(a), format!("{USER}/one-owner1"));
+
+    let (st, _) = s.admin_json(
+        "POST",
+        "/admin/approvals",
+        &format!("decision=decline&order={b_order}"),
+    );
+    assert_eq!(st, 200);
+    assert_eq!(s.transfer_status(b), "cancelled");
+
+    let (st, _) = s.admin_json(
+        "POST",
+        "/admin/approvals",
+        "decision=timeout&registrant=owner3@example.net",
+    );
+    assert_eq!(st, 200);
+    assert_eq!(s.transfer_status(c), "cancelled");
+    // The page says the window is over, as it would have.
+    let token = s
+        .approval_links()
+        .into_iter()
+        .find(|(to, _)| to == "owner3@example.net")
+        .map(|(_, t)| t)
+        .expect("owner3's link");
+    let page = s.get(&format!("/approve/{token}"));
+    assert!(!page.text().contains("Accept transfer"), "{}", page.text());
+
+    let job = s.count(&format!(
+        "SELECT job_id FROM transfer_orders WHERE domain = '{d}'"
+    ));
+    s.admin_json(
+        "POST",
+        "/admin/approvals",
+        &format!("decision=accept&job={job}"),
+    );
+    let (st, j) = s.admin_json(
+        "POST",
+        "/admin/registry",
+        &format!("outcome=reject&job={job}&reason=Losing+registrar+said+no"),
+    );
+    assert_eq!(st, 200, "{j}");
+    assert_eq!(s.transfer_status(d), "cancelled");
+    assert_eq!(
+        s.count(&format!(
+            "SELECT count(*) FROM transfer_domains WHERE name = '{d}' AND reason = 'Losing registrar said no'"
+        )),
+        1
+    );
+
+    // Refusals say what to do.
+    let (st, j) = s.admin_json("POST", "/admin/approvals", "decision=accept");
+    assert_eq!(st, 400);
+    assert!(
+        j["error"].as_str().unwrap_or("").contains("exactly one of"),
+        "{j}"
+    );
+    let (st, _) = s.admin_json(
+        "POST",
+        "/admin/approvals",
+        &format!("decision=accept&domain={a}&job=1"),
+    );
+    assert_eq!(st, 400);
+    let (st, _) = s.admin_json(
+        "POST",
+        "/admin/approvals",
+        &format!("decision=accept&domain={a}"),
+    );
+    assert_eq!(st, 404, "nothing waits");
+    let (st, _) = s.admin_json(
+        "POST",
+        "/admin/approvals",
+        "decision=maybe&domain=x-owner9.com",
+    );
+    assert_eq!(st, 404);
+    let (st, _) = s.admin_json("POST", "/admin/nothing-here", "");
+    assert_eq!(st, 404);
+    let wrong = s.send(b"POST /admin/reset HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    assert!(wrong.status_line.contains("401"), "{}", wrong.status_line);
+}
+
+#[test]
+fn outbox_and_webhook_log_as_json() {
+    let s = Server::start_scenario(
+        &format!(
+            "[[reseller]]\nusername = \"hooked\"\nkey = \"hookkey\"\nwebhook_url = \"http://127.0.0.1:{}/hook\"\nwebhook_secret = \"s\"\n",
+            free_port()
+        ),
+        |_| {},
+    );
+    ordered(&s, "mailed-owner5.com");
+    s.run_due();
+    let (st, j) = s.admin_json("GET", "/admin/outbox?to=OWNER5@example.net", "");
+    assert_eq!(st, 200, "{j}");
+    assert_eq!(j["count"], 1, "{j}");
+    let link = j["mails"][0]["links"][0]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(link.contains("/approve/"), "{j}");
+    assert_eq!(j["mails"][0]["kind"], "transfer_approval");
+    let (_, j) = s.admin_json("GET", "/admin/outbox?kind=auth_code", "");
+    assert_eq!(j["count"], 0);
+    let (_, j) = s.admin_json("GET", "/admin/outbox?since=2030-01-01+00:00:00", "");
+    assert_eq!(j["count"], 0);
+    let (st, j) = s.admin_json("POST", "/admin/outbox/clear", "");
+    assert_eq!(st, 200);
+    assert_eq!(j["cleared"], 1);
+    let (_, j) = s.admin_json("GET", "/admin/outbox", "");
+    assert_eq!(j["count"], 0);
+
+    // The hooked reseller's event is delivered to a port nobody listens on.
+    let r = s.send(&http10(&order("hooked-owner6.com"), "hooked", "hookkey"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    s.run_due();
+    let (st, j) = s.admin_json("GET", "/admin/webhooks?reseller=hooked", "");
+    assert_eq!(st, 200, "{j}");
+    assert!(j["count"].as_u64().unwrap_or(0) >= 1, "{j}");
+    assert_eq!(j["attempts"][0]["outcome"], "retry");
+    let (_, j) = s.admin_json("GET", "/admin/webhooks?reseller=hooked&event=NO_SUCH", "");
+    assert_eq!(j["count"], 0);
+    let (st, _) = s.admin_json("GET", "/admin/webhooks?reseller=nobody", "");
+    assert_eq!(st, 404);
+}
+
+const SCENARIO: &str = r#"
+[clock]
+start = "2020-02-02 02:02:02"
+[[reseller]]
+username = "scened"
+key = "scenedkey"
+[[profile]]
+reseller = "scened"
+username = "keeper"
+password = "keeper-password"
+domains = ["kept-domain.com"]
+[[domain]]
+name = "held-elsewhere.com"
+"#;
+
+/// A reset empties every table of the schema (so a table added later is covered
+/// too) and brings the scenario back: afterwards each table has exactly the rows a
+/// new database seeded with the same scenario has. The activity before touches
+/// many tables, so the comparison means something.
+#[test]
+fn reset_covers_every_table_the_clock_the_caches_and_the_work() {
+    let s = Server::start_with(|c| c.public_url = "http://sandbox.test".into());
+    let scenario = opsd::sandbox::Scenario::parse(SCENARIO).expect("scenario");
+    let fresh_dir = tempfile::tempdir().expect("dir");
+    let fresh = {
+        let store = opsd::store::Store::open(&fresh_dir.path().join("fresh.db")).expect("store");
+        let clock = std::sync::Arc::new(opsd::clock::FakeClock::new(
+            opsd::clock::parse_timestamp("2020-02-02 02:02:02").expect("time"),
+        ));
+        let mut config = opsd::config::Config::new(
+            "127.0.0.1:0".parse().expect("addr"),
+            fresh_dir.path().join("fresh.db"),
+        );
+        config.workers = false;
+        opsd::app::build(store, clock, config, &scenario).expect("fresh app")
+    };
+    let fresh_counts = fresh.store.row_counts().expect("counts");
+
+    // Activity across the schema: transfers, approvals, mail, registrations,
+    // cookies, hosts, events, audit, a poll cached, a page session.
+    ordered(&s, "busy-owner1.com");
+    s.ops(&fixture_bytes("seed/simple_transfer.request.004.xml"));
+    s.run_due();
+    let r = s.ops(&crate::portfolio::register("made-here.com", 1, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    s.ops(&envelope(
+        "CREATE",
+        "NAMESERVER",
+        "<item key=\"domain\">made-here.com</item><item key=\"name\">ns1.made-here.com</item><item key=\"ipaddress\">192.0.2.1</item>",
+    ));
+    let login = s.ops(&envelope(
+        "SET",
+        "COOKIE",
+        &format!("<item key=\"domain\">{PROFILE_DOMAIN}</item><item key=\"reg_username\">{PROFILE_USER}</item><item key=\"reg_password\">p&amp;ss&lt;wd&gt;</item>"),
+    ));
+    assert_eq!(login.code(), Some(200), "{}", login.text());
+    let status_before = s.ops(&status_body("134"));
+    assert_eq!(status_before.code(), Some(200), "{}", status_before.text());
+    let before = s.app.store.row_counts().expect("counts");
+    let touched = before
+        .iter()
+        .filter(|(t, n)| {
+            *n > 0 && fresh_counts.iter().find(|(f, _)| f == t).map(|(_, m)| *m) != Some(*n)
+        })
+        .count();
+    assert!(
+        touched >= 15,
+        "the activity reached only {touched} tables: {before:?}"
+    );
+
+    let (st, j) = s.admin_json("POST", "/admin/reset", SCENARIO);
+    assert_eq!(st, 200, "{j}");
+    assert_eq!(j["now"], "2020-02-02 02:02:02");
+    let after = s.app.store.row_counts().expect("counts");
+    let tables = s.app.store.tables().expect("tables");
+    assert_eq!(after.len(), tables.len(), "every table is counted");
+    for (table, n) in &after {
+        if ["settings", "instances", "operators"].contains(&table.as_str()) {
+            continue;
+        }
+        let want = fresh_counts
+            .iter()
+            .find(|(t, _)| t == table)
+            .map_or(0, |(_, m)| *m);
+        assert_eq!(*n, want, "table {table} after the reset");
+    }
+    assert_eq!(
+        s.count("SELECT count(*) FROM tasks"),
+        0,
+        "no queued work left"
+    );
+    // The caches follow: the old reseller is unknown at once, the status of its job
+    // is not served from memory, the scenario's reseller works.
+    assert_eq!(s.ops(&status_body("134")).code(), Some(401));
+    let r = s.send(&http10(
+        &envelope("GET_BALANCE", "BALANCE", ""),
+        "scened",
+        "scenedkey",
+    ));
+    assert_eq!(
+        r.item("balance").as_deref(),
+        Some("100000.00"),
+        "{}",
+        r.text()
+    );
+    let r = s.send(&http10(
+        &envelope(
+            "LOOKUP",
+            "DOMAIN",
+            "<item key=\"domain\">held-elsewhere.com</item>",
+        ),
+        "scened",
+        "scenedkey",
+    ));
+    assert_eq!(r.code(), Some(211), "the scenario's world came back");
+    let r = s.send(&http10(
+        &envelope(
+            "LOOKUP",
+            "DOMAIN",
+            "<item key=\"domain\">made-here.com</item>",
+        ),
+        "scened",
+        "scenedkey",
+    ));
+    assert_eq!(r.code(), Some(210), "the registration is gone");
+    // Ids start again.
+    let r = s.send(&http10(
+        &crate::portfolio::register("again.com", 1, ""),
+        "scened",
+        "scenedkey",
+    ));
+    assert_eq!(r.item("id").as_deref(), Some("1"), "{}", r.text());
+    // A broken scenario is refused and changes nothing.
+    let (st, _) = s.admin_json("POST", "/admin/reset", "[[reseller]]\nname = 1\n");
+    assert_eq!(st, 400);
+    assert_eq!(
+        s.count("SELECT count(*) FROM domains WHERE name = 'again.com'"),
+        1
+    );
+}
+
+#[test]
+fn snapshots_save_and_load_without_a_restart() {
+    let s = Server::start();
+    assert_eq!(
+        s.ops(&crate::portfolio::register("first.com", 1, ""))
+            .code(),
+        Some(200)
+    );
+    let (st, j) = s.admin_json("POST", "/admin/snapshots/save", "name=before-second");
+    assert_eq!(st, 200, "{j}");
+    s.advance("3d");
+    assert_eq!(
+        s.ops(&crate::portfolio::register("second.com", 1, ""))
+            .code(),
+        Some(200)
+    );
+    assert_eq!(s.count("SELECT count(*) FROM domains"), 3);
+    let (_, j) = s.admin_json("GET", "/admin/snapshots", "");
+    assert_eq!(j["snapshots"][0], "before-second");
+    let (st, j) = s.admin_json("POST", "/admin/snapshots/load", "name=before-second");
+    assert_eq!(st, 200, "{j}");
+    assert_eq!(s.count("SELECT count(*) FROM domains"), 2);
+    let look = |d: &str| {
+        s.ops(&envelope(
+            "LOOKUP",
+            "DOMAIN",
+            &format!("<item key=\"domain\">{d}</item>"),
+        ))
+        .code()
+    };
+    assert_eq!(look("second.com"), Some(210));
+    assert_eq!(look("first.com"), Some(211));
+    // The clock reads what it read at the save.
+    let r = s.ops(&envelope(
+        "GET",
+        "DOMAIN",
+        "<item key=\"domain\">first.com</item><item key=\"type\">registry_dates</item>",
+    ));
+    assert_eq!(
+        r.item("registry_createdate").as_deref(),
+        Some("2014-07-03 18:34:34")
+    );
+    assert_eq!(
+        opsd::clock::format_timestamp(s.app.time()),
+        "2014-07-03 18:34:34"
+    );
+    let (st, _) = s.admin_json("POST", "/admin/snapshots/load", "name=never-saved");
+    assert_eq!(st, 404);
+    let (st, _) = s.admin_json("POST", "/admin/snapshots/save", "name=../escape");
+    assert_eq!(st, 400);
+}
+
+fn wait_json(
+    db: &std::path::Path,
+    args: &[&str],
+    until: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    for _ in 0..300 {
+        let out = opsd_cli(db, args, "");
+        if out.status.success()
+            && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            && until(&v)
+        {
+            return v;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("`opsd {}` never answered as expected", args.join(" "));
+}
+
+/// Every `opsd sandbox` command against a real `opsd serve`, its workers running.
+#[test]
+fn opsd_sandbox_commands_against_a_running_server() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("sandbox.db");
+    let scenario = dir.path().join("scenario.toml");
+    std::fs::write(
+        &scenario,
+        "[clock]\nstart = \"2014-07-03 18:34:34\"\n[[reseller]]\nusername = \"testuser\"\nkey = \"testkey\"\n",
+    )
+    .expect("scenario");
+    let server = Proc::start_env(&db, &[("OPSD_SCENARIO", scenario.to_str().expect("path"))]);
+    let addr = server.addr.to_string();
+    let ops = |body: &[u8]| Conn::open(server.addr).send(&http10(body, USER, KEY));
+    let cli = |args: &[&str]| {
+        let mut all = vec!["sandbox", "--server", addr.as_str()];
+        all.extend_from_slice(args);
+        let out = opsd_cli(&db, &all, "");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let status = |d: &str| {
+        ops(&envelope(
+            "CHECK_TRANSFER",
+            "DOMAIN",
+            &format!("<item key=\"domain\">{d}</item><item key=\"check_status\">1</item>"),
+        ))
+        .item("status")
+        .unwrap_or_default()
+    };
+    let id_of = |d: &str| ops(&order(d)).item("id").expect("order id");
+    id_of("cli-owner1.com");
+    id_of("cli-owner2.com");
+    let third = id_of("cli-owner3.com");
+    id_of("cli-owner4.com");
+    let addr_arg = addr.clone();
+    let outbox = wait_json(&db, &["sandbox", "--server", &addr_arg, "outbox"], |v| {
+        v["count"] == 4
+    });
+    assert!(
+        outbox["mails"][0]["links"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("/approve/")
+    );
+
+    let (ok, out, err) = cli(&["approve", "--domain", "cli-owner1.com"]);
+    assert!(ok, "{out}{err}");
+    assert_eq!(status("cli-owner1.com"), "pending_registry");
+    let (ok, out, err) = cli(&["complete", "--domain", "cli-owner1.com"]);
+    assert!(ok, "{out}{err}");
+    assert_eq!(status("cli-owner1.com"), "completed");
+    assert!(cli(&["decline", "--registrant", "owner2@example.net"]).0);
+    assert_eq!(status("cli-owner2.com"), "cancelled");
+    assert!(cli(&["timeout", "--order", &third]).0);
+    assert_eq!(status("cli-owner3.com"), "cancelled");
+    assert!(cli(&["approve", "--domain", "cli-owner4.com"]).0);
+    let (ok, out, err) = cli(&["reject", "--domain", "cli-owner4.com", "--reason", "No."]);
+    assert!(ok, "{out}{err}");
+    assert_eq!(status("cli-owner4.com"), "cancelled");
+    // Nothing waits any more: an error that says so, and a non-zero exit.
+    let (ok, out, _) = cli(&["approve", "--domain", "cli-owner1.com"]);
+    assert!(!ok);
+    assert!(out.contains("waiting to answer"), "{out}");
+    // Which transfers must be said, once.
+    assert!(!cli(&["approve"]).0);
+
+    let (ok, out, _) = cli(&["webhooks", "--reseller", "testuser"]);
+    assert!(ok && out.contains("\"count\":0"), "{out}");
+    assert!(cli(&["snapshot", "save", "four-orders"]).0);
+    let (_, out, _) = cli(&["snapshot", "list"]);
+    assert!(out.contains("four-orders"), "{out}");
+    let (ok, out, _) = cli(&["outbox", "--clear"]);
+    assert!(ok && out.contains("\"cleared\":4"), "{out}");
+    assert!(cli(&["snapshot", "load", "four-orders"]).0);
+    let (_, out, _) = cli(&["outbox", "--to", "owner1@example.net"]);
+    assert!(out.contains("\"count\":1"), "the snapshot's outbox: {out}");
+
+    let (ok, out, err) = cli(&["reset"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("2014-07-03"), "{out}");
+    assert_eq!(status("cli-owner1.com"), "undef");
+    let r = ops(&envelope("GET_BALANCE", "BALANCE", ""));
+    assert_eq!(r.item("balance").as_deref(), Some("100000.00"));
+    let other = dir.path().join("other.toml");
+    std::fs::write(
+        &other,
+        "[[reseller]]\nusername = \"else\"\nkey = \"elsekey\"\n",
+    )
+    .expect("write");
+    assert!(cli(&["reset", "--scenario", other.to_str().expect("path")]).0);
+    assert_eq!(
+        ops(&envelope("GET_BALANCE", "BALANCE", "")).code(),
+        Some(401)
+    );
+    let r = Conn::open(server.addr).send(&http10(
+        &envelope("GET_BALANCE", "BALANCE", ""),
+        "else",
+        "elsekey",
+    ));
+    assert_eq!(r.code(), Some(200));
+    let status = server.terminate();
+    assert!(status.success());
+}
