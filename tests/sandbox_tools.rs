@@ -495,3 +495,90 @@ fn opsd_sandbox_commands_against_a_running_server() {
     let status = server.terminate();
     assert!(status.success());
 }
+
+/// `opsd serve` on a new database makes a ready reseller and a second one to push
+/// to, prints their keys and the first commands, and its printed curl LOOKUP works
+/// as written; a restart makes nothing more, a reset brings the same two back.
+#[test]
+fn a_first_run_just_works() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("new.db");
+    let server = Proc::start(&db);
+    let text = server.stderr_until("opsd --help");
+    let key_of = |name: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("reseller {name} ")))
+            .and_then(|l| l.split("key ").nth(1))
+            .and_then(|k| k.split_whitespace().next())
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no key for {name} in:\n{text}"))
+    };
+    let key = key_of("sandbox");
+    let other_key = key_of("sandbox-other");
+    assert_eq!(key.len(), 32);
+    assert_ne!(key, other_key);
+    // The printed commands, run by a shell as a user would paste them.
+    let script: String = text
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("body="))
+        .take(3)
+        .map(|l| format!("{}\n", l.trim()))
+        .collect();
+    assert!(script.contains("curl"), "{text}");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("bash");
+    let reply = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        reply.contains("<item key=\"response_code\">210</item>"),
+        "{reply}\n{script}"
+    );
+    // The second reseller accepts the first one's pushes.
+    let ops =
+        |user: &str, key: &str, body: &[u8]| Conn::open(server.addr).send(&http10(body, user, key));
+    assert_eq!(
+        ops(
+            "sandbox-other",
+            &other_key,
+            &envelope("GET_BALANCE", "BALANCE", "")
+        )
+        .code(),
+        Some(200)
+    );
+    assert_eq!(db_count(&db, "SELECT count(*) FROM push_allow"), 1);
+    let status = server.terminate();
+    assert!(status.success());
+    let again = Proc::start(&db);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let text = again
+        .stderr
+        .lock()
+        .map(|v| v.join("\n"))
+        .unwrap_or_default();
+    assert!(!text.contains("A new sandbox"), "{text}");
+    assert_eq!(db_count(&db, "SELECT count(*) FROM resellers"), 2);
+    let out = opsd_cli(
+        &db,
+        &["sandbox", "--server", &again.addr.to_string(), "reset"],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = Conn::open(again.addr).send(&http10(
+        &envelope("GET_BALANCE", "BALANCE", ""),
+        "sandbox",
+        &key,
+    ));
+    assert_eq!(
+        r.code(),
+        Some(200),
+        "the same key after a reset: {}",
+        r.text()
+    );
+    assert!(again.terminate().success());
+}

@@ -135,9 +135,22 @@ pub fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
             None => "off".to_string(),
         };
         let mode = if config.production { "production" } else { "sandbox" };
+
         tracing::info!(listen = %bound, tls = %tls_bound, db = %config.db.display(), now = %opsd::clock::format_timestamp(clock.now()), mode, "opsd serving");
         let app = Arc::new(opsd::app::build(store, clock, config, &scenario)?);
         app.ensure_admin_token()?;
+        // A sandbox database without resellers gets two, printed with the first
+        // commands to try (a scenario's resellers, when it has some, are the ones).
+        // On standard output: standard error is the log, which may be JSON and
+        // never carries a key.
+        if !app.config.production && scenario.resellers.is_empty()
+            && let Some(f) = opsd::sandbox::first_run::ensure(&app.store, app.now())?
+        {
+            println!(
+                "{}",
+                opsd::sandbox::first_run::welcome(&f, &bound.to_string(), &app.config.db.display().to_string())
+            );
+        }
         opsd::serve_with_tls(listener, tls, shutdown_signal(), app).await?;
         tracing::info!("stopped");
         Ok(())

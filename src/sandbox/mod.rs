@@ -35,6 +35,7 @@
 //! | `-waiting` | 221: a registration at an asynchronous registry is under way |
 //! | `-regdown` | the registry is down (the call fails) |
 
+pub mod first_run;
 pub mod hosted_mail;
 pub mod operator;
 mod scenario;

@@ -264,6 +264,9 @@ pub fn reset_to(app: &App, scenario: &Scenario) -> Result<(), StoreError> {
         world.load(scenario);
     }
     super::seed_store(&app.store, scenario, app.now())?;
+    if scenario.resellers.is_empty() {
+        super::first_run::ensure(&app.store, app.now())?;
+    }
     *app.scenario
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = scenario.clone();

@@ -621,6 +621,9 @@ pub struct Proc {
     pub addr: SocketAddr,
     /// The HTTPS address, when TLS is on.
     pub tls: Option<SocketAddr>,
+    /// What it wrote to standard output, and to standard error after it started
+    /// listening.
+    pub stderr: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Proc {
@@ -651,8 +654,10 @@ impl Proc {
         let mut child = cmd
             .env("RUST_LOG", "opsd=info")
             .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("spawn opsd serve");
+        let stdout = child.stdout.take().expect("stdout");
         let stderr = child.stderr.take().expect("stderr");
         let mut lines = BufReader::new(stderr).lines();
         let field = |line: &str, name: &str| {
@@ -672,8 +677,42 @@ impl Proc {
                 break (addr, field(&line, " tls="));
             }
         };
-        std::thread::spawn(move || for _ in lines {});
-        Proc { child, addr, tls }
+        let stderr = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = stderr.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if let Ok(mut v) = kept.lock() {
+                    v.push(line);
+                }
+            }
+        });
+        let kept = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(mut v) = kept.lock() {
+                    v.push(line);
+                }
+            }
+        });
+        Proc {
+            child,
+            addr,
+            tls,
+            stderr,
+        }
+    }
+
+    /// Waits (a few seconds at most) until standard error has a line containing
+    /// `needle`, and returns everything written so far.
+    pub fn stderr_until(&self, needle: &str) -> String {
+        for _ in 0..200 {
+            let text = self.stderr.lock().map(|v| v.join("\n")).unwrap_or_default();
+            if text.contains(needle) {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("opsd never wrote '{needle}'");
     }
 
     fn signal(&self, sig: &str) {
