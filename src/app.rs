@@ -36,6 +36,10 @@ pub struct App {
     /// Failed password checks per account and per client address.
     pub logins: crate::auth::LoginThrottle,
     pub metrics: crate::metrics::Metrics,
+    /// Whether fault rules exist (see `sandbox::faults`): none means no lookups.
+    pub faults_on: std::sync::atomic::AtomicBool,
+    /// Requests and replies waiting to be written to the journal.
+    pub journal: crate::journal::Journal,
     /// The sandbox world (also `registry` and `whois`), and the scenario it was
     /// made from: what a reset returns to.
     pub world: Option<World>,
@@ -49,6 +53,8 @@ pub enum BuildError {
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Mail(#[from] crate::mail::MailError),
+    #[error("scenario: {0}")]
+    Scenario(String),
 }
 
 /// The one way `opsd serve`, the tests and the benches make the app: the mailer the
@@ -81,6 +87,10 @@ pub fn build(
     if port43 {
         app.whois = Arc::new(crate::whois::Port43::default());
     }
+    if !app.config.production {
+        crate::sandbox::faults::seed(&app, scenario).map_err(BuildError::Scenario)?;
+        crate::sandbox::faults::refresh(&app)?;
+    }
     Ok(app)
 }
 
@@ -106,6 +116,8 @@ impl App {
             rate,
             logins,
             metrics: crate::metrics::Metrics::new(),
+            journal: crate::journal::Journal::default(),
+            faults_on: std::sync::atomic::AtomicBool::new(false),
             world: None,
             scenario: Mutex::new(Scenario::default()),
         }

@@ -29,6 +29,7 @@
 //! - [`hosted_mail`]: the email-domain push and the OpenSRS Email JSON API.
 //! - [`srv`]: the registry-style `POST /srv/push_domain`.
 //! - [`metrics`]: the Prometheus counters.
+//! - [`journal`]: the request journal's buffer and its masking of secrets.
 //! - [`money`]: amounts as cents, read and written as OpenSRS writes them.
 //! - [`ratelimit`]: the per-reseller request rate.
 //! - [`clock`]: the one source of time.
@@ -47,6 +48,7 @@ pub mod domain;
 pub mod hosted_mail;
 pub mod http;
 pub mod jobs;
+pub mod journal;
 pub mod mail;
 pub mod metrics;
 pub mod money;

@@ -458,6 +458,62 @@ fn opsd_sandbox_commands_against_a_running_server() {
     // Which transfers must be said, once.
     assert!(!cli(&["approve"]).0);
 
+    // The journal from the command line, and one entry exported as fixture files.
+    let (ok, out, _) = cli(&["journal", "--errors"]);
+    assert!(ok, "{out}");
+    let failed: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert!(failed["count"].as_u64().unwrap_or(0) == 0, "{failed}");
+    let (ok, out, _) = cli(&[
+        "journal",
+        "--reseller",
+        "testuser",
+        "--action",
+        "SW_REGISTER",
+    ]);
+    assert!(ok, "{out}");
+    let listed: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(listed["count"], 4, "{listed}");
+    let id = listed["entries"][0]["id"].to_string();
+    let fixtures = dir.path().join("fixtures");
+    let (ok, out, err) = cli(&["journal", "--export", &id, fixtures.to_str().expect("path")]);
+    assert!(ok, "{out}{err}");
+    let request = std::fs::read_to_string(fixtures.join(format!("{id}.request"))).expect("request");
+    assert!(
+        request.contains("SW_REGISTER")
+            && request.contains("<item key=\"reg_password\">***</item>")
+    );
+    assert!(
+        std::fs::read_to_string(fixtures.join(format!("{id}.reply")))
+            .expect("reply")
+            .contains("Transfer request")
+    );
+    let (ok, out, _) = cli(&["coverage", "--reseller", "testuser"]);
+    assert!(ok && out.contains("\"actions_tried\""), "{out}");
+    let (ok, out, err) = cli(&[
+        "fault",
+        "add",
+        "--kind",
+        "reply",
+        "--action",
+        "GET_BALANCE",
+        "--count",
+        "1",
+        "--code",
+        "400",
+        "--text",
+        "From the CLI",
+    ]);
+    assert!(ok, "{out}{err}");
+    let (_, out, _) = cli(&["fault", "list"]);
+    assert!(out.contains("From the CLI"), "{out}");
+    assert_eq!(
+        ops(&envelope("GET_BALANCE", "BALANCE", ""))
+            .item("response_text")
+            .as_deref(),
+        Some("From the CLI")
+    );
+    assert!(!cli(&["fault", "add", "--kind", "latency"]).0);
+    assert!(cli(&["fault", "remove", "--all"]).0);
     let (ok, out, _) = cli(&["webhooks", "--reseller", "testuser"]);
     assert!(ok && out.contains("\"count\":0"), "{out}");
     assert!(cli(&["snapshot", "save", "four-orders"]).0);
@@ -581,4 +637,278 @@ fn a_first_run_just_works() {
         r.text()
     );
     assert!(again.terminate().success());
+}
+
+fn lookup(s: &Server, d: &str) -> Response {
+    s.ops(&envelope(
+        "LOOKUP",
+        "DOMAIN",
+        &format!("<item key=\"domain\">{d}</item>"),
+    ))
+}
+
+/// Fault rules from the operator API: the next N calls of an action answer a
+/// given code, a share of calls, latency, a closed connection, a registry down
+/// for a TLD, the mail relay refusing, webhooks timing out — listed, removed, and
+/// marked in the journal.
+#[test]
+fn faults_answer_as_told_and_the_journal_marks_them() {
+    let s = Server::start();
+    let (st, j) = s.admin_json(
+        "POST",
+        "/admin/faults",
+        &format!("kind=reply&action=LOOKUP&reseller={USER}&count=2&code=705&text=Timed+out%2C+resubmit+request."),
+    );
+    assert_eq!(st, 200, "{j}");
+    for _ in 0..2 {
+        let r = lookup(&s, "free-shop.com");
+        assert_eq!(r.code(), Some(705), "{}", r.text());
+        assert_eq!(r.item("is_success").as_deref(), Some("0"));
+    }
+    assert_eq!(
+        lookup(&s, "free-shop.com").code(),
+        Some(210),
+        "the count is spent"
+    );
+    // Another reseller and another action were never touched.
+    let (_, j) = s.admin_json("GET", "/admin/journal?action=LOOKUP&limit=3", "");
+    assert!(j["entries"][0]["fault"].is_null(), "{j}");
+    assert!(
+        j["entries"][1]["fault"]
+            .as_str()
+            .unwrap_or("")
+            .contains("reply on LOOKUP"),
+        "{j}"
+    );
+    let (_, j) = s.admin_json("GET", "/admin/faults", "");
+    assert_eq!(j["count"], 0, "spent rules are dropped: {j}");
+
+    // Latency: answered, later (measured by the caller, not asserted tightly).
+    s.admin_json(
+        "POST",
+        "/admin/faults",
+        "kind=latency&action=GET_BALANCE&latency_ms=300&count=1",
+    );
+    let t = std::time::Instant::now();
+    assert_eq!(
+        s.ops(&envelope("GET_BALANCE", "BALANCE", "")).code(),
+        Some(200)
+    );
+    assert!(t.elapsed() >= std::time::Duration::from_millis(300));
+
+    // Close: no reply at all.
+    s.admin_json(
+        "POST",
+        "/admin/faults",
+        "kind=close&action=GET_BALANCE&count=1",
+    );
+    let mut c = Conn::open(s.addr);
+    c.write(&http10(&envelope("GET_BALANCE", "BALANCE", ""), USER, KEY));
+    assert!(c.is_closed_by_server(), "closed without a reply");
+    assert_eq!(
+        s.ops(&envelope("GET_BALANCE", "BALANCE", "")).code(),
+        Some(200)
+    );
+
+    // A fraction: every call with 1, as a check that the share is applied.
+    let (_, j) = s.admin_json(
+        "POST",
+        "/admin/faults",
+        "kind=reply&action=GET_PRICE&fraction=1&code=400&text=Busy",
+    );
+    let id = j["id"].as_i64().expect("id");
+    let price = || {
+        s.ops(&envelope(
+            "GET_PRICE",
+            "DOMAIN",
+            "<item key=\"domain\">a.com</item>",
+        ))
+        .code()
+    };
+    assert_eq!(price(), Some(400));
+    assert_eq!(price(), Some(400));
+    let (st, _) = s.admin_json("POST", "/admin/faults/remove", &format!("id={id}"));
+    assert_eq!(st, 200);
+    assert_eq!(price(), Some(200));
+
+    // The registry of a TLD is down for a while: LOOKUP and the transfer analysis
+    // see it; other TLDs do not.
+    s.admin_json(
+        "POST",
+        "/admin/faults",
+        "kind=registry_down&target=.net&for=1h",
+    );
+    assert_eq!(lookup(&s, "down-here.net").code(), Some(705));
+    assert_eq!(lookup(&s, "fine-here.com").code(), Some(210));
+    s.advance("2h");
+    assert_eq!(
+        lookup(&s, "down-here.net").code(),
+        Some(210),
+        "the outage ended"
+    );
+
+    // The relay refuses: approval mail stays unsent and is retried.
+    s.admin_json("POST", "/admin/faults", "kind=smtp_refuse");
+    s.admin_json("POST", "/admin/faults", "kind=webhook_timeout");
+    ordered(&s, "relay-owner1.com");
+    s.run_due();
+    s.run_due();
+    assert_eq!(
+        s.count("SELECT count(*) FROM tasks WHERE kind = 'send_mail' AND done_at IS NULL AND last_error LIKE '%injected fault%'"),
+        1
+    );
+    let (_, j) = s.admin_json("GET", "/admin/faults", "");
+    assert_eq!(j["count"], 2, "{j}");
+    let (_, j) = s.admin_json("POST", "/admin/faults/remove", "all=1");
+    assert_eq!(j["removed"], 2);
+    s.advance("10m");
+    assert_eq!(
+        s.count("SELECT count(*) FROM outbox WHERE sent_at IS NULL"),
+        0,
+        "sent once the relay takes mail"
+    );
+
+    // Refusals say what is wrong.
+    for bad in [
+        "kind=explode",
+        "kind=reply",
+        "kind=latency&latency_ms=999999",
+        "kind=registry_down",
+        "kind=reply&code=400&fraction=2",
+        "kind=reply&code=400&reseller=nobody",
+        "kind=reply&code=400&for=soon",
+    ] {
+        let (st, j) = s.admin_json("POST", "/admin/faults", bad);
+        assert_eq!(st, 400, "{bad}: {j}");
+        assert!(j["error"].is_string(), "{bad}: {j}");
+    }
+}
+
+/// Webhook deliveries time out while the rule is in force.
+#[test]
+fn webhook_timeouts_are_injected() {
+    let s = Server::start_scenario(
+        "[[reseller]]\nusername = \"hooked\"\nkey = \"hookkey\"\nwebhook_url = \"http://127.0.0.1:9/hook\"\n[[fault]]\nkind = \"webhook_timeout\"\n[[fault]]\nkind = \"reply\"\naction = \"GET_BALANCE\"\nreseller = \"hooked\"\ncode = 400\ntext = \"Scenario fault\"\n",
+        |_| {},
+    );
+    let (_, rules) = s.admin_json("GET", "/admin/faults", "");
+    assert_eq!(rules["count"], 2, "{rules}");
+    let r = s.send(&http10(
+        &envelope("GET_BALANCE", "BALANCE", ""),
+        "hooked",
+        "hookkey",
+    ));
+    assert_eq!(
+        r.code(),
+        Some(400),
+        "the scenario's fault: {rules} {}",
+        r.text()
+    );
+    assert_eq!(r.item("response_text").as_deref(), Some("Scenario fault"));
+    assert_eq!(
+        s.ops(&envelope("GET_BALANCE", "BALANCE", "")).code(),
+        Some(200),
+        "another reseller"
+    );
+    let r = s.send(&http10(&order("hooked-owner2.com"), "hooked", "hookkey"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    s.run_due();
+    let (_, j) = s.admin_json("GET", "/admin/webhooks?reseller=hooked", "");
+    assert_eq!(
+        j["attempts"][0]["error"], "timed out (injected fault)",
+        "{j}"
+    );
+}
+
+/// The coverage report: what a reseller's integration has called, with which
+/// outcomes, which lifecycle paths it has taken, and what not yet — as JSON and
+/// as the panel's and the dashboard's page.
+#[test]
+fn coverage_reports_what_an_integration_has_tried() {
+    let s = Server::start();
+    assert_eq!(lookup(&s, "free-one.com").code(), Some(210));
+    assert_eq!(lookup(&s, PROFILE_DOMAIN).code(), Some(211));
+    s.ops(&envelope(
+        "GET_PRICE",
+        "DOMAIN",
+        "<item key=\"period\">99</item><item key=\"domain\">a.com</item>",
+    ));
+    let d = "covered-owner1.com";
+    ordered(&s, d);
+    s.run_due();
+    s.admin_json(
+        "POST",
+        "/admin/approvals",
+        &format!("decision=accept&domain={d}"),
+    );
+    s.admin_json(
+        "POST",
+        "/admin/registry",
+        &format!("outcome=complete&domain={d}"),
+    );
+    ordered(&s, "declined-owner2.com");
+    s.run_due();
+    s.admin_json(
+        "POST",
+        "/admin/approvals",
+        "decision=decline&domain=declined-owner2.com",
+    );
+    let (st, j) = s.admin_json("GET", &format!("/admin/coverage?reseller={USER}"), "");
+    assert_eq!(st, 200, "{j}");
+    let action = |name: &str| {
+        j["actions"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["action"] == name))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let look = action("LOOKUP");
+    assert_eq!(look["calls"], 2, "{look}");
+    assert_eq!(look["outcomes"]["success"], 2);
+    assert_eq!(look["not_yet"][0], "error 465", "{look}");
+    let price = action("GET_PRICE");
+    assert_eq!(price["outcomes"]["error 465"], 1, "{price}");
+    assert_eq!(price["not_yet"][0], "success");
+    let renew = action("RENEW");
+    assert_eq!(renew["calls"], 0);
+    assert!(
+        j["untried"]
+            .as_array()
+            .is_some_and(|u| u.iter().any(|x| x == "RENEW"))
+    );
+    let path = |p: &str| {
+        j["lifecycle"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["path"] == p))
+            .map(|x| x["times"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(path("transfer_in completed"), 1, "{j}");
+    assert_eq!(path("transfer_in declined"), 1, "{j}");
+    assert_eq!(path("transfer_in timed_out"), 0);
+    // Another reseller has tried nothing.
+    let (_, theirs) = s.admin_json("GET", &format!("/admin/coverage?reseller={OTHER_USER}"), "");
+    assert_eq!(theirs["actions_tried"], 0, "{theirs}");
+
+    s.panel_password(USER, "panel-pass-1");
+    let mut web = Web::new(&s);
+    web.login("/panel/login", USER, "panel-pass-1");
+    let page = web.get("/panel/coverage").text();
+    assert!(
+        page.contains("id=\"action-LOOKUP\" class=\"tried\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("id=\"action-RENEW\" class=\"untried\""),
+        "{page}"
+    );
+    assert!(page.contains("transfer_in declined"), "{page}");
+    let hash = opsd::auth::hash_password("operator-pass-1").expect("hash");
+    s.app.store.add_operator("op", &hash, 0).expect("operator");
+    let mut web = Web::new(&s);
+    web.login("/dashboard/login", "op", "operator-pass-1");
+    let page = web
+        .get(&format!("/dashboard/coverage?reseller={USER}"))
+        .text();
+    assert!(page.contains("actions tried"), "{page}");
 }

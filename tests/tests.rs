@@ -33,6 +33,8 @@ mod hardening;
 mod instances;
 /// One reseller never reads or changes another's objects.
 mod isolation;
+/// The request journal: masked requests and replies, explanations, per reseller.
+mod journal;
 /// The transfer-in lifecycle: analysis, emails, approval page, registry, timeout.
 mod lifecycle;
 /// Malformed, huge and deep bodies; mutated envelopes.

@@ -61,6 +61,73 @@ impl ApiError {
         ))
     }
 
+    /// Why the request failed, for the journal: the field, the rule it broke and
+    /// what would have been accepted (JSON).
+    pub fn explain(&self) -> serde_json::Value {
+        use serde_json::json;
+        let (field, rule, accepted): (String, String, String) = match self {
+            ApiError::AuthFailed => (
+                "X-Username, X-Signature".into(),
+                "the signature must be md5(md5(body + key) + key) in lower-case hex, with the key of the reseller X-Username names".into(),
+                "the signature made with this reseller's private key over the exact body bytes".into(),
+            ),
+            ApiError::IpDenied => (
+                "client address".into(),
+                "the reseller's IP Access Rules do not include this address".into(),
+                "a request from an allowed network".into(),
+            ),
+            ApiError::Decode(e) if e.kind.is_limit() => (
+                "body".into(),
+                format!("a request limit: {}", e.kind),
+                "a smaller request (max_body_bytes, max_depth, max_items)".into(),
+            ),
+            ApiError::Decode(e) => (
+                "body".into(),
+                format!("the OPS envelope could not be read: {e}"),
+                "an OPS_envelope with header/version and body/data_block/dt_assoc".into(),
+            ),
+            ApiError::InvalidCommand(a) => (
+                "action, object".into(),
+                format!("no action '{a}' is answered for this object"),
+                "an (action, object) pair from the README's \"Actions answered\"".into(),
+            ),
+            ApiError::Missing(f) => (
+                f.clone(),
+                "required".into(),
+                "a non-empty value".into(),
+            ),
+            ApiError::Invalid(text) => {
+                // "Invalid value for 'FIELD': WHY." — the sentence `invalid` makes.
+                let field = text
+                    .split_once("'")
+                    .and_then(|(_, r)| r.split_once("'"))
+                    .map_or("attributes", |(f, _)| f)
+                    .to_string();
+                let why = text
+                    .split_once("': ")
+                    .map_or(text.as_str(), |(_, w)| w)
+                    .trim_end_matches('.')
+                    .to_string();
+                (field, text.clone(), why)
+            }
+            ApiError::ProfileAuth => (
+                "reg_username, reg_password".into(),
+                "they must open one of the reseller's profiles (with reg_domain, one holding it)".into(),
+                "the profile's user name and password".into(),
+            ),
+            ApiError::ProfileThrottled(_) => (
+                "reg_username".into(),
+                "too many failed profile logins".into(),
+                "the right password, after the wait".into(),
+            ),
+            ApiError::Busy => ("-".into(), "too many password checks at once".into(), "the same request, shortly".into()),
+            ApiError::RateLimited => ("-".into(), "the reseller's request rate limit".into(), "fewer requests per second".into()),
+            ApiError::NotFound(f) | ApiError::Refused(f) => ("-".into(), f.text.into(), "see the README section of the action".into()),
+            ApiError::Internal(_) => ("-".into(), "a fault on opsd's side (see its log)".into(), "the same request, later".into()),
+        };
+        json!({ "field": field, "rule": rule, "accepted": accepted })
+    }
+
     /// The response code and text the client sees.
     pub fn reply(&self) -> (u16, String) {
         let fixed = |f: Fixed| (f.code, f.text.to_string());

@@ -92,12 +92,26 @@ pub struct OpsRequest<'a> {
     pub body: &'a [u8],
 }
 
-/// What came of a request: the bytes to send, and facts for the log.
+/// What came of a request: the bytes to send, and facts for the log and the
+/// journal.
 #[derive(Debug)]
 pub struct Outcome {
     pub body: Vec<u8>,
     pub action: &'static str,
+    /// The action as the journal names it: the handler's name, else (a request
+    /// whose attributes could not be read) the envelope's action, upper-cased.
+    pub action_text: String,
     pub code: u16,
+    pub success: bool,
+    /// The authenticated caller.
+    pub reseller_id: Option<i64>,
+    /// For a failed request: the envelope as parsed, and why (see
+    /// [`ApiError::explain`]).
+    pub explanation: Option<serde_json::Value>,
+    /// The injected fault that answered, if one did (`sandbox::faults`).
+    pub fault: Option<String>,
+    /// An injected fault wants the connection closed without a reply.
+    pub close: bool,
 }
 
 impl Api {
@@ -139,11 +153,33 @@ impl Api {
     ) -> Outcome {
         let app = &*self.app;
         let mut action_name = "-";
+        let reseller_id = checked.as_ref().ok().map(|r| r.id);
         let decoded = checked.and_then(|reseller| Ok((reseller, self.decode(body)?)));
+        let mut failure_cause = None;
+        let mut fault = None;
+        let mut close = false;
         let reply = match decoded {
             Ok((reseller, (action, object))) => action
                 .and_then(|action| {
                     action_name = action.name();
+                    let injected = crate::sandbox::faults::for_ops(app, reseller.id, action_name)?;
+                    if let Some(i) = injected {
+                        fault = Some(i.label);
+                        match i.effect {
+                            crate::sandbox::faults::Effect::Reply { code, text } => {
+                                let mut r = Reply::ok_without_attributes(
+                                    code,
+                                    &text,
+                                    Layout::CodeSuccessAttrs,
+                                );
+                                r.success = false;
+                                return Ok(r);
+                            }
+                            // On the blocking pool, as every handler runs.
+                            crate::sandbox::faults::Effect::Latency(d) => std::thread::sleep(d),
+                            crate::sandbox::faults::Effect::Close => close = true,
+                        }
+                    }
                     action.apply(&Ctx {
                         app,
                         caches: &self.caches,
@@ -151,14 +187,59 @@ impl Api {
                         peer,
                     })
                 })
-                .unwrap_or_else(|e| failure(&e))
+                .unwrap_or_else(|e| {
+                    let r = failure(&e);
+                    failure_cause = Some(e);
+                    r
+                })
                 .with_object(&object),
-            Err(e) => failure(&e),
+            Err(e) => {
+                let r = failure(&e);
+                failure_cause = Some(e);
+                r
+            }
         };
+        let mut action_text = action_name.to_string();
+        let explanation = (!reply.success).then(|| {
+            let mut why = match &failure_cause {
+                Some(e) => e.explain(),
+                // A refusal written as a reply (485, 487, 465 with attributes.error).
+                None => serde_json::json!({ "field": "-", "rule": reply.text, "accepted": "see the README section of the action" }),
+            };
+            // The envelope as opsd read it, for a caller that passed authentication.
+            if reseller_id.is_some()
+                && let Ok(env) = Envelope::parse(body, &app.config.limits)
+                && let Some(m) = why.as_object_mut()
+            {
+                let attributes: Vec<String> = env
+                    .attributes()
+                    .and_then(crate::ops::Value::as_map)
+                    .map(|a| a.keys().map(ToString::to_string).collect())
+                    .unwrap_or_default();
+                if action_text == "-" {
+                    action_text = env.action().to_ascii_uppercase();
+                }
+                m.insert(
+                    "envelope".into(),
+                    serde_json::json!({
+                        "action": env.action(),
+                        "object": env.object(),
+                        "attributes": attributes,
+                    }),
+                );
+            }
+            why
+        });
         Outcome {
             body: reply.to_bytes(),
             action: action_name,
+            action_text,
             code: reply.code,
+            success: reply.success,
+            reseller_id,
+            explanation,
+            fault,
+            close,
         }
     }
 
@@ -179,7 +260,13 @@ impl Api {
         Some(Outcome {
             body: reply.to_bytes(),
             action: action.name(),
+            action_text: action.name().to_string(),
             code: reply.code,
+            success: reply.success,
+            reseller_id: Some(reseller.id),
+            explanation: None,
+            fault: None,
+            close: false,
         })
     }
 
@@ -263,6 +350,9 @@ macro_rules! actions {
         }
 
         impl Action {
+            /// The name of every action, as logs, metrics and the journal write it.
+            pub const NAMES: &'static [&'static str] = &[$(<$t as Handler>::NAME,)*];
+
             /// Picks the action by its `(action, object)` pair, case-insensitively,
             /// and parses its attributes.
             pub fn from_request(env: &Envelope) -> Result<Action, ApiError> {

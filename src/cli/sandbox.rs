@@ -98,12 +98,83 @@ pub enum SandboxCmd {
         #[arg(long)]
         clear: bool,
     },
+    /// The request journal as JSON, newest first; with `--export ID DIR` one
+    /// entry's request and reply written as fixture files.
+    Journal {
+        #[arg(long)]
+        reseller: Option<String>,
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long)]
+        code: Option<String>,
+        /// Only entries at or after this time (YYYY-MM-DD HH:MM:SS).
+        #[arg(long)]
+        since: Option<String>,
+        /// Failed requests only.
+        #[arg(long)]
+        errors: bool,
+        /// Write entry ID's request and reply into DIR (ID.request, ID.reply).
+        #[arg(long, num_args = 2, value_names = ["ID", "DIR"])]
+        export: Option<Vec<String>>,
+    },
+    /// What a reseller's integration has tried: actions, outcomes, lifecycle paths.
+    Coverage {
+        #[arg(long)]
+        reseller: String,
+    },
+    /// Fault injection: rules that make the sandbox misbehave on purpose.
+    #[command(subcommand)]
+    Fault(FaultCmd),
     /// The webhook delivery log as JSON.
     Webhooks {
         #[arg(long)]
         reseller: Option<String>,
         #[arg(long)]
         event: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FaultCmd {
+    /// Add a rule (see the README's "Fault injection").
+    Add {
+        /// reply, latency, close, registry_down, smtp_refuse or webhook_timeout.
+        #[arg(long)]
+        kind: String,
+        /// Only this reseller's calls.
+        #[arg(long)]
+        reseller: Option<String>,
+        /// Only calls of this OPS action (e.g. LOOKUP).
+        #[arg(long)]
+        action: Option<String>,
+        /// registry_down: a TLD such as .com, or one domain.
+        #[arg(long)]
+        target: Option<String>,
+        /// The next N calls only.
+        #[arg(long)]
+        count: Option<i64>,
+        /// This share of calls (0 to 1).
+        #[arg(long)]
+        fraction: Option<f64>,
+        /// reply: the response code and text.
+        #[arg(long)]
+        code: Option<u16>,
+        #[arg(long)]
+        text: Option<String>,
+        /// latency: milliseconds added.
+        #[arg(long)]
+        latency_ms: Option<u64>,
+        /// How long the rule lasts (10m, 2h); until removed otherwise.
+        #[arg(long = "for")]
+        lasts: Option<String>,
+    },
+    /// The rules in force.
+    List,
+    /// Remove a rule by id, or all of them.
+    Remove {
+        id: Option<i64>,
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
     },
 }
 
@@ -188,6 +259,103 @@ pub fn run(db: &Path, args: &SandboxArgs) -> anyhow::Result<()> {
                 &format!("/admin/outbox?{}", encode(&q)),
                 String::new(),
             )
+        }
+        SandboxCmd::Journal {
+            export: Some(to), ..
+        } => {
+            let [id, dir] = to.as_slice() else {
+                bail!("--export takes an entry id and a directory");
+            };
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {dir}"))?;
+            for part in ["request", "reply"] {
+                let (status, text) = request(
+                    "GET",
+                    &args.server,
+                    &format!("/admin/journal/{id}/{part}"),
+                    &token,
+                    "",
+                )?;
+                if status != 200 {
+                    bail!("the server answered {status}: {text}");
+                }
+                let path = Path::new(dir).join(format!("{id}.{part}"));
+                std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("{}", path.display());
+            }
+            Ok(())
+        }
+        SandboxCmd::Journal {
+            reseller,
+            action,
+            code,
+            since,
+            errors,
+            export: None,
+        } => {
+            let mut q = Vec::new();
+            for (k, v) in [
+                ("reseller", reseller),
+                ("action", action),
+                ("code", code),
+                ("since", since),
+            ] {
+                if let Some(v) = v {
+                    q.push((k, v.clone()));
+                }
+            }
+            if *errors {
+                q.push(("errors", "1".into()));
+            }
+            call(
+                "GET",
+                &format!("/admin/journal?{}", encode(&q)),
+                String::new(),
+            )
+        }
+        SandboxCmd::Coverage { reseller } => call(
+            "GET",
+            &format!(
+                "/admin/coverage?{}",
+                encode(&[("reseller", reseller.clone())])
+            ),
+            String::new(),
+        ),
+        SandboxCmd::Fault(FaultCmd::List) => call("GET", "/admin/faults", String::new()),
+        SandboxCmd::Fault(FaultCmd::Remove { id, all }) => {
+            let form = match (id, all) {
+                (Some(id), _) => vec![("id", id.to_string())],
+                (None, true) => vec![("all", "1".to_string())],
+                (None, false) => bail!("give a rule's id, or --all"),
+            };
+            call("POST", "/admin/faults/remove", encode(&form))
+        }
+        SandboxCmd::Fault(FaultCmd::Add {
+            kind,
+            reseller,
+            action,
+            target,
+            count,
+            fraction,
+            code,
+            text,
+            latency_ms,
+            lasts,
+        }) => {
+            let mut form = vec![("kind", kind.clone())];
+            let optional = [
+                ("reseller", reseller.clone()),
+                ("action", action.clone()),
+                ("target", target.clone()),
+                ("count", count.map(|n| n.to_string())),
+                ("fraction", fraction.map(|f| f.to_string())),
+                ("code", code.map(|c| c.to_string())),
+                ("text", text.clone()),
+                ("latency_ms", latency_ms.map(|m| m.to_string())),
+                ("for", lasts.clone()),
+            ];
+            form.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+            call("POST", "/admin/faults", encode(&form))
         }
         SandboxCmd::Webhooks { reseller, event } => {
             let mut q = Vec::new();

@@ -57,6 +57,7 @@ pub async fn serve_api(
 ) -> io::Result<()> {
     let state = api.app.clone();
     let (stop_presence, presence_stopped) = tokio::sync::watch::channel(false);
+    let flusher = tokio::spawn(journal_flusher(state.clone(), presence_stopped.clone()));
     let presence = tokio::spawn(presence(state.clone(), presence_stopped));
     let graceful = GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);
@@ -147,7 +148,27 @@ pub async fn serve_api(
     }
     let _ = stop_presence.send(true);
     let _ = presence.await;
+    let _ = flusher.await;
     Ok(())
+}
+
+/// Writes the journal's buffer every `journal::FLUSH_EVERY`, and once more at
+/// shutdown (the request path only buffers: no store write for the journal there).
+async fn journal_flusher(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let stopping = tokio::select! {
+            _ = stop.changed() => true,
+            () = tokio::time::sleep(crate::journal::FLUSH_EVERY) => false,
+        };
+        let s = state.clone();
+        let flushed = tokio::task::spawn_blocking(move || s.journal.flush(&s.store, s.now())).await;
+        if let Ok(Err(e)) = flushed {
+            tracing::warn!(error = %e, "journal flush failed");
+        }
+        if stopping {
+            break;
+        }
+    }
 }
 
 /// How often a serving instance beats its counter in the database (see

@@ -5,7 +5,6 @@
 //! the Email API (`POST /api/<method>` with JSON) and `POST /admin/clock/advance`.
 //! Everything that touches the store runs on the blocking pool.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -284,6 +283,7 @@ impl Service {
     /// `POST /api/<method>` with a JSON body: the OpenSRS Email API.
     async fn email_api(&self, req: Request<Incoming>) -> Reply200 {
         let method = req.uri().path()["/api/".len()..].to_string();
+        let head = journal_head(&req);
         let Some(body) = self.small_body(req).await else {
             return plain(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -292,6 +292,8 @@ impl Service {
         };
         let state = self.state.clone();
         let peer = self.peer.ip();
+        let kept_body = body.clone();
+        let action = method.to_ascii_uppercase();
         let reply = tokio::task::spawn_blocking(move || {
             crate::hosted_mail::api::handle(&state, &method, &body, peer)
         })
@@ -303,18 +305,45 @@ impl Service {
                 body: serde_json::json!({"success": false, "error": "Internal error", "error_number": 7}),
             }
         });
+        let text = reply.body.to_string();
+        let ok = reply.body["success"].as_bool().unwrap_or(false);
+        let user = serde_json::from_slice::<serde_json::Value>(&kept_body)
+            .ok()
+            .and_then(|v| v["credentials"]["user"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        self.journal(Journaled {
+            reseller_id: None,
+            username: user,
+            surface: "email",
+            action,
+            code: reply.status,
+            success: ok,
+            request: crate::journal::kept(&head, &kept_body, crate::journal::Body::Json),
+            reply: crate::journal::kept("", text.as_bytes(), crate::journal::Body::Json),
+            explanation: (!ok).then(|| {
+                serde_json::json!({
+                    "field": "-",
+                    "rule": reply.body["error"].as_str().unwrap_or("refused"),
+                    "accepted": "see the README's Email API section",
+                })
+            }),
+            fault: None,
+        });
         respond(
             StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK),
             "application/json",
-            reply.body.to_string(),
+            text,
         )
     }
 
     /// `POST /srv/push_domain`: the registry-style push, answered in plain text.
     async fn srv_push_domain(&self, req: Request<Incoming>) -> Reply200 {
-        let Some(form) = self.form_body(req).await else {
+        let head = journal_head(&req);
+        let Some(raw) = self.small_body(req).await else {
             return plain(StatusCode::PAYLOAD_TOO_LARGE, "form too large\n");
         };
+        let form = Form::parse(&raw);
+        let user = form.get("registrar").unwrap_or_default().to_string();
         let state = self.state.clone();
         let peer = self.peer.ip();
         let text =
@@ -324,6 +353,26 @@ impl Service {
                     tracing::error!(error = %e, "srv push_domain panicked");
                     crate::srv::failure(crate::srv::INTERNAL)
                 });
+        let answer = String::from_utf8_lossy(text.as_ref()).into_owned();
+        let ok = answer.starts_with("success");
+        self.journal(Journaled {
+            reseller_id: None,
+            username: user,
+            surface: "srv",
+            action: "PUSH_DOMAIN".into(),
+            code: 200,
+            success: ok,
+            request: crate::journal::kept(&head, &raw, crate::journal::Body::Form),
+            reply: crate::journal::kept("", answer.as_bytes(), crate::journal::Body::Form),
+            explanation: (!ok).then(|| {
+                serde_json::json!({
+                    "field": "-",
+                    "rule": answer.trim(),
+                    "accepted": "see the README's /srv/push_domain section",
+                })
+            }),
+            fault: None,
+        });
         respond(StatusCode::OK, TEXT, text)
     }
 
@@ -421,12 +470,18 @@ impl Service {
         .unwrap_or_else(|_| crate::sandbox::operator::Answer {
             status: 500,
             body: serde_json::json!({ "error": "the operator call failed" }),
+            raw: None,
         });
-        respond(
-            StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            "application/json",
-            Bytes::from(format!("{}\n", answer.body)),
-        )
+        let status =
+            StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        match answer.raw {
+            Some(raw) => respond(status, TEXT, Bytes::from(raw)),
+            None => respond(
+                status,
+                "application/json",
+                Bytes::from(format!("{}\n", answer.body)),
+            ),
+        }
     }
 
     async fn advance_clock(&self, req: Request<Incoming>) -> Reply200 {
@@ -480,11 +535,13 @@ impl Service {
                 pos: limit as u64,
             }));
         }
+        let head = journal_head(&req);
         let (parts, body) = req.into_parts();
         let username = header_str(&parts.headers, "x-username");
         let signature = header_str(&parts.headers, "x-signature");
         let (Some(user), Some(sig)) = (username.clone(), signature) else {
             // Nothing to check a body against: it is not read at all.
+            self.journal_refusal(&head, username.unwrap_or_default(), &ApiError::AuthFailed);
             return ops_closing(&ApiError::AuthFailed);
         };
         // Who is calling is known from the headers, before the body: a stranger's
@@ -536,6 +593,8 @@ impl Service {
             Ok(r) => ops.answer_from_memory(r, &body.bytes),
             Err(_) => None,
         };
+        let authenticated = checked.is_ok();
+        let kept_body = body.bytes.clone();
         let outcome = match fast {
             Some(o) => Ok(o),
             None => {
@@ -563,6 +622,31 @@ impl Service {
                     micros = took.as_micros() as u64,
                     "ops request"
                 );
+                self.journal(Journaled {
+                    reseller_id: o.reseller_id,
+                    username: user,
+                    surface: "ops",
+                    action: o.action_text,
+                    code: o.code,
+                    success: o.success,
+                    request: crate::journal::kept(
+                        &head,
+                        &kept_body,
+                        if authenticated {
+                            crate::journal::Body::Ops
+                        } else {
+                            crate::journal::Body::Withheld
+                        },
+                    ),
+                    reply: crate::journal::kept("", &o.body, crate::journal::Body::Ops),
+                    explanation: o.explanation,
+                    fault: o.fault,
+                });
+                if o.close {
+                    let mut r = xml(Vec::new());
+                    r.extensions_mut().insert(CloseWithoutReply);
+                    return r;
+                }
                 xml(o.body)
             }
             Err(e) => {
@@ -570,6 +654,44 @@ impl Service {
                 xml(Reply::error(&ApiError::Internal(e)).to_bytes())
             }
         }
+    }
+
+    /// Keeps a request in the journal (the sandbox's; production keeps none).
+    fn journal(&self, j: Journaled) {
+        if self.state.config.production {
+            return;
+        }
+        self.state.journal.record(crate::store::JournalEntry {
+            id: 0,
+            at: self.state.clock.now().unix_timestamp(),
+            reseller_id: j.reseller_id,
+            username: j.username,
+            surface: j.surface.into(),
+            action: j.action,
+            code: i64::from(j.code),
+            success: j.success,
+            request: j.request,
+            reply: j.reply,
+            explanation: j.explanation.map(|e| e.to_string()),
+            fault: j.fault,
+        });
+    }
+
+    /// Journals an OPS request refused before its body was read.
+    fn journal_refusal(&self, head: &str, user: String, e: &ApiError) {
+        let reply = Reply::error(e).to_bytes();
+        self.journal(Journaled {
+            reseller_id: None,
+            username: user,
+            surface: "ops",
+            action: "-".into(),
+            code: e.reply().0,
+            success: false,
+            request: crate::journal::kept(head, b"", crate::journal::Body::Withheld),
+            reply: crate::journal::kept("", &reply, crate::journal::Body::Ops),
+            explanation: Some(e.explain()),
+            fault: None,
+        });
     }
 
     /// The reseller named `user`: from the credential cache when it is fresh, else
@@ -593,6 +715,30 @@ impl Service {
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(ApiError::from)
     }
+}
+
+/// One request for the journal, as a handler saw it.
+struct Journaled {
+    fault: Option<String>,
+    reseller_id: Option<i64>,
+    username: String,
+    surface: &'static str,
+    action: String,
+    code: u16,
+    success: bool,
+    request: String,
+    reply: String,
+    explanation: Option<serde_json::Value>,
+}
+
+/// A request's line and headers as the journal keeps them (secrets masked).
+fn journal_head(req: &Request<Incoming>) -> String {
+    crate::journal::head(
+        &format!("{} {} {:?}", req.method(), req.uri(), req.version()),
+        req.headers()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_bytes())),
+    )
 }
 
 /// A request body read while its signature is computed.
@@ -664,10 +810,23 @@ fn ops_closing(e: &ApiError) -> Reply200 {
     r
 }
 
+/// Marks a response that must not be sent: an injected fault closes the
+/// connection instead (hyper drops a connection whose service fails).
+#[derive(Debug, Clone, Copy)]
+pub struct CloseWithoutReply;
+
+impl std::fmt::Display for CloseWithoutReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection closed by an injected fault")
+    }
+}
+
+impl std::error::Error for CloseWithoutReply {}
+
 impl hyper::service::Service<Request<Incoming>> for Service {
     type Response = Reply200;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Reply200, Infallible>> + Send>>;
+    type Error = CloseWithoutReply;
+    type Future = Pin<Box<dyn Future<Output = Result<Reply200, CloseWithoutReply>> + Send>>;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
         let this = self.clone();
@@ -675,6 +834,9 @@ impl hyper::service::Service<Request<Incoming>> for Service {
         Box::pin(async move {
             let reply = this.route(req).await;
             drop(in_flight);
+            if reply.extensions().get::<CloseWithoutReply>().is_some() {
+                return Err(CloseWithoutReply);
+            }
             Ok(reply)
         })
     }

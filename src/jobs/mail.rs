@@ -11,6 +11,16 @@ use super::StepError;
 /// about 17 hours after the first.
 pub const MAX_MAIL_ATTEMPTS: i64 = 10;
 
+/// One delivery through the mailer, unless a fault rule has the relay refusing.
+fn deliver(app: &App, mail: &crate::store::Mail, message_id: &str) -> Result<(), MailError> {
+    if crate::sandbox::faults::active(app, "smtp_refuse") {
+        return Err(MailError::Delivery(
+            "the relay refused the message (injected fault)".into(),
+        ));
+    }
+    app.mailer.send(mail, message_id)
+}
+
 /// Delivers a run of outbox messages; returns the tasks whose delivery failed (to be
 /// retried), having recorded the others as sent in one transaction.
 pub(super) fn send_mails<'t>(
@@ -25,7 +35,7 @@ pub(super) fn send_mails<'t>(
         match app.store.outbox_mail(task.subject)? {
             // Already delivered (a crash came between delivery and this bookkeeping).
             Some((_, _, Some(_))) | None => sent.push((task.id, task.subject)),
-            Some((mail, message_id, None)) => match app.mailer.send(&mail, &message_id) {
+            Some((mail, message_id, None)) => match deliver(app, &mail, &message_id) {
                 Ok(()) => sent.push((task.id, task.subject)),
                 // A bad address or a final refusal is not retried, and neither is a
                 // message that failed every try: the error stays on the outbox row.

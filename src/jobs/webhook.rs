@@ -43,6 +43,11 @@ pub(super) fn deliver(app: &App, task: &Task, now: i64) -> Result<(), StepError>
     let removed = hook.is_none();
     let (url, http_status, error) = match hook {
         None => (String::new(), None, Some("webhook removed".to_string())),
+        Some(hook) if crate::sandbox::faults::active(app, "webhook_timeout") => (
+            hook.url,
+            None,
+            Some("timed out (injected fault)".to_string()),
+        ),
         Some(hook) => {
             let body = payload(&event);
             let result = AGENT

@@ -53,6 +53,12 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
         (false, "/dashboard/webhooks") => d.webhooks(),
         (false, "/dashboard/outbox") => d.outbox(),
         (false, "/dashboard/audit") => d.audit(),
+        (false, "/dashboard/coverage") => {
+            super::journal::coverage(app, &d.journal_view(), |t, ctx| d.page(200, t, ctx))
+        }
+        (false, "/dashboard/journal") => {
+            super::journal::list(app, &d.journal_view(), |t, ctx| d.page(200, t, ctx))
+        }
         (false, "/dashboard/clock") => d.clock(200, None),
         (true, "/dashboard/clock") => d.advance(),
         (true, "/dashboard/orders/away") => d.start_away(),
@@ -61,6 +67,8 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
                 d.transfer(id)
             } else if let Some(id) = id_after("/dashboard/outbox/", "") {
                 d.mail(id)
+            } else if let Some(id) = id_after("/dashboard/journal/", "") {
+                super::journal::entry(app, &d.journal_view(), id, |t, ctx| d.page(200, t, ctx))
             } else {
                 not_found()
             }
@@ -95,6 +103,16 @@ impl Dashboard<'_> {
         let sandbox = self.app.clock.movable();
         let base = context! { me => self.me, csrf => self.csrf, sandbox };
         render(status, template, context! { ..base, ..ctx })
+    }
+
+    /// The journal as the operator sees it: every caller's requests.
+    fn journal_view(&self) -> super::journal::View<'_> {
+        super::journal::View {
+            base: "/dashboard",
+            layout: "dashboard_layout.html",
+            reseller_id: None,
+            req: self.req,
+        }
     }
 
     fn audit_entry(&self, action: &str, subject: String, detail: String) -> AuditEntry {

@@ -5,6 +5,7 @@
 pub mod approval;
 pub mod away;
 pub mod dashboard;
+pub mod journal;
 pub mod mac;
 pub mod panel;
 pub mod session;
@@ -106,6 +107,15 @@ const SOURCES: &[(&str, &str)] = &[
         "dashboard_clock.html",
         include_str!("templates/dashboard_clock.html"),
     ),
+    (
+        "journal_list.html",
+        include_str!("templates/journal_list.html"),
+    ),
+    (
+        "journal_entry.html",
+        include_str!("templates/journal_entry.html"),
+    ),
+    ("coverage.html", include_str!("templates/coverage.html")),
 ];
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -69,6 +69,16 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
         (false, "/panel/push-settings") => p.push_settings(200, None),
         (true, "/panel/push-settings") => p.push_settings_change(),
         (false, "/panel/queue") => p.queue(),
+        (false, "/panel/coverage") => {
+            super::journal::coverage(app, &p.journal_view(), |t, ctx| p.page(200, t, ctx))
+        }
+        (false, "/panel/journal") => {
+            super::journal::list(app, &p.journal_view(), |t, ctx| p.page(200, t, ctx))
+        }
+        (false, rest) if path_id(rest, "/panel/journal/", "").is_some() => {
+            let id = path_id(rest, "/panel/journal/", "").unwrap_or(0);
+            super::journal::entry(app, &p.journal_view(), id, |t, ctx| p.page(200, t, ctx))
+        }
         (false, rest) => match path_id(rest, "/panel/queue/", "") {
             Some(id) => p.job(id),
             None => not_found(),
@@ -102,6 +112,16 @@ struct Panel<'a> {
 }
 
 impl Panel<'_> {
+    /// The journal as the reseller sees it: its own requests only.
+    fn journal_view(&self) -> super::journal::View<'_> {
+        super::journal::View {
+            base: "/panel",
+            layout: "panel_layout.html",
+            reseller_id: Some(self.me.id),
+            req: self.req,
+        }
+    }
+
     fn page(&self, status: u16, template: &str, ctx: minijinja::Value) -> Page {
         let base = context! { me => self.me.username, csrf => self.session.csrf };
         render(status, template, context! { ..base, ..ctx })

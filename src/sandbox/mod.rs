@@ -35,6 +35,8 @@
 //! | `-waiting` | 221: a registration at an asynchronous registry is under way |
 //! | `-regdown` | the registry is down (the call fails) |
 
+pub mod coverage;
+pub mod faults;
 pub mod first_run;
 pub mod hosted_mail;
 pub mod operator;
@@ -59,6 +61,8 @@ pub struct World {
     /// Shared by every clone (the app's registry and WHOIS are one world), and
     /// replaced whole by a reset to another scenario.
     domains: Arc<RwLock<HashMap<String, ScenarioDomain>>>,
+    /// Registries that are down by a fault rule: TLDs (`.com`) and domains.
+    outages: Arc<RwLock<Vec<String>>>,
     clock: Option<crate::clock::SharedClock>,
     /// Production mode: the markers mean nothing, every domain behaves plainly.
     plain: bool,
@@ -68,6 +72,7 @@ impl World {
     pub fn new(scenario: &Scenario, clock: crate::clock::SharedClock) -> World {
         World {
             domains: Arc::new(RwLock::new(listed(scenario))),
+            outages: Arc::default(),
             clock: Some(clock),
             plain: false,
         }
@@ -76,6 +81,21 @@ impl World {
     /// Makes the world the one `scenario` describes (a sandbox reset).
     pub fn load(&self, scenario: &Scenario) {
         *self.domains.write().unwrap_or_else(PoisonError::into_inner) = listed(scenario);
+    }
+
+    /// The registries a fault rule takes down (see `sandbox::faults`).
+    pub fn set_outages(&self, targets: Vec<String>) {
+        *self.outages.write().unwrap_or_else(PoisonError::into_inner) = targets;
+    }
+
+    /// Whether a fault rule has the registry of `name` down.
+    fn down(&self, name: &str) -> bool {
+        let name = name.to_ascii_lowercase();
+        self.outages
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .any(|t| *t == name || (t.starts_with('.') && name.ends_with(t.as_str())))
     }
 
     fn listed_domain(&self, name: &str) -> Option<ScenarioDomain> {
@@ -90,6 +110,7 @@ impl World {
     pub fn production(clock: crate::clock::SharedClock) -> World {
         World {
             domains: Arc::default(),
+            outages: Arc::default(),
             clock: Some(clock),
             plain: true,
         }
@@ -263,7 +284,7 @@ impl Registry for World {
     fn availability(&self, domain: &str) -> Result<Availability, RegistryError> {
         let name = domain.to_ascii_lowercase();
         let has = |m: &str| !self.plain && name.contains(m);
-        if has("-regdown") {
+        if has("-regdown") || self.down(&name) {
             return Err(RegistryError::Unavailable);
         }
         if has("-noservice") {
@@ -288,7 +309,7 @@ impl Registry for World {
 
     fn check(&self, domain: &str, auth_info: &str) -> Result<Holding, RegistryError> {
         let d = self.domain(domain);
-        if matches!(d.registry, scenario::RegistrySpec::Down) {
+        if matches!(d.registry, scenario::RegistrySpec::Down) || self.down(domain) {
             return Err(RegistryError::Unavailable);
         }
         if !self.plain && d.name.contains("-noservice") {
@@ -307,6 +328,9 @@ impl Registry for World {
     }
 
     fn transfer(&self, domain: &str, _auth_info: &str) -> Result<TransferOutcome, RegistryError> {
+        if self.down(domain) {
+            return Err(RegistryError::Unavailable);
+        }
         match self.domain(domain).registry {
             scenario::RegistrySpec::Completes => Ok(TransferOutcome::Completed),
             scenario::RegistrySpec::Rejects => Ok(TransferOutcome::Rejected(

@@ -21,22 +21,29 @@ use crate::store::{Decision, RegistryOutcome, Selector, StoreError};
 
 use super::Scenario;
 
-/// An answer: the HTTP status and its JSON body.
+/// An answer: the HTTP status and its JSON body, or raw text (a journal entry's
+/// request or reply, exported as a fixture).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
     pub status: u16,
     pub body: Value,
+    pub raw: Option<String>,
 }
 
 impl Answer {
     fn ok(body: Value) -> Answer {
-        Answer { status: 200, body }
+        Answer {
+            status: 200,
+            body,
+            raw: None,
+        }
     }
 
     fn refused(status: u16, why: impl Into<String>) -> Answer {
         Answer {
             status,
             body: json!({ "error": why.into() }),
+            raw: None,
         }
     }
 }
@@ -92,6 +99,37 @@ pub fn handle(app: &App, req: &Request<'_>) -> Answer {
             .clear_outbox()
             .map(|n| Answer::ok(json!({ "cleared": n }))),
         ("GET", "webhooks") => webhooks(app, req),
+        ("GET", "journal") => journal(app, req),
+        ("GET", "coverage") => match req.get("reseller") {
+            None => Ok(Answer::refused(400, "give reseller=NAME")),
+            Some(name) => match app.store.reseller_by_name(&name) {
+                Ok(Some(r)) => super::coverage::report(app, r.id).map(Answer::ok),
+                Ok(None) => Ok(Answer::refused(404, format!("no reseller named {name}"))),
+                Err(e) => Err(e),
+            },
+        },
+        ("GET", "faults") => super::faults::refresh(app).map(|rules| {
+            Answer::ok(json!({
+                "count": rules.len(),
+                "faults": rules.iter().map(|f| {
+                    let mut v = serde_json::to_value(f).unwrap_or_default();
+                    if let Some(m) = v.as_object_mut() {
+                        m.insert("describe".into(), Value::String(super::faults::describe(f)));
+                    }
+                    v
+                }).collect::<Vec<_>>(),
+            }))
+        }),
+        ("POST", "faults") => add_fault(app, req),
+        ("POST", "faults/remove") => {
+            let id = req.get("id").and_then(|i| i.parse::<i64>().ok());
+            if id.is_none() && req.get("all").as_deref() != Some("1") {
+                Ok(Answer::refused(400, "give id=N, or all=1"))
+            } else {
+                super::faults::remove(app, id).map(|n| Answer::ok(json!({ "removed": n })))
+            }
+        }
+        ("GET", p) if p.starts_with("journal/") => journal_entry(app, &p["journal/".len()..]),
         _ => Ok(Answer::refused(
             404,
             "no such operator call; see the README's Sandbox section",
@@ -270,6 +308,8 @@ pub fn reset_to(app: &App, scenario: &Scenario) -> Result<(), StoreError> {
     *app.scenario
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = scenario.clone();
+    super::faults::seed(app, scenario).map_err(StoreError::Conflict)?;
+    super::faults::refresh(app)?;
     app.rate.clear();
     app.logins.clear();
     app.claimed
@@ -348,6 +388,7 @@ fn snapshot_load(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
             app.store
                 .set_setting(crate::clock::CLOCK_OFFSET, &offset.to_string())?;
         }
+        super::faults::refresh(app)?;
         app.rate.clear();
         app.logins.clear();
     }
@@ -445,6 +486,104 @@ fn webhooks(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
     Ok(Answer::ok(
         json!({ "count": attempts.len(), "attempts": attempts }),
     ))
+}
+
+/// A fault rule from a form (see `sandbox::faults::from_pairs`).
+fn add_fault(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
+    let pairs: Vec<(String, String)> = req
+        .query
+        .iter()
+        .cloned()
+        .chain(form_pairs(req.body))
+        .collect();
+    let rule = match super::faults::from_pairs(app, &pairs)? {
+        Ok(r) => r,
+        Err(why) => return Ok(Answer::refused(400, why)),
+    };
+    Ok(match super::faults::add(app, &rule)? {
+        Ok(id) => Answer::ok(json!({ "id": id })),
+        Err(why) => Answer::refused(400, why),
+    })
+}
+
+/// The journal, newest first: `reseller` (a user name), `action`, `code`,
+/// `since` (a time), `errors=1`, `limit` (at most 1,000).
+fn journal(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
+    app.journal.flush(&app.store, app.now())?;
+    let reseller_id = match req.get("reseller") {
+        None => None,
+        Some(name) => match app.store.reseller_by_name(&name)? {
+            Some(r) => Some(r.id),
+            None => return Ok(Answer::refused(404, format!("no reseller named {name}"))),
+        },
+    };
+    let filter = crate::store::JournalFilter {
+        reseller_id,
+        action: req.get("action"),
+        code: req.get("code").and_then(|c| c.parse().ok()),
+        since: req
+            .get("since")
+            .and_then(|s| crate::clock::parse_timestamp(&s).map(|t| t.unix_timestamp())),
+        errors: req.get("errors").is_some_and(|e| e == "1"),
+        limit: req
+            .get("limit")
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(100)
+            .clamp(1, 1000),
+    };
+    let entries: Vec<Value> = app
+        .store
+        .journal(&filter)?
+        .iter()
+        .map(|e| entry_json(e, false))
+        .collect();
+    Ok(Answer::ok(
+        json!({ "count": entries.len(), "entries": entries }),
+    ))
+}
+
+/// One journal entry as JSON; `whole` adds the request and reply.
+pub fn entry_json(e: &crate::store::JournalEntry, whole: bool) -> Value {
+    let mut v = json!({
+        "id": e.id,
+        "at": crate::clock::iso8601(e.at),
+        "username": e.username,
+        "surface": e.surface,
+        "action": e.action,
+        "code": e.code,
+        "success": e.success,
+        "explanation": e.explanation.as_deref().and_then(|x| serde_json::from_str::<Value>(x).ok()),
+        "fault": e.fault,
+    });
+    if whole && let Some(m) = v.as_object_mut() {
+        m.insert("request".into(), Value::String(e.request.clone()));
+        m.insert("reply".into(), Value::String(e.reply.clone()));
+    }
+    v
+}
+
+/// `journal/<id>` (JSON, request and reply included), `journal/<id>/request` and
+/// `journal/<id>/reply` (the masked bytes, to keep as a fixture).
+fn journal_entry(app: &App, rest: &str) -> Result<Answer, StoreError> {
+    app.journal.flush(&app.store, app.now())?;
+    let (id, part) = rest.split_once('/').unwrap_or((rest, ""));
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(Answer::refused(404, "no such journal entry"));
+    };
+    let Some(e) = app.store.journal_entry(id, None)? else {
+        return Ok(Answer::refused(404, "no such journal entry"));
+    };
+    let raw = match part {
+        "" => return Ok(Answer::ok(entry_json(&e, true))),
+        "request" => e.request,
+        "reply" => e.reply,
+        _ => return Ok(Answer::refused(404, "journal/<id>, /request or /reply")),
+    };
+    Ok(Answer {
+        status: 200,
+        body: Value::Null,
+        raw: Some(raw),
+    })
 }
 
 #[cfg(test)]

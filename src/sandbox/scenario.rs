@@ -21,6 +21,8 @@ pub struct Scenario {
     pub prices: Vec<(String, String, i64)>,
     /// Transfers away another registrar asks for: `(domain, gaining registrar)`.
     pub transfers_away: Vec<(String, String)>,
+    /// Fault rules, each as `name = value` pairs (see `sandbox::faults`).
+    pub faults: Vec<Vec<(String, String)>>,
 }
 
 /// One `[[transfer_away]]`: `domain = "…"`, `to = "…"` (the gaining registrar).
@@ -133,6 +135,8 @@ struct Raw {
     price: Vec<crate::rules::price::PriceTable>,
     #[serde(default)]
     transfer_away: Vec<RawAway>,
+    #[serde(default)]
+    fault: Vec<toml::Table>,
     #[serde(default)]
     profile: Vec<ScenarioProfile>,
     #[serde(default)]
@@ -300,7 +304,28 @@ impl Scenario {
                 )
             })
             .collect();
+        let faults = raw
+            .fault
+            .iter()
+            .map(|t| {
+                t.iter()
+                    .map(|(k, v)| {
+                        let text = match v {
+                            toml::Value::String(s) => s.clone(),
+                            toml::Value::Integer(i) => i.to_string(),
+                            toml::Value::Float(f) => f.to_string(),
+                            toml::Value::Boolean(b) => b.to_string(),
+                            // Dates, arrays, tables: no fault field takes them; the
+                            // rule's check refuses what it cannot use.
+                            _ => String::new(),
+                        };
+                        (k.clone(), text)
+                    })
+                    .collect()
+            })
+            .collect();
         Ok(Scenario {
+            faults,
             transfers_away,
             prices,
             hosted_mail,

@@ -11,7 +11,9 @@ mod away;
 mod bulk;
 mod control;
 mod events;
+mod faults;
 mod hosted_mail;
+mod journal;
 mod lifecycle;
 mod operators;
 mod orders;
@@ -39,7 +41,9 @@ pub use bulk::{
 };
 pub use control::{OutboxEntry, Selector};
 pub use events::{Event, Webhook, WebhookAttempt};
+pub use faults::Fault;
 pub use hosted_mail::{MailCompany, MailDomainView, MailPushPlan, NewMailCompany};
+pub use journal::{JournalEntry, JournalFilter};
 pub use lifecycle::{
     Analysis, Approval, Decision, DecisionRefused, NewApproval, RegistryOutcome, Transferable,
     WorkDomain, reasons,
@@ -135,6 +139,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0020_away_requests.sql")),
     M::up(include_str!("migrations/0021_order_flags.sql")),
     M::up(include_str!("migrations/0022_portfolio.sql")),
+    M::up(include_str!("migrations/0023_journal.sql")),
+    M::up(include_str!("migrations/0024_faults.sql")),
+    M::up(include_str!("migrations/0025_coverage.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

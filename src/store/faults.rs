@@ -1,0 +1,101 @@
+//! Fault-injection rules as stored (see `sandbox::faults` for what they do).
+
+use rusqlite::params;
+
+use super::{Result, Store};
+
+/// One rule.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Fault {
+    pub id: i64,
+    pub kind: String,
+    pub reseller_id: Option<i64>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+    pub remaining: Option<i64>,
+    pub fraction: Option<f64>,
+    pub code: Option<i64>,
+    pub text: Option<String>,
+    pub latency_ms: Option<i64>,
+    pub until_at: Option<i64>,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, kind, reseller_id, action, target, remaining, fraction, code, text, latency_ms, until_at, created_at";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Fault> {
+    Ok(Fault {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        reseller_id: r.get(2)?,
+        action: r.get(3)?,
+        target: r.get(4)?,
+        remaining: r.get(5)?,
+        fraction: r.get(6)?,
+        code: r.get(7)?,
+        text: r.get(8)?,
+        latency_ms: r.get(9)?,
+        until_at: r.get(10)?,
+        created_at: r.get(11)?,
+    })
+}
+
+impl Store {
+    /// Stores a rule (its `id` is ignored); returns its id.
+    pub fn add_fault(&self, f: &Fault) -> Result<i64> {
+        let conn = self.writer();
+        conn.prepare_cached(
+            "INSERT INTO faults (kind, reseller_id, action, target, remaining, fraction, code, text, latency_ms, until_at, created_at)
+             VALUES (?1, ?2, upper(?3), lower(?4), ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?
+        .execute(params![
+            f.kind,
+            f.reseller_id,
+            f.action,
+            f.target,
+            f.remaining,
+            f.fraction,
+            f.code,
+            f.text,
+            f.latency_ms,
+            f.until_at,
+            f.created_at
+        ])?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// The rules in force at `now` (spent and ended ones are dropped first).
+    pub fn faults(&self, now: i64) -> Result<Vec<Fault>> {
+        self.writer()
+            .prepare_cached("DELETE FROM faults WHERE remaining <= 0 OR until_at <= ?1")?
+            .execute([now])?;
+        let sql = format!("SELECT {COLUMNS} FROM faults ORDER BY id");
+        let conn = self.reader();
+        let rows = conn
+            .prepare_cached(&sql)?
+            .query_map([], row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Takes one call from a rule's count; false when it has none left (another
+    /// call took the last).
+    pub fn take_fault(&self, id: i64) -> Result<bool> {
+        let n = self
+            .writer()
+            .prepare_cached(
+                "UPDATE faults SET remaining = remaining - 1
+                 WHERE id = ?1 AND (remaining IS NULL OR remaining > 0)",
+            )?
+            .execute([id])?;
+        Ok(n > 0)
+    }
+
+    /// Removes one rule (`Some(id)`) or all; returns how many.
+    pub fn remove_faults(&self, id: Option<i64>) -> Result<usize> {
+        Ok(self.writer().execute(
+            "DELETE FROM faults WHERE ?1 IS NULL OR id = ?1",
+            params![id],
+        )?)
+    }
+}
