@@ -10,7 +10,8 @@
 //! - HTTP/1.0 with a new connection per request (the PHP toolkit's way), for the
 //!   status request and for `GET /healthz`, which prices the HTTP/1.0 front alone.
 //!
-//! The 10,000-domain figures are `benches/big.rs`.
+//! The 10,000-domain figures are `benches/big.rs`. `LOAD_JOURNAL=off` runs opsd
+//! without its request journal.
 
 #[path = "support.rs"]
 mod support;
@@ -136,15 +137,12 @@ async fn start_opsd(dir: &std::path::Path) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let scenario = opsd::sandbox::Scenario::default();
-    let app = Arc::new(
-        opsd::app::build(
-            store,
-            Arc::new(SystemClock),
-            Config::new(addr, db),
-            &scenario,
-        )
-        .expect("app"),
-    );
+    let mut config = Config::new(addr, db);
+    // `LOAD_JOURNAL=off` measures the server without its request journal (the
+    // sandbox keeps one by default; production mode keeps none).
+    config.journal = std::env::var("LOAD_JOURNAL").map_or(true, |v| v != "off");
+    let app =
+        Arc::new(opsd::app::build(store, Arc::new(SystemClock), config, &scenario).expect("app"));
     tokio::spawn(async move {
         let _ = opsd::serve(listener, std::future::pending(), app).await;
     });

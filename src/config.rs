@@ -310,6 +310,17 @@ settings! {
     },
     show = |c| quoted("whois", if c.whois_port43 { "port43" } else { "sandbox" });
 
+    /// Keep the request journal (`on` or `off`; production mode keeps none)
+    /// [default: on].
+    #[arg(long, env = "OPSD_JOURNAL")]
+    journal: String => bool = true,
+    apply = |c, v| c.journal = match v.as_str() {
+        "on" => true,
+        "off" => false,
+        _ => return Err(ConfigError::Journal(v)),
+    },
+    show = |c| quoted("journal", if c.journal { "on" } else { "off" });
+
     /// How long registrants have to approve a transfer (e.g. 7d, 36h) [default: 7d].
     #[arg(long, env = "OPSD_APPROVAL_WINDOW")]
     approval_window: String => Duration = Duration::from_secs(7 * 86_400),
@@ -510,6 +521,8 @@ pub enum ConfigError {
     Whois(String),
     #[error("mode '{0}': use sandbox or production")]
     Mode(String),
+    #[error("journal '{0}': use on or off")]
+    Journal(String),
     #[error("smtp_url '{0}' must start with smtp://")]
     Smtp(String),
     #[error("config file: {0}")]

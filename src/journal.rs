@@ -52,16 +52,80 @@ const SECRET_HEADERS: &[&str] = &["x-signature", "authorization", "cookie", "set
 
 const MASK: &str = "***";
 
+/// One request as the request path hands it over: raw and unmasked (masking and
+/// formatting happen at the flush, off the request path), cut to what is kept.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub at: i64,
+    pub reseller_id: Option<i64>,
+    pub username: String,
+    pub surface: &'static str,
+    pub action: String,
+    pub code: i64,
+    pub success: bool,
+    /// The request line and headers, secrets already masked (see [`head`]).
+    pub head: String,
+    pub request: bytes::Bytes,
+    pub request_kind: Body,
+    pub reply: bytes::Bytes,
+    pub reply_kind: Body,
+    pub explanation: Option<String>,
+    pub fault: Option<String>,
+    /// The same request answered the same way, again and again (a poll): kept once.
+    pub repeats: i64,
+}
+
+/// What makes two requests the same for the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key<'a> {
+    pub reseller_id: Option<i64>,
+    pub action: &'a str,
+    pub code: i64,
+    pub request: &'a [u8],
+    pub reply: &'a [u8],
+}
+
+/// At most this much of a body is handed over (the rest is never kept).
+fn cut(b: &[u8]) -> bytes::Bytes {
+    bytes::Bytes::copy_from_slice(&b[..b.len().min(KEPT_BYTES + 1)])
+}
+
 /// The buffer between the request path and the store.
 #[derive(Debug, Default)]
 pub struct Journal {
-    buf: Mutex<Vec<JournalEntry>>,
+    buf: Mutex<Vec<Pending>>,
     dropped: AtomicU64,
 }
 
 impl Journal {
-    /// Keeps one entry until the next flush.
-    pub fn record(&self, entry: JournalEntry) {
+    /// Counts a request as one more repeat of the newest buffered entry when it is
+    /// the same request with the same answer (clients poll byte for byte); true
+    /// then, and nothing else needs recording.
+    pub fn repeat(&self, k: &Key<'_>) -> bool {
+        let mut buf = self
+            .buf
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match buf.last_mut() {
+            Some(last)
+                if last.reseller_id == k.reseller_id
+                    && last.action == k.action
+                    && last.code == k.code
+                    && last.request.as_ref()
+                        == &k.request[..k.request.len().min(KEPT_BYTES + 1)]
+                    && last.reply.as_ref() == &k.reply[..k.reply.len().min(KEPT_BYTES + 1)] =>
+            {
+                last.repeats += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Keeps one request until the next flush; `request` and `reply` are cut here.
+    pub fn record(&self, mut p: Pending) {
+        p.request = cut(&p.request);
+        p.reply = cut(&p.reply);
         let mut buf = self
             .buf
             .lock()
@@ -70,7 +134,16 @@ impl Journal {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        buf.push(entry);
+        buf.push(p);
+    }
+
+    /// Forgets what is buffered (a reset: those requests belong to the sandbox
+    /// that is gone, and their reseller ids to nobody).
+    pub fn discard(&self) {
+        self.buf
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
     }
 
     /// Entries dropped for a full buffer since the start.
@@ -78,7 +151,7 @@ impl Journal {
         self.dropped.load(Ordering::Relaxed)
     }
 
-    /// Writes what is buffered (blocking: it uses the store).
+    /// Masks and writes what is buffered (blocking: it uses the store).
     pub fn flush(&self, store: &Store, now: i64) -> Result<usize, StoreError> {
         let taken = std::mem::take(
             &mut *self
@@ -89,8 +162,26 @@ impl Journal {
         if taken.is_empty() {
             return Ok(0);
         }
-        store.journal_append(&taken, MAX_ROWS, MAX_AGE, now)?;
-        Ok(taken.len())
+        let entries: Vec<JournalEntry> = taken
+            .into_iter()
+            .map(|p| JournalEntry {
+                id: 0,
+                at: p.at,
+                reseller_id: p.reseller_id,
+                username: p.username,
+                surface: p.surface.into(),
+                action: p.action,
+                code: p.code,
+                success: p.success,
+                request: kept(&p.head, &p.request, p.request_kind),
+                reply: kept("", &p.reply, p.reply_kind),
+                explanation: p.explanation,
+                fault: p.fault,
+                repeats: p.repeats,
+            })
+            .collect();
+        store.journal_append(&entries, MAX_ROWS, MAX_AGE, now)?;
+        Ok(entries.len())
     }
 }
 

@@ -472,3 +472,79 @@ fn operator_dashboard_walk_through() {
         screenshot(c, "dashboard-audit.png").await;
     });
 }
+
+/// The sandbox tools' pages in a real browser, with a screenshot of each: the
+/// reseller's request journal (an error's explanation) and coverage, the
+/// operator's journal, coverage and fault rules (one added through the form,
+/// answering the next call, then removed).
+#[test]
+fn sandbox_tools_pages_walk_through() {
+    let s = Server::start();
+    s.ops(&envelope("GET_BALANCE", "BALANCE", ""));
+    s.ops(&envelope(
+        "MODIFY",
+        "DOMAIN",
+        &format!("<item key=\"domain\">{PROFILE_DOMAIN}</item><item key=\"data\">status</item>"),
+    ));
+    s.panel_password(USER, "panel-pass-1");
+    let hash = opsd::auth::hash_password("operator-pass-1").expect("hash");
+    s.app.store.add_operator("op", &hash, 0).expect("operator");
+    let base = format!("http://{}", s.addr);
+    in_browser(async |c: &Client| {
+        let step = Steps(c);
+        step.login(&format!("{base}/panel/login"), USER, "panel-pass-1")
+            .await;
+        step.click("nav-journal").await;
+        let rows = step.text("journal").await;
+        assert!(
+            rows.contains("GET_BALANCE") && rows.contains("MODIFY"),
+            "{rows}"
+        );
+        screenshot(c, "panel-journal.png").await;
+        c.find(Locator::Css("tr.failed a"))
+            .await
+            .expect("the failed request")
+            .click()
+            .await
+            .expect("open");
+        let why = step.text("explanation").await;
+        assert!(
+            why.contains("lock_state") && why.contains("required"),
+            "{why}"
+        );
+        assert!(step.text("request").await.contains("x-signature: ***"));
+        screenshot(c, "panel-journal-entry.png").await;
+        step.click("nav-coverage").await;
+        assert!(step.text("summary").await.contains("actions tried"));
+        screenshot(c, "panel-coverage.png").await;
+
+        step.login(&format!("{base}/dashboard/login"), "op", "operator-pass-1")
+            .await;
+        step.click("nav-journal").await;
+        assert!(step.text("journal").await.contains(USER));
+        screenshot(c, "dashboard-journal.png").await;
+        c.goto(&format!("{base}/dashboard/coverage?reseller={USER}"))
+            .await
+            .expect("coverage");
+        assert!(step.text("actions").await.contains("GET_BALANCE"));
+        screenshot(c, "dashboard-coverage.png").await;
+        step.click("nav-faults").await;
+        step.type_into("fault-action", "GET_BALANCE").await;
+        step.type_into("fault-count", "1").await;
+        step.type_into("fault-code", "400").await;
+        step.type_into("fault-text", "From the dashboard").await;
+        step.click("fault-add").await;
+        assert!(step.text("flash").await.contains("added"));
+        assert!(step.text("faults").await.contains("reply on GET_BALANCE"));
+        screenshot(c, "dashboard-faults.png").await;
+    });
+    let r = s.ops(&envelope("GET_BALANCE", "BALANCE", ""));
+    assert_eq!(
+        r.item("response_text").as_deref(),
+        Some("From the dashboard")
+    );
+    assert_eq!(
+        s.ops(&envelope("GET_BALANCE", "BALANCE", "")).code(),
+        Some(200)
+    );
+}

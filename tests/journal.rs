@@ -150,10 +150,15 @@ fn each_error_carries_its_explanation() {
     // A refusal written as a reply is explained by its text.
     let e = why(&crate::portfolio::register(PROFILE_DOMAIN, 1, ""));
     assert_eq!(e["rule"], "Domain taken", "{e}");
-    // Successes carry none.
-    s.ops(&envelope("GET_BALANCE", "BALANCE", ""));
+    // Successes carry none; a request repeated byte for byte with the same answer
+    // is one entry, counted.
+    for _ in 0..3 {
+        s.ops(&envelope("GET_BALANCE", "BALANCE", ""));
+    }
     let j = journal(&s, "action=GET_BALANCE");
     assert!(j["entries"][0]["explanation"].is_null(), "{j}");
+    assert_eq!(j["count"], 1, "{j}");
+    assert_eq!(j["entries"][0]["repeats"], 3, "{j}");
 }
 
 #[test]

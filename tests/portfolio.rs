@@ -1250,3 +1250,38 @@ fn affect_domains_reaches_the_whole_profile() {
         Some("Jane")
     );
 }
+
+/// johndc7/node-opensrs (Node.js fetch, xmlbuilder2 with `standalone="yes"`):
+/// its GET_PRICE, GET_DOMAINS_CONTACTS and UPDATE_CONTACTS as captured.
+#[test]
+fn node_opensrs_calls() {
+    let s = Server::start();
+    let node = |name: &str| {
+        s.send(&resign_capture(
+            &fixture(&format!("clients/node-opensrs/{name}.http")),
+            KEY,
+        ))
+    };
+    let r = node("get_price");
+    assert_eq!(r.item("price").as_deref(), Some("10.00"), "{}", r.text());
+    let r = node("update_contacts");
+    assert_eq!(
+        r.path(&format!(
+            "attributes/details/{PROFILE_DOMAIN}/response_code"
+        ))
+        .as_deref(),
+        Some("200"),
+        "{}",
+        r.text()
+    );
+    let r = node("get_domains_contacts");
+    assert_eq!(
+        r.path(&format!(
+            "attributes/{PROFILE_DOMAIN}/contact_set/tech/email"
+        ))
+        .as_deref(),
+        Some("jane@example.net"),
+        "{}",
+        r.text()
+    );
+}

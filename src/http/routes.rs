@@ -318,8 +318,11 @@ impl Service {
             action,
             code: reply.status,
             success: ok,
-            request: crate::journal::kept(&head, &kept_body, crate::journal::Body::Json),
-            reply: crate::journal::kept("", text.as_bytes(), crate::journal::Body::Json),
+            head,
+            request: kept_body.clone(),
+            request_kind: crate::journal::Body::Json,
+            reply: Bytes::from(text.clone()),
+            reply_kind: crate::journal::Body::Json,
             explanation: (!ok).then(|| {
                 serde_json::json!({
                     "field": "-",
@@ -362,8 +365,11 @@ impl Service {
             action: "PUSH_DOMAIN".into(),
             code: 200,
             success: ok,
-            request: crate::journal::kept(&head, &raw, crate::journal::Body::Form),
-            reply: crate::journal::kept("", answer.as_bytes(), crate::journal::Body::Form),
+            head,
+            request: raw.clone(),
+            request_kind: crate::journal::Body::Form,
+            reply: Bytes::from(answer.clone()),
+            reply_kind: crate::journal::Body::Form,
             explanation: (!ok).then(|| {
                 serde_json::json!({
                     "field": "-",
@@ -535,13 +541,15 @@ impl Service {
                 pos: limit as u64,
             }));
         }
-        let head = journal_head(&req);
         let (parts, body) = req.into_parts();
         let username = header_str(&parts.headers, "x-username");
         let signature = header_str(&parts.headers, "x-signature");
         let (Some(user), Some(sig)) = (username.clone(), signature) else {
             // Nothing to check a body against: it is not read at all.
-            self.journal_refusal(&head, username.unwrap_or_default(), &ApiError::AuthFailed);
+            if self.journal_on() {
+                let head = parts_head(&parts);
+                self.journal_refusal(&head, username.unwrap_or_default(), &ApiError::AuthFailed);
+            }
             return ops_closing(&ApiError::AuthFailed);
         };
         // Who is calling is known from the headers, before the body: a stranger's
@@ -622,26 +630,42 @@ impl Service {
                     micros = took.as_micros() as u64,
                     "ops request"
                 );
-                self.journal(Journaled {
-                    reseller_id: o.reseller_id,
-                    username: user,
-                    surface: "ops",
-                    action: o.action_text,
-                    code: o.code,
-                    success: o.success,
-                    request: crate::journal::kept(
-                        &head,
-                        &kept_body,
-                        if authenticated {
-                            crate::journal::Body::Ops
-                        } else {
-                            crate::journal::Body::Withheld
-                        },
-                    ),
-                    reply: crate::journal::kept("", &o.body, crate::journal::Body::Ops),
-                    explanation: o.explanation,
-                    fault: o.fault,
-                });
+                if self.journal_on() {
+                    let key = crate::journal::Key {
+                        reseller_id: o.reseller_id,
+                        action: &o.action_text,
+                        code: i64::from(o.code),
+                        request: if authenticated { &kept_body } else { b"" },
+                        reply: &o.body,
+                    };
+                    // A poll repeated byte for byte, answered the same: one more
+                    // repeat of the entry before, nothing formatted.
+                    if o.fault.is_some() || !self.state.journal.repeat(&key) {
+                        self.journal(Journaled {
+                            reseller_id: o.reseller_id,
+                            username: user,
+                            surface: "ops",
+                            action: o.action_text.clone(),
+                            code: o.code,
+                            success: o.success,
+                            head: parts_head(&parts),
+                            request: if authenticated {
+                                kept_body.clone()
+                            } else {
+                                Bytes::new()
+                            },
+                            request_kind: if authenticated {
+                                crate::journal::Body::Ops
+                            } else {
+                                crate::journal::Body::Withheld
+                            },
+                            reply: Bytes::copy_from_slice(&o.body),
+                            reply_kind: crate::journal::Body::Ops,
+                            explanation: o.explanation.clone(),
+                            fault: o.fault.clone(),
+                        });
+                    }
+                }
                 if o.close {
                     let mut r = xml(Vec::new());
                     r.extensions_mut().insert(CloseWithoutReply);
@@ -656,24 +680,33 @@ impl Service {
         }
     }
 
-    /// Keeps a request in the journal (the sandbox's; production keeps none).
+    /// Whether requests are journaled here (the sandbox's, unless turned off;
+    /// production keeps none). Checked before anything is formatted for it.
+    fn journal_on(&self) -> bool {
+        !self.state.config.production && self.state.config.journal
+    }
+
+    /// Keeps a request in the journal (see [`Service::journal_on`]).
     fn journal(&self, j: Journaled) {
-        if self.state.config.production {
+        if !self.journal_on() {
             return;
         }
-        self.state.journal.record(crate::store::JournalEntry {
-            id: 0,
+        self.state.journal.record(crate::journal::Pending {
             at: self.state.clock.now().unix_timestamp(),
             reseller_id: j.reseller_id,
             username: j.username,
-            surface: j.surface.into(),
+            surface: j.surface,
             action: j.action,
             code: i64::from(j.code),
             success: j.success,
+            head: j.head,
             request: j.request,
+            request_kind: j.request_kind,
             reply: j.reply,
+            reply_kind: j.reply_kind,
             explanation: j.explanation.map(|e| e.to_string()),
             fault: j.fault,
+            repeats: 1,
         });
     }
 
@@ -687,8 +720,11 @@ impl Service {
             action: "-".into(),
             code: e.reply().0,
             success: false,
-            request: crate::journal::kept(head, b"", crate::journal::Body::Withheld),
-            reply: crate::journal::kept("", &reply, crate::journal::Body::Ops),
+            head: head.to_string(),
+            request: Bytes::new(),
+            request_kind: crate::journal::Body::Withheld,
+            reply: Bytes::from(reply),
+            reply_kind: crate::journal::Body::Ops,
             explanation: Some(e.explain()),
             fault: None,
         });
@@ -717,7 +753,8 @@ impl Service {
     }
 }
 
-/// One request for the journal, as a handler saw it.
+/// One request for the journal, as a handler saw it (raw: the journal masks
+/// and formats it when it writes).
 struct Journaled {
     fault: Option<String>,
     reseller_id: Option<i64>,
@@ -726,8 +763,11 @@ struct Journaled {
     action: String,
     code: u16,
     success: bool,
-    request: String,
-    reply: String,
+    head: String,
+    request: Bytes,
+    request_kind: crate::journal::Body,
+    reply: Bytes,
+    reply_kind: crate::journal::Body,
     explanation: Option<serde_json::Value>,
 }
 
@@ -738,6 +778,14 @@ fn journal_head(req: &Request<Incoming>) -> String {
         req.headers()
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_bytes())),
+    )
+}
+
+/// The same from a request taken apart.
+fn parts_head(p: &hyper::http::request::Parts) -> String {
+    crate::journal::head(
+        &format!("{} {} {:?}", p.method, p.uri, p.version),
+        p.headers.iter().map(|(k, v)| (k.as_str(), v.as_bytes())),
     )
 }
 

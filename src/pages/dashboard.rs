@@ -62,6 +62,8 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
         (false, "/dashboard/clock") => d.clock(200, None),
         (true, "/dashboard/clock") => d.advance(),
         (true, "/dashboard/orders/away") => d.start_away(),
+        (false, "/dashboard/faults") => d.faults(200, None),
+        (true, "/dashboard/faults") => d.add_fault(),
         (false, _) => {
             if let Some(id) = id_after("/dashboard/transfers/", "") {
                 d.transfer(id)
@@ -74,7 +76,9 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
             }
         }
         (true, _) => {
-            if let Some(id) = id_after("/dashboard/bulk/", "/cancel") {
+            if let Some(id) = id_after("/dashboard/faults/", "/remove") {
+                d.remove_fault(id)
+            } else if let Some(id) = id_after("/dashboard/bulk/", "/cancel") {
                 d.cancel(id)
             } else if let Some(id) = id_after("/dashboard/resellers/", "/push") {
                 d.set_push(id)
@@ -103,6 +107,99 @@ impl Dashboard<'_> {
         let sandbox = self.app.clock.movable();
         let base = context! { me => self.me, csrf => self.csrf, sandbox };
         render(status, template, context! { ..base, ..ctx })
+    }
+
+    /// The fault-injection rules in force, and the form that adds one.
+    fn faults(&self, status: u16, error: Option<&str>) -> Page {
+        if self.app.config.production {
+            return not_found();
+        }
+        let rules = match crate::sandbox::faults::refresh(self.app) {
+            Ok(r) => r,
+            Err(e) => return store_failure("dashboard", &e),
+        };
+        let names: std::collections::HashMap<i64, String> = self
+            .app
+            .store
+            .resellers_overview()
+            .map(|rs| rs.into_iter().map(|r| (r.id, r.username)).collect())
+            .unwrap_or_default();
+        let faults: Vec<_> = rules
+            .iter()
+            .map(|f| {
+                context! {
+                    id => f.id,
+                    describe => crate::sandbox::faults::describe(f),
+                    reseller => f.reseller_id.and_then(|r| names.get(&r).cloned()),
+                    remaining => f.remaining,
+                    fraction => f.fraction,
+                    until => f.until_at.map(time),
+                }
+            })
+            .collect();
+        let flash = self
+            .req
+            .query
+            .get("added")
+            .map(|id| format!("Rule #{id} added."));
+        self.page(
+            status,
+            "dashboard_faults.html",
+            context! { faults, flash, error, kinds => crate::sandbox::faults::KINDS },
+        )
+    }
+
+    fn add_fault(&self) -> Page {
+        if self.app.config.production {
+            return not_found();
+        }
+        let pairs: Vec<(String, String)> = [
+            "kind",
+            "reseller",
+            "action",
+            "target",
+            "count",
+            "fraction",
+            "code",
+            "text",
+            "latency_ms",
+            "for",
+        ]
+        .iter()
+        .filter_map(|k| {
+            self.req
+                .form
+                .get(k)
+                .map(|v| ((*k).to_string(), v.to_string()))
+        })
+        .collect();
+        let added =
+            crate::sandbox::faults::from_pairs(self.app, &pairs).and_then(|rule| match rule {
+                Ok(r) => crate::sandbox::faults::add(self.app, &r),
+                Err(why) => Ok(Err(why)),
+            });
+        match added {
+            Ok(Ok(id)) => {
+                let entry = self.audit_entry(
+                    "fault_add",
+                    format!("fault #{id}"),
+                    "fault rule added from the operator dashboard".into(),
+                );
+                if let Err(e) = self.app.store.audit(&entry) {
+                    return store_failure("dashboard", &e);
+                }
+                Page::redirect(&format!("/dashboard/faults?added={id}"))
+            }
+            Ok(Err(why)) => self.faults(400, Some(&why)),
+            Err(e) => store_failure("dashboard", &e),
+        }
+    }
+
+    fn remove_fault(&self, id: i64) -> Page {
+        match crate::sandbox::faults::remove(self.app, Some(id)) {
+            Ok(_) => Page::redirect("/dashboard/faults"),
+            Err(e) => store_failure("dashboard", &e),
+        }
     }
 
     /// The journal as the operator sees it: every caller's requests.

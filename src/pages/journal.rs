@@ -72,6 +72,7 @@ pub fn list(app: &App, v: &View<'_>, render: impl FnOnce(&str, minijinja::Value)
                 action => e.action,
                 code => e.code,
                 success => e.success,
+                repeats => e.repeats,
                 why,
             }
         })

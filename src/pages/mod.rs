@@ -116,6 +116,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("templates/journal_entry.html"),
     ),
     ("coverage.html", include_str!("templates/coverage.html")),
+    (
+        "dashboard_faults.html",
+        include_str!("templates/dashboard_faults.html"),
+    ),
 ];
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {

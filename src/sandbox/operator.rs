@@ -288,6 +288,7 @@ pub fn reset_to(app: &App, scenario: &Scenario) -> Result<(), StoreError> {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     app.store.wipe()?;
+    app.journal.discard();
     let start = scenario
         .clock_start
         .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
@@ -376,6 +377,7 @@ fn snapshot_load(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         app.store.load_snapshot(&path)?;
+        app.journal.discard();
         // The clock reads what it read when the snapshot was saved.
         if let Some(then) = app
             .store
@@ -554,6 +556,7 @@ pub fn entry_json(e: &crate::store::JournalEntry, whole: bool) -> Value {
         "success": e.success,
         "explanation": e.explanation.as_deref().and_then(|x| serde_json::from_str::<Value>(x).ok()),
         "fault": e.fault,
+        "repeats": e.repeats,
     });
     if whole && let Some(m) = v.as_object_mut() {
         m.insert("request".into(), Value::String(e.request.clone()));

@@ -21,6 +21,8 @@ pub struct JournalEntry {
     /// JSON, for a failed request.
     pub explanation: Option<String>,
     pub fault: Option<String>,
+    /// How often in a row this request came and got this reply.
+    pub repeats: i64,
 }
 
 /// What a journal listing selects.
@@ -35,7 +37,7 @@ pub struct JournalFilter {
     pub limit: i64,
 }
 
-const COLUMNS: &str = "id, at, reseller_id, username, surface, action, code, success, request, reply, explanation, fault";
+const COLUMNS: &str = "id, at, reseller_id, username, surface, action, code, success, request, reply, explanation, fault, repeats";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JournalEntry> {
     Ok(JournalEntry {
@@ -51,6 +53,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JournalEntry> {
         reply: r.get(9)?,
         explanation: r.get(10)?,
         fault: r.get(11)?,
+        repeats: r.get(12)?,
     })
 }
 
@@ -64,14 +67,18 @@ impl Store {
         max_age: i64,
         now: i64,
     ) -> Result<()> {
-        let mut conn = self.writer();
+        let mut conn = self.uncounted_writer();
         let tx = conn.transaction()?;
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO journal (at, reseller_id, username, surface, action, code, success, request, reply, explanation, fault)
-                 SELECT ?1, (SELECT id FROM resellers WHERE id = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11",
+                "INSERT INTO journal (at, reseller_id, username, surface, action, code, success, request, reply, explanation, fault, repeats)
+                 SELECT ?1, (SELECT id FROM resellers WHERE id = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12",
             )?;
-            for e in entries {
+            // Only the newest `max_rows` could stay: older ones are not written.
+            let skip = entries
+                .len()
+                .saturating_sub(usize::try_from(max_rows).unwrap_or(0));
+            for e in &entries[skip..] {
                 insert.execute(params![
                     e.at,
                     e.reseller_id,
@@ -83,25 +90,37 @@ impl Store {
                     e.request,
                     e.reply,
                     e.explanation,
-                    e.fault
+                    e.fault,
+                    e.repeats
                 ])?;
             }
         }
         {
-            // The coverage counts: the caller's OPS calls by action and code.
-            let mut count = tx.prepare_cached(
-                "INSERT INTO coverage (reseller_id, action, code, calls, last_at)
-                 SELECT id, ?2, ?3, 1, ?4 FROM resellers WHERE id = ?1
-                 ON CONFLICT (reseller_id, action, code)
-                 DO UPDATE SET calls = calls + 1, last_at = excluded.last_at",
-            )?;
+            // The coverage counts: the caller's OPS calls by action and code,
+            // summed over the batch first (one upsert per kind of call, not per
+            // call).
+            let mut sums: std::collections::HashMap<(i64, &str, i64), (i64, i64)> =
+                std::collections::HashMap::new();
             for e in entries
                 .iter()
                 .filter(|e| e.surface == "ops" && e.action != "-")
             {
                 if let Some(r) = e.reseller_id {
-                    count.execute(params![r, e.action, e.code, e.at])?;
+                    let s = sums
+                        .entry((r, e.action.as_str(), e.code))
+                        .or_insert((0, e.at));
+                    s.0 += e.repeats;
+                    s.1 = s.1.max(e.at);
                 }
+            }
+            let mut count = tx.prepare_cached(
+                "INSERT INTO coverage (reseller_id, action, code, calls, last_at)
+                 SELECT id, ?2, ?3, ?4, ?5 FROM resellers WHERE id = ?1
+                 ON CONFLICT (reseller_id, action, code)
+                 DO UPDATE SET calls = calls + excluded.calls, last_at = excluded.last_at",
+            )?;
+            for ((r, action, code), (calls, at)) in &sums {
+                count.execute(params![r, action, code, calls, at])?;
             }
         }
         tx.prepare_cached(

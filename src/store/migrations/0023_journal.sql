@@ -15,6 +15,7 @@ CREATE TABLE journal (
     request      TEXT NOT NULL,              -- head and body, masked, at most 64 KiB
     reply        TEXT NOT NULL,
     explanation  TEXT,
-    fault        TEXT                        -- the injected fault, if one answered
+    fault        TEXT,                       -- the injected fault, if one answered
+    repeats      INTEGER NOT NULL DEFAULT 1  -- the same request, the same answer, this often in a row
 );
 CREATE INDEX journal_by_reseller ON journal (reseller_id, id);
