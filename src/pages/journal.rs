@@ -20,6 +20,13 @@ pub struct View<'a> {
     pub req: &'a PageRequest,
 }
 
+/// An entry's explanation, parsed.
+fn explanation(e: &crate::store::JournalEntry) -> Option<serde_json::Value> {
+    e.explanation
+        .as_deref()
+        .and_then(|x| serde_json::from_str(x).ok())
+}
+
 /// Rows a list shows.
 const LIST: i64 = 200;
 
@@ -58,10 +65,7 @@ pub fn list(app: &App, v: &View<'_>, render: impl FnOnce(&str, minijinja::Value)
     let entries: Vec<minijinja::Value> = rows
         .iter()
         .map(|e| {
-            let why = e
-                .explanation
-                .as_deref()
-                .and_then(|x| serde_json::from_str::<serde_json::Value>(x).ok())
+            let why = explanation(e)
                 .and_then(|x| x["rule"].as_str().map(str::to_string))
                 .unwrap_or_default();
             context! {
@@ -105,10 +109,7 @@ pub fn entry(
         Ok(None) => return super::not_found(),
         Err(err) => return store_failure("journal", &err),
     };
-    let why = e
-        .explanation
-        .as_deref()
-        .and_then(|x| serde_json::from_str::<serde_json::Value>(x).ok());
+    let why = explanation(&e);
     let e = context! {
         id => e.id,
         when => time(e.at),

@@ -15,7 +15,7 @@ use crate::registry::Availability;
 use crate::rules::{availability, nameservers, price};
 use crate::store::{NewRegistration, OrderRefused};
 
-use super::sw_register::{OrderBasics, failure_with_detail, order_profile, to_json};
+use super::sw_register::{OrderBasics, failure_with_detail, order_profile};
 
 /// The nameservers a registration gets without `custom_nameservers`.
 pub const DEFAULT_NAMESERVERS: &[&str] = &["ns1.systemdns.com", "ns2.systemdns.com"];
@@ -56,6 +56,13 @@ impl Registration {
             domain,
             process,
             period,
+            username,
+            password,
+            reg_domain,
+            lock,
+            whois_privacy,
+            auto_renew,
+            tld_data,
         } = OrderBasics::parse(f)?;
         let save = !process;
         let nameservers = if f.opt_flag("custom_nameservers")? {
@@ -81,21 +88,18 @@ impl Registration {
         };
         Ok(Registration {
             domain,
-            username: f.req_str("reg_username")?.trim().to_string(),
-            password: f.req_str("reg_password")?.to_string(),
-            reg_domain: f
-                .opt_str("reg_domain")?
-                .map(|d| d.trim().to_lowercase())
-                .filter(|d| !d.is_empty()),
+            username,
+            password,
+            reg_domain,
             save,
             period,
             nameservers,
             contacts_json,
             admin_email,
-            lock: f.opt_flag("f_lock_domain")?,
-            whois_privacy: f.opt_flag("f_whois_privacy")?,
-            auto_renew: f.opt_flag("auto_renew")?,
-            tld_data: f.get("tld_data").map(|v| to_json(v).to_string()),
+            lock,
+            whois_privacy,
+            auto_renew,
+            tld_data,
             affiliate_id: f.opt_str("affiliate_id")?.map(|s| s.trim().to_string()),
             auth_code,
         })

@@ -85,11 +85,21 @@ impl std::fmt::Debug for TransferOrder {
 }
 
 /// What every SW_REGISTER order names: the domain, `handle` (`process`, the
-/// default, or `save`) and `period` (1 to 10 years, default 1).
+/// default, or `save`), `period` (1 to 10 years, default 1), the profile's
+/// credentials (`reg_username`, `reg_password`, `reg_domain`) and the domain's
+/// settings (`f_lock_domain`, `f_whois_privacy`, `auto_renew`, `tld_data`).
 pub(crate) struct OrderBasics {
     pub domain: String,
     pub process: bool,
     pub period: i64,
+    pub username: String,
+    pub password: String,
+    pub reg_domain: Option<String>,
+    pub lock: bool,
+    pub whois_privacy: bool,
+    pub auto_renew: bool,
+    /// As sent, JSON.
+    pub tld_data: Option<String>,
 }
 
 impl OrderBasics {
@@ -114,6 +124,16 @@ impl OrderBasics {
             domain,
             process,
             period,
+            username: f.req_str("reg_username")?.trim().to_string(),
+            password: f.req_str("reg_password")?.to_string(),
+            reg_domain: f
+                .opt_str("reg_domain")?
+                .map(|d| d.trim().to_lowercase())
+                .filter(|d| !d.is_empty()),
+            lock: f.opt_flag("f_lock_domain")?,
+            whois_privacy: f.opt_flag("f_whois_privacy")?,
+            auto_renew: f.opt_flag("auto_renew")?,
+            tld_data: f.get("tld_data").map(|v| to_json(v).to_string()),
         })
     }
 }
@@ -124,6 +144,13 @@ impl TransferOrder {
             domain,
             process,
             period,
+            username,
+            password,
+            reg_domain,
+            lock,
+            whois_privacy,
+            auto_renew,
+            tld_data,
         } = OrderBasics::parse(f)?;
         // yola sends its transfer's nameservers under custom_transfer_nameservers.
         let nameservers =
@@ -151,20 +178,17 @@ impl TransferOrder {
             // Optional: some registries take none (.uk), and yola sends it only when
             // its caller does; the registry's check decides.
             auth_info: f.opt_str("auth_info")?.unwrap_or("").to_string(),
-            username: f.req_str("reg_username")?.trim().to_string(),
-            password: f.req_str("reg_password")?.to_string(),
-            reg_domain: f
-                .opt_str("reg_domain")?
-                .map(|d| d.trim().to_lowercase())
-                .filter(|d| !d.is_empty()),
+            username,
+            password,
+            reg_domain,
             process,
             nameservers,
             contacts_json,
             admin_email,
-            lock_domain: f.opt_flag("f_lock_domain")?,
-            whois_privacy: f.opt_flag("f_whois_privacy")?,
-            auto_renew: f.opt_flag("auto_renew")?,
-            tld_data: f.get("tld_data").map(|v| to_json(v).to_string()),
+            lock_domain: lock,
+            whois_privacy,
+            auto_renew,
+            tld_data,
             period,
             approver,
             registrant_ip: registrant_ip.map(str::to_string),
