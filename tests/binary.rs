@@ -369,3 +369,24 @@ fn key_rotation_and_ip_rules_reach_a_running_server() {
     assert!(refused(&["reseller", "set-key", "nobody", "--key", "k"]));
     assert!(refused(&["reseller", "set-key", USER, "--key", " "]));
 }
+
+/// `opsd --help` says where to start, and the CLI's errors say what to do next.
+#[test]
+fn help_and_errors_say_what_to_do_next() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("help.db");
+    let help = opsd_ok(&db, &["--help"], "");
+    assert!(
+        help.contains("Start with `opsd serve`") && help.contains("opsd sandbox --help"),
+        "{help}"
+    );
+    let out = opsd_cli(&db, &["reseller", "balance", "nobody"], "");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("opsd reseller add nobody --key KEY"), "{err}");
+    let out = opsd_cli(&db, &["sandbox", "outbox"], "");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("start `opsd serve` on it first"), "{err}");
+    let out = opsd_cli(&db, &["webhook", "remove", "nobody"], "");
+    assert!(!out.status.success());
+}

@@ -912,3 +912,51 @@ fn coverage_reports_what_an_integration_has_tried() {
         .text();
     assert!(page.contains("actions tried"), "{page}");
 }
+
+/// The dashboard's Faults page adds and removes rules behind its login and CSRF
+/// check; a refused rule says why.
+#[test]
+fn fault_rules_from_the_dashboard() {
+    let s = Server::start();
+    let hash = opsd::auth::hash_password("operator-pass-1").expect("hash");
+    s.app.store.add_operator("op", &hash, 0).expect("operator");
+    let mut web = Web::new(&s);
+    web.login("/dashboard/login", "op", "operator-pass-1");
+    // Without the page's CSRF token the form is refused.
+    let r = web.post("/dashboard/faults", &[("kind", "close")]);
+    assert!(r.status_line.contains("403"), "{}", r.status_line);
+    let csrf = csrf_of(&web.get("/dashboard/faults").text());
+    let r = web.post(
+        "/dashboard/faults",
+        &[
+            ("csrf", &csrf),
+            ("kind", "reply"),
+            ("action", "LOOKUP"),
+            ("code", "400"),
+            ("text", "Nope"),
+        ],
+    );
+    assert!(r.status_line.contains("303"), "{}", r.status_line);
+    let page = web.get("/dashboard/faults").text();
+    assert!(page.contains("reply on LOOKUP: 400 Nope"), "{page}");
+    assert_eq!(lookup(&s, "x-shop.com").code(), Some(400));
+    let r = web.post("/dashboard/faults", &[("csrf", &csrf), ("kind", "latency")]);
+    assert!(r.status_line.contains("400"), "{}", r.status_line);
+    assert!(r.text().contains("latency_ms"), "{}", r.text());
+    let (_, j) = s.admin_json("GET", "/admin/faults", "");
+    let id = j["faults"][0]["id"].as_i64().expect("id");
+    let r = web.post(
+        &format!("/dashboard/faults/{id}/remove"),
+        &[("csrf", &csrf)],
+    );
+    assert!(r.status_line.contains("303"), "{}", r.status_line);
+    assert_eq!(lookup(&s, "x-shop.com").code(), Some(210));
+    let (_, j) = s.admin_json("GET", "/admin/faults", "");
+    assert_eq!(j["count"], 0);
+    assert_eq!(
+        s.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'fault_add' AND actor = 'operator op'"
+        ),
+        1
+    );
+}

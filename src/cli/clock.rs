@@ -33,7 +33,7 @@ pub fn run(db: &Path, cmd: ClockCmd) -> anyhow::Result<()> {
             let (status, body) = post(&server, "/admin/clock/advance", &token, &duration)?;
             print!("{body}");
             if status != 200 {
-                bail!("server answered {status}");
+                bail!("the server answered {status}; see its log");
             }
             Ok(())
         }

@@ -106,7 +106,7 @@ pub fn run(db: &Path, cmd: EmailCmd, now: i64) -> anyhow::Result<()> {
         }
         EmailCmd::Admin { company, username } => {
             if store.mail_company(company)?.is_none() {
-                bail!("no company {company}");
+                bail!("no company {company} (add it with `opsd email company-add`)");
             }
             let hash = auth::hash_password(&super::read_password()?)?;
             store.add_mail_admin(company, &username, &hash, now)?;
@@ -129,7 +129,7 @@ pub fn run(db: &Path, cmd: EmailCmd, now: i64) -> anyhow::Result<()> {
             settings,
         } => {
             if store.mail_company(company)?.is_none() {
-                bail!("no company {company}");
+                bail!("no company {company} (add it with `opsd email company-add`)");
             }
             store.add_mail_brand(company, &name, &json_object(&settings)?)?;
             println!("brand {name} added to company {company}");
@@ -145,7 +145,7 @@ pub fn run(db: &Path, cmd: EmailCmd, now: i64) -> anyhow::Result<()> {
                 bail!("at most 100,000 mailboxes and 100,000 messages per mailbox");
             }
             if store.mail_company(company)?.is_none() {
-                bail!("no company {company}");
+                bail!("no company {company} (add it with `opsd email company-add`)");
             }
             let brand_id = match &brand {
                 Some(b) => Some(

@@ -25,7 +25,12 @@ use opsd::config::DEFAULT_DB;
 use opsd::store::Store;
 
 #[derive(Debug, Parser)]
-#[command(name = "opsd", version, about = "An OpenSRS-compatible API server")]
+#[command(
+    name = "opsd",
+    version,
+    about = "An OpenSRS-compatible API server",
+    after_help = "Start with `opsd serve`: a new sandbox database gets two resellers, printed with their keys and a first request to paste. `opsd sandbox --help` lists the tools for a running sandbox (the other side of transfers, reset, snapshots, the journal, faults, coverage); the README has the rest."
+)]
 pub struct Cli {
     /// SQLite database file [default: opsd.db, or `db` of the config file].
     #[arg(long, env = "OPSD_DB", global = true)]
@@ -126,7 +131,9 @@ pub fn now() -> i64 {
 pub fn reseller_id(store: &Store, name: &str) -> anyhow::Result<i64> {
     match store.reseller_by_name(name)? {
         Some(r) => Ok(r.id),
-        None => bail!("no reseller named '{name}'"),
+        None => {
+            bail!("no reseller named '{name}' (add one with `opsd reseller add {name} --key KEY`)")
+        }
     }
 }
 

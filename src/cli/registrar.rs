@@ -135,7 +135,9 @@ pub fn run(db: &Path, args: RegistrarArgs, now: i64) -> anyhow::Result<()> {
 }
 
 fn no_such(handle: &str) -> String {
-    format!("no registrar with handle '{handle}'")
+    format!(
+        "no registrar with handle '{handle}' (add it with `opsd registrar add {handle} --email ADDRESS`)"
+    )
 }
 
 /// Handles are short words of letters, digits and dashes (e.g. H12345).

@@ -186,7 +186,7 @@ pub fn domain(db: &Path, cmd: DomainCmd) -> anyhow::Result<()> {
                 super::clock::post(&server, "/admin/transfers-away", &token, &body)?;
             print!("{reply}");
             if status != 200 {
-                bail!("server answered {status}");
+                bail!("the server answered {status}; see its log");
             }
             Ok(())
         }

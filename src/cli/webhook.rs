@@ -52,7 +52,9 @@ pub fn run(db: &Path, cmd: WebhookCmd, now: i64) -> anyhow::Result<()> {
         }
         WebhookCmd::Remove { reseller } => {
             if !store.remove_webhook(id_of(&reseller)?)? {
-                bail!("{reseller} has no webhook");
+                bail!(
+                    "{reseller} has no webhook (set one with `opsd webhook set {reseller} --url URL`)"
+                );
             }
             println!("webhook of {reseller} removed");
         }
