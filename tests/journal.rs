@@ -54,6 +54,24 @@ fn requests_are_kept_masked_with_their_replies() {
     let reply = s
         .admin("GET", &format!("/admin/journal/{id}/reply"), "")
         .text();
+    // The whole entry as JSON, request and reply included.
+    let (st, whole) = s.admin_json("GET", &format!("/admin/journal/{id}"), "");
+    assert_eq!(st, 200, "{whole}");
+    assert_eq!(whole["action"], "SW_REGISTER");
+    assert!(
+        whole["request"]
+            .as_str()
+            .unwrap_or("")
+            .contains("journaled-owner1.com")
+    );
+    assert!(
+        whole["reply"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Transfer request")
+    );
+    let (st, _) = s.admin_json("GET", "/admin/journal/999999", "");
+    assert_eq!(st, 404);
     assert!(
         reply.contains("Transfer request has been successfully sent"),
         "{reply}"
