@@ -960,3 +960,21 @@ fn fault_rules_from_the_dashboard() {
         1
     );
 }
+
+/// A fault on a poll answered from memory still takes the poll.
+#[test]
+fn faults_take_polls_answered_from_memory() {
+    let s = Server::start();
+    let r = s.ops(&fixture_bytes("seed/simple_transfer.request.004.xml"));
+    let job = r.item("simple_transfer_job_id").expect("job");
+    let poll = status_body(&job);
+    assert_eq!(s.ops(&poll).code(), Some(200));
+    assert_eq!(s.ops(&poll).code(), Some(200), "cached now");
+    s.admin_json(
+        "POST",
+        "/admin/faults",
+        "kind=reply&action=SIMPLE_TRANSFER_STATUS&count=1&code=400&text=Injected",
+    );
+    assert_eq!(s.ops(&poll).code(), Some(400));
+    assert_eq!(s.ops(&poll).code(), Some(200));
+}

@@ -247,6 +247,14 @@ impl Api {
     /// reply is cached and still current. `None` when answering needs the store (which
     /// blocks, so the caller moves the work off the async threads).
     pub fn answer_from_memory(&self, reseller: &Arc<Reseller>, body: &[u8]) -> Option<Outcome> {
+        // A fault rule may take the call: the store decides then.
+        if self
+            .app
+            .faults_on
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return None;
+        }
         let (action, object) = self.caches.decoded.peek(body)?;
         let Action::SimpleTransferStatus(status) = &action else {
             return None;
