@@ -280,7 +280,7 @@ fn reset(app: &App, body: &[u8]) -> Result<Answer, StoreError> {
     })))
 }
 
-/// The reset itself (see [`reset`]); also what a test calls in-process.
+/// The reset itself (see `reset` above); also what a test calls in-process.
 pub fn reset_to(app: &App, scenario: &Scenario) -> Result<(), StoreError> {
     // The runner's lock keeps the workers out while the tables are emptied.
     let _one_runner = app
