@@ -30,6 +30,7 @@ fn requests_are_kept_masked_with_their_replies() {
     let j = journal(&s, "action=SW_REGISTER");
     assert_eq!(j["count"], 1, "{j}");
     let e = &j["entries"][0];
+    assert_eq!(j["dropped"], 0);
     assert_eq!(e["username"], USER);
     assert_eq!(e["surface"], "ops");
     assert_eq!(e["code"], 200);

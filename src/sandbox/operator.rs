@@ -539,9 +539,12 @@ fn journal(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
         .iter()
         .map(|e| entry_json(e, false))
         .collect();
-    Ok(Answer::ok(
-        json!({ "count": entries.len(), "entries": entries }),
-    ))
+    Ok(Answer::ok(json!({
+        "count": entries.len(),
+        "entries": entries,
+        // Requests past the journal's rate, counted but not kept.
+        "dropped": app.journal.dropped(),
+    })))
 }
 
 /// One journal entry as JSON; `whole` adds the request and reply.
