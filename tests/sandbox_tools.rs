@@ -309,6 +309,26 @@ fn reset_covers_every_table_the_clock_the_caches_and_the_work() {
         "scenedkey",
     ));
     assert_eq!(r.item("id").as_deref(), Some("1"), "{}", r.text());
+    // A scenario with a bad fault rule is refused before anything changes.
+    let (st, j) = s.admin_json(
+        "POST",
+        "/admin/reset",
+        "[[reseller]]\nusername = \"x\"\nkey = \"k\"\n[[fault]]\nkind = \"reply\"\nreseller = \"nobody\"\ncode = 400\n",
+    );
+    assert_eq!(st, 400, "{j}");
+    assert!(
+        j["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("no reseller named nobody"),
+        "{j}"
+    );
+    let (st, _) = s.admin_json("POST", "/admin/reset", "[[fault]]\nkind = \"latency\"\n");
+    assert_eq!(st, 400);
+    assert_eq!(
+        s.count("SELECT count(*) FROM domains WHERE name = 'again.com'"),
+        1
+    );
     // A broken scenario is refused and changes nothing.
     let (st, _) = s.admin_json("POST", "/admin/reset", "[[reseller]]\nname = 1\n");
     assert_eq!(st, 400);

@@ -165,6 +165,36 @@ pub fn from_pairs(
 /// does not add them again; a reset does, having emptied the settings).
 const SEEDED: &str = "scenario_faults_set";
 
+/// Checks a scenario's `[[fault]]` rules before anything is changed (a reset
+/// checks them before it empties the tables): each must be a valid rule, naming
+/// only resellers the scenario makes.
+pub fn precheck(app: &App, scenario: &super::Scenario) -> Result<(), String> {
+    for (i, pairs) in scenario.faults.iter().enumerate() {
+        let named = pairs
+            .iter()
+            .find(|(k, _)| k == "reseller")
+            .map(|(_, v)| v.trim());
+        if let Some(name) = named.filter(|n| !n.is_empty())
+            && !scenario.resellers.iter().any(|r| r.username == name)
+        {
+            return Err(format!(
+                "[[fault]] {}: no reseller named {name} in the scenario",
+                i + 1
+            ));
+        }
+        let without_reseller: Vec<(String, String)> = pairs
+            .iter()
+            .filter(|(k, _)| k != "reseller")
+            .cloned()
+            .collect();
+        let rule = from_pairs(app, &without_reseller)
+            .map_err(|e| e.to_string())?
+            .map_err(|why| format!("[[fault]] {}: {why}", i + 1))?;
+        check(&rule).map_err(|why| format!("[[fault]] {}: {why}", i + 1))?;
+    }
+    Ok(())
+}
+
 /// Adds the scenario's `[[fault]]` rules, the first time.
 pub fn seed(app: &App, scenario: &super::Scenario) -> Result<(), String> {
     let store_err = |e: StoreError| e.to_string();

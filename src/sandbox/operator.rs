@@ -271,6 +271,10 @@ fn reset(app: &App, body: &[u8]) -> Result<Answer, StoreError> {
             Err(e) => return Ok(Answer::refused(400, format!("scenario: {e}"))),
         }
     };
+    // Refused before anything changes: a partial reset is worse than none.
+    if let Err(why) = super::faults::precheck(app, &scenario) {
+        return Ok(Answer::refused(400, format!("scenario: {why}")));
+    }
     reset_to(app, &scenario)?;
     Ok(Answer::ok(json!({
         "reset": true,
