@@ -100,6 +100,9 @@ fn cut(b: &[u8]) -> bytes::Bytes {
 pub struct Journal {
     buf: Mutex<Vec<Pending>>,
     dropped: AtomicU64,
+    /// Held while a flush writes what it took, and by a reset: a flush that took
+    /// entries before a reset must not write them after it.
+    flushing: Mutex<()>,
 }
 
 impl Journal {
@@ -142,6 +145,14 @@ impl Journal {
         buf.push(p);
     }
 
+    /// Keeps flushes out until the guard is dropped (a reset holds it while it
+    /// empties the tables and [`Journal::discard`]s the buffer).
+    pub fn hold(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.flushing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Forgets what is buffered (a reset: those requests belong to the sandbox
     /// that is gone, and their reseller ids to nobody).
     pub fn discard(&self) {
@@ -158,6 +169,10 @@ impl Journal {
 
     /// Masks and writes what is buffered (blocking: it uses the store).
     pub fn flush(&self, store: &Store, now: i64) -> Result<usize, StoreError> {
+        let _one = self
+            .flushing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let taken = std::mem::take(
             &mut *self
                 .buf

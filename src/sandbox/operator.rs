@@ -291,8 +291,11 @@ pub fn reset_to(app: &App, scenario: &Scenario) -> Result<(), StoreError> {
         .runner
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // No flush in flight may write requests of the sandbox being emptied.
+    let journal = app.journal.hold();
     app.store.wipe()?;
     app.journal.discard();
+    drop(journal);
     let start = scenario
         .clock_start
         .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
@@ -380,8 +383,10 @@ fn snapshot_load(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
             .runner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let journal = app.journal.hold();
         app.store.load_snapshot(&path)?;
         app.journal.discard();
+        drop(journal);
         // The clock reads what it read when the snapshot was saved.
         if let Some(then) = app
             .store
