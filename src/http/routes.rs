@@ -283,7 +283,12 @@ impl Service {
     /// `POST /api/<method>` with a JSON body: the OpenSRS Email API.
     async fn email_api(&self, req: Request<Incoming>) -> Reply200 {
         let method = req.uri().path()["/api/".len()..].to_string();
-        let head = journal_head(&req);
+        // Only what the journal keeps is formatted, and only when it keeps anything.
+        let head = if self.journal_on() {
+            journal_head(req.method(), req.uri(), req.version(), req.headers())
+        } else {
+            String::new()
+        };
         let Some(body) = self.small_body(req).await else {
             return plain(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -341,7 +346,12 @@ impl Service {
 
     /// `POST /srv/push_domain`: the registry-style push, answered in plain text.
     async fn srv_push_domain(&self, req: Request<Incoming>) -> Reply200 {
-        let head = journal_head(&req);
+        // Only what the journal keeps is formatted, and only when it keeps anything.
+        let head = if self.journal_on() {
+            journal_head(req.method(), req.uri(), req.version(), req.headers())
+        } else {
+            String::new()
+        };
         let Some(raw) = self.small_body(req).await else {
             return plain(StatusCode::PAYLOAD_TOO_LARGE, "form too large\n");
         };
@@ -547,7 +557,7 @@ impl Service {
         let (Some(user), Some(sig)) = (username.clone(), signature) else {
             // Nothing to check a body against: it is not read at all.
             if self.journal_on() {
-                let head = parts_head(&parts);
+                let head = journal_head(&parts.method, &parts.uri, parts.version, &parts.headers);
                 self.journal_refusal(&head, username.unwrap_or_default(), &ApiError::AuthFailed);
             }
             return ops_closing(&ApiError::AuthFailed);
@@ -648,7 +658,12 @@ impl Service {
                             action: o.action_text.clone(),
                             code: o.code,
                             success: o.success,
-                            head: parts_head(&parts),
+                            head: journal_head(
+                                &parts.method,
+                                &parts.uri,
+                                parts.version,
+                                &parts.headers,
+                            ),
                             request: if authenticated {
                                 kept_body.clone()
                             } else {
@@ -772,20 +787,15 @@ struct Journaled {
 }
 
 /// A request's line and headers as the journal keeps them (secrets masked).
-fn journal_head(req: &Request<Incoming>) -> String {
+fn journal_head(
+    method: &Method,
+    uri: &hyper::Uri,
+    version: hyper::Version,
+    headers: &HeaderMap,
+) -> String {
     crate::journal::head(
-        &format!("{} {} {:?}", req.method(), req.uri(), req.version()),
-        req.headers()
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_bytes())),
-    )
-}
-
-/// The same from a request taken apart.
-fn parts_head(p: &hyper::http::request::Parts) -> String {
-    crate::journal::head(
-        &format!("{} {} {:?}", p.method, p.uri, p.version),
-        p.headers.iter().map(|(k, v)| (k.as_str(), v.as_bytes())),
+        &format!("{method} {uri} {version:?}"),
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_bytes())),
     )
 }
 

@@ -64,6 +64,18 @@ pub struct Request<'a> {
 }
 
 impl Request<'_> {
+    /// The reseller `reseller=` names: `Ok(None)` when the request names none, the
+    /// 404 answer when nobody has that name.
+    fn reseller(&self, app: &App) -> Result<Result<Option<i64>, Answer>, StoreError> {
+        let Some(name) = self.get("reseller") else {
+            return Ok(Ok(None));
+        };
+        Ok(match app.store.reseller_by_name(&name)? {
+            Some(r) => Ok(Some(r.id)),
+            None => Err(Answer::refused(404, format!("no reseller named {name}"))),
+        })
+    }
+
     /// A value from the query or, for a form body, from the form.
     fn get(&self, key: &str) -> Option<String> {
         self.query
@@ -100,13 +112,11 @@ pub fn handle(app: &App, req: &Request<'_>) -> Answer {
             .map(|n| Answer::ok(json!({ "cleared": n }))),
         ("GET", "webhooks") => webhooks(app, req),
         ("GET", "journal") => journal(app, req),
-        ("GET", "coverage") => match req.get("reseller") {
-            None => Ok(Answer::refused(400, "give reseller=NAME")),
-            Some(name) => match app.store.reseller_by_name(&name) {
-                Ok(Some(r)) => super::coverage::report(app, r.id).map(Answer::ok),
-                Ok(None) => Ok(Answer::refused(404, format!("no reseller named {name}"))),
-                Err(e) => Err(e),
-            },
+        ("GET", "coverage") => match req.reseller(app) {
+            Ok(Ok(Some(id))) => super::coverage::report(app, id).map(Answer::ok),
+            Ok(Ok(None)) => Ok(Answer::refused(400, "give reseller=NAME")),
+            Ok(Err(refused)) => Ok(refused),
+            Err(e) => Err(e),
         },
         ("GET", "faults") => super::faults::refresh(app).map(|rules| {
             Answer::ok(json!({
@@ -286,26 +296,12 @@ fn reset(app: &App, body: &[u8]) -> Result<Answer, StoreError> {
 
 /// The reset itself (see `reset` above); also what a test calls in-process.
 pub fn reset_to(app: &App, scenario: &Scenario) -> Result<(), StoreError> {
-    // The runner's lock keeps the workers out while the tables are emptied.
-    let _one_runner = app
-        .runner
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    // No flush in flight may write requests of the sandbox being emptied.
-    let journal = app.journal.hold();
-    app.store.wipe()?;
-    app.journal.discard();
-    drop(journal);
+    let _one_runner = replace_tables(app, || app.store.wipe())?;
     let start = scenario
         .clock_start
         .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
         .unwrap_or_else(|| crate::clock::Clock::now(&crate::clock::SystemClock));
-    if app.clock.reset_to(start).is_ok()
-        && let Some(offset) = app.clock.offset()
-    {
-        app.store
-            .set_setting(crate::clock::CLOCK_OFFSET, &offset.to_string())?;
-    }
+    set_clock(app, start)?;
     if let Some(world) = &app.world {
         world.load(scenario);
     }
@@ -317,13 +313,50 @@ pub fn reset_to(app: &App, scenario: &Scenario) -> Result<(), StoreError> {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = scenario.clone();
     super::faults::seed(app, scenario).map_err(StoreError::Conflict)?;
-    super::faults::refresh(app)?;
-    app.rate.clear();
-    app.logins.clear();
+    forget_in_memory(app)?;
     app.claimed
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clear();
+    Ok(())
+}
+
+/// Runs `replace` (which empties or refills the tables) with the workers kept out
+/// (the runner's lock, returned so that the caller goes on under it) and no
+/// journal flush in flight (one must not write requests of the sandbox being
+/// replaced), then forgets the journal's buffer.
+fn replace_tables(
+    app: &App,
+    replace: impl FnOnce() -> Result<(), StoreError>,
+) -> Result<std::sync::MutexGuard<'_, ()>, StoreError> {
+    let runner = app
+        .runner
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let journal = app.journal.hold();
+    replace()?;
+    app.journal.discard();
+    drop(journal);
+    Ok(runner)
+}
+
+/// Puts the clock at `t` and saves its offset, for the clocks that keep one.
+fn set_clock(app: &App, t: time::OffsetDateTime) -> Result<(), StoreError> {
+    if app.clock.reset_to(t).is_ok()
+        && let Some(offset) = app.clock.offset()
+    {
+        app.store
+            .set_setting(crate::clock::CLOCK_OFFSET, &offset.to_string())?;
+    }
+    Ok(())
+}
+
+/// What this instance keeps in memory about the state just replaced: the fault
+/// rules it knows of, the rate buckets and the login failures.
+fn forget_in_memory(app: &App) -> Result<(), StoreError> {
+    super::faults::refresh(app)?;
+    app.rate.clear();
+    app.logins.clear();
     Ok(())
 }
 
@@ -379,29 +412,17 @@ fn snapshot_load(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
         return Ok(Answer::refused(404, format!("no snapshot named {name}")));
     }
     {
-        let _one_runner = app
-            .runner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let journal = app.journal.hold();
-        app.store.load_snapshot(&path)?;
-        app.journal.discard();
-        drop(journal);
+        let _one_runner = replace_tables(app, || app.store.load_snapshot(&path))?;
         // The clock reads what it read when the snapshot was saved.
         if let Some(then) = app
             .store
             .setting(SNAPSHOT_NOW)?
             .and_then(|v| v.parse::<i64>().ok())
             .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
-            && app.clock.reset_to(then).is_ok()
-            && let Some(offset) = app.clock.offset()
         {
-            app.store
-                .set_setting(crate::clock::CLOCK_OFFSET, &offset.to_string())?;
+            set_clock(app, then)?;
         }
-        super::faults::refresh(app)?;
-        app.rate.clear();
-        app.logins.clear();
+        forget_in_memory(app)?;
     }
     app.work.notify_one();
     Ok(Answer::ok(json!({ "loaded": name })))
@@ -468,12 +489,9 @@ fn outbox(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
 }
 
 fn webhooks(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
-    let reseller = match req.get("reseller") {
-        None => None,
-        Some(name) => match app.store.reseller_by_name(&name)? {
-            Some(r) => Some(r.id),
-            None => return Ok(Answer::refused(404, format!("no reseller named {name}"))),
-        },
+    let reseller = match req.reseller(app)? {
+        Ok(r) => r,
+        Err(refused) => return Ok(refused),
     };
     let event = req.get("event");
     let attempts: Vec<Value> = app
@@ -521,12 +539,9 @@ fn add_fault(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
 /// `since` (a time), `errors=1`, `limit` (at most 1,000).
 fn journal(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
     app.journal.flush(&app.store, app.now())?;
-    let reseller_id = match req.get("reseller") {
-        None => None,
-        Some(name) => match app.store.reseller_by_name(&name)? {
-            Some(r) => Some(r.id),
-            None => return Ok(Answer::refused(404, format!("no reseller named {name}"))),
-        },
+    let reseller_id = match req.reseller(app)? {
+        Ok(r) => r,
+        Err(refused) => return Ok(refused),
     };
     let filter = crate::store::JournalFilter {
         reseller_id,
