@@ -3,7 +3,7 @@
 //! without an answer; each change in one transaction with its event (and, when it
 //! completes, the domain leaving the portfolio).
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::sql::{OptionalExtension, Transaction, params};
 
 use super::events::event_in;
 use super::outbox::{Mail, queue_mail};
@@ -53,7 +53,7 @@ const VIEW: &str = "SELECT a.id, r.username, a.domain, a.gaining, a.status, a.ow
                            a.csrf, a.requested_at, a.expires_at, a.decision, a.decided_at
                     FROM transfers_away a JOIN resellers r ON r.id = a.reseller_id";
 
-fn view(r: &rusqlite::Row<'_>) -> rusqlite::Result<AwayView> {
+fn view(r: &super::sql::Row<'_>) -> super::sql::Result<AwayView> {
     Ok(AwayView {
         id: r.get(0)?,
         reseller: r.get(1)?,
@@ -77,7 +77,7 @@ impl Store {
         &self,
         a: &NewAway,
     ) -> Result<std::result::Result<i64, AwayRefused>> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let holder: Option<i64> = tx
             .prepare_cached("SELECT reseller_id FROM domains WHERE name = ?1")?
@@ -137,7 +137,7 @@ impl Store {
     /// The owner's answer: accepted, the domain leaves the portfolio now; declined,
     /// the transfer is cancelled. `None` when it was answered (or ended) already.
     pub fn decide_transfer_away(&self, id: i64, accept: bool, now: i64) -> Result<Option<()>> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let decided = settle(&tx, id, if accept { "accept" } else { "decline" }, now)?;
         tx.commit()?;
@@ -146,7 +146,7 @@ impl Store {
 
     /// The window of these transfers away ended: unanswered, they complete.
     pub fn away_timeouts(&self, items: &[(i64, i64)], now: i64) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         for &(task_id, id) in items {
             settle(&tx, id, "timeout", now)?;
@@ -164,14 +164,14 @@ impl Store {
                 "{VIEW} WHERE a.reseller_id = ?1 ORDER BY a.id DESC"
             ))?
             .query_map([reseller_id], view)?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 
     /// Records a transfer away the scenario asks for (once per domain) and queues
     /// the task that starts it. Returns whether it was new.
     pub fn request_transfer_away(&self, domain: &str, gaining: &str, now: i64) -> Result<bool> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let n = tx
             .prepare_cached(
@@ -203,7 +203,7 @@ impl Store {
             .reader()
             .prepare_cached(&format!("{VIEW} ORDER BY a.id DESC LIMIT ?1"))?
             .query_map([limit as i64], view)?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 }

@@ -2,7 +2,7 @@
 //! worker's item-by-item progress (each item's outcome committed with its push, so a
 //! restart never pushes anything twice), cancel, and the view GET_BULK_CHANGE shows.
 
-use rusqlite::{OptionalExtension, params};
+use super::sql::{OptionalExtension, params};
 
 use super::outbox::{Mail, queue_mail};
 use super::push::{AuditEntry, PortfolioDomain, PushProfile, portfolio_domain_in, push_in};
@@ -81,7 +81,7 @@ pub mod item_reasons {
 impl Store {
     /// Stores the job, its items and its queue task in one transaction.
     pub fn create_bulk_change(&self, b: &NewBulkChange) -> Result<i64> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         tx.execute(
             "INSERT INTO bulk_changes (reseller_id, gaining_id, change_type, status, profile_id, apply_to_locked, contact_email, client_ip, created_at)
@@ -144,7 +144,7 @@ impl Store {
                     ..BulkSummary::default()
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         {
             let mut counts = tx.prepare_cached(
                 "SELECT status, count(*) FROM bulk_change_items WHERE change_id = ?1 GROUP BY status",
@@ -182,7 +182,7 @@ impl Store {
     }
 
     fn cancel_of(&self, reseller_id: Option<i64>, id: i64, now: i64) -> Result<Option<bool>> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let status: Option<BulkStatus> = tx
             .query_row(
@@ -243,7 +243,7 @@ impl Store {
                 "SELECT position, domain FROM bulk_change_items WHERE change_id = ?1 AND status = 'queued' ORDER BY position LIMIT ?2",
             )?
             .query_map(params![id, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         for (position, name) in items {
             let found = portfolio_domain_in(&tx, batch.losing_id, &name)?;
             batch.items.push(BatchItem {
@@ -259,7 +259,7 @@ impl Store {
     /// push with its item's status (so a restart never pushes anything twice).
     /// Returns how many items are still queued.
     pub fn record_bulk_items(&self, id: i64, steps: &[(i64, BulkStep)]) -> Result<usize> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         tx.execute(
             "UPDATE bulk_changes SET status = 'running' WHERE id = ?1 AND status = 'queued'",
@@ -329,7 +329,7 @@ impl Store {
         report: Option<&Mail>,
         now: i64,
     ) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let changed = tx.execute(
             "UPDATE bulk_changes SET status = CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE 'completed' END,
@@ -389,7 +389,7 @@ pub enum BulkStep {
 }
 
 fn load_view(
-    tx: &rusqlite::Connection,
+    tx: &super::sql::Connection,
     id: i64,
     reseller_id: Option<i64>,
 ) -> Result<Option<BulkChangeView>> {
@@ -426,6 +426,6 @@ fn load_view(
                 reason: r.get(2)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::sql::Result<_>>()?;
     Ok(Some(v))
 }

@@ -7,7 +7,7 @@
 //! workers use (or make their tasks due now), so a forced answer is exactly an
 //! answer.
 
-use rusqlite::{OptionalExtension, params};
+use super::sql::{Backend, OptionalExtension, params};
 
 use super::{Result, Store, StoreError};
 
@@ -24,7 +24,7 @@ pub enum Selector {
 
 impl Selector {
     /// The condition on `transfer_domains d` and its registrant `r`, and its value.
-    fn clause(&self) -> (&'static str, Box<dyn rusqlite::ToSql + '_>) {
+    fn clause(&self) -> (&'static str, Box<dyn super::sql::ToValue + '_>) {
         match self {
             Selector::Job(id) => ("d.job_id = ?1", Box::new(*id)),
             Selector::Registrant(email) => ("r.email = lower(?1)", Box::new(email.as_str())),
@@ -57,7 +57,7 @@ impl Store {
         let rows = conn
             .prepare(&sql)?
             .query_map([value.as_ref()], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 
@@ -75,7 +75,7 @@ impl Store {
         let rows = conn
             .prepare(&sql)?
             .query_map([value.as_ref()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 
@@ -111,13 +111,21 @@ impl Store {
     /// Every table of the database, by name (SQLite's own left out).
     pub fn tables(&self) -> Result<Vec<String>> {
         let conn = self.reader();
-        let names = conn
-            .prepare(
+        let sql = match conn.backend() {
+            Backend::Sqlite => {
                 "SELECT name FROM sqlite_master WHERE type = 'table'
-                 AND name NOT LIKE 'sqlite_%' ORDER BY name",
-            )?
+                 AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            }
+            Backend::Postgres => {
+                "SELECT table_name::text FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+                 AND table_name <> 'opsd_schema' ORDER BY table_name"
+            }
+        };
+        let names = conn
+            .prepare(sql)?
             .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(names)
     }
 
@@ -140,9 +148,33 @@ impl Store {
     /// is found from the schema, so a table added later is emptied too.
     pub fn wipe(&self) -> Result<()> {
         let tables = self.tables()?;
-        let mut conn = self.writer();
-        whole_tables(&mut conn, |tx| {
-            for t in tables.iter().filter(|t| !KEPT.contains(&t.as_str())) {
+        let emptied: Vec<&String> = tables
+            .iter()
+            .filter(|t| !KEPT.contains(&t.as_str()))
+            .collect();
+        let conn = self.writer();
+        if conn.backend() == Backend::Postgres {
+            // One TRUNCATE of them all: foreign keys among them hold throughout, and
+            // the identity sequences start again.
+            let tx = conn.transaction()?;
+            let list = emptied
+                .iter()
+                .map(|t| format!("\"{t}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            tx.execute_batch(&format!("TRUNCATE {list} RESTART IDENTITY"))?;
+            tx.execute(
+                &format!(
+                    "DELETE FROM settings WHERE key NOT IN ({})",
+                    kept_settings()
+                ),
+                [],
+            )?;
+            tx.commit()?;
+            return Ok(());
+        }
+        whole_tables(&conn, |tx| {
+            for t in &emptied {
                 tx.execute(&format!("DELETE FROM \"{t}\""), [])?;
             }
             tx.execute(
@@ -162,7 +194,11 @@ impl Store {
         let target = path
             .to_str()
             .ok_or_else(|| StoreError::Io("the snapshot path is not UTF-8".into()))?;
-        self.writer().execute("VACUUM INTO ?1", [target])?;
+        let conn = self.writer();
+        if conn.backend() == Backend::Postgres {
+            return Err(snapshots_need_sqlite());
+        }
+        conn.execute("VACUUM INTO ?1", [target])?;
         Ok(())
     }
 
@@ -176,7 +212,10 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let tables = self.tables()?;
-        let mut conn = self.writer();
+        let conn = self.writer();
+        if conn.backend() == Backend::Postgres {
+            return Err(snapshots_need_sqlite());
+        }
         conn.execute("ATTACH DATABASE ?1 AS snap", [source])?;
         let copied = (|| -> Result<()> {
             let theirs: i64 = conn.query_row("PRAGMA snap.user_version", [], |r| r.get(0))?;
@@ -186,7 +225,7 @@ impl Store {
                     "the snapshot has schema version {theirs}, this database {ours}"
                 )));
             }
-            whole_tables(&mut conn, |tx| {
+            whole_tables(&conn, |tx| {
                 for t in tables.iter().filter(|t| !KEPT.contains(&t.as_str())) {
                     tx.execute(&format!("DELETE FROM main.\"{t}\""), [])?;
                     tx.execute(
@@ -232,10 +271,10 @@ fn kept_settings() -> String {
 /// cascade would empty a table already refilled); the keys are checked before
 /// the commit, and turned on again whatever happens.
 fn whole_tables(
-    conn: &mut rusqlite::Connection,
-    f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
+    conn: &super::sql::Connection,
+    f: impl FnOnce(&super::sql::Transaction<'_>) -> Result<()>,
 ) -> Result<()> {
-    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
     let done = (|| -> Result<()> {
         let tx = conn.transaction()?;
         f(&tx)?;
@@ -250,8 +289,15 @@ fn whole_tables(
         tx.commit()?;
         Ok(())
     })();
-    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.execute_batch("PRAGMA foreign_keys = ON")?;
     done
+}
+
+fn snapshots_need_sqlite() -> StoreError {
+    StoreError::Io(
+        "snapshots are SQLite files: on PostgreSQL, use pg_dump, or `opsd db copy` into a file"
+            .into(),
+    )
 }
 
 /// One outbox message as the operator API lists it.
@@ -297,14 +343,14 @@ impl Store {
                     last_error: r.get(7)?,
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 
     /// Empties the outbox, and drops the deliveries still queued for it; returns
     /// how many messages there were.
     pub fn clear_outbox(&self) -> Result<usize> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         tx.execute(
             "DELETE FROM tasks WHERE kind = 'send_mail' AND done_at IS NULL",

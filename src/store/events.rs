@@ -2,7 +2,7 @@
 //! delivers, and the delivery log. Transfer events are made by a trigger (migration
 //! 0008); push events by [`event_in`], inside the push's transaction.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::sql::{OptionalExtension, Transaction, params};
 
 use super::{Result, Store, StoreError};
 
@@ -69,7 +69,7 @@ pub(crate) fn event_in(
 
 const EVENT_COLUMNS: &str = "id, reseller_id, event_id, event, object, at, data";
 
-fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+fn event_row(r: &super::sql::Row<'_>) -> super::sql::Result<Event> {
     Ok(Event {
         id: r.get(0)?,
         reseller_id: r.get(1)?,
@@ -95,7 +95,7 @@ impl Store {
                 params![reseller_id, i64::try_from(limit).unwrap_or(i64::MAX)],
                 event_row,
             )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<super::sql::Result<Vec<_>>>()?;
         let total = tx
             .prepare_cached(
                 "SELECT count(*) FROM events WHERE reseller_id = ?1 AND acked_at IS NULL",
@@ -179,7 +179,7 @@ impl Store {
         event: &Event,
         attempt: &WebhookAttempt,
     ) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         tx.prepare_cached(
             "INSERT INTO webhook_attempts (event, reseller_id, url, attempt, at, http_status, error, outcome)
@@ -230,7 +230,7 @@ impl Store {
                     })
                 },
             )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<super::sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 }

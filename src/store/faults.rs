@@ -1,6 +1,6 @@
 //! Fault-injection rules as stored (see `sandbox::faults` for what they do).
 
-use rusqlite::params;
+use super::sql::params;
 
 use super::{Result, Store};
 
@@ -23,7 +23,7 @@ pub struct Fault {
 
 const COLUMNS: &str = "id, kind, reseller_id, action, target, remaining, fraction, code, text, latency_ms, until_at, created_at";
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Fault> {
+fn row(r: &super::sql::Row<'_>) -> super::sql::Result<Fault> {
     Ok(Fault {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -74,7 +74,7 @@ impl Store {
         let rows = conn
             .prepare_cached(&sql)?
             .query_map([], row)?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 

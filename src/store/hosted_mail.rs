@@ -3,7 +3,7 @@
 //! companies with all its effects in one transaction (whether a push may happen is
 //! `rules::mail_push`).
 
-use rusqlite::{OptionalExtension, params};
+use super::sql::{OptionalExtension, params};
 
 use super::outbox::{Mail, queue_mail};
 use super::push::{AuditEntry, audit_in};
@@ -91,7 +91,7 @@ impl Store {
         allowed: Option<&[i64]>,
         notify: Option<Option<&str>>,
     ) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         if company_in(&tx, company_id)?.is_none() {
             return Err(StoreError::NotFound);
@@ -146,7 +146,7 @@ impl Store {
         name: &str,
         settings: &str,
     ) -> Result<i64> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         tx.execute(
             "INSERT INTO mail_brands (company_id, name, settings) VALUES (?1, ?2, ?3)",
@@ -191,7 +191,7 @@ impl Store {
         size: i64,
         now: i64,
     ) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         {
             let mut mb =
@@ -318,7 +318,7 @@ impl Store {
         let names: Vec<String> = tx
             .prepare_cached("SELECT name FROM mail_domains WHERE company_id = ?1 ORDER BY name")?
             .query_map([company_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         let mut out = Vec::with_capacity(names.len());
         for n in names {
             if let Some(v) = domain_in(&tx, &n)? {
@@ -339,7 +339,7 @@ impl Store {
     /// `rules::mail_push`; `NotFound` when the domain left the losing company since.
     /// Returns the unlabelled brand copy, if the domain had a brand.
     pub fn mail_push(&self, plan: &MailPushPlan) -> Result<Option<i64>> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let Some(domain) = domain_in(&tx, &plan.domain)? else {
             return Err(StoreError::NotFound);
@@ -378,7 +378,7 @@ impl Store {
     }
 }
 
-fn company_in(conn: &rusqlite::Connection, id: i64) -> Result<Option<MailCompany>> {
+fn company_in(conn: &super::sql::Connection, id: i64) -> Result<Option<MailCompany>> {
     let c = conn
         .prepare_cached(
             "SELECT id, name, cluster, billing_cycle, billing_day, settings, push_notify FROM mail_companies WHERE id = ?1",
@@ -404,11 +404,11 @@ fn company_in(conn: &rusqlite::Connection, id: i64) -> Result<Option<MailCompany
             "SELECT allowed_id FROM mail_push_allowed WHERE company_id = ?1 ORDER BY allowed_id",
         )?
         .query_map([id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::sql::Result<_>>()?;
     Ok(Some(c))
 }
 
-fn domain_in(conn: &rusqlite::Connection, name: &str) -> Result<Option<MailDomainView>> {
+fn domain_in(conn: &super::sql::Connection, name: &str) -> Result<Option<MailDomainView>> {
     let d = conn
         .prepare_cached(
             "SELECT d.name, d.company_id, d.brand_id, b.name, coalesce(b.editable, 1), d.settings,

@@ -1,7 +1,7 @@
 //! The request journal's rows: written in batches by the journal's flusher, read by
 //! the operator API and the pages, pruned to its bounds.
 
-use rusqlite::{OptionalExtension, params};
+use super::sql::{OptionalExtension, params};
 
 use super::{Result, Store};
 
@@ -39,7 +39,7 @@ pub struct JournalFilter {
 
 const COLUMNS: &str = "id, at, reseller_id, username, surface, action, code, success, request, reply, explanation, fault, repeats";
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JournalEntry> {
+fn row(r: &super::sql::Row<'_>) -> super::sql::Result<JournalEntry> {
     Ok(JournalEntry {
         id: r.get(0)?,
         at: r.get(1)?,
@@ -67,7 +67,7 @@ impl Store {
         max_age: i64,
         now: i64,
     ) -> Result<()> {
-        let mut conn = self.uncounted_writer();
+        let conn = self.uncounted_writer();
         let tx = conn.transaction()?;
         {
             let mut insert = tx.prepare_cached(
@@ -147,7 +147,7 @@ impl Store {
                 params![f.reseller_id, f.action, f.code, f.since, f.errors, f.limit],
                 row,
             )?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 
@@ -159,7 +159,7 @@ impl Store {
                 "SELECT action, code, calls FROM coverage WHERE reseller_id = ?1 ORDER BY action, code",
             )?
             .query_map([reseller_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 
@@ -197,7 +197,7 @@ impl Store {
                 ],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 

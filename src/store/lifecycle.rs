@@ -6,7 +6,7 @@
 //! failed. Registrant: pending → completed. Job: pending → completed once every
 //! domain and registrant is final.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::sql::{OptionalExtension, Transaction, params};
 
 use super::outbox::{Mail, queue_mail};
 use super::tasks::{TaskKind, enqueue, mark_done};
@@ -119,7 +119,7 @@ impl Store {
                     auth_info: r.get(2)?,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<super::sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -131,7 +131,7 @@ impl Store {
         results: &[(i64, Analysis)],
         now: i64,
     ) -> Result<usize> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         for (position, result) in results {
             match result {
@@ -194,7 +194,7 @@ impl Store {
                     contacts_json: r.get(3)?,
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 
@@ -209,7 +209,7 @@ impl Store {
         approvals: &[NewApproval],
         now: i64,
     ) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let opened: i64 = tx.query_row(
             "SELECT count(*) FROM transfer_registrants WHERE job_id = ?1",
@@ -278,7 +278,7 @@ impl Store {
         decision: Decision,
         now: i64,
     ) -> Result<std::result::Result<Approval, DecisionRefused>> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let Some(a) = load_approval(&tx, "token = ?1", &token)? else {
             return Err(StoreError::NotFound);
@@ -301,7 +301,7 @@ impl Store {
                          WHERE registrant_id = ?1 AND status = 'processed' ORDER BY position",
                     )?
                     .query_map([a.registrant_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect::<rusqlite::Result<_>>()?;
+                    .collect::<super::sql::Result<_>>()?;
                 tx.execute(
                     "UPDATE transfer_domains SET status = 'pending_registry', reason = ?2, status_at = ?3
                      WHERE registrant_id = ?1 AND status = 'processed'",
@@ -341,7 +341,7 @@ impl Store {
     /// transaction: an undecided registrant's orders are cancelled (the transfer is
     /// never started at the registry).
     pub fn approval_timeouts(&self, items: &[(i64, i64)], now: i64) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         for &(task_id, registrant_id) in items {
             let undecided = tx
@@ -391,7 +391,7 @@ impl Store {
     /// registrant's new one, with the WHOIS contacts and the job's nameservers or
     /// DNS template.
     pub fn registry_results(&self, items: &[RegistryOutcome], now: i64) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         for item in items {
             registry_result(&tx, item, now)?;
@@ -473,7 +473,7 @@ fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Re
                     "SELECT name FROM transfer_nameservers WHERE job_id = ?1 ORDER BY position",
                 )?
                 .query_map([job_id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<super::sql::Result<_>>()?;
             let ns = serde_json::to_string(&nameservers).unwrap_or_else(|_| "[]".into());
             let inserted = tx
                 .prepare_cached(
@@ -515,9 +515,9 @@ fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Re
 }
 
 fn load_approval(
-    tx: &rusqlite::Connection,
+    tx: &super::sql::Connection,
     filter: &str,
-    value: &dyn rusqlite::ToSql,
+    value: &dyn super::sql::ToValue,
 ) -> Result<Option<Approval>> {
     let sql = format!(
         "SELECT id, job_id, email, name, token, coalesce(csrf, ''), status, decision, coalesce(expires_at, 0)
@@ -548,7 +548,7 @@ fn load_approval(
             "SELECT name, status FROM transfer_domains WHERE registrant_id = ?1 ORDER BY position",
         )?
         .query_map([a.registrant_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::sql::Result<_>>()?;
     Ok(Some(a))
 }
 
@@ -571,7 +571,7 @@ pub(crate) fn complete_job_in(tx: &Transaction<'_>, job_id: i64) -> Result<()> {
     let ids: Vec<i64> = tx
         .prepare_cached("SELECT id FROM transfer_registrants WHERE job_id = ?1")?
         .query_map([job_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::sql::Result<_>>()?;
     for id in ids {
         complete_registrant_if_final(tx, id)?;
     }

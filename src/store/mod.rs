@@ -1,11 +1,14 @@
-//! Storage: one SQLite file in WAL mode behind a narrow, domain-level interface.
+//! Storage behind a narrow, domain-level interface: one SQLite file in WAL mode (the
+//! embedded default) or a PostgreSQL database shared by several instances.
 //!
-//! One writer connection (SQLite allows one writer at a time anyway) and a small pool
-//! of reader connections, which WAL lets run beside the writer. Every method blocks:
-//! callers run them off the async workers (`spawn_blocking`, the task runner's
-//! threads); the only store use left on an async thread is [`Store::write_count`], an
-//! atomic. Schema changes are the numbered files in `migrations/`, applied in order
-//! at open.
+//! One writer connection (SQLite allows one writer at a time anyway; on PostgreSQL
+//! write transactions take one advisory lock, see `sql::pg`) and a small pool of
+//! reader connections, which run beside the writer. Every method blocks: callers run
+//! them off the async workers (`spawn_blocking`, the task runner's threads); the only
+//! store use left on an async thread is [`Store::write_count`], which never touches
+//! the database there. Queries are written once, in SQLite's dialect, through
+//! [`sql`]. Schema changes are the numbered files in `migrations/` (and their
+//! PostgreSQL form in `migrations/postgres/`), applied in order at open.
 
 mod away;
 mod bulk;
@@ -26,6 +29,7 @@ mod resellers;
 mod retention;
 mod sessions;
 mod settings;
+pub mod sql;
 mod status_sql;
 mod tasks;
 mod transfers;
@@ -72,8 +76,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::OpenFlags;
 use rusqlite_migration::{M, Migrations};
+use sql::Connection;
 
 /// Failures of the store. "No row" is mapped to `NotFound` here, at the edge.
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +103,12 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+impl From<sql::Error> for StoreError {
+    fn from(e: sql::Error) -> StoreError {
+        StoreError::Database(Box::new(e))
+    }
+}
+
 impl From<rusqlite_migration::Error> for StoreError {
     fn from(e: rusqlite_migration::Error) -> StoreError {
         StoreError::Migration(e.to_string())
@@ -106,10 +117,11 @@ impl From<rusqlite_migration::Error> for StoreError {
 
 impl StoreError {
     /// Maps a UNIQUE violation to `Conflict` with a readable subject.
-    fn conflict_or(e: rusqlite::Error, what: impl Into<String>) -> StoreError {
-        match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict(what.into()),
-            _ => StoreError::from(e),
+    fn conflict_or(e: sql::Error, what: impl Into<String>) -> StoreError {
+        if e.is_constraint() {
+            StoreError::Conflict(what.into())
+        } else {
+            StoreError::from(e)
         }
     }
 }
@@ -147,18 +159,32 @@ const MIGRATIONS: &[M<'static>] = &[
 /// How many reader connections to keep. Reads are short; a few cover two cores.
 const READERS: usize = 4;
 
+/// The PostgreSQL schema, numbered by the SQLite migration whose schema it
+/// equals: a database at version N has the tables of `migrations/00NN_*.sql` on
+/// either backend. PostgreSQL arrived at 25; each later change is a file on both.
+const PG_MIGRATIONS: &[(usize, &str)] =
+    &[(25, include_str!("migrations/postgres/0025_schema.sql"))];
+
+/// Whether a `db` setting names a PostgreSQL database rather than a file.
+pub fn is_postgres_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
 /// The opened database.
 #[derive(Debug)]
 pub struct Store {
+    /// The file, or the PostgreSQL URL as given (its password included: it is
+    /// never logged; see [`Store::describe`]).
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     /// Counts uses of the writer connection (see [`Store::write_count`]).
     writes: AtomicU64,
-    /// A read-only connection that never reads a table: its `PRAGMA data_version`
-    /// moves with every commit any other connection makes, in any process.
-    watch: Mutex<Connection>,
+    /// SQLite: a read-only connection that never reads a table: its `PRAGMA
+    /// data_version` moves with every commit any other connection makes, in any
+    /// process. None on PostgreSQL, which has no such number.
+    watch: Option<Mutex<rusqlite::Connection>>,
     /// This process's name in task leases (`tasks.locked_by`): unique per open.
     instance: String,
     /// No other instance was seen beating (see [`Store::heartbeat`]): every commit
@@ -169,10 +195,14 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database file and brings its schema up to date.
+    /// Opens (creating if needed) the database file, or connects to the PostgreSQL
+    /// database a `postgres://` URL names, and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store> {
+        if let Some(url) = path.to_str().filter(|p| is_postgres_url(p)) {
+            return Store::open_postgres(url);
+        }
         private_file(path)?;
-        let mut writer = Connection::open(path)?;
+        let mut writer = rusqlite::Connection::open(path)?;
         // WAL: readers do not block the writer. FULL: a commit is on disk before the
         // client hears is_success 1, even across a power cut.
         writer.pragma_update(None, "journal_mode", "WAL")?;
@@ -182,33 +212,82 @@ impl Store {
         // lock taken would fail at once instead of waiting its turn.
         writer.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         Migrations::from_slice(MIGRATIONS).to_latest(&mut writer)?;
-        let watch = Connection::open_with_flags(
+        let watch = rusqlite::Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         let readers = (0..READERS)
             .map(|_| {
-                let c = Connection::open_with_flags(
+                let c = rusqlite::Connection::open_with_flags(
                     path,
                     OpenFlags::SQLITE_OPEN_READ_ONLY
                         | OpenFlags::SQLITE_OPEN_NO_MUTEX
                         | OpenFlags::SQLITE_OPEN_URI,
                 )?;
                 setup(&c)?;
-                Ok(Mutex::new(c))
+                Ok(Mutex::new(Connection::Sqlite(c)))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Store {
-            path: path.to_path_buf(),
+        Ok(Store::assemble(
+            path.to_path_buf(),
+            Connection::Sqlite(writer),
+            readers,
+            Some(Mutex::new(watch)),
+        ))
+    }
+
+    /// Connects to PostgreSQL: the writer first, which migrates (one instance at a
+    /// time, under an advisory lock), then the readers.
+    fn open_postgres(url: &str) -> Result<Store> {
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Io(format!("PostgreSQL URL: {e}")))?;
+        let empty = std::sync::Arc::new(std::collections::HashSet::new());
+        let pg = sql::PgConn::connect(&config, empty)?;
+        let writer = Connection::Postgres(pg);
+        migrate_postgres(&writer)?;
+        let Connection::Postgres(pg) = &writer else {
+            return Err(StoreError::Migration("not PostgreSQL".into()));
+        };
+        let tables = std::sync::Arc::new(pg.identity_tables()?);
+        pg.set_identity_tables(tables.clone());
+        let readers = (0..READERS)
+            .map(|_| {
+                let c = sql::PgConn::connect(&config, tables.clone())?;
+                Ok(Mutex::new(Connection::Postgres(c)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Store::assemble(PathBuf::from(url), writer, readers, None))
+    }
+
+    fn assemble(
+        path: PathBuf,
+        writer: Connection,
+        readers: Vec<Mutex<Connection>>,
+        watch: Option<Mutex<rusqlite::Connection>>,
+    ) -> Store {
+        Store {
+            path,
             writer: Mutex::new(writer),
             readers,
             next_reader: AtomicUsize::new(0),
             writes: AtomicU64::new(0),
-            watch: Mutex::new(watch),
+            watch,
             instance: instance_name(),
             alone: std::sync::atomic::AtomicBool::new(false),
             beats: Mutex::new(std::collections::HashMap::new()),
-        })
+        }
+    }
+
+    /// Which backend this store is on.
+    pub fn backend(&self) -> sql::Backend {
+        self.writer().backend()
+    }
+
+    /// The database for messages: the file, or the PostgreSQL URL without its
+    /// password.
+    pub fn describe(&self) -> String {
+        describe_db(&self.path.to_string_lossy())
     }
 
     /// This process's name in task leases.
@@ -223,7 +302,7 @@ impl Store {
     /// Rows of instances silent for ten times `within` are removed.
     pub fn heartbeat(&self, within: std::time::Duration) -> Result<usize> {
         let rows: Vec<(String, i64)> = {
-            let mut conn = self.writer();
+            let conn = self.writer();
             let tx = conn.transaction()?;
             tx.prepare_cached(
                 "INSERT INTO instances (name, beat) VALUES (?1, 1)
@@ -233,7 +312,7 @@ impl Store {
             let rows = tx
                 .prepare_cached("SELECT name, beat FROM instances WHERE name <> ?1")?
                 .query_map([&self.instance], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                .collect::<sql::Result<Vec<_>>>()?;
             tx.commit()?;
             rows
         };
@@ -275,7 +354,7 @@ impl Store {
             .reader()
             .prepare_cached("SELECT name, beat FROM instances ORDER BY name")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<sql::Result<_>>()?;
         Ok(rows)
     }
 
@@ -294,8 +373,17 @@ impl Store {
 
     /// The schema version the file is at (number of applied migrations).
     pub fn schema_version(&self) -> Result<usize> {
-        let v = Migrations::from_slice(MIGRATIONS).current_version(&self.writer())?;
-        Ok(usize::from(v))
+        let conn = self.writer();
+        match &*conn {
+            Connection::Sqlite(c) => {
+                let v = Migrations::from_slice(MIGRATIONS).current_version(c)?;
+                Ok(usize::from(v))
+            }
+            Connection::Postgres(_) => {
+                let v: i64 = conn.query_row("SELECT version FROM opsd_schema", [], |r| r.get(0))?;
+                Ok(usize::try_from(v).unwrap_or(0))
+            }
+        }
     }
 
     /// A number that changes after every commit to the database, by this process
@@ -312,7 +400,14 @@ impl Store {
         if self.alone.load(Ordering::Acquire) {
             return own;
         }
-        let watch = self.watch.lock().unwrap_or_else(PoisonError::into_inner);
+        // PostgreSQL has no commit counter to read without a query, and a query
+        // cannot be made on an async thread: with other instances about, every
+        // value is new, so the caches read the database each time (correct, at the
+        // cost of their saving).
+        let Some(watch) = &self.watch else {
+            return self.writes.fetch_add(1, Ordering::AcqRel) | 1 << 63;
+        };
+        let watch = watch.lock().unwrap_or_else(PoisonError::into_inner);
         match watch
             .prepare_cached("PRAGMA data_version")
             .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
@@ -349,7 +444,7 @@ impl Store {
     /// A read transaction on a reader: the reads made through it see one snapshot.
     fn snapshot(&self) -> Result<Snapshot<'_>> {
         let conn = self.reader();
-        conn.prepare_cached("BEGIN")?.execute([])?;
+        conn.begin_read()?;
         Ok(Snapshot { conn })
     }
 
@@ -421,11 +516,7 @@ impl Drop for Snapshot<'_> {
             return;
         }
         // A read-only transaction: COMMIT only releases the snapshot.
-        let ended = self
-            .conn
-            .prepare_cached("COMMIT")
-            .and_then(|mut s| s.execute([]));
-        if let Err(e) = ended {
+        if let Err(e) = self.conn.end_read() {
             tracing::error!(error = %e, "ending a read transaction failed");
             let _ = self.conn.execute_batch("ROLLBACK");
         }
@@ -498,7 +589,55 @@ fn wal_of(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn setup(c: &Connection) -> Result<()> {
+/// Applies the PostgreSQL schema files the database has not had, in one
+/// transaction holding the write lock, so that instances starting together migrate
+/// once. A database newer than this binary is refused.
+fn migrate_postgres(c: &Connection) -> Result<()> {
+    use sql::OptionalExtension;
+    let tx = c.transaction()?;
+    tx.execute_batch("CREATE TABLE IF NOT EXISTS opsd_schema (version BIGINT NOT NULL)")?;
+    let at: Option<i64> = tx
+        .query_row("SELECT version FROM opsd_schema", [], |r| r.get(0))
+        .optional()?;
+    let at = at.unwrap_or(0);
+    let newest = PG_MIGRATIONS.last().map_or(0, |m| m.0);
+    if at > newest as i64 {
+        return Err(StoreError::Migration(format!(
+            "the database is at schema {at}, newer than this opsd ({newest})"
+        )));
+    }
+    for (version, script) in PG_MIGRATIONS {
+        if (*version as i64) > at {
+            tx.execute_batch(script)
+                .map_err(|e| StoreError::Migration(format!("PostgreSQL {version}: {e}")))?;
+        }
+    }
+    tx.execute("DELETE FROM opsd_schema", [])?;
+    tx.execute(
+        "INSERT INTO opsd_schema (version) VALUES (?1)",
+        [newest as i64],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// A `db` setting for messages: a PostgreSQL URL loses its password.
+pub fn describe_db(db: &str) -> String {
+    if !is_postgres_url(db) {
+        return db.to_string();
+    }
+    match (db.find("://"), db.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &db[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            let masked = if userinfo.contains(':') { ":***" } else { "" };
+            format!("{}{user}{masked}{}", &db[..scheme + 3], &db[at..])
+        }
+        _ => db.to_string(),
+    }
+}
+
+fn setup(c: &rusqlite::Connection) -> Result<()> {
     c.pragma_update(None, "synchronous", "FULL")?;
     c.pragma_update(None, "foreign_keys", "ON")?;
     // Waits out a CLI command that writes while the server runs, instead of failing.

@@ -1,7 +1,7 @@
 //! The operator's side: dashboard accounts and the views across all resellers
 //! (transfer jobs, resellers with their push permissions and webhooks).
 
-use rusqlite::{OptionalExtension, params};
+use super::sql::{OptionalExtension, params};
 
 use super::{Result, Store, StoreError};
 
@@ -100,7 +100,7 @@ impl Store {
                     breakdown: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<super::sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -141,7 +141,7 @@ impl Store {
                     allowed_ips: split(r.get(8)?),
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<super::sql::Result<Vec<_>>>()?;
         Ok(list)
     }
 }

@@ -3,7 +3,7 @@
 //! that runs them through the lifecycle; the price held while the transfer is on its
 //! way, charged by the registry step that completes it (see `lifecycle`).
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::sql::{OptionalExtension, Transaction, params};
 
 use super::outbox::{Mail, queue_mail};
 use super::transfers::{NewTransferJob, insert_job};
@@ -85,12 +85,12 @@ const VIEW: &str = "SELECT o.id, o.domain, o.job_id, d.status, d.reason, o.appro
                     LEFT JOIN transfer_domains d ON d.job_id = o.job_id AND d.position = 0
                     LEFT JOIN transfer_registrants r ON r.id = d.registrant_id";
 
-fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OrderView> {
+fn view_row(r: &super::sql::Row<'_>) -> super::sql::Result<OrderView> {
     view_row_at(r, 0)
 }
 
 /// The [`VIEW`] columns from column `at` on.
-fn view_row_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<OrderView> {
+fn view_row_at(r: &super::sql::Row<'_>, at: usize) -> super::sql::Result<OrderView> {
     Ok(OrderView {
         id: r.get(at)?,
         domain: r.get(at + 1)?,
@@ -120,7 +120,7 @@ fn view_row_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<OrderView> 
 }
 
 /// The prices held for a reseller's orders whose transfer is on its way.
-pub(super) fn held_in(conn: &rusqlite::Connection, reseller_id: i64) -> Result<i64> {
+pub(super) fn held_in(conn: &super::sql::Connection, reseller_id: i64) -> Result<i64> {
     let held = conn
         .prepare_cached(
             "SELECT coalesce(sum(o.price_cents), 0) FROM transfer_orders o
@@ -139,7 +139,7 @@ impl Store {
         &self,
         o: &NewOrder,
     ) -> Result<std::result::Result<(i64, Option<i64>), InsufficientFunds>> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let balance: i64 = tx
             .prepare_cached("SELECT balance_cents FROM resellers WHERE id = ?1")?
@@ -236,7 +236,7 @@ impl Store {
         reason: &str,
         now: i64,
     ) -> Result<Option<bool>> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let job: Option<Option<i64>> = tx
             .prepare_cached(
@@ -316,7 +316,7 @@ impl Store {
                 "SELECT name FROM transfer_nameservers WHERE job_id = ?1 ORDER BY position",
             )?
             .query_map([job_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(Some(order))
     }
 
@@ -329,7 +329,7 @@ impl Store {
         mail: &Mail,
         now: i64,
     ) -> Result<bool> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let waiting: Option<String> = tx
             .prepare_cached(
@@ -374,7 +374,7 @@ impl Store {
                 let name: String = r.get(0)?;
                 Ok((name, view_row_at(r, 1)?))
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 
@@ -387,7 +387,7 @@ impl Store {
                 "{VIEW} WHERE o.reseller_id = ?1 ORDER BY o.id DESC"
             ))?
             .query_map([reseller_id], view_row)?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 }

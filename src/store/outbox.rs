@@ -1,7 +1,7 @@
 //! The outbox: every email opsd sends, stored in the transaction of the step that
 //! causes it, with its delivery task; and what delivery records.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::sql::{OptionalExtension, Transaction, params};
 
 use super::tasks::{TaskKind, enqueue, mark_done};
 use super::{Result, Store};
@@ -49,7 +49,7 @@ pub(crate) fn queue_mail(
 }
 
 /// A row of `SELECT id, to_addr, subject, body, sent_at FROM outbox`.
-fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
+fn outbox_row(r: &super::sql::Row<'_>) -> super::sql::Result<OutboxRow> {
     Ok((
         r.get(0)?,
         Mail {
@@ -86,7 +86,7 @@ impl Store {
 
     /// Marks outbox messages sent and their tasks done: `(task_id, outbox_id)`.
     pub fn mails_sent(&self, items: &[(i64, i64)], now: i64) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         for &(task_id, outbox_id) in items {
             tx.prepare_cached("UPDATE outbox SET sent_at = coalesce(sent_at, ?2), attempts = attempts + 1 WHERE id = ?1")?
@@ -100,7 +100,7 @@ impl Store {
     /// Gives up on outbox messages that will never be delivered, `(task_id,
     /// outbox_id, error)`: the error is kept on the message and its task is done.
     pub fn mails_given_up(&self, items: &[(i64, i64, String)], now: i64) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         for (task_id, outbox_id, error) in items {
             tx.prepare_cached(
@@ -119,7 +119,7 @@ impl Store {
         let rows = conn
             .prepare("SELECT id, to_addr, subject, body, sent_at FROM outbox ORDER BY id")?
             .query_map([], outbox_row)?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 
@@ -132,7 +132,7 @@ impl Store {
                 "SELECT id, to_addr, subject, body, sent_at FROM outbox ORDER BY id DESC LIMIT ?1",
             )?
             .query_map([limit as i64], outbox_row)?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok((rows, total))
     }
 }

@@ -6,7 +6,7 @@
 //! Every read and write names the reseller: a row of another reseller is
 //! `NotFound`, never a different answer.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::sql::{OptionalExtension, Transaction, params};
 
 use super::events::event_in;
 use super::orders::{OrderProfile, held_in, profile_in};
@@ -43,7 +43,7 @@ const RECORD_COLUMNS: &str = "id, name, reseller_id, profile_id, locked, created
     updated_at, transferred_at, expires_at, contacts, nameservers, auth_code, whois_privacy,
     auto_renew, let_expire, tld_data, affiliate_id";
 
-fn record_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DomainRecord> {
+fn record_row(r: &super::sql::Row<'_>) -> super::sql::Result<DomainRecord> {
     let ns: Option<String> = r.get(11)?;
     Ok(DomainRecord {
         id: r.get(0)?,
@@ -99,7 +99,7 @@ impl DomainChange {
     }
 
     /// The column update and its value (`?1` is the id, `?2` the value).
-    fn update(&self) -> (&'static str, Box<dyn rusqlite::ToSql + '_>) {
+    fn update(&self) -> (&'static str, Box<dyn super::sql::ToValue + '_>) {
         match self {
             DomainChange::Lock(on) => ("locked = ?2", Box::new(*on)),
             DomainChange::WhoisPrivacy(on) => ("whois_privacy = ?2", Box::new(*on)),
@@ -243,7 +243,7 @@ impl Store {
         change: &DomainChange,
         audit: &AuditEntry,
     ) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         change_in(&tx, reseller_id, domain_id, change, audit)?;
         tx.commit()?;
@@ -259,7 +259,7 @@ impl Store {
         change: &DomainChange,
         audit: &AuditEntry,
     ) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         for id in domain_ids {
             change_in(&tx, reseller_id, *id, change, audit)?;
@@ -276,7 +276,7 @@ impl Store {
                 "SELECT id, name FROM domains WHERE reseller_id = ?1 AND profile_id = ?2 ORDER BY name",
             )?
             .query_map(params![reseller_id, profile_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 
@@ -288,7 +288,7 @@ impl Store {
         n: &NewRegistration,
         audit: &AuditEntry,
     ) -> Result<std::result::Result<OrderDone, OrderRefused>> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let taken = tx
             .prepare_cached("SELECT 1 FROM domains WHERE name = ?1")?
@@ -384,7 +384,7 @@ impl Store {
         audit: &AuditEntry,
         now: i64,
     ) -> Result<std::result::Result<OrderDone, OrderRefused>> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         if let Err(e) = charge_in(&tx, d.reseller_id, cents)? {
             return Ok(Err(e));
@@ -448,7 +448,7 @@ impl Store {
             .query_map(params![reseller_id, from, to, take, skip], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(ExpiryPage { rows, total })
     }
 
@@ -466,7 +466,7 @@ impl Store {
             .query_map(params![reseller_id, take, skip], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(ExpiryPage { rows, total })
     }
 
@@ -479,7 +479,7 @@ impl Store {
                  WHERE reseller_id = ?1 AND domain_id = ?2 ORDER BY name",
             )?
             .query_map(params![reseller_id, domain_id], host_row)?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 
@@ -500,7 +500,7 @@ impl Store {
         audit: &AuditEntry,
         now: i64,
     ) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         tx.prepare_cached(
             "INSERT INTO name_servers (name, reseller_id, domain_id, ipv4, ipv6, created_at)
@@ -532,7 +532,7 @@ impl Store {
         host: &NameServerHost,
         audit: &AuditEntry,
     ) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let n = tx
             .prepare_cached(
@@ -556,7 +556,7 @@ impl Store {
         name: &str,
         audit: &AuditEntry,
     ) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let n = tx
             .prepare_cached("DELETE FROM name_servers WHERE name = ?1 AND reseller_id = ?2")?
@@ -602,7 +602,7 @@ impl Store {
     /// Queues the mail that tells the admin contact the auth code, with its audit
     /// row, in one transaction.
     pub fn send_auth_code(&self, mail: &super::Mail, audit: &AuditEntry) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let message_id = format!("<authcode-{}@opsd>", crate::auth::random_hex(8));
         super::outbox::queue_mail(&tx, "auth_code", mail, &message_id, None, audit.at)?;
@@ -621,7 +621,7 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         tx.prepare_cached("DELETE FROM cookies WHERE expires_at <= ?1")?
             .execute([now])?;
@@ -661,7 +661,7 @@ impl Store {
     }
 }
 
-fn host_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<NameServerHost> {
+fn host_row(r: &super::sql::Row<'_>) -> super::sql::Result<NameServerHost> {
     Ok(NameServerHost {
         name: r.get(0)?,
         domain_id: r.get(1)?,

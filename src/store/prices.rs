@@ -1,6 +1,6 @@
 //! The price list: what one year of an order type costs for a TLD.
 
-use rusqlite::{OptionalExtension, params};
+use super::sql::{OptionalExtension, params};
 
 use super::{Result, Store};
 
@@ -41,7 +41,7 @@ impl Store {
             .reader()
             .prepare_cached("SELECT tld, kind, cents FROM prices ORDER BY tld, kind")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 }

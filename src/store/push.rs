@@ -1,7 +1,7 @@
 //! Pushes between resellers: consent (the operator's switch and the gaining reseller's
 //! allow-list), the portfolio lookups a push needs, the move itself, and the audit log.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::sql::{OptionalExtension, Transaction, params};
 
 use super::events::event_in;
 use super::{Result, Store, StoreError};
@@ -119,7 +119,7 @@ impl Store {
                  WHERE a.gaining_id = ?1 ORDER BY r.username",
             )?
             .query_map([gaining_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(names)
     }
 
@@ -134,7 +134,7 @@ impl Store {
         let names = conn
             .prepare_cached("SELECT name FROM domains WHERE reseller_id = ?1 ORDER BY name")?
             .query_map([reseller_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(names)
     }
 
@@ -178,7 +178,7 @@ impl Store {
         profile: &PushProfile,
         audit: &AuditEntry,
     ) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         push_in(&tx, domain, gaining_id, profile, audit)?;
         tx.commit()?;
@@ -186,7 +186,7 @@ impl Store {
     }
 
     pub fn audit(&self, entry: &AuditEntry) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         audit_in(&tx, entry)?;
         tx.commit()?;
@@ -202,7 +202,7 @@ impl Store {
                  WHERE ?1 IS NULL OR subject = ?1 ORDER BY id DESC LIMIT ?2",
             )?
             .query_map(params![subject, limit as i64], audit_row)?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 
@@ -218,14 +218,14 @@ impl Store {
                  ) ORDER BY id DESC LIMIT ?2",
             )?
             .query_map(params![username, limit as i64], audit_row)?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 }
 
 /// A portfolio row, on any connection or transaction.
 pub(crate) fn portfolio_domain_in(
-    conn: &rusqlite::Connection,
+    conn: &super::sql::Connection,
     reseller_id: i64,
     name: &str,
 ) -> Result<Option<PortfolioDomain>> {
@@ -250,7 +250,7 @@ pub(crate) fn portfolio_domain_in(
 
 /// The consent check, on any connection or transaction.
 pub(crate) fn permitted_in(
-    conn: &rusqlite::Connection,
+    conn: &super::sql::Connection,
     losing_id: i64,
     gaining_id: i64,
 ) -> Result<bool> {
@@ -265,7 +265,7 @@ pub(crate) fn permitted_in(
     Ok(n > 0)
 }
 
-fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+fn audit_row(r: &super::sql::Row<'_>) -> super::sql::Result<AuditEntry> {
     Ok(AuditEntry {
         at: r.get(0)?,
         actor: r.get(1)?,

@@ -2,7 +2,7 @@
 //! their domains and contact handles, invoices, and the push itself with every effect
 //! in one transaction (whether it may happen is `rules::registry_push`).
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::sql::{OptionalExtension, Transaction, params};
 
 use super::outbox::{Mail, queue_mail};
 use super::push::{AuditEntry, audit_in};
@@ -106,7 +106,12 @@ impl Store {
         )
     }
 
-    fn update_registrar(&self, sql: &str, handle: &str, value: impl rusqlite::ToSql) -> Result<()> {
+    fn update_registrar(
+        &self,
+        sql: &str,
+        handle: &str,
+        value: impl super::sql::ToValue,
+    ) -> Result<()> {
         let n = self.writer().execute(sql, params![handle, value])?;
         if n == 0 {
             return Err(StoreError::NotFound);
@@ -117,7 +122,7 @@ impl Store {
     /// Adds a domain; its contact handles are created sponsored by its registrar if
     /// they do not exist yet.
     pub fn add_registry_domain(&self, d: &NewRegistryDomain, now: i64) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         tx.execute(
             "INSERT INTO registry_domains (name, registrar, status, registrant, tech, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -181,7 +186,7 @@ impl Store {
         p: &RegistryPush,
         notice: Option<&Mail>,
     ) -> Result<RegistryPushDone> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let row: Option<(Option<String>, Option<String>)> = tx
             .query_row(
@@ -242,7 +247,7 @@ impl Store {
     }
 }
 
-fn registrar_in(conn: &rusqlite::Connection, handle: &str) -> Result<Option<Registrar>> {
+fn registrar_in(conn: &super::sql::Connection, handle: &str) -> Result<Option<Registrar>> {
     let r = conn
         .prepare_cached(
             "SELECT handle, password_crypt, email, opted_out FROM registrars WHERE handle = ?1",
@@ -313,7 +318,7 @@ fn reissue_invoices(tx: &Transaction<'_>, p: &RegistryPush) -> Result<usize> {
             "SELECT id, amount_cents FROM invoices WHERE domain = ?1 AND registrar = ?2 AND status = 'outstanding' ORDER BY id",
         )?
         .query_map(params![p.domain, p.losing], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::sql::Result<_>>()?;
     for (id, amount) in &open {
         tx.execute(
             "UPDATE invoices SET status = 'credited' WHERE id = ?1",

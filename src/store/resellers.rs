@@ -1,6 +1,6 @@
 //! Resellers (keys and IP rules), their profiles, portfolio domains and DNS templates.
 
-use rusqlite::{OptionalExtension, params};
+use super::sql::{OptionalExtension, params};
 
 use super::{Result, Store, StoreError};
 
@@ -84,7 +84,7 @@ impl Store {
         allowed_ips: &[String],
         now: i64,
     ) -> Result<i64> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         tx.execute(
             "INSERT INTO resellers (username, private_key, created_at) VALUES (?1, ?2, ?3)",
@@ -109,7 +109,7 @@ impl Store {
 
     /// Replaces a reseller's IP Access Rules; none = any address.
     pub fn set_allowed_ips(&self, reseller_id: i64, allowed_ips: &[String]) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         tx.execute(
             "DELETE FROM reseller_ips WHERE reseller_id = ?1",
@@ -214,7 +214,7 @@ impl Store {
     /// Sets the control-panel password hash (`None` disables the login). The
     /// reseller's panel sessions end with the old password, in the same transaction.
     pub fn set_reseller_password(&self, reseller_id: i64, hash: Option<&str>) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let n = tx.execute(
             "UPDATE resellers SET password_hash = ?2 WHERE id = ?1",
@@ -237,7 +237,7 @@ impl Store {
         &self,
         update: &str,
         reseller_id: i64,
-        value: &dyn rusqlite::ToSql,
+        value: &dyn super::sql::ToValue,
     ) -> Result<()> {
         let n = self.writer().execute(update, params![reseller_id, value])?;
         if n == 0 {
@@ -294,7 +294,7 @@ impl Store {
                     })
                 },
             )?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok((rows, usize::try_from(total).unwrap_or(0)))
     }
 
@@ -310,7 +310,7 @@ impl Store {
 }
 
 /// The reseller `select` finds (one row by `key`), with its IP rules.
-fn insert_ips(tx: &rusqlite::Transaction<'_>, reseller_id: i64, ips: &[String]) -> Result<()> {
+fn insert_ips(tx: &super::sql::Transaction<'_>, reseller_id: i64, ips: &[String]) -> Result<()> {
     let mut insert = tx
         .prepare_cached("INSERT OR IGNORE INTO reseller_ips (reseller_id, cidr) VALUES (?1, ?2)")?;
     for cidr in ips {
@@ -320,9 +320,9 @@ fn insert_ips(tx: &rusqlite::Transaction<'_>, reseller_id: i64, ips: &[String]) 
 }
 
 fn reseller_where(
-    conn: &rusqlite::Connection,
+    conn: &super::sql::Connection,
     select: &str,
-    key: &dyn rusqlite::ToSql,
+    key: &dyn super::sql::ToValue,
 ) -> Result<Option<Reseller>> {
     let found = conn
         .prepare_cached(select)?
@@ -341,7 +341,7 @@ fn reseller_where(
     reseller.allowed_ips = conn
         .prepare_cached("SELECT cidr FROM reseller_ips WHERE reseller_id = ?1 ORDER BY cidr")?
         .query_map([reseller.id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::sql::Result<_>>()?;
     Ok(Some(reseller))
 }
 

@@ -3,7 +3,7 @@
 //! What is still in use is never touched: unsent mail, undelivered events, tasks
 //! not done, live sessions and tokens.
 
-use rusqlite::params;
+use super::sql::params;
 
 use super::{Result, Store};
 

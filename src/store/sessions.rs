@@ -1,7 +1,7 @@
 //! Login sessions of the web pages. The cookie value itself is never stored: rows are
 //! keyed by its SHA-256, so reading the database does not let anyone log in.
 
-use rusqlite::{OptionalExtension, params};
+use super::sql::{OptionalExtension, params};
 
 use super::{Result, Store};
 
@@ -29,7 +29,7 @@ impl std::fmt::Debug for Session {
 impl Store {
     /// Stores a session; expired sessions are swept on the way.
     pub fn create_session(&self, token_hash: &str, s: &Session, now: i64) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
         tx.execute(
@@ -79,9 +79,9 @@ impl Store {
         realm: &str,
         username: &str,
         password_hash: &str,
-        also: impl FnOnce(&rusqlite::Transaction<'_>, i64) -> Result<()>,
+        also: impl FnOnce(&super::sql::Transaction<'_>, i64) -> Result<()>,
     ) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let id: i64 = tx
             .query_row(

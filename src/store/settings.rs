@@ -1,7 +1,7 @@
 //! Small server settings kept in the database: the sandbox clock's offset and the
 //! generated admin token.
 
-use rusqlite::{OptionalExtension, params};
+use super::sql::{OptionalExtension, params};
 
 use super::{Result, Store};
 
@@ -18,7 +18,7 @@ impl Store {
     /// Adds `by` to the integer setting `key` (0 when unset) in one transaction and
     /// returns the sum: two instances adding at once both count.
     pub fn add_to_setting(&self, key: &str, by: i64) -> Result<i64> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let old: Option<String> = tx
             .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {

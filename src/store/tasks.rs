@@ -2,7 +2,7 @@
 //! done in the same transaction as its effects (see the lifecycle methods); a task
 //! that fails is put back with a later due time.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::sql::{OptionalExtension, Transaction, params};
 
 use super::{Result, Store, StoreError};
 
@@ -174,7 +174,7 @@ impl Store {
                     r.get::<_, i64>(5)?,
                 ))
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<super::sql::Result<Vec<_>>>()?;
         let mut run: Vec<Task> = Vec::new();
         for (id, kind, subject, item, due_at, attempts) in rows {
             if skip.contains(&id) {
@@ -265,7 +265,7 @@ impl Store {
                     })
                 },
             )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<super::sql::Result<Vec<_>>>()?;
         Ok(rows.into_iter().find(|t| !skip.contains(&t.id)))
     }
 
@@ -291,7 +291,7 @@ impl Store {
     /// Records a failed attempt and puts the task back, due at `retry_at`.
     /// Marks a task done that had nothing to do.
     pub fn task_done(&self, task_id: i64, now: i64) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         mark_done(&tx, &self.instance, task_id, now)?;
         tx.commit()?;
@@ -317,7 +317,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(true);
         }
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let mut taken = 0;
         {
@@ -346,7 +346,7 @@ impl Store {
                 "SELECT DISTINCT locked_by FROM tasks WHERE done_at IS NULL AND locked_by IS NOT NULL",
             )?
             .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
 

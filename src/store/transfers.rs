@@ -1,6 +1,6 @@
 //! SIMPLE_TRANSFER jobs: creation in one transaction, and the status view.
 
-use rusqlite::{OptionalExtension, params};
+use super::sql::{OptionalExtension, ValueRef, params};
 
 use smol_str::SmolStr;
 
@@ -61,7 +61,7 @@ pub struct JobDomainView {
 
 /// Inserts a job with its nameservers and domains and queues its analysis, inside a
 /// caller's transaction: an accepted job always gets analysed.
-pub(crate) fn insert_job(tx: &rusqlite::Transaction<'_>, job: &NewTransferJob) -> Result<i64> {
+pub(crate) fn insert_job(tx: &super::sql::Transaction<'_>, job: &NewTransferJob) -> Result<i64> {
     tx.execute(
         "INSERT INTO transfer_jobs (reseller_id, name, status, profile_id, dns_template, created_at)
          VALUES (?1, ?2, ?6, ?3, ?4, ?5)",
@@ -156,7 +156,7 @@ const ROWS_PER_INSERT: usize = 64;
 /// machine, 10,000 rows took 34 ms one statement each and 19 ms 64 per statement
 /// (the per-statement work of SQLite's VM dominates such small rows).
 fn insert_domains(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &super::sql::Transaction<'_>,
     job_id: i64,
     domains: &[(SmolStr, SmolStr)],
 ) -> Result<()> {
@@ -168,43 +168,28 @@ fn insert_domains(
     let rest = chunks.remainder();
     let mut stmt = tx.prepare_cached(&many)?;
     for (c, chunk) in chunks.enumerate() {
-        bind_rows(&mut stmt, job_id, c * ROWS_PER_INSERT, chunk)?;
-        stmt.raw_execute()?;
+        stmt.execute(row_values(job_id, c * ROWS_PER_INSERT, chunk))?;
     }
     let mut one = tx.prepare_cached(&format!("{INSERT}{ROW}"))?;
     let start = domains.len() - rest.len();
     for (i, row) in rest.iter().enumerate() {
-        bind_rows(&mut one, job_id, start + i, std::slice::from_ref(row))?;
-        one.raw_execute()?;
+        one.execute(row_values(job_id, start + i, std::slice::from_ref(row)))?;
     }
     Ok(())
 }
 
-/// Binds `rows` (positions from `first`) to the parameters of a multi-row INSERT.
-fn bind_rows(
-    stmt: &mut rusqlite::CachedStatement<'_>,
-    job_id: i64,
-    first: usize,
-    rows: &[(SmolStr, SmolStr)],
-) -> Result<()> {
+/// The parameters of a multi-row INSERT of `rows` (positions from `first`).
+fn row_values(job_id: i64, first: usize, rows: &[(SmolStr, SmolStr)]) -> Vec<ValueRef<'_>> {
+    let mut values = Vec::with_capacity(4 * rows.len());
     for (i, (name, auth)) in rows.iter().enumerate() {
-        let p = 4 * i + 1;
-        stmt.raw_bind_parameter(p, job_id)?;
-        stmt.raw_bind_parameter(p + 1, (first + i) as i64)?;
-        stmt.raw_bind_parameter(p + 2, name.as_str())?;
-        stmt.raw_bind_parameter(p + 3, auth.as_str())?;
+        values.extend([
+            ValueRef::Integer(job_id),
+            ValueRef::Integer((first + i) as i64),
+            ValueRef::Text(name),
+            ValueRef::Text(auth),
+        ]);
     }
-    Ok(())
-}
-
-/// A TEXT column as a borrowed `&str`.
-fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
-    Ok(r.get_ref(i)?.as_str()?)
-}
-
-/// A nullable TEXT column as a borrowed `&str`.
-fn opt_text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
-    Ok(r.get_ref(i)?.as_str_or_null()?)
+    values
 }
 
 /// Tables whose next id a scenario may set.
@@ -265,7 +250,7 @@ impl Store {
     /// Stores a job with its nameservers and domains in one transaction; all of it or
     /// nothing. Returns the job id.
     pub fn create_transfer_job(&self, job: &NewTransferJob) -> Result<i64> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let id = insert_job(&tx, job)?;
         tx.commit()?;
@@ -306,7 +291,7 @@ impl Store {
             return Ok(false);
         };
         let id: i64 = r.get(0)?;
-        rows.head(id, text(r, 1)?, text(r, 2)?);
+        rows.head(id, r.text(1)?, r.text(2)?);
         drop(found);
         let mut registrants = tx.prepare_cached(
             "SELECT id, email, name, status FROM transfer_registrants WHERE job_id = ?1 ORDER BY id",
@@ -315,9 +300,9 @@ impl Store {
         while let Some(r) = found.next()? {
             rows.registrant(RegistrantRow {
                 id: r.get(0)?,
-                email: text(r, 1)?,
-                name: text(r, 2)?,
-                status: text(r, 3)?,
+                email: r.text(1)?,
+                name: r.text(2)?,
+                status: r.text(3)?,
             });
         }
         rows.registrants_done();
@@ -327,10 +312,10 @@ impl Store {
         let mut found = domains.query([id])?;
         while let Some(r) = found.next()? {
             rows.domain(DomainRow {
-                name: text(r, 0)?,
-                status: text(r, 1)?,
+                name: r.text(0)?,
+                status: r.text(1)?,
                 registrant_id: r.get(2)?,
-                reason: opt_text(r, 3)?,
+                reason: r.opt_text(3)?,
             });
         }
         Ok(true)
@@ -339,7 +324,7 @@ impl Store {
     /// Makes the next id of `seq` be `next` (scenarios start at the seed's ids). Ids
     /// already used are never handed out again, whatever `next` says.
     pub fn set_next_id(&self, seq: Sequence, next: i64) -> Result<()> {
-        let mut conn = self.writer();
+        let conn = self.writer();
         let tx = conn.transaction()?;
         let table = seq.table();
         let changed = tx.execute(
