@@ -161,8 +161,8 @@ mod tests {
     #[test]
     fn instances_share_the_sandbox_clock() {
         use crate::clock::{CLOCK_OFFSET, SandboxClock};
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let db = dir.path().join("opsd.db");
+        let dir = crate::store::test_support::temp_db();
+        let db = dir.db().to_path_buf();
         let app = || {
             let store = crate::store::Store::open(&db).unwrap_or_else(|e| panic!("{e}"));
             let config = crate::config::Config::new(([127, 0, 0, 1], 0).into(), db.clone());

@@ -132,7 +132,7 @@ impl Store {
             .prepare_cached(
                 "SELECT b.id, g.username, b.status, b.created_at, l.username FROM bulk_changes b
                  JOIN resellers g ON g.id = b.gaining_id JOIN resellers l ON l.id = b.reseller_id
-                 WHERE ?1 IS NULL OR b.reseller_id = ?1 ORDER BY b.id DESC LIMIT ?2",
+                 WHERE b.reseller_id = ?1 OR ?1 IS NULL ORDER BY b.id DESC LIMIT ?2",
             )?
             .query_map(params![reseller_id, limit as i64], |r| {
                 Ok(BulkSummary {
@@ -186,7 +186,7 @@ impl Store {
         let tx = conn.transaction()?;
         let status: Option<BulkStatus> = tx
             .query_row(
-                "SELECT status FROM bulk_changes WHERE id = ?1 AND (?2 IS NULL OR reseller_id = ?2)",
+                "SELECT status FROM bulk_changes WHERE id = ?1 AND (reseller_id = ?2 OR ?2 IS NULL)",
                 params![id, reseller_id],
                 |r| r.get(0),
             )
@@ -397,7 +397,7 @@ fn load_view(
         .prepare_cached(
             "SELECT b.id, b.change_type, b.status, l.username, g.username, b.apply_to_locked, b.contact_email, b.created_at, b.finished_at
              FROM bulk_changes b JOIN resellers l ON l.id = b.reseller_id JOIN resellers g ON g.id = b.gaining_id
-             WHERE b.id = ?1 AND (?2 IS NULL OR b.reseller_id = ?2)",
+             WHERE b.id = ?1 AND (b.reseller_id = ?2 OR ?2 IS NULL)",
         )?
         .query_row(params![id, reseller_id], |r| {
             Ok(BulkChangeView {

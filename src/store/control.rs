@@ -327,7 +327,7 @@ impl Store {
         let rows = conn
             .prepare_cached(
                 "SELECT id, kind, to_addr, subject, body, created_at, sent_at, last_error FROM outbox
-                 WHERE (?1 IS NULL OR lower(to_addr) = lower(?1)) AND (?2 IS NULL OR kind = ?2)
+                 WHERE (lower(to_addr) = lower(?1) OR ?1 IS NULL) AND (kind = ?2 OR ?2 IS NULL)
                    AND created_at >= ?3
                  ORDER BY id LIMIT ?4",
             )?
@@ -370,6 +370,12 @@ mod tests {
     fn a_snapshot_loads_back_what_was_saved() {
         let (store, dir) = temp_store();
         let r = store.add_reseller("a", "k", &[], 0).unwrap_or_default();
+        if store.backend() == crate::store::sql::Backend::Postgres {
+            assert!(store.save_snapshot(&dir.path().join("s.db")).is_err());
+            assert!(store.wipe().is_ok());
+            assert!(matches!(store.reseller_by_name("a"), Ok(None)));
+            return;
+        }
         let snap = dir.path().join("s.db");
         assert!(store.save_snapshot(&snap).is_ok());
         assert!(store.add_reseller("b", "k", &[], 0).is_ok());

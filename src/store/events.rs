@@ -212,7 +212,7 @@ impl Store {
         let mut stmt = conn.prepare_cached(
             "SELECT e.event_id, e.event, a.url, a.attempt, a.at, a.http_status, a.error, a.outcome
              FROM webhook_attempts a JOIN events e ON e.id = a.event
-             WHERE ?1 IS NULL OR a.reseller_id = ?1 ORDER BY a.id DESC LIMIT ?2",
+             WHERE a.reseller_id = ?1 OR ?1 IS NULL ORDER BY a.id DESC LIMIT ?2",
         )?;
         let rows = stmt
             .query_map(

@@ -94,7 +94,7 @@ impl Store {
     /// Removes one rule (`Some(id)`) or all; returns how many.
     pub fn remove_faults(&self, id: Option<i64>) -> Result<usize> {
         Ok(self.writer().execute(
-            "DELETE FROM faults WHERE ?1 IS NULL OR id = ?1",
+            "DELETE FROM faults WHERE id = ?1 OR ?1 IS NULL",
             params![id],
         )?)
     }

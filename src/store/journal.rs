@@ -135,8 +135,8 @@ impl Store {
     pub fn journal(&self, f: &JournalFilter) -> Result<Vec<JournalEntry>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM journal
-             WHERE (?1 IS NULL OR reseller_id = ?1) AND (?2 IS NULL OR action = upper(?2))
-               AND (?3 IS NULL OR code = ?3) AND (?4 IS NULL OR at >= ?4)
+             WHERE (reseller_id = ?1 OR ?1 IS NULL) AND (action = upper(?2) OR ?2 IS NULL)
+               AND (code = ?3 OR ?3 IS NULL) AND (at >= ?4 OR ?4 IS NULL)
                AND (?5 = 0 OR success = 0)
              ORDER BY id DESC LIMIT ?6"
         );
@@ -204,7 +204,7 @@ impl Store {
     /// One entry, if it is `reseller_id`'s (`None`: anyone's, for the operator).
     pub fn journal_entry(&self, id: i64, reseller_id: Option<i64>) -> Result<Option<JournalEntry>> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM journal WHERE id = ?1 AND (?2 IS NULL OR reseller_id = ?2)"
+            "SELECT {COLUMNS} FROM journal WHERE id = ?1 AND (reseller_id = ?2 OR ?2 IS NULL)"
         );
         Ok(self
             .reader()

@@ -27,6 +27,7 @@ mod push;
 mod registrars;
 mod resellers;
 mod retention;
+pub mod scratch;
 mod sessions;
 mod settings;
 pub mod sql;
@@ -181,10 +182,8 @@ pub struct Store {
     next_reader: AtomicUsize,
     /// Counts uses of the writer connection (see [`Store::write_count`]).
     writes: AtomicU64,
-    /// SQLite: a read-only connection that never reads a table: its `PRAGMA
-    /// data_version` moves with every commit any other connection makes, in any
-    /// process. None on PostgreSQL, which has no such number.
-    watch: Option<Mutex<rusqlite::Connection>>,
+    /// Where other instances' commits show (see [`Store::write_count`]).
+    watch: Watch,
     /// This process's name in task leases (`tasks.locked_by`): unique per open.
     instance: String,
     /// No other instance was seen beating (see [`Store::heartbeat`]): every commit
@@ -232,7 +231,7 @@ impl Store {
             path.to_path_buf(),
             Connection::Sqlite(writer),
             readers,
-            Some(Mutex::new(watch)),
+            Watch::Sqlite(Mutex::new(watch)),
         ))
     }
 
@@ -257,14 +256,20 @@ impl Store {
                 Ok(Mutex::new(Connection::Postgres(c)))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Store::assemble(PathBuf::from(url), writer, readers, None))
+        let watch = sql::PgConn::connect(&config, tables.clone())?;
+        Ok(Store::assemble(
+            PathBuf::from(url),
+            writer,
+            readers,
+            Watch::Postgres(Mutex::new(Connection::Postgres(watch))),
+        ))
     }
 
     fn assemble(
         path: PathBuf,
         writer: Connection,
         readers: Vec<Mutex<Connection>>,
-        watch: Option<Mutex<rusqlite::Connection>>,
+        watch: Watch,
     ) -> Store {
         Store {
             path,
@@ -306,7 +311,7 @@ impl Store {
             let tx = conn.transaction()?;
             tx.prepare_cached(
                 "INSERT INTO instances (name, beat) VALUES (?1, 1)
-                 ON CONFLICT (name) DO UPDATE SET beat = beat + 1",
+                 ON CONFLICT (name) DO UPDATE SET beat = instances.beat + 1",
             )?
             .execute([&self.instance])?;
             let rows = tx
@@ -391,7 +396,8 @@ impl Store {
     /// current afterwards only if nothing was committed in between, which is what a
     /// reply cache needs to know it is not stale. While other instances are about
     /// (see [`Store::heartbeat`]) it costs one `PRAGMA data_version` (no table read,
-    /// no lock waited for); measured on the load bench, that call on every cached
+    /// no lock waited for), or on PostgreSQL one read of the `opsd_commits`
+    /// sequence, which every instance moves after each commit; measured on the load bench, that call on every cached
     /// status poll took the 8-connection ratio from 0.76 to 0.54, so an instance
     /// that is alone counts its own writes only. Commands run beside the server
     /// (`opsd reseller …`) are not instances: the caches' age limits cover them.
@@ -400,18 +406,26 @@ impl Store {
         if self.alone.load(Ordering::Acquire) {
             return own;
         }
-        // PostgreSQL has no commit counter to read without a query, and a query
-        // cannot be made on an async thread: with other instances about, every
-        // value is new, so the caches read the database each time (correct, at the
-        // cost of their saving).
-        let Some(watch) = &self.watch else {
-            return self.writes.fetch_add(1, Ordering::AcqRel) | 1 << 63;
+        let read = match &self.watch {
+            Watch::Sqlite(watch) => {
+                let watch = watch.lock().unwrap_or_else(PoisonError::into_inner);
+                watch
+                    .prepare_cached("PRAGMA data_version")
+                    .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
+                    .map_err(sql::Error::from)
+            }
+            // The caches ask on an async thread; the postgres client blocks.
+            Watch::Postgres(watch) => off_async(|| {
+                let watch = watch.lock().unwrap_or_else(PoisonError::into_inner);
+                // Until its first nextval a sequence shows 1 as well, not yet called.
+                watch.query_row(
+                    "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM opsd_commits",
+                    [],
+                    |r| r.get(0),
+                )
+            }),
         };
-        let watch = watch.lock().unwrap_or_else(PoisonError::into_inner);
-        match watch
-            .prepare_cached("PRAGMA data_version")
-            .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
-        {
+        match read {
             // Both parts: this process's writes are counted the moment its writer
             // is given back, the others' when SQLite sees their commit.
             Ok(v) => own.wrapping_add(v.unsigned_abs() << 32),
@@ -487,7 +501,41 @@ impl Drop for Writer<'_> {
         // Runs before the lock is released, after any commit made through it.
         if let Some(w) = self.writes {
             w.fetch_add(1, Ordering::Release);
+            // The other instances' caches learn of it from the shared sequence,
+            // moved after the commit: one that reads the old value cannot have
+            // cached a reply from before it as current after it.
+            if let Connection::Postgres(_) = &*self.conn
+                && let Err(e) = self.conn.execute("SELECT nextval('opsd_commits')", [])
+            {
+                tracing::warn!(error = %e, "counting a commit for the other instances failed");
+            }
         }
+    }
+}
+
+/// Where an instance sees the commits of the others.
+#[derive(Debug)]
+enum Watch {
+    /// A read-only connection that never reads a table: its `PRAGMA data_version`
+    /// moves with every commit any other connection makes, in any process.
+    Sqlite(Mutex<rusqlite::Connection>),
+    /// A connection for reading the `opsd_commits` sequence.
+    Postgres(Mutex<Connection>),
+}
+
+/// Runs `f`, which blocks, from wherever it is called: on a worker of the
+/// multi-threaded runtime through `block_in_place` (the postgres client starts a
+/// runtime of its own, which cannot run on a thread driving one), on a plain
+/// thread directly.
+fn off_async<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        Ok(_) => std::thread::scope(|s| match s.spawn(f).join() {
+            Ok(v) => v,
+            Err(p) => std::panic::resume_unwind(p),
+        }),
+        Err(_) => f(),
     }
 }
 
@@ -650,15 +698,62 @@ fn setup(c: &rusqlite::Connection) -> Result<()> {
 pub(crate) mod test_support {
     use super::Store;
 
-    /// A store in a fresh temporary directory, kept alive by the returned guard.
-    pub fn temp_store() -> (Store, tempfile::TempDir) {
+    /// Where a test's store lives: a temporary directory (for files beside it),
+    /// and on PostgreSQL its own database, dropped with it.
+    #[derive(Debug)]
+    pub struct TestDb {
+        dir: tempfile::TempDir,
+        // Dropped after the directory, when the test's stores are gone.
+        _pg: Option<super::scratch::ScratchDb>,
+        db: std::path::PathBuf,
+    }
+
+    impl TestDb {
+        pub fn path(&self) -> &std::path::Path {
+            self.dir.path()
+        }
+
+        /// The `db` setting of the test's database.
+        pub fn db(&self) -> &std::path::Path {
+            &self.db
+        }
+    }
+
+    /// A store for one test: a SQLite file in a fresh temporary directory, or, with
+    /// `OPSD_TEST_POSTGRES` set, a fresh PostgreSQL database in that cluster.
+    pub fn temp_store() -> (Store, TestDb) {
+        let t = temp_db();
+        match Store::open(&t.db) {
+            Ok(s) => (s, t),
+            Err(e) => panic!(
+                "open store {}: {e}",
+                super::describe_db(&t.db.to_string_lossy())
+            ),
+        }
+    }
+
+    /// The place of a test's store, without opening it.
+    pub fn temp_db() -> TestDb {
         let dir = match tempfile::tempdir() {
             Ok(d) => d,
             Err(e) => panic!("temp dir: {e}"),
         };
-        match Store::open(&dir.path().join("opsd.db")) {
-            Ok(s) => (s, dir),
-            Err(e) => panic!("open store: {e}"),
+        match super::scratch::test_cluster() {
+            Some(admin) => {
+                let label = std::thread::current().name().unwrap_or("unit").to_string();
+                let pg = super::scratch::ScratchDb::create(&admin, &label)
+                    .unwrap_or_else(|e| panic!("PostgreSQL test database: {e}"));
+                let db = std::path::PathBuf::from(pg.url());
+                TestDb {
+                    dir,
+                    _pg: Some(pg),
+                    db,
+                }
+            }
+            None => {
+                let db = dir.path().join("opsd.db");
+                TestDb { dir, _pg: None, db }
+            }
         }
     }
 }
@@ -672,7 +767,7 @@ mod tests {
     #[test]
     fn instances_see_each_other_beat() {
         let (a, dir) = temp_store();
-        let b = super::Store::open(&dir.path().join("opsd.db")).unwrap_or_else(|e| panic!("{e}"));
+        let b = super::Store::open(dir.db()).unwrap_or_else(|e| panic!("{e}"));
         let within = std::time::Duration::from_secs(60);
         assert!(matches!(a.heartbeat(within), Ok(0)));
         let before = a.write_count();
@@ -692,6 +787,10 @@ mod tests {
     fn database_files_are_private() {
         use std::os::unix::fs::PermissionsExt;
         let (store, dir) = temp_store();
+        if store.backend() == super::sql::Backend::Postgres {
+            eprintln!("SQLite only: file modes of the database file");
+            return;
+        }
         assert!(store.set_setting("k", "v").is_ok());
         for name in ["opsd.db", "opsd.db-wal"] {
             let mode = std::fs::metadata(dir.path().join(name))
@@ -714,8 +813,7 @@ mod tests {
         let (store, dir) = temp_store();
         assert_eq!(store.schema_version().ok(), Some(super::MIGRATIONS.len()));
         drop(store);
-        let again =
-            super::Store::open(&dir.path().join("opsd.db")).map(|s| s.schema_version().ok());
+        let again = super::Store::open(dir.db()).map(|s| s.schema_version().ok());
         assert_eq!(again.ok().flatten(), Some(super::MIGRATIONS.len()));
     }
 }

@@ -81,9 +81,9 @@ impl Store {
             "SELECT j.id, r.username, j.name, j.status, j.created_at,
                     (SELECT count(*) FROM transfer_domains d WHERE d.job_id = j.id),
                     (SELECT count(*) FROM transfer_registrants g WHERE g.job_id = j.id),
-                    (SELECT group_concat(status || ': ' || n, ', ') FROM
+                    (SELECT group_concat(status || ': ' || n, ', ' ORDER BY status) FROM
                        (SELECT status, count(*) AS n FROM transfer_domains d
-                        WHERE d.job_id = j.id GROUP BY status ORDER BY status))
+                        WHERE d.job_id = j.id GROUP BY status) AS s)
              FROM transfer_jobs j JOIN resellers r ON r.id = j.reseller_id
              ORDER BY j.id DESC LIMIT ?1",
         )?;
@@ -121,11 +121,11 @@ impl Store {
                         (SELECT count(*) FROM transfer_jobs j WHERE j.reseller_id = r.id),
                         (SELECT url FROM webhooks w WHERE w.reseller_id = r.id),
                         r.password_hash IS NOT NULL,
-                        (SELECT group_concat(username, char(31)) FROM
-                           (SELECT l.username FROM push_allow a JOIN resellers l ON l.id = a.losing_id
-                            WHERE a.gaining_id = r.id ORDER BY l.username)),
-                        (SELECT group_concat(cidr, char(31)) FROM
-                           (SELECT cidr FROM reseller_ips i WHERE i.reseller_id = r.id ORDER BY cidr))
+                        (SELECT group_concat(l.username, char(31) ORDER BY l.username)
+                           FROM push_allow a JOIN resellers l ON l.id = a.losing_id
+                           WHERE a.gaining_id = r.id),
+                        (SELECT group_concat(cidr, char(31) ORDER BY cidr)
+                           FROM reseller_ips i WHERE i.reseller_id = r.id)
                  FROM resellers r ORDER BY r.username",
             )?
             .query_map([], |r| {

@@ -199,7 +199,7 @@ impl Store {
         let rows = conn
             .prepare_cached(
                 "SELECT at, actor, action, subject, detail, client_ip, gaining, actor_kind, gaining_kind FROM audit_log
-                 WHERE ?1 IS NULL OR subject = ?1 ORDER BY id DESC LIMIT ?2",
+                 WHERE subject = ?1 OR ?1 IS NULL ORDER BY id DESC LIMIT ?2",
             )?
             .query_map(params![subject, limit as i64], audit_row)?
             .collect::<super::sql::Result<_>>()?;
@@ -212,10 +212,10 @@ impl Store {
         let rows = conn
             .prepare_cached(
                 "SELECT at, actor, action, subject, detail, client_ip, gaining, actor_kind, gaining_kind FROM (
-                   SELECT * FROM (SELECT * FROM audit_log WHERE actor = ?1 AND actor_kind = 'reseller' ORDER BY id DESC LIMIT ?2)
+                   SELECT * FROM (SELECT * FROM audit_log WHERE actor = ?1 AND actor_kind = 'reseller' ORDER BY id DESC LIMIT ?2) AS mine
                    UNION
-                   SELECT * FROM (SELECT * FROM audit_log WHERE gaining = ?1 AND gaining_kind = 'reseller' ORDER BY id DESC LIMIT ?2)
-                 ) ORDER BY id DESC LIMIT ?2",
+                   SELECT * FROM (SELECT * FROM audit_log WHERE gaining = ?1 AND gaining_kind = 'reseller' ORDER BY id DESC LIMIT ?2) AS pushed
+                 ) AS both_ ORDER BY id DESC LIMIT ?2",
             )?
             .query_map(params![username, limit as i64], audit_row)?
             .collect::<super::sql::Result<_>>()?;

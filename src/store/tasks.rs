@@ -405,7 +405,7 @@ mod tests {
     #[test]
     fn leases_keep_other_instances_off() {
         let (a, dir) = temp_store();
-        let b = Store::open(&dir.path().join("opsd.db")).unwrap_or_else(|e| panic!("{e}"));
+        let b = Store::open(dir.db()).unwrap_or_else(|e| panic!("{e}"));
         assert_ne!(a.instance(), b.instance());
         let reseller = a.add_reseller("r", "k", &[], 0).unwrap_or_default();
         assert!(a.create_transfer_job(&one_domain_job(reseller)).is_ok());
@@ -440,7 +440,7 @@ mod tests {
     #[test]
     fn a_dead_holders_leases_can_be_freed() {
         let (a, dir) = temp_store();
-        let b = Store::open(&dir.path().join("opsd.db")).unwrap_or_else(|e| panic!("{e}"));
+        let b = Store::open(dir.db()).unwrap_or_else(|e| panic!("{e}"));
         let reseller = a.add_reseller("r", "k", &[], 0).unwrap_or_default();
         assert!(a.create_transfer_job(&one_domain_job(reseller)).is_ok());
         let none = std::collections::HashSet::new();

@@ -284,7 +284,7 @@ impl Store {
         // One read transaction: the three reads see the same snapshot.
         let tx = self.snapshot()?;
         let mut head = tx.prepare_cached(
-            "SELECT id, name, status FROM transfer_jobs WHERE id = ?1 AND (?2 IS NULL OR reseller_id = ?2)",
+            "SELECT id, name, status FROM transfer_jobs WHERE id = ?1 AND (reseller_id = ?2 OR ?2 IS NULL)",
         )?;
         let mut found = head.query(params![job_id, reseller_id])?;
         let Some(r) = found.next()? else {
@@ -327,6 +327,20 @@ impl Store {
         let conn = self.writer();
         let tx = conn.transaction()?;
         let table = seq.table();
+        if tx.backend() == super::sql::Backend::Postgres {
+            // The identity's sequence, never below an id in use.
+            tx.query_row(
+                &format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
+                            GREATEST(?1 - 1, (SELECT COALESCE(MAX(id), 0) FROM {table}), 1),
+                            GREATEST(?1 - 1, (SELECT COALESCE(MAX(id), 0) FROM {table})) >= 1)"
+                ),
+                [next],
+                |r| r.get::<_, i64>(0),
+            )?;
+            tx.commit()?;
+            return Ok(());
+        }
         let changed = tx.execute(
             "UPDATE sqlite_sequence SET seq = ?2 WHERE name = ?1",
             params![table, next - 1],
@@ -347,7 +361,7 @@ mod tests {
     use super::super::test_support::temp_store;
     use super::*;
 
-    fn job(reseller_id: i64, n: usize) -> NewTransferJob {
+    pub(super) fn job(reseller_id: i64, n: usize) -> NewTransferJob {
         NewTransferJob {
             reseller_id,
             name: "j".into(),

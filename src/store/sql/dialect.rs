@@ -71,6 +71,14 @@ pub fn to_postgres(sql: &str) -> Translated {
                 let word = &sql[at..end];
                 match WORDS.iter().find(|(w, _)| w.eq_ignore_ascii_case(word)) {
                     Some((_, to)) => out.push_str(to),
+                    // SQLite's max(a, b) is the greater of its arguments; PostgreSQL's
+                    // max is only the aggregate.
+                    None if word.eq_ignore_ascii_case("max") && several_arguments(&sql[end..]) => {
+                        out.push_str("GREATEST");
+                    }
+                    None if word.eq_ignore_ascii_case("min") && several_arguments(&sql[end..]) => {
+                        out.push_str("LEAST");
+                    }
                     None => out.push_str(word),
                 }
                 words.push(word.to_ascii_uppercase());
@@ -107,6 +115,35 @@ pub fn to_postgres(sql: &str) -> Translated {
         insert_into,
         returning,
     }
+}
+
+/// Whether `rest` starts with a parenthesised list of more than one argument.
+fn several_arguments(rest: &str) -> bool {
+    let rest = rest.trim_start();
+    if !rest.starts_with('(') {
+        return false;
+    }
+    let mut depth = 0;
+    let mut quote = None;
+    for b in rest.bytes() {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'\'' | b'"' => quote = Some(b),
+                b'(' => depth += 1,
+                b')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return false;
+                    }
+                }
+                b',' if depth == 1 => return true,
+                _ => {}
+            },
+        }
+    }
+    false
 }
 
 /// The `n`th word of `sql` (as a lower-case table name).
@@ -186,6 +223,11 @@ mod tests {
         assert_eq!(
             t.text,
             "SELECT COALESCE(string_agg(name, chr(31)), '') FROM t WHERE n ILIKE $1"
+        );
+        let t = to_postgres("SELECT min(max(a, coalesce(b, a))), max(c) FROM t");
+        assert_eq!(
+            t.text,
+            "SELECT min(GREATEST(a, coalesce(b, a))), max(c) FROM t"
         );
         let t = to_postgres("SELECT 'ifnull LIKE' FROM t");
         assert_eq!(
