@@ -73,6 +73,13 @@ impl Config {
 
 /// The directory of TLS files beside a database: `dir/opsd.db` → `dir/opsd-tls`.
 pub fn default_tls_dir(db: &std::path::Path) -> PathBuf {
+    if db
+        .to_str()
+        .is_some_and(crate::store::is_postgres_url)
+    {
+        // A database URL has no directory: the files are in the working one.
+        return PathBuf::from(DEFAULT_TLS_DIR);
+    }
     match db.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.join(DEFAULT_TLS_DIR),
         _ => PathBuf::from(DEFAULT_TLS_DIR),
@@ -82,6 +89,11 @@ pub fn default_tls_dir(db: &std::path::Path) -> PathBuf {
 /// The separate database `test=1` registry calls run against (seed 002): next to
 /// the main one, `opsd.db` → `opsd-test.db`.
 pub fn test_db_path(db: &std::path::Path) -> PathBuf {
+    if let Some(url) = db.to_str().filter(|d| crate::store::is_postgres_url(d)) {
+        // On PostgreSQL: the schema opsd_test of the same database.
+        let sep = if url.contains('?') { '&' } else { '?' };
+        return PathBuf::from(format!("{url}{sep}options=-csearch_path%3Dopsd_test"));
+    }
     let stem = db.file_stem().and_then(|s| s.to_str()).unwrap_or("opsd");
     let name = match db.extension().and_then(|e| e.to_str()) {
         Some(ext) => format!("{stem}-test.{ext}"),
@@ -241,12 +253,13 @@ settings! {
     apply = |c, v| c.listen = address(&v)?,
     show = |c| quoted("listen", c.listen);
 
-    /// The database: a SQLite file [default: opsd.db]; `--db` and `OPSD_DB` are the
-    /// global flag of every command.
+    /// The database: a SQLite file [default: opsd.db], or a PostgreSQL URL
+    /// (`postgres://user:password@host:port/name`) for several instances on one
+    /// database; `--db` and `OPSD_DB` are the global flag of every command.
     #[arg(skip)]
     db: String,
     apply = |c, v| c.db = PathBuf::from(v),
-    show = |c| quoted("db", c.db.display());
+    show = |c| quoted("db", crate::store::describe_db(&c.db.to_string_lossy()));
 
     /// Largest request body in bytes [default: 16777216].
     #[arg(long, env = "OPSD_MAX_BODY_BYTES")]

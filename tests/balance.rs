@@ -46,7 +46,7 @@ fn every_object_clients_send_and_the_set_balance() {
     assert_eq!(theirs.item("balance").as_deref(), Some("100000.00"));
 
     // The operator sets it; the next request answers it.
-    let db = s.dir.path().join("opsd.db");
+    let db = s.db();
     let out = opsd_ok(
         &db,
         &["reseller", "balance", "richrsp", "--set", "1234.05"],

@@ -11,8 +11,8 @@ fn opsd() -> Command {
 
 #[test]
 fn reseller_add_then_serve_then_sigterm() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("cli.db");
+    let dir = TestDb::new();
+    let db = dir.db();
     let out = opsd()
         .args([
             "reseller",
@@ -128,8 +128,8 @@ fn reseller_add_then_serve_then_sigterm() {
 
 #[test]
 fn push_settings_and_portfolio_from_the_cli() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("cli.db");
+    let dir = TestDb::new();
+    let db = dir.db();
     let run = |args: &[&str]| {
         let out = opsd()
             .args(args)
@@ -269,8 +269,8 @@ fn config_file_under_environment_under_flags() {
 #[test]
 fn json_logs_carry_a_request_id_per_ops_call() {
     use std::io::{BufRead, BufReader};
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("opsd.db");
+    let dir = TestDb::new();
+    let db = dir.db();
     let mut child = opsd()
         .arg("serve")
         .env("OPSD_DB", &db)
@@ -320,8 +320,8 @@ fn json_logs_carry_a_request_id_per_ops_call() {
 /// working and the new one works, within the credential cache's 2 seconds.
 #[test]
 fn key_rotation_and_ip_rules_reach_a_running_server() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("cli.db");
+    let dir = TestDb::new();
+    let db = dir.db();
     let run = |args: &[&str]| opsd_ok(&db, args, "");
     run(&["reseller", "add", USER, "--key", KEY]);
     let server = Proc::start(&db);
@@ -373,8 +373,8 @@ fn key_rotation_and_ip_rules_reach_a_running_server() {
 /// `opsd --help` says where to start, and the CLI's errors say what to do next.
 #[test]
 fn help_and_errors_say_what_to_do_next() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("help.db");
+    let dir = TestDb::new();
+    let db = dir.db();
     let help = opsd_ok(&db, &["--help"], "");
     assert!(
         help.contains("Start with `opsd serve`") && help.contains("opsd sandbox --help"),

@@ -206,8 +206,8 @@ fn dashboard_posts_need_the_session_and_its_csrf_token_and_are_audited() {
 
 #[test]
 fn operator_accounts_from_the_cli() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("opsd.db");
+    let dir = TestDb::new();
+    let db = dir.db();
     let out = opsd_ok(&db, &["operator", "add", "alice"], "long-enough-pw\n");
     assert!(out.contains("/dashboard/login"), "{out}");
     assert!(

@@ -15,8 +15,8 @@ fn send(addr: SocketAddr, raw: &[u8]) -> Response {
 
 #[test]
 fn kill_9_during_background_work() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db: PathBuf = dir.path().join("crash.db");
+    let dir = TestDb::new();
+    let db: PathBuf = dir.db();
     let out = Command::new(env!("CARGO_BIN_EXE_opsd"))
         .args(["reseller", "add", USER, "--key", KEY])
         .env("OPSD_DB", &db)
@@ -89,24 +89,15 @@ fn kill_9_during_background_work() {
     // moves past the registry's 5 days and the server dies in the middle of it.
     let job = db_count(&db, "SELECT max(id) FROM transfer_jobs");
     let p = Proc::start(&db);
-    let c = rusqlite::Connection::open(&db).expect("open");
-    let tokens: Vec<String> = c
-        .prepare(&format!(
-            "SELECT token FROM transfer_registrants WHERE job_id = {job}"
-        ))
-        .and_then(|mut s| {
-            s.query_map([], |r| r.get(0))
-                .and_then(|rows| rows.collect())
-        })
-        .expect("tokens");
-    let admin: String = c
-        .query_row(
-            "SELECT value FROM settings WHERE key = 'admin_token'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("admin token");
-    drop(c);
+    let tokens: Vec<String> = opsd::store::peek_all(
+        &db,
+        &format!("SELECT token FROM transfer_registrants WHERE job_id = {job}"),
+    )
+    .expect("tokens");
+    let admin: String =
+        opsd::store::peek(&db, "SELECT value FROM settings WHERE key = 'admin_token'")
+            .expect("query")
+            .expect("admin token");
     for t in &tokens {
         let form = format!("action=do_confirm_bulk_transfer&bulk_transfer_id={t}");
         let raw = format!(

@@ -537,7 +537,7 @@ fn tokens_stand_in_for_the_password_until_they_expire() {
 #[test]
 fn email_cli_seeds_companies_admins_brands_and_domains() {
     let s = Server::start();
-    let db = s.dir.path().join("opsd.db");
+    let db = s.db();
     let run = |args: &[&str], input: &str| opsd_ok(&db, args, input);
     run(
         &[

@@ -402,8 +402,8 @@ fn an_unreachable_webhook_is_given_up_after_eight_tries_and_the_event_stays_poll
 
 #[test]
 fn webhook_commands() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("opsd.db");
+    let dir = TestDb::new();
+    let db = dir.db();
     opsd_ok(&db, &["reseller", "add", "hooked", "--key", "k"], "");
     let bad = opsd_cli(&db, &["webhook", "set", "hooked", "--url", "ftp://x"], "");
     assert!(!bad.status.success());

@@ -18,9 +18,9 @@ fn peak_rss_kib(pid: u32) -> u64 {
 }
 
 /// `opsd serve` in a process of its own, answering, with its peak memory so far.
-fn measured_server() -> (tempfile::TempDir, Proc, u64) {
-    let dir = tempfile::tempdir().expect("dir");
-    let p = Proc::start(&dir.path().join("opsd.db"));
+fn measured_server() -> (TestDb, Proc, u64) {
+    let dir = TestDb::new();
+    let p = Proc::start(&dir.db());
     let r = Conn::open(p.addr).send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(r.text(), "ok\n");
     let before = peak_rss_kib(p.child.id());
@@ -113,9 +113,27 @@ fn issue15_5_item_limit_follows_the_domain_limit() {
 #[test]
 fn issue15_9_a_locked_store_does_not_hold_up_the_async_threads() {
     let s = Server::start();
-    let db = s.dir.path().join("opsd.db");
-    let lock = rusqlite::Connection::open(&db).expect("open");
-    lock.execute_batch("BEGIN IMMEDIATE").expect("write lock");
+    let db = s.db();
+    // The write lock of each backend: SQLite's on the file, the store's advisory
+    // lock on PostgreSQL (see store::sql::pg).
+    let lock: Box<dyn std::any::Any> = if s.dir.is_postgres() {
+        let url = db.to_string_lossy().into_owned();
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+            c.batch_execute("SELECT pg_advisory_lock(1869640548)")
+                .expect("write lock");
+            let _ = held_tx.send(());
+            let _ = release_rx.recv();
+        });
+        held_rx.recv().expect("lock taken");
+        Box::new(release_tx)
+    } else {
+        let lock = rusqlite::Connection::open(&db).expect("open");
+        lock.execute_batch("BEGIN IMMEDIATE").expect("write lock");
+        Box::new(lock)
+    };
     let addr = s.addr;
     let writers: Vec<_> = (0..4)
         .map(|i| {
@@ -138,7 +156,8 @@ fn issue15_9_a_locked_store_does_not_hold_up_the_async_threads() {
         .expect("write");
     let mut reply = String::new();
     let read = health.read_to_string(&mut reply);
-    lock.execute_batch("ROLLBACK").expect("release");
+    // Released: the SQLite transaction rolls back, the PostgreSQL session ends.
+    drop(lock);
     assert!(
         read.is_ok(),
         "/healthz did not answer while the store was locked"
@@ -475,8 +494,8 @@ fn issue15_4_clock_moves_are_bounded() {
     assert_eq!(s.ops(&body).code(), Some(200));
     assert!(s.advance("7d").status_line.contains(" 200 "));
 
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("opsd.db");
+    let dir = TestDb::new();
+    let db = dir.db();
     let scenario = dir.path().join("late.toml");
     std::fs::write(&scenario, "[clock]\nstart = \"8999-06-01 00:00:00\"\n").expect("write");
     let env = [("OPSD_SCENARIO", scenario.to_str().expect("path"))];
@@ -501,8 +520,8 @@ fn issue15_4_clock_moves_are_bounded() {
 /// still, serves /metrics only with its token, and limits request rates by default.
 #[test]
 fn issue15_13_production_mode() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("opsd.db");
+    let dir = TestDb::new();
+    let db = dir.db();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_opsd"))
         .args(["serve", "--mode", "production", "--listen", "127.0.0.1:0"])
         .env("OPSD_DB", &db)
@@ -637,7 +656,7 @@ fn logged_out(w: &mut Web<'_>, page: &str, login: &str) -> bool {
 #[test]
 fn issue15_6_password_changes_end_sessions() {
     let s = Server::start_scenario(MAIL_SCENARIO, |_| {});
-    let db = s.dir.path().join("opsd.db");
+    let db = s.db();
     s.panel_password(USER, "panel-password-1");
     let mut w = Web::new(&s);
     assert!(

@@ -13,13 +13,9 @@ fn send(addr: SocketAddr, raw: &[u8]) -> Response {
 }
 
 fn admin_token(db: &Path) -> String {
-    let c = rusqlite::Connection::open(db).expect("open");
-    c.query_row(
-        "SELECT value FROM settings WHERE key = 'admin_token'",
-        [],
-        |r| r.get(0),
-    )
-    .expect("admin token")
+    opsd::store::peek::<String>(db, "SELECT value FROM settings WHERE key = 'admin_token'")
+        .expect("query")
+        .expect("admin token")
 }
 
 /// `POST /admin/clock/advance` on one instance: the time it now tells.
@@ -44,15 +40,15 @@ fn page(addr: SocketAddr, raw: &str) -> Response {
     send(addr, raw.as_bytes())
 }
 
-fn db_of(dir: &tempfile::TempDir) -> PathBuf {
-    let db = dir.path().join("shared.db");
+fn db_of(dir: &TestDb) -> PathBuf {
+    let db = dir.db();
     opsd_ok(&db, &["reseller", "add", USER, "--key", KEY], "");
     db
 }
 
 #[test]
 fn three_instances_share_the_work_the_clock_and_the_caches() {
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = TestDb::new();
     let db = db_of(&dir);
     let (a, b, c) = (Proc::start(&db), Proc::start(&db), Proc::start(&db));
     let token = admin_token(&db);
@@ -96,14 +92,11 @@ fn three_instances_share_the_work_the_clock_and_the_caches() {
 
     // Approved through C's page.
     let tokens: Vec<String> = {
-        let conn = rusqlite::Connection::open(&db).expect("open");
-        let mut st = conn
-            .prepare("SELECT token FROM transfer_registrants WHERE job_id = ?1 ORDER BY id")
-            .expect("prepare");
-        st.query_map([&job], |r| r.get(0))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows")
+        opsd::store::peek_all(
+            &db,
+            &format!("SELECT token FROM transfer_registrants WHERE job_id = {job} ORDER BY id"),
+        )
+        .expect("tokens")
     };
     assert_eq!(tokens.len(), OWNERS);
     for t in &tokens {
@@ -167,8 +160,8 @@ fn three_instances_share_the_work_the_clock_and_the_caches() {
 
 #[test]
 fn kill_9_of_one_instance_during_a_bulk_push() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("shared.db");
+    let dir = TestDb::new();
+    let db = dir.db();
     const ITEMS: usize = 10_000;
     let names: Vec<String> = (0..ITEMS).map(|i| format!("bulk-{i:05}.com")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -254,12 +247,16 @@ fn kill_9_of_one_instance_during_a_bulk_push() {
 
 #[test]
 fn db_migrate_and_the_instances_list() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("new.db");
+    let dir = TestDb::new();
+    let db = dir.db();
     let out = opsd_ok(&db, &["db", "migrate"], "");
     let migrations =
         std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/store/migrations"))
             .expect("migrations")
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql"))
+            })
             .count();
     assert!(
         out.contains(&format!("schema version {migrations}")),

@@ -570,7 +570,7 @@ fn cancel_stops_a_queued_job_and_only_its_owner_may() {
 #[test]
 fn reseller_passwd_cli_turns_the_login_on_and_off() {
     let s = setup();
-    let db = s.dir.path().join("opsd.db");
+    let db = s.db();
     let run = |args: &[&str], input: &str| opsd_cli(&db, args, input);
     let short = run(&["reseller", "passwd", OTHER_USER], "short\n");
     assert!(!short.status.success());

@@ -224,14 +224,11 @@ fn locks_and_profiles() {
     );
     assert_eq!(fresh.code(), Some(200));
     assert_eq!(s.holder("push-two.net"), "gainingrsp/newbie");
-    let hash: String = rusqlite::Connection::open(s.dir.path().join("opsd.db"))
-        .and_then(|c| {
-            c.query_row(
-                "SELECT password_hash FROM profiles WHERE username = 'newbie'",
-                [],
-                |r| r.get(0),
-            )
-        })
-        .expect("hash");
+    let hash: String = opsd::store::peek(
+        &s.db(),
+        "SELECT password_hash FROM profiles WHERE username = 'newbie'",
+    )
+    .expect("query")
+    .expect("hash");
     assert!(opsd::auth::verify_password("n3w", &hash));
 }

@@ -31,32 +31,25 @@ fn send_until_closed(addr: SocketAddr, raw: &[u8]) -> String {
 
 /// Every stored job holds all its domains; no domain row lacks its job.
 fn assert_jobs_whole(db: &Path, trial: usize) {
-    let c = rusqlite::Connection::open(db).expect("open");
-    let partial: i64 = c
-        .query_row(
-            &format!(
-                "SELECT count(*) FROM (SELECT j.id, count(d.position) AS n FROM transfer_jobs j
-                 LEFT JOIN transfer_domains d ON d.job_id = j.id GROUP BY j.id) WHERE n <> {DOMAINS}"
-            ),
-            [],
-            |r| r.get(0),
-        )
-        .expect("query");
+    let partial = db_count(
+        db,
+        &format!(
+            "SELECT count(*) FROM (SELECT j.id, count(d.position) AS n FROM transfer_jobs j
+             LEFT JOIN transfer_domains d ON d.job_id = j.id GROUP BY j.id) AS per_job WHERE n <> {DOMAINS}"
+        ),
+    );
     assert_eq!(partial, 0, "trial {trial}: a job is not whole");
-    let orphans: i64 = c
-        .query_row(
-            "SELECT count(*) FROM transfer_domains WHERE job_id NOT IN (SELECT id FROM transfer_jobs)",
-            [],
-            |r| r.get(0),
-        )
-        .expect("query");
+    let orphans = db_count(
+        db,
+        "SELECT count(*) FROM transfer_domains WHERE job_id NOT IN (SELECT id FROM transfer_jobs)",
+    );
     assert_eq!(orphans, 0, "trial {trial}: domains without their job");
 }
 
 #[test]
 fn twenty_kill_9s_during_10k_submits_and_background_work() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("crash.db");
+    let dir = TestDb::new();
+    let db = dir.db();
     opsd_ok(&db, &["reseller", "add", USER, "--key", KEY], "");
     let request = |trial: usize| {
         let names: Vec<String> = (0..DOMAINS)
@@ -219,7 +212,7 @@ fn sixty_four_concurrent_clients_see_no_errors() {
     }
     assert_eq!(total, CLIENTS * ROUNDS * 3);
     // The workers were analysing the jobs meanwhile; they finish.
-    let db = s.dir.path().join("opsd.db");
+    let db = s.db();
     wait_for_within(
         &db,
         "SELECT count(*) FROM transfer_domains WHERE status = 'pending'",

@@ -200,9 +200,9 @@ name = "held-elsewhere.com"
 fn reset_covers_every_table_the_clock_the_caches_and_the_work() {
     let s = Server::start_with(|c| c.public_url = "http://sandbox.test".into());
     let scenario = opsd::sandbox::Scenario::parse(SCENARIO).expect("scenario");
-    let fresh_dir = tempfile::tempdir().expect("dir");
+    let fresh_dir = TestDb::new();
     let fresh = {
-        let store = opsd::store::Store::open(&fresh_dir.path().join("fresh.db")).expect("store");
+        let store = opsd::store::Store::open(&fresh_dir.db()).expect("store");
         let clock = std::sync::Arc::new(opsd::clock::FakeClock::new(
             opsd::clock::parse_timestamp("2020-02-02 02:02:02").expect("time"),
         ));
@@ -411,8 +411,8 @@ fn wait_json(
 /// Every `opsd sandbox` command against a real `opsd serve`, its workers running.
 #[test]
 fn opsd_sandbox_commands_against_a_running_server() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("sandbox.db");
+    let dir = TestDb::new();
+    let db = dir.db();
     let scenario = dir.path().join("scenario.toml");
     std::fs::write(
         &scenario,
@@ -577,8 +577,8 @@ fn opsd_sandbox_commands_against_a_running_server() {
 /// as written; a restart makes nothing more, a reset brings the same two back.
 #[test]
 fn a_first_run_just_works() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("new.db");
+    let dir = TestDb::new();
+    let db = dir.db();
     let server = Proc::start(&db);
     let text = server.stderr_until("opsd --help");
     let key_of = |name: &str| {

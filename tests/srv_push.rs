@@ -101,13 +101,15 @@ fn assert_error(r: &Response, message: &str) -> String {
 }
 
 fn holder(store: &Store, name: &str) -> Option<String> {
-    let conn = rusqlite::Connection::open(store.path()).ok()?;
-    conn.query_row(
-        "SELECT registrar || '/' || coalesce(tech, '') FROM registry_domains WHERE name = ?1",
-        [name],
-        |r| r.get(0),
+    opsd::store::peek(
+        store.path(),
+        &format!(
+            "SELECT registrar || '/' || coalesce(tech, '') FROM registry_domains WHERE name = '{}'",
+            name.replace('\'', "''")
+        ),
     )
     .ok()
+    .flatten()
 }
 
 #[test]
@@ -363,7 +365,7 @@ fn an_ops_envelope_posted_to_the_same_path_is_still_the_ops_api() {
 #[test]
 fn registrar_cli_manages_handles_domains_invoices_and_opt_out() {
     let s = Server::start();
-    let db = s.dir.path().join("opsd.db");
+    let db = s.db();
     let run = |args: &[&str], input: &str| opsd_ok(&db, args, input);
     let added = run(
         &["registrar", "add", "H1", "--email", "one@registrar.example"],

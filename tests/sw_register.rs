@@ -124,7 +124,7 @@ fn saved_orders_short_funds_and_the_timeout() {
     assert_eq!(s.count("SELECT count(*) FROM transfer_jobs"), 0);
 
     // Too little balance: kept as a saved order, as OpenSRS's forced_pending.
-    let db = s.dir.path().join("opsd.db");
+    let db = s.db();
     opsd_ok(&db, &["reseller", "balance", USER, "--set", "5"], "");
     let r = s.ops(&order("poor-owner2.com", "", "+1.4165550100"));
     assert_eq!(r.code(), Some(200), "{}", r.text());
@@ -207,7 +207,7 @@ fn the_price_list_sets_what_is_held_and_charged() {
     let r = s.ops(&order("priced-owner1.org", "", "+1.4165550100"));
     assert_eq!(r.code(), Some(200), "{}", r.text());
     assert_eq!(balance(&s).1, "28.99", "every other TLD: the * price");
-    let db = s.dir.path().join("opsd.db");
+    let db = s.db();
     let out = opsd_ok(&db, &["price", "set", ".net", "transfer", "12.5"], "");
     assert!(out.contains("transfer .net: 12.50"), "{out}");
     let r = s.ops(&order("priced-owner1.net", "", "+1.4165550100"));

@@ -128,7 +128,7 @@ fn refusals_and_the_cli() {
     );
     assert!(forged.status_line.contains("403"), "{}", forged.status_line);
     assert_eq!(held(&s, "keep-owner1.com"), 1);
-    let db = s.dir.path().join("opsd.db");
+    let db = s.db();
     let out = opsd_ok(
         &db,
         &[

@@ -22,7 +22,7 @@ pub fn run(db: &Path, cmd: &DbCmd) -> anyhow::Result<()> {
         DbCmd::Migrate => {
             println!(
                 "{}: schema version {}",
-                db.display(),
+                store.describe(),
                 store.schema_version()?
             );
         }

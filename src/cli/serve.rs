@@ -136,7 +136,7 @@ pub fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
         };
         let mode = if config.production { "production" } else { "sandbox" };
 
-        tracing::info!(listen = %bound, tls = %tls_bound, db = %config.db.display(), now = %opsd::clock::format_timestamp(clock.now()), mode, "opsd serving");
+        tracing::info!(listen = %bound, tls = %tls_bound, db = %opsd::store::describe_db(&config.db.to_string_lossy()), now = %opsd::clock::format_timestamp(clock.now()), mode, "opsd serving");
         let app = Arc::new(opsd::app::build(store, clock, config, &scenario)?);
         app.ensure_admin_token()?;
         // A sandbox database without resellers gets two, printed with the first
@@ -148,7 +148,7 @@ pub fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
         {
             println!(
                 "{}",
-                opsd::sandbox::first_run::welcome(&f, &bound.to_string(), &app.config.db.display().to_string())
+                opsd::sandbox::first_run::welcome(&f, &bound.to_string(), &opsd::store::describe_db(&app.config.db.to_string_lossy()))
             );
         }
         opsd::serve_with_tls(listener, tls, shutdown_signal(), app).await?;

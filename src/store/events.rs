@@ -58,12 +58,14 @@ pub(crate) fn event_in(
     at: i64,
     data: &serde_json::Value,
 ) -> Result<()> {
-    // The id is made as the status trigger of migration 0008 makes it.
+    // 32 random hex digits, the form the status triggers give (0008, and their
+    // PostgreSQL form).
+    let event_id = crate::auth::random_hex(16);
     tx.prepare_cached(
         "INSERT INTO events (event_id, reseller_id, event, object, at, data)
-         VALUES (lower(hex(randomblob(16))), ?1, ?2, ?3, ?4, ?5)",
+         VALUES (?6, ?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![reseller_id, event, object, at, data.to_string()])?;
+    .execute(params![reseller_id, event, object, at, data.to_string(), event_id])?;
     Ok(())
 }
 

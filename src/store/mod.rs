@@ -244,6 +244,11 @@ impl Store {
         let empty = std::sync::Arc::new(std::collections::HashSet::new());
         let pg = sql::PgConn::connect(&config, empty)?;
         let writer = Connection::Postgres(pg);
+        // A schema named by the URL (`options=-csearch_path=…`, as the test
+        // database of `/srv/push_domain` is) is made on first use.
+        if let Some(schema) = search_path(&config) {
+            writer.execute_batch(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))?;
+        }
         migrate_postgres(&writer)?;
         let Connection::Postgres(pg) = &writer else {
             return Err(StoreError::Migration("not PostgreSQL".into()));
@@ -415,7 +420,7 @@ impl Store {
                     .map_err(sql::Error::from)
             }
             // The caches ask on an async thread; the postgres client blocks.
-            Watch::Postgres(watch) => off_async(|| {
+            Watch::Postgres(watch) => sql::off_async(|| {
                 let watch = watch.lock().unwrap_or_else(PoisonError::into_inner);
                 // Until its first nextval a sequence shows 1 as well, not yet called.
                 watch.query_row(
@@ -523,21 +528,6 @@ enum Watch {
     Postgres(Mutex<Connection>),
 }
 
-/// Runs `f`, which blocks, from wherever it is called: on a worker of the
-/// multi-threaded runtime through `block_in_place` (the postgres client starts a
-/// runtime of its own, which cannot run on a thread driving one), on a plain
-/// thread directly.
-fn off_async<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    match Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
-        Ok(_) => std::thread::scope(|s| match s.spawn(f).join() {
-            Ok(v) => v,
-            Err(p) => std::panic::resume_unwind(p),
-        }),
-        Err(_) => f(),
-    }
-}
 
 /// An open read transaction (see [`Store::snapshot`]), ended when dropped, on every
 /// path (an error or a panic in between included), so the reader goes back to the
@@ -637,6 +627,17 @@ fn wal_of(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// The one schema a PostgreSQL URL's options put first on the search path.
+fn search_path(config: &postgres::Config) -> Option<String> {
+    let options = config.get_options()?;
+    let at = options.find("search_path=")? + "search_path=".len();
+    let name: String = options[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
 /// Applies the PostgreSQL schema files the database has not had, in one
 /// transaction holding the write lock, so that instances starting together migrate
 /// once. A database newer than this binary is refused.
@@ -667,6 +668,36 @@ fn migrate_postgres(c: &Connection) -> Result<()> {
     )?;
     tx.commit()?;
     Ok(())
+}
+
+/// One value read from the database `db` names (a file or a PostgreSQL URL) by
+/// `sql` (SQLite's dialect), on a connection of its own: for tests and tools that
+/// look beside a running server. `None` when no row comes back.
+pub fn peek<T: sql::FromValue + Send>(db: &Path, query: &str) -> Result<Option<T>> {
+    Ok(peek_all(db, query)?.into_iter().next())
+}
+
+/// The first column of every row `sql` reads (see [`peek`]).
+pub fn peek_all<T: sql::FromValue + Send>(db: &Path, query: &str) -> Result<Vec<T>> {
+    let text = db.to_string_lossy();
+    sql::off_async(|| {
+        let conn = if is_postgres_url(&text) {
+            let config: postgres::Config = text
+                .parse()
+                .map_err(|e| StoreError::Io(format!("PostgreSQL URL: {e}")))?;
+            let empty = std::sync::Arc::new(std::collections::HashSet::new());
+            Connection::Postgres(sql::PgConn::connect(&config, empty)?)
+        } else {
+            let c = rusqlite::Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+            c.busy_timeout(std::time::Duration::from_secs(5))?;
+            Connection::Sqlite(c)
+        };
+        let rows = conn
+            .prepare(query)?
+            .query_map([], |r| r.get(0))?
+            .collect::<sql::Result<Vec<T>>>()?;
+        Ok(rows)
+    })
 }
 
 /// A `db` setting for messages: a PostgreSQL URL loses its password.

@@ -24,6 +24,49 @@ pub const PROFILE_DOMAIN: &str = "profile-domain.com";
 pub const DNS_TEMPLATE: &str = "default-template";
 pub const ADMIN_TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
+/// Where a test's database lives: a file in a fresh temporary directory, or, with
+/// `OPSD_TEST_POSTGRES` set (CI runs the suite both ways), a fresh database in
+/// that PostgreSQL cluster, dropped with this. The directory is there either way,
+/// for the files a test keeps beside its database.
+pub struct TestDb {
+    dir: tempfile::TempDir,
+    pg: Option<opsd::store::scratch::ScratchDb>,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pg = opsd::store::scratch::test_cluster().map(|admin| {
+            let label = std::thread::current().name().unwrap_or("e2e").to_string();
+            opsd::store::scratch::ScratchDb::create(&admin, &label)
+                .unwrap_or_else(|e| panic!("OPSD_TEST_POSTGRES is set, but: {e}"))
+        });
+        TestDb { dir, pg }
+    }
+
+    /// The temporary directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The `db` setting: the file `opsd.db` in the directory, or the URL.
+    pub fn db(&self) -> PathBuf {
+        match &self.pg {
+            Some(pg) => PathBuf::from(pg.url()),
+            None => self.dir.path().join("opsd.db"),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+}
+
+/// Whether this run of the suite is on PostgreSQL.
+pub fn on_postgres() -> bool {
+    opsd::store::scratch::test_cluster().is_some()
+}
+
 /// A running server with its own database in a temporary directory.
 pub struct Server {
     pub addr: SocketAddr,
@@ -33,7 +76,7 @@ pub struct Server {
     pub clock: Arc<FakeClock>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
-    pub dir: tempfile::TempDir,
+    pub dir: TestDb,
 }
 
 impl Server {
@@ -57,8 +100,8 @@ impl Server {
     /// fixtures/scenarios/); its resellers, profiles and ids are seeded too.
     pub fn start_scenario(toml: &str, tune: impl FnOnce(&mut Config)) -> Server {
         let scenario = opsd::sandbox::Scenario::parse(toml).expect("scenario");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join("opsd.db");
+        let dir = TestDb::new();
+        let db = dir.db();
         let store = Store::open(&db).expect("open store");
         seed(&store);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
@@ -226,21 +269,25 @@ impl Server {
             .collect()
     }
 
+    /// The server's `db` setting (a file or a PostgreSQL URL).
+    pub fn db(&self) -> PathBuf {
+        self.dir.db()
+    }
+
     /// `reseller/profile` holding a portfolio domain.
     pub fn holder(&self, domain: &str) -> String {
-        let conn = rusqlite::Connection::open(self.dir.path().join("opsd.db")).expect("open db");
-        conn.query_row(
+        let sql = format!(
             "SELECT r.username || '/' || p.username FROM domains d JOIN resellers r ON r.id = d.reseller_id
-             JOIN profiles p ON p.id = d.profile_id WHERE d.name = ?1",
-            [domain],
-            |r| r.get(0),
-        )
-        .expect("domain row")
+             JOIN profiles p ON p.id = d.profile_id WHERE d.name = '{}'",
+            domain.replace('\'', "''")
+        );
+        opsd::store::peek::<String>(&self.db(), &sql)
+            .expect("query")
+            .expect("domain row")
     }
 
     pub fn count(&self, sql: &str) -> i64 {
-        let conn = rusqlite::Connection::open(self.dir.path().join("opsd.db")).expect("open db");
-        conn.query_row(sql, [], |r| r.get(0)).expect("count query")
+        db_count(&self.db(), sql)
     }
 }
 
@@ -744,13 +791,12 @@ impl Drop for Proc {
     }
 }
 
-/// `sql`'s count in the database file `db`, read beside a running server.
+/// `sql`'s count in the database `db` (a file or a URL), read beside a running
+/// server.
 pub fn db_count(db: &Path, sql: &str) -> i64 {
-    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("open");
-    c.busy_timeout(Duration::from_secs(5))
-        .expect("busy timeout");
-    c.query_row(sql, [], |r| r.get(0)).expect("query")
+    opsd::store::peek::<i64>(db, sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .unwrap_or(0)
 }
 
 /// Waits (30 s at most) until `sql` counts `want`.

@@ -16,6 +16,22 @@ use std::ops::Deref;
 
 pub use pg::PgConn;
 
+/// Runs `f`, which blocks, from wherever it is called: on a thread of the
+/// multi-threaded runtime through `block_in_place` (the postgres client drives a
+/// runtime of its own, which cannot start on a thread driving one), from a
+/// current-thread runtime on a thread of its own, elsewhere directly.
+pub fn off_async<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        Ok(_) => std::thread::scope(|s| match s.spawn(f).join() {
+            Ok(v) => v,
+            Err(p) => std::panic::resume_unwind(p),
+        }),
+        Err(_) => f(),
+    }
+}
+
 /// Which database a connection talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

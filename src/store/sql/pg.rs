@@ -52,7 +52,7 @@ impl PgConn {
     /// Connects. `id_tables` comes from [`PgConn::identity_tables`] once the schema
     /// is in place (empty while migrating).
     pub fn connect(config: &postgres::Config, id_tables: Arc<HashSet<String>>) -> Result<PgConn> {
-        let client = open(config)?;
+        let client = super::off_async(|| open(config))?;
         Ok(PgConn {
             client: RefCell::new(client),
             config: config.clone(),
@@ -72,11 +72,13 @@ impl PgConn {
 
     /// The tables of the current schema with an identity column `id`.
     pub fn identity_tables(&self) -> Result<HashSet<String>> {
-        let rows = self.client()?.query(
-            "SELECT table_name::text FROM information_schema.columns
+        let rows = self.with(|c| {
+            c.query(
+                "SELECT table_name::text FROM information_schema.columns
              WHERE table_schema = current_schema() AND column_name = 'id' AND is_identity = 'YES'",
-            &[],
-        )?;
+                &[],
+            )
+        })?;
         Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
     }
 
@@ -85,10 +87,21 @@ impl PgConn {
     fn client(&self) -> Result<std::cell::RefMut<'_, postgres::Client>> {
         let mut c = self.client.borrow_mut();
         if c.is_closed() && !self.in_tx.get() {
-            *c = open(&self.config)?;
+            let config = &self.config;
+            *c = super::off_async(move || open(config))?;
             self.cache.borrow_mut().clear();
         }
         Ok(c)
+    }
+
+    /// Runs `f` on the client, from any thread (see [`super::off_async`]).
+    fn with<T: Send>(
+        &self,
+        f: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error> + Send,
+    ) -> Result<T> {
+        let mut c = self.client()?;
+        let client: &mut postgres::Client = &mut c;
+        Ok(super::off_async(move || f(client))?)
     }
 
     pub(super) fn prepare(&self, sql: &str) -> Result<PgStatement<'_>> {
@@ -111,7 +124,7 @@ impl PgConn {
         } else {
             t.text
         };
-        let stmt = self.client()?.prepare(&text)?;
+        let stmt = self.with(|c| c.prepare(&text))?;
         let p = Prepared { stmt, returns_id };
         let mut cache = self.cache.borrow_mut();
         if cache.len() >= CACHED {
@@ -122,7 +135,7 @@ impl PgConn {
     }
 
     pub(super) fn batch(&self, sql: &str) -> Result<()> {
-        Ok(self.client()?.batch_execute(sql)?)
+        self.with(|c| c.batch_execute(sql))
     }
 
     pub(super) fn last_insert_id(&self) -> i64 {
@@ -144,27 +157,25 @@ impl PgConn {
     /// instances without each being written for concurrent transactions. Reads
     /// and single-statement writes do not take it.
     pub(super) fn begin_write(&self) -> Result<()> {
-        let mut c = self.client()?;
-        c.batch_execute(&format!(
-            "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
-        ))?;
+        let begin = format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})");
+        self.with(|c| c.batch_execute(&begin))?;
         self.in_tx.set(true);
         Ok(())
     }
 
     /// Begins a read transaction on one snapshot.
     pub(super) fn begin_read(&self) -> Result<()> {
-        let mut c = self.client()?;
-        c.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        self.with(|c| c.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))?;
         self.in_tx.set(true);
         Ok(())
     }
 
     pub(super) fn end(&self, commit: bool) -> Result<()> {
-        let done =
-            self.client
-                .borrow_mut()
-                .batch_execute(if commit { "COMMIT" } else { "ROLLBACK" });
+        let mut c = self.client.borrow_mut();
+        let client: &mut postgres::Client = &mut c;
+        let done = super::off_async(move || {
+            client.batch_execute(if commit { "COMMIT" } else { "ROLLBACK" })
+        });
         self.in_tx.set(false);
         Ok(done?)
     }
@@ -194,7 +205,8 @@ impl PgStatement<'_> {
         }
         let binds: Vec<Bind<'_>> = values.iter().map(|v| Bind(*v)).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
-        let n = self.conn.client()?.execute(&self.p.stmt, &refs)?;
+        let stmt = &self.p.stmt;
+        let n = self.conn.with(|c| c.execute(stmt, &refs))?;
         self.conn.changes.set(n);
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
@@ -202,7 +214,8 @@ impl PgStatement<'_> {
     pub(super) fn query(&self, values: &[ValueRef<'_>]) -> Result<Vec<postgres::Row>> {
         let binds: Vec<Bind<'_>> = values.iter().map(|v| Bind(*v)).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
-        let rows = self.conn.client()?.query(&self.p.stmt, &refs)?;
+        let stmt = &self.p.stmt;
+        let rows = self.conn.with(|c| c.query(stmt, &refs))?;
         if self.p.returns_id {
             if let Some(last) = rows.last() {
                 self.conn.last_id.set(last.try_get(0)?);
