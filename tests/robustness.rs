@@ -132,7 +132,7 @@ fn twenty_kill_9s_during_10k_submits_and_background_work() {
     assert_eq!(
         db_count(
             &db,
-            "SELECT count(*) FROM (SELECT job_id, to_addr FROM outbox GROUP BY 1, 2 HAVING count(*) > 1)"
+            "SELECT count(*) FROM (SELECT job_id, to_addr FROM outbox GROUP BY 1, 2 HAVING count(*) > 1) AS twice"
         ),
         0,
         "an email was sent twice"

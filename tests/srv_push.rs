@@ -4,6 +4,8 @@
 
 use opsd::store::{NewRegistryDomain, Store};
 
+use std::path::PathBuf;
+
 use crate::common::*;
 
 const LOSING_PW: &str = "losing-pass-1";
@@ -316,10 +318,20 @@ fn every_refusal_has_its_text_and_changes_nothing() {
 fn test_mode_runs_on_the_separate_database_without_email() {
     let (s, _) = setup();
     let test_db = s.app.test_store().expect("test database");
-    assert_eq!(
-        test_db.path(),
-        s.dir.path().join("opsd-test.db"),
-        "next to the live file"
+    let beside = if s.dir.is_postgres() {
+        // On PostgreSQL: the schema opsd_test of the same database.
+        PathBuf::from(format!(
+            "{}?options=-csearch_path%3Dopsd_test",
+            s.db().display()
+        ))
+    } else {
+        s.dir.path().join("opsd-test.db")
+    };
+    assert_eq!(test_db.path(), beside, "beside the live database");
+    assert_ne!(
+        test_db.reseller_by_name(USER).ok().flatten().map(|r| r.id),
+        s.app.store.reseller_by_name(USER).ok().flatten().map(|r| r.id),
+        "the test database holds none of the live resellers"
     );
     let crypt = registrars(test_db);
     domain(test_db, "example.uk.com", "H1", "Live", "C-ONLY", "H1");
@@ -428,5 +440,6 @@ fn registrar_cli_manages_handles_domains_invoices_and_opt_out() {
         "test-pass-12\n",
     );
     assert_eq!(s.count("SELECT count(*) FROM registrars"), 2);
-    assert!(s.dir.path().join("opsd-test.db").exists());
+    let test_db = opsd::config::test_db_path(&s.db());
+    assert_eq!(db_count(&test_db, "SELECT count(*) FROM registrars"), 1);
 }

@@ -140,6 +140,8 @@ impl Store {
                 .query_row([], |r| r.get(0))?;
             out.push((t, n));
         }
+        // By name in Rust's order: the two backends may collate names differently.
+        out.sort();
         Ok(out)
     }
 
@@ -194,11 +196,17 @@ impl Store {
         let target = path
             .to_str()
             .ok_or_else(|| StoreError::Io("the snapshot path is not UTF-8".into()))?;
-        let conn = self.writer();
-        if conn.backend() == Backend::Postgres {
-            return Err(snapshots_need_sqlite());
+        if self.backend() == Backend::Postgres {
+            // A snapshot is a SQLite file on either backend: one can be loaded
+            // into the other.
+            if path.exists() {
+                return Err(StoreError::Conflict(format!("{target} already exists")));
+            }
+            let file = super::Store::open(path)?;
+            file.copy_from(self)?;
+            return Ok(());
         }
-        conn.execute("VACUUM INTO ?1", [target])?;
+        self.writer().execute("VACUUM INTO ?1", [target])?;
         Ok(())
     }
 
@@ -211,11 +219,11 @@ impl Store {
         if !path.is_file() {
             return Err(StoreError::NotFound);
         }
+        if self.backend() == Backend::Postgres {
+            return self.load_snapshot_into_postgres(path);
+        }
         let tables = self.tables()?;
         let conn = self.writer();
-        if conn.backend() == Backend::Postgres {
-            return Err(snapshots_need_sqlite());
-        }
         conn.execute("ATTACH DATABASE ?1 AS snap", [source])?;
         let copied = (|| -> Result<()> {
             let theirs: i64 = conn.query_row("PRAGMA snap.user_version", [], |r| r.get(0))?;
@@ -293,11 +301,45 @@ fn whole_tables(
     done
 }
 
-fn snapshots_need_sqlite() -> StoreError {
-    StoreError::Io(
-        "snapshots are SQLite files: on PostgreSQL, use pg_dump, or `opsd db copy` into a file"
-            .into(),
-    )
+impl Store {
+    /// [`Store::load_snapshot`] on PostgreSQL: the snapshot file's rows replace
+    /// every table but the kept ones, in one transaction.
+    fn load_snapshot_into_postgres(&self, path: &std::path::Path) -> Result<()> {
+        let theirs: i64 = super::peek(path, "PRAGMA user_version")?.unwrap_or(0);
+        let ours = self.schema_version()? as i64;
+        if theirs != ours {
+            return Err(StoreError::Migration(format!(
+                "the snapshot has schema version {theirs}, this database {ours}"
+            )));
+        }
+        let snap = super::Store::open(path)?;
+        let tables: Vec<String> = self
+            .copy_order()?
+            .into_iter()
+            .filter(|t| !KEPT.contains(&t.as_str()))
+            .collect();
+        let kept = kept_settings();
+        let settings: Vec<(String, String)> = snap
+            .reader()
+            .prepare(&format!("SELECT key, value FROM settings WHERE key NOT IN ({kept})"))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<super::sql::Result<_>>()?;
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        let list = tables
+            .iter()
+            .map(|t| format!("\"{t}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        tx.execute_batch(&format!("TRUNCATE {list} RESTART IDENTITY"))?;
+        self.copy_tables_in(&tx, &snap, &tables)?;
+        tx.execute(&format!("DELETE FROM settings WHERE key NOT IN ({kept})"), [])?;
+        for (k, v) in &settings {
+            tx.execute("INSERT INTO settings (key, value) VALUES (?1, ?2)", [k, v])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
 }
 
 /// One outbox message as the operator API lists it.
@@ -370,12 +412,6 @@ mod tests {
     fn a_snapshot_loads_back_what_was_saved() {
         let (store, dir) = temp_store();
         let r = store.add_reseller("a", "k", &[], 0).unwrap_or_default();
-        if store.backend() == crate::store::sql::Backend::Postgres {
-            assert!(store.save_snapshot(&dir.path().join("s.db")).is_err());
-            assert!(store.wipe().is_ok());
-            assert!(matches!(store.reseller_by_name("a"), Ok(None)));
-            return;
-        }
         let snap = dir.path().join("s.db");
         assert!(store.save_snapshot(&snap).is_ok());
         assert!(store.add_reseller("b", "k", &[], 0).is_ok());

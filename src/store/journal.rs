@@ -117,7 +117,7 @@ impl Store {
                 "INSERT INTO coverage (reseller_id, action, code, calls, last_at)
                  SELECT id, ?2, ?3, ?4, ?5 FROM resellers WHERE id = ?1
                  ON CONFLICT (reseller_id, action, code)
-                 DO UPDATE SET calls = calls + excluded.calls, last_at = excluded.last_at",
+                 DO UPDATE SET calls = coverage.calls + excluded.calls, last_at = excluded.last_at",
             )?;
             for ((r, action, code), (calls, at)) in &sums {
                 count.execute(params![r, action, code, calls, at])?;

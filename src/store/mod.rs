@@ -13,6 +13,7 @@
 mod away;
 mod bulk;
 mod control;
+mod copy;
 mod events;
 mod faults;
 mod hosted_mail;

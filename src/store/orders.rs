@@ -366,9 +366,9 @@ impl Store {
         let rows = self
             .reader()
             .prepare_cached(&format!(
-                "SELECT x.username, v.* FROM ({VIEW} ORDER BY o.id DESC LIMIT ?1) v
-                 JOIN transfer_orders y ON y.id = v.id JOIN resellers x ON x.id = y.reseller_id
-                 ORDER BY v.id DESC"
+                "SELECT x.username, {} JOIN resellers x ON x.id = o.reseller_id
+                 ORDER BY o.id DESC LIMIT ?1",
+                VIEW.trim_start_matches("SELECT ")
             ))?
             .query_map([limit as i64], |r| {
                 let name: String = r.get(0)?;

@@ -571,15 +571,24 @@ impl Store {
 
     /// Whether any of the reseller's domains lists `host` as a nameserver.
     pub fn name_server_in_use(&self, reseller_id: i64, host: &str) -> Result<bool> {
-        Ok(self
+        // The lists are JSON arrays: the text narrows them (portably, where SQLite
+        // has json_each and PostgreSQL has its own), the parse decides.
+        let quoted = serde_json::Value::from(host).to_string();
+        let pattern = format!(
+            "%{}%",
+            quoted.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        );
+        let lists = self
             .reader()
             .prepare_cached(
-                "SELECT 1 FROM domains, json_each(domains.nameservers) j
-                 WHERE domains.reseller_id = ?1 AND j.value = ?2 LIMIT 1",
+                "SELECT nameservers FROM domains
+                 WHERE reseller_id = ?1 AND nameservers LIKE ?2 ESCAPE '\\'",
             )?
-            .query_row(params![reseller_id, host], |_| Ok(()))
-            .optional()?
-            .is_some())
+            .query_map(params![reseller_id, pattern], |r| r.get::<_, String>(0))?
+            .collect::<super::sql::Result<Vec<_>>>()?;
+        Ok(lists.iter().any(|l| {
+            serde_json::from_str::<Vec<String>>(l).is_ok_and(|v| v.iter().any(|n| n == host))
+        }))
     }
 
     /// The domain's auth code; `fresh` becomes it first when it has none (a domain

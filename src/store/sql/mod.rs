@@ -44,7 +44,9 @@ pub enum Backend {
 pub enum Error {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
-    #[error(transparent)]
+    /// Shown with the server's SQLSTATE and message (the crate's own Display
+    /// says only "db error").
+    #[error("{}", pg_message(.0))]
     Postgres(#[from] postgres::Error),
     /// `query_row` found no row (see [`OptionalExtension`]).
     #[error("query returned no rows")]
@@ -52,6 +54,13 @@ pub enum Error {
     /// A value did not fit the Rust type asked for.
     #[error("column {0}: {1}")]
     Type(usize, String),
+}
+
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("PostgreSQL {}: {}", db.code().code(), db.message()),
+        None => e.to_string(),
+    }
 }
 
 impl Error {

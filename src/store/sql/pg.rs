@@ -22,7 +22,8 @@ const CACHED: usize = 512;
 
 /// One connection to PostgreSQL.
 pub struct PgConn {
-    client: RefCell<postgres::Client>,
+    /// Taken out only when the connection is dropped (see its Drop).
+    client: RefCell<Option<postgres::Client>>,
     config: postgres::Config,
     cache: RefCell<HashMap<String, Prepared>>,
     /// Tables whose `id` is an identity column: an INSERT into one returns the id.
@@ -54,7 +55,7 @@ impl PgConn {
     pub fn connect(config: &postgres::Config, id_tables: Arc<HashSet<String>>) -> Result<PgConn> {
         let client = super::off_async(|| open(config))?;
         Ok(PgConn {
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             config: config.clone(),
             cache: RefCell::new(HashMap::new()),
             id_tables: RefCell::new(id_tables),
@@ -86,12 +87,13 @@ impl PgConn {
     /// PostgreSQL) while no transaction was open on it.
     fn client(&self) -> Result<std::cell::RefMut<'_, postgres::Client>> {
         let mut c = self.client.borrow_mut();
-        if c.is_closed() && !self.in_tx.get() {
+        if c.as_ref().is_none_or(postgres::Client::is_closed) && !self.in_tx.get() {
             let config = &self.config;
-            *c = super::off_async(move || open(config))?;
+            *c = Some(super::off_async(move || open(config))?);
             self.cache.borrow_mut().clear();
         }
-        Ok(c)
+        std::cell::RefMut::filter_map(c, Option::as_mut)
+            .map_err(|_| Error::Type(0, "the connection was lost inside a transaction".into()))
     }
 
     /// Runs `f` on the client, from any thread (see [`super::off_async`]).
@@ -171,13 +173,24 @@ impl PgConn {
     }
 
     pub(super) fn end(&self, commit: bool) -> Result<()> {
-        let mut c = self.client.borrow_mut();
-        let client: &mut postgres::Client = &mut c;
-        let done = super::off_async(move || {
-            client.batch_execute(if commit { "COMMIT" } else { "ROLLBACK" })
-        });
+        let done = match self.client.borrow_mut().as_mut() {
+            Some(client) => super::off_async(move || {
+                client.batch_execute(if commit { "COMMIT" } else { "ROLLBACK" })
+            }),
+            None => Ok(()),
+        };
         self.in_tx.set(false);
         Ok(done?)
+    }
+}
+
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        // Closing the client blocks on its runtime, which may not run on a thread
+        // driving another (a store dropped at shutdown, on an async thread).
+        if let Some(client) = self.client.get_mut().take() {
+            super::off_async(move || drop(client));
+        }
     }
 }
 
