@@ -323,6 +323,14 @@ settings! {
     },
     show = |c| quoted("whois", if c.whois_port43 { "port43" } else { "sandbox" });
 
+    /// Where the sandbox keeps named snapshots [default: `<db>.snapshots/` beside
+    /// a SQLite file; `opsd-snapshots/<database>/` in the working directory on
+    /// PostgreSQL, so give instances one shared directory here].
+    #[arg(long, env = "OPSD_SNAPSHOT_DIR")]
+    snapshot_dir: String => Option<PathBuf> = None,
+    apply = |c, v| c.snapshot_dir = Some(PathBuf::from(v)),
+    show = |c| c.snapshot_dir.as_ref().and_then(|d| quoted("snapshot_dir", d.display()));
+
     /// Keep the request journal (`on` or `off`; production mode keeps none)
     /// [default: on].
     #[arg(long, env = "OPSD_JOURNAL")]

@@ -360,8 +360,21 @@ fn forget_in_memory(app: &App) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Where snapshots live: beside the database, in `<db>.snapshots/`.
+/// Where snapshots live: the `snapshot_dir` setting, or beside a SQLite file in
+/// `<db>.snapshots/`, or for a PostgreSQL database `opsd-snapshots/<name>/`.
 fn snapshot_dir(app: &App) -> PathBuf {
+    if let Some(dir) = &app.config.snapshot_dir {
+        return dir.clone();
+    }
+    let db = app.config.db.to_string_lossy();
+    if crate::store::is_postgres_url(&db) {
+        let name = db
+            .parse::<postgres::Config>()
+            .ok()
+            .and_then(|c| c.get_dbname().map(str::to_string))
+            .unwrap_or_else(|| "opsd".into());
+        return PathBuf::from("opsd-snapshots").join(name);
+    }
     let mut name = app.config.db.as_os_str().to_owned();
     name.push(".snapshots");
     PathBuf::from(name)

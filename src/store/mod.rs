@@ -770,7 +770,7 @@ pub(crate) mod test_support {
             Ok(d) => d,
             Err(e) => panic!("temp dir: {e}"),
         };
-        match super::scratch::test_cluster() {
+        match super::scratch::backend_cluster() {
             Some(admin) => {
                 let label = std::thread::current().name().unwrap_or("unit").to_string();
                 let pg = super::scratch::ScratchDb::create(&admin, &label)

@@ -3,12 +3,17 @@
 //! that tests running at once never see each other's rows.
 //!
 //! The tests reach PostgreSQL through `OPSD_TEST_POSTGRES`, the URL of a cluster
-//! they may create databases in (`scripts/pg-cluster start` prints one).
+//! they may create databases in (`scripts/pg-cluster start` prints one). With
+//! `OPSD_TEST_BACKEND=postgres` as well, every test's store is on PostgreSQL
+//! (`scripts/test` runs the suite both ways).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The variable naming the cluster the tests use.
 pub const TEST_POSTGRES: &str = "OPSD_TEST_POSTGRES";
+
+/// The variable choosing the tests' backend: `postgres`, or SQLite files.
+pub const TEST_BACKEND: &str = "OPSD_TEST_BACKEND";
 
 /// A database made for one test; dropped (its connections closed) when dropped.
 #[derive(Debug)]
@@ -68,6 +73,26 @@ impl Drop for ScratchDb {
 /// The cluster the tests are to use, when `OPSD_TEST_POSTGRES` names one.
 pub fn test_cluster() -> Option<String> {
     std::env::var(TEST_POSTGRES).ok().filter(|u| !u.is_empty())
+}
+
+/// The cluster a test that needs PostgreSQL uses; without one it fails, saying
+/// how to get one (it never passes without having run).
+pub fn required_cluster() -> String {
+    test_cluster().unwrap_or_else(|| {
+        panic!(
+            "this test needs PostgreSQL: set {TEST_POSTGRES} to a cluster's URL \
+             (scripts/pg-cluster start DIR prints one), or run scripts/test"
+        )
+    })
+}
+
+/// The cluster every test's store is to be on, when `OPSD_TEST_BACKEND=postgres`.
+pub fn backend_cluster() -> Option<String> {
+    match std::env::var(TEST_BACKEND).as_deref() {
+        Ok("postgres") => Some(required_cluster()),
+        Ok("sqlite") | Ok("") | Err(_) => None,
+        Ok(other) => panic!("{TEST_BACKEND}={other}: expected postgres or sqlite"),
+    }
 }
 
 /// `url` with its database name replaced by `name`.

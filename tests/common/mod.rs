@@ -36,7 +36,7 @@ pub struct TestDb {
 impl TestDb {
     pub fn new() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
-        let pg = opsd::store::scratch::test_cluster().map(|admin| {
+        let pg = opsd::store::scratch::backend_cluster().map(|admin| {
             let label = std::thread::current().name().unwrap_or("e2e").to_string();
             opsd::store::scratch::ScratchDb::create(&admin, &label)
                 .unwrap_or_else(|e| panic!("OPSD_TEST_POSTGRES is set, but: {e}"))
@@ -64,7 +64,7 @@ impl TestDb {
 
 /// Whether this run of the suite is on PostgreSQL.
 pub fn on_postgres() -> bool {
-    opsd::store::scratch::test_cluster().is_some()
+    opsd::store::scratch::backend_cluster().is_some()
 }
 
 /// A running server with its own database in a temporary directory.
@@ -108,6 +108,7 @@ impl Server {
         let addr = listener.local_addr().expect("local addr");
         listener.set_nonblocking(true).expect("nonblocking");
         let mut config = Config::new(addr, db);
+        config.snapshot_dir = Some(dir.path().join("snapshots"));
         // The request-path tests look at jobs as submitted; lifecycle tests turn the
         // workers on (or run the tasks themselves with `run_due`).
         config.workers = false;
@@ -671,6 +672,8 @@ pub struct Proc {
     /// What it wrote to standard output, and to standard error after it started
     /// listening.
     pub stderr: Arc<std::sync::Mutex<Vec<String>>>,
+    /// A directory of its own (snapshots, on PostgreSQL), removed with it.
+    scratch: Option<tempfile::TempDir>,
 }
 
 impl Proc {
@@ -684,9 +687,18 @@ impl Proc {
         cmd.arg("serve")
             .env("OPSD_DB", db)
             .env("OPSD_LISTEN", "127.0.0.1:0")
-            .env("OPSD_TLS_LISTEN", "127.0.0.1:0")
-            .envs(env.iter().copied());
-        Proc::spawn(cmd)
+            .env("OPSD_TLS_LISTEN", "127.0.0.1:0");
+        // Beside a file the snapshots have their place; for a database URL they
+        // go to a directory of the test's, not the working one.
+        let scratch = opsd::store::is_postgres_url(&db.to_string_lossy()).then(|| {
+            let d = tempfile::tempdir().expect("snapshot dir");
+            cmd.env("OPSD_SNAPSHOT_DIR", d.path());
+            d
+        });
+        cmd.envs(env.iter().copied());
+        let mut p = Proc::spawn(cmd);
+        p.scratch = scratch;
+        p
     }
 
     /// `opsd serve` configured by a config file alone.
@@ -746,6 +758,7 @@ impl Proc {
             addr,
             tls,
             stderr,
+            scratch: None,
         }
     }
 
