@@ -92,16 +92,28 @@ pub(crate) fn mark_done(
     task_id: i64,
     now: i64,
 ) -> Result<()> {
-    let holder: Option<Option<String>> = tx
-        .prepare_cached("SELECT locked_by FROM tasks WHERE id = ?1")?
-        .query_row([task_id], |r| r.get(0))
+    // On PostgreSQL the row is locked until the commit: a claim of it by another
+    // instance (which takes no store-wide lock) waits or passes it over, and
+    // cannot slip in between this check and the update.
+    let read = match tx.backend() {
+        super::sql::Backend::Sqlite => "SELECT locked_by, done_at FROM tasks WHERE id = ?1",
+        super::sql::Backend::Postgres => {
+            "SELECT locked_by, done_at FROM tasks WHERE id = ?1 FOR UPDATE"
+        }
+    };
+    let row: Option<(Option<String>, Option<i64>)> = tx
+        .prepare_cached(read)?
+        .query_row([task_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    if let Some(Some(h)) = holder
+    if let Some((Some(h), _)) = &row
         && h != instance
     {
         return Err(StoreError::Conflict(format!(
             "task {task_id} was taken over by instance {h}"
         )));
+    }
+    if let Some((_, Some(_))) = row {
+        return Err(StoreError::Conflict(format!("task {task_id} is done already")));
     }
     tx.prepare_cached(
         "UPDATE tasks SET done_at = ?2, locked_by = NULL, locked_until = NULL WHERE id = ?1",
@@ -318,7 +330,32 @@ impl Store {
             return Ok(true);
         }
         let conn = self.writer();
-        let tx = conn.transaction()?;
+        let tx = conn.row_transaction()?;
+        if tx.backend() == super::sql::Backend::Postgres {
+            // The rows first, each locked or passed over: an instance claiming the
+            // same run at this moment takes none of it rather than waiting (the
+            // claim holds no store-wide lock; the lease below decides).
+            let marks = (0..ids.len())
+                .map(|i| format!("?{}", i + 3))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut values: Vec<super::sql::ValueRef<'_>> = vec![
+                super::sql::ValueRef::Text(&self.instance),
+                super::sql::ValueRef::Integer(now),
+            ];
+            values.extend(ids.iter().map(|id| super::sql::ValueRef::Integer(*id)));
+            let free = tx
+                .prepare(&format!(
+                    "SELECT id FROM tasks WHERE id IN ({marks}) AND done_at IS NULL
+                       AND (locked_by IS NULL OR locked_by = ?1 OR locked_until IS NULL OR locked_until <= ?2)
+                     FOR UPDATE SKIP LOCKED"
+                ))?
+                .query_map(values, |r| r.get::<_, i64>(0))?
+                .count();
+            if free != ids.len() {
+                return Ok(false);
+            }
+        }
         let mut taken = 0;
         {
             let mut take = tx.prepare_cached(

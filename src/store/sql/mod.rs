@@ -430,6 +430,22 @@ impl Connection {
         })
     }
 
+    /// A write transaction that takes no store-wide lock on PostgreSQL: for
+    /// writes whose correctness rests on the rows they lock (task claims, with
+    /// `FOR UPDATE SKIP LOCKED`). On SQLite it is [`Connection::transaction`].
+    pub fn row_transaction(&self) -> Result<Transaction<'_>> {
+        match self {
+            Connection::Sqlite(_) => self.transaction(),
+            Connection::Postgres(c) => {
+                c.begin_rows()?;
+                Ok(Transaction {
+                    conn: self,
+                    open: true,
+                })
+            }
+        }
+    }
+
     /// A read transaction: its reads see one snapshot. Ended by [`Connection::end`].
     pub fn begin_read(&self) -> Result<()> {
         match self {

@@ -165,6 +165,14 @@ impl PgConn {
         Ok(())
     }
 
+    /// Begins a write transaction without the store's lock (see
+    /// `Connection::row_transaction`).
+    pub(super) fn begin_rows(&self) -> Result<()> {
+        self.with(|c| c.batch_execute("BEGIN"))?;
+        self.in_tx.set(true);
+        Ok(())
+    }
+
     /// Begins a read transaction on one snapshot.
     pub(super) fn begin_read(&self) -> Result<()> {
         self.with(|c| c.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))?;
