@@ -257,7 +257,7 @@ fn baseline_db(path: &std::path::Path) -> Connection {
 /// md5 + parse + one-transaction insert: the least any server must do.
 fn baseline_accept(body: &[u8], c: &Connection, job: i64) {
     black_box(opsd::auth::signature(body, KEY));
-    let pairs = parse_pairs(body);
+    let pairs = support::domain_pairs(body);
     assert_eq!(pairs.len(), DOMAINS);
     let tx = c.unchecked_transaction().expect("tx");
     {
@@ -276,34 +276,6 @@ fn baseline_accept(body: &[u8], c: &Connection, job: i64) {
 }
 
 /// The text of every `domain_name` and `auth_info` item, paired in order.
-fn parse_pairs(body: &[u8]) -> Vec<(String, String)> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_reader(body);
-    let mut key = String::new();
-    let mut name = String::new();
-    let mut out = Vec::with_capacity(DOMAINS);
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(e)) => {
-                key = e
-                    .try_get_attribute("key")
-                    .ok()
-                    .flatten()
-                    .map(|a| a.value.into_owned())
-                    .unwrap_or_default();
-            }
-            Ok(Event::Text(t)) => match key.as_str() {
-                "domain_name" => name = t.into_inner().into_owned(),
-                "auth_info" => out.push((std::mem::take(&mut name), t.into_inner().into_owned())),
-                _ => {}
-            },
-            Ok(Event::End(_)) => key.clear(),
-            Ok(Event::Eof) | Err(_) => return out,
-            _ => {}
-        }
-    }
-}
-
 /// Select the job's rows and write them in the status reply's shape.
 fn baseline_status(c: &Connection, job: i64) -> String {
     let mut out = String::with_capacity(2 << 20);

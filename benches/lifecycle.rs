@@ -2,7 +2,7 @@
 //! distinct registrants goes submit → analysis → emails → every registrant accepts →
 //! the registry completes. Prints the time of each phase and the peak memory.
 //!
-//! `cargo bench --bench lifecycle`
+//! `cargo bench --bench lifecycle` (on PostgreSQL: `OPSD_BENCH_POSTGRES=postgres://… cargo bench --bench lifecycle`)
 
 #[path = "support.rs"]
 mod support;
@@ -20,7 +20,19 @@ const ADMIN: &str = "00000000000000000000000000000001";
 
 fn main() {
     let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("lifecycle.db");
+    // On PostgreSQL when OPSD_BENCH_POSTGRES names a cluster (a database of its
+    // own there, dropped at the end), else on a SQLite file.
+    let pg = std::env::var("OPSD_BENCH_POSTGRES").ok().map(|cluster| {
+        opsd::store::scratch::ScratchDb::create(&cluster, "bench_lifecycle").expect("database")
+    });
+    let db = match &pg {
+        Some(pg) => std::path::PathBuf::from(pg.url()),
+        None => dir.path().join("lifecycle.db"),
+    };
+    println!(
+        "database: {}",
+        opsd::store::describe_db(&db.to_string_lossy())
+    );
     let store = Store::open(&db).expect("store");
     store.add_reseller(USER, KEY, &[], 0).expect("reseller");
     store

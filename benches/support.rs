@@ -101,3 +101,34 @@ pub fn status_body(job: &str) -> Vec<u8> {
         &format!("<item key=\"simple_transfer_job_id\">{job}</item>"),
     )
 }
+
+/// The (domain_name, auth_info) pairs of a SIMPLE_TRANSFER body, by one quick-xml
+/// pass: the parsing part of the accept baselines.
+#[allow(dead_code)]
+pub fn domain_pairs(body: &[u8]) -> Vec<(String, String)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let mut key = String::new();
+    let mut name = String::new();
+    let mut out = Vec::with_capacity(10_000);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                key = e
+                    .try_get_attribute("key")
+                    .ok()
+                    .flatten()
+                    .map(|a| a.value.into_owned())
+                    .unwrap_or_default();
+            }
+            Ok(Event::Text(t)) => match key.as_str() {
+                "domain_name" => name = t.into_inner().into_owned(),
+                "auth_info" => out.push((std::mem::take(&mut name), t.into_inner().into_owned())),
+                _ => {}
+            },
+            Ok(Event::End(_)) => key.clear(),
+            Ok(Event::Eof) | Err(_) => return out,
+            _ => {}
+        }
+    }
+}

@@ -73,10 +73,7 @@ impl Config {
 
 /// The directory of TLS files beside a database: `dir/opsd.db` → `dir/opsd-tls`.
 pub fn default_tls_dir(db: &std::path::Path) -> PathBuf {
-    if db
-        .to_str()
-        .is_some_and(crate::store::is_postgres_url)
-    {
+    if db.to_str().is_some_and(crate::store::is_postgres_url) {
         // A database URL has no directory: the files are in the working one.
         return PathBuf::from(DEFAULT_TLS_DIR);
     }

@@ -151,7 +151,10 @@ fn twenty_kill_9s_of_one_instance_while_two_others_work() {
         ITEMS as i64
     );
     assert_eq!(
-        db_count(&db, "SELECT count(*) FROM audit_log WHERE action = 'bulk_push'"),
+        db_count(
+            &db,
+            "SELECT count(*) FROM audit_log WHERE action = 'bulk_push'"
+        ),
         ITEMS as i64
     );
     assert_eq!(
@@ -210,8 +213,7 @@ fn sixty_four_clients_over_three_instances_see_no_errors() {
                     let names: Vec<String> = (0..10)
                         .map(|i| format!("c{c}-{round}-{i}-owner{}.com", i % 3))
                         .collect();
-                    let list: Vec<(&str, &str)> =
-                        names.iter().map(|n| (n.as_str(), "x")).collect();
+                    let list: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "x")).collect();
                     let body = envelope("SIMPLE_TRANSFER", "DOMAIN", &domain_list(&list));
                     let r = conn.send(&http11(&body, USER, KEY));
                     let job = r.item("simple_transfer_job_id").unwrap_or_default();
@@ -242,7 +244,12 @@ fn sixty_four_clients_over_three_instances_see_no_errors() {
         .into_iter()
         .flat_map(|t| t.join().expect("client"))
         .collect();
-    assert!(errors.is_empty(), "{} errors, first: {:?}", errors.len(), errors.first());
+    assert!(
+        errors.is_empty(),
+        "{} errors, first: {:?}",
+        errors.len(),
+        errors.first()
+    );
     assert_eq!(
         db_count(&db, "SELECT count(*) FROM transfer_jobs"),
         (CLIENTS * ROUNDS) as i64

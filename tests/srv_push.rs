@@ -330,7 +330,12 @@ fn test_mode_runs_on_the_separate_database_without_email() {
     assert_eq!(test_db.path(), beside, "beside the live database");
     assert_ne!(
         test_db.reseller_by_name(USER).ok().flatten().map(|r| r.id),
-        s.app.store.reseller_by_name(USER).ok().flatten().map(|r| r.id),
+        s.app
+            .store
+            .reseller_by_name(USER)
+            .ok()
+            .flatten()
+            .map(|r| r.id),
         "the test database holds none of the live resellers"
     );
     let crypt = registrars(test_db);

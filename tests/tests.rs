@@ -13,12 +13,12 @@ mod binary;
 mod browser;
 /// Bulk change push_domains: queue, locks, profiles, report, cancel, resume.
 mod bulk_push;
-/// Issue 17's proofs on PostgreSQL: kill -9s among three instances, 64 clients.
-mod cluster;
 /// CHECK_TRANSFER: captured request, the sandbox's answers, a transfer's status.
 mod check_transfer;
 /// Requests captured from the PHP toolkit and the Python client, and the seed envelopes.
 mod clients;
+/// Issue 17's proofs on PostgreSQL: kill -9s among three instances, 64 clients.
+mod cluster;
 /// The operator dashboard: login, views across resellers, protected POSTs.
 mod dashboard;
 /// Replies validated against ops.dtd.

@@ -96,9 +96,7 @@ fn declined_approved_and_unanswered() {
     assert_eq!(r.item("total").as_deref(), Some("0"));
     // Events: each step of each, as TRANSFER STATUS_CHANGE with the direction.
     assert_eq!(
-        s.count(
-            r#"SELECT count(*) FROM events WHERE data LIKE '%"transfer_direction":"away"%'"#
-        ),
+        s.count(r#"SELECT count(*) FROM events WHERE data LIKE '%"transfer_direction":"away"%'"#),
         6
     );
     // Another reseller sees none of them.

@@ -18,7 +18,9 @@ pub enum DbCmd {
     /// Copy a whole database into an empty one, checked table by table: a SQLite
     /// sandbox or small production into PostgreSQL (or back into a file). Stop
     /// the instances on the source first.
-    #[command(after_help = "Example: opsd db copy --from opsd.db --to postgres://opsd:pw@db.internal/opsd")]
+    #[command(
+        after_help = "Example: opsd db copy --from opsd.db --to postgres://opsd:pw@db.internal/opsd"
+    )]
     Copy {
         /// The database to copy: a SQLite file, or a PostgreSQL URL.
         #[arg(long)]

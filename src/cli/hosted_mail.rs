@@ -74,7 +74,12 @@ fn json_object(s: &str) -> anyhow::Result<String> {
 }
 
 pub fn run(db: &Path, cmd: EmailCmd, now: i64) -> anyhow::Result<()> {
-    let store = Store::open(db).with_context(|| format!("opening database {}", opsd::store::describe_db(&db.to_string_lossy())))?;
+    let store = Store::open(db).with_context(|| {
+        format!(
+            "opening database {}",
+            opsd::store::describe_db(&db.to_string_lossy())
+        )
+    })?;
     match cmd {
         EmailCmd::Company {
             id,

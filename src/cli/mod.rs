@@ -121,7 +121,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 pub fn open(db: &Path) -> anyhow::Result<Store> {
-    Store::open(db).with_context(|| format!("opening database {}", opsd::store::describe_db(&db.to_string_lossy())))
+    Store::open(db).with_context(|| {
+        format!(
+            "opening database {}",
+            opsd::store::describe_db(&db.to_string_lossy())
+        )
+    })
 }
 
 pub fn now() -> i64 {

@@ -63,8 +63,12 @@ pub fn run(db: &Path, args: RegistrarArgs, now: i64) -> anyhow::Result<()> {
     } else {
         db.to_path_buf()
     };
-    let store =
-        Store::open(&path).with_context(|| format!("opening database {}", opsd::store::describe_db(&path.to_string_lossy())))?;
+    let store = Store::open(&path).with_context(|| {
+        format!(
+            "opening database {}",
+            opsd::store::describe_db(&path.to_string_lossy())
+        )
+    })?;
     let which = if args.test { " (test database)" } else { "" };
     match args.cmd {
         RegistrarCmd::Add { handle, email } => {

@@ -29,7 +29,12 @@ pub enum WebhookCmd {
 }
 
 pub fn run(db: &Path, cmd: WebhookCmd, now: i64) -> anyhow::Result<()> {
-    let store = Store::open(db).with_context(|| format!("opening database {}", opsd::store::describe_db(&db.to_string_lossy())))?;
+    let store = Store::open(db).with_context(|| {
+        format!(
+            "opening database {}",
+            opsd::store::describe_db(&db.to_string_lossy())
+        )
+    })?;
     let id_of = |name: &str| super::reseller_id(&store, name);
     match cmd {
         WebhookCmd::Set {

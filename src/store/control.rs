@@ -321,7 +321,9 @@ impl Store {
         let kept = kept_settings();
         let settings: Vec<(String, String)> = snap
             .reader()
-            .prepare(&format!("SELECT key, value FROM settings WHERE key NOT IN ({kept})"))?
+            .prepare(&format!(
+                "SELECT key, value FROM settings WHERE key NOT IN ({kept})"
+            ))?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<super::sql::Result<_>>()?;
         let conn = self.writer();
@@ -333,7 +335,10 @@ impl Store {
             .join(", ");
         tx.execute_batch(&format!("TRUNCATE {list} RESTART IDENTITY"))?;
         self.copy_tables_in(&tx, &snap, &tables)?;
-        tx.execute(&format!("DELETE FROM settings WHERE key NOT IN ({kept})"), [])?;
+        tx.execute(
+            &format!("DELETE FROM settings WHERE key NOT IN ({kept})"),
+            [],
+        )?;
         for (k, v) in &settings {
             tx.execute("INSERT INTO settings (key, value) VALUES (?1, ?2)", [k, v])?;
         }

@@ -42,7 +42,12 @@ impl Store {
             .collect::<super::sql::Result<Vec<_>>>()?;
         Ok(edges
             .into_iter()
-            .map(|(a, b)| (a.trim_matches('"').to_string(), b.trim_matches('"').to_string()))
+            .map(|(a, b)| {
+                (
+                    a.trim_matches('"').to_string(),
+                    b.trim_matches('"').to_string(),
+                )
+            })
             .collect())
     }
 
@@ -80,7 +85,9 @@ impl Store {
     /// The columns of `table` in this database, in order.
     fn columns(&self, conn: &Connection, table: &str) -> Result<Vec<String>> {
         let sql = match conn.backend() {
-            Backend::Sqlite => format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"),
+            Backend::Sqlite => {
+                format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid")
+            }
             Backend::Postgres => format!(
                 "SELECT column_name::text FROM information_schema.columns
                  WHERE table_schema = current_schema() AND table_name = '{table}'
@@ -122,9 +129,8 @@ impl Store {
                 .collect::<Vec<_>>()
                 .join(", ");
             tx.execute(&format!("DELETE FROM \"{table}\""), [])?;
-            let select = format!(
-                "SELECT {list} FROM \"{table}\" ORDER BY {order} LIMIT ?1 OFFSET ?2"
-            );
+            let select =
+                format!("SELECT {list} FROM \"{table}\" ORDER BY {order} LIMIT ?1 OFFSET ?2");
             let insert = format!("INSERT INTO \"{table}\" ({list}) VALUES ({marks})");
             let mut insert = tx.prepare(&insert)?;
             let mut copied = 0_i64;
@@ -198,7 +204,10 @@ impl Store {
                 }
             }
             Backend::Sqlite => {
-                for t in NEVER_REUSED.iter().filter(|t| tables.iter().any(|x| x == *t)) {
+                for t in NEVER_REUSED
+                    .iter()
+                    .filter(|t| tables.iter().any(|x| x == *t))
+                {
                     let mark = high_water(t)?;
                     tx.execute("DELETE FROM sqlite_sequence WHERE name = ?1", [*t])?;
                     tx.execute(
@@ -266,7 +275,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let file = crate::store::Store::open(&dir.path().join("from.db"))
             .unwrap_or_else(|e| panic!("{e}"));
-        let r = file.add_reseller("a", "k", &["10.0.0.0/8".into()], 0).unwrap_or(0);
+        let r = file
+            .add_reseller("a", "k", &["10.0.0.0/8".into()], 0)
+            .unwrap_or(0);
         assert!(file.set_setting("x", "1").is_ok());
         let (target, _t) = temp_store();
         let counts = target.copy_from(&file);

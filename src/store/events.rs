@@ -65,7 +65,14 @@ pub(crate) fn event_in(
         "INSERT INTO events (event_id, reseller_id, event, object, at, data)
          VALUES (?6, ?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![reseller_id, event, object, at, data.to_string(), event_id])?;
+    .execute(params![
+        reseller_id,
+        event,
+        object,
+        at,
+        data.to_string(),
+        event_id
+    ])?;
     Ok(())
 }
 

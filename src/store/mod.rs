@@ -529,7 +529,6 @@ enum Watch {
     Postgres(Mutex<Connection>),
 }
 
-
 /// An open read transaction (see [`Store::snapshot`]), ended when dropped, on every
 /// path (an error or a panic in between included), so the reader goes back to the
 /// pool outside any transaction.

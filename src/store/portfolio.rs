@@ -576,7 +576,10 @@ impl Store {
         let quoted = serde_json::Value::from(host).to_string();
         let pattern = format!(
             "%{}%",
-            quoted.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+            quoted
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
         );
         let lists = self
             .reader()

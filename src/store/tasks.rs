@@ -113,7 +113,9 @@ pub(crate) fn mark_done(
         )));
     }
     if let Some((_, Some(_))) = row {
-        return Err(StoreError::Conflict(format!("task {task_id} is done already")));
+        return Err(StoreError::Conflict(format!(
+            "task {task_id} is done already"
+        )));
     }
     tx.prepare_cached(
         "UPDATE tasks SET done_at = ?2, locked_by = NULL, locked_until = NULL WHERE id = ?1",
