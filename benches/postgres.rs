@@ -13,6 +13,7 @@
 //! (`scripts/pg-cluster start DIR` prints one). `cargo bench --bench postgres`
 
 #[path = "support.rs"]
+#[allow(dead_code)] // peak_rss_kib: not measured here
 mod support;
 
 use std::hint::black_box;
@@ -46,7 +47,7 @@ fn main() {
     polls(&cluster);
 }
 
-fn store_on(db: &PathBuf) -> Store {
+fn store_on(db: &std::path::Path) -> Store {
     let store = Store::open(db).expect("store");
     store.add_reseller(USER, KEY, &[], 0).expect("reseller");
     store

@@ -244,7 +244,7 @@ impl Store {
             .map_err(|e| StoreError::Io(format!("PostgreSQL URL: {e}")))?;
         let empty = std::sync::Arc::new(std::collections::HashSet::new());
         let pg = sql::PgConn::connect(&config, empty)?;
-        let writer = Connection::Postgres(pg);
+        let writer = Connection::Postgres(Box::new(pg));
         // A schema named by the URL (`options=-csearch_path=…`, as the test
         // database of `/srv/push_domain` is) is made on first use.
         if let Some(schema) = search_path(&config) {
@@ -259,7 +259,7 @@ impl Store {
         let readers = (0..READERS)
             .map(|_| {
                 let c = sql::PgConn::connect(&config, tables.clone())?;
-                Ok(Mutex::new(Connection::Postgres(c)))
+                Ok(Mutex::new(Connection::Postgres(Box::new(c))))
             })
             .collect::<Result<Vec<_>>>()?;
         let watch = sql::PgConn::connect(&config, tables.clone())?;
@@ -267,7 +267,7 @@ impl Store {
             PathBuf::from(url),
             writer,
             readers,
-            Watch::Postgres(Mutex::new(Connection::Postgres(watch))),
+            Watch::Postgres(Box::new(Mutex::new(Connection::Postgres(Box::new(watch))))),
         ))
     }
 
@@ -526,7 +526,7 @@ enum Watch {
     /// moves with every commit any other connection makes, in any process.
     Sqlite(Mutex<rusqlite::Connection>),
     /// A connection for reading the `opsd_commits` sequence.
-    Postgres(Mutex<Connection>),
+    Postgres(Box<Mutex<Connection>>),
 }
 
 /// An open read transaction (see [`Store::snapshot`]), ended when dropped, on every
@@ -686,7 +686,7 @@ pub fn peek_all<T: sql::FromValue + Send>(db: &Path, query: &str) -> Result<Vec<
                 .parse()
                 .map_err(|e| StoreError::Io(format!("PostgreSQL URL: {e}")))?;
             let empty = std::sync::Arc::new(std::collections::HashSet::new());
-            Connection::Postgres(sql::PgConn::connect(&config, empty)?)
+            Connection::Postgres(Box::new(sql::PgConn::connect(&config, empty)?))
         } else {
             let c = rusqlite::Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
             c.busy_timeout(std::time::Duration::from_secs(5))?;

@@ -330,7 +330,8 @@ pub use crate::sql_params as params;
 #[derive(Debug)]
 pub enum Connection {
     Sqlite(rusqlite::Connection),
-    Postgres(PgConn),
+    /// Boxed: its client, caches and cells are several times rusqlite's size.
+    Postgres(Box<PgConn>),
 }
 
 impl Connection {
@@ -518,6 +519,8 @@ pub enum Statement<'c> {
 
 impl Statement<'_> {
     /// Runs the statement; returns how many rows it changed.
+    // By value, as rusqlite takes them: callers pass `[x]`, `[]` and `params![…]`.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn execute(&mut self, params: impl Params) -> Result<usize> {
         let values = params.values();
         match self {
@@ -554,6 +557,7 @@ impl Statement<'_> {
     }
 
     /// The rows, one at a time.
+    #[allow(clippy::needless_pass_by_value)] // as `execute`
     pub fn query(&mut self, params: impl Params) -> Result<Rows<'_>> {
         let values = params.values();
         match self {
@@ -585,6 +589,8 @@ impl std::fmt::Debug for Rows<'_> {
 }
 
 impl Rows<'_> {
+    /// The next row. Not an `Iterator`: each row borrows the rows it came from.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Row<'_>>> {
         match self {
             Rows::Sqlite(rows) => Ok(rows.next().map_err(Error::from_lite)?.map(Row::Sqlite)),
