@@ -320,9 +320,9 @@ settings! {
     },
     show = |c| quoted("whois", if c.whois_port43 { "port43" } else { "sandbox" });
 
-    /// Where the sandbox keeps named snapshots [default: `<db>.snapshots/` beside
-    /// a SQLite file; `opsd-snapshots/<database>/` in the working directory on
-    /// PostgreSQL, so give instances one shared directory here].
+    /// Where the sandbox keeps named snapshots (give instances on PostgreSQL one
+    /// shared directory) [default: DB.snapshots/ beside a SQLite file,
+    /// opsd-snapshots/NAME/ in the working directory for a URL].
     #[arg(long, env = "OPSD_SNAPSHOT_DIR")]
     snapshot_dir: String => Option<PathBuf> = None,
     apply = |c, v| c.snapshot_dir = Some(PathBuf::from(v)),

@@ -3,7 +3,7 @@
 //! store modules use, shaped like rusqlite's so that each query is written once.
 //!
 //! Queries are written in SQLite's dialect with `?N` parameters. For PostgreSQL
-//! each statement text is translated once ([`dialect`]) and prepared once per
+//! each statement text is translated once (`dialect`) and prepared once per
 //! connection; values cross the boundary as [`ValueRef`], SQLite's five storage
 //! classes, and are fitted to the type PostgreSQL inferred for each parameter, so
 //! a query reads the same on both.
@@ -415,7 +415,7 @@ impl Connection {
     }
 
     /// A write transaction: on SQLite it takes the write lock when it begins; on
-    /// PostgreSQL it takes the store's write lock (see [`PgConn::begin_write`]).
+    /// PostgreSQL it takes the store's write lock (see `PgConn::begin_write`).
     pub fn transaction(&self) -> Result<Transaction<'_>> {
         match self {
             Connection::Sqlite(c) => {
@@ -447,7 +447,7 @@ impl Connection {
         }
     }
 
-    /// A read transaction: its reads see one snapshot. Ended by [`Connection::end`].
+    /// A read transaction: its reads see one snapshot. Ended by [`Connection::end_read`].
     pub fn begin_read(&self) -> Result<()> {
         match self {
             Connection::Sqlite(c) => c
