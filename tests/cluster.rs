@@ -46,38 +46,14 @@ fn twenty_kill_9s_of_one_instance_while_two_others_work() {
     let pg = database("twenty_kills");
     let db = Path::new(pg.url()).to_path_buf();
     let dir = tempfile::tempdir().expect("dir");
-    let names: Vec<String> = (0..ITEMS).map(|i| format!("bulk-{i:05}.com")).collect();
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let scenario = dir.path().join("push.toml");
-    std::fs::write(
-        &scenario,
-        PushScenario {
-            from: &[USER],
-            domains: &refs,
-            ..PushScenario::default()
-        }
-        .toml(),
-    )
-    .expect("scenario");
+    let (scenario, bulk) = big_bulk_push(dir.path(), ITEMS);
     let scenario = scenario.to_str().expect("path");
     // The first instance seeds the scenario; two more join the same database.
     let steady = [
         Proc::start_env(&db, &[("OPSD_SCENARIO", scenario)]),
         Proc::start(&db),
     ];
-    let items: String = names
-        .iter()
-        .enumerate()
-        .map(|(i, d)| format!("<item key=\"{i}\">{d}</item>"))
-        .collect();
-    let body = envelope(
-        "SUBMIT_BULK_CHANGE",
-        "BULK_CHANGE",
-        &format!(
-            "<item key=\"change_type\">push_domains</item><item key=\"change_items\"><dt_array>{items}</dt_array></item><item key=\"gaining_reseller_username\">gainingrsp</item>"
-        ),
-    );
-    let r = send(steady[0].addr, &http10(&body, USER, KEY));
+    let r = send(steady[0].addr, &bulk);
     assert_eq!(r.code(), Some(200), "{}", r.text());
     // The victim takes work like the others (analysis, mail, bulk items) and is
     // killed at moments spread over its life; jobs are submitted to it and to the
@@ -255,4 +231,66 @@ fn sixty_four_clients_over_three_instances_see_no_errors() {
         (CLIENTS * ROUNDS) as i64
     );
     drop(procs);
+}
+
+/// `opsd db copy`: a sandbox file with a job in it moves into PostgreSQL whole; an
+/// instance on the copy answers the job's status and numbers the next job after it;
+/// a second copy into the now full database is refused.
+#[test]
+fn db_copy_moves_a_sqlite_sandbox_into_postgresql() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("sandbox.db");
+    opsd_ok(&file, &["reseller", "add", USER, "--key", KEY], "");
+    let p = Proc::start(&file);
+    let job = submit(p.addr, "copied", 6).expect("job");
+    assert!(p.terminate().success());
+    let pg = database("db_copy");
+    let url = pg.url().to_string();
+    let out = opsd_ok(
+        &file,
+        &[
+            "db",
+            "copy",
+            "--from",
+            &file.to_string_lossy(),
+            "--to",
+            &url,
+        ],
+        "",
+    );
+    assert!(out.contains("the counts match"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("transfer_domains") && l.trim_end().ends_with(" 6")),
+        "{out}"
+    );
+    let db = Path::new(&url).to_path_buf();
+    let on_pg = Proc::start(&db);
+    let r = send(
+        on_pg.addr,
+        &http10(&status_body(&job.to_string()), USER, KEY),
+    );
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert!(r.text().contains("copied-0-owner0.com"), "{}", r.text());
+    let next = submit(on_pg.addr, "after", 3).expect("job on the copy");
+    assert!(next > job, "{next} after {job}");
+    assert!(on_pg.terminate().success());
+    let again = opsd_cli(
+        &file,
+        &[
+            "db",
+            "copy",
+            "--from",
+            &file.to_string_lossy(),
+            "--to",
+            &url,
+        ],
+        "",
+    );
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("not empty"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
 }

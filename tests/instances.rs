@@ -163,37 +163,13 @@ fn kill_9_of_one_instance_during_a_bulk_push() {
     let dir = TestDb::new();
     let db = dir.db();
     const ITEMS: usize = 10_000;
-    let names: Vec<String> = (0..ITEMS).map(|i| format!("bulk-{i:05}.com")).collect();
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let scenario = dir.path().join("push.toml");
-    std::fs::write(
-        &scenario,
-        PushScenario {
-            from: &[USER],
-            domains: &refs,
-            ..PushScenario::default()
-        }
-        .toml(),
-    )
-    .expect("scenario");
+    let (scenario, submit) = big_bulk_push(dir.path(), ITEMS);
     let scenario = scenario.to_str().expect("path");
     // The first instance seeds the scenario; the others join the same database.
     let mut live = vec![Proc::start_env(&db, &[("OPSD_SCENARIO", scenario)])];
     live.push(Proc::start(&db));
     live.push(Proc::start(&db));
-    let items: String = names
-        .iter()
-        .enumerate()
-        .map(|(i, d)| format!("<item key=\"{i}\">{d}</item>"))
-        .collect();
-    let body = envelope(
-        "SUBMIT_BULK_CHANGE",
-        "BULK_CHANGE",
-        &format!(
-            "<item key=\"change_type\">push_domains</item><item key=\"change_items\"><dt_array>{items}</dt_array></item><item key=\"gaining_reseller_username\">gainingrsp</item>"
-        ),
-    );
-    let r = send(live[0].addr, &http10(&body, USER, KEY));
+    let r = send(live[0].addr, &submit);
     assert_eq!(r.code(), Some(200), "{}", r.text());
     // While it runs, kill the oldest instance (whichever holds the push) and start
     // another, again and again.

@@ -159,12 +159,7 @@ impl Store {
             // One TRUNCATE of them all: foreign keys among them hold throughout, and
             // the identity sequences start again.
             let tx = conn.transaction()?;
-            let list = emptied
-                .iter()
-                .map(|t| format!("\"{t}\""))
-                .collect::<Vec<_>>()
-                .join(", ");
-            tx.execute_batch(&format!("TRUNCATE {list} RESTART IDENTITY"))?;
+            truncate(&tx, emptied.iter().map(|t| t.as_str()))?;
             tx.execute(
                 &format!(
                     "DELETE FROM settings WHERE key NOT IN ({})",
@@ -265,6 +260,20 @@ impl Store {
     }
 }
 
+/// PostgreSQL: empties `tables` in one statement (foreign keys among them hold
+/// throughout) and starts their identity sequences again.
+fn truncate<'t>(
+    tx: &super::sql::Transaction<'_>,
+    tables: impl Iterator<Item = &'t str>,
+) -> Result<()> {
+    let list = tables
+        .map(|t| format!("\"{t}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    tx.execute_batch(&format!("TRUNCATE {list} RESTART IDENTITY"))?;
+    Ok(())
+}
+
 /// The kept settings as an SQL list.
 fn kept_settings() -> String {
     KEPT_SETTINGS
@@ -328,12 +337,7 @@ impl Store {
             .collect::<super::sql::Result<_>>()?;
         let conn = self.writer();
         let tx = conn.transaction()?;
-        let list = tables
-            .iter()
-            .map(|t| format!("\"{t}\""))
-            .collect::<Vec<_>>()
-            .join(", ");
-        tx.execute_batch(&format!("TRUNCATE {list} RESTART IDENTITY"))?;
+        truncate(&tx, tables.iter().map(String::as_str))?;
         self.copy_tables_in(&tx, &snap, &tables)?;
         tx.execute(
             &format!("DELETE FROM settings WHERE key NOT IN ({kept})"),

@@ -842,6 +842,38 @@ pub struct PushScenario<'a> {
     pub more: &'a str,
 }
 
+/// A 10,000-item bulk push as the kill tests run it: the scenario file (in `dir`)
+/// that gives USER the domains `bulk-NNNNN.com` and lets it push them to
+/// gainingrsp, and the signed SUBMIT_BULK_CHANGE of them all.
+pub fn big_bulk_push(dir: &Path, items: usize) -> (PathBuf, Vec<u8>) {
+    let names: Vec<String> = (0..items).map(|i| format!("bulk-{i:05}.com")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let scenario = dir.join("push.toml");
+    std::fs::write(
+        &scenario,
+        PushScenario {
+            from: &[USER],
+            domains: &refs,
+            ..PushScenario::default()
+        }
+        .toml(),
+    )
+    .expect("scenario");
+    let list: String = names
+        .iter()
+        .enumerate()
+        .map(|(i, d)| format!("<item key=\"{i}\">{d}</item>"))
+        .collect();
+    let body = envelope(
+        "SUBMIT_BULK_CHANGE",
+        "BULK_CHANGE",
+        &format!(
+            "<item key=\"change_type\">push_domains</item><item key=\"change_items\"><dt_array>{list}</dt_array></item><item key=\"gaining_reseller_username\">gainingrsp</item>"
+        ),
+    );
+    (scenario, http10(&body, USER, KEY))
+}
+
 impl PushScenario<'_> {
     pub fn toml(&self) -> String {
         let quoted = |l: &[&str]| {
