@@ -22,7 +22,6 @@ const WORDS: &[(&str, &str)] = &[
     ("CHAR", "chr"),
     // SQLite's LIKE ignores ASCII case; the store relies on that.
     ("LIKE", "ILIKE"),
-    ("GLOB", "LIKE"),
 ];
 
 pub fn to_postgres(sql: &str) -> Translated {
