@@ -40,7 +40,7 @@ impl Store {
             .prepare(sql)?
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
             .collect::<super::sql::Result<Vec<_>>>()?;
-        Ok(edges
+        let mut edges: Vec<(String, String)> = edges
             .into_iter()
             .map(|(a, b)| {
                 (
@@ -48,7 +48,10 @@ impl Store {
                     b.trim_matches('"').to_string(),
                 )
             })
-            .collect())
+            .collect();
+        // Kept by triggers on PostgreSQL rather than a foreign key (see its schema).
+        edges.push(("transfer_domains".into(), "transfer_jobs".into()));
+        Ok(edges)
     }
 
     /// The tables in an order where each comes after those it refers to (a table

@@ -163,6 +163,26 @@ fn insert_domains(
     const ROW: &str = "(?, ?, ?, ?, 'pending')";
     const INSERT: &str =
         "INSERT INTO transfer_domains (job_id, position, name, auth_info, status) VALUES ";
+    if tx.backend() == super::sql::Backend::Postgres {
+        // PostgreSQL's bulk path: one COPY (see `PgConn::copy_in`).
+        use super::sql::Column::{Integer, Text};
+        let with_status: Vec<ValueRef<'_>> = row_values(job_id, 0, domains)
+            .chunks(4)
+            .flat_map(|r| r.iter().copied().chain([ValueRef::Text("pending")]))
+            .collect();
+        tx.copy_in(
+            "transfer_domains",
+            &[
+                ("job_id", Integer),
+                ("position", Integer),
+                ("name", Text),
+                ("auth_info", Text),
+                ("status", Text),
+            ],
+            &with_status,
+        )?;
+        return Ok(());
+    }
     let many = format!("{INSERT}{}", vec![ROW; ROWS_PER_INSERT].join(", "));
     let chunks = domains.chunks_exact(ROWS_PER_INSERT);
     let rest = chunks.remainder();
@@ -410,6 +430,19 @@ mod tests {
             let want: Vec<String> = (0..n).map(|i| format!("d{i}.com")).collect();
             assert_eq!(names, want);
         }
+    }
+
+    #[test]
+    fn a_domain_needs_its_job() {
+        // On SQLite a foreign key, on PostgreSQL a statement-level trigger.
+        let (store, _dir) = temp_store();
+        let conn = store.writer();
+        let orphan = conn.execute(
+            "INSERT INTO transfer_domains (job_id, position, name, auth_info, status)
+             VALUES (999, 0, 'x.com', 'a', 'pending')",
+            [],
+        );
+        assert!(orphan.is_err_and(|e| e.is_constraint()));
     }
 
     #[test]

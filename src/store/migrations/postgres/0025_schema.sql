@@ -64,7 +64,9 @@ CREATE TABLE transfer_registrants (
 , decision TEXT, decided_at BIGINT, expires_at BIGINT, profile_id BIGINT REFERENCES profiles(id), csrf TEXT);
 CREATE INDEX transfer_registrants_by_job ON transfer_registrants (job_id, id);
 CREATE TABLE transfer_domains (
-    job_id         BIGINT NOT NULL REFERENCES transfer_jobs(id) ON DELETE CASCADE,
+    -- References transfer_jobs(id), kept by the triggers at the end of this file
+    -- rather than by a foreign key (see there).
+    job_id         BIGINT NOT NULL,
     position       BIGINT NOT NULL,
     name           TEXT NOT NULL,
     auth_info      TEXT NOT NULL,
@@ -475,3 +477,47 @@ $$;
 
 CREATE TRIGGER event_webhook_task AFTER INSERT ON events
 FOR EACH ROW EXECUTE FUNCTION opsd_event_webhook_task();
+
+-- transfer_domains.job_id → transfer_jobs(id) ON DELETE CASCADE, as triggers: a
+-- foreign key checks and locks the job row once per inserted domain, which
+-- measured 47 ms of a 62 ms COPY of 10,000 rows; one check per statement costs
+-- next to nothing. Write transactions run one at a time (the store's advisory
+-- lock), so no job can go between the check and the commit.
+CREATE FUNCTION opsd_transfer_domains_have_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM opsd_new_domains n
+               WHERE NOT EXISTS (SELECT 1 FROM transfer_jobs j WHERE j.id = n.job_id)) THEN
+        RAISE EXCEPTION 'transfer_domains.job_id refers to no transfer job'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER transfer_domains_have_jobs AFTER INSERT ON transfer_domains
+REFERENCING NEW TABLE AS opsd_new_domains
+FOR EACH STATEMENT EXECUTE FUNCTION opsd_transfer_domains_have_jobs();
+
+-- A domain never moves to another job.
+CREATE FUNCTION opsd_transfer_domain_stays() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'transfer_domains.job_id does not change'
+        USING ERRCODE = 'foreign_key_violation';
+END
+$$;
+
+CREATE TRIGGER transfer_domains_keep_their_jobs BEFORE UPDATE OF job_id ON transfer_domains
+FOR EACH ROW WHEN (NEW.job_id IS DISTINCT FROM OLD.job_id)
+EXECUTE FUNCTION opsd_transfer_domain_stays();
+
+-- The cascade, before the job row goes (and before its registrants, which the
+-- domains refer to, go by their own cascade).
+CREATE FUNCTION opsd_transfer_job_gone() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM transfer_domains WHERE job_id = OLD.id;
+    RETURN OLD;
+END
+$$;
+
+CREATE TRIGGER transfer_job_gone BEFORE DELETE ON transfer_jobs
+FOR EACH ROW EXECUTE FUNCTION opsd_transfer_job_gone();
