@@ -5,7 +5,7 @@
 //! The tests reach PostgreSQL through `OPSD_TEST_POSTGRES`, the URL of a cluster
 //! they may create databases in (`scripts/pg-cluster start` prints one). With
 //! `OPSD_TEST_BACKEND=postgres` as well, every test's store is on PostgreSQL
-//! (`scripts/test` runs the suite both ways).
+//! (CI runs the suite both ways).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -81,7 +81,8 @@ pub fn required_cluster() -> String {
     test_cluster().unwrap_or_else(|| {
         panic!(
             "this test needs PostgreSQL: set {TEST_POSTGRES} to a cluster's URL \
-             (scripts/pg-cluster start DIR prints one), or run scripts/test"
+             (scripts/pg-cluster start DIR prints one), or run the tests under \
+             scripts/pg-cluster run cargo test"
         )
     })
 }
