@@ -256,6 +256,10 @@ impl Store {
         };
         let tables = std::sync::Arc::new(pg.identity_tables()?);
         pg.set_identity_tables(tables.clone());
+        // The migration's commit, counted now rather than at the writer's first use.
+        if pg.take_wrote() {
+            pg.count_commit()?;
+        }
         let readers = (0..READERS)
             .map(|_| {
                 let c = sql::PgConn::connect(&config, tables.clone())?;
@@ -505,13 +509,20 @@ impl std::ops::DerefMut for Writer<'_> {
 impl Drop for Writer<'_> {
     fn drop(&mut self) {
         // Runs before the lock is released, after any commit made through it.
+        let committed = match &*self.conn {
+            Connection::Postgres(pg) => pg.take_wrote(),
+            Connection::Sqlite(_) => false,
+        };
         if let Some(w) = self.writes {
             w.fetch_add(1, Ordering::Release);
-            // The other instances' caches learn of it from the shared sequence,
-            // moved after the commit: one that reads the old value cannot have
-            // cached a reply from before it as current after it.
-            if let Connection::Postgres(_) = &*self.conn
-                && let Err(e) = self.conn.execute("SELECT nextval('opsd_commits')", [])
+            // The other instances' caches learn of a commit from the shared
+            // sequence, moved after it: one that reads the old value cannot have
+            // cached a reply from before it as current after it. A use of the
+            // writer that committed nothing (the runner's look for due tasks)
+            // leaves it alone.
+            if committed
+                && let Connection::Postgres(pg) = &*self.conn
+                && let Err(e) = pg.count_commit()
             {
                 tracing::warn!(error = %e, "counting a commit for the other instances failed");
             }
@@ -811,6 +822,19 @@ mod tests {
         assert_ne!(a.write_count(), before, "another instance's commit counts");
         assert!(b.leave().is_ok());
         assert!(matches!(a.heartbeat(std::time::Duration::ZERO), Ok(0)));
+    }
+
+    /// A use of the writer that commits nothing (the runner's look for due work)
+    /// leaves the count other instances' caches compare alone; a commit moves it.
+    #[test]
+    fn only_commits_move_what_other_instances_see() {
+        let (a, dir) = temp_store();
+        let b = super::Store::open(dir.db()).unwrap_or_else(|e| panic!("{e}"));
+        let before = b.write_count();
+        assert!(a.next_due_run(0, 10).is_ok());
+        assert_eq!(b.write_count(), before, "a read through the writer");
+        assert!(a.set_setting("x", "1").is_ok());
+        assert_ne!(b.write_count(), before, "a commit");
     }
 
     /// Issue 15.12: the file and its WAL are the owner's alone.

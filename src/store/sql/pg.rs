@@ -31,6 +31,10 @@ pub struct PgConn {
     last_id: Cell<i64>,
     changes: Cell<u64>,
     in_tx: Cell<bool>,
+    /// The open transaction may write (begun by `begin_write` or `begin_rows`).
+    writing: Cell<bool>,
+    /// Something was committed since [`PgConn::take_wrote`] last asked.
+    wrote: Cell<bool>,
 }
 
 impl std::fmt::Debug for PgConn {
@@ -47,6 +51,8 @@ impl std::fmt::Debug for PgConn {
 struct Prepared {
     stmt: postgres::Statement,
     returns_id: bool,
+    /// Not a SELECT: run outside a transaction, it commits a write.
+    writes: bool,
 }
 
 impl PgConn {
@@ -62,6 +68,8 @@ impl PgConn {
             last_id: Cell::new(0),
             changes: Cell::new(0),
             in_tx: Cell::new(false),
+            writing: Cell::new(false),
+            wrote: Cell::new(false),
         })
     }
 
@@ -127,7 +135,15 @@ impl PgConn {
             t.text
         };
         let stmt = self.with(|c| c.prepare(&text))?;
-        let p = Prepared { stmt, returns_id };
+        let writes = !text
+            .trim_start()
+            .get(..6)
+            .is_some_and(|w| w.eq_ignore_ascii_case("SELECT"));
+        let p = Prepared {
+            stmt,
+            returns_id,
+            writes,
+        };
         let mut cache = self.cache.borrow_mut();
         if cache.len() >= CACHED {
             cache.clear();
@@ -137,7 +153,26 @@ impl PgConn {
     }
 
     pub(super) fn batch(&self, sql: &str) -> Result<()> {
-        self.with(|c| c.batch_execute(sql))
+        self.with(|c| c.batch_execute(sql))?;
+        self.wrote_unless_in_transaction(true);
+        Ok(())
+    }
+
+    /// A statement that `writes` ran: outside a transaction it is committed.
+    fn wrote_unless_in_transaction(&self, writes: bool) {
+        if writes && !self.in_tx.get() {
+            self.wrote.set(true);
+        }
+    }
+
+    /// Whether anything was committed on this connection since the last call.
+    pub fn take_wrote(&self) -> bool {
+        self.wrote.replace(false)
+    }
+
+    /// Moves the `opsd_commits` sequence the other instances' caches compare.
+    pub fn count_commit(&self) -> Result<()> {
+        self.with(|c| c.batch_execute("SELECT nextval('opsd_commits')"))
     }
 
     pub(super) fn last_insert_id(&self) -> i64 {
@@ -162,6 +197,7 @@ impl PgConn {
         let begin = format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})");
         self.with(|c| c.batch_execute(&begin))?;
         self.in_tx.set(true);
+        self.writing.set(true);
         Ok(())
     }
 
@@ -170,6 +206,7 @@ impl PgConn {
     pub(super) fn begin_rows(&self) -> Result<()> {
         self.with(|c| c.batch_execute("BEGIN"))?;
         self.in_tx.set(true);
+        self.writing.set(true);
         Ok(())
     }
 
@@ -187,7 +224,11 @@ impl PgConn {
             }),
             None => Ok(()),
         };
+        if commit && done.is_ok() && self.writing.get() {
+            self.wrote.set(true);
+        }
         self.in_tx.set(false);
+        self.writing.set(false);
         Ok(done?)
     }
 }
@@ -232,6 +273,7 @@ impl PgConn {
             }
             w.finish()
         })
+        .inspect(|_| self.wrote_unless_in_transaction(true))
     }
 }
 
@@ -251,6 +293,7 @@ impl PgStatement<'_> {
         let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
         let stmt = &self.p.stmt;
         let n = self.conn.with(|c| c.execute(stmt, &refs))?;
+        self.conn.wrote_unless_in_transaction(self.p.writes);
         self.conn.changes.set(n);
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
@@ -260,6 +303,7 @@ impl PgStatement<'_> {
         let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
         let stmt = &self.p.stmt;
         let rows = self.conn.with(|c| c.query(stmt, &refs))?;
+        self.conn.wrote_unless_in_transaction(self.p.writes);
         if self.p.returns_id {
             if let Some(last) = rows.last() {
                 self.conn.last_id.set(last.try_get(0)?);
