@@ -368,8 +368,7 @@ fn snapshot_dir(app: &App) -> PathBuf {
     }
     let db = app.config.db.to_string_lossy();
     if crate::store::is_postgres_url(&db) {
-        let name = db
-            .parse::<postgres::Config>()
+        let name = crate::store::postgres_config(&db)
             .ok()
             .and_then(|c| c.get_dbname().map(str::to_string))
             .unwrap_or_else(|| "opsd".into());

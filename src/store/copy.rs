@@ -181,14 +181,10 @@ impl Store {
         };
         match tx.backend() {
             Backend::Postgres => {
-                let with_ids: Vec<String> = tx
-                    .prepare(
-                        "SELECT table_name::text FROM information_schema.columns
-                         WHERE table_schema = current_schema() AND column_name = 'id'
-                         AND is_identity = 'YES'",
-                    )?
-                    .query_map([], |r| r.get(0))?
-                    .collect::<super::sql::Result<_>>()?;
+                let Connection::Postgres(pg) = &**tx else {
+                    return Ok(());
+                };
+                let with_ids = pg.identity_tables()?;
                 for t in with_ids.iter().filter(|t| tables.contains(t)) {
                     let mark = if NEVER_REUSED.contains(&t.as_str()) {
                         high_water(t)?

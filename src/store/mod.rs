@@ -239,9 +239,7 @@ impl Store {
     /// Connects to PostgreSQL: the writer first, which migrates (one instance at a
     /// time, under an advisory lock), then the readers.
     fn open_postgres(url: &str) -> Result<Store> {
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|e| StoreError::Io(format!("PostgreSQL URL: {e}")))?;
+        let config = postgres_config(url)?;
         let empty = std::sync::Arc::new(std::collections::HashSet::new());
         let pg = sql::PgConn::connect(&config, empty)?;
         let writer = Connection::Postgres(Box::new(pg));
@@ -693,9 +691,7 @@ pub fn peek_all<T: sql::FromValue + Send>(db: &Path, query: &str) -> Result<Vec<
     let text = db.to_string_lossy();
     sql::off_async(|| {
         let conn = if is_postgres_url(&text) {
-            let config: postgres::Config = text
-                .parse()
-                .map_err(|e| StoreError::Io(format!("PostgreSQL URL: {e}")))?;
+            let config = postgres_config(&text)?;
             let empty = std::sync::Arc::new(std::collections::HashSet::new());
             Connection::Postgres(Box::new(sql::PgConn::connect(&config, empty)?))
         } else {
@@ -709,6 +705,12 @@ pub fn peek_all<T: sql::FromValue + Send>(db: &Path, query: &str) -> Result<Vec<
             .collect::<sql::Result<Vec<T>>>()?;
         Ok(rows)
     })
+}
+
+/// The connection settings a PostgreSQL URL gives.
+pub fn postgres_config(url: &str) -> Result<postgres::Config> {
+    url.parse()
+        .map_err(|e| StoreError::Io(format!("PostgreSQL URL: {e}")))
 }
 
 /// A `db` setting for messages: a PostgreSQL URL loses its password.

@@ -115,16 +115,13 @@ pub fn with_database(url: &str, name: &str) -> String {
 }
 
 fn run(admin: &str, sql: &str) -> Result<(), String> {
-    // A thread of its own: the postgres client runs a runtime, which cannot start
-    // on a thread already driving one (an async test).
-    let (admin, sql) = (admin.to_string(), sql.to_string());
-    std::thread::spawn(move || -> Result<(), String> {
-        let mut c = postgres::Client::connect(&admin, postgres::NoTls)
-            .map_err(|e| format!("connecting to {}: {e}", super::describe_db(&admin)))?;
-        c.batch_execute(&sql).map_err(|e| e.to_string())
+    // The postgres client runs a runtime, which cannot start on a thread already
+    // driving one (an async test).
+    super::sql::off_async(|| {
+        let mut c = postgres::Client::connect(admin, postgres::NoTls)
+            .map_err(|e| format!("connecting to {}: {e}", super::describe_db(admin)))?;
+        c.batch_execute(sql).map_err(|e| e.to_string())
     })
-    .join()
-    .map_err(|_| "the PostgreSQL thread panicked".to_string())?
 }
 
 #[cfg(test)]

@@ -51,6 +51,10 @@ pub enum Error {
     /// `query_row` found no row (see [`OptionalExtension`]).
     #[error("query returned no rows")]
     NoRows,
+    /// What the connection cannot do (a PostgreSQL-only call on SQLite, a client
+    /// lost inside a transaction).
+    #[error("{0}")]
+    Unsupported(&'static str),
     /// A value did not fit the Rust type asked for.
     #[error("column {0}: {1}")]
     Type(usize, String),
@@ -367,14 +371,11 @@ impl Connection {
         }
     }
 
-    /// A statement whose text is made at run time (not kept in SQLite's cache).
+    /// [`Connection::prepare_cached`], for texts made at run time: both caches are
+    /// bounded (rusqlite's at 64 statements, the PostgreSQL one at 512), so a
+    /// text used once only takes a place for a while.
     pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
-        match self {
-            Connection::Sqlite(c) => Ok(Statement::Sqlite(
-                c.prepare_cached(sql).map_err(Error::from_lite)?,
-            )),
-            Connection::Postgres(c) => Ok(Statement::Postgres(c.prepare(sql)?)),
-        }
+        self.prepare_cached(sql)
     }
 
     pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
@@ -408,7 +409,7 @@ impl Connection {
         values: &[ValueRef<'_>],
     ) -> Result<u64> {
         let Connection::Postgres(c) = self else {
-            return Err(Error::Type(0, "COPY is PostgreSQL's".into()));
+            return Err(Error::Unsupported("COPY is PostgreSQL's"));
         };
         let names = columns
             .iter()

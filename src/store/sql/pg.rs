@@ -101,7 +101,7 @@ impl PgConn {
             self.cache.borrow_mut().clear();
         }
         std::cell::RefMut::filter_map(c, Option::as_mut)
-            .map_err(|_| Error::Type(0, "the connection was lost inside a transaction".into()))
+            .map_err(|_| Error::Unsupported("the connection was lost inside a transaction"))
     }
 
     /// Runs `f` on the client, from any thread (see [`super::off_async`]).
