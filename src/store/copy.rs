@@ -153,6 +153,17 @@ impl Store {
                     break;
                 }
             }
+            // Checked against the source as the copy read it (its snapshot: a
+            // source still serving may have grown since).
+            let there: i64 =
+                source.query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |r| {
+                    r.get(0)
+                })?;
+            if there != copied {
+                return Err(StoreError::Conflict(format!(
+                    "{table}: {copied} rows copied of {there}"
+                )));
+            }
             counts.push((table.clone(), copied));
         }
         self.carry_sequences(tx, &source, tables)?;
@@ -250,15 +261,15 @@ impl Store {
         let counts = self.copy_tables_in(&tx, from, &order)?;
         tx.commit()?;
         drop(conn);
-        let theirs = from.row_counts()?;
-        let ours = self.row_counts()?;
-        if theirs != ours {
-            return Err(StoreError::Conflict(format!(
-                "the copy differs from its source: {ours:?} against {theirs:?}"
-            )));
-        }
+        // What the target holds now, against what was read from the source.
         let mut counts = counts;
         counts.sort();
+        let ours = self.row_counts()?;
+        if ours != counts {
+            return Err(StoreError::Conflict(format!(
+                "the copy differs from its source: {ours:?} against {counts:?}"
+            )));
+        }
         Ok(counts)
     }
 }
