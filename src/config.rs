@@ -407,6 +407,22 @@ settings! {
     apply = |c, v| c.max_connections_per_ip = positive("max connections per ip", v)?,
     show = |c| Some(format!("max_connections_per_ip = {}", c.max_connections_per_ip));
 
+    /// Most OPS requests of one reseller worked on at once; more wait their turn,
+    /// so that one tenant's load or faults never take the threads every other
+    /// tenant's requests need [default: 16].
+    #[arg(long, env = "OPSD_RESELLER_CONCURRENCY")]
+    reseller_concurrency: usize => usize = 16,
+    apply = |c, v| c.reseller_concurrency = positive("reseller concurrency", v)?,
+    show = |c| Some(format!("reseller_concurrency = {}", c.reseller_concurrency));
+
+    /// Bytes of request bodies held at once, across every request (a known
+    /// caller's body is held while its signature is checked); past it a new body
+    /// waits a moment, then is answered "Server busy" [default: 134217728].
+    #[arg(long, env = "OPSD_BODY_BUDGET_BYTES")]
+    body_budget_bytes: usize => usize = 128 * 1024 * 1024,
+    apply = |c, v| c.body_budget_bytes = positive("body budget bytes", v)?,
+    show = |c| Some(format!("body_budget_bytes = {}", c.body_budget_bytes));
+
     /// Longest a client may take to send a request's head [default: 10s].
     #[arg(long, env = "OPSD_HEADER_TIMEOUT")]
     header_timeout: String => Duration = Duration::from_secs(10),

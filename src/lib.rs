@@ -35,6 +35,7 @@
 //! - [`clock`]: the one source of time.
 //! - [`config`]: every setting declared once; layers of defaults, file, environment
 //!   and flags, validated.
+//! - [`files`]: owner-only files and directories for what holds secrets.
 //! - [`tls`]: the rustls acceptor and the sandbox CA of `opsd cert init`.
 //! - [`app`]: the shared parts (store, clock, config, connectors) every request sees,
 //!   and [`app::build`], the one way to make them.
@@ -45,6 +46,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod files;
 pub mod hosted_mail;
 pub mod http;
 pub mod jobs;

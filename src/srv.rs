@@ -27,8 +27,32 @@ pub fn failure(message: &str) -> String {
     format!("Transaction-ID: {id}\nStatus: 1\nMessage: {message}\n")
 }
 
+/// A reply, and the registrar whose password passed (the journal keeps the
+/// request of an authenticated registrar only, in its own window).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub text: String,
+    pub registrar: Option<String>,
+}
+
+impl Answer {
+    /// A failure before anyone authenticated.
+    pub fn refused(message: &str) -> Answer {
+        Answer {
+            text: failure(message),
+            registrar: None,
+        }
+    }
+}
+
 /// Answers one `/srv/push_domain` form.
-pub fn push_domain(app: &App, form: &Form, peer: IpAddr) -> String {
+pub fn push_domain(app: &App, form: &Form, peer: IpAddr) -> Answer {
+    let mut registrar = None;
+    let text = answer(app, form, peer, &mut registrar);
+    Answer { text, registrar }
+}
+
+fn answer(app: &App, form: &Form, peer: IpAddr, registrar: &mut Option<String>) -> String {
     let test = match form.get("test").map(str::trim) {
         None | Some("" | "0") => false,
         Some("1") => true,
@@ -75,7 +99,7 @@ pub fn push_domain(app: &App, form: &Form, peer: IpAddr) -> String {
     match app.logins.attempt(&account, peer, || {
         Ok::<bool, std::convert::Infallible>(auth::md5_crypt_matches(password, verifier))
     }) {
-        Ok(Ok(true)) => {}
+        Ok(Ok(true)) => *registrar = Some(user.to_ascii_uppercase()),
         Ok(_) => return failure("Authentication failed."),
         Err(refused) => {
             return failure(&format!(

@@ -164,17 +164,7 @@ pub fn cert_init(
 
 /// Writes a private key readable by its owner only.
 fn write_private(path: &Path, text: &str) -> Result<(), TlsError> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let err = io_err(path);
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(err)?;
-    f.write_all(text.as_bytes()).map_err(err)
+    crate::files::write_private(path, text.as_bytes()).map_err(io_err(path))
 }
 
 #[cfg(test)]

@@ -112,6 +112,9 @@ pub struct Outcome {
     pub fault: Option<String>,
     /// An injected fault wants the connection closed without a reply.
     pub close: bool,
+    /// An injected fault wants the reply sent this much later (the caller waits
+    /// on a timer: a sleeping thread would be one the other tenants lack).
+    pub delay: Option<std::time::Duration>,
 }
 
 impl Api {
@@ -158,6 +161,7 @@ impl Api {
         let mut failure_cause = None;
         let mut fault = None;
         let mut close = false;
+        let mut delay = None;
         let reply = match decoded {
             Ok((reseller, (action, object))) => action
                 .and_then(|action| {
@@ -175,8 +179,7 @@ impl Api {
                                 r.success = false;
                                 return Ok(r);
                             }
-                            // On the blocking pool, as every handler runs.
-                            crate::sandbox::faults::Effect::Latency(d) => std::thread::sleep(d),
+                            crate::sandbox::faults::Effect::Latency(d) => delay = Some(d),
                             crate::sandbox::faults::Effect::Close => close = true,
                         }
                     }
@@ -216,8 +219,15 @@ impl Api {
                     .and_then(crate::ops::Value::as_map)
                     .map(|a| a.keys().map(ToString::to_string).collect())
                     .unwrap_or_default();
-                if action_text == "-" {
-                    action_text = env.action().to_ascii_uppercase();
+                if action_name == "-" {
+                    // A pair opsd answers whose attributes were refused is still
+                    // that action (for the metrics and the coverage counts).
+                    if let Some(name) = Action::handler_name(&env) {
+                        action_name = name;
+                        action_text = name.to_string();
+                    } else {
+                        action_text = env.action().to_ascii_uppercase();
+                    }
                 }
                 m.insert(
                     "envelope".into(),
@@ -240,6 +250,7 @@ impl Api {
             explanation,
             fault,
             close,
+            delay,
         }
     }
 
@@ -275,6 +286,7 @@ impl Api {
             explanation: None,
             fault: None,
             close: false,
+            delay: None,
         })
     }
 
@@ -322,6 +334,10 @@ impl Api {
     }
 }
 
+/// The most of an unknown action's name the error reply repeats (the longest
+/// real action name is 34 characters).
+const MAX_ACTION_ECHO: usize = 100;
+
 fn failure(e: &ApiError) -> Reply {
     if let ApiError::Internal(detail) = e {
         tracing::error!(%detail, "internal error");
@@ -361,6 +377,18 @@ macro_rules! actions {
             /// The name of every action, as logs, metrics and the journal write it.
             pub const NAMES: &'static [&'static str] = &[$(<$t as Handler>::NAME,)*];
 
+            /// The name of the action that answers the envelope's pair, if any.
+            pub fn handler_name(env: &Envelope) -> Option<&'static str> {
+                let action = env.action().to_ascii_uppercase();
+                let object = env.object().to_ascii_uppercase();
+                $(
+                    if <$t as Handler>::answers(&action, &object) {
+                        return Some(<$t as Handler>::NAME);
+                    }
+                )*
+                None
+            }
+
             /// Picks the action by its `(action, object)` pair, case-insensitively,
             /// and parses its attributes.
             pub fn from_request(env: &Envelope) -> Result<Action, ApiError> {
@@ -372,7 +400,10 @@ macro_rules! actions {
                         return <$t as Handler>::read(env, &attrs).map(Action::$t);
                     }
                 )*
-                Err(ApiError::InvalidCommand(env.action().to_string()))
+                // Echoed back, so cut to what an action name can be.
+                Err(ApiError::InvalidCommand(
+                    env.action().chars().take(MAX_ACTION_ECHO).collect(),
+                ))
             }
 
             pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {

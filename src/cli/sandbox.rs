@@ -266,7 +266,9 @@ pub fn run(db: &Path, args: &SandboxArgs) -> anyhow::Result<()> {
             let [id, dir] = to.as_slice() else {
                 bail!("--export takes an entry id and a directory");
             };
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {dir}"))?;
+            // The entries are masked, but they still name accounts and show
+            // traffic: owner-only, as the database is.
+            opsd::files::private_dir(Path::new(dir)).with_context(|| format!("creating {dir}"))?;
             for part in ["request", "reply"] {
                 let (status, text) = request(
                     "GET",
@@ -279,7 +281,7 @@ pub fn run(db: &Path, args: &SandboxArgs) -> anyhow::Result<()> {
                     bail!("the server answered {status}: {text}");
                 }
                 let path = Path::new(dir).join(format!("{id}.{part}"));
-                std::fs::write(&path, text)
+                opsd::files::write_private(&path, text.as_bytes())
                     .with_context(|| format!("writing {}", path.display()))?;
                 println!("{}", path.display());
             }

@@ -136,7 +136,7 @@ pub fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
         };
         let mode = if config.production { "production" } else { "sandbox" };
 
-        tracing::info!(listen = %bound, tls = %tls_bound, db = %opsd::store::describe_db(&config.db.to_string_lossy()), now = %opsd::clock::format_timestamp(clock.now()), mode, "opsd serving");
+        let now = opsd::clock::format_timestamp(clock.now());
         let app = Arc::new(opsd::app::build(store, clock, config, &scenario)?);
         app.ensure_admin_token()?;
         // A sandbox database without resellers gets two, printed with the first
@@ -151,6 +151,10 @@ pub fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
                 opsd::sandbox::first_run::welcome(&f, &bound.to_string(), &opsd::store::describe_db(&app.config.db.to_string_lossy()))
             );
         }
+        // Said once the app is whole and the first run done: scripts and tests wait
+        // for this line before they use the database (the admin token, the first
+        // resellers) or the port.
+        tracing::info!(listen = %bound, tls = %tls_bound, db = %opsd::store::describe_db(&app.config.db.to_string_lossy()), %now, mode, "opsd serving");
         opsd::serve_with_tls(listener, tls, shutdown_signal(), app).await?;
         tracing::info!("stopped");
         Ok(())

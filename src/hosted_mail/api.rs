@@ -31,11 +31,13 @@ const SESSION_MAX: i64 = 24 * 3600;
 const TOKEN_DEFAULT_HOURS: i64 = 24;
 const TOKEN_MAX_HOURS: i64 = 168;
 
-/// An HTTP status and a JSON body.
+/// An HTTP status and a JSON body, and the administrator whose credentials
+/// passed (the journal keeps the request of an authenticated caller only).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiReply {
     pub status: u16,
     pub body: Value,
+    pub caller: Option<String>,
 }
 
 #[derive(Debug)]
@@ -55,7 +57,7 @@ type Outcome = Result<Map<String, Value>, Failure>;
 
 /// Answers `POST /api/<method>` with `body`.
 pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
-    let run: fn(&App, &Map<String, Value>, IpAddr) -> Outcome = match method {
+    let run: fn(&App, &Admin, &Map<String, Value>, IpAddr) -> Outcome = match method {
         "push_domain" => push_domain,
         "change_company" => change_company,
         "get_company" => get_company,
@@ -65,6 +67,7 @@ pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
             return ApiReply {
                 status: 404,
                 body: json!({"success": false, "error": format!("Unknown method '{method}'"), "error_number": errors::BAD_REQUEST}),
+                caller: None,
             };
         }
     };
@@ -74,11 +77,16 @@ pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
             return ApiReply {
                 status: 400,
                 body: json!({"success": false, "error": format!("Malformed JSON: {e}"), "error_number": errors::BAD_REQUEST}),
+                caller: None,
             };
         }
     };
+    let mut who = None;
     let outcome = match req.as_object() {
-        Some(obj) => run(app, obj, peer),
+        Some(obj) => caller(app, obj, peer).and_then(|admin| {
+            who = Some(admin.username.clone());
+            run(app, &admin, obj, peer)
+        }),
         None => Err(Failure(
             errors::BAD_REQUEST,
             "Badly formatted request: the body must be a JSON object".into(),
@@ -93,7 +101,11 @@ pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
         }
         Err(Failure(n, text)) => json!({"success": false, "error": text, "error_number": n}),
     };
-    ApiReply { status: 200, body }
+    ApiReply {
+        status: 200,
+        body,
+        caller: who,
+    }
 }
 
 fn missing(field: &str) -> Failure {
@@ -168,8 +180,7 @@ fn own_company(admin: &Admin, req: &Map<String, Value>) -> Result<i64, Failure> 
     }
 }
 
-fn push_domain(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
-    let admin = caller(app, req, peer)?;
+fn push_domain(app: &App, admin: &Admin, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
     let domain = req
         .get("domain")
         .ok_or_else(|| missing("domain"))?
@@ -181,7 +192,7 @@ fn push_domain(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
             .ok_or_else(|| missing("new_company"))?,
         "new_company",
     )?;
-    match super::push(app, &admin, domain, gaining, peer)? {
+    match super::push(app, admin, domain, gaining, peer)? {
         Ok(_) => Ok(Map::new()),
         Err(r) => Err(match r {
             MailPushRefused::DomainNotFound => Failure(
@@ -210,9 +221,8 @@ fn push_domain(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
     }
 }
 
-fn change_company(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
-    let admin = caller(app, req, peer)?;
-    let id = own_company(&admin, req)?;
+fn change_company(app: &App, admin: &Admin, req: &Map<String, Value>, _peer: IpAddr) -> Outcome {
+    let id = own_company(admin, req)?;
     let attrs = req
         .get("attributes")
         .ok_or_else(|| missing("attributes"))?
@@ -251,9 +261,8 @@ fn change_company(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome 
     Ok(Map::new())
 }
 
-fn get_company(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
-    let admin = caller(app, req, peer)?;
-    let id = own_company(&admin, req)?;
+fn get_company(app: &App, admin: &Admin, req: &Map<String, Value>, _peer: IpAddr) -> Outcome {
+    let id = own_company(admin, req)?;
     let c = app.store.mail_company(id)?.ok_or_else(|| {
         Failure(
             errors::NO_SUCH_OBJECT,
@@ -275,8 +284,7 @@ fn get_company(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
     Ok(out)
 }
 
-fn authenticate_call(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
-    let admin = caller(app, req, peer)?;
+fn authenticate_call(app: &App, admin: &Admin, req: &Map<String, Value>, _peer: IpAddr) -> Outcome {
     let mut out = Map::new();
     if req
         .get("generate_session_token")
@@ -290,15 +298,14 @@ fn authenticate_call(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outco
                 .filter(|s| (1..=SESSION_MAX).contains(s))
                 .ok_or_else(|| bad("session_token_duration", "must be 1 to 86400 seconds"))?,
         };
-        let token = issue(app, &admin, "session", secs)?;
+        let token = issue(app, admin, "session", secs)?;
         out.insert("session_token".into(), Value::String(token));
         out.insert("session_token_duration".into(), json!(secs));
     }
     Ok(out)
 }
 
-fn generate_token(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
-    let admin = caller(app, req, peer)?;
+fn generate_token(app: &App, admin: &Admin, req: &Map<String, Value>, _peer: IpAddr) -> Outcome {
     if admin.token_chained {
         return Err(Failure(
             errors::NO_PERMISSION,
@@ -324,7 +331,7 @@ fn generate_token(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Outcome 
             .filter(|h| (1..=TOKEN_MAX_HOURS).contains(h))
             .ok_or_else(|| bad("duration", "must be 1 to 168 hours"))?,
     };
-    let token = issue(app, &admin, "token", hours * 3600)?;
+    let token = issue(app, admin, "token", hours * 3600)?;
     let mut out = Map::new();
     out.insert("token".into(), Value::String(token));
     out.insert("duration".into(), json!(hours));

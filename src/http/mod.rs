@@ -4,6 +4,7 @@
 //! test knows the port before the server runs and needs no sleep.
 
 mod activity;
+mod admission;
 mod front;
 mod routes;
 mod slots;
@@ -74,6 +75,10 @@ pub async fn serve_api(
         state.config.max_connections,
         state.config.max_connections_per_ip,
     );
+    let admission = Arc::new(Admission {
+        bodies: admission::BodyBudget::new(state.config.body_budget_bytes),
+        tenants: admission::TenantGate::new(state.config.reseller_concurrency),
+    });
     let (tls_listener, acceptor) = tls.unzip();
     loop {
         let accepted = tokio::select! {
@@ -91,13 +96,17 @@ pub async fn serve_api(
                 let _ = stream.set_nodelay(true);
                 let watcher = graceful.watcher();
                 let api = api.clone();
+                let admission = admission.clone();
                 let state = api.app.clone();
                 let acceptor = acceptor.clone().filter(|_| secure);
                 tokio::spawn(async move {
                     let shed = slot.shed.clone();
                     let serve = async {
                         match acceptor {
-                            None => connection(stream, peer, &api, watcher, &slot, false).await,
+                            None => {
+                                connection(stream, peer, &api, &admission, watcher, &slot, false)
+                                    .await;
+                            }
                             Some(acceptor) => {
                                 let handshake = tokio::time::timeout(
                                     state.config.handshake_timeout,
@@ -105,7 +114,10 @@ pub async fn serve_api(
                                 );
                                 match handshake.await {
                                     Ok(Ok(tls)) => {
-                                        connection(tls, peer, &api, watcher, &slot, true).await;
+                                        connection(
+                                            tls, peer, &api, &admission, watcher, &slot, true,
+                                        )
+                                        .await;
                                     }
                                     Ok(Err(e)) => {
                                         tracing::debug!(%peer, error = %e, "TLS handshake failed");
@@ -171,6 +183,13 @@ async fn journal_flusher(state: AppState, mut stop: tokio::sync::watch::Receiver
     }
 }
 
+/// What requests may hold at once, across every connection (see `admission`).
+#[derive(Debug)]
+pub(crate) struct Admission {
+    pub bodies: admission::BodyBudget,
+    pub tenants: admission::TenantGate,
+}
+
 /// How often a serving instance beats its counter in the database (see
 /// `Store::heartbeat`); one silent for three beats counts as gone.
 const BEAT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -207,6 +226,7 @@ async fn connection<IO>(
     io: IO,
     peer: SocketAddr,
     api: &Arc<Api>,
+    admission: &Arc<Admission>,
     watcher: Watcher,
     slot: &slots::Slot,
     secure: bool,
@@ -233,7 +253,14 @@ async fn connection<IO>(
     };
     let timeout = state.config.header_timeout;
     let idle = state.config.idle_timeout;
-    let service = routes::Service::new(api.clone(), peer, first.http10, secure, tracker.clone());
+    let service = routes::Service::new(
+        api.clone(),
+        admission.clone(),
+        peer,
+        first.http10,
+        secure,
+        tracker.clone(),
+    );
     let conn = http1::Builder::new()
         .title_case_headers(true)
         .timer(TokioTimer::new())

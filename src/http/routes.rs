@@ -24,6 +24,8 @@ use crate::ops::{LimitKind, OpsError, OpsErrorKind};
 use crate::pages::{self, Form, Page, PageRequest, approval, dashboard, mac, panel};
 use crate::store::Reseller;
 
+use super::admission;
+
 type Reply200 = Response<Full<Bytes>>;
 
 /// Answers a request to one page area (`panel::handle`, `mac::handle`).
@@ -31,6 +33,8 @@ type AreaHandler = fn(&crate::app::App, &PageRequest) -> Page;
 
 /// Largest form body the pages accept.
 const FORM_MAX: usize = 64 * 1024;
+/// Longest a body waits for room in the shared budget before "Server busy".
+const BUDGET_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// The largest operator request: a reset's scenario file.
 const OPERATOR_BODY_MAX: usize = 1024 * 1024;
 
@@ -43,6 +47,7 @@ pub struct Service {
     state: AppState,
     /// The OPS API and its caches (`state` is its app).
     api: Arc<crate::api::Api>,
+    admission: Arc<super::Admission>,
     peer: SocketAddr,
     /// The connection's first request was HTTP/1.0: answer and close.
     http10: bool,
@@ -55,6 +60,7 @@ pub struct Service {
 impl Service {
     pub fn new(
         api: Arc<crate::api::Api>,
+        admission: Arc<super::Admission>,
         peer: SocketAddr,
         http10: bool,
         secure: bool,
@@ -63,6 +69,7 @@ impl Service {
         Service {
             state: api.app.clone(),
             api,
+            admission,
             peer,
             http10,
             secure,
@@ -75,6 +82,14 @@ impl Service {
         let form_post = req.method() == Method::POST && is_form(req.headers());
         let json_post = req.method() == Method::POST && is_json(req.headers());
         let area = area_of(&path);
+        if self.state.config.production
+            && crate::sandbox::sandbox_only(req.method() == Method::POST, &path)
+        {
+            return plain(
+                StatusCode::NOT_FOUND,
+                "opsd: the sandbox's tools are off in production mode\n",
+            );
+        }
         let mut resp = match (req.method(), path.as_str()) {
             (&Method::GET | &Method::HEAD, "/healthz") => plain(StatusCode::OK, "ok\n"),
             (&Method::GET | &Method::HEAD, "/metrics") => match self.metrics_refusal(&req) {
@@ -308,16 +323,32 @@ impl Service {
             crate::hosted_mail::api::ApiReply {
                 status: 500,
                 body: serde_json::json!({"success": false, "error": "Internal error", "error_number": 7}),
+                caller: None,
             }
         });
         let text = reply.body.to_string();
         let ok = reply.body["success"].as_bool().unwrap_or(false);
-        let user = serde_json::from_slice::<serde_json::Value>(&kept_body)
-            .ok()
-            .and_then(|v| v["credentials"]["user"].as_str().map(str::to_string))
-            .unwrap_or_default();
+        // The account whose window the entry counts against: the administrator
+        // whose credentials passed, else nobody's (and nothing of the body kept).
+        let (tenant, user, request_kind) = match &reply.caller {
+            Some(admin) => (
+                crate::journal::tenant_of("email", admin),
+                admin.clone(),
+                crate::journal::Body::Json,
+            ),
+            None => (
+                crate::journal::ANONYMOUS.to_string(),
+                serde_json::from_slice::<serde_json::Value>(&kept_body)
+                    .ok()
+                    .and_then(|v| v["credentials"]["user"].as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                crate::journal::Body::Withheld,
+            ),
+        };
         self.journal(Journaled {
             reseller_id: None,
+            tenant,
+            coverage: None,
             username: user,
             surface: "email",
             action,
@@ -325,7 +356,7 @@ impl Service {
             success: ok,
             head,
             request: kept_body.clone(),
-            request_kind: crate::journal::Body::Json,
+            request_kind,
             reply: Bytes::from(text.clone()),
             reply_kind: crate::journal::Body::Json,
             explanation: (!ok).then(|| {
@@ -359,17 +390,30 @@ impl Service {
         let user = form.get("registrar").unwrap_or_default().to_string();
         let state = self.state.clone();
         let peer = self.peer.ip();
-        let text =
+        let answered =
             tokio::task::spawn_blocking(move || crate::srv::push_domain(&state, &form, peer))
                 .await
                 .unwrap_or_else(|e| {
                     tracing::error!(error = %e, "srv push_domain panicked");
-                    crate::srv::failure(crate::srv::INTERNAL)
+                    crate::srv::Answer::refused(crate::srv::INTERNAL)
                 });
-        let answer = String::from_utf8_lossy(text.as_ref()).into_owned();
+        let text = answered.text;
+        let answer = text.clone();
         let ok = answer.starts_with("success");
+        let (tenant, request_kind) = match &answered.registrar {
+            Some(handle) => (
+                crate::journal::tenant_of("srv", handle),
+                crate::journal::Body::Form,
+            ),
+            None => (
+                crate::journal::ANONYMOUS.to_string(),
+                crate::journal::Body::Withheld,
+            ),
+        };
         self.journal(Journaled {
             reseller_id: None,
+            tenant,
+            coverage: None,
             username: user,
             surface: "srv",
             action: "PUSH_DOMAIN".into(),
@@ -377,7 +421,7 @@ impl Service {
             success: ok,
             head,
             request: raw.clone(),
-            request_kind: crate::journal::Body::Form,
+            request_kind,
             reply: Bytes::from(answer.clone()),
             reply_kind: crate::journal::Body::Form,
             explanation: (!ok).then(|| {
@@ -569,31 +613,49 @@ impl Service {
             Ok(f) => f,
             Err(e) => return xml(Reply::error(&e).to_bytes()),
         };
-        let body =
-            match read_signed(body, found.is_some(), limit, self.state.config.body_timeout).await {
-                Ok(b) => b,
-                Err(BodyError::TooLarge) => {
-                    return ops_closing(&ApiError::Decode(OpsError {
-                        kind: OpsErrorKind::Limit(LimitKind::Bytes(limit)),
-                        pos: limit as u64,
-                    }));
-                }
-                Err(BodyError::Slow) => {
-                    tracing::debug!(peer = %self.peer, "request body not received in time");
-                    return ops_closing(&ApiError::Decode(OpsError {
-                        kind: OpsErrorKind::Syntax("request body not received in time".into()),
-                        pos: 0,
-                    }));
-                }
-                Err(BodyError::Broken(e)) => {
-                    tracing::debug!(peer = %self.peer, error = %e, "request body not received");
-                    return xml(Reply::error(&ApiError::Decode(OpsError {
-                        kind: OpsErrorKind::Syntax("request body ended early".into()),
-                        pos: 0,
-                    }))
-                    .to_bytes());
-                }
-            };
+        // A known caller's body is kept while it arrives: its bytes come out of the
+        // budget every request shares (a stranger's are hashed and dropped).
+        let mut held = admission::BodyBudget::none();
+        if found.is_some()
+            && let Some(declared) = declared_length(&parts.headers)
+        {
+            let wait = self.state.config.body_timeout.min(BUDGET_WAIT);
+            match self
+                .admission
+                .bodies
+                .reserve(usize::try_from(declared).unwrap_or(usize::MAX), wait)
+                .await
+            {
+                Some(h) => held = h,
+                None => return ops_closing(&ApiError::Busy),
+            }
+        }
+        let keep = found.as_ref().map(|_| (&self.admission.bodies, &mut held));
+        let body = match read_signed(body, keep, limit, self.state.config.body_timeout).await {
+            Ok(b) => b,
+            Err(BodyError::OverBudget) => return ops_closing(&ApiError::Busy),
+            Err(BodyError::TooLarge) => {
+                return ops_closing(&ApiError::Decode(OpsError {
+                    kind: OpsErrorKind::Limit(LimitKind::Bytes(limit)),
+                    pos: limit as u64,
+                }));
+            }
+            Err(BodyError::Slow) => {
+                tracing::debug!(peer = %self.peer, "request body not received in time");
+                return ops_closing(&ApiError::Decode(OpsError {
+                    kind: OpsErrorKind::Syntax("request body not received in time".into()),
+                    pos: 0,
+                }));
+            }
+            Err(BodyError::Broken(e)) => {
+                tracing::debug!(peer = %self.peer, error = %e, "request body not received");
+                return xml(Reply::error(&ApiError::Decode(OpsError {
+                    kind: OpsErrorKind::Syntax("request body ended early".into()),
+                    pos: 0,
+                }))
+                .to_bytes());
+            }
+        };
         let signature_ok = match &found {
             Some(r) => body.check.matches(&r.private_key, &sig),
             None => {
@@ -616,15 +678,29 @@ impl Service {
         let outcome = match fast {
             Some(o) => Ok(o),
             None => {
+                // The reseller's turn: at most its share of the blocking pool.
+                let turn = match &checked {
+                    Ok(r) => self.admission.tenants.enter(r.id).await,
+                    Err(_) => None,
+                };
                 let bytes = body.bytes;
-                tokio::task::spawn_blocking(move || {
+                let done = tokio::task::spawn_blocking(move || {
                     let _in_span = span.enter();
                     ops.handle_authenticated(checked, peer, &bytes)
                 })
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(|e| e.to_string());
+                drop(turn);
+                done
             }
         };
+        // An injected latency is a timer: it holds no thread and no turn.
+        if let Ok(o) = &outcome
+            && let Some(d) = o.delay
+        {
+            tokio::time::sleep(d).await;
+        }
+        drop(held);
         match outcome {
             Ok(o) => {
                 let took = started.elapsed();
@@ -641,8 +717,12 @@ impl Service {
                     "ops request"
                 );
                 if self.journal_on() {
+                    let tenant = match o.reseller_id.filter(|_| authenticated) {
+                        Some(id) => crate::journal::tenant_of_reseller(id),
+                        None => crate::journal::ANONYMOUS.to_string(),
+                    };
                     let key = crate::journal::Key {
-                        reseller_id: o.reseller_id,
+                        tenant: &tenant,
                         action: &o.action_text,
                         code: i64::from(o.code),
                         request: if authenticated { &kept_body } else { b"" },
@@ -651,8 +731,18 @@ impl Service {
                     // A poll repeated byte for byte, answered the same: one more
                     // repeat of the entry before, nothing formatted.
                     if o.fault.is_some() || !self.state.journal.repeat(&key) {
+                        // Coverage keys on the actions opsd knows: a name the
+                        // caller made up is counted as unknown, not kept as a key.
+                        let coverage =
+                            (authenticated && o.fault.is_none()).then_some(if o.action == "-" {
+                                crate::journal::UNKNOWN_ACTION
+                            } else {
+                                o.action
+                            });
                         self.journal(Journaled {
                             reseller_id: o.reseller_id,
+                            tenant,
+                            coverage,
                             username: user,
                             surface: "ops",
                             action: o.action_text.clone(),
@@ -670,12 +760,12 @@ impl Service {
                                 Bytes::new()
                             },
                             request_kind: if authenticated {
-                                crate::journal::Body::Ops
+                                crate::journal::Body::OpsRequest
                             } else {
                                 crate::journal::Body::Withheld
                             },
                             reply: Bytes::copy_from_slice(&o.body),
-                            reply_kind: crate::journal::Body::Ops,
+                            reply_kind: crate::journal::Body::OpsReply,
                             explanation: o.explanation.clone(),
                             fault: o.fault.clone(),
                         });
@@ -709,9 +799,11 @@ impl Service {
         self.state.journal.record(crate::journal::Pending {
             at: self.state.clock.now().unix_timestamp(),
             reseller_id: j.reseller_id,
+            tenant: j.tenant,
             username: j.username,
             surface: j.surface,
             action: j.action,
+            coverage: j.coverage,
             code: i64::from(j.code),
             success: j.success,
             head: j.head,
@@ -719,7 +811,7 @@ impl Service {
             request_kind: j.request_kind,
             reply: j.reply,
             reply_kind: j.reply_kind,
-            explanation: j.explanation.map(|e| e.to_string()),
+            explanation: j.explanation,
             fault: j.fault,
             repeats: 1,
         });
@@ -730,6 +822,8 @@ impl Service {
         let reply = Reply::error(e).to_bytes();
         self.journal(Journaled {
             reseller_id: None,
+            tenant: crate::journal::ANONYMOUS.to_string(),
+            coverage: None,
             username: user,
             surface: "ops",
             action: "-".into(),
@@ -739,7 +833,7 @@ impl Service {
             request: Bytes::new(),
             request_kind: crate::journal::Body::Withheld,
             reply: Bytes::from(reply),
-            reply_kind: crate::journal::Body::Ops,
+            reply_kind: crate::journal::Body::OpsReply,
             explanation: Some(e.explain()),
             fault: None,
         });
@@ -773,6 +867,8 @@ impl Service {
 struct Journaled {
     fault: Option<String>,
     reseller_id: Option<i64>,
+    tenant: String,
+    coverage: Option<&'static str>,
     username: String,
     surface: &'static str,
     action: String,
@@ -807,19 +903,22 @@ struct SignedBody {
 }
 
 enum BodyError {
+    /// Past the bytes every request's bodies share (see `admission`).
+    OverBudget,
     TooLarge,
     Slow,
     Broken(hyper::Error),
 }
 
 /// Reads a body of at most `limit` bytes within `timeout`, feeding the signature
-/// check as it comes; `keep` says whether the bytes are kept (for a caller that
-/// exists) or dropped piece by piece. Kept pieces are joined once at the end into a
-/// buffer of the exact size: what is held follows the bytes received, never the
-/// declared length, and no buffer doubles as it grows.
+/// check as it comes; `keep` (for a caller that exists) is the budget its bytes
+/// are held against and what it holds so far — without it they are dropped piece
+/// by piece. Kept pieces are joined once at the end into a buffer of the exact
+/// size: what is held follows the bytes received, never the declared length, and
+/// no buffer doubles as it grows.
 async fn read_signed(
     mut body: Incoming,
-    keep: bool,
+    mut keep: Option<(&admission::BodyBudget, &mut admission::Held)>,
     limit: usize,
     timeout: std::time::Duration,
 ) -> Result<SignedBody, BodyError> {
@@ -837,7 +936,12 @@ async fn read_signed(
                 return Err(BodyError::TooLarge);
             }
             check.update(&data);
-            if keep {
+            if let Some((budget, held)) = keep.as_mut() {
+                // More than was declared (or nothing was): the rest is reserved
+                // as it comes.
+                if !budget.grow(held, total) {
+                    return Err(BodyError::OverBudget);
+                }
                 kept.push(data);
             }
         }

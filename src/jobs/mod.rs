@@ -201,6 +201,11 @@ pub fn prune(app: &App) {
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "pruning failed"),
     }
+    match crate::sandbox::coverage::prune(app) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rows = n, "pruned coverage counts of unknown actions"),
+        Err(e) => tracing::error!(error = %e, "pruning coverage failed"),
+    }
 }
 
 /// Why the clock did not move, or what failed after it moved.

@@ -27,8 +27,8 @@ fn explanation(e: &crate::store::JournalEntry) -> Option<serde_json::Value> {
         .and_then(|x| serde_json::from_str(x).ok())
 }
 
-/// Rows a list shows.
-const LIST: i64 = 200;
+/// Rows a page of the list shows; the next page starts before its last row.
+const LIST: i64 = 50;
 
 /// The journal's list, filtered by the query (`reseller` for the operator,
 /// `action`, `code`, `errors`); `render` wraps it in the area's page.
@@ -56,12 +56,18 @@ pub fn list(app: &App, v: &View<'_>, render: impl FnOnce(&str, minijinja::Value)
         code: q.get("code").and_then(|c| c.trim().parse().ok()),
         since: None,
         errors: q.get("errors").is_some_and(|e| e == "1"),
-        limit: LIST,
+        before: q.get("before").and_then(|b| b.trim().parse().ok()),
+        // One more than shown: whether there is an older page.
+        limit: LIST + 1,
     };
-    let rows = match app.store.journal(&filter) {
+    let mut rows = match app.store.journal(&filter) {
         Ok(r) => r,
         Err(e) => return store_failure("journal", &e),
     };
+    let older = (rows.len() as i64 > LIST).then(|| {
+        rows.truncate(LIST as usize);
+        rows.last().map(|e| e.id)
+    });
     let entries: Vec<minijinja::Value> = rows
         .iter()
         .map(|e| {
@@ -81,6 +87,17 @@ pub fn list(app: &App, v: &View<'_>, render: impl FnOnce(&str, minijinja::Value)
             }
         })
         .collect();
+    // The link to the next page keeps the filter.
+    let next = older.flatten().map(|before| {
+        let mut link = form_urlencoded::Serializer::new(String::new());
+        for key in ["reseller", "action", "code", "errors"] {
+            if let Some(v) = q.get(key).filter(|v| !v.is_empty()) {
+                link.append_pair(key, v);
+            }
+        }
+        link.append_pair("before", &before.to_string());
+        format!("{}/journal?{}", v.base, link.finish())
+    });
     let filter = context! {
         reseller => q.get("reseller"),
         action => q.get("action"),
@@ -89,7 +106,7 @@ pub fn list(app: &App, v: &View<'_>, render: impl FnOnce(&str, minijinja::Value)
     };
     render(
         "journal_list.html",
-        context! { entries, filter, base => v.base, layout => v.layout, operator => v.reseller_id.is_none() },
+        context! { entries, filter, next, base => v.base, layout => v.layout, operator => v.reseller_id.is_none() },
     )
 }
 

@@ -1,9 +1,15 @@
-//! Which hosts a domain may delegate to. A host under a domain that a portfolio
-//! holds is in-bailiwick: the registry knows it only once it has been created
-//! (the NAMESERVER object, with its address), so it must exist first. Any other
-//! host name is taken as it is.
+//! Which hosts a domain may delegate to, and whose hosts are. A host under a
+//! domain that a portfolio holds is in-bailiwick: the registry knows it only once
+//! it has been created (the NAMESERVER object, with its address), so it must exist
+//! first. Any other host name is taken as it is.
+//!
+//! A host belongs to the domain it sits under — the longest held one
+//! (`ns1.shop.uk.com` is `shop.uk.com`'s while that is held, whoever holds
+//! `uk.com`) — and so to whoever holds that domain now: a host goes with its
+//! domain when the domain changes hands. Only the holder creates, changes, reads
+//! or deletes it.
 
-use crate::store::{Store, StoreError};
+use crate::store::{NameServerHost, Store, StoreError};
 
 /// The most nameservers a domain has.
 pub const MAX: usize = 13;
@@ -20,6 +26,22 @@ pub fn parent_in_portfolio(store: &Store, host: &str) -> Result<Option<String>, 
         }
     }
     Ok(None)
+}
+
+/// Whether `host` is `domain`'s: `domain` is the longest held domain it sits under.
+pub fn belongs_to(store: &Store, host: &str, domain: &str) -> Result<bool, StoreError> {
+    Ok(parent_in_portfolio(store, host)?.as_deref() == Some(domain))
+}
+
+/// The hosts that are `domain`'s (see [`belongs_to`]), by name.
+pub fn hosts_of(store: &Store, domain: &str) -> Result<Vec<NameServerHost>, StoreError> {
+    let mut out = Vec::new();
+    for h in store.name_servers_under(domain)? {
+        if belongs_to(store, &h.name, domain)? {
+            out.push(h);
+        }
+    }
+    Ok(out)
 }
 
 /// The first of `hosts` that cannot be delegated to yet: an in-bailiwick host that

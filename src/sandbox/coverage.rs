@@ -53,6 +53,15 @@ fn outcome(code: i64) -> String {
     }
 }
 
+/// Forgets counts kept under names that are no action of opsd's (from before
+/// unknown actions were counted under one key), so that the counts stay bounded
+/// by the actions, whatever callers send; run with the other pruning.
+pub fn prune(app: &App) -> Result<usize, StoreError> {
+    let mut known: Vec<&str> = crate::api::Action::NAMES.to_vec();
+    known.push(crate::journal::UNKNOWN_ACTION);
+    app.store.coverage_keep_only(&known)
+}
+
 /// The report for one reseller, as JSON.
 pub fn report(app: &App, reseller_id: i64) -> Result<Value, StoreError> {
     app.journal.flush(&app.store, app.now())?;

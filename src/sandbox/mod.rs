@@ -44,6 +44,30 @@ mod scenario;
 
 pub use scenario::{Scenario, ScenarioDomain, ScenarioError};
 
+/// The dashboard's paths that play the outside world or move the sandbox: the
+/// clock, transfers away started by hand, fault rules. With every path of the
+/// operator API (`/admin/…`: the other side of transfers, reset, snapshots, the
+/// clock, faults, transfers away) they are the sandbox's tools, and production mode
+/// serves none of them: [`sandbox_only`] is the one switch the routes ask.
+const SANDBOX_PAGES: &[(bool, &str)] = &[
+    (true, "/dashboard/clock"),
+    (true, "/dashboard/orders/away"),
+    (false, "/dashboard/faults"),
+    (true, "/dashboard/faults"),
+];
+
+/// Whether a request (`post`, `path`) reaches one of the sandbox's tools, which
+/// production mode turns off (see [`SANDBOX_PAGES`]).
+pub fn sandbox_only(post: bool, path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    path == "/admin"
+        || path.starts_with("/admin/")
+        || path.starts_with("/dashboard/faults/")
+        || SANDBOX_PAGES
+            .iter()
+            .any(|(p, at)| *p == post && path == *at)
+}
+
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 

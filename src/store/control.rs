@@ -201,6 +201,10 @@ impl Store {
             file.copy_from(self)?;
             return Ok(());
         }
+        // Into an empty owner-only file: VACUUM INTO would make one with the
+        // process's umask, and a snapshot holds every key and token.
+        crate::files::create_private_empty(path)
+            .map_err(|e| StoreError::Io(format!("{target}: {e}")))?;
         self.writer().execute("VACUUM INTO ?1", [target])?;
         Ok(())
     }

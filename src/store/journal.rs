@@ -11,11 +11,15 @@ pub struct JournalEntry {
     pub id: i64,
     pub at: i64,
     pub reseller_id: Option<i64>,
+    /// Whose window the row counts against (see `journal::tenant_of`).
+    pub tenant: String,
     pub username: String,
     pub surface: String,
     pub action: String,
     pub code: i64,
     pub success: bool,
+    /// Bytes of request and reply, what the window's byte bound counts.
+    pub size: i64,
     pub request: String,
     pub reply: String,
     /// JSON, for a failed request.
@@ -23,6 +27,29 @@ pub struct JournalEntry {
     pub fault: Option<String>,
     /// How often in a row this request came and got this reply.
     pub repeats: i64,
+}
+
+/// Calls of one reseller, action and response code, to add to the coverage counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoverageCount {
+    pub reseller_id: i64,
+    pub action: &'static str,
+    pub code: i64,
+    pub calls: i64,
+    pub last_at: i64,
+}
+
+/// What each tenant's window keeps: its newest rows, at most `tenant_rows` and
+/// `tenant_bytes` of them (the `anonymous` tenant: its own bounds), none older
+/// than `oldest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalWindows {
+    pub tenant_rows: i64,
+    pub tenant_bytes: i64,
+    pub anonymous: &'static str,
+    pub anonymous_rows: i64,
+    pub anonymous_bytes: i64,
+    pub oldest: i64,
 }
 
 /// What a journal listing selects.
@@ -34,117 +61,153 @@ pub struct JournalFilter {
     pub since: Option<i64>,
     /// Failed requests only.
     pub errors: bool,
+    /// Entries older than this id only (the next page of a listing).
+    pub before: Option<i64>,
     pub limit: i64,
 }
 
-const COLUMNS: &str = "id, at, reseller_id, username, surface, action, code, success, request, reply, explanation, fault, repeats";
+const COLUMNS: &str = "id, at, reseller_id, tenant, username, surface, action, code, success, size, request, reply, explanation, fault, repeats";
+/// A listing's columns: the bodies stay in the table (an entry's page reads them).
+const SUMMARY: &str = "id, at, reseller_id, tenant, username, surface, action, code, success, size, '' AS request, '' AS reply, explanation, fault, repeats";
 
 fn row(r: &super::sql::Row<'_>) -> super::sql::Result<JournalEntry> {
     Ok(JournalEntry {
         id: r.get(0)?,
         at: r.get(1)?,
         reseller_id: r.get(2)?,
-        username: r.get(3)?,
-        surface: r.get(4)?,
-        action: r.get(5)?,
-        code: r.get(6)?,
-        success: r.get(7)?,
-        request: r.get(8)?,
-        reply: r.get(9)?,
-        explanation: r.get(10)?,
-        fault: r.get(11)?,
-        repeats: r.get(12)?,
+        tenant: r.get(3)?,
+        username: r.get(4)?,
+        surface: r.get(5)?,
+        action: r.get(6)?,
+        code: r.get(7)?,
+        success: r.get(8)?,
+        size: r.get(9)?,
+        request: r.get(10)?,
+        reply: r.get(11)?,
+        explanation: r.get(12)?,
+        fault: r.get(13)?,
+        repeats: r.get(14)?,
     })
 }
 
 impl Store {
-    /// Writes a batch of entries (their `id` is ignored) and keeps the journal
-    /// within `max_rows` and `max_age` seconds, in one transaction.
+    /// Writes a batch of entries (their `id` is ignored) and adds `coverage` to
+    /// the counts, then keeps each tenant of the batch within its window, in one
+    /// transaction.
     pub fn journal_append(
         &self,
         entries: &[JournalEntry],
-        max_rows: i64,
-        max_age: i64,
-        now: i64,
+        coverage: &[CoverageCount],
+        windows: &JournalWindows,
     ) -> Result<()> {
         let conn = self.uncounted_writer();
         let tx = conn.transaction()?;
+        let mut tenants: Vec<&str> = Vec::new();
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO journal (at, reseller_id, username, surface, action, code, success, request, reply, explanation, fault, repeats)
-                 SELECT ?1, (SELECT id FROM resellers WHERE id = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12",
+                "INSERT INTO journal (at, reseller_id, tenant, username, surface, action, code, success, size, request, reply, explanation, fault, repeats)
+                 SELECT ?1, (SELECT id FROM resellers WHERE id = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14",
             )?;
-            // Only the newest `max_rows` could stay: older ones are not written.
-            let skip = entries
-                .len()
-                .saturating_sub(usize::try_from(max_rows).unwrap_or(0));
-            for e in &entries[skip..] {
+            for e in entries {
                 insert.execute(params![
                     e.at,
                     e.reseller_id,
+                    e.tenant,
                     e.username,
                     e.surface,
                     e.action,
                     e.code,
                     e.success,
+                    e.size,
                     e.request,
                     e.reply,
                     e.explanation,
                     e.fault,
                     e.repeats
                 ])?;
+                if !tenants.contains(&e.tenant.as_str()) {
+                    tenants.push(&e.tenant);
+                }
             }
         }
         {
-            // The coverage counts: the caller's OPS calls by action and code,
-            // summed over the batch first (one upsert per kind of call, not per
-            // call).
-            let mut sums: std::collections::HashMap<(i64, &str, i64), (i64, i64)> =
-                std::collections::HashMap::new();
-            for e in entries
-                .iter()
-                .filter(|e| e.surface == "ops" && e.action != "-")
-            {
-                if let Some(r) = e.reseller_id {
-                    let s = sums
-                        .entry((r, e.action.as_str(), e.code))
-                        .or_insert((0, e.at));
-                    s.0 += e.repeats;
-                    s.1 = s.1.max(e.at);
-                }
-            }
             let mut count = tx.prepare_cached(
                 "INSERT INTO coverage (reseller_id, action, code, calls, last_at)
                  SELECT id, ?2, ?3, ?4, ?5 FROM resellers WHERE id = ?1
                  ON CONFLICT (reseller_id, action, code)
                  DO UPDATE SET calls = coverage.calls + excluded.calls, last_at = excluded.last_at",
             )?;
-            for ((r, action, code), (calls, at)) in &sums {
-                count.execute(params![r, action, code, calls, at])?;
+            for c in coverage {
+                count.execute(params![c.reseller_id, c.action, c.code, c.calls, c.last_at])?;
             }
         }
-        tx.prepare_cached(
-            "DELETE FROM journal WHERE at < ?1 OR id <= (SELECT max(id) FROM journal) - ?2",
-        )?
-        .execute(params![now - max_age, max_rows])?;
+        {
+            // Each tenant's newest rows up to its bounds; the rest goes.
+            let mut by_rows = tx.prepare_cached(
+                "DELETE FROM journal WHERE tenant = ?1 AND id <=
+                   (SELECT id FROM journal WHERE tenant = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+            )?;
+            let mut by_bytes = tx.prepare_cached(
+                "DELETE FROM journal WHERE tenant = ?1 AND id <=
+                   (SELECT max(id) FROM
+                      (SELECT id, sum(size) OVER (ORDER BY id DESC) AS held
+                       FROM journal WHERE tenant = ?1) AS w
+                    WHERE held > ?2)",
+            )?;
+            for t in tenants {
+                let (rows, bytes) = if t == windows.anonymous {
+                    (windows.anonymous_rows, windows.anonymous_bytes)
+                } else {
+                    (windows.tenant_rows, windows.tenant_bytes)
+                };
+                by_rows.execute(params![t, rows])?;
+                by_bytes.execute(params![t, bytes])?;
+            }
+        }
+        tx.prepare_cached("DELETE FROM journal WHERE at < ?1")?
+            .execute([windows.oldest])?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Entries newest first.
+    /// Forgets the coverage counts of every action but `known` (counts kept
+    /// under names callers made up, before they were counted as unknown).
+    pub fn coverage_keep_only(&self, known: &[&str]) -> Result<usize> {
+        let conn = self.writer();
+        let mut gone = 0;
+        let names: Vec<String> = conn
+            .prepare_cached("SELECT DISTINCT action FROM coverage")?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<super::sql::Result<_>>()?;
+        for name in names.iter().filter(|n| !known.contains(&n.as_str())) {
+            gone += conn.execute("DELETE FROM coverage WHERE action = ?1", [name])?;
+        }
+        Ok(gone)
+    }
+
+    /// Entries newest first, without their request and reply (see
+    /// [`Store::journal_entry`]).
     pub fn journal(&self, f: &JournalFilter) -> Result<Vec<JournalEntry>> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM journal
+            "SELECT {SUMMARY} FROM journal
              WHERE (reseller_id = ?1 OR ?1 IS NULL) AND (action = upper(?2) OR ?2 IS NULL)
                AND (code = ?3 OR ?3 IS NULL) AND (at >= ?4 OR ?4 IS NULL)
-               AND (?5 = 0 OR success = 0)
+               AND (?5 = 0 OR success = 0) AND (id < ?7 OR ?7 IS NULL)
              ORDER BY id DESC LIMIT ?6"
         );
         let conn = self.reader();
         let rows = conn
             .prepare_cached(&sql)?
             .query_map(
-                params![f.reseller_id, f.action, f.code, f.since, f.errors, f.limit],
+                params![
+                    f.reseller_id,
+                    f.action,
+                    f.code,
+                    f.since,
+                    f.errors,
+                    f.limit,
+                    f.before
+                ],
                 row,
             )?
             .collect::<super::sql::Result<_>>()?;

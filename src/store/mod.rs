@@ -49,7 +49,7 @@ pub use control::{OutboxEntry, Selector};
 pub use events::{Event, Webhook, WebhookAttempt};
 pub use faults::Fault;
 pub use hosted_mail::{MailCompany, MailDomainView, MailPushPlan, NewMailCompany};
-pub use journal::{JournalEntry, JournalFilter};
+pub use journal::{CoverageCount, JournalEntry, JournalFilter, JournalWindows};
 pub use lifecycle::{
     Analysis, Approval, Decision, DecisionRefused, NewApproval, RegistryOutcome, Transferable,
     WorkDomain, reasons,
@@ -156,6 +156,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0023_journal.sql")),
     M::up(include_str!("migrations/0024_faults.sql")),
     M::up(include_str!("migrations/0025_coverage.sql")),
+    M::up(include_str!("migrations/0026_journal_windows.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.
@@ -164,8 +165,13 @@ const READERS: usize = 4;
 /// The PostgreSQL schema, numbered by the SQLite migration whose schema it
 /// equals: a database at version N has the tables of `migrations/00NN_*.sql` on
 /// either backend. PostgreSQL arrived at 25; each later change is a file on both.
-const PG_MIGRATIONS: &[(usize, &str)] =
-    &[(25, include_str!("migrations/postgres/0025_schema.sql"))];
+const PG_MIGRATIONS: &[(usize, &str)] = &[
+    (25, include_str!("migrations/postgres/0025_schema.sql")),
+    (
+        26,
+        include_str!("migrations/postgres/0026_journal_windows.sql"),
+    ),
+];
 
 /// Whether a `db` setting names a PostgreSQL database rather than a file.
 pub fn is_postgres_url(db: &str) -> bool {
@@ -598,16 +604,10 @@ pub fn host_name() -> String {
 /// readable by its owner alone (SQLite gives the -wal and -shm files the same mode),
 /// and an existing file readable by others is narrowed, with a warning.
 fn private_file(path: &Path) -> Result<()> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", path.display()));
     match std::fs::metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(path)
-                .map_err(io)?;
+            crate::files::create_private_empty(path).map_err(io)?;
         }
         Err(e) => return Err(io(e)),
         Ok(_) => {
@@ -616,13 +616,12 @@ fn private_file(path: &Path) -> Result<()> {
                 wal_of(path, "-wal"),
                 wal_of(path, "-shm"),
             ] {
-                let Ok(m) = std::fs::metadata(&f) else {
+                let Ok(mode) = crate::files::mode_of(&f) else {
                     continue;
                 };
-                if m.permissions().mode() & 0o077 != 0 {
+                if mode & 0o077 != 0 {
                     tracing::warn!(file = %f.display(), "database file was readable by others; now owner only");
-                    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600))
-                        .map_err(io)?;
+                    crate::files::narrow(&f, crate::files::FILE_MODE).map_err(io)?;
                 }
             }
         }

@@ -470,15 +470,23 @@ impl Store {
         Ok(ExpiryPage { rows, total })
     }
 
-    /// The hosts registered under a reseller's domain, by name.
-    pub fn name_servers_of(&self, reseller_id: i64, domain_id: i64) -> Result<Vec<NameServerHost>> {
+    /// Every host whose name ends in `.domain`, by name (whoever's: the rules say
+    /// which are the domain's).
+    pub fn name_servers_under(&self, domain: &str) -> Result<Vec<NameServerHost>> {
+        let pattern = format!(
+            "%.{}",
+            domain
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         let conn = self.reader();
         let rows = conn
             .prepare_cached(
                 "SELECT name, domain_id, ipv4, ipv6 FROM name_servers
-                 WHERE reseller_id = ?1 AND domain_id = ?2 ORDER BY name",
+                 WHERE name LIKE ?1 ESCAPE '\\' ORDER BY name",
             )?
-            .query_map(params![reseller_id, domain_id], host_row)?
+            .query_map([pattern], host_row)?
             .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
@@ -523,8 +531,9 @@ impl Store {
         Ok(())
     }
 
-    /// Renames a host and sets its addresses; `NotFound` unless it is the reseller's,
-    /// `Conflict` when the new name exists.
+    /// Renames a host and sets its addresses and domain (`host.domain_id`), while
+    /// that domain is still the reseller's; `NotFound` otherwise, `Conflict` when
+    /// the new name exists.
     pub fn modify_name_server(
         &self,
         reseller_id: i64,
@@ -536,10 +545,18 @@ impl Store {
         let tx = conn.transaction()?;
         let n = tx
             .prepare_cached(
-                "UPDATE name_servers SET name = ?3, ipv4 = ?4, ipv6 = ?5
-                 WHERE name = ?1 AND reseller_id = ?2",
+                "UPDATE name_servers SET name = ?3, ipv4 = ?4, ipv6 = ?5, domain_id = ?6
+                 WHERE name = ?1
+                   AND EXISTS (SELECT 1 FROM domains WHERE id = ?6 AND reseller_id = ?2)",
             )?
-            .execute(params![name, reseller_id, host.name, host.ipv4, host.ipv6])
+            .execute(params![
+                name,
+                reseller_id,
+                host.name,
+                host.ipv4,
+                host.ipv6,
+                host.domain_id
+            ])
             .map_err(|e| StoreError::conflict_or(e, format!("nameserver {}", host.name)))?;
         if n == 0 {
             return Err(StoreError::NotFound);
@@ -549,18 +566,23 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes a reseller's host; `NotFound` unless it is the reseller's.
+    /// Deletes a host of the reseller's domain `domain_id`, while that domain is
+    /// still the reseller's; `NotFound` otherwise.
     pub fn delete_name_server(
         &self,
         reseller_id: i64,
+        domain_id: i64,
         name: &str,
         audit: &AuditEntry,
     ) -> Result<()> {
         let conn = self.writer();
         let tx = conn.transaction()?;
         let n = tx
-            .prepare_cached("DELETE FROM name_servers WHERE name = ?1 AND reseller_id = ?2")?
-            .execute(params![name, reseller_id])?;
+            .prepare_cached(
+                "DELETE FROM name_servers WHERE name = ?1
+                   AND EXISTS (SELECT 1 FROM domains WHERE id = ?3 AND reseller_id = ?2)",
+            )?
+            .execute(params![name, reseller_id, domain_id])?;
         if n == 0 {
             return Err(StoreError::NotFound);
         }

@@ -116,7 +116,7 @@ impl Nameserver {
         match &self.verb {
             NsVerb::Get { name } => return self.get(ctx, &d, name.as_deref()),
             NsVerb::Create => {
-                self.must_be_under(&d, &self.name)?;
+                self.must_belong(ctx, &d, &self.name)?;
                 let audit = ctx.audit(
                     "nameserver_create",
                     &self.name,
@@ -131,11 +131,8 @@ impl Nameserver {
                     .map_err(conflict)?;
             }
             NsVerb::Modify { new_name } => {
-                let current = store
-                    .name_server(&self.name)?
-                    .filter(|h| h.domain_id == d.id)
-                    .ok_or(not_found)?;
-                self.must_be_under(&d, new_name)?;
+                let current = self.own_host(ctx, &d)?.ok_or(not_found)?;
+                self.must_belong(ctx, &d, new_name)?;
                 if *new_name != self.name && store.name_server_in_use(me, &self.name)? {
                     return Err(ApiError::Refused(codes::NAMESERVER_IN_USE));
                 }
@@ -151,16 +148,13 @@ impl Nameserver {
                     .map_err(conflict)?;
             }
             NsVerb::Delete => {
-                store
-                    .name_server(&self.name)?
-                    .filter(|h| h.domain_id == d.id)
-                    .ok_or(not_found)?;
+                self.own_host(ctx, &d)?.ok_or(not_found)?;
                 if store.name_server_in_use(me, &self.name)? {
                     return Err(ApiError::Refused(codes::NAMESERVER_IN_USE));
                 }
                 let audit = ctx.audit("nameserver_delete", &self.name, String::new());
                 store
-                    .delete_name_server(me, &self.name, &audit)
+                    .delete_name_server(me, d.id, &self.name, &audit)
                     .map_err(conflict)?;
             }
         }
@@ -176,20 +170,40 @@ impl Nameserver {
         }
     }
 
-    fn must_be_under(&self, d: &DomainRecord, name: &str) -> Result<(), ApiError> {
-        if under(name, &d.name) {
-            Ok(())
-        } else {
-            Err(ApiError::invalid(
+    /// A host may be made or renamed only where it is the named domain's: under
+    /// it, and under no longer domain some portfolio holds.
+    fn must_belong(&self, ctx: &Ctx<'_>, d: &DomainRecord, name: &str) -> Result<(), ApiError> {
+        if !under(name, &d.name) {
+            return Err(ApiError::invalid(
                 "name",
                 format!("{name} is not under {}", d.name),
-            ))
+            ));
         }
+        match crate::rules::nameservers::parent_in_portfolio(&ctx.app.store, name)? {
+            Some(p) if p != d.name => Err(ApiError::invalid(
+                "name",
+                format!("{name} is under {p}, which is not {}", d.name),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The host this request names, when it is the named domain's.
+    fn own_host(
+        &self,
+        ctx: &Ctx<'_>,
+        d: &DomainRecord,
+    ) -> Result<Option<NameServerHost>, ApiError> {
+        let store = &ctx.app.store;
+        if !crate::rules::nameservers::belongs_to(store, &self.name, &d.name)? {
+            return Ok(None);
+        }
+        Ok(store.name_server(&self.name)?)
     }
 
     fn get(&self, ctx: &Ctx<'_>, d: &DomainRecord, only: Option<&str>) -> Result<Reply, ApiError> {
         let me = ctx.reseller.id;
-        let hosts = ctx.app.store.name_servers_of(me, d.id)?;
+        let hosts = crate::rules::nameservers::hosts_of(&ctx.app.store, &d.name)?;
         let mut list = Vec::with_capacity(hosts.len());
         for h in hosts.iter().filter(|h| only.is_none_or(|n| n == h.name)) {
             let in_use = ctx.app.store.name_server_in_use(me, &h.name)?;
@@ -269,10 +283,10 @@ impl crate::api::Handler for RegistryNameserver {
         let store = &ctx.app.store;
         let known = store.name_server(&self.fqdn)?;
         if self.add {
-            // Only the reseller's own host can be added.
-            let mine = match &known {
-                Some(h) => store.domain_record_by_id(me, h.domain_id)?.is_some(),
-                None => false,
+            // Only the reseller's own host can be added: one under a domain it holds.
+            let mine = match crate::rules::nameservers::parent_in_portfolio(store, &self.fqdn)? {
+                Some(parent) if known.is_some() => store.domain_record(me, &parent)?.is_some(),
+                _ => false,
             };
             if !mine {
                 return Err(ApiError::Refused(codes::NAMESERVER_NOT_FOUND));
