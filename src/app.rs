@@ -189,31 +189,26 @@ impl App {
     /// Claims `ids` for whoever runs them now, all or none: false when one of them
     /// is already claimed (then nothing is). A claim is two: in this process (the
     /// runner and the lanes), and a lease in the database for [`LEASE`] seconds of
-    /// the clock, which keeps other instances on the same database off them.
-    pub(crate) fn try_claim(&self, ids: &[i64]) -> bool {
+    /// the clock, which keeps other instances on the same database off them. A
+    /// store that cannot lease is an error for the caller's backoff, never a
+    /// "taken" to retry at once.
+    pub(crate) fn try_claim(&self, ids: &[i64]) -> Result<bool, crate::store::StoreError> {
         {
             let mut claimed = self
                 .claimed
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             if ids.iter().any(|id| claimed.contains(id)) {
-                return false;
+                return Ok(false);
             }
             claimed.extend(ids.iter().copied());
         }
         let now = self.now();
-        match self.store.lease(ids, now, now + LEASE) {
-            Ok(true) => true,
-            Ok(false) => {
-                self.release(ids);
-                false
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "could not lease tasks");
-                self.release(ids);
-                false
-            }
+        let leased = self.store.lease(ids, now, now + LEASE);
+        if !matches!(leased, Ok(true)) {
+            self.release(ids);
         }
+        leased
     }
 
     /// Gives claimed tasks back.

@@ -240,6 +240,126 @@ pub struct DomainName {
     pub ascii: SmolStr,
 }
 
+/// TLDs the sandbox registry offers for registration beyond those SIMPLE_TRANSFER
+/// supports (which it offers too): the common country codes and new gTLDs OpenSRS
+/// resellers sell. Sorted and unique.
+pub const MORE_REGISTRATION_TLDS: &[&str] = &[
+    "ac",
+    "ag",
+    "ai",
+    "am",
+    "app",
+    "ar",
+    "art",
+    "at",
+    "be",
+    "blog",
+    "br",
+    "ca",
+    "ch",
+    "cl",
+    "click",
+    "cloud",
+    "club",
+    "cn",
+    "co.nz",
+    "co.uk",
+    "com.br",
+    "de",
+    "design",
+    "dev",
+    "dk",
+    "email",
+    "es",
+    "eu",
+    "family",
+    "fi",
+    "fm",
+    "fr",
+    "fund",
+    "global",
+    "gs",
+    "health",
+    "hk",
+    "host",
+    "ie",
+    "io",
+    "it",
+    "jp",
+    "kr",
+    "la",
+    "law",
+    "legal",
+    "li",
+    "life",
+    "link",
+    "live",
+    "ly",
+    "me.uk",
+    "media",
+    "money",
+    "ms",
+    "mx",
+    "name",
+    "net.au",
+    "network",
+    "news",
+    "nl",
+    "no",
+    "nu",
+    "nz",
+    "online",
+    "org.au",
+    "org.uk",
+    "page",
+    "pe",
+    "pl",
+    "pro",
+    "pt",
+    "pw",
+    "ru",
+    "se",
+    "services",
+    "sg",
+    "sh",
+    "shop",
+    "site",
+    "software",
+    "solutions",
+    "space",
+    "store",
+    "studio",
+    "su",
+    "systems",
+    "tech",
+    "today",
+    "tools",
+    "top",
+    "tw",
+    "uk",
+    "vc",
+    "vip",
+    "website",
+    "wiki",
+    "work",
+    "works",
+    "world",
+    "zone",
+];
+
+/// Whether the sandbox registry offers `tld` (without its dot, lower case) for
+/// registration: what NAME_SUGGEST searches.
+pub fn offered_tld(tld: &str) -> bool {
+    static TLDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+        SIMPLE_TRANSFER_TLDS
+            .iter()
+            .chain(MORE_REGISTRATION_TLDS)
+            .copied()
+            .collect()
+    });
+    TLDS.contains(tld)
+}
+
 impl DomainName {
     /// Validates a domain or host name: IDNA (UTS 46, STD3 rules, DNS lengths), at
     /// least two labels.
@@ -330,6 +450,8 @@ mod tests {
     #[test]
     fn tld_list_is_sorted_and_unique() {
         assert!(SIMPLE_TRANSFER_TLDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(MORE_REGISTRATION_TLDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(offered_tld("com") && offered_tld("co.uk") && !offered_tld("invented"));
         assert!(SIMPLE_TRANSFER_TLDS.contains(&"mm-example-sunrise"));
     }
 

@@ -425,7 +425,10 @@ pub fn is_secret(key: &str) -> bool {
         "sessionid",
     ];
     const WHOLE: &[&str] = &["key", "pass", "pw", "pwd", "pin"];
-    WITHIN.iter().any(|w| k.contains(w)) || WHOLE.contains(&k.as_str())
+    // What describes a secret is not one (`session_token_duration`, `token_type`).
+    const ABOUT: &[&str] = &["duration", "type", "expires", "reason"];
+    (WITHIN.iter().any(|w| k.contains(w)) && !ABOUT.iter().any(|a| k.ends_with(a)))
+        || WHOLE.contains(&k.as_str())
 }
 
 /// A value with every secret field's value (whatever it holds) replaced.

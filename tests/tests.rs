@@ -31,6 +31,8 @@ mod email_push;
 mod events;
 /// Issue 15's attack review: each attack performed and shown harmless.
 mod hardening;
+/// Issue 26's second attack review: the sandbox tools turned against opsd.
+mod hardening2;
 /// Several instances on one database: shared work, clock and caches; kill -9 of one.
 mod instances;
 /// One reseller never reads or changes another's objects.

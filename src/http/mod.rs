@@ -167,16 +167,21 @@ pub async fn serve_api(
 /// Writes the journal's buffer every `journal::FLUSH_EVERY`, and once more at
 /// shutdown (the request path only buffers: no store write for the journal there).
 async fn journal_flusher(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut backoff = crate::jobs::Backoff::new("journal flush");
+    let mut wait = crate::journal::FLUSH_EVERY;
     loop {
         let stopping = tokio::select! {
             _ = stop.changed() => true,
-            () = tokio::time::sleep(crate::journal::FLUSH_EVERY) => false,
+            () = tokio::time::sleep(wait) => false,
         };
         let s = state.clone();
-        let flushed = tokio::task::spawn_blocking(move || s.journal.flush(&s.store, s.now())).await;
-        if let Ok(Err(e)) = flushed {
-            tracing::warn!(error = %e, "journal flush failed");
-        }
+        let flushed = tokio::task::spawn_blocking(move || s.journal.flush(&s.store, s.now()))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()));
+        wait = backoff
+            .after(&flushed)
+            .unwrap_or(crate::journal::FLUSH_EVERY);
         if stopping {
             break;
         }
@@ -197,15 +202,17 @@ const BEAT: std::time::Duration = std::time::Duration::from_secs(2);
 /// This instance's presence on the database while it serves: a beat now (before
 /// the first request can use a cache), then every [`BEAT`]; gone at shutdown.
 async fn presence(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut backoff = crate::jobs::Backoff::new("instance heartbeat");
     loop {
         let s = state.clone();
-        let beat = tokio::task::spawn_blocking(move || s.store.heartbeat(BEAT * 3)).await;
-        if let Ok(Err(e)) = beat {
-            tracing::warn!(error = %e, "instance heartbeat failed");
-        }
+        let beat = tokio::task::spawn_blocking(move || s.store.heartbeat(BEAT * 3))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()));
+        let wait = backoff.after(&beat).map_or(BEAT, |w| w.max(BEAT));
         tokio::select! {
             _ = stop.changed() => break,
-            () = tokio::time::sleep(BEAT) => {}
+            () = tokio::time::sleep(wait) => {}
         }
     }
     let s = state.clone();

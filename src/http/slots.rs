@@ -72,10 +72,25 @@ impl Slots {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let held = inner.per_address.get(&address).copied().unwrap_or(0);
         if held >= self.per_address {
-            tracing::debug!(%address, held, "connection refused: too many from this address");
-            return None;
-        }
-        if inner.open.len() >= self.max {
+            // The address is at its limit: its own idlest connection gives way, so a
+            // client that left keep-alive sockets open can still send a request;
+            // only when all of them are busy is the new one refused.
+            let idlest_own = inner
+                .open
+                .iter()
+                .filter(|(_, o)| o.address == address && o.tracker.in_flight() == 0)
+                .min_by_key(|(_, o)| o.tracker.last_activity())
+                .map(|(id, _)| *id);
+            let Some(id) = idlest_own else {
+                tracing::debug!(%address, held, "connection refused: too many busy from this address");
+                return None;
+            };
+            if let Some(o) = inner.open.remove(&id) {
+                release(&mut inner.per_address, o.address);
+                o.shed.notify_one();
+                tracing::debug!(%address, "this address's idlest connection closed to make room");
+            }
+        } else if inner.open.len() >= self.max {
             // Make room: the connection idle the longest closes.
             let idlest = inner
                 .open
@@ -181,7 +196,14 @@ mod tests {
         let a1 = slots.admit(ip(2));
         let a2 = slots.admit(ip(2));
         assert!(a1.is_some() && a2.is_some());
-        assert!(slots.admit(ip(2)).is_none(), "a third from one address");
+        let _a1_busy = a1.as_ref().map(|s| s.tracker.request());
+        let _a2_busy = a2.as_ref().map(|s| s.tracker.request());
+        assert!(
+            slots.admit(ip(2)).is_none(),
+            "a third from one busy address"
+        );
+        drop(_a1_busy);
+        drop(_a2_busy);
         let busy = slots.admit(ip(3));
         let _working = busy.as_ref().map(|s| s.tracker.request());
         // Full: the idlest (a1) gives way to a newcomer.
@@ -198,5 +220,22 @@ mod tests {
         // Full again with two busy ones and a newcomer that is idle.
         let _more = slots.admit(ip(5));
         assert_eq!(slots.open(), 3);
+    }
+
+    /// Issue 26.10: an address at its limit with idle connections gets a new one
+    /// in place of its idlest, not a reset.
+    #[tokio::test]
+    async fn an_address_at_its_limit_replaces_its_idlest() {
+        let slots = Slots::new(10, 2);
+        let old = slots.admit(ip(7)).unwrap_or_else(|| panic!("slot"));
+        let newer = slots.admit(ip(7));
+        let _newer_busy = newer.as_ref().map(|s| s.tracker.request());
+        let third = slots.admit(ip(7));
+        assert!(third.is_some(), "the idle one gave way");
+        tokio::time::timeout(std::time::Duration::from_secs(1), old.shed.notified())
+            .await
+            .unwrap_or_else(|_| panic!("the idlest of the address was not told to close"));
+        drop(old);
+        assert_eq!(slots.open(), 2);
     }
 }

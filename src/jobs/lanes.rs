@@ -30,12 +30,14 @@ const TICK: Duration = Duration::from_millis(200);
 pub async fn run(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let busy: Arc<Mutex<HashSet<(TaskKind, i64)>>> = Arc::default();
     let slots = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+    let mut backoff = super::Backoff::new("lanes");
     loop {
         if *stop.borrow() {
             return;
         }
         let a = app.clone();
         let found = tokio::task::spawn_blocking(move || due(&a)).await;
+        let mut failed: Option<String> = None;
         match found {
             Ok(Ok(tasks)) => {
                 for (task, tenant) in tasks {
@@ -47,10 +49,18 @@ pub async fn run(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
                         lock(&busy).remove(&key);
                         break;
                     };
-                    if !app.try_claim(&[task.id]) {
+                    match app.try_claim(&[task.id]) {
+                        Ok(true) => {}
                         // `run_due` has it right now.
-                        lock(&busy).remove(&key);
-                        continue;
+                        Ok(false) => {
+                            lock(&busy).remove(&key);
+                            continue;
+                        }
+                        Err(e) => {
+                            lock(&busy).remove(&key);
+                            failed = Some(e.to_string());
+                            break;
+                        }
                     }
                     let (a, busy) = (app.clone(), busy.clone());
                     tokio::task::spawn_blocking(move || {
@@ -70,7 +80,7 @@ pub async fn run(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
                                     .next_due_for_tenant(a.now(), task.kind, tenant, &skip)
                                     .ok()
                                     .flatten()
-                                    .filter(|t| a.try_claim(&[t.id]));
+                                    .filter(|t| a.try_claim(&[t.id]).unwrap_or(false));
                             }
                         }
                         lock(&busy).remove(&key);
@@ -78,12 +88,19 @@ pub async fn run(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
                     });
                 }
             }
-            Ok(Err(e)) => tracing::error!(error = %e, "lanes cannot read the store"),
-            Err(e) => tracing::error!(error = %e, "lanes panicked"),
+            Ok(Err(e)) => failed = Some(e.to_string()),
+            Err(e) => failed = Some(e.to_string()),
         }
+        let wait = match failed {
+            None => {
+                backoff.succeeded();
+                TICK
+            }
+            Some(e) => backoff.failed(&e),
+        };
         tokio::select! {
             _ = stop.changed() => {}
-            () = tokio::time::sleep(TICK) => {}
+            () = tokio::time::sleep(wait) => {}
         }
     }
 }

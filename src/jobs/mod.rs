@@ -6,6 +6,7 @@
 //! effects were never committed. Time comes only from the app's clock, so advancing a
 //! sandbox clock and calling [`run_due`] runs everything that fell due.
 
+mod backoff;
 pub mod bulk;
 mod lanes;
 mod mail;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use crate::app::{App, AppState, LEASE};
 use crate::store::{Kinds, StoreError, Task, TaskKind};
 
+pub use backoff::Backoff;
 pub use lanes::LANE_KINDS;
 
 /// How often the workers renew their leases (a twelfth of [`LEASE`]) and look for
@@ -54,7 +56,7 @@ fn run_due_of(app: &App, kinds: Kinds) -> Result<usize, StoreError> {
         }
         // A lane may have claimed one of them since: then look again.
         let ids: Vec<i64> = run.iter().map(|t| t.id).collect();
-        if !app.try_claim(&ids) {
+        if !app.try_claim(&ids)? {
             continue;
         }
         let done = run_step(app, &run, now);
@@ -139,21 +141,68 @@ fn runs_alone(kind: TaskKind) -> bool {
     )
 }
 
-/// How long the runner waits after `failures` rounds in a row that could not use the
-/// store: 1, 2, 4 … 60 s (a full disk is not retried in a loop).
-fn store_backoff(failures: u32) -> Duration {
-    Duration::from_secs((1u64 << failures.saturating_sub(1).min(6)).min(60))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Issue 15.12: one round a second at first, then ever longer, at most a minute.
+    /// Issue 26.9: a store that cannot lease is an error the runner returns (it
+    /// looped at once, for ever, burning a core), and the worker waits between
+    /// rounds and still stops at once when told to.
     #[test]
-    fn store_failures_back_off() {
-        let waits: Vec<u64> = (1..=9).map(|n| store_backoff(n).as_secs()).collect();
-        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    fn a_failing_store_is_an_error_and_the_worker_backs_off() {
+        let dir = crate::store::test_support::temp_db();
+        let db = dir.db().to_path_buf();
+        let store = crate::store::Store::open(&db).unwrap_or_else(|e| panic!("{e}"));
+        let config = crate::config::Config::new(([127, 0, 0, 1], 0).into(), db.clone());
+        let app = std::sync::Arc::new(App::new(
+            store,
+            std::sync::Arc::new(crate::clock::SandboxClock::default()),
+            config,
+        ));
+        let now = app.now();
+        assert!(
+            app.store
+                .add_task(TaskKind::ApprovalTimeout, 1, now - 1)
+                .is_ok()
+        );
+        app.store
+            .refuse_writes(true)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let a = app.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(run_due(&a));
+        });
+        let ran = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("run_due never returned on a failing store"));
+        assert!(ran.is_err(), "{ran:?}");
+        // The worker: on a failing store it waits (backoff), and a shutdown ends
+        // the wait instead of outlasting it.
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let ended = rt.block_on(async {
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let w = tokio::spawn(worker(app.clone(), async move {
+                let _ = stopped.await;
+            }));
+            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+            let _ = stop.send(());
+            tokio::time::timeout(std::time::Duration::from_secs(20), w).await
+        });
+        assert!(
+            ended.is_ok(),
+            "the worker did not stop within its drain time"
+        );
+        app.store
+            .refuse_writes(false)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            run_due(&app).is_ok_and(|n| n >= 1),
+            "works again once the store does"
+        );
     }
 
     /// Issue 17: two instances on one database tell the same sandbox time after
@@ -300,20 +349,24 @@ fn free_dead_local_leases(app: &App) {
 /// leases look over until the next renewal; a task taken over in that moment is
 /// still applied once (see `store::tasks::mark_done`).
 async fn renew_leases(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut backoff = Backoff::new("lease renewal");
+    let mut wait = RENEW_EVERY;
     loop {
         tokio::select! {
             _ = stop.changed() => return,
-            () = tokio::time::sleep(RENEW_EVERY) => {}
+            () = tokio::time::sleep(wait) => {}
         }
         let a = app.clone();
         let renewed = tokio::task::spawn_blocking(move || {
             free_dead_local_leases(&a);
             a.store.renew_leases(a.now() + LEASE)
         })
-        .await;
-        if let Ok(Err(e)) = renewed {
-            tracing::warn!(error = %e, "could not renew task leases");
-        }
+        .await
+        .map_err(|e| StoreError::Io(e.to_string()))
+        .and_then(|r| r);
+        wait = backoff
+            .after(&renewed)
+            .map_or(RENEW_EVERY, |w| w.max(RENEW_EVERY));
     }
 }
 
@@ -321,9 +374,9 @@ async fn main_lane(
     app: &AppState,
     shutdown: &mut std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) {
-    // Consecutive rounds that failed: a store that cannot write (a full disk) is
-    // retried after 1, 2, 4 … 60 s, with one log line per round, instead of at once.
-    let mut failures: u32 = 0;
+    // A store that cannot write (a full disk) is retried after 1, 2, 4 … 60 s,
+    // with a log line when it starts failing and one when it recovers.
+    let mut backoff = Backoff::new("task runner");
     let mut pruned_at: Option<std::time::Instant> = None;
     loop {
         if pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
@@ -338,30 +391,18 @@ async fn main_lane(
             run_due_of(&a, kinds).map(|_| a.store.next_due_at_of(kinds).ok().flatten())
         })
         .await;
-        let backoff = |failures: &mut u32| {
-            *failures = failures.saturating_add(1);
-            store_backoff(*failures)
-        };
         let wait = match ran {
             Ok(Ok(next)) => {
-                failures = 0;
+                backoff.succeeded();
                 match next {
                     Some(due) => Duration::from_secs((due - app.now()).clamp(0, 1) as u64),
                     None => Duration::from_secs(1),
                 }
             }
-            Ok(Err(e)) => {
-                let wait = backoff(&mut failures);
-                tracing::error!(error = %e, retry_in_s = wait.as_secs(), "task runner cannot use the store");
-                wait
-            }
-            Err(e) => {
-                let wait = backoff(&mut failures);
-                tracing::error!(error = %e, retry_in_s = wait.as_secs(), "task runner panicked");
-                wait
-            }
+            Ok(Err(e)) => backoff.failed(&e),
+            Err(e) => backoff.failed(&e),
         };
-        if failures > 0 {
+        if backoff.failures() > 0 {
             // New work does not cut a backoff short: the store is what is failing.
             tokio::select! {
                 () = shutdown.as_mut() => return,

@@ -32,6 +32,7 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
         "/dashboard/transfers",
         req,
         |user| app.store.operator_login(user),
+        |_| Ok(true),
         |s| app.store.operator_name(s.subject_id),
     ) {
         Ok(entered) => entered,

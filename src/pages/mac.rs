@@ -31,6 +31,7 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
         "/mac/company",
         req,
         |user| Ok(app.store.mail_admin(user)?.map(|(id, _, hash)| (id, hash))),
+        |_| Ok(true),
         |s| match app.store.mail_admin_by_id(s.subject_id)? {
             Some((username, company_id)) => Ok(app.store.mail_company(company_id)?.map(|c| {
                 (

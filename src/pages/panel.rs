@@ -40,6 +40,12 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
         "/panel/domains",
         req,
         |user| app.store.reseller_login(user),
+        |id| {
+            Ok(app
+                .store
+                .reseller_by_id(id)?
+                .is_some_and(|r| crate::auth::ip_allowed(&r.allowed_ips, req.peer)))
+        },
         |s| app.store.reseller_by_id(s.subject_id),
     ) {
         Ok(entered) => entered,

@@ -186,6 +186,7 @@ pub fn login(
     req: &PageRequest,
     landing: &str,
     lookup: impl FnOnce(&str) -> Result<Option<(i64, String)>, StoreError>,
+    admit: impl FnOnce(i64) -> Result<bool, StoreError>,
 ) -> Page {
     let username = req.form.get("username").unwrap_or("").trim();
     if !login_token_ok(realm, req) {
@@ -220,7 +221,24 @@ pub fn login(
         Ok(Err(auth::PasswordError::Failed)) => {
             super::message(500, "Try again later", "We could not log you in right now.")
         }
-        Ok(Ok(true)) if let Some((id, _)) = found => start(app, realm, id, req, landing),
+        // The right password from an address the account's rules refuse gets no
+        // session (the rules are checked only after the password: they tell a
+        // stranger nothing).
+        Ok(Ok(true)) if let Some((id, _)) = found => match admit(id) {
+            Ok(true) => start(app, realm, id, req, landing),
+            Ok(false) => {
+                tracing::warn!(realm = realm.name, peer = %req.peer, "login refused: IP Access Rules");
+                super::message(
+                    403,
+                    "Access denied",
+                    "Access denied: invalid IP address. Your account's IP Access Rules do not include the address you are browsing from.",
+                )
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "login: store failure");
+                super::message(500, "Try again later", "We could not log you in right now.")
+            }
+        },
         Ok(Ok(_)) => login_page(
             realm,
             title,
@@ -235,9 +253,11 @@ pub fn login(
 /// The part every logged-in page area shares. `{base}` redirects to `landing`;
 /// `{base}/login` shows and handles the login form (`lookup` gives an account's id
 /// and password hash by user name); every other path needs a live session (see
-/// [`gate`]), and `POST {base}/logout` ends it. `load` finds who the session is for;
-/// when that account is gone the session ends. `Ok` is a logged-in request for the
-/// area's own pages; `Err` is the answer already made.
+/// [`gate`]), and `POST {base}/logout` ends it. `admit` says whether the account
+/// whose password passed may log in from the request's address. `load` finds who
+/// the session is for; when that account is gone the session ends. `Ok` is a
+/// logged-in request for the area's own pages; `Err` is the answer already made.
+#[allow(clippy::too_many_arguments)]
 pub fn enter<T>(
     app: &App,
     realm: Realm,
@@ -245,6 +265,7 @@ pub fn enter<T>(
     landing: &str,
     req: &PageRequest,
     lookup: impl FnOnce(&str) -> Result<Option<(i64, String)>, StoreError>,
+    admit: impl FnOnce(i64) -> Result<bool, StoreError>,
     load: impl FnOnce(&Session) -> Result<Option<T>, StoreError>,
 ) -> Result<(Session, T), Page> {
     let path = req.path.trim_end_matches('/');
@@ -254,7 +275,7 @@ pub fn enter<T>(
     }
     if path == login_url {
         return Err(if req.post {
-            login(app, realm, title, req, landing, lookup)
+            login(app, realm, title, req, landing, lookup, admit)
         } else {
             login_page(realm, title, req, 200, None, "")
         });

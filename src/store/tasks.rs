@@ -83,6 +83,39 @@ pub(crate) fn enqueue(
     Ok(tx.last_insert_rowid())
 }
 
+impl Store {
+    /// Adds one task (tests: work for the runner without an action to make it).
+    #[cfg(test)]
+    pub(crate) fn add_task(&self, kind: TaskKind, subject: i64, due_at: i64) -> Result<i64> {
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        let id = enqueue(&tx, kind, subject, None, due_at, due_at)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Makes the writer refuse every write (`true`) or take them again, as a
+    /// full disk or a read-only database would: for the tests of what the
+    /// workers do when the store fails (SQLite's `query_only`, PostgreSQL's
+    /// read-only transactions — the database's own refusals, not a stub's).
+    #[doc(hidden)]
+    pub fn refuse_writes(&self, on: bool) -> Result<()> {
+        let conn = self.writer();
+        let sql = match (conn.backend(), on) {
+            (super::sql::Backend::Sqlite, true) => "PRAGMA query_only = 1",
+            (super::sql::Backend::Sqlite, false) => "PRAGMA query_only = 0",
+            (super::sql::Backend::Postgres, true) => {
+                "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"
+            }
+            (super::sql::Backend::Postgres, false) => {
+                "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE"
+            }
+        };
+        conn.execute_batch(sql)?;
+        Ok(())
+    }
+}
+
 /// Marks a task done inside a caller's transaction, refused (`Conflict`) when
 /// another instance holds its lease: the step's effects then roll back with the
 /// transaction, so a step is applied once even when its lease was taken over.

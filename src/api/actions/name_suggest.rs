@@ -17,8 +17,14 @@ use crate::rules::{availability, price};
 const DEFAULT_TLDS: &[&str] = &["com", "net", "org"];
 /// The most names one service lists, whatever `maximum` asks.
 const MAX_ITEMS: usize = 100;
-/// The most TLDs one request may name.
+/// The most TLDs one request may name. Only TLDs the sandbox registry offers are
+/// searched (others are passed over, as the real server passes over what it does
+/// not sell), so a reply lists at most [`MAX_ITEMS`] names per service, each of a
+/// label the request names and a TLD of the offered set: never more than a small
+/// multiple of what the request could name.
 const MAX_TLDS: usize = 50;
+/// The longest `search_key` echoed back.
+const MAX_SEARCH_KEY: usize = 64;
 /// How suggestions are made from the search string's label, in order.
 const PATTERNS: &[&str] = &[
     "my{}", "get{}", "{}online", "the{}", "{}hq", "{}app", "{}site", "try{}", "{}hub", "go{}",
@@ -75,7 +81,7 @@ impl NameSuggest {
                         .ok_or_else(|| {
                             ApiError::invalid(format!("tlds[{i}]"), "expected a TLD such as .com")
                         })?;
-                    if !out.contains(&t) {
+                    if crate::domain::offered_tld(&t) && !out.contains(&t) {
                         out.push(t);
                     }
                 }
@@ -116,7 +122,9 @@ impl NameSuggest {
             tlds,
             services,
             maximum,
-            search_key: f.opt_str("search_key")?.map(|s| s.trim().to_string()),
+            search_key: f
+                .opt_str("search_key")?
+                .map(|s| s.trim().chars().take(MAX_SEARCH_KEY).collect()),
         })
     }
 
