@@ -29,6 +29,8 @@
 //! - [`hosted_mail`]: the email-domain push and the OpenSRS Email JSON API.
 //! - [`srv`]: the registry-style `POST /srv/push_domain`.
 //! - [`metrics`]: the Prometheus counters.
+//! - [`parity`]: the parity corpus of real OpenSRS replies, replayed and compared in
+//!   shape.
 //! - [`journal`]: the request journal's buffer and its masking of secrets.
 //! - [`money`]: amounts as cents, read and written as OpenSRS writes them.
 //! - [`ratelimit`]: the per-reseller request rate.
@@ -57,6 +59,7 @@ pub mod money;
 pub mod net;
 pub mod ops;
 pub mod pages;
+pub mod parity;
 pub mod ratelimit;
 pub mod registry;
 pub mod rules;

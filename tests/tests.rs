@@ -49,6 +49,8 @@ mod mac;
 mod mail;
 /// The reseller control panel: login, CSRF, push settings, move, queue, cancel.
 mod panel;
+/// Real OpenSRS replies replayed and compared in shape (fixtures/parity/).
+mod parity;
 /// The portfolio calls: LOOKUP, GET, MODIFY, RENEW, nameservers, contacts, cookies.
 mod portfolio;
 /// Transport: HTTP/1.0 and 1.1, status line, headers, close rules, routes, shutdown.
