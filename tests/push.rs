@@ -146,7 +146,7 @@ fn refusals() {
     assert_eq!(r.code(), Some(465));
     assert_eq!(
         r.item("response_text").as_deref(),
-        Some("Invalid value for 'grsp': no reseller named 'nobody'.")
+        Some("Push transfer permission denied")
     );
     let r = push(
         &s,

@@ -56,6 +56,8 @@ pub const BULK_ALREADY_FINISHED: Fixed =
 // SW_REGISTER reg_type=transfer (integrations.md B §1.3). The success text is the
 // one PROCESS_TRANSFER's capture shows; the others are ours.
 /// `{email}` stands for the address the approval request goes to.
+/// Captured (SW_REGISTER reg_type=transfer).
+pub const TRANSFER_INITIATED: Fixed = fixed(200, "Transfer request initiated");
 pub const TRANSFER_SENT: Fixed = fixed(
     200,
     "Transfer request has been successfully sent. Admin contact email: {email}",
@@ -113,11 +115,23 @@ pub const TLD_NOT_SUPPORTED: Fixed =
 pub const QUERY_OK: Fixed = fixed(200, "Query Successful");
 pub const COMMAND_OK: Fixed = fixed(200, "Command successful");
 pub const SUGGEST_OK: Fixed = fixed(200, "Command completed successfully");
+/// NAME_SUGGEST's `tlds` sent as a dt_assoc (captured).
+pub const SUGGEST_NO_TLDS: Fixed = fixed(INVALID_VALUE, "Missing tld list.");
 pub const REGISTERED: Fixed = fixed(200, "Domain registration successfully completed.");
 /// Ours: `handle=save` keeps the order.
-pub const REGISTRATION_SAVED: Fixed =
-    fixed(200, "Registration order saved; it is not processed yet.");
+/// Captured (`handle=save`).
+pub const REGISTRATION_SAVED: Fixed = fixed(200, "Order created");
 pub const DOMAIN_TAKEN: Fixed = fixed(485, "Domain taken");
+/// Captured (SW_REGISTER with nameservers the registry does not know): the prefix,
+/// then one sentence per host, `{host}` standing for it.
+pub const NAMESERVER_UNKNOWN_PREFIX: &str = "Request failed validation: ";
+pub const NAMESERVER_UNKNOWN: Fixed = fixed(
+    435,
+    "Name server '{host}' is not found at the registry. Please double check the nameserver and re-submit.",
+);
+/// Ours: the WHOIS privacy order of a registration (its failure is captured, its
+/// success not).
+pub const WHOIS_PRIVACY_ENABLED: Fixed = fixed(200, "WHOIS Privacy successfully enabled.");
 /// Ours: the balance does not cover the price.
 pub const NO_FUNDS: Fixed = fixed(INVALID_VALUE, "Insufficient funds to complete the order.");
 pub const RENEWED: Fixed = fixed(200, "Command completed successfully");
@@ -129,9 +143,18 @@ pub const RENEW_YEAR_MISMATCH: Fixed = fixed(
 pub const ALREADY_RENEWED: Fixed = fixed(555, "Domain Already Renewed");
 /// yola reads 480 on the auto-renew TLDs (.de, .at, …) as "already renewed".
 pub const NOT_RENEWABLE: Fixed = fixed(NOT_FOUND, "Renewals are not enabled for this TLD");
-pub const MODIFIED: Fixed = fixed(200, "Command completed successfully");
+/// Captured (MODIFY expire_action).
+pub const MODIFIED: Fixed = fixed(200, "Update successful");
+/// Captured (UPDATE_CONTACTS, and each domain under its `details`).
+pub const CONTACTS_UPDATED: Fixed = fixed(200, "Command completed successfully");
+/// Captured (GET_DOMAINS_CONTACTS, a name not the caller's): `{reseller}` stands
+/// for the caller's user name.
+pub const NOT_YOUR_DOMAIN: &str = "Domain does not belong to the reseller {reseller}";
 pub const NAMESERVERS_UPDATED: Fixed = fixed(200, "Command completed successfully");
-pub const NAMESERVER_DONE: Fixed = fixed(200, "Command completed successfully");
+/// Captured, for each verb.
+pub const NAMESERVER_CREATED: Fixed = fixed(200, "Nameserver Created");
+pub const NAMESERVER_MODIFIED: Fixed = fixed(200, "Command successful");
+pub const NAMESERVER_DELETED: Fixed = fixed(200, "Nameserver deleted");
 pub const NAMESERVER_ADDED: Fixed = fixed(200, "Successfully added.");
 /// Ours.
 pub const NAMESERVER_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Nameserver not found.");
@@ -142,10 +165,13 @@ pub const NAMESERVER_IN_USE: Fixed = fixed(
 );
 pub const AUTHCODE_SENT: Fixed = fixed(200, "Message sent");
 pub const COOKIE_SET: Fixed = fixed(200, "Command Successful");
-pub const COOKIE_DELETED: Fixed = fixed(200, "Cookie deleted");
+/// Captured.
+pub const COOKIE_DELETED: Fixed = fixed(200, "Command Successful");
 pub const COOKIE_INVALID: Fixed = fixed(PROFILE_AUTH.code, "Invalid Cookie Supplied.");
 pub const COOKIE_MISSING: Fixed = fixed(MISSING_FIELD, "No Cookie Supplied.");
-pub const COOKIE_BAD_PASSWORD: Fixed = fixed(PROFILE_AUTH.code, "Invalid Password supplied.");
+/// Captured: a wrong profile password (or a domain not the profile's) is the
+/// general 415.
+pub const COOKIE_BAD_PASSWORD: Fixed = PROFILE_AUTH;
 /// A domain that is not the caller's, whoever has it (the captured MODIFY failure).
 pub const DOMAIN_NOT_YOURS: Fixed = PROFILE_AUTH;
 /// Ours: the caller's transfer of it has not completed (integrations.md B §0.3: a
@@ -162,3 +188,11 @@ pub const NAMESERVER_EXISTS: Fixed = fixed(485, "Nameserver already exists");
 pub const NAMESERVER_AT_REGISTRY: Fixed = fixed(200, "Nameserver exists at the registry.");
 pub const NAMESERVER_NOT_AT_REGISTRY: Fixed =
     fixed(212, "Nameserver does not exist at the registry.");
+
+/// Top-level items the real server adds to some refusals: `(code, action or "*",
+/// key, value)`. Captured: a 415 carries an empty `support_message` (SET COOKIE,
+/// MODIFY), and MODIFY's also `mwi_reset_password_allowed`.
+pub const REFUSAL_EXTRAS: &[(u16, &str, &str, &str)] = &[
+    (415, "*", "support_message", ""),
+    (415, "MODIFY", "mwi_reset_password_allowed", "0"),
+];

@@ -202,6 +202,16 @@ impl Api {
                 r
             }
         };
+        let mut reply = reply;
+        if !reply.success {
+            for (code, action, key, value) in codes::REFUSAL_EXTRAS {
+                if *code == reply.code && (*action == "*" || *action == action_name) {
+                    reply
+                        .extra
+                        .push(((*key).to_string(), crate::ops::Value::from(*value)));
+                }
+            }
+        }
         let mut action_text = action_name.to_string();
         let explanation = (!reply.success).then(|| {
             let mut why = match &failure_cause {

@@ -40,6 +40,8 @@ pub struct Reply {
     pub layout: Layout,
     /// Top-level items besides the standard ones (e.g. POLL's `transaction_id`).
     pub extra: Vec<(String, Value)>,
+    /// The real reply of this action has no `object` item (NAME_SUGGEST).
+    pub without_object: bool,
 }
 
 impl Reply {
@@ -52,6 +54,12 @@ impl Reply {
         Reply::ok((f.code, f.text), attributes, Layout::CodeSuccessAttrs)
     }
 
+    /// Success with a fixed code and text and no attributes (the real replies of
+    /// NAMESERVER CREATE, MODIFY and DELETE, DELETE COOKIE, MODIFY carry none).
+    pub fn done_bare(f: super::codes::Fixed) -> Reply {
+        Reply::ok_without_attributes(f.code, f.text, Layout::CodeSuccessAttrs)
+    }
+
     /// Success with attributes in either form.
     pub fn ok_with(code: (u16, &str), attributes: Attributes, layout: Layout) -> Reply {
         Reply {
@@ -62,6 +70,7 @@ impl Reply {
             attributes: Some(attributes),
             layout,
             extra: Vec::new(),
+            without_object: false,
         }
     }
 
@@ -75,6 +84,7 @@ impl Reply {
             attributes: None,
             layout,
             extra: Vec::new(),
+            without_object: false,
         }
     }
 
@@ -88,12 +98,37 @@ impl Reply {
             attributes: None,
             layout: Layout::CodeSuccessAttrs,
             extra: Vec::new(),
+            without_object: false,
         }
     }
 
     /// Sets the object echoed back: the request's, upper-cased.
     pub fn with_object(mut self, object: &str) -> Reply {
         self.object = object.to_ascii_uppercase();
+        self
+    }
+
+    /// Adds the top-level `transaction_id` the real server gives some refusals
+    /// (`2011-05-06 16:58:54 14789 101`: the time, a request number, the server).
+    pub fn with_transaction_id(mut self, now: i64) -> Reply {
+        let mut n = [0u8; 2];
+        let serial = match getrandom::fill(&mut n) {
+            Ok(()) => 10_000 + u32::from(u16::from_le_bytes(n)) % 90_000,
+            Err(_) => 10_000,
+        };
+        self.extra.push((
+            "transaction_id".into(),
+            Value::from(format!(
+                "{} {serial} 101",
+                crate::clock::unix_timestamp_text(now)
+            )),
+        ));
+        self
+    }
+
+    /// Writes no `object` item, as the real server does for some actions.
+    pub fn without_object(mut self) -> Reply {
+        self.without_object = true;
         self
     }
 
@@ -104,7 +139,9 @@ impl Reply {
         };
         let mut w = ItemWriter::envelope(512 + capacity);
         w.scalar("protocol", "XCP");
-        w.scalar("object", &self.object);
+        if !self.without_object {
+            w.scalar("object", &self.object);
+        }
         w.scalar("response_text", &self.text);
         w.scalar("action", "REPLY");
         let code = |w: &mut ItemWriter| w.int("response_code", i64::from(self.code));

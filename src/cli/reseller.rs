@@ -209,7 +209,13 @@ pub fn domain(db: &Path, cmd: DomainCmd) -> anyhow::Result<()> {
                 Some(_) => bail!("profile {user} of {reseller} has another password"),
                 None => store.add_profile(r, user, &auth::hash_password(password)?, now())?,
             };
-            store.add_domain(r, profile_id, &name, locked, now())?;
+            let id = store.add_domain(r, profile_id, &name, locked, now())?;
+            store.set_domain_details(
+                id,
+                &opsd::sandbox::default_contacts(&name),
+                &opsd::sandbox::default_nameservers(),
+                None,
+            )?;
             println!(
                 "{name} added to {reseller} (profile {user}{})",
                 if locked { ", locked" } else { "" }

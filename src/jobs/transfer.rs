@@ -128,6 +128,7 @@ fn analyse_one(app: &App, domain: &str, auth_info: &str, now: i64) -> Analysis {
         contacts_json: contacts.to_string(),
         registry_days: holding.pending_days,
         expires_after: crate::rules::transfer::expiry_after_transfer(holding.expires_at),
+        registered_at: holding.registered_at,
     }
 }
 

@@ -58,12 +58,34 @@ pub struct Setup {
     /// The request carries a cookie from an earlier SET COOKIE.
     #[serde(default)]
     pub cookie: bool,
-    /// A transfer in of these names is under way for the caller.
+    /// A transfer in of these names is under way for the caller (an SW_REGISTER
+    /// transfer order placed before the request).
     #[serde(default)]
     pub transfer_pending: Vec<String>,
+    /// Where those transfers are: `pending_owner` (the default: waiting for the
+    /// registrant), or `approved` (the registrant accepted; the registry has it).
+    #[serde(default)]
+    pub transfer_state: Option<String>,
+    /// Child nameservers that exist under portfolio domains.
+    #[serde(default)]
+    pub hosts: Vec<Host>,
+    /// Expiry dates of portfolio domains (`"example.com" = "2011-11-03 16:14:46"`).
+    #[serde(default)]
+    pub expires: BTreeMap<String, String>,
+    /// The request is sent without X-Username (a transport-level refusal).
+    #[serde(default)]
+    pub omit_username: bool,
     /// What the replay cannot express yet.
     #[serde(default)]
     pub notes: Option<String>,
+}
+
+/// A child nameserver of `hosts`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Host {
+    pub name: String,
+    pub ip: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

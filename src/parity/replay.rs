@@ -52,13 +52,29 @@ pub fn scenario(case: &Case) -> String {
         quoted(OTHER),
         quoted(OTHER_KEY)
     );
+    if let Some(when) = case.meta.recorded.as_deref().and_then(clock_start) {
+        out = format!("[clock]\nstart = {}\n\n{out}", quoted(&when));
+    }
+    // The locked ones are in the portfolio too.
+    let unlocked: Vec<String> = s
+        .portfolio
+        .iter()
+        .filter(|d| !s.locked.contains(d))
+        .cloned()
+        .collect();
+    let expires: Vec<String> = s
+        .expires
+        .iter()
+        .map(|(d, t)| format!("{} = {}", quoted(&case.sandbox_name(d)), quoted(t)))
+        .collect();
     out.push_str(&format!(
-        "[[profile]]\nreseller = {}\nusername = {}\npassword = {}\ndomains = {}\nlocked_domains = {}\n\n",
+        "[[profile]]\nreseller = {}\nusername = {}\npassword = {}\ndomains = {}\nlocked_domains = {}\nexpires = {{ {} }}\n\n",
         quoted(USER),
         quoted(&user),
         quoted(&password),
-        list(&names(&s.portfolio)),
+        list(&names(&unlocked)),
         list(&names(&s.locked)),
+        expires.join(", "),
     ));
     if !s.other_reseller.is_empty() {
         out.push_str(&format!(
@@ -67,26 +83,44 @@ pub fn scenario(case: &Case) -> String {
             list(&names(&s.other_reseller)),
         ));
     }
-    for d in names(&s.taken) {
-        out.push_str(&format!("[[domain]]\nname = {}\n\n", quoted(&d)));
+    // A transfer in comes from another registrar.
+    for d in names(&s.taken).iter().chain(&names(&s.transfer_pending)) {
+        out.push_str(&format!("[[domain]]\nname = {}\n\n", quoted(d)));
     }
     out
 }
 
-/// The request with every real name the case maps replaced by the sandbox's, and
-/// `cookie` in place of the captured one.
-pub fn request(case: &Case, cookie: Option<&str>) -> Vec<u8> {
+/// The scenario clock's start from a case's `recorded` (a date, or a date and
+/// time): the world as it was then.
+fn clock_start(recorded: &str) -> Option<String> {
+    let r = recorded.trim();
+    let date = r.get(..10)?;
+    crate::clock::parse_timestamp(&format!("{date} 12:00:00"))?;
+    Some(format!("{date} 12:00:00"))
+}
+
+/// The sandbox name that stands for the id of the transfer order the setup
+/// placed (the captured request names the real order's).
+pub const ORDER: &str = "{order}";
+
+/// The request with every real name the case maps replaced by the sandbox's (the
+/// order placed in setup for [`ORDER`]), and `cookie` in place of the captured one.
+pub fn request(case: &Case, cookie: Option<&str>, order: Option<&str>) -> Vec<u8> {
     let mut text = String::from_utf8_lossy(&case.request).into_owned();
-    let mut names: Vec<(&String, &String)> = case
+    let mut names: Vec<(&String, String)> = case
         .meta
         .names
         .iter()
         .filter(|(real, sandbox)| real != sandbox)
+        .map(|(real, sandbox)| match (sandbox.as_str(), order) {
+            (ORDER, Some(id)) => (real, id.to_string()),
+            _ => (real, sandbox.clone()),
+        })
         .collect();
     // Longer names first: `shop.example.com` before `example.com`.
     names.sort_by_key(|(real, _)| std::cmp::Reverse(real.len()));
     for (real, sandbox) in names {
-        text = text.replace(real.as_str(), sandbox);
+        text = text.replace(real.as_str(), &sandbox);
     }
     if let (Some(new), Some(old)) = (cookie, captured_cookie(&case.request)) {
         text = text.replace(&old, new);
@@ -124,43 +158,147 @@ pub fn cookie_request(case: &Case) -> Option<Vec<u8>> {
     attrs.insert("domain".into(), Value::from(domain));
     attrs.insert("reg_username".into(), Value::from(user));
     attrs.insert("reg_password".into(), Value::from(password));
-    let mut top = Map::new();
-    top.insert("protocol".into(), Value::from("XCP"));
-    top.insert("action".into(), Value::from("SET"));
-    top.insert("object".into(), Value::from("COOKIE"));
-    top.insert("attributes".into(), Value::Map(attrs));
-    Some(crate::ops::write_envelope(&top))
+    Some(envelope("SET", "COOKIE", attrs))
 }
 
 /// The cookie a SET COOKIE reply hands out.
 pub fn cookie_of(reply: &[u8]) -> Option<String> {
+    attribute_of(reply, "cookie")
+}
+
+/// The sandbox a case is replayed on: it already holds the case's [`scenario`].
+pub trait Sandbox {
+    /// Sends an OPS body signed as [`USER`] (without X-Username when `anonymous`)
+    /// and returns the reply's body.
+    fn ops(&mut self, body: &[u8], anonymous: bool) -> Result<Vec<u8>, String>;
+    /// One call of the operator API (`/admin/<path>`); the answer's body.
+    fn operator(&mut self, method: &str, path: &str, body: &str) -> Result<String, String>;
+}
+
+fn envelope(action: &str, object: &str, attrs: Map) -> Vec<u8> {
+    let mut top = Map::new();
+    top.insert("protocol".into(), Value::from("XCP"));
+    top.insert("action".into(), Value::from(action));
+    top.insert("object".into(), Value::from(object));
+    top.insert("attributes".into(), Value::Map(attrs));
+    crate::ops::write_envelope(&top)
+}
+
+/// A step before the request, which must succeed.
+fn step(sandbox: &mut dyn Sandbox, what: &str, body: &[u8]) -> Result<Vec<u8>, String> {
+    let reply = sandbox.ops(body, false)?;
+    let top =
+        crate::ops::read(&reply, &crate::ops::Limits::default()).map_err(|e| e.to_string())?;
+    if super::shape::outcome(&top).1 != "1" {
+        return Err(format!(
+            "{what} failed: {}",
+            String::from_utf8_lossy(&reply)
+        ));
+    }
+    Ok(reply)
+}
+
+/// One contact of the sandbox's default set, as a request sends it.
+fn contact(email: &str) -> Value {
+    let mut c = Map::new();
+    for (k, v) in [
+        ("first_name", "Owen"),
+        ("last_name", "Owner"),
+        ("org_name", "Sandbox Holdings"),
+        ("address1", "96 Mowat Avenue"),
+        ("city", "Toronto"),
+        ("state", "ON"),
+        ("country", "CA"),
+        ("postal_code", "M6K 3M1"),
+        ("phone", "+1.4165350123"),
+        ("email", email),
+    ] {
+        c.insert(k.into(), Value::from(v));
+    }
+    Value::Map(c)
+}
+
+/// Replays the case on `sandbox`: the world's moving parts first (hosts, transfers
+/// under way, a cookie when the request carries one), then the request; opsd's
+/// reply to it.
+pub fn run(case: &Case, sandbox: &mut dyn Sandbox) -> Result<Vec<u8>, String> {
+    let setup = &case.meta.setup;
+    let (user, password) = profile(case);
+    for host in &setup.hosts {
+        let name = case.sandbox_name(&host.name);
+        let parent = setup
+            .portfolio
+            .iter()
+            .map(|d| case.sandbox_name(d))
+            .filter(|d| name.ends_with(&format!(".{d}")))
+            .max_by_key(String::len)
+            .ok_or_else(|| format!("host {name} is under no portfolio domain"))?;
+        let mut attrs = Map::new();
+        attrs.insert("domain".into(), Value::from(parent));
+        attrs.insert("name".into(), Value::from(name));
+        attrs.insert("ipaddress".into(), Value::from(host.ip.as_str()));
+        step(
+            sandbox,
+            "NAMESERVER CREATE",
+            &envelope("CREATE", "NAMESERVER", attrs),
+        )?;
+    }
+    let mut order = None;
+    for d in &setup.transfer_pending {
+        let d = case.sandbox_name(d);
+        let mut set = Map::new();
+        for role in ["owner", "admin", "billing", "tech"] {
+            set.insert(role.into(), contact(&format!("{role}@{d}")));
+        }
+        let mut attrs = Map::new();
+        for (k, v) in [
+            ("domain", d.as_str()),
+            ("reg_type", "transfer"),
+            ("auth_info", "parity-auth-code"),
+            ("reg_username", user.as_str()),
+            ("reg_password", password.as_str()),
+            ("handle", "process"),
+            ("period", "1"),
+            ("custom_tech_contact", "0"),
+        ] {
+            attrs.insert(k.into(), Value::from(v));
+        }
+        attrs.insert("contact_set".into(), Value::Map(set));
+        let reply = step(
+            sandbox,
+            "SW_REGISTER transfer",
+            &envelope("SW_REGISTER", "DOMAIN", attrs),
+        )?;
+        if order.is_none() {
+            order = attribute_of(&reply, "id");
+        }
+        if setup.transfer_state.as_deref() == Some("approved") {
+            // The analysis first (moving the clock runs what is due), then the
+            // registrant's answer.
+            sandbox.operator("POST", "clock/advance", "1m")?;
+            sandbox.operator("POST", "approvals", &format!("decision=accept&domain={d}"))?;
+        }
+    }
+    let cookie = match cookie_request(case) {
+        Some(set) => {
+            let reply = step(sandbox, "SET COOKIE", &set)?;
+            Some(cookie_of(&reply).ok_or("SET COOKIE handed out no cookie")?)
+        }
+        None => None,
+    };
+    sandbox.ops(
+        &request(case, cookie.as_deref(), order.as_deref()),
+        setup.omit_username,
+    )
+}
+
+/// A scalar of a reply's attributes.
+fn attribute_of(reply: &[u8], key: &str) -> Option<String> {
     let top = crate::ops::read(reply, &crate::ops::Limits::default()).ok()?;
     top.as_map()?
         .get("attributes")?
         .as_map()?
-        .get("cookie")?
+        .get(key)?
         .as_str()
         .map(str::to_string)
-}
-
-/// Replays the case through `send` (the request's body in, the reply's body out,
-/// signed as [`USER`]): a SET COOKIE first when the request carries a cookie, then
-/// the request. The sandbox must already hold the case's [`scenario`].
-pub fn run(
-    case: &Case,
-    send: &mut dyn FnMut(&[u8]) -> Result<Vec<u8>, String>,
-) -> Result<Vec<u8>, String> {
-    let cookie = match cookie_request(case) {
-        Some(set) => {
-            let reply = send(&set)?;
-            Some(cookie_of(&reply).ok_or_else(|| {
-                format!(
-                    "SET COOKIE for the case's portfolio failed: {}",
-                    String::from_utf8_lossy(&reply)
-                )
-            })?)
-        }
-        None => None,
-    };
-    send(&request(case, cookie.as_deref()))
 }

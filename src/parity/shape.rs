@@ -56,13 +56,20 @@ impl Form {
     }
 
     /// Whether a real value of this form and a sandbox value of `other` agree: the
-    /// same form, or a 0/1 or an epoch where a number may stand.
+    /// same form, a 0/1 or an epoch where a number may stand, or text where text
+    /// may be empty (an address line, a reason: whether there is one is the
+    /// data's, not the form's).
     pub fn agrees(self, other: Form) -> bool {
-        use Form::{Epoch, Flag, Integer};
+        use Form::{Empty, Epoch, Flag, Integer, Text};
         self == other
             || matches!(
                 (self, other),
-                (Flag, Integer) | (Integer, Flag) | (Epoch, Integer) | (Integer, Epoch)
+                (Flag, Integer)
+                    | (Integer, Flag)
+                    | (Epoch, Integer)
+                    | (Integer, Epoch)
+                    | (Empty, Text)
+                    | (Text, Empty)
             )
     }
 
@@ -283,6 +290,21 @@ pub fn differences(real: &Shape, ours: &Shape, path: &str, out: &mut Vec<Differe
                 ours: o.kind().into(),
             },
         }),
+    }
+}
+
+/// Every key path of a shape (`attributes.status`, list elements as `[]`).
+pub fn paths(shape: &Shape, path: &str, out: &mut BTreeSet<String>) {
+    match shape {
+        Shape::Scalar(_) | Shape::List(None) => {}
+        Shape::Assoc(m) => {
+            for (k, v) in m {
+                let p = join(path, k);
+                paths(v, &p, out);
+                out.insert(p);
+            }
+        }
+        Shape::List(Some(e)) => paths(e, &format!("{path}[]"), out),
     }
 }
 

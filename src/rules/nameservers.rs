@@ -44,13 +44,14 @@ pub fn hosts_of(store: &Store, domain: &str) -> Result<Vec<NameServerHost>, Stor
     Ok(out)
 }
 
-/// The first of `hosts` that cannot be delegated to yet: an in-bailiwick host that
-/// has not been created.
-pub fn first_missing(store: &Store, hosts: &[String]) -> Result<Option<String>, StoreError> {
+/// The hosts of `hosts` that cannot be delegated to yet: in-bailiwick hosts that
+/// have not been created, in order.
+pub fn missing(store: &Store, hosts: &[String]) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
     for h in hosts {
         if parent_in_portfolio(store, h)?.is_some() && store.name_server(h)?.is_none() {
-            return Ok(Some(h.clone()));
+            out.push(h.clone());
         }
     }
-    Ok(None)
+    Ok(out)
 }

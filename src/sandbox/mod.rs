@@ -152,10 +152,11 @@ impl World {
         }
         let has = |m: &str| !self.plain && name.contains(m);
         let label = name.split('.').next().unwrap_or(&name).to_string();
-        let email = owner_marker(&name)
-            .filter(|_| !self.plain)
-            .map(|n| format!("owner{n}@example.net"))
-            .unwrap_or_else(|| format!("registrant@{name}"));
+        let email = if self.plain {
+            format!("registrant@{name}")
+        } else {
+            registrant_email(&name)
+        };
         ScenarioDomain {
             name: name.clone(),
             auth_code: has("-badauth").then(|| "the-right-code".to_string()),
@@ -203,10 +204,17 @@ fn listed(scenario: &Scenario) -> HashMap<String, ScenarioDomain> {
 /// The sandbox registry's expiry of a domain held elsewhere: the next anniversary of
 /// its registration after `now`, or 200 days from `now` when that is unknown.
 fn sandbox_expiry(registered: Option<i64>, now: i64) -> i64 {
-    const YEAR: i64 = 365 * 86_400;
+    use crate::clock::add_years;
     match registered {
-        Some(r) if r <= now => r + ((now - r) / YEAR + 1) * YEAR,
-        Some(r) => r + YEAR,
+        // Calendar years: a domain registered on 1 March expires on 1 March,
+        // leap days or not.
+        Some(r) => {
+            let mut years = (crate::clock::year_of(now) - crate::clock::year_of(r)).max(0);
+            while add_years(r, i64::from(years)) <= now.max(r) {
+                years += 1;
+            }
+            add_years(r, i64::from(years.max(1)))
+        }
         None => now + 200 * 86_400,
     }
 }
@@ -251,8 +259,22 @@ pub fn seed_store(
         let id = store.add_profile(reseller.id, &p.username, &hash, now)?;
         let domains = p.domains.iter().map(|d| (d, false));
         for (d, locked) in domains.chain(p.locked_domains.iter().map(|d| (d, true))) {
-            match store.add_domain(reseller.id, id, &d.to_ascii_lowercase(), locked, now) {
-                Ok(_) | Err(StoreError::Conflict(_)) => {}
+            let name = d.to_ascii_lowercase();
+            match store.add_domain(reseller.id, id, &name, locked, now) {
+                Ok(domain_id) => {
+                    let expires = p
+                        .expires
+                        .get(d)
+                        .and_then(|t| crate::clock::parse_timestamp(t))
+                        .map(|t| t.unix_timestamp());
+                    store.set_domain_details(
+                        domain_id,
+                        &default_contacts(&name),
+                        &default_nameservers(),
+                        expires,
+                    )?;
+                }
+                Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -293,6 +315,69 @@ pub fn seed_store(
         store.set_setting("scenario_ids_set", "1")?;
     }
     Ok(())
+}
+
+/// The nameservers a domain put straight into a portfolio delegates to: OpenSRS's
+/// own DNS service's (the hosts its default zone points at).
+pub fn default_nameservers() -> Vec<String> {
+    [
+        "ns1.systemdns.com",
+        "ns2.systemdns.com",
+        "ns3.systemdns.com",
+    ]
+    .iter()
+    .map(|s| (*s).to_string())
+    .collect()
+}
+
+/// The contact set (stored JSON) of a domain put straight into a portfolio (by a
+/// scenario or `opsd domain add`): one plausible contact for every role, at the
+/// domain's own addresses, valid as OpenSRS checks contacts.
+pub fn default_contacts(domain: &str) -> String {
+    let contact = |role: &str, name: &str| crate::whois::Contact {
+        name: name.to_string(),
+        organization: "Sandbox Holdings".into(),
+        street: vec!["96 Mowat Avenue".into()],
+        city: "Toronto".into(),
+        state: "ON".into(),
+        postal_code: "M6K 3M1".into(),
+        country: "CA".into(),
+        phone: "+1.4165350123".into(),
+        phone_ext: String::new(),
+        fax: String::new(),
+        fax_ext: String::new(),
+        // The owner is the registrant the sandbox world knows (its `-ownerN`
+        // marker included), the other roles the domain's own addresses.
+        email: if role == "owner" {
+            registrant_email(domain)
+        } else {
+            format!("{role}@{domain}")
+        },
+    };
+    let set: serde_json::Map<String, serde_json::Value> = [
+        ("owner", "Owen Owner"),
+        ("admin", "Adam Admin"),
+        ("billing", "Bill Billing"),
+        ("tech", "Tess Tech"),
+    ]
+    .iter()
+    .map(|(role, name)| {
+        (
+            (*role).to_string(),
+            serde_json::to_value(contact(role, name)).unwrap_or_default(),
+        )
+    })
+    .collect();
+    serde_json::Value::Object(set).to_string()
+}
+
+/// The registrant's address the sandbox gives a domain: `ownerN@example.net` for a
+/// name with the marker `-ownerN` (domains sharing N share one registrant), else
+/// `registrant@<domain>`.
+pub fn registrant_email(name: &str) -> String {
+    owner_marker(name)
+        .map(|n| format!("owner{n}@example.net"))
+        .unwrap_or_else(|| format!("registrant@{name}"))
 }
 
 fn owner_marker(name: &str) -> Option<u32> {

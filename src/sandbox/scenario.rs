@@ -72,6 +72,10 @@ pub struct ScenarioProfile {
     /// Domains of the profile that carry a transfer lock.
     #[serde(default)]
     pub locked_domains: Vec<String>,
+    /// Expiry dates of some of its domains (`"example.com" = "2012-04-07
+    /// 20:45:46"`); the others expire a year after they are seeded.
+    #[serde(default)]
+    pub expires: std::collections::BTreeMap<String, String>,
 }
 
 /// A domain at another registrar.
@@ -230,6 +234,11 @@ impl Scenario {
             if let Some(url) = &r.webhook_url {
                 crate::net::check_url(url)
                     .map_err(|e| ScenarioError::Invalid(format!("reseller {}: {e}", r.username)))?;
+            }
+        }
+        for p in &raw.profile {
+            for (d, when) in &p.expires {
+                time(&format!("profile {} expires {d}", p.username), when)?;
             }
         }
         let mut domains = Vec::with_capacity(raw.domain.len());

@@ -26,6 +26,9 @@ pub enum Analysis {
         registry_days: i64,
         /// The expiry once transferred (see `rules::transfer`).
         expires_after: Option<i64>,
+        /// When the registry says the domain was first registered: a domain
+        /// transferred in keeps that date.
+        registered_at: Option<i64>,
     },
 }
 
@@ -148,11 +151,12 @@ impl Store {
                     contacts_json,
                     registry_days,
                     expires_after,
+                    registered_at,
                 } => {
                     tx.prepare_cached(
                         "UPDATE transfer_domains SET status = 'processed', registrant_email = ?3,
                            registrant_name = ?4, contacts = ?5, registry_days = ?6, status_at = ?7,
-                           expires_after = ?8
+                           expires_after = ?8, registered_at = ?9
                          WHERE job_id = ?1 AND position = ?2 AND status = 'pending'",
                     )?
                     .execute(params![
@@ -163,7 +167,8 @@ impl Store {
                         contacts_json,
                         registry_days,
                         now,
-                        expires_after
+                        expires_after,
+                        registered_at
                     ])?;
                 }
             }
@@ -485,6 +490,13 @@ fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Re
                     auto_renew, tld_data
                 ])?;
             if inserted == 1 {
+                // The registry's creation date comes with the domain.
+                tx.prepare_cached(
+                    "UPDATE domains SET registered_at =
+                       (SELECT registered_at FROM transfer_domains WHERE job_id = ?1 AND position = ?2)
+                     WHERE name = ?3",
+                )?
+                .execute(params![job_id, position, name])?;
                 // An order's price is charged when its transfer completes (it was
                 // held until now).
                 if let Some(cents) = price {

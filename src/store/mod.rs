@@ -157,6 +157,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0024_faults.sql")),
     M::up(include_str!("migrations/0025_coverage.sql")),
     M::up(include_str!("migrations/0026_journal_windows.sql")),
+    M::up(include_str!("migrations/0027_transfer_registered.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

@@ -280,6 +280,27 @@ impl Store {
         Ok(rows)
     }
 
+    /// Keeps a registration order without processing it, whatever the name's
+    /// state: an order the registry refused, which OpenSRS keeps "forced pending"
+    /// for the reseller to correct and process later. Its id.
+    pub fn save_pending_registration(
+        &self,
+        reseller_id: i64,
+        domain: &str,
+        period: i64,
+        price_cents: i64,
+        request: &str,
+        now: i64,
+    ) -> Result<i64> {
+        let conn = self.writer();
+        conn.prepare_cached(
+            "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, request, created_at)
+             VALUES (?1, ?2, 'new', 'saved', ?3, ?4, nullif(?5, ''), ?6)",
+        )?
+        .execute(params![reseller_id, domain, period, price_cents, request, now])?;
+        Ok(conn.last_insert_rowid())
+    }
+
     /// Registers a domain: checks that no portfolio holds it and that the balance
     /// covers the price, then makes the profile, the order, the domain, the charge and
     /// the REGISTERED event in one transaction.

@@ -201,6 +201,30 @@ impl Store {
         Ok(conn.last_insert_rowid())
     }
 
+    /// Sets what a domain put straight into a portfolio holds (the sandbox's
+    /// defaults, a scenario's dates): its contact set (JSON), nameservers and,
+    /// when given, expiry.
+    pub fn set_domain_details(
+        &self,
+        domain_id: i64,
+        contacts_json: &str,
+        nameservers: &[String],
+        expires_at: Option<i64>,
+    ) -> Result<()> {
+        self.writer().execute(
+            "UPDATE domains SET contacts = ?2, nameservers = ?3,
+               expires_at = coalesce(?4, expires_at)
+             WHERE id = ?1",
+            params![
+                domain_id,
+                contacts_json,
+                serde_json::to_string(nameservers).unwrap_or_else(|_| "[]".into()),
+                expires_at
+            ],
+        )?;
+        Ok(())
+    }
+
     pub fn add_dns_template(&self, reseller_id: i64, name: &str) -> Result<()> {
         self.writer()
             .execute(

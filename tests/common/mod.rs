@@ -113,9 +113,12 @@ impl Server {
         // workers on (or run the tasks themselves with `run_due`).
         config.workers = false;
         tune(&mut config);
-        let clock = Arc::new(FakeClock::new(
-            parse_timestamp("2014-07-03 18:34:34").expect("time"),
-        ));
+        // The scenario's clock when it sets one, else the seed documents' moment.
+        let start = scenario
+            .clock_start
+            .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+            .unwrap_or_else(|| parse_timestamp("2014-07-03 18:34:34").expect("time"));
+        let clock = Arc::new(FakeClock::new(start));
         let app = Arc::new(
             opsd::app::build(store, clock.clone(), config, &scenario).expect("build the app"),
         );

@@ -126,11 +126,9 @@ impl BulkChangeSubmit {
     /// reseller" form submits through here too.
     pub fn submit(self, app: &App, reseller: &Reseller, peer: IpAddr) -> Result<i64, ApiError> {
         let store = &app.store;
+        // As RSP2RSP_PUSH_TRANSFER: an unknown name is a push nobody allowed.
         let Some(gaining) = store.reseller_by_name(&self.gaining)? else {
-            return Err(ApiError::invalid(
-                "gaining_reseller_username",
-                format!("no reseller named '{}'", self.gaining),
-            ));
+            return Err(ApiError::Refused(codes::PUSH_DENIED));
         };
         if !crate::rules::push::consented(store, reseller.id, gaining.id)? {
             return Err(ApiError::Refused(codes::PUSH_DENIED));

@@ -2,8 +2,8 @@
 //! to 100 domains at once (WHMCS's GetContactDetails reads
 //! `attributes[domain].contact_set`), and a change of some roles (`types`) of one
 //! domain, or with `affect_domains` of its whole profile, reported per domain under
-//! `details`. A name that is not the caller's is left out of the answer, as if
-//! unknown.
+//! `details`. A name that is not the caller's is answered with an `error`, the
+//! same sentence whoever holds it (captured).
 
 use crate::api::codes;
 use crate::api::contact_set::{self, ROLES};
@@ -50,15 +50,25 @@ impl crate::api::Handler for GetDomainsContacts {
     fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let mut attrs = Map::with_capacity(self.domains.len());
         for name in &self.domains {
-            let Some(d) = ctx.app.store.domain_record(ctx.reseller.id, name)? else {
-                continue;
-            };
-            let mut m = Map::with_capacity(2);
-            m.insert(
-                "contact_set".into(),
-                Value::Map(contact_set::to_ops(d.contacts.as_deref(), &ROLES)),
-            );
-            m.insert("status".into(), Value::from("active"));
+            let mut m = Map::with_capacity(1);
+            match ctx.app.store.domain_record(ctx.reseller.id, name)? {
+                Some(d) => {
+                    m.insert(
+                        "contact_set".into(),
+                        Value::Map(contact_set::to_ops(d.contacts.as_deref(), &ROLES)),
+                    );
+                }
+                // Whoever holds it, if anyone: the same sentence (it names the
+                // caller, never the holder).
+                None => {
+                    m.insert(
+                        "error".into(),
+                        Value::from(
+                            codes::NOT_YOUR_DOMAIN.replace("{reseller}", &ctx.reseller.username),
+                        ),
+                    );
+                }
+            }
             attrs.insert(name.as_str().into(), Value::Map(m));
         }
         Ok(Reply::done(codes::COMMAND_OK, attrs))
@@ -122,6 +132,6 @@ impl crate::api::Handler for UpdateContacts {
                 &audit,
             )?),
         );
-        Ok(Reply::done(codes::MODIFIED, attrs))
+        Ok(Reply::done(codes::CONTACTS_UPDATED, attrs))
     }
 }

@@ -77,6 +77,8 @@ impl SetCookie {
         let count = store.profile_domains(me, profile.id)?.len();
         let mut attrs = Map::with_capacity(9);
         attrs.insert("waiting_requests_no".into(), Value::from("0"));
+        // Captured: the request waiting on the domain, none in the sandbox.
+        attrs.insert("waiting_request".into(), Value::from("None"));
         attrs.insert("permission".into(), Value::from(""));
         attrs.insert("cookie".into(), Value::from(token));
         attrs.insert("domain_count".into(), Value::from(count as i64));
@@ -148,6 +150,6 @@ impl crate::api::Handler for DeleteCookie {
         if !ctx.app.store.delete_cookie(&hash, ctx.reseller.id)? {
             return Err(ApiError::Refused(codes::COOKIE_INVALID));
         }
-        Ok(Reply::done(codes::COOKIE_DELETED, Map::new()))
+        Ok(Reply::done_bare(codes::COOKIE_DELETED))
     }
 }

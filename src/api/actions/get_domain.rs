@@ -128,10 +128,17 @@ impl GetDomain {
                 code = codes::QUERY_OK;
                 attrs.insert("auto_renew".into(), flag(d.auto_renew));
                 attrs.insert("let_expire".into(), flag(d.let_expire));
-                attrs.insert(
-                    "contact_set".into(),
-                    Value::Map(contact_set::to_ops(d.contacts.as_deref(), &ROLES)),
-                );
+                // GET all_info's contacts carry their `status` (a live reply of
+                // 2025) and `url` (the documentation's) besides the fields every
+                // contact has.
+                let mut set = contact_set::to_ops(d.contacts.as_deref(), &ROLES);
+                for c in set.values_mut() {
+                    if let Value::Map(c) = c {
+                        c.insert("url".into(), Value::from(""));
+                        c.insert("status".into(), Value::from("active"));
+                    }
+                }
+                attrs.insert("contact_set".into(), Value::Map(set));
                 attrs.insert("nameserver_list".into(), nameserver_list(ctx, &d)?);
                 registry_dates(&d, &mut attrs);
                 attrs.insert("sponsoring_rsp".into(), Value::from("1"));

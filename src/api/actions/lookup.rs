@@ -56,11 +56,19 @@ impl Lookup {
         let a = availability::of(ctx.app, &self.domain)?.map_err(|u| unanswered(&u))?;
         let mut attrs = Map::with_capacity(4);
         describe(&a, &mut attrs);
+        // A taken name always says why (empty when there is nothing to say), as the
+        // documentation's replies do.
+        if !matches!(a, Availability::Available { .. }) && !attrs.contains_key("reason") {
+            attrs.insert("reason".into(), Value::from(""));
+        }
         let premium = matches!(a, Availability::Available { premium: true, .. });
         attrs.insert(
             "price_status".into(),
             Value::from(if premium { "premium" } else { "fixed_price" }),
         );
+        // Captured replies carry an empty `match` (the name as looked up matched
+        // no other form of it); integrations written against them read it.
+        attrs.insert("match".into(), Value::from(""));
         let code = match a {
             Availability::Available { .. } => codes::LOOKUP_AVAILABLE,
             Availability::Taken { .. } => codes::LOOKUP_TAKEN,

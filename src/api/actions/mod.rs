@@ -14,7 +14,7 @@ mod lookup;
 mod modify;
 mod name_suggest;
 mod nameserver;
-mod orders;
+pub mod orders;
 mod process_transfer;
 mod registration;
 mod renew;

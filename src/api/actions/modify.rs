@@ -97,7 +97,7 @@ impl Modify {
             Change::Whole(change) => {
                 let ids: Vec<i64> = targets.iter().map(|(id, _)| *id).collect();
                 store.change_domains(me, &ids, change, &audit)?;
-                Ok(Reply::done(codes::MODIFIED, Map::new()))
+                Ok(Reply::done_bare(codes::MODIFIED))
             }
             Change::Contacts(roles) => {
                 let mut attrs = Map::with_capacity(1);
@@ -128,13 +128,17 @@ pub(crate) fn lay_contacts(
         };
         let merged = contact_set::merge(current.contacts.as_deref(), roles);
         store.change_domain(me, *id, &DomainChange::Contacts(merged), audit)?;
-        let mut r = Map::with_capacity(3);
+        // As captured: each domain's result, with the waiting requests (none in the
+        // sandbox) and the encoding the contacts were sent in.
+        let mut r = Map::with_capacity(5);
         r.insert("is_success".into(), Value::from("1"));
         r.insert("response_code".into(), Value::from("200"));
         r.insert(
             "response_text".into(),
-            Value::from("Changes processed successfully."),
+            Value::from(codes::CONTACTS_UPDATED.text),
         );
+        r.insert("waiting_requests_no".into(), Value::from("0"));
+        r.insert("encoding_type".into(), Value::from(""));
         details.insert(name.as_str().into(), Value::Map(r));
     }
     Ok(details)

@@ -158,7 +158,11 @@ impl Nameserver {
                     .map_err(conflict)?;
             }
         }
-        Ok(Reply::done(codes::NAMESERVER_DONE, Map::new()))
+        Ok(Reply::done_bare(match &self.verb {
+            NsVerb::Create => codes::NAMESERVER_CREATED,
+            NsVerb::Delete => codes::NAMESERVER_DELETED,
+            NsVerb::Modify { .. } | NsVerb::Get { .. } => codes::NAMESERVER_MODIFIED,
+        }))
     }
 
     fn host(&self, d: &DomainRecord, name: &str) -> NameServerHost {
@@ -281,14 +285,19 @@ impl crate::api::Handler for RegistryNameserver {
     fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let me = ctx.reseller.id;
         let store = &ctx.app.store;
-        let known = store.name_server(&self.fqdn)?;
+        let parent = crate::rules::nameservers::parent_in_portfolio(store, &self.fqdn)?;
+        // A host under no domain opsd holds is someone else's server (a customer's
+        // own nameservers): the registry knows it, as SW_REGISTER takes it. A host
+        // under a held domain exists once that domain's holder created it.
+        let known = parent.is_none() || store.name_server(&self.fqdn)?.is_some();
         if self.add {
-            // Only the reseller's own host can be added: one under a domain it holds.
-            let mine = match crate::rules::nameservers::parent_in_portfolio(store, &self.fqdn)? {
-                Some(parent) if known.is_some() => store.domain_record(me, &parent)?.is_some(),
-                _ => false,
+            // An outside host can be added by anyone; a host under a held domain by
+            // its holder only, once created.
+            let allowed = match &parent {
+                None => true,
+                Some(p) => known && store.domain_record(me, p)?.is_some(),
             };
-            if !mine {
+            if !allowed {
                 return Err(ApiError::Refused(codes::NAMESERVER_NOT_FOUND));
             }
             let mut attrs = Map::with_capacity(1);
@@ -299,7 +308,7 @@ impl crate::api::Handler for RegistryNameserver {
             return Ok(Reply::done(codes::NAMESERVER_ADDED, attrs));
         }
         let mut attrs = Map::with_capacity(1);
-        let (code, status) = if known.is_some() {
+        let (code, status) = if known {
             (codes::NAMESERVER_AT_REGISTRY, "exists")
         } else {
             (codes::NAMESERVER_NOT_AT_REGISTRY, "not_exists")

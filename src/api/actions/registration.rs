@@ -108,17 +108,17 @@ impl Registration {
     pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let store = &ctx.app.store;
         let me = ctx.reseller.id;
-        let taken = || failure_with_detail(codes::DOMAIN_TAKEN.code, codes::DOMAIN_TAKEN.text);
+        let now = ctx.app.now();
         let premium = match availability::of(ctx.app, &self.domain)? {
             Ok(Availability::Available { premium, .. }) => premium,
-            Ok(Availability::Taken { .. } | Availability::Waiting) => return Ok(taken()),
+            Ok(Availability::Taken { .. } | Availability::Waiting) => {
+                return self.forced_pending(ctx, &[], now);
+            }
             Err(u) => return Err(super::lookup::unanswered(&u)),
         };
-        if let Some(missing) = nameservers::first_missing(store, &self.nameservers)? {
-            return Err(ApiError::invalid(
-                "nameserver_list",
-                format!("{missing} does not exist at the registry; create it first"),
-            ));
+        let missing = nameservers::missing(store, &self.nameservers)?;
+        if !missing.is_empty() {
+            return self.forced_pending(ctx, &missing, now);
         }
         let profile = order_profile(
             ctx,
@@ -128,7 +128,6 @@ impl Registration {
             &self.password,
             self.reg_domain.as_deref(),
         )?;
-        let now = ctx.app.now();
         let cents = price::order_cents(store, &self.domain, "new", self.period, premium)?;
         let n = NewRegistration {
             reseller_id: me,
@@ -165,7 +164,7 @@ impl Registration {
         };
         let done = match done {
             Ok(done) => done,
-            Err(OrderRefused::Taken) => return Ok(taken()),
+            Err(OrderRefused::Taken) => return self.forced_pending(ctx, &[], now),
             Err(OrderRefused::NoFunds) => {
                 return Ok(failure_with_detail(
                     codes::NO_FUNDS.code,
@@ -173,7 +172,7 @@ impl Registration {
                 ));
             }
         };
-        let mut attrs = Map::with_capacity(7);
+        let mut attrs = Map::with_capacity(9);
         attrs.insert("id".into(), Value::from(done.order_id));
         attrs.insert("admin_email".into(), Value::from(self.admin_email.as_str()));
         if self.save {
@@ -184,8 +183,70 @@ impl Registration {
         attrs.insert("registration_code".into(), Value::from(i64::from(ok.code)));
         attrs.insert("registration_text".into(), Value::from(ok.text));
         if self.whois_privacy {
-            attrs.insert("whois_privacy_state".into(), Value::from("enabled"));
+            // The privacy service is an order of its own, as the real reply says;
+            // no earlier order of the name was waiting to be cancelled.
+            let mut privacy = Map::with_capacity(4);
+            let p = codes::WHOIS_PRIVACY_ENABLED;
+            privacy.insert("response_code".into(), Value::from(i64::from(p.code)));
+            privacy.insert("response_text".into(), Value::from(p.text));
+            privacy.insert("is_success".into(), Value::from("1"));
+            privacy.insert("order_id".into(), Value::from(done.order_id));
+            attrs.insert("whois_privacy".into(), Value::Map(privacy));
+            attrs.insert("cancelled_orders".into(), Value::List(Vec::new()));
         }
         Ok(Reply::done(ok, attrs))
+    }
+
+    /// A registration the registry refuses is kept as a saved order, "forced
+    /// pending", as OpenSRS keeps it: 485 "Domain taken" when the name is not free,
+    /// 435 when nameservers (`missing`) are unknown at the registry, each named;
+    /// the reply names the order.
+    fn forced_pending(
+        &self,
+        ctx: &Ctx<'_>,
+        missing: &[String],
+        now: i64,
+    ) -> Result<Reply, ApiError> {
+        let request =
+            serde_json::json!({ "domain": self.domain, "period": self.period }).to_string();
+        let cents = price::order_cents(&ctx.app.store, &self.domain, "new", self.period, false)?;
+        let id = ctx.app.store.save_pending_registration(
+            ctx.reseller.id,
+            &self.domain,
+            self.period,
+            cents,
+            &request,
+            now,
+        )?;
+        let mut attrs = Map::with_capacity(4);
+        let (code, text) = match missing {
+            [] => (
+                codes::DOMAIN_TAKEN.code,
+                codes::DOMAIN_TAKEN.text.to_string(),
+            ),
+            hosts => {
+                let text = codes::NAMESERVER_UNKNOWN_PREFIX.to_string()
+                    + &hosts
+                        .iter()
+                        .map(|h| codes::NAMESERVER_UNKNOWN.text.replace("{host}", h))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                attrs.insert("registration_text".into(), Value::from(text.as_str()));
+                attrs.insert(
+                    "registration_code".into(),
+                    Value::from(i64::from(codes::NAMESERVER_UNKNOWN.code)),
+                );
+                attrs.insert("id".into(), Value::from(id));
+                (codes::NAMESERVER_UNKNOWN.code, text)
+            }
+        };
+        attrs.insert("forced_pending".into(), Value::from(id));
+        let mut reply = Reply::ok((code, &text), attrs, crate::api::Layout::CodeSuccessAttrs);
+        // Captured: "Domain taken" names the request it refused.
+        if missing.is_empty() {
+            reply = reply.with_transaction_id(now);
+        }
+        reply.success = false;
+        Ok(reply)
     }
 }

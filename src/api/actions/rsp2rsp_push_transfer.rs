@@ -48,11 +48,10 @@ impl Rsp2RspPushTransfer {
         let Some(domain) = store.portfolio_domain(ctx.reseller.id, &self.domain)? else {
             return Err(ApiError::NotFound(codes::PUSH_DOMAIN_NOT_FOUND));
         };
+        // A name nobody has is refused as a push nobody allowed (captured): the
+        // answer does not tell which resellers exist.
         let Some(gaining) = store.reseller_by_name(&self.grsp)? else {
-            return Err(ApiError::invalid(
-                "grsp",
-                format!("no reseller named '{}'", self.grsp),
-            ));
+            return Err(ApiError::Refused(codes::PUSH_DENIED));
         };
         if !push::consented(store, ctx.reseller.id, gaining.id)? {
             return Err(ApiError::Refused(codes::PUSH_DENIED));

@@ -235,8 +235,8 @@ impl TransferOrder {
                 ctx.app.work.notify_one();
                 attrs.insert("id".into(), Value::from(id));
                 attrs.insert("transfer_id".into(), Value::from(id));
-                let ok = codes::TRANSFER_SENT;
-                (ok.code, ok.text.replace("{email}", &address))
+                let ok = codes::TRANSFER_INITIATED;
+                (ok.code, ok.text.to_string())
             }
             Ok((id, None)) => {
                 attrs.insert("id".into(), Value::from(id));
@@ -259,6 +259,9 @@ impl TransferOrder {
             }
         };
         attrs.insert("admin_email".into(), Value::from(address));
+        // As captured: the order's own outcome beside the reply's.
+        attrs.insert("registration_code".into(), Value::from(i64::from(code)));
+        attrs.insert("registration_text".into(), Value::from(text.as_str()));
         Ok(Reply::ok((code, &text), attrs, Layout::CodeSuccessAttrs))
     }
 

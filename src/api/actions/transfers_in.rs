@@ -223,19 +223,24 @@ fn entry(o: &OrderView) -> Value {
     );
     m.insert("losing_registrar".into(), Value::from(""));
     m.insert("transfer_id".into(), Value::from(o.id));
-    m.insert("order_id".into(), Value::from(o.id));
     m.insert("domain".into(), Value::from(o.domain.as_str()));
     Value::Map(m)
 }
 
 /// A date of a transfer list entry: `key` as text (`03-MAY-2011 12:06:12`, empty
-/// when unknown) and `key_epoch` (0 when unknown), as the captured replies have them.
+/// when unknown) and `key_epoch`, as the captured replies have them: empty when
+/// unknown, but for `completed_date_epoch`, which is 0 then.
 pub(super) fn insert_date(m: &mut Map, key: &str, at: Option<i64>) {
     m.insert(
         key.into(),
         Value::from(at.map(crate::clock::opensrs_date).unwrap_or_default()),
     );
-    m.insert(format!("{key}_epoch").into(), Value::from(at.unwrap_or(0)));
+    let epoch = match (at, key) {
+        (Some(t), _) => Value::from(t),
+        (None, "completed_date") => Value::from(0),
+        (None, _) => Value::from(""),
+    };
+    m.insert(format!("{key}_epoch").into(), epoch);
 }
 
 impl crate::api::Handler for GetTransfersIn {

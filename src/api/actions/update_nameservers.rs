@@ -111,7 +111,7 @@ impl UpdateNameservers {
                 format!("a domain has at most {} nameservers", nameservers::MAX),
             ));
         }
-        if let Some(missing) = nameservers::first_missing(store, &next)? {
+        if let Some(missing) = nameservers::missing(store, &next)?.first() {
             return Err(ApiError::invalid(
                 "nameserver",
                 format!("{missing} does not exist at the registry; create it first"),
@@ -132,7 +132,8 @@ impl crate::api::Handler for UpdateNameservers {
     const NAME: &'static str = "ADVANCED_UPDATE_NAMESERVERS";
 
     fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("ADVANCED_UPDATE_NAMESERVERS", "DOMAIN")
+        // Upmind's provider sends it on object NAMESERVER.
+        action == "ADVANCED_UPDATE_NAMESERVERS" && matches!(object, "DOMAIN" | "NAMESERVER")
     }
 
     fn read(env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
