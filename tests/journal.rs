@@ -143,7 +143,10 @@ fn each_error_carries_its_explanation() {
         &format!("<item key=\"domain\">{PROFILE_DOMAIN}</item><item key=\"data\">status</item>"),
     ));
     assert_eq!(e["field"], "lock_state", "{e}");
-    assert_eq!(e["rule"], "required");
+    // Issue 28.5: the field, what was expected and what came.
+    assert_eq!(e["rule"], "required: the request must give 'lock_state'");
+    assert_eq!(e["accepted"], "a non-empty value");
+    assert_eq!(e["came"], "nothing: the request has no such item", "{e}");
     assert_eq!(e["envelope"]["action"], "MODIFY");
     assert_eq!(e["envelope"]["attributes"][1], "data", "{e}");
     let e = why(&envelope(
@@ -153,6 +156,18 @@ fn each_error_carries_its_explanation() {
     ));
     assert_eq!(e["field"], "period", "{e}");
     assert_eq!(e["accepted"], "expected 1 to 10 years");
+    assert_eq!(e["came"], "'11'", "{e}");
+    // A secret's value is never shown, nor a nested field's path lost.
+    let e = why(&envelope(
+        "SW_REGISTER",
+        "DOMAIN",
+        "<item key=\"reg_type\">new</item><item key=\"domain\">explained.com</item><item key=\"reg_username\">u</item><item key=\"reg_password\">Sekr1t-pw</item><item key=\"period\">1</item><item key=\"contact_set\"><dt_assoc><item key=\"owner\"><dt_assoc><item key=\"phone\">555</item></dt_assoc></item></dt_assoc></item>",
+    ));
+    assert!(
+        e["field"].as_str().unwrap_or("").starts_with("contact_set"),
+        "{e}"
+    );
+    assert!(!e.to_string().contains("Sekr1t-pw"), "{e}");
     let e = why(&envelope("REVOKE", "DOMAIN", ""));
     assert!(
         e["accepted"]

@@ -352,3 +352,47 @@ fn seed_status_example_end_to_end() {
     let r = s.ops(&status_body("134"));
     assert_golden("seed/simple_transfer_status.reply.xml", &r.body);
 }
+
+/// Issue 28: a domain transferred in keeps the date its registry says it was first
+/// registered, and its expiry moves by calendar years — a domain first registered
+/// on 1 March expires on 1 March, leap days or not (365-day years once made it
+/// 2028-02-27).
+#[test]
+fn a_transferred_domain_keeps_its_registry_dates() {
+    let s = Server::start_scenario(
+        "[clock]\nstart = \"2027-06-01 12:00:00\"\n[[domain]]\nname = \"leap-keeper-owner3.com\"\nregistered = \"2013-03-01 10:00:00\"\n",
+        |_| {},
+    );
+    let job = submit(&s, &[("leap-keeper-owner3.com", "x")]);
+    s.run_due();
+    let (st, j) = s.admin_json(
+        "POST",
+        "/admin/approvals",
+        "decision=accept&domain=leap-keeper-owner3.com",
+    );
+    assert_eq!(st, 200, "{j}");
+    let (st, j) = s.admin_json(
+        "POST",
+        "/admin/registry",
+        "outcome=complete&domain=leap-keeper-owner3.com",
+    );
+    assert_eq!(st, 200, "{j}");
+    assert_eq!(status_of(&s, &job, "leap-keeper-owner3.com").0, "completed");
+    let r = s.ops(&envelope(
+        "GET",
+        "DOMAIN",
+        "<item key=\"domain\">leap-keeper-owner3.com</item><item key=\"type\">all_info</item>",
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let day = |k: &str| {
+        r.item(k)
+            .unwrap_or_default()
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(day("registry_createdate"), "2013-03-01", "{}", r.text());
+    // At the registry it expired 2028-03-01; a transfer adds a year.
+    assert_eq!(day("expiredate"), "2029-03-01", "{}", r.text());
+}

@@ -1023,10 +1023,11 @@ fn nameserver_hosts_live_under_their_domain() {
         r.path("attributes/nameserver_list/0/can_delete").as_deref(),
         Some("1")
     );
-    let r = s.ops(&domain_call(
+    // Upmind's provider sends it on object NAMESERVER (issue 28).
+    let r = s.ops(&envelope(
         "ADVANCED_UPDATE_NAMESERVERS",
-        d,
-        &format!("<item key=\"op_type\">assign</item><item key=\"assign_ns\"><dt_array><item key=\"0\">ns1.{d}</item><item key=\"1\">ns2.{d}</item></dt_array></item>"),
+        "NAMESERVER",
+        &format!("<item key=\"domain\">{d}</item><item key=\"op_type\">assign</item><item key=\"assign_ns\"><dt_array><item key=\"0\">ns1.{d}</item><item key=\"1\">ns2.{d}</item></dt_array></item>"),
     ));
     assert_eq!(r.code(), Some(200), "{}", r.text());
     let r = ns(

@@ -93,7 +93,7 @@ impl ApiError {
             ),
             ApiError::Missing(f) => (
                 f.clone(),
-                "required".into(),
+                format!("required: the request must give '{f}'"),
                 "a non-empty value".into(),
             ),
             ApiError::Invalid(text) => {
@@ -126,6 +126,55 @@ impl ApiError {
             ApiError::Internal(_) => ("-".into(), "a fault on opsd's side (see its log)".into(), "the same request, later".into()),
         };
         json!({ "field": field, "rule": rule, "accepted": accepted })
+    }
+
+    /// What the request sent for the field an explanation names (`domain_list[3].
+    /// auth_info`, `contact_set.owner.phone`, a top-level item): the value (cut,
+    /// and masked when the field holds a secret), the kind and size of a
+    /// container, or that nothing came.
+    pub fn what_came(top: &crate::ops::Map, field: &str) -> String {
+        let mut at: Option<&crate::ops::Value> = None;
+        let mut secret = false;
+        for (i, part) in field.split('.').enumerate() {
+            let (key, index) = match part.split_once('[') {
+                Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
+                None => (part, None),
+            };
+            secret |= crate::journal::is_secret(key);
+            let map = match at {
+                None if i == 0 => top
+                    .get("attributes")
+                    .and_then(crate::ops::Value::as_map)
+                    .filter(|a| a.contains_key(key))
+                    .unwrap_or(top),
+                Some(v) => match v.as_map() {
+                    Some(m) => m,
+                    None => return format!("{} where a dt_assoc holds '{key}'", describe(v)),
+                },
+                None => return "nothing".into(),
+            };
+            let Some(v) = map.get(key) else {
+                return "nothing: the request has no such item".into();
+            };
+            at = Some(match (index, v) {
+                (Some(n), crate::ops::Value::List(l)) => match l.get(n) {
+                    Some(e) => e,
+                    None => return format!("a dt_array of {} items, none at {n}", l.len()),
+                },
+                (Some(n), crate::ops::Value::Map(m)) => match m.get(n.to_string().as_str()) {
+                    Some(e) => e,
+                    None => return format!("no item {n}"),
+                },
+                _ => v,
+            });
+        }
+        match at {
+            Some(crate::ops::Value::Scalar(s)) if secret && !s.trim().is_empty() => {
+                "a value (a secret: not shown)".into()
+            }
+            Some(v) => describe(v),
+            None => "nothing".into(),
+        }
     }
 
     /// The response code and text the client sees.
@@ -198,5 +247,67 @@ mod tests {
             ApiError::Internal("disk full".into()).reply(),
             (400, "Internal server error".into())
         );
+    }
+}
+
+#[cfg(test)]
+mod came_tests {
+    use super::*;
+
+    fn top(xml: &str) -> crate::ops::Map {
+        let body = format!(
+            "<OPS_envelope><body><data_block><dt_assoc><item key=\"action\">X</item><item key=\"attributes\"><dt_assoc>{xml}</dt_assoc></item></dt_assoc></data_block></body></OPS_envelope>"
+        );
+        match crate::ops::read(body.as_bytes(), &crate::ops::Limits::default()) {
+            Ok(crate::ops::Value::Map(m)) => m,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn what_came_for_a_field() {
+        let t = top(
+            r#"<item key="period">11</item><item key="domain_list"><dt_array><item key="0"><dt_assoc><item key="auth_info">s3cr3t</item><item key="domain_name"></item></dt_assoc></item></dt_array></item><item key="contact_set"><dt_assoc><item key="owner">x</item></dt_assoc></item>"#,
+        );
+        assert_eq!(ApiError::what_came(&t, "period"), "'11'");
+        assert_eq!(
+            ApiError::what_came(&t, "domain"),
+            "nothing: the request has no such item"
+        );
+        assert_eq!(
+            ApiError::what_came(&t, "domain_list[0].auth_info"),
+            "a value (a secret: not shown)"
+        );
+        assert_eq!(
+            ApiError::what_came(&t, "domain_list[0].domain_name"),
+            "an empty value"
+        );
+        assert_eq!(
+            ApiError::what_came(&t, "domain_list[3].auth_info"),
+            "a dt_array of 1 items, none at 3"
+        );
+        assert_eq!(
+            ApiError::what_came(&t, "contact_set.owner.phone"),
+            "'x' where a dt_assoc holds 'phone'"
+        );
+        assert_eq!(ApiError::what_came(&t, "action"), "'X'");
+    }
+}
+
+/// A value as an explanation shows it: scalars quoted (cut to 100 characters),
+/// containers by kind and size.
+fn describe(v: &crate::ops::Value) -> String {
+    match v {
+        crate::ops::Value::Scalar(s) if s.trim().is_empty() => "an empty value".into(),
+        crate::ops::Value::Scalar(s) => {
+            let cut: String = s.chars().take(100).collect();
+            if cut.len() < s.len() {
+                format!("'{cut}…' ({} characters)", s.chars().count())
+            } else {
+                format!("'{cut}'")
+            }
+        }
+        crate::ops::Value::Map(m) => format!("a dt_assoc of {} items", m.len()),
+        crate::ops::Value::List(l) => format!("a dt_array of {} items", l.len()),
     }
 }

@@ -216,7 +216,11 @@ impl Api {
         let explanation = (!reply.success).then(|| {
             let mut why = match &failure_cause {
                 Some(e) => e.explain(),
-                // A refusal written as a reply (485, 487, 465 with attributes.error).
+                // A field's refusal written as a reply (465 with attributes.error).
+                None if reply.text.starts_with("Invalid value for '") => {
+                    ApiError::Invalid(reply.text.clone()).explain()
+                }
+                // Another refusal written as a reply (485, 487).
                 None => serde_json::json!({ "field": "-", "rule": reply.text, "accepted": "see the README section of the action" }),
             };
             // The envelope as opsd read it, for a caller that passed authentication.
@@ -238,6 +242,15 @@ impl Api {
                     } else {
                         action_text = env.action().to_ascii_uppercase();
                     }
+                }
+                // What came for the field the refusal names.
+                let field = m
+                    .get("field")
+                    .and_then(serde_json::Value::as_str)
+                    .filter(|f| *f != "-" && *f != "body" && !f.contains(' '))
+                    .map(str::to_string);
+                if let Some(field) = field {
+                    m.insert("came".into(), ApiError::what_came(env.top(), &field).into());
                 }
                 m.insert(
                     "envelope".into(),
