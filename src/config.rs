@@ -512,6 +512,41 @@ settings! {
     apply = |c, v| c.tls_key = Some(PathBuf::from(v)),
     show = |_c| None;
 
+    /// `opsd record`: the real OpenSRS to record against, an https:// URL (e.g.
+    /// https://horizon.opensrs.net:55443) [default: none].
+    #[arg(long, env = "OPSD_RECORD_UPSTREAM")]
+    record_upstream: String => Option<String> = None,
+    apply = |c, v| c.record_upstream = Some(v),
+    show = |c| c.record_upstream.as_ref().and_then(|u| quoted("record_upstream", u));
+
+    /// `opsd record`: the directory the recorded cases go to [default: none].
+    #[arg(long, env = "OPSD_RECORD_OUT")]
+    record_out: String => Option<PathBuf> = None,
+    apply = |c, v| c.record_out = Some(PathBuf::from(v)),
+    show = |c| c.record_out.as_ref().and_then(|d| quoted("record_out", d.display()));
+
+    /// `opsd record`: where the proxy listens [default: 127.0.0.1:55080].
+    #[arg(long, env = "OPSD_RECORD_LISTEN")]
+    record_listen: String => SocketAddr = crate::record::DEFAULT_LISTEN
+        .parse()
+        .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 55080))),
+    apply = |c, v| c.record_listen = address(&v)?,
+    show = |c| quoted("record_listen", c.record_listen);
+
+    /// `opsd record`: PEM certificates to trust for the upstream instead of the
+    /// public roots (a test server's own CA) [default: the public roots].
+    #[arg(long, env = "OPSD_RECORD_UPSTREAM_CA")]
+    record_upstream_ca: String => Option<PathBuf> = None,
+    apply = |c, v| c.record_upstream_ca = Some(PathBuf::from(v)),
+    show = |c| c.record_upstream_ca.as_ref().and_then(|d| quoted("record_upstream_ca", d.display()));
+
+    /// `opsd record`: the longest a request may take at the upstream [default:
+    /// 30s].
+    #[arg(long, env = "OPSD_RECORD_TIMEOUT")]
+    record_timeout: String => Duration = Duration::from_secs(30),
+    apply = |c, v| c.record_timeout = duration("record_timeout", &v)?,
+    show = |c| seconds("record_timeout", c.record_timeout);
+
     /// The price list, in the config file only: `[[price]]` tables with `tld`
     /// (`com`, or `*` for every TLD) and `transfer` (`"8.99"`); written to the
     /// database's list when the server starts.

@@ -34,6 +34,7 @@
 //! - [`journal`]: the request journal's buffer and its masking of secrets.
 //! - [`money`]: amounts as cents, read and written as OpenSRS writes them.
 //! - [`ratelimit`]: the per-reseller request rate.
+//! - [`record`]: the recording proxy in front of the real OpenSRS (`opsd record`).
 //! - [`clock`]: the one source of time.
 //! - [`config`]: every setting declared once; layers of defaults, file, environment
 //!   and flags, validated.
@@ -61,6 +62,7 @@ pub mod ops;
 pub mod pages;
 pub mod parity;
 pub mod ratelimit;
+pub mod record;
 pub mod registry;
 pub mod rules;
 pub mod sandbox;

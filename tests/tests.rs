@@ -57,6 +57,8 @@ mod portfolio;
 mod protocol;
 /// RSP2RSP_PUSH_TRANSFER: consent, refusals, locks, profiles, audit.
 mod push;
+/// The recording proxy in front of a real OpenSRS; parity compare and import.
+mod record;
 /// kill -9 during 10k submits and background work; 64 concurrent clients.
 mod robustness;
 /// The sandbox tools: the other side of transfers, reset, snapshots, outbox JSON.

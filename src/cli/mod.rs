@@ -9,6 +9,7 @@ pub mod hosted_mail;
 pub mod mail;
 pub mod operator;
 pub mod price;
+pub mod record;
 pub mod registrar;
 pub mod reseller;
 pub mod sandbox;
@@ -94,6 +95,13 @@ enum Cmd {
     /// A running sandbox: play the other side of transfers, reset, snapshots, the
     /// outbox and webhook log as JSON.
     Sandbox(sandbox::SandboxArgs),
+    /// Record your integration's traffic with the real OpenSRS (a proxy in front of
+    /// it), as parity cases.
+    Record(record::RecordArgs),
+    /// Compare recorded (or shipped) parity cases with a fresh sandbox; add them
+    /// to a corpus.
+    #[command(subcommand)]
+    Parity(record::ParityCmd),
 }
 
 /// Runs one command.
@@ -117,6 +125,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Operator(cmd) => operator::run(&db, cmd),
         Cmd::Email(cmd) => hosted_mail::run(&db, cmd, now()),
         Cmd::Sandbox(args) => sandbox::run(&db, &args),
+        Cmd::Record(args) => record::record(given_db.as_deref(), args),
+        Cmd::Parity(cmd) => record::parity(cmd),
     }
 }
 

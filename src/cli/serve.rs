@@ -28,7 +28,7 @@ pub struct ServeArgs {
     #[arg(long, env = "OPSD_CONFIG")]
     config: Option<PathBuf>,
     #[command(flatten)]
-    settings: RawConfig,
+    pub(super) settings: RawConfig,
 }
 
 /// `opsd config check`: validates the settings `opsd serve` would run with and
@@ -64,7 +64,10 @@ fn sandbox_clock(store: &Store, scenario: &Scenario) -> anyhow::Result<SandboxCl
 
 /// The settings `opsd serve` runs with: flags and environment over the config file
 /// over the defaults.
-fn effective_config(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<opsd::config::Config> {
+pub(super) fn effective_config(
+    db: Option<&Path>,
+    args: &ServeArgs,
+) -> anyhow::Result<opsd::config::Config> {
     let file = match &args.config {
         Some(p) => {
             let text = std::fs::read_to_string(p)
@@ -162,7 +165,7 @@ pub fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
 }
 
 /// SIGTERM or Ctrl-C.
-async fn shutdown_signal() {
+pub(super) async fn shutdown_signal() {
     let term = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut s) => {

@@ -8,9 +8,14 @@
 //! - [`replay`]: the sandbox a case assumes, as a scenario, and the request as
 //!   opsd is sent it (names mapped, a real cookie in place of the captured one).
 //! - [`allowed`]: the deliberate differences, each with its reason.
+//! - [`local`]: a sandbox in this process to replay on (`opsd parity compare`).
+//! - [`recorded`]: cases recorded by `opsd record`: written masked, checked before
+//!   they join a corpus.
 
 pub mod allowed;
 pub mod case;
+pub mod local;
+pub mod recorded;
 pub mod replay;
 pub mod shape;
 
@@ -112,4 +117,112 @@ pub fn judge(case: &Case, ours: &[u8], allowed: &Allowed, known: &KnownKeys) -> 
         unexpected,
         texts,
     }
+}
+
+/// The scenario a case is replayed on, over `base` (the user's own, when given:
+/// its `[clock]` wins over the case's).
+pub fn scenario_over(case: &Case, base: Option<&str>) -> String {
+    let own = replay::scenario(case);
+    match base {
+        None => own,
+        Some(base) => {
+            let own = if base.lines().any(|l| l.trim() == "[clock]") {
+                // The case's clock table is its first two lines, when it has one.
+                own.strip_prefix("[clock]\n")
+                    .and_then(|rest| rest.split_once("\n\n").map(|(_, r)| r.to_string()))
+                    .unwrap_or(own)
+            } else {
+                own
+            };
+            format!("{base}\n\n{own}")
+        }
+    }
+}
+
+/// Replays every case on a fresh sandbox of this process and judges it: the
+/// comparison `opsd parity compare` prints.
+pub fn compare_all(
+    cases: &[Case],
+    allowed: &Allowed,
+    known: &KnownKeys,
+    base: Option<&str>,
+) -> Vec<Result<Outcome, String>> {
+    cases
+        .iter()
+        .map(|case| {
+            let mut sandbox = local::Local::start(&scenario_over(case, base))
+                .map_err(|e| format!("{}: {e}", case.id))?;
+            let ours = replay::run(case, &mut sandbox).map_err(|e| format!("{}: {e}", case.id))?;
+            Ok(judge(case, &ours, allowed, known))
+        })
+        .collect()
+}
+
+/// A report of [`compare_all`]'s outcomes, per case then per action, as text.
+pub fn report(outcomes: &[Result<Outcome, String>]) -> String {
+    let mut out = String::new();
+    let mut per_action: std::collections::BTreeMap<String, (usize, usize, usize)> =
+        std::collections::BTreeMap::new();
+    for o in outcomes {
+        match o {
+            Err(e) => out.push_str(&format!("error  {e}\n")),
+            Ok(o) => {
+                let entry = per_action.entry(o.action.to_ascii_uppercase()).or_default();
+                entry.0 += 1;
+                let verdict = if o.differences.is_empty() {
+                    entry.1 += 1;
+                    "same"
+                } else if o.unexpected.is_empty() {
+                    entry.1 += 1;
+                    "same (deliberate differences)"
+                } else {
+                    entry.2 += 1;
+                    "DIFFERS"
+                };
+                out.push_str(&format!("{verdict:<6} {}\n", o.case));
+                for d in &o.differences {
+                    let mark = if o.unexpected.contains(d) {
+                        "  !"
+                    } else {
+                        "  ~"
+                    };
+                    out.push_str(&format!("{mark} {d}\n"));
+                }
+            }
+        }
+    }
+    out.push_str("\naction                          cases  same  differ\n");
+    for (action, (n, same, differ)) in &per_action {
+        out.push_str(&format!("{action:<30} {n:>6} {same:>5} {differ:>7}\n"));
+    }
+    out
+}
+
+/// The outcomes as JSON, for tools.
+pub fn report_json(outcomes: &[Result<Outcome, String>]) -> serde_json::Value {
+    let cases: Vec<serde_json::Value> = outcomes
+        .iter()
+        .map(|o| match o {
+            Err(e) => serde_json::json!({ "error": e }),
+            Ok(o) => serde_json::json!({
+                "case": o.case,
+                "action": o.action,
+                "differences": o.differences.iter().map(|d| serde_json::json!({
+                    "path": d.path,
+                    "kind": d.kind.word(),
+                    "text": d.to_string(),
+                    "deliberate": !o.unexpected.contains(d),
+                })).collect::<Vec<_>>(),
+                "response_text": o.texts.as_ref().map(|(real, ours)| serde_json::json!({"real": real, "opsd": ours})),
+            }),
+        })
+        .collect();
+    serde_json::json!({ "cases": cases })
+}
+
+/// Whether any outcome has a difference not listed as deliberate (or failed).
+pub fn any_unexpected(outcomes: &[Result<Outcome, String>]) -> bool {
+    outcomes
+        .iter()
+        .any(|o| o.as_ref().map_or(true, |o| !o.unexpected.is_empty()))
 }

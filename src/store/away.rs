@@ -71,6 +71,17 @@ fn view(r: &super::sql::Row<'_>) -> super::sql::Result<AwayView> {
 }
 
 impl Store {
+    /// Whether a transfer away of `domain` waits for its owner.
+    pub fn transfer_away_pending(&self, domain: &str) -> Result<bool> {
+        let n: i64 = self
+            .reader()
+            .prepare_cached(
+                "SELECT count(*) FROM transfers_away WHERE domain = ?1 AND status = 'pending_owner'",
+            )?
+            .query_row([domain], |r| r.get(0))?;
+        Ok(n > 0)
+    }
+
     /// Starts a transfer away of a portfolio domain: the row, the owner's email and
     /// the task that completes it at the end of the window, with its event.
     pub fn start_transfer_away(

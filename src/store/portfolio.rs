@@ -364,7 +364,7 @@ impl Store {
             n.now,
             &serde_json::json!({
                 "domain_name": n.domain, "domain_id": domain_id, "order_id": order_id,
-                "period": n.period, "expiration_date": expires,
+                "period": n.period, "expiration_date": crate::clock::iso8601(expires),
             }),
         )?;
         audit_in(&tx, audit)?;
@@ -433,7 +433,7 @@ impl Store {
             now,
             &serde_json::json!({
                 "domain_name": d.name, "domain_id": d.id, "order_id": order_id,
-                "period": period, "expiration_date": new_expiry,
+                "period": period, "expiration_date": crate::clock::iso8601(new_expiry),
             }),
         )?;
         audit_in(&tx, audit)?;

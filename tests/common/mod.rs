@@ -711,6 +711,14 @@ impl Proc {
         Proc::spawn(cmd)
     }
 
+    /// Any `opsd` command that logs a ` listen=ADDR` line when it is ready (`opsd
+    /// record`), run until dropped.
+    pub fn start_args(args: &[&str]) -> Proc {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_opsd"));
+        cmd.args(args);
+        Proc::spawn(cmd)
+    }
+
     fn spawn(mut cmd: std::process::Command) -> Proc {
         use std::io::{BufRead, BufReader};
         let mut child = cmd

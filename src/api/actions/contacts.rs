@@ -57,6 +57,9 @@ impl crate::api::Handler for GetDomainsContacts {
                         "contact_set".into(),
                         Value::Map(contact_set::to_ops(d.contacts.as_deref(), &ROLES)),
                     );
+                    // Documented as always returned (no registrant change waits
+                    // in the sandbox).
+                    m.insert("status".into(), Value::from("active"));
                 }
                 // Whoever holds it, if anyone: the same sentence (it names the
                 // caller, never the holder).

@@ -38,11 +38,11 @@ impl EventPoll {
         );
         attrs.insert("total".into(), Value::from(total));
         let ok = codes::EVENT_OK;
-        let mut reply = Reply::ok((ok.code, ok.text), attrs, Layout::CodeSuccessAttrs);
-        reply
-            .extra
-            .push(("transaction_id".into(), crate::auth::random_hex(16).into()));
-        Ok(reply)
+        // The documented examples' form: `2014-06-19 11:31:44 27661 101`.
+        Ok(
+            Reply::ok((ok.code, ok.text), attrs, Layout::CodeSuccessAttrs)
+                .with_transaction_id(ctx.app.now()),
+        )
     }
 }
 

@@ -142,6 +142,7 @@ impl GetDomain {
                 attrs.insert("nameserver_list".into(), nameserver_list(ctx, &d)?);
                 registry_dates(&d, &mut attrs);
                 attrs.insert("sponsoring_rsp".into(), Value::from("1"));
+
                 attrs.insert(
                     "affiliate_id".into(),
                     Value::from(d.affiliate_id.clone().unwrap_or_default()),
@@ -154,6 +155,11 @@ impl GetDomain {
                 attrs.insert("can_modify".into(), Value::from("1"));
                 attrs.insert("domain_supports".into(), Value::from("1"));
                 attrs.insert("parkp_status".into(), Value::from(""));
+                // Read by Net::DRI; there only while another registrar's request
+                // waits for the owner.
+                if ctx.app.store.transfer_away_pending(&d.name)? {
+                    attrs.insert("transfer_away_in_progress".into(), Value::from("1"));
+                }
             }
             "nameservers" => {
                 attrs.insert("nameserver_list".into(), nameserver_list(ctx, &d)?);

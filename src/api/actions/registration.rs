@@ -183,6 +183,8 @@ impl Registration {
         attrs.insert("registration_code".into(), Value::from(i64::from(ok.code)));
         attrs.insert("registration_text".into(), Value::from(ok.text));
         if self.whois_privacy {
+            // Documented, and read by four client libraries.
+            attrs.insert("whois_privacy_state".into(), Value::from("enabled"));
             // The privacy service is an order of its own, as the real reply says;
             // no earlier order of the name was waiting to be cancelled.
             let mut privacy = Map::with_capacity(4);
