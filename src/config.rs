@@ -240,7 +240,7 @@ settings! {
         /// with a warning instead of stopping the server).
         tls_listen_set: bool = false,
         /// Production mode (`mode`): no movable clock, no magic names or scenario, rate
-        /// limits on, HTTPS links, /metrics behind its token, HSTS (README "Security").
+        /// limits on, HTTPS links, /metrics behind its token, HSTS (docs/security.md).
         production: bool = false,
     }
 

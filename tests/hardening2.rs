@@ -188,10 +188,10 @@ fn issue26_6_unsigned_floods_keep_memory_bounded() {
     assert!(grown_mib < 64, "peak memory grew by {grown_mib} MiB");
 }
 
-const SECRET: &str = "Qz7Sekr1tVal";
+pub(crate) const SECRET: &str = "Qz7Sekr1tVal";
 
 /// Every form the OPS reader accepts for a `reg_password` item.
-fn password_forms() -> Vec<String> {
+pub(crate) fn password_forms() -> Vec<String> {
     let refs: String = SECRET.chars().map(|c| format!("&#{};", c as u32)).collect();
     vec![
         format!("<item key=\"reg_password\"><![CDATA[{SECRET}]]></item>"),

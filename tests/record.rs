@@ -139,6 +139,18 @@ fn recording_through_the_proxy_then_compare_and_import() {
         assert!(r.status_line.contains(" 200 "), "{name}: {}", r.status_line);
         replies.push((name, r));
     }
+    // A password in every form the reader accepts.
+    for form in crate::hardening2::password_forms() {
+        let body = envelope(
+            "SET",
+            "COOKIE",
+            &format!(
+                "<item key=\"domain\">{PROFILE_DOMAIN}</item><item key=\"reg_username\">{PROFILE_USER}</item>{form}"
+            ),
+        );
+        let r = Conn::open(rec.addr).send(&http11(&body, USER, KEY));
+        assert_eq!(r.code(), Some(415), "{form}: {}", r.text());
+    }
     // The client gets the upstream's reply unchanged (LOOKUP asked directly).
     let direct = {
         let mut c = std::net::TcpStream::connect(up.addr).expect("connect");
@@ -158,11 +170,13 @@ fn recording_through_the_proxy_then_compare_and_import() {
         .1
         .item("domain_auth_info")
         .expect("an auth code came back");
-    // Six cases, none holding a secret in any form.
+    // Every pair recorded, none holding a secret in any form.
+    let forms = crate::hardening2::password_forms().len();
     let cases = cases_in(&out);
-    assert_eq!(cases.len(), 6, "{cases:?}");
+    assert_eq!(cases.len(), 6 + forms, "{cases:?}");
     let all = everything_under(&out);
     for secret in [
+        crate::hardening2::SECRET,
         PROFILE_PASS,
         "p&amp;ss&lt;wd&gt;",
         cookie.as_str(),
@@ -264,7 +278,8 @@ fn recording_through_the_proxy_then_compare_and_import() {
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    assert_eq!(cases_in(&corpus).len(), 6);
+    // The seven SET COOKIEs with a wrong password are one case once masked.
+    assert_eq!(cases_in(&corpus).len(), 7);
     let again = opsd_cli(
         Path::new("unused.db"),
         &[
@@ -276,8 +291,11 @@ fn recording_through_the_proxy_then_compare_and_import() {
         ],
         "",
     );
-    assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stdout).contains("already has the same case"));
+    assert!(again.status.success());
+    let said = String::from_utf8_lossy(&again.stdout);
+    assert!(!said.contains("added"), "{said}");
+    assert!(said.contains("already has the same case"), "{said}");
+    assert_eq!(cases_in(&corpus).len(), 7);
     let planted = work.path().join("planted");
     let case = planted.join("x.set");
     std::fs::create_dir_all(&case).expect("dir");

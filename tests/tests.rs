@@ -21,6 +21,8 @@ mod clients;
 mod cluster;
 /// The operator dashboard: login, views across resellers, protected POSTs.
 mod dashboard;
+/// The documentation holds to the tree: links, named paths, the Layout.
+mod docs;
 /// Replies validated against ops.dtd.
 mod dtd;
 /// kill -9 during background work, then restart.

@@ -89,7 +89,7 @@ impl ApiError {
             ApiError::InvalidCommand(a) => (
                 "action, object".into(),
                 format!("no action '{a}' is answered for this object"),
-                "an (action, object) pair from the README's \"Actions answered\"".into(),
+                "an (action, object) pair of docs/api.md's \"Actions answered\"".into(),
             ),
             ApiError::Missing(f) => (
                 f.clone(),
@@ -122,7 +122,7 @@ impl ApiError {
             ),
             ApiError::Busy => ("-".into(), "too many password checks at once".into(), "the same request, shortly".into()),
             ApiError::RateLimited => ("-".into(), "the reseller's request rate limit".into(), "fewer requests per second".into()),
-            ApiError::NotFound(f) | ApiError::Refused(f) => ("-".into(), f.text.into(), "see the README section of the action".into()),
+            ApiError::NotFound(f) | ApiError::Refused(f) => ("-".into(), f.text.into(), "see the action in docs/api.md".into()),
             ApiError::Internal(_) => ("-".into(), "a fault on opsd's side (see its log)".into(), "the same request, later".into()),
         };
         json!({ "field": field, "rule": rule, "accepted": accepted })

@@ -221,7 +221,7 @@ impl Api {
                     ApiError::Invalid(reply.text.clone()).explain()
                 }
                 // Another refusal written as a reply (485, 487).
-                None => serde_json::json!({ "field": "-", "rule": reply.text, "accepted": "see the README section of the action" }),
+                None => serde_json::json!({ "field": "-", "rule": reply.text, "accepted": "see the action in docs/api.md" }),
             };
             // The envelope as opsd read it, for a caller that passed authentication.
             if reseller_id.is_some()

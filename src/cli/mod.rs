@@ -30,7 +30,7 @@ use opsd::store::Store;
     name = "opsd",
     version,
     about = "An OpenSRS-compatible API server",
-    after_help = "Start with `opsd serve`: a new sandbox database gets two resellers, printed with their keys and a first request to paste. `opsd sandbox --help` lists the tools for a running sandbox (the other side of transfers, reset, snapshots, the journal, faults, coverage); the README has the rest."
+    after_help = "Start with `opsd serve`: a new sandbox database gets two resellers, printed with their keys and a first request to paste. `opsd sandbox --help` lists the tools for a running sandbox (the other side of transfers, reset, snapshots, the journal, faults, coverage); docs/ has the rest."
 )]
 pub struct Cli {
     /// SQLite database file [default: opsd.db, or `db` of the config file].

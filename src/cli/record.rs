@@ -166,6 +166,10 @@ pub fn parity(cmd: ParityCmd) -> anyhow::Result<()> {
                         println!("added {}", to.display());
                         corpus.push(case.clone());
                     }
+                    // A call a test suite makes twice is one case: passed over.
+                    Err(why @ parity::recorded::Refusal::Duplicate(..)) => {
+                        println!("skipped {why}");
+                    }
                     Err(why) => {
                         refused += 1;
                         println!("refused {why}");

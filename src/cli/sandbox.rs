@@ -136,7 +136,7 @@ pub enum SandboxCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum FaultCmd {
-    /// Add a rule (see the README's "Fault injection").
+    /// Add a rule (see docs/getting-started.md, "Fault injection").
     Add {
         /// reply, latency, close, registry_down, smtp_refuse or webhook_timeout.
         #[arg(long)]

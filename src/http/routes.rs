@@ -363,7 +363,7 @@ impl Service {
                 serde_json::json!({
                     "field": "-",
                     "rule": reply.body["error"].as_str().unwrap_or("refused"),
-                    "accepted": "see the README's Email API section",
+                    "accepted": "see docs/pushes.md (the Email JSON API)",
                 })
             }),
             fault: None,
@@ -428,7 +428,7 @@ impl Service {
                 serde_json::json!({
                     "field": "-",
                     "rule": answer.trim(),
-                    "accepted": "see the README's /srv/push_domain section",
+                    "accepted": "see docs/pushes.md (/srv/push_domain)",
                 })
             }),
             fault: None,

@@ -140,7 +140,7 @@ pub fn handle(app: &App, req: &Request<'_>) -> Answer {
         ("GET", p) if p.starts_with("journal/") => journal_entry(app, &p["journal/".len()..]),
         _ => Ok(Answer::refused(
             404,
-            "no such operator call; see the README's Sandbox section",
+            "no such operator call; see docs/getting-started.md",
         )),
     };
     result.unwrap_or_else(|e| {

@@ -1,0 +1,129 @@
+//! The documentation holds to the tree: every link and every path it names exists,
+//! the Layout of docs/architecture.md names every entry of `src/`, and the README
+//! stays a front door (at most 15 KB).
+
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Markdown files the project keeps: the README, docs/, the fixtures' READMEs.
+fn pages() -> Vec<PathBuf> {
+    let mut v = vec![
+        root().join("README.md"),
+        root().join("fixtures/README.md"),
+        root().join("fixtures/parity/README.md"),
+        root().join("fixtures/parity/DIFFERENCES.md"),
+    ];
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
+        .expect("docs/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.sort();
+    v.extend(docs);
+    v
+}
+
+/// The targets of `[text](target)` links, without anchors; outside links left out.
+fn links(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("](") {
+        rest = &rest[at + 2..];
+        let Some(end) = rest.find(')') else { break };
+        let target = rest[..end].split('#').next().unwrap_or("").trim();
+        if !target.is_empty() && !target.contains("://") && !target.starts_with("mailto:") {
+            out.push(target.to_string());
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// Paths named in backticks (`src/api/codes.rs`, `fixtures/parity/`), not
+/// patterns (`*`, `<…>`, `{…}`).
+fn named_paths(text: &str) -> Vec<String> {
+    const ROOTS: [&str; 7] = [
+        "src/",
+        "tests/",
+        "fixtures/",
+        "docs/",
+        "scripts/",
+        "benches/",
+        ".ci/",
+    ];
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|t| ROOTS.iter().any(|r| t.starts_with(r)))
+        .filter(|t| !t.contains(['*', '<', '{', ' ', '…']))
+        .map(|t| t.trim_end_matches(['.', ',', ':']).to_string())
+        .collect()
+}
+
+#[test]
+fn every_link_and_named_path_exists() {
+    let mut broken = Vec::new();
+    for page in pages() {
+        let text = std::fs::read_to_string(&page).expect("read page");
+        let dir = page.parent().expect("dir");
+        for l in links(&text) {
+            if !dir.join(&l).exists() {
+                broken.push(format!("{}: link {l}", page.display()));
+            }
+        }
+        for p in named_paths(&text) {
+            if !root().join(&p).exists() {
+                broken.push(format!("{}: path {p}", page.display()));
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "broken references:\n{}",
+        broken.join("\n")
+    );
+}
+
+#[test]
+fn the_layout_names_every_entry_of_src() {
+    let text = std::fs::read_to_string(root().join("docs/architecture.md")).expect("read");
+    let layout = text
+        .split("## Layout")
+        .nth(1)
+        .expect("docs/architecture.md has a Layout");
+    let mut missing = Vec::new();
+    for e in std::fs::read_dir(root().join("src"))
+        .expect("src")
+        .flatten()
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let shown = if e.path().is_dir() {
+            format!("src/{name}/")
+        } else {
+            format!("src/{name}")
+        };
+        if !layout.contains(&shown) {
+            missing.push(shown);
+        }
+    }
+    missing.sort();
+    assert!(missing.is_empty(), "the Layout lacks {missing:?}");
+}
+
+#[test]
+fn the_readme_is_a_front_door() {
+    let size = std::fs::metadata(root().join("README.md"))
+        .expect("README")
+        .len();
+    assert!(size <= 15 * 1024, "README.md is {size} bytes");
+    let text = std::fs::read_to_string(root().join("README.md")).expect("read");
+    // The two commands come first.
+    let first_block = text.split("```sh").nth(1).expect("a command block");
+    assert!(first_block.contains("cargo run --release -- serve"));
+    assert!(first_block.contains("scripts/test"));
+    assert!(Path::new(&root().join("scripts/test")).exists());
+}
