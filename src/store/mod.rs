@@ -172,6 +172,10 @@ const PG_MIGRATIONS: &[(usize, &str)] = &[
         26,
         include_str!("migrations/postgres/0026_journal_windows.sql"),
     ),
+    (
+        27,
+        include_str!("migrations/postgres/0027_transfer_registered.sql"),
+    ),
 ];
 
 /// Whether a `db` setting names a PostgreSQL database rather than a file.
@@ -805,6 +809,27 @@ pub(crate) mod test_support {
 #[cfg(test)]
 mod tests {
     use super::test_support::temp_store;
+
+    /// Every schema change is a file on both backends: the PostgreSQL list reaches
+    /// the SQLite version, and every file in `migrations/postgres/` is in it.
+    #[test]
+    fn both_backends_reach_the_same_version() {
+        let last = super::PG_MIGRATIONS.last().map(|(v, _)| *v);
+        assert_eq!(last, Some(super::MIGRATIONS.len()));
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store/migrations/postgres");
+        let mut on_disk: Vec<usize> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().to_str()?.get(..4)?.parse().ok())
+            .collect();
+        on_disk.sort_unstable();
+        let listed: Vec<usize> = super::PG_MIGRATIONS.iter().map(|(v, _)| *v).collect();
+        assert_eq!(
+            on_disk, listed,
+            "a file in migrations/postgres is not in PG_MIGRATIONS"
+        );
+    }
 
     /// Issue 17: an instance that sees no other beating counts only its own writes;
     /// once another beats, every commit counts, whoever made it.
