@@ -122,9 +122,11 @@ fn accept_parts(c: &mut Criterion, api: &api::Api, peer: IpAddr) {
     c.bench_function("action", |b| {
         b.iter(|| api::Action::from_request(black_box(&env)));
     });
-    let Ok(api::Action::SimpleTransfer(t)) = api::Action::from_request(&env) else {
+    let action = api::Action::from_request(&env).expect("an action");
+    let Some(t) = action.downcast_ref::<api::actions::SimpleTransfer>() else {
         panic!("a SIMPLE_TRANSFER");
     };
+    let t = t.clone();
     let job = opsd::store::NewTransferJob {
         reseller_id: 1,
         name: "bench".into(),

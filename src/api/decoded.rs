@@ -71,7 +71,7 @@ mod tests {
     use crate::api::actions::SimpleTransferStatus;
 
     fn status(job: i64) -> Action {
-        Action::SimpleTransferStatus(SimpleTransferStatus { job_id: job })
+        Action::new(SimpleTransferStatus { job_id: job })
     }
 
     #[test]
@@ -106,7 +106,7 @@ mod tests {
         assert_eq!(calls.get(), 6, "large bodies are not kept");
         let ack = || {
             Ok((
-                Ok(Action::EventAck(crate::api::actions::EventAck {
+                Ok(Action::new(crate::api::actions::EventAck {
                     event_id: "e".into(),
                 })),
                 String::new(),

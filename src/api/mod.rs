@@ -14,6 +14,7 @@ pub mod fields;
 pub mod profile;
 pub mod reply;
 pub mod reply_cache;
+pub mod table;
 pub mod target;
 
 pub use error::ApiError;
@@ -27,14 +28,7 @@ use crate::auth;
 use crate::ops::Envelope;
 use crate::store::Reseller;
 
-use actions::{
-    BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, CancelTransfer, CheckTransfer, DeleteCookie,
-    DomainsByExpiredate, EventAck, EventPoll, GetBalance, GetDomain, GetDomainsContacts, GetPrice,
-    GetTransfersAway, GetTransfersIn, Lookup, Modify, NameSuggest, Nameserver, ProcessTransfer,
-    RegistryNameserver, Renew, Rsp2RspPushTransfer, SendAuthcode, SendPassword, SetCookie,
-    SimpleTransfer, SimpleTransferStatus, SwRegister, UpdateContacts, UpdateNameservers,
-};
-use fields::Fields;
+pub use table::{Action, Handler};
 
 /// What a handler may use: the server's parts, the request path's caches and the
 /// authenticated caller.
@@ -290,9 +284,7 @@ impl Api {
             return None;
         }
         let (action, object) = self.caches.decoded.peek(body)?;
-        let Action::SimpleTransferStatus(status) = &action else {
-            return None;
-        };
+        let status = action.downcast_ref::<actions::SimpleTransferStatus>()?;
         let fragment = self.caches.status.get(
             &self.app.store,
             (reseller.id, status.job_id),
@@ -359,7 +351,7 @@ impl Api {
 
 /// The most of an unknown action's name the error reply repeats (the longest
 /// real action name is 34 characters).
-const MAX_ACTION_ECHO: usize = 100;
+pub(crate) const MAX_ACTION_ECHO: usize = 100;
 
 fn failure(e: &ApiError) -> Reply {
     if let ApiError::Internal(detail) = e {
@@ -367,121 +359,3 @@ fn failure(e: &ApiError) -> Reply {
     }
     Reply::error(e)
 }
-
-/// What every action file gives: its name, whether clients poll it, which
-/// `(action, object)` pairs it answers, how it reads a request, and its work.
-/// Registering the type in the `actions!` list below is all the routing it needs.
-pub trait Handler: Sized {
-    /// For logs and metrics.
-    const NAME: &'static str;
-    /// A read-only request that clients repeat byte for byte while they poll: its
-    /// decoding is worth keeping (see `decoded`). Others may carry passwords, which
-    /// are not kept beyond the request.
-    const POLL: bool = false;
-    /// Whether this action answers the upper-cased `action` and `object`.
-    fn answers(action: &str, object: &str) -> bool;
-    /// The request from its envelope, `attrs` being its `attributes`.
-    fn read(env: &Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError>;
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError>;
-}
-
-/// Makes the [`Action`] enum from the handlers it lists: a variant each, routing
-/// in list order, and the name and poll flag of each.
-macro_rules! actions {
-    ($($t:ident),* $(,)?) => {
-        /// Every action opsd answers. The enum only routes: parsing and work live in
-        /// `actions::*`, one file per action.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        pub enum Action {
-            $($t($t),)*
-        }
-
-        impl Action {
-            /// The name of every action, as logs, metrics and the journal write it.
-            pub const NAMES: &'static [&'static str] = &[$(<$t as Handler>::NAME,)*];
-
-            /// The name of the action that answers the envelope's pair, if any.
-            pub fn handler_name(env: &Envelope) -> Option<&'static str> {
-                let action = env.action().to_ascii_uppercase();
-                let object = env.object().to_ascii_uppercase();
-                $(
-                    if <$t as Handler>::answers(&action, &object) {
-                        return Some(<$t as Handler>::NAME);
-                    }
-                )*
-                None
-            }
-
-            /// Picks the action by its `(action, object)` pair, case-insensitively,
-            /// and parses its attributes.
-            pub fn from_request(env: &Envelope) -> Result<Action, ApiError> {
-                let action = env.action().to_ascii_uppercase();
-                let object = env.object().to_ascii_uppercase();
-                let attrs = Fields::attributes(env.attributes())?;
-                $(
-                    if <$t as Handler>::answers(&action, &object) {
-                        return <$t as Handler>::read(env, &attrs).map(Action::$t);
-                    }
-                )*
-                // Echoed back, so cut to what an action name can be.
-                Err(ApiError::InvalidCommand(
-                    env.action().chars().take(MAX_ACTION_ECHO).collect(),
-                ))
-            }
-
-            pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-                match self {
-                    $(Action::$t(a) => Handler::run(a, ctx),)*
-                }
-            }
-
-            /// See [`Handler::POLL`].
-            pub fn is_poll(&self) -> bool {
-                match self {
-                    $(Action::$t(_) => <$t as Handler>::POLL,)*
-                }
-            }
-
-            /// For logs and metrics.
-            pub fn name(&self) -> &'static str {
-                match self {
-                    $(Action::$t(_) => <$t as Handler>::NAME,)*
-                }
-            }
-        }
-    };
-}
-
-actions!(
-    SimpleTransfer,
-    SimpleTransferStatus,
-    BulkChangeSubmit,
-    BulkChangeGet,
-    BulkChangeCancel,
-    EventPoll,
-    EventAck,
-    Rsp2RspPushTransfer,
-    GetBalance,
-    CheckTransfer,
-    SwRegister,
-    CancelTransfer,
-    SendPassword,
-    ProcessTransfer,
-    GetTransfersIn,
-    GetTransfersAway,
-    Lookup,
-    NameSuggest,
-    GetPrice,
-    GetDomain,
-    Modify,
-    Renew,
-    UpdateNameservers,
-    Nameserver,
-    RegistryNameserver,
-    GetDomainsContacts,
-    UpdateContacts,
-    SendAuthcode,
-    DomainsByExpiredate,
-    SetCookie,
-    DeleteCookie,
-);

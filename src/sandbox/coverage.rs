@@ -57,7 +57,7 @@ fn outcome(code: i64) -> String {
 /// unknown actions were counted under one key), so that the counts stay bounded
 /// by the actions, whatever callers send; run with the other pruning.
 pub fn prune(app: &App) -> Result<usize, StoreError> {
-    let mut known: Vec<&str> = crate::api::Action::NAMES.to_vec();
+    let mut known: Vec<&str> = crate::api::Action::names();
     known.push(crate::journal::UNKNOWN_ACTION);
     app.store.coverage_keep_only(&known)
 }
@@ -67,7 +67,7 @@ pub fn report(app: &App, reseller_id: i64) -> Result<Value, StoreError> {
     app.journal.flush(&app.store, app.now())?;
     let seen = app.store.coverage(reseller_id)?;
     let mut by_action: BTreeMap<&str, BTreeMap<String, i64>> = BTreeMap::new();
-    let mut names: Vec<&str> = crate::api::Action::NAMES.to_vec();
+    let mut names: Vec<&str> = crate::api::Action::names();
     names.sort_unstable();
     names.dedup();
     for name in &names {

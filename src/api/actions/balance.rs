@@ -13,8 +13,14 @@ use crate::ops::{Map, Value};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetBalance;
 
-impl GetBalance {
-    pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+impl crate::api::Handler for GetBalance {
+    const NAME: &'static str = "GET_BALANCE";
+
+    fn parse(_env: &crate::ops::Envelope, _attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        Ok(GetBalance)
+    }
+
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let b = ctx.app.store.balance(ctx.reseller.id)?;
         let mut attrs = Map::with_capacity(2);
         attrs.insert("balance".into(), Value::from(format_cents(b.balance)));
@@ -25,21 +31,5 @@ impl GetBalance {
             attrs,
             Layout::CodeSuccessAttrs,
         ))
-    }
-}
-
-impl crate::api::Handler for GetBalance {
-    const NAME: &'static str = "GET_BALANCE";
-
-    fn answers(action: &str, object: &str) -> bool {
-        action == "GET_BALANCE" && matches!(object, "BALANCE" | "DOMAIN" | "")
-    }
-
-    fn read(_env: &crate::ops::Envelope, _attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        Ok(GetBalance)
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
     }
 }

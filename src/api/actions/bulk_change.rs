@@ -65,7 +65,9 @@ impl std::fmt::Debug for BulkChangeSubmit {
 impl BulkChangeSubmit {
     /// `data` is the PHP toolkit's top-level `data` item, a fallback for
     /// `gaining_reseller_username`.
-    pub fn parse(f: &Fields<'_>, data: Option<&Fields<'_>>) -> Result<Self, ApiError> {
+    /// The submission from its attributes, and the toolkit's top-level `data`
+    /// (the control panel's form makes one the same way).
+    pub fn from_fields(f: &Fields<'_>, data: Option<&Fields<'_>>) -> Result<Self, ApiError> {
         let change_type = f.req_str("change_type")?.trim().to_ascii_lowercase();
         if change_type != "push_domains" {
             let known = OTHER_TYPES.contains(&change_type.as_str());
@@ -107,18 +109,6 @@ impl BulkChangeSubmit {
             },
             profile,
         })
-    }
-
-    pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        let id = self.submit(ctx.app, ctx.reseller, ctx.peer)?;
-        let mut attrs = Map::new();
-        attrs.insert("bulk_change_req_id".into(), Value::from(id));
-        let ok = codes::BULK_SUBMITTED;
-        Ok(Reply::ok(
-            (ok.code, ok.text),
-            attrs,
-            Layout::CodeSuccessAttrs,
-        ))
     }
 
     /// Checks consent and the profile, stores the job with its queue task and wakes
@@ -173,22 +163,27 @@ impl BulkChangeSubmit {
 
 impl crate::api::Handler for BulkChangeSubmit {
     const NAME: &'static str = "SUBMIT_BULK_CHANGE";
+    const VARIANTS: (&'static str, &'static [&'static str]) = ("change_type", &["push_domains"]);
 
-    fn answers(action: &str, object: &str) -> bool {
-        matches!(action, "SUBMIT" | "SUBMIT_BULK_CHANGE") && object == "BULK_CHANGE"
-    }
-
-    fn read(env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+    fn parse(env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
         // The PHP toolkit sends gaining_reseller_username in a top-level `data`.
         let data = match env.top().get("data") {
             Some(v @ crate::ops::Value::Map(_)) => Some(Fields::attributes(Some(v))?),
             _ => None,
         };
-        Self::parse(attrs, data.as_ref())
+        Self::from_fields(attrs, data.as_ref())
     }
 
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let id = self.submit(ctx.app, ctx.reseller, ctx.peer)?;
+        let mut attrs = Map::new();
+        attrs.insert("bulk_change_req_id".into(), Value::from(id));
+        let ok = codes::BULK_SUBMITTED;
+        Ok(Reply::ok(
+            (ok.code, ok.text),
+            attrs,
+            Layout::CodeSuccessAttrs,
+        ))
     }
 }
 
@@ -251,14 +246,17 @@ pub struct BulkChangeGet {
     pub id: i64,
 }
 
-impl BulkChangeGet {
-    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+impl crate::api::Handler for BulkChangeGet {
+    const NAME: &'static str = "GET_BULK_CHANGE";
+    const POLL: bool = true;
+
+    fn parse(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         Ok(BulkChangeGet {
             id: f.req_id("bulk_change_req_id")?,
         })
     }
 
-    pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let v = ctx
             .app
             .store
@@ -273,36 +271,21 @@ impl BulkChangeGet {
     }
 }
 
-impl crate::api::Handler for BulkChangeGet {
-    const NAME: &'static str = "GET_BULK_CHANGE";
-    const POLL: bool = true;
-
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("GET_BULK_CHANGE", "BULK_CHANGE")
-    }
-
-    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        Self::parse(attrs)
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BulkChangeCancel {
     pub id: i64,
 }
 
-impl BulkChangeCancel {
-    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+impl crate::api::Handler for BulkChangeCancel {
+    const NAME: &'static str = "CANCEL_BULK_CHANGE";
+
+    fn parse(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         Ok(BulkChangeCancel {
             id: f.req_id("bulk_change_req_id")?,
         })
     }
 
-    pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let store = &ctx.app.store;
         match store.cancel_bulk_change(ctx.reseller.id, self.id, ctx.app.now())? {
             None => Err(ApiError::NotFound(codes::BULK_NOT_FOUND)),
@@ -319,22 +302,6 @@ impl BulkChangeCancel {
                 ))
             }
         }
-    }
-}
-
-impl crate::api::Handler for BulkChangeCancel {
-    const NAME: &'static str = "CANCEL_BULK_CHANGE";
-
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("CANCEL_BULK_CHANGE", "BULK_CHANGE")
-    }
-
-    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        Self::parse(attrs)
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
     }
 }
 

@@ -17,7 +17,15 @@ pub struct CancelTransfer {
     pub order: OrderRef,
 }
 
-impl CancelTransfer {
+impl crate::api::Handler for CancelTransfer {
+    const NAME: &'static str = "CANCEL_TRANSFER";
+
+    fn parse(_env: &Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        Ok(CancelTransfer {
+            order: OrderRef::parse(attrs, "domain")?,
+        })
+    }
+
     fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let order = self.order.find(ctx)?;
         match ctx
@@ -36,23 +44,5 @@ impl CancelTransfer {
             }
             Some(false) | None => Err(ApiError::Refused(codes::CANCEL_PROHIBITED)),
         }
-    }
-}
-
-impl crate::api::Handler for CancelTransfer {
-    const NAME: &'static str = "CANCEL_TRANSFER";
-
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("CANCEL_TRANSFER", "TRANSFER")
-    }
-
-    fn read(_env: &Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        Ok(CancelTransfer {
-            order: OrderRef::parse(attrs, "domain")?,
-        })
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
     }
 }

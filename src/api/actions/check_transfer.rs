@@ -54,8 +54,45 @@ impl Verdict {
     }
 }
 
-impl CheckTransfer {
-    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+/// `status` (OpenSRS's names), `request_address`, `unixtime` and `timestamp` of the
+/// reseller's latest transfer of the domain (`undef` when there is none); a transfer
+/// at the registry is brought forward to complete within five minutes.
+fn status_attributes(
+    ctx: &Ctx<'_>,
+    ongoing: Option<&TransferState>,
+    now: i64,
+    attrs: &mut Map,
+) -> Result<(), ApiError> {
+    let Some(t) = ongoing else {
+        attrs.insert("status".into(), Value::from("undef"));
+        return Ok(());
+    };
+    let status = crate::rules::transfer::opensrs_status(Some(t.status));
+    if t.status == DomainStatus::PendingRegistry
+        && ctx
+            .app
+            .store
+            .expedite_registry_step(t.job_id, t.position, now + EXPEDITE_SECS)?
+    {
+        ctx.app.work.notify_one();
+    }
+    attrs.insert("status".into(), Value::from(status));
+    attrs.insert(
+        "request_address".into(),
+        Value::from(t.registrant_email.clone().unwrap_or_default()),
+    );
+    attrs.insert("unixtime".into(), Value::from(t.requested_at));
+    attrs.insert(
+        "timestamp".into(),
+        Value::from(crate::clock::ctime(t.requested_at)),
+    );
+    Ok(())
+}
+
+impl crate::api::Handler for CheckTransfer {
+    const NAME: &'static str = "CHECK_TRANSFER";
+
+    fn parse(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         let raw = f.req_str("domain")?;
         let domain = DomainName::parse(raw)
             .map_err(|e| f.invalid("domain", &e.to_string()))?
@@ -67,7 +104,7 @@ impl CheckTransfer {
         })
     }
 
-    pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let store = &ctx.app.store;
         let now = ctx.app.now();
         let me = ctx.reseller.id;
@@ -128,56 +165,5 @@ impl CheckTransfer {
             attrs,
             Layout::CodeSuccessAttrs,
         ))
-    }
-}
-
-/// `status` (OpenSRS's names), `request_address`, `unixtime` and `timestamp` of the
-/// reseller's latest transfer of the domain (`undef` when there is none); a transfer
-/// at the registry is brought forward to complete within five minutes.
-fn status_attributes(
-    ctx: &Ctx<'_>,
-    ongoing: Option<&TransferState>,
-    now: i64,
-    attrs: &mut Map,
-) -> Result<(), ApiError> {
-    let Some(t) = ongoing else {
-        attrs.insert("status".into(), Value::from("undef"));
-        return Ok(());
-    };
-    let status = crate::rules::transfer::opensrs_status(Some(t.status));
-    if t.status == DomainStatus::PendingRegistry
-        && ctx
-            .app
-            .store
-            .expedite_registry_step(t.job_id, t.position, now + EXPEDITE_SECS)?
-    {
-        ctx.app.work.notify_one();
-    }
-    attrs.insert("status".into(), Value::from(status));
-    attrs.insert(
-        "request_address".into(),
-        Value::from(t.registrant_email.clone().unwrap_or_default()),
-    );
-    attrs.insert("unixtime".into(), Value::from(t.requested_at));
-    attrs.insert(
-        "timestamp".into(),
-        Value::from(crate::clock::ctime(t.requested_at)),
-    );
-    Ok(())
-}
-
-impl crate::api::Handler for CheckTransfer {
-    const NAME: &'static str = "CHECK_TRANSFER";
-
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("CHECK_TRANSFER", "DOMAIN")
-    }
-
-    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        Self::parse(attrs)
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
     }
 }

@@ -24,11 +24,7 @@ pub struct GetDomainsContacts {
 impl crate::api::Handler for GetDomainsContacts {
     const NAME: &'static str = "GET_DOMAINS_CONTACTS";
 
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("GET_DOMAINS_CONTACTS", "DOMAIN")
-    }
-
-    fn read(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
+    fn parse(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         let list = f
             .opt_list("domain_list")?
             .ok_or_else(|| ApiError::Missing("domain_list".into()))?;
@@ -47,7 +43,7 @@ impl crate::api::Handler for GetDomainsContacts {
         Ok(GetDomainsContacts { domains })
     }
 
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let mut attrs = Map::with_capacity(self.domains.len());
         for name in &self.domains {
             let mut m = Map::with_capacity(1);
@@ -88,11 +84,7 @@ pub struct UpdateContacts {
 impl crate::api::Handler for UpdateContacts {
     const NAME: &'static str = "UPDATE_CONTACTS";
 
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("UPDATE_CONTACTS", "DOMAIN")
-    }
-
-    fn read(env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
+    fn parse(env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         let named = Named::read(env, f, &["domain", "domain_name"])?;
         let types = f
             .opt_list("types")?
@@ -115,7 +107,7 @@ impl crate::api::Handler for UpdateContacts {
         })
     }
 
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let me = ctx.reseller.id;
         let store = &ctx.app.store;
         let d = self.named.resolve(ctx)?;

@@ -4,8 +4,6 @@
 //! instead of naming the domain (see `api::target`). The cookie is a random token;
 //! the store keeps only its hash, in the database, so every instance knows it.
 
-use std::net::IpAddr;
-
 use crate::api::codes;
 use crate::api::fields::Fields;
 use crate::api::profile::{self, Unknown};
@@ -33,8 +31,10 @@ impl std::fmt::Debug for SetCookie {
     }
 }
 
-impl SetCookie {
-    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+impl crate::api::Handler for SetCookie {
+    const NAME: &'static str = "SET_COOKIE";
+
+    fn parse(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         let domain = DomainName::parse(f.req_str("domain")?)
             .map_err(|e| f.invalid("domain", &e.to_string()))?;
         Ok(SetCookie {
@@ -44,7 +44,8 @@ impl SetCookie {
         })
     }
 
-    fn apply(self, ctx: &Ctx<'_>, peer: IpAddr) -> Result<Reply, ApiError> {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let peer = ctx.peer;
         let me = ctx.reseller.id;
         let refused = ApiError::Refused(codes::COOKIE_BAD_PASSWORD);
         let profile = match profile::verify(
@@ -96,22 +97,6 @@ impl SetCookie {
     }
 }
 
-impl crate::api::Handler for SetCookie {
-    const NAME: &'static str = "SET_COOKIE";
-
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("SET", "COOKIE")
-    }
-
-    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        SetCookie::parse(attrs)
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx, ctx.peer)
-    }
-}
-
 /// DELETE COOKIE: ends the session (`cookie` in the attributes or at the top).
 #[derive(Clone, PartialEq, Eq)]
 pub struct DeleteCookie {
@@ -127,11 +112,7 @@ impl std::fmt::Debug for DeleteCookie {
 impl crate::api::Handler for DeleteCookie {
     const NAME: &'static str = "DELETE_COOKIE";
 
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("DELETE", "COOKIE")
-    }
-
-    fn read(env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+    fn parse(env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
         let cookie = match attrs.opt_str("cookie")? {
             Some(c) => c.trim().to_string(),
             None => env
@@ -145,7 +126,7 @@ impl crate::api::Handler for DeleteCookie {
         Ok(DeleteCookie { cookie })
     }
 
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let hash = crate::auth::token_hash(&self.cookie);
         if !ctx.app.store.delete_cookie(&hash, ctx.reseller.id)? {
             return Err(ApiError::Refused(codes::COOKIE_INVALID));

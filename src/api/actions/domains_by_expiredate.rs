@@ -25,11 +25,7 @@ pub struct DomainsByExpiredate {
 impl crate::api::Handler for DomainsByExpiredate {
     const NAME: &'static str = "GET_DOMAINS_BY_EXPIREDATE";
 
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("GET_DOMAINS_BY_EXPIREDATE", "DOMAIN")
-    }
-
-    fn read(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
+    fn parse(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         let day = |key: &str| -> Result<i64, ApiError> {
             parse_date(f.req_str(key)?).ok_or_else(|| f.invalid(key, "expected YYYY-MM-DD"))
         };
@@ -54,7 +50,7 @@ impl crate::api::Handler for DomainsByExpiredate {
         })
     }
 
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let skip = (self.page - 1).saturating_mul(self.limit);
         let page = ctx.app.store.domains_by_expiry(
             ctx.reseller.id,

@@ -15,8 +15,11 @@ pub struct EventPoll {
     pub limit: usize,
 }
 
-impl EventPoll {
-    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+impl crate::api::Handler for EventPoll {
+    const NAME: &'static str = "POLL";
+    const POLL: bool = true;
+
+    fn parse(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         let limit = match f.opt_str("limit")? {
             None => 1,
             Some(_) => f.req_id("limit")?,
@@ -29,7 +32,7 @@ impl EventPoll {
         })
     }
 
-    pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let (events, total) = ctx.app.store.poll_events(ctx.reseller.id, self.limit)?;
         let mut attrs = Map::with_capacity(2);
         attrs.insert(
@@ -43,23 +46,6 @@ impl EventPoll {
             Reply::ok((ok.code, ok.text), attrs, Layout::CodeSuccessAttrs)
                 .with_transaction_id(ctx.app.now()),
         )
-    }
-}
-
-impl crate::api::Handler for EventPoll {
-    const NAME: &'static str = "POLL";
-    const POLL: bool = true;
-
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("POLL", "EVENT")
-    }
-
-    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        Self::parse(attrs)
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
     }
 }
 
@@ -90,8 +76,10 @@ pub struct EventAck {
     pub event_id: String,
 }
 
-impl EventAck {
-    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+impl crate::api::Handler for EventAck {
+    const NAME: &'static str = "ACK";
+
+    fn parse(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         let id = f.req_str("event_id")?.trim();
         if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(f.invalid("event_id", "expected 32 hex digits"));
@@ -101,7 +89,7 @@ impl EventAck {
         })
     }
 
-    pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         // Another reseller's event is answered exactly like a missing one.
         match ctx
             .app
@@ -116,21 +104,5 @@ impl EventAck {
             Err(StoreError::NotFound) => Err(ApiError::NotFound(codes::EVENT_NOT_FOUND)),
             Err(e) => Err(e.into()),
         }
-    }
-}
-
-impl crate::api::Handler for EventAck {
-    const NAME: &'static str = "ACK";
-
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("ACK", "EVENT")
-    }
-
-    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        Self::parse(attrs)
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
     }
 }

@@ -87,7 +87,81 @@ fn registry_dates(d: &DomainRecord, attrs: &mut Map) {
 }
 
 impl GetDomain {
-    pub fn parse(env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
+    /// `type=list`: the account's domains, or with a domain named, its profile's.
+    fn list(&self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let me = ctx.reseller.id;
+        let store = &ctx.app.store;
+        let skip = self.page.saturating_mul(self.limit);
+        let page = match &self.named {
+            None => store.domain_page(me, skip, self.limit)?,
+            Some(named) => {
+                let d = named.resolve(ctx)?;
+                let all = store.profile_domains(me, d.profile_id)?;
+                let rows = all
+                    .iter()
+                    .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+                    .take(usize::try_from(self.limit).unwrap_or(0))
+                    .filter_map(|(_, name)| store.domain_record(me, name).ok().flatten())
+                    .map(|r| {
+                        let e = crate::rules::renewal::expiry(&r);
+                        (r.name, e, r.auto_renew, r.let_expire)
+                    })
+                    .collect();
+                crate::store::ExpiryPage {
+                    rows,
+                    total: all.len() as i64,
+                }
+            }
+        };
+        let listed = page.rows.len() as i64;
+        let domains: Vec<Value> = page
+            .rows
+            .into_iter()
+            .map(|(name, expiry, _, _)| {
+                let mut m = Map::with_capacity(2);
+                m.insert("name".into(), Value::from(name));
+                m.insert("expiry_date".into(), date(Some(expiry)));
+                Value::Map(m)
+            })
+            .collect();
+        let mut attrs = Map::with_capacity(5);
+        attrs.insert("page".into(), Value::from(self.page));
+        attrs.insert("page_size".into(), Value::from(self.limit));
+        attrs.insert("total".into(), Value::from(page.total));
+        attrs.insert(
+            "remainder".into(),
+            flag(skip.saturating_add(listed) < page.total),
+        );
+        attrs.insert("domain_list".into(), Value::List(domains));
+        Ok(Reply::done(codes::COMMAND_OK, attrs))
+    }
+}
+
+/// `tld_data` as it was sent, or empty.
+fn tld_data(d: &DomainRecord) -> Value {
+    fn from_json(v: &serde_json::Value) -> Value {
+        match v {
+            serde_json::Value::Object(m) => Value::Map(
+                m.iter()
+                    .map(|(k, v)| (k.as_str().into(), from_json(v)))
+                    .collect(),
+            ),
+            serde_json::Value::Array(l) => Value::List(l.iter().map(from_json).collect()),
+            serde_json::Value::String(s) => Value::from(s.as_str()),
+            other => Value::from(other.to_string()),
+        }
+    }
+    d.tld_data
+        .as_deref()
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+        .map_or_else(|| Value::from(""), |v| from_json(&v))
+}
+
+impl crate::api::Handler for GetDomain {
+    const NAME: &'static str = "GET";
+    const VARIANTS: (&'static str, &'static [&'static str]) = ("type", TYPES);
+
+    fn parse(env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         let asked = f.req_str("type")?.trim().to_ascii_lowercase();
         let Some(kind) = TYPES.iter().copied().find(|t| *t == asked) else {
             return Err(f.invalid("type", &format!("expected one of {}", TYPES.join(", "))));
@@ -199,90 +273,5 @@ impl GetDomain {
             _ => return Err(ApiError::invalid("type", "is not answered")),
         }
         Ok(Reply::done(code, attrs))
-    }
-
-    /// `type=list`: the account's domains, or with a domain named, its profile's.
-    fn list(&self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        let me = ctx.reseller.id;
-        let store = &ctx.app.store;
-        let skip = self.page.saturating_mul(self.limit);
-        let page = match &self.named {
-            None => store.domain_page(me, skip, self.limit)?,
-            Some(named) => {
-                let d = named.resolve(ctx)?;
-                let all = store.profile_domains(me, d.profile_id)?;
-                let rows = all
-                    .iter()
-                    .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-                    .take(usize::try_from(self.limit).unwrap_or(0))
-                    .filter_map(|(_, name)| store.domain_record(me, name).ok().flatten())
-                    .map(|r| {
-                        let e = crate::rules::renewal::expiry(&r);
-                        (r.name, e, r.auto_renew, r.let_expire)
-                    })
-                    .collect();
-                crate::store::ExpiryPage {
-                    rows,
-                    total: all.len() as i64,
-                }
-            }
-        };
-        let listed = page.rows.len() as i64;
-        let domains: Vec<Value> = page
-            .rows
-            .into_iter()
-            .map(|(name, expiry, _, _)| {
-                let mut m = Map::with_capacity(2);
-                m.insert("name".into(), Value::from(name));
-                m.insert("expiry_date".into(), date(Some(expiry)));
-                Value::Map(m)
-            })
-            .collect();
-        let mut attrs = Map::with_capacity(5);
-        attrs.insert("page".into(), Value::from(self.page));
-        attrs.insert("page_size".into(), Value::from(self.limit));
-        attrs.insert("total".into(), Value::from(page.total));
-        attrs.insert(
-            "remainder".into(),
-            flag(skip.saturating_add(listed) < page.total),
-        );
-        attrs.insert("domain_list".into(), Value::List(domains));
-        Ok(Reply::done(codes::COMMAND_OK, attrs))
-    }
-}
-
-/// `tld_data` as it was sent, or empty.
-fn tld_data(d: &DomainRecord) -> Value {
-    fn from_json(v: &serde_json::Value) -> Value {
-        match v {
-            serde_json::Value::Object(m) => Value::Map(
-                m.iter()
-                    .map(|(k, v)| (k.as_str().into(), from_json(v)))
-                    .collect(),
-            ),
-            serde_json::Value::Array(l) => Value::List(l.iter().map(from_json).collect()),
-            serde_json::Value::String(s) => Value::from(s.as_str()),
-            other => Value::from(other.to_string()),
-        }
-    }
-    d.tld_data
-        .as_deref()
-        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-        .map_or_else(|| Value::from(""), |v| from_json(&v))
-}
-
-impl crate::api::Handler for GetDomain {
-    const NAME: &'static str = "GET";
-
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("GET", "DOMAIN")
-    }
-
-    fn read(env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        GetDomain::parse(env, attrs)
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
     }
 }

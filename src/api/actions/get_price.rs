@@ -21,8 +21,10 @@ pub struct GetPrice {
     pub all_periods: bool,
 }
 
-impl GetPrice {
-    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+impl crate::api::Handler for GetPrice {
+    const NAME: &'static str = "GET_PRICE";
+
+    fn parse(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         let domain = DomainName::parse(f.req_str("domain")?)
             .map_err(|e| f.invalid("domain", &e.to_string()))?;
         let period = match f.opt_str("period")? {
@@ -87,21 +89,5 @@ impl GetPrice {
             attrs.insert("prices".into(), Value::Map(prices));
         }
         Ok(Reply::done(codes::COMMAND_OK, attrs))
-    }
-}
-
-impl crate::api::Handler for GetPrice {
-    const NAME: &'static str = "GET_PRICE";
-
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("GET_PRICE", "DOMAIN")
-    }
-
-    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        GetPrice::parse(attrs)
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
     }
 }

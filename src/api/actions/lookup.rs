@@ -43,8 +43,10 @@ pub(crate) fn unanswered(u: &Unanswered) -> ApiError {
     }
 }
 
-impl Lookup {
-    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+impl crate::api::Handler for Lookup {
+    const NAME: &'static str = "LOOKUP";
+
+    fn parse(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         let domain = DomainName::parse(f.req_str("domain")?)
             .map_err(|e| f.invalid("domain", &e.to_string()))?;
         Ok(Lookup {
@@ -75,21 +77,5 @@ impl Lookup {
             Availability::Waiting => codes::LOOKUP_WAITING,
         };
         Ok(Reply::done(code, attrs))
-    }
-}
-
-impl crate::api::Handler for Lookup {
-    const NAME: &'static str = "LOOKUP";
-
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("LOOKUP", "DOMAIN")
-    }
-
-    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        Lookup::parse(attrs)
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
     }
 }

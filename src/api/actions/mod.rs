@@ -1,4 +1,6 @@
-//! One module per action: its request struct, `parse`, `apply`, and its tests.
+//! One module per action: its request struct, its `Handler` (`parse`, `apply`) and
+//! its tests; and the table of everything opsd answers, one line per `(action,
+//! object[, variant])` (see `api::table`).
 
 mod balance;
 mod bulk_change;
@@ -16,7 +18,6 @@ mod name_suggest;
 mod nameserver;
 pub mod orders;
 mod process_transfer;
-mod registration;
 mod renew;
 mod rsp2rsp_push_transfer;
 mod send_authcode;
@@ -28,30 +29,67 @@ mod transfers_away;
 mod transfers_in;
 mod update_nameservers;
 
-pub use balance::GetBalance;
-pub use bulk_change::{
-    BulkChangeCancel, BulkChangeGet, BulkChangeSubmit, Items as BulkItems, normalize_items,
-};
-pub use cancel_transfer::CancelTransfer;
-pub use check_transfer::CheckTransfer;
-pub use contacts::{GetDomainsContacts, UpdateContacts};
-pub use cookie::{DeleteCookie, SetCookie};
-pub use domains_by_expiredate::DomainsByExpiredate;
-pub use event::{EventAck, EventPoll};
-pub use get_domain::GetDomain;
-pub use get_price::GetPrice;
-pub use lookup::Lookup;
-pub use modify::Modify;
-pub use name_suggest::NameSuggest;
-pub use nameserver::{Nameserver, RegistryNameserver};
-pub use process_transfer::ProcessTransfer;
-pub use renew::Renew;
-pub use rsp2rsp_push_transfer::Rsp2RspPushTransfer;
-pub use send_authcode::SendAuthcode;
-pub use send_password::SendPassword;
+// What other modules use of the actions (the table names the rest by path).
+pub use bulk_change::{BulkChangeSubmit, Items as BulkItems, normalize_items};
+pub use event::EventAck;
 pub use simple_transfer::SimpleTransfer;
 pub use simple_transfer_status::{SimpleTransferStatus, status_reply};
-pub use sw_register::SwRegister;
-pub use transfers_away::GetTransfersAway;
-pub use transfers_in::GetTransfersIn;
-pub use update_nameservers::UpdateNameservers;
+
+crate::api::table::table! {
+    "SIMPLE_TRANSFER" "DOMAIN" => simple_transfer::SimpleTransfer;
+    "SIMPLE_TRANSFER_STATUS" "DOMAIN" => simple_transfer_status::SimpleTransferStatus;
+    "SUBMIT" "BULK_CHANGE" [change_type = "push_domains"] => bulk_change::BulkChangeSubmit;
+    "SUBMIT_BULK_CHANGE" "BULK_CHANGE" [change_type = "push_domains"] => bulk_change::BulkChangeSubmit;
+    "GET_BULK_CHANGE" "BULK_CHANGE" => bulk_change::BulkChangeGet;
+    "CANCEL_BULK_CHANGE" "BULK_CHANGE" => bulk_change::BulkChangeCancel;
+    "POLL" "EVENT" => event::EventPoll;
+    "ACK" "EVENT" => event::EventAck;
+    "RSP2RSP_PUSH_TRANSFER" "*" => rsp2rsp_push_transfer::Rsp2RspPushTransfer;
+    "GET_BALANCE" "BALANCE" => balance::GetBalance;
+    "GET_BALANCE" "DOMAIN" => balance::GetBalance;
+    "GET_BALANCE" "" => balance::GetBalance;
+    "CHECK_TRANSFER" "DOMAIN" => check_transfer::CheckTransfer;
+    "SW_REGISTER" "DOMAIN" [reg_type = "new"] => sw_register::SwRegister;
+    "SW_REGISTER" "DOMAIN" [reg_type = "transfer"] => sw_register::SwRegister;
+    "CANCEL_TRANSFER" "TRANSFER" => cancel_transfer::CancelTransfer;
+    "SEND_PASSWORD" "TRANSFER" => send_password::SendPassword;
+    "PROCESS_TRANSFER" "TRANSFER" => process_transfer::ProcessTransfer;
+    "GET_TRANSFERS_IN" "DOMAIN" => transfers_in::GetTransfersIn;
+    "GET_TRANSFERS_AWAY" "DOMAIN" => transfers_away::GetTransfersAway;
+    "LOOKUP" "DOMAIN" => lookup::Lookup;
+    "NAME_SUGGEST" "DOMAIN" => name_suggest::NameSuggest;
+    "GET_PRICE" "DOMAIN" => get_price::GetPrice;
+    "GET" "DOMAIN" [type = "all_info"] => get_domain::GetDomain;
+    "GET" "DOMAIN" [type = "status"] => get_domain::GetDomain;
+    "GET" "DOMAIN" [type = "nameservers"] => get_domain::GetDomain;
+    "GET" "DOMAIN" [type = "domain_auth_info"] => get_domain::GetDomain;
+    "GET" "DOMAIN" [type = "whois_privacy_state"] => get_domain::GetDomain;
+    "GET" "DOMAIN" [type = "owner"] => get_domain::GetDomain;
+    "GET" "DOMAIN" [type = "admin"] => get_domain::GetDomain;
+    "GET" "DOMAIN" [type = "billing"] => get_domain::GetDomain;
+    "GET" "DOMAIN" [type = "tech"] => get_domain::GetDomain;
+    "GET" "DOMAIN" [type = "registry_dates"] => get_domain::GetDomain;
+    "GET" "DOMAIN" [type = "expire_action"] => get_domain::GetDomain;
+    "GET" "DOMAIN" [type = "auto_renew_flag"] => get_domain::GetDomain;
+    "GET" "DOMAIN" [type = "list"] => get_domain::GetDomain;
+    "MODIFY" "DOMAIN" [data = "status"] => modify::Modify;
+    "MODIFY" "DOMAIN" [data = "whois_privacy_state"] => modify::Modify;
+    "MODIFY" "DOMAIN" [data = "contact_info"] => modify::Modify;
+    "MODIFY" "DOMAIN" [data = "expire_action"] => modify::Modify;
+    "MODIFY" "DOMAIN" [data = "domain_auth_info"] => modify::Modify;
+    "RENEW" "DOMAIN" => renew::Renew;
+    "ADVANCED_UPDATE_NAMESERVERS" "DOMAIN" => update_nameservers::UpdateNameservers;
+    "ADVANCED_UPDATE_NAMESERVERS" "NAMESERVER" => update_nameservers::UpdateNameservers;
+    "CREATE" "NAMESERVER" => nameserver::Nameserver;
+    "MODIFY" "NAMESERVER" => nameserver::Nameserver;
+    "DELETE" "NAMESERVER" => nameserver::Nameserver;
+    "GET" "NAMESERVER" => nameserver::Nameserver;
+    "REGISTRY_ADD_NS" "NAMESERVER" => nameserver::RegistryNameserver;
+    "REGISTRY_CHECK_NAMESERVER" "NAMESERVER" => nameserver::RegistryNameserver;
+    "GET_DOMAINS_CONTACTS" "DOMAIN" => contacts::GetDomainsContacts;
+    "UPDATE_CONTACTS" "DOMAIN" => contacts::UpdateContacts;
+    "SEND_AUTHCODE" "DOMAIN" => send_authcode::SendAuthcode;
+    "GET_DOMAINS_BY_EXPIREDATE" "DOMAIN" => domains_by_expiredate::DomainsByExpiredate;
+    "SET" "COOKIE" => cookie::SetCookie;
+    "DELETE" "COOKIE" => cookie::DeleteCookie;
+}

@@ -47,8 +47,49 @@ pub(crate) fn check_auth_code(f: &Fields<'_>, key: &str) -> Result<String, ApiEr
     Ok(code.to_string())
 }
 
-impl Modify {
-    pub fn parse(env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
+/// Lays `roles` over the stored contact set of each of `targets` (each keeps its
+/// other roles) and returns the per-domain results clients read under `details`.
+pub(crate) fn lay_contacts(
+    ctx: &Ctx<'_>,
+    targets: &[(i64, String)],
+    roles: &serde_json::Map<String, serde_json::Value>,
+    audit: &crate::store::AuditEntry,
+) -> Result<Map, ApiError> {
+    let me = ctx.reseller.id;
+    let store = &ctx.app.store;
+    let mut details = Map::with_capacity(targets.len());
+    for (id, name) in targets {
+        let Some(current) = store.domain_record_by_id(me, *id)? else {
+            continue;
+        };
+        let merged = contact_set::merge(current.contacts.as_deref(), roles);
+        store.change_domain(me, *id, &DomainChange::Contacts(merged), audit)?;
+        // As captured: each domain's result, with the waiting requests (none in the
+        // sandbox) and the encoding the contacts were sent in.
+        let mut r = Map::with_capacity(5);
+        r.insert("is_success".into(), Value::from("1"));
+        r.insert("response_code".into(), Value::from("200"));
+        r.insert(
+            "response_text".into(),
+            Value::from(codes::CONTACTS_UPDATED.text),
+        );
+        r.insert("waiting_requests_no".into(), Value::from("0"));
+        r.insert("encoding_type".into(), Value::from(""));
+        details.insert(name.as_str().into(), Value::Map(r));
+    }
+    Ok(details)
+}
+
+fn required_flag(f: &Fields<'_>, key: &str) -> Result<bool, ApiError> {
+    f.req_str(key)?;
+    f.opt_flag(key)
+}
+
+impl crate::api::Handler for Modify {
+    const NAME: &'static str = "MODIFY";
+    const VARIANTS: (&'static str, &'static [&'static str]) = ("data", DATA);
+
+    fn parse(env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         let named = Named::read(env, f, &["domain", "domain_name"])?;
         let data = f.req_str("data")?.trim().to_ascii_lowercase();
         if !DATA.contains(&data.as_str()) {
@@ -108,59 +149,5 @@ impl Modify {
                 Ok(Reply::done(codes::MODIFIED, attrs))
             }
         }
-    }
-}
-
-/// Lays `roles` over the stored contact set of each of `targets` (each keeps its
-/// other roles) and returns the per-domain results clients read under `details`.
-pub(crate) fn lay_contacts(
-    ctx: &Ctx<'_>,
-    targets: &[(i64, String)],
-    roles: &serde_json::Map<String, serde_json::Value>,
-    audit: &crate::store::AuditEntry,
-) -> Result<Map, ApiError> {
-    let me = ctx.reseller.id;
-    let store = &ctx.app.store;
-    let mut details = Map::with_capacity(targets.len());
-    for (id, name) in targets {
-        let Some(current) = store.domain_record_by_id(me, *id)? else {
-            continue;
-        };
-        let merged = contact_set::merge(current.contacts.as_deref(), roles);
-        store.change_domain(me, *id, &DomainChange::Contacts(merged), audit)?;
-        // As captured: each domain's result, with the waiting requests (none in the
-        // sandbox) and the encoding the contacts were sent in.
-        let mut r = Map::with_capacity(5);
-        r.insert("is_success".into(), Value::from("1"));
-        r.insert("response_code".into(), Value::from("200"));
-        r.insert(
-            "response_text".into(),
-            Value::from(codes::CONTACTS_UPDATED.text),
-        );
-        r.insert("waiting_requests_no".into(), Value::from("0"));
-        r.insert("encoding_type".into(), Value::from(""));
-        details.insert(name.as_str().into(), Value::Map(r));
-    }
-    Ok(details)
-}
-
-fn required_flag(f: &Fields<'_>, key: &str) -> Result<bool, ApiError> {
-    f.req_str(key)?;
-    f.opt_flag(key)
-}
-
-impl crate::api::Handler for Modify {
-    const NAME: &'static str = "MODIFY";
-
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("MODIFY", "DOMAIN")
-    }
-
-    fn read(env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        Modify::parse(env, attrs)
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
     }
 }

@@ -233,7 +233,77 @@ fn decode_key(key: &str) -> Option<(Vec<String>, Vec<Asked>)> {
 }
 
 impl NameSuggest {
-    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+    fn items(&self, ctx: &Ctx<'_>, asked: &Asked) -> Result<Vec<Value>, ApiError> {
+        let tlds = &asked.tlds;
+        let names: Vec<String> = match asked.service {
+            Service::Lookup => self
+                .labels
+                .iter()
+                .flat_map(|l| tlds.iter().map(move |t| format!("{l}.{t}")))
+                .collect(),
+            Service::Suggestion => PATTERNS
+                .iter()
+                .flat_map(|p| {
+                    let name = p.replace("{}", &self.labels[0]);
+                    tlds.iter().map(move |t| format!("{name}.{t}"))
+                })
+                .collect(),
+            Service::Premium => tlds
+                .iter()
+                .map(|t| format!("{}-premium.{t}", self.labels[0]))
+                .collect(),
+            // No personal names, offers or brokered names in the sandbox.
+            Service::PersonalNames
+            | Service::PremiumMakeOffer
+            | Service::PremiumBrokeredTransfer => Vec::new(),
+        };
+        let mut out = Vec::new();
+        for name in names {
+            if out.len() >= asked.maximum {
+                break;
+            }
+            let Ok(a) = availability::of(ctx.app, &name)? else {
+                // A TLD the registry does not offer has no names to list.
+                continue;
+            };
+            let free = matches!(a, Availability::Available { .. });
+            if asked.service != Service::Lookup && !free {
+                continue;
+            }
+            let mut item = Map::with_capacity(4);
+            item.insert("domain".into(), Value::from(name.as_str()));
+            item.insert("status".into(), Value::from(availability::status_word(&a)));
+            match (&a, asked.service) {
+                (Availability::Available { claim: true, .. }, Service::Lookup) => {
+                    item.insert("has_claim".into(), Value::from("1"));
+                }
+                (Availability::Taken { reason: Some(r) }, Service::Lookup) => {
+                    item.insert("reason".into(), Value::from(r.as_str()));
+                }
+                (Availability::Available { premium: true, .. }, Service::Premium) => {
+                    item.insert(
+                        "price".into(),
+                        Value::from(format_cents(price::order_cents(
+                            &ctx.app.store,
+                            &name,
+                            "new",
+                            1,
+                            true,
+                        )?)),
+                    );
+                }
+                _ => {}
+            }
+            out.push(Value::Map(item));
+        }
+        Ok(out)
+    }
+}
+
+impl crate::api::Handler for NameSuggest {
+    const NAME: &'static str = "NAME_SUGGEST";
+
+    fn parse(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         let search = f.opt_str("searchstring")?;
         let key = f.opt_str("search_key")?.map(str::trim);
         // A search resumed by its key alone.
@@ -357,88 +427,6 @@ impl NameSuggest {
             ),
         ];
         Ok(reply)
-    }
-
-    fn items(&self, ctx: &Ctx<'_>, asked: &Asked) -> Result<Vec<Value>, ApiError> {
-        let tlds = &asked.tlds;
-        let names: Vec<String> = match asked.service {
-            Service::Lookup => self
-                .labels
-                .iter()
-                .flat_map(|l| tlds.iter().map(move |t| format!("{l}.{t}")))
-                .collect(),
-            Service::Suggestion => PATTERNS
-                .iter()
-                .flat_map(|p| {
-                    let name = p.replace("{}", &self.labels[0]);
-                    tlds.iter().map(move |t| format!("{name}.{t}"))
-                })
-                .collect(),
-            Service::Premium => tlds
-                .iter()
-                .map(|t| format!("{}-premium.{t}", self.labels[0]))
-                .collect(),
-            // No personal names, offers or brokered names in the sandbox.
-            Service::PersonalNames
-            | Service::PremiumMakeOffer
-            | Service::PremiumBrokeredTransfer => Vec::new(),
-        };
-        let mut out = Vec::new();
-        for name in names {
-            if out.len() >= asked.maximum {
-                break;
-            }
-            let Ok(a) = availability::of(ctx.app, &name)? else {
-                // A TLD the registry does not offer has no names to list.
-                continue;
-            };
-            let free = matches!(a, Availability::Available { .. });
-            if asked.service != Service::Lookup && !free {
-                continue;
-            }
-            let mut item = Map::with_capacity(4);
-            item.insert("domain".into(), Value::from(name.as_str()));
-            item.insert("status".into(), Value::from(availability::status_word(&a)));
-            match (&a, asked.service) {
-                (Availability::Available { claim: true, .. }, Service::Lookup) => {
-                    item.insert("has_claim".into(), Value::from("1"));
-                }
-                (Availability::Taken { reason: Some(r) }, Service::Lookup) => {
-                    item.insert("reason".into(), Value::from(r.as_str()));
-                }
-                (Availability::Available { premium: true, .. }, Service::Premium) => {
-                    item.insert(
-                        "price".into(),
-                        Value::from(format_cents(price::order_cents(
-                            &ctx.app.store,
-                            &name,
-                            "new",
-                            1,
-                            true,
-                        )?)),
-                    );
-                }
-                _ => {}
-            }
-            out.push(Value::Map(item));
-        }
-        Ok(out)
-    }
-}
-
-impl crate::api::Handler for NameSuggest {
-    const NAME: &'static str = "NAME_SUGGEST";
-
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("NAME_SUGGEST", "DOMAIN")
-    }
-
-    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        NameSuggest::parse(attrs)
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
     }
 }
 

@@ -67,7 +67,12 @@ fn under(host: &str, domain: &str) -> bool {
 }
 
 impl Nameserver {
-    fn parse(env: &crate::ops::Envelope, f: &Fields<'_>, action: &str) -> Result<Self, ApiError> {
+    /// The request of `action` (CREATE, MODIFY, DELETE or GET).
+    fn of_action(
+        env: &crate::ops::Envelope,
+        f: &Fields<'_>,
+        action: &str,
+    ) -> Result<Self, ApiError> {
         let named = Named::read(env, f, &["domain"])?;
         let verb = match action {
             "CREATE" => NsVerb::Create,
@@ -101,68 +106,6 @@ impl Nameserver {
             ipv4,
             ipv6,
         })
-    }
-
-    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        let d = self.named.resolve(ctx)?;
-        let me = ctx.reseller.id;
-        let store = &ctx.app.store;
-        let not_found = ApiError::Refused(codes::NAMESERVER_NOT_FOUND);
-        let conflict = |e: StoreError| match e {
-            StoreError::Conflict(_) => ApiError::Refused(codes::NAMESERVER_EXISTS),
-            StoreError::NotFound => ApiError::Refused(codes::NAMESERVER_NOT_FOUND),
-            other => other.into(),
-        };
-        match &self.verb {
-            NsVerb::Get { name } => return self.get(ctx, &d, name.as_deref()),
-            NsVerb::Create => {
-                self.must_belong(ctx, &d, &self.name)?;
-                let audit = ctx.audit(
-                    "nameserver_create",
-                    &self.name,
-                    format!(
-                        "{} {}",
-                        self.ipv4.as_deref().unwrap_or(""),
-                        self.ipv6.as_deref().unwrap_or("")
-                    ),
-                );
-                store
-                    .create_name_server(me, &self.host(&d, &self.name), &audit, ctx.app.now())
-                    .map_err(conflict)?;
-            }
-            NsVerb::Modify { new_name } => {
-                let current = self.own_host(ctx, &d)?.ok_or(not_found)?;
-                self.must_belong(ctx, &d, new_name)?;
-                if *new_name != self.name && store.name_server_in_use(me, &self.name)? {
-                    return Err(ApiError::Refused(codes::NAMESERVER_IN_USE));
-                }
-                let next = NameServerHost {
-                    name: new_name.clone(),
-                    domain_id: d.id,
-                    ipv4: self.ipv4.clone().or(current.ipv4),
-                    ipv6: self.ipv6.clone().or(current.ipv6),
-                };
-                let audit = ctx.audit("nameserver_modify", &self.name, format!("now {new_name}"));
-                store
-                    .modify_name_server(me, &self.name, &next, &audit)
-                    .map_err(conflict)?;
-            }
-            NsVerb::Delete => {
-                self.own_host(ctx, &d)?.ok_or(not_found)?;
-                if store.name_server_in_use(me, &self.name)? {
-                    return Err(ApiError::Refused(codes::NAMESERVER_IN_USE));
-                }
-                let audit = ctx.audit("nameserver_delete", &self.name, String::new());
-                store
-                    .delete_name_server(me, d.id, &self.name, &audit)
-                    .map_err(conflict)?;
-            }
-        }
-        Ok(Reply::done_bare(match &self.verb {
-            NsVerb::Create => codes::NAMESERVER_CREATED,
-            NsVerb::Delete => codes::NAMESERVER_DELETED,
-            NsVerb::Modify { .. } | NsVerb::Get { .. } => codes::NAMESERVER_MODIFIED,
-        }))
     }
 
     fn host(&self, d: &DomainRecord, name: &str) -> NameServerHost {
@@ -240,16 +183,70 @@ impl Nameserver {
 impl crate::api::Handler for Nameserver {
     const NAME: &'static str = "NAMESERVER";
 
-    fn answers(action: &str, object: &str) -> bool {
-        object == "NAMESERVER" && matches!(action, "CREATE" | "MODIFY" | "DELETE" | "GET")
+    fn parse(env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        Nameserver::of_action(env, attrs, &env.action().to_ascii_uppercase())
     }
 
-    fn read(env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        Nameserver::parse(env, attrs, &env.action().to_ascii_uppercase())
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let d = self.named.resolve(ctx)?;
+        let me = ctx.reseller.id;
+        let store = &ctx.app.store;
+        let not_found = ApiError::Refused(codes::NAMESERVER_NOT_FOUND);
+        let conflict = |e: StoreError| match e {
+            StoreError::Conflict(_) => ApiError::Refused(codes::NAMESERVER_EXISTS),
+            StoreError::NotFound => ApiError::Refused(codes::NAMESERVER_NOT_FOUND),
+            other => other.into(),
+        };
+        match &self.verb {
+            NsVerb::Get { name } => return self.get(ctx, &d, name.as_deref()),
+            NsVerb::Create => {
+                self.must_belong(ctx, &d, &self.name)?;
+                let audit = ctx.audit(
+                    "nameserver_create",
+                    &self.name,
+                    format!(
+                        "{} {}",
+                        self.ipv4.as_deref().unwrap_or(""),
+                        self.ipv6.as_deref().unwrap_or("")
+                    ),
+                );
+                store
+                    .create_name_server(me, &self.host(&d, &self.name), &audit, ctx.app.now())
+                    .map_err(conflict)?;
+            }
+            NsVerb::Modify { new_name } => {
+                let current = self.own_host(ctx, &d)?.ok_or(not_found)?;
+                self.must_belong(ctx, &d, new_name)?;
+                if *new_name != self.name && store.name_server_in_use(me, &self.name)? {
+                    return Err(ApiError::Refused(codes::NAMESERVER_IN_USE));
+                }
+                let next = NameServerHost {
+                    name: new_name.clone(),
+                    domain_id: d.id,
+                    ipv4: self.ipv4.clone().or(current.ipv4),
+                    ipv6: self.ipv6.clone().or(current.ipv6),
+                };
+                let audit = ctx.audit("nameserver_modify", &self.name, format!("now {new_name}"));
+                store
+                    .modify_name_server(me, &self.name, &next, &audit)
+                    .map_err(conflict)?;
+            }
+            NsVerb::Delete => {
+                self.own_host(ctx, &d)?.ok_or(not_found)?;
+                if store.name_server_in_use(me, &self.name)? {
+                    return Err(ApiError::Refused(codes::NAMESERVER_IN_USE));
+                }
+                let audit = ctx.audit("nameserver_delete", &self.name, String::new());
+                store
+                    .delete_name_server(me, d.id, &self.name, &audit)
+                    .map_err(conflict)?;
+            }
+        }
+        Ok(Reply::done_bare(match &self.verb {
+            NsVerb::Create => codes::NAMESERVER_CREATED,
+            NsVerb::Delete => codes::NAMESERVER_DELETED,
+            NsVerb::Modify { .. } | NsVerb::Get { .. } => codes::NAMESERVER_MODIFIED,
+        }))
     }
 }
 
@@ -266,11 +263,7 @@ pub struct RegistryNameserver {
 impl crate::api::Handler for RegistryNameserver {
     const NAME: &'static str = "REGISTRY_NAMESERVER";
 
-    fn answers(action: &str, object: &str) -> bool {
-        object == "NAMESERVER" && matches!(action, "REGISTRY_ADD_NS" | "REGISTRY_CHECK_NAMESERVER")
-    }
-
-    fn read(env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
+    fn parse(env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         Ok(RegistryNameserver {
             fqdn: host(f, "fqdn")?,
             tld: f
@@ -282,7 +275,7 @@ impl crate::api::Handler for RegistryNameserver {
         })
     }
 
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let me = ctx.reseller.id;
         let store = &ctx.app.store;
         let parent = crate::rules::nameservers::parent_in_portfolio(store, &self.fqdn)?;

@@ -16,7 +16,15 @@ pub struct ProcessTransfer {
     pub order: OrderRef,
 }
 
-impl ProcessTransfer {
+impl crate::api::Handler for ProcessTransfer {
+    const NAME: &'static str = "PROCESS_TRANSFER";
+
+    fn parse(_env: &Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        Ok(ProcessTransfer {
+            order: OrderRef::parse(attrs, "domain")?,
+        })
+    }
+
     fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let refused = || ApiError::Refused(codes::RESUBMIT_PROHIBITED);
         let old = self.order.find(ctx).map_err(|_| refused())?;
@@ -49,23 +57,5 @@ impl ProcessTransfer {
         let ok = codes::TRANSFER_SENT;
         let text = ok.text.replace("{email}", &to);
         Ok(Reply::ok((ok.code, &text), attrs, Layout::CodeSuccessAttrs))
-    }
-}
-
-impl crate::api::Handler for ProcessTransfer {
-    const NAME: &'static str = "PROCESS_TRANSFER";
-
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("PROCESS_TRANSFER", "TRANSFER")
-    }
-
-    fn read(_env: &Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        Ok(ProcessTransfer {
-            order: OrderRef::parse(attrs, "domain")?,
-        })
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
     }
 }

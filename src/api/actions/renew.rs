@@ -26,11 +26,7 @@ pub struct Renew {
 impl crate::api::Handler for Renew {
     const NAME: &'static str = "RENEW";
 
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("RENEW", "DOMAIN")
-    }
-
-    fn read(env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
+    fn parse(env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         let named = Named::read(env, f, &["domain", "domain_name"])?;
         let period = f.req_id("period")?;
         if !(1..=10).contains(&period) {
@@ -52,7 +48,7 @@ impl crate::api::Handler for Renew {
         })
     }
 
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let store = &ctx.app.store;
         let d = self.named.resolve(ctx)?;
         let now = ctx.app.now();

@@ -21,8 +21,10 @@ pub struct Rsp2RspPushTransfer {
     pub apply_to_locked: bool,
 }
 
-impl Rsp2RspPushTransfer {
-    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+impl crate::api::Handler for Rsp2RspPushTransfer {
+    const NAME: &'static str = "RSP2RSP_PUSH_TRANSFER";
+
+    fn parse(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         let raw = f.req_str("domain")?;
         let domain = DomainName::parse(raw)
             .map_err(|e| f.invalid("domain", &format!("'{}' {e}", raw.trim())))?
@@ -43,7 +45,7 @@ impl Rsp2RspPushTransfer {
         })
     }
 
-    pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let store = &ctx.app.store;
         let Some(domain) = store.portfolio_domain(ctx.reseller.id, &self.domain)? else {
             return Err(ApiError::NotFound(codes::PUSH_DOMAIN_NOT_FOUND));
@@ -117,22 +119,5 @@ impl Rsp2RspPushTransfer {
             &text,
             Layout::CodeSuccessAttrs,
         ))
-    }
-}
-
-impl crate::api::Handler for Rsp2RspPushTransfer {
-    const NAME: &'static str = "RSP2RSP_PUSH_TRANSFER";
-
-    fn answers(action: &str, object: &str) -> bool {
-        // The documentation names no object; clients send DOMAIN or nothing.
-        matches!((action, object), ("RSP2RSP_PUSH_TRANSFER", _))
-    }
-
-    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        Self::parse(attrs)
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
     }
 }

@@ -22,17 +22,13 @@ pub(crate) fn fresh_auth_code() -> String {
 impl crate::api::Handler for SendAuthcode {
     const NAME: &'static str = "SEND_AUTHCODE";
 
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("SEND_AUTHCODE", "DOMAIN")
-    }
-
-    fn read(env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
+    fn parse(env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         Ok(SendAuthcode {
             named: Named::read(env, f, &["domain_name", "domain"])?,
         })
     }
 
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let d = self.named.resolve(ctx)?;
         let to = contact_set::email_of(d.contacts.as_deref(), "admin")
             .filter(|e| crate::mail::plausible_address(e))

@@ -16,7 +16,15 @@ pub struct SendPassword {
     pub order: OrderRef,
 }
 
-impl SendPassword {
+impl crate::api::Handler for SendPassword {
+    const NAME: &'static str = "SEND_PASSWORD";
+
+    fn parse(_env: &Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+        Ok(SendPassword {
+            order: OrderRef::parse(attrs, "domain_name")?,
+        })
+    }
+
     fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let order = self.order.find(ctx)?;
         let refused = || ApiError::Refused(codes::RESEND_PROHIBITED);
@@ -46,23 +54,5 @@ impl SendPassword {
             ok.text,
             Layout::CodeSuccessAttrs,
         ))
-    }
-}
-
-impl crate::api::Handler for SendPassword {
-    const NAME: &'static str = "SEND_PASSWORD";
-
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("SEND_PASSWORD", "TRANSFER")
-    }
-
-    fn read(_env: &Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        Ok(SendPassword {
-            order: OrderRef::parse(attrs, "domain_name")?,
-        })
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
     }
 }

@@ -33,8 +33,10 @@ pub struct SimpleTransfer {
     pub profile: Option<ProfileCredentials>,
 }
 
-impl SimpleTransfer {
-    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+impl crate::api::Handler for SimpleTransfer {
+    const NAME: &'static str = "SIMPLE_TRANSFER";
+
+    fn parse(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         let domains = parse_domains(f)?;
         let dns_template = f.opt_str("dns_template")?.map(|s| s.trim().to_string());
         let ns_given = f
@@ -79,7 +81,7 @@ impl SimpleTransfer {
         })
     }
 
-    pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let store = &ctx.app.store;
         let profile_id = match &self.profile {
             Some(p) => Some(p.check(ctx.app, ctx.reseller.id, ctx.peer)?),
@@ -115,22 +117,6 @@ impl SimpleTransfer {
             attrs,
             Layout::CodeAttrsSuccess,
         ))
-    }
-}
-
-impl crate::api::Handler for SimpleTransfer {
-    const NAME: &'static str = "SIMPLE_TRANSFER";
-
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("SIMPLE_TRANSFER", "DOMAIN")
-    }
-
-    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        Self::parse(attrs)
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
     }
 }
 
@@ -243,7 +229,8 @@ mod tests {
     }
 
     fn parse(m: &Map) -> Result<SimpleTransfer, (u16, String)> {
-        SimpleTransfer::parse(&Fields::new(m)).map_err(|e| e.reply())
+        let env = crate::ops::Envelope::from_map(Map::new());
+        <SimpleTransfer as crate::api::Handler>::parse(&env, &Fields::new(m)).map_err(|e| e.reply())
     }
 
     fn code(m: &Map) -> u16 {

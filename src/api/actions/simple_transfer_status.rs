@@ -12,14 +12,17 @@ pub struct SimpleTransferStatus {
     pub job_id: i64,
 }
 
-impl SimpleTransferStatus {
-    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+impl crate::api::Handler for SimpleTransferStatus {
+    const NAME: &'static str = "SIMPLE_TRANSFER_STATUS";
+    const POLL: bool = true;
+
+    fn parse(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         Ok(SimpleTransferStatus {
             job_id: f.req_id("simple_transfer_job_id")?,
         })
     }
 
-    pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let reply = status_reply;
         let (store, cache) = (&ctx.app.store, &ctx.caches.status);
         let key = (ctx.reseller.id, self.job_id);
@@ -39,23 +42,6 @@ impl SimpleTransferStatus {
         let f = attrs.w.into_fragment();
         cache.put(key, count, now, &f);
         Ok(reply(f))
-    }
-}
-
-impl crate::api::Handler for SimpleTransferStatus {
-    const NAME: &'static str = "SIMPLE_TRANSFER_STATUS";
-    const POLL: bool = true;
-
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("SIMPLE_TRANSFER_STATUS", "DOMAIN")
-    }
-
-    fn read(_env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        Self::parse(attrs)
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
     }
 }
 
@@ -180,14 +166,13 @@ mod tests {
 
     #[test]
     fn job_id_must_be_digits() {
+        let env = crate::ops::Envelope::from_map(Map::new());
+        let parse = |f: &Fields<'_>| <SimpleTransferStatus as crate::api::Handler>::parse(&env, f);
         let mut m = Map::new();
         m.insert("simple_transfer_job_id".into(), "12a".into());
+        assert!(matches!(parse(&Fields::new(&m)), Err(ApiError::Invalid(_))));
         assert!(matches!(
-            SimpleTransferStatus::parse(&Fields::new(&m)),
-            Err(ApiError::Invalid(_))
-        ));
-        assert!(matches!(
-            SimpleTransferStatus::parse(&Fields::new(&Map::new())),
+            parse(&Fields::new(&Map::new())),
             Err(ApiError::Missing(_))
         ));
     }

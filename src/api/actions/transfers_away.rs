@@ -14,27 +14,6 @@ pub struct GetTransfersAway {
     pub gaining: Option<String>,
 }
 
-impl GetTransfersAway {
-    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        let p = &self.page;
-        let all = ctx.app.store.transfers_away_of(ctx.reseller.id)?;
-        let matching: Vec<&crate::store::AwayView> = all
-            .iter()
-            .filter(|a| {
-                p.domain.as_ref().is_none_or(|d| *d == a.domain)
-                    && p.status.as_ref().is_none_or(|s| *s == a.status)
-                    && self
-                        .gaining
-                        .as_ref()
-                        .is_none_or(|g| super::orders::wildcard(g, &a.gaining))
-                    && p.from.is_none_or(|t| a.requested_at >= t)
-                    && p.to.is_none_or(|t| a.requested_at <= t)
-            })
-            .collect();
-        Ok(p.reply(&matching, |a| entry(a)))
-    }
-}
-
 /// One transfer away, dates as GET_TRANSFERS_IN writes them.
 fn entry(a: &crate::store::AwayView) -> Value {
     use super::transfers_in::insert_date;
@@ -59,11 +38,7 @@ fn entry(a: &crate::store::AwayView) -> Value {
 impl crate::api::Handler for GetTransfersAway {
     const NAME: &'static str = "GET_TRANSFERS_AWAY";
 
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("GET_TRANSFERS_AWAY", "DOMAIN")
-    }
-
-    fn read(_env: &Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
+    fn parse(_env: &Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
         Ok(GetTransfersAway {
             page: super::transfers_in::Paging::parse(attrs)?,
             gaining: attrs
@@ -73,7 +48,22 @@ impl crate::api::Handler for GetTransfersAway {
         })
     }
 
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let p = &self.page;
+        let all = ctx.app.store.transfers_away_of(ctx.reseller.id)?;
+        let matching: Vec<&crate::store::AwayView> = all
+            .iter()
+            .filter(|a| {
+                p.domain.as_ref().is_none_or(|d| *d == a.domain)
+                    && p.status.as_ref().is_none_or(|s| *s == a.status)
+                    && self
+                        .gaining
+                        .as_ref()
+                        .is_none_or(|g| super::orders::wildcard(g, &a.gaining))
+                    && p.from.is_none_or(|t| a.requested_at >= t)
+                    && p.to.is_none_or(|t| a.requested_at <= t)
+            })
+            .collect();
+        Ok(p.reply(&matching, |a| entry(a)))
     }
 }

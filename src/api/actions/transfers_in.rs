@@ -8,7 +8,7 @@
 use crate::api::codes;
 use crate::api::fields::Fields;
 use crate::api::{ApiError, Ctx, Layout, Reply};
-use crate::ops::{Envelope, Map, Value};
+use crate::ops::{Map, Value};
 use crate::rules::transfer::opensrs_status;
 use crate::status::DomainStatus;
 use crate::store::OrderView;
@@ -138,28 +138,6 @@ pub struct GetTransfersIn {
 }
 
 impl GetTransfersIn {
-    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
-        let order_id = match (f.opt_str("order_id")?, f.opt_str("transfer_id")?) {
-            (Some(_), _) => Some(f.req_id("order_id")?),
-            (None, Some(_)) => Some(f.req_id("transfer_id")?),
-            (None, None) => None,
-        };
-        let text = |key: &str| -> Result<Option<String>, ApiError> {
-            Ok(f.opt_str(key)?
-                .map(|v| v.trim().to_ascii_lowercase())
-                .filter(|v| !v.is_empty()))
-        };
-        Ok(GetTransfersIn {
-            paging: Paging::parse(f)?,
-            order_id,
-            completed: Days::parse(f, "completed")?,
-            owner_request: Days::parse(f, "owner_request")?,
-            owner_confirm: Days::parse(f, "owner_confirm")?,
-            request_address: text("request_address")?,
-            losing_registrar: text("losing_registrar")?,
-        })
-    }
-
     fn wanted(&self, o: &OrderView) -> bool {
         let p = &self.paging;
         p.domain.as_ref().is_none_or(|d| *d == o.domain)
@@ -180,17 +158,6 @@ impl GetTransfersIn {
                 .losing_registrar
                 .as_ref()
                 .is_none_or(|l| super::orders::wildcard(l, ""))
-    }
-
-    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        // A reseller's orders are few next to a request's own bounds; the filters
-        // that need the derived status run here.
-        let all = ctx.app.store.orders_of(ctx.reseller.id)?;
-        let matching: Vec<&OrderView> = all
-            .iter()
-            .filter(|o| o.job_id.is_some() && self.wanted(o))
-            .collect();
-        Ok(self.paging.reply(&matching, |o| entry(o)))
     }
 }
 
@@ -246,15 +213,36 @@ pub(super) fn insert_date(m: &mut Map, key: &str, at: Option<i64>) {
 impl crate::api::Handler for GetTransfersIn {
     const NAME: &'static str = "GET_TRANSFERS_IN";
 
-    fn answers(action: &str, object: &str) -> bool {
-        (action, object) == ("GET_TRANSFERS_IN", "DOMAIN")
+    fn parse(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
+        let order_id = match (f.opt_str("order_id")?, f.opt_str("transfer_id")?) {
+            (Some(_), _) => Some(f.req_id("order_id")?),
+            (None, Some(_)) => Some(f.req_id("transfer_id")?),
+            (None, None) => None,
+        };
+        let text = |key: &str| -> Result<Option<String>, ApiError> {
+            Ok(f.opt_str(key)?
+                .map(|v| v.trim().to_ascii_lowercase())
+                .filter(|v| !v.is_empty()))
+        };
+        Ok(GetTransfersIn {
+            paging: Paging::parse(f)?,
+            order_id,
+            completed: Days::parse(f, "completed")?,
+            owner_request: Days::parse(f, "owner_request")?,
+            owner_confirm: Days::parse(f, "owner_confirm")?,
+            request_address: text("request_address")?,
+            losing_registrar: text("losing_registrar")?,
+        })
     }
 
-    fn read(_env: &Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        Self::parse(attrs)
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
+    fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        // A reseller's orders are few next to a request's own bounds; the filters
+        // that need the derived status run here.
+        let all = ctx.app.store.orders_of(ctx.reseller.id)?;
+        let matching: Vec<&OrderView> = all
+            .iter()
+            .filter(|o| o.job_id.is_some() && self.wanted(o))
+            .collect();
+        Ok(self.paging.reply(&matching, |o| entry(o)))
     }
 }

@@ -51,8 +51,10 @@ pub(crate) fn host_list(f: &Fields<'_>, key: &str) -> Result<Vec<String>, ApiErr
     Ok(out)
 }
 
-impl UpdateNameservers {
-    pub fn parse(env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
+impl crate::api::Handler for UpdateNameservers {
+    const NAME: &'static str = "ADVANCED_UPDATE_NAMESERVERS";
+
+    fn parse(env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         let named = Named::read(env, f, &["domain", "domain_name"])?;
         let op = match f.req_str("op_type")?.trim().to_ascii_lowercase().as_str() {
             "assign" => {
@@ -125,22 +127,5 @@ impl UpdateNameservers {
             &audit,
         )?;
         Ok(Reply::done(codes::NAMESERVERS_UPDATED, Map::new()))
-    }
-}
-
-impl crate::api::Handler for UpdateNameservers {
-    const NAME: &'static str = "ADVANCED_UPDATE_NAMESERVERS";
-
-    fn answers(action: &str, object: &str) -> bool {
-        // Upmind's provider sends it on object NAMESERVER.
-        action == "ADVANCED_UPDATE_NAMESERVERS" && matches!(object, "DOMAIN" | "NAMESERVER")
-    }
-
-    fn read(env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        UpdateNameservers::parse(env, attrs)
-    }
-
-    fn run(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        self.apply(ctx)
     }
 }

@@ -15,7 +15,7 @@ use crate::registry::Availability;
 use crate::rules::{availability, nameservers, price};
 use crate::store::{NewRegistration, OrderRefused};
 
-use super::sw_register::{OrderBasics, failure_with_detail, order_profile};
+use super::{OrderBasics, failure_with_detail, order_profile};
 
 /// The nameservers a registration gets without `custom_nameservers`.
 pub const DEFAULT_NAMESERVERS: &[&str] = &["ns1.systemdns.com", "ns2.systemdns.com"];
@@ -66,7 +66,7 @@ impl Registration {
         } = OrderBasics::parse(f)?;
         let save = !process;
         let nameservers = if f.opt_flag("custom_nameservers")? {
-            let ns = super::simple_transfer::parse_nameservers(f)?;
+            let ns = super::super::simple_transfer::parse_nameservers(f)?;
             if ns.is_empty() {
                 return Err(ApiError::Missing("nameserver_list".into()));
             }
@@ -83,7 +83,7 @@ impl Registration {
         };
         let (contacts_json, admin_email) = contact_set::parse(f, with_tech)?;
         let auth_code = match f.opt_str("auth_info")? {
-            Some(_) => Some(super::modify::check_auth_code(f, "auth_info")?),
+            Some(_) => Some(super::super::modify::check_auth_code(f, "auth_info")?),
             None => None,
         };
         Ok(Registration {
@@ -114,7 +114,7 @@ impl Registration {
             Ok(Availability::Taken { .. } | Availability::Waiting) => {
                 return self.forced_pending(ctx, &[], now);
             }
-            Err(u) => return Err(super::lookup::unanswered(&u)),
+            Err(u) => return Err(super::super::lookup::unanswered(&u)),
         };
         let missing = nameservers::missing(store, &self.nameservers)?;
         if !missing.is_empty() {
@@ -145,7 +145,7 @@ impl Registration {
             auth_code: self
                 .auth_code
                 .clone()
-                .unwrap_or_else(super::send_authcode::fresh_auth_code),
+                .unwrap_or_else(super::super::send_authcode::fresh_auth_code),
             saved: self.save.then(|| {
                 serde_json::json!({ "domain": self.domain, "period": self.period }).to_string()
             }),
