@@ -127,3 +127,51 @@ fn the_readme_is_a_front_door() {
     assert!(first_block.contains("scripts/test"));
     assert!(Path::new(&root().join("scripts/test")).exists());
 }
+
+/// The documented list of actions is the dispatch table, row for row: every
+/// `(action, object[, variant])` line of `api::actions::TABLE` is in the table of
+/// docs/api.md's "Actions answered", and nothing else is.
+#[test]
+fn the_documented_actions_are_the_table() {
+    let text = std::fs::read_to_string(root().join("docs/api.md")).expect("docs/api.md");
+    let section = text
+        .split("## Actions answered")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("an \"Actions answered\" section");
+    let ticked = |cell: &str| -> Vec<String> {
+        cell.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    let mut documented = Vec::new();
+    for row in section.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let (action, object, variants) = (ticked(cells[1]), cells[2], ticked(cells[3]));
+        let object = match object {
+            "any" => "*".to_string(),
+            "none" => "(none)".to_string(),
+            o => o.trim_matches('`').to_string(),
+        };
+        let action = action.first().expect("an action in the first cell");
+        if variants.is_empty() {
+            documented.push(format!("{action} {object}"));
+        }
+        for v in variants {
+            documented.push(format!("{action} {object} {v}"));
+        }
+    }
+    let table: Vec<String> = opsd::api::actions::TABLE
+        .iter()
+        .map(|l| l.label())
+        .collect();
+    let missing: Vec<&String> = table.iter().filter(|l| !documented.contains(l)).collect();
+    let extra: Vec<&String> = documented.iter().filter(|l| !table.contains(l)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "docs/api.md's table and the dispatch table differ:\n  answered, not documented: {missing:?}\n  documented, not answered: {extra:?}"
+    );
+    assert_eq!(documented.len(), table.len(), "a row is documented twice");
+}
