@@ -88,8 +88,8 @@ pub fn build(
         app.whois = Arc::new(crate::whois::Port43::default());
     }
     if !app.config.production {
-        crate::sandbox::faults::seed(&app, scenario).map_err(BuildError::Scenario)?;
-        crate::sandbox::faults::refresh(&app)?;
+        app.faults().seed(scenario).map_err(BuildError::Scenario)?;
+        app.faults().refresh()?;
     }
     Ok(app)
 }
@@ -153,6 +153,16 @@ impl App {
     /// The clock's now, in Unix seconds (see [`App::time`]).
     pub fn now(&self) -> i64 {
         self.time().unix_timestamp()
+    }
+
+    /// The fault rules as this instance sees them, now.
+    pub fn faults(&self) -> crate::sandbox::faults::Faults<'_> {
+        crate::sandbox::faults::Faults {
+            store: &self.store,
+            on: &self.faults_on,
+            world: self.world.as_ref(),
+            now: self.now(),
+        }
     }
 
     /// The clock's now. A sandbox clock first catches up with the offset saved in
@@ -239,9 +249,7 @@ pub const CLOCK_SYNC: std::time::Duration = std::time::Duration::from_millis(20)
 /// the leases they hold well before (see `jobs::worker`).
 pub const LEASE: i64 = 60;
 
-/// The settings key of the admin API's bearer token (made at the first start; read
-/// by the CLI from the same database).
-pub const ADMIN_TOKEN: &str = "admin_token";
+pub use crate::store::ADMIN_TOKEN;
 
 impl App {
     /// The admin token, made now if the database has none yet.

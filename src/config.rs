@@ -11,6 +11,9 @@ use crate::ops::Limits;
 
 /// Plain-HTTP address when none is configured (OpenSRS's own plain port is 55000).
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:55000";
+
+/// The loopback address the recording proxy (`opsd record`) listens on by default.
+pub const RECORD_LISTEN: &str = "127.0.0.1:55080";
 pub const DEFAULT_DB: &str = "opsd.db";
 /// TLS address when none is configured (OpenSRS's production port).
 pub const DEFAULT_TLS_LISTEN: &str = "127.0.0.1:55443";
@@ -527,7 +530,7 @@ settings! {
 
     /// `opsd record`: where the proxy listens [default: 127.0.0.1:55080].
     #[arg(long, env = "OPSD_RECORD_LISTEN")]
-    record_listen: String => SocketAddr = crate::record::DEFAULT_LISTEN
+    record_listen: String => SocketAddr = RECORD_LISTEN
         .parse()
         .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 55080))),
     apply = |c, v| c.record_listen = address(&v)?,
@@ -551,7 +554,7 @@ settings! {
     /// (`com`, or `*` for every TLD) and `transfer` (`"8.99"`); written to the
     /// database's list when the server starts.
     #[arg(skip)]
-    price: Vec<crate::rules::price::PriceTable> => Vec<(String, String, i64)> = Vec::new(),
+    price: Vec<crate::money::PriceTable> => Vec<(String, String, i64)> = Vec::new(),
     apply = |c, v| c.price = prices(v)?,
     show = |c| (!c.price.is_empty()).then(|| {
         c.price
@@ -569,7 +572,7 @@ settings! {
 
 /// The config file's price tables as `(tld, kind, cents)`.
 fn prices(
-    entries: Vec<crate::rules::price::PriceTable>,
+    entries: Vec<crate::money::PriceTable>,
 ) -> Result<Vec<(String, String, i64)>, ConfigError> {
     let mut out = Vec::new();
     for e in entries {

@@ -58,6 +58,7 @@ pub mod mail;
 pub mod metrics;
 pub mod money;
 pub mod net;
+pub mod operator;
 pub mod ops;
 pub mod pages;
 pub mod parity;

@@ -1,6 +1,7 @@
 //! Amounts of money as whole cents: read from `12`, `12.5` or `12.50`, written as
 //! OpenSRS writes them (`9000.01`, `0.00`). One home for the rule, used by the CLI,
-//! the scenario file and the replies.
+//! the scenario file and the replies; and the price list's table as the config
+//! file and the scenario write it.
 
 /// Parses `12`, `12.5` or `12.50` into cents; no sign, no thousands separators, at
 /// most two decimals.
@@ -26,6 +27,52 @@ pub fn format_cents(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let abs = cents.unsigned_abs();
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+/// One `[[price]]` table of the config file or the scenario: a TLD (or `*`) and the
+/// price of a year of each order type it names, e.g. `tld = "com"`,
+/// `new = "8.99"`, `renewal = "8.99"`, `transfer = "7.50"`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceTable {
+    pub tld: String,
+    #[serde(default)]
+    pub new: Option<String>,
+    #[serde(default)]
+    pub renewal: Option<String>,
+    #[serde(default)]
+    pub transfer: Option<String>,
+}
+
+/// A price that is no amount: the TLD, the order type and what was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadPrice {
+    pub tld: String,
+    pub kind: &'static str,
+    pub amount: String,
+}
+
+impl PriceTable {
+    /// The table as `(tld, kind, cents)` rows, the TLD without its dot and
+    /// lower-cased.
+    pub fn rows(&self) -> Result<Vec<(String, String, i64)>, BadPrice> {
+        let tld = self.tld.trim().trim_start_matches('.').to_ascii_lowercase();
+        let mut out = Vec::new();
+        for (kind, amount) in [
+            ("new", &self.new),
+            ("renewal", &self.renewal),
+            ("transfer", &self.transfer),
+        ] {
+            let Some(amount) = amount else { continue };
+            let cents = parse_cents(amount).ok_or_else(|| BadPrice {
+                tld: tld.clone(),
+                kind,
+                amount: amount.clone(),
+            })?;
+            out.push((tld.clone(), kind.to_string(), cents));
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(test)]

@@ -24,9 +24,6 @@ use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 
-/// The loopback address the proxy listens on by default.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:55080";
-
 /// What the proxy needs.
 #[derive(Debug, Clone)]
 pub struct Settings {

@@ -71,6 +71,7 @@ mod simple_transfer;
 mod srv_push;
 /// SIMPLE_TRANSFER_STATUS: layout, privacy between resellers, bad ids.
 mod status;
+mod structure;
 /// SW_REGISTER reg_type=transfer: the order, its lifecycle, its money.
 mod sw_register;
 /// HTTPS with the sandbox CA, checked by PHP and curl.

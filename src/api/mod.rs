@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod codes;
 pub mod contact_set;
+pub mod coverage;
 pub mod credentials;
 pub mod decoded;
 pub mod error;
@@ -160,7 +161,7 @@ impl Api {
             Ok((reseller, (action, object))) => action
                 .and_then(|action| {
                     action_name = action.name();
-                    let injected = crate::sandbox::faults::for_ops(app, reseller.id, action_name)?;
+                    let injected = app.faults().for_ops(reseller.id, action_name)?;
                     if let Some(i) = injected {
                         fault = Some(i.label);
                         match i.effect {

@@ -114,7 +114,7 @@ impl Line {
         }
     }
 
-    fn answers(&self, action: &str, object: &str) -> bool {
+    pub fn answers(&self, action: &str, object: &str) -> bool {
         self.action == action && (self.object == "*" || self.object == object)
     }
 
@@ -131,6 +131,13 @@ impl Line {
     }
 }
 
+impl Line {
+    /// Parses a request this line answers.
+    pub fn parse(&self, env: &Envelope, attrs: &Fields<'_>) -> Result<Action, ApiError> {
+        (self.parse)(env, attrs)
+    }
+}
+
 fn parse_as<T: Handler>(env: &Envelope, attrs: &Fields<'_>) -> Result<Action, ApiError> {
     T::parse(env, attrs).map(|t| Action(Box::new(t)))
 }
@@ -139,32 +146,6 @@ impl Action {
     /// Wraps a parsed request (tests, and requests made in code).
     pub fn new<T: Handler>(t: T) -> Action {
         Action(Box::new(t))
-    }
-
-    /// The line answering the envelope's `(action, object)`, case-insensitively.
-    fn line(env: &Envelope) -> Option<&'static Line> {
-        let action = env.action().to_ascii_uppercase();
-        let object = env.object().to_ascii_uppercase();
-        super::actions::TABLE
-            .iter()
-            .find(|l| l.answers(&action, &object))
-    }
-
-    /// The name of the action that answers the envelope's pair, if any.
-    pub fn handler_name(env: &Envelope) -> Option<&'static str> {
-        Self::line(env).map(|l| l.name)
-    }
-
-    /// Picks the action by its `(action, object)` pair and parses its attributes.
-    pub fn from_request(env: &Envelope) -> Result<Action, ApiError> {
-        let attrs = Fields::attributes(env.attributes())?;
-        match Self::line(env) {
-            Some(line) => (line.parse)(env, &attrs),
-            // Echoed back, so cut to what an action name can be.
-            None => Err(ApiError::InvalidCommand(
-                env.action().chars().take(super::MAX_ACTION_ECHO).collect(),
-            )),
-        }
     }
 
     pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
@@ -184,17 +165,6 @@ impl Action {
     /// The request, when it is a `T`.
     pub fn downcast_ref<T: Handler>(&self) -> Option<&T> {
         self.0.as_any().downcast_ref::<T>()
-    }
-
-    /// The name of every action, once each, in table order.
-    pub fn names() -> Vec<&'static str> {
-        let mut out: Vec<&'static str> = Vec::new();
-        for l in super::actions::TABLE {
-            if !out.contains(&l.name) {
-                out.push(l.name);
-            }
-        }
-        out
     }
 }
 

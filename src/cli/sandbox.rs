@@ -1,7 +1,7 @@
 //! `opsd sandbox`: the operator API of a running sandbox server from the command
 //! line — the other side of a transfer, reset, snapshots, the outbox and the
 //! webhook log as JSON. Each command is one `/admin/` call (see
-//! `opsd::sandbox::operator`) with the database's admin token.
+//! `opsd::operator`) with the database's admin token.
 
 use std::path::{Path, PathBuf};
 

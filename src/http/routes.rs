@@ -492,7 +492,7 @@ impl Service {
         }
     }
 
-    /// The sandbox operator API (`sandbox::operator`): `/admin/<call>` with the
+    /// The sandbox operator API (`operator`): `/admin/<call>` with the
     /// admin token, a query or form, or a scenario as the body of a reset; JSON
     /// back.
     async fn operator(&self, req: Request<Incoming>) -> Reply200 {
@@ -516,9 +516,9 @@ impl Service {
         let body = body.to_bytes();
         let state = self.state.clone();
         let answer = tokio::task::spawn_blocking(move || {
-            crate::sandbox::operator::handle(
+            crate::operator::handle(
                 &state,
-                &crate::sandbox::operator::Request {
+                &crate::operator::Request {
                     method: &method,
                     path: &path,
                     query: &query,
@@ -527,7 +527,7 @@ impl Service {
             )
         })
         .await
-        .unwrap_or_else(|_| crate::sandbox::operator::Answer {
+        .unwrap_or_else(|_| crate::operator::Answer {
             status: 500,
             body: serde_json::json!({ "error": "the operator call failed" }),
             raw: None,
@@ -1053,7 +1053,7 @@ fn bearer(h: &HeaderMap) -> Option<String> {
 
 /// Compares a bearer token with the stored admin token in constant time.
 fn admin_token_matches(app: &crate::app::App, given: &str) -> bool {
-    match app.store.setting(crate::app::ADMIN_TOKEN) {
+    match app.store.setting(crate::store::ADMIN_TOKEN) {
         Ok(Some(t)) => auth::same_secret(given, &t),
         Ok(_) | Err(_) => false,
     }

@@ -13,7 +13,7 @@ pub const MAX_MAIL_ATTEMPTS: i64 = 10;
 
 /// One delivery through the mailer, unless a fault rule has the relay refusing.
 fn deliver(app: &App, mail: &crate::store::Mail, message_id: &str) -> Result<(), MailError> {
-    if crate::sandbox::faults::active(app, "smtp_refuse") {
+    if app.faults().active("smtp_refuse") {
         return Err(MailError::Delivery(
             "the relay refused the message (injected fault)".into(),
         ));

@@ -250,7 +250,7 @@ pub fn prune(app: &App) {
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "pruning failed"),
     }
-    match crate::sandbox::coverage::prune(app) {
+    match crate::api::coverage::prune(app) {
         Ok(0) => {}
         Ok(n) => tracing::info!(rows = n, "pruned coverage counts of unknown actions"),
         Err(e) => tracing::error!(error = %e, "pruning coverage failed"),

@@ -43,7 +43,7 @@ pub(super) fn deliver(app: &App, task: &Task, now: i64) -> Result<(), StepError>
     let removed = hook.is_none();
     let (url, http_status, error) = match hook {
         None => (String::new(), None, Some("webhook removed".to_string())),
-        Some(hook) if crate::sandbox::faults::active(app, "webhook_timeout") => (
+        Some(hook) if app.faults().active("webhook_timeout") => (
             hook.url,
             None,
             Some("timed out (injected fault)".to_string()),

@@ -112,7 +112,7 @@ impl Dashboard<'_> {
 
     /// The fault-injection rules in force, and the form that adds one.
     fn faults(&self, status: u16, error: Option<&str>) -> Page {
-        let rules = match crate::sandbox::faults::refresh(self.app) {
+        let rules = match self.app.faults().refresh() {
             Ok(r) => r,
             Err(e) => return store_failure("dashboard", &e),
         };
@@ -168,9 +168,12 @@ impl Dashboard<'_> {
                 .map(|v| ((*k).to_string(), v.to_string()))
         })
         .collect();
-        let added =
-            crate::sandbox::faults::from_pairs(self.app, &pairs).and_then(|rule| match rule {
-                Ok(r) => crate::sandbox::faults::add(self.app, &r),
+        let added = self
+            .app
+            .faults()
+            .from_pairs(&pairs)
+            .and_then(|rule| match rule {
+                Ok(r) => self.app.faults().add(&r),
                 Err(why) => Ok(Err(why)),
             });
         match added {
@@ -191,7 +194,7 @@ impl Dashboard<'_> {
     }
 
     fn remove_fault(&self, id: i64) -> Page {
-        match crate::sandbox::faults::remove(self.app, Some(id)) {
+        match self.app.faults().remove(Some(id)) {
             Ok(_) => Page::redirect("/dashboard/faults"),
             Err(e) => store_failure("dashboard", &e),
         }

@@ -144,7 +144,7 @@ pub fn entry(
     )
 }
 
-/// The coverage report (`sandbox::coverage`): the reseller's own, or for the
+/// The coverage report (`api::coverage`): the reseller's own, or for the
 /// operator the one `?reseller=` names.
 pub fn coverage(
     app: &App,
@@ -160,7 +160,7 @@ pub fn coverage(
         },
         (None, None) => (None, None),
     };
-    let report = match id.map(|id| crate::sandbox::coverage::report(app, id)) {
+    let report = match id.map(|id| crate::api::coverage::report(app, id)) {
         Some(Ok(r)) => Some(minijinja::Value::from_serialize(&r)),
         Some(Err(e)) => return store_failure("coverage", &e),
         None => None,

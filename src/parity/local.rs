@@ -79,9 +79,9 @@ impl Sandbox for Local {
                 .map(|(now, ran)| format!("now {now}\nran {ran} tasks\n"))
                 .map_err(|e| e.to_string());
         }
-        let answer = crate::sandbox::operator::handle(
+        let answer = crate::operator::handle(
             self.app(),
-            &crate::sandbox::operator::Request {
+            &crate::operator::Request {
                 method,
                 path,
                 query: &[],

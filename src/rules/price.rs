@@ -12,51 +12,7 @@ pub const DEFAULT_CENTS: i64 = 1_000;
 /// The order types the price list knows.
 pub const KINDS: &[&str] = &["new", "renewal", "transfer"];
 
-/// One `[[price]]` table of the config file or the scenario: a TLD (or `*`) and the
-/// price of a year of each order type it names, e.g. `tld = "com"`,
-/// `new = "8.99"`, `renewal = "8.99"`, `transfer = "7.50"`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PriceTable {
-    pub tld: String,
-    #[serde(default)]
-    pub new: Option<String>,
-    #[serde(default)]
-    pub renewal: Option<String>,
-    #[serde(default)]
-    pub transfer: Option<String>,
-}
-
-/// A price that is no amount: the TLD, the order type and what was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadPrice {
-    pub tld: String,
-    pub kind: &'static str,
-    pub amount: String,
-}
-
-impl PriceTable {
-    /// The table as `(tld, kind, cents)` rows, the TLD without its dot and
-    /// lower-cased.
-    pub fn rows(&self) -> Result<Vec<(String, String, i64)>, BadPrice> {
-        let tld = self.tld.trim().trim_start_matches('.').to_ascii_lowercase();
-        let mut out = Vec::new();
-        for (kind, amount) in [
-            ("new", &self.new),
-            ("renewal", &self.renewal),
-            ("transfer", &self.transfer),
-        ] {
-            let Some(amount) = amount else { continue };
-            let cents = crate::money::parse_cents(amount).ok_or_else(|| BadPrice {
-                tld: tld.clone(),
-                kind,
-                amount: amount.clone(),
-            })?;
-            out.push((tld.clone(), kind.to_string(), cents));
-        }
-        Ok(out)
-    }
-}
+pub use crate::money::{BadPrice, PriceTable};
 
 /// How much more a registry-premium name costs than the TLD's price.
 pub const PREMIUM_FACTOR: i64 = 25;

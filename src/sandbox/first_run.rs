@@ -34,7 +34,7 @@ pub fn ensure(store: &Store, now: i64) -> Result<Option<FirstRun>, StoreError> {
         return Ok(None);
     }
     let secret = store
-        .setting(crate::app::ADMIN_TOKEN)?
+        .setting(crate::store::ADMIN_TOKEN)?
         .unwrap_or_else(|| crate::auth::random_hex(16));
     let key_of =
         |name: &str| crate::auth::token_hash(&format!("{secret}:{name}"))[..32].to_string();

@@ -35,11 +35,9 @@
 //! | `-waiting` | 221: a registration at an asynchronous registry is under way |
 //! | `-regdown` | the registry is down (the call fails) |
 
-pub mod coverage;
 pub mod faults;
 pub mod first_run;
 pub mod hosted_mail;
-pub mod operator;
 mod scenario;
 
 pub use scenario::{Scenario, ScenarioDomain, ScenarioError};

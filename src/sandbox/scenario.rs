@@ -136,7 +136,7 @@ struct Raw {
     #[serde(default)]
     reseller: Vec<ScenarioReseller>,
     #[serde(default)]
-    price: Vec<crate::rules::price::PriceTable>,
+    price: Vec<crate::money::PriceTable>,
     #[serde(default)]
     transfer_away: Vec<RawAway>,
     #[serde(default)]

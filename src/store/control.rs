@@ -41,8 +41,12 @@ impl Selector {
 /// settings, handled apart), and the instances that are running.
 const KEPT: &[&str] = &["operators", "instances", "settings"];
 
+/// The settings key of the admin API's bearer token (made at the first start; read
+/// by the CLI from the same database).
+pub const ADMIN_TOKEN: &str = "admin_token";
+
 /// Settings a reset keeps: the admin token the CLI and the operator API use.
-const KEPT_SETTINGS: &[&str] = &[crate::app::ADMIN_TOKEN];
+const KEPT_SETTINGS: &[&str] = &[ADMIN_TOKEN];
 
 impl Store {
     /// The undecided registrants of the selected transfers: `(id, token)`.

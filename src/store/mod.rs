@@ -45,7 +45,7 @@ pub use bulk::{
     BatchItem, BulkBatch, BulkChangeView, BulkItem, BulkStep, BulkSummary, NewBulkChange,
     item_reasons,
 };
-pub use control::{OutboxEntry, Selector};
+pub use control::{ADMIN_TOKEN, OutboxEntry, Selector};
 pub use events::{Event, Webhook, WebhookAttempt};
 pub use faults::Fault;
 pub use hosted_mail::{MailCompany, MailDomainView, MailPushPlan, NewMailCompany};

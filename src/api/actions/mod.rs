@@ -29,6 +29,11 @@ mod transfers_away;
 mod transfers_in;
 mod update_nameservers;
 
+use crate::api::table::Line;
+use crate::api::{Action, ApiError};
+use crate::api::fields::Fields;
+use crate::ops::Envelope;
+
 // What other modules use of the actions (the table names the rest by path).
 pub use bulk_change::{BulkChangeSubmit, Items as BulkItems, normalize_items};
 pub use event::EventAck;
@@ -92,4 +97,44 @@ crate::api::table::table! {
     "GET_DOMAINS_BY_EXPIREDATE" "DOMAIN" => domains_by_expiredate::DomainsByExpiredate;
     "SET" "COOKIE" => cookie::SetCookie;
     "DELETE" "COOKIE" => cookie::DeleteCookie;
+}
+
+/// The dispatch: the table read by a request's `(action, object)`.
+impl Action {
+    /// The line answering the envelope's `(action, object)`, case-insensitively.
+    fn line(env: &Envelope) -> Option<&'static Line> {
+        let action = env.action().to_ascii_uppercase();
+        let object = env.object().to_ascii_uppercase();
+        TABLE
+            .iter()
+            .find(|l| l.answers(&action, &object))
+    }
+
+    /// The name of the action that answers the envelope's pair, if any.
+    pub fn handler_name(env: &Envelope) -> Option<&'static str> {
+        Self::line(env).map(|l| l.name)
+    }
+
+    /// Picks the action by its `(action, object)` pair and parses its attributes.
+    pub fn from_request(env: &Envelope) -> Result<Action, ApiError> {
+        let attrs = Fields::attributes(env.attributes())?;
+        match Self::line(env) {
+            Some(line) => line.parse(env, &attrs),
+            // Echoed back, so cut to what an action name can be.
+            None => Err(ApiError::InvalidCommand(
+                env.action().chars().take(crate::api::MAX_ACTION_ECHO).collect(),
+            )),
+        }
+    }
+
+    /// The name of every action, once each, in table order.
+    pub fn names() -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for l in TABLE {
+            if !out.contains(&l.name) {
+                out.push(l.name);
+            }
+        }
+        out
+    }
 }

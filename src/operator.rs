@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use crate::app::App;
 use crate::store::{Decision, RegistryOutcome, Selector, StoreError};
 
-use super::Scenario;
+use crate::sandbox::Scenario;
 
 /// An answer: the HTTP status and its JSON body, or raw text (a journal entry's
 /// request or reply, exported as a fixture).
@@ -111,18 +111,18 @@ pub fn handle(app: &App, req: &Request<'_>) -> Answer {
         ("GET", "webhooks") => webhooks(app, req),
         ("GET", "journal") => journal(app, req),
         ("GET", "coverage") => match req.reseller(app) {
-            Ok(Ok(Some(id))) => super::coverage::report(app, id).map(Answer::ok),
+            Ok(Ok(Some(id))) => crate::api::coverage::report(app, id).map(Answer::ok),
             Ok(Ok(None)) => Ok(Answer::refused(400, "give reseller=NAME")),
             Ok(Err(refused)) => Ok(refused),
             Err(e) => Err(e),
         },
-        ("GET", "faults") => super::faults::refresh(app).map(|rules| {
+        ("GET", "faults") => app.faults().refresh().map(|rules| {
             Answer::ok(json!({
                 "count": rules.len(),
                 "faults": rules.iter().map(|f| {
                     let mut v = serde_json::to_value(f).unwrap_or_default();
                     if let Some(m) = v.as_object_mut() {
-                        m.insert("describe".into(), Value::String(super::faults::describe(f)));
+                        m.insert("describe".into(), Value::String(crate::sandbox::faults::describe(f)));
                     }
                     v
                 }).collect::<Vec<_>>(),
@@ -134,7 +134,7 @@ pub fn handle(app: &App, req: &Request<'_>) -> Answer {
             if id.is_none() && req.get("all").as_deref() != Some("1") {
                 Ok(Answer::refused(400, "give id=N, or all=1"))
             } else {
-                super::faults::remove(app, id).map(|n| Answer::ok(json!({ "removed": n })))
+                app.faults().remove(id).map(|n| Answer::ok(json!({ "removed": n })))
             }
         }
         ("GET", p) if p.starts_with("journal/") => journal_entry(app, &p["journal/".len()..]),
@@ -280,7 +280,7 @@ fn reset(app: &App, body: &[u8]) -> Result<Answer, StoreError> {
         }
     };
     // Refused before anything changes: a partial reset is worse than none.
-    if let Err(why) = super::faults::precheck(app, &scenario) {
+    if let Err(why) = app.faults().precheck(&scenario) {
         return Ok(Answer::refused(400, format!("scenario: {why}")));
     }
     reset_to(app, &scenario)?;
@@ -303,14 +303,14 @@ pub fn reset_to(app: &App, scenario: &Scenario) -> Result<(), StoreError> {
     if let Some(world) = &app.world {
         world.load(scenario);
     }
-    super::seed_store(&app.store, scenario, app.now())?;
+    crate::sandbox::seed_store(&app.store, scenario, app.now())?;
     if scenario.resellers.is_empty() {
-        super::first_run::ensure(&app.store, app.now())?;
+        crate::sandbox::first_run::ensure(&app.store, app.now())?;
     }
     *app.scenario
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = scenario.clone();
-    super::faults::seed(app, scenario).map_err(StoreError::Conflict)?;
+    app.faults().seed(scenario).map_err(StoreError::Conflict)?;
     forget_in_memory(app)?;
     app.claimed
         .lock()
@@ -352,7 +352,7 @@ fn set_clock(app: &App, t: time::OffsetDateTime) -> Result<(), StoreError> {
 /// What this instance keeps in memory about the state just replaced: the fault
 /// rules it knows of, the rate buckets and the login failures.
 fn forget_in_memory(app: &App) -> Result<(), StoreError> {
-    super::faults::refresh(app)?;
+    app.faults().refresh()?;
     app.rate.clear();
     app.logins.clear();
     Ok(())
@@ -535,11 +535,11 @@ fn add_fault(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
         .cloned()
         .chain(form_pairs(req.body))
         .collect();
-    let rule = match super::faults::from_pairs(app, &pairs)? {
+    let rule = match app.faults().from_pairs(&pairs)? {
         Ok(r) => r,
         Err(why) => return Ok(Answer::refused(400, why)),
     };
-    Ok(match super::faults::add(app, &rule)? {
+    Ok(match app.faults().add(&rule)? {
         Ok(id) => Answer::ok(json!({ "id": id })),
         Err(why) => Answer::refused(400, why),
     })
