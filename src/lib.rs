@@ -47,6 +47,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod clock;
+pub mod codes;
 pub mod config;
 pub mod domain;
 pub mod files;

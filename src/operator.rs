@@ -17,7 +17,8 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 
 use crate::app::App;
-use crate::store::{Decision, RegistryOutcome, Selector, StoreError};
+use crate::rules::lifecycle::Decision;
+use crate::store::{RegistryStep, Selector, StoreError};
 
 use crate::sandbox::Scenario;
 
@@ -200,7 +201,7 @@ fn approvals(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
             };
             for (_, token) in &registrants {
                 // A registrant decided meanwhile is simply passed over.
-                let _ = app.store.decide(token, d, now)?;
+                let _ = crate::rules::lifecycle::decide(app, token, d, now)?;
             }
         }
         "timeout" => {
@@ -245,15 +246,19 @@ fn registry(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
         }
         Some("reject") => {
             let reason = req.get("reason").unwrap_or_else(|| FORCED_REJECTION.into());
-            let outcomes: Vec<RegistryOutcome> = steps
+            let outcomes: Vec<RegistryStep> = steps
                 .iter()
-                .map(|(task_id, job_id, position)| RegistryOutcome {
-                    task_id: *task_id,
-                    job_id: *job_id,
-                    position: *position,
-                    outcome: Err(reason.clone()),
+                .map(|(task_id, job_id, position)| {
+                    crate::rules::lifecycle::registry_step(
+                        app,
+                        *task_id,
+                        *job_id,
+                        *position,
+                        Err(reason.clone()),
+                        now,
+                    )
                 })
-                .collect();
+                .collect::<Result<_, _>>()?;
             app.store.registry_results(&outcomes, now)?;
         }
         _ => return Ok(Answer::refused(400, "outcome must be complete or reject")),

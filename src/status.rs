@@ -6,11 +6,11 @@
 
 /// Declares a status enum with its strings.
 macro_rules! statuses {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name {
-            $($variant),+
+            $($(#[$vdoc])* $variant),+
         }
 
         impl $name {
@@ -118,6 +118,145 @@ statuses! {
         Failed = "failed",
         Cancelled = "cancelled",
     }
+}
+
+statuses! {
+    /// A transfer away from opsd (the losing side): its owner answers or the
+    /// window ends.
+    AwayStatus {
+        PendingOwner = "pending_owner",
+        Completed = "completed",
+        Cancelled = "cancelled",
+    }
+}
+
+statuses! {
+    /// The owner's answer to a transfer away, or the window's end.
+    AwayDecision {
+        Accept = "accept",
+        Decline = "decline",
+        Timeout = "timeout",
+    }
+}
+
+statuses! {
+    /// A registrant's answer to a transfer in, or the window's end.
+    RegistrantDecision {
+        Accept = "accept",
+        Cancel = "cancel",
+        Timeout = "timeout",
+    }
+}
+
+statuses! {
+    /// What a portfolio order is for.
+    OrderKind {
+        New = "new",
+        Renewal = "renewal",
+    }
+}
+
+statuses! {
+    /// A portfolio order: carried out, or kept for later (`handle=save`, forced
+    /// pending).
+    OrderStatus {
+        Saved = "saved",
+        Completed = "completed",
+    }
+}
+
+statuses! {
+    /// A transfer order's `handle`: started now or kept.
+    OrderHandle {
+        Process = "process",
+        Save = "save",
+    }
+}
+
+statuses! {
+    /// A registrar's invoice (the registry-push scenario).
+    InvoiceStatus {
+        Outstanding = "outstanding",
+        Paid = "paid",
+        Credited = "credited",
+    }
+}
+
+statuses! {
+    /// The kind of change a bulk job makes.
+    BulkChangeType {
+        PushDomains = "push_domains",
+    }
+}
+
+statuses! {
+    /// How a webhook delivery attempt ended.
+    WebhookOutcome {
+        Delivered = "delivered",
+        Retry = "retry",
+        GaveUp = "gave_up",
+    }
+}
+
+statuses! {
+    /// The kinds of background task (the `tasks` table).
+    TaskKind {
+        /// Analyse the pending domains of a transfer job (subject: job id).
+        AnalyseJob = "analyse_job",
+        /// Deliver one outbox message (subject: outbox id).
+        SendMail = "send_mail",
+        /// The approval window of a registrant is over (subject: registrant id).
+        ApprovalTimeout = "approval_timeout",
+        /// Ask the registry to settle an accepted transfer (subject: job, item: position).
+        RegistryStep = "registry_step",
+        /// Work through a bulk push's queued items (subject: bulk change id).
+        BulkPush = "bulk_push",
+        /// Send an event to its reseller's webhook (subject: event row id).
+        Webhook = "webhook",
+        /// The owner's window of a transfer away is over (subject: transfers_away id).
+        AwayTimeout = "away_timeout",
+        /// Start a transfer away the scenario asked for (subject: away_requests id).
+        AwayRequest = "away_request",
+    }
+}
+
+impl DomainStatus {
+    /// The statuses of a transfer still on its way (not yet completed or ended):
+    /// its price is held, and its job is not final.
+    pub const ON_THE_WAY: [DomainStatus; 3] = [
+        DomainStatus::Pending,
+        DomainStatus::Processed,
+        DomainStatus::PendingRegistry,
+    ];
+
+    /// Whether the transfer is still on its way.
+    pub fn in_progress(self) -> bool {
+        DomainStatus::ON_THE_WAY.contains(&self)
+    }
+}
+
+/// The values of every status type above, for the check that no SQL of the store
+/// spells one out.
+pub fn every_value() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = Vec::new();
+    v.extend(DomainStatus::ALL.iter().map(|s| s.as_str()));
+    v.extend(RegistrantStatus::ALL.iter().map(|s| s.as_str()));
+    v.extend(JobStatus::ALL.iter().map(|s| s.as_str()));
+    v.extend(BulkStatus::ALL.iter().map(|s| s.as_str()));
+    v.extend(BulkItemStatus::ALL.iter().map(|s| s.as_str()));
+    v.extend(AwayStatus::ALL.iter().map(|s| s.as_str()));
+    v.extend(AwayDecision::ALL.iter().map(|s| s.as_str()));
+    v.extend(RegistrantDecision::ALL.iter().map(|s| s.as_str()));
+    v.extend(OrderKind::ALL.iter().map(|s| s.as_str()));
+    v.extend(OrderStatus::ALL.iter().map(|s| s.as_str()));
+    v.extend(OrderHandle::ALL.iter().map(|s| s.as_str()));
+    v.extend(InvoiceStatus::ALL.iter().map(|s| s.as_str()));
+    v.extend(BulkChangeType::ALL.iter().map(|s| s.as_str()));
+    v.extend(WebhookOutcome::ALL.iter().map(|s| s.as_str()));
+    v.extend(TaskKind::ALL.iter().map(|s| s.as_str()));
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 #[cfg(test)]

@@ -411,7 +411,7 @@ fn an_unreachable_webhook_is_given_up_after_eight_tries_and_the_event_stays_poll
     assert!(
         log[1..]
             .iter()
-            .all(|a| a.outcome == "retry" && a.http_status.is_none())
+            .all(|a| a.outcome == opsd::status::WebhookOutcome::Retry && a.http_status.is_none())
     );
     assert!(log[0].error.as_deref().unwrap_or("").len() > 3);
     let (attrs, _) = events_of(&poll(&s, GAINING, GAINING_KEY, ""));

@@ -113,11 +113,21 @@ pub fn report(app: &App, reseller_id: i64) -> Result<Value, StoreError> {
             "not_yet": missing,
         }));
     }
-    let taken: BTreeMap<String, i64> = app
+    let mut taken: BTreeMap<String, i64> = BTreeMap::new();
+    let counts = app
         .store
-        .lifecycle_paths(reseller_id)?
-        .into_iter()
-        .collect();
+        .lifecycle_counts(reseller_id, ["rsp2rsp_push_transfer", "bulk_push"])?;
+    for (path, state, reason, times) in counts {
+        use crate::codes::transfer_reasons as why;
+        // A transfer in cancelled by its registrant was declined; one nobody
+        // answered timed out.
+        let state = match reason.as_deref() {
+            Some(why::CANCELLED_BY_REGISTRANT) => "declined".to_string(),
+            Some(why::TIMED_OUT) => "timed_out".to_string(),
+            _ => state,
+        };
+        *taken.entry(format!("{path} {state}")).or_default() += times;
+    }
     let paths: Vec<Value> = PATHS
         .iter()
         .map(|p| json!({ "path": p, "times": taken.get(*p).copied().unwrap_or(0) }))

@@ -5,7 +5,7 @@
 //! routing, the handler, and the writer.
 
 pub mod actions;
-pub mod codes;
+pub use crate::codes;
 pub mod contact_set;
 pub mod coverage;
 pub mod credentials;

@@ -474,10 +474,10 @@ impl Service {
                 TEXT,
                 Bytes::from(format!("transfer away {id} started\n")),
             ),
-            Ok(Ok(Err(crate::store::AwayRefused::NotInAPortfolio))) => {
+            Ok(Ok(Err(crate::rules::away::AwayRefused::NotInAPortfolio))) => {
                 plain(StatusCode::NOT_FOUND, "no reseller holds that domain\n")
             }
-            Ok(Ok(Err(crate::store::AwayRefused::AlreadyPending))) => plain(
+            Ok(Ok(Err(crate::rules::away::AwayRefused::AlreadyPending))) => plain(
                 StatusCode::CONFLICT,
                 "a transfer away of that domain is already waiting for its owner\n",
             ),

@@ -1,7 +1,7 @@
 //! The bulk push worker step and its results email.
 
 use crate::app::App;
-use crate::rules::push::{check_item, consented};
+use crate::rules::push::{ItemRefused, check_item, consented};
 use crate::status::BulkItemStatus;
 use crate::store::{AuditEntry, BulkChangeView, BulkStep, Mail, PushProfile, Task, account};
 
@@ -49,6 +49,17 @@ pub fn push_some(
                     }
                 }
                 Ok(domain) => BulkStep::Push {
+                    events: crate::rules::events::pushed(
+                        &domain.name,
+                        (batch.losing_id, &batch.losing),
+                        (batch.gaining_id, &batch.gaining),
+                        now,
+                    )
+                    .to_vec(),
+                    if_gone: {
+                        let (status, reason) = ItemRefused::NotInPortfolio.outcome();
+                        (status, reason.to_string())
+                    },
                     domain: domain.clone(),
                     gaining_id: batch.gaining_id,
                     profile: profile.clone(),

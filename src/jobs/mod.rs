@@ -78,18 +78,19 @@ fn run_step(app: &App, run: &[Task], now: i64) -> Result<usize, StoreError> {
         TaskKind::SendMail => mail::send_mails(app, run, now),
         TaskKind::ApprovalTimeout => {
             let items: Vec<(i64, i64)> = run.iter().map(|t| (t.id, t.subject)).collect();
-            app.store
-                .approval_timeouts(&items, now)
+            crate::rules::lifecycle::timeouts(app, &items, now)
                 .map(|()| Vec::new())
                 .map_err(StepError::from)
         }
         TaskKind::RegistryStep => transfer::registry_steps(app, run, now).map(|()| Vec::new()),
         TaskKind::AwayRequest => away_requests(app, run, now).map(|()| Vec::new()),
         TaskKind::AwayTimeout => {
-            let items: Vec<(i64, i64)> = run.iter().map(|t| (t.id, t.subject)).collect();
-            app.store
-                .away_timeouts(&items, now)
-                .map(|()| Vec::new())
+            let items: Vec<_> = run
+                .iter()
+                .map(|t| (t.subject, crate::status::AwayDecision::Timeout, Some(t.id)))
+                .collect();
+            crate::rules::away::end(app, &items, now)
+                .map(|_| Vec::new())
                 .map_err(StepError::from)
         }
         TaskKind::BulkPush => bulk::push(app, first, now).map(|()| Vec::new()),

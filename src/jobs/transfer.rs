@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::registry::{RegistryError, TransferOutcome};
 use crate::rules::approval;
 use crate::rules::transfer::{RegistryRefusal, registry_refusal};
-use crate::store::{Analysis, NewApproval, RegistryOutcome, Task};
+use crate::store::{Analysis, NewApproval, Task};
 use crate::whois::{self, WhoisError};
 
 use super::StepError;
@@ -15,30 +15,20 @@ use super::StepError;
 /// a restart resumes where the last chunk ended.
 const CHUNK: usize = 250;
 
-/// Per-domain failure reasons (actions.md §2); the documented one is
-/// `Could not parse whois`.
-mod reason {
-    pub const BAD_AUTH: &str = "Incorrect authorization code.";
-    pub const LOCKED: &str = "Domain is locked (clientTransferProhibited).";
-    pub const YOUNG_REGISTRATION: &str = "Domain was registered less than 60 days ago.";
-    pub const YOUNG_TRANSFER: &str = "Domain was transferred less than 60 days ago.";
-    pub const NO_BYPASS: &str = "The TLD does not allow F_BYPASS_CONFIRM.";
-    pub const REGISTRY_CONFIRMS: &str = "The registry sends its own confirmation emails.";
-    pub const WHOIS_UNREACHABLE: &str = "WHOIS not retrievable.";
-    pub const WHOIS_UNPARSEABLE: &str = "Could not parse whois";
-    pub const REGISTRY_DOWN: &str = "Registry unavailable; the domain could not be processed.";
-    pub const NOT_AT_REGISTRY: &str = "Domain not found at the registry.";
-    pub const NO_SERVICE: &str = "Transfers of this TLD are not offered.";
-}
+use crate::codes::transfer_reasons as reason;
 
 pub(super) fn analyse(app: &App, task: &Task, now: i64) -> Result<(), StepError> {
     let job_id = task.subject;
     loop {
         let batch = app.store.domains_to_analyse(job_id, CHUNK)?;
-        let results: Vec<(i64, Analysis)> = batch
-            .iter()
-            .map(|d| (d.position, analyse_one(app, &d.name, &d.auth_info, now)))
+        let results: Vec<_> = batch
+            .into_iter()
+            .map(|d| {
+                let a = analyse_one(app, &d.name, &d.auth_info, now);
+                (d, a)
+            })
             .collect();
+        let results = crate::rules::lifecycle::analysed(app, job_id, results, now)?;
         if app.store.record_analysis(job_id, &results, now)? == 0 {
             break;
         }
@@ -150,12 +140,9 @@ pub(super) fn registry_steps(app: &App, run: &[Task], now: i64) -> Result<(), St
                 Err(RegistryError::NoService) => Err(reason::NO_SERVICE.to_string()),
             },
         };
-        outcomes.push(RegistryOutcome {
-            task_id: task.id,
-            job_id,
-            position,
-            outcome,
-        });
+        outcomes.push(crate::rules::lifecycle::registry_step(
+            app, task.id, job_id, position, outcome, now,
+        )?);
     }
     // Profiles made for registrants start with no usable password (store::NO_PASSWORD)
     // until the reseller sets one; hashing a random password per registrant would

@@ -67,10 +67,11 @@ pub(super) fn deliver(app: &App, task: &Task, now: i64) -> Result<(), StepError>
             (hook.url, status, error)
         }
     };
+    use crate::status::WebhookOutcome as O;
     let outcome = match (&error, removed || attempt >= MAX_ATTEMPTS) {
-        (None, _) => "delivered",
-        (Some(_), true) => "gave_up",
-        (Some(_), false) => "retry",
+        (None, _) => O::Delivered,
+        (Some(_), true) => O::GaveUp,
+        (Some(_), false) => O::Retry,
     };
     let log = WebhookAttempt {
         event_id: event.event_id.clone(),
@@ -80,14 +81,14 @@ pub(super) fn deliver(app: &App, task: &Task, now: i64) -> Result<(), StepError>
         at: now,
         http_status,
         error: error.clone(),
-        outcome: outcome.to_string(),
+        outcome,
     };
     app.store.record_webhook_attempt(task.id, &event, &log)?;
     if !removed {
-        app.metrics.webhook(outcome);
+        app.metrics.webhook(outcome.as_str());
     }
     match (outcome, error) {
-        ("retry", Some(e)) => Err(StepError::Webhook(e)),
+        (O::Retry, Some(e)) => Err(StepError::Webhook(e)),
         _ => Ok(()),
     }
 }

@@ -5,8 +5,10 @@
 use minijinja::context;
 
 use crate::app::App;
+use crate::rules::lifecycle::{Decision, DecisionRefused};
 use crate::status::DomainStatus;
-use crate::store::{Approval, Decision, DecisionRefused, StoreError};
+use crate::status::RegistrantDecision;
+use crate::store::{Approval, StoreError};
 
 use super::{Form, Page, message, render, store_failure};
 
@@ -52,22 +54,22 @@ pub fn show(app: &App, token: &str) -> Page {
     };
     let now = app.now();
     let open = a.decision.is_none() && now < a.expires_at;
-    let state = match a.decision.as_deref() {
-        Some("accept") => "You accepted this transfer.",
-        Some("cancel") => "You cancelled this transfer.",
+    let state = match a.decision {
+        Some(RegistrantDecision::Accept) => "You accepted this transfer.",
+        Some(RegistrantDecision::Cancel) => "You cancelled this transfer.",
         Some(_) | None if !open => "The time to answer has passed; the transfers were not started.",
         Some(_) | None => "",
     };
     let waiting: Vec<&str> = a
         .domains
         .iter()
-        .filter(|(_, s)| *s == DomainStatus::Processed)
-        .map(|(d, _)| d.as_str())
+        .filter(|d| d.status == DomainStatus::Processed)
+        .map(|d| d.name.as_str())
         .collect();
     let all: Vec<(&str, &str)> = a
         .domains
         .iter()
-        .map(|(d, s)| (d.as_str(), human(*s)))
+        .map(|d| (d.name.as_str(), human(d.status)))
         .collect();
     let expires = super::time(a.expires_at);
     render(
@@ -103,13 +105,13 @@ pub fn answer(app: &App, token: &str, form: &Form) -> Page {
 }
 
 fn decide(app: &App, token: &str, decision: Decision) -> Page {
-    match app.store.decide(token, decision, app.now()) {
+    match crate::rules::lifecycle::decide(app, token, decision, app.now()) {
         Ok(Ok(after)) => {
             app.work.notify_one();
             let domains: Vec<(&str, &str)> = after
                 .domains
                 .iter()
-                .map(|(d, s)| (d.as_str(), human(*s)))
+                .map(|d| (d.name.as_str(), human(d.status)))
                 .collect();
             render(
                 200,

@@ -21,16 +21,17 @@ fn load(app: &App, token: &str) -> Result<AwayView, Page> {
 }
 
 fn state(a: &AwayView) -> &'static str {
-    match (a.status.as_str(), a.decision.as_deref()) {
-        ("completed", Some("accept")) => {
+    use crate::status::{AwayDecision as D, AwayStatus as S};
+    match (a.status, a.decision) {
+        (S::Completed, Some(D::Accept)) => {
             "You approved the transfer; the domain has left for its new registrar."
         }
-        ("completed", _) => "The transfer went ahead: nobody declined it in time.",
-        ("cancelled", Some("decline")) => {
+        (S::Completed, _) => "The transfer went ahead: nobody declined it in time.",
+        (S::Cancelled, Some(D::Decline)) => {
             "You declined the transfer; the domain stays where it is."
         }
-        ("cancelled", _) => "The transfer did not happen.",
-        _ => "",
+        (S::Cancelled, _) => "The transfer did not happen.",
+        (S::PendingOwner, _) => "",
     }
 }
 
@@ -44,7 +45,7 @@ pub fn show(app: &App, token: &str) -> Page {
         200,
         "transfer_away.html",
         context! {
-            open => a.status == "pending_owner", state => state(&a), domain => a.domain,
+            open => a.status == crate::status::AwayStatus::PendingOwner, state => state(&a), domain => a.domain,
             gaining => a.gaining, token => a.token, csrf => a.csrf,
             expires => super::time(a.expires_at),
         },
@@ -69,12 +70,12 @@ pub fn answer(app: &App, token: &str, form: &Form) -> Page {
         Some("decline") => false,
         _ => return message(400, "No answer given", "Please choose Approve or Decline."),
     };
-    match app.store.decide_transfer_away(a.id, accept, app.now()) {
-        Ok(Some(())) => {
+    match crate::rules::away::decide(app, a.id, accept) {
+        Ok(true) => {
             app.work.notify_one();
             show(app, token)
         }
-        Ok(None) => message(409, "Already answered", "This transfer has already ended."),
+        Ok(false) => message(409, "Already answered", "This transfer has already ended."),
         Err(e) => store_failure("transfer away page", &e),
     }
 }

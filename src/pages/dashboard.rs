@@ -304,10 +304,10 @@ impl Dashboard<'_> {
                     Err(e) => store_failure("dashboard", &e),
                 }
             }
-            Ok(Err(crate::store::AwayRefused::NotInAPortfolio)) => {
+            Ok(Err(crate::rules::away::AwayRefused::NotInAPortfolio)) => {
                 message(404, "Not in a portfolio", "No reseller holds that domain.")
             }
-            Ok(Err(crate::store::AwayRefused::AlreadyPending)) => message(
+            Ok(Err(crate::rules::away::AwayRefused::AlreadyPending)) => message(
                 409,
                 "Already asked",
                 "A transfer away of that domain is already waiting for its owner.",
@@ -362,7 +362,7 @@ impl Dashboard<'_> {
     }
 
     fn cancel(&self, id: i64) -> Page {
-        match self.app.store.cancel_bulk_change_any(id, self.app.now()) {
+        match crate::rules::push::cancel(&self.app.store, None, id, self.app.now()) {
             Ok(Some(true)) => {
                 let entry = self.audit_entry(
                     "bulk_cancel",

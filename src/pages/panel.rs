@@ -396,7 +396,7 @@ impl Panel<'_> {
 
     fn cancel(&self, id: i64) -> Page {
         let now = self.app.now();
-        match self.app.store.cancel_bulk_change(self.me.id, id, now) {
+        match crate::rules::push::cancel(&self.app.store, Some(self.me.id), id, now) {
             Ok(Some(true)) => {
                 let audit = AuditEntry {
                     at: now,

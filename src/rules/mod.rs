@@ -9,6 +9,9 @@
 //! - [`away`]: transfers away: whom they ask, with which tokens and email.
 //! - [`approval`]: who is asked to approve a transfer, with which tokens and email.
 //! - [`transfer`]: whether the registry lets a domain move (locks, 60 days).
+//! - [`lifecycle`]: where a transfer's domains move at each step, and why.
+//! - [`events`]: every event resellers poll or receive by webhook.
+//! - [`domain_change`]: changes to portfolio domains, each with its event.
 //! - [`price`]: what an order costs.
 //! - [`availability`]: whether a name can be registered.
 //! - [`renewal`]: whether and to when a domain renews.
@@ -17,6 +20,9 @@
 pub mod approval;
 pub mod availability;
 pub mod away;
+pub mod domain_change;
+pub mod events;
+pub mod lifecycle;
 pub mod mail_push;
 pub mod nameservers;
 pub mod price;

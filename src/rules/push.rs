@@ -2,8 +2,9 @@
 //! RSP2RSP_PUSH_TRANSFER, the bulk change submit (API and control panel) and the bulk
 //! push worker, so that each surface refuses the same pushes.
 
+use crate::codes::item_reasons;
 use crate::status::BulkItemStatus;
-use crate::store::{PortfolioDomain, Store, StoreError, item_reasons};
+use crate::store::{PortfolioDomain, Store, StoreError};
 
 /// Consent: never to yourself; the operator's switch on for both accounts; the
 /// gaining reseller's allow-list names the losing one.
@@ -34,6 +35,18 @@ impl ItemRefused {
             ItemRefused::Locked => (BulkItemStatus::Skipped, item_reasons::LOCKED_SKIPPED),
         }
     }
+}
+
+/// Cancels a bulk push that has not ended (of `reseller_id`, or anyone's for the
+/// operator): its queued items are cancelled, what was pushed stays pushed.
+/// `None` when there is no such job; `Some(false)` when it had ended.
+pub fn cancel(
+    store: &Store,
+    reseller_id: Option<i64>,
+    id: i64,
+    now: i64,
+) -> Result<Option<bool>, StoreError> {
+    store.cancel_bulk_change(reseller_id, id, item_reasons::CANCELLED, now)
 }
 
 /// One item of a bulk push: consent first, then the portfolio, then the lock.

@@ -14,6 +14,11 @@ pub const SELF_RENEWING_TLDS: &[&str] = &["at", "de", "dk"];
 /// The longest a registration may run from now, in years.
 pub const MAX_YEARS: i64 = 10;
 
+/// The expiry a new registration of `period` years made at `now` gets.
+pub fn registration_expiry(now: i64, period: i64) -> i64 {
+    add_years(now, period)
+}
+
 /// How long after a renewal its repeat is answered "already renewed".
 const REPEAT_WINDOW: i64 = 86_400;
 

@@ -53,10 +53,7 @@ pub enum NotTransferable {
 
 /// Whether a transfer of it is still on its way (not yet completed or ended).
 pub fn in_progress(s: DomainStatus) -> bool {
-    matches!(
-        s,
-        DomainStatus::Pending | DomainStatus::Processed | DomainStatus::PendingRegistry
-    )
+    s.in_progress()
 }
 
 /// Why `reseller_id` cannot transfer `domain` in at `now`, if it cannot; `ongoing`

@@ -5,14 +5,16 @@
 
 use super::sql::{OptionalExtension, Transaction, params};
 
-use super::events::event_in;
+use super::events::{NewEvent, events_in};
 use super::outbox::{Mail, queue_mail};
 use super::tasks::{TaskKind, enqueue, mark_done};
-use super::{Result, Store};
+use super::{Guard, Result, Store, Written};
+use crate::status::{AwayDecision, AwayStatus};
 
-/// A transfer away as rules::away prepared it.
+/// A transfer away as rules::away prepared it, of the domain `reseller_id` holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAway {
+    pub reseller_id: i64,
     pub domain: String,
     pub gaining: String,
     pub owner_email: String,
@@ -20,7 +22,22 @@ pub struct NewAway {
     pub csrf: String,
     pub expires_at: i64,
     pub mail: Mail,
+    pub message_id: String,
+    pub event: NewEvent,
     pub now: i64,
+}
+
+/// How a transfer away ends, as rules::away planned it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwayEnd {
+    pub id: i64,
+    pub decision: AwayDecision,
+    /// Completed: the domain leaves the reseller's portfolio (while it is still
+    /// there); cancelled: it stays.
+    pub status: AwayStatus,
+    pub event: NewEvent,
+    /// The task whose window ended, done with it.
+    pub task_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -29,44 +46,37 @@ pub struct AwayView {
     pub reseller: String,
     pub domain: String,
     pub gaining: String,
-    /// pending_owner | completed | cancelled
-    pub status: String,
+    pub status: AwayStatus,
     pub owner_email: String,
     pub token: String,
     pub csrf: String,
     pub requested_at: i64,
     pub expires_at: i64,
-    pub decision: Option<String>,
+    pub decision: Option<AwayDecision>,
     pub decided_at: Option<i64>,
-}
-
-/// Why a transfer away was not started.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AwayRefused {
-    /// No reseller holds the domain.
-    NotInAPortfolio,
-    /// One is already waiting for the owner.
-    AlreadyPending,
+    pub reseller_id: i64,
 }
 
 const VIEW: &str = "SELECT a.id, r.username, a.domain, a.gaining, a.status, a.owner_email, a.token,
-                           a.csrf, a.requested_at, a.expires_at, a.decision, a.decided_at
+                           a.csrf, a.requested_at, a.expires_at, a.decision, a.decided_at,
+                           a.reseller_id
                     FROM transfers_away a JOIN resellers r ON r.id = a.reseller_id";
 
 fn view(r: &super::sql::Row<'_>) -> super::sql::Result<AwayView> {
     Ok(AwayView {
-        id: r.get(0)?,
-        reseller: r.get(1)?,
-        domain: r.get(2)?,
-        gaining: r.get(3)?,
-        status: r.get(4)?,
-        owner_email: r.get(5)?,
-        token: r.get(6)?,
-        csrf: r.get(7)?,
-        requested_at: r.get(8)?,
-        expires_at: r.get(9)?,
-        decision: r.get(10)?,
-        decided_at: r.get(11)?,
+        id: r.get("id")?,
+        reseller: r.get("username")?,
+        domain: r.get("domain")?,
+        gaining: r.get("gaining")?,
+        status: r.get("status")?,
+        owner_email: r.get("owner_email")?,
+        token: r.get("token")?,
+        csrf: r.get("csrf")?,
+        requested_at: r.get("requested_at")?,
+        expires_at: r.get("expires_at")?,
+        decision: r.get("decision")?,
+        decided_at: r.get("decided_at")?,
+        reseller_id: r.get("reseller_id")?,
     })
 }
 
@@ -76,64 +86,61 @@ impl Store {
         let n: i64 = self
             .reader()
             .prepare_cached(
-                "SELECT count(*) FROM transfers_away WHERE domain = ?1 AND status = 'pending_owner'",
+                "SELECT count(*) FROM transfers_away WHERE domain = ?1 AND status = ?2",
             )?
-            .query_row([domain], |r| r.get(0))?;
+            .query_row(params![domain, AwayStatus::PendingOwner], |r| r.get(0))?;
         Ok(n > 0)
     }
 
-    /// Starts a transfer away of a portfolio domain: the row, the owner's email and
-    /// the task that completes it at the end of the window, with its event.
-    pub fn start_transfer_away(
-        &self,
-        a: &NewAway,
-    ) -> Result<std::result::Result<i64, AwayRefused>> {
+    /// Starts a transfer away of a portfolio domain: the row, the owner's email, the
+    /// task that completes it at the end of the window, and its event. Guarded:
+    /// stopped ([`Guard::Moved`]) when the reseller no longer holds the domain or
+    /// another transfer away of it waits for its owner.
+    pub fn start_transfer_away(&self, a: &NewAway) -> Result<Written<i64>> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        let holder: Option<i64> = tx
-            .prepare_cached("SELECT reseller_id FROM domains WHERE name = ?1")?
-            .query_row([&a.domain], |r| r.get(0))
-            .optional()?;
-        let Some(reseller_id) = holder else {
-            return Ok(Err(AwayRefused::NotInAPortfolio));
-        };
-        let pending: i64 = tx
+        let id: Option<i64> = tx
             .prepare_cached(
-                "SELECT count(*) FROM transfers_away WHERE domain = ?1 AND status = 'pending_owner'",
+                "INSERT INTO transfers_away (reseller_id, domain, gaining, status, owner_email, token, csrf,
+                   requested_at, expires_at)
+                 SELECT ?1, ?2, ?3, ?9, ?4, ?5, ?6, ?7, ?8
+                 WHERE EXISTS (SELECT 1 FROM domains WHERE name = ?2 AND reseller_id = ?1)
+                   AND NOT EXISTS (SELECT 1 FROM transfers_away WHERE domain = ?2 AND status = ?9)
+                 RETURNING id",
             )?
-            .query_row([&a.domain], |r| r.get(0))?;
-        if pending > 0 {
-            return Ok(Err(AwayRefused::AlreadyPending));
-        }
-        tx.prepare_cached(
-            "INSERT INTO transfers_away (reseller_id, domain, gaining, status, owner_email, token, csrf,
-               requested_at, expires_at)
-             VALUES (?1, ?2, ?3, 'pending_owner', ?4, ?5, ?6, ?7, ?8)",
-        )?
-        .execute(params![
-            reseller_id,
-            a.domain,
-            a.gaining,
-            a.owner_email,
-            a.token,
-            a.csrf,
-            a.now,
-            a.expires_at
-        ])?;
-        let id = tx.last_insert_rowid();
-        let message_id = format!("<away-{id}-{}@opsd>", &a.token[..16.min(a.token.len())]);
-        queue_mail(&tx, "transfer_away", &a.mail, &message_id, None, a.now)?;
+            .query_row(
+                params![
+                    a.reseller_id,
+                    a.domain,
+                    a.gaining,
+                    a.owner_email,
+                    a.token,
+                    a.csrf,
+                    a.now,
+                    a.expires_at,
+                    AwayStatus::PendingOwner
+                ],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(id) = id else {
+            return Ok(Written::Stopped(Guard::Moved));
+        };
+        queue_mail(&tx, "transfer_away", &a.mail, &a.message_id, None, a.now)?;
         enqueue(&tx, TaskKind::AwayTimeout, id, None, a.expires_at, a.now)?;
-        away_event(
-            &tx,
-            reseller_id,
-            &a.domain,
-            &a.gaining,
-            "pending_owner",
-            a.now,
-        )?;
+        events_in(&tx, std::slice::from_ref(&a.event))?;
         tx.commit()?;
-        Ok(Ok(id))
+        Ok(Written::Done(id))
+    }
+
+    /// A transfer away by id.
+    pub fn transfer_away(&self, id: i64) -> Result<Option<AwayView>> {
+        let v = self
+            .reader()
+            .prepare_cached(&format!("{VIEW} WHERE a.id = ?1"))?
+            .query_row([id], view)
+            .optional()?;
+        Ok(v)
     }
 
     pub fn transfer_away_by_token(&self, token: &str) -> Result<Option<AwayView>> {
@@ -145,26 +152,20 @@ impl Store {
         Ok(v)
     }
 
-    /// The owner's answer: accepted, the domain leaves the portfolio now; declined,
-    /// the transfer is cancelled. `None` when it was answered (or ended) already.
-    pub fn decide_transfer_away(&self, id: i64, accept: bool, now: i64) -> Result<Option<()>> {
+    /// Ends transfers away as their rule planned, in one transaction, each while
+    /// it still waits for its owner; the tasks named are done. Whether each ended.
+    pub fn end_transfers_away(&self, ends: &[AwayEnd], now: i64) -> Result<Vec<bool>> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        let decided = settle(&tx, id, if accept { "accept" } else { "decline" }, now)?;
-        tx.commit()?;
-        Ok(decided)
-    }
-
-    /// The window of these transfers away ended: unanswered, they complete.
-    pub fn away_timeouts(&self, items: &[(i64, i64)], now: i64) -> Result<()> {
-        let conn = self.writer();
-        let tx = conn.transaction()?;
-        for &(task_id, id) in items {
-            settle(&tx, id, "timeout", now)?;
-            mark_done(&tx, &self.instance, task_id, now)?;
+        let mut out = Vec::with_capacity(ends.len());
+        for e in ends {
+            out.push(end_in(&tx, e, now)?);
+            if let Some(task) = e.task_id {
+                mark_done(&tx, &self.instance, task, now)?;
+            }
         }
         tx.commit()?;
-        Ok(())
+        Ok(out)
     }
 
     /// A reseller's transfers away, newest first.
@@ -219,47 +220,36 @@ impl Store {
     }
 }
 
-/// Ends a pending transfer away by `decision` (accept and timeout complete it,
-/// decline cancels it); `None` when it is not pending.
-fn settle(tx: &Transaction<'_>, id: i64, decision: &str, now: i64) -> Result<Option<()>> {
-    let row: Option<(i64, String, String)> = tx
-        .prepare_cached(
-            "SELECT reseller_id, domain, gaining FROM transfers_away WHERE id = ?1 AND status = 'pending_owner'",
-        )?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
-    let Some((reseller_id, domain, gaining)) = row else {
-        return Ok(None);
+/// Ends a pending transfer away as planned; false when it no longer waits. A
+/// completed one takes the domain out of the portfolio of the reseller that held
+/// it, if it still does.
+fn end_in(tx: &Transaction<'_>, e: &AwayEnd, now: i64) -> Result<bool> {
+    // A completed transfer away needs the domain still in the reseller's portfolio
+    // (one pushed to another reseller meanwhile is not this one's to lose).
+    let sql = if e.status == AwayStatus::Completed {
+        "UPDATE transfers_away SET status = ?2, decision = ?3, decided_at = ?4
+         WHERE id = ?1 AND status = ?5 AND EXISTS (
+           SELECT 1 FROM domains d
+           WHERE d.name = transfers_away.domain AND d.reseller_id = transfers_away.reseller_id)
+         RETURNING reseller_id, domain"
+    } else {
+        "UPDATE transfers_away SET status = ?2, decision = ?3, decided_at = ?4
+         WHERE id = ?1 AND status = ?5 RETURNING reseller_id, domain"
     };
-    // A domain pushed to another reseller meanwhile is not this reseller's to lose:
-    // the transfer away is cancelled.
-    let gone = decision != "decline"
-        && tx
-            .prepare_cached("DELETE FROM domains WHERE name = ?1 AND reseller_id = ?2")?
-            .execute(params![domain, reseller_id])?
-            > 0;
-    let status = if gone { "completed" } else { "cancelled" };
-    tx.prepare_cached(
-        "UPDATE transfers_away SET status = ?2, decision = ?3, decided_at = ?4 WHERE id = ?1",
-    )?
-    .execute(params![id, status, decision, now])?;
-    away_event(tx, reseller_id, &domain, &gaining, status, now)?;
-    Ok(Some(()))
-}
-
-fn away_event(
-    tx: &Transaction<'_>,
-    reseller_id: i64,
-    domain: &str,
-    gaining: &str,
-    status: &str,
-    at: i64,
-) -> Result<()> {
-    let data = serde_json::json!({
-        "domain_name": domain,
-        "transfer_direction": "away",
-        "gaining_registrar": gaining,
-        "transfer_status": status,
-    });
-    event_in(tx, reseller_id, "STATUS_CHANGE", "TRANSFER", at, &data)
+    let ended: Option<(i64, String)> = tx
+        .prepare_cached(sql)?
+        .query_row(
+            params![e.id, e.status, e.decision, now, AwayStatus::PendingOwner],
+            |r| Ok((r.get("reseller_id")?, r.get("domain")?)),
+        )
+        .optional()?;
+    let Some((reseller_id, domain)) = ended else {
+        return Ok(false);
+    };
+    if e.status == AwayStatus::Completed {
+        tx.prepare_cached("DELETE FROM domains WHERE name = ?1 AND reseller_id = ?2")?
+            .execute(params![domain, reseller_id])?;
+    }
+    events_in(tx, std::slice::from_ref(&e.event))?;
+    Ok(true)
 }

@@ -4,10 +4,11 @@
 
 use super::sql::{OptionalExtension, params};
 
+use super::events::NewEvent;
 use super::outbox::{Mail, queue_mail};
 use super::push::{AuditEntry, PortfolioDomain, PushProfile, portfolio_domain_in, push_in};
 use super::tasks::{TaskKind, enqueue, mark_done};
-use super::{Result, Store, StoreError};
+use super::{Result, Store};
 use crate::status::{BulkItemStatus, BulkStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,14 +69,6 @@ pub struct BulkSummary {
     pub skipped: usize,
     pub failed: usize,
     pub cancelled: usize,
-}
-
-/// Texts of item outcomes.
-pub mod item_reasons {
-    pub const NOT_IN_PORTFOLIO: &str = "Domain not found in your portfolio.";
-    pub const LOCKED_SKIPPED: &str = "Domain is locked; skipped (apply_to_locked_domains not set).";
-    pub const DENIED: &str = "Push transfer permission denied";
-    pub const CANCELLED: &str = "Cancelled before it was processed.";
 }
 
 impl Store {
@@ -170,41 +163,52 @@ impl Store {
         Ok(jobs)
     }
 
-    /// Cancels what is still queued; what was pushed stays pushed. `Ok(None)` when
-    /// the job is not this reseller's; `Ok(Some(false))` when it had already ended.
-    pub fn cancel_bulk_change(&self, reseller_id: i64, id: i64, now: i64) -> Result<Option<bool>> {
-        self.cancel_of(Some(reseller_id), id, now)
-    }
-
-    /// The operator's cancel: any reseller's job.
-    pub fn cancel_bulk_change_any(&self, id: i64, now: i64) -> Result<Option<bool>> {
-        self.cancel_of(None, id, now)
-    }
-
-    fn cancel_of(&self, reseller_id: Option<i64>, id: i64, now: i64) -> Result<Option<bool>> {
+    /// Cancels what is still queued of a job that has not ended, each item with
+    /// `reason`; what was pushed stays pushed. `Ok(None)` when the job is not this
+    /// reseller's (`None`: anyone's, the operator's); `Ok(Some(false))` when it had
+    /// ended already.
+    pub fn cancel_bulk_change(
+        &self,
+        reseller_id: Option<i64>,
+        id: i64,
+        reason: &str,
+        now: i64,
+    ) -> Result<Option<bool>> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        let status: Option<BulkStatus> = tx
-            .query_row(
-                "SELECT status FROM bulk_changes WHERE id = ?1 AND (reseller_id = ?2 OR ?2 IS NULL)",
-                params![id, reseller_id],
-                |r| r.get(0),
-            )
+        let known = tx
+            .prepare_cached(
+                "SELECT 1 FROM bulk_changes WHERE id = ?1 AND (reseller_id = ?2 OR ?2 IS NULL)",
+            )?
+            .query_row(params![id, reseller_id], |_| Ok(()))
             .optional()?;
-        let Some(status) = status else {
+        if known.is_none() {
             return Ok(None);
-        };
-        if status.is_final() {
+        }
+        let ended = tx
+            .prepare_cached(
+                "UPDATE bulk_changes SET status = ?3, finished_at = ?2
+                 WHERE id = ?1 AND status IN (?4, ?5)",
+            )?
+            .execute(params![
+                id,
+                now,
+                BulkStatus::Cancelled,
+                BulkStatus::Queued,
+                BulkStatus::Running
+            ])?;
+        if ended == 0 {
             return Ok(Some(false));
         }
-        tx.execute(
-            "UPDATE bulk_change_items SET status = 'cancelled', reason = ?2 WHERE change_id = ?1 AND status = 'queued'",
-            params![id, item_reasons::CANCELLED],
-        )?;
-        tx.execute(
-            "UPDATE bulk_changes SET status = 'cancelled', finished_at = ?2 WHERE id = ?1",
-            params![id, now],
-        )?;
+        tx.prepare_cached(
+            "UPDATE bulk_change_items SET status = ?3, reason = ?2 WHERE change_id = ?1 AND status = ?4",
+        )?
+        .execute(params![
+            id,
+            reason,
+            BulkItemStatus::Cancelled,
+            BulkItemStatus::Queued
+        ])?;
         tx.commit()?;
         Ok(Some(true))
     }
@@ -261,10 +265,8 @@ impl Store {
     pub fn record_bulk_items(&self, id: i64, steps: &[(i64, BulkStep)]) -> Result<usize> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        tx.execute(
-            "UPDATE bulk_changes SET status = 'running' WHERE id = ?1 AND status = 'queued'",
-            [id],
-        )?;
+        tx.prepare_cached("UPDATE bulk_changes SET status = ?2 WHERE id = ?1 AND status = ?3")?
+            .execute(params![id, BulkStatus::Running, BulkStatus::Queued])?;
         for (position, step) in steps {
             // Cancelled since the batch was read: nothing of it happens.
             let queued: Option<BulkItemStatus> = tx
@@ -283,25 +285,26 @@ impl Store {
                     gaining_id,
                     profile,
                     audit,
-                } => match push_in(&tx, domain, *gaining_id, profile, audit) {
-                    Ok(()) => (BulkItemStatus::Pushed, None),
-                    // Moved away since the batch was read.
-                    Err(StoreError::NotFound) => {
-                        (BulkItemStatus::Failed, Some(item_reasons::NOT_IN_PORTFOLIO))
+                    events,
+                    if_gone,
+                } => {
+                    if push_in(&tx, domain, *gaining_id, profile, audit, events)? {
+                        (BulkItemStatus::Pushed, None)
+                    } else {
+                        (if_gone.0, Some(if_gone.1.as_str()))
                     }
-                    Err(e) => return Err(e),
-                },
+                }
             };
             tx.prepare_cached(
                 "UPDATE bulk_change_items SET status = ?3, reason = ?4 WHERE change_id = ?1 AND position = ?2",
             )?
             .execute(params![id, position, status, reason])?;
         }
-        let left: i64 = tx.query_row(
-            "SELECT count(*) FROM bulk_change_items WHERE change_id = ?1 AND status = 'queued'",
-            [id],
-            |r| r.get(0),
-        )?;
+        let left: i64 = tx
+            .prepare_cached(
+                "SELECT count(*) FROM bulk_change_items WHERE change_id = ?1 AND status = ?2",
+            )?
+            .query_row(params![id, BulkItemStatus::Queued], |r| r.get(0))?;
         tx.commit()?;
         Ok(usize::try_from(left).unwrap_or(0))
     }
@@ -380,6 +383,10 @@ pub enum BulkStep {
         gaining_id: i64,
         profile: PushProfile,
         audit: Box<AuditEntry>,
+        events: Vec<NewEvent>,
+        /// The item's outcome when the domain has left the reseller since the
+        /// batch was read.
+        if_gone: (BulkItemStatus, String),
     },
     Refused {
         /// Skipped or failed.

@@ -1,6 +1,6 @@
 //! Events and webhooks: what POLL / ACK read and settle, what the webhook task
-//! delivers, and the delivery log. Transfer events are made by a trigger (migration
-//! 0008); push events by [`event_in`], inside the push's transaction.
+//! delivers, and the delivery log. Events are written by [`events_in`], inside the
+//! transaction of the change they tell of; `rules::events` makes them.
 
 use super::sql::{OptionalExtension, Transaction, params};
 
@@ -45,34 +45,47 @@ pub struct WebhookAttempt {
     pub http_status: Option<u16>,
     pub error: Option<String>,
     /// `delivered`, `retry` or `gave_up`.
-    pub outcome: String,
+    pub outcome: crate::status::WebhookOutcome,
 }
 
-/// Inserts an event inside a caller's transaction (the webhook trigger queues its
-/// delivery).
-pub(crate) fn event_in(
-    tx: &Transaction<'_>,
-    reseller_id: i64,
-    event: &str,
-    object: &str,
-    at: i64,
-    data: &serde_json::Value,
-) -> Result<()> {
-    // 32 random hex digits, the form the status triggers give (0008, and their
-    // PostgreSQL form).
-    let event_id = crate::auth::random_hex(16);
-    tx.prepare_cached(
-        "INSERT INTO events (event_id, reseller_id, event, object, at, data)
-         VALUES (?6, ?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
-        reseller_id,
-        event,
-        object,
-        at,
-        data.to_string(),
-        event_id
-    ])?;
+/// An event to write, made by `rules::events` (its id, name and payload): the store
+/// writes it as it comes, with the write that caused it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    /// 32 hex digits, what clients see and ACK.
+    pub event_id: String,
+    pub reseller_id: i64,
+    pub event: &'static str,
+    pub object: &'static str,
+    pub at: i64,
+    /// `object_data` as a JSON object, its keys in the order clients see them.
+    pub data: String,
+}
+
+/// Writes events inside a caller's transaction, each with the webhook delivery
+/// task of a reseller that has a webhook.
+pub(crate) fn events_in(tx: &Transaction<'_>, events: &[NewEvent]) -> Result<()> {
+    for e in events {
+        let id: i64 = tx
+            .prepare_cached(
+                "INSERT INTO events (event_id, reseller_id, event, object, at, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+            )?
+            .query_row(
+                params![e.event_id, e.reseller_id, e.event, e.object, e.at, e.data],
+                |r| r.get(0),
+            )?;
+        tx.prepare_cached(
+            "INSERT INTO tasks (kind, subject, due_at, created_at)
+             SELECT ?1, ?2, ?3, ?3 FROM webhooks WHERE reseller_id = ?4",
+        )?
+        .execute(params![
+            super::tasks::TaskKind::Webhook,
+            id,
+            e.at,
+            e.reseller_id
+        ])?;
+    }
     Ok(())
 }
 
@@ -204,7 +217,7 @@ impl Store {
             attempt.error,
             attempt.outcome
         ])?;
-        if attempt.outcome != "retry" {
+        if attempt.outcome != crate::status::WebhookOutcome::Retry {
             super::tasks::mark_done(&tx, &self.instance, task_id, attempt.at)?;
         }
         tx.commit()?;

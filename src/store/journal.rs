@@ -226,39 +226,50 @@ impl Store {
         Ok(rows)
     }
 
-    /// The lifecycle paths the reseller's work has taken, with how often:
-    /// transfers in by their end (`completed`, `declined`, `timed_out`,
-    /// `failed`, …), pushes, registrations, renewals and transfers away.
-    pub fn lifecycle_paths(&self, reseller_id: i64) -> Result<Vec<(String, i64)>> {
+    /// What the reseller's work has come to, counted: `(path, state, reason,
+    /// times)` — transfers in by status (a cancelled one with its reason),
+    /// completed portfolio orders by kind, transfers away by status, and pushes by
+    /// their audit action. `api::coverage` names the paths.
+    pub fn lifecycle_counts(
+        &self,
+        reseller_id: i64,
+        push_actions: [&str; 2],
+    ) -> Result<Vec<(String, String, Option<String>, i64)>> {
         let conn = self.reader();
         let rows = conn
             .prepare_cached(
-                "SELECT 'transfer_in ' || CASE
-                     WHEN d.status = 'cancelled' AND d.reason = ?2 THEN 'declined'
-                     WHEN d.status = 'cancelled' AND d.reason = ?3 THEN 'timed_out'
-                     ELSE d.status END, count(*)
+                "SELECT 'transfer_in' AS path, d.status AS state,
+                        CASE WHEN d.status = ?2 THEN d.reason END AS reason, count(*) AS times
                  FROM transfer_domains d JOIN transfer_jobs j ON j.id = d.job_id
-                 WHERE j.reseller_id = ?1 GROUP BY 1
+                 WHERE j.reseller_id = ?1 GROUP BY d.status, CASE WHEN d.status = ?2 THEN d.reason END
                  UNION ALL
-                 SELECT 'order ' || kind, count(*) FROM portfolio_orders
-                 WHERE reseller_id = ?1 AND status = 'completed' GROUP BY kind
+                 SELECT 'order', kind, NULL, count(*) FROM portfolio_orders
+                 WHERE reseller_id = ?1 AND status = ?3 GROUP BY kind
                  UNION ALL
-                 SELECT 'transfer_away ' || status, count(*) FROM transfers_away
+                 SELECT 'transfer_away', status, NULL, count(*) FROM transfers_away
                  WHERE reseller_id = ?1 GROUP BY status
                  UNION ALL
-                 SELECT 'push ' || action, count(*) FROM audit_log
+                 SELECT 'push', action, NULL, count(*) FROM audit_log
                  WHERE actor = (SELECT username FROM resellers WHERE id = ?1)
-                   AND action IN ('rsp2rsp_push_transfer', 'bulk_push')
-                 GROUP BY action
-                 ORDER BY 1",
+                   AND action IN (?4, ?5)
+                 GROUP BY action",
             )?
             .query_map(
                 params![
                     reseller_id,
-                    super::lifecycle::reasons::CANCELLED,
-                    super::lifecycle::reasons::TIMED_OUT
+                    crate::status::DomainStatus::Cancelled,
+                    crate::status::OrderStatus::Completed,
+                    push_actions[0],
+                    push_actions[1]
                 ],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| {
+                    Ok((
+                        r.get("path")?,
+                        r.get("state")?,
+                        r.get("reason")?,
+                        r.get("times")?,
+                    ))
+                },
             )?
             .collect::<super::sql::Result<_>>()?;
         Ok(rows)

@@ -1,6 +1,8 @@
-//! The transfer-in lifecycle's state changes. Each method is one transaction that
-//! applies a step's effects, enqueues what follows, and marks the step's task done,
-//! so a crash at any point leaves either all of a step or none of it.
+//! The transfer-in lifecycle's state changes, as `rules::lifecycle` plans them.
+//! Each method is one transaction that applies a step's moves (each guarded by
+//! the status its rule read: a domain that moved meanwhile is left as it is, and
+//! its events are not written), enqueues what follows, and marks the step's task
+//! done, so a crash at any point leaves either all of a step or none of it.
 //!
 //! Domain: pending → failed | processed → cancelled | pending_registry → completed |
 //! failed. Registrant: pending → completed. Job: pending → completed once every
@@ -8,10 +10,126 @@
 
 use super::sql::{OptionalExtension, Transaction, params};
 
+use super::events::{NewEvent, events_in};
 use super::outbox::{Mail, queue_mail};
 use super::tasks::{TaskKind, enqueue, mark_done};
 use super::{NO_PASSWORD, Result, Store, StoreError};
-use crate::status::{DomainStatus, RegistrantStatus};
+use crate::status::{DomainStatus, JobStatus, RegistrantDecision, RegistrantStatus};
+
+/// A domain of a transfer job moving from the status its rule read to another,
+/// with the events that tell of it: applied only while the domain is still in
+/// `from`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainMove {
+    pub job_id: i64,
+    pub position: i64,
+    pub from: DomainStatus,
+    pub to: DomainStatus,
+    pub reason: Option<String>,
+    pub events: Vec<NewEvent>,
+    /// When the move is made, the domain's registry step is queued, due then.
+    pub registry_step_at: Option<i64>,
+}
+
+/// Whose transfer job it is: the reseller, and the single transfer order it
+/// runs, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobOwner {
+    pub reseller_id: i64,
+    pub order_id: Option<i64>,
+}
+
+/// One analysed domain: what the analysis found, and the events of its move.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Analysed {
+    pub position: i64,
+    pub analysis: Analysis,
+    pub events: Vec<NewEvent>,
+}
+
+/// A registrant's answer as its rule planned it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionPlan {
+    pub registrant_id: i64,
+    pub job_id: i64,
+    pub decision: RegistrantDecision,
+    pub moves: Vec<DomainMove>,
+}
+
+/// An approval window that ended (its task), as its rule planned it: the moves
+/// of the registrant's domains, when the registrant had not answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeoutPlan {
+    pub task_id: i64,
+    pub registrant_id: i64,
+    pub job_id: i64,
+    pub moves: Vec<DomainMove>,
+}
+
+/// The registry's answer for an accepted domain (its task), as its rule planned
+/// what follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryStep {
+    pub task_id: i64,
+    pub plan: StepPlan,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepPlan {
+    /// Nothing to do (the domain is no longer waiting for the registry).
+    Nothing,
+    /// The registry refused: the domain fails.
+    Fail(DomainMove),
+    /// The registry completed: the domain lands in the portfolio.
+    Land(Box<Landing>),
+}
+
+/// A transferred domain landing in the reseller's portfolio: `landed` when no
+/// portfolio holds the name (its held price is charged then), `held` otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Landing {
+    pub domain: LandingDomain,
+    pub profile: LandingProfile,
+    pub landed: DomainMove,
+    pub held: DomainMove,
+}
+
+/// The profile a landing domain goes into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LandingProfile {
+    /// The job's (an order's, or one the SIMPLE_TRANSFER named).
+    Existing(i64),
+    /// The registrant's own: made on its first completed domain with this name and
+    /// no usable password, then reused.
+    Registrant {
+        registrant_id: i64,
+        username: String,
+    },
+}
+
+/// What a transferred domain is when it lands, read by [`Store::landing`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LandingDomain {
+    pub job_id: i64,
+    pub position: i64,
+    pub name: String,
+    pub status: DomainStatus,
+    pub registrant_id: Option<i64>,
+    pub reseller_id: i64,
+    pub order_id: Option<i64>,
+    pub job_profile: Option<i64>,
+    /// The order's contacts, else WHOIS's (JSON).
+    pub contacts: Option<String>,
+    pub dns_template: Option<String>,
+    pub nameservers: Vec<String>,
+    pub lock: bool,
+    pub price_cents: Option<i64>,
+    pub expires_at: Option<i64>,
+    pub registered_at: Option<i64>,
+    pub whois_privacy: bool,
+    pub auto_renew: bool,
+    pub tld_data: Option<String>,
+}
 
 /// What analysis concluded for one domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,32 +195,18 @@ pub struct Approval {
     pub token: String,
     pub csrf: String,
     pub status: RegistrantStatus,
-    pub decision: Option<String>,
+    pub decision: Option<RegistrantDecision>,
     pub expires_at: i64,
-    /// `(domain, status)` in job order.
-    pub domains: Vec<(String, DomainStatus)>,
+    /// Its domains in job order.
+    pub domains: Vec<ApprovalDomain>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Accept,
-    Cancel,
-}
-
-/// Why a decision was not taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecisionRefused {
-    AlreadyDecided,
-    Expired,
-}
-
-/// Texts of the lifecycle's reasons, in one place.
-pub mod reasons {
-    pub const IN_PROGRESS: &str = "Transfer in progress";
-    pub const CANCELLED: &str = "Cancelled by the registrant.";
-    pub const TIMED_OUT: &str =
-        "No answer within the approval window; the transfer was not started.";
-    pub const ALREADY_HELD: &str = "The domain is already in a reseller's portfolio.";
+/// A domain a registrant answers for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalDomain {
+    pub position: i64,
+    pub name: String,
+    pub status: DomainStatus,
 }
 
 impl Store {
@@ -112,39 +216,58 @@ impl Store {
         let rows = conn
             .prepare_cached(
                 "SELECT position, name, auth_info FROM transfer_domains
-                 WHERE job_id = ?1 AND status = 'pending' ORDER BY position LIMIT ?2",
+                 WHERE job_id = ?1 AND status = ?3 ORDER BY position LIMIT ?2",
             )?
-            .query_map(params![job_id, limit as i64], |r| {
+            .query_map(params![job_id, limit as i64, DomainStatus::Pending], |r| {
                 Ok(WorkDomain {
                     job_id,
-                    position: r.get(0)?,
-                    name: r.get(1)?,
-                    auth_info: r.get(2)?,
+                    position: r.get("position")?,
+                    name: r.get("name")?,
+                    auth_info: r.get("auth_info")?,
                 })
             })?
             .collect::<super::sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
-    /// Records the analysis of some domains in one transaction; returns how many of
-    /// the job's domains still wait for analysis.
-    pub fn record_analysis(
-        &self,
-        job_id: i64,
-        results: &[(i64, Analysis)],
-        now: i64,
-    ) -> Result<usize> {
+    /// Whose transfer job it is; `None` for no such job.
+    pub fn job_owner(&self, job_id: i64) -> Result<Option<JobOwner>> {
+        Ok(self
+            .reader()
+            .prepare_cached(
+                "SELECT j.reseller_id, o.id AS order_id FROM transfer_jobs j
+                 LEFT JOIN transfer_orders o ON o.job_id = j.id WHERE j.id = ?1",
+            )?
+            .query_row([job_id], |r| {
+                Ok(JobOwner {
+                    reseller_id: r.get("reseller_id")?,
+                    order_id: r.get("order_id")?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Records the analysis of some domains in one transaction, each while it is
+    /// still pending; returns how many of the job's domains still wait for
+    /// analysis.
+    pub fn record_analysis(&self, job_id: i64, results: &[Analysed], now: i64) -> Result<usize> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        for (position, result) in results {
-            match result {
-                Analysis::Failed(reason) => {
-                    tx.prepare_cached(
-                        "UPDATE transfer_domains SET status = 'failed', reason = ?3, status_at = ?4
-                         WHERE job_id = ?1 AND position = ?2 AND status = 'pending'",
+        for a in results {
+            let n = match &a.analysis {
+                Analysis::Failed(reason) => tx
+                    .prepare_cached(
+                        "UPDATE transfer_domains SET status = ?5, reason = ?3, status_at = ?4
+                         WHERE job_id = ?1 AND position = ?2 AND status = ?6",
                     )?
-                    .execute(params![job_id, position, reason, now])?;
-                }
+                    .execute(params![
+                        job_id,
+                        a.position,
+                        reason,
+                        now,
+                        DomainStatus::Failed,
+                        DomainStatus::Pending
+                    ])?,
                 Analysis::Ready {
                     registrant_email,
                     registrant_name,
@@ -152,32 +275,36 @@ impl Store {
                     registry_days,
                     expires_after,
                     registered_at,
-                } => {
-                    tx.prepare_cached(
-                        "UPDATE transfer_domains SET status = 'processed', registrant_email = ?3,
+                } => tx
+                    .prepare_cached(
+                        "UPDATE transfer_domains SET status = ?10, registrant_email = ?3,
                            registrant_name = ?4, contacts = ?5, registry_days = ?6, status_at = ?7,
                            expires_after = ?8, registered_at = ?9
-                         WHERE job_id = ?1 AND position = ?2 AND status = 'pending'",
+                         WHERE job_id = ?1 AND position = ?2 AND status = ?11",
                     )?
                     .execute(params![
                         job_id,
-                        position,
+                        a.position,
                         registrant_email,
                         registrant_name,
                         contacts_json,
                         registry_days,
                         now,
                         expires_after,
-                        registered_at
-                    ])?;
-                }
+                        registered_at,
+                        DomainStatus::Processed,
+                        DomainStatus::Pending
+                    ])?,
+            };
+            if n == 1 {
+                events_in(&tx, &a.events)?;
             }
         }
-        let left: i64 = tx.query_row(
-            "SELECT count(*) FROM transfer_domains WHERE job_id = ?1 AND status = 'pending'",
-            [job_id],
-            |r| r.get(0),
-        )?;
+        let left: i64 = tx
+            .prepare_cached(
+                "SELECT count(*) FROM transfer_domains WHERE job_id = ?1 AND status = ?2",
+            )?
+            .query_row(params![job_id, DomainStatus::Pending], |r| r.get(0))?;
         tx.commit()?;
         Ok(usize::try_from(left).unwrap_or(0))
     }
@@ -189,14 +316,18 @@ impl Store {
         let rows = conn
             .prepare_cached(
                 "SELECT name, registrant_email, registrant_name, contacts FROM transfer_domains
-                 WHERE job_id = ?1 AND status = 'processed' ORDER BY position",
+                 WHERE job_id = ?1 AND status = ?2 ORDER BY position",
             )?
-            .query_map([job_id], |r| {
+            .query_map(params![job_id, DomainStatus::Processed], |r| {
                 Ok(Transferable {
-                    name: r.get(0)?,
-                    registrant_email: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                    registrant_name: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                    contacts_json: r.get(3)?,
+                    name: r.get("name")?,
+                    registrant_email: r
+                        .get::<_, Option<String>>("registrant_email")?
+                        .unwrap_or_default(),
+                    registrant_name: r
+                        .get::<_, Option<String>>("registrant_name")?
+                        .unwrap_or_default(),
+                    contacts_json: r.get("contacts")?,
                 })
             })?
             .collect::<super::sql::Result<_>>()?;
@@ -216,19 +347,28 @@ impl Store {
     ) -> Result<()> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        let opened: i64 = tx.query_row(
-            "SELECT count(*) FROM transfer_registrants WHERE job_id = ?1",
-            [job_id],
-            |r| r.get(0),
-        )?;
+        let opened: i64 = tx
+            .prepare_cached("SELECT count(*) FROM transfer_registrants WHERE job_id = ?1")?
+            .query_row([job_id], |r| r.get(0))?;
         if opened == 0 {
             for a in approvals {
-                tx.prepare_cached(
-                    "INSERT INTO transfer_registrants (job_id, email, name, status, token, csrf, expires_at)
-                     VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6)",
-                )?
-                .execute(params![job_id, a.email, a.name, a.token, a.csrf, a.expires_at])?;
-                let rid = tx.last_insert_rowid();
+                let rid: i64 = tx
+                    .prepare_cached(
+                        "INSERT INTO transfer_registrants (job_id, email, name, status, token, csrf, expires_at)
+                         VALUES (?1, ?2, ?3, ?7, ?4, ?5, ?6) RETURNING id",
+                    )?
+                    .query_row(
+                        params![
+                            job_id,
+                            a.email,
+                            a.name,
+                            a.token,
+                            a.csrf,
+                            a.expires_at,
+                            RegistrantStatus::Pending
+                        ],
+                        |r| r.get(0),
+                    )?;
                 queue_mail(
                     &tx,
                     "transfer_approval",
@@ -247,9 +387,9 @@ impl Store {
                 tx.prepare_cached(
                     "UPDATE transfer_domains SET registrant_id = (
                        SELECT id FROM transfer_registrants WHERE job_id = ?1)
-                     WHERE job_id = ?1 AND status = 'processed'",
+                     WHERE job_id = ?1 AND status = ?2",
                 )?
-                .execute([job_id])?;
+                .execute(params![job_id, DomainStatus::Processed])?;
             } else {
                 // One set-based pass rather than a scan per registrant (emails were
                 // lower-cased by the analysis).
@@ -257,9 +397,9 @@ impl Store {
                     "UPDATE transfer_domains SET registrant_id = (
                        SELECT r.id FROM transfer_registrants r
                        WHERE r.job_id = transfer_domains.job_id AND r.email = lower(transfer_domains.registrant_email))
-                     WHERE job_id = ?1 AND status = 'processed'",
+                     WHERE job_id = ?1 AND status = ?2",
                 )?
-                .execute([job_id])?;
+                .execute(params![job_id, DomainStatus::Processed])?;
             }
         }
         complete_job_if_final(&tx, job_id)?;
@@ -275,98 +415,48 @@ impl Store {
         Ok(a)
     }
 
-    /// The registrant's answer. Accept: its orders go to `pending_registry` and the
-    /// registry steps are queued; Cancel: its orders are cancelled.
-    pub fn decide(
-        &self,
-        token: &str,
-        decision: Decision,
-        now: i64,
-    ) -> Result<std::result::Result<Approval, DecisionRefused>> {
-        let conn = self.writer();
-        let tx = conn.transaction()?;
-        let Some(a) = load_approval(&tx, "token = ?1", &token)? else {
-            return Err(StoreError::NotFound);
-        };
-        if a.decision.is_some() {
-            return Ok(Err(DecisionRefused::AlreadyDecided));
-        }
-        if now >= a.expires_at {
-            return Ok(Err(DecisionRefused::Expired));
-        }
-        match decision {
-            Decision::Accept => {
-                tx.execute(
-                    "UPDATE transfer_registrants SET decision = 'accept', decided_at = ?2 WHERE id = ?1",
-                    params![a.registrant_id, now],
-                )?;
-                let steps: Vec<(i64, i64)> = tx
-                    .prepare(
-                        "SELECT position, coalesce(registry_days, 0) FROM transfer_domains
-                         WHERE registrant_id = ?1 AND status = 'processed' ORDER BY position",
-                    )?
-                    .query_map([a.registrant_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect::<super::sql::Result<_>>()?;
-                tx.execute(
-                    "UPDATE transfer_domains SET status = 'pending_registry', reason = ?2, status_at = ?3
-                     WHERE registrant_id = ?1 AND status = 'processed'",
-                    params![a.registrant_id, reasons::IN_PROGRESS, now],
-                )?;
-                for (position, days) in steps {
-                    enqueue(
-                        &tx,
-                        TaskKind::RegistryStep,
-                        a.job_id,
-                        Some(position),
-                        now + days * 86_400,
-                        now,
-                    )?;
-                }
-            }
-            Decision::Cancel => {
-                tx.execute(
-                    "UPDATE transfer_registrants SET decision = 'cancel', decided_at = ?2 WHERE id = ?1",
-                    params![a.registrant_id, now],
-                )?;
-                tx.execute(
-                    "UPDATE transfer_domains SET status = 'cancelled', reason = ?2, status_at = ?3
-                     WHERE registrant_id = ?1 AND status = 'processed'",
-                    params![a.registrant_id, reasons::CANCELLED, now],
-                )?;
-            }
-        }
-        complete_registrant_if_final(&tx, a.registrant_id)?;
-        complete_job_if_final(&tx, a.job_id)?;
-        let after = load_approval(&tx, "id = ?1", &a.registrant_id)?.ok_or(StoreError::NotFound)?;
-        tx.commit()?;
-        Ok(Ok(after))
+    /// The undecided registrant `registrant_id`, with its domains; `None` once it
+    /// has decided (or timed out), or for no such registrant.
+    pub fn undecided_registrant(&self, registrant_id: i64) -> Result<Option<Approval>> {
+        let tx = self.snapshot()?;
+        let a = load_approval(&tx, "id = ?1 AND decision IS NULL", &registrant_id)?;
+        Ok(a)
     }
 
-    /// Approval windows that are over, `(task_id, registrant_id)`, in one
-    /// transaction: an undecided registrant's orders are cancelled (the transfer is
-    /// never started at the registry).
-    pub fn approval_timeouts(&self, items: &[(i64, i64)], now: i64) -> Result<()> {
+    /// Applies a registrant's answer: its decision, its domains' moves and the
+    /// registry steps of those accepted. Guarded: `None`, and nothing written, when
+    /// the registrant has decided (or timed out) meanwhile; else the registrant
+    /// after it.
+    pub fn apply_decision(&self, p: &DecisionPlan, now: i64) -> Result<Option<Approval>> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        for &(task_id, registrant_id) in items {
-            let undecided = tx
-                .prepare_cached(
-                    "SELECT job_id FROM transfer_registrants WHERE id = ?1 AND decision IS NULL",
-                )?
-                .query_row([registrant_id], |r| r.get::<_, i64>(0))
-                .optional()?;
-            if let Some(job_id) = undecided {
-                tx.prepare_cached("UPDATE transfer_registrants SET decision = 'timeout', decided_at = ?2 WHERE id = ?1")?
-                    .execute(params![registrant_id, now])?;
-                tx.prepare_cached(
-                    "UPDATE transfer_domains SET status = 'cancelled', reason = ?2, status_at = ?3
-                     WHERE registrant_id = ?1 AND status = 'processed'",
-                )?
-                .execute(params![registrant_id, reasons::TIMED_OUT, now])?;
-                complete_registrant_if_final(&tx, registrant_id)?;
-                complete_job_if_final(&tx, job_id)?;
+        if !decide_in(&tx, p.registrant_id, p.decision, now)? {
+            return Ok(None);
+        }
+        for m in &p.moves {
+            move_in(&tx, m, now)?;
+        }
+        complete_registrant_if_final(&tx, p.registrant_id)?;
+        complete_job_if_final(&tx, p.job_id)?;
+        let after = load_approval(&tx, "id = ?1", &p.registrant_id)?.ok_or(StoreError::NotFound)?;
+        tx.commit()?;
+        Ok(Some(after))
+    }
+
+    /// Approval windows that are over, in one transaction: a registrant that had
+    /// not answered times out and its planned moves are made; each task is done.
+    pub fn approval_timeouts(&self, plans: &[TimeoutPlan], now: i64) -> Result<()> {
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        for p in plans {
+            if decide_in(&tx, p.registrant_id, RegistrantDecision::Timeout, now)? {
+                for m in &p.moves {
+                    move_in(&tx, m, now)?;
+                }
+                complete_registrant_if_final(&tx, p.registrant_id)?;
+                complete_job_if_final(&tx, p.job_id)?;
             }
-            mark_done(&tx, &self.instance, task_id, now)?;
+            mark_done(&tx, &self.instance, p.task_id, now)?;
         }
         tx.commit()?;
         Ok(())
@@ -383,147 +473,209 @@ impl Store {
                 Ok(WorkDomain {
                     job_id,
                     position,
-                    name: r.get(0)?,
-                    auth_info: r.get(1)?,
+                    name: r.get("name")?,
+                    auth_info: r.get("auth_info")?,
                 })
             })
             .optional()?;
         Ok(d)
     }
 
-    /// The registry's answers for accepted domains, in one transaction. A success
-    /// lands the domain in the reseller's portfolio under the job's profile or the
-    /// registrant's new one, with the WHOIS contacts and the job's nameservers or
-    /// DNS template.
-    pub fn registry_results(&self, items: &[RegistryOutcome], now: i64) -> Result<()> {
+    /// What a transferred domain is when it lands: its transfer, job and order.
+    pub fn landing(&self, job_id: i64, position: i64) -> Result<Option<LandingDomain>> {
+        let tx = self.snapshot()?;
+        let row = tx
+            .prepare_cached(
+                "SELECT d.name, d.status, d.registrant_id, coalesce(o.contacts, d.contacts) AS contacts,
+                        j.reseller_id, o.id AS order_id, j.profile_id, j.dns_template,
+                        coalesce(o.lock_domain, 0) AS lock_domain, o.price_cents, d.expires_after,
+                        d.registered_at, coalesce(o.whois_privacy, 0) AS whois_privacy,
+                        coalesce(o.auto_renew, 0) AS auto_renew, o.tld_data
+                 FROM transfer_domains d JOIN transfer_jobs j ON j.id = d.job_id
+                 LEFT JOIN transfer_orders o ON o.job_id = d.job_id
+                 WHERE d.job_id = ?1 AND d.position = ?2",
+            )?
+            .query_row(params![job_id, position], |r| {
+                Ok(LandingDomain {
+                    job_id,
+                    position,
+                    name: r.get("name")?,
+                    status: r.get("status")?,
+                    registrant_id: r.get("registrant_id")?,
+                    reseller_id: r.get("reseller_id")?,
+                    order_id: r.get("order_id")?,
+                    job_profile: r.get("profile_id")?,
+                    contacts: r.get("contacts")?,
+                    dns_template: r.get("dns_template")?,
+                    nameservers: Vec::new(),
+                    lock: r.get("lock_domain")?,
+                    price_cents: r.get("price_cents")?,
+                    expires_at: r.get("expires_after")?,
+                    registered_at: r.get("registered_at")?,
+                    whois_privacy: r.get("whois_privacy")?,
+                    auto_renew: r.get("auto_renew")?,
+                    tld_data: r.get("tld_data")?,
+                })
+            })
+            .optional()?;
+        let Some(mut d) = row else {
+            return Ok(None);
+        };
+        d.nameservers = tx
+            .prepare_cached(
+                "SELECT name FROM transfer_nameservers WHERE job_id = ?1 ORDER BY position",
+            )?
+            .query_map([job_id], |r| r.get("name"))?
+            .collect::<super::sql::Result<_>>()?;
+        Ok(Some(d))
+    }
+
+    /// The registry's answers for accepted domains, in one transaction, as their
+    /// rule planned them; each task is done.
+    pub fn registry_results(&self, steps: &[RegistryStep], now: i64) -> Result<()> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        for item in items {
-            registry_result(&tx, item, now)?;
-            mark_done(&tx, &self.instance, item.task_id, now)?;
+        for step in steps {
+            match &step.plan {
+                StepPlan::Nothing => {}
+                StepPlan::Fail(m) => {
+                    move_in(&tx, m, now)?;
+                    complete_after(&tx, m)?;
+                }
+                StepPlan::Land(l) => land_in(&tx, l, now)?,
+            }
+            mark_done(&tx, &self.instance, step.task_id, now)?;
         }
         tx.commit()?;
         Ok(())
     }
 }
 
-/// One registry answer: `outcome` is `Err(reason)` when the transfer failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegistryOutcome {
-    pub task_id: i64,
-    pub job_id: i64,
-    pub position: i64,
-    pub outcome: std::result::Result<(), String>,
+/// Makes one move while the domain is still in `from`, with its events and its
+/// registry step; whether it was made.
+pub(crate) fn move_in(tx: &Transaction<'_>, m: &DomainMove, now: i64) -> Result<bool> {
+    let n = tx
+        .prepare_cached(
+            "UPDATE transfer_domains SET status = ?3, reason = ?4, status_at = ?5
+             WHERE job_id = ?1 AND position = ?2 AND status = ?6",
+        )?
+        .execute(params![m.job_id, m.position, m.to, m.reason, now, m.from])?;
+    if n == 0 {
+        return Ok(false);
+    }
+    events_in(tx, &m.events)?;
+    if let Some(due) = m.registry_step_at {
+        enqueue(
+            tx,
+            TaskKind::RegistryStep,
+            m.job_id,
+            Some(m.position),
+            due,
+            now,
+        )?;
+    }
+    Ok(true)
 }
 
-fn registry_result(tx: &Transaction<'_>, item: &RegistryOutcome, now: i64) -> Result<()> {
-    let (job_id, position) = (item.job_id, item.position);
-    let row = tx
+/// Records a registrant's decision while it has none; whether it was recorded.
+fn decide_in(
+    tx: &Transaction<'_>,
+    registrant_id: i64,
+    decision: RegistrantDecision,
+    now: i64,
+) -> Result<bool> {
+    let n = tx
         .prepare_cached(
-            "SELECT d.name, d.status, d.registrant_id, coalesce(o.contacts, d.contacts), j.reseller_id,
-                    j.profile_id, j.dns_template, coalesce(o.lock_domain, 0), o.price_cents,
-                    d.expires_after, coalesce(o.whois_privacy, 0), coalesce(o.auto_renew, 0), o.tld_data
-             FROM transfer_domains d JOIN transfer_jobs j ON j.id = d.job_id
-             LEFT JOIN transfer_orders o ON o.job_id = d.job_id
-             WHERE d.job_id = ?1 AND d.position = ?2",
+            "UPDATE transfer_registrants SET decision = ?2, decided_at = ?3
+             WHERE id = ?1 AND decision IS NULL",
         )?
-        .query_row(params![job_id, position], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, DomainStatus>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, Option<i64>>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, bool>(7)?,
-                r.get::<_, Option<i64>>(8)?,
-                r.get::<_, Option<i64>>(9)?,
-                (
-                    r.get::<_, bool>(10)?,
-                    r.get::<_, bool>(11)?,
-                    r.get::<_, Option<String>>(12)?,
-                ),
-            ))
-        })
-        .optional()?;
-    let Some((
-        name,
-        status,
-        registrant_id,
-        contacts,
-        reseller_id,
-        job_profile,
-        template,
-        lock,
-        price,
-        expires,
-        (privacy, auto_renew, tld_data),
-    )) = row
-    else {
-        return Ok(());
-    };
-    if status != DomainStatus::PendingRegistry {
-        return Ok(());
-    }
-    let (status, reason) = match &item.outcome {
-        Ok(()) => {
-            let profile = match (job_profile, registrant_id) {
-                (Some(p), _) => p,
-                (None, Some(r)) => registrant_profile(tx, reseller_id, r, now)?,
-                (None, None) => return Err(StoreError::NotFound),
-            };
-            let nameservers: Vec<String> = tx
-                .prepare_cached(
-                    "SELECT name FROM transfer_nameservers WHERE job_id = ?1 ORDER BY position",
-                )?
-                .query_map([job_id], |r| r.get(0))?
-                .collect::<super::sql::Result<_>>()?;
-            let ns = serde_json::to_string(&nameservers).unwrap_or_else(|_| "[]".into());
-            let inserted = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO domains (name, reseller_id, profile_id, locked, created_at, contacts, nameservers, dns_template, transferred_at, expires_at, whois_privacy, auto_renew, tld_data)
-                     VALUES (?1, ?2, ?3, ?8, ?4, ?5, ?6, ?7, ?4, ?9, ?10, ?11, ?12)",
-                )?
-                .execute(params![
-                    name, reseller_id, profile, now, contacts, ns, template, lock, expires, privacy,
-                    auto_renew, tld_data
-                ])?;
-            if inserted == 1 {
-                // The registry's creation date comes with the domain.
-                tx.prepare_cached(
-                    "UPDATE domains SET registered_at =
-                       (SELECT registered_at FROM transfer_domains WHERE job_id = ?1 AND position = ?2)
-                     WHERE name = ?3",
-                )?
-                .execute(params![job_id, position, name])?;
-                // An order's price is charged when its transfer completes (it was
-                // held until now).
-                if let Some(cents) = price {
-                    tx.prepare_cached(
-                        "UPDATE resellers SET balance_cents = balance_cents - ?2 WHERE id = ?1",
-                    )?
-                    .execute(params![reseller_id, cents])?;
-                }
-                (DomainStatus::Completed, None)
-            } else {
-                (
-                    DomainStatus::Failed,
-                    Some(reasons::ALREADY_HELD.to_string()),
-                )
-            }
-        }
-        Err(reason) => (DomainStatus::Failed, Some(reason.clone())),
-    };
-    tx.prepare_cached(
-        "UPDATE transfer_domains SET status = ?3, reason = ?4, status_at = ?5 WHERE job_id = ?1 AND position = ?2",
-    )?
-    .execute(params![job_id, position, status, reason, now])?;
-    if let Some(r) = registrant_id {
+        .execute(params![registrant_id, decision, now])?;
+    Ok(n == 1)
+}
+
+/// The registrant of a moved domain, then its job, completed where nothing waits.
+fn complete_after(tx: &Transaction<'_>, m: &DomainMove) -> Result<()> {
+    let registrant: Option<i64> = tx
+        .prepare_cached(
+            "SELECT registrant_id FROM transfer_domains WHERE job_id = ?1 AND position = ?2",
+        )?
+        .query_row(params![m.job_id, m.position], |r| r.get(0))
+        .optional()?
+        .flatten();
+    if let Some(r) = registrant {
         complete_registrant_if_final(tx, r)?;
     }
-    complete_job_if_final(tx, job_id)?;
-    Ok(())
+    complete_job_if_final(tx, m.job_id)
+}
+
+/// A completed transfer lands in the portfolio: the profile, the domain (unless a
+/// portfolio holds the name), the held price charged, and the planned move.
+fn land_in(tx: &Transaction<'_>, l: &Landing, now: i64) -> Result<()> {
+    let d = &l.domain;
+    // Only while the domain still waits for the registry (the plan read it so).
+    let waiting = tx
+        .prepare_cached(
+            "SELECT 1 FROM transfer_domains WHERE job_id = ?1 AND position = ?2 AND status = ?3",
+        )?
+        .query_row(
+            params![d.job_id, d.position, DomainStatus::PendingRegistry],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if !waiting {
+        return Ok(());
+    }
+    let profile = match &l.profile {
+        LandingProfile::Existing(p) => *p,
+        LandingProfile::Registrant {
+            registrant_id,
+            username,
+        } => registrant_profile(tx, d.reseller_id, *registrant_id, username, now)?,
+    };
+    let ns = serde_json::to_string(&d.nameservers).unwrap_or_else(|_| "[]".into());
+    let landed: Option<i64> = tx
+        .prepare_cached(
+            "INSERT INTO domains (name, reseller_id, profile_id, locked, created_at, contacts,
+               nameservers, dns_template, transferred_at, expires_at, whois_privacy, auto_renew,
+               tld_data, registered_at)
+             VALUES (?1, ?2, ?3, ?8, ?4, ?5, ?6, ?7, ?4, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT (name) DO NOTHING RETURNING id",
+        )?
+        .query_row(
+            params![
+                d.name,
+                d.reseller_id,
+                profile,
+                now,
+                d.contacts,
+                ns,
+                d.dns_template,
+                d.lock,
+                d.expires_at,
+                d.whois_privacy,
+                d.auto_renew,
+                d.tld_data,
+                d.registered_at
+            ],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let m = if landed.is_some() {
+        // An order's price is charged when its transfer completes (it was held
+        // until now, so no funds guard: it is the reseller's already).
+        if let Some(cents) = d.price_cents {
+            tx.prepare_cached(
+                "UPDATE resellers SET balance_cents = balance_cents - ?2 WHERE id = ?1",
+            )?
+            .execute(params![d.reseller_id, cents])?;
+        }
+        &l.landed
+    } else {
+        &l.held
+    };
+    move_in(tx, m, now)?;
+    complete_after(tx, m)
 }
 
 fn load_approval(
@@ -532,22 +684,23 @@ fn load_approval(
     value: &dyn super::sql::ToValue,
 ) -> Result<Option<Approval>> {
     let sql = format!(
-        "SELECT id, job_id, email, name, token, coalesce(csrf, ''), status, decision, coalesce(expires_at, 0)
+        "SELECT id, job_id, email, name, token, coalesce(csrf, '') AS csrf, status, decision,
+                coalesce(expires_at, 0) AS expires_at
          FROM transfer_registrants WHERE {filter}"
     );
     let head = tx
         .prepare_cached(&sql)?
         .query_row([value], |r| {
             Ok(Approval {
-                registrant_id: r.get(0)?,
-                job_id: r.get(1)?,
-                email: r.get(2)?,
-                name: r.get(3)?,
-                token: r.get(4)?,
-                csrf: r.get(5)?,
-                status: r.get(6)?,
-                decision: r.get(7)?,
-                expires_at: r.get(8)?,
+                registrant_id: r.get("id")?,
+                job_id: r.get("job_id")?,
+                email: r.get("email")?,
+                name: r.get("name")?,
+                token: r.get("token")?,
+                csrf: r.get("csrf")?,
+                status: r.get("status")?,
+                decision: r.get("decision")?,
+                expires_at: r.get("expires_at")?,
                 domains: Vec::new(),
             })
         })
@@ -557,9 +710,15 @@ fn load_approval(
     };
     a.domains = tx
         .prepare_cached(
-            "SELECT name, status FROM transfer_domains WHERE registrant_id = ?1 ORDER BY position",
+            "SELECT position, name, status FROM transfer_domains WHERE registrant_id = ?1 ORDER BY position",
         )?
-        .query_map([a.registrant_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map([a.registrant_id], |r| {
+            Ok(ApprovalDomain {
+                position: r.get("position")?,
+                name: r.get("name")?,
+                status: r.get("status")?,
+            })
+        })?
         .collect::<super::sql::Result<_>>()?;
     Ok(Some(a))
 }
@@ -567,13 +726,14 @@ fn load_approval(
 /// A registrant is complete once it has decided (or timed out) and none of its
 /// domains waits for anything.
 fn complete_registrant_if_final(tx: &Transaction<'_>, registrant_id: i64) -> Result<()> {
+    let [a, b, c] = DomainStatus::ON_THE_WAY;
     tx.prepare_cached(
-        "UPDATE transfer_registrants SET status = 'completed'
+        "UPDATE transfer_registrants SET status = ?2
          WHERE id = ?1 AND decision IS NOT NULL AND NOT EXISTS (
            SELECT 1 FROM transfer_domains WHERE registrant_id = ?1
-           AND status IN ('pending', 'processed', 'pending_registry'))",
+           AND status IN (?3, ?4, ?5))",
     )?
-    .execute([registrant_id])?;
+    .execute(params![registrant_id, RegistrantStatus::Completed, a, b, c])?;
     Ok(())
 }
 
@@ -591,45 +751,51 @@ pub(crate) fn complete_job_in(tx: &Transaction<'_>, job_id: i64) -> Result<()> {
 }
 
 fn complete_job_if_final(tx: &Transaction<'_>, job_id: i64) -> Result<()> {
+    let [a, b, c] = DomainStatus::ON_THE_WAY;
     tx.prepare_cached(
-        "UPDATE transfer_jobs SET status = 'completed'
+        "UPDATE transfer_jobs SET status = ?2
          WHERE id = ?1
            AND NOT EXISTS (SELECT 1 FROM transfer_domains WHERE job_id = ?1
-                           AND status IN ('pending', 'processed', 'pending_registry'))
-           AND NOT EXISTS (SELECT 1 FROM transfer_registrants WHERE job_id = ?1 AND status != 'completed')",
+                           AND status IN (?4, ?5, ?6))
+           AND NOT EXISTS (SELECT 1 FROM transfer_registrants WHERE job_id = ?1 AND status <> ?3)",
     )?
-    .execute([job_id])?;
+    .execute(params![
+        job_id,
+        JobStatus::Completed,
+        RegistrantStatus::Completed,
+        a,
+        b,
+        c
+    ])?;
     Ok(())
 }
 
-/// The profile a registrant's completed domains go into when the job named none:
-/// one new profile per registrant, made on its first completed domain, with no
-/// usable password until the reseller sets one.
+/// The registrant's own profile: made on its first completed domain, with no
+/// usable password until the reseller sets one, then reused.
 fn registrant_profile(
     tx: &Transaction<'_>,
     reseller_id: i64,
     registrant_id: i64,
+    username: &str,
     now: i64,
 ) -> Result<i64> {
     let existing: Option<i64> = tx
-        .query_row(
-            "SELECT profile_id FROM transfer_registrants WHERE id = ?1",
-            [registrant_id],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT profile_id FROM transfer_registrants WHERE id = ?1")?
+        .query_row([registrant_id], |r| r.get(0))
         .optional()?
         .flatten();
     if let Some(p) = existing {
         return Ok(p);
     }
-    tx.execute(
-        "INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![reseller_id, format!("transfer-{registrant_id}"), NO_PASSWORD, now],
-    )?;
-    let p = tx.last_insert_rowid();
-    tx.execute(
-        "UPDATE transfer_registrants SET profile_id = ?2 WHERE id = ?1",
-        params![registrant_id, p],
-    )?;
+    let p: i64 = tx
+        .prepare_cached(
+            "INSERT INTO profiles (reseller_id, username, password_hash, created_at)
+             VALUES (?1, ?2, ?3, ?4) RETURNING id",
+        )?
+        .query_row(params![reseller_id, username, NO_PASSWORD, now], |r| {
+            r.get(0)
+        })?;
+    tx.prepare_cached("UPDATE transfer_registrants SET profile_id = ?2 WHERE id = ?1")?
+        .execute(params![registrant_id, p])?;
     Ok(p)
 }

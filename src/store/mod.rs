@@ -40,26 +40,26 @@ mod transfers;
 /// password: no Argon2 hash has this form.
 pub const NO_PASSWORD: &str = "!";
 
-pub use away::{AwayRefused, AwayView, NewAway};
+pub use away::{AwayEnd, AwayView, NewAway};
 pub use bulk::{
     BatchItem, BulkBatch, BulkChangeView, BulkItem, BulkStep, BulkSummary, NewBulkChange,
-    item_reasons,
 };
 pub use control::{ADMIN_TOKEN, OutboxEntry, Selector};
-pub use events::{Event, Webhook, WebhookAttempt};
+pub use events::{Event, NewEvent, Webhook, WebhookAttempt};
 pub use faults::Fault;
 pub use hosted_mail::{MailCompany, MailDomainView, MailPushPlan, NewMailCompany};
 pub use journal::{CoverageCount, JournalEntry, JournalFilter, JournalWindows};
 pub use lifecycle::{
-    Analysis, Approval, Decision, DecisionRefused, NewApproval, RegistryOutcome, Transferable,
-    WorkDomain, reasons,
+    Analysed, Analysis, Approval, ApprovalDomain, DecisionPlan, DomainMove, JobOwner, Landing,
+    LandingDomain, LandingProfile, NewApproval, RegistryStep, StepPlan, TimeoutPlan, Transferable,
+    WorkDomain,
 };
 pub use operators::{JobSummary, ResellerOverview};
-pub use orders::{InsufficientFunds, NewOrder, OrderProfile, OrderView};
+pub use orders::{NewOrder, OrderProfile, OrderView};
 pub use outbox::{Mail, OutboxRow};
 pub use portfolio::{
-    DomainChange, DomainRecord, ExpiryPage, NameServerHost, NewRegistration, OrderDone,
-    OrderRefused,
+    ChangeOf, DomainChange, DomainRecord, ExpiryPage, NameServerHost, NewRegistration, OrderDone,
+    Renewal,
 };
 pub use push::{AuditEntry, PortfolioDomain, PushProfile, account};
 pub use registrars::{
@@ -81,6 +81,27 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rusqlite::OpenFlags;
 use rusqlite_migration::{M, Migrations};
 use sql::Connection;
+
+/// What a write guarded by the state its rule read did: made, or stopped by one
+/// of its guards because the state was no longer so (someone else got there
+/// first) — which guard, so that the rule can say why. Nothing is written when a
+/// guard stops it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written<T> {
+    Done(T),
+    Stopped(Guard),
+}
+
+/// The guard that stopped a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// A portfolio holds the name.
+    NameHeld,
+    /// The balance less what is held does not cover the price.
+    FundsShort,
+    /// The row is no longer in the state its rule read (answered, moved, ended).
+    Moved,
+}
 
 /// Failures of the store. "No row" is mapped to `NotFound` here, at the edge.
 #[derive(Debug, thiserror::Error)]
@@ -158,6 +179,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0025_coverage.sql")),
     M::up(include_str!("migrations/0026_journal_windows.sql")),
     M::up(include_str!("migrations/0027_transfer_registered.sql")),
+    M::up(include_str!("migrations/0028_events_above_the_store.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.
@@ -175,6 +197,10 @@ const PG_MIGRATIONS: &[(usize, &str)] = &[
     (
         27,
         include_str!("migrations/postgres/0027_transfer_registered.sql"),
+    ),
+    (
+        28,
+        include_str!("migrations/postgres/0028_events_above_the_store.sql"),
     ),
 ];
 

@@ -5,10 +5,11 @@
 
 use super::sql::{OptionalExtension, Transaction, params};
 
+use super::lifecycle::{DomainMove, move_in};
 use super::outbox::{Mail, queue_mail};
 use super::transfers::{NewTransferJob, insert_job};
-use super::{Result, Store, StoreError};
-use crate::status::DomainStatus;
+use super::{Guard, Result, Store, StoreError, Written};
+use crate::status::{DomainStatus, OrderHandle, RegistrantDecision};
 
 /// The profile a transferred domain goes into.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,10 +47,6 @@ pub struct NewOrder {
     pub registrant_ip: Option<String>,
     pub created_at: i64,
 }
-
-/// The balance does not cover an order's price.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InsufficientFunds;
 
 /// An order as the transfer verbs show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,63 +116,85 @@ fn view_row_at(r: &super::sql::Row<'_>, at: usize) -> super::sql::Result<OrderVi
     })
 }
 
-/// The prices held for a reseller's orders whose transfer is on its way.
-pub(super) fn held_in(conn: &super::sql::Connection, reseller_id: i64) -> Result<i64> {
-    let held = conn
-        .prepare_cached(
-            "SELECT coalesce(sum(o.price_cents), 0) FROM transfer_orders o
-             JOIN transfer_domains d ON d.job_id = o.job_id
-             WHERE o.reseller_id = ?1 AND d.status IN ('pending', 'processed', 'pending_registry')",
-        )?
-        .query_row([reseller_id], |r| r.get(0))?;
-    Ok(held)
+/// What a reseller's balance holds, as a SQL expression: the prices of its orders
+/// whose transfer is on its way. `reseller` is the reseller id's parameter;
+/// `first` numbers the three parameters of the statuses on the way, bound as
+/// [`ON_THE_WAY`] binds them.
+pub(super) fn held_sql(reseller: &str, first: usize) -> String {
+    format!(
+        // A bigint on both backends (PostgreSQL's sum of bigints is numeric).
+        "(SELECT CAST(coalesce(sum(o.price_cents), 0) AS BIGINT) FROM transfer_orders o
+          JOIN transfer_domains d ON d.job_id = o.job_id
+          WHERE o.reseller_id = {reseller} AND d.status IN (?{}, ?{}, ?{}))",
+        first,
+        first + 1,
+        first + 2
+    )
 }
 
+/// The statuses of a transfer on its way, as [`held_sql`]'s parameters.
+pub(super) const ON_THE_WAY: [DomainStatus; 3] = DomainStatus::ON_THE_WAY;
+
 impl Store {
-    /// Takes an order, if the reseller's balance less what is held covers its price,
-    /// in one transaction: the profile, the order and, when processed, its job.
+    /// Takes an order in one transaction: the profile, the order and, when
+    /// processed, its job. Guarded: a processed order is stopped when the
+    /// reseller's balance less what is held does not cover its price
+    /// ([`Guard::FundsShort`]); its price is held from then on, not charged.
     /// Returns the order id and the job id.
-    pub fn create_order(
-        &self,
-        o: &NewOrder,
-    ) -> Result<std::result::Result<(i64, Option<i64>), InsufficientFunds>> {
+    pub fn create_order(&self, o: &NewOrder) -> Result<Written<(i64, Option<i64>)>> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        let balance: i64 = tx
-            .prepare_cached("SELECT balance_cents FROM resellers WHERE id = ?1")?
-            .query_row([o.reseller_id], |r| r.get(0))
-            .optional()?
-            .ok_or(StoreError::NotFound)?;
-        if o.process && balance - held_in(&tx, o.reseller_id)? < o.price_cents {
-            return Ok(Err(InsufficientFunds));
-        }
         let profile_id = profile_in(&tx, o.reseller_id, &o.profile, o.created_at)?;
-        tx.prepare_cached(
+        let handle = if o.process {
+            OrderHandle::Process
+        } else {
+            OrderHandle::Save
+        };
+        // The funds guard: the row is written only while what is not held covers
+        // the price (a saved order holds nothing and is always written).
+        let sql = format!(
             "INSERT INTO transfer_orders (reseller_id, domain, auth_info, handle, approver, contacts,
                lock_domain, period, price_cents, registrant_ip, created_at, whois_privacy, auto_renew,
                tld_data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        )?
-        .execute(params![
-            o.reseller_id,
-            o.domain,
-            o.auth_info,
-            if o.process { "process" } else { "save" },
-            o.approver,
-            o.contacts_json,
-            o.lock_domain,
-            o.period,
-            o.price_cents,
-            o.registrant_ip,
-            o.created_at,
-            o.whois_privacy,
-            o.auto_renew,
-            o.tld_data
-        ])?;
-        let order_id = tx.last_insert_rowid();
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
+             FROM resellers WHERE id = ?1 AND (?15 = 0 OR balance_cents - {} >= ?9)
+             RETURNING id",
+            held_sql("?1", 16)
+        );
+        let [a, b, c] = ON_THE_WAY;
+        let order_id: Option<i64> = tx
+            .prepare_cached(&sql)?
+            .query_row(
+                params![
+                    o.reseller_id,
+                    o.domain,
+                    o.auth_info,
+                    handle,
+                    o.approver,
+                    o.contacts_json,
+                    o.lock_domain,
+                    o.period,
+                    o.price_cents,
+                    o.registrant_ip,
+                    o.created_at,
+                    o.whois_privacy,
+                    o.auto_renew,
+                    o.tld_data,
+                    o.process,
+                    a,
+                    b,
+                    c
+                ],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(order_id) = order_id else {
+            return Ok(Written::Stopped(Guard::FundsShort));
+        };
         let job_id = if o.process {
             let job = NewTransferJob {
                 reseller_id: o.reseller_id,
+                // The job is named after its order: the panel lists it so.
                 name: format!("order {order_id}"),
                 profile_id: Some(profile_id),
                 dns_template: None,
@@ -191,7 +210,7 @@ impl Store {
             None
         };
         tx.commit()?;
-        Ok(Ok((order_id, job_id)))
+        Ok(Written::Done((order_id, job_id)))
     }
 
     /// The order if it is the reseller's.
@@ -226,44 +245,40 @@ impl Store {
         Ok(v)
     }
 
-    /// Cancels the transfer of the reseller's order while it waits for its owner
-    /// (before or after the approval email): `None` when the reseller has no such
-    /// started order, `Some(false)` when its state no longer allows it.
-    pub fn cancel_order(
-        &self,
-        reseller_id: i64,
-        order_id: i64,
-        reason: &str,
-        now: i64,
-    ) -> Result<Option<bool>> {
+    /// Cancels transfers of job `job_id` as their rule planned (each while still
+    /// in the status read); the undecided registrants are cancelled with them and
+    /// the job completed where nothing waits. Whether any moved.
+    pub fn cancel_transfers(&self, job_id: i64, moves: &[DomainMove], now: i64) -> Result<bool> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        let job: Option<Option<i64>> = tx
-            .prepare_cached(
-                "SELECT job_id FROM transfer_orders WHERE id = ?1 AND reseller_id = ?2",
-            )?
-            .query_row(params![order_id, reseller_id], |r| r.get(0))
-            .optional()?;
-        let Some(Some(job_id)) = job else {
-            return Ok(None);
-        };
-        let n = tx
-            .prepare_cached(
-                "UPDATE transfer_domains SET status = 'cancelled', reason = ?2, status_at = ?3
-                 WHERE job_id = ?1 AND status IN ('pending', 'processed')",
-            )?
-            .execute(params![job_id, reason, now])?;
-        if n == 0 {
-            return Ok(Some(false));
+        let mut any = false;
+        for m in moves {
+            any |= move_in(&tx, m, now)?;
+        }
+        if !any {
+            return Ok(false);
         }
         tx.prepare_cached(
-            "UPDATE transfer_registrants SET decision = 'cancel', decided_at = ?2
+            "UPDATE transfer_registrants SET decision = ?3, decided_at = ?2
              WHERE job_id = ?1 AND decision IS NULL",
         )?
-        .execute(params![job_id, now])?;
+        .execute(params![job_id, now, RegistrantDecision::Cancel])?;
         super::lifecycle::complete_job_in(&tx, job_id)?;
         tx.commit()?;
-        Ok(Some(true))
+        Ok(true)
+    }
+
+    /// The days the registry takes for each analysed domain of a job, by position.
+    pub fn registry_days(&self, job_id: i64) -> Result<std::collections::HashMap<i64, i64>> {
+        let rows = self
+            .reader()
+            .prepare_cached(
+                "SELECT position, coalesce(registry_days, 0) AS days FROM transfer_domains
+                 WHERE job_id = ?1",
+            )?
+            .query_map([job_id], |r| Ok((r.get("position")?, r.get("days")?)))?
+            .collect::<super::sql::Result<_>>()?;
+        Ok(rows)
     }
 
     /// What a cancelled order asked for, to take it again (PROCESS_TRANSFER): the
@@ -419,19 +434,21 @@ mod tests {
     use super::*;
     use crate::store::test_support::temp_store;
 
-    /// The ORDER event trigger (migration 0016) names each status as
-    /// rules::transfer::opensrs_status does.
+    /// The funds guard: a processed order is written only while the balance less
+    /// what is held covers its price, and then holds it; a saved order holds
+    /// nothing and is always written.
     #[test]
-    fn order_events_use_the_opensrs_statuses() {
+    fn processed_orders_are_guarded_by_the_funds_they_hold() {
         let (store, _dir) = temp_store();
         let r = store.add_reseller("r", "k", &[], 0).unwrap_or_default();
-        let order = NewOrder {
+        assert!(store.set_balance(r, 150).is_ok());
+        let order = |domain: &str, process: bool, username: &str| NewOrder {
             reseller_id: r,
-            domain: "a.com".into(),
+            domain: domain.into(),
             auth_info: "x".into(),
-            process: true,
+            process,
             profile: OrderProfile::New {
-                username: "u".into(),
+                username: username.into(),
                 password_hash: "!".into(),
             },
             nameservers: Vec::new(),
@@ -442,40 +459,29 @@ mod tests {
             tld_data: None,
             period: 1,
             approver: None,
-            price_cents: 1,
+            price_cents: 100,
             registrant_ip: None,
             created_at: 0,
         };
-        let Ok(Ok((_, Some(job)))) = store.create_order(&order) else {
-            panic!("order not taken");
-        };
-        let mut last = String::new();
-        for s in DomainStatus::ALL {
-            {
-                let conn = store.writer();
-                let changed = conn.execute(
-                    "UPDATE transfer_domains SET status = ?2 WHERE job_id = ?1",
-                    params![job, s],
-                );
-                assert!(changed.is_ok());
-            }
-            let want = crate::rules::transfer::opensrs_status(Some(*s));
-            let got: Option<String> = store
-                .reader()
-                .query_row(
-                    "SELECT data FROM events WHERE object = 'ORDER' ORDER BY id DESC LIMIT 1",
-                    [],
-                    |r| r.get::<_, String>(0),
-                )
-                .optional()
-                .ok()
-                .flatten()
-                .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
-                .and_then(|v| v["order_status"].as_str().map(str::to_string));
-            if want != last && *s != DomainStatus::Pending {
-                assert_eq!(got.as_deref(), Some(want), "{s}");
-            }
-            last = want.to_string();
-        }
+        let first = store.create_order(&order("a.com", true, "u1"));
+        assert!(
+            matches!(first, Ok(Written::Done((_, Some(_))))),
+            "{first:?}"
+        );
+        assert_eq!(store.balance(r).map(|b| b.held).ok(), Some(100));
+        // 150 less 100 held does not cover another 100.
+        assert!(matches!(
+            store.create_order(&order("b.com", true, "u2")),
+            Ok(Written::Stopped(Guard::FundsShort))
+        ));
+        // Nothing of the stopped order was written, not even its profile.
+        assert!(matches!(
+            store.create_order(&order("b.com", false, "u2")),
+            Ok(Written::Done((_, None)))
+        ));
+        assert_eq!(
+            store.balance(r).map(|b| (b.balance, b.held)).ok(),
+            Some((150, 100))
+        );
     }
 }

@@ -8,10 +8,11 @@
 
 use super::sql::{OptionalExtension, Transaction, params};
 
-use super::events::event_in;
-use super::orders::{OrderProfile, held_in, profile_in};
+use super::events::{NewEvent, events_in};
+use super::orders::{OrderProfile, held_sql, profile_in};
 use super::push::{AuditEntry, audit_in};
-use super::{InsufficientFunds, Result, Store, StoreError};
+use super::{Guard, Result, Store, StoreError, Written};
+use crate::status::{OrderKind, OrderStatus};
 
 /// A portfolio domain with everything GET answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,19 +86,6 @@ pub enum DomainChange {
 }
 
 impl DomainChange {
-    /// The event it writes (object DOMAIN). NAMESERVER_UPDATE is OpenSRS's; the
-    /// others are opsd's names, in the same style.
-    pub fn event(&self) -> &'static str {
-        match self {
-            DomainChange::Lock(_) => "LOCK_UPDATE",
-            DomainChange::WhoisPrivacy(_) => "WHOIS_PRIVACY_UPDATE",
-            DomainChange::Contacts(_) => "CONTACT_UPDATE",
-            DomainChange::ExpireAction { .. } => "EXPIRE_ACTION_UPDATE",
-            DomainChange::AuthCode(_) => "AUTH_CODE_UPDATE",
-            DomainChange::Nameservers(_) => "NAMESERVER_UPDATE",
-        }
-    }
-
     /// The column update and its value (`?1` is the id, `?2` the value).
     fn update(&self) -> (&'static str, Box<dyn super::sql::ToValue + '_>) {
         match self {
@@ -118,27 +106,14 @@ impl DomainChange {
             ),
         }
     }
+}
 
-    /// What the event's `object_data` and the audit row's detail say.
-    fn data(&self) -> serde_json::Value {
-        use serde_json::json;
-        match self {
-            DomainChange::Lock(on) => json!({ "lock_state": u8::from(*on) }),
-            DomainChange::WhoisPrivacy(on) => {
-                json!({ "state": if *on { "enabled" } else { "disabled" } })
-            }
-            DomainChange::Contacts(_) => json!({}),
-            DomainChange::ExpireAction {
-                auto_renew,
-                let_expire,
-            } => {
-                json!({ "auto_renew": u8::from(*auto_renew), "let_expire": u8::from(*let_expire) })
-            }
-            // The code itself is a secret: neither the event nor the audit row shows it.
-            DomainChange::AuthCode(_) => json!({}),
-            DomainChange::Nameservers(ns) => json!({ "nameserver_list": ns }),
-        }
-    }
+/// One domain a change is applied to, with the event and audit row written with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeOf {
+    pub domain_id: i64,
+    pub event: NewEvent,
+    pub audit: AuditEntry,
 }
 
 /// A registration (SW_REGISTER reg_type=new) to take.
@@ -157,23 +132,9 @@ pub struct NewRegistration {
     pub tld_data: Option<String>,
     pub affiliate_id: Option<String>,
     pub auth_code: String,
-    /// `handle=save`: keep the order (its request as JSON) without registering.
-    pub saved: Option<String>,
+    /// The expiry the registration gives (`rules::renewal`).
+    pub expires_at: i64,
     pub now: i64,
-}
-
-/// Why a registration or renewal was not taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OrderRefused {
-    /// The domain is in a portfolio (any reseller's).
-    Taken,
-    NoFunds,
-}
-
-impl From<InsufficientFunds> for OrderRefused {
-    fn from(_: InsufficientFunds) -> OrderRefused {
-        OrderRefused::NoFunds
-    }
 }
 
 /// What a registration or renewal made.
@@ -182,6 +143,18 @@ pub struct OrderDone {
     pub order_id: i64,
     /// The domain's id (0 for a saved order).
     pub domain_id: i64,
+}
+
+/// A renewal to make: `period` years from the expiry year `from_year` to
+/// `new_expiry`, for `cents`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Renewal {
+    pub period: i64,
+    pub from_year: i64,
+    pub new_expiry: i64,
+    pub cents: i64,
+    pub auto_renew: bool,
+    pub now: i64,
 }
 
 /// A name-server host under one of a reseller's domains.
@@ -234,35 +207,31 @@ impl Store {
             .is_some())
     }
 
-    /// Applies one change to a reseller's domain, with its event and audit row, in one
-    /// transaction. `NotFound` when the domain is not the reseller's.
-    pub fn change_domain(
-        &self,
-        reseller_id: i64,
-        domain_id: i64,
-        change: &DomainChange,
-        audit: &AuditEntry,
-    ) -> Result<()> {
-        let conn = self.writer();
-        let tx = conn.transaction()?;
-        change_in(&tx, reseller_id, domain_id, change, audit)?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The same change to several of the reseller's domains at once (MODIFY with
-    /// `affect_domains`), all or none.
+    /// Applies one change to some of a reseller's domains, each with its event and
+    /// audit row, all or none. `NotFound` when one is not the reseller's.
     pub fn change_domains(
         &self,
         reseller_id: i64,
-        domain_ids: &[i64],
         change: &DomainChange,
-        audit: &AuditEntry,
+        each: &[ChangeOf],
     ) -> Result<()> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        for id in domain_ids {
-            change_in(&tx, reseller_id, *id, change, audit)?;
+        let (set, value) = change.update();
+        let sql =
+            format!("UPDATE domains SET {set}, updated_at = ?4 WHERE id = ?1 AND reseller_id = ?3");
+        for c in each {
+            let n = tx.prepare_cached(&sql)?.execute(params![
+                c.domain_id,
+                value,
+                reseller_id,
+                c.audit.at
+            ])?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            events_in(&tx, std::slice::from_ref(&c.event))?;
+            audit_in(&tx, &c.audit)?;
         }
         tx.commit()?;
         Ok(())
@@ -295,84 +264,68 @@ impl Store {
         let conn = self.writer();
         conn.prepare_cached(
             "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, request, created_at)
-             VALUES (?1, ?2, 'new', 'saved', ?3, ?4, nullif(?5, ''), ?6)",
+             VALUES (?1, ?2, ?7, ?8, ?3, ?4, nullif(?5, ''), ?6)",
         )?
-        .execute(params![reseller_id, domain, period, price_cents, request, now])?;
+        .execute(params![reseller_id, domain, period, price_cents, request, now, OrderKind::New, OrderStatus::Saved])?;
         Ok(conn.last_insert_rowid())
     }
 
-    /// Registers a domain: checks that no portfolio holds it and that the balance
-    /// covers the price, then makes the profile, the order, the domain, the charge and
-    /// the REGISTERED event in one transaction.
+    /// Registers a domain in one transaction: the profile, the order, the domain,
+    /// the charge, the REGISTERED event (`event`, made from the ids given) and the
+    /// audit row. Guarded: stopped when a portfolio holds the name
+    /// ([`Guard::NameHeld`]) or the balance less what is held does not cover the
+    /// price ([`Guard::FundsShort`]).
     pub fn register_domain(
         &self,
         n: &NewRegistration,
         audit: &AuditEntry,
-    ) -> Result<std::result::Result<OrderDone, OrderRefused>> {
+        event: &dyn Fn(OrderDone) -> NewEvent,
+    ) -> Result<Written<OrderDone>> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        let taken = tx
-            .prepare_cached("SELECT 1 FROM domains WHERE name = ?1")?
-            .query_row([&n.domain], |_| Ok(()))
-            .optional()?
-            .is_some();
-        if taken {
-            return Ok(Err(OrderRefused::Taken));
-        }
-        if let Some(request) = &n.saved {
-            let order_id = insert_order(&tx, n.reseller_id, &n.domain, "new", "saved", n, request)?;
-            tx.commit()?;
-            return Ok(Ok(OrderDone {
-                order_id,
-                domain_id: 0,
-            }));
-        }
-        if let Err(e) = charge_in(&tx, n.reseller_id, n.price_cents)? {
-            return Ok(Err(e));
+        if !charge_in(&tx, n.reseller_id, n.price_cents)? {
+            return Ok(Written::Stopped(Guard::FundsShort));
         }
         let profile_id = profile_in(&tx, n.reseller_id, &n.profile, n.now)?;
-        let order_id = insert_order(&tx, n.reseller_id, &n.domain, "new", "completed", n, "")?;
-        let expires = crate::clock::add_years(n.now, n.period);
-        tx.prepare_cached(
-            "INSERT INTO domains (name, reseller_id, profile_id, locked, created_at, registered_at,
-               updated_at, expires_at, contacts, nameservers, auth_code, whois_privacy, auto_renew,
-               tld_data, affiliate_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )?
-        .execute(params![
-            n.domain,
-            n.reseller_id,
-            profile_id,
-            n.lock,
-            n.now,
-            expires,
-            n.contacts_json,
-            serde_json::to_string(&n.nameservers).unwrap_or_else(|_| "[]".into()),
-            n.auth_code,
-            n.whois_privacy,
-            n.auto_renew,
-            n.tld_data,
-            n.affiliate_id
-        ])
-        .map_err(|e| StoreError::conflict_or(e, format!("domain {}", n.domain)))?;
-        let domain_id = tx.last_insert_rowid();
-        event_in(
-            &tx,
-            n.reseller_id,
-            "REGISTERED",
-            "DOMAIN",
-            n.now,
-            &serde_json::json!({
-                "domain_name": n.domain, "domain_id": domain_id, "order_id": order_id,
-                "period": n.period, "expiration_date": crate::clock::iso8601(expires),
-            }),
-        )?;
-        audit_in(&tx, audit)?;
-        tx.commit()?;
-        Ok(Ok(OrderDone {
+        let order_id = insert_order(&tx, n, OrderStatus::Completed, "")?;
+        let domain_id: Option<i64> = tx
+            .prepare_cached(
+                "INSERT INTO domains (name, reseller_id, profile_id, locked, created_at, registered_at,
+                   updated_at, expires_at, contacts, nameservers, auth_code, whois_privacy, auto_renew,
+                   tld_data, affiliate_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT (name) DO NOTHING RETURNING id",
+            )?
+            .query_row(
+                params![
+                    n.domain,
+                    n.reseller_id,
+                    profile_id,
+                    n.lock,
+                    n.now,
+                    n.expires_at,
+                    n.contacts_json,
+                    serde_json::to_string(&n.nameservers).unwrap_or_else(|_| "[]".into()),
+                    n.auth_code,
+                    n.whois_privacy,
+                    n.auto_renew,
+                    n.tld_data,
+                    n.affiliate_id
+                ],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(domain_id) = domain_id else {
+            return Ok(Written::Stopped(Guard::NameHeld));
+        };
+        let done = OrderDone {
             order_id,
             domain_id,
-        }))
+        };
+        events_in(&tx, &[event(done)])?;
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(Written::Done(done))
     }
 
     /// The expiry year the domain's last renewal renewed from, when it was made
@@ -382,66 +335,72 @@ impl Store {
             .reader()
             .prepare_cached(
                 "SELECT from_year FROM portfolio_orders
-                 WHERE domain = ?1 AND kind = 'renewal' AND created_at >= ?2
+                 WHERE domain = ?1 AND kind = ?3 AND created_at >= ?2
                  ORDER BY id DESC LIMIT 1",
             )?
-            .query_row(params![domain, since], |r| r.get(0))
+            .query_row(params![domain, since, OrderKind::Renewal], |r| r.get(0))
             .optional()?
             .flatten())
     }
 
-    /// Renews a reseller's domain to `new_expiry`, charging `cents` and setting
-    /// auto_renew, with the order, the RENEWED event and the audit row, in one
-    /// transaction.
-    #[allow(clippy::too_many_arguments)]
+    /// Renews a reseller's domain to `r.new_expiry` in one transaction: the
+    /// charge, the order, the new expiry and auto_renew, the RENEWED event (`event`,
+    /// made from the ids given) and the audit row. Guarded: stopped when the
+    /// balance less what is held does not cover the price ([`Guard::FundsShort`]),
+    /// `NotFound` when the domain is no longer the reseller's.
     pub fn renew_domain(
         &self,
         d: &DomainRecord,
-        period: i64,
-        from_year: i64,
-        new_expiry: i64,
-        cents: i64,
-        auto_renew: bool,
+        r: &Renewal,
         audit: &AuditEntry,
-        now: i64,
-    ) -> Result<std::result::Result<OrderDone, OrderRefused>> {
+        event: &dyn Fn(OrderDone) -> NewEvent,
+    ) -> Result<Written<OrderDone>> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        if let Err(e) = charge_in(&tx, d.reseller_id, cents)? {
-            return Ok(Err(e));
+        if !charge_in(&tx, d.reseller_id, r.cents)? {
+            return Ok(Written::Stopped(Guard::FundsShort));
         }
-        tx.prepare_cached(
-            "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, from_year, created_at)
-             VALUES (?1, ?2, 'renewal', 'completed', ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![d.reseller_id, d.name, period, cents, from_year, now])?;
-        let order_id = tx.last_insert_rowid();
+        let order_id: i64 = tx
+            .prepare_cached(
+                "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, from_year, created_at)
+                 VALUES (?1, ?2, ?7, ?8, ?3, ?4, ?5, ?6) RETURNING id",
+            )?
+            .query_row(
+                params![
+                    d.reseller_id,
+                    d.name,
+                    r.period,
+                    r.cents,
+                    r.from_year,
+                    r.now,
+                    OrderKind::Renewal,
+                    OrderStatus::Completed
+                ],
+                |row| row.get(0),
+            )?;
         let n = tx
             .prepare_cached(
                 "UPDATE domains SET expires_at = ?3, auto_renew = ?4, updated_at = ?5
                  WHERE id = ?1 AND reseller_id = ?2",
             )?
-            .execute(params![d.id, d.reseller_id, new_expiry, auto_renew, now])?;
+            .execute(params![
+                d.id,
+                d.reseller_id,
+                r.new_expiry,
+                r.auto_renew,
+                r.now
+            ])?;
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        event_in(
-            &tx,
-            d.reseller_id,
-            "RENEWED",
-            "DOMAIN",
-            now,
-            &serde_json::json!({
-                "domain_name": d.name, "domain_id": d.id, "order_id": order_id,
-                "period": period, "expiration_date": crate::clock::iso8601(new_expiry),
-            }),
-        )?;
-        audit_in(&tx, audit)?;
-        tx.commit()?;
-        Ok(Ok(OrderDone {
+        let done = OrderDone {
             order_id,
             domain_id: d.id,
-        }))
+        };
+        events_in(&tx, &[event(done)])?;
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(Written::Done(done))
     }
 
     /// A page of the reseller's domains expiring in `[from, to]`, soonest first, and
@@ -656,11 +615,15 @@ impl Store {
 
     /// Queues the mail that tells the admin contact the auth code, with its audit
     /// row, in one transaction.
-    pub fn send_auth_code(&self, mail: &super::Mail, audit: &AuditEntry) -> Result<()> {
+    pub fn send_auth_code(
+        &self,
+        mail: &super::Mail,
+        message_id: &str,
+        audit: &AuditEntry,
+    ) -> Result<()> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        let message_id = format!("<authcode-{}@opsd>", crate::auth::random_hex(8));
-        super::outbox::queue_mail(&tx, "auth_code", mail, &message_id, None, audit.at)?;
+        super::outbox::queue_mail(&tx, "auth_code", mail, message_id, None, audit.at)?;
         audit_in(&tx, audit)?;
         tx.commit()?;
         Ok(())
@@ -725,73 +688,34 @@ fn host_row(r: &super::sql::Row<'_>) -> super::sql::Result<NameServerHost> {
     })
 }
 
-fn change_in(
-    tx: &Transaction<'_>,
-    reseller_id: i64,
-    domain_id: i64,
-    change: &DomainChange,
-    audit: &AuditEntry,
-) -> Result<()> {
-    let (set, value) = change.update();
-    let sql =
-        format!("UPDATE domains SET {set}, updated_at = ?4 WHERE id = ?1 AND reseller_id = ?3");
+/// Takes `cents` from the balance if what is not held covers it: one guarded
+/// write, the funds rule's only home. Whether it was taken.
+fn charge_in(tx: &Transaction<'_>, reseller_id: i64, cents: i64) -> Result<bool> {
+    let sql = format!(
+        "UPDATE resellers SET balance_cents = balance_cents - ?2
+         WHERE id = ?1 AND balance_cents - {} >= ?2",
+        held_sql("?1", 3)
+    );
+    let [a, b, c] = super::orders::ON_THE_WAY;
     let n = tx
         .prepare_cached(&sql)?
-        .execute(params![domain_id, value, reseller_id, audit.at])?;
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    let name: String = tx
-        .prepare_cached("SELECT name FROM domains WHERE id = ?1")?
-        .query_row([domain_id], |r| r.get(0))?;
-    let mut data = change.data();
-    if let Some(m) = data.as_object_mut() {
-        m.insert("domain_name".into(), name.clone().into());
-    }
-    event_in(tx, reseller_id, change.event(), "DOMAIN", audit.at, &data)?;
-    audit_in(
-        tx,
-        &AuditEntry {
-            subject: name,
-            detail: data.to_string(),
-            ..audit.clone()
-        },
-    )?;
-    Ok(())
-}
-
-/// Takes `cents` from the balance if what is not held covers it.
-fn charge_in(
-    tx: &Transaction<'_>,
-    reseller_id: i64,
-    cents: i64,
-) -> Result<std::result::Result<(), OrderRefused>> {
-    let balance: i64 = tx
-        .prepare_cached("SELECT balance_cents FROM resellers WHERE id = ?1")?
-        .query_row([reseller_id], |r| r.get(0))
-        .optional()?
-        .ok_or(StoreError::NotFound)?;
-    if balance - held_in(tx, reseller_id)? < cents {
-        return Ok(Err(OrderRefused::NoFunds));
-    }
-    tx.prepare_cached("UPDATE resellers SET balance_cents = balance_cents - ?2 WHERE id = ?1")?
-        .execute(params![reseller_id, cents])?;
-    Ok(Ok(()))
+        .execute(params![reseller_id, cents, a, b, c])?;
+    Ok(n == 1)
 }
 
 fn insert_order(
     tx: &Transaction<'_>,
-    reseller_id: i64,
-    domain: &str,
-    kind: &str,
-    status: &str,
     n: &NewRegistration,
+    status: OrderStatus,
     request: &str,
 ) -> Result<i64> {
-    tx.prepare_cached(
-        "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, request, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, nullif(?7, ''), ?8)",
-    )?
-    .execute(params![reseller_id, domain, kind, status, n.period, n.price_cents, request, n.now])?;
-    Ok(tx.last_insert_rowid())
+    Ok(tx
+        .prepare_cached(
+            "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, request, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, nullif(?7, ''), ?8) RETURNING id",
+        )?
+        .query_row(
+            params![n.reseller_id, n.domain, OrderKind::New, status, n.period, n.price_cents, request, n.now],
+            |r| r.get(0),
+        )?)
 }

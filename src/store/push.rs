@@ -3,7 +3,7 @@
 
 use super::sql::{OptionalExtension, Transaction, params};
 
-use super::events::event_in;
+use super::events::{NewEvent, events_in};
 use super::{Result, Store, StoreError};
 
 /// A domain of a reseller's portfolio.
@@ -177,10 +177,14 @@ impl Store {
         gaining_id: i64,
         profile: &PushProfile,
         audit: &AuditEntry,
+        events: &[NewEvent],
     ) -> Result<()> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        push_in(&tx, domain, gaining_id, profile, audit)?;
+        // Someone moved it since it was read: nothing is pushed twice.
+        if !push_in(&tx, domain, gaining_id, profile, audit, events)? {
+            return Err(StoreError::NotFound);
+        }
         tx.commit()?;
         Ok(())
     }
@@ -304,7 +308,18 @@ pub(crate) fn push_in(
     gaining_id: i64,
     profile: &PushProfile,
     audit: &AuditEntry,
-) -> Result<()> {
+    events: &[NewEvent],
+) -> Result<bool> {
+    // The guard first, so that nothing (no profile) is made for a domain that has
+    // moved since its rule read it; writes run one at a time, so it holds below.
+    let still_there = tx
+        .prepare_cached("SELECT 1 FROM domains WHERE id = ?1 AND reseller_id = ?2")?
+        .query_row(params![domain.id, domain.reseller_id], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if !still_there {
+        return Ok(false);
+    }
     let profile_id = match profile {
         PushProfile::Existing(id) => *id,
         PushProfile::NewPerDomain => {
@@ -338,27 +353,11 @@ pub(crate) fn push_in(
         .prepare_cached("UPDATE domains SET reseller_id = ?2, profile_id = ?3 WHERE id = ?1 AND reseller_id = ?4")?
         .execute(params![domain.id, gaining_id, profile_id, domain.reseller_id])?;
     if moved == 0 {
-        // Someone moved it since it was read: nothing is pushed twice.
         return Err(StoreError::NotFound);
     }
-    let name_of = |id: i64| -> Result<String> {
-        Ok(tx
-            .prepare_cached("SELECT username FROM resellers WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))?)
-    };
-    let (losing, gaining) = (name_of(domain.reseller_id)?, name_of(gaining_id)?);
-    let out = serde_json::json!({"domain_name": domain.name, "gaining_reseller": gaining});
-    let came = serde_json::json!({"domain_name": domain.name, "losing_reseller": losing});
-    event_in(
-        tx,
-        domain.reseller_id,
-        "PUSHED_OUT",
-        "DOMAIN",
-        audit.at,
-        &out,
-    )?;
-    event_in(tx, gaining_id, "PUSHED_IN", "DOMAIN", audit.at, &came)?;
-    audit_in(tx, audit)
+    events_in(tx, events)?;
+    audit_in(tx, audit)?;
+    Ok(true)
 }
 
 /// A new profile of the reseller, named `base`, or `base-2`, `base-3` … when that

@@ -56,15 +56,20 @@ impl Store {
     /// The reseller's balance and hold (the prices of its orders in progress), read
     /// together; `NotFound` for no such reseller.
     pub fn balance(&self, reseller_id: i64) -> Result<Balance> {
-        let tx = self.snapshot()?;
-        let balance: Option<i64> = tx
-            .prepare_cached("SELECT balance_cents FROM resellers WHERE id = ?1")?
-            .query_row([reseller_id], |r| r.get(0))
+        let [a, b, c] = super::orders::ON_THE_WAY;
+        let sql = format!(
+            "SELECT balance_cents, {} FROM resellers WHERE id = ?1",
+            super::orders::held_sql("?1", 2)
+        );
+        let row: Option<(i64, i64)> = self
+            .reader()
+            .prepare_cached(&sql)?
+            .query_row(params![reseller_id, a, b, c], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?;
-        Ok(Balance {
-            balance: balance.ok_or(StoreError::NotFound)?,
-            held: super::orders::held_in(&tx, reseller_id)?,
-        })
+        let (balance, held) = row.ok_or(StoreError::NotFound)?;
+        Ok(Balance { balance, held })
     }
 
     /// Sets the reseller's balance (the operator's, the scenario's).

@@ -3,7 +3,11 @@
 
 use super::sql::{FromValue, ToValue, ValueRef};
 
-use crate::status::{BulkItemStatus, BulkStatus, DomainStatus, JobStatus, RegistrantStatus};
+use crate::status::{
+    AwayDecision, AwayStatus, BulkChangeType, BulkItemStatus, BulkStatus, DomainStatus,
+    InvoiceStatus, JobStatus, OrderHandle, OrderKind, OrderStatus, RegistrantDecision,
+    RegistrantStatus, TaskKind, WebhookOutcome,
+};
 
 macro_rules! sql_status {
     ($($t:ty),+) => {$(
@@ -26,5 +30,15 @@ sql_status!(
     RegistrantStatus,
     JobStatus,
     BulkStatus,
-    BulkItemStatus
+    BulkItemStatus,
+    AwayStatus,
+    AwayDecision,
+    RegistrantDecision,
+    OrderKind,
+    OrderStatus,
+    OrderHandle,
+    InvoiceStatus,
+    BulkChangeType,
+    WebhookOutcome,
+    TaskKind
 );

@@ -6,56 +6,7 @@ use super::sql::{OptionalExtension, Transaction, params};
 
 use super::{Result, Store, StoreError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TaskKind {
-    /// Analyse the pending domains of a transfer job (subject: job id).
-    AnalyseJob,
-    /// Deliver one outbox message (subject: outbox id).
-    SendMail,
-    /// The approval window of a registrant is over (subject: registrant id).
-    ApprovalTimeout,
-    /// Ask the registry to settle an accepted transfer (subject: job, item: position).
-    RegistryStep,
-    /// Work through a bulk push's queued items (subject: bulk change id).
-    BulkPush,
-    /// Send an event to its reseller's webhook (subject: event row id). Queued by a
-    /// trigger on `events` (migration 0008), hence the kind's name is also there.
-    Webhook,
-    /// The owner's window of a transfer away is over (subject: transfers_away id).
-    AwayTimeout,
-    /// Start a transfer away the scenario asked for (subject: away_requests id).
-    AwayRequest,
-}
-
-impl TaskKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskKind::AnalyseJob => "analyse_job",
-            TaskKind::SendMail => "send_mail",
-            TaskKind::ApprovalTimeout => "approval_timeout",
-            TaskKind::RegistryStep => "registry_step",
-            TaskKind::BulkPush => "bulk_push",
-            TaskKind::Webhook => "webhook",
-            TaskKind::AwayTimeout => "away_timeout",
-            TaskKind::AwayRequest => "away_request",
-        }
-    }
-
-    fn parse(s: &str) -> Option<TaskKind> {
-        [
-            TaskKind::AnalyseJob,
-            TaskKind::SendMail,
-            TaskKind::ApprovalTimeout,
-            TaskKind::RegistryStep,
-            TaskKind::BulkPush,
-            TaskKind::Webhook,
-            TaskKind::AwayTimeout,
-            TaskKind::AwayRequest,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
+pub use crate::status::TaskKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Task {
@@ -231,7 +182,7 @@ impl Store {
                 break;
             }
             // An unknown kind (from a newer version) is left alone.
-            let Some(kind) = TaskKind::parse(&kind) else {
+            let Some(kind) = kind.parse::<TaskKind>().ok() else {
                 break;
             };
             if run.first().is_some_and(|f| f.kind != kind) {

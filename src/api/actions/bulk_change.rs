@@ -287,7 +287,7 @@ impl crate::api::Handler for BulkChangeCancel {
 
     fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let store = &ctx.app.store;
-        match store.cancel_bulk_change(ctx.reseller.id, self.id, ctx.app.now())? {
+        match crate::rules::push::cancel(store, Some(ctx.reseller.id), self.id, ctx.app.now())? {
             None => Err(ApiError::NotFound(codes::BULK_NOT_FOUND)),
             Some(false) => Err(ApiError::Refused(codes::BULK_ALREADY_FINISHED)),
             Some(true) => {

@@ -9,9 +9,6 @@ use crate::ops::Envelope;
 
 use super::orders::OrderRef;
 
-/// The reason a cancelled order's transfer shows.
-const REASON: &str = "Cancelled by the reseller.";
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CancelTransfer {
     pub order: OrderRef,
@@ -28,11 +25,12 @@ impl crate::api::Handler for CancelTransfer {
 
     fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let order = self.order.find(ctx)?;
-        match ctx
-            .app
-            .store
-            .cancel_order(ctx.reseller.id, order.id, REASON, ctx.app.now())?
-        {
+        match crate::rules::lifecycle::cancel_order(
+            ctx.app,
+            ctx.reseller.id,
+            order.id,
+            ctx.app.now(),
+        )? {
             Some(true) => {
                 let ok = codes::TRANSFER_CANCELLED;
                 let text = ok.text.replace("{id}", &order.id.to_string());

@@ -29,9 +29,9 @@ mod transfers_away;
 mod transfers_in;
 mod update_nameservers;
 
+use crate::api::fields::Fields;
 use crate::api::table::Line;
 use crate::api::{Action, ApiError};
-use crate::api::fields::Fields;
 use crate::ops::Envelope;
 
 // What other modules use of the actions (the table names the rest by path).
@@ -105,9 +105,7 @@ impl Action {
     fn line(env: &Envelope) -> Option<&'static Line> {
         let action = env.action().to_ascii_uppercase();
         let object = env.object().to_ascii_uppercase();
-        TABLE
-            .iter()
-            .find(|l| l.answers(&action, &object))
+        TABLE.iter().find(|l| l.answers(&action, &object))
     }
 
     /// The name of the action that answers the envelope's pair, if any.
@@ -122,7 +120,10 @@ impl Action {
             Some(line) => line.parse(env, &attrs),
             // Echoed back, so cut to what an action name can be.
             None => Err(ApiError::InvalidCommand(
-                env.action().chars().take(crate::api::MAX_ACTION_ECHO).collect(),
+                env.action()
+                    .chars()
+                    .take(crate::api::MAX_ACTION_ECHO)
+                    .collect(),
             )),
         }
     }

@@ -63,7 +63,13 @@ pub(crate) fn lay_contacts(
             continue;
         };
         let merged = contact_set::merge(current.contacts.as_deref(), roles);
-        store.change_domain(me, *id, &DomainChange::Contacts(merged), audit)?;
+        crate::rules::domain_change::apply(
+            store,
+            me,
+            &[(*id, name.clone())],
+            &DomainChange::Contacts(merged),
+            audit,
+        )?;
         // As captured: each domain's result, with the waiting requests (none in the
         // sandbox) and the encoding the contacts were sent in.
         let mut r = Map::with_capacity(5);
@@ -136,8 +142,7 @@ impl crate::api::Handler for Modify {
         let audit = ctx.audit("modify", &d.name, String::new());
         match &self.change {
             Change::Whole(change) => {
-                let ids: Vec<i64> = targets.iter().map(|(id, _)| *id).collect();
-                store.change_domains(me, &ids, change, &audit)?;
+                crate::rules::domain_change::apply(store, me, &targets, change, &audit)?;
                 Ok(Reply::done_bare(codes::MODIFIED))
             }
             Change::Contacts(roles) => {

@@ -8,6 +8,7 @@ use crate::api::fields::Fields;
 use crate::api::{ApiError, Ctx, Layout, Reply};
 use crate::ops::{Envelope, Map, Value};
 use crate::status::DomainStatus;
+use crate::store::Written;
 
 use super::orders::OrderRef;
 
@@ -40,8 +41,8 @@ impl crate::api::Handler for ProcessTransfer {
             return Err(refused());
         };
         let (id, _job) = match store.create_order(&again)? {
-            Ok(taken) => taken,
-            Err(crate::store::InsufficientFunds) => {
+            Written::Done(taken) => taken,
+            Written::Stopped(_) => {
                 return Err(ApiError::Refused(codes::RESUBMIT_NO_FUNDS));
             }
         };

@@ -12,8 +12,9 @@ use crate::api::target::Named;
 use crate::api::{ApiError, Ctx, Reply};
 use crate::clock::unix_timestamp_text;
 use crate::ops::{Map, Value};
+use crate::rules::events::{OrderEvent, ordered_domain};
 use crate::rules::renewal::{self, Refused};
-use crate::store::OrderRefused;
+use crate::store::{Renewal, Written};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Renew {
@@ -80,20 +81,28 @@ impl crate::api::Handler for Renew {
                 unix_timestamp_text(next)
             ),
         );
-        let done = match store.renew_domain(
-            &d,
-            self.period,
-            self.current_year,
-            next,
+        let renewal = Renewal {
+            period: self.period,
+            from_year: self.current_year,
+            new_expiry: next,
             cents,
-            self.auto_renew,
-            &audit,
+            auto_renew: self.auto_renew,
             now,
-        )? {
-            Ok(done) => done,
-            Err(OrderRefused::NoFunds | OrderRefused::Taken) => {
-                return Err(ApiError::Refused(codes::NO_FUNDS));
-            }
+        };
+        let event = |done| {
+            ordered_domain(
+                OrderEvent::Renewed,
+                d.reseller_id,
+                &d.name,
+                self.period,
+                next,
+                done,
+                now,
+            )
+        };
+        let done = match store.renew_domain(&d, &renewal, &audit, &event)? {
+            Written::Done(done) => done,
+            Written::Stopped(_) => return Err(ApiError::Refused(codes::NO_FUNDS)),
         };
         let admin_email =
             crate::api::contact_set::email_of(d.contacts.as_deref(), "admin").unwrap_or_default();

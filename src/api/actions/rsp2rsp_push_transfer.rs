@@ -111,7 +111,13 @@ impl crate::api::Handler for Rsp2RspPushTransfer {
             gaining: Some(gaining.username.clone()),
             gaining_kind: Some(account::RESELLER.into()),
         };
-        store.push_domain(&domain, gaining.id, &profile, &audit)?;
+        let events = crate::rules::events::pushed(
+            &domain.name,
+            (ctx.reseller.id, &ctx.reseller.username),
+            (gaining.id, &gaining.username),
+            audit.at,
+        );
+        store.push_domain(&domain, gaining.id, &profile, &audit, &events)?;
         let ok = codes::PUSH_DONE;
         let text = ok.text.replace("{grsp}", &gaining.username);
         Ok(Reply::ok_without_attributes(

@@ -22,7 +22,8 @@ fn entry(a: &crate::store::AwayView) -> Value {
     date("req_date", Some(a.requested_at));
     date(
         "completed_date",
-        a.decided_at.filter(|_| a.status == "completed"),
+        a.decided_at
+            .filter(|_| a.status == crate::status::AwayStatus::Completed),
     );
     m.insert("status".into(), Value::from(a.status.as_str()));
     m.insert(
@@ -55,7 +56,7 @@ impl crate::api::Handler for GetTransfersAway {
             .iter()
             .filter(|a| {
                 p.domain.as_ref().is_none_or(|d| *d == a.domain)
-                    && p.status.as_ref().is_none_or(|s| *s == a.status)
+                    && p.status.as_ref().is_none_or(|s| *s == a.status.as_str())
                     && self
                         .gaining
                         .as_ref()

@@ -120,9 +120,10 @@ impl crate::api::Handler for UpdateNameservers {
             ));
         }
         let audit = ctx.audit("advanced_update_nameservers", &d.name, String::new());
-        store.change_domain(
+        crate::rules::domain_change::apply(
+            store,
             ctx.reseller.id,
-            d.id,
+            &[(d.id, d.name.clone())],
             &DomainChange::Nameservers(next),
             &audit,
         )?;

@@ -58,6 +58,9 @@ pub enum Error {
     /// A value did not fit the Rust type asked for.
     #[error("column {0}: {1}")]
     Type(usize, String),
+    /// The statement has no column of this name.
+    #[error("no column named {0}")]
+    NoColumn(String),
 }
 
 fn pg_message(e: &postgres::Error) -> String {
@@ -642,14 +645,26 @@ impl Rows<'_> {
     }
 }
 
-/// A column's position (only `usize`, so that `r.get(0)` needs no suffix).
+/// A column: its name as the statement names it (`r.get("expires_at")`: what a
+/// struct's field is read from), or its position where a statement has one
+/// unnamed column (`count(*)`).
 pub trait RowIndex {
-    fn index(self) -> usize;
+    fn index(self, row: &Row<'_>) -> Result<usize>;
 }
 
 impl RowIndex for usize {
-    fn index(self) -> usize {
-        self
+    fn index(self, _: &Row<'_>) -> Result<usize> {
+        Ok(self)
+    }
+}
+
+impl RowIndex for &str {
+    fn index(self, row: &Row<'_>) -> Result<usize> {
+        let found = match row {
+            Row::Sqlite(r) => r.as_ref().column_index(self).ok(),
+            Row::Postgres(r) => r.columns().iter().position(|c| c.name() == self),
+        };
+        found.ok_or_else(|| Error::NoColumn(self.to_string()))
     }
 }
 
@@ -663,7 +678,7 @@ pub enum Row<'a> {
 impl<'a> Row<'a> {
     /// Column `i` as `T`.
     pub fn get<I: RowIndex, T: FromValue>(&self, i: I) -> Result<T> {
-        let i = i.index();
+        let i = i.index(self)?;
         T::from_value(self.get_ref(i)?).map_err(|e| Error::Type(i, e))
     }
 

@@ -12,8 +12,9 @@ use crate::api::fields::Fields;
 use crate::api::{ApiError, Ctx, Reply};
 use crate::ops::{Map, Value};
 use crate::registry::Availability;
+use crate::rules::events::{OrderEvent, ordered_domain};
 use crate::rules::{availability, nameservers, price};
-use crate::store::{NewRegistration, OrderRefused};
+use crate::store::{Guard, NewRegistration, Written};
 
 use super::{OrderBasics, failure_with_detail, order_profile};
 
@@ -129,6 +130,23 @@ impl Registration {
             self.reg_domain.as_deref(),
         )?;
         let cents = price::order_cents(store, &self.domain, "new", self.period, premium)?;
+        if self.save {
+            let request =
+                serde_json::json!({ "domain": self.domain, "period": self.period }).to_string();
+            let id = store.save_pending_registration(
+                me,
+                &self.domain,
+                self.period,
+                cents,
+                &request,
+                now,
+            )?;
+            let mut attrs = Map::with_capacity(2);
+            attrs.insert("id".into(), Value::from(id));
+            attrs.insert("admin_email".into(), Value::from(self.admin_email.as_str()));
+            return Ok(Reply::done(codes::REGISTRATION_SAVED, attrs));
+        }
+        let expires_at = crate::rules::renewal::registration_expiry(now, self.period);
         let n = NewRegistration {
             reseller_id: me,
             domain: self.domain.clone(),
@@ -146,9 +164,7 @@ impl Registration {
                 .auth_code
                 .clone()
                 .unwrap_or_else(super::super::send_authcode::fresh_auth_code),
-            saved: self.save.then(|| {
-                serde_json::json!({ "domain": self.domain, "period": self.period }).to_string()
-            }),
+            expires_at,
             now,
         };
         let audit = ctx.audit(
@@ -156,16 +172,30 @@ impl Registration {
             &self.domain,
             format!("new, {} year(s)", self.period),
         );
-        let done = match store.register_domain(&n, &audit) {
+        let event = |done| {
+            ordered_domain(
+                OrderEvent::Registered,
+                me,
+                &self.domain,
+                self.period,
+                expires_at,
+                done,
+                now,
+            )
+        };
+        let done = match store.register_domain(&n, &audit, &event) {
             Err(crate::store::StoreError::Conflict(what)) => {
                 return Err(ApiError::invalid("reg_username", format!("{what} exists")));
             }
             other => other?,
         };
         let done = match done {
-            Ok(done) => done,
-            Err(OrderRefused::Taken) => return self.forced_pending(ctx, &[], now),
-            Err(OrderRefused::NoFunds) => {
+            Written::Done(done) => done,
+            // Registered elsewhere since it was looked up: the registry refuses it.
+            Written::Stopped(Guard::NameHeld | Guard::Moved) => {
+                return self.forced_pending(ctx, &[], now);
+            }
+            Written::Stopped(Guard::FundsShort) => {
                 return Ok(failure_with_detail(
                     codes::NO_FUNDS.code,
                     codes::NO_FUNDS.text,
@@ -175,9 +205,6 @@ impl Registration {
         let mut attrs = Map::with_capacity(9);
         attrs.insert("id".into(), Value::from(done.order_id));
         attrs.insert("admin_email".into(), Value::from(self.admin_email.as_str()));
-        if self.save {
-            return Ok(Reply::done(codes::REGISTRATION_SAVED, attrs));
-        }
         let ok = codes::REGISTERED;
         attrs.insert("domain_id".into(), Value::from(done.domain_id));
         attrs.insert("registration_code".into(), Value::from(i64::from(ok.code)));

@@ -15,7 +15,7 @@ use crate::api::{ApiError, Ctx, Layout, Reply};
 
 use crate::ops::{Map, Value};
 use crate::rules::transfer::{NotTransferable, RegistryRefusal, why_not};
-use crate::store::{NewOrder, OrderProfile};
+use crate::store::{NewOrder, OrderProfile, Written};
 
 use super::{OrderBasics, failure_with_detail, order_profile};
 
@@ -146,27 +146,27 @@ impl TransferOrder {
         let address = self.approver_address(ctx);
         let mut attrs = Map::with_capacity(4);
         let (code, text) = match taken {
-            Ok((id, Some(_job))) => {
+            Written::Done((id, Some(_job))) => {
                 ctx.app.work.notify_one();
                 attrs.insert("id".into(), Value::from(id));
                 attrs.insert("transfer_id".into(), Value::from(id));
                 let ok = codes::TRANSFER_INITIATED;
                 (ok.code, ok.text.to_string())
             }
-            Ok((id, None)) => {
+            Written::Done((id, None)) => {
                 attrs.insert("id".into(), Value::from(id));
                 let ok = codes::TRANSFER_SAVED;
                 (ok.code, ok.text.to_string())
             }
-            Err(crate::store::InsufficientFunds) => {
+            Written::Stopped(_) => {
                 // Kept as a saved order, as OpenSRS keeps it ("forced pending").
                 let saved = NewOrder {
                     process: false,
                     ..order
                 };
-                let (id, _) = store
-                    .create_order(&saved)?
-                    .map_err(|_| ApiError::Internal("a saved order needs no funds".into()))?;
+                let Written::Done((id, _)) = store.create_order(&saved)? else {
+                    return Err(ApiError::Internal("a saved order needs no funds".into()));
+                };
                 attrs.insert("id".into(), Value::from(id));
                 attrs.insert("forced_pending".into(), Value::from(id));
                 let ok = codes::TRANSFER_NO_FUNDS;

@@ -196,3 +196,35 @@ pub const REFUSAL_EXTRAS: &[(u16, &str, &str, &str)] = &[
     (415, "*", "support_message", ""),
     (415, "MODIFY", "mwi_reset_password_allowed", "0"),
 ];
+
+/// The `reason` of a domain in a SIMPLE_TRANSFER job or a transfer order, as
+/// SIMPLE_TRANSFER_STATUS, GET_TRANSFERS_IN and the pages show it; the analysis's
+/// as actions.md §2 lists them (`Could not parse whois` is the documented one).
+pub mod transfer_reasons {
+    pub const BAD_AUTH: &str = "Incorrect authorization code.";
+    pub const LOCKED: &str = "Domain is locked (clientTransferProhibited).";
+    pub const YOUNG_REGISTRATION: &str = "Domain was registered less than 60 days ago.";
+    pub const YOUNG_TRANSFER: &str = "Domain was transferred less than 60 days ago.";
+    pub const NO_BYPASS: &str = "The TLD does not allow F_BYPASS_CONFIRM.";
+    pub const REGISTRY_CONFIRMS: &str = "The registry sends its own confirmation emails.";
+    pub const WHOIS_UNREACHABLE: &str = "WHOIS not retrievable.";
+    pub const WHOIS_UNPARSEABLE: &str = "Could not parse whois";
+    pub const REGISTRY_DOWN: &str = "Registry unavailable; the domain could not be processed.";
+    pub const NOT_AT_REGISTRY: &str = "Domain not found at the registry.";
+    pub const NO_SERVICE: &str = "Transfers of this TLD are not offered.";
+    /// Accepted: the registry has it (also CHECK_TRANSFER's, as captured).
+    pub const IN_PROGRESS: &str = "Transfer in progress";
+    pub const CANCELLED_BY_REGISTRANT: &str = "Cancelled by the registrant.";
+    pub const CANCELLED_BY_RESELLER: &str = "Cancelled by the reseller.";
+    pub const TIMED_OUT: &str =
+        "No answer within the approval window; the transfer was not started.";
+    pub const ALREADY_HELD: &str = "The domain is already in a reseller's portfolio.";
+}
+
+/// The `reason` of an item of a bulk push (GET_BULK_CHANGE, the panel, the report).
+pub mod item_reasons {
+    pub const NOT_IN_PORTFOLIO: &str = "Domain not found in your portfolio.";
+    pub const LOCKED_SKIPPED: &str = "Domain is locked; skipped (apply_to_locked_domains not set).";
+    pub const DENIED: &str = "Push transfer permission denied";
+    pub const CANCELLED: &str = "Cancelled before it was processed.";
+}
