@@ -585,10 +585,17 @@ fn issue26_8_hosts_belong_to_the_domain_they_sit_under() {
     let p1 = store.add_profile(me, "p1", &hash, 0).expect("profile");
     let p2 = store.add_profile(other, "p2", &hash, 0).expect("profile");
     store
-        .add_domain(me, p1, "uk.com", false, 0)
+        .add_domain(me, p1, "uk.com", false, 0, opsd::clock::add_years(0, 1))
         .expect("uk.com");
     store
-        .add_domain(other, p2, "shop.uk.com", false, 0)
+        .add_domain(
+            other,
+            p2,
+            "shop.uk.com",
+            false,
+            0,
+            opsd::clock::add_years(0, 1),
+        )
         .expect("shop");
     store.set_push_enabled(other, true).expect("push");
     let create = |user: &str, key: &str, domain: &str, ip: &str| {

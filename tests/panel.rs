@@ -314,7 +314,14 @@ fn domain_list_pages_through_a_large_portfolio() {
     for i in 0..230 {
         s.app
             .store
-            .add_domain(uid, pid, &format!("bulk{i:03}.com"), false, 0)
+            .add_domain(
+                uid,
+                pid,
+                &format!("bulk{i:03}.com"),
+                false,
+                0,
+                opsd::clock::add_years(0, 1),
+            )
             .expect("store");
     }
     let mut w = logged_in(&s, USER, PASSWORD);

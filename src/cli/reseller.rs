@@ -209,7 +209,14 @@ pub fn domain(db: &Path, cmd: DomainCmd) -> anyhow::Result<()> {
                 Some(_) => bail!("profile {user} of {reseller} has another password"),
                 None => store.add_profile(r, user, &auth::hash_password(password)?, now())?,
             };
-            let id = store.add_domain(r, profile_id, &name, locked, now())?;
+            let id = store.add_domain(
+                r,
+                profile_id,
+                &name,
+                locked,
+                now(),
+                opsd::clock::add_years(now(), 1),
+            )?;
             store.set_domain_details(
                 id,
                 &opsd::sandbox::default_contacts(&name),

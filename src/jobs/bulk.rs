@@ -2,7 +2,7 @@
 
 use crate::app::App;
 use crate::rules::push::{ItemRefused, check_item, consented};
-use crate::status::BulkItemStatus;
+use crate::status::{BulkItemStatus, BulkStatus};
 use crate::store::{AuditEntry, BulkChangeView, BulkStep, Mail, PushProfile, Task, account};
 
 use super::StepError;
@@ -85,8 +85,15 @@ pub fn push_some(
     if store.record_bulk_items(id, &steps)? > 0 {
         return Ok(false);
     }
+    // The job as it will be once finished: completed, unless it was cancelled.
     let report = store
-        .bulk_change_finished(id)?
+        .bulk_change_by_id(id)?
+        .map(|mut v| {
+            if v.status != BulkStatus::Cancelled {
+                v.status = BulkStatus::Completed;
+            }
+            v
+        })
         .and_then(|v| results_mail(&v));
     store.finish_bulk_push(task_id, id, report.as_ref(), now)?;
     Ok(true)

@@ -258,7 +258,14 @@ pub fn seed_store(
         let domains = p.domains.iter().map(|d| (d, false));
         for (d, locked) in domains.chain(p.locked_domains.iter().map(|d| (d, true))) {
             let name = d.to_ascii_lowercase();
-            match store.add_domain(reseller.id, id, &name, locked, now) {
+            match store.add_domain(
+                reseller.id,
+                id,
+                &name,
+                locked,
+                now,
+                crate::clock::add_years(now, 1),
+            ) {
                 Ok(domain_id) => {
                     let expires = p
                         .expires

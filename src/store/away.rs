@@ -185,14 +185,15 @@ impl Store {
     pub fn request_transfer_away(&self, domain: &str, gaining: &str, now: i64) -> Result<bool> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        let n = tx
+        let id: Option<i64> = tx
             .prepare_cached(
                 "INSERT INTO away_requests (domain, gaining, created_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (domain) DO NOTHING",
+                 ON CONFLICT (domain) DO NOTHING RETURNING id",
             )?
-            .execute(params![domain, gaining, now])?;
-        if n == 1 {
-            let id = tx.last_insert_rowid();
+            .query_row(params![domain, gaining, now], |r| r.get(0))
+            .optional()?;
+        let n = usize::from(id.is_some());
+        if let Some(id) = id {
             enqueue(&tx, TaskKind::AwayRequest, id, None, now, now)?;
         }
         tx.commit()?;

@@ -9,7 +9,7 @@ use super::outbox::{Mail, queue_mail};
 use super::push::{AuditEntry, PortfolioDomain, PushProfile, portfolio_domain_in, push_in};
 use super::tasks::{TaskKind, enqueue, mark_done};
 use super::{Result, Store};
-use crate::status::{BulkItemStatus, BulkStatus};
+use crate::status::{BulkChangeType, BulkItemStatus, BulkStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewBulkChange {
@@ -76,18 +76,31 @@ impl Store {
     pub fn create_bulk_change(&self, b: &NewBulkChange) -> Result<i64> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO bulk_changes (reseller_id, gaining_id, change_type, status, profile_id, apply_to_locked, contact_email, client_ip, created_at)
-             VALUES (?1, ?2, 'push_domains', 'queued', ?3, ?4, ?5, ?6, ?7)",
-            params![b.reseller_id, b.gaining_id, b.profile_id, b.apply_to_locked, b.contact_email, b.client_ip, b.created_at],
-        )?;
-        let id = tx.last_insert_rowid();
+        let id: i64 = tx
+            .prepare_cached(
+                "INSERT INTO bulk_changes (reseller_id, gaining_id, change_type, status, profile_id, apply_to_locked, contact_email, client_ip, created_at)
+                 VALUES (?1, ?2, ?8, ?9, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+            )?
+            .query_row(
+                params![
+                    b.reseller_id,
+                    b.gaining_id,
+                    b.profile_id,
+                    b.apply_to_locked,
+                    b.contact_email,
+                    b.client_ip,
+                    b.created_at,
+                    BulkChangeType::PushDomains,
+                    BulkStatus::Queued
+                ],
+                |r| r.get(0),
+            )?;
         {
             let mut ins = tx.prepare_cached(
-                "INSERT INTO bulk_change_items (change_id, position, domain, status) VALUES (?1, ?2, ?3, 'queued')",
+                "INSERT INTO bulk_change_items (change_id, position, domain, status) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for (i, d) in b.items.iter().enumerate() {
-                ins.execute(params![id, i as i64, d])?;
+                ins.execute(params![id, i as i64, d, BulkItemStatus::Queued])?;
             }
         }
         enqueue(
@@ -244,9 +257,12 @@ impl Store {
         };
         let items: Vec<(i64, String)> = tx
             .prepare_cached(
-                "SELECT position, domain FROM bulk_change_items WHERE change_id = ?1 AND status = 'queued' ORDER BY position LIMIT ?2",
+                "SELECT position, domain FROM bulk_change_items WHERE change_id = ?1 AND status = ?3 ORDER BY position LIMIT ?2",
             )?
-            .query_map(params![id, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map(
+                params![id, limit as i64, BulkItemStatus::Queued],
+                |r| Ok((r.get("position")?, r.get("domain")?)),
+            )?
             .collect::<super::sql::Result<_>>()?;
         for (position, name) in items {
             let found = portfolio_domain_in(&tx, batch.losing_id, &name)?;
@@ -309,19 +325,11 @@ impl Store {
         Ok(usize::try_from(left).unwrap_or(0))
     }
 
-    /// The view of a finished bulk push as it will be once [`Store::finish_bulk_push`]
-    /// has run: completed, unless it was cancelled.
-    pub fn bulk_change_finished(&self, id: i64) -> Result<Option<BulkChangeView>> {
+    /// Any reseller's bulk push by id (the worker's read).
+    pub fn bulk_change_by_id(&self, id: i64) -> Result<Option<BulkChangeView>> {
         let tx = self.snapshot()?;
-        let mut v = load_view(&tx, id, None)?;
-        if let Some(v) = &mut v
-            && v.status != BulkStatus::Cancelled
-        {
-            v.status = BulkStatus::Completed;
-        }
-        Ok(v)
+        load_view(&tx, id, None)
     }
-
     /// Marks a bulk push whose items are all done finished (completed, or cancelled
     /// as it was), queues its results email and marks its task done, in one
     /// transaction.
@@ -334,11 +342,21 @@ impl Store {
     ) -> Result<()> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        let changed = tx.execute(
-            "UPDATE bulk_changes SET status = CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE 'completed' END,
-               finished_at = coalesce(finished_at, ?2) WHERE id = ?1",
-            params![id, now],
-        )?;
+        // A job not cancelled meanwhile completes; either way it is finished.
+        tx.prepare_cached(
+            "UPDATE bulk_changes SET status = ?2 WHERE id = ?1 AND status IN (?3, ?4)",
+        )?
+        .execute(params![
+            id,
+            BulkStatus::Completed,
+            BulkStatus::Queued,
+            BulkStatus::Running
+        ])?;
+        let changed = tx
+            .prepare_cached(
+                "UPDATE bulk_changes SET finished_at = coalesce(finished_at, ?2) WHERE id = ?1",
+            )?
+            .execute(params![id, now])?;
         if changed > 0
             && let Some(mail) = report
         {

@@ -10,6 +10,7 @@
 use super::sql::{Backend, OptionalExtension, params};
 
 use super::{Result, Store, StoreError};
+use crate::status::{DomainStatus, TaskKind};
 
 /// Which transfers an operator command is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,12 +56,14 @@ impl Store {
         let sql = format!(
             "SELECT DISTINCT r.id, r.token FROM transfer_domains d
              JOIN transfer_registrants r ON r.id = d.registrant_id
-             WHERE r.decision IS NULL AND d.status = 'processed' AND {cond} ORDER BY r.id"
+             WHERE r.decision IS NULL AND d.status = ?2 AND {cond} ORDER BY r.id"
         );
         let conn = self.reader();
         let rows = conn
             .prepare(&sql)?
-            .query_map([value.as_ref()], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map(params![value.as_ref(), DomainStatus::Processed], |r| {
+                Ok((r.get("id")?, r.get("token")?))
+            })?
             .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
@@ -71,14 +74,21 @@ impl Store {
         let sql = format!(
             "SELECT t.id, d.job_id, d.position FROM transfer_domains d
              LEFT JOIN transfer_registrants r ON r.id = d.registrant_id
-             JOIN tasks t ON t.kind = 'registry_step' AND t.subject = d.job_id
+             JOIN tasks t ON t.kind = ?2 AND t.subject = d.job_id
                          AND t.item = d.position AND t.done_at IS NULL
-             WHERE d.status = 'pending_registry' AND {cond} ORDER BY d.job_id, d.position"
+             WHERE d.status = ?3 AND {cond} ORDER BY d.job_id, d.position"
         );
         let conn = self.reader();
         let rows = conn
             .prepare(&sql)?
-            .query_map([value.as_ref()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .query_map(
+                params![
+                    value.as_ref(),
+                    TaskKind::RegistryStep,
+                    DomainStatus::PendingRegistry
+                ],
+                |r| Ok((r.get("id")?, r.get("job_id")?, r.get("position")?)),
+            )?
             .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
@@ -91,10 +101,10 @@ impl Store {
         for id in registrant_ids {
             n += conn
                 .prepare_cached(
-                    "UPDATE tasks SET due_at = ?2 WHERE kind = 'approval_timeout' AND subject = ?1
+                    "UPDATE tasks SET due_at = ?2 WHERE kind = ?3 AND subject = ?1
                      AND done_at IS NULL",
                 )?
-                .execute(params![id, now])?;
+                .execute(params![id, now, TaskKind::ApprovalTimeout])?;
             // The page refuses an answer after the window, as it would have.
             conn.prepare_cached("UPDATE transfer_registrants SET expires_at = ?2 WHERE id = ?1")?
                 .execute(params![id, now])?;
@@ -411,10 +421,8 @@ impl Store {
     pub fn clear_outbox(&self) -> Result<usize> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        tx.execute(
-            "DELETE FROM tasks WHERE kind = 'send_mail' AND done_at IS NULL",
-            [],
-        )?;
+        tx.prepare_cached("DELETE FROM tasks WHERE kind = ?1 AND done_at IS NULL")?
+            .execute([TaskKind::SendMail])?;
         let n = tx.execute("DELETE FROM outbox", [])?;
         tx.commit()?;
         Ok(n)

@@ -44,11 +44,12 @@ impl Store {
     /// Stores a rule (its `id` is ignored); returns its id.
     pub fn add_fault(&self, f: &Fault) -> Result<i64> {
         let conn = self.writer();
-        conn.prepare_cached(
-            "INSERT INTO faults (kind, reseller_id, action, target, remaining, fraction, code, text, latency_ms, until_at, created_at)
-             VALUES (?1, ?2, upper(?3), lower(?4), ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        )?
-        .execute(params![
+        Ok(conn
+            .prepare_cached(
+                "INSERT INTO faults (kind, reseller_id, action, target, remaining, fraction, code, text, latency_ms, until_at, created_at)
+                 VALUES (?1, ?2, upper(?3), lower(?4), ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
+            )?
+            .query_row(params![
             f.kind,
             f.reseller_id,
             f.action,
@@ -60,8 +61,7 @@ impl Store {
             f.latency_ms,
             f.until_at,
             f.created_at
-        ])?;
-        Ok(conn.last_insert_rowid())
+        ], |r| r.get(0))?)
     }
 
     /// The rules in force at `now` (spent and ended ones are dropped first).

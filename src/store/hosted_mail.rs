@@ -70,12 +70,12 @@ pub struct MailPushPlan {
 impl Store {
     pub fn add_mail_company(&self, c: &NewMailCompany, now: i64) -> Result<i64> {
         let conn = self.writer();
-        conn.execute(
-            "INSERT INTO mail_companies (id, name, cluster, billing_cycle, billing_day, settings, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        conn.query_row(
+            "INSERT INTO mail_companies (id, name, cluster, billing_cycle, billing_day, settings, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
             params![c.id, c.name, c.cluster, c.billing_cycle, c.billing_day, c.settings, now],
+            |r| r.get(0),
         )
-        .map_err(|e| StoreError::conflict_or(e, format!("company {}", c.name)))?;
-        Ok(conn.last_insert_rowid())
+        .map_err(|e| StoreError::conflict_or(e, format!("company {}", c.name)))
     }
 
     pub fn mail_company(&self, id: i64) -> Result<Option<MailCompany>> {
@@ -103,7 +103,7 @@ impl Store {
             )?;
             for id in list {
                 tx.execute(
-                    "INSERT OR IGNORE INTO mail_push_allowed (company_id, allowed_id) VALUES (?1, ?2)",
+                    "INSERT INTO mail_push_allowed (company_id, allowed_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                     params![company_id, id],
                 )?;
             }
@@ -120,11 +120,11 @@ impl Store {
 
     pub fn add_mail_brand(&self, company_id: i64, name: &str, settings: &str) -> Result<i64> {
         let conn = self.writer();
-        conn.execute(
-            "INSERT INTO mail_brands (company_id, name, settings) VALUES (?1, ?2, ?3)",
+        Ok(conn.query_row(
+            "INSERT INTO mail_brands (company_id, name, settings) VALUES (?1, ?2, ?3) RETURNING id",
             params![company_id, name, settings],
-        )?;
-        Ok(conn.last_insert_rowid())
+            |r| r.get(0),
+        )?)
     }
 
     /// The company's brand of this name.
@@ -148,11 +148,11 @@ impl Store {
     ) -> Result<i64> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO mail_brands (company_id, name, settings) VALUES (?1, ?2, ?3)",
+        let id: i64 = tx.query_row(
+            "INSERT INTO mail_brands (company_id, name, settings) VALUES (?1, ?2, ?3) RETURNING id",
             params![company_id, name, settings],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
         let n = tx.execute(
             "UPDATE mail_domains SET brand_id = ?3 WHERE name = ?1 AND company_id = ?2",
             params![domain, company_id, id],
@@ -194,15 +194,16 @@ impl Store {
         let conn = self.writer();
         let tx = conn.transaction()?;
         {
-            let mut mb =
-                tx.prepare_cached("INSERT INTO mailboxes (domain, local_part) VALUES (?1, ?2)")?;
+            let mut mb = tx.prepare_cached(
+                "INSERT INTO mailboxes (domain, local_part) VALUES (?1, ?2) RETURNING id",
+            )?;
             let mut msg = tx.prepare_cached(
                 "INSERT INTO mail_messages (mailbox_id, subject, size, received_at) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for local in locals {
-                mb.execute(params![domain, local])
+                let id: i64 = mb
+                    .query_row(params![domain, local], |r| r.get(0))
                     .map_err(|e| StoreError::conflict_or(e, format!("mailbox {local}@{domain}")))?;
-                let id = tx.last_insert_rowid();
                 for i in 0..messages {
                     msg.execute(params![id, format!("Message {}", i + 1), size, now])?;
                 }
@@ -220,12 +221,12 @@ impl Store {
         now: i64,
     ) -> Result<i64> {
         let conn = self.writer();
-        conn.execute(
-            "INSERT INTO mail_admins (company_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        conn.query_row(
+            "INSERT INTO mail_admins (company_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
             params![company_id, username, password_hash, now],
+            |r| r.get(0),
         )
-        .map_err(|e| StoreError::conflict_or(e, format!("admin {username}")))?;
-        Ok(conn.last_insert_rowid())
+        .map_err(|e| StoreError::conflict_or(e, format!("admin {username}")))
     }
 
     /// (admin id, company id, password hash) of an administrator.
@@ -350,14 +351,12 @@ impl Store {
         // A brand's settings travel, but as an unlabelled, non-editable copy owned by
         // the gaining company (the losing company's brand may serve other domains).
         let unlabelled_brand = match domain.brand_id {
-            Some(b) => {
-                tx.execute(
-                    "INSERT INTO mail_brands (company_id, name, settings, editable)
-                     SELECT ?2, NULL, settings, 0 FROM mail_brands WHERE id = ?1",
-                    params![b, plan.gaining],
-                )?;
-                Some(tx.last_insert_rowid())
-            }
+            Some(b) => Some(tx.query_row(
+                "INSERT INTO mail_brands (company_id, name, settings, editable)
+                     SELECT ?2, NULL, settings, 0 FROM mail_brands WHERE id = ?1 RETURNING id",
+                params![b, plan.gaining],
+                |r| r.get::<_, i64>(0),
+            )?),
             None => None,
         };
         tx.execute(

@@ -277,8 +277,7 @@ impl Store {
     /// time, under an advisory lock), then the readers.
     fn open_postgres(url: &str) -> Result<Store> {
         let config = postgres_config(url)?;
-        let empty = std::sync::Arc::new(std::collections::HashSet::new());
-        let pg = sql::PgConn::connect(&config, empty)?;
+        let pg = sql::PgConn::connect(&config)?;
         let writer = Connection::Postgres(Box::new(pg));
         // A schema named by the URL (`options=-csearch_path=…`, as the test
         // database of `/srv/push_domain` is) is made on first use.
@@ -289,19 +288,17 @@ impl Store {
         let Connection::Postgres(pg) = &writer else {
             return Err(StoreError::Migration("not PostgreSQL".into()));
         };
-        let tables = std::sync::Arc::new(pg.identity_tables()?);
-        pg.set_identity_tables(tables.clone());
         // The migration's commit, counted now rather than at the writer's first use.
         if pg.take_wrote() {
             pg.count_commit()?;
         }
         let readers = (0..READERS)
             .map(|_| {
-                let c = sql::PgConn::connect(&config, tables.clone())?;
+                let c = sql::PgConn::connect(&config)?;
                 Ok(Mutex::new(Connection::Postgres(Box::new(c))))
             })
             .collect::<Result<Vec<_>>>()?;
-        let watch = sql::PgConn::connect(&config, tables.clone())?;
+        let watch = sql::PgConn::connect(&config)?;
         Ok(Store::assemble(
             PathBuf::from(url),
             writer,
@@ -722,8 +719,7 @@ pub fn peek_all<T: sql::FromValue + Send>(db: &Path, query: &str) -> Result<Vec<
     sql::off_async(|| {
         let conn = if is_postgres_url(&text) {
             let config = postgres_config(&text)?;
-            let empty = std::sync::Arc::new(std::collections::HashSet::new());
-            Connection::Postgres(Box::new(sql::PgConn::connect(&config, empty)?))
+            Connection::Postgres(Box::new(sql::PgConn::connect(&config)?))
         } else {
             let c = rusqlite::Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
             c.busy_timeout(std::time::Duration::from_secs(5))?;

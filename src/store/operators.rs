@@ -38,11 +38,10 @@ impl Store {
     pub fn add_operator(&self, username: &str, password_hash: &str, now: i64) -> Result<i64> {
         let conn = self.writer();
         conn.prepare_cached(
-            "INSERT INTO operators (username, password_hash, created_at) VALUES (?1, ?2, ?3)",
+            "INSERT INTO operators (username, password_hash, created_at) VALUES (?1, ?2, ?3) RETURNING id",
         )?
-        .execute(params![username, password_hash, now])
-        .map_err(|e| StoreError::conflict_or(e, format!("operator {username}")))?;
-        Ok(conn.last_insert_rowid())
+        .query_row(params![username, password_hash, now], |r| r.get(0))
+        .map_err(|e| StoreError::conflict_or(e, format!("operator {username}")))
     }
 
     /// Sets an operator's password, ending its dashboard sessions in the same
@@ -81,7 +80,7 @@ impl Store {
             "SELECT j.id, r.username, j.name, j.status, j.created_at,
                     (SELECT count(*) FROM transfer_domains d WHERE d.job_id = j.id),
                     (SELECT count(*) FROM transfer_registrants g WHERE g.job_id = j.id),
-                    (SELECT group_concat(status || ': ' || n, ', ' ORDER BY status) FROM
+                    (SELECT string_agg(status || ': ' || n, ', ' ORDER BY status) FROM
                        (SELECT status, count(*) AS n FROM transfer_domains d
                         WHERE d.job_id = j.id GROUP BY status) AS s)
              FROM transfer_jobs j JOIN resellers r ON r.id = j.reseller_id
@@ -121,14 +120,14 @@ impl Store {
                         (SELECT count(*) FROM transfer_jobs j WHERE j.reseller_id = r.id),
                         (SELECT url FROM webhooks w WHERE w.reseller_id = r.id),
                         r.password_hash IS NOT NULL,
-                        (SELECT group_concat(l.username, char(31) ORDER BY l.username)
+                        (SELECT string_agg(l.username, ?1 ORDER BY l.username)
                            FROM push_allow a JOIN resellers l ON l.id = a.losing_id
                            WHERE a.gaining_id = r.id),
-                        (SELECT group_concat(cidr, char(31) ORDER BY cidr)
+                        (SELECT string_agg(cidr, ?1 ORDER BY cidr)
                            FROM reseller_ips i WHERE i.reseller_id = r.id)
                  FROM resellers r ORDER BY r.username",
             )?
-            .query_map([], |r| {
+            .query_map(["\u{1f}"], |r| {
                 Ok(ResellerOverview {
                     id: r.get(0)?,
                     username: r.get(1)?,

@@ -350,9 +350,12 @@ impl Store {
             .prepare_cached(
                 "SELECT r.token FROM transfer_registrants r
                  WHERE r.id = ?1 AND r.job_id = ?2 AND r.decision IS NULL AND EXISTS (
-                   SELECT 1 FROM transfer_domains d WHERE d.registrant_id = r.id AND d.status = 'processed')",
+                   SELECT 1 FROM transfer_domains d WHERE d.registrant_id = r.id AND d.status = ?3)",
             )?
-            .query_row(params![registrant_id, job_id], |r| r.get(0))
+            .query_row(
+                params![registrant_id, job_id, DomainStatus::Processed],
+                |r| r.get(0),
+            )
             .optional()?;
         let Some(token) = waiting else {
             return Ok(false);
@@ -420,11 +423,10 @@ pub(super) fn profile_in(
             password_hash,
         } => {
             tx.prepare_cached(
-                "INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
             )?
-            .execute(params![reseller_id, username, password_hash, now])
-            .map_err(|e| StoreError::conflict_or(e, format!("profile {username}")))?;
-            Ok(tx.last_insert_rowid())
+            .query_row(params![reseller_id, username, password_hash, now], |r| r.get(0))
+            .map_err(|e| StoreError::conflict_or(e, format!("profile {username}")))
         }
     }
 }

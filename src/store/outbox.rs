@@ -29,11 +29,13 @@ pub(crate) fn queue_mail(
     about: Option<(i64, i64)>,
     now: i64,
 ) -> Result<i64> {
-    tx.prepare_cached(
-        "INSERT INTO outbox (kind, to_addr, subject, body, message_id, created_at, job_id, registrant_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
+    let id: i64 = tx
+        .prepare_cached(
+            "INSERT INTO outbox (kind, to_addr, subject, body, message_id, created_at, job_id, registrant_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+        )?
+        .query_row(
+            params![
         kind,
         mail.to,
         mail.subject,
@@ -42,8 +44,10 @@ pub(crate) fn queue_mail(
         now,
         about.map(|a| a.0),
         about.map(|a| a.1)
-    ])?;
-    let id = tx.last_insert_rowid();
+            ],
+            |r| r.get(0),
+        )?;
+
     enqueue(tx, TaskKind::SendMail, id, None, now, now)?;
     Ok(id)
 }

@@ -262,12 +262,24 @@ impl Store {
         now: i64,
     ) -> Result<i64> {
         let conn = self.writer();
-        conn.prepare_cached(
-            "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, request, created_at)
-             VALUES (?1, ?2, ?7, ?8, ?3, ?4, nullif(?5, ''), ?6)",
-        )?
-        .execute(params![reseller_id, domain, period, price_cents, request, now, OrderKind::New, OrderStatus::Saved])?;
-        Ok(conn.last_insert_rowid())
+        Ok(conn
+            .prepare_cached(
+                "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, request, created_at)
+                 VALUES (?1, ?2, ?7, ?8, ?3, ?4, nullif(?5, ''), ?6) RETURNING id",
+            )?
+            .query_row(
+                params![
+                    reseller_id,
+                    domain,
+                    period,
+                    price_cents,
+                    request,
+                    now,
+                    OrderKind::New,
+                    OrderStatus::Saved
+                ],
+                |r| r.get(0),
+            )?)
     }
 
     /// Registers a domain in one transaction: the profile, the order, the domain,

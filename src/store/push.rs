@@ -98,7 +98,7 @@ impl Store {
         let conn = self.writer();
         if allow {
             conn.execute(
-                "INSERT OR IGNORE INTO push_allow (gaining_id, losing_id, created_at) VALUES (?1, ?2, ?3)",
+                "INSERT INTO push_allow (gaining_id, losing_id, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
                 params![gaining_id, losing_id, now],
             )?;
         } else {
@@ -337,10 +337,9 @@ pub(crate) fn push_in(
             username,
             password_hash: Some(hash),
         } => {
-            tx.prepare_cached("INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)")?
-                .execute(params![gaining_id, username, hash, audit.at])
-                .map_err(|e| StoreError::conflict_or(e, format!("profile {username}")))?;
-            tx.last_insert_rowid()
+            tx.prepare_cached("INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id")?
+                .query_row(params![gaining_id, username, hash, audit.at], |r| r.get(0))
+                .map_err(|e| StoreError::conflict_or(e, format!("profile {username}")))?
         }
         PushProfile::Original => {
             let (original_name, original_hash): (String, String) = tx
@@ -380,7 +379,7 @@ fn new_profile(
         }
         name = format!("{base}-{n}");
     }
-    tx.prepare_cached("INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![reseller_id, name, hash, now])?;
-    Ok(tx.last_insert_rowid())
+    Ok(tx
+        .prepare_cached("INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id")?
+        .query_row(params![reseller_id, name, hash, now], |r| r.get(0))?)
 }

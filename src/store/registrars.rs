@@ -7,6 +7,7 @@ use super::sql::{OptionalExtension, Transaction, params};
 use super::outbox::{Mail, queue_mail};
 use super::push::{AuditEntry, audit_in};
 use super::{Result, Store, StoreError};
+use crate::status::InvoiceStatus;
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct Registrar {
@@ -132,7 +133,7 @@ impl Store {
         for h in [&d.registrant, &d.tech].into_iter().flatten() {
             if registrar_in(&tx, h)?.is_none() {
                 tx.execute(
-                    "INSERT OR IGNORE INTO contact_handles (handle, sponsor) VALUES (?1, ?2)",
+                    "INSERT INTO contact_handles (handle, sponsor) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                     params![h, d.registrar],
                 )?;
             }
@@ -150,11 +151,21 @@ impl Store {
         now: i64,
     ) -> Result<i64> {
         let conn = self.writer();
-        conn.execute(
-            "INSERT INTO invoices (registrar, domain, amount_cents, status, created_at) VALUES (?1, ?2, ?3, 'outstanding', ?4)",
-            params![registrar, domain, amount_cents, now],
-        )?;
-        Ok(conn.last_insert_rowid())
+        Ok(conn
+            .prepare_cached(
+                "INSERT INTO invoices (registrar, domain, amount_cents, status, created_at)
+                 VALUES (?1, ?2, ?3, ?5, ?4) RETURNING id",
+            )?
+            .query_row(
+                params![
+                    registrar,
+                    domain,
+                    amount_cents,
+                    now,
+                    InvoiceStatus::Outstanding
+                ],
+                |r| r.get(0),
+            )?)
     }
 
     /// A domain of the registry, whoever holds it.
@@ -315,19 +326,32 @@ fn move_sponsorship(
 fn reissue_invoices(tx: &Transaction<'_>, p: &RegistryPush) -> Result<usize> {
     let open: Vec<(i64, i64)> = tx
         .prepare_cached(
-            "SELECT id, amount_cents FROM invoices WHERE domain = ?1 AND registrar = ?2 AND status = 'outstanding' ORDER BY id",
+            "SELECT id, amount_cents FROM invoices WHERE domain = ?1 AND registrar = ?2 AND status = ?3 ORDER BY id",
         )?
-        .query_map(params![p.domain, p.losing], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(
+            params![p.domain, p.losing, InvoiceStatus::Outstanding],
+            |r| Ok((r.get("id")?, r.get("amount_cents")?)),
+        )?
         .collect::<super::sql::Result<_>>()?;
     for (id, amount) in &open {
-        tx.execute(
-            "UPDATE invoices SET status = 'credited' WHERE id = ?1",
-            [id],
-        )?;
-        tx.execute(
-            "INSERT INTO invoices (registrar, domain, amount_cents, status, reissued_from, created_at) VALUES (?1, ?2, ?3, 'outstanding', ?4, ?5)",
-            params![p.gaining, p.domain, amount, id, p.now],
-        )?;
+        tx.prepare_cached("UPDATE invoices SET status = ?2 WHERE id = ?1 AND status = ?3")?
+            .execute(params![
+                id,
+                InvoiceStatus::Credited,
+                InvoiceStatus::Outstanding
+            ])?;
+        tx.prepare_cached(
+            "INSERT INTO invoices (registrar, domain, amount_cents, status, reissued_from, created_at)
+             VALUES (?1, ?2, ?3, ?6, ?4, ?5)",
+        )?
+        .execute(params![
+            p.gaining,
+            p.domain,
+            amount,
+            id,
+            p.now,
+            InvoiceStatus::Outstanding
+        ])?;
     }
     Ok(open.len())
 }

@@ -91,12 +91,13 @@ impl Store {
     ) -> Result<i64> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO resellers (username, private_key, created_at) VALUES (?1, ?2, ?3)",
-            params![username, private_key, now],
-        )
-        .map_err(|e| StoreError::conflict_or(e, format!("reseller {username}")))?;
-        let id = tx.last_insert_rowid();
+        let id: i64 = tx
+            .query_row(
+                "INSERT INTO resellers (username, private_key, created_at) VALUES (?1, ?2, ?3) RETURNING id",
+                params![username, private_key, now],
+                |r| r.get(0),
+            )
+            .map_err(|e| StoreError::conflict_or(e, format!("reseller {username}")))?;
         insert_ips(&tx, id, allowed_ips)?;
         tx.commit()?;
         Ok(id)
@@ -151,12 +152,12 @@ impl Store {
         now: i64,
     ) -> Result<i64> {
         let conn = self.writer();
-        conn.execute(
-            "INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        conn.query_row(
+            "INSERT INTO profiles (reseller_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
             params![reseller_id, username, password_hash, now],
+            |r| r.get(0),
         )
-        .map_err(|e| StoreError::conflict_or(e, format!("profile {username}")))?;
-        Ok(conn.last_insert_rowid())
+        .map_err(|e| StoreError::conflict_or(e, format!("profile {username}")))
     }
 
     pub fn profile_by_username(&self, reseller_id: i64, username: &str) -> Result<Option<Profile>> {
@@ -187,7 +188,8 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Adds a domain to a reseller's portfolio, in the given profile.
+    /// Adds a domain to a reseller's portfolio, in the given profile, registered
+    /// `now` until `expires_at`.
     pub fn add_domain(
         &self,
         reseller_id: i64,
@@ -195,15 +197,16 @@ impl Store {
         name: &str,
         locked: bool,
         now: i64,
+        expires_at: i64,
     ) -> Result<i64> {
         let conn = self.writer();
-        conn.execute(
+        conn.query_row(
             "INSERT INTO domains (name, reseller_id, profile_id, locked, created_at, registered_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
-            params![name, reseller_id, profile_id, locked, now, crate::clock::add_years(now, 1)],
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6) RETURNING id",
+            params![name, reseller_id, profile_id, locked, now, expires_at],
+            |r| r.get(0),
         )
-        .map_err(|e| StoreError::conflict_or(e, format!("domain {name}")))?;
-        Ok(conn.last_insert_rowid())
+        .map_err(|e| StoreError::conflict_or(e, format!("domain {name}")))
     }
 
     /// Sets what a domain put straight into a portfolio holds (the sandbox's
@@ -286,7 +289,8 @@ impl Store {
     }
 
     /// One page of a reseller's portfolio in name order, optionally only names that
-    /// contain `filter`, and how many domains match in all.
+    /// contain `filter` (in any case: names are stored in lower case), and how many
+    /// domains match in all.
     pub fn portfolio_page(
         &self,
         reseller_id: i64,
@@ -304,13 +308,13 @@ impl Store {
         );
         let total: i64 = conn
             .prepare_cached(
-                "SELECT count(*) FROM domains WHERE reseller_id = ?1 AND name LIKE ?2 ESCAPE '\\'",
+                "SELECT count(*) FROM domains WHERE reseller_id = ?1 AND name LIKE lower(?2) ESCAPE '\\'",
             )?
             .query_row(params![reseller_id, pattern], |r| r.get(0))?;
         let rows = conn
             .prepare_cached(
                 "SELECT d.name, d.status, d.locked, p.username FROM domains d JOIN profiles p ON p.id = d.profile_id
-                 WHERE d.reseller_id = ?1 AND d.name LIKE ?2 ESCAPE '\\' ORDER BY d.name LIMIT ?3 OFFSET ?4",
+                 WHERE d.reseller_id = ?1 AND d.name LIKE lower(?2) ESCAPE '\\' ORDER BY d.name LIMIT ?3 OFFSET ?4",
             )?
             .query_map(
                 params![reseller_id, pattern, limit as i64, offset as i64],
@@ -340,8 +344,9 @@ impl Store {
 
 /// The reseller `select` finds (one row by `key`), with its IP rules.
 fn insert_ips(tx: &super::sql::Transaction<'_>, reseller_id: i64, ips: &[String]) -> Result<()> {
-    let mut insert = tx
-        .prepare_cached("INSERT OR IGNORE INTO reseller_ips (reseller_id, cidr) VALUES (?1, ?2)")?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO reseller_ips (reseller_id, cidr) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?;
     for cidr in ips {
         insert.execute(params![reseller_id, cidr])?;
     }

@@ -6,6 +6,7 @@
 use super::sql::params;
 
 use super::{Result, Store};
+use crate::status::TaskKind;
 
 /// Rows deleted per statement.
 const BATCH: i64 = 5_000;
@@ -38,6 +39,16 @@ impl Store {
     /// Deletes finished work older than `before` (Unix seconds), audit rows older
     /// than `audit_before`, and sessions and tokens expired by `now`.
     pub fn prune(&self, before: i64, audit_before: i64, now: i64) -> Result<Pruned> {
+        let kinds = |sql: &str, at: i64, kind: TaskKind| -> Result<usize> {
+            let mut total = 0;
+            loop {
+                let n = self.writer().execute(sql, params![at, BATCH, kind])?;
+                total += n;
+                if n < BATCH as usize {
+                    return Ok(total);
+                }
+            }
+        };
         let batched = |sql: &str, at: i64| -> Result<usize> {
             let mut total = 0;
             loop {
@@ -54,25 +65,27 @@ impl Store {
                  WHERE done_at IS NOT NULL AND done_at < ?1 LIMIT ?2)",
                 before,
             )?,
-            outbox: batched(
+            outbox: kinds(
                 "DELETE FROM outbox WHERE id IN (SELECT o.id FROM outbox o
                  WHERE o.created_at < ?1 AND NOT EXISTS (SELECT 1 FROM tasks t
-                   WHERE t.kind = 'send_mail' AND t.subject = o.id AND t.done_at IS NULL) LIMIT ?2)",
+                   WHERE t.kind = ?3 AND t.subject = o.id AND t.done_at IS NULL) LIMIT ?2)",
                 before,
+                TaskKind::SendMail,
             )?,
             webhook_attempts: batched(
                 "DELETE FROM webhook_attempts WHERE id IN (SELECT id FROM webhook_attempts
                  WHERE at < ?1 LIMIT ?2)",
                 before,
             )?,
-            events: batched(
+            events: kinds(
                 "DELETE FROM events WHERE id IN (SELECT e.id FROM events e
                  WHERE e.at < ?1
                    AND NOT EXISTS (SELECT 1 FROM webhook_attempts a WHERE a.event = e.id)
                    AND NOT EXISTS (SELECT 1 FROM tasks t
-                     WHERE t.kind = 'webhook' AND t.subject = e.id AND t.done_at IS NULL)
+                     WHERE t.kind = ?3 AND t.subject = e.id AND t.done_at IS NULL)
                  LIMIT ?2)",
                 before,
+                TaskKind::Webhook,
             )?,
             audit_log: batched(
                 "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ?1 LIMIT ?2)",

@@ -27,11 +27,12 @@ pub(crate) fn enqueue(
     due_at: i64,
     now: i64,
 ) -> Result<i64> {
-    tx.prepare_cached(
-        "INSERT INTO tasks (kind, subject, item, due_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![kind.as_str(), subject, item, due_at, now])?;
-    Ok(tx.last_insert_rowid())
+    Ok(tx
+        .prepare_cached(
+            "INSERT INTO tasks (kind, subject, item, due_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             RETURNING id",
+        )?
+        .query_row(params![kind, subject, item, due_at, now], |r| r.get(0))?)
 }
 
 impl Store {
@@ -120,19 +121,19 @@ pub enum Kinds {
 }
 
 impl Kinds {
-    /// The SQL condition on `kind` (names from the enum, never from outside).
-    fn condition(self) -> String {
+    /// The SQL condition on `kind`, its parameters numbered from `first`, and the
+    /// kinds to bind to them.
+    fn condition(self, first: usize) -> (String, &'static [TaskKind]) {
         let list = |kinds: &[TaskKind]| {
-            kinds
-                .iter()
-                .map(|k| format!("'{}'", k.as_str()))
+            (first..first + kinds.len())
+                .map(|n| format!("?{n}"))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
         match self {
-            Kinds::All => String::new(),
-            Kinds::Only(k) => format!(" AND kind IN ({})", list(k)),
-            Kinds::Except(k) => format!(" AND kind NOT IN ({})", list(k)),
+            Kinds::All => (String::new(), &[]),
+            Kinds::Only(k) => (format!(" AND kind IN ({})", list(k)), k),
+            Kinds::Except(k) => (format!(" AND kind NOT IN ({})", list(k)), k),
         }
     }
 }
@@ -155,21 +156,24 @@ impl Store {
         skip: &std::collections::HashSet<i64>,
     ) -> Result<Vec<Task>> {
         let conn = self.writer();
+        let (condition, kinds) = kinds.condition(3);
         let sql = format!(
             "SELECT id, kind, subject, item, due_at, attempts FROM tasks
-             WHERE done_at IS NULL AND due_at <= ?1 AND {UNLEASED}{} ORDER BY due_at, id LIMIT ?2",
-            kinds.condition()
+             WHERE done_at IS NULL AND due_at <= ?1 AND {UNLEASED}{condition} ORDER BY due_at, id LIMIT ?2"
         );
+        let take = (limit + skip.len()) as i64;
+        let mut values: Vec<&dyn super::sql::ToValue> = vec![&now, &take];
+        values.extend(kinds.iter().map(|k| k as &dyn super::sql::ToValue));
         let rows = conn
             .prepare_cached(&sql)?
-            .query_map(params![now, (limit + skip.len()) as i64], |r| {
+            .query_map(&values[..], |r| {
                 Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, Option<i64>>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, i64>(5)?,
+                    r.get::<_, i64>("id")?,
+                    r.get::<_, String>("kind")?,
+                    r.get::<_, i64>("subject")?,
+                    r.get::<_, Option<i64>>("item")?,
+                    r.get::<_, i64>("due_at")?,
+                    r.get::<_, i64>("attempts")?,
                 ))
             })?
             .collect::<super::sql::Result<Vec<_>>>()?;
@@ -276,13 +280,19 @@ impl Store {
     /// lease, when its lease ends.
     pub fn next_due_at_of(&self, kinds: Kinds) -> Result<Option<i64>> {
         let conn = self.reader();
+        let (condition, kinds) = kinds.condition(1);
+        // The later of its due time and the end of its lease, the soonest of all.
         let sql = format!(
-            "SELECT min(max(due_at, coalesce(locked_until, due_at))) FROM tasks WHERE done_at IS NULL{}",
-            kinds.condition()
+            "SELECT min(CASE WHEN locked_until > due_at THEN locked_until ELSE due_at END)
+             FROM tasks WHERE done_at IS NULL{condition}"
         );
+        let values: Vec<&dyn super::sql::ToValue> = kinds
+            .iter()
+            .map(|k| k as &dyn super::sql::ToValue)
+            .collect();
         let at = conn
             .prepare_cached(&sql)?
-            .query_row([], |r| r.get::<_, Option<i64>>(0))?;
+            .query_row(&values[..], |r| r.get::<_, Option<i64>>(0))?;
         Ok(at)
     }
 

@@ -5,6 +5,7 @@ use super::sql::{OptionalExtension, ValueRef, params};
 use smol_str::SmolStr;
 
 use super::{Result, Store};
+use crate::status::{DomainStatus, TaskKind};
 
 /// A validated job, ready to be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,9 +63,9 @@ pub struct JobDomainView {
 /// Inserts a job with its nameservers and domains and queues its analysis, inside a
 /// caller's transaction: an accepted job always gets analysed.
 pub(crate) fn insert_job(tx: &super::sql::Transaction<'_>, job: &NewTransferJob) -> Result<i64> {
-    tx.execute(
+    let id: i64 = tx.query_row(
         "INSERT INTO transfer_jobs (reseller_id, name, status, profile_id, dns_template, created_at)
-         VALUES (?1, ?2, ?6, ?3, ?4, ?5)",
+         VALUES (?1, ?2, ?6, ?3, ?4, ?5) RETURNING id",
         params![
             job.reseller_id,
             job.name,
@@ -73,8 +74,8 @@ pub(crate) fn insert_job(tx: &super::sql::Transaction<'_>, job: &NewTransferJob)
             job.created_at,
             crate::status::JobStatus::Pending
         ],
+        |r| r.get(0),
     )?;
-    let id = tx.last_insert_rowid();
     {
         let mut ns = tx.prepare_cached(
             "INSERT INTO transfer_nameservers (job_id, position, name) VALUES (?1, ?2, ?3)",
@@ -160,16 +161,14 @@ fn insert_domains(
     job_id: i64,
     domains: &[(SmolStr, SmolStr)],
 ) -> Result<()> {
-    const ROW: &str = "(?, ?, ?, ?, 'pending')";
+    // Every domain starts pending: the status is the last value of each row.
+    const ROW: &str = "(?, ?, ?, ?, ?)";
     const INSERT: &str =
         "INSERT INTO transfer_domains (job_id, position, name, auth_info, status) VALUES ";
     if tx.backend() == super::sql::Backend::Postgres {
         // PostgreSQL's bulk path: one COPY (see `PgConn::copy_in`).
         use super::sql::Column::{Integer, Text};
-        let with_status: Vec<ValueRef<'_>> = row_values(job_id, 0, domains)
-            .chunks(4)
-            .flat_map(|r| r.iter().copied().chain([ValueRef::Text("pending")]))
-            .collect();
+        let with_status: Vec<ValueRef<'_>> = row_values(job_id, 0, domains);
         tx.copy_in(
             "transfer_domains",
             &[
@@ -200,13 +199,14 @@ fn insert_domains(
 
 /// The parameters of a multi-row INSERT of `rows` (positions from `first`).
 fn row_values(job_id: i64, first: usize, rows: &[(SmolStr, SmolStr)]) -> Vec<ValueRef<'_>> {
-    let mut values = Vec::with_capacity(4 * rows.len());
+    let mut values = Vec::with_capacity(5 * rows.len());
     for (i, (name, auth)) in rows.iter().enumerate() {
         values.extend([
             ValueRef::Integer(job_id),
             ValueRef::Integer((first + i) as i64),
             ValueRef::Text(name),
             ValueRef::Text(auth),
+            ValueRef::Text(DomainStatus::Pending.as_str()),
         ]);
     }
     values
@@ -260,9 +260,9 @@ impl Store {
     /// documented expedite of CHECK_TRANSFER). Returns whether a step was waiting.
     pub fn expedite_registry_step(&self, job_id: i64, position: i64, at: i64) -> Result<bool> {
         let n = self.writer().execute(
-            "UPDATE tasks SET due_at = min(due_at, ?3)
-             WHERE kind = 'registry_step' AND subject = ?1 AND item = ?2 AND done_at IS NULL",
-            params![job_id, position, at],
+            "UPDATE tasks SET due_at = CASE WHEN due_at < ?3 THEN due_at ELSE ?3 END
+             WHERE kind = ?4 AND subject = ?1 AND item = ?2 AND done_at IS NULL",
+            params![job_id, position, at, TaskKind::RegistryStep],
         )?;
         Ok(n > 0)
     }

@@ -311,7 +311,7 @@ fn seed(store: &Store) {
         .add_profile(a, PROFILE_USER, &hash, 0)
         .expect("profile");
     store
-        .add_domain(a, p, PROFILE_DOMAIN, false, 0)
+        .add_domain(a, p, PROFILE_DOMAIN, false, 0, opsd::clock::add_years(0, 1))
         .expect("domain");
     store.add_dns_template(a, DNS_TEMPLATE).expect("template");
     store

@@ -433,14 +433,6 @@ impl Connection {
         )
     }
 
-    /// The id of the row the last INSERT on this connection made.
-    pub fn last_insert_rowid(&self) -> i64 {
-        match self {
-            Connection::Sqlite(c) => c.last_insert_rowid(),
-            Connection::Postgres(c) => c.last_insert_id(),
-        }
-    }
-
     /// How many rows the last statement changed.
     pub fn changes(&self) -> u64 {
         match self {
@@ -723,7 +715,6 @@ mod tests {
             params!["x", Some(5_i64), vec![1_u8, 2]],
         );
         assert_eq!(n.ok(), Some(1));
-        assert_eq!(c.last_insert_rowid(), 1);
         let got: Result<(String, Option<i64>, Vec<u8>, bool)> =
             c.query_row("SELECT a, b, c, b > 1 FROM t", [], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))

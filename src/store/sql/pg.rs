@@ -4,7 +4,6 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use bytes::BytesMut;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
@@ -26,9 +25,6 @@ pub struct PgConn {
     client: RefCell<Option<postgres::Client>>,
     config: postgres::Config,
     cache: RefCell<HashMap<String, Prepared>>,
-    /// Tables whose `id` is an identity column: an INSERT into one returns the id.
-    id_tables: RefCell<Arc<HashSet<String>>>,
-    last_id: Cell<i64>,
     changes: Cell<u64>,
     in_tx: Cell<bool>,
     /// The open transaction may write (begun by `begin_write` or `begin_rows`).
@@ -50,33 +46,23 @@ impl std::fmt::Debug for PgConn {
 #[derive(Debug, Clone)]
 struct Prepared {
     stmt: postgres::Statement,
-    returns_id: bool,
     /// Not a SELECT: run outside a transaction, it commits a write.
     writes: bool,
 }
 
 impl PgConn {
-    /// Connects. `id_tables` comes from [`PgConn::identity_tables`] once the schema
-    /// is in place (empty while migrating).
-    pub fn connect(config: &postgres::Config, id_tables: Arc<HashSet<String>>) -> Result<PgConn> {
+    /// Connects.
+    pub fn connect(config: &postgres::Config) -> Result<PgConn> {
         let client = super::off_async(|| open(config))?;
         Ok(PgConn {
             client: RefCell::new(Some(client)),
             config: config.clone(),
             cache: RefCell::new(HashMap::new()),
-            id_tables: RefCell::new(id_tables),
-            last_id: Cell::new(0),
             changes: Cell::new(0),
             in_tx: Cell::new(false),
             writing: Cell::new(false),
             wrote: Cell::new(false),
         })
-    }
-
-    /// Sets the tables [`PgConn::identity_tables`] found (after migrating).
-    pub fn set_identity_tables(&self, tables: Arc<HashSet<String>>) {
-        *self.id_tables.borrow_mut() = tables;
-        self.cache.borrow_mut().clear();
     }
 
     /// The tables of the current schema with an identity column `id`.
@@ -121,29 +107,13 @@ impl PgConn {
                 p: p.clone(),
             });
         }
-        let t = dialect::to_postgres(sql);
-        // One row's id, as SQLite's last_insert_rowid gives; a multi-row VALUES
-        // (the 10,000-domain accept) returns nothing it would not use.
-        let returns_id = !t.returning
-            && !t.text.contains("), (")
-            && t.insert_into
-                .as_deref()
-                .is_some_and(|table| self.id_tables.borrow().contains(table));
-        let text = if returns_id {
-            format!("{} RETURNING id", t.text)
-        } else {
-            t.text
-        };
+        let text = dialect::to_postgres(sql);
         let stmt = self.with(|c| c.prepare(&text))?;
         let writes = !text
             .trim_start()
             .get(..6)
             .is_some_and(|w| w.eq_ignore_ascii_case("SELECT"));
-        let p = Prepared {
-            stmt,
-            returns_id,
-            writes,
-        };
+        let p = Prepared { stmt, writes };
         let mut cache = self.cache.borrow_mut();
         if cache.len() >= CACHED {
             cache.clear();
@@ -173,10 +143,6 @@ impl PgConn {
     /// Moves the `opsd_commits` sequence the other instances' caches compare.
     pub fn count_commit(&self) -> Result<()> {
         self.with(|c| c.batch_execute("SELECT nextval('opsd_commits')"))
-    }
-
-    pub(super) fn last_insert_id(&self) -> i64 {
-        self.last_id.get()
     }
 
     pub(super) fn changes(&self) -> u64 {
@@ -286,9 +252,6 @@ pub struct PgStatement<'c> {
 
 impl PgStatement<'_> {
     pub(super) fn execute(&self, values: &[ValueRef<'_>]) -> Result<usize> {
-        if self.p.returns_id {
-            return Ok(self.query(values)?.len());
-        }
         let binds: Vec<Bind<'_>> = values.iter().map(|v| Bind(*v)).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
         let stmt = &self.p.stmt;
@@ -304,10 +267,8 @@ impl PgStatement<'_> {
         let stmt = &self.p.stmt;
         let rows = self.conn.with(|c| c.query(stmt, &refs))?;
         self.conn.wrote_unless_in_transaction(self.p.writes);
-        if self.p.returns_id {
-            if let Some(last) = rows.last() {
-                self.conn.last_id.set(last.try_get(0)?);
-            }
+        if self.p.writes {
+            // An INSERT … RETURNING: each row returned is a row written.
             self.conn.changes.set(rows.len() as u64);
         }
         Ok(rows)
