@@ -205,7 +205,7 @@ impl Store {
         let r = self
             .reader()
             .prepare_cached("SELECT domain, gaining FROM away_requests WHERE id = ?1")?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row([id], |r| Ok((r.get("domain")?, r.get("gaining")?)))
             .optional()?;
         Ok(r)
     }

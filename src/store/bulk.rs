@@ -136,28 +136,28 @@ impl Store {
         let tx = self.snapshot()?;
         let mut jobs: Vec<BulkSummary> = tx
             .prepare_cached(
-                "SELECT b.id, g.username, b.status, b.created_at, l.username FROM bulk_changes b
+                "SELECT b.id, g.username AS g_username, b.status, b.created_at, l.username FROM bulk_changes b
                  JOIN resellers g ON g.id = b.gaining_id JOIN resellers l ON l.id = b.reseller_id
                  WHERE b.reseller_id = ?1 OR ?1 IS NULL ORDER BY b.id DESC LIMIT ?2",
             )?
             .query_map(params![reseller_id, limit as i64], |r| {
                 Ok(BulkSummary {
-                    id: r.get(0)?,
-                    gaining: r.get(1)?,
-                    status: r.get(2)?,
-                    created_at: r.get(3)?,
-                    losing: r.get(4)?,
+                    id: r.get("id")?,
+                    gaining: r.get("g_username")?,
+                    status: r.get("status")?,
+                    created_at: r.get("created_at")?,
+                    losing: r.get("username")?,
                     ..BulkSummary::default()
                 })
             })?
             .collect::<super::sql::Result<_>>()?;
         {
             let mut counts = tx.prepare_cached(
-                "SELECT status, count(*) FROM bulk_change_items WHERE change_id = ?1 GROUP BY status",
+                "SELECT status, count(*) AS n FROM bulk_change_items WHERE change_id = ?1 GROUP BY status",
             )?;
             for j in &mut jobs {
                 let rows = counts.query_map([j.id], |r| {
-                    Ok((r.get::<_, BulkItemStatus>(0)?, r.get::<_, i64>(1)?))
+                    Ok((r.get::<_, BulkItemStatus>("status")?, r.get::<_, i64>("n")?))
                 })?;
                 for row in rows {
                     let (status, n) = row?;
@@ -233,20 +233,20 @@ impl Store {
         let tx = self.snapshot()?;
         let head = tx
             .query_row(
-                "SELECT b.reseller_id, b.gaining_id, b.profile_id, b.apply_to_locked, b.client_ip, l.username, g.username
+                "SELECT b.reseller_id, b.gaining_id, b.profile_id, b.apply_to_locked, b.client_ip, l.username AS l_username, g.username
                  FROM bulk_changes b JOIN resellers l ON l.id = b.reseller_id JOIN resellers g ON g.id = b.gaining_id
                  WHERE b.id = ?1",
                 [id],
                 |r| {
                     Ok(BulkBatch {
                         id,
-                        losing_id: r.get(0)?,
-                        gaining_id: r.get(1)?,
-                        profile_id: r.get(2)?,
-                        apply_to_locked: r.get(3)?,
-                        client_ip: r.get(4)?,
-                        losing: r.get(5)?,
-                        gaining: r.get(6)?,
+                        losing_id: r.get("reseller_id")?,
+                        gaining_id: r.get("gaining_id")?,
+                        profile_id: r.get("profile_id")?,
+                        apply_to_locked: r.get("apply_to_locked")?,
+                        client_ip: r.get("client_ip")?,
+                        losing: r.get("l_username")?,
+                        gaining: r.get("username")?,
                         items: Vec::new(),
                     })
                 },
@@ -420,21 +420,21 @@ fn load_view(
 ) -> Result<Option<BulkChangeView>> {
     let head = tx
         .prepare_cached(
-            "SELECT b.id, b.change_type, b.status, l.username, g.username, b.apply_to_locked, b.contact_email, b.created_at, b.finished_at
+            "SELECT b.id, b.change_type, b.status, l.username AS l_username, g.username, b.apply_to_locked, b.contact_email, b.created_at, b.finished_at
              FROM bulk_changes b JOIN resellers l ON l.id = b.reseller_id JOIN resellers g ON g.id = b.gaining_id
              WHERE b.id = ?1 AND (b.reseller_id = ?2 OR ?2 IS NULL)",
         )?
         .query_row(params![id, reseller_id], |r| {
             Ok(BulkChangeView {
-                id: r.get(0)?,
-                change_type: r.get(1)?,
-                status: r.get(2)?,
-                losing: r.get(3)?,
-                gaining: r.get(4)?,
-                apply_to_locked: r.get(5)?,
-                contact_email: r.get(6)?,
-                created_at: r.get(7)?,
-                finished_at: r.get(8)?,
+                id: r.get("id")?,
+                change_type: r.get("change_type")?,
+                status: r.get("status")?,
+                losing: r.get("l_username")?,
+                gaining: r.get("username")?,
+                apply_to_locked: r.get("apply_to_locked")?,
+                contact_email: r.get("contact_email")?,
+                created_at: r.get("created_at")?,
+                finished_at: r.get("finished_at")?,
                 items: Vec::new(),
             })
         })
@@ -446,9 +446,9 @@ fn load_view(
         .prepare_cached("SELECT domain, status, reason FROM bulk_change_items WHERE change_id = ?1 ORDER BY position")?
         .query_map([id], |r| {
             Ok(BulkItem {
-                domain: r.get(0)?,
-                status: r.get(1)?,
-                reason: r.get(2)?,
+                domain: r.get("domain")?,
+                status: r.get("status")?,
+                reason: r.get("reason")?,
             })
         })?
         .collect::<super::sql::Result<_>>()?;

@@ -351,7 +351,7 @@ impl Store {
             .prepare(&format!(
                 "SELECT key, value FROM settings WHERE key NOT IN ({kept})"
             ))?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([], |r| Ok((r.get("key")?, r.get("value")?)))?
             .collect::<super::sql::Result<_>>()?;
         let conn = self.writer();
         let tx = conn.transaction()?;
@@ -402,14 +402,14 @@ impl Store {
             )?
             .query_map(params![to, kind, since, limit], |r| {
                 Ok(OutboxEntry {
-                    id: r.get(0)?,
-                    kind: r.get(1)?,
-                    to: r.get(2)?,
-                    subject: r.get(3)?,
-                    body: r.get(4)?,
-                    created_at: r.get(5)?,
-                    sent_at: r.get(6)?,
-                    last_error: r.get(7)?,
+                    id: r.get("id")?,
+                    kind: r.get("kind")?,
+                    to: r.get("to_addr")?,
+                    subject: r.get("subject")?,
+                    body: r.get("body")?,
+                    created_at: r.get("created_at")?,
+                    sent_at: r.get("sent_at")?,
+                    last_error: r.get("last_error")?,
                 })
             })?
             .collect::<super::sql::Result<_>>()?;

@@ -93,13 +93,13 @@ const EVENT_COLUMNS: &str = "id, reseller_id, event_id, event, object, at, data"
 
 fn event_row(r: &super::sql::Row<'_>) -> super::sql::Result<Event> {
     Ok(Event {
-        id: r.get(0)?,
-        reseller_id: r.get(1)?,
-        event_id: r.get(2)?,
-        event: r.get(3)?,
-        object: r.get(4)?,
-        at: r.get(5)?,
-        data: r.get(6)?,
+        id: r.get("id")?,
+        reseller_id: r.get("reseller_id")?,
+        event_id: r.get("event_id")?,
+        event: r.get("event")?,
+        object: r.get("object")?,
+        at: r.get("at")?,
+        data: r.get("data")?,
     })
 }
 
@@ -170,8 +170,8 @@ impl Store {
             .prepare_cached("SELECT url, secret FROM webhooks WHERE reseller_id = ?1")?
             .query_row([reseller_id], |r| {
                 Ok(Webhook {
-                    url: r.get(0)?,
-                    secret: r.get(1)?,
+                    url: r.get("url")?,
+                    secret: r.get("secret")?,
                 })
             })
             .optional()?)
@@ -241,14 +241,14 @@ impl Store {
                 params![reseller_id, i64::try_from(limit).unwrap_or(i64::MAX)],
                 |r| {
                     Ok(WebhookAttempt {
-                        event_id: r.get(0)?,
-                        event: r.get(1)?,
-                        url: r.get(2)?,
-                        attempt: r.get(3)?,
-                        at: r.get(4)?,
-                        http_status: r.get(5)?,
-                        error: r.get(6)?,
-                        outcome: r.get(7)?,
+                        event_id: r.get("event_id")?,
+                        event: r.get("event")?,
+                        url: r.get("url")?,
+                        attempt: r.get("attempt")?,
+                        at: r.get("at")?,
+                        http_status: r.get("http_status")?,
+                        error: r.get("error")?,
+                        outcome: r.get("outcome")?,
                     })
                 },
             )?

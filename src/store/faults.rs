@@ -25,18 +25,18 @@ const COLUMNS: &str = "id, kind, reseller_id, action, target, remaining, fractio
 
 fn row(r: &super::sql::Row<'_>) -> super::sql::Result<Fault> {
     Ok(Fault {
-        id: r.get(0)?,
-        kind: r.get(1)?,
-        reseller_id: r.get(2)?,
-        action: r.get(3)?,
-        target: r.get(4)?,
-        remaining: r.get(5)?,
-        fraction: r.get(6)?,
-        code: r.get(7)?,
-        text: r.get(8)?,
-        latency_ms: r.get(9)?,
-        until_at: r.get(10)?,
-        created_at: r.get(11)?,
+        id: r.get("id")?,
+        kind: r.get("kind")?,
+        reseller_id: r.get("reseller_id")?,
+        action: r.get("action")?,
+        target: r.get("target")?,
+        remaining: r.get("remaining")?,
+        fraction: r.get("fraction")?,
+        code: r.get("code")?,
+        text: r.get("text")?,
+        latency_ms: r.get("latency_ms")?,
+        until_at: r.get("until_at")?,
+        created_at: r.get("created_at")?,
     })
 }
 

@@ -236,7 +236,9 @@ impl Store {
             .prepare_cached(
                 "SELECT id, company_id, password_hash FROM mail_admins WHERE username = ?1",
             )?
-            .query_row([username], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row([username], |r| {
+                Ok((r.get("id")?, r.get("company_id")?, r.get("password_hash")?))
+            })
             .optional()?;
         Ok(row)
     }
@@ -246,7 +248,7 @@ impl Store {
         let conn = self.reader();
         let row = conn
             .prepare_cached("SELECT username, company_id FROM mail_admins WHERE id = ?1")?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row([id], |r| Ok((r.get("username")?, r.get("company_id")?)))
             .optional()?;
         Ok(row)
     }
@@ -283,7 +285,7 @@ impl Store {
                  WHERE t.token_hash = ?1 AND a.username = ?2 AND t.expires_at > ?3",
             )?
             .query_row(params![token_hash, username, now], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                Ok((r.get("id")?, r.get("company_id")?, r.get("from_token")?))
             })
             .optional()?;
         Ok(row)
@@ -384,14 +386,14 @@ fn company_in(conn: &super::sql::Connection, id: i64) -> Result<Option<MailCompa
         )?
         .query_row([id], |r| {
             Ok(MailCompany {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                cluster: r.get(2)?,
-                billing_cycle: r.get(3)?,
-                billing_day: r.get(4)?,
-                settings: r.get(5)?,
+                id: r.get("id")?,
+                name: r.get("name")?,
+                cluster: r.get("cluster")?,
+                billing_cycle: r.get("billing_cycle")?,
+                billing_day: r.get("billing_day")?,
+                settings: r.get("settings")?,
                 push_allowed: Vec::new(),
-                push_notify: r.get(6)?,
+                push_notify: r.get("push_notify")?,
             })
         })
         .optional()?;
@@ -410,20 +412,21 @@ fn company_in(conn: &super::sql::Connection, id: i64) -> Result<Option<MailCompa
 fn domain_in(conn: &super::sql::Connection, name: &str) -> Result<Option<MailDomainView>> {
     let d = conn
         .prepare_cached(
-            "SELECT d.name, d.company_id, d.brand_id, b.name, coalesce(b.editable, 1), d.settings,
-                    coalesce(b.settings, c.settings)
+            "SELECT d.name, d.company_id, d.brand_id, b.name AS brand_name,
+                    coalesce(b.editable, 1) AS brand_editable, d.settings,
+                    coalesce(b.settings, c.settings) AS effective_settings
              FROM mail_domains d JOIN mail_companies c ON c.id = d.company_id
              LEFT JOIN mail_brands b ON b.id = d.brand_id WHERE d.name = ?1",
         )?
         .query_row([name], |r| {
             Ok(MailDomainView {
-                name: r.get(0)?,
-                company_id: r.get(1)?,
-                brand_id: r.get(2)?,
-                brand_name: r.get(3)?,
-                brand_editable: r.get(4)?,
-                settings: r.get(5)?,
-                effective_settings: r.get(6)?,
+                name: r.get("name")?,
+                company_id: r.get("company_id")?,
+                brand_id: r.get("brand_id")?,
+                brand_name: r.get("brand_name")?,
+                brand_editable: r.get("brand_editable")?,
+                settings: r.get("settings")?,
+                effective_settings: r.get("effective_settings")?,
                 mailboxes: 0,
                 messages: 0,
                 bytes: 0,
@@ -435,10 +438,12 @@ fn domain_in(conn: &super::sql::Connection, name: &str) -> Result<Option<MailDom
     };
     (d.mailboxes, d.messages, d.bytes) = conn
         .prepare_cached(
-            "SELECT (SELECT count(*) FROM mailboxes WHERE domain = ?1),
-                    count(m.id), coalesce(sum(m.size), 0)
+            "SELECT (SELECT count(*) FROM mailboxes WHERE domain = ?1) AS mailboxes,
+                    count(m.id) AS messages, coalesce(sum(m.size), 0) AS bytes
              FROM mailboxes b JOIN mail_messages m ON m.mailbox_id = b.id WHERE b.domain = ?1",
         )?
-        .query_row([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        .query_row([name], |r| {
+            Ok((r.get("mailboxes")?, r.get("messages")?, r.get("bytes")?))
+        })?;
     Ok(Some(d))
 }

@@ -72,21 +72,21 @@ const SUMMARY: &str = "id, at, reseller_id, tenant, username, surface, action, c
 
 fn row(r: &super::sql::Row<'_>) -> super::sql::Result<JournalEntry> {
     Ok(JournalEntry {
-        id: r.get(0)?,
-        at: r.get(1)?,
-        reseller_id: r.get(2)?,
-        tenant: r.get(3)?,
-        username: r.get(4)?,
-        surface: r.get(5)?,
-        action: r.get(6)?,
-        code: r.get(7)?,
-        success: r.get(8)?,
-        size: r.get(9)?,
-        request: r.get(10)?,
-        reply: r.get(11)?,
-        explanation: r.get(12)?,
-        fault: r.get(13)?,
-        repeats: r.get(14)?,
+        id: r.get("id")?,
+        at: r.get("at")?,
+        reseller_id: r.get("reseller_id")?,
+        tenant: r.get("tenant")?,
+        username: r.get("username")?,
+        surface: r.get("surface")?,
+        action: r.get("action")?,
+        code: r.get("code")?,
+        success: r.get("success")?,
+        size: r.get("size")?,
+        request: r.get("request")?,
+        reply: r.get("reply")?,
+        explanation: r.get("explanation")?,
+        fault: r.get("fault")?,
+        repeats: r.get("repeats")?,
     })
 }
 
@@ -221,7 +221,7 @@ impl Store {
             .prepare_cached(
                 "SELECT action, code, calls FROM coverage WHERE reseller_id = ?1 ORDER BY action, code",
             )?
-            .query_map([reseller_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .query_map([reseller_id], |r| Ok((r.get("action")?, r.get("code")?, r.get("calls")?)))?
             .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }

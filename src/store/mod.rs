@@ -358,7 +358,7 @@ impl Store {
             .execute([&self.instance])?;
             let rows = tx
                 .prepare_cached("SELECT name, beat FROM instances WHERE name <> ?1")?
-                .query_map([&self.instance], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map([&self.instance], |r| Ok((r.get("name")?, r.get("beat")?)))?
                 .collect::<sql::Result<Vec<_>>>()?;
             tx.commit()?;
             rows
@@ -400,7 +400,7 @@ impl Store {
         let rows = self
             .reader()
             .prepare_cached("SELECT name, beat FROM instances ORDER BY name")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([], |r| Ok((r.get("name")?, r.get("beat")?)))?
             .collect::<sql::Result<_>>()?;
         Ok(rows)
     }

@@ -61,7 +61,7 @@ impl Store {
         Ok(self
             .reader()
             .prepare_cached("SELECT id, password_hash FROM operators WHERE username = ?1")?
-            .query_row([username], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row([username], |r| Ok((r.get("id")?, r.get("password_hash")?)))
             .optional()?)
     }
 
@@ -78,25 +78,25 @@ impl Store {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
             "SELECT j.id, r.username, j.name, j.status, j.created_at,
-                    (SELECT count(*) FROM transfer_domains d WHERE d.job_id = j.id),
-                    (SELECT count(*) FROM transfer_registrants g WHERE g.job_id = j.id),
+                    (SELECT count(*) FROM transfer_domains d WHERE d.job_id = j.id) AS domains,
+                    (SELECT count(*) FROM transfer_registrants g WHERE g.job_id = j.id) AS registrants,
                     (SELECT string_agg(status || ': ' || n, ', ' ORDER BY status) FROM
                        (SELECT status, count(*) AS n FROM transfer_domains d
-                        WHERE d.job_id = j.id GROUP BY status) AS s)
+                        WHERE d.job_id = j.id GROUP BY status) AS s) AS breakdown
              FROM transfer_jobs j JOIN resellers r ON r.id = j.reseller_id
              ORDER BY j.id DESC LIMIT ?1",
         )?;
         let rows = stmt
             .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
                 Ok(JobSummary {
-                    id: r.get(0)?,
-                    reseller: r.get(1)?,
-                    name: r.get(2)?,
-                    status: r.get(3)?,
-                    created_at: r.get(4)?,
-                    domains: r.get(5)?,
-                    registrants: r.get(6)?,
-                    breakdown: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                    id: r.get("id")?,
+                    reseller: r.get("username")?,
+                    name: r.get("name")?,
+                    status: r.get("status")?,
+                    created_at: r.get("created_at")?,
+                    domains: r.get("domains")?,
+                    registrants: r.get("registrants")?,
+                    breakdown: r.get::<_, Option<String>>("breakdown")?.unwrap_or_default(),
                 })
             })?
             .collect::<super::sql::Result<Vec<_>>>()?;
@@ -116,28 +116,28 @@ impl Store {
             .reader()
             .prepare_cached(
                 "SELECT r.id, r.username, r.push_enabled,
-                        (SELECT count(*) FROM domains d WHERE d.reseller_id = r.id),
-                        (SELECT count(*) FROM transfer_jobs j WHERE j.reseller_id = r.id),
-                        (SELECT url FROM webhooks w WHERE w.reseller_id = r.id),
-                        r.password_hash IS NOT NULL,
+                        (SELECT count(*) FROM domains d WHERE d.reseller_id = r.id) AS domains,
+                        (SELECT count(*) FROM transfer_jobs j WHERE j.reseller_id = r.id) AS transfer_jobs,
+                        (SELECT url FROM webhooks w WHERE w.reseller_id = r.id) AS webhook_url,
+                        r.password_hash IS NOT NULL AS panel_login,
                         (SELECT string_agg(l.username, ?1 ORDER BY l.username)
                            FROM push_allow a JOIN resellers l ON l.id = a.losing_id
-                           WHERE a.gaining_id = r.id),
+                           WHERE a.gaining_id = r.id) AS accepts_from,
                         (SELECT string_agg(cidr, ?1 ORDER BY cidr)
-                           FROM reseller_ips i WHERE i.reseller_id = r.id)
+                           FROM reseller_ips i WHERE i.reseller_id = r.id) AS allowed_ips
                  FROM resellers r ORDER BY r.username",
             )?
             .query_map(["\u{1f}"], |r| {
                 Ok(ResellerOverview {
-                    id: r.get(0)?,
-                    username: r.get(1)?,
-                    push_enabled: r.get(2)?,
-                    domains: r.get(3)?,
-                    transfer_jobs: r.get(4)?,
-                    webhook_url: r.get(5)?,
-                    panel_login: r.get(6)?,
-                    accepts_from: split(r.get(7)?),
-                    allowed_ips: split(r.get(8)?),
+                    id: r.get("id")?,
+                    username: r.get("username")?,
+                    push_enabled: r.get("push_enabled")?,
+                    domains: r.get("domains")?,
+                    transfer_jobs: r.get("transfer_jobs")?,
+                    webhook_url: r.get("webhook_url")?,
+                    panel_login: r.get("panel_login")?,
+                    accepts_from: split(r.get("accepts_from")?),
+                    allowed_ips: split(r.get("allowed_ips")?),
                 })
             })?
             .collect::<super::sql::Result<Vec<_>>>()?;

@@ -67,52 +67,49 @@ pub struct OrderView {
     /// The approver's row, once asked: its id, approval token and name.
     pub registrant: Option<(i64, String, String)>,
     /// accept | cancel | timeout, and when.
-    pub decision: Option<String>,
+    pub decision: Option<crate::status::RegistrantDecision>,
     pub decided_at: Option<i64>,
     /// When the approval email was first queued.
     pub asked_at: Option<i64>,
 }
 
-const VIEW: &str = "SELECT o.id, o.domain, o.job_id, d.status, d.reason, o.approver, r.email,
-                           o.created_at, d.status_at, o.price_cents, r.id, r.token, r.name,
-                           r.decision, r.decided_at,
+const VIEW: &str = "SELECT o.id, o.domain, o.job_id, d.status, d.reason, o.approver,
+                           r.email AS request_address, o.created_at, d.status_at, o.price_cents,
+                           r.id AS registrant_id, r.token AS registrant_token,
+                           r.name AS registrant_name, r.decision, r.decided_at,
                            (SELECT min(m.created_at) FROM outbox m
-                            WHERE m.job_id = o.job_id AND m.kind = 'transfer_approval')
+                            WHERE m.job_id = o.job_id AND m.kind = 'transfer_approval') AS asked_at
                     FROM transfer_orders o
                     LEFT JOIN transfer_domains d ON d.job_id = o.job_id AND d.position = 0
                     LEFT JOIN transfer_registrants r ON r.id = d.registrant_id";
 
 fn view_row(r: &super::sql::Row<'_>) -> super::sql::Result<OrderView> {
-    view_row_at(r, 0)
-}
-
-/// The [`VIEW`] columns from column `at` on.
-fn view_row_at(r: &super::sql::Row<'_>, at: usize) -> super::sql::Result<OrderView> {
     Ok(OrderView {
-        id: r.get(at)?,
-        domain: r.get(at + 1)?,
-        job_id: r.get(at + 2)?,
-        status: r.get(at + 3)?,
-        reason: r.get(at + 4)?,
-        approver: r.get(at + 5)?,
-        request_address: r.get(at + 6)?,
-        created_at: r.get(at + 7)?,
-        status_at: r.get(at + 8)?,
-        price_cents: r.get(at + 9)?,
+        id: r.get("id")?,
+        domain: r.get("domain")?,
+        job_id: r.get("job_id")?,
+        status: r.get("status")?,
+        reason: r.get("reason")?,
+        approver: r.get("approver")?,
+        request_address: r.get("request_address")?,
+        created_at: r.get("created_at")?,
+        status_at: r.get("status_at")?,
+        price_cents: r.get("price_cents")?,
         registrant: match (
-            r.get::<_, Option<i64>>(at + 10)?,
-            r.get::<_, Option<String>>(at + 11)?,
+            r.get::<_, Option<i64>>("registrant_id")?,
+            r.get::<_, Option<String>>("registrant_token")?,
         ) {
             (Some(id), Some(token)) => Some((
                 id,
                 token,
-                r.get::<_, Option<String>>(at + 12)?.unwrap_or_default(),
+                r.get::<_, Option<String>>("registrant_name")?
+                    .unwrap_or_default(),
             )),
             _ => None,
         },
-        decision: r.get(at + 13)?,
-        decided_at: r.get(at + 14)?,
-        asked_at: r.get(at + 15)?,
+        decision: r.get("decision")?,
+        decided_at: r.get("decided_at")?,
+        asked_at: r.get("asked_at")?,
     })
 }
 
@@ -303,23 +300,25 @@ impl Store {
                 Ok((
                     NewOrder {
                         reseller_id,
-                        domain: r.get(0)?,
-                        auth_info: r.get(1)?,
+                        domain: r.get("domain")?,
+                        auth_info: r.get("auth_info")?,
                         process: true,
-                        profile: OrderProfile::Existing(r.get::<_, Option<i64>>(8)?.unwrap_or(0)),
+                        profile: OrderProfile::Existing(
+                            r.get::<_, Option<i64>>("profile_id")?.unwrap_or(0),
+                        ),
                         nameservers: Vec::new(),
-                        contacts_json: r.get(3)?,
-                        lock_domain: r.get(4)?,
-                        whois_privacy: r.get(10)?,
-                        auto_renew: r.get(11)?,
-                        tld_data: r.get(12)?,
-                        period: r.get(5)?,
-                        approver: r.get(2)?,
-                        price_cents: r.get(6)?,
-                        registrant_ip: r.get(7)?,
+                        contacts_json: r.get("contacts")?,
+                        lock_domain: r.get("lock_domain")?,
+                        whois_privacy: r.get("whois_privacy")?,
+                        auto_renew: r.get("auto_renew")?,
+                        tld_data: r.get("tld_data")?,
+                        period: r.get("period")?,
+                        approver: r.get("approver")?,
+                        price_cents: r.get("price_cents")?,
+                        registrant_ip: r.get("registrant_ip")?,
                         created_at: now,
                     },
-                    r.get::<_, i64>(9)?,
+                    r.get::<_, i64>("job_id")?,
                 ))
             })
             .optional()?;
@@ -384,13 +383,13 @@ impl Store {
         let rows = self
             .reader()
             .prepare_cached(&format!(
-                "SELECT x.username, {} JOIN resellers x ON x.id = o.reseller_id
+                "SELECT x.username AS reseller_name, {} JOIN resellers x ON x.id = o.reseller_id
                  ORDER BY o.id DESC LIMIT ?1",
                 VIEW.trim_start_matches("SELECT ")
             ))?
             .query_map([limit as i64], |r| {
-                let name: String = r.get(0)?;
-                Ok((name, view_row_at(r, 1)?))
+                let name: String = r.get("reseller_name")?;
+                Ok((name, view_row(r)?))
             })?
             .collect::<super::sql::Result<_>>()?;
         Ok(rows)

@@ -55,13 +55,13 @@ pub(crate) fn queue_mail(
 /// A row of `SELECT id, to_addr, subject, body, sent_at FROM outbox`.
 fn outbox_row(r: &super::sql::Row<'_>) -> super::sql::Result<OutboxRow> {
     Ok((
-        r.get(0)?,
+        r.get("id")?,
         Mail {
-            to: r.get(1)?,
-            subject: r.get(2)?,
-            body: r.get(3)?,
+            to: r.get("to_addr")?,
+            subject: r.get("subject")?,
+            body: r.get("body")?,
         },
-        r.get(4)?,
+        r.get("sent_at")?,
     ))
 }
 
@@ -76,12 +76,12 @@ impl Store {
             .query_row([outbox_id], |r| {
                 Ok((
                     Mail {
-                        to: r.get(0)?,
-                        subject: r.get(1)?,
-                        body: r.get(2)?,
+                        to: r.get("to_addr")?,
+                        subject: r.get("subject")?,
+                        body: r.get("body")?,
                     },
-                    r.get(3)?,
-                    r.get(4)?,
+                    r.get("message_id")?,
+                    r.get("sent_at")?,
                 ))
             })
             .optional()?;

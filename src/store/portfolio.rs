@@ -45,28 +45,28 @@ const RECORD_COLUMNS: &str = "id, name, reseller_id, profile_id, locked, created
     auto_renew, let_expire, tld_data, affiliate_id";
 
 fn record_row(r: &super::sql::Row<'_>) -> super::sql::Result<DomainRecord> {
-    let ns: Option<String> = r.get(11)?;
+    let ns: Option<String> = r.get("nameservers")?;
     Ok(DomainRecord {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        reseller_id: r.get(2)?,
-        profile_id: r.get(3)?,
-        locked: r.get(4)?,
-        created_at: r.get(5)?,
-        registered_at: r.get(6)?,
-        updated_at: r.get(7)?,
-        transferred_at: r.get(8)?,
-        expires_at: r.get(9)?,
-        contacts: r.get(10)?,
+        id: r.get("id")?,
+        name: r.get("name")?,
+        reseller_id: r.get("reseller_id")?,
+        profile_id: r.get("profile_id")?,
+        locked: r.get("locked")?,
+        created_at: r.get("created_at")?,
+        registered_at: r.get("registered_at")?,
+        updated_at: r.get("updated_at")?,
+        transferred_at: r.get("transferred_at")?,
+        expires_at: r.get("expires_at")?,
+        contacts: r.get("contacts")?,
         nameservers: ns
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default(),
-        auth_code: r.get(12)?,
-        whois_privacy: r.get(13)?,
-        auto_renew: r.get(14)?,
-        let_expire: r.get(15)?,
-        tld_data: r.get(16)?,
-        affiliate_id: r.get(17)?,
+        auth_code: r.get("auth_code")?,
+        whois_privacy: r.get("whois_privacy")?,
+        auto_renew: r.get("auto_renew")?,
+        let_expire: r.get("let_expire")?,
+        tld_data: r.get("tld_data")?,
+        affiliate_id: r.get("affiliate_id")?,
     })
 }
 
@@ -244,7 +244,7 @@ impl Store {
             .prepare_cached(
                 "SELECT id, name FROM domains WHERE reseller_id = ?1 AND profile_id = ?2 ORDER BY name",
             )?
-            .query_map(params![reseller_id, profile_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map(params![reseller_id, profile_id], |r| Ok((r.get("id")?, r.get("name")?)))?
             .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }
@@ -438,7 +438,12 @@ impl Store {
                  ORDER BY expires_at, name LIMIT ?4 OFFSET ?5",
             )?
             .query_map(params![reseller_id, from, to, take, skip], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok((
+                    r.get("name")?,
+                    r.get("expires_at")?,
+                    r.get("auto_renew")?,
+                    r.get("let_expire")?,
+                ))
             })?
             .collect::<super::sql::Result<_>>()?;
         Ok(ExpiryPage { rows, total })
@@ -452,11 +457,11 @@ impl Store {
             .query_row([reseller_id], |r| r.get(0))?;
         let rows = tx
             .prepare_cached(
-                "SELECT name, coalesce(expires_at, 0), auto_renew, let_expire FROM domains
+                "SELECT name, coalesce(expires_at, 0) AS expires_at, auto_renew, let_expire FROM domains
                  WHERE reseller_id = ?1 ORDER BY name LIMIT ?2 OFFSET ?3",
             )?
             .query_map(params![reseller_id, take, skip], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok((r.get("name")?, r.get("expires_at")?, r.get("auto_renew")?, r.get("let_expire")?))
             })?
             .collect::<super::sql::Result<_>>()?;
         Ok(ExpiryPage { rows, total })
@@ -693,10 +698,10 @@ impl Store {
 
 fn host_row(r: &super::sql::Row<'_>) -> super::sql::Result<NameServerHost> {
     Ok(NameServerHost {
-        name: r.get(0)?,
-        domain_id: r.get(1)?,
-        ipv4: r.get(2)?,
-        ipv6: r.get(3)?,
+        name: r.get("name")?,
+        domain_id: r.get("domain_id")?,
+        ipv4: r.get("ipv4")?,
+        ipv6: r.get("ipv6")?,
     })
 }
 

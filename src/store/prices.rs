@@ -40,7 +40,7 @@ impl Store {
         let rows = self
             .reader()
             .prepare_cached("SELECT tld, kind, cents FROM prices ORDER BY tld, kind")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .query_map([], |r| Ok((r.get("tld")?, r.get("kind")?, r.get("cents")?)))?
             .collect::<super::sql::Result<_>>()?;
         Ok(rows)
     }

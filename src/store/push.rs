@@ -240,12 +240,12 @@ pub(crate) fn portfolio_domain_in(
         )?
         .query_row(params![reseller_id, name], |r| {
             Ok(PortfolioDomain {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                reseller_id: r.get(2)?,
-                profile_id: r.get(3)?,
-                locked: r.get(4)?,
-                status: r.get(5)?,
+                id: r.get("id")?,
+                name: r.get("name")?,
+                reseller_id: r.get("reseller_id")?,
+                profile_id: r.get("profile_id")?,
+                locked: r.get("locked")?,
+                status: r.get("status")?,
             })
         })
         .optional()?;
@@ -271,15 +271,17 @@ pub(crate) fn permitted_in(
 
 fn audit_row(r: &super::sql::Row<'_>) -> super::sql::Result<AuditEntry> {
     Ok(AuditEntry {
-        at: r.get(0)?,
-        actor: r.get(1)?,
-        action: r.get(2)?,
-        subject: r.get(3)?,
-        detail: r.get(4)?,
-        client_ip: r.get(5)?,
-        gaining: r.get(6)?,
-        actor_kind: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
-        gaining_kind: r.get(8)?,
+        at: r.get("at")?,
+        actor: r.get("actor")?,
+        action: r.get("action")?,
+        subject: r.get("subject")?,
+        detail: r.get("detail")?,
+        client_ip: r.get("client_ip")?,
+        gaining: r.get("gaining")?,
+        actor_kind: r
+            .get::<_, Option<String>>("actor_kind")?
+            .unwrap_or_default(),
+        gaining_kind: r.get("gaining_kind")?,
     })
 }
 
@@ -344,7 +346,7 @@ pub(crate) fn push_in(
         PushProfile::Original => {
             let (original_name, original_hash): (String, String) = tx
                 .prepare_cached("SELECT username, password_hash FROM profiles WHERE id = ?1")?
-                .query_row([domain.profile_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                .query_row([domain.profile_id], |r| Ok((r.get("username")?, r.get("password_hash")?)))?;
             new_profile(tx, gaining_id, &original_name, &original_hash, audit.at)?
         }
     };

@@ -177,11 +177,11 @@ impl Store {
             )?
             .query_row([name], |r| {
                 Ok(RegistryDomain {
-                    name: r.get(0)?,
-                    registrar: r.get(1)?,
-                    status: r.get(2)?,
-                    registrant: r.get(3)?,
-                    tech: r.get(4)?,
+                    name: r.get("name")?,
+                    registrar: r.get("registrar")?,
+                    status: r.get("status")?,
+                    registrant: r.get("registrant")?,
+                    tech: r.get("tech")?,
                 })
             })
             .optional()?;
@@ -203,7 +203,7 @@ impl Store {
             .query_row(
                 "SELECT registrant, tech FROM registry_domains WHERE name = ?1 AND registrar = ?2",
                 params![p.domain, p.losing],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get("registrant")?, r.get("tech")?)),
             )
             .optional()?;
         let Some((registrant, tech)) = row else {
@@ -265,10 +265,10 @@ fn registrar_in(conn: &super::sql::Connection, handle: &str) -> Result<Option<Re
         )?
         .query_row([handle], |r| {
             Ok(Registrar {
-                handle: r.get(0)?,
-                password_crypt: r.get(1)?,
-                email: r.get(2)?,
-                opted_out: r.get(3)?,
+                handle: r.get("handle")?,
+                password_crypt: r.get("password_crypt")?,
+                email: r.get("email")?,
+                opted_out: r.get("opted_out")?,
             })
         })
         .optional()?;

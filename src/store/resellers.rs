@@ -58,14 +58,14 @@ impl Store {
     pub fn balance(&self, reseller_id: i64) -> Result<Balance> {
         let [a, b, c] = super::orders::ON_THE_WAY;
         let sql = format!(
-            "SELECT balance_cents, {} FROM resellers WHERE id = ?1",
+            "SELECT balance_cents, {} AS held FROM resellers WHERE id = ?1",
             super::orders::held_sql("?1", 2)
         );
         let row: Option<(i64, i64)> = self
             .reader()
             .prepare_cached(&sql)?
             .query_row(params![reseller_id, a, b, c], |r| {
-                Ok((r.get(0)?, r.get(1)?))
+                Ok((r.get("balance_cents")?, r.get("held")?))
             })
             .optional()?;
         let (balance, held) = row.ok_or(StoreError::NotFound)?;
@@ -169,10 +169,10 @@ impl Store {
             )?
             .query_row(params![reseller_id, username], |r| {
                 Ok(Profile {
-                    id: r.get(0)?,
-                    reseller_id: r.get(1)?,
-                    username: r.get(2)?,
-                    password_hash: r.get(3)?,
+                    id: r.get("id")?,
+                    reseller_id: r.get("reseller_id")?,
+                    username: r.get("username")?,
+                    password_hash: r.get("password_hash")?,
                 })
             })
             .optional()?;
@@ -283,7 +283,7 @@ impl Store {
         let conn = self.reader();
         let row: Option<(i64, Option<String>)> = conn
             .prepare_cached("SELECT id, password_hash FROM resellers WHERE username = ?1")?
-            .query_row([username], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row([username], |r| Ok((r.get("id")?, r.get("password_hash")?)))
             .optional()?;
         Ok(row.and_then(|(id, h)| h.map(|h| (id, h))))
     }
@@ -320,10 +320,10 @@ impl Store {
                 params![reseller_id, pattern, limit as i64, offset as i64],
                 |r| {
                     Ok(PortfolioRow {
-                        name: r.get(0)?,
-                        status: r.get(1)?,
-                        locked: r.get(2)?,
-                        profile: r.get(3)?,
+                        name: r.get("name")?,
+                        status: r.get("status")?,
+                        locked: r.get("locked")?,
+                        profile: r.get("username")?,
                     })
                 },
             )?
@@ -362,9 +362,9 @@ fn reseller_where(
         .prepare_cached(select)?
         .query_row([key], |r| {
             Ok(Reseller {
-                id: r.get(0)?,
-                username: r.get(1)?,
-                private_key: r.get(2)?,
+                id: r.get("id")?,
+                username: r.get("username")?,
+                private_key: r.get("private_key")?,
                 allowed_ips: Vec::new(),
             })
         })

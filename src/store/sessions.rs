@@ -50,10 +50,10 @@ impl Store {
             )?
             .query_row(params![token_hash, realm, now], |r| {
                 Ok(Session {
-                    realm: r.get(0)?,
-                    subject_id: r.get(1)?,
-                    csrf: r.get(2)?,
-                    expires_at: r.get(3)?,
+                    realm: r.get("realm")?,
+                    subject_id: r.get("subject_id")?,
+                    csrf: r.get("csrf")?,
+                    expires_at: r.get("expires_at")?,
                 })
             })
             .optional()?;

@@ -88,7 +88,7 @@ pub(crate) fn mark_done(
     };
     let row: Option<(Option<String>, Option<i64>)> = tx
         .prepare_cached(read)?
-        .query_row([task_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([task_id], |r| Ok((r.get("locked_by")?, r.get("done_at")?)))
         .optional()?;
     if let Some((Some(h), _)) = &row
         && h != instance
@@ -258,12 +258,12 @@ impl Store {
                 params![kind.as_str(), now, tenant, (skip.len() + 1) as i64],
                 |r| {
                     Ok(Task {
-                        id: r.get(0)?,
+                        id: r.get("id")?,
                         kind,
-                        subject: r.get(1)?,
-                        item: r.get(2)?,
-                        due_at: r.get(3)?,
-                        attempts: r.get(4)?,
+                        subject: r.get("subject")?,
+                        item: r.get("item")?,
+                        due_at: r.get("due_at")?,
+                        attempts: r.get("attempts")?,
                     })
                 },
             )?

@@ -237,19 +237,19 @@ impl Store {
             .reader()
             .prepare_cached(
                 "SELECT d.job_id, d.position, d.status, d.registrant_email, j.created_at,
-                        coalesce(d.status_at, j.created_at)
+                        coalesce(d.status_at, j.created_at) AS status_at
                  FROM transfer_jobs j JOIN transfer_domains d ON d.job_id = j.id
                  WHERE j.reseller_id = ?2 AND d.name = ?1
                  ORDER BY j.id DESC LIMIT 1",
             )?
             .query_row(params![domain, reseller_id], |r| {
                 Ok(TransferState {
-                    job_id: r.get(0)?,
-                    position: r.get(1)?,
-                    status: r.get(2)?,
-                    registrant_email: r.get(3)?,
-                    requested_at: r.get(4)?,
-                    status_at: r.get(5)?,
+                    job_id: r.get("job_id")?,
+                    position: r.get("position")?,
+                    status: r.get("status")?,
+                    registrant_email: r.get("registrant_email")?,
+                    requested_at: r.get("created_at")?,
+                    status_at: r.get("status_at")?,
                 })
             })
             .optional()?;
@@ -310,8 +310,8 @@ impl Store {
         let Some(r) = found.next()? else {
             return Ok(false);
         };
-        let id: i64 = r.get(0)?;
-        rows.head(id, r.text(1)?, r.text(2)?);
+        let id: i64 = r.get("id")?;
+        rows.head(id, r.text("name")?, r.text("status")?);
         drop(found);
         let mut registrants = tx.prepare_cached(
             "SELECT id, email, name, status FROM transfer_registrants WHERE job_id = ?1 ORDER BY id",
@@ -319,10 +319,10 @@ impl Store {
         let mut found = registrants.query([id])?;
         while let Some(r) = found.next()? {
             rows.registrant(RegistrantRow {
-                id: r.get(0)?,
-                email: r.text(1)?,
-                name: r.text(2)?,
-                status: r.text(3)?,
+                id: r.get("id")?,
+                email: r.text("email")?,
+                name: r.text("name")?,
+                status: r.text("status")?,
             });
         }
         rows.registrants_done();
@@ -332,10 +332,10 @@ impl Store {
         let mut found = domains.query([id])?;
         while let Some(r) = found.next()? {
             rows.domain(DomainRow {
-                name: r.text(0)?,
-                status: r.text(1)?,
-                registrant_id: r.get(2)?,
-                reason: r.opt_text(3)?,
+                name: r.text("name")?,
+                status: r.text("status")?,
+                registrant_id: r.get("registrant_id")?,
+                reason: r.opt_text("reason")?,
             });
         }
         Ok(true)

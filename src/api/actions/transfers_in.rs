@@ -169,7 +169,7 @@ fn completed_at(o: &OrderView) -> Option<i64> {
 
 fn confirmed_at(o: &OrderView) -> Option<i64> {
     o.decided_at
-        .filter(|_| o.decision.as_deref() == Some("accept"))
+        .filter(|_| o.decision == Some(crate::status::RegistrantDecision::Accept))
 }
 
 /// One transfer, its keys in the captured reply's order.

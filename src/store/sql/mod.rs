@@ -683,12 +683,14 @@ impl<'a> Row<'a> {
     }
 
     /// A TEXT column, borrowed.
-    pub fn text(&self, i: usize) -> Result<&'a str> {
+    pub fn text<I: RowIndex>(&self, i: I) -> Result<&'a str> {
+        let i = i.index(self)?;
         self.get_ref(i)?.as_str().map_err(|e| Error::Type(i, e))
     }
 
     /// A nullable TEXT column, borrowed.
-    pub fn opt_text(&self, i: usize) -> Result<Option<&'a str>> {
+    pub fn opt_text<I: RowIndex>(&self, i: I) -> Result<Option<&'a str>> {
+        let i = i.index(self)?;
         self.get_ref(i)?
             .as_str_or_null()
             .map_err(|e| Error::Type(i, e))
