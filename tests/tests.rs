@@ -65,6 +65,7 @@ mod record;
 mod robustness;
 /// The sandbox tools: the other side of transfers, reset, snapshots, outbox JSON.
 mod sandbox_tools;
+mod schema;
 /// SIMPLE_TRANSFER: each immediate-failure rule, storage, the 10,000-domain job.
 mod simple_transfer;
 /// POST /srv/push_domain (seed 002): passwords, rules, texts, test database, CLI.
