@@ -544,7 +544,7 @@ fn add_fault(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
         Ok(r) => r,
         Err(why) => return Ok(Answer::refused(400, why)),
     };
-    Ok(match app.faults().add(&rule)? {
+    Ok(match app.faults().add_rule(&rule)? {
         Ok(id) => Answer::ok(json!({ "id": id })),
         Err(why) => Answer::refused(400, why),
     })

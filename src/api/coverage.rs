@@ -117,7 +117,13 @@ pub fn report(app: &App, reseller_id: i64) -> Result<Value, StoreError> {
     let counts = app
         .store
         .lifecycle_counts(reseller_id, ["rsp2rsp_push_transfer", "bulk_push"])?;
-    for (path, state, reason, times) in counts {
+    for crate::store::PathCount {
+        path,
+        state,
+        reason,
+        times,
+    } in counts
+    {
         use crate::codes::transfer_reasons as why;
         // A transfer in cancelled by its registrant was declined; one nobody
         // answered timed out.

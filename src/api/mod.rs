@@ -149,127 +149,138 @@ impl Api {
         peer: IpAddr,
         body: &[u8],
     ) -> Outcome {
-        let app = &*self.app;
-        let mut action_name = "-";
         let reseller_id = checked.as_ref().ok().map(|r| r.id);
-        let decoded = checked.and_then(|reseller| Ok((reseller, self.decode(body)?)));
-        let mut failure_cause = None;
-        let mut fault = None;
-        let mut close = false;
-        let mut delay = None;
-        let reply = match decoded {
-            Ok((reseller, (action, object))) => action
-                .and_then(|action| {
-                    action_name = action.name();
-                    let injected = app.faults().for_ops(reseller.id, action_name)?;
-                    if let Some(i) = injected {
-                        fault = Some(i.label);
-                        match i.effect {
-                            crate::sandbox::faults::Effect::Reply { code, text } => {
-                                let mut r = Reply::ok_without_attributes(
-                                    code,
-                                    &text,
-                                    Layout::CodeSuccessAttrs,
-                                );
-                                r.success = false;
-                                return Ok(r);
-                            }
-                            crate::sandbox::faults::Effect::Latency(d) => delay = Some(d),
-                            crate::sandbox::faults::Effect::Close => close = true,
-                        }
-                    }
-                    action.apply(&Ctx {
-                        app,
-                        caches: &self.caches,
-                        reseller: &reseller,
-                        peer,
-                    })
-                })
-                .unwrap_or_else(|e| {
-                    let r = failure(&e);
-                    failure_cause = Some(e);
-                    r
-                })
+        let mut run = Run::default();
+        let reply = match checked.and_then(|reseller| Ok((reseller, self.decode(body)?))) {
+            Ok((reseller, (action, object))) => self
+                .run_action(&reseller, action, peer, &mut run)
                 .with_object(&object),
-            Err(e) => {
-                let r = failure(&e);
-                failure_cause = Some(e);
-                r
-            }
+            Err(e) => run.refused(e),
         };
-        let mut reply = reply;
-        if !reply.success {
-            for (code, action, key, value) in codes::REFUSAL_EXTRAS {
-                if *code == reply.code && (*action == "*" || *action == action_name) {
-                    reply
-                        .extra
-                        .push(((*key).to_string(), crate::ops::Value::from(*value)));
-                }
-            }
-        }
-        let mut action_text = action_name.to_string();
-        let explanation = (!reply.success).then(|| {
-            let mut why = match &failure_cause {
-                Some(e) => e.explain(),
-                // A field's refusal written as a reply (465 with attributes.error).
-                None if reply.text.starts_with("Invalid value for '") => {
-                    ApiError::Invalid(reply.text.clone()).explain()
-                }
-                // Another refusal written as a reply (485, 487).
-                None => serde_json::json!({ "field": "-", "rule": reply.text, "accepted": "see the action in docs/api.md" }),
-            };
-            // The envelope as opsd read it, for a caller that passed authentication.
-            if reseller_id.is_some()
-                && let Ok(env) = Envelope::parse(body, &app.config.limits)
-                && let Some(m) = why.as_object_mut()
-            {
-                let attributes: Vec<String> = env
-                    .attributes()
-                    .and_then(crate::ops::Value::as_map)
-                    .map(|a| a.keys().map(ToString::to_string).collect())
-                    .unwrap_or_default();
-                if action_name == "-" {
-                    // A pair opsd answers whose attributes were refused is still
-                    // that action (for the metrics and the coverage counts).
-                    if let Some(name) = Action::handler_name(&env) {
-                        action_name = name;
-                        action_text = name.to_string();
-                    } else {
-                        action_text = env.action().to_ascii_uppercase();
-                    }
-                }
-                // What came for the field the refusal names.
-                let field = m
-                    .get("field")
-                    .and_then(serde_json::Value::as_str)
-                    .filter(|f| *f != "-" && *f != "body" && !f.contains(' '))
-                    .map(str::to_string);
-                if let Some(field) = field {
-                    m.insert("came".into(), ApiError::what_came(env.top(), &field).into());
-                }
-                m.insert(
-                    "envelope".into(),
-                    serde_json::json!({
-                        "action": env.action(),
-                        "object": env.object(),
-                        "attributes": attributes,
-                    }),
-                );
-            }
-            why
-        });
+        let reply = with_refusal_extras(reply, run.action);
+        let explanation =
+            (!reply.success).then(|| self.explain(&reply, &mut run, reseller_id, body));
         Outcome {
             body: reply.to_bytes(),
-            action: action_name,
-            action_text,
+            action: run.action,
+            action_text: run.action_text.unwrap_or_else(|| run.action.to_string()),
             code: reply.code,
             success: reply.success,
             reseller_id,
             explanation,
-            fault,
-            close,
-            delay,
+            fault: run.fault,
+            close: run.close,
+            delay: run.delay,
         }
+    }
+
+    /// Runs a decoded action for `reseller`, unless a fault rule answers for it.
+    fn run_action(
+        &self,
+        reseller: &Arc<Reseller>,
+        action: Result<Action, ApiError>,
+        peer: IpAddr,
+        run: &mut Run,
+    ) -> Reply {
+        let answered = action.and_then(|action| {
+            run.action = action.name();
+            if let Some(reply) = self.inject_fault(reseller.id, run)? {
+                return Ok(reply);
+            }
+            action.apply(&Ctx {
+                app: &self.app,
+                caches: &self.caches,
+                reseller,
+                peer,
+            })
+        });
+        answered.unwrap_or_else(|e| run.refused(e))
+    }
+
+    /// The fault rule that takes this call, if one does: its reply, or (latency,
+    /// close) what it does to the reply, noted in `run`.
+    fn inject_fault(&self, reseller_id: i64, run: &mut Run) -> Result<Option<Reply>, ApiError> {
+        use crate::sandbox::faults::Effect;
+        let Some(injected) = self.app.faults().for_ops(reseller_id, run.action)? else {
+            return Ok(None);
+        };
+        run.fault = Some(injected.label);
+        Ok(match injected.effect {
+            Effect::Reply { code, text } => {
+                let mut r = Reply::ok_without_attributes(code, &text, Layout::CodeSuccessAttrs);
+                r.success = false;
+                Some(r)
+            }
+            Effect::Latency(d) => {
+                run.delay = Some(d);
+                None
+            }
+            Effect::Close => {
+                run.close = true;
+                None
+            }
+        })
+    }
+
+    /// Why a request failed, for the journal: the refusal's field and rule, what
+    /// came for that field, and the envelope as opsd read it (for a caller that
+    /// passed authentication). A pair opsd answers whose attributes were refused
+    /// is still that action (for the metrics and the coverage counts).
+    fn explain(
+        &self,
+        reply: &Reply,
+        run: &mut Run,
+        reseller_id: Option<i64>,
+        body: &[u8],
+    ) -> serde_json::Value {
+        let mut why = match &run.cause {
+            Some(e) => e.explain(),
+            // A field's refusal written as a reply (465 with attributes.error).
+            None if reply.text.starts_with("Invalid value for '") => {
+                ApiError::Invalid(reply.text.clone()).explain()
+            }
+            // Another refusal written as a reply (485, 487).
+            None => {
+                serde_json::json!({ "field": "-", "rule": reply.text, "accepted": "see the action in docs/api.md" })
+            }
+        };
+        if reseller_id.is_none() {
+            return why;
+        }
+        let Ok(env) = Envelope::parse(body, &self.app.config.limits) else {
+            return why;
+        };
+        let Some(m) = why.as_object_mut() else {
+            return why;
+        };
+        if run.action == "-" {
+            match Action::handler_name(&env) {
+                Some(name) => run.action = name,
+                None => run.action_text = Some(env.action().to_ascii_uppercase()),
+            }
+        }
+        let field = m
+            .get("field")
+            .and_then(serde_json::Value::as_str)
+            .filter(|f| *f != "-" && *f != "body" && !f.contains(' '))
+            .map(str::to_string);
+        if let Some(field) = field {
+            m.insert("came".into(), ApiError::what_came(env.top(), &field).into());
+        }
+        let attributes: Vec<String> = env
+            .attributes()
+            .and_then(crate::ops::Value::as_map)
+            .map(|a| a.keys().map(ToString::to_string).collect())
+            .unwrap_or_default();
+        m.insert(
+            "envelope".into(),
+            serde_json::json!({
+                "action": env.action(),
+                "object": env.object(),
+                "attributes": attributes,
+            }),
+        );
+        why
     }
 
     /// The answer to a request that memory alone can give: a poll decoded before whose
@@ -353,6 +364,56 @@ impl Api {
 /// The most of an unknown action's name the error reply repeats (the longest
 /// real action name is 34 characters).
 pub(crate) const MAX_ACTION_ECHO: usize = 100;
+
+/// What one request's run noted on the way to its reply.
+#[derive(Debug)]
+struct Run {
+    /// The handler's name, `-` until one is known.
+    action: &'static str,
+    /// The journal's name for an action opsd does not answer.
+    action_text: Option<String>,
+    /// The refusal behind a failed reply.
+    cause: Option<ApiError>,
+    fault: Option<String>,
+    close: bool,
+    delay: Option<std::time::Duration>,
+}
+
+impl Default for Run {
+    fn default() -> Run {
+        Run {
+            action: "-",
+            action_text: None,
+            cause: None,
+            fault: None,
+            close: false,
+            delay: None,
+        }
+    }
+}
+
+impl Run {
+    /// The reply to a refusal, noted as the cause.
+    fn refused(&mut self, e: ApiError) -> Reply {
+        let r = failure(&e);
+        self.cause = Some(e);
+        r
+    }
+}
+
+/// The top-level items the real server adds to some refusals (`codes::REFUSAL_EXTRAS`).
+fn with_refusal_extras(mut reply: Reply, action: &str) -> Reply {
+    if !reply.success {
+        for (code, named, key, value) in codes::REFUSAL_EXTRAS {
+            if *code == reply.code && (*named == "*" || *named == action) {
+                reply
+                    .extra
+                    .push(((*key).to_string(), crate::ops::Value::from(*value)));
+            }
+        }
+    }
+    reply
+}
 
 fn failure(e: &ApiError) -> Reply {
     if let ApiError::Internal(detail) = e {

@@ -36,11 +36,15 @@ impl Tracker {
         }))
     }
 
+    /// Microseconds since the tracker was made: fine enough that two connections'
+    /// activities a moment apart keep their order when compared (milliseconds
+    /// truncated on trackers made at different times did not).
+    fn now_micros(&self) -> u64 {
+        u64::try_from(self.0.start.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+
     fn touch(&self) {
-        let ms = self.0.start.elapsed().as_millis();
-        self.0
-            .last
-            .store(u64::try_from(ms).unwrap_or(u64::MAX), Ordering::Relaxed);
+        self.0.last.store(self.now_micros(), Ordering::Relaxed);
     }
 
     /// Requests in flight now.
@@ -48,10 +52,10 @@ impl Tracker {
         self.0.in_flight.load(Ordering::Relaxed)
     }
 
-    /// When the last byte moved, as milliseconds since the tracker was made (plus the
+    /// When the last byte moved, as microseconds since the tracker was made (plus the
     /// start itself, so that trackers of different ages compare).
     pub fn last_activity(&self) -> Instant {
-        self.0.start + Duration::from_millis(self.0.last.load(Ordering::Relaxed))
+        self.0.start + Duration::from_micros(self.0.last.load(Ordering::Relaxed))
     }
 
     pub fn wrap<IO>(&self, io: IO) -> Tracked<IO> {
@@ -64,10 +68,9 @@ impl Tracker {
     /// Marks a request in flight until the guard is dropped.
     pub fn request(&self) -> InFlight {
         if self.0.in_flight.fetch_add(1, Ordering::Relaxed) == 0 {
-            let ms = self.0.start.elapsed().as_millis();
             self.0
                 .request_since
-                .store(u64::try_from(ms).unwrap_or(u64::MAX), Ordering::Relaxed);
+                .store(self.now_micros(), Ordering::Relaxed);
         }
         InFlight(self.clone())
     }
@@ -75,13 +78,13 @@ impl Tracker {
     /// When the request in flight began (meaningful while [`Tracker::in_flight`] is
     /// not zero).
     pub fn request_started(&self) -> Instant {
-        self.0.start + Duration::from_millis(self.0.request_since.load(Ordering::Relaxed))
+        self.0.start + Duration::from_micros(self.0.request_since.load(Ordering::Relaxed))
     }
 
     /// Completes once no request is in flight and no byte has moved for `idle`.
     pub async fn idle_for(&self, idle: Duration) {
         loop {
-            let last = self.0.start + Duration::from_millis(self.0.last.load(Ordering::Relaxed));
+            let last = self.0.start + Duration::from_micros(self.0.last.load(Ordering::Relaxed));
             let due = last + idle;
             if Instant::now() >= due && self.0.in_flight.load(Ordering::Relaxed) == 0 {
                 return;

@@ -4,10 +4,17 @@
 //! test knows the port before the server runs and needs no sleep.
 
 mod activity;
+mod admin;
 mod admission;
+mod email;
 mod front;
+mod journaled;
+mod metrics;
+mod ops;
+mod pages;
 mod routes;
 mod slots;
+mod srv;
 
 use std::future::Future;
 use std::io;

@@ -79,7 +79,7 @@ impl Slots {
                 .open
                 .iter()
                 .filter(|(_, o)| o.address == address && o.tracker.in_flight() == 0)
-                .min_by_key(|(_, o)| o.tracker.last_activity())
+                .min_by_key(|(id, o)| (o.tracker.last_activity(), **id))
                 .map(|(id, _)| *id);
             let Some(id) = idlest_own else {
                 tracing::debug!(%address, held, "connection refused: too many busy from this address");
@@ -96,7 +96,7 @@ impl Slots {
                 .open
                 .iter()
                 .filter(|(_, o)| o.tracker.in_flight() == 0)
-                .min_by_key(|(_, o)| o.tracker.last_activity())
+                .min_by_key(|(id, o)| (o.tracker.last_activity(), **id))
                 .map(|(id, _)| *id);
             let slowest = || {
                 inner

@@ -173,7 +173,7 @@ impl Dashboard<'_> {
             .faults()
             .from_pairs(&pairs)
             .and_then(|rule| match rule {
-                Ok(r) => self.app.faults().add(&r),
+                Ok(r) => self.app.faults().add_rule(&r),
                 Err(why) => Ok(Err(why)),
             });
         match added {

@@ -220,7 +220,7 @@ impl Faults<'_> {
                 .from_pairs(pairs)
                 .map_err(store_err)?
                 .map_err(|why| format!("[[fault]] {}: {why}", i + 1))?;
-            self.add(&rule)
+            self.add_rule(&rule)
                 .map_err(store_err)?
                 .map_err(|why| format!("[[fault]] {}: {why}", i + 1))?;
         }
@@ -229,7 +229,7 @@ impl Faults<'_> {
     }
 
     /// Adds a rule (checked) and refreshes this instance's view; its id.
-    pub fn add(self, f: &Fault) -> Result<Result<i64, String>, StoreError> {
+    pub fn add_rule(self, f: &Fault) -> Result<Result<i64, String>, StoreError> {
         if let Err(why) = check(f) {
             return Ok(Err(why));
         }

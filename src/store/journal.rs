@@ -90,6 +90,18 @@ fn row(r: &super::sql::Row<'_>) -> super::sql::Result<JournalEntry> {
     })
 }
 
+/// How often the reseller's work came to one state (see
+/// [`Store::lifecycle_counts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathCount {
+    /// `transfer_in`, `order`, `transfer_away` or `push`.
+    pub path: String,
+    pub state: String,
+    /// A cancelled transfer in's reason.
+    pub reason: Option<String>,
+    pub times: i64,
+}
+
 impl Store {
     /// Writes a batch of entries (their `id` is ignored) and adds `coverage` to
     /// the counts, then keeps each tenant of the batch within its window, in one
@@ -234,7 +246,7 @@ impl Store {
         &self,
         reseller_id: i64,
         push_actions: [&str; 2],
-    ) -> Result<Vec<(String, String, Option<String>, i64)>> {
+    ) -> Result<Vec<PathCount>> {
         let conn = self.reader();
         let rows = conn
             .prepare_cached(
@@ -263,12 +275,12 @@ impl Store {
                     push_actions[1]
                 ],
                 |r| {
-                    Ok((
-                        r.get("path")?,
-                        r.get("state")?,
-                        r.get("reason")?,
-                        r.get("times")?,
-                    ))
+                    Ok(PathCount {
+                        path: r.get("path")?,
+                        state: r.get("state")?,
+                        reason: r.get("reason")?,
+                        times: r.get("times")?,
+                    })
                 },
             )?
             .collect::<super::sql::Result<_>>()?;

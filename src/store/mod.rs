@@ -48,7 +48,7 @@ pub use control::{ADMIN_TOKEN, OutboxEntry, Selector};
 pub use events::{Event, NewEvent, Webhook, WebhookAttempt};
 pub use faults::Fault;
 pub use hosted_mail::{MailCompany, MailDomainView, MailPushPlan, NewMailCompany};
-pub use journal::{CoverageCount, JournalEntry, JournalFilter, JournalWindows};
+pub use journal::{CoverageCount, JournalEntry, JournalFilter, JournalWindows, PathCount};
 pub use lifecycle::{
     Analysed, Analysis, Approval, ApprovalDomain, DecisionPlan, DomainMove, JobOwner, Landing,
     LandingDomain, LandingProfile, NewApproval, RegistryStep, StepPlan, TimeoutPlan, Transferable,
