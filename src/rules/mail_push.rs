@@ -78,7 +78,12 @@ pub fn push(app: &App, p: &MailPush) -> Result<Result<MailPushDone, MailPushRefu
         .push_notify
         .as_deref()
         .filter(|t| !t.is_empty())
-        .map(|to| notice(to, p, &done, domain.brand_id.is_some()));
+        .map(|to| {
+            (
+                notice(to, p, &done, domain.brand_id.is_some()),
+                format!("<mailpush-{}-{}@opsd>", p.domain, p.now),
+            )
+        });
     let plan = MailPushPlan {
         domain: p.domain.clone(),
         losing: losing.id,
@@ -100,6 +105,10 @@ pub fn push(app: &App, p: &MailPush) -> Result<Result<MailPushDone, MailPushRefu
             gaining_kind: Some(account::COMPANY.into()),
         },
         notice,
+        // A brand's settings travel, but as an unlabelled, non-editable copy owned
+        // by the gaining company (the losing company's brand may serve other
+        // domains).
+        copy_brand: domain.brand_id,
     };
     match store.mail_push(&plan) {
         Ok(brand) => {

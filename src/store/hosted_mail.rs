@@ -63,8 +63,12 @@ pub struct MailPushPlan {
     pub billing_starts_at: i64,
     pub billing_reason: String,
     pub audit: AuditEntry,
-    /// The email to the gaining company's notification address, if it has one.
-    pub notice: Option<Mail>,
+    /// The email to the gaining company's notification address, if it has one,
+    /// with its message id.
+    pub notice: Option<(Mail, String)>,
+    /// The brand whose settings travel with the domain, as an unlabelled,
+    /// non-editable copy the gaining company owns.
+    pub copy_brand: Option<i64>,
 }
 
 impl Store {
@@ -344,35 +348,33 @@ impl Store {
     pub fn mail_push(&self, plan: &MailPushPlan) -> Result<Option<i64>> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        let Some(domain) = domain_in(&tx, &plan.domain)? else {
-            return Err(StoreError::NotFound);
-        };
-        if domain.company_id != plan.losing {
-            return Err(StoreError::NotFound);
-        }
-        // A brand's settings travel, but as an unlabelled, non-editable copy owned by
-        // the gaining company (the losing company's brand may serve other domains).
-        let unlabelled_brand = match domain.brand_id {
-            Some(b) => Some(tx.query_row(
-                "INSERT INTO mail_brands (company_id, name, settings, editable)
+        let unlabelled_brand = match plan.copy_brand {
+            Some(b) => tx
+                .query_row(
+                    "INSERT INTO mail_brands (company_id, name, settings, editable)
                      SELECT ?2, NULL, settings, 0 FROM mail_brands WHERE id = ?1 RETURNING id",
-                params![b, plan.gaining],
-                |r| r.get::<_, i64>(0),
-            )?),
+                    params![b, plan.gaining],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?,
             None => None,
         };
-        tx.execute(
-            "UPDATE mail_domains SET company_id = ?2, brand_id = ?3 WHERE name = ?1",
-            params![plan.domain, plan.gaining, unlabelled_brand],
+        // Guarded: only while the losing company still holds the domain (else
+        // nothing of the plan is written).
+        let moved = tx.execute(
+            "UPDATE mail_domains SET company_id = ?2, brand_id = ?3 WHERE name = ?1 AND company_id = ?4",
+            params![plan.domain, plan.gaining, unlabelled_brand, plan.losing],
         )?;
+        if moved == 0 {
+            return Err(StoreError::NotFound);
+        }
         tx.execute(
             "INSERT INTO mail_billing (company_id, domain, starts_at, reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![plan.gaining, plan.domain, plan.billing_starts_at, plan.billing_reason, plan.audit.at],
         )?;
         audit_in(&tx, &plan.audit)?;
-        if let Some(mail) = &plan.notice {
-            let message_id = format!("<mailpush-{}-{}@opsd>", plan.domain, plan.audit.at);
-            queue_mail(&tx, "mail_push", mail, &message_id, None, plan.audit.at)?;
+        if let Some((mail, message_id)) = &plan.notice {
+            queue_mail(&tx, "mail_push", mail, message_id, None, plan.audit.at)?;
         }
         tx.commit()?;
         Ok(unlabelled_brand)

@@ -63,7 +63,8 @@ pub use portfolio::{
 };
 pub use push::{AuditEntry, PortfolioDomain, PushProfile, account};
 pub use registrars::{
-    NewRegistryDomain, Registrar, RegistryDomain, RegistryPush, RegistryPushDone,
+    HandleFacts, NewRegistryDomain, Registrar, RegistryDomain, RegistryPush, RegistryPushDone,
+    RegistryPushFacts, RegistryPushPlan,
 };
 pub use resellers::{Balance, PortfolioRow, Profile, Reseller};
 pub use retention::Pruned;

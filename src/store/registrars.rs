@@ -2,11 +2,11 @@
 //! their domains and contact handles, invoices, and the push itself with every effect
 //! in one transaction (whether it may happen is `rules::registry_push`).
 
-use super::sql::{OptionalExtension, Transaction, params};
+use super::sql::{OptionalExtension, params};
 
 use super::outbox::{Mail, queue_mail};
 use super::push::{AuditEntry, audit_in};
-use super::{Result, Store, StoreError};
+use super::{Guard, Result, Store, StoreError, Written};
 use crate::status::InvoiceStatus;
 
 #[derive(Clone, PartialEq, Eq)]
@@ -58,7 +58,43 @@ pub struct RegistryDomain {
     pub tech: Option<String>,
 }
 
-/// What a push did, for logs and tests.
+/// What a registry push is about (see [`Store::registry_push_facts`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegistryPushFacts {
+    /// The domain's technical contact handle.
+    pub tech: Option<String>,
+    /// Its registrant and technical handles.
+    pub handles: Vec<HandleFacts>,
+    /// The losing registrar's outstanding invoices for it: `(id, cents)`.
+    pub invoices: Vec<(i64, i64)>,
+}
+
+/// A contact handle of a pushed domain: who sponsors it, and whether other
+/// domains use it — at the losing registrar, or at third registrars.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandleFacts {
+    pub handle: String,
+    pub sponsor: Option<String>,
+    pub other_domains_at_losing: i64,
+    pub at_third_registrars: i64,
+}
+
+/// A registry push as its rule planned it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryPushPlan {
+    pub push: RegistryPush,
+    /// The domain's technical contact after the push.
+    pub tech: Option<String>,
+    /// Handles changing sponsor: `(handle, new sponsor)` (`None`: unsponsored).
+    pub handles: Vec<(String, Option<String>)>,
+    /// Invoices to credit and reissue to the gaining registrar: `(id, cents)`.
+    pub invoices: Vec<(i64, i64)>,
+    pub audit: AuditEntry,
+    /// The email to the gaining registrar, with its message id.
+    pub notice: Option<(Mail, String)>,
+}
+
+/// What a registry push did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RegistryPushDone {
     pub tech_changed: bool,
@@ -188,73 +224,121 @@ impl Store {
         Ok(d)
     }
 
-    /// Pushes the domain to the gaining registrar with all of seed 002's effects in
-    /// one transaction, `notice` (the email to the gaining registrar) queued with
-    /// them. Whether the push may happen was decided by `rules::registry_push`;
-    /// `NotFound` when the losing registrar no longer holds the domain.
-    pub fn registry_push(
-        &self,
-        p: &RegistryPush,
-        notice: Option<&Mail>,
-    ) -> Result<RegistryPushDone> {
-        let conn = self.writer();
-        let tx = conn.transaction()?;
+    /// What a registry push is about, as its rule needs it: the domain's contact
+    /// handles with their sponsor and where else they are used, and the losing
+    /// registrar's outstanding invoices for it. `None` when the losing registrar
+    /// does not hold the domain.
+    pub fn registry_push_facts(&self, p: &RegistryPush) -> Result<Option<RegistryPushFacts>> {
+        let tx = self.snapshot()?;
         let row: Option<(Option<String>, Option<String>)> = tx
-            .query_row(
+            .prepare_cached(
                 "SELECT registrant, tech FROM registry_domains WHERE name = ?1 AND registrar = ?2",
-                params![p.domain, p.losing],
-                |r| Ok((r.get("registrant")?, r.get("tech")?)),
-            )
+            )?
+            .query_row(params![p.domain, p.losing], |r| {
+                Ok((r.get("registrant")?, r.get("tech")?))
+            })
             .optional()?;
         let Some((registrant, tech)) = row else {
-            return Err(StoreError::NotFound);
+            return Ok(None);
         };
-        let mut done = RegistryPushDone::default();
-        // The losing registrar listed as technical contact is replaced by the gaining.
-        let new_tech = match &tech {
-            Some(t) if *t == p.losing => {
-                done.tech_changed = true;
-                Some(p.gaining.clone())
-            }
-            other => other.clone(),
-        };
-        tx.execute(
-            "UPDATE registry_domains SET registrar = ?2, tech = ?3 WHERE name = ?1",
-            params![p.domain, p.gaining, new_tech],
-        )?;
-        let mut handles: Vec<String> = [registrant, tech].into_iter().flatten().collect();
+        let mut handles: Vec<String> = [registrant, tech.clone()].into_iter().flatten().collect();
         handles.dedup();
-        for h in handles {
-            move_sponsorship(&tx, &h, p, &mut done)?;
+        let mut facts = Vec::with_capacity(handles.len());
+        for handle in handles {
+            let sponsor: Option<String> = tx
+                .prepare_cached("SELECT sponsor FROM contact_handles WHERE handle = ?1")?
+                .query_row([&handle], |r| r.get(0))
+                .optional()?
+                .flatten();
+            let other_domains_at_losing: i64 = tx
+                .prepare_cached(
+                    "SELECT count(*) FROM registry_domains
+                     WHERE (registrant = ?1 OR tech = ?1) AND registrar = ?2 AND name <> ?3",
+                )?
+                .query_row(params![handle, p.losing, p.domain], |r| r.get(0))?;
+            let at_third_registrars: i64 = tx
+                .prepare_cached(
+                    "SELECT count(*) FROM registry_domains
+                     WHERE (registrant = ?1 OR tech = ?1) AND registrar <> ?2 AND registrar <> ?3
+                       AND name <> ?4",
+                )?
+                .query_row(params![handle, p.losing, p.gaining, p.domain], |r| r.get(0))?;
+            facts.push(HandleFacts {
+                handle,
+                sponsor,
+                other_domains_at_losing,
+                at_third_registrars,
+            });
         }
-        done.invoices_reissued = reissue_invoices(&tx, p)?;
-        audit_in(
-            &tx,
-            &AuditEntry {
-                at: p.now,
-                actor: p.losing.clone(),
-                actor_kind: super::account::REGISTRAR.into(),
-                action: "srv_push_domain".into(),
-                subject: p.domain.clone(),
-                detail: format!(
-                    "pushed from {} to {}; {} invoice(s) reissued; handles moved: [{}], unsponsored: [{}]",
-                    p.losing,
+        let invoices = tx
+            .prepare_cached(
+                "SELECT id, amount_cents FROM invoices WHERE domain = ?1 AND registrar = ?2 AND status = ?3 ORDER BY id",
+            )?
+            .query_map(
+                params![p.domain, p.losing, InvoiceStatus::Outstanding],
+                |r| Ok((r.get("id")?, r.get("amount_cents")?)),
+            )?
+            .collect::<super::sql::Result<_>>()?;
+        Ok(Some(RegistryPushFacts {
+            tech,
+            handles: facts,
+            invoices,
+        }))
+    }
+
+    /// Applies a registry push as its rule planned it, in one transaction: the
+    /// domain moves (while the losing registrar still holds it, else
+    /// [`Guard::Moved`] and nothing is written), its technical contact is set, the
+    /// handles change sponsor (each while the losing registrar still sponsors it),
+    /// the outstanding invoices are credited and reissued (each while still
+    /// outstanding), with the audit row and the gaining registrar's notice.
+    pub fn apply_registry_push(&self, plan: &RegistryPushPlan) -> Result<Written<()>> {
+        let p = &plan.push;
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        let moved = tx
+            .prepare_cached(
+                "UPDATE registry_domains SET registrar = ?2, tech = ?3 WHERE name = ?1 AND registrar = ?4",
+            )?
+            .execute(params![p.domain, p.gaining, plan.tech, p.losing])?;
+        if moved == 0 {
+            return Ok(Written::Stopped(Guard::Moved));
+        }
+        for (handle, sponsor) in &plan.handles {
+            tx.prepare_cached(
+                "UPDATE contact_handles SET sponsor = ?2 WHERE handle = ?1 AND sponsor = ?3",
+            )?
+            .execute(params![handle, sponsor, p.losing])?;
+        }
+        for (id, amount) in &plan.invoices {
+            let credited = tx
+                .prepare_cached("UPDATE invoices SET status = ?2 WHERE id = ?1 AND status = ?3")?
+                .execute(params![
+                    id,
+                    InvoiceStatus::Credited,
+                    InvoiceStatus::Outstanding
+                ])?;
+            if credited == 1 {
+                tx.prepare_cached(
+                    "INSERT INTO invoices (registrar, domain, amount_cents, status, reissued_from, created_at)
+                     VALUES (?1, ?2, ?3, ?6, ?4, ?5)",
+                )?
+                .execute(params![
                     p.gaining,
-                    done.invoices_reissued,
-                    done.handles_moved.join(", "),
-                    done.handles_unsponsored.join(", ")
-                ),
-                client_ip: p.client_ip.clone(),
-                gaining: Some(p.gaining.clone()),
-                gaining_kind: Some(super::account::REGISTRAR.into()),
-            },
-        )?;
-        if let Some(mail) = notice {
-            let message_id = format!("<push-{}-{}@opsd>", p.domain, p.now);
-            queue_mail(&tx, "registry_push", mail, &message_id, None, p.now)?;
+                    p.domain,
+                    amount,
+                    id,
+                    p.now,
+                    InvoiceStatus::Outstanding
+                ])?;
+            }
+        }
+        audit_in(&tx, &plan.audit)?;
+        if let Some((mail, message_id)) = &plan.notice {
+            queue_mail(&tx, "registry_push", mail, message_id, None, p.now)?;
         }
         tx.commit()?;
-        Ok(done)
+        Ok(Written::Done(()))
     }
 }
 
@@ -275,87 +359,6 @@ fn registrar_in(conn: &super::sql::Connection, handle: &str) -> Result<Option<Re
     Ok(r)
 }
 
-/// Seed 002: a handle the losing registrar sponsors moves with the domain unless the
-/// losing registrar still uses it on another domain (then it stays); if a third
-/// registrar's domains use it too, it becomes unsponsored.
-fn move_sponsorship(
-    tx: &Transaction<'_>,
-    handle: &str,
-    p: &RegistryPush,
-    done: &mut RegistryPushDone,
-) -> Result<()> {
-    let sponsor: Option<Option<String>> = tx
-        .query_row(
-            "SELECT sponsor FROM contact_handles WHERE handle = ?1",
-            [handle],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if sponsor.flatten().as_deref() != Some(p.losing.as_str()) {
-        return Ok(());
-    }
-    let at_losing: i64 = tx.query_row(
-        "SELECT count(*) FROM registry_domains WHERE (registrant = ?1 OR tech = ?1) AND registrar = ?2",
-        params![handle, p.losing],
-        |r| r.get(0),
-    )?;
-    if at_losing > 0 {
-        return Ok(());
-    }
-    let elsewhere: i64 = tx.query_row(
-        "SELECT count(*) FROM registry_domains WHERE (registrant = ?1 OR tech = ?1) AND registrar <> ?2 AND registrar <> ?3",
-        params![handle, p.losing, p.gaining],
-        |r| r.get(0),
-    )?;
-    let new_sponsor = if elsewhere > 0 {
-        done.handles_unsponsored.push(handle.to_string());
-        None
-    } else {
-        done.handles_moved.push(handle.to_string());
-        Some(p.gaining.as_str())
-    };
-    tx.execute(
-        "UPDATE contact_handles SET sponsor = ?2 WHERE handle = ?1",
-        params![handle, new_sponsor],
-    )?;
-    Ok(())
-}
-
-/// Credits the losing registrar's outstanding invoices for the domain and issues the
-/// same amounts to the gaining registrar.
-fn reissue_invoices(tx: &Transaction<'_>, p: &RegistryPush) -> Result<usize> {
-    let open: Vec<(i64, i64)> = tx
-        .prepare_cached(
-            "SELECT id, amount_cents FROM invoices WHERE domain = ?1 AND registrar = ?2 AND status = ?3 ORDER BY id",
-        )?
-        .query_map(
-            params![p.domain, p.losing, InvoiceStatus::Outstanding],
-            |r| Ok((r.get("id")?, r.get("amount_cents")?)),
-        )?
-        .collect::<super::sql::Result<_>>()?;
-    for (id, amount) in &open {
-        tx.prepare_cached("UPDATE invoices SET status = ?2 WHERE id = ?1 AND status = ?3")?
-            .execute(params![
-                id,
-                InvoiceStatus::Credited,
-                InvoiceStatus::Outstanding
-            ])?;
-        tx.prepare_cached(
-            "INSERT INTO invoices (registrar, domain, amount_cents, status, reissued_from, created_at)
-             VALUES (?1, ?2, ?3, ?6, ?4, ?5)",
-        )?
-        .execute(params![
-            p.gaining,
-            p.domain,
-            amount,
-            id,
-            p.now,
-            InvoiceStatus::Outstanding
-        ])?;
-    }
-    Ok(open.len())
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::test_support::temp_store;
@@ -371,56 +374,54 @@ mod tests {
         }
     }
 
-    fn push(domain: &str) -> RegistryPush {
-        RegistryPush {
-            losing: "H1".into(),
-            gaining: "H2".into(),
-            domain: domain.into(),
-            now: 5,
-            client_ip: "127.0.0.1".into(),
-        }
-    }
-
-    fn sponsor(store: &Store, handle: &str) -> Option<String> {
-        let conn = store.reader();
-        conn.query_row(
-            "SELECT sponsor FROM contact_handles WHERE handle = ?1",
-            [handle],
-            |r| r.get(0),
-        )
-        .ok()
-        .flatten()
-    }
-
+    /// The push is guarded by the registrar the rule read: a domain that left the
+    /// losing registrar meanwhile is not moved, and nothing of the plan is written.
     #[test]
-    fn handles_move_stay_or_become_unsponsored() {
+    fn a_push_of_a_domain_that_moved_writes_nothing() {
         let (store, _dir) = temp_store();
         for h in ["H1", "H2", "H3"] {
             assert!(store.add_registrar(h, "$1$x$y", "r@example.com", 1).is_ok());
         }
-        let adds = [
-            domain("a.uk.com", "H1", "C-ONLY", "H1"),
-            domain("b.uk.com", "H1", "C-KEPT", "T-SHARED"),
-            domain("c.uk.com", "H1", "C-KEPT", "T-OTHER"),
-            domain("d.uk.com", "H3", "T-SHARED", "H3"),
-        ];
-        for d in &adds {
-            assert!(store.add_registry_domain(d, 1).is_ok(), "{}", d.name);
-        }
-        let done = store
-            .registry_push(&push("a.uk.com"), None)
-            .unwrap_or_default();
-        assert!(done.tech_changed);
-        assert_eq!(done.handles_moved, vec!["C-ONLY".to_string()]);
-        assert_eq!(sponsor(&store, "C-ONLY").as_deref(), Some("H2"));
-        let done = store
-            .registry_push(&push("b.uk.com"), None)
-            .unwrap_or_default();
-        // C-KEPT is still on c.uk.com at H1; T-SHARED is also used at H3.
-        assert!(done.handles_moved.is_empty());
-        assert_eq!(done.handles_unsponsored, vec!["T-SHARED".to_string()]);
-        assert_eq!(sponsor(&store, "C-KEPT").as_deref(), Some("H1"));
-        assert_eq!(sponsor(&store, "T-SHARED"), None);
-        assert!(!done.tech_changed);
+        assert!(
+            store
+                .add_registry_domain(&domain("a.uk.com", "H3", "C1", "H3"), 1)
+                .is_ok()
+        );
+        let push = RegistryPush {
+            losing: "H1".into(),
+            gaining: "H2".into(),
+            domain: "a.uk.com".into(),
+            now: 5,
+            client_ip: "127.0.0.1".into(),
+        };
+        let plan = RegistryPushPlan {
+            push: push.clone(),
+            tech: Some("H2".into()),
+            handles: vec![("C1".into(), Some("H2".into()))],
+            invoices: Vec::new(),
+            audit: AuditEntry {
+                at: 5,
+                actor: "H1".into(),
+                actor_kind: "registrar".into(),
+                action: "srv_push_domain".into(),
+                subject: "a.uk.com".into(),
+                detail: String::new(),
+                client_ip: "127.0.0.1".into(),
+                gaining: Some("H2".into()),
+                gaining_kind: Some("registrar".into()),
+            },
+            notice: None,
+        };
+        assert!(matches!(
+            store.apply_registry_push(&plan),
+            Ok(Written::Stopped(Guard::Moved))
+        ));
+        assert!(matches!(store.registry_push_facts(&push), Ok(None)));
+        let d = store.registry_domain("a.uk.com").ok().flatten();
+        assert_eq!(d.map(|d| d.registrar).as_deref(), Some("H3"));
+        assert!(matches!(
+            store.audit_log(Some("a.uk.com"), 5).map(|l| l.len()),
+            Ok(0)
+        ));
     }
 }
