@@ -4,20 +4,27 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant;
 
+/// One epoch for every tracker of the process: times of different connections are
+/// compared when one must give way, and a per-tracker start truncated to a unit let
+/// an earlier activity read as the later one.
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
 #[derive(Debug)]
 struct Shared {
-    start: Instant,
-    /// Milliseconds since `start` of the last byte either way.
+    /// Nanoseconds since [`epoch`] of the last byte either way.
     last: AtomicU64,
-    /// Milliseconds since `start` when the oldest request in flight began.
+    /// Nanoseconds since [`epoch`] when the oldest request in flight began.
     request_since: AtomicU64,
     in_flight: AtomicUsize,
 }
@@ -28,23 +35,25 @@ pub struct Tracker(Arc<Shared>);
 
 impl Tracker {
     pub fn new() -> Tracker {
+        let now = Tracker::now_nanos();
         Tracker(Arc::new(Shared {
-            start: Instant::now(),
-            last: AtomicU64::new(0),
+            last: AtomicU64::new(now),
             request_since: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
         }))
     }
 
-    /// Microseconds since the tracker was made: fine enough that two connections'
-    /// activities a moment apart keep their order when compared (milliseconds
-    /// truncated on trackers made at different times did not).
-    fn now_micros(&self) -> u64 {
-        u64::try_from(self.0.start.elapsed().as_micros()).unwrap_or(u64::MAX)
+    /// Nanoseconds since the process epoch (u64 nanoseconds last 584 years).
+    fn now_nanos() -> u64 {
+        u64::try_from(epoch().elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    fn at(nanos: u64) -> Instant {
+        epoch() + Duration::from_nanos(nanos)
     }
 
     fn touch(&self) {
-        self.0.last.store(self.now_micros(), Ordering::Relaxed);
+        self.0.last.store(Tracker::now_nanos(), Ordering::Relaxed);
     }
 
     /// Requests in flight now.
@@ -52,10 +61,9 @@ impl Tracker {
         self.0.in_flight.load(Ordering::Relaxed)
     }
 
-    /// When the last byte moved, as microseconds since the tracker was made (plus the
-    /// start itself, so that trackers of different ages compare).
+    /// When the last byte moved (or the tracker was made, if none has).
     pub fn last_activity(&self) -> Instant {
-        self.0.start + Duration::from_micros(self.0.last.load(Ordering::Relaxed))
+        Tracker::at(self.0.last.load(Ordering::Relaxed))
     }
 
     pub fn wrap<IO>(&self, io: IO) -> Tracked<IO> {
@@ -70,7 +78,7 @@ impl Tracker {
         if self.0.in_flight.fetch_add(1, Ordering::Relaxed) == 0 {
             self.0
                 .request_since
-                .store(self.now_micros(), Ordering::Relaxed);
+                .store(Tracker::now_nanos(), Ordering::Relaxed);
         }
         InFlight(self.clone())
     }
@@ -78,14 +86,13 @@ impl Tracker {
     /// When the request in flight began (meaningful while [`Tracker::in_flight`] is
     /// not zero).
     pub fn request_started(&self) -> Instant {
-        self.0.start + Duration::from_micros(self.0.request_since.load(Ordering::Relaxed))
+        Tracker::at(self.0.request_since.load(Ordering::Relaxed))
     }
 
     /// Completes once no request is in flight and no byte has moved for `idle`.
     pub async fn idle_for(&self, idle: Duration) {
         loop {
-            let last = self.0.start + Duration::from_micros(self.0.last.load(Ordering::Relaxed));
-            let due = last + idle;
+            let due = self.last_activity() + idle;
             if Instant::now() >= due && self.0.in_flight.load(Ordering::Relaxed) == 0 {
                 return;
             }
