@@ -5,8 +5,9 @@
 //! metrics, the journal and the coverage report, and the documented list all come
 //! from the table.
 //!
-//! Adding an action is its file under `actions/` and its line (or lines, one per
-//! variant) in the table.
+//! Adding an action is its file under `actions/` and its line in the table, the
+//! one that starts `mod file` and so declares the module (and a line more for each
+//! further pair or variant it answers).
 
 use std::any::Any;
 
@@ -169,9 +170,13 @@ impl Action {
 }
 
 /// Writes the table: one line per `(action, object[, key = value])`, each naming
-/// its handler (`"GET" "DOMAIN" [type = "status"] => get_domain::GetDomain;`).
+/// its handler (`"GET" "DOMAIN" [type = "status"] => get_domain::GetDomain;`). The
+/// first line of an action's file starts with `mod file`, which declares the module:
+/// a new action is its file and that one line.
 macro_rules! table {
-    ($( $action:literal $object:literal $( [$key:tt = $value:literal] )? => $t:path ; )*) => {
+    ($( $(mod $module:ident)? $action:literal $object:literal $( [$key:tt = $value:literal] )? => $t:path ; )*) => {
+        $( $( pub(crate) mod $module; )? )*
+
         /// Every `(action, object[, variant])` opsd answers, and its handler.
         pub const TABLE: &[$crate::api::table::Line] = &[
             $( $crate::api::table::Line::of::<$t>(

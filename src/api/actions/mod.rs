@@ -2,32 +2,8 @@
 //! its tests; and the table of everything opsd answers, one line per `(action,
 //! object[, variant])` (see `api::table`).
 
-mod balance;
-mod bulk_change;
-mod cancel_transfer;
-mod check_transfer;
-mod contacts;
-mod cookie;
-mod domains_by_expiredate;
-mod event;
-mod get_domain;
-mod get_price;
-mod lookup;
-mod modify;
-mod name_suggest;
-mod nameserver;
+/// What the transfer-order verbs share (the order a request names): not an action.
 pub mod orders;
-mod process_transfer;
-mod renew;
-mod rsp2rsp_push_transfer;
-mod send_authcode;
-mod send_password;
-mod simple_transfer;
-mod simple_transfer_status;
-mod sw_register;
-mod transfers_away;
-mod transfers_in;
-mod update_nameservers;
 
 use crate::api::fields::Fields;
 use crate::api::table::Line;
@@ -41,30 +17,30 @@ pub use simple_transfer::SimpleTransfer;
 pub use simple_transfer_status::{SimpleTransferStatus, status_reply};
 
 crate::api::table::table! {
-    "SIMPLE_TRANSFER" "DOMAIN" => simple_transfer::SimpleTransfer;
-    "SIMPLE_TRANSFER_STATUS" "DOMAIN" => simple_transfer_status::SimpleTransferStatus;
-    "SUBMIT" "BULK_CHANGE" [change_type = "push_domains"] => bulk_change::BulkChangeSubmit;
+    mod simple_transfer "SIMPLE_TRANSFER" "DOMAIN" => simple_transfer::SimpleTransfer;
+    mod simple_transfer_status "SIMPLE_TRANSFER_STATUS" "DOMAIN" => simple_transfer_status::SimpleTransferStatus;
+    mod bulk_change "SUBMIT" "BULK_CHANGE" [change_type = "push_domains"] => bulk_change::BulkChangeSubmit;
     "SUBMIT_BULK_CHANGE" "BULK_CHANGE" [change_type = "push_domains"] => bulk_change::BulkChangeSubmit;
     "GET_BULK_CHANGE" "BULK_CHANGE" => bulk_change::BulkChangeGet;
     "CANCEL_BULK_CHANGE" "BULK_CHANGE" => bulk_change::BulkChangeCancel;
-    "POLL" "EVENT" => event::EventPoll;
+    mod event "POLL" "EVENT" => event::EventPoll;
     "ACK" "EVENT" => event::EventAck;
-    "RSP2RSP_PUSH_TRANSFER" "*" => rsp2rsp_push_transfer::Rsp2RspPushTransfer;
-    "GET_BALANCE" "BALANCE" => balance::GetBalance;
+    mod rsp2rsp_push_transfer "RSP2RSP_PUSH_TRANSFER" "*" => rsp2rsp_push_transfer::Rsp2RspPushTransfer;
+    mod balance "GET_BALANCE" "BALANCE" => balance::GetBalance;
     "GET_BALANCE" "DOMAIN" => balance::GetBalance;
     "GET_BALANCE" "" => balance::GetBalance;
-    "CHECK_TRANSFER" "DOMAIN" => check_transfer::CheckTransfer;
-    "SW_REGISTER" "DOMAIN" [reg_type = "new"] => sw_register::SwRegister;
+    mod check_transfer "CHECK_TRANSFER" "DOMAIN" => check_transfer::CheckTransfer;
+    mod sw_register "SW_REGISTER" "DOMAIN" [reg_type = "new"] => sw_register::SwRegister;
     "SW_REGISTER" "DOMAIN" [reg_type = "transfer"] => sw_register::SwRegister;
-    "CANCEL_TRANSFER" "TRANSFER" => cancel_transfer::CancelTransfer;
-    "SEND_PASSWORD" "TRANSFER" => send_password::SendPassword;
-    "PROCESS_TRANSFER" "TRANSFER" => process_transfer::ProcessTransfer;
-    "GET_TRANSFERS_IN" "DOMAIN" => transfers_in::GetTransfersIn;
-    "GET_TRANSFERS_AWAY" "DOMAIN" => transfers_away::GetTransfersAway;
-    "LOOKUP" "DOMAIN" => lookup::Lookup;
-    "NAME_SUGGEST" "DOMAIN" => name_suggest::NameSuggest;
-    "GET_PRICE" "DOMAIN" => get_price::GetPrice;
-    "GET" "DOMAIN" [type = "all_info"] => get_domain::GetDomain;
+    mod cancel_transfer "CANCEL_TRANSFER" "TRANSFER" => cancel_transfer::CancelTransfer;
+    mod send_password "SEND_PASSWORD" "TRANSFER" => send_password::SendPassword;
+    mod process_transfer "PROCESS_TRANSFER" "TRANSFER" => process_transfer::ProcessTransfer;
+    mod transfers_in "GET_TRANSFERS_IN" "DOMAIN" => transfers_in::GetTransfersIn;
+    mod transfers_away "GET_TRANSFERS_AWAY" "DOMAIN" => transfers_away::GetTransfersAway;
+    mod lookup "LOOKUP" "DOMAIN" => lookup::Lookup;
+    mod name_suggest "NAME_SUGGEST" "DOMAIN" => name_suggest::NameSuggest;
+    mod get_price "GET_PRICE" "DOMAIN" => get_price::GetPrice;
+    mod get_domain "GET" "DOMAIN" [type = "all_info"] => get_domain::GetDomain;
     "GET" "DOMAIN" [type = "status"] => get_domain::GetDomain;
     "GET" "DOMAIN" [type = "nameservers"] => get_domain::GetDomain;
     "GET" "DOMAIN" [type = "domain_auth_info"] => get_domain::GetDomain;
@@ -77,25 +53,25 @@ crate::api::table::table! {
     "GET" "DOMAIN" [type = "expire_action"] => get_domain::GetDomain;
     "GET" "DOMAIN" [type = "auto_renew_flag"] => get_domain::GetDomain;
     "GET" "DOMAIN" [type = "list"] => get_domain::GetDomain;
-    "MODIFY" "DOMAIN" [data = "status"] => modify::Modify;
+    mod modify "MODIFY" "DOMAIN" [data = "status"] => modify::Modify;
     "MODIFY" "DOMAIN" [data = "whois_privacy_state"] => modify::Modify;
     "MODIFY" "DOMAIN" [data = "contact_info"] => modify::Modify;
     "MODIFY" "DOMAIN" [data = "expire_action"] => modify::Modify;
     "MODIFY" "DOMAIN" [data = "domain_auth_info"] => modify::Modify;
-    "RENEW" "DOMAIN" => renew::Renew;
-    "ADVANCED_UPDATE_NAMESERVERS" "DOMAIN" => update_nameservers::UpdateNameservers;
+    mod renew "RENEW" "DOMAIN" => renew::Renew;
+    mod update_nameservers "ADVANCED_UPDATE_NAMESERVERS" "DOMAIN" => update_nameservers::UpdateNameservers;
     "ADVANCED_UPDATE_NAMESERVERS" "NAMESERVER" => update_nameservers::UpdateNameservers;
-    "CREATE" "NAMESERVER" => nameserver::Nameserver;
+    mod nameserver "CREATE" "NAMESERVER" => nameserver::Nameserver;
     "MODIFY" "NAMESERVER" => nameserver::Nameserver;
     "DELETE" "NAMESERVER" => nameserver::Nameserver;
     "GET" "NAMESERVER" => nameserver::Nameserver;
     "REGISTRY_ADD_NS" "NAMESERVER" => nameserver::RegistryNameserver;
     "REGISTRY_CHECK_NAMESERVER" "NAMESERVER" => nameserver::RegistryNameserver;
-    "GET_DOMAINS_CONTACTS" "DOMAIN" => contacts::GetDomainsContacts;
+    mod contacts "GET_DOMAINS_CONTACTS" "DOMAIN" => contacts::GetDomainsContacts;
     "UPDATE_CONTACTS" "DOMAIN" => contacts::UpdateContacts;
-    "SEND_AUTHCODE" "DOMAIN" => send_authcode::SendAuthcode;
-    "GET_DOMAINS_BY_EXPIREDATE" "DOMAIN" => domains_by_expiredate::DomainsByExpiredate;
-    "SET" "COOKIE" => cookie::SetCookie;
+    mod send_authcode "SEND_AUTHCODE" "DOMAIN" => send_authcode::SendAuthcode;
+    mod domains_by_expiredate "GET_DOMAINS_BY_EXPIREDATE" "DOMAIN" => domains_by_expiredate::DomainsByExpiredate;
+    mod cookie "SET" "COOKIE" => cookie::SetCookie;
     "DELETE" "COOKIE" => cookie::DeleteCookie;
 }
 
