@@ -167,6 +167,8 @@ pub const AUTHCODE_SENT: Fixed = fixed(200, "Message sent");
 pub const COOKIE_SET: Fixed = fixed(200, "Command Successful");
 /// Captured.
 pub const COOKIE_DELETED: Fixed = fixed(200, "Command Successful");
+/// Captured (QUIT SESSION).
+pub const SESSION_CLOSED: Fixed = fixed(200, "Closing connection");
 pub const COOKIE_INVALID: Fixed = fixed(PROFILE_AUTH.code, "Invalid Cookie Supplied.");
 pub const COOKIE_MISSING: Fixed = fixed(MISSING_FIELD, "No Cookie Supplied.");
 /// Captured: a wrong profile password (or a domain not the profile's) is the
@@ -188,6 +190,43 @@ pub const NAMESERVER_EXISTS: Fixed = fixed(485, "Nameserver already exists");
 pub const NAMESERVER_AT_REGISTRY: Fixed = fixed(200, "Nameserver exists at the registry.");
 pub const NAMESERVER_NOT_AT_REGISTRY: Fixed =
     fixed(212, "Nameserver does not exist at the registry.");
+
+// REVOKE, REDEEM, GET_DELETED_DOMAINS, BELONGS_TO_RSP (issue 30).
+/// Captured; `{domain}` stands for the name.
+pub const REVOKED: Fixed = fixed(200, "Domain {domain} revoked successfully");
+/// Captured; `{reseller}` stands for the caller's user name.
+pub const REVOKE_NOT_YOURS: Fixed = fixed(
+    463,
+    "The Domain you specified does not belong to this Reseller. {reseller}",
+);
+/// The documentation's example.
+pub const REDEEMED: Fixed = fixed(200, "Command completed successfully");
+/// Ours; 400 is what clients expect (yola's CODE_CANNOT_REDEEM_DOMAIN).
+pub const NOT_REDEEMABLE: Fixed = fixed(
+    400,
+    "Domain cannot be redeemed: it is not in its redemption period.",
+);
+/// Captured.
+pub const QUERY_OK_LOWER: Fixed = fixed(200, "Query successful");
+
+// Registrant verification (issue 30).
+/// The documentation's example.
+pub const VERIFICATION_RESENT: Fixed =
+    fixed(200, "Verification email has been resent successfully.");
+/// Ours; 400 is what clients expect when nothing waits for the registrant.
+pub const VERIFICATION_NOT_STARTED: Fixed = fixed(
+    400,
+    "The verification process has not been initiated for this domain.",
+);
+/// Ours.
+pub const VERIFICATION_BOUNCED: Fixed = fixed(
+    400,
+    "The verification email bounced: correct the registrant's email address first.",
+);
+
+/// Captured: the note a registration leaves in the domain's notes (also what a
+/// domain the sandbox world starts with shows).
+pub const NOTE_REGISTERED: &str = "Domain registration successfully completed.";
 
 /// Top-level items the real server adds to some refusals: `(code, action or "*",
 /// key, value)`. Captured: a 415 carries an empty `support_message` (SET COOKIE,

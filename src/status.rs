@@ -153,6 +153,7 @@ statuses! {
     OrderKind {
         New = "new",
         Renewal = "renewal",
+        Redemption = "redemption",
     }
 }
 
@@ -162,6 +163,33 @@ statuses! {
     OrderStatus {
         Saved = "saved",
         Completed = "completed",
+    }
+}
+
+statuses! {
+    /// Whose notes a note is (GET_NOTES `type`): the domain's, an order's or a
+    /// transfer's.
+    NoteScope {
+        Domain = "domain",
+        Order = "order",
+        Transfer = "transfer",
+    }
+}
+
+statuses! {
+    /// A registrant verification (GET_REGISTRANT_VERIFICATION_STATUS): waiting for
+    /// the registrant, done, or past its deadline with the domain suspended.
+    VerificationStatus {
+        Verifying = "verifying",
+        Verified = "verified",
+        Suspended = "suspended",
+    }
+}
+
+statuses! {
+    /// Why a domain left the registry (GET_DELETED_DOMAINS `reason`).
+    DeletionReason {
+        ByRequest = "By-Request",
     }
 }
 
@@ -217,6 +245,8 @@ statuses! {
         AwayTimeout = "away_timeout",
         /// Start a transfer away the scenario asked for (subject: away_requests id).
         AwayRequest = "away_request",
+        /// A registrant verification's deadline (subject: registrant_verifications id).
+        VerificationDeadline = "verification_deadline",
     }
 }
 
@@ -250,6 +280,9 @@ pub fn every_value() -> Vec<&'static str> {
     v.extend(OrderKind::ALL.iter().map(|s| s.as_str()));
     v.extend(OrderStatus::ALL.iter().map(|s| s.as_str()));
     v.extend(OrderHandle::ALL.iter().map(|s| s.as_str()));
+    v.extend(NoteScope::ALL.iter().map(|s| s.as_str()));
+    v.extend(DeletionReason::ALL.iter().map(|s| s.as_str()));
+    v.extend(VerificationStatus::ALL.iter().map(|s| s.as_str()));
     v.extend(InvoiceStatus::ALL.iter().map(|s| s.as_str()));
     v.extend(BulkChangeType::ALL.iter().map(|s| s.as_str()));
     v.extend(WebhookOutcome::ALL.iter().map(|s| s.as_str()));

@@ -128,6 +128,42 @@ fn registrant_opens_the_email_link_and_accepts() {
     );
 }
 
+/// Issue 30: the registrant opens the verification email's link and verifies.
+#[test]
+fn registrant_verifies_from_the_email_link() {
+    let s = Server::start();
+    let c = crate::portfolio::contact("Jane", "jane@example.net");
+    let r = s.ops(&envelope(
+        "SW_REGISTER",
+        "DOMAIN",
+        &format!(
+            "<item key=\"reg_type\">new</item><item key=\"domain\">browser-verify.com</item><item key=\"reg_username\">shopper</item><item key=\"reg_password\">shopper-pass</item><item key=\"handle\">process</item><item key=\"period\">1</item><item key=\"contact_set\"><dt_assoc><item key=\"owner\">{c}</item><item key=\"admin\">{c}</item><item key=\"billing\">{c}</item><item key=\"tech\">{c}</item></dt_assoc></item>"
+        ),
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let mail = s.app.store.outbox().expect("outbox").remove(0).1;
+    let link = mail
+        .body
+        .split_whitespace()
+        .find(|w| w.contains("/verify/"))
+        .expect("a link in the email")
+        .to_string();
+    in_browser(async |c: &Client| {
+        let step = Steps(c);
+        c.goto(&link).await.expect("open the link");
+        let asked = step.text("request").await;
+        assert!(asked.contains("browser-verify.com"), "{asked}");
+        step.click("verify").await;
+        let result = step.text("result").await;
+        assert!(result.contains("is verified"), "{result}");
+        screenshot(c, "registrant-verified.png").await;
+    });
+    assert_eq!(
+        s.count("SELECT count(*) FROM registrant_verifications WHERE status = 'verified'"),
+        1
+    );
+}
+
 /// Runs `f` in a fresh headless Chromium session, then closes it.
 fn in_browser(f: impl AsyncFnOnce(&Client)) {
     let driver = Driver::start();

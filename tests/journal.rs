@@ -168,7 +168,7 @@ fn each_error_carries_its_explanation() {
         "{e}"
     );
     assert!(!e.to_string().contains("Sekr1t-pw"), "{e}");
-    let e = why(&envelope("REVOKE", "DOMAIN", ""));
+    let e = why(&envelope("LAUNCH_ROCKET", "DOMAIN", ""));
     assert!(
         e["accepted"]
             .as_str()

@@ -133,15 +133,16 @@ fn healthz_and_other_methods() {
 #[test]
 fn unknown_action_names_it() {
     let s = Server::start();
+    // No action of the OpenSRS API: named back as sent.
     let r = s.ops(&envelope(
-        "REVOKE",
+        "LAUNCH_ROCKET",
         "DOMAIN",
         "<item key=\"domain\">example.com</item>",
     ));
     assert_golden("replies/invalid_command.reply.xml", &r.body);
     assert_eq!(
         r.item("response_text").as_deref(),
-        Some("Invalid Command: REVOKE.")
+        Some("Invalid Command: LAUNCH_ROCKET.")
     );
     let r = s.ops(&envelope("SIMPLE_TRANSFER", "COOKIE", ""));
     assert_eq!(r.code(), Some(400));

@@ -23,6 +23,8 @@ mod cluster;
 mod dashboard;
 /// The documentation holds to the tree: links, named paths, the Layout.
 mod docs;
+/// Issue 30: REVOKE, REDEEM, deleted domains, notes, BELONGS_TO_RSP, cookie update.
+mod domain_end;
 /// Replies validated against ops.dtd.
 mod dtd;
 /// kill -9 during background work, then restart.

@@ -36,6 +36,10 @@ pub enum ApiError {
     /// A rule refuses the request; the code and text are fixed.
     #[error("refused")]
     Refused(Fixed),
+    /// A rule refuses with one of the fixed texts of `codes` filled in for this
+    /// request (`{reseller}` replaced by the caller's name).
+    #[error("refused: {1}")]
+    RefusedAs(u16, String),
     #[error("rate limited")]
     RateLimited,
     /// A fault on our side; the detail goes to the log only.
@@ -123,6 +127,7 @@ impl ApiError {
             ApiError::Busy => ("-".into(), "too many password checks at once".into(), "the same request, shortly".into()),
             ApiError::RateLimited => ("-".into(), "the reseller's request rate limit".into(), "fewer requests per second".into()),
             ApiError::NotFound(f) | ApiError::Refused(f) => ("-".into(), f.text.into(), "see the action in docs/api.md".into()),
+            ApiError::RefusedAs(_, text) => ("-".into(), text.clone(), "see the action in docs/api.md".into()),
             ApiError::Internal(_) => ("-".into(), "a fault on opsd's side (see its log)".into(), "the same request, later".into()),
         };
         json!({ "field": field, "rule": rule, "accepted": accepted })
@@ -207,6 +212,7 @@ impl ApiError {
             ),
             ApiError::Busy => fixed(codes::BUSY),
             ApiError::NotFound(f) | ApiError::Refused(f) => fixed(*f),
+            ApiError::RefusedAs(code, text) => (*code, text.clone()),
             ApiError::RateLimited => fixed(codes::RATE_LIMITED),
             ApiError::Internal(_) => fixed(codes::INTERNAL),
         }

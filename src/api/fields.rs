@@ -115,6 +115,26 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// `page` (from 1, default 1) and `limit` (1 to `max`, default `max`), as the
+    /// list actions take them.
+    pub fn paging(&self, max: i64) -> Result<(i64, i64), ApiError> {
+        let number = |key: &str, default: i64| -> Result<i64, ApiError> {
+            match self.opt_str(key)? {
+                None => Ok(default),
+                Some(_) => self.req_id(key),
+            }
+        };
+        let limit = number("limit", max)?;
+        if !(1..=max).contains(&limit) {
+            return Err(self.invalid("limit", &format!("expected 1 to {max}")));
+        }
+        let page = number("page", 1)?;
+        if page < 1 {
+            return Err(self.invalid("page", "pages count from 1"));
+        }
+        Ok((page, limit))
+    }
+
     pub fn invalid(&self, key: &str, why: &str) -> ApiError {
         ApiError::invalid(self.name(key), why)
     }

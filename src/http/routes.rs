@@ -89,6 +89,11 @@ impl Service {
                 let token = p["/transfer-away/".len()..].to_string();
                 self.page(move |app| pages::away::show(app, &token)).await
             }
+            (&Method::GET | &Method::HEAD, p) if p.starts_with("/verify/") => {
+                let token = p["/verify/".len()..].to_string();
+                self.page(move |app| pages::verification::show(app, &token))
+                    .await
+            }
             (&Method::GET | &Method::HEAD, "/transfers") => {
                 let q = Form::parse(req.uri().query().unwrap_or("").as_bytes());
                 self.page(move |app| approval::transfers_get(app, &q)).await
@@ -120,6 +125,20 @@ impl Service {
                             .await
                     }
                     None => plain(StatusCode::PAYLOAD_TOO_LARGE, "form too large\n"),
+                }
+            }
+            (&Method::POST, p) if form_post && p.starts_with("/verify/") => {
+                let token = p["/verify/".len()..].to_string();
+                match self.form_body(req).await {
+                    Some(f) => {
+                        self.page(move |app| pages::verification::answer(app, &token, &f))
+                            .await
+                    }
+                    None => plain(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "form too large
+",
+                    ),
                 }
             }
             (&Method::POST, "/transfers") if form_post => match self.form_body(req).await {

@@ -93,6 +93,12 @@ fn run_step(app: &App, run: &[Task], now: i64) -> Result<usize, StoreError> {
                 .map(|_| Vec::new())
                 .map_err(StepError::from)
         }
+        TaskKind::VerificationDeadline => {
+            let items: Vec<(i64, i64)> = run.iter().map(|t| (t.id, t.subject)).collect();
+            crate::rules::verification::deadlines(app, &items, now)
+                .map(|()| Vec::new())
+                .map_err(StepError::from)
+        }
         TaskKind::BulkPush => bulk::push(app, first, now).map(|()| Vec::new()),
         TaskKind::Webhook => webhook::deliver(app, first, now).map(|()| Vec::new()),
     };

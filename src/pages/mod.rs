@@ -9,6 +9,7 @@ pub mod journal;
 pub mod mac;
 pub mod panel;
 pub mod session;
+pub mod verification;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -29,6 +30,7 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("templates/approval_done.html"),
     ),
     ("message.html", include_str!("templates/message.html")),
+    ("verify.html", include_str!("templates/verify.html")),
     ("login.html", include_str!("templates/login.html")),
     ("console.html", include_str!("templates/console.html")),
     (

@@ -72,6 +72,14 @@ pub struct Setup {
     /// Expiry dates of portfolio domains (`"example.com" = "2011-11-03 16:14:46"`).
     #[serde(default)]
     pub expires: BTreeMap<String, String>,
+    /// Of the portfolio's domains, those the caller revoked before the request
+    /// (deleted, in their redemption period).
+    #[serde(default)]
+    pub deleted: Vec<String>,
+    /// Of the portfolio's domains, those whose registrant verification waits (the
+    /// replay changes their owner's address first, which starts one).
+    #[serde(default)]
+    pub verifying: Vec<String>,
     /// The request is sent without X-Username (a transport-level refusal).
     #[serde(default)]
     pub omit_username: bool,

@@ -279,6 +279,26 @@ pub fn run(case: &Case, sandbox: &mut dyn Sandbox) -> Result<Vec<u8>, String> {
             sandbox.operator("POST", "approvals", &format!("decision=accept&domain={d}"))?;
         }
     }
+    for d in &setup.deleted {
+        let mut attrs = Map::new();
+        attrs.insert("domain".into(), Value::from(case.sandbox_name(d)));
+        step(sandbox, "REVOKE", &envelope("REVOKE", "DOMAIN", attrs))?;
+    }
+    for d in &setup.verifying {
+        let d = case.sandbox_name(d);
+        let mut roles = Map::new();
+        roles.insert("owner".into(), contact(&format!("new-registrant@{d}")));
+        let mut attrs = Map::new();
+        attrs.insert("domain".into(), Value::from(d.as_str()));
+        attrs.insert("data".into(), Value::from("contact_info"));
+        attrs.insert("affect_domains".into(), Value::from("0"));
+        attrs.insert("contact_set".into(), Value::Map(roles));
+        step(
+            sandbox,
+            "MODIFY contact_info",
+            &envelope("MODIFY", "DOMAIN", attrs),
+        )?;
+    }
     let cookie = match cookie_request(case) {
         Some(set) => {
             let reply = step(sandbox, "SET COOKIE", &set)?;

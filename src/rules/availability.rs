@@ -1,4 +1,5 @@
-//! Whether a name can be registered: taken when any portfolio holds it, else as the
+//! Whether a name can be registered: taken when any portfolio holds it or a revoked
+//! domain of that name may still be redeemed (`rules::deletion`), else as the
 //! registry answers (in the sandbox: the scenario and the name's markers). LOOKUP,
 //! NAME_SUGGEST and SW_REGISTER reg_type=new all ask here.
 
@@ -17,7 +18,7 @@ pub enum Unanswered {
 
 /// The availability of `domain` (a checked, lower-cased name).
 pub fn of(app: &App, domain: &str) -> Result<Result<Availability, Unanswered>, StoreError> {
-    if app.store.domain_exists(domain)? {
+    if app.store.domain_exists(domain)? || app.store.in_redemption(domain, app.now())? {
         return Ok(Ok(Availability::Taken { reason: None }));
     }
     Ok(match app.registry.availability(domain) {

@@ -1,22 +1,50 @@
 //! Changes to portfolio domains (MODIFY, UPDATE_CONTACTS,
 //! ADVANCED_UPDATE_NAMESERVERS, and their panel forms): the same change to each
-//! domain named, each with its event and its audit row saying what changed.
+//! domain named, each with its event and its audit row saying what changed, and —
+//! for a new registrant address — the registrant verification it starts.
 
-use crate::store::{AuditEntry, ChangeOf, DomainChange, Store, StoreError};
+use crate::app::App;
+use crate::store::{AuditEntry, ChangeOf, DomainChange, StoreError};
+
+/// The owner's address in a stored contact set (JSON), lower-cased.
+fn owner_email(contacts: Option<&str>) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(contacts?).ok()?;
+    v.get("owner")?
+        .get("email")?
+        .as_str()
+        .map(|e| e.trim().to_ascii_lowercase())
+        .filter(|e| !e.is_empty())
+}
 
 /// Applies `change` to the reseller's domains `targets` (`(id, name)`), all or
 /// none; `audit` is the call's row, written once per domain with the domain and
 /// what changed.
 pub fn apply(
-    store: &Store,
+    app: &App,
     reseller_id: i64,
     targets: &[(i64, String)],
     change: &DomainChange,
     audit: &AuditEntry,
 ) -> Result<(), StoreError> {
-    let each: Vec<ChangeOf> = targets
-        .iter()
-        .map(|(id, name)| ChangeOf {
+    let mut each = Vec::with_capacity(targets.len());
+    for (id, name) in targets {
+        // A registrant change to a new address is verified anew.
+        let verification = match change {
+            DomainChange::Contacts(json) => {
+                let before = app
+                    .store
+                    .domain_record_by_id(reseller_id, *id)?
+                    .and_then(|d| owner_email(d.contacts.as_deref()));
+                match owner_email(Some(json)) {
+                    Some(after) if before.as_deref() != Some(after.as_str()) => {
+                        super::verification::plan(app, reseller_id, name, &after, audit.at)?
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        each.push(ChangeOf {
             domain_id: *id,
             event: super::events::changed(reseller_id, change, name, audit.at),
             audit: AuditEntry {
@@ -24,7 +52,12 @@ pub fn apply(
                 detail: super::events::change_data(change, name).to_string(),
                 ..audit.clone()
             },
-        })
-        .collect();
-    store.change_domains(reseller_id, change, &each)
+            verification,
+        });
+    }
+    app.store.change_domains(reseller_id, change, &each)?;
+    if each.iter().any(|c| c.verification.is_some()) {
+        app.work.notify_one();
+    }
+    Ok(())
 }

@@ -8,11 +8,14 @@
 //! | `STATUS_CHANGE` | `ORDER` | a transfer order's OpenSRS status changes |
 //! | `REGISTERED`, `RENEWED` | `DOMAIN` | SW_REGISTER, RENEW |
 //! | `PUSHED_OUT`, `PUSHED_IN` | `DOMAIN` | a push between resellers |
+//! | `DELETED`, `REDEEMED` | `DOMAIN` | REVOKE, REDEEM |
+//! | `REGISTRANT_VERIFICATION_STATUS_CHANGE` | `DOMAIN` | a registrant verifies; the deadline suspends the domain |
 //! | `LOCK_UPDATE`, `WHOIS_PRIVACY_UPDATE`, `CONTACT_UPDATE`, `EXPIRE_ACTION_UPDATE`, `AUTH_CODE_UPDATE`, `NAMESERVER_UPDATE` | `DOMAIN` | MODIFY, UPDATE_CONTACTS, ADVANCED_UPDATE_NAMESERVERS |
 
 use serde_json::{Value, json};
 
-use crate::status::{AwayStatus, DomainStatus};
+use super::notes;
+use crate::status::{AwayStatus, DeletionReason, DomainStatus, NoteScope, VerificationStatus};
 use crate::store::{DomainChange, JobOwner, NewEvent, OrderDone};
 
 /// An event with a fresh id (32 hex digits, the form clients ACK).
@@ -30,6 +33,7 @@ fn event(
         object,
         at,
         data,
+        notes: Vec::new(),
     }
 }
 
@@ -70,6 +74,23 @@ pub fn transfer_moved(
             ("transfer_status", json!(to.as_str())),
         ]),
     )];
+    let transfer_id = d.job_id * 100_000 + d.position;
+    out[0].notes.push(notes::of(
+        NoteScope::Transfer,
+        transfer_id,
+        owner.reseller_id,
+        d.name,
+        notes::transfer_status(to.as_str()),
+        at,
+    ));
+    if to == DomainStatus::Completed {
+        out[0].notes.push(notes::domain(
+            owner.reseller_id,
+            d.name,
+            notes::TRANSFER_COMPLETED.into(),
+            at,
+        ));
+    }
     let opensrs = |s| super::transfer::opensrs_status(Some(s));
     if let Some(order_id) = owner.order_id
         && opensrs(from) != opensrs(to)
@@ -113,32 +134,47 @@ pub fn away(
     )
 }
 
-/// A registration (`REGISTERED`) or renewal (`RENEWED`) of `period` years to
-/// `expires`, once the store has given the order (and the domain) its id.
-pub fn ordered_domain(
-    kind: OrderEvent,
-    reseller_id: i64,
-    domain: &str,
-    period: i64,
-    expires: i64,
-    done: OrderDone,
-    at: i64,
-) -> NewEvent {
-    let name = match kind {
-        OrderEvent::Registered => "REGISTERED",
-        OrderEvent::Renewed => "RENEWED",
+/// A registration or renewal, as its event and notes tell of it.
+#[derive(Debug, Clone, Copy)]
+pub struct Ordered<'a> {
+    pub kind: OrderEvent,
+    pub reseller_id: i64,
+    pub domain: &'a str,
+    pub period: i64,
+    /// The expiry it gives.
+    pub expires: i64,
+    pub cents: i64,
+}
+
+/// A registration (`REGISTERED`) or renewal (`RENEWED`), once the store has given
+/// the order (and the domain) its id; with its notes (the order line, then the
+/// outcome).
+pub fn ordered_domain(o: &Ordered<'_>, done: OrderDone, at: i64) -> NewEvent {
+    let (name, what, outcome) = match o.kind {
+        OrderEvent::Registered => ("REGISTERED", "Registration", notes::REGISTERED.to_string()),
+        OrderEvent::Renewed => (
+            "RENEWED",
+            "Renewal",
+            notes::renewed(&crate::clock::unix_timestamp_text(o.expires)[..10]),
+        ),
     };
-    event(
-        reseller_id,
+    let mut e = event(
+        o.reseller_id,
         name,
         "DOMAIN",
         at,
         json!({
-            "domain_name": domain, "domain_id": done.domain_id, "order_id": done.order_id,
-            "period": period, "expiration_date": crate::clock::iso8601(expires),
+            "domain_name": o.domain, "domain_id": done.domain_id, "order_id": done.order_id,
+            "period": o.period, "expiration_date": crate::clock::iso8601(o.expires),
         })
         .to_string(),
-    )
+    );
+    let line = notes::order_line(done.order_id, what, o.period, o.cents);
+    e.notes = vec![
+        notes::domain(o.reseller_id, o.domain, line, at),
+        notes::domain(o.reseller_id, o.domain, outcome, at),
+    ];
+    e
 }
 
 /// Which order [`ordered_domain`] tells of.
@@ -148,29 +184,41 @@ pub enum OrderEvent {
     Renewed,
 }
 
-/// A push: `PUSHED_OUT` to the losing reseller, `PUSHED_IN` to the gaining one.
+/// A push: `PUSHED_OUT` to the losing reseller, `PUSHED_IN` to the gaining one,
+/// each with a note in its own notes of the domain.
 pub fn pushed(
     domain: &str,
     (losing_id, losing): (i64, &str),
     (gaining_id, gaining): (i64, &str),
     at: i64,
 ) -> [NewEvent; 2] {
-    [
-        event(
-            losing_id,
-            "PUSHED_OUT",
-            "DOMAIN",
-            at,
-            json!({"domain_name": domain, "gaining_reseller": gaining}).to_string(),
-        ),
-        event(
-            gaining_id,
-            "PUSHED_IN",
-            "DOMAIN",
-            at,
-            json!({"domain_name": domain, "losing_reseller": losing}).to_string(),
-        ),
-    ]
+    let mut out = event(
+        losing_id,
+        "PUSHED_OUT",
+        "DOMAIN",
+        at,
+        json!({"domain_name": domain, "gaining_reseller": gaining}).to_string(),
+    );
+    out.notes = vec![notes::domain(
+        losing_id,
+        domain,
+        notes::pushed_out(gaining),
+        at,
+    )];
+    let mut inward = event(
+        gaining_id,
+        "PUSHED_IN",
+        "DOMAIN",
+        at,
+        json!({"domain_name": domain, "losing_reseller": losing}).to_string(),
+    );
+    inward.notes = vec![notes::domain(
+        gaining_id,
+        domain,
+        notes::pushed_in(losing),
+        at,
+    )];
+    [out, inward]
 }
 
 /// The event name of a change to a domain. NAMESERVER_UPDATE is OpenSRS's; the
@@ -208,15 +256,80 @@ pub fn change_data(change: &DomainChange, domain: &str) -> Value {
     data
 }
 
-/// The event of a change to one domain of `reseller_id`.
+/// The event of a change to one domain of `reseller_id`, with its note.
 pub fn changed(reseller_id: i64, change: &DomainChange, domain: &str, at: i64) -> NewEvent {
-    event(
+    let mut e = event(
         reseller_id,
         change_name(change),
         "DOMAIN",
         at,
         change_data(change, domain).to_string(),
-    )
+    );
+    e.notes = vec![notes::domain(
+        reseller_id,
+        domain,
+        notes::changed(change),
+        at,
+    )];
+    e
+}
+
+/// A registrant verification changed (`REGISTRANT_VERIFICATION_STATUS_CHANGE`, as
+/// OpenSRS names it), with its note.
+pub fn verification(
+    reseller_id: i64,
+    domain: &str,
+    status: VerificationStatus,
+    at: i64,
+) -> NewEvent {
+    let mut e = event(
+        reseller_id,
+        "REGISTRANT_VERIFICATION_STATUS_CHANGE",
+        "DOMAIN",
+        at,
+        ordered(&[
+            ("domain_name", json!(domain)),
+            ("verification_status", json!(status.as_str())),
+        ]),
+    );
+    e.notes = vec![notes::domain(
+        reseller_id,
+        domain,
+        notes::verification(status),
+        at,
+    )];
+    e
+}
+
+/// A domain deleted at the registry by REVOKE (`DELETED`), with its note.
+pub fn revoked(reseller_id: i64, domain: &str, note: Option<&str>, at: i64) -> NewEvent {
+    let mut e = event(
+        reseller_id,
+        "DELETED",
+        "DOMAIN",
+        at,
+        json!({"domain_name": domain, "reason": DeletionReason::ByRequest.as_str()}).to_string(),
+    );
+    e.notes = vec![notes::domain(reseller_id, domain, notes::revoked(note), at)];
+    e
+}
+
+/// A deleted domain back in the portfolio by REDEEM (`REDEEMED`), charged `cents`.
+pub fn redeemed(reseller_id: i64, domain: &str, cents: i64, at: i64) -> NewEvent {
+    let mut e = event(
+        reseller_id,
+        "REDEEMED",
+        "DOMAIN",
+        at,
+        json!({"domain_name": domain}).to_string(),
+    );
+    e.notes = vec![notes::domain(
+        reseller_id,
+        domain,
+        notes::redeemed(cents),
+        at,
+    )];
+    e
 }
 
 #[cfg(test)]

@@ -20,13 +20,16 @@
 pub mod approval;
 pub mod availability;
 pub mod away;
+pub mod deletion;
 pub mod domain_change;
 pub mod events;
 pub mod lifecycle;
 pub mod mail_push;
 pub mod nameservers;
+pub mod notes;
 pub mod price;
 pub mod push;
 pub mod registry_push;
 pub mod renewal;
 pub mod transfer;
+pub mod verification;

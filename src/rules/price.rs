@@ -10,7 +10,7 @@ use crate::store::{Store, StoreError};
 pub const DEFAULT_CENTS: i64 = 1_000;
 
 /// The order types the price list knows.
-pub const KINDS: &[&str] = &["new", "renewal", "transfer"];
+pub const KINDS: &[&str] = &["new", "renewal", "transfer", "redemption"];
 
 pub use crate::money::{BadPrice, PriceTable};
 

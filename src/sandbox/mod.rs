@@ -278,6 +278,15 @@ pub fn seed_store(
                         &default_nameservers(),
                         expires,
                     )?;
+                    // A registered domain has the note its registration left.
+                    store.add_notes(&[crate::store::NewNote {
+                        reseller_id: reseller.id,
+                        domain: name.clone(),
+                        scope: crate::status::NoteScope::Domain,
+                        ref_id: None,
+                        note: crate::codes::NOTE_REGISTERED.into(),
+                        at: now,
+                    }])?;
                 }
                 Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e),

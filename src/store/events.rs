@@ -60,10 +60,12 @@ pub struct NewEvent {
     pub at: i64,
     /// `object_data` as a JSON object, its keys in the order clients see them.
     pub data: String,
+    /// The domain notes the same change writes (GET_NOTES).
+    pub notes: Vec<super::notes::NewNote>,
 }
 
-/// Writes events inside a caller's transaction, each with the webhook delivery
-/// task of a reseller that has a webhook.
+/// Writes events inside a caller's transaction, each with its notes and the webhook
+/// delivery task of a reseller that has a webhook.
 pub(crate) fn events_in(tx: &Transaction<'_>, events: &[NewEvent]) -> Result<()> {
     for e in events {
         let id: i64 = tx
@@ -85,6 +87,7 @@ pub(crate) fn events_in(tx: &Transaction<'_>, events: &[NewEvent]) -> Result<()>
             e.at,
             e.reseller_id
         ])?;
+        super::notes::notes_in(tx, &e.notes)?;
     }
     Ok(())
 }

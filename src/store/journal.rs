@@ -255,7 +255,7 @@ impl Store {
                  FROM transfer_domains d JOIN transfer_jobs j ON j.id = d.job_id
                  WHERE j.reseller_id = ?1 GROUP BY d.status, CASE WHEN d.status = ?2 THEN d.reason END
                  UNION ALL
-                 SELECT 'order', kind, NULL, count(*) FROM portfolio_orders
+                 SELECT CAST(?6 AS TEXT), kind, NULL, count(*) FROM portfolio_orders
                  WHERE reseller_id = ?1 AND status = ?3 GROUP BY kind
                  UNION ALL
                  SELECT 'transfer_away', status, NULL, count(*) FROM transfers_away
@@ -272,7 +272,8 @@ impl Store {
                     crate::status::DomainStatus::Cancelled,
                     crate::status::OrderStatus::Completed,
                     push_actions[0],
-                    push_actions[1]
+                    push_actions[1],
+                    "order"
                 ],
                 |r| {
                     Ok(PathCount {

@@ -14,11 +14,13 @@ mod away;
 mod bulk;
 mod control;
 mod copy;
+mod deletions;
 mod events;
 mod faults;
 mod hosted_mail;
 mod journal;
 mod lifecycle;
+mod notes;
 mod operators;
 mod orders;
 mod outbox;
@@ -35,6 +37,7 @@ pub mod sql;
 mod status_sql;
 mod tasks;
 mod transfers;
+mod verification;
 
 /// The password hash of a profile nobody can log in to until its reseller sets a
 /// password: no Argon2 hash has this form.
@@ -45,6 +48,7 @@ pub use bulk::{
     BatchItem, BulkBatch, BulkChangeView, BulkItem, BulkStep, BulkSummary, NewBulkChange,
 };
 pub use control::{ADMIN_TOKEN, OutboxEntry, Selector};
+pub use deletions::{DeletedDomain, DeletedFilter, Revocation};
 pub use events::{Event, NewEvent, Webhook, WebhookAttempt};
 pub use faults::Fault;
 pub use hosted_mail::{MailCompany, MailDomainView, MailPushPlan, NewMailCompany};
@@ -54,6 +58,7 @@ pub use lifecycle::{
     LandingDomain, LandingProfile, NewApproval, RegistryStep, StepPlan, TimeoutPlan, Transferable,
     WorkDomain,
 };
+pub use notes::{NewNote, Note, NotePage};
 pub use operators::{JobSummary, ResellerOverview};
 pub use orders::{NewOrder, OrderProfile, OrderView};
 pub use outbox::{Mail, OutboxRow};
@@ -74,6 +79,7 @@ pub use transfers::{
     DomainRow, JobDomainView, JobRows, JobView, NewTransferJob, RegistrantRow, RegistrantView,
     Sequence, TransferState,
 };
+pub use verification::{NewVerification, VerificationView};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -181,6 +187,8 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0026_journal_windows.sql")),
     M::up(include_str!("migrations/0027_transfer_registered.sql")),
     M::up(include_str!("migrations/0028_events_above_the_store.sql")),
+    M::up(include_str!("migrations/0029_notes_and_deletions.sql")),
+    M::up(include_str!("migrations/0030_registrant_verification.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.
@@ -202,6 +210,14 @@ const PG_MIGRATIONS: &[(usize, &str)] = &[
     (
         28,
         include_str!("migrations/postgres/0028_events_above_the_store.sql"),
+    ),
+    (
+        29,
+        include_str!("migrations/postgres/0029_notes_and_deletions.sql"),
+    ),
+    (
+        30,
+        include_str!("migrations/postgres/0030_registrant_verification.sql"),
     ),
 ];
 

@@ -14,8 +14,9 @@ use super::push::{AuditEntry, audit_in};
 use super::{Guard, Result, Store, StoreError, Written};
 use crate::status::{OrderKind, OrderStatus};
 
-/// A portfolio domain with everything GET answers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A portfolio domain with everything GET answers. Kept whole, as JSON, while a
+/// revoked domain waits for REDEEM.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DomainRecord {
     pub id: i64,
     pub name: String,
@@ -114,6 +115,8 @@ pub struct ChangeOf {
     pub domain_id: i64,
     pub event: NewEvent,
     pub audit: AuditEntry,
+    /// The registrant verification a new registrant address starts.
+    pub verification: Option<super::NewVerification>,
 }
 
 /// A registration (SW_REGISTER reg_type=new) to take.
@@ -134,6 +137,8 @@ pub struct NewRegistration {
     pub auth_code: String,
     /// The expiry the registration gives (`rules::renewal`).
     pub expires_at: i64,
+    /// The registrant verification it starts (`rules::verification`).
+    pub verification: Option<super::NewVerification>,
     pub now: i64,
 }
 
@@ -232,6 +237,9 @@ impl Store {
             }
             events_in(&tx, std::slice::from_ref(&c.event))?;
             audit_in(&tx, &c.audit)?;
+            if let Some(v) = &c.verification {
+                super::verification::verification_in(&tx, v)?;
+            }
         }
         tx.commit()?;
         Ok(())
@@ -336,6 +344,9 @@ impl Store {
         };
         events_in(&tx, &[event(done)])?;
         audit_in(&tx, audit)?;
+        if let Some(v) = &n.verification {
+            super::verification::verification_in(&tx, v)?;
+        }
         tx.commit()?;
         Ok(Written::Done(done))
     }
@@ -686,6 +697,24 @@ impl Store {
             .optional()?)
     }
 
+    /// Moves a live cookie of this reseller to another of its domains, from `now`
+    /// until `expires_at` (UPDATE COOKIE); false when there was no live cookie.
+    pub fn move_cookie(
+        &self,
+        token_hash: &str,
+        reseller_id: i64,
+        domain_id: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<bool> {
+        let n = self.writer().execute(
+            "UPDATE cookies SET domain_id = ?3, expires_at = ?5
+             WHERE token_hash = ?1 AND reseller_id = ?2 AND expires_at > ?4",
+            params![token_hash, reseller_id, domain_id, now, expires_at],
+        )?;
+        Ok(n > 0)
+    }
+
     /// Ends a cookie (DELETE COOKIE); false when there was none.
     pub fn delete_cookie(&self, token_hash: &str, reseller_id: i64) -> Result<bool> {
         let n = self.writer().execute(
@@ -707,7 +736,7 @@ fn host_row(r: &super::sql::Row<'_>) -> super::sql::Result<NameServerHost> {
 
 /// Takes `cents` from the balance if what is not held covers it: one guarded
 /// write, the funds rule's only home. Whether it was taken.
-fn charge_in(tx: &Transaction<'_>, reseller_id: i64, cents: i64) -> Result<bool> {
+pub(super) fn charge_in(tx: &Transaction<'_>, reseller_id: i64, cents: i64) -> Result<bool> {
     let sql = format!(
         "UPDATE resellers SET balance_cents = balance_cents - ?2
          WHERE id = ?1 AND balance_cents - {} >= ?2",

@@ -4,9 +4,9 @@
 use super::sql::{FromValue, ToValue, ValueRef};
 
 use crate::status::{
-    AwayDecision, AwayStatus, BulkChangeType, BulkItemStatus, BulkStatus, DomainStatus,
-    InvoiceStatus, JobStatus, OrderHandle, OrderKind, OrderStatus, RegistrantDecision,
-    RegistrantStatus, TaskKind, WebhookOutcome,
+    AwayDecision, AwayStatus, BulkChangeType, BulkItemStatus, BulkStatus, DeletionReason,
+    DomainStatus, InvoiceStatus, JobStatus, NoteScope, OrderHandle, OrderKind, OrderStatus,
+    RegistrantDecision, RegistrantStatus, TaskKind, VerificationStatus, WebhookOutcome,
 };
 
 macro_rules! sql_status {
@@ -40,5 +40,8 @@ sql_status!(
     InvoiceStatus,
     BulkChangeType,
     WebhookOutcome,
-    TaskKind
+    TaskKind,
+    NoteScope,
+    DeletionReason,
+    VerificationStatus
 );

@@ -216,7 +216,8 @@ impl Store {
             | TaskKind::RegistryStep
             | TaskKind::BulkPush
             | TaskKind::AwayTimeout
-            | TaskKind::AwayRequest => return Ok(None),
+            | TaskKind::AwayRequest
+            | TaskKind::VerificationDeadline => return Ok(None),
         };
         let tenant = self
             .reader()
@@ -243,7 +244,8 @@ impl Store {
             | TaskKind::RegistryStep
             | TaskKind::BulkPush
             | TaskKind::AwayTimeout
-            | TaskKind::AwayRequest => return Ok(None),
+            | TaskKind::AwayRequest
+            | TaskKind::VerificationDeadline => return Ok(None),
         };
         let sql = format!(
             "SELECT t.id, t.subject, t.item, t.due_at, t.attempts FROM tasks t {join}

@@ -225,8 +225,21 @@ impl crate::api::Handler for GetDomain {
                 attrs.insert("gdpr_consent_status".into(), Value::from("NONE"));
             }
             "status" => {
+                // A domain suspended for want of registrant verification cannot be
+                // changed until the registrant verifies (docs/api.md).
+                let suspended = ctx
+                    .app
+                    .store
+                    .verification(ctx.reseller.id, &d.name)?
+                    .is_some_and(|v| v.status == crate::status::VerificationStatus::Suspended);
                 attrs.insert("lock_state".into(), flag(d.locked));
-                attrs.insert("can_modify".into(), Value::from("1"));
+                attrs.insert("can_modify".into(), flag(!suspended));
+                if suspended {
+                    attrs.insert(
+                        "registrant_verification_status".into(),
+                        Value::from("suspended"),
+                    );
+                }
                 attrs.insert("domain_supports".into(), Value::from("1"));
                 attrs.insert("parkp_status".into(), Value::from(""));
                 // Read by Net::DRI; there only while another registrar's request

@@ -70,9 +70,18 @@ crate::api::table::table! {
     mod contacts "GET_DOMAINS_CONTACTS" "DOMAIN" => contacts::GetDomainsContacts;
     "UPDATE_CONTACTS" "DOMAIN" => contacts::UpdateContacts;
     mod send_authcode "SEND_AUTHCODE" "DOMAIN" => send_authcode::SendAuthcode;
+    mod get_notes "GET_NOTES" "DOMAIN" => get_notes::GetNotes;
+    mod revoke "REVOKE" "DOMAIN" => revoke::Revoke;
+    mod redeem "REDEEM" "DOMAIN" => redeem::Redeem;
+    mod deleted_domains "GET_DELETED_DOMAINS" "DOMAIN" => deleted_domains::GetDeletedDomains;
+    mod belongs_to_rsp "BELONGS_TO_RSP" "DOMAIN" => belongs_to_rsp::BelongsToRsp;
+    mod registrant_verification "GET_REGISTRANT_VERIFICATION_STATUS" "DOMAIN" => registrant_verification::GetVerificationStatus;
+    "SEND_REGISTRANT_VERIFICATION_EMAIL" "DOMAIN" => registrant_verification::SendVerificationEmail;
     mod domains_by_expiredate "GET_DOMAINS_BY_EXPIREDATE" "DOMAIN" => domains_by_expiredate::DomainsByExpiredate;
     mod cookie "SET" "COOKIE" => cookie::SetCookie;
     "DELETE" "COOKIE" => cookie::DeleteCookie;
+    "UPDATE" "COOKIE" => cookie::UpdateCookie;
+    "QUIT" "SESSION" => cookie::QuitSession;
 }
 
 /// The dispatch: the table read by a request's `(action, object)`.

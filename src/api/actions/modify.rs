@@ -64,7 +64,7 @@ pub(crate) fn lay_contacts(
         };
         let merged = contact_set::merge(current.contacts.as_deref(), roles);
         crate::rules::domain_change::apply(
-            store,
+            ctx.app,
             me,
             &[(*id, name.clone())],
             &DomainChange::Contacts(merged),
@@ -142,7 +142,7 @@ impl crate::api::Handler for Modify {
         let audit = ctx.audit("modify", &d.name, String::new());
         match &self.change {
             Change::Whole(change) => {
-                crate::rules::domain_change::apply(store, me, &targets, change, &audit)?;
+                crate::rules::domain_change::apply(ctx.app, me, &targets, change, &audit)?;
                 Ok(Reply::done_bare(codes::MODIFIED))
             }
             Change::Contacts(roles) => {

@@ -12,7 +12,7 @@ use crate::api::target::Named;
 use crate::api::{ApiError, Ctx, Reply};
 use crate::clock::unix_timestamp_text;
 use crate::ops::{Map, Value};
-use crate::rules::events::{OrderEvent, ordered_domain};
+use crate::rules::events::{OrderEvent, Ordered, ordered_domain};
 use crate::rules::renewal::{self, Refused};
 use crate::store::{Renewal, Written};
 
@@ -89,17 +89,15 @@ impl crate::api::Handler for Renew {
             auto_renew: self.auto_renew,
             now,
         };
-        let event = |done| {
-            ordered_domain(
-                OrderEvent::Renewed,
-                d.reseller_id,
-                &d.name,
-                self.period,
-                next,
-                done,
-                now,
-            )
+        let ordered = Ordered {
+            kind: OrderEvent::Renewed,
+            reseller_id: d.reseller_id,
+            domain: &d.name,
+            period: self.period,
+            expires: next,
+            cents,
         };
+        let event = |done| ordered_domain(&ordered, done, now);
         let done = match store.renew_domain(&d, &renewal, &audit, &event)? {
             Written::Done(done) => done,
             Written::Stopped(_) => return Err(ApiError::Refused(codes::NO_FUNDS)),

@@ -49,20 +49,7 @@ impl Paging {
     }
 
     pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
-        let number = |key: &str, default: i64| -> Result<i64, ApiError> {
-            match f.opt_str(key)? {
-                None => Ok(default),
-                Some(_) => f.req_id(key),
-            }
-        };
-        let limit = number("limit", MAX_LIMIT)?;
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(f.invalid("limit", "expected 1 to 40"));
-        }
-        let page = number("page", 1)?;
-        if page < 1 {
-            return Err(f.invalid("page", "pages count from 1"));
-        }
+        let (page, limit) = f.paging(MAX_LIMIT)?;
         let date = |keys: [&str; 2], end: bool| -> Result<Option<i64>, ApiError> {
             for key in keys {
                 if let Some(t) = day_bound(f, key, end)? {

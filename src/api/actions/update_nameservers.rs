@@ -121,7 +121,7 @@ impl crate::api::Handler for UpdateNameservers {
         }
         let audit = ctx.audit("advanced_update_nameservers", &d.name, String::new());
         crate::rules::domain_change::apply(
-            store,
+            ctx.app,
             ctx.reseller.id,
             &[(d.id, d.name.clone())],
             &DomainChange::Nameservers(next),

@@ -12,7 +12,7 @@ use crate::api::fields::Fields;
 use crate::api::{ApiError, Ctx, Reply};
 use crate::ops::{Map, Value};
 use crate::registry::Availability;
-use crate::rules::events::{OrderEvent, ordered_domain};
+use crate::rules::events::{OrderEvent, Ordered, ordered_domain};
 use crate::rules::{availability, nameservers, price};
 use crate::store::{Guard, NewRegistration, Written};
 
@@ -147,6 +147,10 @@ impl Registration {
             return Ok(Reply::done(codes::REGISTRATION_SAVED, attrs));
         }
         let expires_at = crate::rules::renewal::registration_expiry(now, self.period);
+        let owner_email = contact_set::email_of(Some(&self.contacts_json), "owner")
+            .unwrap_or_else(|| self.admin_email.clone());
+        let verification =
+            crate::rules::verification::plan(ctx.app, me, &self.domain, &owner_email, now)?;
         let n = NewRegistration {
             reseller_id: me,
             domain: self.domain.clone(),
@@ -165,6 +169,7 @@ impl Registration {
                 .clone()
                 .unwrap_or_else(super::super::send_authcode::fresh_auth_code),
             expires_at,
+            verification,
             now,
         };
         let audit = ctx.audit(
@@ -172,17 +177,15 @@ impl Registration {
             &self.domain,
             format!("new, {} year(s)", self.period),
         );
-        let event = |done| {
-            ordered_domain(
-                OrderEvent::Registered,
-                me,
-                &self.domain,
-                self.period,
-                expires_at,
-                done,
-                now,
-            )
+        let ordered = Ordered {
+            kind: OrderEvent::Registered,
+            reseller_id: me,
+            domain: &self.domain,
+            period: self.period,
+            expires: expires_at,
+            cents,
         };
+        let event = |done| ordered_domain(&ordered, done, now);
         let done = match store.register_domain(&n, &audit, &event) {
             Err(crate::store::StoreError::Conflict(what)) => {
                 return Err(ApiError::invalid("reg_username", format!("{what} exists")));
@@ -190,7 +193,11 @@ impl Registration {
             other => other?,
         };
         let done = match done {
-            Written::Done(done) => done,
+            Written::Done(done) => {
+                // The registrant's verification email, if one went out.
+                ctx.app.work.notify_one();
+                done
+            }
             // Registered elsewhere since it was looked up: the registry refuses it.
             Written::Stopped(Guard::NameHeld | Guard::Moved) => {
                 return self.forced_pending(ctx, &[], now);
