@@ -207,6 +207,8 @@ pub struct ApprovalDomain {
     pub position: i64,
     pub name: String,
     pub status: DomainStatus,
+    /// The days its registry takes to settle an accepted transfer.
+    pub registry_days: i64,
 }
 
 impl Store {
@@ -710,13 +712,15 @@ fn load_approval(
     };
     a.domains = tx
         .prepare_cached(
-            "SELECT position, name, status FROM transfer_domains WHERE registrant_id = ?1 ORDER BY position",
+            "SELECT position, name, status, coalesce(registry_days, 0) AS registry_days
+             FROM transfer_domains WHERE registrant_id = ?1 ORDER BY position",
         )?
         .query_map([a.registrant_id], |r| {
             Ok(ApprovalDomain {
                 position: r.get("position")?,
                 name: r.get("name")?,
                 status: r.get("status")?,
+                registry_days: r.get("registry_days")?,
             })
         })?
         .collect::<super::sql::Result<_>>()?;

@@ -265,19 +265,6 @@ impl Store {
         Ok(true)
     }
 
-    /// The days the registry takes for each analysed domain of a job, by position.
-    pub fn registry_days(&self, job_id: i64) -> Result<std::collections::HashMap<i64, i64>> {
-        let rows = self
-            .reader()
-            .prepare_cached(
-                "SELECT position, coalesce(registry_days, 0) AS days FROM transfer_domains
-                 WHERE job_id = ?1",
-            )?
-            .query_map([job_id], |r| Ok((r.get("position")?, r.get("days")?)))?
-            .collect::<super::sql::Result<_>>()?;
-        Ok(rows)
-    }
-
     /// What a cancelled order asked for, to take it again (PROCESS_TRANSFER): the
     /// order as new, with its job's profile and nameservers; `None` when the reseller
     /// has no such started order.
