@@ -533,3 +533,91 @@ fn a_new_registrant_address_is_verified_anew() {
         Some("new-owner@example.org")
     );
 }
+
+/// GET type=dnssec and MODIFY data=dnssec with the documentation's example record:
+/// the whole list replaced, checked record by record, an empty list removing them.
+#[test]
+fn dnssec_records_are_set_checked_read_and_removed() {
+    let s = Server::start();
+    let record = |tag: &str, alg: &str, dt: &str, digest: &str| {
+        format!(
+            "<dt_assoc><item key=\"algorithm\">{alg}</item><item key=\"key_tag\">{tag}</item><item key=\"digest_type\">{dt}</item><item key=\"digest\">{digest}</item></dt_assoc>"
+        )
+    };
+    let modify = |records: &[String]| {
+        let items: String = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| format!("<item key=\"{i}\">{r}</item>"))
+            .collect();
+        call(
+            "MODIFY",
+            PROFILE_DOMAIN,
+            &format!(
+                "<item key=\"data\">dnssec</item><item key=\"dnssec\"><dt_array>{items}</dt_array></item>"
+            ),
+        )
+    };
+    let sha1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
+    let sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    let r = s.ops(&modify(&[
+        record("333", "5", "1", sha1),
+        record("65535", "13", "2", sha256),
+    ]));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let get = || {
+        s.ops(&call(
+            "GET",
+            PROFILE_DOMAIN,
+            "<item key=\"type\">dnssec</item>",
+        ))
+    };
+    let r = get();
+    assert_eq!(r.len_at("attributes/dnssec"), 2);
+    assert_eq!(
+        r.path("attributes/dnssec/0/key_tag").as_deref(),
+        Some("333")
+    );
+    assert_eq!(r.path("attributes/dnssec/0/digest").as_deref(), Some(sha1));
+    assert_eq!(
+        r.path("attributes/dnssec/1/algorithm").as_deref(),
+        Some("13")
+    );
+    for (bad, field) in [
+        (record("65536", "5", "1", sha1), "key_tag"),
+        (record("1", "9", "1", sha1), "algorithm"),
+        (record("1", "5", "2", sha1), "digest"),
+        (record("1", "5", "7", sha1), "digest_type"),
+    ] {
+        let r = s.ops(&modify(&[bad]));
+        assert_eq!(r.code(), Some(465), "{field}: {}", r.text());
+        assert!(
+            r.item("response_text").unwrap_or_default().contains(field),
+            "{}",
+            r.text()
+        );
+    }
+    assert_eq!(
+        get().len_at("attributes/dnssec"),
+        2,
+        "refusals change nothing"
+    );
+    let theirs = as_other(&s, &modify(&[]));
+    assert_eq!(theirs.code(), Some(415));
+    let r = s.ops(&modify(&[]));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(get().len_at("attributes/dnssec"), 0);
+    let notes = s.ops(&call(
+        "GET_NOTES",
+        PROFILE_DOMAIN,
+        "<item key=\"type\">domain</item>",
+    ));
+    assert_eq!(
+        notes.path("attributes/notes/0/note").as_deref(),
+        Some("DNSSEC records removed.")
+    );
+    assert_eq!(
+        notes.path("attributes/notes/1/note").as_deref(),
+        Some("DNSSEC records set: 2 DS records.")
+    );
+}

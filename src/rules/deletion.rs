@@ -64,6 +64,7 @@ mod tests {
             let_expire: false,
             tld_data: None,
             affiliate_id: None,
+            dnssec: None,
         }
     }
 

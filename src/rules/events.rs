@@ -10,7 +10,7 @@
 //! | `PUSHED_OUT`, `PUSHED_IN` | `DOMAIN` | a push between resellers |
 //! | `DELETED`, `REDEEMED` | `DOMAIN` | REVOKE, REDEEM |
 //! | `REGISTRANT_VERIFICATION_STATUS_CHANGE` | `DOMAIN` | a registrant verifies; the deadline suspends the domain |
-//! | `LOCK_UPDATE`, `WHOIS_PRIVACY_UPDATE`, `CONTACT_UPDATE`, `EXPIRE_ACTION_UPDATE`, `AUTH_CODE_UPDATE`, `NAMESERVER_UPDATE` | `DOMAIN` | MODIFY, UPDATE_CONTACTS, ADVANCED_UPDATE_NAMESERVERS |
+//! | `LOCK_UPDATE`, `WHOIS_PRIVACY_UPDATE`, `CONTACT_UPDATE`, `EXPIRE_ACTION_UPDATE`, `AUTH_CODE_UPDATE`, `NAMESERVER_UPDATE`, `DNSSEC_UPDATE` | `DOMAIN` | MODIFY, UPDATE_CONTACTS, ADVANCED_UPDATE_NAMESERVERS |
 
 use serde_json::{Value, json};
 
@@ -231,6 +231,7 @@ pub fn change_name(change: &DomainChange) -> &'static str {
         DomainChange::ExpireAction { .. } => "EXPIRE_ACTION_UPDATE",
         DomainChange::AuthCode(_) => "AUTH_CODE_UPDATE",
         DomainChange::Nameservers(_) => "NAMESERVER_UPDATE",
+        DomainChange::Dnssec(_) => "DNSSEC_UPDATE",
     }
 }
 
@@ -249,6 +250,9 @@ pub fn change_data(change: &DomainChange, domain: &str) -> Value {
         // The code itself is a secret: neither the event nor the audit row shows it.
         DomainChange::AuthCode(_) => json!({}),
         DomainChange::Nameservers(ns) => json!({ "nameserver_list": ns }),
+        DomainChange::Dnssec(records) => json!({
+            "ds_records": super::dnssec::from_json(Some(records)).len()
+        }),
     };
     if let Some(m) = data.as_object_mut() {
         m.insert("domain_name".into(), domain.into());

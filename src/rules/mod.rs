@@ -21,6 +21,7 @@ pub mod approval;
 pub mod availability;
 pub mod away;
 pub mod deletion;
+pub mod dnssec;
 pub mod domain_change;
 pub mod events;
 pub mod lifecycle;

@@ -87,6 +87,11 @@ pub fn changed(change: &DomainChange) -> String {
         ),
         DomainChange::AuthCode(_) => "Domain auth code changed.".into(),
         DomainChange::Nameservers(ns) => format!("Nameservers changed to {}.", ns.join(", ")),
+        DomainChange::Dnssec(json) => match super::dnssec::from_json(Some(json)).len() {
+            0 => "DNSSEC records removed.".into(),
+            1 => "DNSSEC records set: 1 DS record.".into(),
+            n => format!("DNSSEC records set: {n} DS records."),
+        },
     }
 }
 

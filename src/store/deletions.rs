@@ -202,8 +202,8 @@ impl Store {
             .prepare_cached(
                 "INSERT INTO domains (name, reseller_id, profile_id, locked, created_at, registered_at,
                    updated_at, transferred_at, expires_at, contacts, nameservers, auth_code,
-                   whois_privacy, auto_renew, let_expire, tld_data, affiliate_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                   whois_privacy, auto_renew, let_expire, tld_data, affiliate_id, dnssec)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
                  ON CONFLICT (name) DO NOTHING RETURNING id",
             )?
             .query_row(
@@ -224,7 +224,8 @@ impl Store {
                     d.auto_renew,
                     d.let_expire,
                     d.tld_data,
-                    d.affiliate_id
+                    d.affiliate_id,
+                    d.dnssec
                 ],
                 |r| r.get(0),
             )

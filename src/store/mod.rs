@@ -189,6 +189,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0028_events_above_the_store.sql")),
     M::up(include_str!("migrations/0029_notes_and_deletions.sql")),
     M::up(include_str!("migrations/0030_registrant_verification.sql")),
+    M::up(include_str!("migrations/0031_dnssec.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.
@@ -219,6 +220,7 @@ const PG_MIGRATIONS: &[(usize, &str)] = &[
         30,
         include_str!("migrations/postgres/0030_registrant_verification.sql"),
     ),
+    (31, include_str!("migrations/postgres/0031_dnssec.sql")),
 ];
 
 /// Whether a `db` setting names a PostgreSQL database rather than a file.

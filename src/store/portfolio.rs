@@ -39,11 +39,14 @@ pub struct DomainRecord {
     /// As sent, JSON.
     pub tld_data: Option<String>,
     pub affiliate_id: Option<String>,
+    /// DS records, JSON (`rules::dnssec`).
+    #[serde(default)]
+    pub dnssec: Option<String>,
 }
 
 const RECORD_COLUMNS: &str = "id, name, reseller_id, profile_id, locked, created_at, registered_at,
     updated_at, transferred_at, expires_at, contacts, nameservers, auth_code, whois_privacy,
-    auto_renew, let_expire, tld_data, affiliate_id";
+    auto_renew, let_expire, tld_data, affiliate_id, dnssec";
 
 fn record_row(r: &super::sql::Row<'_>) -> super::sql::Result<DomainRecord> {
     let ns: Option<String> = r.get("nameservers")?;
@@ -68,6 +71,7 @@ fn record_row(r: &super::sql::Row<'_>) -> super::sql::Result<DomainRecord> {
         let_expire: r.get("let_expire")?,
         tld_data: r.get("tld_data")?,
         affiliate_id: r.get("affiliate_id")?,
+        dnssec: r.get("dnssec")?,
     })
 }
 
@@ -84,6 +88,8 @@ pub enum DomainChange {
     },
     AuthCode(String),
     Nameservers(Vec<String>),
+    /// The whole list of DS records, as JSON (`rules::dnssec`); `[]` removes them.
+    Dnssec(String),
 }
 
 impl DomainChange {
@@ -101,6 +107,7 @@ impl DomainChange {
                 Box::new(i64::from(*auto_renew) | (i64::from(*let_expire) << 1)),
             ),
             DomainChange::AuthCode(code) => ("auth_code = ?2", Box::new(code.as_str())),
+            DomainChange::Dnssec(json) => ("dnssec = ?2", Box::new(json.as_str())),
             DomainChange::Nameservers(ns) => (
                 "nameservers = ?2",
                 Box::new(serde_json::to_string(ns).unwrap_or_else(|_| "[]".into())),

@@ -31,6 +31,7 @@ const TYPES: &[&str] = &[
     "expire_action",
     "auto_renew_flag",
     "list",
+    "dnssec",
 ];
 
 /// The most domains one page of `list` holds (OpenSRS's "up to 40").
@@ -250,6 +251,20 @@ impl crate::api::Handler for GetDomain {
             }
             "nameservers" => {
                 attrs.insert("nameserver_list".into(), nameserver_list(ctx, &d)?);
+            }
+            "dnssec" => {
+                let records = crate::rules::dnssec::from_json(d.dnssec.as_deref())
+                    .into_iter()
+                    .map(|r| {
+                        let mut m = Map::with_capacity(4);
+                        m.insert("algorithm".into(), Value::from(i64::from(r.algorithm)));
+                        m.insert("key_tag".into(), Value::from(i64::from(r.key_tag)));
+                        m.insert("digest_type".into(), Value::from(i64::from(r.digest_type)));
+                        m.insert("digest".into(), Value::from(r.digest));
+                        Value::Map(m)
+                    })
+                    .collect();
+                attrs.insert("dnssec".into(), Value::List(records));
             }
             "domain_auth_info" => {
                 // A domain that arrived by transfer or push is given a code now.

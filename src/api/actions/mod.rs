@@ -53,11 +53,13 @@ crate::api::table::table! {
     "GET" "DOMAIN" [type = "expire_action"] => get_domain::GetDomain;
     "GET" "DOMAIN" [type = "auto_renew_flag"] => get_domain::GetDomain;
     "GET" "DOMAIN" [type = "list"] => get_domain::GetDomain;
+    "GET" "DOMAIN" [type = "dnssec"] => get_domain::GetDomain;
     mod modify "MODIFY" "DOMAIN" [data = "status"] => modify::Modify;
     "MODIFY" "DOMAIN" [data = "whois_privacy_state"] => modify::Modify;
     "MODIFY" "DOMAIN" [data = "contact_info"] => modify::Modify;
     "MODIFY" "DOMAIN" [data = "expire_action"] => modify::Modify;
     "MODIFY" "DOMAIN" [data = "domain_auth_info"] => modify::Modify;
+    "MODIFY" "DOMAIN" [data = "dnssec"] => modify::Modify;
     mod renew "RENEW" "DOMAIN" => renew::Renew;
     mod update_nameservers "ADVANCED_UPDATE_NAMESERVERS" "DOMAIN" => update_nameservers::UpdateNameservers;
     "ADVANCED_UPDATE_NAMESERVERS" "NAMESERVER" => update_nameservers::UpdateNameservers;

@@ -1,7 +1,8 @@
 //! MODIFY (object DOMAIN): one kind of change, named by `data` — `status` (the
 //! lock), `whois_privacy_state` (`enable`/`disable`, and Blesta's `Y`/`N`),
 //! `contact_info` (the roles sent; per-domain results under `details`, which WHMCS
-//! reads), `expire_action` (`auto_renew` and `let_expire`), `domain_auth_info`.
+//! reads), `expire_action` (`auto_renew` and `let_expire`), `domain_auth_info`,
+//! `dnssec` (the whole list of DS records; an empty list removes them).
 //! With `affect_domains=1` the change applies to every domain of the same profile;
 //! WHMCS sends no `affect_domains` on `status`, so it defaults to 0.
 //!
@@ -22,6 +23,7 @@ const DATA: &[&str] = &[
     "contact_info",
     "expire_action",
     "domain_auth_info",
+    "dnssec",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +88,35 @@ pub(crate) fn lay_contacts(
     Ok(details)
 }
 
+/// The `dnssec` list, every record checked (`rules::dnssec`); an empty list
+/// removes them all. As JSON, for the store.
+fn ds_records(f: &Fields<'_>) -> Result<String, ApiError> {
+    use crate::rules::dnssec;
+    if f.get("dnssec").is_none() {
+        return Err(ApiError::Missing(f.name("dnssec")));
+    }
+    let list = f.opt_list("dnssec")?.unwrap_or_default();
+    if list.len() > dnssec::MAX_RECORDS {
+        return Err(f.invalid(
+            "dnssec",
+            &format!("at most {} DS records", dnssec::MAX_RECORDS),
+        ));
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for (i, v) in list.iter().enumerate() {
+        let item = Fields::item("dnssec", i, v)?;
+        let record = dnssec::record(
+            item.req_str("key_tag")?,
+            item.req_str("algorithm")?,
+            item.req_str("digest_type")?,
+            item.req_str("digest")?,
+        )
+        .map_err(|(field, why)| item.invalid(field, &why))?;
+        out.push(record);
+    }
+    Ok(dnssec::to_json(&out))
+}
+
 fn required_flag(f: &Fields<'_>, key: &str) -> Result<bool, ApiError> {
     f.req_str(key)?;
     f.opt_flag(key)
@@ -118,6 +149,7 @@ impl crate::api::Handler for Modify {
                 auto_renew: required_flag(f, "auto_renew")?,
                 let_expire: required_flag(f, "let_expire")?,
             }),
+            "dnssec" => Change::Whole(DomainChange::Dnssec(ds_records(f)?)),
             _ => Change::Whole(DomainChange::AuthCode(check_auth_code(
                 f,
                 "domain_auth_info",
