@@ -516,7 +516,7 @@ settings! {
     show = |_c| None;
 
     /// `opsd record`: the real OpenSRS to record against, an https:// URL (e.g.
-    /// https://horizon.opensrs.net:55443) [default: none].
+    /// `https://horizon.opensrs.net:55443`) [default: none].
     #[arg(long, env = "OPSD_RECORD_UPSTREAM")]
     record_upstream: String => Option<String> = None,
     apply = |c, v| c.record_upstream = Some(v),

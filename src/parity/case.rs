@@ -11,8 +11,8 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Meta {
-    /// `owner/repo@commit:path`, or a documentation URL, or "recorded from <host>
-    /// on <date>".
+    /// `owner/repo@commit:path`, or a documentation URL, or `recorded from HOST
+    /// on DATE`.
     pub source: String,
     /// `capture`, `test-data` or `documentation`.
     pub kind: String,

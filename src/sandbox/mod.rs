@@ -55,7 +55,7 @@ const SANDBOX_PAGES: &[(bool, &str)] = &[
 ];
 
 /// Whether a request (`post`, `path`) reaches one of the sandbox's tools, which
-/// production mode turns off (see [`SANDBOX_PAGES`]).
+/// production mode turns off (the `SANDBOX_PAGES` list below).
 pub fn sandbox_only(post: bool, path: &str) -> bool {
     let path = path.trim_end_matches('/');
     path == "/admin"
