@@ -621,3 +621,52 @@ fn dnssec_records_are_set_checked_read_and_removed() {
         Some("DNSSEC records set: 2 DS records.")
     );
 }
+
+/// A transfer in starts a verification unless its owner approved it from the
+/// emailed link: an order approved by another address is verified anew once it
+/// lands; a bulk transfer its registrants approved is not.
+#[test]
+fn a_transfer_in_is_verified_unless_its_owner_approved_it() {
+    let s = Server::start();
+    let c = crate::portfolio::contact("Jane", "jane@example.net");
+    let r = s.ops(&envelope(
+        "SW_REGISTER",
+        "DOMAIN",
+        &format!(
+            "<item key=\"reg_type\">transfer</item><item key=\"domain\">moving-owner2.com</item><item key=\"auth_info\">code</item><item key=\"reg_username\">buyer</item><item key=\"reg_password\">buyer-pass</item><item key=\"custom_tech_contact\">0</item><item key=\"period\">1</item><item key=\"owner_confirm_address\">approver@example.org</item><item key=\"contact_set\"><dt_assoc><item key=\"owner\">{c}</item><item key=\"admin\">{c}</item><item key=\"billing\">{c}</item></dt_assoc></item>"
+        ),
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let bulk = s.ops(&envelope(
+        "SIMPLE_TRANSFER",
+        "DOMAIN",
+        &domain_list(&[("bulk-owner3.com", "a")]),
+    ));
+    assert_eq!(bulk.code(), Some(200), "{}", bulk.text());
+    s.run_due();
+    for (_, token) in s.approval_links() {
+        s.answer_page(&format!("/approve/{token}"), "accept");
+    }
+    s.advance("5d");
+    assert_eq!(s.transfer_status("moving-owner2.com"), "completed");
+    let st = whmcs_status(&s, "moving-owner2.com");
+    assert_eq!(
+        st.item("registrant_verification_status").as_deref(),
+        Some("verifying"),
+        "{}",
+        st.text()
+    );
+    assert_eq!(
+        verification_links(&s)
+            .iter()
+            .map(|l| l.0.as_str())
+            .collect::<Vec<_>>(),
+        ["jane@example.net"]
+    );
+    assert_eq!(
+        whmcs_status(&s, "bulk-owner3.com")
+            .item("registrant_verification_status")
+            .as_deref(),
+        Some("verified")
+    );
+}

@@ -6,16 +6,6 @@
 use crate::app::App;
 use crate::store::{AuditEntry, ChangeOf, DomainChange, StoreError};
 
-/// The owner's address in a stored contact set (JSON), lower-cased.
-fn owner_email(contacts: Option<&str>) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(contacts?).ok()?;
-    v.get("owner")?
-        .get("email")?
-        .as_str()
-        .map(|e| e.trim().to_ascii_lowercase())
-        .filter(|e| !e.is_empty())
-}
-
 /// Applies `change` to the reseller's domains `targets` (`(id, name)`), all or
 /// none; `audit` is the call's row, written once per domain with the domain and
 /// what changed.
@@ -34,8 +24,8 @@ pub fn apply(
                 let before = app
                     .store
                     .domain_record_by_id(reseller_id, *id)?
-                    .and_then(|d| owner_email(d.contacts.as_deref()));
-                match owner_email(Some(json)) {
+                    .and_then(|d| super::verification::owner_email(d.contacts.as_deref()));
+                match super::verification::owner_email(Some(json)) {
                     Some(after) if before.as_deref() != Some(after.as_str()) => {
                         super::verification::plan(app, reseller_id, name, &after, audit.at)?
                     }

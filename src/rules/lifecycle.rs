@@ -289,11 +289,24 @@ pub fn registry_step(
                 Some(reason::ALREADY_HELD),
                 now,
             );
+            // A transfer in is verified anew unless its owner's address is the one
+            // that approved it from the emailed link (which proved it).
+            let verification = match super::verification::owner_email(d.contacts.as_deref()) {
+                Some(owner)
+                    if d.approver_email
+                        .as_deref()
+                        .is_none_or(|a| !a.eq_ignore_ascii_case(&owner)) =>
+                {
+                    super::verification::plan(app, d.reseller_id, &d.name, &owner, now)?
+                }
+                _ => None,
+            };
             StepPlan::Land(Box::new(Landing {
                 domain: d,
                 profile,
                 landed,
                 held,
+                verification,
             }))
         }
     };

@@ -1,6 +1,7 @@
 //! Registrant verification, as ICANN's 2013 RAA makes OpenSRS do it: a gTLD
-//! registration (or a new registrant address) whose address has not verified
-//! before starts one; the registrant gets a link to a page where they verify; with
+//! registration, a transfer in (unless its owner approved it from the emailed link,
+//! which proves the address) or a new registrant address, whose address has not
+//! verified before, starts one; the registrant gets a link to a page where they verify; with
 //! no answer in [`WINDOW_SECS`] the domain is suspended until they do. In the
 //! sandbox an address with `bounce` in it bounces: no mail goes out and the status
 //! says `email_bounced` 1.
@@ -17,6 +18,16 @@ pub const WINDOW_SECS: i64 = 15 * 86_400;
 pub fn applies(domain: &str) -> bool {
     let tld = domain.rsplit('.').next().unwrap_or(domain);
     tld.len() != 2
+}
+
+/// The owner's address in a stored contact set (JSON), lower-cased.
+pub fn owner_email(contacts: Option<&str>) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(contacts?).ok()?;
+    v.get("owner")?
+        .get("email")?
+        .as_str()
+        .map(|e| e.trim().to_ascii_lowercase())
+        .filter(|e| !e.is_empty())
 }
 
 /// The sandbox's magic: an address that bounces.

@@ -92,6 +92,8 @@ pub struct Landing {
     pub profile: LandingProfile,
     pub landed: DomainMove,
     pub held: DomainMove,
+    /// The registrant verification the transfer starts, written if it lands.
+    pub verification: Option<super::NewVerification>,
 }
 
 /// The profile a landing domain goes into.
@@ -129,6 +131,8 @@ pub struct LandingDomain {
     pub whois_privacy: bool,
     pub auto_renew: bool,
     pub tld_data: Option<String>,
+    /// The address that approved the transfer from its email link.
+    pub approver_email: Option<String>,
 }
 
 /// What analysis concluded for one domain.
@@ -492,9 +496,11 @@ impl Store {
                         j.reseller_id, o.id AS order_id, j.profile_id, j.dns_template,
                         coalesce(o.lock_domain, 0) AS lock_domain, o.price_cents, d.expires_after,
                         d.registered_at, coalesce(o.whois_privacy, 0) AS whois_privacy,
-                        coalesce(o.auto_renew, 0) AS auto_renew, o.tld_data
+                        coalesce(o.auto_renew, 0) AS auto_renew, o.tld_data,
+                        r.email AS approver_email
                  FROM transfer_domains d JOIN transfer_jobs j ON j.id = d.job_id
                  LEFT JOIN transfer_orders o ON o.job_id = d.job_id
+                 LEFT JOIN transfer_registrants r ON r.id = d.registrant_id
                  WHERE d.job_id = ?1 AND d.position = ?2",
             )?
             .query_row(params![job_id, position], |r| {
@@ -517,6 +523,7 @@ impl Store {
                     whois_privacy: r.get("whois_privacy")?,
                     auto_renew: r.get("auto_renew")?,
                     tld_data: r.get("tld_data")?,
+                    approver_email: r.get("approver_email")?,
                 })
             })
             .optional()?;
@@ -671,6 +678,9 @@ fn land_in(tx: &Transaction<'_>, l: &Landing, now: i64) -> Result<()> {
                 "UPDATE resellers SET balance_cents = balance_cents - ?2 WHERE id = ?1",
             )?
             .execute(params![d.reseller_id, cents])?;
+        }
+        if let Some(v) = &l.verification {
+            super::verification::verification_in(tx, v)?;
         }
         &l.landed
     } else {
