@@ -209,6 +209,12 @@ pub const NOT_REDEEMABLE: Fixed = fixed(
 /// Captured.
 pub const QUERY_OK_LOWER: Fixed = fixed(200, "Query successful");
 
+// GET_ORDER_INFO, GET_ORDERS_BY_DOMAIN (issue 30).
+/// Captured.
+pub const ORDER_INFO_OK: Fixed = fixed(200, "Command completed successfully");
+/// Ours.
+pub const ORDER_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Order not found.");
+
 // Registrant verification (issue 30).
 /// The documentation's example.
 pub const VERIFICATION_RESENT: Fixed =

@@ -670,3 +670,118 @@ fn a_transfer_in_is_verified_unless_its_owner_approved_it() {
         Some("verified")
     );
 }
+
+/// GET_ORDER_INFO and GET_ORDERS_BY_DOMAIN over registrations, renewals and
+/// transfers, which share one id space; another reseller's order is not found.
+#[test]
+fn orders_are_listed_and_described_and_ids_name_one_order() {
+    let s = Server::start();
+    let r = s.ops(&register_for("ordered.com", "jane@example.net"));
+    let registration = r.item("id").expect("order id");
+    let r = s.ops(&call(
+        "RENEW",
+        "ordered.com",
+        "<item key=\"period\">2</item><item key=\"currentexpirationyear\">2015</item><item key=\"handle\">process</item>",
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let renewal = r.item("order_id").expect("renewal order id");
+    let c = crate::portfolio::contact("Jane", "jane@example.net");
+    let r = s.ops(&envelope(
+        "SW_REGISTER",
+        "DOMAIN",
+        &format!(
+            "<item key=\"reg_type\">transfer</item><item key=\"domain\">incoming-owner2.com</item><item key=\"auth_info\">code</item><item key=\"reg_username\">buyer</item><item key=\"reg_password\">buyer-pass</item><item key=\"handle\">save</item><item key=\"period\">1</item><item key=\"contact_set\"><dt_assoc><item key=\"owner\">{c}</item><item key=\"admin\">{c}</item><item key=\"billing\">{c}</item><item key=\"tech\">{c}</item></dt_assoc></item>"
+        ),
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let transfer = r.item("id").expect("transfer order id");
+    let mut ids = vec![registration.clone(), renewal.clone(), transfer.clone()];
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "one id space: {ids:?}");
+
+    let list = s.ops(&call("GET_ORDERS_BY_DOMAIN", "ordered.com", ""));
+    assert_eq!(list.code(), Some(200), "{}", list.text());
+    assert_eq!(list.item("total").as_deref(), Some("2"));
+    assert_eq!(list.path("attributes/orders/0/id"), Some(renewal.clone()));
+    assert_eq!(
+        list.path("attributes/orders/0/type").as_deref(),
+        Some("renewal")
+    );
+    assert_eq!(
+        list.path("attributes/orders/1/type").as_deref(),
+        Some("new")
+    );
+    assert_eq!(
+        list.path("attributes/orders/1/status").as_deref(),
+        Some("completed")
+    );
+    let only_new = s.ops(&call(
+        "GET_ORDERS_BY_DOMAIN",
+        "ordered.com",
+        "<item key=\"type\">new</item>",
+    ));
+    assert_eq!(only_new.item("total").as_deref(), Some("1"));
+    let incoming = s.ops(&call("GET_ORDERS_BY_DOMAIN", "incoming-owner2.com", ""));
+    assert_eq!(
+        incoming.path("attributes/orders/0/type").as_deref(),
+        Some("transfer")
+    );
+    assert_eq!(
+        incoming.path("attributes/orders/0/status").as_deref(),
+        Some("pending")
+    );
+
+    let info = |id: &str| {
+        s.ops(&envelope(
+            "GET_ORDER_INFO",
+            "DOMAIN",
+            &format!("<item key=\"order_id\">{id}</item>"),
+        ))
+    };
+    let r = info(&registration);
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        r.path("attributes/field_hash/reg_type").as_deref(),
+        Some("new")
+    );
+    assert_eq!(
+        r.path("attributes/field_hash/domain").as_deref(),
+        Some("ordered.com")
+    );
+    assert_eq!(
+        r.path("attributes/field_hash/owner_email").as_deref(),
+        Some("jane@example.net")
+    );
+    assert_eq!(
+        r.path("attributes/field_hash/fqdn1").as_deref(),
+        Some("ns1.systemdns.com")
+    );
+    assert_eq!(
+        r.path("attributes/field_hash/cost").as_deref(),
+        Some("10.00")
+    );
+    assert_eq!(
+        info(&transfer)
+            .path("attributes/field_hash/reg_type")
+            .as_deref(),
+        Some("transfer")
+    );
+    let theirs = s.send(&http10(
+        &envelope(
+            "GET_ORDER_INFO",
+            "DOMAIN",
+            &format!("<item key=\"order_id\">{registration}</item>"),
+        ),
+        OTHER_USER,
+        OTHER_KEY,
+    ));
+    let missing = info("999999");
+    assert_eq!(missing.code(), Some(480));
+    assert_eq!(theirs.body, missing.body, "as one that does not exist");
+    let theirs = s.send(&http10(
+        &call("GET_ORDERS_BY_DOMAIN", "ordered.com", ""),
+        OTHER_USER,
+        OTHER_KEY,
+    ));
+    assert_eq!(theirs.item("total").as_deref(), Some("0"));
+}

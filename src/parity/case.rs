@@ -72,6 +72,10 @@ pub struct Setup {
     /// Expiry dates of portfolio domains (`"example.com" = "2011-11-03 16:14:46"`).
     #[serde(default)]
     pub expires: BTreeMap<String, String>,
+    /// Registered by the caller through SW_REGISTER before the request (their
+    /// registration order is the `{order}` a case's names may map to).
+    #[serde(default)]
+    pub registered: Vec<String>,
     /// Of the portfolio's domains, those the caller revoked before the request
     /// (deleted, in their redemption period).
     #[serde(default)]

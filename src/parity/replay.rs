@@ -279,6 +279,33 @@ pub fn run(case: &Case, sandbox: &mut dyn Sandbox) -> Result<Vec<u8>, String> {
             sandbox.operator("POST", "approvals", &format!("decision=accept&domain={d}"))?;
         }
     }
+    for d in &setup.registered {
+        let d = case.sandbox_name(d);
+        let mut set = Map::new();
+        for role in ["owner", "admin", "billing", "tech"] {
+            set.insert(role.into(), contact(&format!("{role}@{d}")));
+        }
+        let mut attrs = Map::new();
+        for (k, v) in [
+            ("domain", d.as_str()),
+            ("reg_type", "new"),
+            ("reg_username", user.as_str()),
+            ("reg_password", password.as_str()),
+            ("handle", "process"),
+            ("period", "1"),
+        ] {
+            attrs.insert(k.into(), Value::from(v));
+        }
+        attrs.insert("contact_set".into(), Value::Map(set));
+        let reply = step(
+            sandbox,
+            "SW_REGISTER new",
+            &envelope("SW_REGISTER", "DOMAIN", attrs),
+        )?;
+        if order.is_none() {
+            order = attribute_of(&reply, "id");
+        }
+    }
     for d in &setup.deleted {
         let mut attrs = Map::new();
         attrs.insert("domain".into(), Value::from(case.sandbox_name(d)));

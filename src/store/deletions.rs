@@ -233,10 +233,11 @@ impl Store {
         let Some(domain_id) = domain_id else {
             return Ok(Written::Stopped(Guard::NameHeld));
         };
+        let id = super::orders::next_order_id(&tx)?;
         let order_id: i64 = tx
             .prepare_cached(
-                "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, created_at)
-                 VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6) RETURNING id",
+                "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, created_at, id)
+                 VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7) RETURNING id",
             )?
             .query_row(
                 params![
@@ -245,7 +246,8 @@ impl Store {
                     OrderKind::Redemption,
                     OrderStatus::Completed,
                     cents,
-                    now
+                    now,
+                    id
                 ],
                 |r| r.get(0),
             )?;

@@ -60,7 +60,7 @@ pub use lifecycle::{
 };
 pub use notes::{NewNote, Note, NotePage};
 pub use operators::{JobSummary, ResellerOverview};
-pub use orders::{NewOrder, OrderProfile, OrderView};
+pub use orders::{AnyOrder, NewOrder, OrderProfile, OrderView};
 pub use outbox::{Mail, OutboxRow};
 pub use portfolio::{
     ChangeOf, DomainChange, DomainRecord, ExpiryPage, NameServerHost, NewRegistration, OrderDone,
@@ -190,6 +190,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0029_notes_and_deletions.sql")),
     M::up(include_str!("migrations/0030_registrant_verification.sql")),
     M::up(include_str!("migrations/0031_dnssec.sql")),
+    M::up(include_str!("migrations/0032_order_ids.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.
@@ -221,6 +222,7 @@ const PG_MIGRATIONS: &[(usize, &str)] = &[
         include_str!("migrations/postgres/0030_registrant_verification.sql"),
     ),
     (31, include_str!("migrations/postgres/0031_dnssec.sql")),
+    (32, include_str!("migrations/postgres/0032_order_ids.sql")),
 ];
 
 /// Whether a `db` setting names a PostgreSQL database rather than a file.

@@ -117,6 +117,17 @@ fn view_row(r: &super::sql::Row<'_>) -> super::sql::Result<OrderView> {
 /// whose transfer is on its way. `reseller` is the reseller id's parameter;
 /// `first` numbers the three parameters of the statuses on the way, bound as
 /// [`ON_THE_WAY`] binds them.
+/// The next order id, from the one id space of every order (migration 32), inside
+/// the caller's transaction.
+pub(super) fn next_order_id(tx: &Transaction<'_>) -> Result<i64> {
+    Ok(tx
+        .prepare_cached(
+            "INSERT INTO order_sequence (id, last) VALUES (1, 1)
+             ON CONFLICT (id) DO UPDATE SET last = order_sequence.last + 1 RETURNING last",
+        )?
+        .query_row([], |r| r.get("last"))?)
+}
+
 pub(super) fn held_sql(reseller: &str, first: usize) -> String {
     format!(
         // A bigint on both backends (PostgreSQL's sum of bigints is numeric).
@@ -152,12 +163,13 @@ impl Store {
         let sql = format!(
             "INSERT INTO transfer_orders (reseller_id, domain, auth_info, handle, approver, contacts,
                lock_domain, period, price_cents, registrant_ip, created_at, whois_privacy, auto_renew,
-               tld_data)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
+               tld_data, id)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?19
              FROM resellers WHERE id = ?1 AND (?15 = 0 OR balance_cents - {} >= ?9)
              RETURNING id",
             held_sql("?1", 16)
         );
+        let id = next_order_id(&tx)?;
         let [a, b, c] = ON_THE_WAY;
         let order_id: Option<i64> = tx
             .prepare_cached(&sql)?
@@ -180,7 +192,8 @@ impl Store {
                     o.process,
                     a,
                     b,
-                    c
+                    c,
+                    id
                 ],
                 |r| r.get(0),
             )
@@ -471,5 +484,105 @@ mod tests {
             store.balance(r).map(|b| (b.balance, b.held)).ok(),
             Some((150, 100))
         );
+    }
+}
+
+/// Any order of a reseller as GET_ORDER_INFO and GET_ORDERS_BY_DOMAIN show it: a
+/// registration, renewal or redemption (`portfolio_orders`) or a transfer
+/// (`transfer_orders`, with its transfer's state).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnyOrder {
+    pub id: i64,
+    pub domain: String,
+    /// Registrations, renewals, redemptions; `None` for a transfer.
+    pub kind: Option<crate::status::OrderKind>,
+    /// A portfolio order's status.
+    pub status: Option<crate::status::OrderStatus>,
+    /// A transfer order's transfer, once started.
+    pub transfer: Option<DomainStatus>,
+    pub period: i64,
+    pub price_cents: i64,
+    pub created_at: i64,
+    /// When the transfer last changed (a transfer order).
+    pub status_at: Option<i64>,
+}
+
+const PORTFOLIO_ORDER: &str = "SELECT id, domain, kind, status, period, price_cents, created_at
+    FROM portfolio_orders";
+const TRANSFER_ORDER: &str =
+    "SELECT o.id, o.domain, d.status, o.period, o.price_cents, o.created_at,
+        d.status_at
+    FROM transfer_orders o
+    LEFT JOIN transfer_domains d ON d.job_id = o.job_id AND d.position = 0";
+
+fn portfolio_order(r: &super::sql::Row<'_>) -> super::sql::Result<AnyOrder> {
+    Ok(AnyOrder {
+        id: r.get("id")?,
+        domain: r.get("domain")?,
+        kind: Some(r.get("kind")?),
+        status: Some(r.get("status")?),
+        transfer: None,
+        period: r.get("period")?,
+        price_cents: r.get("price_cents")?,
+        created_at: r.get("created_at")?,
+        status_at: None,
+    })
+}
+
+fn transfer_order(r: &super::sql::Row<'_>) -> super::sql::Result<AnyOrder> {
+    Ok(AnyOrder {
+        id: r.get("id")?,
+        domain: r.get("domain")?,
+        kind: None,
+        status: None,
+        transfer: r.get("status")?,
+        period: r.get("period")?,
+        price_cents: r.get("price_cents")?,
+        created_at: r.get("created_at")?,
+        status_at: r.get("status_at")?,
+    })
+}
+
+impl Store {
+    /// The reseller's order `id` of either kind (a registration, renewal or
+    /// redemption before a transfer, for an id given before the two shared one id
+    /// space).
+    pub fn any_order(&self, reseller_id: i64, id: i64) -> Result<Option<AnyOrder>> {
+        let tx = self.snapshot()?;
+        let portfolio = tx
+            .prepare_cached(&format!(
+                "{PORTFOLIO_ORDER} WHERE id = ?1 AND reseller_id = ?2"
+            ))?
+            .query_row(params![id, reseller_id], portfolio_order)
+            .optional()?;
+        if portfolio.is_some() {
+            return Ok(portfolio);
+        }
+        Ok(tx
+            .prepare_cached(&format!(
+                "{TRANSFER_ORDER} WHERE o.id = ?1 AND o.reseller_id = ?2"
+            ))?
+            .query_row(params![id, reseller_id], transfer_order)
+            .optional()?)
+    }
+
+    /// Every order of the reseller for `domain`, newest first.
+    pub fn orders_of_domain(&self, reseller_id: i64, domain: &str) -> Result<Vec<AnyOrder>> {
+        let tx = self.snapshot()?;
+        let mut out = tx
+            .prepare_cached(&format!(
+                "{PORTFOLIO_ORDER} WHERE reseller_id = ?1 AND domain = ?2"
+            ))?
+            .query_map(params![reseller_id, domain], portfolio_order)?
+            .collect::<super::sql::Result<Vec<_>>>()?;
+        out.extend(
+            tx.prepare_cached(&format!(
+                "{TRANSFER_ORDER} WHERE o.reseller_id = ?1 AND o.domain = ?2"
+            ))?
+            .query_map(params![reseller_id, domain], transfer_order)?
+            .collect::<super::sql::Result<Vec<_>>>()?,
+        );
+        out.sort_by_key(|o| std::cmp::Reverse((o.created_at, o.id)));
+        Ok(out)
     }
 }

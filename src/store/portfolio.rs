@@ -277,10 +277,12 @@ impl Store {
         now: i64,
     ) -> Result<i64> {
         let conn = self.writer();
-        Ok(conn
+        let tx = conn.transaction()?;
+        let id = super::orders::next_order_id(&tx)?;
+        let id: i64 = tx
             .prepare_cached(
-                "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, request, created_at)
-                 VALUES (?1, ?2, ?7, ?8, ?3, ?4, nullif(?5, ''), ?6) RETURNING id",
+                "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, request, created_at, id)
+                 VALUES (?1, ?2, ?7, ?8, ?3, ?4, nullif(?5, ''), ?6, ?9) RETURNING id",
             )?
             .query_row(
                 params![
@@ -291,10 +293,13 @@ impl Store {
                     request,
                     now,
                     OrderKind::New,
-                    OrderStatus::Saved
+                    OrderStatus::Saved,
+                    id
                 ],
                 |r| r.get(0),
-            )?)
+            )?;
+        tx.commit()?;
+        Ok(id)
     }
 
     /// Registers a domain in one transaction: the profile, the order, the domain,
@@ -390,10 +395,11 @@ impl Store {
         if !charge_in(&tx, d.reseller_id, r.cents)? {
             return Ok(Written::Stopped(Guard::FundsShort));
         }
+        let id = super::orders::next_order_id(&tx)?;
         let order_id: i64 = tx
             .prepare_cached(
-                "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, from_year, created_at)
-                 VALUES (?1, ?2, ?7, ?8, ?3, ?4, ?5, ?6) RETURNING id",
+                "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, from_year, created_at, id)
+                 VALUES (?1, ?2, ?7, ?8, ?3, ?4, ?5, ?6, ?9) RETURNING id",
             )?
             .query_row(
                 params![
@@ -404,7 +410,8 @@ impl Store {
                     r.from_year,
                     r.now,
                     OrderKind::Renewal,
-                    OrderStatus::Completed
+                    OrderStatus::Completed,
+                    id
                 ],
                 |row| row.get(0),
             )?;
@@ -762,13 +769,14 @@ fn insert_order(
     status: OrderStatus,
     request: &str,
 ) -> Result<i64> {
+    let id = super::orders::next_order_id(tx)?;
     Ok(tx
         .prepare_cached(
-            "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, request, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, nullif(?7, ''), ?8) RETURNING id",
+            "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, request, created_at, id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, nullif(?7, ''), ?8, ?9) RETURNING id",
         )?
         .query_row(
-            params![n.reseller_id, n.domain, OrderKind::New, status, n.period, n.price_cents, request, n.now],
+            params![n.reseller_id, n.domain, OrderKind::New, status, n.period, n.price_cents, request, n.now, id],
             |r| r.get(0),
         )?)
 }
