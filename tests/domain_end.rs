@@ -637,6 +637,7 @@ fn a_transfer_in_is_verified_unless_its_owner_approved_it() {
         ),
     ));
     assert_eq!(r.code(), Some(200), "{}", r.text());
+    let order = r.item("id").expect("order id");
     let bulk = s.ops(&envelope(
         "SIMPLE_TRANSFER",
         "DOMAIN",
@@ -649,6 +650,19 @@ fn a_transfer_in_is_verified_unless_its_owner_approved_it() {
     }
     s.advance("5d");
     assert_eq!(s.transfer_status("moving-owner2.com"), "completed");
+    // The order's transfer notes, by its id (its transfer_id), newest first.
+    let notes = s.ops(&call(
+        "GET_NOTES",
+        "moving-owner2.com",
+        &format!("<item key=\"type\">transfer</item><item key=\"transfer_id\">{order}</item>"),
+    ));
+    assert_eq!(
+        notes.path("attributes/notes/0/note").as_deref(),
+        Some("Transfer status changed to completed."),
+        "{}",
+        notes.text()
+    );
+    assert!(notes.len_at("attributes/notes") >= 3, "{}", notes.text());
     let st = whmcs_status(&s, "moving-owner2.com");
     assert_eq!(
         st.item("registrant_verification_status").as_deref(),

@@ -135,6 +135,17 @@ impl<'a> Fields<'a> {
         Ok((page, limit))
     }
 
+    /// The first or (with `end`) last second of the `YYYY-MM-DD` day under `key`,
+    /// when one is given (the date filters of the list actions).
+    pub fn day_bound(&self, key: &str, end: bool) -> Result<Option<i64>, ApiError> {
+        let Some(v) = self.opt_str(key)?.map(str::trim) else {
+            return Ok(None);
+        };
+        let day =
+            crate::clock::parse_date(v).ok_or_else(|| self.invalid(key, "expected YYYY-MM-DD"))?;
+        Ok(Some(if end { day + 86_399 } else { day }))
+    }
+
     pub fn invalid(&self, key: &str, why: &str) -> ApiError {
         ApiError::invalid(self.name(key), why)
     }

@@ -18,15 +18,6 @@ pub struct GetDeletedDomains {
     pub limit: i64,
 }
 
-/// The first or (with `end`) last second of the `YYYY-MM-DD` day under `key`.
-fn day(f: &Fields<'_>, key: &str, end: bool) -> Result<Option<i64>, ApiError> {
-    let Some(v) = f.opt_str(key)?.map(str::trim) else {
-        return Ok(None);
-    };
-    let t = crate::clock::parse_date(v).ok_or_else(|| f.invalid(key, "expected YYYY-MM-DD"))?;
-    Ok(Some(if end { t + 86_399 } else { t }))
-}
-
 impl crate::api::Handler for GetDeletedDomains {
     const NAME: &'static str = "GET_DELETED_DOMAINS";
 
@@ -42,10 +33,10 @@ impl crate::api::Handler for GetDeletedDomains {
                 domain: f
                     .opt_str("domain")?
                     .map(|d| d.trim().to_ascii_lowercase()),
-                deleted_from: day(f, "del_from", false)?,
-                deleted_to: day(f, "del_to", true)?,
-                expired_from: day(f, "exp_from", false)?,
-                expired_to: day(f, "exp_to", true)?,
+                deleted_from: f.day_bound("del_from", false)?,
+                deleted_to: f.day_bound("del_to", true)?,
+                expired_from: f.day_bound("exp_from", false)?,
+                expired_to: f.day_bound("exp_to", true)?,
             },
             page,
             limit,

@@ -152,15 +152,6 @@ pub struct GetOrdersByDomain {
     pub to: Option<i64>,
 }
 
-/// The first or (with `end`) last second of the `YYYY-MM-DD` day under `key`.
-fn day(f: &Fields<'_>, key: &str, end: bool) -> Result<Option<i64>, ApiError> {
-    let Some(v) = f.opt_str(key)?.map(str::trim) else {
-        return Ok(None);
-    };
-    let t = crate::clock::parse_date(v).ok_or_else(|| f.invalid(key, "expected YYYY-MM-DD"))?;
-    Ok(Some(if end { t + 86_399 } else { t }))
-}
-
 impl crate::api::Handler for GetOrdersByDomain {
     const NAME: &'static str = "GET_ORDERS_BY_DOMAIN";
 
@@ -178,8 +169,8 @@ impl crate::api::Handler for GetOrdersByDomain {
             limit,
             status: lower("status")?,
             kind: lower("type")?,
-            from: day(f, "order_from", false)?,
-            to: day(f, "order_to", true)?,
+            from: f.day_bound("order_from", false)?,
+            to: f.day_bound("order_to", true)?,
         })
     }
 

@@ -52,7 +52,7 @@ impl Paging {
         let (page, limit) = f.paging(MAX_LIMIT)?;
         let date = |keys: [&str; 2], end: bool| -> Result<Option<i64>, ApiError> {
             for key in keys {
-                if let Some(t) = day_bound(f, key, end)? {
+                if let Some(t) = f.day_bound(key, end)? {
                     return Ok(Some(t));
                 }
             }
@@ -75,16 +75,6 @@ impl Paging {
     }
 }
 
-/// The first or (with `end`) last second of the `YYYY-MM-DD` day under `key`.
-fn day_bound(f: &Fields<'_>, key: &str, end: bool) -> Result<Option<i64>, ApiError> {
-    let Some(v) = f.opt_str(key)?.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    let day = crate::clock::parse_timestamp(&format!("{v} 00:00:00"))
-        .ok_or_else(|| f.invalid(key, "expected YYYY-MM-DD"))?
-        .unix_timestamp();
-    Ok(Some(if end { day + 86_399 } else { day }))
-}
 
 /// A `<name>_from` / `<name>_to` pair of days.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -96,8 +86,8 @@ pub struct Days {
 impl Days {
     fn parse(f: &Fields<'_>, name: &str) -> Result<Days, ApiError> {
         Ok(Days {
-            from: day_bound(f, &format!("{name}_from"), false)?,
-            to: day_bound(f, &format!("{name}_to"), true)?,
+            from: f.day_bound(&format!("{name}_from"), false)?,
+            to: f.day_bound(&format!("{name}_to"), true)?,
         })
     }
 
