@@ -115,16 +115,16 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// `page` (from 1, default 1) and `limit` (1 to `max`, default `max`), as the
-    /// list actions take them.
-    pub fn paging(&self, max: i64) -> Result<(i64, i64), ApiError> {
+    /// `page` (from 1, default 1) and `limit` (1 to `max`, default `default`), as
+    /// the list actions take them.
+    pub fn paging(&self, default: i64, max: i64) -> Result<(i64, i64), ApiError> {
         let number = |key: &str, default: i64| -> Result<i64, ApiError> {
             match self.opt_str(key)? {
                 None => Ok(default),
                 Some(_) => self.req_id(key),
             }
         };
-        let limit = number("limit", max)?;
+        let limit = number("limit", default)?;
         if !(1..=max).contains(&limit) {
             return Err(self.invalid("limit", &format!("expected 1 to {max}")));
         }

@@ -22,12 +22,7 @@ impl crate::api::Handler for GetDeletedDomains {
     const NAME: &'static str = "GET_DELETED_DOMAINS";
 
     fn parse(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
-        let (page, limit) = f.paging(1000)?;
-        let limit = if f.opt_str("limit")?.is_some() {
-            limit
-        } else {
-            DEFAULT_LIMIT
-        };
+        let (page, limit) = f.paging(DEFAULT_LIMIT, 1000)?;
         Ok(GetDeletedDomains {
             filter: DeletedFilter {
                 domain: f

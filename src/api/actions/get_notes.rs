@@ -43,12 +43,7 @@ impl crate::api::Handler for GetNotes {
             NoteScope::Transfer => Some(f.req_id("transfer_id")?),
         };
         // Pages of up to 40 by default; a client may ask for more at once.
-        let (page, limit) = f.paging(1000)?;
-        let limit = if f.opt_str("limit")?.is_some() {
-            limit
-        } else {
-            DEFAULT_LIMIT
-        };
+        let (page, limit) = f.paging(DEFAULT_LIMIT, 1000)?;
         Ok(GetNotes {
             named: Named::read(env, f, &["domain"])?,
             scope,

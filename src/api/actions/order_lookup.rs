@@ -158,8 +158,7 @@ impl crate::api::Handler for GetOrdersByDomain {
     fn parse(_env: &crate::ops::Envelope, f: &Fields<'_>) -> Result<Self, ApiError> {
         let domain = DomainName::parse(f.req_str("domain")?)
             .map_err(|e| f.invalid("domain", &e.to_string()))?;
-        let (page, limit) = f.paging(1000)?;
-        let limit = if f.opt_str("limit")?.is_some() { limit } else { 40 };
+        let (page, limit) = f.paging(40, 1000)?;
         let lower = |k: &str| -> Result<Option<String>, ApiError> {
             Ok(f.opt_str(k)?.map(|v| v.trim().to_ascii_lowercase()))
         };

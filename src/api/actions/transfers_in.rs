@@ -49,7 +49,7 @@ impl Paging {
     }
 
     pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
-        let (page, limit) = f.paging(MAX_LIMIT)?;
+        let (page, limit) = f.paging(MAX_LIMIT, MAX_LIMIT)?;
         let date = |keys: [&str; 2], end: bool| -> Result<Option<i64>, ApiError> {
             for key in keys {
                 if let Some(t) = f.day_bound(key, end)? {
