@@ -218,6 +218,21 @@ fn contact(email: &str) -> Value {
     Value::Map(c)
 }
 
+/// An SW_REGISTER of `domain` with the attributes `pairs` (in order) and the
+/// sandbox's default contact set for every role.
+fn sw_register(domain: &str, pairs: &[(&str, &str)]) -> Vec<u8> {
+    let mut set = Map::new();
+    for role in ["owner", "admin", "billing", "tech"] {
+        set.insert(role.into(), contact(&format!("{role}@{domain}")));
+    }
+    let mut attrs = Map::new();
+    for (k, v) in pairs {
+        attrs.insert((*k).into(), Value::from(*v));
+    }
+    attrs.insert("contact_set".into(), Value::Map(set));
+    envelope("SW_REGISTER", "DOMAIN", attrs)
+}
+
 /// Replays the case on `sandbox`: the world's moving parts first (hosts, transfers
 /// under way, a cookie when the request carries one), then the request; opsd's
 /// reply to it.
@@ -246,29 +261,20 @@ pub fn run(case: &Case, sandbox: &mut dyn Sandbox) -> Result<Vec<u8>, String> {
     let mut order = None;
     for d in &setup.transfer_pending {
         let d = case.sandbox_name(d);
-        let mut set = Map::new();
-        for role in ["owner", "admin", "billing", "tech"] {
-            set.insert(role.into(), contact(&format!("{role}@{d}")));
-        }
-        let mut attrs = Map::new();
-        for (k, v) in [
-            ("domain", d.as_str()),
-            ("reg_type", "transfer"),
-            ("auth_info", "parity-auth-code"),
-            ("reg_username", user.as_str()),
-            ("reg_password", password.as_str()),
-            ("handle", "process"),
-            ("period", "1"),
-            ("custom_tech_contact", "0"),
-        ] {
-            attrs.insert(k.into(), Value::from(v));
-        }
-        attrs.insert("contact_set".into(), Value::Map(set));
-        let reply = step(
-            sandbox,
-            "SW_REGISTER transfer",
-            &envelope("SW_REGISTER", "DOMAIN", attrs),
-        )?;
+        let request = sw_register(
+            &d,
+            &[
+                ("domain", d.as_str()),
+                ("reg_type", "transfer"),
+                ("auth_info", "parity-auth-code"),
+                ("reg_username", user.as_str()),
+                ("reg_password", password.as_str()),
+                ("handle", "process"),
+                ("period", "1"),
+                ("custom_tech_contact", "0"),
+            ],
+        );
+        let reply = step(sandbox, "SW_REGISTER transfer", &request)?;
         if order.is_none() {
             order = attribute_of(&reply, "id");
         }
@@ -281,27 +287,18 @@ pub fn run(case: &Case, sandbox: &mut dyn Sandbox) -> Result<Vec<u8>, String> {
     }
     for d in &setup.registered {
         let d = case.sandbox_name(d);
-        let mut set = Map::new();
-        for role in ["owner", "admin", "billing", "tech"] {
-            set.insert(role.into(), contact(&format!("{role}@{d}")));
-        }
-        let mut attrs = Map::new();
-        for (k, v) in [
-            ("domain", d.as_str()),
-            ("reg_type", "new"),
-            ("reg_username", user.as_str()),
-            ("reg_password", password.as_str()),
-            ("handle", "process"),
-            ("period", "1"),
-        ] {
-            attrs.insert(k.into(), Value::from(v));
-        }
-        attrs.insert("contact_set".into(), Value::Map(set));
-        let reply = step(
-            sandbox,
-            "SW_REGISTER new",
-            &envelope("SW_REGISTER", "DOMAIN", attrs),
-        )?;
+        let request = sw_register(
+            &d,
+            &[
+                ("domain", d.as_str()),
+                ("reg_type", "new"),
+                ("reg_username", user.as_str()),
+                ("reg_password", password.as_str()),
+                ("handle", "process"),
+                ("period", "1"),
+            ],
+        );
+        let reply = step(sandbox, "SW_REGISTER new", &request)?;
         if order.is_none() {
             order = attribute_of(&reply, "id");
         }
