@@ -215,6 +215,29 @@ pub const ORDER_INFO_OK: Fixed = fixed(200, "Command completed successfully");
 /// Ours.
 pub const ORDER_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Order not found.");
 
+// PROCESS_PENDING, CANCEL_PENDING_ORDERS, CANCEL_ACTIVE_PROCESS (issue 30).
+/// Captured (PROCESS_PENDING of a saved registration).
+pub const PENDING_PROCESSED: Fixed = fixed(200, "Domain registration successfully completed");
+/// Ours: a saved transfer order started by PROCESS_PENDING.
+pub const PENDING_TRANSFER_STARTED: Fixed = fixed(200, "Transfer order processed");
+/// Ours: PROCESS_PENDING `command=cancel`, CANCEL_ACTIVE_PROCESS.
+pub const PENDING_CANCELLED: Fixed = fixed(200, "Order cancelled");
+/// Ours; 400, as OpenSRS refuses an order that cannot be processed.
+pub const ORDER_NOT_PENDING: Fixed = fixed(
+    400,
+    "Order is not pending: only a saved, declined or cancelled order can be processed.",
+);
+/// Ours: an order saved before opsd kept saved orders whole.
+pub const ORDER_NOT_KEPT: Fixed = fixed(
+    400,
+    "This saved order was kept without its data and cannot be processed; place it again.",
+);
+/// Ours: CANCEL_ACTIVE_PROCESS with nothing to cancel.
+pub const NOTHING_ACTIVE: Fixed = fixed(
+    NOT_FOUND,
+    "No pending order or active process for this domain.",
+);
+
 // Registrant verification (issue 30).
 /// The documentation's example.
 pub const VERIFICATION_RESENT: Fixed =

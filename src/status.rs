@@ -158,11 +158,12 @@ statuses! {
 }
 
 statuses! {
-    /// A portfolio order: carried out, or kept for later (`handle=save`, forced
-    /// pending).
+    /// A portfolio order: carried out, kept for later (`handle=save`, forced
+    /// pending), or a kept one cancelled before it was carried out.
     OrderStatus {
         Saved = "saved",
         Completed = "completed",
+        Cancelled = "cancelled",
     }
 }
 

@@ -55,6 +55,8 @@ mod mail;
 mod panel;
 /// Real OpenSRS replies replayed and compared in shape (fixtures/parity/).
 mod parity;
+/// Issue 30: PROCESS_PENDING, CANCEL_PENDING_ORDERS, CANCEL_ACTIVE_PROCESS.
+mod pending_orders;
 /// The portfolio calls: LOOKUP, GET, MODIFY, RENEW, nameservers, contacts, cookies.
 mod portfolio;
 /// Transport: HTTP/1.0 and 1.1, status line, headers, close rules, routes, shutdown.

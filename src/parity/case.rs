@@ -76,6 +76,10 @@ pub struct Setup {
     /// registration order is the `{order}` a case's names may map to).
     #[serde(default)]
     pub registered: Vec<String>,
+    /// Registrations of these names the caller saved (`handle=save`) before the
+    /// request, not carried out (their order is the `{order}` names may map to).
+    #[serde(default)]
+    pub saved: Vec<String>,
     /// Of the portfolio's domains, those the caller revoked before the request
     /// (deleted, in their redemption period).
     #[serde(default)]

@@ -285,7 +285,12 @@ pub fn run(case: &Case, sandbox: &mut dyn Sandbox) -> Result<Vec<u8>, String> {
             sandbox.operator("POST", "approvals", &format!("decision=accept&domain={d}"))?;
         }
     }
-    for d in &setup.registered {
+    for (d, handle) in setup
+        .registered
+        .iter()
+        .map(|d| (d, "process"))
+        .chain(setup.saved.iter().map(|d| (d, "save")))
+    {
         let d = case.sandbox_name(d);
         let request = sw_register(
             &d,
@@ -294,7 +299,7 @@ pub fn run(case: &Case, sandbox: &mut dyn Sandbox) -> Result<Vec<u8>, String> {
                 ("reg_type", "new"),
                 ("reg_username", user.as_str()),
                 ("reg_password", password.as_str()),
-                ("handle", "process"),
+                ("handle", handle),
                 ("period", "1"),
             ],
         );

@@ -5,7 +5,7 @@
 //! | event | object | when |
 //! |---|---|---|
 //! | `STATUS_CHANGE` | `TRANSFER` | a domain of a transfer job changes status; a transfer away starts or ends |
-//! | `STATUS_CHANGE` | `ORDER` | a transfer order's OpenSRS status changes |
+//! | `STATUS_CHANGE` | `ORDER` | a transfer order's OpenSRS status changes; a pending order is cancelled |
 //! | `REGISTERED`, `RENEWED` | `DOMAIN` | SW_REGISTER, RENEW |
 //! | `PUSHED_OUT`, `PUSHED_IN` | `DOMAIN` | a push between resellers |
 //! | `DELETED`, `REDEEMED` | `DOMAIN` | REVOKE, REDEEM |
@@ -178,6 +178,33 @@ pub fn ordered_domain(o: &Ordered<'_>, done: OrderDone, at: i64) -> NewEvent {
         notes::domain(o.reseller_id, o.domain, line, at),
         notes::domain(o.reseller_id, o.domain, outcome, at),
     ];
+    e
+}
+
+/// A pending order cancelled (PROCESS_PENDING `command=cancel`,
+/// CANCEL_PENDING_ORDERS, CANCEL_ACTIVE_PROCESS), with the note in its order's
+/// notes.
+pub fn order_cancelled(reseller_id: i64, o: &crate::store::CancelledOrder, at: i64) -> NewEvent {
+    let mut e = event(
+        reseller_id,
+        "STATUS_CHANGE",
+        "ORDER",
+        at,
+        ordered(&[
+            ("order_id", json!(o.id)),
+            ("order_reg_type", json!(o.reg_type)),
+            ("domain_name", json!(o.domain)),
+            ("order_status", json!("cancelled")),
+        ]),
+    );
+    e.notes = vec![notes::of(
+        NoteScope::Order,
+        o.id,
+        reseller_id,
+        &o.domain,
+        notes::ORDER_CANCELLED.into(),
+        at,
+    )];
     e
 }
 

@@ -110,6 +110,9 @@ pub fn transfer_status(status: &str) -> String {
 
 pub const TRANSFER_COMPLETED: &str = "Domain transfer successfully completed.";
 
+/// A pending order cancelled before it was carried out.
+pub const ORDER_CANCELLED: &str = "Order cancelled.";
+
 /// REVOKE, with the request's own `notes` when it sends some.
 pub fn revoked(extra: Option<&str>) -> String {
     match extra {

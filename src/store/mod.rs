@@ -24,6 +24,7 @@ mod notes;
 mod operators;
 mod orders;
 mod outbox;
+mod pending;
 mod portfolio;
 mod prices;
 mod push;
@@ -62,6 +63,7 @@ pub use notes::{NewNote, Note, NotePage};
 pub use operators::{JobSummary, ResellerOverview};
 pub use orders::{AnyOrder, NewOrder, OrderProfile, OrderView};
 pub use outbox::{Mail, OutboxRow};
+pub use pending::{Cancel, CancelledOrder, SavedOrder};
 pub use portfolio::{
     ChangeOf, DomainChange, DomainRecord, ExpiryPage, NameServerHost, NewRegistration, OrderDone,
     Renewal,
@@ -191,6 +193,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0030_registrant_verification.sql")),
     M::up(include_str!("migrations/0031_dnssec.sql")),
     M::up(include_str!("migrations/0032_order_ids.sql")),
+    M::up(include_str!("migrations/0033_order_cancel.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.
@@ -223,6 +226,10 @@ const PG_MIGRATIONS: &[(usize, &str)] = &[
     ),
     (31, include_str!("migrations/postgres/0031_dnssec.sql")),
     (32, include_str!("migrations/postgres/0032_order_ids.sql")),
+    (
+        33,
+        include_str!("migrations/postgres/0033_order_cancel.sql"),
+    ),
 ];
 
 /// Whether a `db` setting names a PostgreSQL database rather than a file.

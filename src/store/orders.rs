@@ -140,6 +140,35 @@ pub(super) fn held_sql(reseller: &str, first: usize) -> String {
     )
 }
 
+/// A transfer order's start: its one-domain job.
+pub(super) struct OrderStart<'a> {
+    pub reseller_id: i64,
+    pub order_id: i64,
+    pub profile_id: i64,
+    pub nameservers: &'a [String],
+    pub domain: &'a str,
+    pub auth_info: &'a str,
+    pub now: i64,
+}
+
+/// Starts a transfer order inside the caller's transaction: its job, named after
+/// the order (the panel lists it so), tied to the order. The job's id.
+pub(super) fn start_in(tx: &Transaction<'_>, o: &OrderStart<'_>) -> Result<i64> {
+    let job = NewTransferJob {
+        reseller_id: o.reseller_id,
+        name: format!("order {}", o.order_id),
+        profile_id: Some(o.profile_id),
+        dns_template: None,
+        nameservers: o.nameservers.to_vec(),
+        domains: vec![(o.domain.into(), o.auth_info.into())],
+        created_at: o.now,
+    };
+    let job_id = insert_job(tx, &job)?;
+    tx.prepare_cached("UPDATE transfer_orders SET job_id = ?2, handle = ?3 WHERE id = ?1")?
+        .execute(params![o.order_id, job_id, OrderHandle::Process])?;
+    Ok(job_id)
+}
+
 /// The statuses of a transfer on its way, as [`held_sql`]'s parameters.
 pub(super) const ON_THE_WAY: [DomainStatus; 3] = DomainStatus::ON_THE_WAY;
 
@@ -163,14 +192,15 @@ impl Store {
         let sql = format!(
             "INSERT INTO transfer_orders (reseller_id, domain, auth_info, handle, approver, contacts,
                lock_domain, period, price_cents, registrant_ip, created_at, whois_privacy, auto_renew,
-               tld_data, id)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?19
+               tld_data, id, profile_id, nameservers)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?19, ?20, ?21
              FROM resellers WHERE id = ?1 AND (?15 = 0 OR balance_cents - {} >= ?9)
              RETURNING id",
             held_sql("?1", 16)
         );
         let id = next_order_id(&tx)?;
         let [a, b, c] = ON_THE_WAY;
+        let nameservers = serde_json::to_string(&o.nameservers).unwrap_or_else(|_| "[]".into());
         let order_id: Option<i64> = tx
             .prepare_cached(&sql)?
             .query_row(
@@ -193,7 +223,9 @@ impl Store {
                     a,
                     b,
                     c,
-                    id
+                    id,
+                    profile_id,
+                    nameservers
                 ],
                 |r| r.get(0),
             )
@@ -202,20 +234,16 @@ impl Store {
             return Ok(Written::Stopped(Guard::FundsShort));
         };
         let job_id = if o.process {
-            let job = NewTransferJob {
+            let start = OrderStart {
                 reseller_id: o.reseller_id,
-                // The job is named after its order: the panel lists it so.
-                name: format!("order {order_id}"),
-                profile_id: Some(profile_id),
-                dns_template: None,
-                nameservers: o.nameservers.clone(),
-                domains: vec![(o.domain.as_str().into(), o.auth_info.as_str().into())],
-                created_at: o.created_at,
+                order_id,
+                profile_id,
+                nameservers: &o.nameservers,
+                domain: &o.domain,
+                auth_info: &o.auth_info,
+                now: o.created_at,
             };
-            let job_id = insert_job(&tx, &job)?;
-            tx.prepare_cached("UPDATE transfer_orders SET job_id = ?2 WHERE id = ?1")?
-                .execute(params![order_id, job_id])?;
-            Some(job_id)
+            Some(start_in(&tx, &start)?)
         } else {
             None
         };
@@ -505,13 +533,15 @@ pub struct AnyOrder {
     pub created_at: i64,
     /// When the transfer last changed (a transfer order).
     pub status_at: Option<i64>,
+    /// When a saved transfer order was cancelled before it started.
+    pub cancelled_at: Option<i64>,
 }
 
 const PORTFOLIO_ORDER: &str = "SELECT id, domain, kind, status, period, price_cents, created_at
     FROM portfolio_orders";
 const TRANSFER_ORDER: &str =
     "SELECT o.id, o.domain, d.status, o.period, o.price_cents, o.created_at,
-        d.status_at
+        d.status_at, o.cancelled_at
     FROM transfer_orders o
     LEFT JOIN transfer_domains d ON d.job_id = o.job_id AND d.position = 0";
 
@@ -526,6 +556,7 @@ fn portfolio_order(r: &super::sql::Row<'_>) -> super::sql::Result<AnyOrder> {
         price_cents: r.get("price_cents")?,
         created_at: r.get("created_at")?,
         status_at: None,
+        cancelled_at: None,
     })
 }
 
@@ -540,6 +571,7 @@ fn transfer_order(r: &super::sql::Row<'_>) -> super::sql::Result<AnyOrder> {
         price_cents: r.get("price_cents")?,
         created_at: r.get("created_at")?,
         status_at: r.get("status_at")?,
+        cancelled_at: r.get("cancelled_at")?,
     })
 }
 

@@ -146,6 +146,8 @@ pub struct NewRegistration {
     pub expires_at: i64,
     /// The registrant verification it starts (`rules::verification`).
     pub verification: Option<super::NewVerification>,
+    /// The saved order it carries out (PROCESS_PENDING), instead of a new order.
+    pub saved_order: Option<i64>,
     pub now: i64,
 }
 
@@ -305,8 +307,9 @@ impl Store {
     /// Registers a domain in one transaction: the profile, the order, the domain,
     /// the charge, the REGISTERED event (`event`, made from the ids given) and the
     /// audit row. Guarded: stopped when a portfolio holds the name
-    /// ([`Guard::NameHeld`]) or the balance less what is held does not cover the
-    /// price ([`Guard::FundsShort`]).
+    /// ([`Guard::NameHeld`]), the balance less what is held does not cover the
+    /// price ([`Guard::FundsShort`]), or the saved order it carries out is no
+    /// longer saved ([`Guard::Moved`]).
     pub fn register_domain(
         &self,
         n: &NewRegistration,
@@ -319,7 +322,32 @@ impl Store {
             return Ok(Written::Stopped(Guard::FundsShort));
         }
         let profile_id = profile_in(&tx, n.reseller_id, &n.profile, n.now)?;
-        let order_id = insert_order(&tx, n, OrderStatus::Completed, "")?;
+        let order_id = match n.saved_order {
+            None => insert_order(&tx, n, OrderStatus::Completed, "")?,
+            Some(id) => {
+                let done: Option<i64> = tx
+                    .prepare_cached(
+                        "UPDATE portfolio_orders SET status = ?4, price_cents = ?5, period = ?6
+                         WHERE id = ?1 AND reseller_id = ?2 AND status = ?3 RETURNING id",
+                    )?
+                    .query_row(
+                        params![
+                            id,
+                            n.reseller_id,
+                            OrderStatus::Saved,
+                            OrderStatus::Completed,
+                            n.price_cents,
+                            n.period
+                        ],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                let Some(id) = done else {
+                    return Ok(Written::Stopped(Guard::Moved));
+                };
+                id
+            }
+        };
         let domain_id: Option<i64> = tx
             .prepare_cached(
                 "INSERT INTO domains (name, reseller_id, profile_id, locked, created_at, registered_at,

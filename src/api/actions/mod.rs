@@ -79,6 +79,9 @@ crate::api::table::table! {
     mod belongs_to_rsp "BELONGS_TO_RSP" "DOMAIN" => belongs_to_rsp::BelongsToRsp;
     mod order_lookup "GET_ORDER_INFO" "DOMAIN" => order_lookup::GetOrderInfo;
     "GET_ORDERS_BY_DOMAIN" "DOMAIN" => order_lookup::GetOrdersByDomain;
+    mod process_pending "PROCESS_PENDING" "DOMAIN" => process_pending::ProcessPending;
+    mod cancel_pending "CANCEL_PENDING_ORDERS" "ORDER" => cancel_pending::CancelPendingOrders;
+    "CANCEL_ACTIVE_PROCESS" "DOMAIN" => cancel_pending::CancelActiveProcess;
     mod registrant_verification "GET_REGISTRANT_VERIFICATION_STATUS" "DOMAIN" => registrant_verification::GetVerificationStatus;
     "SEND_REGISTRANT_VERIFICATION_EMAIL" "DOMAIN" => registrant_verification::SendVerificationEmail;
     mod domains_by_expiredate "GET_DOMAINS_BY_EXPIREDATE" "DOMAIN" => domains_by_expiredate::DomainsByExpiredate;

@@ -25,11 +25,16 @@ fn order_type(o: &AnyOrder) -> &'static str {
 }
 
 /// The order's status as OpenSRS names it: kept or on its way, `pending`; done,
-/// `completed`; a transfer that failed or was cancelled, `cancelled`.
+/// `completed`; cancelled before it was carried out, or a transfer that failed or
+/// was cancelled, `cancelled`.
 fn order_status(o: &AnyOrder) -> &'static str {
+    if o.cancelled_at.is_some() {
+        return "cancelled";
+    }
     match (o.status, o.transfer) {
         (Some(OrderStatus::Completed), _) | (None, Some(DomainStatus::Completed)) => "completed",
-        (None, Some(DomainStatus::Failed | DomainStatus::Cancelled)) => "cancelled",
+        (Some(OrderStatus::Cancelled), _)
+        | (None, Some(DomainStatus::Failed | DomainStatus::Cancelled)) => "cancelled",
         _ => "pending",
     }
 }

@@ -8,7 +8,7 @@ use crate::api::fields::Fields;
 use crate::api::{ApiError, Ctx, Layout, Reply};
 use crate::ops::{Envelope, Map, Value};
 use crate::status::DomainStatus;
-use crate::store::Written;
+use crate::store::{OrderView, Written};
 
 use super::orders::OrderRef;
 
@@ -35,28 +35,35 @@ impl crate::api::Handler for ProcessTransfer {
         ) {
             return Err(refused());
         }
-        let store = &ctx.app.store;
-        let now = ctx.app.now();
-        let Some(again) = store.order_again(ctx.reseller.id, old.id, now)? else {
-            return Err(refused());
-        };
-        let (id, _job) = match store.create_order(&again)? {
-            Written::Done(taken) => taken,
-            Written::Stopped(_) => {
-                return Err(ApiError::Refused(codes::RESUBMIT_NO_FUNDS));
-            }
-        };
-        ctx.app.work.notify_one();
-        let to = old
-            .approver
-            .clone()
-            .or(old.request_address.clone())
-            .unwrap_or_default();
-        let mut attrs = Map::with_capacity(2);
-        attrs.insert("id".into(), Value::from(id));
-        attrs.insert("transfer_id".into(), Value::from(id));
-        let ok = codes::TRANSFER_SENT;
-        let text = ok.text.replace("{email}", &to);
-        Ok(Reply::ok((ok.code, &text), attrs, Layout::CodeSuccessAttrs))
+        place_again(ctx, &old)
     }
+}
+
+/// A new order with the same data as the caller's cancelled order `old`, its
+/// transfer started (PROCESS_TRANSFER, and PROCESS_PENDING of such an order).
+pub(super) fn place_again(ctx: &Ctx<'_>, old: &OrderView) -> Result<Reply, ApiError> {
+    let refused = || ApiError::Refused(codes::RESUBMIT_PROHIBITED);
+    let store = &ctx.app.store;
+    let now = ctx.app.now();
+    let Some(again) = store.order_again(ctx.reseller.id, old.id, now)? else {
+        return Err(refused());
+    };
+    let (id, _job) = match store.create_order(&again)? {
+        Written::Done(taken) => taken,
+        Written::Stopped(_) => {
+            return Err(ApiError::Refused(codes::RESUBMIT_NO_FUNDS));
+        }
+    };
+    ctx.app.work.notify_one();
+    let to = old
+        .approver
+        .clone()
+        .or(old.request_address.clone())
+        .unwrap_or_default();
+    let mut attrs = Map::with_capacity(2);
+    attrs.insert("id".into(), Value::from(id));
+    attrs.insert("transfer_id".into(), Value::from(id));
+    let ok = codes::TRANSFER_SENT;
+    let text = ok.text.replace("{email}", &to);
+    Ok(Reply::ok((ok.code, &text), attrs, Layout::CodeSuccessAttrs))
 }

@@ -21,7 +21,7 @@ use crate::store::OrderProfile;
 mod new;
 mod transfer;
 
-pub use new::Registration;
+pub use new::{Outcome, Registration};
 pub use transfer::TransferOrder;
 
 /// The request as read; a field error is kept to be answered with

@@ -4,7 +4,8 @@
 //! price for `period` years is charged to the balance, and the domain joins the
 //! portfolio at once with its contacts, nameservers (custom, or the sandbox's
 //! defaults), lock, privacy, auto-renew and TLD data, writing DOMAIN REGISTERED.
-//! `handle=save` keeps the order without registering.
+//! `handle=save` keeps the order whole (profile resolved, password hashed) without
+//! registering; PROCESS_PENDING carries a kept order out later (`carry_out`).
 
 use crate::api::codes;
 use crate::api::contact_set;
@@ -14,7 +15,7 @@ use crate::ops::{Map, Value};
 use crate::registry::Availability;
 use crate::rules::events::{OrderEvent, Ordered, ordered_domain};
 use crate::rules::{availability, nameservers, price};
-use crate::store::{Guard, NewRegistration, Written};
+use crate::store::{Guard, NewRegistration, OrderDone, OrderProfile, Written};
 
 use super::{OrderBasics, failure_with_detail, order_profile};
 
@@ -107,44 +108,123 @@ impl Registration {
     }
 
     pub fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+        let profile = order_profile(
+            ctx,
+            ctx.reseller.id,
+            ctx.peer,
+            &self.username,
+            &self.password,
+            self.reg_domain.as_deref(),
+        )?;
+        match self.carry_out(ctx, &profile, None)? {
+            Outcome::Refused(reply) => Ok(reply),
+            Outcome::Saved(id) => {
+                let mut attrs = Map::with_capacity(2);
+                attrs.insert("id".into(), Value::from(id));
+                attrs.insert("admin_email".into(), Value::from(self.admin_email.as_str()));
+                Ok(Reply::done(codes::REGISTRATION_SAVED, attrs))
+            }
+            Outcome::Registered { done, .. } => Ok(self.registered_reply(done)),
+        }
+    }
+
+    /// The order kept whole for PROCESS_PENDING: everything but the profile's
+    /// password, whose profile is resolved (an existing one, or the new one's name
+    /// and password hash).
+    fn kept(&self, profile: &OrderProfile) -> String {
+        let (profile_id, username, password_hash) = match profile {
+            OrderProfile::Existing(id) => (Some(*id), None, None),
+            OrderProfile::New {
+                username,
+                password_hash,
+            } => (None, Some(username.clone()), Some(password_hash.clone())),
+        };
+        let kept = Kept {
+            domain: self.domain.clone(),
+            period: self.period,
+            nameservers: self.nameservers.clone(),
+            contacts: self.contacts_json.clone(),
+            admin_email: self.admin_email.clone(),
+            lock: self.lock,
+            whois_privacy: self.whois_privacy,
+            auto_renew: self.auto_renew,
+            tld_data: self.tld_data.clone(),
+            affiliate_id: self.affiliate_id.clone(),
+            auth_code: self.auth_code.clone(),
+            profile_id,
+            username,
+            password_hash,
+        };
+        serde_json::to_string(&kept).unwrap_or_default()
+    }
+
+    /// A saved order read back: the registration and the profile it goes into.
+    /// `None` for an order saved before opsd kept orders whole.
+    pub fn from_kept(request: &str) -> Option<(Registration, OrderProfile)> {
+        let k: Kept = serde_json::from_str(request).ok()?;
+        let profile = match (k.profile_id, k.username, k.password_hash) {
+            (Some(id), _, _) => OrderProfile::Existing(id),
+            (None, Some(username), Some(password_hash)) => OrderProfile::New {
+                username,
+                password_hash,
+            },
+            _ => return None,
+        };
+        let r = Registration {
+            domain: k.domain,
+            username: String::new(),
+            password: String::new(),
+            reg_domain: None,
+            save: false,
+            period: k.period,
+            nameservers: k.nameservers,
+            contacts_json: k.contacts,
+            admin_email: k.admin_email,
+            lock: k.lock,
+            whois_privacy: k.whois_privacy,
+            auto_renew: k.auto_renew,
+            tld_data: k.tld_data,
+            affiliate_id: k.affiliate_id,
+            auth_code: k.auth_code,
+        };
+        Some((r, profile))
+    }
+
+    /// Carries the order out into `profile`: kept when the registry refuses it
+    /// (forced pending) or with `handle=save`, else registered and charged.
+    /// `saved` names the saved order this carries out (PROCESS_PENDING): it is
+    /// completed rather than a new order placed, and a refusal leaves it saved.
+    pub fn carry_out(
+        &self,
+        ctx: &Ctx<'_>,
+        profile: &OrderProfile,
+        saved: Option<i64>,
+    ) -> Result<Outcome, ApiError> {
         let store = &ctx.app.store;
         let me = ctx.reseller.id;
         let now = ctx.app.now();
         let premium = match availability::of(ctx.app, &self.domain)? {
             Ok(Availability::Available { premium, .. }) => premium,
             Ok(Availability::Taken { .. } | Availability::Waiting) => {
-                return self.forced_pending(ctx, &[], now);
+                return self.forced_pending(ctx, profile, &[], saved, now);
             }
             Err(u) => return Err(super::super::lookup::unanswered(&u)),
         };
         let missing = nameservers::missing(store, &self.nameservers)?;
         if !missing.is_empty() {
-            return self.forced_pending(ctx, &missing, now);
+            return self.forced_pending(ctx, profile, &missing, saved, now);
         }
-        let profile = order_profile(
-            ctx,
-            me,
-            ctx.peer,
-            &self.username,
-            &self.password,
-            self.reg_domain.as_deref(),
-        )?;
         let cents = price::order_cents(store, &self.domain, "new", self.period, premium)?;
-        if self.save {
-            let request =
-                serde_json::json!({ "domain": self.domain, "period": self.period }).to_string();
+        if self.save && saved.is_none() {
             let id = store.save_pending_registration(
                 me,
                 &self.domain,
                 self.period,
                 cents,
-                &request,
+                &self.kept(profile),
                 now,
             )?;
-            let mut attrs = Map::with_capacity(2);
-            attrs.insert("id".into(), Value::from(id));
-            attrs.insert("admin_email".into(), Value::from(self.admin_email.as_str()));
-            return Ok(Reply::done(codes::REGISTRATION_SAVED, attrs));
+            return Ok(Outcome::Saved(id));
         }
         let expires_at = crate::rules::renewal::registration_expiry(now, self.period);
         let owner_email = contact_set::email_of(Some(&self.contacts_json), "owner")
@@ -154,7 +234,7 @@ impl Registration {
         let n = NewRegistration {
             reseller_id: me,
             domain: self.domain.clone(),
-            profile,
+            profile: profile.clone(),
             period: self.period,
             price_cents: cents,
             contacts_json: self.contacts_json.clone(),
@@ -170,10 +250,15 @@ impl Registration {
                 .unwrap_or_else(super::super::send_authcode::fresh_auth_code),
             expires_at,
             verification,
+            saved_order: saved,
             now,
         };
         let audit = ctx.audit(
-            "sw_register",
+            if saved.is_some() {
+                "process_pending"
+            } else {
+                "sw_register"
+            },
             &self.domain,
             format!("new, {} year(s)", self.period),
         );
@@ -192,23 +277,29 @@ impl Registration {
             }
             other => other?,
         };
-        let done = match done {
+        match done {
             Written::Done(done) => {
                 // The registrant's verification email, if one went out.
                 ctx.app.work.notify_one();
-                done
+                Ok(Outcome::Registered { done, expires_at })
+            }
+            // Processed or cancelled meanwhile by another call.
+            Written::Stopped(Guard::Moved) if saved.is_some() => {
+                Err(ApiError::Refused(codes::ORDER_NOT_PENDING))
             }
             // Registered elsewhere since it was looked up: the registry refuses it.
             Written::Stopped(Guard::NameHeld | Guard::Moved) => {
-                return self.forced_pending(ctx, &[], now);
+                self.forced_pending(ctx, profile, &[], saved, now)
             }
-            Written::Stopped(Guard::FundsShort) => {
-                return Ok(failure_with_detail(
-                    codes::NO_FUNDS.code,
-                    codes::NO_FUNDS.text,
-                ));
-            }
-        };
+            Written::Stopped(Guard::FundsShort) => Ok(Outcome::Refused(failure_with_detail(
+                codes::NO_FUNDS.code,
+                codes::NO_FUNDS.text,
+            ))),
+        }
+    }
+
+    /// SW_REGISTER's reply to a registration carried out.
+    fn registered_reply(&self, done: OrderDone) -> Reply {
         let mut attrs = Map::with_capacity(9);
         attrs.insert("id".into(), Value::from(done.order_id));
         attrs.insert("admin_email".into(), Value::from(self.admin_email.as_str()));
@@ -230,30 +321,38 @@ impl Registration {
             attrs.insert("whois_privacy".into(), Value::Map(privacy));
             attrs.insert("cancelled_orders".into(), Value::List(Vec::new()));
         }
-        Ok(Reply::done(ok, attrs))
+        Reply::done(ok, attrs)
     }
 
     /// A registration the registry refuses is kept as a saved order, "forced
     /// pending", as OpenSRS keeps it: 485 "Domain taken" when the name is not free,
     /// 435 when nameservers (`missing`) are unknown at the registry, each named;
     /// the reply names the order.
+    /// PROCESS_PENDING of a saved order (`saved`) answers the same, and the order
+    /// stays saved.
     fn forced_pending(
         &self,
         ctx: &Ctx<'_>,
+        profile: &OrderProfile,
         missing: &[String],
+        saved: Option<i64>,
         now: i64,
-    ) -> Result<Reply, ApiError> {
-        let request =
-            serde_json::json!({ "domain": self.domain, "period": self.period }).to_string();
-        let cents = price::order_cents(&ctx.app.store, &self.domain, "new", self.period, false)?;
-        let id = ctx.app.store.save_pending_registration(
-            ctx.reseller.id,
-            &self.domain,
-            self.period,
-            cents,
-            &request,
-            now,
-        )?;
+    ) -> Result<Outcome, ApiError> {
+        let id = match saved {
+            Some(id) => id,
+            None => {
+                let cents =
+                    price::order_cents(&ctx.app.store, &self.domain, "new", self.period, false)?;
+                ctx.app.store.save_pending_registration(
+                    ctx.reseller.id,
+                    &self.domain,
+                    self.period,
+                    cents,
+                    &self.kept(profile),
+                    now,
+                )?
+            }
+        };
         let mut attrs = Map::with_capacity(4);
         let (code, text) = match missing {
             [] => (
@@ -283,6 +382,35 @@ impl Registration {
             reply = reply.with_transaction_id(now);
         }
         reply.success = false;
-        Ok(reply)
+        Ok(Outcome::Refused(reply))
     }
+}
+
+/// What carrying out a registration came to.
+pub enum Outcome {
+    /// Registered: the order and domain, and the expiry it got.
+    Registered { done: OrderDone, expires_at: i64 },
+    /// Kept with `handle=save`: the order's id.
+    Saved(i64),
+    /// Refused or kept forced pending: the reply that says so.
+    Refused(Reply),
+}
+
+/// A saved registration as its order keeps it (`portfolio_orders.request`).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Kept {
+    domain: String,
+    period: i64,
+    nameservers: Vec<String>,
+    contacts: String,
+    admin_email: String,
+    lock: bool,
+    whois_privacy: bool,
+    auto_renew: bool,
+    tld_data: Option<String>,
+    affiliate_id: Option<String>,
+    auth_code: Option<String>,
+    profile_id: Option<i64>,
+    username: Option<String>,
+    password_hash: Option<String>,
 }

@@ -1,0 +1,271 @@
+//! Issue 30, pending orders: PROCESS_PENDING carries a saved registration out
+//! (charged then) or starts a saved transfer order, `command=cancel` and
+//! CANCEL_PENDING_ORDERS cancel them, a cancelled order is placed again, and
+//! CANCEL_ACTIVE_PROCESS stops a transfer on its way — over real sockets, none of
+//! it reachable by another reseller.
+
+use crate::common::*;
+use crate::portfolio::{contact, register};
+
+fn saved(domain: &str) -> Vec<u8> {
+    let body = String::from_utf8(register(domain, 1, "")).expect("utf-8");
+    body.replace(
+        "<item key=\"handle\">process</item>",
+        "<item key=\"handle\">save</item>",
+    )
+    .into_bytes()
+}
+
+fn transfer(domain: &str, handle: &str) -> Vec<u8> {
+    let c = contact("Jane", "jane@example.net");
+    envelope(
+        "SW_REGISTER",
+        "DOMAIN",
+        &format!(
+            "<item key=\"reg_type\">transfer</item><item key=\"domain\">{domain}</item><item key=\"auth_info\">code</item><item key=\"reg_username\">buyer</item><item key=\"reg_password\">buyer-pass</item><item key=\"handle\">{handle}</item><item key=\"custom_tech_contact\">0</item><item key=\"contact_set\"><dt_assoc><item key=\"owner\">{c}</item><item key=\"admin\">{c}</item><item key=\"billing\">{c}</item></dt_assoc></item>"
+        ),
+    )
+}
+
+fn process(order: &str, extra: &str) -> Vec<u8> {
+    envelope(
+        "PROCESS_PENDING",
+        "DOMAIN",
+        &format!("<item key=\"order_id\">{order}</item>{extra}"),
+    )
+}
+
+fn order_status(s: &Server, order: &str) -> String {
+    let r = s.ops(&envelope(
+        "GET_ORDER_INFO",
+        "DOMAIN",
+        &format!("<item key=\"order_id\">{order}</item>"),
+    ));
+    r.path("attributes/field_hash/status")
+        .unwrap_or_else(|| r.text())
+}
+
+fn balances(s: &Server) -> (String, String) {
+    let r = s.ops(&envelope("GET_BALANCE", "BALANCE", ""));
+    (
+        r.item("balance").unwrap_or_default(),
+        r.item("hold_balance").unwrap_or_default(),
+    )
+}
+
+#[test]
+fn a_saved_registration_is_processed_once_and_charged_then() {
+    let s = Server::start();
+    let (start, _) = balances(&s);
+    let r = s.ops(&saved("later-reg.com"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let order = r.item("id").expect("order id");
+    assert_eq!(balances(&s).0, start, "a saved order is not charged");
+    assert_eq!(order_status(&s, &order), "pending");
+    let missing = s.ops(&envelope(
+        "GET",
+        "DOMAIN",
+        "<item key=\"domain\">later-reg.com</item><item key=\"type\">status</item>",
+    ));
+    assert_ne!(missing.code(), Some(200), "not registered yet");
+
+    // Another reseller cannot process it, nor learn it exists.
+    let theirs = s.send(&http10(&process(&order, ""), OTHER_USER, OTHER_KEY));
+    assert_eq!(theirs.code(), Some(480), "{}", theirs.text());
+
+    let r = s.ops(&process(&order, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        r.item("response_text").as_deref(),
+        Some("Domain registration successfully completed")
+    );
+    assert_eq!(r.item("order_id").as_deref(), Some(order.as_str()));
+    assert_eq!(r.item("f_auto_renew").as_deref(), Some("N"));
+    let expiry = r.item("registration expiration date").expect("expiry");
+    assert_eq!(expiry.len(), "2027-12-07 00:00:00".len(), "{expiry}");
+    assert!(r.item("id").is_some());
+    assert_ne!(balances(&s).0, start, "charged when processed");
+    assert_eq!(order_status(&s, &order), "completed");
+    let got = s.ops(&envelope(
+        "GET",
+        "DOMAIN",
+        "<item key=\"domain\">later-reg.com</item><item key=\"type\">status</item>",
+    ));
+    assert_eq!(got.code(), Some(200), "{}", got.text());
+    // The profile kept with the order opens the domain.
+    let cookie = s.ops(&envelope(
+        "SET",
+        "COOKIE",
+        "<item key=\"domain\">later-reg.com</item><item key=\"reg_username\">shopper</item><item key=\"reg_password\">shopper-pass</item>",
+    ));
+    assert_eq!(cookie.code(), Some(200), "{}", cookie.text());
+
+    // Processed: not again.
+    let again = s.ops(&process(&order, ""));
+    assert_eq!(again.code(), Some(400), "{}", again.text());
+    assert_eq!(
+        s.count("SELECT count(*) FROM domains WHERE name = 'later-reg.com'"),
+        1
+    );
+}
+
+#[test]
+fn cancelled_orders_and_placing_them_again() {
+    let s = Server::start();
+    let r = s.ops(&saved("changed-mind.com"));
+    let order = r.item("id").expect("order id");
+    let r = s.ops(&process(&order, "<item key=\"command\">cancel</item>"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(r.item("domain").as_deref(), Some("changed-mind.com"));
+    assert_eq!(order_status(&s, &order), "cancelled");
+    let notes = s.ops(&envelope(
+        "GET_NOTES",
+        "DOMAIN",
+        &format!("<item key=\"domain\">changed-mind.com</item><item key=\"type\">order</item><item key=\"order_id\">{order}</item>"),
+    ));
+    assert_eq!(
+        notes.path("attributes/notes/0/note").as_deref(),
+        Some("Order cancelled."),
+        "{}",
+        notes.text()
+    );
+    assert_eq!(
+        s.count(&format!(
+            "SELECT count(*) FROM events WHERE object = 'ORDER' AND data LIKE '%\"order_id\":{order},%cancelled%'"
+        )),
+        1
+    );
+    let r = s.ops(&process(&order, "<item key=\"command\">cancel</item>"));
+    assert_eq!(r.code(), Some(400), "only once: {}", r.text());
+    let r = s.ops(&process(&order, "<item key=\"command\">later</item>"));
+    assert_eq!(r.code(), Some(465), "{}", r.text());
+
+    // As documented, a cancelled registration is placed again as a new order.
+    let r = s.ops(&process(&order, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let new_order = r.item("order_id").expect("order id");
+    assert_ne!(new_order, order);
+    assert_eq!(order_status(&s, &order), "cancelled");
+    assert_eq!(order_status(&s, &new_order), "completed");
+
+    // CANCEL_PENDING_ORDERS: every saved order of the caller up to to_date.
+    let a = s.ops(&saved("pending-a.com")).item("id").expect("id");
+    let b = s
+        .ops(&transfer("pending-b.com", "save"))
+        .item("id")
+        .expect("id");
+    let theirs = s
+        .send(&http10(&saved("pending-theirs.com"), OTHER_USER, OTHER_KEY))
+        .item("id")
+        .expect("id");
+    let cancel = |to: &str, status: &str| {
+        s.ops(&envelope(
+            "CANCEL_PENDING_ORDERS",
+            "ORDER",
+            &format!("<item key=\"to_date\">{to}</item>{status}"),
+        ))
+    };
+    let r = cancel("0", "");
+    assert_eq!(r.item("total").as_deref(), Some("0"), "{}", r.text());
+    let r = cancel("4102444800", "<item key=\"status\">declined</item>");
+    assert_eq!(r.item("total").as_deref(), Some("0"), "{}", r.text());
+    let r = cancel("4102444800", "<item key=\"status\">pending</item>");
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        r.item("response_text").as_deref(),
+        Some("Command successful")
+    );
+    assert_eq!(r.item("total").as_deref(), Some("2"), "{}", r.text());
+    assert_eq!(
+        r.path("attributes/cancelled/0/id").as_deref(),
+        Some(a.as_str())
+    );
+    assert_eq!(
+        r.path("attributes/cancelled/1/reg_type").as_deref(),
+        Some("transfer")
+    );
+    assert_eq!(order_status(&s, &a), "cancelled");
+    assert_eq!(order_status(&s, &b), "cancelled");
+    let r = s.send(&http10(
+        &envelope(
+            "GET_ORDER_INFO",
+            "DOMAIN",
+            &format!("<item key=\"order_id\">{theirs}</item>"),
+        ),
+        OTHER_USER,
+        OTHER_KEY,
+    ));
+    assert_eq!(
+        r.path("attributes/field_hash/status").as_deref(),
+        Some("pending"),
+        "another reseller's orders are untouched"
+    );
+    let r = cancel("soon", "");
+    assert_eq!(r.code(), Some(465), "{}", r.text());
+}
+
+#[test]
+fn a_saved_transfer_starts_and_an_active_one_is_cancelled() {
+    let s = Server::start();
+    let r = s.ops(&transfer("move-later.com", "save"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let order = r.item("id").expect("order id");
+    assert_eq!(s.count("SELECT count(*) FROM transfer_jobs"), 0);
+    assert_eq!(balances(&s).1, "0.00");
+
+    let r = s.ops(&process(&order, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(r.item("transfer_id").as_deref(), Some(order.as_str()));
+    assert_eq!(s.count("SELECT count(*) FROM transfer_jobs"), 1);
+    assert_ne!(balances(&s).1, "0.00", "its price is held");
+    let again = s.ops(&process(&order, ""));
+    assert_eq!(again.code(), Some(400), "{}", again.text());
+    assert_eq!(s.count("SELECT count(*) FROM transfer_jobs"), 1);
+
+    // Another reseller cannot stop it; the caller can, by domain.
+    let stop = envelope(
+        "CANCEL_ACTIVE_PROCESS",
+        "DOMAIN",
+        "<item key=\"domain\">move-later.com</item>",
+    );
+    let theirs = s.send(&http10(&stop, OTHER_USER, OTHER_KEY));
+    assert_eq!(theirs.code(), Some(480), "{}", theirs.text());
+    let r = s.ops(&stop);
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(r.item("order_id").as_deref(), Some(order.as_str()));
+    assert_eq!(s.transfer_status("move-later.com"), "cancelled");
+    assert_eq!(balances(&s).1, "0.00", "the hold is released");
+    let r = s.ops(&stop);
+    assert_ne!(r.code(), Some(200), "{}", r.text());
+
+    // A saved order by id.
+    let r = s.ops(&transfer("move-never.com", "save"));
+    let saved_id = r.item("id").expect("order id");
+    let r = s.ops(&envelope(
+        "CANCEL_ACTIVE_PROCESS",
+        "DOMAIN",
+        &format!("<item key=\"order_id\">{saved_id}</item>"),
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(order_status(&s, &saved_id), "cancelled");
+}
+
+#[test]
+fn a_forced_pending_registration_stays_pending_while_refused() {
+    let s = Server::start();
+    let r = s.send(&http10(
+        &register("wanted.com", 1, ""),
+        OTHER_USER,
+        OTHER_KEY,
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let r = s.ops(&register("wanted.com", 1, ""));
+    assert_eq!(r.code(), Some(485), "{}", r.text());
+    let order = r.item("forced_pending").expect("forced pending");
+    let (start, _) = balances(&s);
+    let r = s.ops(&process(&order, ""));
+    assert_eq!(r.code(), Some(485), "still taken: {}", r.text());
+    assert_eq!(r.item("forced_pending").as_deref(), Some(order.as_str()));
+    assert_eq!(order_status(&s, &order), "pending");
+    assert_eq!(balances(&s).0, start);
+}
