@@ -227,3 +227,31 @@ fn operator_accounts_from_the_cli() {
             .success()
     );
 }
+
+/// Issue 30: the operator sees any reseller's domain with its holder, orders,
+/// notes and verification; a name nobody holds is a page that does not exist.
+#[test]
+fn the_operator_sees_a_domains_orders_notes_and_verification() {
+    let s = world();
+    let r = s.send(&http10(
+        &crate::portfolio::register("operator-view.com", 1, ""),
+        OTHER_USER,
+        OTHER_KEY,
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let order = r.item("id").expect("order id");
+    let mut web = Web::new(&s);
+    web.login("/dashboard/login", OPERATOR, OPERATOR_PASS);
+    let page = web.get("/dashboard/domains/operator-view.com");
+    assert!(page.status_line.ends_with("200 OK"), "{}", page.text());
+    let html = page.text();
+    assert!(html.contains(&format!("<strong id=\"holder\">{OTHER_USER}</strong>")));
+    assert!(html.contains(&format!("id=\"order-{order}\"")), "{html}");
+    assert!(html.contains("Domain registration successfully completed."));
+    assert!(
+        html.contains("<td class=\"status\">verifying</td>"),
+        "{html}"
+    );
+    let none = web.get("/dashboard/domains/nobody-holds.com");
+    assert!(none.status_line.contains("404"), "{}", none.status_line);
+}

@@ -596,3 +596,36 @@ fn reseller_passwd_cli_turns_the_login_on_and_off() {
     let r = w.login("/panel/login", OTHER_USER, "a long enough one");
     assert_eq!(r.status_line, "HTTP/1.1 401 Unauthorized");
 }
+
+/// Issue 30: a domain's page shows its state, its registrant verification, its
+/// orders and its notes, as the API answers them; another reseller's domain is a
+/// page that does not exist.
+#[test]
+fn a_domains_page_shows_its_orders_notes_and_verification() {
+    let s = setup();
+    let r = s.ops(&crate::portfolio::register("shown-here.com", 2, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let order = r.item("id").expect("order id");
+    let mut w = logged_in(&s, USER, PASSWORD);
+    let list = w.get("/panel/domains?q=shown").text();
+    assert!(
+        list.contains("href=\"/panel/domains/shown-here.com\""),
+        "{list}"
+    );
+    let page = w.get("/panel/domains/shown-here.com");
+    assert!(page.status_line.ends_with("200 OK"), "{}", page.text());
+    let html = page.text();
+    assert!(html.contains(&format!("id=\"order-{order}\"")), "{html}");
+    assert!(html.contains("<td>new</td><td class=\"status\">completed</td>"));
+    assert!(html.contains("Domain registration successfully completed."));
+    assert!(html.contains(&format!("Order #{order}: Domain Registration (2 years")));
+    assert!(
+        html.contains("<td class=\"status\">verifying</td>"),
+        "{html}"
+    );
+    assert!(html.contains("(15 days left)"), "{html}");
+    // Not this reseller's: no such page.
+    let theirs = w.get("/panel/domains/other-only.com");
+    assert!(theirs.status_line.contains("404"), "{}", theirs.status_line);
+    assert!(!theirs.text().contains("other-only.com"));
+}

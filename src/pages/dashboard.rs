@@ -46,6 +46,11 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
     };
     let path = req.path.trim_end_matches('/');
     let id_after = |prefix: &str, suffix: &str| path_id(path, prefix, suffix);
+    if let Some(name) = path.strip_prefix("/dashboard/domains/")
+        && !req.post
+    {
+        return d.domain(name);
+    }
     match (req.post, path) {
         (false, "/dashboard/transfers") => d.transfers(),
         (false, "/dashboard/bulk") => d.bulk(),
@@ -235,6 +240,30 @@ impl Dashboard<'_> {
     }
 
     /// Single transfer orders (SW_REGISTER) across resellers, beside the jobs.
+    /// Any reseller's domain: state, verification, orders, notes, and its holder.
+    fn domain(&self, name: &str) -> Page {
+        let name = name.to_ascii_lowercase();
+        let found = (|| {
+            let Some(holder) = self.app.store.portfolio_holder(&name)? else {
+                return Ok(None);
+            };
+            let username = self
+                .app
+                .store
+                .reseller_by_id(holder)?
+                .map(|r| r.username)
+                .unwrap_or_default();
+            Ok(super::domain::context(self.app, holder, &name)?.map(|c| (c, username)))
+        })();
+        match found {
+            Ok(Some((ctx, holder))) => {
+                self.page(200, "dashboard_domain.html", context! { holder, ..ctx })
+            }
+            Ok(None) => not_found(),
+            Err(e) => store_failure("dashboard", &e),
+        }
+    }
+
     fn orders(&self) -> Page {
         match self.app.store.orders_all(LIST) {
             Ok(orders) => {
@@ -247,6 +276,7 @@ impl Dashboard<'_> {
                             domain => o.domain,
                             job => o.job_id,
                             status => match o.job_id {
+                                None if o.cancelled_at.is_some() => "cancelled",
                                 None => "saved",
                                 Some(_) => crate::rules::transfer::opensrs_status(o.status),
                             },

@@ -5,6 +5,7 @@
 pub mod approval;
 pub mod away;
 pub mod dashboard;
+pub mod domain;
 pub mod journal;
 pub mod mac;
 pub mod panel;
@@ -42,6 +43,18 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("templates/panel_domains.html"),
     ),
     ("panel_move.html", include_str!("templates/panel_move.html")),
+    (
+        "panel_domain.html",
+        include_str!("templates/panel_domain.html"),
+    ),
+    (
+        "domain_detail.html",
+        include_str!("templates/domain_detail.html"),
+    ),
+    (
+        "dashboard_domain.html",
+        include_str!("templates/dashboard_domain.html"),
+    ),
     (
         "panel_push_settings.html",
         include_str!("templates/panel_push_settings.html"),

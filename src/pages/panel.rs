@@ -85,6 +85,9 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
             let id = path_id(rest, "/panel/journal/", "").unwrap_or(0);
             super::journal::entry(app, &p.journal_view(), id, |t, ctx| p.page(200, t, ctx))
         }
+        (false, rest) if rest.starts_with("/panel/domains/") => {
+            p.domain(&rest["/panel/domains/".len()..])
+        }
         (false, rest) => match path_id(rest, "/panel/queue/", "") {
             Some(id) => p.job(id),
             None => not_found(),
@@ -166,6 +169,16 @@ impl Panel<'_> {
             "panel_domains.html",
             context! { domains, total, page, pages, q, prev_url, next_url, error },
         )
+    }
+
+    /// One of the reseller's domains: state, verification, orders, notes.
+    fn domain(&self, name: &str) -> Page {
+        let name = name.to_ascii_lowercase();
+        match super::domain::context(self.app, self.me.id, &name) {
+            Ok(Some(ctx)) => self.page(200, "panel_domain.html", ctx),
+            Ok(None) => not_found(),
+            Err(e) => store_failure("control panel", &e),
+        }
     }
 
     /// The domain list's bulk action: "Move to another reseller" opens the move form

@@ -16,6 +16,7 @@
 //! - [`availability`]: whether a name can be registered.
 //! - [`renewal`]: whether and to when a domain renews.
 //! - [`nameservers`]: which hosts a domain may delegate to.
+//! - [`orders`]: how an order's type and status are named.
 
 pub mod approval;
 pub mod availability;
@@ -28,6 +29,7 @@ pub mod lifecycle;
 pub mod mail_push;
 pub mod nameservers;
 pub mod notes;
+pub mod orders;
 pub mod price;
 pub mod push;
 pub mod registry_push;

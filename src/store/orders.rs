@@ -71,12 +71,14 @@ pub struct OrderView {
     pub decided_at: Option<i64>,
     /// When the approval email was first queued.
     pub asked_at: Option<i64>,
+    /// When a saved order was cancelled before it started.
+    pub cancelled_at: Option<i64>,
 }
 
 const VIEW: &str = "SELECT o.id, o.domain, o.job_id, d.status, d.reason, o.approver,
                            r.email AS request_address, o.created_at, d.status_at, o.price_cents,
                            r.id AS registrant_id, r.token AS registrant_token,
-                           r.name AS registrant_name, r.decision, r.decided_at,
+                           r.name AS registrant_name, r.decision, r.decided_at, o.cancelled_at,
                            (SELECT min(m.created_at) FROM outbox m
                             WHERE m.job_id = o.job_id AND m.kind = 'transfer_approval') AS asked_at
                     FROM transfer_orders o
@@ -110,6 +112,7 @@ fn view_row(r: &super::sql::Row<'_>) -> super::sql::Result<OrderView> {
         decision: r.get("decision")?,
         decided_at: r.get("decided_at")?,
         asked_at: r.get("asked_at")?,
+        cancelled_at: r.get("cancelled_at")?,
     })
 }
 

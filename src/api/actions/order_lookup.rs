@@ -11,41 +11,8 @@ use crate::api::fields::Fields;
 use crate::api::{ApiError, Ctx, Layout, Reply};
 use crate::domain::DomainName;
 use crate::ops::{Map, Value};
-use crate::status::{DomainStatus, OrderKind, OrderStatus};
+use crate::rules::orders::{completed_at, order_status, order_type};
 use crate::store::AnyOrder;
-
-/// The order's type as OpenSRS names it (`reg_type`, `type`).
-fn order_type(o: &AnyOrder) -> &'static str {
-    match o.kind {
-        Some(OrderKind::New) => "new",
-        Some(OrderKind::Renewal) => "renewal",
-        Some(OrderKind::Redemption) => "redemption",
-        None => "transfer",
-    }
-}
-
-/// The order's status as OpenSRS names it: kept or on its way, `pending`; done,
-/// `completed`; cancelled before it was carried out, or a transfer that failed or
-/// was cancelled, `cancelled`.
-fn order_status(o: &AnyOrder) -> &'static str {
-    if o.cancelled_at.is_some() {
-        return "cancelled";
-    }
-    match (o.status, o.transfer) {
-        (Some(OrderStatus::Completed), _) | (None, Some(DomainStatus::Completed)) => "completed",
-        (Some(OrderStatus::Cancelled), _)
-        | (None, Some(DomainStatus::Failed | DomainStatus::Cancelled)) => "cancelled",
-        _ => "pending",
-    }
-}
-
-/// When the order was completed, if it was.
-fn completed_at(o: &AnyOrder) -> Option<i64> {
-    match order_status(o) {
-        "completed" => Some(o.status_at.unwrap_or(o.created_at)),
-        _ => None,
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetOrderInfo {

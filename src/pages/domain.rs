@@ -1,0 +1,69 @@
+//! One domain as the control panel (its reseller) and the dashboard (the operator)
+//! show it: its state, its registrant verification, its orders and its notes —
+//! what GET status, GET_REGISTRANT_VERIFICATION_STATUS, GET_ORDERS_BY_DOMAIN and
+//! GET_NOTES answer over the API, read the same way.
+
+use minijinja::{Value, context};
+
+use crate::app::App;
+use crate::rules::orders::{order_status, order_type};
+use crate::status::NoteScope;
+use crate::store::StoreError;
+
+use super::time;
+
+/// Notes shown on the page, newest first (GET_NOTES's default page).
+const NOTES_SHOWN: i64 = 40;
+
+/// The page's context for `reseller_id`'s domain `name`; `None` when the reseller
+/// does not hold it (another's domain is a page that does not exist).
+pub fn context(app: &App, reseller_id: i64, name: &str) -> Result<Option<Value>, StoreError> {
+    let store = &app.store;
+    let Some(d) = store.domain_record(reseller_id, name)? else {
+        return Ok(None);
+    };
+    let now = app.now();
+    let verification = store.verification(reseller_id, name)?.map(|v| {
+        context! {
+            status => v.status.as_str(),
+            email => v.email,
+            deadline => time(v.deadline),
+            bounced => v.bounced,
+            days_left => (v.deadline - now).max(0) / 86_400,
+        }
+    });
+    let orders: Vec<Value> = store
+        .orders_of_domain(reseller_id, name)?
+        .iter()
+        .map(|o| {
+            context! {
+                id => o.id,
+                kind => order_type(o),
+                status => order_status(o),
+                period => o.period,
+                cost => crate::money::format_cents(o.price_cents),
+                when => time(o.created_at),
+            }
+        })
+        .collect();
+    let notes = store.notes(reseller_id, name, NoteScope::Domain, None, 0, NOTES_SHOWN)?;
+    let shown: Vec<Value> = notes
+        .notes
+        .iter()
+        .map(|n| context! { note => n.note, when => time(n.at) })
+        .collect();
+    Ok(Some(context! {
+        domain => context! {
+            name => d.name,
+            locked => d.locked,
+            auto_renew => d.auto_renew,
+            whois_privacy => d.whois_privacy,
+            expires => d.expires_at.map(time).unwrap_or_default(),
+            nameservers => d.nameservers,
+        },
+        verification,
+        orders,
+        notes => shown,
+        notes_total => notes.total,
+    }))
+}
