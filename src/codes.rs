@@ -79,6 +79,10 @@ pub const CANCEL_PROHIBITED: Fixed =
     fixed(400, "Command Failed: Transfer State Prohibits Cancellation");
 pub const TRANSFER_NOT_FOUND: Fixed = fixed(INVALID_VALUE, "Can't find transfer request.");
 pub const PASSWORD_SENT: Fixed = fixed(200, "Message sent.");
+/// The documentation's example (SEND_PASSWORD on DOMAIN: no period).
+pub const DOMAIN_PASSWORD_SENT: Fixed = fixed(200, "Message sent");
+/// Ours: SEND_PASSWORD `sub_user=1` for a domain without a sub-user.
+pub const NO_SUB_USER: Fixed = fixed(NOT_FOUND, "No sub-user is associated with this domain.");
 /// Ours: the documentation says only that an error is returned.
 pub const RESEND_PROHIBITED: Fixed = fixed(
     400,
@@ -214,6 +218,19 @@ pub const QUERY_OK_LOWER: Fixed = fixed(200, "Query successful");
 pub const ORDER_INFO_OK: Fixed = fixed(200, "Command completed successfully");
 /// Ours.
 pub const ORDER_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Order not found.");
+
+/// Ours, in the style of the other update replies (UPDATE_ALL_INFO).
+pub const ALL_INFO_UPDATED: Fixed = fixed(200, "Command completed successfully");
+
+// ACTIVATE (.de, issue 30): the documentation shows only a refusal; ours.
+pub const ACTIVATED: Fixed = fixed(200, "Domain activated");
+/// The documentation's example (its line break is the page's layout).
+pub const REQUEST_WAITING: Fixed = fixed(437, "A request is currently waiting on this domain");
+pub const ALREADY_ACTIVE: Fixed = fixed(400, "Domain is already active.");
+pub const ACTIVATE_TOO_LATE: Fixed = fixed(
+    400,
+    "A .de domain can be activated only within thirty days of its registration.",
+);
 
 // PROCESS_PENDING, CANCEL_PENDING_ORDERS, CANCEL_ACTIVE_PROCESS (issue 30).
 /// Captured (PROCESS_PENDING of a saved registration).

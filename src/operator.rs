@@ -100,6 +100,7 @@ pub fn handle(app: &App, req: &Request<'_>) -> Answer {
     let result = match (req.method, req.path) {
         ("POST", "approvals") => approvals(app, req),
         ("POST", "registry") => registry(app, req),
+        ("POST", "transfers-away") => transfer_away(app, req),
         ("POST", "reset") => reset(app, req.body),
         ("GET", "snapshots") => snapshots(app),
         ("POST", "snapshots/save") => snapshot_save(app, req),
@@ -178,6 +179,26 @@ fn selector(req: &Request<'_>) -> Result<Selector, Answer> {
 
 /// `decision=accept|decline|timeout`: the registrants of the selected transfers
 /// answer, as they would on the approval page, or let their window end.
+/// `POST /admin/transfers-away` `domain=…&to=…`: another registrar asks for a
+/// portfolio domain (the dashboard's "Start a transfer away", for scripts and the
+/// parity replay).
+fn transfer_away(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
+    let domain = req.get("domain").unwrap_or_default().trim().to_lowercase();
+    let to = req.get("to").unwrap_or_default().trim().to_string();
+    if domain.is_empty() || to.is_empty() {
+        return Ok(Answer::refused(400, "give domain=NAME&to=REGISTRAR"));
+    }
+    Ok(match crate::rules::away::start(app, &domain, &to)? {
+        Ok(_) => Answer::ok(json!({ "started": domain, "to": to })),
+        Err(crate::rules::away::AwayRefused::NotInAPortfolio) => {
+            Answer::refused(404, "no reseller holds that domain")
+        }
+        Err(crate::rules::away::AwayRefused::AlreadyPending) => {
+            Answer::refused(409, "a transfer away of that domain is already waiting")
+        }
+    })
+}
+
 fn approvals(app: &App, req: &Request<'_>) -> Result<Answer, StoreError> {
     let sel = match selector(req) {
         Ok(s) => s,

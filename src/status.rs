@@ -188,6 +188,25 @@ statuses! {
 }
 
 statuses! {
+    /// A setting some TLDs give a domain (`domain_settings`): set by MODIFY and
+    /// ACTIVATE, read by GET.
+    DomainSetting {
+        /// .de: when ACTIVATE activated the parked domain (epoch seconds).
+        Activated = "activated",
+        /// MODIFY data=parkpage_state: `on` or `off`.
+        ParkPage = "parkpage_state",
+        /// .ca: `FULL` or `PRIVATE`.
+        CaWhoisDisplay = "ca_whois_display_setting",
+        /// .it: `1` (published) or `0`.
+        ItWhoisDisplay = "it_whois_display_setting",
+        /// .name: the address mail to the name is forwarded to.
+        ForwardingEmail = "forwarding_email",
+        /// .uk: the IPS tag the domain was released to.
+        IpsTag = "ips_tag",
+    }
+}
+
+statuses! {
     /// Why a domain left the registry (GET_DELETED_DOMAINS `reason`).
     DeletionReason {
         ByRequest = "By-Request",
@@ -283,6 +302,7 @@ pub fn every_value() -> Vec<&'static str> {
     v.extend(OrderHandle::ALL.iter().map(|s| s.as_str()));
     v.extend(NoteScope::ALL.iter().map(|s| s.as_str()));
     v.extend(DeletionReason::ALL.iter().map(|s| s.as_str()));
+    v.extend(DomainSetting::ALL.iter().map(|s| s.as_str()));
     v.extend(VerificationStatus::ALL.iter().map(|s| s.as_str()));
     v.extend(InvoiceStatus::ALL.iter().map(|s| s.as_str()));
     v.extend(BulkChangeType::ALL.iter().map(|s| s.as_str()));

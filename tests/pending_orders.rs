@@ -269,3 +269,39 @@ fn a_forced_pending_registration_stays_pending_while_refused() {
     assert_eq!(order_status(&s, &order), "pending");
     assert_eq!(balances(&s).0, start);
 }
+
+/// The PHP toolkit's own PROCESS_PENDING, CANCEL_ACTIVE_PROCESS and
+/// CANCEL_PENDING_ORDERS (object ORDER) requests, with their order ids replaced.
+#[test]
+fn the_php_toolkits_pending_order_calls() {
+    let s = Server::start();
+    let capture = |name: &str, from: &str, to: &str| {
+        resign_capture_with(
+            &fixture(&format!("clients/php-osrs-toolkit/{name}.http")),
+            KEY,
+            from,
+            to,
+        )
+    };
+    let a = s.ops(&saved("php-pending-a.com")).item("id").expect("id");
+    let b = s.ops(&saved("php-pending-b.com")).item("id").expect("id");
+    let c = s.ops(&saved("php-pending-c.com")).item("id").expect("id");
+    let r = s.send(&capture("process_pending", ">4711<", &format!(">{a}<")));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(order_status(&s, &a), "completed");
+    let r = s.send(&capture(
+        "cancel_active_process",
+        ">4712<",
+        &format!(">{b}<"),
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(order_status(&s, &b), "cancelled");
+    let r = s.send(&capture(
+        "cancel_pending_orders",
+        ">4102444800<",
+        ">4102444800<",
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(r.item("total").as_deref(), Some("1"), "{}", r.text());
+    assert_eq!(order_status(&s, &c), "cancelled");
+}

@@ -16,7 +16,7 @@ fn php(name: &str) -> Vec<u8> {
     )
 }
 
-fn yola(name: &str, cookie: &str) -> Vec<u8> {
+pub(crate) fn yola(name: &str, cookie: &str) -> Vec<u8> {
     let path = fixture(&format!("clients/yola-opensrs/{name}.http"));
     let raw = fixture_bytes(&format!("clients/yola-opensrs/{name}.http"));
     if find(&raw, CAPTURED_COOKIE.as_bytes()).is_some() {

@@ -25,6 +25,8 @@ mod dashboard;
 mod docs;
 /// Issue 30: REVOKE, REDEEM, deleted domains, notes, BELONGS_TO_RSP, cookie update.
 mod domain_end;
+/// Issue 30: UPDATE_ALL_INFO and more of the domain API.
+mod domain_more;
 /// Replies validated against ops.dtd.
 mod dtd;
 /// kill -9 during background work, then restart.

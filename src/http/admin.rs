@@ -3,7 +3,6 @@
 
 use super::routes::*;
 use crate::auth;
-use crate::pages::Form;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -31,50 +30,6 @@ impl Service {
         tokio::task::spawn_blocking(move || admin_token_matches(&state, &token))
             .await
             .unwrap_or(false)
-    }
-
-    /// `POST /admin/transfers-away` with `domain=…&to=…` (what `opsd domain
-    /// transfer-away` sends): another registrar asks for a portfolio domain.
-    pub(super) async fn transfer_away(&self, req: Request<Incoming>) -> Reply200 {
-        if !self.admin_allowed(&req).await {
-            return plain(StatusCode::UNAUTHORIZED, "admin token required\n");
-        }
-        let Some(body) = self.small_body(req).await else {
-            return plain(StatusCode::PAYLOAD_TOO_LARGE, "too large or too slow\n");
-        };
-        let form = Form::parse(&body);
-        let (Some(domain), Some(to)) = (
-            form.get("domain").map(str::to_string),
-            form.get("to").map(str::to_string),
-        ) else {
-            return plain(StatusCode::BAD_REQUEST, "give domain=… and to=…\n");
-        };
-        let state = self.state.clone();
-        let started =
-            tokio::task::spawn_blocking(move || crate::rules::away::start(&state, &domain, &to))
-                .await;
-        match started {
-            Ok(Ok(Ok(id))) => respond(
-                StatusCode::OK,
-                TEXT,
-                Bytes::from(format!("transfer away {id} started\n")),
-            ),
-            Ok(Ok(Err(crate::rules::away::AwayRefused::NotInAPortfolio))) => {
-                plain(StatusCode::NOT_FOUND, "no reseller holds that domain\n")
-            }
-            Ok(Ok(Err(crate::rules::away::AwayRefused::AlreadyPending))) => plain(
-                StatusCode::CONFLICT,
-                "a transfer away of that domain is already waiting for its owner\n",
-            ),
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "transfer away failed");
-                plain(StatusCode::INTERNAL_SERVER_ERROR, "failed\n")
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "transfer away panicked");
-                plain(StatusCode::INTERNAL_SERVER_ERROR, "failed\n")
-            }
-        }
     }
 
     /// The sandbox operator API (`operator`): `/admin/<call>` with the

@@ -89,6 +89,11 @@ impl Service {
                 let token = p["/transfer-away/".len()..].to_string();
                 self.page(move |app| pages::away::show(app, &token)).await
             }
+            (&Method::GET | &Method::HEAD, p) if p.starts_with("/password/") => {
+                let token = p["/password/".len()..].to_string();
+                self.page(move |app| pages::password::show(app, &token))
+                    .await
+            }
             (&Method::GET | &Method::HEAD, p) if p.starts_with("/verify/") => {
                 let token = p["/verify/".len()..].to_string();
                 self.page(move |app| pages::verification::show(app, &token))
@@ -127,6 +132,17 @@ impl Service {
                     None => plain(StatusCode::PAYLOAD_TOO_LARGE, "form too large\n"),
                 }
             }
+            (&Method::POST, p) if form_post && p.starts_with("/password/") => {
+                let token = p["/password/".len()..].to_string();
+                let peer = self.peer.ip();
+                match self.form_body(req).await {
+                    Some(f) => {
+                        self.page(move |app| pages::password::answer(app, &token, &f, peer))
+                            .await
+                    }
+                    None => plain(StatusCode::PAYLOAD_TOO_LARGE, "form too large\n"),
+                }
+            }
             (&Method::POST, p) if form_post && p.starts_with("/verify/") => {
                 let token = p["/verify/".len()..].to_string();
                 match self.form_body(req).await {
@@ -150,9 +166,6 @@ impl Service {
             },
             (&Method::POST, "/srv/push_domain") if form_post => self.srv_push_domain(req).await,
             (&Method::POST, p) if json_post && p.starts_with("/api/") => self.email_api(req).await,
-            (&Method::POST, "/admin/transfers-away") if has_bearer(&req) => {
-                self.transfer_away(req).await
-            }
             (&Method::POST, "/admin/clock/advance") if has_bearer(&req) => {
                 self.advance_clock(req).await
             }

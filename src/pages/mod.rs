@@ -9,6 +9,7 @@ pub mod domain;
 pub mod journal;
 pub mod mac;
 pub mod panel;
+pub mod password;
 pub mod session;
 pub mod verification;
 
@@ -32,6 +33,7 @@ const SOURCES: &[(&str, &str)] = &[
     ),
     ("message.html", include_str!("templates/message.html")),
     ("verify.html", include_str!("templates/verify.html")),
+    ("password.html", include_str!("templates/password.html")),
     ("login.html", include_str!("templates/login.html")),
     ("console.html", include_str!("templates/console.html")),
     (

@@ -80,6 +80,10 @@ pub struct Setup {
     /// request, not carried out (their order is the `{order}` names may map to).
     #[serde(default)]
     pub saved: Vec<String>,
+    /// Of the portfolio's domains, those another registrar asked for: a transfer
+    /// away waits for their owner.
+    #[serde(default)]
+    pub away_pending: Vec<String>,
     /// Of the portfolio's domains, those the caller revoked before the request
     /// (deleted, in their redemption period).
     #[serde(default)]

@@ -308,6 +308,13 @@ pub fn run(case: &Case, sandbox: &mut dyn Sandbox) -> Result<Vec<u8>, String> {
             order = attribute_of(&reply, "id");
         }
     }
+    for d in &setup.away_pending {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("domain", &case.sandbox_name(d))
+            .append_pair("to", "Parity Other Registrar")
+            .finish();
+        sandbox.operator("POST", "transfers-away", &body)?;
+    }
     for d in &setup.deleted {
         let mut attrs = Map::new();
         attrs.insert("domain".into(), Value::from(case.sandbox_name(d)));

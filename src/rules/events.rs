@@ -10,12 +10,15 @@
 //! | `PUSHED_OUT`, `PUSHED_IN` | `DOMAIN` | a push between resellers |
 //! | `DELETED`, `REDEEMED` | `DOMAIN` | REVOKE, REDEEM |
 //! | `REGISTRANT_VERIFICATION_STATUS_CHANGE` | `DOMAIN` | a registrant verifies; the deadline suspends the domain |
-//! | `LOCK_UPDATE`, `WHOIS_PRIVACY_UPDATE`, `CONTACT_UPDATE`, `EXPIRE_ACTION_UPDATE`, `AUTH_CODE_UPDATE`, `NAMESERVER_UPDATE`, `DNSSEC_UPDATE` | `DOMAIN` | MODIFY, UPDATE_CONTACTS, ADVANCED_UPDATE_NAMESERVERS |
+//! | `LOCK_UPDATE`, `WHOIS_PRIVACY_UPDATE`, `CONTACT_UPDATE`, `EXPIRE_ACTION_UPDATE`, `AUTH_CODE_UPDATE`, `NAMESERVER_UPDATE`, `DNSSEC_UPDATE` | `DOMAIN` | MODIFY, UPDATE_CONTACTS, ADVANCED_UPDATE_NAMESERVERS, UPDATE_ALL_INFO |
+//! | `PARKPAGE_UPDATE`, `WHOIS_DISPLAY_UPDATE`, `FORWARDING_EMAIL_UPDATE`, `IPS_TAG_UPDATE`, `ACTIVATED` | `DOMAIN` | MODIFY of a TLD's setting, ACTIVATE |
 
 use serde_json::{Value, json};
 
 use super::notes;
-use crate::status::{AwayStatus, DeletionReason, DomainStatus, NoteScope, VerificationStatus};
+use crate::status::{
+    AwayStatus, DeletionReason, DomainSetting, DomainStatus, NoteScope, VerificationStatus,
+};
 use crate::store::{DomainChange, JobOwner, NewEvent, OrderDone};
 
 /// An event with a fresh id (32 hex digits, the form clients ACK).
@@ -263,6 +266,13 @@ pub fn change_name(change: &DomainChange) -> &'static str {
         DomainChange::AuthCode(_) => "AUTH_CODE_UPDATE",
         DomainChange::Nameservers(_) => "NAMESERVER_UPDATE",
         DomainChange::Dnssec(_) => "DNSSEC_UPDATE",
+        DomainChange::Setting(key, _) => match key {
+            DomainSetting::Activated => "ACTIVATED",
+            DomainSetting::ParkPage => "PARKPAGE_UPDATE",
+            DomainSetting::CaWhoisDisplay | DomainSetting::ItWhoisDisplay => "WHOIS_DISPLAY_UPDATE",
+            DomainSetting::ForwardingEmail => "FORWARDING_EMAIL_UPDATE",
+            DomainSetting::IpsTag => "IPS_TAG_UPDATE",
+        },
     }
 }
 
@@ -284,6 +294,7 @@ pub fn change_data(change: &DomainChange, domain: &str) -> Value {
         DomainChange::Dnssec(records) => json!({
             "ds_records": super::dnssec::from_json(Some(records)).len()
         }),
+        DomainChange::Setting(key, value) => json!({ key.as_str(): value }),
     };
     if let Some(m) = data.as_object_mut() {
         m.insert("domain_name".into(), domain.into());

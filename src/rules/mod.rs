@@ -17,6 +17,7 @@
 //! - [`renewal`]: whether and to when a domain renews.
 //! - [`nameservers`]: which hosts a domain may delegate to.
 //! - [`orders`]: how an order's type and status are named.
+//! - [`password_reset`]: profile password reset links and what a password must be.
 
 pub mod approval;
 pub mod availability;
@@ -30,6 +31,7 @@ pub mod mail_push;
 pub mod nameservers;
 pub mod notes;
 pub mod orders;
+pub mod password_reset;
 pub mod price;
 pub mod push;
 pub mod registry_push;

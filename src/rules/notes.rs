@@ -92,6 +92,18 @@ pub fn changed(change: &DomainChange) -> String {
             1 => "DNSSEC records set: 1 DS record.".into(),
             n => format!("DNSSEC records set: {n} DS records."),
         },
+        DomainChange::Setting(key, value) => {
+            use crate::status::DomainSetting as S;
+            match key {
+                S::Activated => "Domain activated.".into(),
+                S::ParkPage => format!("Parked page turned {value}."),
+                S::CaWhoisDisplay | S::ItWhoisDisplay => {
+                    format!("WHOIS display setting changed to {value}.")
+                }
+                S::ForwardingEmail => format!("Forwarding email set to {value}."),
+                S::IpsTag => format!("Domain released to IPS tag {value}."),
+            }
+        }
     }
 }
 

@@ -24,6 +24,7 @@ mod notes;
 mod operators;
 mod orders;
 mod outbox;
+mod password_resets;
 mod pending;
 mod portfolio;
 mod prices;
@@ -63,6 +64,7 @@ pub use notes::{NewNote, Note, NotePage};
 pub use operators::{JobSummary, ResellerOverview};
 pub use orders::{AnyOrder, NewOrder, OrderProfile, OrderView};
 pub use outbox::{Mail, OutboxRow};
+pub use password_resets::{NewPasswordReset, PasswordReset};
 pub use pending::{Cancel, CancelledOrder, SavedOrder};
 pub use portfolio::{
     ChangeOf, DomainChange, DomainRecord, ExpiryPage, NameServerHost, NewRegistration, OrderDone,
@@ -194,6 +196,8 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0031_dnssec.sql")),
     M::up(include_str!("migrations/0032_order_ids.sql")),
     M::up(include_str!("migrations/0033_order_cancel.sql")),
+    M::up(include_str!("migrations/0034_domain_settings.sql")),
+    M::up(include_str!("migrations/0035_password_resets.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

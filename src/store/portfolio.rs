@@ -90,6 +90,8 @@ pub enum DomainChange {
     Nameservers(Vec<String>),
     /// The whole list of DS records, as JSON (`rules::dnssec`); `[]` removes them.
     Dnssec(String),
+    /// One of the settings some TLDs give a domain (`domain_settings`).
+    Setting(crate::status::DomainSetting, String),
 }
 
 impl DomainChange {
@@ -112,6 +114,8 @@ impl DomainChange {
                 "nameservers = ?2",
                 Box::new(serde_json::to_string(ns).unwrap_or_else(|_| "[]".into())),
             ),
+            // Written by `change_domains` into its own table.
+            DomainChange::Setting(..) => ("updated_at = updated_at", Box::new(0)),
         }
     }
 }
@@ -120,6 +124,7 @@ impl DomainChange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeOf {
     pub domain_id: i64,
+    pub change: DomainChange,
     pub event: NewEvent,
     pub audit: AuditEntry,
     /// The registrant verification a new registrant address starts.
@@ -211,6 +216,24 @@ impl Store {
             .optional()?)
     }
 
+    /// The settings of the reseller's domain `domain_id` (`domain_settings`).
+    pub fn domain_settings(
+        &self,
+        reseller_id: i64,
+        domain_id: i64,
+    ) -> Result<Vec<(crate::status::DomainSetting, String)>> {
+        Ok(self
+            .reader()
+            .prepare_cached(
+                "SELECT s.key, s.value FROM domain_settings s JOIN domains d ON d.id = s.domain_id
+                 WHERE s.domain_id = ?1 AND d.reseller_id = ?2 ORDER BY s.key",
+            )?
+            .query_map(params![domain_id, reseller_id], |r| {
+                Ok((r.get("key")?, r.get("value")?))
+            })?
+            .collect::<super::sql::Result<_>>()?)
+    }
+
     /// Whether any portfolio holds `name`.
     pub fn domain_exists(&self, name: &str) -> Result<bool> {
         Ok(self
@@ -221,28 +244,38 @@ impl Store {
             .is_some())
     }
 
-    /// Applies one change to some of a reseller's domains, each with its event and
-    /// audit row, all or none. `NotFound` when one is not the reseller's.
-    pub fn change_domains(
-        &self,
-        reseller_id: i64,
-        change: &DomainChange,
-        each: &[ChangeOf],
-    ) -> Result<()> {
+    /// Applies changes to a reseller's domains, each with its event and audit row,
+    /// all or none. `NotFound` when one is not the reseller's.
+    pub fn change_domains(&self, reseller_id: i64, each: &[ChangeOf]) -> Result<()> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        let (set, value) = change.update();
-        let sql =
-            format!("UPDATE domains SET {set}, updated_at = ?4 WHERE id = ?1 AND reseller_id = ?3");
         for c in each {
-            let n = tx.prepare_cached(&sql)?.execute(params![
-                c.domain_id,
-                value,
-                reseller_id,
-                c.audit.at
-            ])?;
+            let n = if let DomainChange::Setting(..) = &c.change {
+                tx.prepare_cached(
+                    "UPDATE domains SET updated_at = ?2 WHERE id = ?1 AND reseller_id = ?3",
+                )?
+                .execute(params![c.domain_id, c.audit.at, reseller_id])?
+            } else {
+                let (set, value) = c.change.update();
+                let sql = format!(
+                    "UPDATE domains SET {set}, updated_at = ?4 WHERE id = ?1 AND reseller_id = ?3"
+                );
+                tx.prepare_cached(&sql)?.execute(params![
+                    c.domain_id,
+                    value,
+                    reseller_id,
+                    c.audit.at
+                ])?
+            };
             if n == 0 {
                 return Err(StoreError::NotFound);
+            }
+            if let DomainChange::Setting(key, value) = &c.change {
+                tx.prepare_cached(
+                    "INSERT INTO domain_settings (domain_id, key, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (domain_id, key) DO UPDATE SET value = excluded.value",
+                )?
+                .execute(params![c.domain_id, key, value])?;
             }
             events_in(&tx, std::slice::from_ref(&c.event))?;
             audit_in(&tx, &c.audit)?;

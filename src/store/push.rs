@@ -49,6 +49,8 @@ pub mod account {
     pub const MAIL_ADMIN: &str = "mail_admin";
     pub const COMPANY: &str = "company";
     pub const REGISTRAR: &str = "registrar";
+    /// A domain's contact, acting through a link mailed to it.
+    pub const CONTACT: &str = "contact";
 }
 
 /// One audit log row.

@@ -179,6 +179,15 @@ impl Store {
         Ok(p)
     }
 
+    /// The reseller's profile `id`'s user name.
+    pub fn profile_username(&self, reseller_id: i64, id: i64) -> Result<Option<String>> {
+        Ok(self
+            .reader()
+            .prepare_cached("SELECT username FROM profiles WHERE id = ?1 AND reseller_id = ?2")?
+            .query_row(params![id, reseller_id], |r| r.get("username"))
+            .optional()?)
+    }
+
     /// Whether `domain` is in this profile (how `reg_domain` identifies a profile).
     pub fn profile_has_domain(&self, profile_id: i64, domain: &str) -> Result<bool> {
         let conn = self.reader();

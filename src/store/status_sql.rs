@@ -5,8 +5,9 @@ use super::sql::{FromValue, ToValue, ValueRef};
 
 use crate::status::{
     AwayDecision, AwayStatus, BulkChangeType, BulkItemStatus, BulkStatus, DeletionReason,
-    DomainStatus, InvoiceStatus, JobStatus, NoteScope, OrderHandle, OrderKind, OrderStatus,
-    RegistrantDecision, RegistrantStatus, TaskKind, VerificationStatus, WebhookOutcome,
+    DomainSetting, DomainStatus, InvoiceStatus, JobStatus, NoteScope, OrderHandle, OrderKind,
+    OrderStatus, RegistrantDecision, RegistrantStatus, TaskKind, VerificationStatus,
+    WebhookOutcome,
 };
 
 macro_rules! sql_status {
@@ -26,6 +27,7 @@ macro_rules! sql_status {
 }
 
 sql_status!(
+    DomainSetting,
     DomainStatus,
     RegistrantStatus,
     JobStatus,

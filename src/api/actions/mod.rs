@@ -34,6 +34,7 @@ crate::api::table::table! {
     "SW_REGISTER" "DOMAIN" [reg_type = "transfer"] => sw_register::SwRegister;
     mod cancel_transfer "CANCEL_TRANSFER" "TRANSFER" => cancel_transfer::CancelTransfer;
     mod send_password "SEND_PASSWORD" "TRANSFER" => send_password::SendPassword;
+    "SEND_PASSWORD" "DOMAIN" => send_password::SendDomainPassword;
     mod process_transfer "PROCESS_TRANSFER" "TRANSFER" => process_transfer::ProcessTransfer;
     mod transfers_in "GET_TRANSFERS_IN" "DOMAIN" => transfers_in::GetTransfersIn;
     mod transfers_away "GET_TRANSFERS_AWAY" "DOMAIN" => transfers_away::GetTransfersAway;
@@ -71,6 +72,8 @@ crate::api::table::table! {
     "REGISTRY_CHECK_NAMESERVER" "NAMESERVER" => nameserver::RegistryNameserver;
     mod contacts "GET_DOMAINS_CONTACTS" "DOMAIN" => contacts::GetDomainsContacts;
     "UPDATE_CONTACTS" "DOMAIN" => contacts::UpdateContacts;
+    mod update_all_info "UPDATE_ALL_INFO" "DOMAIN" => update_all_info::UpdateAllInfo;
+    mod activate "ACTIVATE" "DOMAIN" => activate::Activate;
     mod send_authcode "SEND_AUTHCODE" "DOMAIN" => send_authcode::SendAuthcode;
     mod get_notes "GET_NOTES" "DOMAIN" => get_notes::GetNotes;
     mod revoke "REVOKE" "DOMAIN" => revoke::Revoke;

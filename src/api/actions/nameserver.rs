@@ -42,7 +42,7 @@ fn host(f: &Fields<'_>, key: &str) -> Result<String, ApiError> {
         .map_err(|e| f.invalid(key, &e.to_string()))
 }
 
-fn address(f: &Fields<'_>, key: &str, v6: bool) -> Result<Option<String>, ApiError> {
+pub(crate) fn address(f: &Fields<'_>, key: &str, v6: bool) -> Result<Option<String>, ApiError> {
     let Some(raw) = f.opt_str(key)? else {
         return Ok(None);
     };

@@ -1,0 +1,406 @@
+//! Issue 30, more of the domain API: UPDATE_ALL_INFO (contacts and nameservers in
+//! one call, glue hosts set from it) — over real sockets, none of it reachable by
+//! another reseller.
+
+use crate::common::*;
+use crate::portfolio::{contact, register};
+
+fn call(action: &str, domain: &str, attrs: &str) -> Vec<u8> {
+    envelope(
+        action,
+        "DOMAIN",
+        &format!("<item key=\"domain\">{domain}</item>{attrs}"),
+    )
+}
+
+/// UPDATE_ALL_INFO as the Haskell client builds it (ToXML.hs: contact roles in map
+/// order, empty strings for missing values, nameservers as `name`, `sortorder`,
+/// `ipaddress`).
+fn update_all_info(domain: &str, owner_email: &str, hosts: &[(&str, &str)]) -> Vec<u8> {
+    let roles: String = ["admin", "billing", "owner", "tech"]
+        .iter()
+        .map(|r| {
+            let email = if *r == "owner" {
+                owner_email.to_string()
+            } else {
+                format!("{r}@example.net")
+            };
+            let c = contact("Jane", &email).replace(
+                "<item key=\"email\">",
+                "<item key=\"fax\"></item><item key=\"address2\"></item><item key=\"email\">",
+            );
+            format!("<item key=\"{r}\">{c}</item>")
+        })
+        .collect();
+    let ns: String = hosts
+        .iter()
+        .enumerate()
+        .map(|(i, (name, ip))| {
+            format!(
+                "<item key=\"{i}\"><dt_assoc><item key=\"name\">{name}</item><item key=\"sortorder\">{i}</item><item key=\"ipaddress\">{ip}</item></dt_assoc></item>"
+            )
+        })
+        .collect();
+    envelope(
+        "UPDATE_ALL_INFO",
+        "DOMAIN",
+        &format!(
+            "<item key=\"domain\">{domain}</item><item key=\"contact_set\"><dt_assoc>{roles}</dt_assoc></item><item key=\"nameserver_list\"><dt_array>{ns}</dt_array></item>"
+        ),
+    )
+}
+
+#[test]
+fn update_all_info_sets_contacts_nameservers_and_glue_together() {
+    let s = Server::start();
+    let d = "all-info.com";
+    let r = s.ops(&register(d, 1, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let glue = format!("ns1.{d}");
+    let body = update_all_info(
+        d,
+        "new-owner@example.org",
+        &[(&glue, "192.0.2.10"), ("ns2.systemdns.com", "")],
+    );
+    // Another reseller changes nothing.
+    let theirs = s.send(&http10(&body, OTHER_USER, OTHER_KEY));
+    assert_eq!(theirs.code(), Some(415), "{}", theirs.text());
+
+    let r = s.ops(&body);
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(r.item("is_success").as_deref(), Some("1"));
+    let ns = s.ops(&call("GET", d, "<item key=\"type\">nameservers</item>"));
+    assert_eq!(
+        ns.path("attributes/nameserver_list/0/name").as_deref(),
+        Some(glue.as_str()),
+        "{}",
+        ns.text()
+    );
+    assert_eq!(
+        ns.path("attributes/nameserver_list/1/name").as_deref(),
+        Some("ns2.systemdns.com")
+    );
+    let host = s.ops(&envelope(
+        "GET",
+        "NAMESERVER",
+        &format!("<item key=\"domain\">{d}</item><item key=\"name\">{glue}</item>"),
+    ));
+    assert_eq!(
+        host.path("attributes/nameserver_list/0/ipaddress")
+            .as_deref(),
+        Some("192.0.2.10"),
+        "{}",
+        host.text()
+    );
+    let owner = s.ops(&call("GET", d, "<item key=\"type\">owner</item>"));
+    assert_eq!(
+        owner.path("attributes/contact_set/owner/email").as_deref(),
+        Some("new-owner@example.org"),
+        "{}",
+        owner.text()
+    );
+    // A new registrant address is verified anew.
+    let v = s.ops(&call("GET_REGISTRANT_VERIFICATION_STATUS", d, ""));
+    assert_eq!(
+        v.item("registrant_verification_status").as_deref(),
+        Some("verifying")
+    );
+    assert_eq!(
+        s.count(&format!(
+            "SELECT count(*) FROM events WHERE event IN ('CONTACT_UPDATE', 'NAMESERVER_UPDATE') AND data LIKE '%{d}%'"
+        )),
+        2
+    );
+
+    // Glue given again with another address: the address is replaced.
+    let r = s.ops(&update_all_info(
+        d,
+        "new-owner@example.org",
+        &[(&glue, "192.0.2.11")],
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let host = s.ops(&envelope(
+        "GET",
+        "NAMESERVER",
+        &format!("<item key=\"domain\">{d}</item><item key=\"name\">{glue}</item>"),
+    ));
+    assert_eq!(
+        host.path("attributes/nameserver_list/0/ipaddress")
+            .as_deref(),
+        Some("192.0.2.11")
+    );
+
+    // Checked before anything is written: an unknown host, or glue without an
+    // address, changes nothing.
+    for (hosts, field) in [
+        (
+            vec![
+                (glue.as_str(), "192.0.2.12"),
+                ("ns7.profile-domain.com", ""),
+            ],
+            "nameserver_list",
+        ),
+        (vec![(glue.as_str(), "")], "nameserver_list[0].ipaddress"),
+    ] {
+        let r = s.ops(&update_all_info(d, "third@example.org", &hosts));
+        assert_eq!(r.code(), Some(465), "{}", r.text());
+        assert!(r.text().contains(field), "{}", r.text());
+    }
+    let owner = s.ops(&call("GET", d, "<item key=\"type\">owner</item>"));
+    assert_eq!(
+        owner.path("attributes/contact_set/owner/email").as_deref(),
+        Some("new-owner@example.org")
+    );
+    let r = s.ops(&update_all_info(d, "x@example.org", &[]));
+    assert_eq!(r.code(), Some(460), "{}", r.text());
+}
+
+fn cookie_for(s: &Server, domain: &str) -> String {
+    let r = s.ops(&envelope(
+        "SET",
+        "COOKIE",
+        &format!("<item key=\"domain\">{domain}</item><item key=\"reg_username\">shopper</item><item key=\"reg_password\">shopper-pass</item>"),
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    r.item("cookie").expect("cookie")
+}
+
+/// yola's own ACTIVATE (`domainname` with a top-level cookie), and the documented
+/// one (`domain`), on .de domains within and after the thirty days.
+#[test]
+fn activate_a_parked_de_domain_within_thirty_days() {
+    let s = Server::start();
+    let r = s.ops(&register("yola-shop.de", 1, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let cookie = cookie_for(&s, "yola-shop.de");
+    let yola = crate::portfolio::yola("activate", &cookie);
+    let r = s.send(&yola);
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(r.item("response_text").as_deref(), Some("Domain activated"));
+    let notes = s.ops(&call(
+        "GET_NOTES",
+        "yola-shop.de",
+        "<item key=\"type\">domain</item>",
+    ));
+    assert_eq!(
+        notes.path("attributes/notes/0/note").as_deref(),
+        Some("Domain activated.")
+    );
+    assert_eq!(
+        s.count("SELECT count(*) FROM events WHERE event = 'ACTIVATED'"),
+        1
+    );
+    let again = s.send(&yola);
+    assert_eq!(again.code(), Some(400), "{}", again.text());
+    // The PHP toolkit's own request names the domain as documented.
+    let r = s.ops(&register("php-shop.de", 1, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let r = s.send(&php("activate"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+
+    // Not a .de domain; not the caller's.
+    let r = s.ops(&register("not-german.com", 1, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let r = s.ops(&call("ACTIVATE", "not-german.com", ""));
+    assert_eq!(r.code(), Some(465), "{}", r.text());
+    let r = s.ops(&register("late-shop.de", 1, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let theirs = s.send(&http10(
+        &call("ACTIVATE", "late-shop.de", ""),
+        OTHER_USER,
+        OTHER_KEY,
+    ));
+    assert_eq!(theirs.code(), Some(415), "{}", theirs.text());
+    // While another registrar asks for the domain, a request waits on it: 437, as
+    // documented.
+    let r = s.ops(&register("asked-for.de", 1, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let (status, _) = s.admin_json(
+        "POST",
+        "/admin/transfers-away",
+        "domain=asked-for.de&to=Other+Registrar",
+    );
+    assert_eq!(status, 200);
+    let r = s.ops(&call("ACTIVATE", "asked-for.de", ""));
+    assert_eq!(r.code(), Some(437), "{}", r.text());
+    // Past the thirty days.
+    s.advance("31d");
+    let r = s.ops(&call("ACTIVATE", "late-shop.de", ""));
+    assert_eq!(r.code(), Some(400), "{}", r.text());
+    assert!(r.text().contains("thirty days"), "{}", r.text());
+}
+
+/// yola's own PROCESS_PENDING (to process, and with `command=cancel`) and
+/// GET_ORDER_INFO, on saved registrations.
+#[test]
+fn yola_processes_and_cancels_pending_orders() {
+    let s = Server::start();
+    let saved = |d: &str| {
+        let body = String::from_utf8(register(d, 1, ""))
+            .expect("utf-8")
+            .replace(
+                "<item key=\"handle\">process</item>",
+                "<item key=\"handle\">save</item>",
+            );
+        let r = s.ops(body.as_bytes());
+        assert_eq!(r.code(), Some(200), "{}", r.text());
+        r.item("id").expect("order id")
+    };
+    let first = saved("yola-pending1.com");
+    let second = saved("yola-pending2.com");
+    let capture = |name: &str, id: &str, order: &str| {
+        resign_capture_with(
+            &fixture(&format!("clients/yola-opensrs/{name}.http")),
+            KEY,
+            &format!(">{id}<"),
+            &format!(">{order}<"),
+        )
+    };
+    let r = s.send(&capture("process_pending", "4711", &first));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(r.item("order_id").as_deref(), Some(first.as_str()));
+    let r = s.send(&capture("process_pending.cancel", "4712", &second));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let r = s.send(&capture("get_order_info", "4711", &first));
+    assert_eq!(
+        r.path("attributes/field_hash/status").as_deref(),
+        Some("completed"),
+        "{}",
+        r.text()
+    );
+    let r = s.send(&capture("get_order_info", "4711", &second));
+    assert_eq!(
+        r.path("attributes/field_hash/status").as_deref(),
+        Some("cancelled")
+    );
+}
+
+fn php(name: &str) -> Vec<u8> {
+    resign_capture(
+        &fixture(&format!("clients/php-osrs-toolkit/{name}.http")),
+        KEY,
+    )
+}
+
+/// The link SEND_PASSWORD mailed to `to`, from the outbox.
+fn reset_link(s: &Server, to: &str) -> Option<String> {
+    s.app
+        .store
+        .outbox()
+        .expect("outbox")
+        .into_iter()
+        .rev()
+        .find(|(_, m, _)| m.to == to && m.body.contains("/password/"))
+        .map(|(_, m, _)| {
+            let at = m.body.find("/password/").expect("link") + "/password/".len();
+            m.body[at..at + 32].to_string()
+        })
+}
+
+/// The PHP toolkit's own SEND_PASSWORD (object DOMAIN, `send_to=owner`): the owner
+/// is mailed a link; the link's page sets the profile's password once, and the
+/// old password and cookies stop working.
+#[test]
+fn send_password_mails_a_link_that_sets_the_profile_password_once() {
+    let s = Server::start();
+    let r = s.ops(&register("php-shop.com", 1, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let old_cookie = cookie_for(&s, "php-shop.com");
+    // The contact set `register` sends names jane@example.net in every role.
+    let r = s.send(&php("send_password.domain"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(r.item("response_text").as_deref(), Some("Message sent"));
+    let token = reset_link(&s, "jane@example.net").expect("a reset mail to the owner");
+
+    // Another reseller cannot have a link sent for it; sub-users do not exist.
+    let body = envelope(
+        "SEND_PASSWORD",
+        "DOMAIN",
+        "<item key=\"domain_name\">php-shop.com</item>",
+    );
+    let theirs = s.send(&http10(&body, OTHER_USER, OTHER_KEY));
+    assert_eq!(theirs.code(), Some(415), "{}", theirs.text());
+    let sub = s.ops(&envelope(
+        "SEND_PASSWORD",
+        "DOMAIN",
+        "<item key=\"domain_name\">php-shop.com</item><item key=\"sub_user\">1</item>",
+    ));
+    assert_eq!(sub.code(), Some(480), "{}", sub.text());
+
+    let path = format!("/password/{token}");
+    let page = s.get(&path);
+    assert!(page.status_line.ends_with("200 OK"), "{}", page.text());
+    assert!(page.text().contains("shopper"), "{}", page.text());
+    let csrf = csrf_of(&page.text());
+    // Without the form's token, or with two different passwords: nothing changes.
+    let forged = s.post_form(
+        &path,
+        "csrf=0000&password=new-pass-123&confirm=new-pass-123",
+    );
+    assert!(forged.status_line.contains("403"), "{}", forged.status_line);
+    let differ = s.post_form(
+        &path,
+        &format!("csrf={csrf}&password=new-pass-123&confirm=new-pass-124"),
+    );
+    assert!(differ.status_line.contains("400"), "{}", differ.status_line);
+    let short = s.post_form(&path, &format!("csrf={csrf}&password=short&confirm=short"));
+    assert!(short.status_line.contains("400"), "{}", short.status_line);
+    let done = s.post_form(
+        &path,
+        &format!("csrf={csrf}&password=new-pass-123&confirm=new-pass-123"),
+    );
+    assert!(done.status_line.ends_with("200 OK"), "{}", done.text());
+    assert!(done.text().contains("is set"), "{}", done.text());
+    // Once only.
+    let again = s.post_form(
+        &path,
+        &format!("csrf={csrf}&password=other-pass-1&confirm=other-pass-1"),
+    );
+    assert!(again.status_line.contains("410"), "{}", again.status_line);
+
+    // The old password and the old cookie no longer open the domain; the new one does.
+    let set = |password: &str| {
+        s.ops(&envelope(
+            "SET",
+            "COOKIE",
+            &format!("<item key=\"domain\">php-shop.com</item><item key=\"reg_username\">shopper</item><item key=\"reg_password\">{password}</item>"),
+        ))
+    };
+    assert_eq!(set("shopper-pass").code(), Some(415));
+    assert_eq!(set("new-pass-123").code(), Some(200));
+    let with_old = envelope("GET", "DOMAIN", "<item key=\"type\">status</item>");
+    let with_old = String::from_utf8(with_old).expect("utf-8").replace(
+        "<item key=\"protocol\">",
+        &format!("<item key=\"cookie\">{old_cookie}</item><item key=\"protocol\">"),
+    );
+    let r = s.ops(with_old.as_bytes());
+    assert_eq!(r.code(), Some(415), "{}", r.text());
+    assert_eq!(
+        s.count("SELECT count(*) FROM audit_log WHERE action = 'password_reset'"),
+        1
+    );
+}
+
+/// A link expires after a day; an unknown one is not valid.
+#[test]
+fn a_password_link_expires_after_a_day() {
+    let s = Server::start();
+    let r = s.ops(&register("late-reset.com", 1, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let r = s.ops(&envelope(
+        "SEND_PASSWORD",
+        "DOMAIN",
+        "<item key=\"domain_name\">late-reset.com</item>",
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let token = reset_link(&s, "jane@example.net").expect("a reset mail to the admin");
+    s.advance("25h");
+    let page = s.get(&format!("/password/{token}"));
+    assert!(page.status_line.contains("410"), "{}", page.status_line);
+    let unknown = s.get(&format!("/password/{}", "ab".repeat(16)));
+    assert!(
+        unknown.status_line.contains("404"),
+        "{}",
+        unknown.status_line
+    );
+}
