@@ -312,4 +312,13 @@ pub mod item_reasons {
     pub const LOCKED_SKIPPED: &str = "Domain is locked; skipped (apply_to_locked_domains not set).";
     pub const DENIED: &str = "Push transfer permission denied";
     pub const CANCELLED: &str = "Cancelled before it was processed.";
+    // Other change types (ours).
+    pub const AVAILABLE: &str = "available";
+    pub const TAKEN: &str = "taken";
+    pub const NOT_ANSWERED: &str = "The registry did not answer for this name.";
+    pub const ALREADY_LOCKED: &str = "Domain is already locked.";
+    pub const ALREADY_UNLOCKED: &str = "Domain is already unlocked.";
+    pub const NO_NAMESERVER_LEFT: &str = "A domain keeps at least one nameserver.";
+    pub const NOTHING_TO_DO: &str = "Nothing to change.";
+    pub const TOO_FAR: &str = "The new expiry would be too far away.";
 }

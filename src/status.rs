@@ -110,10 +110,12 @@ impl BulkStatus {
 }
 
 statuses! {
-    /// One domain of a bulk push.
+    /// One domain of a bulk change: pushed (`push_domains`) or completed (any other
+    /// change type: changed, or checked), else skipped, failed or cancelled.
     BulkItemStatus {
         Queued = "queued",
         Pushed = "pushed",
+        Completed = "completed",
         Skipped = "skipped",
         Failed = "failed",
         Cancelled = "cancelled",
@@ -234,6 +236,13 @@ statuses! {
     /// The kind of change a bulk job makes.
     BulkChangeType {
         PushDomains = "push_domains",
+        AvailabilityCheck = "availability_check",
+        DomainContacts = "domain_contacts",
+        DomainLock = "domain_lock",
+        DomainNameservers = "domain_nameservers",
+        DomainParkedPages = "domain_parked_pages",
+        DomainRenew = "domain_renew",
+        WhoisPrivacy = "whois_privacy",
     }
 }
 
@@ -257,7 +266,8 @@ statuses! {
         ApprovalTimeout = "approval_timeout",
         /// Ask the registry to settle an accepted transfer (subject: job, item: position).
         RegistryStep = "registry_step",
-        /// Work through a bulk push's queued items (subject: bulk change id).
+        /// Work through a bulk change's queued items, of any change type (subject:
+        /// bulk change id; named when pushes were the only bulk change).
         BulkPush = "bulk_push",
         /// Send an event to its reseller's webhook (subject: event row id).
         Webhook = "webhook",

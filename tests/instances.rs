@@ -221,6 +221,77 @@ fn kill_9_of_one_instance_during_a_bulk_push() {
     drop(live);
 }
 
+/// Issue 30: a bulk change of another type than a push runs through the same
+/// queue, exactly once under kill -9: 10,000 domains locked, one LOCK_UPDATE event
+/// and one audit row each.
+#[test]
+fn kill_9_of_one_instance_during_a_bulk_lock() {
+    let dir = TestDb::new();
+    let db = dir.db();
+    const ITEMS: usize = 10_000;
+    let (scenario, push) = big_bulk_push(dir.path(), ITEMS);
+    let scenario = scenario.to_str().expect("path");
+    // The same domains, locked instead of pushed.
+    let body = String::from_utf8(push)
+        .expect("utf-8")
+        .split("\r\n\r\n")
+        .nth(1)
+        .expect("a body")
+        .replace(
+            "<item key=\"change_type\">push_domains</item>",
+            "<item key=\"change_type\">domain_lock</item><item key=\"op_type\">lock</item>",
+        )
+        .replace(
+            "<item key=\"gaining_reseller_username\">gainingrsp</item>",
+            "",
+        );
+    let submit = http10(body.as_bytes(), USER, KEY);
+    let mut live = vec![Proc::start_env(&db, &[("OPSD_SCENARIO", scenario)])];
+    live.push(Proc::start(&db));
+    live.push(Proc::start(&db));
+    let r = send(live[0].addr, &submit);
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let done = "SELECT count(*) FROM bulk_change_items WHERE status = 'completed'";
+    let mut kills_mid_run = 0;
+    for _ in 0..6 {
+        std::thread::sleep(Duration::from_millis(150));
+        let victim = live.remove(0);
+        victim.kill9();
+        if db_count(&db, done) < ITEMS as i64 {
+            kills_mid_run += 1;
+        }
+        live.push(Proc::start(&db));
+    }
+    assert!(kills_mid_run > 0, "no kill landed while the change ran");
+    wait_for_within(&db, done, ITEMS as i64, Duration::from_secs(90));
+    assert_eq!(
+        db_count(
+            &db,
+            "SELECT count(*) FROM events WHERE event = 'LOCK_UPDATE'"
+        ),
+        ITEMS as i64
+    );
+    assert_eq!(
+        db_count(
+            &db,
+            "SELECT count(DISTINCT subject) FROM audit_log WHERE action = 'bulk_change'"
+        ),
+        ITEMS as i64
+    );
+    assert_eq!(
+        db_count(
+            &db,
+            "SELECT count(*) FROM audit_log WHERE action = 'bulk_change'"
+        ),
+        ITEMS as i64
+    );
+    assert_eq!(
+        db_count(&db, "SELECT count(*) FROM domains WHERE locked = 1"),
+        ITEMS as i64
+    );
+    drop(live);
+}
+
 #[test]
 fn db_migrate_and_the_instances_list() {
     let dir = TestDb::new();

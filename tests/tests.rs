@@ -11,6 +11,8 @@ mod balance;
 mod binary;
 /// Pages in a real headless Chromium.
 mod browser;
+/// Issue 30: bulk changes of every other type (Net::OpenSRS's domain_lock).
+mod bulk_changes;
 /// Bulk change push_domains: queue, locks, profiles, report, cancel, resume.
 mod bulk_push;
 /// CHECK_TRANSFER: captured request, the sandbox's answers, a transfer's status.

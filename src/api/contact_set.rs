@@ -4,6 +4,8 @@
 //! `admin` and `tech`; [`to_ops`] answers every role from what there is.
 
 use crate::ops::{Map, Value};
+use crate::rules::contact_set::{complete, to_json};
+pub use crate::rules::contact_set::{email_of, merge};
 use crate::whois::Contact;
 
 use super::ApiError;
@@ -70,6 +72,15 @@ pub fn parse_roles(
     Ok(out)
 }
 
+/// One contact (a dt_assoc read as `c`), checked as a contact set's roles are,
+/// errors named `name.field`; as the stored JSON of a role.
+pub fn one(c: &Fields<'_>, name: &str) -> Result<serde_json::Value, ApiError> {
+    let contact = read_contact(c)?;
+    crate::whois::validate_contact(&contact)
+        .map_err(|e| ApiError::invalid(format!("{name}.{}", e.field), e.problem))?;
+    Ok(serde_json::to_value(&contact).unwrap_or_default())
+}
+
 fn read_contact(c: &Fields<'_>) -> Result<Contact, ApiError> {
     let text = |k: &str| -> Result<String, ApiError> {
         Ok(c.opt_str(k)?.unwrap_or("").trim().to_string())
@@ -106,42 +117,6 @@ fn read_contact(c: &Fields<'_>) -> Result<Contact, ApiError> {
     })
 }
 
-fn to_json(set: &serde_json::Map<String, serde_json::Value>) -> String {
-    serde_json::Value::Object(set.clone()).to_string()
-}
-
-/// The stored set with `changes` laid over it (the roles they name replace the
-/// stored ones), as JSON.
-pub fn merge(stored: Option<&str>, changes: &serde_json::Map<String, serde_json::Value>) -> String {
-    let mut set = complete(stored);
-    for (role, c) in changes {
-        set.insert(role.clone(), c.clone());
-    }
-    to_json(&set)
-}
-
-/// Every role of the stored set, filled from the others where it has none (WHOIS
-/// gives registrant, admin and tech only).
-fn complete(stored: Option<&str>) -> serde_json::Map<String, serde_json::Value> {
-    let raw: serde_json::Map<String, serde_json::Value> = stored
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_default();
-    let pick = |names: &[&str]| names.iter().find_map(|n| raw.get(*n).cloned());
-    let mut out = serde_json::Map::new();
-    let fallbacks: [(&str, &[&str]); 4] = [
-        ("owner", &["owner", "registrant", "admin"]),
-        ("admin", &["admin", "owner", "registrant"]),
-        ("billing", &["billing", "admin", "owner", "registrant"]),
-        ("tech", &["tech", "admin", "owner", "registrant"]),
-    ];
-    for (role, names) in fallbacks {
-        if let Some(c) = pick(names) {
-            out.insert(role.to_string(), c);
-        }
-    }
-    out
-}
-
 /// One stored contact as OpenSRS writes it. The name was stored whole; it is split
 /// at its first space (`first_name` the part before).
 pub fn contact_to_ops(c: &Contact) -> Value {
@@ -171,17 +146,6 @@ pub fn contact_to_ops(c: &Contact) -> Value {
         m.insert(k.into(), Value::from(v));
     }
     Value::Map(m)
-}
-
-/// The address of one role of the stored set (admin for approvals, auth codes and
-/// the `admin_email` replies carry), if it has one.
-pub fn email_of(stored: Option<&str>, role: &str) -> Option<String> {
-    complete(stored)
-        .get(role)
-        .and_then(|c| c.get("email"))
-        .and_then(serde_json::Value::as_str)
-        .map(|e| e.trim().to_string())
-        .filter(|e| !e.is_empty())
 }
 
 /// The roles of the stored set that `roles` names, in that order.

@@ -55,7 +55,7 @@ fn write(app: &App, reseller_id: i64, each: &[ChangeOf]) -> Result<(), StoreErro
 
 /// One change of one domain with what it writes besides: its event, its audit
 /// row and, for a registrant change to a new address, a new verification.
-fn change_of(
+pub fn change_of(
     app: &App,
     reseller_id: i64,
     (id, name): (i64, &str),

@@ -11,6 +11,8 @@
 //! - [`transfer`]: whether the registry lets a domain move (locks, 60 days).
 //! - [`lifecycle`]: where a transfer's domains move at each step, and why.
 //! - [`events`]: every event resellers poll or receive by webhook.
+//! - [`contact_set`]: a domain's stored contact set, merged and read.
+//! - [`bulk_change`]: bulk changes other than pushes, item by item.
 //! - [`domain_change`]: changes to portfolio domains, each with its event.
 //! - [`price`]: what an order costs.
 //! - [`availability`]: whether a name can be registered.
@@ -22,6 +24,8 @@
 pub mod approval;
 pub mod availability;
 pub mod away;
+pub mod bulk_change;
+pub mod contact_set;
 pub mod deletion;
 pub mod dnssec;
 pub mod domain_change;

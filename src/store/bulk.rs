@@ -1,20 +1,26 @@
-//! Bulk push jobs (bulk change `push_domains`): submission with its queue task, the
-//! worker's item-by-item progress (each item's outcome committed with its push, so a
-//! restart never pushes anything twice), cancel, and the view GET_BULK_CHANGE shows.
+//! Bulk changes — pushes (`push_domains`) and every other change type: submission
+//! with its queue task, the worker's item-by-item progress (each item's outcome
+//! committed with its push or change, so a restart never does anything twice),
+//! cancel, and the view GET_BULK_CHANGE shows.
 
 use super::sql::{OptionalExtension, params};
 
 use super::events::NewEvent;
 use super::outbox::{Mail, queue_mail};
+use super::portfolio::{ChangeOf, DomainRecord, OrderDone, Renewal};
 use super::push::{AuditEntry, PortfolioDomain, PushProfile, portfolio_domain_in, push_in};
 use super::tasks::{TaskKind, enqueue, mark_done};
-use super::{Result, Store};
+use super::{Guard, Result, Store, Written};
 use crate::status::{BulkChangeType, BulkItemStatus, BulkStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewBulkChange {
     pub reseller_id: i64,
+    /// The other reseller of a push; the reseller itself for any other change.
     pub gaining_id: i64,
+    pub change_type: BulkChangeType,
+    /// The change's own parameters as JSON (`rules::bulk_change`); `None` for a push.
+    pub params: Option<String>,
     /// An existing profile of the gaining reseller, or `None` for one new profile per
     /// domain.
     pub profile_id: Option<i64>,
@@ -66,6 +72,7 @@ pub struct BulkSummary {
     pub total: usize,
     pub queued: usize,
     pub pushed: usize,
+    pub completed: usize,
     pub skipped: usize,
     pub failed: usize,
     pub cancelled: usize,
@@ -78,8 +85,8 @@ impl Store {
         let tx = conn.transaction()?;
         let id: i64 = tx
             .prepare_cached(
-                "INSERT INTO bulk_changes (reseller_id, gaining_id, change_type, status, profile_id, apply_to_locked, contact_email, client_ip, created_at)
-                 VALUES (?1, ?2, ?8, ?9, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                "INSERT INTO bulk_changes (reseller_id, gaining_id, change_type, status, profile_id, apply_to_locked, contact_email, client_ip, created_at, params)
+                 VALUES (?1, ?2, ?8, ?9, ?3, ?4, ?5, ?6, ?7, ?10) RETURNING id",
             )?
             .query_row(
                 params![
@@ -90,8 +97,9 @@ impl Store {
                     b.contact_email,
                     b.client_ip,
                     b.created_at,
-                    BulkChangeType::PushDomains,
-                    BulkStatus::Queued
+                    b.change_type,
+                    BulkStatus::Queued,
+                    b.params
                 ],
                 |r| r.get(0),
             )?;
@@ -166,6 +174,7 @@ impl Store {
                     *match status {
                         BulkItemStatus::Queued => &mut j.queued,
                         BulkItemStatus::Pushed => &mut j.pushed,
+                        BulkItemStatus::Completed => &mut j.completed,
                         BulkItemStatus::Skipped => &mut j.skipped,
                         BulkItemStatus::Failed => &mut j.failed,
                         BulkItemStatus::Cancelled => &mut j.cancelled,
@@ -233,13 +242,16 @@ impl Store {
         let tx = self.snapshot()?;
         let head = tx
             .query_row(
-                "SELECT b.reseller_id, b.gaining_id, b.profile_id, b.apply_to_locked, b.client_ip, l.username AS l_username, g.username
+                "SELECT b.reseller_id, b.gaining_id, b.profile_id, b.apply_to_locked, b.client_ip, l.username AS l_username, g.username,
+                        b.change_type, b.params
                  FROM bulk_changes b JOIN resellers l ON l.id = b.reseller_id JOIN resellers g ON g.id = b.gaining_id
                  WHERE b.id = ?1",
                 [id],
                 |r| {
                     Ok(BulkBatch {
                         id,
+                        change_type: r.get("change_type")?,
+                        params: r.get("params")?,
                         losing_id: r.get("reseller_id")?,
                         gaining_id: r.get("gaining_id")?,
                         profile_id: r.get("profile_id")?,
@@ -281,6 +293,9 @@ impl Store {
     pub fn record_bulk_items(&self, id: i64, steps: &[(i64, BulkStep)]) -> Result<usize> {
         let conn = self.writer();
         let tx = conn.transaction()?;
+        let reseller_id: i64 = tx
+            .prepare_cached("SELECT reseller_id FROM bulk_changes WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?;
         tx.prepare_cached("UPDATE bulk_changes SET status = ?2 WHERE id = ?1 AND status = ?3")?
             .execute(params![id, BulkStatus::Running, BulkStatus::Queued])?;
         for (position, step) in steps {
@@ -294,8 +309,34 @@ impl Store {
             if queued != Some(BulkItemStatus::Queued) {
                 continue;
             }
-            let (status, reason) = match step {
-                BulkStep::Refused { status, reason } => (*status, Some(reason.as_str())),
+            let (status, reason): (BulkItemStatus, Option<String>) = match step {
+                BulkStep::Outcome { status, reason } => (*status, reason.clone()),
+                BulkStep::Change { change, if_gone } => {
+                    if super::portfolio::change_in(&tx, reseller_id, change)? {
+                        (BulkItemStatus::Completed, None)
+                    } else {
+                        (if_gone.0, Some(if_gone.1.clone()))
+                    }
+                }
+                BulkStep::Renew {
+                    domain,
+                    renewal,
+                    audit,
+                    event,
+                    if_stopped,
+                    then,
+                } => match super::portfolio::renew_in(&tx, domain, renewal, audit, event)? {
+                    Written::Done(_) => {
+                        if let Some(change) = then {
+                            super::portfolio::change_in(&tx, reseller_id, change)?;
+                        }
+                        (BulkItemStatus::Completed, None)
+                    }
+                    Written::Stopped(g) => {
+                        let (status, reason) = if_stopped(g);
+                        (status, Some(reason))
+                    }
+                },
                 BulkStep::Push {
                     domain,
                     gaining_id,
@@ -307,7 +348,7 @@ impl Store {
                     if push_in(&tx, domain, *gaining_id, profile, audit, events)? {
                         (BulkItemStatus::Pushed, None)
                     } else {
-                        (if_gone.0, Some(if_gone.1.as_str()))
+                        (if_gone.0, Some(if_gone.1.clone()))
                     }
                 }
             };
@@ -330,9 +371,9 @@ impl Store {
         let tx = self.snapshot()?;
         load_view(&tx, id, None)
     }
-    /// Marks a bulk push whose items are all done finished (completed, or cancelled
-    /// as it was), queues its results email and marks its task done, in one
-    /// transaction.
+    /// Marks a bulk change whose items are all done finished (completed, or
+    /// cancelled as it was), queues its results email and marks its task done, in
+    /// one transaction.
     pub fn finish_bulk_push(
         &self,
         task_id: i64,
@@ -361,7 +402,14 @@ impl Store {
             && let Some(mail) = report
         {
             let message_id = format!("<bulk-{id}@opsd>");
-            queue_mail(&tx, "bulk_push_report", mail, &message_id, None, now)?;
+            let change_type: BulkChangeType = tx
+                .prepare_cached("SELECT change_type FROM bulk_changes WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))?;
+            let kind = match change_type {
+                BulkChangeType::PushDomains => "bulk_push_report",
+                _ => "bulk_change_report",
+            };
+            queue_mail(&tx, kind, mail, &message_id, None, now)?;
         }
         mark_done(&tx, &self.instance, task_id, now)?;
         tx.commit()?;
@@ -373,6 +421,9 @@ impl Store {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BulkBatch {
     pub id: i64,
+    pub change_type: BulkChangeType,
+    /// The change's parameters (JSON), for any change but a push.
+    pub params: Option<String>,
     pub losing_id: i64,
     pub gaining_id: i64,
     /// An existing profile of the gaining reseller, or `None` for one new profile
@@ -394,7 +445,6 @@ pub struct BatchItem {
 }
 
 /// What to do with one queued item.
-#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BulkStep {
     Push {
         domain: PortfolioDomain,
@@ -406,11 +456,40 @@ pub enum BulkStep {
         /// batch was read.
         if_gone: (BulkItemStatus, String),
     },
-    Refused {
-        /// Skipped or failed.
+    /// Nothing to write but the item's outcome: skipped, failed, or a check's
+    /// answer (completed, the answer as its reason).
+    Outcome {
         status: BulkItemStatus,
-        reason: String,
+        reason: Option<String>,
     },
+    /// A change of the reseller's domain (completed once written).
+    Change {
+        change: Box<ChangeOf>,
+        /// The outcome when the domain has left the reseller since it was read.
+        if_gone: (BulkItemStatus, String),
+    },
+    /// A renewal, charged (completed once written).
+    Renew {
+        domain: Box<DomainRecord>,
+        renewal: Renewal,
+        audit: Box<AuditEntry>,
+        event: Box<dyn Fn(OrderDone) -> NewEvent + Send + Sync>,
+        /// The outcome when the renewal stopped at a guard (funds, domain gone).
+        if_stopped: Box<dyn Fn(Guard) -> (BulkItemStatus, String) + Send + Sync>,
+        /// A change made after the renewal (the expire action's flags).
+        then: Option<Box<ChangeOf>>,
+    },
+}
+
+impl std::fmt::Debug for BulkStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BulkStep::Push { domain, .. } => write!(f, "Push({})", domain.name),
+            BulkStep::Outcome { status, reason } => write!(f, "Outcome({status}, {reason:?})"),
+            BulkStep::Change { change, .. } => write!(f, "Change({:?})", change.change),
+            BulkStep::Renew { domain, .. } => write!(f, "Renew({})", domain.name),
+        }
+    }
 }
 
 fn load_view(

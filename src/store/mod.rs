@@ -198,6 +198,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0033_order_cancel.sql")),
     M::up(include_str!("migrations/0034_domain_settings.sql")),
     M::up(include_str!("migrations/0035_password_resets.sql")),
+    M::up(include_str!("migrations/0036_bulk_change_types.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.

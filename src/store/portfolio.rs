@@ -250,37 +250,8 @@ impl Store {
         let conn = self.writer();
         let tx = conn.transaction()?;
         for c in each {
-            let n = if let DomainChange::Setting(..) = &c.change {
-                tx.prepare_cached(
-                    "UPDATE domains SET updated_at = ?2 WHERE id = ?1 AND reseller_id = ?3",
-                )?
-                .execute(params![c.domain_id, c.audit.at, reseller_id])?
-            } else {
-                let (set, value) = c.change.update();
-                let sql = format!(
-                    "UPDATE domains SET {set}, updated_at = ?4 WHERE id = ?1 AND reseller_id = ?3"
-                );
-                tx.prepare_cached(&sql)?.execute(params![
-                    c.domain_id,
-                    value,
-                    reseller_id,
-                    c.audit.at
-                ])?
-            };
-            if n == 0 {
+            if !change_in(&tx, reseller_id, c)? {
                 return Err(StoreError::NotFound);
-            }
-            if let DomainChange::Setting(key, value) = &c.change {
-                tx.prepare_cached(
-                    "INSERT INTO domain_settings (domain_id, key, value) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (domain_id, key) DO UPDATE SET value = excluded.value",
-                )?
-                .execute(params![c.domain_id, key, value])?;
-            }
-            events_in(&tx, std::slice::from_ref(&c.event))?;
-            audit_in(&tx, &c.audit)?;
-            if let Some(v) = &c.verification {
-                super::verification::verification_in(&tx, v)?;
             }
         }
         tx.commit()?;
@@ -443,7 +414,7 @@ impl Store {
     /// charge, the order, the new expiry and auto_renew, the RENEWED event (`event`,
     /// made from the ids given) and the audit row. Guarded: stopped when the
     /// balance less what is held does not cover the price ([`Guard::FundsShort`]),
-    /// `NotFound` when the domain is no longer the reseller's.
+    /// or the domain is no longer the reseller's ([`Guard::Moved`]).
     pub fn renew_domain(
         &self,
         d: &DomainRecord,
@@ -453,52 +424,11 @@ impl Store {
     ) -> Result<Written<OrderDone>> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        if !charge_in(&tx, d.reseller_id, r.cents)? {
-            return Ok(Written::Stopped(Guard::FundsShort));
+        let done = renew_in(&tx, d, r, audit, event)?;
+        if let Written::Done(_) = done {
+            tx.commit()?;
         }
-        let id = super::orders::next_order_id(&tx)?;
-        let order_id: i64 = tx
-            .prepare_cached(
-                "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, from_year, created_at, id)
-                 VALUES (?1, ?2, ?7, ?8, ?3, ?4, ?5, ?6, ?9) RETURNING id",
-            )?
-            .query_row(
-                params![
-                    d.reseller_id,
-                    d.name,
-                    r.period,
-                    r.cents,
-                    r.from_year,
-                    r.now,
-                    OrderKind::Renewal,
-                    OrderStatus::Completed,
-                    id
-                ],
-                |row| row.get(0),
-            )?;
-        let n = tx
-            .prepare_cached(
-                "UPDATE domains SET expires_at = ?3, auto_renew = ?4, updated_at = ?5
-                 WHERE id = ?1 AND reseller_id = ?2",
-            )?
-            .execute(params![
-                d.id,
-                d.reseller_id,
-                r.new_expiry,
-                r.auto_renew,
-                r.now
-            ])?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        let done = OrderDone {
-            order_id,
-            domain_id: d.id,
-        };
-        events_in(&tx, &[event(done)])?;
-        audit_in(&tx, audit)?;
-        tx.commit()?;
-        Ok(Written::Done(done))
+        Ok(done)
     }
 
     /// A page of the reseller's domains expiring in `[from, to]`, soonest first, and
@@ -822,6 +752,102 @@ pub(super) fn charge_in(tx: &Transaction<'_>, reseller_id: i64, cents: i64) -> R
         .prepare_cached(&sql)?
         .execute(params![reseller_id, cents, a, b, c])?;
     Ok(n == 1)
+}
+
+/// A renewal inside the caller's transaction (see [`Store::renew_domain`]).
+pub(super) fn renew_in(
+    tx: &Transaction<'_>,
+    d: &DomainRecord,
+    r: &Renewal,
+    audit: &AuditEntry,
+    event: &dyn Fn(OrderDone) -> NewEvent,
+) -> Result<Written<OrderDone>> {
+    // Both guards come before any write: a stopped renewal leaves the caller's
+    // transaction as it was.
+    let held = tx
+        .prepare_cached("SELECT 1 FROM domains WHERE id = ?1 AND reseller_id = ?2")?
+        .query_row(params![d.id, d.reseller_id], |_| Ok(()))
+        .optional()?;
+    if held.is_none() {
+        return Ok(Written::Stopped(Guard::Moved));
+    }
+    if !charge_in(tx, d.reseller_id, r.cents)? {
+        return Ok(Written::Stopped(Guard::FundsShort));
+    }
+    let id = super::orders::next_order_id(tx)?;
+    let order_id: i64 = tx
+        .prepare_cached(
+            "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, from_year, created_at, id)
+             VALUES (?1, ?2, ?7, ?8, ?3, ?4, ?5, ?6, ?9) RETURNING id",
+        )?
+        .query_row(
+            params![
+                d.reseller_id,
+                d.name,
+                r.period,
+                r.cents,
+                r.from_year,
+                r.now,
+                OrderKind::Renewal,
+                OrderStatus::Completed,
+                id
+            ],
+            |row| row.get(0),
+        )?;
+    let n = tx
+        .prepare_cached(
+            "UPDATE domains SET expires_at = ?3, auto_renew = ?4, updated_at = ?5
+             WHERE id = ?1 AND reseller_id = ?2",
+        )?
+        .execute(params![
+            d.id,
+            d.reseller_id,
+            r.new_expiry,
+            r.auto_renew,
+            r.now
+        ])?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let done = OrderDone {
+        order_id,
+        domain_id: d.id,
+    };
+    events_in(tx, &[event(done)])?;
+    audit_in(tx, audit)?;
+    Ok(Written::Done(done))
+}
+
+/// Applies one change to one domain inside the caller's transaction, with its
+/// event, audit row and verification; false (nothing written) when the domain is
+/// not the reseller's.
+pub(super) fn change_in(tx: &Transaction<'_>, reseller_id: i64, c: &ChangeOf) -> Result<bool> {
+    let n = if let DomainChange::Setting(..) = &c.change {
+        tx.prepare_cached("UPDATE domains SET updated_at = ?2 WHERE id = ?1 AND reseller_id = ?3")?
+            .execute(params![c.domain_id, c.audit.at, reseller_id])?
+    } else {
+        let (set, value) = c.change.update();
+        let sql =
+            format!("UPDATE domains SET {set}, updated_at = ?4 WHERE id = ?1 AND reseller_id = ?3");
+        tx.prepare_cached(&sql)?
+            .execute(params![c.domain_id, value, reseller_id, c.audit.at])?
+    };
+    if n == 0 {
+        return Ok(false);
+    }
+    if let DomainChange::Setting(key, value) = &c.change {
+        tx.prepare_cached(
+            "INSERT INTO domain_settings (domain_id, key, value) VALUES (?1, ?2, ?3)
+             ON CONFLICT (domain_id, key) DO UPDATE SET value = excluded.value",
+        )?
+        .execute(params![c.domain_id, key, value])?;
+    }
+    events_in(tx, std::slice::from_ref(&c.event))?;
+    audit_in(tx, &c.audit)?;
+    if let Some(v) = &c.verification {
+        super::verification::verification_in(tx, v)?;
+    }
+    Ok(true)
 }
 
 fn insert_order(

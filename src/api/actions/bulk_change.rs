@@ -1,11 +1,14 @@
-//! Bulk change `push_domains` (actions.md §5): SUBMIT / SUBMIT_BULK_CHANGE queue a job
-//! that the background workers run item by item; GET_BULK_CHANGE and
-//! CANCEL_BULK_CHANGE (our extensions on the same endpoint) show and stop it.
+//! Bulk changes: SUBMIT / SUBMIT_BULK_CHANGE queue a job that the background
+//! workers run item by item — `push_domains` (actions.md §5) and every other change
+//! type but the DNS ones (`rules::bulk_change`: its parameters are read here);
+//! GET_BULK_CHANGE and CANCEL_BULK_CHANGE (our extensions on the same endpoint)
+//! show and stop it.
 
 use std::collections::HashSet;
 use std::net::IpAddr;
 
 use crate::api::codes;
+use crate::api::contact_set;
 use crate::api::fields::Fields;
 use crate::api::profile::ProfileCredentials;
 use crate::api::{ApiError, Ctx, Layout, Reply};
@@ -13,24 +16,225 @@ use crate::app::App;
 use crate::domain::DomainName;
 use crate::ops::{Map, Value};
 use crate::status::BulkItemStatus;
+use crate::rules::bulk_change::Params;
 use crate::store::{BulkChangeView, NewBulkChange, Reseller};
 
 /// Documented for bulk changes: at most 10,000 items.
 pub const MAX_ITEMS: usize = 10_000;
 
-/// Change types of the bulk change API that opsd does not run.
-const OTHER_TYPES: &[&str] = &[
+/// Change types of the bulk change API that opsd does not run yet (they come with
+/// DNS zones and forwarding).
+const OTHER_TYPES: &[&str] = &["dns_zone", "dns_zone_record", "domain_forwarding"];
+
+/// The change types answered.
+const TYPES: &[&str] = &[
+    "push_domains",
     "availability_check",
-    "dns_zone",
-    "dns_zone_record",
     "domain_contacts",
-    "domain_forwarding",
     "domain_lock",
     "domain_nameservers",
     "domain_parked_pages",
     "domain_renew",
     "whois_privacy",
 ];
+
+/// SUBMIT / SUBMIT_BULK_CHANGE: a push, or a change of another type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkSubmit {
+    Push(BulkChangeSubmit),
+    Change(TypedChange),
+}
+
+/// A bulk change of any type but a push.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedChange {
+    pub items: Items,
+    pub params: Params,
+    pub apply_to_locked: bool,
+    pub contact_email: Option<String>,
+}
+
+/// `contact_email`, where a report goes (none when blank).
+fn contact_email(f: &Fields<'_>) -> Result<Option<String>, ApiError> {
+    match f.opt_str("contact_email")?.map(str::trim) {
+        // A report to a bad address would be retried for nothing; a line break in
+        // it would forge log lines.
+        Some(e) if !e.is_empty() && !crate::mail::plausible_address(e) => {
+            Err(f.invalid("contact_email", "not an email address"))
+        }
+        Some("") | None => Ok(None),
+        Some(e) => Ok(Some(e.to_string())),
+    }
+}
+
+/// `op_type`, one of `(word, value)`.
+fn op<T: Copy>(f: &Fields<'_>, words: &[(&str, T)]) -> Result<T, ApiError> {
+    let given = f.req_str("op_type")?.trim().to_ascii_lowercase();
+    words
+        .iter()
+        .find(|(w, _)| *w == given)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let all: Vec<&str> = words.iter().map(|(w, _)| *w).collect();
+            f.invalid("op_type", &format!("expected {}", all.join(" or ")))
+        })
+}
+
+/// The parameters of change type `kind`, checked.
+fn params_of(f: &Fields<'_>, kind: &str) -> Result<Params, ApiError> {
+    Ok(match kind {
+        "availability_check" => Params::AvailabilityCheck,
+        "domain_lock" => Params::DomainLock {
+            lock: op(f, &[("lock", true), ("unlock", false)])?,
+        },
+        "whois_privacy" => Params::WhoisPrivacy {
+            enable: op(f, &[("enable", true), ("disable", false)])?,
+        },
+        "domain_parked_pages" => Params::DomainParkedPages {
+            on: op(
+                f,
+                &[("enable", true), ("disable", false), ("on", true), ("off", false)],
+            )?,
+        },
+        "domain_nameservers" => {
+            let host_list = super::update_nameservers::host_list;
+            let (assign, add, remove) = (
+                host_list(f, "assign_ns")?,
+                host_list(f, "add_ns")?,
+                host_list(f, "remove_ns")?,
+            );
+            if assign.is_empty() && add.is_empty() && remove.is_empty() {
+                return Err(ApiError::Missing("assign_ns".into()));
+            }
+            let changes_too = !add.is_empty() || !remove.is_empty();
+            if !assign.is_empty() && changes_too {
+                return Err(f.invalid("assign_ns", "assign_ns goes without add_ns and remove_ns"));
+            }
+            Params::DomainNameservers {
+                assign,
+                add,
+                remove,
+            }
+        }
+        "domain_contacts" => {
+            let Some(list) = f.opt_list("contacts")? else {
+                return Err(ApiError::Missing("contacts".into()));
+            };
+            let mut contacts = serde_json::Map::new();
+            for (i, v) in list.iter().enumerate() {
+                let item = Fields::item("contacts", i, v)?;
+                let set = item
+                    .get("set")
+                    .ok_or_else(|| ApiError::Missing(item.name("set")))?;
+                let name = item.name("set");
+                let contact = contact_set::one(&Fields::item("set", 0, set)?, &name)?;
+                // `type` may name several roles, comma-separated (as the toolkit
+                // builds it from a form).
+                for role in item.req_str("type")?.split(',').map(str::trim) {
+                    let role = role.to_ascii_lowercase();
+                    if !contact_set::ROLES.contains(&role.as_str()) {
+                        return Err(item.invalid("type", "expected owner, admin, billing or tech"));
+                    }
+                    contacts.insert(role, contact.clone());
+                }
+            }
+            if contacts.is_empty() {
+                return Err(ApiError::Missing("contacts".into()));
+            }
+            Params::DomainContacts { contacts }
+        }
+        "domain_renew" => {
+            let period = match f.opt_str("period")?.map(str::trim) {
+                None | Some("") => None,
+                Some(_) => {
+                    let p = f.req_id("period")?;
+                    if !(1..=10).contains(&p) {
+                        return Err(f.invalid("period", "expected 1 to 10 years"));
+                    }
+                    Some(p)
+                }
+            };
+            let flag = |k: &str| -> Result<Option<bool>, ApiError> {
+                match f.opt_str(k)?.map(str::trim) {
+                    None | Some("") => Ok(None),
+                    Some(_) => f.opt_flag(k).map(Some),
+                }
+            };
+            let (auto_renew, let_expire) = (flag("auto_renew")?, flag("let_expire")?);
+            if period.is_none() && auto_renew.is_none() && let_expire.is_none() {
+                return Err(ApiError::Missing("period".into()));
+            }
+            Params::DomainRenew {
+                period,
+                auto_renew,
+                let_expire,
+            }
+        }
+        _ => {
+            return Err(f.invalid(
+                "change_type",
+                &format!("'{kind}' is not a bulk change type"),
+            ));
+        }
+    })
+}
+
+impl TypedChange {
+    fn from_fields(f: &Fields<'_>, kind: &str) -> Result<Self, ApiError> {
+        let params = params_of(f, kind)?;
+        let items = if f.opt_flag("apply_to_all_reseller_items")? {
+            Items::All
+        } else {
+            Items::Listed(parse_items(f)?)
+        };
+        Ok(TypedChange {
+            items,
+            params,
+            apply_to_locked: f.opt_flag("apply_to_locked_domains")?,
+            contact_email: contact_email(f)?,
+        })
+    }
+
+    /// Stores the job with its queue task and wakes the workers; the job id.
+    fn submit(self, app: &App, reseller: &Reseller, peer: IpAddr) -> Result<i64, ApiError> {
+        let items = match self.items {
+            Items::Listed(l) => l,
+            Items::All => every_domain(app, reseller)?,
+        };
+        let id = app.store.create_bulk_change(&NewBulkChange {
+            reseller_id: reseller.id,
+            gaining_id: reseller.id,
+            change_type: self.params.change_type(),
+            params: Some(self.params.to_json()),
+            profile_id: None,
+            apply_to_locked: self.apply_to_locked,
+            contact_email: self.contact_email,
+            client_ip: peer.to_string(),
+            items,
+            created_at: app.now(),
+        })?;
+        app.work.notify_one();
+        Ok(id)
+    }
+}
+
+/// Every domain of the caller, for `apply_to_all_reseller_items`.
+fn every_domain(app: &App, reseller: &Reseller) -> Result<Vec<String>, ApiError> {
+    let all = app.store.portfolio_names(reseller.id)?;
+    if all.is_empty() {
+        return Err(ApiError::invalid(
+            "apply_to_all_reseller_items",
+            "your portfolio is empty",
+        ));
+    }
+    if all.len() > MAX_ITEMS {
+        return Err(ApiError::invalid(
+            "apply_to_all_reseller_items",
+            format!("{} domains; at most {MAX_ITEMS} per bulk change", all.len()),
+        ));
+    }
+    Ok(all)
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Items {
@@ -68,18 +272,6 @@ impl BulkChangeSubmit {
     /// The submission from its attributes, and the toolkit's top-level `data`
     /// (the control panel's form makes one the same way).
     pub fn from_fields(f: &Fields<'_>, data: Option<&Fields<'_>>) -> Result<Self, ApiError> {
-        let change_type = f.req_str("change_type")?.trim().to_ascii_lowercase();
-        if change_type != "push_domains" {
-            let known = OTHER_TYPES.contains(&change_type.as_str());
-            return Err(if known {
-                ApiError::Invalid(format!("change_type '{change_type}' is not supported."))
-            } else {
-                f.invalid(
-                    "change_type",
-                    &format!("'{change_type}' is not a bulk change type"),
-                )
-            });
-        }
         let gaining = match f.opt_str("gaining_reseller_username")? {
             Some(g) => g,
             None => match data {
@@ -99,14 +291,7 @@ impl BulkChangeSubmit {
             items,
             gaining,
             apply_to_locked: f.opt_flag("apply_to_locked_domains")?,
-            contact_email: match f.opt_str("contact_email")?.map(str::trim) {
-                // A report to a bad address would be retried for nothing; a line break
-                // in it would forge log lines.
-                Some(e) if !crate::mail::plausible_address(e) => {
-                    return Err(f.invalid("contact_email", "not an email address"));
-                }
-                other => other.map(str::to_string),
-            },
+            contact_email: contact_email(f)?,
             profile,
         })
     }
@@ -129,26 +314,13 @@ impl BulkChangeSubmit {
         };
         let items = match self.items {
             Items::Listed(l) => l,
-            Items::All => {
-                let all = store.portfolio_names(reseller.id)?;
-                if all.is_empty() {
-                    return Err(ApiError::invalid(
-                        "apply_to_all_reseller_items",
-                        "your portfolio is empty",
-                    ));
-                }
-                if all.len() > MAX_ITEMS {
-                    return Err(ApiError::invalid(
-                        "apply_to_all_reseller_items",
-                        format!("{} domains; at most {MAX_ITEMS} per bulk change", all.len()),
-                    ));
-                }
-                all
-            }
+            Items::All => every_domain(app, reseller)?,
         };
         let id = store.create_bulk_change(&NewBulkChange {
             reseller_id: reseller.id,
             gaining_id: gaining.id,
+            change_type: crate::status::BulkChangeType::PushDomains,
+            params: None,
             profile_id,
             apply_to_locked: self.apply_to_locked,
             contact_email: self.contact_email,
@@ -161,21 +333,33 @@ impl BulkChangeSubmit {
     }
 }
 
-impl crate::api::Handler for BulkChangeSubmit {
+impl crate::api::Handler for BulkSubmit {
     const NAME: &'static str = "SUBMIT_BULK_CHANGE";
-    const VARIANTS: (&'static str, &'static [&'static str]) = ("change_type", &["push_domains"]);
+    const VARIANTS: (&'static str, &'static [&'static str]) = ("change_type", TYPES);
 
     fn parse(env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
-        // The PHP toolkit sends gaining_reseller_username in a top-level `data`.
-        let data = match env.top().get("data") {
-            Some(v @ crate::ops::Value::Map(_)) => Some(Fields::attributes(Some(v))?),
-            _ => None,
-        };
-        Self::from_fields(attrs, data.as_ref())
+        let kind = attrs.req_str("change_type")?.trim().to_ascii_lowercase();
+        if kind == "push_domains" {
+            // The PHP toolkit sends gaining_reseller_username in a top-level `data`.
+            let data = match env.top().get("data") {
+                Some(v @ crate::ops::Value::Map(_)) => Some(Fields::attributes(Some(v))?),
+                _ => None,
+            };
+            return BulkChangeSubmit::from_fields(attrs, data.as_ref()).map(BulkSubmit::Push);
+        }
+        if OTHER_TYPES.contains(&kind.as_str()) {
+            return Err(ApiError::Invalid(format!(
+                "change_type '{kind}' is not supported."
+            )));
+        }
+        TypedChange::from_fields(attrs, &kind).map(BulkSubmit::Change)
     }
 
     fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        let id = self.submit(ctx.app, ctx.reseller, ctx.peer)?;
+        let id = match self {
+            BulkSubmit::Push(p) => p.submit(ctx.app, ctx.reseller, ctx.peer)?,
+            BulkSubmit::Change(c) => c.submit(ctx.app, ctx.reseller, ctx.peer)?,
+        };
         let mut attrs = Map::new();
         attrs.insert("bulk_change_req_id".into(), Value::from(id));
         let ok = codes::BULK_SUBMITTED;
@@ -311,12 +495,22 @@ pub fn view_attributes(v: &BulkChangeView) -> Map {
     m.insert("bulk_change_req_id".into(), Value::from(v.id));
     m.insert("change_type".into(), v.change_type.as_str().into());
     m.insert("status".into(), v.status.as_str().into());
-    m.insert(
-        "gaining_reseller_username".into(),
-        v.gaining.as_str().into(),
-    );
+    let push = v.change_type == crate::status::BulkChangeType::PushDomains.as_str();
+    if push {
+        m.insert(
+            "gaining_reseller_username".into(),
+            v.gaining.as_str().into(),
+        );
+    }
     m.insert("total".into(), Value::from(v.items.len() as i64));
-    for &s in BulkItemStatus::ALL {
+    // A push's items are pushed, any other change's completed: the other count
+    // is left out.
+    let other = if push {
+        BulkItemStatus::Completed
+    } else {
+        BulkItemStatus::Pushed
+    };
+    for &s in BulkItemStatus::ALL.iter().filter(|s| **s != other) {
         m.insert(s.as_str().into(), Value::from(v.count(s) as i64));
     }
     let items = v

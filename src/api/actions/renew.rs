@@ -100,7 +100,10 @@ impl crate::api::Handler for Renew {
         let event = |done| ordered_domain(&ordered, done, now);
         let done = match store.renew_domain(&d, &renewal, &audit, &event)? {
             Written::Done(done) => done,
-            Written::Stopped(_) => return Err(ApiError::Refused(codes::NO_FUNDS)),
+            Written::Stopped(crate::store::Guard::FundsShort) => {
+                return Err(ApiError::Refused(codes::NO_FUNDS));
+            }
+            Written::Stopped(_) => return Err(crate::store::StoreError::NotFound.into()),
         };
         let admin_email =
             crate::api::contact_set::email_of(d.contacts.as_deref(), "admin").unwrap_or_default();
