@@ -205,6 +205,8 @@ statuses! {
         ForwardingEmail = "forwarding_email",
         /// .uk: the IPS tag the domain was released to.
         IpsTag = "ips_tag",
+        /// The reseller's contact details shown in the domain's WHOIS: `Y` or `N`.
+        RspWhois = "rsp_whois_info",
     }
 }
 

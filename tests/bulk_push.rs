@@ -277,13 +277,13 @@ fn submit_refusals() {
     );
     let r = submit(
         &s,
-        "<item key=\"change_type\">domain_renew</item><item key=\"change_items\">a.com</item><item key=\"gaining_reseller_username\">gainingrsp</item>",
+        "<item key=\"change_type\">dns_zone</item><item key=\"change_items\">a.com</item><item key=\"gaining_reseller_username\">gainingrsp</item>",
     );
     assert_eq!(
         (r.code(), r.item("response_text")),
         (
             Some(465),
-            Some("change_type 'domain_renew' is not supported.".into())
+            Some("change_type 'dns_zone' is not supported.".into())
         )
     );
     assert_eq!(

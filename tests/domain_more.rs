@@ -404,3 +404,244 @@ fn a_password_link_expires_after_a_day() {
         unknown.status_line
     );
 }
+
+fn modify(s: &Server, domain: &str, data: &str, attrs: &str) -> Response {
+    s.ops(&call(
+        "MODIFY",
+        domain,
+        &format!("<item key=\"data\">{data}</item><item key=\"affect_domains\">0</item>{attrs}"),
+    ))
+}
+
+fn get(s: &Server, domain: &str, kind: &str) -> Response {
+    s.ops(&call(
+        "GET",
+        domain,
+        &format!("<item key=\"type\">{kind}</item>"),
+    ))
+}
+
+/// Every TLD-specific GET type and MODIFY data: stored, read back, checked per TLD.
+#[test]
+fn tld_data_and_the_per_tld_settings() {
+    let s = Server::start();
+    let nexus = "<item key=\"tld_data\"><dt_assoc><item key=\"nexus\"><dt_assoc><item key=\"category\">C11</item><item key=\"app_purpose\">P3</item></dt_assoc></item></dt_assoc></item>";
+    for d in [
+        "shop.us",
+        "shop.name",
+        "shop.ca",
+        "shop.it",
+        "shop.co.uk",
+        "shop.dk",
+        "plain.com",
+    ] {
+        let extra = if d == "shop.us" { nexus } else { "" };
+        let r = s.ops(&register(d, 1, extra));
+        assert_eq!(r.code(), Some(200), "{d}: {}", r.text());
+    }
+    // GET tld_data as the Haskell client sends it (domain, type, limit; no cookie).
+    let r = s.ops(&call(
+        "GET",
+        "shop.us",
+        "<item key=\"type\">tld_data</item><item key=\"limit\">10</item>",
+    ));
+    assert_eq!(
+        r.path("attributes/tld_data/nexus/category").as_deref(),
+        Some("C11"),
+        "{}",
+        r.text()
+    );
+    let r = get(&s, "shop.us", "nexus_info");
+    assert_eq!(
+        r.path("attributes/nexus/app_purpose").as_deref(),
+        Some("P3")
+    );
+    let r = get(&s, "plain.com", "nexus_info");
+    assert_eq!(r.code(), Some(465), "{}", r.text());
+    // MODIFY tld_data: checked per TLD, laid over what is stored.
+    let bad = "<item key=\"tld_data\"><dt_assoc><item key=\"nexus\"><dt_assoc><item key=\"category\">C31</item><item key=\"app_purpose\">P1</item></dt_assoc></item></dt_assoc></item>";
+    let r = modify(&s, "shop.us", "tld_data", bad);
+    assert_eq!(r.code(), Some(465), "{}", r.text());
+    assert!(
+        r.text().contains("tld_data.nexus.validator"),
+        "{}",
+        r.text()
+    );
+    let good = bad.replace(
+        "<item key=\"app_purpose\">P1</item>",
+        "<item key=\"app_purpose\">P1</item><item key=\"validator\">CA</item>",
+    );
+    let r = modify(&s, "shop.us", "tld_data", &good);
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        get(&s, "shop.us", "tld_data")
+            .path("attributes/tld_data/nexus/validator")
+            .as_deref(),
+        Some("CA")
+    );
+    let r = modify(&s, "plain.com", "tld_data", &good);
+    assert_eq!(r.code(), Some(465), "a .us block on a .com: {}", r.text());
+
+    // .name forwarding email.
+    let r = modify(
+        &s,
+        "shop.name",
+        "forwarding_email",
+        "<item key=\"forwarding_email\">Me@Example.net</item>",
+    );
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        get(&s, "shop.name", "forwarding_email")
+            .item("forwarding_email")
+            .as_deref(),
+        Some("me@example.net")
+    );
+    assert_eq!(
+        modify(
+            &s,
+            "plain.com",
+            "forwarding_email",
+            "<item key=\"forwarding_email\">a@b.net</item>"
+        )
+        .code(),
+        Some(465)
+    );
+
+    // .ca: WHOIS display for an individual; the owner changed to a corporation,
+    // after which hiding is refused.
+    let r = modify(
+        &s,
+        "shop.ca",
+        "ca_whois_display_setting",
+        "<item key=\"display\">PRIVATE</item>",
+    );
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        get(&s, "shop.ca", "ca_whois_display_setting")
+            .item("display")
+            .as_deref(),
+        Some("PRIVATE")
+    );
+    let owner = contact("Corp", "legal@example.ca")
+        .trim_start_matches("<dt_assoc>")
+        .trim_end_matches("</dt_assoc>")
+        .to_string();
+    let r = modify(
+        &s,
+        "shop.ca",
+        "cira_registrant",
+        &format!("{owner}<item key=\"legal_type\">CCO</item><item key=\"lang\">EN</item>"),
+    );
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        get(&s, "shop.ca", "owner")
+            .path("attributes/contact_set/owner/email")
+            .as_deref(),
+        Some("legal@example.ca")
+    );
+    let r = modify(
+        &s,
+        "shop.ca",
+        "ca_whois_display_setting",
+        "<item key=\"display\">PRIVATE</item>",
+    );
+    assert_eq!(r.code(), Some(465), "{}", r.text());
+
+    // .it consent, .uk IPS tag, parked pages (yola sends no affect_domains), the
+    // reseller's WHOIS information.
+    let r = modify(
+        &s,
+        "shop.it",
+        "it_whois_display_setting",
+        "<item key=\"consent_for_publishing\">0</item>",
+    );
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        get(&s, "shop.it", "it_whois_display_setting")
+            .item("consent_for_publishing")
+            .as_deref(),
+        Some("0")
+    );
+    let r = modify(
+        &s,
+        "shop.co.uk",
+        "change_ips_tag",
+        "<item key=\"gaining_registrar_tag\">newtag</item><item key=\"change_tag_all\">0</item>",
+    );
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let notes = s.ops(&call(
+        "GET_NOTES",
+        "shop.co.uk",
+        "<item key=\"type\">domain</item>",
+    ));
+    assert_eq!(
+        notes.path("attributes/notes/0/note").as_deref(),
+        Some("Domain released to IPS tag NEWTAG.")
+    );
+    let r = s.ops(&call(
+        "MODIFY",
+        "plain.com",
+        "<item key=\"data\">parkpage_state</item><item key=\"state\">off</item>",
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        get(&s, "plain.com", "status")
+            .item("parkp_status")
+            .as_deref(),
+        Some("off")
+    );
+    assert_eq!(
+        get(&s, "plain.com", "rsp_whois_info")
+            .item("domain_enabled")
+            .as_deref(),
+        Some("N")
+    );
+    let r = modify(
+        &s,
+        "plain.com",
+        "rsp_whois_info",
+        "<item key=\"flag\">Y</item><item key=\"all\">0</item>",
+    );
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let r = get(&s, "plain.com", "rsp_whois_info");
+    assert_eq!(r.item("domain_enabled").as_deref(), Some("Y"));
+    assert_eq!(r.item("rsp_enabled").as_deref(), Some("Y"));
+
+    // .dk: the requests made on the domain, each settled.
+    let r = modify(&s, "shop.dk", "status", "<item key=\"lock_state\">1</item>");
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let r = get(&s, "shop.dk", "xpack_waiting_history");
+    assert_eq!(r.item("record_count").as_deref(), Some("2"), "{}", r.text());
+    assert_eq!(
+        r.path("attributes/waiting_history/0/req_type").as_deref(),
+        Some("domain_new_registration")
+    );
+    assert_eq!(
+        r.path("attributes/waiting_history/1/req_type").as_deref(),
+        Some("domain_change")
+    );
+    assert_eq!(
+        get(&s, "plain.com", "xpack_waiting_history").code(),
+        Some(465)
+    );
+
+    // Another reseller reads none of it.
+    let theirs = s.send(&http10(
+        &call("GET", "shop.us", "<item key=\"type\">tld_data</item>"),
+        OTHER_USER,
+        OTHER_KEY,
+    ));
+    assert_eq!(theirs.code(), Some(415), "{}", theirs.text());
+}
+
+/// A registration's own TLD data is checked; another TLD's is kept as sent.
+#[test]
+fn a_registration_checks_its_own_tlds_data() {
+    let s = Server::start();
+    let bad = "<item key=\"tld_data\"><dt_assoc><item key=\"nexus\"><dt_assoc><item key=\"category\">C99</item><item key=\"app_purpose\">P3</item></dt_assoc></item></dt_assoc></item>";
+    let r = s.ops(&register("bad-nexus.us", 1, bad));
+    assert_eq!(r.code(), Some(465), "{}", r.text());
+    assert!(r.text().contains("tld_data.nexus.category"), "{}", r.text());
+    let r = s.ops(&register("fine-anyway.com", 1, bad));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+}

@@ -1212,7 +1212,7 @@ fn listings_page_and_refusals_are_documented() {
     let r = s.ops(&domain_call(
         "MODIFY",
         "a-shop.com",
-        "<item key=\"data\">parkpage_state</item><item key=\"state\">on</item>",
+        "<item key=\"data\">uk_whois_opt</item><item key=\"flag\">Y</item>",
     ));
     assert_eq!(r.code(), Some(465));
     let r = s.ops(&domain_call(

@@ -48,6 +48,34 @@ impl Value {
         }
     }
 
+    /// As JSON: maps as objects, arrays as arrays, scalars as strings (how values
+    /// sent in a request, such as `tld_data`, are kept).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Scalar(s) => serde_json::Value::String(s.to_string()),
+            Value::Map(m) => serde_json::Value::Object(
+                m.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_json()))
+                    .collect(),
+            ),
+            Value::List(l) => serde_json::Value::Array(l.iter().map(Value::to_json).collect()),
+        }
+    }
+
+    /// Kept JSON as a value again (numbers and booleans as their text).
+    pub fn from_json(v: &serde_json::Value) -> Value {
+        match v {
+            serde_json::Value::Object(m) => Value::Map(
+                m.iter()
+                    .map(|(k, v)| (k.as_str().into(), Value::from_json(v)))
+                    .collect(),
+            ),
+            serde_json::Value::Array(l) => Value::List(l.iter().map(Value::from_json).collect()),
+            serde_json::Value::String(s) => Value::from(s.as_str()),
+            other => Value::from(other.to_string()),
+        }
+    }
+
     /// What kind of value this is, for error messages.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -11,7 +11,7 @@
 //! | `DELETED`, `REDEEMED` | `DOMAIN` | REVOKE, REDEEM |
 //! | `REGISTRANT_VERIFICATION_STATUS_CHANGE` | `DOMAIN` | a registrant verifies; the deadline suspends the domain |
 //! | `LOCK_UPDATE`, `WHOIS_PRIVACY_UPDATE`, `CONTACT_UPDATE`, `EXPIRE_ACTION_UPDATE`, `AUTH_CODE_UPDATE`, `NAMESERVER_UPDATE`, `DNSSEC_UPDATE` | `DOMAIN` | MODIFY, UPDATE_CONTACTS, ADVANCED_UPDATE_NAMESERVERS, UPDATE_ALL_INFO |
-//! | `PARKPAGE_UPDATE`, `WHOIS_DISPLAY_UPDATE`, `FORWARDING_EMAIL_UPDATE`, `IPS_TAG_UPDATE`, `ACTIVATED` | `DOMAIN` | MODIFY of a TLD's setting, ACTIVATE |
+//! | `PARKPAGE_UPDATE`, `WHOIS_DISPLAY_UPDATE`, `FORWARDING_EMAIL_UPDATE`, `IPS_TAG_UPDATE`, `RSP_WHOIS_INFO_UPDATE`, `TLD_DATA_UPDATE`, `ACTIVATED` | `DOMAIN` | MODIFY of a TLD's setting or data, ACTIVATE |
 
 use serde_json::{Value, json};
 
@@ -211,6 +211,26 @@ pub fn order_cancelled(reseller_id: i64, o: &crate::store::CancelledOrder, at: i
     e
 }
 
+/// The `req_type` a .dk registry's review queue (`xpack_waiting_history`) names
+/// the request behind an event by; `None` for events that are no request.
+pub fn xpack_request_type(event: &str) -> Option<&'static str> {
+    Some(match event {
+        "REGISTERED" => "domain_new_registration",
+        "RENEWED" | "REDEEMED" => "domain_renewal",
+        "PUSHED_IN" => "domain_transfer",
+        "DELETED" => "domain_revoke",
+        "LOCK_UPDATE"
+        | "WHOIS_PRIVACY_UPDATE"
+        | "CONTACT_UPDATE"
+        | "EXPIRE_ACTION_UPDATE"
+        | "AUTH_CODE_UPDATE"
+        | "NAMESERVER_UPDATE"
+        | "DNSSEC_UPDATE"
+        | "TLD_DATA_UPDATE" => "domain_change",
+        _ => return None,
+    })
+}
+
 /// Which order [`ordered_domain`] tells of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrderEvent {
@@ -266,12 +286,14 @@ pub fn change_name(change: &DomainChange) -> &'static str {
         DomainChange::AuthCode(_) => "AUTH_CODE_UPDATE",
         DomainChange::Nameservers(_) => "NAMESERVER_UPDATE",
         DomainChange::Dnssec(_) => "DNSSEC_UPDATE",
+        DomainChange::TldData(_) => "TLD_DATA_UPDATE",
         DomainChange::Setting(key, _) => match key {
             DomainSetting::Activated => "ACTIVATED",
             DomainSetting::ParkPage => "PARKPAGE_UPDATE",
             DomainSetting::CaWhoisDisplay | DomainSetting::ItWhoisDisplay => "WHOIS_DISPLAY_UPDATE",
             DomainSetting::ForwardingEmail => "FORWARDING_EMAIL_UPDATE",
             DomainSetting::IpsTag => "IPS_TAG_UPDATE",
+            DomainSetting::RspWhois => "RSP_WHOIS_INFO_UPDATE",
         },
     }
 }
@@ -295,6 +317,7 @@ pub fn change_data(change: &DomainChange, domain: &str) -> Value {
             "ds_records": super::dnssec::from_json(Some(records)).len()
         }),
         DomainChange::Setting(key, value) => json!({ key.as_str(): value }),
+        DomainChange::TldData(_) => json!({}),
     };
     if let Some(m) = data.as_object_mut() {
         m.insert("domain_name".into(), domain.into());

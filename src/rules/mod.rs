@@ -17,6 +17,7 @@
 //! - [`price`]: what an order costs.
 //! - [`availability`]: whether a name can be registered.
 //! - [`renewal`]: whether and to when a domain renews.
+//! - [`tld`]: per-TLD data and settings, and the values they allow.
 //! - [`nameservers`]: which hosts a domain may delegate to.
 //! - [`orders`]: how an order's type and status are named.
 //! - [`password_reset`]: profile password reset links and what a password must be.
@@ -40,5 +41,6 @@ pub mod price;
 pub mod push;
 pub mod registry_push;
 pub mod renewal;
+pub mod tld;
 pub mod transfer;
 pub mod verification;

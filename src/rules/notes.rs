@@ -92,6 +92,7 @@ pub fn changed(change: &DomainChange) -> String {
             1 => "DNSSEC records set: 1 DS record.".into(),
             n => format!("DNSSEC records set: {n} DS records."),
         },
+        DomainChange::TldData(_) => "TLD data updated.".into(),
         DomainChange::Setting(key, value) => {
             use crate::status::DomainSetting as S;
             match key {
@@ -102,6 +103,7 @@ pub fn changed(change: &DomainChange) -> String {
                 }
                 S::ForwardingEmail => format!("Forwarding email set to {value}."),
                 S::IpsTag => format!("Domain released to IPS tag {value}."),
+                S::RspWhois => format!("Reseller WHOIS information turned {value}."),
             }
         }
     }

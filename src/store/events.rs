@@ -108,6 +108,33 @@ fn event_row(r: &super::sql::Row<'_>) -> super::sql::Result<Event> {
 
 impl Store {
     /// The reseller's oldest `limit` unacknowledged events, and how many it has.
+    /// The reseller's events about `domain` (its `domain_name`) since `since`,
+    /// oldest first: `(row id, event, at)`.
+    pub fn events_of_domain(
+        &self,
+        reseller_id: i64,
+        domain: &str,
+        since: i64,
+    ) -> Result<Vec<(i64, String, i64)>> {
+        // The data is JSON written without spaces (`rules::events`); the name is
+        // matched as that text, its LIKE wildcards escaped.
+        let escaped = domain
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%\"domain_name\":\"{escaped}\"%");
+        Ok(self
+            .reader()
+            .prepare_cached(
+                "SELECT id, event, at FROM events
+                 WHERE reseller_id = ?1 AND at >= ?2 AND data LIKE ?3 ESCAPE '\\' ORDER BY id",
+            )?
+            .query_map(params![reseller_id, since, pattern], |r| {
+                Ok((r.get("id")?, r.get("event")?, r.get("at")?))
+            })?
+            .collect::<super::sql::Result<_>>()?)
+    }
+
     pub fn poll_events(&self, reseller_id: i64, limit: usize) -> Result<(Vec<Event>, i64)> {
         // One snapshot: `total` never counts fewer events than the list shows.
         let tx = self.snapshot()?;

@@ -235,6 +235,18 @@ const PG_MIGRATIONS: &[(usize, &str)] = &[
         33,
         include_str!("migrations/postgres/0033_order_cancel.sql"),
     ),
+    (
+        34,
+        include_str!("migrations/postgres/0034_domain_settings.sql"),
+    ),
+    (
+        35,
+        include_str!("migrations/postgres/0035_password_resets.sql"),
+    ),
+    (
+        36,
+        include_str!("migrations/postgres/0036_bulk_change_types.sql"),
+    ),
 ];
 
 /// Whether a `db` setting names a PostgreSQL database rather than a file.

@@ -92,6 +92,8 @@ pub enum DomainChange {
     Dnssec(String),
     /// One of the settings some TLDs give a domain (`domain_settings`).
     Setting(crate::status::DomainSetting, String),
+    /// The domain's whole `tld_data`, as JSON (`rules::tld`).
+    TldData(String),
 }
 
 impl DomainChange {
@@ -110,6 +112,7 @@ impl DomainChange {
             ),
             DomainChange::AuthCode(code) => ("auth_code = ?2", Box::new(code.as_str())),
             DomainChange::Dnssec(json) => ("dnssec = ?2", Box::new(json.as_str())),
+            DomainChange::TldData(json) => ("tld_data = ?2", Box::new(json.as_str())),
             DomainChange::Nameservers(ns) => (
                 "nameservers = ?2",
                 Box::new(serde_json::to_string(ns).unwrap_or_else(|_| "[]".into())),

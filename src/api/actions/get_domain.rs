@@ -14,6 +14,7 @@ use crate::api::target::Named;
 use crate::api::{ApiError, Ctx, Reply};
 use crate::clock::unix_timestamp_text;
 use crate::ops::{Map, Value};
+use crate::status::DomainSetting;
 use crate::store::DomainRecord;
 
 /// The types answered, as documented.
@@ -32,6 +33,14 @@ const TYPES: &[&str] = &[
     "auto_renew_flag",
     "list",
     "dnssec",
+    "tld_data",
+    "nexus_info",
+    "ced_info",
+    "forwarding_email",
+    "rsp_whois_info",
+    "xpack_waiting_history",
+    "ca_whois_display_setting",
+    "it_whois_display_setting",
 ];
 
 /// The most domains one page of `list` holds (OpenSRS's "up to 40").
@@ -138,24 +147,50 @@ impl GetDomain {
     }
 }
 
+/// One of the domain's settings, if set.
+fn setting(
+    ctx: &Ctx<'_>,
+    d: &DomainRecord,
+    key: DomainSetting,
+) -> Result<Option<String>, ApiError> {
+    Ok(ctx
+        .app
+        .store
+        .domain_settings(ctx.reseller.id, d.id)?
+        .into_iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v))
+}
+
+/// `xpack_waiting_history` (.dk): the requests made on the domain in the last two
+/// weeks, as the registry's review queue keeps them — in the sandbox every one is
+/// settled at once, so each is `completed` — from the domain's events.
+fn waiting_history(ctx: &Ctx<'_>, d: &DomainRecord) -> Result<Vec<Value>, ApiError> {
+    let since = ctx.app.now() - 14 * 86_400;
+    let events = ctx
+        .app
+        .store
+        .events_of_domain(ctx.reseller.id, &d.name, since)?;
+    Ok(events
+        .into_iter()
+        .filter_map(|(id, event, at)| {
+            let req_type = crate::rules::events::xpack_request_type(&event)?;
+            let mut m = Map::with_capacity(4);
+            m.insert("xpack_req_id".into(), Value::from(id));
+            m.insert("req_type".into(), Value::from(req_type));
+            m.insert("create_time".into(), date(Some(at)));
+            m.insert("current_state".into(), Value::from("completed"));
+            Some(Value::Map(m))
+        })
+        .collect())
+}
+
 /// `tld_data` as it was sent, or empty.
 fn tld_data(d: &DomainRecord) -> Value {
-    fn from_json(v: &serde_json::Value) -> Value {
-        match v {
-            serde_json::Value::Object(m) => Value::Map(
-                m.iter()
-                    .map(|(k, v)| (k.as_str().into(), from_json(v)))
-                    .collect(),
-            ),
-            serde_json::Value::Array(l) => Value::List(l.iter().map(from_json).collect()),
-            serde_json::Value::String(s) => Value::from(s.as_str()),
-            other => Value::from(other.to_string()),
-        }
-    }
     d.tld_data
         .as_deref()
         .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-        .map_or_else(|| Value::from(""), |v| from_json(&v))
+        .map_or_else(|| Value::from(""), |v| Value::from_json(&v))
 }
 
 impl crate::api::Handler for GetDomain {
@@ -242,7 +277,11 @@ impl crate::api::Handler for GetDomain {
                     );
                 }
                 attrs.insert("domain_supports".into(), Value::from("1"));
-                attrs.insert("parkp_status".into(), Value::from(""));
+                let parked = setting(ctx, &d, DomainSetting::ParkPage)?;
+                attrs.insert(
+                    "parkp_status".into(),
+                    Value::from(parked.unwrap_or_default()),
+                );
                 // Read by Net::DRI; there only while another registrar's request
                 // waits for the owner.
                 if ctx.app.store.transfer_away_pending(&d.name)? {
@@ -297,6 +336,75 @@ impl crate::api::Handler for GetDomain {
             }
             "auto_renew_flag" => {
                 attrs.insert("auto_renew".into(), flag(d.auto_renew));
+            }
+            "tld_data" => {
+                attrs.insert("tld_data".into(), tld_data(&d));
+            }
+            "nexus_info" | "ced_info" => {
+                crate::rules::tld::for_tld(self.kind, &d.name)
+                    .map_err(|why| ApiError::invalid("type", why))?;
+                let (block, key) = if self.kind == "nexus_info" {
+                    ("nexus", "nexus")
+                } else {
+                    ("ced_info", "ced_info")
+                };
+                let v = match tld_data(&d) {
+                    Value::Map(m) => m.get(block).cloned(),
+                    _ => None,
+                };
+                // The kit upper-cases nexus codes; they are sent so.
+                attrs.insert(key.into(), v.unwrap_or_else(|| Value::Map(Map::new())));
+            }
+            "forwarding_email" => {
+                crate::rules::tld::for_tld(self.kind, &d.name)
+                    .map_err(|why| ApiError::invalid("type", why))?;
+                let sent = match tld_data(&d) {
+                    Value::Map(m) => m.get("forwarding_email").cloned(),
+                    _ => None,
+                };
+                let set = setting(ctx, &d, DomainSetting::ForwardingEmail)?.map(Value::from);
+                attrs.insert(
+                    "forwarding_email".into(),
+                    set.or(sent).unwrap_or_else(|| Value::from("")),
+                );
+            }
+            "ca_whois_display_setting" | "it_whois_display_setting" => {
+                crate::rules::tld::for_tld(self.kind, &d.name)
+                    .map_err(|why| ApiError::invalid("type", why))?;
+                if self.kind == "ca_whois_display_setting" {
+                    let v = setting(ctx, &d, DomainSetting::CaWhoisDisplay)?;
+                    attrs.insert("display".into(), Value::from(v.unwrap_or("FULL".into())));
+                } else {
+                    let v = setting(ctx, &d, DomainSetting::ItWhoisDisplay)?;
+                    attrs.insert(
+                        "consent_for_publishing".into(),
+                        Value::from(v.unwrap_or("1".into())),
+                    );
+                }
+            }
+            "rsp_whois_info" => {
+                // The sandbox offers the feature to every reseller; its details are
+                // the reseller's name, nothing else being kept of it.
+                let on = setting(ctx, &d, DomainSetting::RspWhois)?;
+                attrs.insert("rsp_enabled".into(), Value::from("Y"));
+                attrs.insert(
+                    "domain_enabled".into(),
+                    Value::from(on.unwrap_or("N".into())),
+                );
+                attrs.insert(
+                    "business".into(),
+                    Value::from(ctx.reseller.username.as_str()),
+                );
+                for key in ["phone", "fax", "email", "url", "opt_info"] {
+                    attrs.insert(key.into(), Value::from(""));
+                }
+            }
+            "xpack_waiting_history" => {
+                crate::rules::tld::for_tld(self.kind, &d.name)
+                    .map_err(|why| ApiError::invalid("type", why))?;
+                let history = waiting_history(ctx, &d)?;
+                attrs.insert("record_count".into(), Value::from(history.len() as i64));
+                attrs.insert("waiting_history".into(), Value::List(history));
             }
             _ => return Err(ApiError::invalid("type", "is not answered")),
         }

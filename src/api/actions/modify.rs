@@ -2,7 +2,14 @@
 //! lock), `whois_privacy_state` (`enable`/`disable`, and Blesta's `Y`/`N`),
 //! `contact_info` (the roles sent; per-domain results under `details`, which WHMCS
 //! reads), `expire_action` (`auto_renew` and `let_expire`), `domain_auth_info`,
-//! `dnssec` (the whole list of DS records; an empty list removes them).
+//! `dnssec` (the whole list of DS records; an empty list removes them),
+//! `parkpage_state` (`state` on/off), `rsp_whois_info` (`flag` Y/N, `all`), and the
+//! TLD-specific ones, checked against the domain's TLD once it is known
+//! (`rules::tld`): `tld_data` (blocks laid over the stored ones, each checked),
+//! `forwarding_email` (.name), `ca_whois_display_setting` (.ca, `display`
+//! FULL/PRIVATE, individuals only), `it_whois_display_setting` (.it,
+//! `consent_for_publishing`), `change_ips_tag` (.uk, `gaining_registrar_tag`),
+//! `cira_registrant` (.ca: the owner contact and its CIRA `legal_type`).
 //! With `affect_domains=1` the change applies to every domain of the same profile;
 //! WHMCS sends no `affect_domains` on `status`, so it defaults to 0.
 //!
@@ -14,6 +21,7 @@ use crate::api::fields::Fields;
 use crate::api::target::Named;
 use crate::api::{ApiError, Ctx, Reply};
 use crate::ops::{Map, Value};
+use crate::status::DomainSetting;
 use crate::store::DomainChange;
 
 /// The `data` values answered.
@@ -24,6 +32,14 @@ const DATA: &[&str] = &[
     "expire_action",
     "domain_auth_info",
     "dnssec",
+    "parkpage_state",
+    "rsp_whois_info",
+    "tld_data",
+    "forwarding_email",
+    "ca_whois_display_setting",
+    "it_whois_display_setting",
+    "change_ips_tag",
+    "cira_registrant",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +54,96 @@ pub struct Modify {
 pub enum Change {
     Whole(DomainChange),
     Contacts(serde_json::Map<String, serde_json::Value>),
+    /// A change for one TLD (`data` names it), checked once the domain is known.
+    ForTld(&'static str, TldChange),
+}
+
+/// The TLD-specific changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TldChange {
+    /// Blocks to lay over the stored `tld_data`.
+    TldData(serde_json::Map<String, serde_json::Value>),
+    Setting(DomainSetting, String),
+    /// .ca display: refused for a registrant that is not an individual.
+    CaDisplay(String),
+    /// .ca owner change: the new owner and its CIRA legal type.
+    CiraRegistrant {
+        owner: serde_json::Value,
+        legal_type: String,
+    },
+}
+
+/// `key` as Y/N (also 1/0).
+fn yes_no(f: &Fields<'_>, key: &str) -> Result<&'static str, ApiError> {
+    match f.req_str(key)?.trim().to_ascii_uppercase().as_str() {
+        "Y" | "YES" | "1" => Ok("Y"),
+        "N" | "NO" | "0" => Ok("N"),
+        _ => Err(f.invalid(key, "expected Y or N")),
+    }
+}
+
+/// The TLD-specific `data` values, read.
+fn tld_change(f: &Fields<'_>, data: &str) -> Result<TldChange, ApiError> {
+    use crate::rules::tld::CIRA_LEGAL_TYPES;
+    Ok(match data {
+        "tld_data" => {
+            let Some(v) = f.get("tld_data") else {
+                return Err(ApiError::Missing("tld_data".into()));
+            };
+            match v.to_json() {
+                serde_json::Value::Object(m) if !m.is_empty() => TldChange::TldData(m),
+                _ => return Err(f.invalid("tld_data", "expected a dt_assoc of blocks")),
+            }
+        }
+        "forwarding_email" => {
+            let e = f.req_str("forwarding_email")?.trim();
+            if !crate::mail::plausible_address(e) {
+                return Err(f.invalid("forwarding_email", "not an email address"));
+            }
+            TldChange::Setting(DomainSetting::ForwardingEmail, e.to_ascii_lowercase())
+        }
+        "ca_whois_display_setting" => {
+            match f.req_str("display")?.trim().to_ascii_uppercase().as_str() {
+                d @ ("FULL" | "PRIVATE") => TldChange::CaDisplay(d.to_string()),
+                _ => return Err(f.invalid("display", "expected FULL or PRIVATE")),
+            }
+        }
+        "it_whois_display_setting" => {
+            // The toolkit's name; `display` as a fallback.
+            let key = if f.opt_str("consent_for_publishing")?.is_some() {
+                "consent_for_publishing"
+            } else {
+                "display"
+            };
+            let v = if yes_no(f, key)? == "Y" { "1" } else { "0" };
+            TldChange::Setting(DomainSetting::ItWhoisDisplay, v.into())
+        }
+        "change_ips_tag" => {
+            let tag = f.req_str("gaining_registrar_tag")?.trim().to_ascii_uppercase();
+            let fine = (2..=16).contains(&tag.len())
+                && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            if !fine {
+                return Err(f.invalid(
+                    "gaining_registrar_tag",
+                    "expected a Nominet tag: 2 to 16 letters, digits or hyphens",
+                ));
+            }
+            TldChange::Setting(DomainSetting::IpsTag, tag)
+        }
+        _ => {
+            let legal_type = f.req_str("legal_type")?.trim().to_ascii_uppercase();
+            if !CIRA_LEGAL_TYPES.contains(&legal_type.as_str()) {
+                return Err(f.invalid(
+                    "legal_type",
+                    &format!("expected one of {}", CIRA_LEGAL_TYPES.join(", ")),
+                ));
+            }
+            TldChange::CiraRegistrant {
+                owner: contact_set::one(f, "cira_registrant")?,
+                legal_type,
+            }
+        }
+    })
 }
 
 /// An auth code as registries take it: 6 to 32 printable ASCII characters.
@@ -117,6 +223,70 @@ fn ds_records(f: &Fields<'_>) -> Result<String, ApiError> {
     Ok(dnssec::to_json(&out))
 }
 
+/// The domain changes a TLD-specific change makes to `d`, checked against its data.
+fn tld_domain_change(
+    d: &crate::store::DomainRecord,
+    change: &TldChange,
+) -> Result<Vec<DomainChange>, ApiError> {
+    let stored = || -> serde_json::Map<String, serde_json::Value> {
+        d.tld_data
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default()
+    };
+    let refused = |(field, why): crate::rules::tld::Refusal| ApiError::invalid(field, why);
+    Ok(match change {
+        TldChange::TldData(blocks) => {
+            let sent = serde_json::Value::Object(blocks.clone());
+            crate::rules::tld::check(&d.name, &sent, true).map_err(refused)?;
+            let mut all = stored();
+            for (k, v) in blocks {
+                all.insert(k.clone(), v.clone());
+            }
+            vec![DomainChange::TldData(
+                serde_json::Value::Object(all).to_string(),
+            )]
+        }
+        TldChange::Setting(key, value) => vec![DomainChange::Setting(*key, value.clone())],
+        TldChange::CaDisplay(display) => {
+            // Only individuals may hide their WHOIS; a registrant whose legal type
+            // is known to be another is refused.
+            let legal = stored()
+                .get("registrant_extra_info")
+                .and_then(|b| b.get("legal_type"))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string);
+            if let Some(t) = legal
+                && !crate::rules::tld::CIRA_INDIVIDUALS.contains(&t.as_str())
+            {
+                return Err(ApiError::invalid(
+                    "display",
+                    format!("only individual registrants may change it; this one is {t}"),
+                ));
+            }
+            vec![DomainChange::Setting(
+                DomainSetting::CaWhoisDisplay,
+                display.clone(),
+            )]
+        }
+        TldChange::CiraRegistrant { owner, legal_type } => {
+            let mut roles = serde_json::Map::new();
+            roles.insert("owner".into(), owner.clone());
+            let mut all = stored();
+            let extra = all
+                .entry("registrant_extra_info")
+                .or_insert_with(|| serde_json::json!({}));
+            if let Some(m) = extra.as_object_mut() {
+                m.insert("legal_type".into(), legal_type.clone().into());
+            }
+            vec![
+                DomainChange::Contacts(contact_set::merge(d.contacts.as_deref(), &roles)),
+                DomainChange::TldData(serde_json::Value::Object(all).to_string()),
+            ]
+        }
+    })
+}
+
 fn required_flag(f: &Fields<'_>, key: &str) -> Result<bool, ApiError> {
     f.req_str(key)?;
     f.opt_flag(key)
@@ -150,15 +320,39 @@ impl crate::api::Handler for Modify {
                 let_expire: required_flag(f, "let_expire")?,
             }),
             "dnssec" => Change::Whole(DomainChange::Dnssec(ds_records(f)?)),
+            "parkpage_state" => {
+                let on = match f.req_str("state")?.trim().to_ascii_lowercase().as_str() {
+                    "on" | "enable" | "y" | "1" => "on",
+                    "off" | "disable" | "n" | "0" => "off",
+                    _ => return Err(f.invalid("state", "expected on or off")),
+                };
+                Change::Whole(DomainChange::Setting(DomainSetting::ParkPage, on.into()))
+            }
+            "rsp_whois_info" => Change::Whole(DomainChange::Setting(
+                DomainSetting::RspWhois,
+                yes_no(f, "flag")?.into(),
+            )),
+            "tld_data"
+            | "forwarding_email"
+            | "ca_whois_display_setting"
+            | "it_whois_display_setting"
+            | "change_ips_tag"
+            | "cira_registrant" => {
+                let data = DATA.iter().copied().find(|d| *d == data).unwrap_or("tld_data");
+                Change::ForTld(data, tld_change(f, data)?)
+            }
             _ => Change::Whole(DomainChange::AuthCode(check_auth_code(
                 f,
                 "domain_auth_info",
             )?)),
         };
+        // rsp_whois_info names every domain of the profile with `all`.
+        let affect_domains = f.opt_flag("affect_domains")?
+            || (data == "rsp_whois_info" && f.opt_flag("all")?);
         Ok(Modify {
             named,
             change,
-            affect_domains: f.opt_flag("affect_domains")?,
+            affect_domains,
         })
     }
 
@@ -175,6 +369,21 @@ impl crate::api::Handler for Modify {
         match &self.change {
             Change::Whole(change) => {
                 crate::rules::domain_change::apply(ctx.app, me, &targets, change, &audit)?;
+                Ok(Reply::done_bare(codes::MODIFIED))
+            }
+            Change::ForTld(data, change) => {
+                crate::rules::tld::for_tld(data, &d.name).map_err(|why| {
+                    ApiError::invalid("data", why)
+                })?;
+                let change = tld_domain_change(&d, change)?;
+                // A TLD's own data is the named domain's only.
+                crate::rules::domain_change::apply_each(
+                    ctx.app,
+                    me,
+                    (d.id, &d.name),
+                    change,
+                    &audit,
+                )?;
                 Ok(Reply::done_bare(codes::MODIFIED))
             }
             Change::Contacts(roles) => {

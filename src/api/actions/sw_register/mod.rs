@@ -88,6 +88,17 @@ impl OrderBasics {
         if !(1..=10).contains(&period) {
             return Err(f.invalid("period", "expected 1 to 10 years"));
         }
+        // The blocks of the domain's own TLD are checked; those of other TLDs (a
+        // form's every field) are kept as sent.
+        let tld_data = match f.get("tld_data") {
+            None => None,
+            Some(v) => {
+                let json = v.to_json();
+                crate::rules::tld::check(&domain, &json, false)
+                    .map_err(|(field, why)| ApiError::invalid(field, why))?;
+                Some(json.to_string())
+            }
+        };
         Ok(OrderBasics {
             domain,
             process,
@@ -101,7 +112,7 @@ impl OrderBasics {
             lock: f.opt_flag("f_lock_domain")?,
             whois_privacy: f.opt_flag("f_whois_privacy")?,
             auto_renew: f.opt_flag("auto_renew")?,
-            tld_data: f.get("tld_data").map(|v| to_json(v).to_string()),
+            tld_data,
         })
     }
 }
@@ -134,17 +145,6 @@ pub(crate) fn order_profile(
                 crate::auth::PasswordError::Failed => ApiError::Internal(e.to_string()),
             })?,
         }),
-    }
-}
-
-/// An OPS value as JSON: maps as objects, arrays as arrays, scalars as strings.
-pub(crate) fn to_json(v: &Value) -> serde_json::Value {
-    match v {
-        Value::Scalar(s) => serde_json::Value::String(s.to_string()),
-        Value::Map(m) => {
-            serde_json::Value::Object(m.iter().map(|(k, v)| (k.to_string(), to_json(v))).collect())
-        }
-        Value::List(l) => serde_json::Value::Array(l.iter().map(to_json).collect()),
     }
 }
 
