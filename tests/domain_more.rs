@@ -645,3 +645,80 @@ fn a_registration_checks_its_own_tlds_data() {
     let r = s.ops(&register("fine-anyway.com", 1, bad));
     assert_eq!(r.code(), Some(200), "{}", r.text());
 }
+
+/// SW_REGISTER reg_type premium (with the price verified), sunrise (with an SMD)
+/// and whois_privacy.
+#[test]
+fn premium_sunrise_and_privacy_registrations() {
+    let s = Server::start();
+    let with = |domain: &str, reg_type: &str, extra: &str| {
+        let body = String::from_utf8(register(domain, 1, extra))
+            .expect("utf-8")
+            .replace(
+                "<item key=\"reg_type\">new</item>",
+                &format!("<item key=\"reg_type\">{reg_type}</item>"),
+            );
+        s.ops(body.as_bytes())
+    };
+    // The sandbox prices a -premium name at 25 times the TLD's price.
+    let r = with(
+        "shop-premium.com",
+        "premium",
+        "<item key=\"premium_price_to_verify\">10.00</item>",
+    );
+    assert_eq!(r.code(), Some(465), "{}", r.text());
+    assert!(r.text().contains("premium_price_to_verify"), "{}", r.text());
+    let price = s
+        .ops(&envelope(
+            "GET_PRICE",
+            "DOMAIN",
+            "<item key=\"domain\">shop-premium.com</item>",
+        ))
+        .item("price")
+        .expect("price");
+    let r = with(
+        "shop-premium.com",
+        "premium",
+        &format!("<item key=\"premium_price_to_verify\">{price}</item>"),
+    );
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let r = with("plain-name.com", "premium", "");
+    assert_eq!(r.code(), Some(465), "not premium: {}", r.text());
+    assert!(r.text().contains("reg_type"), "{}", r.text());
+
+    // Sunrise needs an SMD that decodes.
+    let r = with("mark-sunrise.com", "sunrise", "");
+    assert_eq!(r.code(), Some(460), "{}", r.text());
+    let r = with(
+        "mark-sunrise.com",
+        "sunrise",
+        "<item key=\"trademark_smd\">not base64!</item>",
+    );
+    assert_eq!(r.code(), Some(465), "{}", r.text());
+    let smd = "-----BEGIN ENCODED SMD-----\nPD94bWwgdmVyc2lvbj0iMS4wIj8+PHNtZDpzaWduZWRNYXJrLz4=\n-----END ENCODED SMD-----";
+    let r = with(
+        "mark-sunrise.com",
+        "sunrise",
+        &format!("<item key=\"trademark_smd\">{smd}</item>"),
+    );
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+
+    // whois_privacy for a domain held: on once, then refused.
+    let privacy = envelope(
+        "SW_REGISTER",
+        "DOMAIN",
+        "<item key=\"reg_type\">whois_privacy</item><item key=\"domain\">mark-sunrise.com</item>",
+    );
+    let r = s.ops(&privacy);
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(r.item("whois_privacy_state").as_deref(), Some("enabled"));
+    assert_eq!(
+        get(&s, "mark-sunrise.com", "whois_privacy_state")
+            .item("state")
+            .as_deref(),
+        Some("enabled")
+    );
+    assert_eq!(s.ops(&privacy).code(), Some(465));
+    let theirs = s.send(&http10(&privacy, OTHER_USER, OTHER_KEY));
+    assert_eq!(theirs.code(), Some(415), "{}", theirs.text());
+}

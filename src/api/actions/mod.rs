@@ -46,6 +46,9 @@ crate::api::table::table! {
     mod check_transfer "CHECK_TRANSFER" "DOMAIN" => check_transfer::CheckTransfer;
     mod sw_register "SW_REGISTER" "DOMAIN" [reg_type = "new"] => sw_register::SwRegister;
     "SW_REGISTER" "DOMAIN" [reg_type = "transfer"] => sw_register::SwRegister;
+    "SW_REGISTER" "DOMAIN" [reg_type = "premium"] => sw_register::SwRegister;
+    "SW_REGISTER" "DOMAIN" [reg_type = "sunrise"] => sw_register::SwRegister;
+    "SW_REGISTER" "DOMAIN" [reg_type = "whois_privacy"] => sw_register::SwRegister;
     mod cancel_transfer "CANCEL_TRANSFER" "TRANSFER" => cancel_transfer::CancelTransfer;
     mod send_password "SEND_PASSWORD" "TRANSFER" => send_password::SendPassword;
     "SEND_PASSWORD" "DOMAIN" => send_password::SendDomainPassword;

@@ -1,6 +1,7 @@
-//! SW_REGISTER (object DOMAIN): `reg_type=new`, a registration (`new.rs`), and
-//! `reg_type=transfer`, the single transfer every billing module sends
-//! (`transfer.rs`). What both read — the order's basics, the profile an order's
+//! SW_REGISTER (object DOMAIN): `reg_type=new`, `premium` and `sunrise`, a
+//! registration (`new.rs`); `reg_type=transfer`, the single transfer every billing
+//! module sends (`transfer.rs`); `reg_type=whois_privacy`, privacy for a domain
+//! already held (`privacy.rs`). What both read — the order's basics, the profile an order's
 //! domain goes into — and the handler that picks one are here.
 //!
 //! A 465 carries its detail in `attributes.error` too: WHMCS shows
@@ -19,9 +20,10 @@ use crate::ops::{Map, Value};
 use crate::store::OrderProfile;
 
 mod new;
+mod privacy;
 mod transfer;
 
-pub use new::{Outcome, Registration};
+pub use new::{Outcome, RegKind, Registration};
 pub use transfer::TransferOrder;
 
 /// The request as read; a field error is kept to be answered with
@@ -32,21 +34,29 @@ pub struct SwRegister {
     pub parsed: Result<Order, String>,
 }
 
-/// The two kinds of SW_REGISTER order answered.
+/// The kinds of SW_REGISTER order answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Order {
     Transfer(TransferOrder),
+    /// `new`, `premium` and `sunrise`: a registration.
     New(Registration),
+    /// `whois_privacy` (deprecated, still documented): privacy for a domain held.
+    Privacy(privacy::PrivacyOrder),
 }
 
 impl Order {
     fn parse(f: &Fields<'_>, registrant_ip: Option<&str>) -> Result<Order, ApiError> {
         match f.req_str("reg_type")?.trim().to_ascii_lowercase().as_str() {
             "transfer" => TransferOrder::parse(f, registrant_ip).map(Order::Transfer),
-            "new" => Registration::parse(f).map(Order::New),
+            "new" => Registration::parse(f, RegKind::New).map(Order::New),
+            "premium" => Registration::parse(f, RegKind::Premium).map(Order::New),
+            "sunrise" => Registration::parse(f, RegKind::Sunrise).map(Order::New),
+            "whois_privacy" => privacy::PrivacyOrder::parse(f).map(Order::Privacy),
             other => Err(f.invalid(
                 "reg_type",
-                &format!("'{other}' is not supported; opsd takes new or transfer"),
+                &format!(
+                    "'{other}' is not a registration type: new, premium, sunrise, transfer or whois_privacy"
+                ),
             )),
         }
     }
@@ -150,7 +160,10 @@ pub(crate) fn order_profile(
 
 impl crate::api::Handler for SwRegister {
     const NAME: &'static str = "SW_REGISTER";
-    const VARIANTS: (&'static str, &'static [&'static str]) = ("reg_type", &["new", "transfer"]);
+    const VARIANTS: (&'static str, &'static [&'static str]) = (
+        "reg_type",
+        &["new", "transfer", "premium", "sunrise", "whois_privacy"],
+    );
 
     fn parse(env: &crate::ops::Envelope, attrs: &Fields<'_>) -> Result<Self, ApiError> {
         let ip = env.top().get("registrant_ip").and_then(Value::as_str);
@@ -168,6 +181,7 @@ impl crate::api::Handler for SwRegister {
             .and_then(|o| match o {
                 Order::Transfer(t) => t.apply(ctx),
                 Order::New(n) => n.apply(ctx),
+                Order::Privacy(p) => p.apply(ctx),
             });
         match result {
             Err(ApiError::Invalid(text)) => Ok(failure_with_detail(codes::INVALID_VALUE, &text)),

@@ -22,8 +22,22 @@ use super::{OrderBasics, failure_with_detail, order_profile};
 /// The nameservers a registration gets without `custom_nameservers`.
 pub const DEFAULT_NAMESERVERS: &[&str] = &["ns1.systemdns.com", "ns2.systemdns.com"];
 
+/// What kind of registration: plain, of a name the registry prices as premium
+/// (`reg_type=premium`), or in a TLD's sunrise with the trademark's SMD.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
+pub enum RegKind {
+    #[default]
+    New,
+    Premium,
+    Sunrise,
+}
+
 #[derive(Clone, PartialEq, Eq)]
 pub struct Registration {
+    pub kind: RegKind,
+    /// `premium_price_to_verify`, in cents: the order is refused unless the price
+    /// is this.
+    pub price_to_verify: Option<i64>,
     pub domain: String,
     pub username: String,
     pub password: String,
@@ -52,8 +66,37 @@ impl std::fmt::Debug for Registration {
     }
 }
 
+/// `trademark_smd`: a signed mark as the TMCH issues it, with or without its
+/// `-----BEGIN ENCODED SMD-----` armour; its base64 must decode.
+fn smd(f: &Fields<'_>) -> Result<(), ApiError> {
+    use base64::Engine;
+    let raw = f.req_str("trademark_smd")?;
+    let body: String = raw
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("-----"))
+        .collect();
+    let decoded = base64::engine::general_purpose::STANDARD.decode(body.as_bytes());
+    match decoded {
+        Ok(b) if !b.is_empty() => Ok(()),
+        _ => Err(f.invalid(
+            "trademark_smd",
+            "expected an encoded SMD file (base64, with or without its armour lines)",
+        )),
+    }
+}
+
 impl Registration {
-    pub fn parse(f: &Fields<'_>) -> Result<Self, ApiError> {
+    pub fn parse(f: &Fields<'_>, kind: RegKind) -> Result<Self, ApiError> {
+        if kind == RegKind::Sunrise {
+            smd(f)?;
+        }
+        let price_to_verify = match f.opt_str("premium_price_to_verify")?.map(str::trim) {
+            None | Some("") => None,
+            Some(p) => Some(crate::money::parse_cents(p).ok_or_else(|| {
+                f.invalid("premium_price_to_verify", "expected a price such as 1200.00")
+            })?),
+        };
         let OrderBasics {
             domain,
             process,
@@ -89,6 +132,8 @@ impl Registration {
             None => None,
         };
         Ok(Registration {
+            kind,
+            price_to_verify,
             domain,
             username,
             password,
@@ -140,6 +185,8 @@ impl Registration {
             } => (None, Some(username.clone()), Some(password_hash.clone())),
         };
         let kept = Kept {
+            kind: self.kind.clone(),
+            price_to_verify: self.price_to_verify,
             domain: self.domain.clone(),
             period: self.period,
             nameservers: self.nameservers.clone(),
@@ -171,6 +218,8 @@ impl Registration {
             _ => return None,
         };
         let r = Registration {
+            kind: k.kind,
+            price_to_verify: k.price_to_verify,
             domain: k.domain,
             username: String::new(),
             password: String::new(),
@@ -214,7 +263,28 @@ impl Registration {
         if !missing.is_empty() {
             return self.forced_pending(ctx, profile, &missing, saved, now);
         }
+        if self.kind == RegKind::Premium && !premium {
+            return Err(ApiError::invalid(
+                "reg_type",
+                format!("{} is not a premium name: register it with reg_type=new", self.domain),
+            ));
+        }
         let cents = price::order_cents(store, &self.domain, "new", self.period, premium)?;
+        // As documented: the order fails unless the price is the one verified.
+        if let Some(want) = self.price_to_verify
+            && want != cents
+        {
+            return Err(ApiError::invalid(
+                "premium_price_to_verify",
+                format!(
+                    "{} does not match the price of {} for {} year(s), {}",
+                    crate::money::format_cents(want),
+                    self.domain,
+                    self.period,
+                    crate::money::format_cents(cents)
+                ),
+            ));
+        }
         if self.save && saved.is_none() {
             let id = store.save_pending_registration(
                 me,
@@ -260,7 +330,15 @@ impl Registration {
                 "sw_register"
             },
             &self.domain,
-            format!("new, {} year(s)", self.period),
+            format!(
+                "{}, {} year(s)",
+                match self.kind {
+                    RegKind::New => "new",
+                    RegKind::Premium => "premium",
+                    RegKind::Sunrise => "sunrise (SMD given)",
+                },
+                self.period
+            ),
         );
         let ordered = Ordered {
             kind: OrderEvent::Registered,
@@ -399,6 +477,10 @@ pub enum Outcome {
 /// A saved registration as its order keeps it (`portfolio_orders.request`).
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Kept {
+    #[serde(default)]
+    kind: RegKind,
+    #[serde(default)]
+    price_to_verify: Option<i64>,
     domain: String,
     period: i64,
     nameservers: Vec<String>,
