@@ -232,6 +232,9 @@ pub const ACTIVATE_TOO_LATE: Fixed = fixed(
     "A .de domain can be activated only within thirty days of its registration.",
 );
 
+/// Ours: TRADE_DOMAIN, completed at once in the sandbox.
+pub const TRADED: Fixed = fixed(200, "Domain trade completed");
+
 // PROCESS_PENDING, CANCEL_PENDING_ORDERS, CANCEL_ACTIVE_PROCESS (issue 30).
 /// Captured (PROCESS_PENDING of a saved registration).
 pub const PENDING_PROCESSED: Fixed = fixed(200, "Domain registration successfully completed");

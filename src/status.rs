@@ -156,6 +156,8 @@ statuses! {
         New = "new",
         Renewal = "renewal",
         Redemption = "redemption",
+        /// TRADE_DOMAIN: the registrant changed, as some ccTLDs sell it.
+        Trade = "trade",
     }
 }
 

@@ -722,3 +722,112 @@ fn premium_sunrise_and_privacy_registrations() {
     let theirs = s.send(&http10(&privacy, OTHER_USER, OTHER_KEY));
     assert_eq!(theirs.code(), Some(415), "{}", theirs.text());
 }
+
+/// TRADE_DOMAIN: the owner changed and charged as a trade order; .be asks for the
+/// auth code; a TLD without trades is refused.
+#[test]
+fn trade_domain_changes_the_registrant_as_an_order() {
+    let s = Server::start();
+    for d in ["boutique.fr", "winkel.be", "plain-trade.com"] {
+        let r = s.ops(&register(d, 1, ""));
+        assert_eq!(r.code(), Some(200), "{d}: {}", r.text());
+    }
+    let before = s.count("SELECT balance_cents FROM resellers WHERE username = 'testuser'");
+    let owner = "<item key=\"first_name\">Nouveau</item><item key=\"last_name\">Titulaire</item><item key=\"org_name\">Acme SARL</item><item key=\"email\">nouveau@example.fr</item><item key=\"address1\">1 rue de Paris</item><item key=\"city\">Paris</item><item key=\"state\">IDF</item><item key=\"postal_code\">75001</item><item key=\"country\">FR</item><item key=\"phone\">+33.140000000</item>";
+    let r = s.ops(&call("TRADE_DOMAIN", "boutique.fr", owner));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let order = r.item("id").expect("order id");
+    assert_eq!(
+        get(&s, "boutique.fr", "owner")
+            .path("attributes/contact_set/owner/email")
+            .as_deref(),
+        Some("nouveau@example.fr")
+    );
+    let after = s.count("SELECT balance_cents FROM resellers WHERE username = 'testuser'");
+    assert_eq!(before - after, 1000, "one trade at the default price");
+    let r = s.ops(&envelope(
+        "GET_ORDER_INFO",
+        "DOMAIN",
+        &format!("<item key=\"order_id\">{order}</item>"),
+    ));
+    assert_eq!(
+        r.path("attributes/field_hash/reg_type").as_deref(),
+        Some("trade"),
+        "{}",
+        r.text()
+    );
+    // .be: the four fields WHMCS sends, and the auth code.
+    let minimal = "<item key=\"first_name\">Nieuwe</item><item key=\"last_name\">Houder</item><item key=\"org_name\">Acme BV</item><item key=\"email\">nieuw@example.be</item>";
+    let r = s.ops(&call("TRADE_DOMAIN", "winkel.be", minimal));
+    assert_eq!(r.code(), Some(460), "{}", r.text());
+    let r = s.ops(&call(
+        "TRADE_DOMAIN",
+        "winkel.be",
+        &format!("{minimal}<item key=\"domain_auth_info\">wrong-code-1</item>"),
+    ));
+    assert_eq!(r.code(), Some(465), "{}", r.text());
+    let code = get(&s, "winkel.be", "domain_auth_info")
+        .item("domain_auth_info")
+        .expect("code");
+    let r = s.ops(&call(
+        "TRADE_DOMAIN",
+        "winkel.be",
+        &format!("{minimal}<item key=\"domain_auth_info\">{code}</item>"),
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let r = s.ops(&call("TRADE_DOMAIN", "plain-trade.com", minimal));
+    assert_eq!(r.code(), Some(465), "{}", r.text());
+    let theirs = s.send(&http10(
+        &call("TRADE_DOMAIN", "boutique.fr", owner),
+        OTHER_USER,
+        OTHER_KEY,
+    ));
+    assert_eq!(theirs.code(), Some(415), "{}", theirs.text());
+}
+
+/// The .ca calls: the names blocking a registration, and the CIRA email again.
+#[test]
+fn ca_blockers_and_the_cira_approval_email() {
+    let s = Server::start();
+    let r = s.send(&http10(
+        &register("hockey.on.ca", 1, ""),
+        OTHER_USER,
+        OTHER_KEY,
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let r = s.ops(&call("GET_CA_BLOCKER_LIST", "hockey.ca", ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        r.path("attributes/blocker_list/hockey.on.ca/status")
+            .as_deref(),
+        Some("registered"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(r.len_at("attributes/blocker_list"), 1);
+    let r = s.ops(&call("GET_CA_BLOCKER_LIST", "curling.ca", ""));
+    assert_eq!(r.len_at("attributes/blocker_list"), 0, "{}", r.text());
+    assert_eq!(
+        s.ops(&call("GET_CA_BLOCKER_LIST", "hockey.com", "")).code(),
+        Some(465)
+    );
+
+    let r = s.ops(&register("maple.ca", 1, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let r = s.ops(&call("SEND_CIRA_APPROVAL_EMAIL", "maple.ca", ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert!(
+        s.app
+            .store
+            .outbox()
+            .expect("outbox")
+            .iter()
+            .any(|(_, m, _)| m.to == "jane@example.net" && m.subject.contains("maple.ca"))
+    );
+    let theirs = s.send(&http10(
+        &call("SEND_CIRA_APPROVAL_EMAIL", "maple.ca", ""),
+        OTHER_USER,
+        OTHER_KEY,
+    ));
+    assert_eq!(theirs.code(), Some(415), "{}", theirs.text());
+}

@@ -145,11 +145,15 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Tracked<IO> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let r = Pin::new(&mut self.io).poll_write(cx, buf);
-        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
+        // Touched before the bytes go out, never after: a client that has read a
+        // reply and sends on another connection must find this one the idler.
+        // Touching after the write let a descheduled thread stamp this connection
+        // later than the client's next request elsewhere, and the shedding then
+        // closed the wrong one (tests/limits.rs, 1 run in ~15 on a loaded machine).
+        if !buf.is_empty() {
             self.tracker.touch();
         }
-        r
+        Pin::new(&mut self.io).poll_write(cx, buf)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -11,6 +11,7 @@ pub fn order_type(o: &AnyOrder) -> &'static str {
         Some(OrderKind::New) => "new",
         Some(OrderKind::Renewal) => "renewal",
         Some(OrderKind::Redemption) => "redemption",
+        Some(OrderKind::Trade) => "trade",
         None => "transfer",
     }
 }

@@ -1,7 +1,8 @@
 //! What an order costs: the price list's price for the TLD and order type (or its
 //! price for every TLD), else the sandbox's default. A transfer is charged one
-//! year, whatever period the order names, as registries add one year; a
-//! registration or renewal is charged per year. A registry-premium name costs
+//! year, whatever period the order names, as registries add one year, and a
+//! trade (a registrant change some ccTLDs sell) once; a registration or renewal
+//! is charged per year. A registry-premium name costs
 //! [`PREMIUM_FACTOR`] times the listed price.
 
 use crate::store::{Store, StoreError};
@@ -10,7 +11,7 @@ use crate::store::{Store, StoreError};
 pub const DEFAULT_CENTS: i64 = 1_000;
 
 /// The order types the price list knows.
-pub const KINDS: &[&str] = &["new", "renewal", "transfer", "redemption"];
+pub const KINDS: &[&str] = &["new", "renewal", "transfer", "redemption", "trade"];
 
 pub use crate::money::{BadPrice, PriceTable};
 
@@ -40,7 +41,7 @@ pub fn order_cents(
 ) -> Result<i64, StoreError> {
     let tld = domain.rsplit('.').next().unwrap_or(domain);
     let year = cents(store, tld, kind)? * if premium { PREMIUM_FACTOR } else { 1 };
-    Ok(if kind == "transfer" {
+    Ok(if kind == "transfer" || kind == "trade" {
         year
     } else {
         year * years

@@ -238,6 +238,20 @@ pub fn for_tld(what: &str, domain: &str) -> Result<(), String> {
     }
 }
 
+/// The registrant agreement email CIRA asks the admin contact of a new .ca domain
+/// to answer (SEND_CIRA_APPROVAL_EMAIL sends it again).
+pub fn cira_approval_mail(domain: &str, to: &str) -> crate::store::Mail {
+    crate::store::Mail {
+        to: to.to_string(),
+        subject: format!("CIRA registrant agreement for {domain}"),
+        body: format!(
+            "Hello,\n\nThe Canadian Internet Registration Authority asks the registrant of \
+             {domain} to accept its Registrant Agreement. In this sandbox the agreement is \
+             taken as accepted; this message is the one a registrant would receive.\n"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

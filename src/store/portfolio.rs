@@ -398,6 +398,50 @@ impl Store {
         Ok(Written::Done(done))
     }
 
+    /// Trades a reseller's domain in one transaction: the charge, the trade order
+    /// and the registrant change (`change`, with its event, note, audit row and
+    /// verification). Guarded: stopped when the balance less what is held does not
+    /// cover the price ([`Guard::FundsShort`]) or the domain is no longer the
+    /// reseller's ([`Guard::Moved`]). The order's id.
+    pub fn trade_domain(
+        &self,
+        reseller_id: i64,
+        domain: &str,
+        cents: i64,
+        change: &ChangeOf,
+        now: i64,
+    ) -> Result<Written<i64>> {
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        let held = tx
+            .prepare_cached("SELECT 1 FROM domains WHERE id = ?1 AND reseller_id = ?2")?
+            .query_row(params![change.domain_id, reseller_id], |_| Ok(()))
+            .optional()?;
+        if held.is_none() {
+            return Ok(Written::Stopped(Guard::Moved));
+        }
+        if !charge_in(&tx, reseller_id, cents)? {
+            return Ok(Written::Stopped(Guard::FundsShort));
+        }
+        let id = super::orders::next_order_id(&tx)?;
+        tx.prepare_cached(
+            "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, created_at, id)
+             VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            reseller_id,
+            domain,
+            OrderKind::Trade,
+            OrderStatus::Completed,
+            cents,
+            now,
+            id
+        ])?;
+        change_in(&tx, reseller_id, change)?;
+        tx.commit()?;
+        Ok(Written::Done(id))
+    }
+
     /// The expiry year the domain's last renewal renewed from, when it was made
     /// after `since`.
     pub fn renewed_from(&self, domain: &str, since: i64) -> Result<Option<i64>> {
@@ -649,17 +693,18 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    /// Queues the mail that tells the admin contact the auth code, with its audit
-    /// row, in one transaction.
-    pub fn send_auth_code(
+    /// Queues one mail of `kind` (the outbox's name for it: `auth_code`,
+    /// `cira_approval`, …) with its audit row, in one transaction.
+    pub fn send_mail_audited(
         &self,
+        kind: &str,
         mail: &super::Mail,
         message_id: &str,
         audit: &AuditEntry,
     ) -> Result<()> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        super::outbox::queue_mail(&tx, "auth_code", mail, message_id, None, audit.at)?;
+        super::outbox::queue_mail(&tx, kind, mail, message_id, None, audit.at)?;
         audit_in(&tx, audit)?;
         tx.commit()?;
         Ok(())

@@ -107,6 +107,9 @@ crate::api::table::table! {
     "UPDATE_CONTACTS" "DOMAIN" => contacts::UpdateContacts;
     mod update_all_info "UPDATE_ALL_INFO" "DOMAIN" => update_all_info::UpdateAllInfo;
     mod activate "ACTIVATE" "DOMAIN" => activate::Activate;
+    mod trade_domain "TRADE_DOMAIN" "DOMAIN" => trade_domain::TradeDomain;
+    mod ca "GET_CA_BLOCKER_LIST" "DOMAIN" => ca::GetCaBlockerList;
+    "SEND_CIRA_APPROVAL_EMAIL" "DOMAIN" => ca::SendCiraApprovalEmail;
     mod send_authcode "SEND_AUTHCODE" "DOMAIN" => send_authcode::SendAuthcode;
     mod get_notes "GET_NOTES" "DOMAIN" => get_notes::GetNotes;
     mod revoke "REVOKE" "DOMAIN" => revoke::Revoke;

@@ -51,7 +51,9 @@ impl crate::api::Handler for SendAuthcode {
         // The audit row names the domain, never the code.
         let audit = ctx.audit("send_authcode", &d.name, format!("to {}", mail.to));
         let message_id = format!("<authcode-{}@opsd>", crate::auth::random_hex(8));
-        ctx.app.store.send_auth_code(&mail, &message_id, &audit)?;
+        ctx.app
+            .store
+            .send_mail_audited("auth_code", &mail, &message_id, &audit)?;
         ctx.app.work.notify_one();
         let ok = codes::AUTHCODE_SENT;
         Ok(Reply::ok_without_attributes(
