@@ -219,7 +219,7 @@ fn the_price_list_sets_what_is_held_and_charged() {
         "{list}"
     );
     assert!(
-        !opsd_cli(&db, &["price", "set", "com", "trade", "1"], "")
+        !opsd_cli(&db, &["price", "set", "com", "lease", "1"], "")
             .status
             .success()
     );
