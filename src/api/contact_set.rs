@@ -14,6 +14,23 @@ use super::fields::Fields;
 /// The roles, in the order replies list them.
 pub const ROLES: [&str; 4] = ["owner", "admin", "billing", "tech"];
 
+/// A contact's fields as OpenSRS names them, in the order its replies give them.
+pub const FIELDS: [&str; 13] = [
+    "first_name",
+    "last_name",
+    "org_name",
+    "address1",
+    "address2",
+    "address3",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "phone",
+    "fax",
+    "email",
+];
+
 /// The contact set of a registration or transfer: every role required (tech left
 /// out with `with_tech` false), each checked as OpenSRS checks contacts. Returns
 /// the set as JSON and the admin contact's address.

@@ -133,51 +133,35 @@ fn push_steps(
     Ok(steps)
 }
 
-/// The report to `contact_email`, when one was given.
+/// The report to `contact_email`, when one was given: the counts, then each
+/// domain with its outcome.
 fn results_mail(v: &BulkChangeView) -> Option<Mail> {
     let to = v.contact_email.clone().filter(|e| !e.trim().is_empty())?;
-    if v.change_type != BulkChangeType::PushDomains.as_str() {
-        let mut body = format!(
-            "Bulk change {id} ({kind}) is {status}.\n\n\
-             completed: {d}\nskipped: {s}\nfailed: {f}\ncancelled: {c}\n\n",
-            id = v.id,
-            kind = v.change_type,
-            status = v.status,
-            d = v.count(BulkItemStatus::Completed),
-            s = v.count(BulkItemStatus::Skipped),
-            f = v.count(BulkItemStatus::Failed),
-            c = v.count(BulkItemStatus::Cancelled),
-        );
-        for i in &v.items {
-            body.push_str(&format!("{}  {}", i.domain, i.status));
-            if let Some(r) = &i.reason {
-                body.push_str(&format!("  ({r})"));
-            }
-            body.push('\n');
-        }
-        return Some(Mail {
-            to,
-            subject: format!(
-                "Bulk change {} ({}): {} completed, {} skipped, {} failed",
-                v.id,
-                v.change_type,
-                v.count(BulkItemStatus::Completed),
-                v.count(BulkItemStatus::Skipped),
-                v.count(BulkItemStatus::Failed)
-            ),
-            body,
-        });
-    }
+    // A push's items are pushed; any other change's completed.
+    let (what, done, done_word) = if v.change_type == BulkChangeType::PushDomains.as_str() {
+        (
+            format!("move to reseller {}", v.gaining),
+            BulkItemStatus::Pushed,
+            "pushed",
+        )
+    } else {
+        (
+            v.change_type.clone(),
+            BulkItemStatus::Completed,
+            "completed",
+        )
+    };
+    let (d, s, f, c) = (
+        v.count(done),
+        v.count(BulkItemStatus::Skipped),
+        v.count(BulkItemStatus::Failed),
+        v.count(BulkItemStatus::Cancelled),
+    );
     let mut body = format!(
-        "Bulk change {id} (move to reseller {gaining}) is {status}.\n\n\
-         pushed: {p}\nskipped: {s}\nfailed: {f}\ncancelled: {c}\n\n",
+        "Bulk change {id} ({what}) is {status}.\n\n\
+         {done_word}: {d}\nskipped: {s}\nfailed: {f}\ncancelled: {c}\n\n",
         id = v.id,
-        gaining = v.gaining,
         status = v.status,
-        p = v.count(BulkItemStatus::Pushed),
-        s = v.count(BulkItemStatus::Skipped),
-        f = v.count(BulkItemStatus::Failed),
-        c = v.count(BulkItemStatus::Cancelled),
     );
     for i in &v.items {
         body.push_str(&format!("{}  {}", i.domain, i.status));
@@ -186,15 +170,13 @@ fn results_mail(v: &BulkChangeView) -> Option<Mail> {
         }
         body.push('\n');
     }
-    Some(Mail {
-        to,
-        subject: format!(
-            "Bulk change {}: {} pushed, {} skipped, {} failed",
-            v.id,
-            v.count(BulkItemStatus::Pushed),
-            v.count(BulkItemStatus::Skipped),
-            v.count(BulkItemStatus::Failed)
-        ),
-        body,
-    })
+    let subject = if done == BulkItemStatus::Pushed {
+        format!("Bulk change {}: {d} pushed, {s} skipped, {f} failed", v.id)
+    } else {
+        format!(
+            "Bulk change {} ({}): {d} completed, {s} skipped, {f} failed",
+            v.id, v.change_type
+        )
+    };
+    Some(Mail { to, subject, body })
 }

@@ -217,18 +217,7 @@ fn nameservers_of(
     remove: &[String],
 ) -> Result<Result<Vec<String>, String>, StoreError> {
     let next: Vec<String> = if assign.is_empty() {
-        let mut next: Vec<String> = d
-            .nameservers
-            .iter()
-            .filter(|h| !remove.contains(h))
-            .cloned()
-            .collect();
-        for h in add {
-            if !next.contains(h) {
-                next.push(h.clone());
-            }
-        }
-        next
+        super::nameservers::changed(&d.nameservers, add, remove)
     } else {
         assign.to_vec()
     };

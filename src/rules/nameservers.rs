@@ -44,6 +44,22 @@ pub fn hosts_of(store: &Store, domain: &str) -> Result<Vec<NameServerHost>, Stor
     Ok(out)
 }
 
+/// A domain's nameservers with `remove` taken out and `add` appended (each once,
+/// in order): ADVANCED_UPDATE_NAMESERVERS `add_remove` and its bulk change.
+pub fn changed(current: &[String], add: &[String], remove: &[String]) -> Vec<String> {
+    let mut next: Vec<String> = current
+        .iter()
+        .filter(|h| !remove.contains(h))
+        .cloned()
+        .collect();
+    for h in add {
+        if !next.contains(h) {
+            next.push(h.clone());
+        }
+    }
+    next
+}
+
 /// The hosts of `hosts` that cannot be delegated to yet: in-bailiwick hosts that
 /// have not been created, in order.
 pub fn missing(store: &Store, hosts: &[String]) -> Result<Vec<String>, StoreError> {

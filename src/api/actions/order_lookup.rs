@@ -81,21 +81,7 @@ impl crate::api::Handler for GetOrderInfo {
             &contact_set::ROLES,
         );
         for role in contact_set::ROLES {
-            for field in [
-                "first_name",
-                "last_name",
-                "org_name",
-                "address1",
-                "address2",
-                "address3",
-                "city",
-                "state",
-                "postal_code",
-                "country",
-                "phone",
-                "fax",
-                "email",
-            ] {
+            for field in contact_set::FIELDS {
                 let v = contacts
                     .get(role)
                     .and_then(Value::as_map)

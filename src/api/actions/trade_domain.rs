@@ -22,22 +22,6 @@ const TRADE_TLDS: &[&str] = &[
     "se", "sg", "tf", "wf", "yt", "be", "eu",
 ];
 
-/// The owner fields a trade may send.
-const FIELDS: &[&str] = &[
-    "first_name",
-    "last_name",
-    "org_name",
-    "address1",
-    "address2",
-    "address3",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-    "phone",
-    "fax",
-    "email",
-];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TradeDomain {
@@ -55,10 +39,10 @@ impl crate::api::Handler for TradeDomain {
         for key in ["first_name", "last_name", "org_name", "email"] {
             f.req_str(key)?;
         }
-        let mut owner = Vec::with_capacity(FIELDS.len());
-        for key in FIELDS {
+        let mut owner = Vec::with_capacity(contact_set::FIELDS.len());
+        for key in contact_set::FIELDS {
             if let Some(v) = f.opt_str(key)? {
-                owner.push((*key, v.trim().to_string()));
+                owner.push((key, v.trim().to_string()));
             }
         }
         Ok(TradeDomain {

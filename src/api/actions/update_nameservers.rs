@@ -86,20 +86,7 @@ impl crate::api::Handler for UpdateNameservers {
         let d = self.named.resolve(ctx)?;
         let next = match &self.op {
             NsOp::Assign(hosts) => hosts.clone(),
-            NsOp::AddRemove { add, remove } => {
-                let mut next: Vec<String> = d
-                    .nameservers
-                    .iter()
-                    .filter(|h| !remove.contains(h))
-                    .cloned()
-                    .collect();
-                for h in add {
-                    if !next.contains(h) {
-                        next.push(h.clone());
-                    }
-                }
-                next
-            }
+            NsOp::AddRemove { add, remove } => nameservers::changed(&d.nameservers, add, remove),
         };
         if next.is_empty() {
             return Err(ApiError::invalid(
