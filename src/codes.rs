@@ -235,6 +235,13 @@ pub const ACTIVATE_TOO_LATE: Fixed = fixed(
 /// Ours: TRADE_DOMAIN, completed at once in the sandbox.
 pub const TRADED: Fixed = fixed(200, "Domain trade completed");
 
+/// Ours: BULK_TRANSFER's job started; none of the names could move.
+pub const BULK_TRANSFER_SUBMITTED: Fixed = fixed(200, "Bulk transfer submitted");
+pub const BULK_TRANSFER_NONE: Fixed = fixed(
+    INVALID_VALUE,
+    "None of the domains can be transferred here.",
+);
+
 // PROCESS_PENDING, CANCEL_PENDING_ORDERS, CANCEL_ACTIVE_PROCESS (issue 30).
 /// Captured (PROCESS_PENDING of a saved registration).
 pub const PENDING_PROCESSED: Fixed = fixed(200, "Domain registration successfully completed");

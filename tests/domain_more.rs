@@ -831,3 +831,41 @@ fn ca_blockers_and_the_cira_approval_email() {
     ));
     assert_eq!(theirs.code(), Some(415), "{}", theirs.text());
 }
+
+/// The PHP toolkit's own BULK_TRANSFER: one transfer job of the names that can
+/// move, into a profile made for them, run through the transfer lifecycle (the
+/// registrants asked, the job's status readable), the rest listed as failures.
+#[test]
+fn the_php_toolkits_bulk_transfer_runs_as_a_job() {
+    let s = Server::start();
+    let r = s.send(&php("bulk_transfer"));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let job = r.item("bulk_transfer_id").expect("bulk_transfer_id");
+    assert_eq!(r.len_at("attributes/successful_domains"), 2, "{}", r.text());
+    assert_eq!(
+        r.path("attributes/successful_domains/0/order_id")
+            .as_deref(),
+        Some(job.as_str())
+    );
+    assert_eq!(
+        r.path("attributes/failure_domains/0/domain").as_deref(),
+        Some("php-bulk-c.zz")
+    );
+    s.run_due();
+    // The job is a SIMPLE_TRANSFER job like any: its status, its approval emails.
+    let st = s.ops(&status_body(&job));
+    assert_eq!(st.code(), Some(200), "{}", st.text());
+    assert!(!s.approval_links().is_empty(), "the registrants were asked");
+    assert_eq!(
+        s.count("SELECT count(*) FROM profiles WHERE username = 'bulkbuyer'"),
+        1
+    );
+    // Nothing transferable: refused, nothing stored.
+    let r = s.ops(&envelope(
+        "BULK_TRANSFER",
+        "DOMAIN",
+        "<item key=\"domain_list\"><dt_array><item key=\"0\">only.zz</item></dt_array></item><item key=\"reg_username\">u2</item><item key=\"reg_password\">p2-pass</item><item key=\"custom_tech_contact\">0</item>",
+    ));
+    assert_eq!(r.code(), Some(465), "{}", r.text());
+    assert_eq!(s.count("SELECT count(*) FROM transfer_jobs"), 1);
+}

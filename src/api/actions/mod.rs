@@ -19,6 +19,7 @@ pub use simple_transfer_status::{SimpleTransferStatus, status_reply};
 crate::api::table::table! {
     mod simple_transfer "SIMPLE_TRANSFER" "DOMAIN" => simple_transfer::SimpleTransfer;
     mod simple_transfer_status "SIMPLE_TRANSFER_STATUS" "DOMAIN" => simple_transfer_status::SimpleTransferStatus;
+    mod bulk_transfer "BULK_TRANSFER" "DOMAIN" => bulk_transfer::BulkTransfer;
     mod bulk_change "SUBMIT" "BULK_CHANGE" [change_type = "push_domains"] => bulk_change::BulkSubmit;
     "SUBMIT" "BULK_CHANGE" [change_type = "availability_check"] => bulk_change::BulkSubmit;
     "SUBMIT" "BULK_CHANGE" [change_type = "domain_contacts"] => bulk_change::BulkSubmit;
