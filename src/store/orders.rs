@@ -254,6 +254,28 @@ impl Store {
         Ok(Written::Done((order_id, job_id)))
     }
 
+    /// A job whose domains go into `profile` (an existing one, or a new one made in
+    /// the same transaction: BULK_TRANSFER), the job's own `profile_id` aside.
+    /// `Conflict` when a new profile's name is taken.
+    pub fn create_transfer_job_into(
+        &self,
+        job: &NewTransferJob,
+        profile: &OrderProfile,
+    ) -> Result<i64> {
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        let profile_id = profile_in(&tx, job.reseller_id, profile, job.created_at)?;
+        let id = insert_job(
+            &tx,
+            &NewTransferJob {
+                profile_id: Some(profile_id),
+                ..job.clone()
+            },
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
     /// The order if it is the reseller's.
     pub fn order(&self, reseller_id: i64, id: i64) -> Result<Option<OrderView>> {
         let v = self

@@ -277,28 +277,6 @@ impl Store {
         Ok(id)
     }
 
-    /// A job whose domains go into `profile` (an existing one, or a new one made in
-    /// the same transaction: BULK_TRANSFER), the job's own `profile_id` aside.
-    /// `Conflict` when a new profile's name is taken.
-    pub fn create_transfer_job_into(
-        &self,
-        job: &NewTransferJob,
-        profile: &super::OrderProfile,
-    ) -> Result<i64> {
-        let conn = self.writer();
-        let tx = conn.transaction()?;
-        let profile_id = super::orders::profile_in(&tx, job.reseller_id, profile, job.created_at)?;
-        let id = insert_job(
-            &tx,
-            &NewTransferJob {
-                profile_id: Some(profile_id),
-                ..job.clone()
-            },
-        )?;
-        tx.commit()?;
-        Ok(id)
-    }
-
     /// The job if it exists and belongs to `reseller_id`; `None` otherwise, so that
     /// another reseller's job looks exactly like a missing one.
     pub fn transfer_job(&self, reseller_id: i64, job_id: i64) -> Result<Option<JobView>> {
