@@ -265,6 +265,25 @@ pub const NOTHING_ACTIVE: Fixed = fixed(
     "No pending order or active process for this domain.",
 );
 
+// Queued requests (issue 30). OpenSRS's own client shows a registration queued
+// while the registry is unavailable from a failed reply that carries
+// `queue_request_id`; the code and texts are ours.
+/// Ours: the registration is kept in the queue and tried again until the
+/// registry answers.
+pub const REQUEST_QUEUED: Fixed = fixed(
+    705,
+    "Registry unavailable: the request has been queued and will be processed when the registry answers.",
+);
+/// Ours: QUERY_QUEUED_REQUEST, by the state of the request.
+pub const QUEUED_WAITING: Fixed = fixed(200, "Request is queued");
+pub const QUEUED_PROCESSED: Fixed = fixed(200, "Request has been processed");
+pub const QUEUED_PENDING: Fixed = fixed(
+    200,
+    "Request is pending: the order is kept until PROCESS_PENDING processes it",
+);
+pub const QUEUED_CANCELLED: Fixed = fixed(200, "Request has been cancelled");
+pub const QUEUED_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Queued request not found.");
+
 // Registrant verification (issue 30).
 /// The documentation's example.
 pub const VERIFICATION_RESENT: Fixed =

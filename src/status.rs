@@ -163,9 +163,11 @@ statuses! {
 
 statuses! {
     /// A portfolio order: carried out, kept for later (`handle=save`, forced
-    /// pending), or a kept one cancelled before it was carried out.
+    /// pending), queued while its registry is unavailable (QUERY_QUEUED_REQUEST),
+    /// or a kept one cancelled before it was carried out.
     OrderStatus {
         Saved = "saved",
+        Queued = "queued",
         Completed = "completed",
         Cancelled = "cancelled",
     }
@@ -281,6 +283,8 @@ statuses! {
         AwayRequest = "away_request",
         /// A registrant verification's deadline (subject: registrant_verifications id).
         VerificationDeadline = "verification_deadline",
+        /// Try a registration queued while its registry was down (subject: order id).
+        QueuedRequest = "queued_request",
     }
 }
 

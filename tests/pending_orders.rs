@@ -305,3 +305,135 @@ fn the_php_toolkits_pending_order_calls() {
     assert_eq!(r.item("total").as_deref(), Some("1"), "{}", r.text());
     assert_eq!(order_status(&s, &c), "cancelled");
 }
+
+/// QUERY_QUEUED_REQUEST as the PHP toolkit sends it (captured), for `id`.
+fn query_queued(s: &Server, id: &str, user: &str, key: &str) -> Response {
+    let raw = resign_capture_with(
+        &fixture("clients/php-osrs-toolkit/query_queued_request.http"),
+        key,
+        "<item key=\"request_id\">4713</item>",
+        &format!("<item key=\"request_id\">{id}</item>"),
+    );
+    let raw = String::from_utf8(raw).expect("utf-8");
+    s.send(
+        raw.replacen("X-Username: testuser", &format!("X-Username: {user}"), 1)
+            .as_bytes(),
+    )
+}
+
+/// Issue 30.1: a registration placed while its registry is down is queued — the
+/// reply fails with `queue_request_id`, nothing is charged — and carried out in
+/// place once the registry answers; QUERY_QUEUED_REQUEST follows it, for its own
+/// reseller only.
+#[test]
+fn a_registration_queued_while_the_registry_is_down_is_carried_out_when_it_answers() {
+    let s = Server::start();
+    let (start, _) = balances(&s);
+    let (st, _) = s.admin_json(
+        "POST",
+        "/admin/faults",
+        "kind=registry_down&target=.net&for=1h",
+    );
+    assert_eq!(st, 200);
+    let r = s.ops(&register("queued-one.net", 1, ""));
+    assert_eq!(r.code(), Some(705), "{}", r.text());
+    assert_eq!(r.item("is_success").as_deref(), Some("0"));
+    let id = r.item("queue_request_id").expect("queue_request_id");
+    assert_eq!(balances(&s).0, start, "nothing charged while queued");
+
+    let q = query_queued(&s, &id, USER, KEY);
+    assert_eq!(q.code(), Some(200), "{}", q.text());
+    assert_eq!(q.item("status").as_deref(), Some("queued"));
+    assert_eq!(
+        q.path("attributes/request_data/domain").as_deref(),
+        Some("queued-one.net")
+    );
+    assert_eq!(
+        q.path("attributes/request_data/reg_type").as_deref(),
+        Some("new")
+    );
+    assert_eq!(
+        q.path("attributes/request_data/action").as_deref(),
+        Some("sw_register")
+    );
+    assert_eq!(order_status(&s, &id), "pending");
+    // Another reseller learns nothing of it.
+    let theirs = query_queued(&s, &id, OTHER_USER, OTHER_KEY);
+    assert_eq!(theirs.code(), Some(480), "{}", theirs.text());
+
+    // Tried a minute later: still down, so it waits on.
+    s.advance("2m");
+    s.run_due();
+    assert_eq!(
+        query_queued(&s, &id, USER, KEY).item("status").as_deref(),
+        Some("queued")
+    );
+    assert_eq!(
+        s.count("SELECT count(*) FROM tasks WHERE kind = 'queued_request' AND done_at IS NULL AND attempts = 1"),
+        1
+    );
+
+    // The outage ends: the next try registers it under the same id, charged once.
+    s.advance("2h");
+    s.run_due();
+    let q = query_queued(&s, &id, USER, KEY);
+    assert_eq!(
+        q.item("status").as_deref(),
+        Some("processed"),
+        "{}",
+        q.text()
+    );
+    assert_eq!(q.item("order_id").as_deref(), Some(id.as_str()));
+    assert_eq!(order_status(&s, &id), "completed");
+    assert_ne!(balances(&s).0, start, "charged once carried out");
+    assert_eq!(s.holder("queued-one.net"), format!("{USER}/shopper"));
+    s.run_due();
+    assert_eq!(
+        s.count("SELECT count(*) FROM portfolio_orders WHERE domain = 'queued-one.net'"),
+        1,
+        "one order, carried out once"
+    );
+
+    // A registration carried out at once was never a request waiting.
+    let r = s.ops(&register("direct-one.com", 1, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let direct = r.item("id").expect("id");
+    assert_eq!(query_queued(&s, &direct, USER, KEY).code(), Some(480));
+    // One kept forced pending is: pending, until PROCESS_PENDING.
+    let r = s.ops(&register("kept-reserved.com", 1, ""));
+    let kept = r.item("forced_pending").expect("forced pending");
+    let q = query_queued(&s, &kept, USER, KEY);
+    assert_eq!(q.item("status").as_deref(), Some("pending"), "{}", q.text());
+}
+
+/// A queued registration whose registry never answers is given up after three
+/// days: cancelled, with its event, and nothing charged.
+#[test]
+fn a_queued_registration_is_cancelled_when_its_registry_never_answers() {
+    let s = Server::start();
+    let (start, _) = balances(&s);
+    let r = s.ops(&register("never-regdown.com", 1, ""));
+    assert_eq!(r.code(), Some(705), "{}", r.text());
+    let id = r.item("queue_request_id").expect("queue_request_id");
+    for _ in 0..8 {
+        s.advance("12h");
+        s.run_due();
+    }
+    let q = query_queued(&s, &id, USER, KEY);
+    assert_eq!(
+        q.item("status").as_deref(),
+        Some("cancelled"),
+        "{}",
+        q.text()
+    );
+    assert_eq!(order_status(&s, &id), "cancelled");
+    assert_eq!(balances(&s).0, start);
+    assert_eq!(
+        s.count("SELECT count(*) FROM tasks WHERE kind = 'queued_request' AND done_at IS NULL"),
+        0
+    );
+    assert_eq!(
+        s.count("SELECT count(*) FROM events WHERE object = 'ORDER' AND event = 'STATUS_CHANGE'"),
+        1
+    );
+}

@@ -73,6 +73,13 @@ fn run_step(app: &App, run: &[Task], now: i64) -> Result<usize, StoreError> {
     };
     let kind = first.kind;
     let single = runs_alone(kind);
+    // The steps that ask the registry see the outages in force now.
+    if matches!(
+        kind,
+        TaskKind::AnalyseJob | TaskKind::RegistryStep | TaskKind::QueuedRequest
+    ) {
+        app.faults().settle()?;
+    }
     let result = match kind {
         TaskKind::AnalyseJob => transfer::analyse(app, first, now).map(|()| Vec::new()),
         TaskKind::SendMail => mail::send_mails(app, run, now),
@@ -101,6 +108,7 @@ fn run_step(app: &App, run: &[Task], now: i64) -> Result<usize, StoreError> {
         }
         TaskKind::BulkPush => bulk::push(app, first, now).map(|()| Vec::new()),
         TaskKind::Webhook => webhook::deliver(app, first, now).map(|()| Vec::new()),
+        TaskKind::QueuedRequest => queued_requests(app, run, now),
     };
     // A failure of the whole step puts back the task(s) it was about; a failure of
     // single tasks within a run (one undeliverable email) puts back only those.
@@ -138,6 +146,24 @@ fn away_requests(app: &App, run: &[Task], now: i64) -> Result<(), StepError> {
         app.store.task_done(task.id, now)?;
     }
     Ok(())
+}
+
+/// Tries each queued registration once; those whose registry is still down are
+/// put back, to be tried again after the task's backoff.
+fn queued_requests<'t>(
+    app: &App,
+    run: &'t [Task],
+    now: i64,
+) -> Result<Vec<(&'t Task, String)>, StepError> {
+    use crate::api::actions::{Retried, retry_queued};
+    let mut again = Vec::new();
+    for task in run {
+        match retry_queued(app, task.subject, now)? {
+            Retried::Settled => app.store.task_done(task.id, now)?,
+            Retried::Again(why) => again.push((task, why)),
+        }
+    }
+    Ok(again)
 }
 
 /// Kinds whose step runs the first task of a run only (the others batch).

@@ -3,6 +3,14 @@
 //! store keeps of it.
 
 use crate::status::{DomainStatus, OrderKind, OrderStatus};
+
+/// How soon a registration queued while its registry is down is first tried
+/// again; later tries back off as every task's do (1, 2, 4 … minutes).
+pub const QUEUE_RETRY: i64 = 60;
+
+/// How long a queued registration waits for its registry before the queue
+/// gives it up and cancels it (ours: three days).
+pub const QUEUE_LIFETIME: i64 = 3 * 86_400;
 use crate::store::AnyOrder;
 
 /// The order's type as OpenSRS names it (`reg_type`, `type`).

@@ -262,6 +262,16 @@ impl Faults<'_> {
         Ok(rules)
     }
 
+    /// Brings the registry outages up to the rules in force now, when any rule
+    /// was: a background step, which makes no OPS call, then sees an outage end
+    /// on the clock as OPS calls do.
+    pub fn settle(self) -> Result<(), StoreError> {
+        if self.on.load(Ordering::Relaxed) {
+            self.refresh()?;
+        }
+        Ok(())
+    }
+
     /// Whether a rule takes this call: its share of calls, then one of its count.
     fn takes(self, f: &Fault) -> Result<bool, StoreError> {
         if let Some(share) = f.fraction {

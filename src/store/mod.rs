@@ -65,7 +65,7 @@ pub use operators::{JobSummary, ResellerOverview};
 pub use orders::{AnyOrder, NewOrder, OrderProfile, OrderView};
 pub use outbox::{Mail, OutboxRow};
 pub use password_resets::{NewPasswordReset, PasswordReset};
-pub use pending::{Cancel, CancelledOrder, SavedOrder};
+pub use pending::{Cancel, CancelledOrder, KeptOrder, KeptRegistration, SavedOrder};
 pub use portfolio::{
     ChangeOf, DomainChange, DomainRecord, ExpiryPage, NameServerHost, NewRegistration, OrderDone,
     Renewal,

@@ -1,13 +1,17 @@
 //! Saved orders — a registration or transfer kept with `handle=save`, or "forced
 //! pending" when the registry refused it: read back whole, started later
 //! (PROCESS_PENDING), or cancelled (PROCESS_PENDING `command=cancel`,
-//! CANCEL_PENDING_ORDERS, CANCEL_ACTIVE_PROCESS). Each change is guarded by the
-//! order still being saved, so two instances never process or cancel one twice.
+//! CANCEL_PENDING_ORDERS, CANCEL_ACTIVE_PROCESS). A registration queued while its
+//! registry is down is kept here too, with the task that tries it again. Each
+//! change is guarded by the order still being saved (or queued), so two instances
+//! never process or cancel one twice.
 
 use super::events::events_in;
-use super::orders::{ON_THE_WAY, OrderStart, held_sql, start_in};
+use super::orders::{ON_THE_WAY, OrderStart, held_sql, next_order_id, start_in};
 use super::sql::{OptionalExtension, params};
+use super::tasks::enqueue;
 use super::{Guard, NewEvent, Result, Store, Written};
+use crate::status::TaskKind;
 use crate::status::{OrderKind, OrderStatus};
 
 /// A saved order of either kind.
@@ -32,6 +36,29 @@ pub struct CancelledOrder {
     pub reg_type: &'static str,
 }
 
+/// A registration order kept without being carried out: its reseller, name,
+/// period, price and the order as the handler keeps it (JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeptOrder<'a> {
+    pub reseller_id: i64,
+    pub domain: &'a str,
+    pub period: i64,
+    pub price_cents: i64,
+    pub request: &'a str,
+}
+
+/// A kept registration read back by its id: whose it is, its state, the order
+/// as kept and when it was placed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptRegistration {
+    pub id: i64,
+    pub reseller_id: i64,
+    pub domain: String,
+    pub status: OrderStatus,
+    pub request: Option<String>,
+    pub created_at: i64,
+}
+
 /// Which saved orders to cancel: one by id, one by domain, or every one placed
 /// at or before a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +69,92 @@ pub enum Cancel<'a> {
 }
 
 impl Store {
+    /// Keeps a registration order without carrying it out, with `status`: saved
+    /// (`handle=save`, or refused by the registry: "forced pending") or queued,
+    /// when `retry_at` names when its task first tries it again. Its id.
+    pub fn keep_registration(
+        &self,
+        k: &KeptOrder<'_>,
+        status: OrderStatus,
+        retry_at: Option<i64>,
+        now: i64,
+    ) -> Result<i64> {
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        let id = next_order_id(&tx)?;
+        let id: i64 = tx
+            .prepare_cached(
+                "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, request, created_at, id)
+                 VALUES (?1, ?2, ?7, ?8, ?3, ?4, nullif(?5, ''), ?6, ?9) RETURNING id",
+            )?
+            .query_row(
+                params![
+                    k.reseller_id,
+                    k.domain,
+                    k.period,
+                    k.price_cents,
+                    k.request,
+                    now,
+                    OrderKind::New,
+                    status,
+                    id
+                ],
+                |r| r.get(0),
+            )?;
+        if let Some(at) = retry_at {
+            enqueue(&tx, TaskKind::QueuedRequest, id, None, at, now)?;
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The registration order `id` with the order it keeps, whoever's it is
+    /// (the queue's task reads it); `reseller_id` limits it to one reseller's.
+    pub fn kept_registration(
+        &self,
+        reseller_id: Option<i64>,
+        id: i64,
+    ) -> Result<Option<KeptRegistration>> {
+        Ok(self
+            .reader()
+            .prepare_cached(
+                "SELECT id, reseller_id, domain, status, request, created_at FROM portfolio_orders
+                 WHERE id = ?1 AND kind = ?2 AND (reseller_id = ?3 OR ?3 IS NULL)",
+            )?
+            .query_row(params![id, OrderKind::New, reseller_id], |r| {
+                Ok(KeptRegistration {
+                    id: r.get("id")?,
+                    reseller_id: r.get("reseller_id")?,
+                    domain: r.get("domain")?,
+                    status: r.get("status")?,
+                    request: r.get("request")?,
+                    created_at: r.get("created_at")?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Moves a queued registration to `to` (kept pending, or cancelled) with its
+    /// event, if any; false when it is no longer queued.
+    pub fn settle_queued(
+        &self,
+        id: i64,
+        to: OrderStatus,
+        event: Option<&NewEvent>,
+    ) -> Result<bool> {
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        let moved = tx.execute(
+            "UPDATE portfolio_orders SET status = ?2 WHERE id = ?1 AND status = ?3",
+            params![id, to, OrderStatus::Queued],
+        )? == 1;
+        if moved && let Some(e) = event {
+            events_in(&tx, std::slice::from_ref(e))?;
+        }
+        tx.commit()?;
+        Ok(moved)
+    }
+
     /// The reseller's saved order `id`, if it is one (a registration also once
     /// cancelled: PROCESS_PENDING places it again).
     pub fn saved_order(&self, reseller_id: i64, id: i64) -> Result<Option<SavedOrder>> {
@@ -246,6 +359,44 @@ mod tests {
             Ok(Written::Done((id, None))) => id,
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A queued registration comes with its task, reads back only for its own
+    /// reseller, and leaves the queue once.
+    #[test]
+    fn a_queued_registration_has_its_task_and_settles_once() {
+        let (store, _dir) = temp_store();
+        let r = store.add_reseller("r", "k", &[], 0).unwrap_or_default();
+        let other = store.add_reseller("o", "k2", &[], 0).unwrap_or_default();
+        let k = KeptOrder {
+            reseller_id: r,
+            domain: "q.net",
+            period: 1,
+            price_cents: 100,
+            request: "{}",
+        };
+        let id = store
+            .keep_registration(&k, OrderStatus::Queued, Some(70), 10)
+            .unwrap_or_default();
+        let task = store.next_due_run(70, 10).unwrap_or_default();
+        assert_eq!(
+            task.iter().map(|t| (t.kind, t.subject)).collect::<Vec<_>>(),
+            vec![(TaskKind::QueuedRequest, id)]
+        );
+        assert!(store.next_due_run(69, 10).is_ok_and(|t| t.is_empty()));
+        let mine = store.kept_registration(Some(r), id).ok().flatten();
+        assert_eq!(mine.map(|o| o.status), Some(OrderStatus::Queued));
+        assert_eq!(store.kept_registration(Some(other), id).ok(), Some(None));
+        assert_eq!(
+            store.settle_queued(id, OrderStatus::Saved, None).ok(),
+            Some(true)
+        );
+        assert_eq!(
+            store.settle_queued(id, OrderStatus::Cancelled, None).ok(),
+            Some(false)
+        );
+        let kept = store.kept_registration(None, id).ok().flatten();
+        assert_eq!(kept.map(|o| o.status), Some(OrderStatus::Saved));
     }
 
     #[test]

@@ -273,50 +273,12 @@ impl Store {
         Ok(rows)
     }
 
-    /// Keeps a registration order without processing it, whatever the name's
-    /// state: an order the registry refused, which OpenSRS keeps "forced pending"
-    /// for the reseller to correct and process later. Its id.
-    pub fn save_pending_registration(
-        &self,
-        reseller_id: i64,
-        domain: &str,
-        period: i64,
-        price_cents: i64,
-        request: &str,
-        now: i64,
-    ) -> Result<i64> {
-        let conn = self.writer();
-        let tx = conn.transaction()?;
-        let id = super::orders::next_order_id(&tx)?;
-        let id: i64 = tx
-            .prepare_cached(
-                "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, request, created_at, id)
-                 VALUES (?1, ?2, ?7, ?8, ?3, ?4, nullif(?5, ''), ?6, ?9) RETURNING id",
-            )?
-            .query_row(
-                params![
-                    reseller_id,
-                    domain,
-                    period,
-                    price_cents,
-                    request,
-                    now,
-                    OrderKind::New,
-                    OrderStatus::Saved,
-                    id
-                ],
-                |r| r.get(0),
-            )?;
-        tx.commit()?;
-        Ok(id)
-    }
-
     /// Registers a domain in one transaction: the profile, the order, the domain,
     /// the charge, the REGISTERED event (`event`, made from the ids given) and the
     /// audit row. Guarded: stopped when a portfolio holds the name
     /// ([`Guard::NameHeld`]), the balance less what is held does not cover the
-    /// price ([`Guard::FundsShort`]), or the saved order it carries out is no
-    /// longer saved ([`Guard::Moved`]).
+    /// price ([`Guard::FundsShort`]), or the kept order it carries out is no
+    /// longer saved or queued ([`Guard::Moved`]).
     pub fn register_domain(
         &self,
         n: &NewRegistration,
@@ -335,7 +297,7 @@ impl Store {
                 let done: Option<i64> = tx
                     .prepare_cached(
                         "UPDATE portfolio_orders SET status = ?4, price_cents = ?5, period = ?6
-                         WHERE id = ?1 AND reseller_id = ?2 AND status = ?3 RETURNING id",
+                         WHERE id = ?1 AND reseller_id = ?2 AND status IN (?3, ?7) RETURNING id",
                     )?
                     .query_row(
                         params![
@@ -344,7 +306,8 @@ impl Store {
                             OrderStatus::Saved,
                             OrderStatus::Completed,
                             n.price_cents,
-                            n.period
+                            n.period,
+                            OrderStatus::Queued
                         ],
                         |r| r.get(0),
                     )

@@ -217,7 +217,8 @@ impl Store {
             | TaskKind::BulkPush
             | TaskKind::AwayTimeout
             | TaskKind::AwayRequest
-            | TaskKind::VerificationDeadline => return Ok(None),
+            | TaskKind::VerificationDeadline
+            | TaskKind::QueuedRequest => return Ok(None),
         };
         let tenant = self
             .reader()
@@ -245,7 +246,8 @@ impl Store {
             | TaskKind::BulkPush
             | TaskKind::AwayTimeout
             | TaskKind::AwayRequest
-            | TaskKind::VerificationDeadline => return Ok(None),
+            | TaskKind::VerificationDeadline
+            | TaskKind::QueuedRequest => return Ok(None),
         };
         let sql = format!(
             "SELECT t.id, t.subject, t.item, t.due_at, t.attempts FROM tasks t {join}

@@ -15,6 +15,7 @@ pub use bulk_change::{BulkChangeSubmit, Items as BulkItems, normalize_items};
 pub use event::EventAck;
 pub use simple_transfer::SimpleTransfer;
 pub use simple_transfer_status::{SimpleTransferStatus, status_reply};
+pub use sw_register::{Retried, retry_queued};
 
 crate::api::table::table! {
     mod simple_transfer "SIMPLE_TRANSFER" "DOMAIN" => simple_transfer::SimpleTransfer;
@@ -118,6 +119,7 @@ crate::api::table::table! {
     mod deleted_domains "GET_DELETED_DOMAINS" "DOMAIN" => deleted_domains::GetDeletedDomains;
     mod belongs_to_rsp "BELONGS_TO_RSP" "DOMAIN" => belongs_to_rsp::BelongsToRsp;
     mod order_lookup "GET_ORDER_INFO" "DOMAIN" => order_lookup::GetOrderInfo;
+    mod queued_request "QUERY_QUEUED_REQUEST" "DOMAIN" => queued_request::QueryQueuedRequest;
     "GET_ORDERS_BY_DOMAIN" "DOMAIN" => order_lookup::GetOrdersByDomain;
     mod process_pending "PROCESS_PENDING" "DOMAIN" => process_pending::ProcessPending;
     mod cancel_pending "CANCEL_PENDING_ORDERS" "ORDER" => cancel_pending::CancelPendingOrders;

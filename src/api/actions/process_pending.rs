@@ -13,7 +13,7 @@ use crate::ops::{Envelope, Map, Value};
 use crate::status::DomainStatus;
 use crate::store::{Cancel, Guard, SavedOrder, Written};
 
-use super::sw_register::{Outcome, Registration};
+use super::sw_register::{Outcome, Registration, Source};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcessPending {
@@ -56,8 +56,11 @@ impl crate::api::Handler for ProcessPending {
                     return Err(ApiError::Refused(codes::ORDER_NOT_KEPT));
                 };
                 // A cancelled order is placed again as a new one.
-                let saved = (!cancelled).then_some(id);
-                match registration.carry_out(ctx, &profile, saved)? {
+                let source = match cancelled {
+                    true => Source::Request,
+                    false => Source::Saved(id),
+                };
+                match registration.carry_out(ctx, &profile, source)? {
                     Outcome::Registered { done, expires_at } => {
                         let mut attrs = Map::with_capacity(4);
                         attrs.insert("order_id".into(), Value::from(done.order_id));

@@ -21,9 +21,11 @@ use crate::store::OrderProfile;
 
 mod new;
 mod privacy;
+mod queued;
 mod transfer;
 
-pub use new::{Outcome, RegKind, Registration};
+pub use new::{Outcome, RegKind, Registration, Source};
+pub use queued::{Retried, retry_queued};
 pub use transfer::TransferOrder;
 
 /// The request as read; a field error is kept to be answered with

@@ -6,6 +6,9 @@
 //! defaults), lock, privacy, auto-renew and TLD data, writing DOMAIN REGISTERED.
 //! `handle=save` keeps the order whole (profile resolved, password hashed) without
 //! registering; PROCESS_PENDING carries a kept order out later (`carry_out`).
+//! While the name's registry is down the order is queued instead: the reply
+//! fails with its `queue_request_id`, and the queue (`queued.rs`) carries it out
+//! once the registry answers.
 
 use crate::api::codes;
 use crate::api::contact_set;
@@ -15,7 +18,8 @@ use crate::ops::{Map, Value};
 use crate::registry::Availability;
 use crate::rules::events::{OrderEvent, Ordered, ordered_domain};
 use crate::rules::{availability, nameservers, price};
-use crate::store::{Guard, NewRegistration, OrderDone, OrderProfile, Written};
+use crate::status::OrderStatus;
+use crate::store::{Guard, KeptOrder, NewRegistration, OrderDone, OrderProfile, Written};
 
 use super::{OrderBasics, failure_with_detail, order_profile};
 
@@ -161,7 +165,7 @@ impl Registration {
             &self.password,
             self.reg_domain.as_deref(),
         )?;
-        match self.carry_out(ctx, &profile, None)? {
+        match self.carry_out(ctx, &profile, Source::Request)? {
             Outcome::Refused(reply) => Ok(reply),
             Outcome::Saved(id) => {
                 let mut attrs = Map::with_capacity(2);
@@ -176,7 +180,7 @@ impl Registration {
     /// The order kept whole for PROCESS_PENDING: everything but the profile's
     /// password, whose profile is resolved (an existing one, or the new one's name
     /// and password hash).
-    fn kept(&self, profile: &OrderProfile) -> String {
+    fn kept(&self, profile: &OrderProfile, queued_at: Option<i64>) -> String {
         let (profile_id, username, password_hash) = match profile {
             OrderProfile::Existing(id) => (Some(*id), None, None),
             OrderProfile::New {
@@ -201,6 +205,7 @@ impl Registration {
             profile_id,
             username,
             password_hash,
+            queued_at,
         };
         serde_json::to_string(&kept).unwrap_or_default()
     }
@@ -208,6 +213,11 @@ impl Registration {
     /// A saved order read back: the registration and the profile it goes into.
     /// `None` for an order saved before opsd kept orders whole.
     pub fn from_kept(request: &str) -> Option<(Registration, OrderProfile)> {
+        Self::read_kept(request).map(|(r, p, _)| (r, p))
+    }
+
+    /// [`Registration::from_kept`], with when the order was queued, if it was.
+    pub fn read_kept(request: &str) -> Option<(Registration, OrderProfile, Option<i64>)> {
         let k: Kept = serde_json::from_str(request).ok()?;
         let profile = match (k.profile_id, k.username, k.password_hash) {
             (Some(id), _, _) => OrderProfile::Existing(id),
@@ -236,26 +246,31 @@ impl Registration {
             affiliate_id: k.affiliate_id,
             auth_code: k.auth_code,
         };
-        Some((r, profile))
+        Some((r, profile, k.queued_at))
     }
 
     /// Carries the order out into `profile`: kept when the registry refuses it
-    /// (forced pending) or with `handle=save`, else registered and charged.
-    /// `saved` names the saved order this carries out (PROCESS_PENDING): it is
-    /// completed rather than a new order placed, and a refusal leaves it saved.
+    /// (forced pending) or with `handle=save`, queued while the registry is down,
+    /// else registered and charged. A kept order carried out (`source`
+    /// PROCESS_PENDING or the queue) is completed rather than a new order
+    /// placed, and a refusal leaves it as it was.
     pub fn carry_out(
         &self,
         ctx: &Ctx<'_>,
         profile: &OrderProfile,
-        saved: Option<i64>,
+        source: Source,
     ) -> Result<Outcome, ApiError> {
         let store = &ctx.app.store;
         let me = ctx.reseller.id;
         let now = ctx.app.now();
+        let saved = source.order();
         let premium = match availability::of(ctx.app, &self.domain)? {
             Ok(Availability::Available { premium, .. }) => premium,
             Ok(Availability::Taken { .. } | Availability::Waiting) => {
                 return self.forced_pending(ctx, profile, &[], saved, now);
+            }
+            Err(availability::Unanswered::Down) if source == Source::Request && !self.save => {
+                return self.queue(ctx, profile, now);
             }
             Err(u) => return Err(super::super::lookup::unanswered(&u)),
         };
@@ -286,12 +301,10 @@ impl Registration {
             ));
         }
         if self.save && saved.is_none() {
-            let id = store.save_pending_registration(
-                me,
-                &self.domain,
-                self.period,
-                cents,
-                &self.kept(profile),
+            let id = store.keep_registration(
+                &self.kept_order(me, cents, &self.kept(profile, None)),
+                OrderStatus::Saved,
+                None,
                 now,
             )?;
             return Ok(Outcome::Saved(id));
@@ -324,10 +337,10 @@ impl Registration {
             now,
         };
         let audit = ctx.audit(
-            if saved.is_some() {
-                "process_pending"
-            } else {
-                "sw_register"
+            match source {
+                Source::Request => "sw_register",
+                Source::Saved(_) => "process_pending",
+                Source::Queue(_) => "queued_request",
             },
             &self.domain,
             format!(
@@ -376,6 +389,39 @@ impl Registration {
         }
     }
 
+    /// The order as the store keeps it.
+    fn kept_order<'a>(&'a self, me: i64, cents: i64, request: &'a str) -> KeptOrder<'a> {
+        KeptOrder {
+            reseller_id: me,
+            domain: &self.domain,
+            period: self.period,
+            price_cents: cents,
+            request,
+        }
+    }
+
+    /// The registry is down: the order is queued, and tried again by its task
+    /// (`rules::orders::QUEUE_RETRY` from now) until the registry answers. The
+    /// reply fails, as OpenSRS's does, and names the request by
+    /// `queue_request_id` (QUERY_QUEUED_REQUEST reads it back).
+    fn queue(&self, ctx: &Ctx<'_>, profile: &OrderProfile, now: i64) -> Result<Outcome, ApiError> {
+        let cents = price::order_cents(&ctx.app.store, &self.domain, "new", self.period, false)?;
+        let kept = self.kept(profile, Some(now));
+        let id = ctx.app.store.keep_registration(
+            &self.kept_order(ctx.reseller.id, cents, &kept),
+            OrderStatus::Queued,
+            Some(now + crate::rules::orders::QUEUE_RETRY),
+            now,
+        )?;
+        let mut attrs = Map::with_capacity(2);
+        attrs.insert("queue_request_id".into(), Value::from(id));
+        attrs.insert("admin_email".into(), Value::from(self.admin_email.as_str()));
+        let q = codes::REQUEST_QUEUED;
+        let mut reply = Reply::ok((q.code, q.text), attrs, crate::api::Layout::CodeSuccessAttrs);
+        reply.success = false;
+        Ok(Outcome::Refused(reply))
+    }
+
     /// SW_REGISTER's reply to a registration carried out.
     fn registered_reply(&self, done: OrderDone) -> Reply {
         let mut attrs = Map::with_capacity(9);
@@ -421,12 +467,10 @@ impl Registration {
             None => {
                 let cents =
                     price::order_cents(&ctx.app.store, &self.domain, "new", self.period, false)?;
-                ctx.app.store.save_pending_registration(
-                    ctx.reseller.id,
-                    &self.domain,
-                    self.period,
-                    cents,
-                    &self.kept(profile),
+                ctx.app.store.keep_registration(
+                    &self.kept_order(ctx.reseller.id, cents, &self.kept(profile, None)),
+                    OrderStatus::Saved,
+                    None,
                     now,
                 )?
             }
@@ -464,6 +508,25 @@ impl Registration {
     }
 }
 
+/// Whose order [`Registration::carry_out`] carries out: one placed by this
+/// request, a saved one (PROCESS_PENDING), or one the queue tries again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Request,
+    Saved(i64),
+    Queue(i64),
+}
+
+impl Source {
+    /// The kept order carried out, if any.
+    fn order(self) -> Option<i64> {
+        match self {
+            Source::Request => None,
+            Source::Saved(id) | Source::Queue(id) => Some(id),
+        }
+    }
+}
+
 /// What carrying out a registration came to.
 pub enum Outcome {
     /// Registered: the order and domain, and the expiry it got.
@@ -495,4 +558,7 @@ struct Kept {
     profile_id: Option<i64>,
     username: Option<String>,
     password_hash: Option<String>,
+    /// When the order was queued because its registry was down.
+    #[serde(default)]
+    queued_at: Option<i64>,
 }
