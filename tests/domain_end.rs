@@ -122,6 +122,24 @@ fn revoke_then_redeem_within_and_after_the_period() {
         list.path("attributes/del_domains/0/reason").as_deref(),
         Some("By-Request")
     );
+    // Filtered by the contacts' addresses, `*` a wildcard, in any case; `_` and
+    // `%` match only themselves.
+    for (filter, want) in [
+        ("<item key=\"owner_email\">JANE@example.net</item>", "1"),
+        ("<item key=\"admin_email\">*@EXAMPLE.net</item>", "1"),
+        ("<item key=\"tech_email\">j*e@*</item>", "1"),
+        ("<item key=\"owner_email\">someone@example.net</item>", "0"),
+        ("<item key=\"billing_email\">jan_@example.net</item>", "0"),
+        ("<item key=\"owner_email\">%</item>", "0"),
+    ] {
+        let got = s.ops(&envelope("GET_DELETED_DOMAINS", "DOMAIN", filter));
+        assert_eq!(
+            got.item("total").as_deref(),
+            Some(want),
+            "{filter}: {}",
+            got.text()
+        );
+    }
     let theirs = as_other(&s, &envelope("GET_DELETED_DOMAINS", "DOMAIN", ""));
     assert_eq!(theirs.item("total").as_deref(), Some("0"));
     let theirs = as_other(&s, &call("REDEEM", d, ""));

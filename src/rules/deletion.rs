@@ -12,6 +12,28 @@ pub const ADD_GRACE_SECS: i64 = 5 * 86_400;
 /// The redemption period after a deletion.
 pub const REDEMPTION_SECS: i64 = 30 * 86_400;
 
+/// The `LIKE` pattern of a GET_DELETED_DOMAINS address filter: `*` matches any
+/// run of characters, as documented; the pattern's own `%`, `_` and `\\` are
+/// matched as written; letters in any case. `None` for an empty filter.
+pub fn email_pattern(filter: &str) -> Option<String> {
+    let filter = filter.trim();
+    if filter.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(filter.len() + 4);
+    for c in filter.to_lowercase().chars() {
+        match c {
+            '*' => out.push('%'),
+            '%' | '_' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
 /// The sandbox's redemption price when the price list names none, in cents.
 pub const DEFAULT_REDEMPTION_CENTS: i64 = 8_000;
 
@@ -22,11 +44,20 @@ pub fn revocation(d: DomainRecord, registration: Option<(i64, i64)>, now: i64) -
         Some((cents, at)) if now - at <= ADD_GRACE_SECS => cents,
         _ => 0,
     };
+    let email =
+        |role| super::contact_set::email_of(d.contacts.as_deref(), role).map(|e| e.to_lowercase());
+    let emails = [
+        email("owner"),
+        email("admin"),
+        email("billing"),
+        email("tech"),
+    ];
     Revocation {
         domain: d,
         reason: DeletionReason::ByRequest,
         redeem_until: now + REDEMPTION_SECS,
         refund_cents,
+        emails,
         now,
     }
 }
@@ -43,6 +74,16 @@ pub fn redemption_cents(store: &Store, domain: &str) -> Result<i64, StoreError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_filter_becomes_an_escaped_like_pattern() {
+        assert_eq!(
+            email_pattern(" *@Example.NET ").as_deref(),
+            Some("%@example.net")
+        );
+        assert_eq!(email_pattern("a_b%c\\d").as_deref(), Some("a\\_b\\%c\\\\d"));
+        assert_eq!(email_pattern("  "), None);
+    }
 
     fn record() -> DomainRecord {
         DomainRecord {

@@ -19,6 +19,9 @@ pub struct Revocation {
     pub reason: DeletionReason,
     pub redeem_until: i64,
     pub refund_cents: i64,
+    /// The owner's, admin's, billing and tech contact's addresses, lower-cased,
+    /// kept for GET_DELETED_DOMAINS's filters.
+    pub emails: [Option<String>; 4],
     pub now: i64,
 }
 
@@ -42,6 +45,9 @@ pub struct DeletedFilter {
     pub deleted_to: Option<i64>,
     pub expired_from: Option<i64>,
     pub expired_to: Option<i64>,
+    /// LIKE patterns (escaped with `\\`) for the owner's, admin's, billing and
+    /// tech contact's lower-cased addresses.
+    pub emails: [Option<String>; 4],
 }
 
 const DELETED_COLUMNS: &str = "id, name, reason, deleted_at, expires_at, redeem_until, redeemed_at";
@@ -101,8 +107,9 @@ impl Store {
         }
         let id: i64 = tx
             .prepare_cached(
-                "INSERT INTO deleted_domains (reseller_id, name, reason, deleted_at, expires_at, redeem_until, record)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                "INSERT INTO deleted_domains (reseller_id, name, reason, deleted_at, expires_at, redeem_until, record,
+                   owner_email, admin_email, billing_email, tech_email)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
             )?
             .query_row(
                 params![
@@ -112,7 +119,11 @@ impl Store {
                     r.now,
                     d.expires_at,
                     r.redeem_until,
-                    record
+                    record,
+                    r.emails[0],
+                    r.emails[1],
+                    r.emails[2],
+                    r.emails[3]
                 ],
                 |row| row.get(0),
             )?;
@@ -276,19 +287,15 @@ impl Store {
         let filter = "reseller_id = ?1
              AND (name = ?2 OR ?2 IS NULL)
              AND (deleted_at >= ?3 OR ?3 IS NULL) AND (deleted_at <= ?4 OR ?4 IS NULL)
-             AND (expires_at >= ?5 OR ?5 IS NULL) AND (expires_at <= ?6 OR ?6 IS NULL)";
-        let args = params![
-            reseller_id,
-            f.domain,
-            f.deleted_from,
-            f.deleted_to,
-            f.expired_from,
-            f.expired_to
-        ];
+             AND (expires_at >= ?5 OR ?5 IS NULL) AND (expires_at <= ?6 OR ?6 IS NULL)
+             AND (owner_email LIKE ?7 ESCAPE '\\' OR ?7 IS NULL)
+             AND (admin_email LIKE ?8 ESCAPE '\\' OR ?8 IS NULL)
+             AND (billing_email LIKE ?9 ESCAPE '\\' OR ?9 IS NULL)
+             AND (tech_email LIKE ?10 ESCAPE '\\' OR ?10 IS NULL)";
         let rows = tx
             .prepare_cached(&format!(
                 "SELECT {DELETED_COLUMNS} FROM deleted_domains WHERE {filter}
-                 ORDER BY id DESC LIMIT ?7 OFFSET ?8"
+                 ORDER BY id DESC LIMIT ?11 OFFSET ?12"
             ))?
             .query_map(
                 params![
@@ -298,6 +305,10 @@ impl Store {
                     f.deleted_to,
                     f.expired_from,
                     f.expired_to,
+                    f.emails[0],
+                    f.emails[1],
+                    f.emails[2],
+                    f.emails[3],
                     limit,
                     skip
                 ],
@@ -308,7 +319,21 @@ impl Store {
             .prepare_cached(&format!(
                 "SELECT count(*) AS n FROM deleted_domains WHERE {filter}"
             ))?
-            .query_row(args, |r| r.get("n"))?;
+            .query_row(
+                params![
+                    reseller_id,
+                    f.domain,
+                    f.deleted_from,
+                    f.deleted_to,
+                    f.expired_from,
+                    f.expired_to,
+                    f.emails[0],
+                    f.emails[1],
+                    f.emails[2],
+                    f.emails[3]
+                ],
+                |r| r.get("n"),
+            )?;
         Ok((rows, total))
     }
 }

@@ -199,6 +199,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0034_domain_settings.sql")),
     M::up(include_str!("migrations/0035_password_resets.sql")),
     M::up(include_str!("migrations/0036_bulk_change_types.sql")),
+    M::up(include_str!("migrations/0037_deleted_emails.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.
@@ -246,6 +247,10 @@ const PG_MIGRATIONS: &[(usize, &str)] = &[
     (
         36,
         include_str!("migrations/postgres/0036_bulk_change_types.sql"),
+    ),
+    (
+        37,
+        include_str!("migrations/postgres/0037_deleted_emails.sql"),
     ),
 ];
 

@@ -1,6 +1,7 @@
 //! GET_DELETED_DOMAINS (object DOMAIN): the caller's domains deleted at the registry,
-//! newest first, filtered by name and by deletion and expiry dates, paged (`limit`
-//! 40 by default, `page` from 1).
+//! newest first, filtered by name, by the contacts' addresses (`owner_email`,
+//! `admin_email`, `billing_email`, `tech_email`; `*` a wildcard) and by deletion
+//! and expiry dates, paged (`limit` 40 by default, `page` from 1).
 
 use crate::api::codes;
 use crate::api::fields::Fields;
@@ -10,6 +11,12 @@ use crate::ops::{Map, Value};
 use crate::store::DeletedFilter;
 
 const DEFAULT_LIMIT: i64 = 40;
+
+/// An address filter (`owner_email` …), `*` a wildcard, as a pattern.
+fn email(f: &Fields<'_>, key: &str) -> Result<Option<String>, ApiError> {
+    Ok(f.opt_str(key)?
+        .and_then(crate::rules::deletion::email_pattern))
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetDeletedDomains {
@@ -32,6 +39,12 @@ impl crate::api::Handler for GetDeletedDomains {
                 deleted_to: f.day_bound("del_to", true)?,
                 expired_from: f.day_bound("exp_from", false)?,
                 expired_to: f.day_bound("exp_to", true)?,
+                emails: [
+                    email(f, "owner_email")?,
+                    email(f, "admin_email")?,
+                    email(f, "billing_email")?,
+                    email(f, "tech_email")?,
+                ],
             },
             page,
             limit,
