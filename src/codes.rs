@@ -112,6 +112,10 @@ pub const LOOKUP_AVAILABLE: Fixed = fixed(210, "Domain available");
 pub const LOOKUP_TAKEN: Fixed = fixed(211, "Domain taken");
 /// Ours: the documentation names the code (an asynchronous registry holds a
 /// registration that is not finished) but shows no text.
+/// .ca, as Tucows' own client names the two codes (the texts are its notes).
+pub const LOOKUP_CA_BLOCKED: Fixed = fixed(246, "Domain names of other level exist.");
+pub const LOOKUP_CA_MUNICIPAL: Fixed =
+    fixed(247, "Domain name is restricted to municipal government");
 pub const LOOKUP_WAITING: Fixed = fixed(221, "Domain taken, waiting for registration");
 /// Ours: a TLD the sandbox registry does not offer.
 pub const TLD_NOT_SUPPORTED: Fixed =

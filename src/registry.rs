@@ -49,6 +49,8 @@ pub enum Availability {
         premium: bool,
         /// A trademark claim exists (new TLDs in their claims period).
         claim: bool,
+        /// .ca: the name is kept for a municipal government.
+        municipal: bool,
     },
     /// Registered; `reason` when the registry says more ("Reserved Name").
     Taken { reason: Option<String> },

@@ -811,6 +811,24 @@ fn ca_blockers_and_the_cira_approval_email() {
         s.ops(&call("GET_CA_BLOCKER_LIST", "hockey.com", "")).code(),
         Some(465)
     );
+    // LOOKUP says so as Tucows' own client reads it: 246 for a free name with a
+    // registered variant, 247 for a municipal one, 210 otherwise.
+    let look = |name: &str| s.ops(&call("LOOKUP", name, ""));
+    let r = look("hockey.ca");
+    assert_eq!(r.code(), Some(246), "{}", r.text());
+    assert_eq!(r.item("status").as_deref(), Some("available"));
+    assert_eq!(r.item("is_success").as_deref(), Some("1"));
+    assert_eq!(look("hockey.qc.ca").code(), Some(246));
+    assert_eq!(
+        look("hockey.on.ca").code(),
+        Some(211),
+        "the holder's own name is taken"
+    );
+    assert_eq!(look("curling.ca").code(), Some(210));
+    let r = look("town-municipal.ca");
+    assert_eq!(r.code(), Some(247), "{}", r.text());
+    assert_eq!(r.item("status").as_deref(), Some("available"));
+    assert_eq!(look("town-municipal.com").code(), Some(210));
 
     let r = s.ops(&register("maple.ca", 1, ""));
     assert_eq!(r.code(), Some(200), "{}", r.text());

@@ -18,6 +18,7 @@
 //! - [`availability`]: whether a name can be registered.
 //! - [`renewal`]: whether and to when a domain renews.
 //! - [`tld`]: per-TLD data and settings, and the values they allow.
+//! - [`ca`]: the .ca names a registered variant blocks.
 //! - [`nameservers`]: which hosts a domain may delegate to.
 //! - [`orders`]: how an order's type and status are named.
 //! - [`password_reset`]: profile password reset links and what a password must be.
@@ -26,6 +27,7 @@ pub mod approval;
 pub mod availability;
 pub mod away;
 pub mod bulk_change;
+pub mod ca;
 pub mod contact_set;
 pub mod deletion;
 pub mod dnssec;

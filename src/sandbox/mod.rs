@@ -31,6 +31,7 @@
 //! |---|---|
 //! | `-premium` | available, registry premium (priced at 25 times the TLD's price) |
 //! | `-claim` | available, `has_claim=1` (a trademark claim exists) |
+//! | `-municipal` | a .ca name: available, 247 (kept for a municipal government) |
 //! | `-reserved` | taken, `reason` "Reserved Name" |
 //! | `-waiting` | 221: a registration at an asynchronous registry is under way |
 //! | `-regdown` | the registry is down (the call fails) |
@@ -427,6 +428,7 @@ impl Registry for World {
         Ok(Availability::Available {
             premium: has("-premium"),
             claim: has("-claim"),
+            municipal: has("-municipal") && name.ends_with(".ca"),
         })
     }
 

@@ -1,6 +1,5 @@
 //! The .ca calls: GET_CA_BLOCKER_LIST, the names that block a new .ca registration
-//! (CIRA blocks every variant of a registered name — `name.ca` and each
-//! `name.<province>.ca` — for other registrants), and SEND_CIRA_APPROVAL_EMAIL,
+//! (`rules::ca`), and SEND_CIRA_APPROVAL_EMAIL,
 //! the registrant agreement email sent again to the caller's .ca domain's admin
 //! contact.
 
@@ -11,23 +10,8 @@ use crate::api::target::Named;
 use crate::api::{ApiError, Ctx, Reply};
 use crate::domain::DomainName;
 use crate::ops::{Envelope, Map, Value};
-use crate::registry::Availability;
 
-/// The provincial second levels of .ca.
-const PROVINCES: &[&str] = &[
-    "ab", "bc", "mb", "nb", "nf", "nl", "ns", "nt", "nu", "on", "pe", "qc", "sk", "yk",
-];
-
-/// The label a .ca name's variants share, if it is a .ca name.
-fn ca_label(name: &str) -> Option<&str> {
-    let rest = name.strip_suffix(".ca")?;
-    let parts: Vec<&str> = rest.split('.').collect();
-    match parts.as_slice() {
-        [label] => Some(label),
-        [label, province] if PROVINCES.contains(province) => Some(label),
-        _ => None,
-    }
-}
+use crate::rules::ca::label as ca_label;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetCaBlockerList {
@@ -49,17 +33,11 @@ impl crate::api::Handler for GetCaBlockerList {
     }
 
     fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        let label = ca_label(&self.domain).unwrap_or_default();
-        let variants = std::iter::once(format!("{label}.ca"))
-            .chain(PROVINCES.iter().map(|p| format!("{label}.{p}.ca")))
-            .filter(|v| *v != self.domain);
         let mut blockers = Map::new();
-        for v in variants {
-            if let Ok(Availability::Taken { .. }) = crate::rules::availability::of(ctx.app, &v)? {
-                let mut m = Map::with_capacity(1);
-                m.insert("status".into(), Value::from("registered"));
-                blockers.insert(v.into(), Value::Map(m));
-            }
+        for v in crate::rules::ca::blockers(ctx.app, &self.domain)? {
+            let mut m = Map::with_capacity(1);
+            m.insert("status".into(), Value::from("registered"));
+            blockers.insert(v.into(), Value::Map(m));
         }
         let mut attrs = Map::with_capacity(1);
         attrs.insert("blocker_list".into(), Value::Map(blockers));

@@ -1,6 +1,8 @@
 //! LOOKUP (object DOMAIN): whether a name can be registered. Blesta checks its
 //! connection with it. 210 available, 211 taken (`is_success` 1 all the same), 221
-//! taken with a registration under way; the sandbox world decides (see
+//! taken with a registration under way; for .ca, 246 available with a variant
+//! registered (`rules::ca`: GET_CA_BLOCKER_LIST names it) and 247 available but
+//! kept for a municipal government. The sandbox world decides (see
 //! `rules::availability` and the markers in `sandbox`).
 
 use crate::api::codes;
@@ -20,7 +22,7 @@ pub struct Lookup {
 pub(crate) fn describe(a: &Availability, attrs: &mut Map) {
     attrs.insert("status".into(), Value::from(availability::status_word(a)));
     match a {
-        Availability::Available { premium, claim } => {
+        Availability::Available { premium, claim, .. } => {
             if *premium {
                 attrs.insert("reason".into(), Value::from("Premium Name"));
             }
@@ -72,6 +74,14 @@ impl crate::api::Handler for Lookup {
         // no other form of it); integrations written against them read it.
         attrs.insert("match".into(), Value::from(""));
         let code = match a {
+            Availability::Available {
+                municipal: true, ..
+            } => codes::LOOKUP_CA_MUNICIPAL,
+            Availability::Available { .. }
+                if !crate::rules::ca::blockers(ctx.app, &self.domain)?.is_empty() =>
+            {
+                codes::LOOKUP_CA_BLOCKED
+            }
             Availability::Available { .. } => codes::LOOKUP_AVAILABLE,
             Availability::Taken { .. } => codes::LOOKUP_TAKEN,
             Availability::Waiting => codes::LOOKUP_WAITING,
