@@ -269,6 +269,13 @@ pub const NOTHING_ACTIVE: Fixed = fixed(
     "No pending order or active process for this domain.",
 );
 
+/// The OpenSRS announcement of trademark claims handling (2014): the order waits
+/// for its registrant to accept the claims notice.
+pub const CLAIM_PENDING: Fixed = fixed(
+    260,
+    "Registration is pending registrant review before completing due to claim/trademark",
+);
+
 // Queued requests (issue 30). OpenSRS's own client shows a registration queued
 // while the registry is unavailable from a failed reply that carries
 // `queue_request_id`; the code and texts are ours.

@@ -168,6 +168,8 @@ statuses! {
     OrderStatus {
         Saved = "saved",
         Queued = "queued",
+        /// Waiting for the registrant to accept a trademark claims notice.
+        AwaitingClaim = "awaiting_claim",
         Completed = "completed",
         Cancelled = "cancelled",
     }
@@ -211,6 +213,16 @@ statuses! {
         IpsTag = "ips_tag",
         /// The reseller's contact details shown in the domain's WHOIS: `Y` or `N`.
         RspWhois = "rsp_whois_info",
+    }
+}
+
+statuses! {
+    /// The registrant's answer to a trademark claims notice.
+    ClaimDecision {
+        Accepted = "accepted",
+        Declined = "declined",
+        /// Nobody answered within the notice's 48 hours.
+        Expired = "expired",
     }
 }
 
@@ -285,6 +297,8 @@ statuses! {
         VerificationDeadline = "verification_deadline",
         /// Try a registration queued while its registry was down (subject: order id).
         QueuedRequest = "queued_request",
+        /// A claims notice's 48 hours are over (subject: order id).
+        ClaimDeadline = "claim_deadline",
     }
 }
 
@@ -322,6 +336,7 @@ pub fn every_value() -> Vec<&'static str> {
     v.extend(DeletionReason::ALL.iter().map(|s| s.as_str()));
     v.extend(DomainSetting::ALL.iter().map(|s| s.as_str()));
     v.extend(VerificationStatus::ALL.iter().map(|s| s.as_str()));
+    v.extend(ClaimDecision::ALL.iter().map(|s| s.as_str()));
     v.extend(InvoiceStatus::ALL.iter().map(|s| s.as_str()));
     v.extend(BulkChangeType::ALL.iter().map(|s| s.as_str()));
     v.extend(WebhookOutcome::ALL.iter().map(|s| s.as_str()));

@@ -164,6 +164,36 @@ fn registrant_verifies_from_the_email_link() {
     );
 }
 
+/// Issue 30: the registrant of a name with a trademark claim opens the notice's
+/// link and accepts it; the registration goes ahead.
+#[test]
+fn registrant_accepts_a_claims_notice() {
+    let s = Server::start();
+    let r = s.ops(&crate::portfolio::register("browser-claim.com", 1, ""));
+    assert_eq!(r.code(), Some(260), "{}", r.text());
+    let mail = s.app.store.outbox().expect("outbox").remove(0).1;
+    let link = mail
+        .body
+        .split_whitespace()
+        .find(|w| w.contains("/claims/"))
+        .expect("a link in the email")
+        .to_string();
+    in_browser(async |c: &Client| {
+        let step = Steps(c);
+        c.goto(&link).await.expect("open the link");
+        let notice = step.text("notice").await;
+        assert!(notice.contains("browser-claim.com"), "{notice}");
+        step.click("accept").await;
+        let result = step.text("result").await;
+        assert!(result.contains("is registered"), "{result}");
+        screenshot(c, "claims-accepted.png").await;
+    });
+    assert_eq!(
+        s.count("SELECT count(*) FROM domains WHERE name = 'browser-claim.com'"),
+        1
+    );
+}
+
 /// Runs `f` in a fresh headless Chromium session, then closes it.
 fn in_browser(f: impl AsyncFnOnce(&Client)) {
     let driver = Driver::start();

@@ -437,3 +437,122 @@ fn a_queued_registration_is_cancelled_when_its_registry_never_answers() {
         1
     );
 }
+
+/// The claims notice links of the outbox, in order: `(to, token)`.
+fn claim_links(s: &Server) -> Vec<(String, String)> {
+    s.app
+        .store
+        .outbox()
+        .expect("outbox")
+        .into_iter()
+        .filter_map(|(_, m, _)| {
+            let at = m.body.find("/claims/")? + "/claims/".len();
+            Some((m.to.clone(), m.body[at..at + 32].to_string()))
+        })
+        .collect()
+}
+
+/// Issue 30.5: a name with a trademark claim is not registered until its
+/// registrant accepts the claims notice mailed to them (260, `async_reason`
+/// `has_claim`, as OpenSRS answers); declined, or unanswered for 48 hours, the
+/// order is cancelled. PROCESS_PENDING of a saved order waits the same way.
+#[test]
+fn a_claimed_name_waits_for_its_registrant_to_accept_the_notice() {
+    let s = Server::start();
+    let (start, _) = balances(&s);
+    let r = s.ops(&register("brand-claim.com", 1, ""));
+    assert_eq!(r.code(), Some(260), "{}", r.text());
+    assert_eq!(r.item("is_success").as_deref(), Some("1"));
+    assert_eq!(r.item("async_reason").as_deref(), Some("has_claim"));
+    let order = r.item("id").expect("order id");
+    assert_eq!(balances(&s).0, start, "nothing charged yet");
+    assert_eq!(order_status(&s, &order), "pending");
+    let q = query_queued(&s, &order, USER, KEY);
+    assert_eq!(
+        q.item("status").as_deref(),
+        Some("awaiting_claim"),
+        "{}",
+        q.text()
+    );
+    let links = claim_links(&s);
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].0, "jane@example.net", "the registrant is asked");
+    let path = format!("/claims/{}", links[0].1);
+
+    let page = s.get(&path);
+    assert!(page.status_line.contains(" 200 "), "{}", page.status_line);
+    assert!(page.text().contains("brand-claim"), "{}", page.text());
+    let csrf = csrf_of(&page.text());
+    // A wrong form token changes nothing; neither does a made-up link.
+    let forged = s.post_form(&path, "csrf=00&decision=accept");
+    assert!(
+        forged.status_line.contains(" 403 "),
+        "{}",
+        forged.status_line
+    );
+    let made_up = s.get(&format!("/claims/{}", "0".repeat(32)));
+    assert!(
+        made_up.status_line.contains(" 404 "),
+        "{}",
+        made_up.status_line
+    );
+    assert_eq!(order_status(&s, &order), "pending");
+
+    let done = s.answer_page(&path, "accept");
+    assert!(done.status_line.contains(" 200 "), "{}", done.status_line);
+    assert!(done.text().contains("is registered"), "{}", done.text());
+    assert_eq!(order_status(&s, &order), "completed");
+    assert_eq!(s.holder("brand-claim.com"), format!("{USER}/shopper"));
+    let charged = balances(&s).0;
+    assert_ne!(charged, start, "charged once accepted");
+    // Answering again does nothing more.
+    let again = s.post_form(&path, &format!("csrf={csrf}&decision=accept"));
+    assert!(again.text().contains("is registered"));
+    assert_eq!(balances(&s).0, charged);
+
+    // Declined: cancelled, with its event.
+    let r = s.ops(&register("other-claim.com", 1, ""));
+    let declined = r.item("id").expect("order id");
+    let token = claim_links(&s)[1].1.clone();
+    let page = s.answer_page(&format!("/claims/{token}"), "decline");
+    assert!(page.text().contains("cancelled"), "{}", page.text());
+    assert_eq!(order_status(&s, &declined), "cancelled");
+    assert_eq!(
+        s.count("SELECT count(*) FROM domains WHERE name = 'other-claim.com'"),
+        0
+    );
+
+    // Unanswered for 48 hours: cancelled; the link then changes nothing.
+    let r = s.ops(&register("late-claim.com", 1, ""));
+    let late = r.item("id").expect("order id");
+    let token = claim_links(&s)[2].1.clone();
+    let path = format!("/claims/{token}");
+    let csrf = csrf_of(&s.get(&path).text());
+    s.advance("49h");
+    s.run_due();
+    assert_eq!(order_status(&s, &late), "cancelled");
+    let page = s.post_form(&path, &format!("csrf={csrf}&decision=accept"));
+    assert!(
+        page.text().contains("not answered in time"),
+        "{}",
+        page.text()
+    );
+    assert_eq!(
+        s.count("SELECT count(*) FROM domains WHERE name = 'late-claim.com'"),
+        0
+    );
+    assert_eq!(
+        s.count("SELECT count(*) FROM events WHERE object = 'ORDER' AND event = 'STATUS_CHANGE'"),
+        2
+    );
+
+    // A saved order of a claimed name waits too once processed.
+    let r = s.ops(&saved("saved-claim.com"));
+    let kept = r.item("id").expect("order id");
+    let r = s.ops(&process(&kept, ""));
+    assert_eq!(r.code(), Some(260), "{}", r.text());
+    assert_eq!(r.item("async_reason").as_deref(), Some("has_claim"));
+    assert_eq!(r.item("id").as_deref(), Some(kept.as_str()));
+    assert_eq!(claim_links(&s).len(), 4);
+    assert_eq!(balances(&s).0, charged);
+}

@@ -94,6 +94,10 @@ impl Service {
                 self.page(move |app| pages::password::show(app, &token))
                     .await
             }
+            (&Method::GET | &Method::HEAD, p) if p.starts_with("/claims/") => {
+                let token = p["/claims/".len()..].to_string();
+                self.page(move |app| pages::claims::show(app, &token)).await
+            }
             (&Method::GET | &Method::HEAD, p) if p.starts_with("/verify/") => {
                 let token = p["/verify/".len()..].to_string();
                 self.page(move |app| pages::verification::show(app, &token))
@@ -138,6 +142,16 @@ impl Service {
                 match self.form_body(req).await {
                     Some(f) => {
                         self.page(move |app| pages::password::answer(app, &token, &f, peer))
+                            .await
+                    }
+                    None => plain(StatusCode::PAYLOAD_TOO_LARGE, "form too large\n"),
+                }
+            }
+            (&Method::POST, p) if form_post && p.starts_with("/claims/") => {
+                let token = p["/claims/".len()..].to_string();
+                match self.form_body(req).await {
+                    Some(f) => {
+                        self.page(move |app| pages::claims::answer(app, &token, &f))
                             .await
                     }
                     None => plain(StatusCode::PAYLOAD_TOO_LARGE, "form too large\n"),

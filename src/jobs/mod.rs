@@ -109,6 +109,12 @@ fn run_step(app: &App, run: &[Task], now: i64) -> Result<usize, StoreError> {
         TaskKind::BulkPush => bulk::push(app, first, now).map(|()| Vec::new()),
         TaskKind::Webhook => webhook::deliver(app, first, now).map(|()| Vec::new()),
         TaskKind::QueuedRequest => queued_requests(app, run, now),
+        TaskKind::ClaimDeadline => {
+            let items: Vec<(i64, i64)> = run.iter().map(|t| (t.id, t.subject)).collect();
+            crate::rules::claims::deadlines(app, &items, now)
+                .map(|()| Vec::new())
+                .map_err(StepError::from)
+        }
     };
     // A failure of the whole step puts back the task(s) it was about; a failure of
     // single tasks within a run (one undeliverable email) puts back only those.
@@ -159,7 +165,7 @@ fn queued_requests<'t>(
     let mut again = Vec::new();
     for task in run {
         match retry_queued(app, task.subject, now)? {
-            Retried::Settled => app.store.task_done(task.id, now)?,
+            Retried::Settled | Retried::Registered => app.store.task_done(task.id, now)?,
             Retried::Again(why) => again.push((task, why)),
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod approval;
 pub mod away;
+pub mod claims;
 pub mod dashboard;
 pub mod domain;
 pub mod journal;
@@ -34,6 +35,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("message.html", include_str!("templates/message.html")),
     ("verify.html", include_str!("templates/verify.html")),
     ("password.html", include_str!("templates/password.html")),
+    ("claims.html", include_str!("templates/claims.html")),
     ("login.html", include_str!("templates/login.html")),
     ("console.html", include_str!("templates/console.html")),
     (

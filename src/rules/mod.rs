@@ -19,6 +19,7 @@
 //! - [`renewal`]: whether and to when a domain renews.
 //! - [`tld`]: per-TLD data and settings, and the values they allow.
 //! - [`ca`]: the .ca names a registered variant blocks.
+//! - [`claims`]: trademark claims notices an order waits on.
 //! - [`nameservers`]: which hosts a domain may delegate to.
 //! - [`orders`]: how an order's type and status are named.
 //! - [`password_reset`]: profile password reset links and what a password must be.
@@ -28,6 +29,7 @@ pub mod availability;
 pub mod away;
 pub mod bulk_change;
 pub mod ca;
+pub mod claims;
 pub mod contact_set;
 pub mod deletion;
 pub mod dnssec;

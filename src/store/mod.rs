@@ -12,6 +12,7 @@
 
 mod away;
 mod bulk;
+mod claims;
 mod control;
 mod copy;
 mod deletions;
@@ -49,6 +50,7 @@ pub use away::{AwayEnd, AwayView, NewAway};
 pub use bulk::{
     BatchItem, BulkBatch, BulkChangeView, BulkItem, BulkStep, BulkSummary, NewBulkChange,
 };
+pub use claims::{ClaimNotice, ClaimOrder, NewClaim};
 pub use control::{ADMIN_TOKEN, OutboxEntry, Selector};
 pub use deletions::{DeletedDomain, DeletedFilter, Revocation};
 pub use events::{Event, NewEvent, Webhook, WebhookAttempt};
@@ -200,6 +202,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0035_password_resets.sql")),
     M::up(include_str!("migrations/0036_bulk_change_types.sql")),
     M::up(include_str!("migrations/0037_deleted_emails.sql")),
+    M::up(include_str!("migrations/0038_claim_notices.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.
@@ -251,6 +254,10 @@ const PG_MIGRATIONS: &[(usize, &str)] = &[
     (
         37,
         include_str!("migrations/postgres/0037_deleted_emails.sql"),
+    ),
+    (
+        38,
+        include_str!("migrations/postgres/0038_claim_notices.sql"),
     ),
 ];
 

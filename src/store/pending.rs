@@ -8,7 +8,7 @@
 
 use super::events::events_in;
 use super::orders::{ON_THE_WAY, OrderStart, held_sql, next_order_id, start_in};
-use super::sql::{OptionalExtension, params};
+use super::sql::{OptionalExtension, Transaction, params};
 use super::tasks::enqueue;
 use super::{Guard, NewEvent, Result, Store, Written};
 use crate::status::TaskKind;
@@ -81,26 +81,7 @@ impl Store {
     ) -> Result<i64> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        let id = next_order_id(&tx)?;
-        let id: i64 = tx
-            .prepare_cached(
-                "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, request, created_at, id)
-                 VALUES (?1, ?2, ?7, ?8, ?3, ?4, nullif(?5, ''), ?6, ?9) RETURNING id",
-            )?
-            .query_row(
-                params![
-                    k.reseller_id,
-                    k.domain,
-                    k.period,
-                    k.price_cents,
-                    k.request,
-                    now,
-                    OrderKind::New,
-                    status,
-                    id
-                ],
-                |r| r.get(0),
-            )?;
+        let id = insert_kept(&tx, k, status, now)?;
         if let Some(at) = retry_at {
             enqueue(&tx, TaskKind::QueuedRequest, id, None, at, now)?;
         }
@@ -134,11 +115,13 @@ impl Store {
             .optional()?)
     }
 
-    /// Moves a queued registration to `to` (kept pending, or cancelled) with its
-    /// event, if any; false when it is no longer queued.
-    pub fn settle_queued(
+    /// Moves a kept registration from `from` (queued, awaiting its claims
+    /// notice) to `to` (kept pending, or cancelled) with its event, if any; false
+    /// when it no longer has status `from`.
+    pub fn settle_kept(
         &self,
         id: i64,
+        from: OrderStatus,
         to: OrderStatus,
         event: Option<&NewEvent>,
     ) -> Result<bool> {
@@ -146,7 +129,7 @@ impl Store {
         let tx = conn.transaction()?;
         let moved = tx.execute(
             "UPDATE portfolio_orders SET status = ?2 WHERE id = ?1 AND status = ?3",
-            params![id, to, OrderStatus::Queued],
+            params![id, to, from],
         )? == 1;
         if moved && let Some(e) = event {
             events_in(&tx, std::slice::from_ref(e))?;
@@ -327,6 +310,35 @@ impl Store {
     }
 }
 
+/// Inserts the kept registration `k` with `status`; its id.
+pub(super) fn insert_kept(
+    tx: &Transaction<'_>,
+    k: &KeptOrder<'_>,
+    status: OrderStatus,
+    now: i64,
+) -> Result<i64> {
+    let id = next_order_id(tx)?;
+    Ok(tx
+        .prepare_cached(
+            "INSERT INTO portfolio_orders (reseller_id, domain, kind, status, period, price_cents, request, created_at, id)
+             VALUES (?1, ?2, ?7, ?8, ?3, ?4, nullif(?5, ''), ?6, ?9) RETURNING id",
+        )?
+        .query_row(
+            params![
+                k.reseller_id,
+                k.domain,
+                k.period,
+                k.price_cents,
+                k.request,
+                now,
+                OrderKind::New,
+                status,
+                id
+            ],
+            |r| r.get(0),
+        )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,11 +400,15 @@ mod tests {
         assert_eq!(mine.map(|o| o.status), Some(OrderStatus::Queued));
         assert_eq!(store.kept_registration(Some(other), id).ok(), Some(None));
         assert_eq!(
-            store.settle_queued(id, OrderStatus::Saved, None).ok(),
+            store
+                .settle_kept(id, OrderStatus::Queued, OrderStatus::Saved, None)
+                .ok(),
             Some(true)
         );
         assert_eq!(
-            store.settle_queued(id, OrderStatus::Cancelled, None).ok(),
+            store
+                .settle_kept(id, OrderStatus::Queued, OrderStatus::Cancelled, None)
+                .ok(),
             Some(false)
         );
         let kept = store.kept_registration(None, id).ok().flatten();

@@ -154,8 +154,10 @@ pub struct NewRegistration {
     pub expires_at: i64,
     /// The registrant verification it starts (`rules::verification`).
     pub verification: Option<super::NewVerification>,
-    /// The saved order it carries out (PROCESS_PENDING), instead of a new order.
-    pub saved_order: Option<i64>,
+    /// The kept order it carries out instead of placing a new one, and the
+    /// status that order must still have (saved for PROCESS_PENDING, queued for
+    /// the queue, awaiting its claims notice once accepted).
+    pub saved_order: Option<(i64, OrderStatus)>,
     pub now: i64,
 }
 
@@ -277,8 +279,8 @@ impl Store {
     /// the charge, the REGISTERED event (`event`, made from the ids given) and the
     /// audit row. Guarded: stopped when a portfolio holds the name
     /// ([`Guard::NameHeld`]), the balance less what is held does not cover the
-    /// price ([`Guard::FundsShort`]), or the kept order it carries out is no
-    /// longer saved or queued ([`Guard::Moved`]).
+    /// price ([`Guard::FundsShort`]), or the kept order it carries out no longer
+    /// has the status it was read with ([`Guard::Moved`]).
     pub fn register_domain(
         &self,
         n: &NewRegistration,
@@ -293,21 +295,20 @@ impl Store {
         let profile_id = profile_in(&tx, n.reseller_id, &n.profile, n.now)?;
         let order_id = match n.saved_order {
             None => insert_order(&tx, n, OrderStatus::Completed, "")?,
-            Some(id) => {
+            Some((id, was)) => {
                 let done: Option<i64> = tx
                     .prepare_cached(
                         "UPDATE portfolio_orders SET status = ?4, price_cents = ?5, period = ?6
-                         WHERE id = ?1 AND reseller_id = ?2 AND status IN (?3, ?7) RETURNING id",
+                         WHERE id = ?1 AND reseller_id = ?2 AND status = ?3 RETURNING id",
                     )?
                     .query_row(
                         params![
                             id,
                             n.reseller_id,
-                            OrderStatus::Saved,
+                            was,
                             OrderStatus::Completed,
                             n.price_cents,
-                            n.period,
-                            OrderStatus::Queued
+                            n.period
                         ],
                         |r| r.get(0),
                     )

@@ -4,9 +4,9 @@
 use super::sql::{FromValue, ToValue, ValueRef};
 
 use crate::status::{
-    AwayDecision, AwayStatus, BulkChangeType, BulkItemStatus, BulkStatus, DeletionReason,
-    DomainSetting, DomainStatus, InvoiceStatus, JobStatus, NoteScope, OrderHandle, OrderKind,
-    OrderStatus, RegistrantDecision, RegistrantStatus, TaskKind, VerificationStatus,
+    AwayDecision, AwayStatus, BulkChangeType, BulkItemStatus, BulkStatus, ClaimDecision,
+    DeletionReason, DomainSetting, DomainStatus, InvoiceStatus, JobStatus, NoteScope, OrderHandle,
+    OrderKind, OrderStatus, RegistrantDecision, RegistrantStatus, TaskKind, VerificationStatus,
     WebhookOutcome,
 };
 
@@ -45,5 +45,6 @@ sql_status!(
     TaskKind,
     NoteScope,
     DeletionReason,
-    VerificationStatus
+    VerificationStatus,
+    ClaimDecision
 );

@@ -218,7 +218,8 @@ impl Store {
             | TaskKind::AwayTimeout
             | TaskKind::AwayRequest
             | TaskKind::VerificationDeadline
-            | TaskKind::QueuedRequest => return Ok(None),
+            | TaskKind::QueuedRequest
+            | TaskKind::ClaimDeadline => return Ok(None),
         };
         let tenant = self
             .reader()
@@ -247,7 +248,8 @@ impl Store {
             | TaskKind::AwayTimeout
             | TaskKind::AwayRequest
             | TaskKind::VerificationDeadline
-            | TaskKind::QueuedRequest => return Ok(None),
+            | TaskKind::QueuedRequest
+            | TaskKind::ClaimDeadline => return Ok(None),
         };
         let sql = format!(
             "SELECT t.id, t.subject, t.item, t.due_at, t.attempts FROM tasks t {join}

@@ -15,7 +15,7 @@ pub use bulk_change::{BulkChangeSubmit, Items as BulkItems, normalize_items};
 pub use event::EventAck;
 pub use simple_transfer::SimpleTransfer;
 pub use simple_transfer_status::{SimpleTransferStatus, status_reply};
-pub use sw_register::{Retried, retry_queued};
+pub use sw_register::{Retried, accept_claim, retry_queued};
 
 crate::api::table::table! {
     mod simple_transfer "SIMPLE_TRANSFER" "DOMAIN" => simple_transfer::SimpleTransfer;

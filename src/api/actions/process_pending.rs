@@ -74,7 +74,7 @@ impl crate::api::Handler for ProcessPending {
                         );
                         Ok(Reply::done(codes::PENDING_PROCESSED, attrs))
                     }
-                    Outcome::Refused(reply) => Ok(reply),
+                    Outcome::Refused(reply) | Outcome::AwaitingClaim(reply) => Ok(reply),
                     Outcome::Saved(_) => Err(ApiError::Internal("a kept order was kept".into())),
                 }
             }

@@ -3,7 +3,8 @@
 //! of one kept forced pending or with `handle=save`. The reply holds the request
 //! as it was queued (`request_data`, which Net::OpenSRS returns) and its state
 //! in `status` and the response text: queued, pending (kept for
-//! PROCESS_PENDING), processed (with its `order_id`) or cancelled. The words and
+//! PROCESS_PENDING), awaiting_claim (its registrant's answer to a claims
+//! notice), processed (with its `order_id`) or cancelled. The words and
 //! texts are ours (docs/api.md lists them). Another reseller's request is one
 //! that does not exist.
 
@@ -44,6 +45,7 @@ impl crate::api::Handler for QueryQueuedRequest {
         let (code, status) = match order.status {
             OrderStatus::Queued => (codes::QUEUED_WAITING, "queued"),
             OrderStatus::Saved => (codes::QUEUED_PENDING, "pending"),
+            OrderStatus::AwaitingClaim => (codes::CLAIM_PENDING, "awaiting_claim"),
             OrderStatus::Completed => (codes::QUEUED_PROCESSED, "processed"),
             OrderStatus::Cancelled => (codes::QUEUED_CANCELLED, "cancelled"),
         };

@@ -20,12 +20,12 @@ use crate::ops::{Map, Value};
 use crate::store::OrderProfile;
 
 mod new;
+mod kept;
 mod privacy;
-mod queued;
 mod transfer;
 
 pub use new::{Outcome, RegKind, Registration, Source};
-pub use queued::{Retried, retry_queued};
+pub use kept::{Retried, accept_claim, retry_queued};
 pub use transfer::TransferOrder;
 
 /// The request as read; a field error is kept to be answered with

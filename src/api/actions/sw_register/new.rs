@@ -19,7 +19,9 @@ use crate::registry::Availability;
 use crate::rules::events::{OrderEvent, Ordered, ordered_domain};
 use crate::rules::{availability, nameservers, price};
 use crate::status::OrderStatus;
-use crate::store::{Guard, KeptOrder, NewRegistration, OrderDone, OrderProfile, Written};
+use crate::store::{
+    ClaimOrder, Guard, KeptOrder, NewRegistration, OrderDone, OrderProfile, Written,
+};
 
 use super::{OrderBasics, failure_with_detail, order_profile};
 
@@ -166,7 +168,7 @@ impl Registration {
             self.reg_domain.as_deref(),
         )?;
         match self.carry_out(ctx, &profile, Source::Request)? {
-            Outcome::Refused(reply) => Ok(reply),
+            Outcome::Refused(reply) | Outcome::AwaitingClaim(reply) => Ok(reply),
             Outcome::Saved(id) => {
                 let mut attrs = Map::with_capacity(2);
                 attrs.insert("id".into(), Value::from(id));
@@ -264,8 +266,8 @@ impl Registration {
         let me = ctx.reseller.id;
         let now = ctx.app.now();
         let saved = source.order();
-        let premium = match availability::of(ctx.app, &self.domain)? {
-            Ok(Availability::Available { premium, .. }) => premium,
+        let (premium, claim) = match availability::of(ctx.app, &self.domain)? {
+            Ok(Availability::Available { premium, claim, .. }) => (premium, claim),
             Ok(Availability::Taken { .. } | Availability::Waiting) => {
                 return self.forced_pending(ctx, profile, &[], saved, now);
             }
@@ -309,6 +311,11 @@ impl Registration {
             )?;
             return Ok(Outcome::Saved(id));
         }
+        // A claim holds the order back until its registrant accepts the notice;
+        // a sunrise order's SMD already proves the mark.
+        if claim && self.kind != RegKind::Sunrise && !matches!(source, Source::Claim(_)) {
+            return self.await_claim(ctx, profile, source, cents, now);
+        }
         let expires_at = crate::rules::renewal::registration_expiry(now, self.period);
         let owner_email = contact_set::email_of(Some(&self.contacts_json), "owner")
             .unwrap_or_else(|| self.admin_email.clone());
@@ -333,7 +340,7 @@ impl Registration {
                 .unwrap_or_else(super::super::send_authcode::fresh_auth_code),
             expires_at,
             verification,
-            saved_order: saved,
+            saved_order: source.kept(),
             now,
         };
         let audit = ctx.audit(
@@ -341,6 +348,7 @@ impl Registration {
                 Source::Request => "sw_register",
                 Source::Saved(_) => "process_pending",
                 Source::Queue(_) => "queued_request",
+                Source::Claim(_) => "claims_accepted",
             },
             &self.domain,
             format!(
@@ -420,6 +428,38 @@ impl Registration {
         let mut reply = Reply::ok((q.code, q.text), attrs, crate::api::Layout::CodeSuccessAttrs);
         reply.success = false;
         Ok(Outcome::Refused(reply))
+    }
+
+    /// The name has a trademark claim: the order waits for its registrant's
+    /// answer to the notice mailed to them (`rules::claims`). 260, as OpenSRS
+    /// answers, with `async_reason` `has_claim` and the order's id.
+    fn await_claim(
+        &self,
+        ctx: &Ctx<'_>,
+        profile: &OrderProfile,
+        source: Source,
+        cents: i64,
+        now: i64,
+    ) -> Result<Outcome, ApiError> {
+        let me = ctx.reseller.id;
+        let to = contact_set::email_of(Some(&self.contacts_json), "owner")
+            .unwrap_or_else(|| self.admin_email.clone());
+        let notice = crate::rules::claims::plan(ctx.app, me, &self.domain, &to, now);
+        let kept = self.kept(profile, None);
+        let order = match source.kept() {
+            None => ClaimOrder::New(self.kept_order(me, cents, &kept)),
+            Some((id, from)) => ClaimOrder::Kept { id, from },
+        };
+        let id = match ctx.app.store.await_claim(order, &notice)? {
+            Written::Done(id) => id,
+            Written::Stopped(_) => return Err(ApiError::Refused(codes::ORDER_NOT_PENDING)),
+        };
+        ctx.app.work.notify_one();
+        let mut attrs = Map::with_capacity(3);
+        attrs.insert("id".into(), Value::from(id));
+        attrs.insert("async_reason".into(), Value::from("has_claim"));
+        attrs.insert("admin_email".into(), Value::from(self.admin_email.as_str()));
+        Ok(Outcome::AwaitingClaim(Reply::done(codes::CLAIM_PENDING, attrs)))
     }
 
     /// SW_REGISTER's reply to a registration carried out.
@@ -509,20 +549,29 @@ impl Registration {
 }
 
 /// Whose order [`Registration::carry_out`] carries out: one placed by this
-/// request, a saved one (PROCESS_PENDING), or one the queue tries again.
+/// request, a saved one (PROCESS_PENDING), one the queue tries again, or one
+/// whose registrant accepted its claims notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     Request,
     Saved(i64),
     Queue(i64),
+    Claim(i64),
 }
 
 impl Source {
     /// The kept order carried out, if any.
     fn order(self) -> Option<i64> {
+        self.kept().map(|(id, _)| id)
+    }
+
+    /// The kept order carried out, with the status it must still have.
+    fn kept(self) -> Option<(i64, OrderStatus)> {
         match self {
             Source::Request => None,
-            Source::Saved(id) | Source::Queue(id) => Some(id),
+            Source::Saved(id) => Some((id, OrderStatus::Saved)),
+            Source::Queue(id) => Some((id, OrderStatus::Queued)),
+            Source::Claim(id) => Some((id, OrderStatus::AwaitingClaim)),
         }
     }
 }
@@ -535,6 +584,8 @@ pub enum Outcome {
     Saved(i64),
     /// Refused or kept forced pending: the reply that says so.
     Refused(Reply),
+    /// Held back for its registrant's answer to a claims notice: the reply (260).
+    AwaitingClaim(Reply),
 }
 
 /// A saved registration as its order keeps it (`portfolio_orders.request`).
