@@ -327,16 +327,7 @@ fn whmcs_status(s: &Server, domain: &str) -> Response {
 }
 
 fn verification_links(s: &Server) -> Vec<(String, String)> {
-    s.app
-        .store
-        .outbox()
-        .expect("outbox")
-        .into_iter()
-        .filter_map(|(_, m, _)| {
-            let at = m.body.find("/verify/")? + "/verify/".len();
-            Some((m.to.clone(), m.body[at..at + 32].to_string()))
-        })
-        .collect()
+    s.mail_links("/verify/")
 }
 
 #[test]

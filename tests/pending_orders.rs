@@ -438,20 +438,6 @@ fn a_queued_registration_is_cancelled_when_its_registry_never_answers() {
     );
 }
 
-/// The claims notice links of the outbox, in order: `(to, token)`.
-fn claim_links(s: &Server) -> Vec<(String, String)> {
-    s.app
-        .store
-        .outbox()
-        .expect("outbox")
-        .into_iter()
-        .filter_map(|(_, m, _)| {
-            let at = m.body.find("/claims/")? + "/claims/".len();
-            Some((m.to.clone(), m.body[at..at + 32].to_string()))
-        })
-        .collect()
-}
-
 /// Issue 30.5: a name with a trademark claim is not registered until its
 /// registrant accepts the claims notice mailed to them (260, `async_reason`
 /// `has_claim`, as OpenSRS answers); declined, or unanswered for 48 hours, the
@@ -474,7 +460,7 @@ fn a_claimed_name_waits_for_its_registrant_to_accept_the_notice() {
         "{}",
         q.text()
     );
-    let links = claim_links(&s);
+    let links = s.mail_links("/claims/");
     assert_eq!(links.len(), 1);
     assert_eq!(links[0].0, "jane@example.net", "the registrant is asked");
     let path = format!("/claims/{}", links[0].1);
@@ -513,7 +499,7 @@ fn a_claimed_name_waits_for_its_registrant_to_accept_the_notice() {
     // Declined: cancelled, with its event.
     let r = s.ops(&register("other-claim.com", 1, ""));
     let declined = r.item("id").expect("order id");
-    let token = claim_links(&s)[1].1.clone();
+    let token = s.mail_links("/claims/")[1].1.clone();
     let page = s.answer_page(&format!("/claims/{token}"), "decline");
     assert!(page.text().contains("cancelled"), "{}", page.text());
     assert_eq!(order_status(&s, &declined), "cancelled");
@@ -525,7 +511,7 @@ fn a_claimed_name_waits_for_its_registrant_to_accept_the_notice() {
     // Unanswered for 48 hours: cancelled; the link then changes nothing.
     let r = s.ops(&register("late-claim.com", 1, ""));
     let late = r.item("id").expect("order id");
-    let token = claim_links(&s)[2].1.clone();
+    let token = s.mail_links("/claims/")[2].1.clone();
     let path = format!("/claims/{token}");
     let csrf = csrf_of(&s.get(&path).text());
     s.advance("49h");
@@ -553,6 +539,6 @@ fn a_claimed_name_waits_for_its_registrant_to_accept_the_notice() {
     assert_eq!(r.code(), Some(260), "{}", r.text());
     assert_eq!(r.item("async_reason").as_deref(), Some("has_claim"));
     assert_eq!(r.item("id").as_deref(), Some(kept.as_str()));
-    assert_eq!(claim_links(&s).len(), 4);
+    assert_eq!(s.mail_links("/claims/").len(), 4);
     assert_eq!(balances(&s).0, charged);
 }

@@ -3,7 +3,7 @@
 //! redemption period lasts. GET_DELETED_DOMAINS lists them. The period, the refund
 //! and the price are the rules'.
 
-use super::sql::{OptionalExtension, params};
+use super::sql::{OptionalExtension, ToValue, params};
 
 use super::events::{NewEvent, events_in};
 use super::portfolio::{DomainRecord, OrderDone, charge_in};
@@ -292,48 +292,32 @@ impl Store {
              AND (admin_email LIKE ?8 ESCAPE '\\' OR ?8 IS NULL)
              AND (billing_email LIKE ?9 ESCAPE '\\' OR ?9 IS NULL)
              AND (tech_email LIKE ?10 ESCAPE '\\' OR ?10 IS NULL)";
+        let args: [&dyn ToValue; 10] = [
+            &reseller_id,
+            &f.domain,
+            &f.deleted_from,
+            &f.deleted_to,
+            &f.expired_from,
+            &f.expired_to,
+            &f.emails[0],
+            &f.emails[1],
+            &f.emails[2],
+            &f.emails[3],
+        ];
+        let mut paged = args.to_vec();
+        paged.extend([&limit as &dyn ToValue, &skip]);
         let rows = tx
             .prepare_cached(&format!(
                 "SELECT {DELETED_COLUMNS} FROM deleted_domains WHERE {filter}
                  ORDER BY id DESC LIMIT ?11 OFFSET ?12"
             ))?
-            .query_map(
-                params![
-                    reseller_id,
-                    f.domain,
-                    f.deleted_from,
-                    f.deleted_to,
-                    f.expired_from,
-                    f.expired_to,
-                    f.emails[0],
-                    f.emails[1],
-                    f.emails[2],
-                    f.emails[3],
-                    limit,
-                    skip
-                ],
-                deleted_row,
-            )?
+            .query_map(paged.as_slice(), deleted_row)?
             .collect::<super::sql::Result<Vec<_>>>()?;
         let total = tx
             .prepare_cached(&format!(
                 "SELECT count(*) AS n FROM deleted_domains WHERE {filter}"
             ))?
-            .query_row(
-                params![
-                    reseller_id,
-                    f.domain,
-                    f.deleted_from,
-                    f.deleted_to,
-                    f.expired_from,
-                    f.expired_to,
-                    f.emails[0],
-                    f.emails[1],
-                    f.emails[2],
-                    f.emails[3]
-                ],
-                |r| r.get("n"),
-            )?;
+            .query_row(args.as_slice(), |r| r.get("n"))?;
         Ok((rows, total))
     }
 }

@@ -247,6 +247,21 @@ impl Server {
         self.post_form(path, &format!("csrf={csrf}&decision={decision}"))
     }
 
+    /// The outbox's links under `prefix` (`/verify/`, `/claims/`), in order:
+    /// `(to, token)`.
+    pub fn mail_links(&self, prefix: &str) -> Vec<(String, String)> {
+        self.app
+            .store
+            .outbox()
+            .expect("outbox")
+            .into_iter()
+            .filter_map(|(_, m, _)| {
+                let at = m.body.find(prefix)? + prefix.len();
+                Some((m.to.clone(), m.body.get(at..at + 32)?.to_string()))
+            })
+            .collect()
+    }
+
     /// CHECK_TRANSFER's `status` (with `check_status=1`) of the test reseller's
     /// transfer of `domain`.
     pub fn transfer_status(&self, domain: &str) -> String {
