@@ -276,6 +276,19 @@ pub const CLAIM_PENDING: Fixed = fixed(
     "Registration is pending registrant review before completing due to claim/trademark",
 );
 
+// The DNS service and domain forwarding (issue 31).
+/// The documentation's examples (FORCE_DNS_NAMESERVERS, CREATE_DOMAIN_FORWARDING)
+/// and the captured CREATE_DNS_ZONE replies.
+pub const DNS_ZONE_OK: Fixed = fixed(200, "Command Successful");
+pub const DNS_NAMESERVERS_FORCED: Fixed = fixed(200, "Command Successful");
+pub const FORWARDING_OK: Fixed = fixed(200, "Command Successful");
+/// Ours; 485, OpenSRS's code for what exists already (the WHMCS module reads it so).
+pub const DNS_ZONE_EXISTS: Fixed = fixed(485, "DNS zone already exists for domain");
+pub const FORWARDING_EXISTS: Fixed = fixed(485, "Domain forwarding already exists for domain");
+/// The text the WHMCS module's comments quote; the DNS one ours, in its style.
+pub const FORWARDING_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Domain forwarding not found for domain");
+pub const DNS_ZONE_NOT_FOUND: Fixed = fixed(NOT_FOUND, "DNS zone not found for domain");
+
 // Queued requests (issue 30). OpenSRS's own client shows a registration queued
 // while the registry is unavailable from a failed reply that carries
 // `queue_request_id`; the code and texts are ours.

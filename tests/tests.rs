@@ -23,6 +23,8 @@ mod clients;
 mod cluster;
 /// The operator dashboard: login, views across resellers, protected POSTs.
 mod dashboard;
+/// DNS zones and domain forwarding over OPS (issue 31).
+mod dns_zones;
 /// The documentation holds to the tree: links, named paths, the Layout.
 mod docs;
 /// Issue 30: REVOKE, REDEEM, deleted domains, notes, BELONGS_TO_RSP, cookie update.

@@ -11,6 +11,7 @@
 //! | `DELETED`, `REDEEMED` | `DOMAIN` | REVOKE, REDEEM |
 //! | `REGISTRANT_VERIFICATION_STATUS_CHANGE` | `DOMAIN` | a registrant verifies; the deadline suspends the domain |
 //! | `LOCK_UPDATE`, `WHOIS_PRIVACY_UPDATE`, `CONTACT_UPDATE`, `EXPIRE_ACTION_UPDATE`, `AUTH_CODE_UPDATE`, `NAMESERVER_UPDATE`, `DNSSEC_UPDATE` | `DOMAIN` | MODIFY, UPDATE_CONTACTS, ADVANCED_UPDATE_NAMESERVERS, UPDATE_ALL_INFO |
+//! | `DNS_ZONE_UPDATE`, `FORWARDING_UPDATE` | `DOMAIN` | the DNS zone and domain forwarding actions (`action` `created`, `updated`, `reset`, `deleted`) |
 //! | `PARKPAGE_UPDATE`, `WHOIS_DISPLAY_UPDATE`, `FORWARDING_EMAIL_UPDATE`, `IPS_TAG_UPDATE`, `RSP_WHOIS_INFO_UPDATE`, `TLD_DATA_UPDATE`, `ACTIVATED` | `DOMAIN` | MODIFY of a TLD's setting or data, ACTIVATE |
 
 use serde_json::{Value, json};
@@ -338,6 +339,36 @@ pub fn changed(reseller_id: i64, change: &DomainChange, domain: &str, at: i64) -
         reseller_id,
         domain,
         notes::changed(change),
+        at,
+    )];
+    e
+}
+
+/// The domain's DNS zone or forwarding changed (`DNS_ZONE_UPDATE`,
+/// `FORWARDING_UPDATE`: opsd's names): `action` is `created`, `updated`, `reset`
+/// or `deleted`; with its note ("DNS zone updated.").
+pub fn hosted_changed(
+    reseller_id: i64,
+    domain: &str,
+    what: crate::store::Hosted,
+    action: &'static str,
+    at: i64,
+) -> NewEvent {
+    let (name, noun) = match what {
+        crate::store::Hosted::Zone => ("DNS_ZONE_UPDATE", "DNS zone"),
+        crate::store::Hosted::Forwarding => ("FORWARDING_UPDATE", "Domain forwarding"),
+    };
+    let mut e = event(
+        reseller_id,
+        name,
+        "DOMAIN",
+        at,
+        ordered(&[("domain_name", json!(domain)), ("action", json!(action))]),
+    );
+    e.notes = vec![notes::domain(
+        reseller_id,
+        domain,
+        format!("{noun} {action}."),
         at,
     )];
     e

@@ -20,6 +20,8 @@
 //! - [`tld`]: per-TLD data and settings, and the values they allow.
 //! - [`ca`]: the .ca names a registered variant blocks.
 //! - [`claims`]: trademark claims notices an order waits on.
+//! - [`dns`]: a hosted DNS zone's records and what each may be.
+//! - [`forwarding`]: a domain's forwarded names and what each may be.
 //! - [`nameservers`]: which hosts a domain may delegate to.
 //! - [`orders`]: how an order's type and status are named.
 //! - [`password_reset`]: profile password reset links and what a password must be.
@@ -32,9 +34,11 @@ pub mod ca;
 pub mod claims;
 pub mod contact_set;
 pub mod deletion;
+pub mod dns;
 pub mod dnssec;
 pub mod domain_change;
 pub mod events;
+pub mod forwarding;
 pub mod lifecycle;
 pub mod mail_push;
 pub mod nameservers;

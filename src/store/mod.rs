@@ -16,6 +16,7 @@ mod claims;
 mod control;
 mod copy;
 mod deletions;
+mod dns;
 mod events;
 mod faults;
 mod hosted_mail;
@@ -53,6 +54,7 @@ pub use bulk::{
 pub use claims::{ClaimNotice, ClaimOrder, NewClaim};
 pub use control::{ADMIN_TOKEN, OutboxEntry, Selector};
 pub use deletions::{DeletedDomain, DeletedFilter, Revocation};
+pub use dns::{DnsZone, Hosted, ZoneWrite};
 pub use events::{Event, NewEvent, Webhook, WebhookAttempt};
 pub use faults::Fault;
 pub use hosted_mail::{MailCompany, MailDomainView, MailPushPlan, NewMailCompany};
@@ -203,6 +205,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0036_bulk_change_types.sql")),
     M::up(include_str!("migrations/0037_deleted_emails.sql")),
     M::up(include_str!("migrations/0038_claim_notices.sql")),
+    M::up(include_str!("migrations/0039_dns_zones.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.
@@ -259,6 +262,7 @@ const PG_MIGRATIONS: &[(usize, &str)] = &[
         38,
         include_str!("migrations/postgres/0038_claim_notices.sql"),
     ),
+    (39, include_str!("migrations/postgres/0039_dns_zones.sql")),
 ];
 
 /// Whether a `db` setting names a PostgreSQL database rather than a file.

@@ -120,6 +120,17 @@ crate::api::table::table! {
     mod belongs_to_rsp "BELONGS_TO_RSP" "DOMAIN" => belongs_to_rsp::BelongsToRsp;
     mod order_lookup "GET_ORDER_INFO" "DOMAIN" => order_lookup::GetOrderInfo;
     mod queued_request "QUERY_QUEUED_REQUEST" "DOMAIN" => queued_request::QueryQueuedRequest;
+    mod dns_zone "CREATE_DNS_ZONE" "DOMAIN" => dns_zone::CreateDnsZone;
+    "GET_DNS_ZONE" "DOMAIN" => dns_zone::GetDnsZone;
+    "SET_DNS_ZONE" "DOMAIN" => dns_zone::SetDnsZone;
+    "RESET_DNS_ZONE" "DOMAIN" => dns_zone::ResetDnsZone;
+    "DELETE_DNS_ZONE" "DOMAIN" => dns_zone::DeleteDnsZone;
+    "FORCE_DNS_NAMESERVERS" "DOMAIN" => dns_zone::ForceDnsNameservers;
+    mod forwarding "CREATE_DOMAIN_FORWARDING" "DOMAIN" => forwarding::CreateDomainForwarding;
+    "GET_DOMAIN_FORWARDING" "DOMAIN" => forwarding::GetDomainForwarding;
+    "SET_DOMAIN_FORWARDING" "DOMAIN" => forwarding::SetDomainForwarding;
+    "UPDATE_DOMAIN_FORWARDING" "DOMAIN" => forwarding::SetDomainForwarding;
+    "DELETE_DOMAIN_FORWARDING" "DOMAIN" => forwarding::DeleteDomainForwarding;
     "GET_ORDERS_BY_DOMAIN" "DOMAIN" => order_lookup::GetOrdersByDomain;
     mod process_pending "PROCESS_PENDING" "DOMAIN" => process_pending::ProcessPending;
     mod cancel_pending "CANCEL_PENDING_ORDERS" "ORDER" => cancel_pending::CancelPendingOrders;
