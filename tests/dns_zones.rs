@@ -493,3 +493,123 @@ fn forwarding_is_made_set_read_and_deleted() {
         4
     );
 }
+
+/// `opsd dns-template records` gives a template its records, checked as
+/// SET_DNS_ZONE checks them; a zone made from the template gets them.
+#[test]
+fn the_cli_sets_a_templates_records() {
+    let s = Server::start();
+    let db = s.db();
+    let ok = opsd_ok(
+        &db,
+        &[
+            "dns-template",
+            "records",
+            USER,
+            DNS_TEMPLATE,
+            r#"{"A":[{"subdomain":"","ip_address":"203.0.113.5"}],"CNAME":[{"subdomain":"www","hostname":"cli.example.net"}]}"#,
+        ],
+        "",
+    );
+    assert!(ok.contains("2 record(s)"), "{ok}");
+    let bad = opsd_cli(
+        &db,
+        &[
+            "dns-template",
+            "records",
+            USER,
+            DNS_TEMPLATE,
+            r#"{"A":[{"ip_address":"1.2.3"}]}"#,
+        ],
+        "",
+    );
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("records.A[0].ip_address"), "{err}");
+    let missing = opsd_cli(&db, &["dns-template", "records", USER, "nope", "{}"], "");
+    assert!(!missing.status.success());
+
+    registered(&s, "from-cli.com");
+    let r = s.ops(&call(
+        "CREATE_DNS_ZONE",
+        "from-cli.com",
+        &format!("<item key=\"dns_template\">{DNS_TEMPLATE}</item>"),
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        r.path("attributes/records/A/0/ip_address").as_deref(),
+        Some("203.0.113.5")
+    );
+    assert_eq!(
+        r.path("attributes/records/CNAME/0/hostname").as_deref(),
+        Some("cli.example.net")
+    );
+}
+
+/// `dns_template` on SW_REGISTER and SIMPLE_TRANSFER: the domain gets its zone
+/// from the template as it arrives; a template the caller lacks is refused
+/// before anything is charged.
+#[test]
+fn a_dns_template_makes_the_zone_when_the_domain_arrives() {
+    let s = Server::start();
+    let me = s
+        .app
+        .store
+        .reseller_by_name(USER)
+        .expect("store")
+        .expect("reseller")
+        .id;
+    let records = r#"[{"subdomain":"www","type":"A","ip_address":"198.51.100.9"}]"#;
+    assert!(
+        s.app
+            .store
+            .set_dns_template_records(me, DNS_TEMPLATE, records)
+            .expect("store")
+    );
+    let template = format!("<item key=\"dns_template\">{DNS_TEMPLATE}</item>");
+
+    let r = s.ops(&register("arrives-zoned.com", 1, &template));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let zone = s.ops(&call("GET_DNS_ZONE", "arrives-zoned.com", ""));
+    assert_eq!(zone.code(), Some(200), "{}", zone.text());
+    assert_eq!(
+        zone.path("attributes/records/A/0/ip_address").as_deref(),
+        Some("198.51.100.9")
+    );
+    let none = s.ops(&register(
+        "no-template.com",
+        1,
+        "<item key=\"dns_template\">missing</item>",
+    ));
+    assert_eq!(none.code(), Some(465), "{}", none.text());
+    assert_eq!(
+        s.count("SELECT count(*) FROM domains WHERE name = 'no-template.com'"),
+        0
+    );
+
+    // A transfer in: the zone is made when the transfer completes.
+    let body = String::from_utf8(envelope(
+        "SIMPLE_TRANSFER",
+        "DOMAIN",
+        &format!("{}{template}", domain_list(&[("moving-zoned.com", "code")])),
+    ))
+    .expect("utf-8");
+    let r = s.ops(body.as_bytes());
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    s.run_due();
+    assert_ne!(
+        s.ops(&call("GET_DNS_ZONE", "moving-zoned.com", "")).code(),
+        Some(200),
+        "not the caller's yet"
+    );
+    let links = s.approval_links();
+    s.answer_page(&format!("/approve/{}", links[0].1), "accept");
+    s.advance("6d");
+    s.run_due();
+    let zone = s.ops(&call("GET_DNS_ZONE", "moving-zoned.com", ""));
+    assert_eq!(zone.code(), Some(200), "{}", zone.text());
+    assert_eq!(
+        zone.path("attributes/records/A/0/subdomain").as_deref(),
+        Some("www")
+    );
+}

@@ -109,6 +109,13 @@ pub enum ProfileCmd {
 pub enum DnsTemplateCmd {
     /// Add a DNS template name to a reseller.
     Add { reseller: String, name: String },
+    /// Set a template's records: `RECORDS` is JSON in the shape of
+    /// SET_DNS_ZONE's `records`, e.g. '{"A":[{"subdomain":"","ip_address":"192.0.2.1"}]}'.
+    Records {
+        reseller: String,
+        name: String,
+        records: String,
+    },
 }
 
 pub fn run(db: &Path, cmd: ResellerCmd) -> anyhow::Result<()> {
@@ -256,6 +263,27 @@ pub fn dns_template(db: &Path, cmd: DnsTemplateCmd) -> anyhow::Result<()> {
             let r = reseller_id(&store, &reseller)?;
             store.add_dns_template(r, &name)?;
             println!("DNS template {name} added to {reseller}");
+            Ok(())
+        }
+        DnsTemplateCmd::Records {
+            reseller,
+            name,
+            records,
+        } => {
+            let json: serde_json::Value = serde_json::from_str(&records)
+                .map_err(|e| anyhow::anyhow!("the records are not JSON: {e}"))?;
+            // Names in a template are relative: checked against a stand-in zone.
+            let checked = opsd::rules::dns::parse("template.invalid", &json)
+                .map_err(|(field, why)| anyhow::anyhow!("{field}: {why}"))?;
+            let store = open(db)?;
+            let r = reseller_id(&store, &reseller)?;
+            if !store.set_dns_template_records(r, &name, &opsd::rules::dns::to_json(&checked))? {
+                anyhow::bail!("{reseller} has no DNS template named {name}");
+            }
+            println!(
+                "DNS template {name} of {reseller}: {} record(s)",
+                checked.len()
+            );
             Ok(())
         }
     }

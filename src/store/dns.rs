@@ -83,13 +83,7 @@ impl Store {
     ) -> Result<Written<()>> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        drop_stale(&tx, Hosted::Zone, w.domain, w.reseller_id)?;
-        let made = tx
-            .prepare_cached(
-                "INSERT INTO dns_zones (domain, reseller_id, template, records, serial, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5) ON CONFLICT (domain) DO NOTHING",
-            )?
-            .execute(params![w.domain, w.reseller_id, w.template, w.records, w.now])?;
+        let made = zone_in(&tx, w)?;
         finish(tx, made, Guard::NameHeld, (event, audit))
     }
 
@@ -225,6 +219,19 @@ impl Store {
             params![reseller_id, name, records],
         )? == 1)
     }
+}
+
+/// Makes the zone `w` inside a caller's transaction (a domain arriving with a
+/// `dns_template`), replacing one a former holder left; how many rows it made
+/// (none when the reseller has one).
+pub(super) fn zone_in(tx: &Transaction<'_>, w: &ZoneWrite<'_>) -> Result<usize> {
+    drop_stale(tx, Hosted::Zone, w.domain, w.reseller_id)?;
+    Ok(tx
+        .prepare_cached(
+            "INSERT INTO dns_zones (domain, reseller_id, template, records, serial, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5) ON CONFLICT (domain) DO NOTHING",
+        )?
+        .execute(params![w.domain, w.reseller_id, w.template, w.records, w.now])?)
 }
 
 /// Deletes the row a former holder of `domain` left.

@@ -94,6 +94,9 @@ pub struct Landing {
     pub held: DomainMove,
     /// The registrant verification the transfer starts, written if it lands.
     pub verification: Option<super::NewVerification>,
+    /// The DNS zone its `dns_template` makes (the template's records, JSON) and
+    /// that zone's event, written if it lands.
+    pub zone: Option<(String, super::NewEvent)>,
 }
 
 /// The profile a landing domain goes into.
@@ -681,6 +684,18 @@ fn land_in(tx: &Transaction<'_>, l: &Landing, now: i64) -> Result<()> {
         }
         if let Some(v) = &l.verification {
             super::verification::verification_in(tx, v)?;
+        }
+        if let (Some((records, event)), Some(template)) = (&l.zone, &d.dns_template) {
+            let w = super::ZoneWrite {
+                reseller_id: d.reseller_id,
+                domain: &d.name,
+                template: Some(template),
+                records,
+                now,
+            };
+            if super::dns::zone_in(tx, &w)? == 1 {
+                super::events::events_in(tx, std::slice::from_ref(event))?;
+            }
         }
         &l.landed
     } else {

@@ -158,6 +158,9 @@ pub struct NewRegistration {
     /// status that order must still have (saved for PROCESS_PENDING, queued for
     /// the queue, awaiting its claims notice once accepted).
     pub saved_order: Option<(i64, OrderStatus)>,
+    /// The DNS zone its `dns_template` makes: the template, its records (JSON)
+    /// and the zone's event.
+    pub zone: Option<(String, String, NewEvent)>,
     pub now: i64,
 }
 
@@ -357,6 +360,18 @@ impl Store {
         audit_in(&tx, audit)?;
         if let Some(v) = &n.verification {
             super::verification::verification_in(&tx, v)?;
+        }
+        if let Some((template, records, event)) = &n.zone {
+            let w = super::ZoneWrite {
+                reseller_id: n.reseller_id,
+                domain: &n.domain,
+                template: Some(template),
+                records,
+                now: n.now,
+            };
+            if super::dns::zone_in(&tx, &w)? == 1 {
+                events_in(&tx, std::slice::from_ref(event))?;
+            }
         }
         tx.commit()?;
         Ok(Written::Done(done))

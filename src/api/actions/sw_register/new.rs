@@ -59,6 +59,8 @@ pub struct Registration {
     pub tld_data: Option<String>,
     pub affiliate_id: Option<String>,
     pub auth_code: Option<String>,
+    /// The DNS template the domain's zone is made from once it is registered.
+    pub dns_template: Option<String>,
 }
 
 impl std::fmt::Debug for Registration {
@@ -155,6 +157,10 @@ impl Registration {
             tld_data,
             affiliate_id: f.opt_str("affiliate_id")?.map(|s| s.trim().to_string()),
             auth_code,
+            dns_template: f
+                .opt_str("dns_template")?
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
         })
     }
 
@@ -208,6 +214,7 @@ impl Registration {
             username,
             password_hash,
             queued_at,
+            dns_template: self.dns_template.clone(),
         };
         serde_json::to_string(&kept).unwrap_or_default()
     }
@@ -247,6 +254,7 @@ impl Registration {
             tld_data: k.tld_data,
             affiliate_id: k.affiliate_id,
             auth_code: k.auth_code,
+            dns_template: k.dns_template,
         };
         Some((r, profile, k.queued_at))
     }
@@ -316,6 +324,30 @@ impl Registration {
         if claim && self.kind != RegKind::Sunrise && !matches!(source, Source::Claim(_)) {
             return self.await_claim(ctx, profile, source, cents, now);
         }
+        // The template's records now: a template the caller lacks is refused
+        // before anything is charged.
+        let zone = match &self.dns_template {
+            Some(t) => match store.dns_template_records(me, t)? {
+                Some(records) => Some((
+                    t.clone(),
+                    records.unwrap_or_else(|| "[]".into()),
+                    crate::rules::events::hosted_changed(
+                        me,
+                        &self.domain,
+                        crate::store::Hosted::Zone,
+                        "created",
+                        now,
+                    ),
+                )),
+                None => {
+                    return Err(ApiError::invalid(
+                        "dns_template",
+                        format!("no DNS template named '{t}'"),
+                    ));
+                }
+            },
+            None => None,
+        };
         let expires_at = crate::rules::renewal::registration_expiry(now, self.period);
         let owner_email = contact_set::email_of(Some(&self.contacts_json), "owner")
             .unwrap_or_else(|| self.admin_email.clone());
@@ -341,6 +373,7 @@ impl Registration {
             expires_at,
             verification,
             saved_order: source.kept(),
+            zone,
             now,
         };
         let audit = ctx.audit(
@@ -612,4 +645,6 @@ struct Kept {
     /// When the order was queued because its registry was down.
     #[serde(default)]
     queued_at: Option<i64>,
+    #[serde(default)]
+    dns_template: Option<String>,
 }
