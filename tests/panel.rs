@@ -624,6 +624,38 @@ fn a_domains_page_shows_its_orders_notes_and_verification() {
         "{html}"
     );
     assert!(html.contains("(15 days left)"), "{html}");
+    assert!(html.contains("The DNS service is not enabled"), "{html}");
+    // Its zone and forwarding, once made over OPS.
+    let call = |action: &str, attrs: &str| {
+        s.ops(&envelope(
+            action,
+            "DOMAIN",
+            &format!("<item key=\"domain\">shown-here.com</item>{attrs}"),
+        ))
+    };
+    let made = call(
+        "CREATE_DNS_ZONE",
+        "<item key=\"records\"><dt_assoc><item key=\"MX\"><dt_array><item key=\"0\"><dt_assoc><item key=\"subdomain\"></item><item key=\"hostname\">mx.shown.net</item><item key=\"priority\">10</item></dt_assoc></item></dt_array></item><item key=\"TXT\"><dt_array><item key=\"0\"><dt_assoc><item key=\"subdomain\">www</item><item key=\"text\">&lt;b&gt;hi&lt;/b&gt;</item></dt_assoc></item></dt_array></item></dt_assoc></item>",
+    );
+    assert_eq!(made.code(), Some(200), "{}", made.text());
+    call("CREATE_DOMAIN_FORWARDING", "");
+    call(
+        "SET_DOMAIN_FORWARDING",
+        "<item key=\"forwarding\"><dt_array><item key=\"0\"><dt_assoc><item key=\"subdomain\">go</item><item key=\"destination_url\">https://example.org/x</item><item key=\"masked\">1</item></dt_assoc></item></dt_array></item>",
+    );
+    let html = w.get("/panel/domains/shown-here.com").text();
+    assert!(
+        html.contains("<td>shown-here.com</td><td>MX</td><td>10 mx.shown.net.</td>"),
+        "{html}"
+    );
+    // Escaped: a record's text never becomes markup.
+    assert!(html.contains("&lt;b&gt;hi&lt;&#x2f;b&gt;"), "{html}");
+    assert!(
+        html.contains(
+            "<td>go.shown-here.com</td><td>https:&#x2f;&#x2f;example.org&#x2f;x</td><td>yes</td>"
+        ),
+        "{html}"
+    );
     // Not this reseller's: no such page.
     let theirs = w.get("/panel/domains/other-only.com");
     assert!(theirs.status_line.contains("404"), "{}", theirs.status_line);

@@ -1,7 +1,8 @@
 //! One domain as the control panel (its reseller) and the dashboard (the operator)
-//! show it: its state, its registrant verification, its orders and its notes —
-//! what GET status, GET_REGISTRANT_VERIFICATION_STATUS, GET_ORDERS_BY_DOMAIN and
-//! GET_NOTES answer over the API, read the same way.
+//! show it: its state, its registrant verification, its orders, its DNS zone and
+//! forwarding, and its notes — what GET status,
+//! GET_REGISTRANT_VERIFICATION_STATUS, GET_ORDERS_BY_DOMAIN, GET_DNS_ZONE,
+//! GET_DOMAIN_FORWARDING and GET_NOTES answer over the API, read the same way.
 
 use minijinja::{Value, context};
 
@@ -46,6 +47,40 @@ pub fn context(app: &App, reseller_id: i64, name: &str) -> Result<Option<Value>,
             }
         })
         .collect();
+    let zone = store.dns_zone(reseller_id, name)?.map(|z| {
+        let records: Vec<Value> = crate::rules::dns::from_json(&z.records)
+            .iter()
+            .map(|r| {
+                let host = if r.subdomain.is_empty() {
+                    d.name.clone()
+                } else {
+                    format!("{}.{}", r.subdomain, d.name)
+                };
+                context! { kind => r.data.type_name(), host, data => record_data(&r.data) }
+            })
+            .collect();
+        context! {
+            serial => z.serial,
+            template => z.template,
+            updated => time(z.updated_at),
+            records,
+        }
+    });
+    let forwarding: Option<Vec<Value>> =
+        store.domain_forwarding(reseller_id, name)?.map(|stored| {
+            crate::rules::forwarding::from_json(&stored)
+                .iter()
+                .map(|f| {
+                    let host = match f.subdomain.as_str() {
+                        "" => d.name.clone(),
+                        sub => format!("{sub}.{}", d.name),
+                    };
+                    context! {
+                        host, to => f.destination_url, masked => f.masked, enabled => f.enabled,
+                    }
+                })
+                .collect()
+        });
     let notes = store.notes(reseller_id, name, NoteScope::Domain, None, 0, NOTES_SHOWN)?;
     let shown: Vec<Value> = notes
         .notes
@@ -63,7 +98,27 @@ pub fn context(app: &App, reseller_id: i64, name: &str) -> Result<Option<Value>,
         },
         verification,
         orders,
+        zone,
+        forwarding,
         notes => shown,
         notes_total => notes.total,
     }))
+}
+
+/// A record's data as a zone file writes it.
+fn record_data(data: &crate::rules::dns::Data) -> String {
+    use crate::rules::dns::Data;
+    match data {
+        Data::A { ip_address } => ip_address.to_string(),
+        Data::Aaaa { ipv6_address } => ipv6_address.to_string(),
+        Data::Cname { hostname } => format!("{hostname}."),
+        Data::Mx { priority, hostname } => format!("{priority} {hostname}."),
+        Data::Srv {
+            priority,
+            weight,
+            port,
+            hostname,
+        } => format!("{priority} {weight} {port} {hostname}."),
+        Data::Txt { text } => format!("{text:?}"),
+    }
 }
