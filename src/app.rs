@@ -22,6 +22,9 @@ pub struct App {
     pub mailer: Arc<dyn Mailer>,
     /// Wakes the background workers when new work is queued.
     pub work: tokio::sync::Notify,
+    /// Woken when this instance changes a DNS zone, so that its DNS server reads
+    /// the zones again at once (other instances notice within `dns::POLL`).
+    pub zones_changed: tokio::sync::Notify,
     /// One task runner at a time, so tasks run in due order.
     pub(crate) runner: Mutex<()>,
     /// Tasks being run right now by a lane (see `jobs::lanes`) or by `run_due`: each
@@ -109,6 +112,7 @@ impl App {
             whois: world,
             mailer: Arc::new(OutboxOnly),
             work: tokio::sync::Notify::new(),
+            zones_changed: tokio::sync::Notify::new(),
             runner: Mutex::new(()),
             claimed: Mutex::new(std::collections::HashSet::new()),
             clock_synced: Mutex::new(None),

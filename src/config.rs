@@ -17,6 +17,9 @@ pub const RECORD_LISTEN: &str = "127.0.0.1:55080";
 pub const DEFAULT_DB: &str = "opsd.db";
 /// TLS address when none is configured (OpenSRS's production port).
 pub const DEFAULT_TLS_LISTEN: &str = "127.0.0.1:55443";
+
+/// The sandbox's DNS server for hosted zones, UDP and TCP (*chosen*).
+pub const DEFAULT_DNS_LISTEN: &str = "127.0.0.1:55053";
 /// Where `opsd cert init` writes and the server looks by default: beside the database.
 pub const DEFAULT_TLS_DIR: &str = "opsd-tls";
 
@@ -242,6 +245,9 @@ settings! {
         /// `tls_listen` was configured (else a taken default port turns HTTPS off
         /// with a warning instead of stopping the server).
         tls_listen_set: bool = false,
+        /// `dns_listen` was configured (else a taken default port moves DNS to a
+        /// free one with a warning, and production mode serves no DNS).
+        dns_listen_set: bool = false,
         /// Production mode (`mode`): no movable clock, no magic names or scenario, rate
         /// limits on, HTTPS links, /metrics behind its token, HSTS (docs/security.md).
         production: bool = false,
@@ -502,6 +508,20 @@ settings! {
         )),
     };
 
+    /// Address and port of the DNS server for hosted zones (UDP and TCP), or
+    /// `off` [default: 127.0.0.1:55053 in the sandbox; production serves DNS only
+    /// when this is set].
+    #[arg(long, env = "OPSD_DNS_LISTEN")]
+    dns_listen: String => Option<SocketAddr> = DEFAULT_DNS_LISTEN.parse().ok(),
+    apply = |c, v| {
+        c.dns_listen = if v == "off" { None } else { Some(address(&v)?) };
+        c.dns_listen_set = true;
+    },
+    show = |c| match c.dns_listen {
+        None => quoted("dns_listen", "off"),
+        Some(a) => quoted("dns_listen", a),
+    };
+
     /// Server certificate chain (PEM) [default: opsd-tls/server.pem beside the
     /// database; TLS starts only if it exists].
     #[arg(long, env = "OPSD_TLS_CERT")]
@@ -583,7 +603,7 @@ fn prices(
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("listen address '{0}' is not HOST:PORT (or off, for tls_listen)")]
+    #[error("listen address '{0}' is not HOST:PORT (or off, for tls_listen and dns_listen)")]
     Listen(String),
     #[error("{0} must be greater than zero")]
     Zero(&'static str),

@@ -49,6 +49,7 @@ pub mod auth;
 pub mod clock;
 pub mod codes;
 pub mod config;
+pub mod dns;
 pub mod domain;
 pub mod files;
 pub mod hosted_mail;

@@ -1,22 +1,28 @@
-//! The per-reseller request rate limit: a token bucket per reseller, refilled at the
-//! configured rate, holding up to twice that (so short bursts pass). Throughput is
-//! measured on the monotonic clock, not the business clock: moving the sandbox
-//! clock forward must not refill anyone's bucket.
+//! Request rate limits: a token bucket per key (a reseller's id for OPS, a client
+//! address for DNS), refilled at the configured rate, holding up to twice that
+//! (so short bursts pass). Throughput is measured on the monotonic clock, not the
+//! business clock: moving the sandbox clock forward must not refill anyone's
+//! bucket. The buckets are bounded: past [`MAX_BUCKETS`] keys they start afresh,
+//! so a flood of source addresses cannot grow them without end.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
+/// The most keys tracked at once.
+pub const MAX_BUCKETS: usize = 100_000;
+
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = i64> {
     per_second: f64,
     burst: f64,
-    buckets: Mutex<HashMap<i64, (f64, Instant)>>,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
-impl RateLimiter {
-    /// `per_second` requests per second per reseller; 0 turns the limit off.
-    pub fn new(per_second: u32) -> RateLimiter {
+impl<K: Hash + Eq> RateLimiter<K> {
+    /// `per_second` requests per second per key; 0 turns the limit off.
+    pub fn new(per_second: u32) -> RateLimiter<K> {
         RateLimiter {
             per_second: f64::from(per_second),
             burst: f64::from(per_second) * 2.0,
@@ -32,13 +38,16 @@ impl RateLimiter {
             .clear();
     }
 
-    /// Takes one request from the reseller's bucket; false when it is empty.
-    pub fn allow(&self, reseller_id: i64, now: Instant) -> bool {
+    /// Takes one request from the key's bucket; false when it is empty.
+    pub fn allow(&self, key: K, now: Instant) -> bool {
         if self.per_second <= 0.0 {
             return true;
         }
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let (tokens, last) = buckets.entry(reseller_id).or_insert((self.burst, now));
+        if buckets.len() >= MAX_BUCKETS && !buckets.contains_key(&key) {
+            buckets.clear();
+        }
+        let (tokens, last) = buckets.entry(key).or_insert((self.burst, now));
         let refill = now.saturating_duration_since(*last).as_secs_f64() * self.per_second;
         *tokens = (*tokens + refill).min(self.burst);
         *last = now;

@@ -23,6 +23,8 @@ mod clients;
 mod cluster;
 /// The operator dashboard: login, views across resellers, protected POSTs.
 mod dashboard;
+/// The DNS server, asked by a real DNS client (issue 31).
+mod dns_serve;
 /// DNS zones and domain forwarding over OPS (issue 31).
 mod dns_zones;
 /// The documentation holds to the tree: links, named paths, the Layout.

@@ -138,6 +138,35 @@ pub fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
             None => "off".to_string(),
         };
         let mode = if config.production { "production" } else { "sandbox" };
+        // DNS for hosted zones: production serves it only when asked to.
+        let dns_at = match config.dns_listen {
+            Some(_) if config.production && !config.dns_listen_set => None,
+            other => other,
+        };
+        let dns = match dns_at {
+            None => None,
+            Some(at) => match opsd::dns::bind(at).await {
+                Ok(sockets) => Some(sockets),
+                // A second sandbox on the machine: the default port is taken, so
+                // DNS takes a free one and says where.
+                Err(e) if !config.dns_listen_set && e.kind() == std::io::ErrorKind::AddrInUse => {
+                    let any = std::net::SocketAddr::new(at.ip(), 0);
+                    let sockets = opsd::dns::bind(any).await.with_context(|| format!("binding {any} for DNS"))?;
+                    tracing::warn!(
+                        default = %at,
+                        dns = %opsd::dns::address(&sockets.0),
+                        "the default DNS port is taken (another opsd?); DNS answers on another port. Set dns_listen to choose one"
+                    );
+                    Some(sockets)
+                }
+                Err(e) => {
+                    return Err(anyhow::Error::new(e).context(format!("binding {at} for DNS")));
+                }
+            },
+        };
+        let dns_bound = dns
+            .as_ref()
+            .map_or_else(|| "off".to_string(), |(udp, _)| opsd::dns::address(udp));
 
         let now = opsd::clock::format_timestamp(clock.now());
         let app = Arc::new(opsd::app::build(store, clock, config, &scenario)?);
@@ -157,8 +186,18 @@ pub fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
         // Said once the app is whole and the first run done: scripts and tests wait
         // for this line before they use the database (the admin token, the first
         // resellers) or the port.
-        tracing::info!(listen = %bound, tls = %tls_bound, db = %opsd::store::describe_db(&app.config.db.to_string_lossy()), %now, mode, "opsd serving");
+        let (stop_dns, dns_stopped) = tokio::sync::oneshot::channel::<()>();
+        let dns_task = dns.map(|(udp, tcp)| {
+            tokio::spawn(opsd::dns::serve(app.clone(), udp, tcp, async {
+                let _ = dns_stopped.await;
+            }))
+        });
+        tracing::info!(listen = %bound, tls = %tls_bound, dns = %dns_bound, db = %opsd::store::describe_db(&app.config.db.to_string_lossy()), %now, mode, "opsd serving");
         opsd::serve_with_tls(listener, tls, shutdown_signal(), app).await?;
+        let _ = stop_dns.send(());
+        if let Some(t) = dns_task {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), t).await;
+        }
         tracing::info!("stopped");
         Ok(())
     })

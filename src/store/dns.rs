@@ -114,6 +114,33 @@ impl Store {
         finish(tx, changed, Guard::Moved, (event, audit))
     }
 
+    /// Every zone the DNS server answers for: `(domain, records, serial)` of the
+    /// zones whose domain its reseller still holds.
+    pub fn served_zones(&self) -> Result<Vec<(String, String, i64)>> {
+        Ok(self
+            .reader()
+            .prepare_cached(
+                "SELECT z.domain, z.records, z.serial FROM dns_zones z
+                 JOIN domains d ON d.name = z.domain AND d.reseller_id = z.reseller_id",
+            )?
+            .query_map([], |r| {
+                Ok((r.get("domain")?, r.get("records")?, r.get("serial")?))
+            })?
+            .collect::<super::sql::Result<_>>()?)
+    }
+
+    /// A value that changes whenever a zone does (made, changed, deleted), for the
+    /// DNS server to know when to read the zones again.
+    pub fn zones_version(&self) -> Result<(i64, i64, i64)> {
+        Ok(self
+            .reader()
+            .prepare_cached(
+                "SELECT count(*) AS n, CAST(coalesce(sum(serial), 0) AS BIGINT) AS s,
+                        coalesce(max(updated_at), 0) AS u FROM dns_zones",
+            )?
+            .query_row([], |r| Ok((r.get("n")?, r.get("s")?, r.get("u")?)))?)
+    }
+
     /// The reseller's forwarding of `domain`: its entries (JSON).
     pub fn domain_forwarding(&self, reseller_id: i64, domain: &str) -> Result<Option<String>> {
         Ok(self

@@ -687,6 +687,8 @@ pub struct Proc {
     pub addr: SocketAddr,
     /// The HTTPS address, when TLS is on.
     pub tls: Option<SocketAddr>,
+    /// The DNS server's address, when DNS is on.
+    pub dns: Option<SocketAddr>,
     /// What it wrote to standard output, and to standard error after it started
     /// listening.
     pub stderr: Arc<std::sync::Mutex<Vec<String>>>,
@@ -705,7 +707,8 @@ impl Proc {
         cmd.arg("serve")
             .env("OPSD_DB", db)
             .env("OPSD_LISTEN", "127.0.0.1:0")
-            .env("OPSD_TLS_LISTEN", "127.0.0.1:0");
+            .env("OPSD_TLS_LISTEN", "127.0.0.1:0")
+            .env("OPSD_DNS_LISTEN", "127.0.0.1:0");
         // Beside a file the snapshots have their place; for a database URL they
         // go to a directory of the test's, not the working one.
         let scratch = opsd::store::is_postgres_url(&db.to_string_lossy()).then(|| {
@@ -753,13 +756,13 @@ impl Proc {
                 .parse::<SocketAddr>()
                 .ok()
         };
-        let (addr, tls) = loop {
+        let (addr, tls, dns) = loop {
             let line = lines
                 .next()
                 .expect("opsd exited before listening")
                 .expect("log line");
             if let Some(addr) = field(&line, " listen=") {
-                break (addr, field(&line, " tls="));
+                break (addr, field(&line, " tls="), field(&line, " dns="));
             }
         };
         let stderr = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -783,6 +786,7 @@ impl Proc {
             child,
             addr,
             tls,
+            dns,
             stderr,
             scratch: None,
         }

@@ -101,7 +101,10 @@ fn write(
         ctx.app.store.set_dns_zone(&w, &event, &audit)?
     };
     match written {
-        Written::Done(()) => Ok(zone_reply(d, records)),
+        Written::Done(()) => {
+            ctx.app.zones_changed.notify_one();
+            Ok(zone_reply(d, records))
+        }
         Written::Stopped(Guard::NameHeld) => Err(ApiError::Refused(codes::DNS_ZONE_EXISTS)),
         Written::Stopped(_) => Err(ApiError::NotFound(codes::DNS_ZONE_NOT_FOUND)),
     }
@@ -261,7 +264,10 @@ pub(super) fn delete(ctx: &Ctx<'_>, d: &DomainRecord, what: Hosted) -> Result<Re
         .store
         .delete_hosted(what, ctx.reseller.id, &d.name, &event, &audit)?
     {
-        Written::Done(()) => Ok(Reply::done_bare(codes::DNS_ZONE_OK)),
+        Written::Done(()) => {
+            ctx.app.zones_changed.notify_one();
+            Ok(Reply::done_bare(codes::DNS_ZONE_OK))
+        }
         Written::Stopped(_) => Err(ApiError::NotFound(missing)),
     }
 }

@@ -1,0 +1,209 @@
+//! The DNS server of the DNS service: authoritative for every zone opsd hosts
+//! (`dns_zones` whose domain its reseller still holds), over UDP and TCP on one
+//! address. hickory-server reads and writes the wire (framing, malformed
+//! packets, TCP timeouts); [`zone`] answers from memory. The zones are read
+//! again when they change: at once on the instance that changed them (woken by
+//! `App::zones_changed`), and within [`POLL`] on every other instance sharing
+//! the database. Queries are rate
+//! limited per client address; those over the limit get no reply.
+
+pub mod zone;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use hickory_server::net::runtime::Time;
+use hickory_server::proto::op::{Header, HeaderCounts, Metadata, ResponseCode};
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
+use hickory_server::zone_handler::MessageResponseBuilder;
+
+use crate::app::App;
+use crate::ratelimit::RateLimiter;
+
+pub use zone::{Answer, Zones};
+
+/// How often an instance looks for zones changed by another.
+pub const POLL: Duration = Duration::from_millis(250);
+
+/// Queries a second one client address may send (*chosen*); twice that in a burst.
+pub const PER_ADDRESS: u32 = 20_000;
+
+/// How long a TCP connection may stay silent.
+const TCP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The zones served and the store's version of them when they were read.
+#[derive(Debug, Default)]
+pub struct DnsService {
+    zones: RwLock<Arc<Zones>>,
+    version: RwLock<Option<(i64, i64, i64)>>,
+}
+
+impl DnsService {
+    /// The zones as they stand.
+    pub fn zones(&self) -> Arc<Zones> {
+        self.zones
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Reads the zones from the store again.
+    pub fn reload(&self, app: &App) -> Result<(), crate::store::StoreError> {
+        let version = app.store.zones_version()?;
+        let zones = Zones::build(&app.store.served_zones()?);
+        *self
+            .zones
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(zones);
+        *self
+            .version
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(version);
+        Ok(())
+    }
+
+    /// Reads the zones again if the store says they changed.
+    fn refresh(&self, app: &App) -> Result<(), crate::store::StoreError> {
+        let now = app.store.zones_version()?;
+        let seen = *self
+            .version
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if seen != Some(now) {
+            self.reload(app)?;
+        }
+        Ok(())
+    }
+}
+
+/// Answers queries from the app's zones.
+struct Handler {
+    zones: Arc<DnsService>,
+    limit: RateLimiter<IpAddr>,
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for Handler {
+    async fn handle_request<R: ResponseHandler, T: Time>(
+        &self,
+        request: &Request,
+        mut response: R,
+    ) -> ResponseInfo {
+        let failed = |code| {
+            let mut metadata = Metadata::response_from_request(&request.metadata);
+            metadata.response_code = code;
+            ResponseInfo::from(Header {
+                metadata,
+                counts: HeaderCounts::default(),
+            })
+        };
+        if !self.limit.allow(request.src().ip(), Instant::now()) {
+            // Over the limit: no reply at all (a reflected flood gains nothing).
+            return failed(ResponseCode::Refused);
+        }
+        let builder = MessageResponseBuilder::from_message_request(request);
+        let info = match request.request_info() {
+            Ok(info) => info,
+            Err(_) => {
+                let msg = builder.error_msg(&request.metadata, ResponseCode::FormErr);
+                return response
+                    .send_response(msg)
+                    .await
+                    .unwrap_or_else(|_| failed(ResponseCode::FormErr));
+            }
+        };
+        let answer = self
+            .zones
+            .zones()
+            .answer(&info.query.name().into(), info.query.query_type());
+        let mut metadata = Metadata::response_from_request(&request.metadata);
+        metadata.response_code = answer.code;
+        metadata.authoritative = answer.authoritative;
+        let msg = builder.build(
+            metadata,
+            answer.answers.iter(),
+            std::iter::empty(),
+            answer.authority.iter(),
+            std::iter::empty(),
+        );
+        response
+            .send_response(msg)
+            .await
+            .unwrap_or_else(|_| failed(ResponseCode::ServFail))
+    }
+}
+
+/// Serves DNS on `udp` and `tcp` (bound to one address) until `shutdown`
+/// resolves, reading the zones first and again as they change.
+pub async fn serve(
+    app: Arc<App>,
+    udp: tokio::net::UdpSocket,
+    tcp: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let zones = Arc::new(DnsService::default());
+    if let Err(e) = zones.reload(&app) {
+        tracing::error!(error = %e, "cannot read the DNS zones; serving none until the store answers");
+    }
+    let mut server = hickory_server::Server::new(Handler {
+        zones: zones.clone(),
+        limit: RateLimiter::new(PER_ADDRESS),
+    });
+    server.register_socket(udp);
+    server.register_listener(tcp, TCP_TIMEOUT, 64);
+    let poller = tokio::spawn(async move {
+        let mut backoff = crate::jobs::Backoff::new("dns zones");
+        let mut wait = POLL;
+        loop {
+            tokio::select! {
+                () = app.zones_changed.notified() => {}
+                () = tokio::time::sleep(wait) => {}
+            }
+            let (a, z) = (app.clone(), zones.clone());
+            let round = tokio::task::spawn_blocking(move || z.refresh(&a)).await;
+            wait = match round {
+                Ok(Ok(())) => {
+                    backoff.succeeded();
+                    POLL
+                }
+                Ok(Err(e)) => backoff.failed(&e),
+                Err(e) => backoff.failed(&e),
+            };
+        }
+    });
+    shutdown.await;
+    poller.abort();
+    server
+        .shutdown_gracefully()
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+/// Binds UDP and TCP on `addr` (port 0: the same free port for both).
+pub async fn bind(
+    addr: SocketAddr,
+) -> std::io::Result<(tokio::net::UdpSocket, tokio::net::TcpListener)> {
+    if addr.port() != 0 {
+        let udp = tokio::net::UdpSocket::bind(addr).await?;
+        let tcp = tokio::net::TcpListener::bind(addr).await?;
+        return Ok((udp, tcp));
+    }
+    // Any free port: one free for both.
+    let mut last = None;
+    for _ in 0..20 {
+        let udp = tokio::net::UdpSocket::bind(addr).await?;
+        let at = udp.local_addr()?;
+        match tokio::net::TcpListener::bind(at).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free port for DNS")))
+}
+
+/// The address DNS answers on, for logs.
+pub fn address(udp: &tokio::net::UdpSocket) -> String {
+    udp.local_addr()
+        .map_or_else(|_| "?".into(), |a| a.to_string())
+}

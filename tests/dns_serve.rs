@@ -1,0 +1,223 @@
+//! Issue 31.3: the DNS server answers for the zones set over OPS — resolved by a
+//! real DNS client (`dig`) over UDP and over TCP — with NXDOMAIN for a name a zone
+//! lacks and REFUSED for a zone not hosted; a change over OPS answers at once;
+//! garbage packets harm nothing.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+use crate::portfolio::register;
+
+/// The DNS server of `s`'s app on a free loopback port, until the test ends.
+struct Dns {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Dns {
+    fn start(s: &Server) -> Dns {
+        let app = s.app.clone();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let (udp, tcp) = opsd::dns::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+                    .await
+                    .expect("bind DNS");
+                addr_tx
+                    .send(udp.local_addr().expect("addr"))
+                    .expect("send addr");
+                opsd::dns::serve(app, udp, tcp, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("serve DNS");
+            });
+        });
+        let addr = addr_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("DNS address");
+        Dns {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// `dig` of `name` and `qtype`, over TCP when `tcp`: the status and the short
+    /// answers.
+    fn dig(&self, name: &str, qtype: &str, tcp: bool) -> (String, Vec<String>) {
+        let mut cmd = Command::new("timeout");
+        cmd.args([
+            "10",
+            "dig",
+            &format!("@{}", self.addr.ip()),
+            "-p",
+            &self.addr.port().to_string(),
+        ])
+        .args([name, qtype, "+norecurse", "+time=2", "+tries=1"]);
+        if tcp {
+            cmd.arg("+tcp");
+        }
+        let out = cmd.output().expect("run dig (bind9-dnsutils)");
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let status = text
+            .split("status: ")
+            .nth(1)
+            .and_then(|r| r.split(',').next())
+            .unwrap_or("")
+            .to_string();
+        let answers = text
+            .split(";; ANSWER SECTION:\n")
+            .nth(1)
+            .map(|sec| {
+                sec.lines()
+                    .take_while(|l| !l.is_empty())
+                    .map(|l| l.split_whitespace().skip(3).collect::<Vec<_>>().join(" "))
+                    .collect()
+            })
+            .unwrap_or_default();
+        (status, answers)
+    }
+
+    /// Digs until `want` holds (a change reaches the server), for at most 5 s.
+    fn dig_until(
+        &self,
+        name: &str,
+        qtype: &str,
+        want: impl Fn(&(String, Vec<String>)) -> bool,
+    ) -> (String, Vec<String>) {
+        let start = Instant::now();
+        loop {
+            let got = self.dig(name, qtype, false);
+            if want(&got) || start.elapsed() > Duration::from_secs(5) {
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Dns {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn call(action: &str, domain: &str, attrs: &str) -> Vec<u8> {
+    envelope(
+        action,
+        "DOMAIN",
+        &format!("<item key=\"domain\">{domain}</item>{attrs}"),
+    )
+}
+
+const RECORDS: &str = "<item key=\"records\"><dt_assoc>\
+<item key=\"A\"><dt_array><item key=\"0\"><dt_assoc><item key=\"subdomain\"></item><item key=\"ip_address\">192.0.2.10</item></dt_assoc></item><item key=\"1\"><dt_assoc><item key=\"subdomain\">www</item><item key=\"ip_address\">192.0.2.11</item></dt_assoc></item></dt_array></item>\
+<item key=\"AAAA\"><dt_array><item key=\"0\"><dt_assoc><item key=\"subdomain\">www</item><item key=\"ipv6_address\">2001:db8::11</item></dt_assoc></item></dt_array></item>\
+<item key=\"CNAME\"><dt_array><item key=\"0\"><dt_assoc><item key=\"subdomain\">shop</item><item key=\"hostname\">shops.example.net</item></dt_assoc></item></dt_array></item>\
+<item key=\"MX\"><dt_array><item key=\"0\"><dt_assoc><item key=\"subdomain\"></item><item key=\"hostname\">mx.example.net</item><item key=\"priority\">10</item></dt_assoc></item></dt_array></item>\
+<item key=\"SRV\"><dt_array><item key=\"0\"><dt_assoc><item key=\"subdomain\">_sip._tcp</item><item key=\"hostname\">sip.example.net</item><item key=\"priority\">1</item><item key=\"weight\">5</item><item key=\"port\">5060</item></dt_assoc></item></dt_array></item>\
+<item key=\"TXT\"><dt_array><item key=\"0\"><dt_assoc><item key=\"subdomain\"></item><item key=\"text\">v=spf1 -all</item></dt_assoc></item></dt_array></item>\
+</dt_assoc></item>";
+
+#[test]
+fn records_set_over_ops_resolve_over_udp_and_tcp() {
+    let s = Server::start();
+    let d = "dig-me.com";
+    let r = s.ops(&register(d, 1, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let dns = Dns::start(&s);
+    // Not hosted yet: refused.
+    assert_eq!(dns.dig(d, "A", false).0, "REFUSED");
+    let r = s.ops(&call("CREATE_DNS_ZONE", d, RECORDS));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+
+    for tcp in [false, true] {
+        let (status, a) = dns.dig_until(d, "A", |g| g.0 == "NOERROR");
+        assert_eq!(status, "NOERROR");
+        assert_eq!(a, ["A 192.0.2.10"]);
+        let (_, www) = dns.dig(&format!("www.{d}"), "AAAA", tcp);
+        assert_eq!(www, ["AAAA 2001:db8::11"], "tcp: {tcp}");
+        let (_, mx) = dns.dig(d, "MX", tcp);
+        assert_eq!(mx, ["MX 10 mx.example.net."]);
+        let (_, srv) = dns.dig(&format!("_sip._tcp.{d}"), "SRV", tcp);
+        assert_eq!(srv, ["SRV 1 5 5060 sip.example.net."]);
+        let (_, txt) = dns.dig(d, "TXT", tcp);
+        assert_eq!(txt, ["TXT \"v=spf1 -all\""]);
+        let (_, cname) = dns.dig(&format!("shop.{d}"), "A", tcp);
+        assert_eq!(cname, ["CNAME shops.example.net."]);
+        let (_, ns) = dns.dig(d, "NS", tcp);
+        assert_eq!(ns.len(), 3, "{ns:?}");
+        let (_, soa) = dns.dig(d, "SOA", tcp);
+        assert!(
+            soa[0].starts_with("SOA ns1.systemdns.com. hostmaster.dig-me.com."),
+            "{soa:?}"
+        );
+        let (status, none) = dns.dig(&format!("nothing.{d}"), "A", tcp);
+        assert_eq!(status, "NXDOMAIN");
+        assert!(none.is_empty());
+        let (status, nodata) = dns.dig(&format!("www.{d}"), "MX", tcp);
+        assert_eq!(status, "NOERROR");
+        assert!(nodata.is_empty());
+        assert_eq!(dns.dig("elsewhere.org", "A", tcp).0, "REFUSED");
+    }
+
+    // A change over OPS answers at once.
+    let r = s.ops(&call(
+        "SET_DNS_ZONE",
+        d,
+        "<item key=\"records\"><dt_assoc><item key=\"A\"><dt_array><item key=\"0\"><dt_assoc><item key=\"subdomain\"></item><item key=\"ip_address\">198.51.100.1</item></dt_assoc></item></dt_array></item></dt_assoc></item>",
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let (_, a) = dns.dig_until(d, "A", |g| g.1 == ["A 198.51.100.1"]);
+    assert_eq!(a, ["A 198.51.100.1"]);
+    assert_eq!(dns.dig(&format!("www.{d}"), "A", false).0, "NXDOMAIN");
+
+    // Garbage does no harm: the server still answers.
+    let sock = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    for junk in [&b""[..], b"\x00", &[0xff; 12][..], &[0x41; 600][..]] {
+        let _ = sock.send_to(junk, dns.addr);
+    }
+    assert_eq!(dns.dig(d, "A", false).1, ["A 198.51.100.1"]);
+    assert_eq!(dns.dig(d, "A", true).1, ["A 198.51.100.1"]);
+
+    // Deleted: refused again.
+    assert_eq!(s.ops(&call("DELETE_DNS_ZONE", d, "")).code(), Some(200));
+    assert_eq!(dns.dig_until(d, "A", |g| g.0 == "REFUSED").0, "REFUSED");
+}
+
+/// `opsd serve` runs the DNS server on `dns_listen` and says where; `off` turns
+/// it off.
+#[test]
+fn opsd_serve_answers_dns_and_says_where() {
+    let dir = TestDb::new();
+    let port = free_port();
+    let at = format!("127.0.0.1:{port}");
+    let server = Proc::start_env(&dir.db(), &[("OPSD_DNS_LISTEN", at.as_str())]);
+    assert_eq!(server.dns.map(|a| a.to_string()), Some(at.clone()));
+    let dns = Dns {
+        addr: at.parse().expect("addr"),
+        stop: None,
+        thread: None,
+    };
+    assert_eq!(dns.dig("not-hosted.example", "A", false).0, "REFUSED");
+    assert_eq!(dns.dig("not-hosted.example", "A", true).0, "REFUSED");
+    drop(server);
+    let dir = TestDb::new();
+    let off = Proc::start_env(&dir.db(), &[("OPSD_DNS_LISTEN", "off")]);
+    assert_eq!(off.dns, None);
+}
