@@ -25,6 +25,9 @@ pub struct App {
     /// Woken when this instance changes a DNS zone, so that its DNS server reads
     /// the zones again at once (other instances notice within `dns::POLL`).
     pub zones_changed: tokio::sync::Notify,
+    /// Woken when this instance changes a domain's forwarding (the forwarding web
+    /// server reads the forwards again at once).
+    pub forwards_changed: tokio::sync::Notify,
     /// One task runner at a time, so tasks run in due order.
     pub(crate) runner: Mutex<()>,
     /// Tasks being run right now by a lane (see `jobs::lanes`) or by `run_due`: each
@@ -113,6 +116,7 @@ impl App {
             mailer: Arc::new(OutboxOnly),
             work: tokio::sync::Notify::new(),
             zones_changed: tokio::sync::Notify::new(),
+            forwards_changed: tokio::sync::Notify::new(),
             runner: Mutex::new(()),
             claimed: Mutex::new(std::collections::HashSet::new()),
             clock_synced: Mutex::new(None),

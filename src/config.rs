@@ -20,6 +20,9 @@ pub const DEFAULT_TLS_LISTEN: &str = "127.0.0.1:55443";
 
 /// The sandbox's DNS server for hosted zones, UDP and TCP (*chosen*).
 pub const DEFAULT_DNS_LISTEN: &str = "127.0.0.1:55053";
+
+/// The sandbox's forwarding web server (*chosen*).
+pub const DEFAULT_FORWARD_LISTEN: &str = "127.0.0.1:55088";
 /// Where `opsd cert init` writes and the server looks by default: beside the database.
 pub const DEFAULT_TLS_DIR: &str = "opsd-tls";
 
@@ -248,6 +251,8 @@ settings! {
         /// `dns_listen` was configured (else a taken default port moves DNS to a
         /// free one with a warning, and production mode serves no DNS).
         dns_listen_set: bool = false,
+        /// `forward_listen` was configured (as `dns_listen_set`, for forwarding).
+        forward_listen_set: bool = false,
         /// Production mode (`mode`): no movable clock, no magic names or scenario, rate
         /// limits on, HTTPS links, /metrics behind its token, HSTS (docs/security.md).
         production: bool = false,
@@ -522,6 +527,20 @@ settings! {
         Some(a) => quoted("dns_listen", a),
     };
 
+    /// Address and port of the forwarding web server (domain forwarding), or
+    /// `off` [default: 127.0.0.1:55088 in the sandbox; production serves it only
+    /// when this is set].
+    #[arg(long, env = "OPSD_FORWARD_LISTEN")]
+    forward_listen: String => Option<SocketAddr> = DEFAULT_FORWARD_LISTEN.parse().ok(),
+    apply = |c, v| {
+        c.forward_listen = if v == "off" { None } else { Some(address(&v)?) };
+        c.forward_listen_set = true;
+    },
+    show = |c| match c.forward_listen {
+        None => quoted("forward_listen", "off"),
+        Some(a) => quoted("forward_listen", a),
+    };
+
     /// Server certificate chain (PEM) [default: opsd-tls/server.pem beside the
     /// database; TLS starts only if it exists].
     #[arg(long, env = "OPSD_TLS_CERT")]
@@ -603,7 +622,9 @@ fn prices(
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("listen address '{0}' is not HOST:PORT (or off, for tls_listen and dns_listen)")]
+    #[error(
+        "listen address '{0}' is not HOST:PORT (or off, for tls_listen, dns_listen and forward_listen)"
+    )]
     Listen(String),
     #[error("{0} must be greater than zero")]
     Zero(&'static str),

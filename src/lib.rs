@@ -28,6 +28,8 @@
 //! - [`mail`]: mail delivery behind a trait (outbox only, SMTP).
 //! - [`hosted_mail`]: the email-domain push and the OpenSRS Email JSON API.
 //! - [`srv`]: the registry-style `POST /srv/push_domain`.
+//! - [`dns`]: the DNS server answering for hosted zones (hickory-server).
+//! - [`forward`]: the web server of domain forwarding (redirects, masked pages).
 //! - [`metrics`]: the Prometheus counters.
 //! - [`parity`]: the parity corpus of real OpenSRS replies, replayed and compared in
 //!   shape.
@@ -52,6 +54,7 @@ pub mod config;
 pub mod dns;
 pub mod domain;
 pub mod files;
+pub mod forward;
 pub mod hosted_mail;
 pub mod http;
 pub mod jobs;

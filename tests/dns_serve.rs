@@ -200,8 +200,8 @@ fn records_set_over_ops_resolve_over_udp_and_tcp() {
     assert_eq!(dns.dig_until(d, "A", |g| g.0 == "REFUSED").0, "REFUSED");
 }
 
-/// `opsd serve` runs the DNS server on `dns_listen` and says where; `off` turns
-/// it off.
+/// `opsd serve` runs the DNS server on `dns_listen` and the forwarding web
+/// server on `forward_listen` and says where; `off` turns each off.
 #[test]
 fn opsd_serve_answers_dns_and_says_where() {
     let dir = TestDb::new();
@@ -216,8 +216,185 @@ fn opsd_serve_answers_dns_and_says_where() {
     };
     assert_eq!(dns.dig("not-hosted.example", "A", false).0, "REFUSED");
     assert_eq!(dns.dig("not-hosted.example", "A", true).0, "REFUSED");
+    // The forwarding web server too, on its own port.
+    let forward = server.forward.expect("forward address");
+    let web = Web {
+        addr: forward,
+        stop: None,
+        thread: None,
+    };
+    assert_eq!(web.curl("not-forwarded.example", "/", false).0, "404");
     drop(server);
     let dir = TestDb::new();
-    let off = Proc::start_env(&dir.db(), &[("OPSD_DNS_LISTEN", "off")]);
+    let off = Proc::start_env(
+        &dir.db(),
+        &[("OPSD_DNS_LISTEN", "off"), ("OPSD_FORWARD_LISTEN", "off")],
+    );
     assert_eq!(off.dns, None);
+    assert_eq!(off.forward, None);
+}
+
+/// The forwarding web server of `s`'s app on a free loopback port.
+struct Web {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Web {
+    fn start(s: &Server) -> Web {
+        let app = s.app.clone();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let l = tokio::net::TcpListener::from_std(listener).expect("listener");
+                opsd::forward::serve(app, l, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("serve forwards");
+            });
+        });
+        Web {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// curl of `path` with `host`: `(status, Location or the followed URL, body)`.
+    fn curl(&self, host: &str, path: &str, follow: bool) -> (String, String, String) {
+        let mut cmd = Command::new("timeout");
+        cmd.args(["10", "curl", "-s", "-H", &format!("Host: {host}")])
+            .args(["-w", "\n%{http_code} %{redirect_url} %{url_effective}"]);
+        if follow {
+            cmd.arg("-L");
+        }
+        let out = cmd
+            .arg(format!("http://{}{path}", self.addr))
+            .output()
+            .expect("run curl");
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let (body, last) = text.rsplit_once('\n').unwrap_or(("", &text));
+        let mut parts = last.split(' ');
+        let code = parts.next().unwrap_or("").to_string();
+        let redirect = parts.next().unwrap_or("").to_string();
+        let effective = parts.next().unwrap_or("").to_string();
+        let location = if follow { effective } else { redirect };
+        (code, location, body.to_string())
+    }
+}
+
+impl Drop for Web {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Issue 31.4: forwards set over OPS are served — a 301 with the path and query
+/// kept, a masked page framing the destination (escaped), a wildcard, 404 for
+/// anything else — and a real HTTP client follows one.
+#[test]
+fn forwards_set_over_ops_redirect_and_frame() {
+    let s = Server::start();
+    let d = "forward-web.com";
+    let r = s.ops(&register(d, 1, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let web = Web::start(&s);
+    assert_eq!(web.curl(d, "/", false).0, "404");
+    assert_eq!(
+        s.ops(&call("CREATE_DOMAIN_FORWARDING", d, "")).code(),
+        Some(200)
+    );
+    let entry = |sub: &str, url: &str, extra: &str| {
+        format!(
+            "<item><dt_assoc><item key=\"subdomain\">{sub}</item><item key=\"destination_url\">{url}</item>{extra}</dt_assoc></item>"
+        )
+    };
+    let own = format!("http://{}/", s.addr);
+    let list = [
+        entry("", "https://bare.example.org/", ""),
+        entry(
+            "www",
+            "https://www.example.org/landing",
+            "<item key=\"masked\">1</item><item key=\"title\">&lt;Shop &amp; \"more\"&gt;</item><item key=\"description\">A &lt;b&gt;shop&lt;/b&gt;</item><item key=\"keywords\">shop, more</item>",
+        ),
+        entry("*", "https://any.example.org/", ""),
+        entry("home", &own, ""),
+        entry("off", "https://off.example.org/", "<item key=\"enabled\">0</item>"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, e)| e.replacen("<item>", &format!("<item key=\"{i}\">"), 1))
+    .collect::<String>();
+    let r = s.ops(&call(
+        "SET_DOMAIN_FORWARDING",
+        d,
+        &format!("<item key=\"forwarding\"><dt_array>{list}</dt_array></item>"),
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+
+    // Seen at once (the server is woken), with the path and query kept.
+    let start = Instant::now();
+    let mut got = web.curl(d, "/a/b?x=1", false);
+    while got.0 != "301" && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+        got = web.curl(d, "/a/b?x=1", false);
+    }
+    assert_eq!(
+        (got.0.as_str(), got.1.as_str()),
+        ("301", "https://bare.example.org/a/b?x=1")
+    );
+    let (code, to, _) = web.curl("deep.sub.forward-web.com:80", "/", false);
+    assert_eq!(
+        (code.as_str(), to.as_str()),
+        ("301", "https://any.example.org/")
+    );
+    let (code, _, page) = web.curl("WWW.forward-web.com", "/", false);
+    assert_eq!(code, "200");
+    assert!(
+        page.contains("<iframe src=\"https:&#x2f;&#x2f;www.example.org&#x2f;landing\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("<title>&lt;Shop &amp; &quot;more&quot;&gt;</title>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("content=\"A &lt;b&gt;shop&lt;&#x2f;b&gt;\""),
+        "{page}"
+    );
+    assert_eq!(
+        web.curl("off.forward-web.com", "/", false).0,
+        "404",
+        "disabled"
+    );
+    assert_eq!(web.curl("elsewhere.org", "/", false).0, "404");
+    // A real client follows a forward to its destination (here opsd's own port).
+    let (_, landed, _) = web.curl("home.forward-web.com", "/", true);
+    assert_eq!(landed, own);
+
+    // Deleted: gone at once.
+    assert_eq!(
+        s.ops(&call("DELETE_DOMAIN_FORWARDING", d, "")).code(),
+        Some(200)
+    );
+    let start = Instant::now();
+    while web.curl(d, "/", false).0 != "404" && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(web.curl(d, "/", false).0, "404");
 }

@@ -167,6 +167,34 @@ pub fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
         let dns_bound = dns
             .as_ref()
             .map_or_else(|| "off".to_string(), |(udp, _)| opsd::dns::address(udp));
+        // The forwarding web server, likewise.
+        let forward_at = match config.forward_listen {
+            Some(_) if config.production && !config.forward_listen_set => None,
+            other => other,
+        };
+        let forward = match forward_at {
+            None => None,
+            Some(at) => match tokio::net::TcpListener::bind(at).await {
+                Ok(l) => Some(l),
+                Err(e) if !config.forward_listen_set && e.kind() == std::io::ErrorKind::AddrInUse => {
+                    let any = std::net::SocketAddr::new(at.ip(), 0);
+                    let l = tokio::net::TcpListener::bind(any).await.with_context(|| format!("binding {any} for forwarding"))?;
+                    tracing::warn!(
+                        default = %at,
+                        forward = %l.local_addr().map_or_else(|_| "?".into(), |a| a.to_string()),
+                        "the default forwarding port is taken (another opsd?); forwarding answers on another port. Set forward_listen to choose one"
+                    );
+                    Some(l)
+                }
+                Err(e) => {
+                    return Err(anyhow::Error::new(e).context(format!("binding {at} for forwarding")));
+                }
+            },
+        };
+        let forward_bound = forward.as_ref().map_or_else(
+            || "off".to_string(),
+            |l| l.local_addr().map_or_else(|_| "?".into(), |a| a.to_string()),
+        );
 
         let now = opsd::clock::format_timestamp(clock.now());
         let app = Arc::new(opsd::app::build(store, clock, config, &scenario)?);
@@ -192,9 +220,19 @@ pub fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
                 let _ = dns_stopped.await;
             }))
         });
-        tracing::info!(listen = %bound, tls = %tls_bound, dns = %dns_bound, db = %opsd::store::describe_db(&app.config.db.to_string_lossy()), %now, mode, "opsd serving");
+        let (stop_forward, forward_stopped) = tokio::sync::oneshot::channel::<()>();
+        let forward_task = forward.map(|l| {
+            tokio::spawn(opsd::forward::serve(app.clone(), l, async {
+                let _ = forward_stopped.await;
+            }))
+        });
+        tracing::info!(listen = %bound, tls = %tls_bound, dns = %dns_bound, forward = %forward_bound, db = %opsd::store::describe_db(&app.config.db.to_string_lossy()), %now, mode, "opsd serving");
         opsd::serve_with_tls(listener, tls, shutdown_signal(), app).await?;
         let _ = stop_dns.send(());
+        let _ = stop_forward.send(());
+        if let Some(t) = forward_task {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), t).await;
+        }
         if let Some(t) = dns_task {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(5), t).await;
         }

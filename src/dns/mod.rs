@@ -36,7 +36,7 @@ const TCP_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Default)]
 pub struct DnsService {
     zones: RwLock<Arc<Zones>>,
-    version: RwLock<Option<(i64, i64, i64)>>,
+    version: RwLock<Option<i64>>,
 }
 
 impl DnsService {
@@ -50,7 +50,7 @@ impl DnsService {
 
     /// Reads the zones from the store again.
     pub fn reload(&self, app: &App) -> Result<(), crate::store::StoreError> {
-        let version = app.store.zones_version()?;
+        let version = app.store.hosted_version(crate::store::Hosted::Zone)?;
         let zones = Zones::build(&app.store.served_zones()?);
         *self
             .zones
@@ -65,7 +65,7 @@ impl DnsService {
 
     /// Reads the zones again if the store says they changed.
     fn refresh(&self, app: &App) -> Result<(), crate::store::StoreError> {
-        let now = app.store.zones_version()?;
+        let now = app.store.hosted_version(crate::store::Hosted::Zone)?;
         let seen = *self
             .version
             .read()

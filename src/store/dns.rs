@@ -84,7 +84,7 @@ impl Store {
         let conn = self.writer();
         let tx = conn.transaction()?;
         let made = zone_in(&tx, w)?;
-        finish(tx, made, Guard::NameHeld, (event, audit))
+        finish(tx, (Hosted::Zone, made, Guard::NameHeld), (event, audit))
     }
 
     /// Replaces the records of the reseller's zone (and its template, when
@@ -111,7 +111,7 @@ impl Store {
                 w.template,
                 w.now
             ])?;
-        finish(tx, changed, Guard::Moved, (event, audit))
+        finish(tx, (Hosted::Zone, changed, Guard::Moved), (event, audit))
     }
 
     /// Every zone the DNS server answers for: `(domain, records, serial)` of the
@@ -129,16 +129,28 @@ impl Store {
             .collect::<super::sql::Result<_>>()?)
     }
 
-    /// A value that changes whenever a zone does (made, changed, deleted), for the
-    /// DNS server to know when to read the zones again.
-    pub fn zones_version(&self) -> Result<(i64, i64, i64)> {
+    /// A counter one more with every change of a zone or forwarding of
+    /// `what`, for the servers to know when to read them again.
+    pub fn hosted_version(&self, what: Hosted) -> Result<i64> {
+        Ok(self
+            .reader()
+            .prepare_cached("SELECT n FROM hosted_versions WHERE what = ?1")?
+            .query_row([what.table()], |r| r.get("n"))
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// Every forwarding the web server serves: `(domain, entries)` of those whose
+    /// domain its reseller still holds.
+    pub fn served_forwards(&self) -> Result<Vec<(String, String)>> {
         Ok(self
             .reader()
             .prepare_cached(
-                "SELECT count(*) AS n, CAST(coalesce(sum(serial), 0) AS BIGINT) AS s,
-                        coalesce(max(updated_at), 0) AS u FROM dns_zones",
+                "SELECT f.domain, f.entries FROM domain_forwards f
+                 JOIN domains d ON d.name = f.domain AND d.reseller_id = f.reseller_id",
             )?
-            .query_row([], |r| Ok((r.get("n")?, r.get("s")?, r.get("u")?)))?)
+            .query_map([], |r| Ok((r.get("domain")?, r.get("entries")?)))?
+            .collect::<super::sql::Result<_>>()?)
     }
 
     /// The reseller's forwarding of `domain`: its entries (JSON).
@@ -171,7 +183,11 @@ impl Store {
                  VALUES (?1, ?2, '[]', ?3, ?3) ON CONFLICT (domain) DO NOTHING",
             )?
             .execute(params![domain, reseller_id, now])?;
-        finish(tx, made, Guard::NameHeld, (event, audit))
+        finish(
+            tx,
+            (Hosted::Forwarding, made, Guard::NameHeld),
+            (event, audit),
+        )
     }
 
     /// Replaces the entries of the reseller's forwarding of `domain`; stopped
@@ -192,7 +208,11 @@ impl Store {
                  WHERE domain = ?1 AND reseller_id = ?2",
             )?
             .execute(params![domain, reseller_id, entries, now])?;
-        finish(tx, changed, Guard::Moved, (event, audit))
+        finish(
+            tx,
+            (Hosted::Forwarding, changed, Guard::Moved),
+            (event, audit),
+        )
     }
 
     /// Deletes the reseller's zone or forwarding of `domain`; stopped
@@ -214,7 +234,7 @@ impl Store {
             ),
             params![domain, reseller_id],
         )?;
-        finish(tx, gone, Guard::Moved, (event, audit))
+        finish(tx, (what, gone, Guard::Moved), (event, audit))
     }
 
     /// The records of the reseller's DNS template `name` (JSON): `None` when it
@@ -253,12 +273,27 @@ impl Store {
 /// (none when the reseller has one).
 pub(super) fn zone_in(tx: &Transaction<'_>, w: &ZoneWrite<'_>) -> Result<usize> {
     drop_stale(tx, Hosted::Zone, w.domain, w.reseller_id)?;
-    Ok(tx
+    let made = tx
         .prepare_cached(
             "INSERT INTO dns_zones (domain, reseller_id, template, records, serial, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5) ON CONFLICT (domain) DO NOTHING",
         )?
-        .execute(params![w.domain, w.reseller_id, w.template, w.records, w.now])?)
+        .execute(params![w.domain, w.reseller_id, w.template, w.records, w.now])?;
+    if made > 0 {
+        bump(tx, Hosted::Zone)?;
+    }
+    Ok(made)
+}
+
+/// One more on the service's change counter.
+fn bump(tx: &Transaction<'_>, what: Hosted) -> Result<()> {
+    // An upsert: a sandbox reset may have emptied the table.
+    tx.prepare_cached(
+        "INSERT INTO hosted_versions (what, n) VALUES (?1, 1)
+         ON CONFLICT (what) DO UPDATE SET n = hosted_versions.n + 1",
+    )?
+    .execute([what.table()])?;
+    Ok(())
 }
 
 /// Deletes the row a former holder of `domain` left.
@@ -277,13 +312,13 @@ fn drop_stale(tx: &Transaction<'_>, what: Hosted, domain: &str, reseller_id: i64
 /// `guard` when no row changed.
 fn finish(
     tx: Transaction<'_>,
-    rows: usize,
-    guard: Guard,
+    (what, rows, guard): (Hosted, usize, Guard),
     (event, audit): (&NewEvent, &AuditEntry),
 ) -> Result<Written<()>> {
     if rows == 0 {
         return Ok(Written::Stopped(guard));
     }
+    bump(&tx, what)?;
     events_in(&tx, std::slice::from_ref(event))?;
     audit_in(&tx, audit)?;
     tx.commit()?;

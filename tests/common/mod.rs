@@ -689,6 +689,8 @@ pub struct Proc {
     pub tls: Option<SocketAddr>,
     /// The DNS server's address, when DNS is on.
     pub dns: Option<SocketAddr>,
+    /// The forwarding web server's address, when it is on.
+    pub forward: Option<SocketAddr>,
     /// What it wrote to standard output, and to standard error after it started
     /// listening.
     pub stderr: Arc<std::sync::Mutex<Vec<String>>>,
@@ -708,7 +710,8 @@ impl Proc {
             .env("OPSD_DB", db)
             .env("OPSD_LISTEN", "127.0.0.1:0")
             .env("OPSD_TLS_LISTEN", "127.0.0.1:0")
-            .env("OPSD_DNS_LISTEN", "127.0.0.1:0");
+            .env("OPSD_DNS_LISTEN", "127.0.0.1:0")
+            .env("OPSD_FORWARD_LISTEN", "127.0.0.1:0");
         // Beside a file the snapshots have their place; for a database URL they
         // go to a directory of the test's, not the working one.
         let scratch = opsd::store::is_postgres_url(&db.to_string_lossy()).then(|| {
@@ -756,13 +759,18 @@ impl Proc {
                 .parse::<SocketAddr>()
                 .ok()
         };
-        let (addr, tls, dns) = loop {
+        let (addr, tls, dns, forward) = loop {
             let line = lines
                 .next()
                 .expect("opsd exited before listening")
                 .expect("log line");
             if let Some(addr) = field(&line, " listen=") {
-                break (addr, field(&line, " tls="), field(&line, " dns="));
+                break (
+                    addr,
+                    field(&line, " tls="),
+                    field(&line, " dns="),
+                    field(&line, " forward="),
+                );
             }
         };
         let stderr = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -787,6 +795,7 @@ impl Proc {
             addr,
             tls,
             dns,
+            forward,
             stderr,
             scratch: None,
         }

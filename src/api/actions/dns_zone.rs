@@ -265,7 +265,10 @@ pub(super) fn delete(ctx: &Ctx<'_>, d: &DomainRecord, what: Hosted) -> Result<Re
         .delete_hosted(what, ctx.reseller.id, &d.name, &event, &audit)?
     {
         Written::Done(()) => {
-            ctx.app.zones_changed.notify_one();
+            match what {
+                Hosted::Zone => ctx.app.zones_changed.notify_one(),
+                Hosted::Forwarding => ctx.app.forwards_changed.notify_one(),
+            }
             Ok(Reply::done_bare(codes::DNS_ZONE_OK))
         }
         Written::Stopped(_) => Err(ApiError::NotFound(missing)),

@@ -45,7 +45,10 @@ impl crate::api::Handler for CreateDomainForwarding {
             .store
             .create_domain_forwarding(ctx.reseller.id, &d.name, now, &event, &audit)?
         {
-            Written::Done(()) => Ok(Reply::done_bare(codes::FORWARDING_OK)),
+            Written::Done(()) => {
+                ctx.app.forwards_changed.notify_one();
+                Ok(Reply::done_bare(codes::FORWARDING_OK))
+            }
             Written::Stopped(_) => Err(ApiError::Refused(codes::FORWARDING_EXISTS)),
         }
     }
@@ -121,7 +124,10 @@ impl crate::api::Handler for SetDomainForwarding {
             now,
             (&event, &audit),
         )? {
-            Written::Done(()) => Ok(Reply::done_bare(codes::FORWARDING_OK)),
+            Written::Done(()) => {
+                ctx.app.forwards_changed.notify_one();
+                Ok(Reply::done_bare(codes::FORWARDING_OK))
+            }
             Written::Stopped(Guard::NameHeld | Guard::FundsShort | Guard::Moved) => {
                 Err(ApiError::NotFound(codes::FORWARDING_NOT_FOUND))
             }
