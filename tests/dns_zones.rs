@@ -613,3 +613,107 @@ fn a_dns_template_makes_the_zone_when_the_domain_arrives() {
         Some("www")
     );
 }
+
+/// The WHMCS module's SaveDNS then GetDNS, as its own code sent them (captured
+/// by fixtures/clients/capture/whmcs-opensrspro.py), replayed: the zone and the
+/// forward saved, then read back with every key GetDNS reads.
+#[test]
+fn the_whmcs_modules_save_and_get_dns() {
+    let s = Server::start();
+    registered(&s, "whmcs-dns.com");
+    let replay = |name: &str| {
+        let raw =
+            std::fs::read(fixture(&format!("clients/whmcs-opensrspro/{name}"))).expect("capture");
+        let raw = String::from_utf8(raw).expect("utf-8").replacen(
+            "X-Username: whmcsuser",
+            &format!("X-Username: {USER}"),
+            1,
+        );
+        s.send(&resign_bytes(raw.as_bytes(), KEY))
+    };
+    // SaveDNS: the zone made and set, the forward made and set.
+    for name in [
+        "whmcs.1.create_dns_zone.http",
+        "whmcs.2.set_dns_zone.http",
+        "whmcs.3.create_domain_forwarding.http",
+        "whmcs.4.set_domain_forwarding.http",
+    ] {
+        let r = replay(name);
+        assert_eq!(
+            r.item("is_success").as_deref(),
+            Some("1"),
+            "{name}: {}",
+            r.text()
+        );
+    }
+    // Saved again, as WHMCS does on every save: the creations answer 485, which
+    // the module reads as "exists".
+    assert_eq!(replay("whmcs.1.create_dns_zone.http").code(), Some(485));
+    assert_eq!(
+        replay("whmcs.3.create_domain_forwarding.http").code(),
+        Some(485)
+    );
+    // GetDNS: what it reads of each reply.
+    let zone = replay("whmcs.5.get_dns_zone.http");
+    assert_eq!(zone.code(), Some(200), "{}", zone.text());
+    assert_eq!(
+        zone.path("attributes/records/A/0/ip_address").as_deref(),
+        Some("192.0.2.80")
+    );
+    assert_eq!(
+        zone.path("attributes/records/A/0/subdomain").as_deref(),
+        Some("")
+    );
+    assert_eq!(
+        zone.path("attributes/records/CNAME/0/subdomain").as_deref(),
+        Some("www")
+    );
+    assert_eq!(
+        zone.path("attributes/records/CNAME/0/hostname").as_deref(),
+        Some("whmcs-dns.com")
+    );
+    assert_eq!(
+        zone.path("attributes/records/MX/0/priority").as_deref(),
+        Some("10")
+    );
+    assert_eq!(
+        zone.path("attributes/records/MX/0/hostname").as_deref(),
+        Some("mx.whmcs-dns.com")
+    );
+    assert_eq!(
+        zone.path("attributes/records/TXT/0/text").as_deref(),
+        Some("v=spf1 a mx -all")
+    );
+    let fwd = replay("whmcs.6.get_domain_forwarding.http");
+    assert_eq!(fwd.code(), Some(200), "{}", fwd.text());
+    assert_eq!(
+        fwd.path("attributes/forwarding/0/subdomain").as_deref(),
+        Some("shop")
+    );
+    assert_eq!(
+        fwd.path("attributes/forwarding/0/masked").as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        fwd.path("attributes/forwarding/0/destination_url")
+            .as_deref(),
+        Some("https://shop.example.org/")
+    );
+    // Another reseller replaying the same bytes reaches nothing.
+    let raw = std::fs::read(fixture(
+        "clients/whmcs-opensrspro/whmcs.5.get_dns_zone.http",
+    ))
+    .expect("capture");
+    let raw = String::from_utf8(raw).expect("utf-8").replacen(
+        "X-Username: whmcsuser",
+        &format!("X-Username: {OTHER_USER}"),
+        1,
+    );
+    let theirs = s.send(&resign_bytes(raw.as_bytes(), OTHER_KEY));
+    assert_ne!(
+        theirs.item("is_success").as_deref(),
+        Some("1"),
+        "{}",
+        theirs.text()
+    );
+}
