@@ -144,7 +144,7 @@ fn main() {
     let db = dir.path().join("bench.db");
     let store = opsd::store::Store::open(&db).expect("store");
     let r = store.add_reseller(USER, KEY, &[], 0).expect("reseller");
-    store.set_balance(r, 1_000_000_00).expect("balance");
+    store.set_balance(r, 100_000_000).expect("balance");
     let hash = opsd::auth::hash_password("bench-pass").expect("hash");
     let p = store.add_profile(r, "bench", &hash, 0).expect("profile");
     store
