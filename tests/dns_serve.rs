@@ -10,15 +10,27 @@ use std::time::{Duration, Instant};
 use crate::common::*;
 use crate::portfolio::register;
 
-/// The DNS server of `s`'s app on a free loopback port, until the test ends.
-struct Dns {
+/// A server of the app's run on a runtime of its own in a thread, until dropped.
+struct Served {
     addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl Dns {
-    fn start(s: &Server) -> Dns {
+impl Served {
+    /// Runs `serve(app, stopped)` — which binds, sends its address and serves
+    /// until `stopped` resolves — in a thread with a 2-worker runtime.
+    fn start<F, Fut>(s: &Server, serve: F) -> Served
+    where
+        F: FnOnce(
+                std::sync::Arc<opsd::app::App>,
+                std::sync::mpsc::Sender<SocketAddr>,
+                tokio::sync::oneshot::Receiver<()>,
+            ) -> Fut
+            + Send
+            + 'static,
+        Fut: std::future::Future<Output = ()>,
+    {
         let app = s.app.clone();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -28,30 +40,75 @@ impl Dns {
                 .enable_all()
                 .build()
                 .expect("runtime");
-            rt.block_on(async move {
-                let (udp, tcp) = opsd::dns::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-                    .await
-                    .expect("bind DNS");
-                addr_tx
-                    .send(udp.local_addr().expect("addr"))
-                    .expect("send addr");
-                opsd::dns::serve(app, udp, tcp, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("serve DNS");
-            });
+            rt.block_on(serve(app, addr_tx, stopped));
         });
         let addr = addr_rx
             .recv_timeout(Duration::from_secs(10))
-            .expect("DNS address");
-        Dns {
+            .expect("server address");
+        Served {
             addr,
             stop: Some(stop),
             thread: Some(thread),
         }
     }
 
+    /// One already running elsewhere (`opsd serve`), at `addr`.
+    fn at(addr: SocketAddr) -> Served {
+        Served {
+            addr,
+            stop: None,
+            thread: None,
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The DNS server of `s`'s app on a free loopback port.
+type Dns = Served;
+
+fn start_dns(s: &Server) -> Dns {
+    Served::start(s, |app, addr, stopped| async move {
+        let (udp, tcp) = opsd::dns::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind DNS");
+        addr.send(udp.local_addr().expect("addr"))
+            .expect("send addr");
+        opsd::dns::serve(app, udp, tcp, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("serve DNS");
+    })
+}
+
+/// The forwarding web server of `s`'s app on a free loopback port.
+type Web = Served;
+
+fn start_web(s: &Server) -> Web {
+    Served::start(s, |app, addr, stopped| async move {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        addr.send(l.local_addr().expect("addr")).expect("send addr");
+        opsd::forward::serve(app, l, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("serve forwards");
+    })
+}
+
+impl Served {
     /// `dig` of `name` and `qtype`, over TCP when `tcp`: the status and the short
     /// answers.
     fn dig(&self, name: &str, qtype: &str, tcp: bool) -> (String, Vec<String>) {
@@ -106,17 +163,6 @@ impl Dns {
     }
 }
 
-impl Drop for Dns {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 fn call(action: &str, domain: &str, attrs: &str) -> Vec<u8> {
     envelope(
         action,
@@ -140,7 +186,7 @@ fn records_set_over_ops_resolve_over_udp_and_tcp() {
     let d = "dig-me.com";
     let r = s.ops(&register(d, 1, ""));
     assert_eq!(r.code(), Some(200), "{}", r.text());
-    let dns = Dns::start(&s);
+    let dns = start_dns(&s);
     // Not hosted yet: refused.
     assert_eq!(dns.dig(d, "A", false).0, "REFUSED");
     let r = s.ops(&call("CREATE_DNS_ZONE", d, RECORDS));
@@ -209,20 +255,12 @@ fn opsd_serve_answers_dns_and_says_where() {
     let at = format!("127.0.0.1:{port}");
     let server = Proc::start_env(&dir.db(), &[("OPSD_DNS_LISTEN", at.as_str())]);
     assert_eq!(server.dns.map(|a| a.to_string()), Some(at.clone()));
-    let dns = Dns {
-        addr: at.parse().expect("addr"),
-        stop: None,
-        thread: None,
-    };
+    let dns = Served::at(at.parse().expect("addr"));
     assert_eq!(dns.dig("not-hosted.example", "A", false).0, "REFUSED");
     assert_eq!(dns.dig("not-hosted.example", "A", true).0, "REFUSED");
     // The forwarding web server too, on its own port.
     let forward = server.forward.expect("forward address");
-    let web = Web {
-        addr: forward,
-        stop: None,
-        thread: None,
-    };
+    let web = Served::at(forward);
     assert_eq!(web.curl("not-forwarded.example", "/", false).0, "404");
     drop(server);
     let dir = TestDb::new();
@@ -234,42 +272,7 @@ fn opsd_serve_answers_dns_and_says_where() {
     assert_eq!(off.forward, None);
 }
 
-/// The forwarding web server of `s`'s app on a free loopback port.
-struct Web {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Web {
-    fn start(s: &Server) -> Web {
-        let app = s.app.clone();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let addr = listener.local_addr().expect("addr");
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let l = tokio::net::TcpListener::from_std(listener).expect("listener");
-                opsd::forward::serve(app, l, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("serve forwards");
-            });
-        });
-        Web {
-            addr,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-
+impl Served {
     /// curl of `path` with `host`: `(status, Location or the followed URL, body)`.
     fn curl(&self, host: &str, path: &str, follow: bool) -> (String, String, String) {
         let mut cmd = Command::new("timeout");
@@ -293,17 +296,6 @@ impl Web {
     }
 }
 
-impl Drop for Web {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 /// Issue 31.4: forwards set over OPS are served — a 301 with the path and query
 /// kept, a masked page framing the destination (escaped), a wildcard, 404 for
 /// anything else — and a real HTTP client follows one.
@@ -313,7 +305,7 @@ fn forwards_set_over_ops_redirect_and_frame() {
     let d = "forward-web.com";
     let r = s.ops(&register(d, 1, ""));
     assert_eq!(r.code(), Some(200), "{}", r.text());
-    let web = Web::start(&s);
+    let web = start_web(&s);
     assert_eq!(web.curl(d, "/", false).0, "404");
     assert_eq!(
         s.ops(&call("CREATE_DOMAIN_FORWARDING", d, "")).code(),
