@@ -24,9 +24,9 @@ CREATE INDEX domain_forwards_by_reseller ON domain_forwards (reseller_id);
 ALTER TABLE dns_templates ADD COLUMN records TEXT;
 -- One counter per service, one more with each change of any zone or forwarding
 -- (in the change's transaction): the DNS and forwarding servers of every
--- instance read the zones again when it moves.
+-- instance read the zones again when it moves. A row is made by the first change
+-- (an empty table is what `opsd db copy` and snapshots expect of a new database).
 CREATE TABLE hosted_versions (
     what  TEXT PRIMARY KEY,
     n     INTEGER NOT NULL
 );
-INSERT INTO hosted_versions (what, n) VALUES ('dns_zones', 0), ('domain_forwards', 0);
