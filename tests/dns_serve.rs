@@ -390,3 +390,38 @@ fn forwards_set_over_ops_redirect_and_frame() {
     }
     assert_eq!(web.curl(d, "/", false).0, "404");
 }
+
+/// A zone set through one instance answers in DNS from another sharing the
+/// database (which reads the zones again within `dns::POLL`).
+#[test]
+fn a_zone_set_on_one_instance_answers_from_another() {
+    let dir = TestDb::new();
+    let db = dir.db();
+    opsd_ok(&db, &["reseller", "add", USER, "--key", KEY], "");
+    opsd_ok(
+        &db,
+        &[
+            "domain",
+            "add",
+            USER,
+            "two-instances.com",
+            "--profile",
+            "buyer:buyer-pass",
+        ],
+        "",
+    );
+    let a = Proc::start(&db);
+    let b = Proc::start(&db);
+    let dns_b = Served::at(b.dns.expect("DNS of the second instance"));
+    assert_eq!(dns_b.dig("two-instances.com", "A", false).0, "REFUSED");
+    let r = Conn::open(a.addr).send(&http10(
+        &call("CREATE_DNS_ZONE", "two-instances.com", RECORDS),
+        USER,
+        KEY,
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let (status, a_records) = dns_b.dig_until("two-instances.com", "A", |g| g.0 == "NOERROR");
+    assert_eq!(status, "NOERROR");
+    assert_eq!(a_records, ["A 192.0.2.10"]);
+    drop((a, b));
+}
