@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::rdata::{A, AAAA, CNAME, MX, NS, SOA, SRV, TXT};
@@ -18,13 +19,24 @@ use crate::rules::dns::{self, Data, SERVICE_NAMESERVERS};
 pub const TTL: u32 = 3_600;
 const NEGATIVE_TTL: u32 = 300;
 
+/// Records, shared: an answer hands out the zone's own lists without copying
+/// them (the bench's per-query cost).
+pub type Records = Arc<[Record]>;
+
+/// The records of one name: all of them, and by type.
+#[derive(Debug, Clone, Default)]
+struct Node {
+    all: Vec<Record>,
+    by_type: HashMap<RecordType, Records>,
+}
+
 /// One hosted zone, ready to answer from.
 #[derive(Debug, Clone)]
 pub struct Zone {
-    soa: Record,
-    ns: Vec<Record>,
+    soa: Records,
+    ns: Records,
     /// Records by name relative to the apex (`""` the apex, `*.shop` a wildcard).
-    names: HashMap<String, Vec<Record>>,
+    names: HashMap<String, Node>,
     /// Names that exist only as parents of others (`b` for `a.b`).
     parents: HashSet<String>,
 }
@@ -34,8 +46,8 @@ pub struct Zone {
 pub struct Answer {
     pub code: ResponseCode,
     pub authoritative: bool,
-    pub answers: Vec<Record>,
-    pub authority: Vec<Record>,
+    pub answers: Records,
+    pub authority: Records,
 }
 
 impl Answer {
@@ -43,8 +55,8 @@ impl Answer {
         Answer {
             code: ResponseCode::Refused,
             authoritative: false,
-            answers: Vec::new(),
-            authority: Vec::new(),
+            answers: Arc::from([]),
+            authority: Arc::from([]),
         }
     }
 }
@@ -71,7 +83,7 @@ impl Zone {
                 NEGATIVE_TTL,
             )),
         );
-        let ns = SERVICE_NAMESERVERS
+        let ns: Vec<Record> = SERVICE_NAMESERVERS
             .iter()
             .filter_map(|n| {
                 Some(Record::from_rdata(
@@ -105,9 +117,23 @@ impl Zone {
                 .or_default()
                 .push(Record::from_rdata(owner, TTL, rdata));
         }
+        let names = names
+            .into_iter()
+            .map(|(n, all)| {
+                let mut by_type: HashMap<RecordType, Vec<Record>> = HashMap::new();
+                for r in &all {
+                    by_type.entry(r.record_type()).or_default().push(r.clone());
+                }
+                let by_type = by_type
+                    .into_iter()
+                    .map(|(t, v)| (t, Records::from(v)))
+                    .collect();
+                (n, Node { all, by_type })
+            })
+            .collect();
         Some(Zone {
-            soa,
-            ns,
+            soa: Arc::from([soa]),
+            ns: Records::from(ns),
             names,
             parents,
         })
@@ -116,71 +142,78 @@ impl Zone {
     /// The answer for `relative` (the asked name less the apex, lower case) and
     /// `qtype`; `asked` is the name as asked (a wildcard's records take it).
     fn answer(&self, relative: &str, asked: &Name, qtype: RecordType) -> Answer {
-        let positive = |answers: Vec<Record>| Answer {
+        let positive = |answers: Records| Answer {
             code: ResponseCode::NoError,
             authoritative: true,
             answers,
-            authority: Vec::new(),
+            authority: Arc::from([]),
         };
         let negative = |code| Answer {
             code,
             authoritative: true,
-            answers: Vec::new(),
-            authority: vec![self.soa.clone()],
+            answers: Arc::from([]),
+            authority: self.soa.clone(),
         };
-        let mut found: Vec<Record> = Vec::new();
-        if relative.is_empty() {
-            match qtype {
-                RecordType::SOA => found.push(self.soa.clone()),
-                RecordType::NS => found.extend(self.ns.iter().cloned()),
-                RecordType::ANY => {
-                    found.push(self.soa.clone());
-                    found.extend(self.ns.iter().cloned());
-                }
-                _ => {}
-            }
+        let apex = relative.is_empty();
+        if apex && qtype == RecordType::SOA {
+            return positive(self.soa.clone());
         }
-        let at = match self.names.get(relative) {
-            Some(rs) => Some(rs.clone()),
-            None if relative.is_empty() || self.parents.contains(relative) => None,
-            // A wildcard covers a name the zone lacks, at the closest level.
-            None => self.wildcard(relative).map(|rs| {
-                rs.into_iter()
-                    .map(|mut r| {
-                        r.name = asked.clone();
-                        r
-                    })
-                    .collect()
-            }),
+        if apex && qtype == RecordType::NS {
+            return positive(self.ns.clone());
+        }
+        let node = match self.names.get(relative) {
+            Some(node) => std::borrow::Cow::Borrowed(node),
+            None if apex || self.parents.contains(relative) => {
+                std::borrow::Cow::Owned(Node::default())
+            }
+            // A wildcard covers a name the zone lacks, at the closest level: its
+            // records under the name asked.
+            None => match self.wildcard(relative) {
+                Some(w) => {
+                    let all: Vec<Record> = w
+                        .all
+                        .iter()
+                        .map(|r| {
+                            let mut r = r.clone();
+                            r.name = asked.clone();
+                            r
+                        })
+                        .collect();
+                    let mut by_type: HashMap<RecordType, Vec<Record>> = HashMap::new();
+                    for r in &all {
+                        by_type.entry(r.record_type()).or_default().push(r.clone());
+                    }
+                    let by_type = by_type
+                        .into_iter()
+                        .map(|(t, v)| (t, Records::from(v)))
+                        .collect();
+                    std::borrow::Cow::Owned(Node { all, by_type })
+                }
+                None => return negative(ResponseCode::NXDomain),
+            },
         };
-        match at {
-            Some(rs) => {
-                let cname: Vec<Record> = rs
-                    .iter()
-                    .filter(|r| r.record_type() == RecordType::CNAME)
-                    .cloned()
-                    .collect();
-                if !cname.is_empty() && qtype != RecordType::CNAME {
-                    return positive(cname);
-                }
-                found.extend(
-                    rs.into_iter()
-                        .filter(|r| qtype == RecordType::ANY || r.record_type() == qtype),
-                );
-            }
-            None if !relative.is_empty() && !self.parents.contains(relative) => {
-                return negative(ResponseCode::NXDomain);
-            }
-            None => {}
+        if qtype != RecordType::CNAME
+            && let Some(cname) = node.by_type.get(&RecordType::CNAME)
+        {
+            return positive(cname.clone());
         }
-        if found.is_empty() {
-            return negative(ResponseCode::NoError);
+        if qtype == RecordType::ANY {
+            let mut all: Vec<Record> = Vec::new();
+            if apex {
+                all.extend(self.soa.iter().cloned());
+                all.extend(self.ns.iter().cloned());
+            }
+            all.extend(node.all.iter().cloned());
+            return positive(Records::from(all));
         }
-        positive(found)
+        match node.by_type.get(&qtype) {
+            Some(rs) => positive(rs.clone()),
+            None => negative(ResponseCode::NoError),
+        }
     }
 
     /// The records of the wildcard closest to `relative`, if one covers it.
-    fn wildcard(&self, relative: &str) -> Option<Vec<Record>> {
+    fn wildcard(&self, relative: &str) -> Option<&Node> {
         let mut rest = relative;
         loop {
             let parent = rest.split_once('.').map_or("", |(_, p)| p);
@@ -189,7 +222,7 @@ impl Zone {
                 && (self.names.contains_key(parent) || self.parents.contains(parent))
             {
                 let key = format!("*.{parent}");
-                return self.names.get(&key).cloned();
+                return self.names.get(&key);
             }
             let key = if parent.is_empty() {
                 "*".to_string()
@@ -197,7 +230,7 @@ impl Zone {
                 format!("*.{parent}")
             };
             if let Some(rs) = self.names.get(&key) {
-                return Some(rs.clone());
+                return Some(rs);
             }
             if parent.is_empty() {
                 return None;
