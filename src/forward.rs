@@ -6,7 +6,8 @@
 //! frames the destination under the entry's title, description and keywords
 //! (escaped by the template engine). Anything else: 404. The forwards are read
 //! again when they change (at once on this instance, woken by
-//! `App::zones_changed`, and within `dns::POLL` otherwise).
+//! `App::forwards_changed`, and within `dns::POLL` otherwise), and every
+//! `dns::FULL_RELOAD` whatever changed.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -50,7 +51,8 @@ const MASKED: &str = r#"<!doctype html>
 #[derive(Debug, Default)]
 pub struct Forwards {
     by_domain: RwLock<Arc<HashMap<String, Vec<Forward>>>>,
-    version: RwLock<Option<i64>>,
+    /// The change counter when the forwards were read, and when.
+    version: RwLock<Option<(i64, std::time::Instant)>>,
 }
 
 impl Forwards {
@@ -61,7 +63,10 @@ impl Forwards {
             .version
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if seen == Some(now) {
+        if let Some((v, at)) = seen
+            && v == now
+            && at.elapsed() < crate::dns::FULL_RELOAD
+        {
             return Ok(());
         }
         let map = app
@@ -77,7 +82,8 @@ impl Forwards {
         *self
             .version
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(now);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((now, std::time::Instant::now()));
         Ok(())
     }
 

@@ -145,6 +145,24 @@ impl Served {
         (status, answers)
     }
 
+    /// Digs until `want` holds (a change reaches the server), for at most `secs`.
+    fn dig_within(
+        &self,
+        secs: u64,
+        name: &str,
+        qtype: &str,
+        want: impl Fn(&(String, Vec<String>)) -> bool,
+    ) -> (String, Vec<String>) {
+        let start = Instant::now();
+        loop {
+            let got = self.dig(name, qtype, false);
+            if want(&got) || start.elapsed() > Duration::from_secs(secs) {
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Digs until `want` holds (a change reaches the server), for at most 5 s.
     fn dig_until(
         &self,
@@ -424,4 +442,30 @@ fn a_zone_set_on_one_instance_answers_from_another() {
     assert_eq!(status, "NOERROR");
     assert_eq!(a_records, ["A 192.0.2.10"]);
     drop((a, b));
+}
+
+/// A domain that leaves its reseller takes its zone out of DNS (within
+/// `dns::FULL_RELOAD`, though no zone changed).
+#[test]
+fn a_revoked_domain_leaves_dns() {
+    let s = Server::start();
+    let d = "leaving-dns.com";
+    let r = s.ops(&register(d, 1, ""));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        s.ops(&call("CREATE_DNS_ZONE", d, RECORDS)).code(),
+        Some(200)
+    );
+    let dns = start_dns(&s);
+    assert_eq!(dns.dig_until(d, "A", |g| g.0 == "NOERROR").0, "NOERROR");
+    let r = s.ops(&call(
+        "REVOKE",
+        d,
+        &format!("<item key=\"reseller\">{USER}</item>"),
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        dns.dig_within(15, d, "A", |g| g.0 == "REFUSED").0,
+        "REFUSED"
+    );
 }

@@ -4,7 +4,8 @@
 //! packets, TCP timeouts); [`zone`] answers from memory. The zones are read
 //! again when they change: at once on the instance that changed them (woken by
 //! `App::zones_changed`), and within [`POLL`] on every other instance sharing
-//! the database. Queries are rate
+//! the database; and every [`FULL_RELOAD`] whatever changed (a domain that left
+//! its reseller changes no zone). Queries are rate
 //! limited per client address; those over the limit get no reply.
 
 pub mod zone;
@@ -26,6 +27,11 @@ pub use zone::{Answer, Zones};
 /// How often an instance looks for zones changed by another.
 pub const POLL: Duration = Duration::from_millis(250);
 
+/// How often the zones are read again whatever the change counter says: a
+/// domain that left its reseller (revoked, pushed, transferred away) takes its
+/// zone out of service without a zone change.
+pub const FULL_RELOAD: Duration = Duration::from_secs(10);
+
 /// Queries a second one client address may send (*chosen*); twice that in a burst.
 pub const PER_ADDRESS: u32 = 20_000;
 
@@ -36,7 +42,8 @@ const TCP_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Default)]
 pub struct DnsService {
     zones: RwLock<Arc<Zones>>,
-    version: RwLock<Option<i64>>,
+    /// The change counter when the zones were read, and when.
+    version: RwLock<Option<(i64, Instant)>>,
 }
 
 impl DnsService {
@@ -59,7 +66,7 @@ impl DnsService {
         *self
             .version
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(version);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((version, Instant::now()));
         Ok(())
     }
 
@@ -70,10 +77,10 @@ impl DnsService {
             .version
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if seen != Some(now) {
-            self.reload(app)?;
+        match seen {
+            Some((v, at)) if v == now && at.elapsed() < FULL_RELOAD => Ok(()),
+            _ => self.reload(app),
         }
-        Ok(())
     }
 }
 
