@@ -5,14 +5,13 @@
 //! request's path and query kept, or, when the entry is masked, with a page that
 //! frames the destination under the entry's title, description and keywords
 //! (escaped by the template engine). Anything else: 404. The forwards are read
-//! again when they change (at once on this instance, woken by
-//! `App::forwards_changed`, and within `dns::POLL` otherwise), and every
+//! again as `dns::Served` keeps them: when they change, and every
 //! `dns::FULL_RELOAD` whatever changed.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -48,70 +47,37 @@ const MASKED: &str = r#"<!doctype html>
 "#;
 
 /// Every forward served: by domain, its entries.
-#[derive(Debug, Default)]
-pub struct Forwards {
-    by_domain: RwLock<Arc<HashMap<String, Vec<Forward>>>>,
-    /// The change counter when the forwards were read, and when.
-    version: RwLock<Option<(i64, std::time::Instant)>>,
+pub type ForwardMap = HashMap<String, Vec<Forward>>;
+
+/// The forwards as the store keeps them, for the servers.
+fn load(app: &App) -> Result<ForwardMap, crate::store::StoreError> {
+    Ok(app
+        .store
+        .served_forwards()?
+        .into_iter()
+        .map(|(domain, entries)| (domain, forwarding::from_json(&entries)))
+        .collect())
 }
 
-impl Forwards {
-    /// Reads the forwards again if the store says they changed.
-    fn refresh(&self, app: &App) -> Result<(), crate::store::StoreError> {
-        let now = app.store.hosted_version(crate::store::Hosted::Forwarding)?;
-        let seen = *self
-            .version
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((v, at)) = seen
-            && v == now
-            && at.elapsed() < crate::dns::FULL_RELOAD
-        {
-            return Ok(());
+/// The entry of `map` that forwards `host` (lower case, no port), if one does.
+fn find(map: &ForwardMap, host: &str) -> Option<Forward> {
+    // The closest domain holding the host, then its entry for the host.
+    let mut rest = host;
+    loop {
+        if let Some(entries) = map.get(rest) {
+            let sub = host.strip_suffix(rest).unwrap_or("").trim_end_matches('.');
+            let exact = entries.iter().find(|f| f.subdomain == sub);
+            let any = (!sub.is_empty())
+                .then(|| entries.iter().find(|f| f.subdomain == "*"))
+                .flatten();
+            return exact.or(any).filter(|f| f.enabled).cloned();
         }
-        let map = app
-            .store
-            .served_forwards()?
-            .into_iter()
-            .map(|(domain, entries)| (domain, forwarding::from_json(&entries)))
-            .collect();
-        *self
-            .by_domain
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(map);
-        *self
-            .version
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Some((now, std::time::Instant::now()));
-        Ok(())
-    }
-
-    /// The entry that forwards `host` (lower case, no port), if one does.
-    fn find(&self, host: &str) -> Option<Forward> {
-        let map = self
-            .by_domain
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
-        // The closest domain holding the host, then its entry for the host.
-        let mut rest = host;
-        loop {
-            if let Some(entries) = map.get(rest) {
-                let sub = host.strip_suffix(rest).unwrap_or("").trim_end_matches('.');
-                let exact = entries.iter().find(|f| f.subdomain == sub);
-                let any = (!sub.is_empty())
-                    .then(|| entries.iter().find(|f| f.subdomain == "*"))
-                    .flatten();
-                return exact.or(any).filter(|f| f.enabled).cloned();
-            }
-            rest = rest.split_once('.')?.1;
-        }
+        rest = rest.split_once('.')?.1;
     }
 }
 
 /// The answer to one request.
-fn answer(forwards: &Forwards, req: &Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+fn answer(forwards: &ForwardMap, req: &Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
     let host = req
         .headers()
         .get(hyper::header::HOST)
@@ -124,7 +90,7 @@ fn answer(forwards: &Forwards, req: &Request<hyper::body::Incoming>) -> Response
         .map_or(host, |(h, _)| h)
         .trim_end_matches('.')
         .to_ascii_lowercase();
-    let Some(f) = forwards.find(&host) else {
+    let Some(f) = find(forwards, &host) else {
         return plain(StatusCode::NOT_FOUND, "No forward for this name.\n");
     };
     let url = target(&f.destination_url, req.uri());
@@ -181,32 +147,8 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let forwards = Arc::new(Forwards::default());
-    if let Err(e) = forwards.refresh(&app) {
-        tracing::error!(error = %e, "cannot read the forwards; serving none until the store answers");
-    }
-    let poller = {
-        let (app, forwards) = (app.clone(), forwards.clone());
-        tokio::spawn(async move {
-            let mut backoff = crate::jobs::Backoff::new("forwards");
-            let mut wait = crate::dns::POLL;
-            loop {
-                tokio::select! {
-                    () = app.forwards_changed.notified() => {}
-                    () = tokio::time::sleep(wait) => {}
-                }
-                let (a, f) = (app.clone(), forwards.clone());
-                wait = match tokio::task::spawn_blocking(move || f.refresh(&a)).await {
-                    Ok(Ok(())) => {
-                        backoff.succeeded();
-                        crate::dns::POLL
-                    }
-                    Ok(Err(e)) => backoff.failed(&e),
-                    Err(e) => backoff.failed(&e),
-                };
-            }
-        })
-    };
+    let forwards = crate::dns::Served::new(crate::store::Hosted::Forwarding, load);
+    let poller = forwards.watch(app);
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -228,7 +170,7 @@ pub async fn serve(
         let forwards = forwards.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| {
-                let r = answer(&forwards, &req);
+                let r = answer(&forwards.get(), &req);
                 async move { Ok::<_, Infallible>(r) }
             });
             let conn = http1::Builder::new()
@@ -247,7 +189,7 @@ pub async fn serve(
 mod tests {
     use super::*;
 
-    fn forwards() -> Forwards {
+    fn forwards() -> ForwardMap {
         let f = |sub: &str, url: &str, enabled: bool| Forward {
             subdomain: sub.into(),
             destination_url: url.into(),
@@ -267,16 +209,13 @@ mod tests {
                 f("off", "https://off.example/", false),
             ],
         );
-        Forwards {
-            by_domain: RwLock::new(Arc::new(map)),
-            version: RwLock::new(None),
-        }
+        map
     }
 
     #[test]
     fn hosts_find_their_entry() {
         let f = forwards();
-        let url = |h: &str| f.find(h).map(|e| e.destination_url);
+        let url = |h: &str| find(&f, h).map(|e| e.destination_url);
         assert_eq!(url("fw.test").as_deref(), Some("https://bare.example/"));
         assert_eq!(url("www.fw.test").as_deref(), Some("https://www.example/"));
         assert_eq!(url("a.b.fw.test").as_deref(), Some("https://any.example/"));

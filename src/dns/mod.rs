@@ -8,10 +8,11 @@
 //! its reseller changes no zone). Queries are rate
 //! limited per client address; those over the limit get no reply.
 
+mod served;
 pub mod zone;
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hickory_server::net::runtime::Time;
@@ -22,6 +23,7 @@ use hickory_server::zone_handler::MessageResponseBuilder;
 use crate::app::App;
 use crate::ratelimit::RateLimiter;
 
+pub use served::Served;
 pub use zone::{Answer, Zones};
 
 /// How often an instance looks for zones changed by another.
@@ -38,55 +40,9 @@ pub const PER_ADDRESS: u32 = 20_000;
 /// How long a TCP connection may stay silent.
 const TCP_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The zones served and the store's version of them when they were read.
-#[derive(Debug, Default)]
-pub struct DnsService {
-    zones: RwLock<Arc<Zones>>,
-    /// The change counter when the zones were read, and when.
-    version: RwLock<Option<(i64, Instant)>>,
-}
-
-impl DnsService {
-    /// The zones as they stand.
-    pub fn zones(&self) -> Arc<Zones> {
-        self.zones
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
-
-    /// Reads the zones from the store again.
-    pub fn reload(&self, app: &App) -> Result<(), crate::store::StoreError> {
-        let version = app.store.hosted_version(crate::store::Hosted::Zone)?;
-        let zones = Zones::build(&app.store.served_zones()?);
-        *self
-            .zones
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(zones);
-        *self
-            .version
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((version, Instant::now()));
-        Ok(())
-    }
-
-    /// Reads the zones again if the store says they changed.
-    fn refresh(&self, app: &App) -> Result<(), crate::store::StoreError> {
-        let now = app.store.hosted_version(crate::store::Hosted::Zone)?;
-        let seen = *self
-            .version
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match seen {
-            Some((v, at)) if v == now && at.elapsed() < FULL_RELOAD => Ok(()),
-            _ => self.reload(app),
-        }
-    }
-}
-
 /// Answers queries from the app's zones.
 struct Handler {
-    zones: Arc<DnsService>,
+    zones: Arc<Served<Zones>>,
     limit: RateLimiter<IpAddr>,
 }
 
@@ -122,7 +78,7 @@ impl RequestHandler for Handler {
         };
         let answer = self
             .zones
-            .zones()
+            .get()
             .answer(&info.query.name().into(), info.query.query_type());
         let mut metadata = Metadata::response_from_request(&request.metadata);
         metadata.response_code = answer.code;
@@ -149,36 +105,16 @@ pub async fn serve(
     tcp: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let zones = Arc::new(DnsService::default());
-    if let Err(e) = zones.reload(&app) {
-        tracing::error!(error = %e, "cannot read the DNS zones; serving none until the store answers");
-    }
+    let zones = Served::new(crate::store::Hosted::Zone, |app| {
+        Ok(Zones::build(&app.store.served_zones()?))
+    });
+    let poller = zones.watch(app);
     let mut server = hickory_server::Server::new(Handler {
-        zones: zones.clone(),
+        zones,
         limit: RateLimiter::new(PER_ADDRESS),
     });
     server.register_socket(udp);
     server.register_listener(tcp, TCP_TIMEOUT, 64);
-    let poller = tokio::spawn(async move {
-        let mut backoff = crate::jobs::Backoff::new("dns zones");
-        let mut wait = POLL;
-        loop {
-            tokio::select! {
-                () = app.zones_changed.notified() => {}
-                () = tokio::time::sleep(wait) => {}
-            }
-            let (a, z) = (app.clone(), zones.clone());
-            let round = tokio::task::spawn_blocking(move || z.refresh(&a)).await;
-            wait = match round {
-                Ok(Ok(())) => {
-                    backoff.succeeded();
-                    POLL
-                }
-                Ok(Err(e)) => backoff.failed(&e),
-                Err(e) => backoff.failed(&e),
-            };
-        }
-    });
     shutdown.await;
     poller.abort();
     server
