@@ -30,6 +30,21 @@ struct Node {
     by_type: HashMap<RecordType, Records>,
 }
 
+impl Node {
+    /// The node of the records `all`.
+    fn of(all: Vec<Record>) -> Node {
+        let mut by_type: HashMap<RecordType, Vec<Record>> = HashMap::new();
+        for r in &all {
+            by_type.entry(r.record_type()).or_default().push(r.clone());
+        }
+        let by_type = by_type
+            .into_iter()
+            .map(|(t, v)| (t, Records::from(v)))
+            .collect();
+        Node { all, by_type }
+    }
+}
+
 /// One hosted zone, ready to answer from.
 #[derive(Debug, Clone)]
 pub struct Zone {
@@ -119,17 +134,7 @@ impl Zone {
         }
         let names = names
             .into_iter()
-            .map(|(n, all)| {
-                let mut by_type: HashMap<RecordType, Vec<Record>> = HashMap::new();
-                for r in &all {
-                    by_type.entry(r.record_type()).or_default().push(r.clone());
-                }
-                let by_type = by_type
-                    .into_iter()
-                    .map(|(t, v)| (t, Records::from(v)))
-                    .collect();
-                (n, Node { all, by_type })
-            })
+            .map(|(n, all)| (n, Node::of(all)))
             .collect();
         Some(Zone {
             soa: Arc::from([soa]),
@@ -179,15 +184,7 @@ impl Zone {
                             r
                         })
                         .collect();
-                    let mut by_type: HashMap<RecordType, Vec<Record>> = HashMap::new();
-                    for r in &all {
-                        by_type.entry(r.record_type()).or_default().push(r.clone());
-                    }
-                    let by_type = by_type
-                        .into_iter()
-                        .map(|(t, v)| (t, Records::from(v)))
-                        .collect();
-                    std::borrow::Cow::Owned(Node { all, by_type })
+                    std::borrow::Cow::Owned(Node::of(all))
                 }
                 None => return negative(ResponseCode::NXDomain),
             },
