@@ -161,6 +161,29 @@ pub fn to_ops(records: &[Record]) -> Value {
     Value::Object(by_type)
 }
 
+/// The zone a domain arriving with the DNS template `template` gets: the
+/// template's records (JSON) and the zone's event. `None` when the reseller
+/// has no template of that name.
+pub fn from_template(
+    store: &crate::store::Store,
+    (reseller_id, domain): (i64, &str),
+    template: &str,
+    now: i64,
+) -> Result<Option<(String, crate::store::NewEvent)>, crate::store::StoreError> {
+    Ok(store
+        .dns_template_records(reseller_id, template)?
+        .map(|records| {
+            let event = super::events::hosted_changed(
+                reseller_id,
+                domain,
+                crate::store::Hosted::Zone,
+                "created",
+                now,
+            );
+            (records.unwrap_or_else(|| "[]".into()), event)
+        }))
+}
+
 /// The records as the store keeps them (JSON).
 pub fn to_json(records: &[Record]) -> String {
     serde_json::to_string(records).unwrap_or_else(|_| "[]".into())
@@ -182,23 +205,32 @@ fn type_of(key: &str) -> Option<&'static str> {
 
 /// The entries of one type: a list, a map of numbered entries, or one entry.
 fn list(v: &Value) -> Vec<&Value> {
+    numbered(v).unwrap_or_else(|| match v {
+        Value::Object(_) => vec![v],
+        // An empty list may read as an empty string.
+        _ => Vec::new(),
+    })
+}
+
+/// A list as the request sent it — a `dt_array`, or a `dt_assoc` of numbered
+/// entries, in their order — or `None` for anything else.
+pub(super) fn numbered(v: &Value) -> Option<Vec<&Value>> {
     match v {
-        Value::Array(a) => a.iter().collect(),
+        Value::Array(a) => Some(a.iter().collect()),
         Value::Object(m) if !m.is_empty() && m.keys().all(|k| k.parse::<usize>().is_ok()) => {
             let mut items: Vec<(usize, &Value)> = m
                 .iter()
                 .filter_map(|(k, v)| Some((k.parse().ok()?, v)))
                 .collect();
             items.sort_by_key(|(i, _)| *i);
-            items.into_iter().map(|(_, v)| v).collect()
+            Some(items.into_iter().map(|(_, v)| v).collect())
         }
-        Value::Object(_) => vec![v],
-        // An empty list may read as an empty string.
-        _ => Vec::new(),
+        _ => None,
     }
 }
 
-fn text<'a>(e: &'a Map<String, Value>, key: &str) -> &'a str {
+/// The scalar `key` of an entry, trimmed; `""` when absent.
+pub(super) fn text<'a>(e: &'a Map<String, Value>, key: &str) -> &'a str {
     e.get(key).and_then(Value::as_str).map_or("", str::trim)
 }
 

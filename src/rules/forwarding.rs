@@ -9,6 +9,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::dns::text;
+
 /// The most forwarded names a domain may have (*chosen*).
 pub const MAX_ENTRIES: usize = 100;
 
@@ -30,17 +32,10 @@ pub type Refusal = (String, String);
 
 /// The entries of `forwarding` (JSON), checked, in the order sent.
 pub fn parse(forwarding: &Value) -> Result<Vec<Forward>, Refusal> {
-    let entries: Vec<&Value> = match forwarding {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(m) if m.keys().all(|k| k.parse::<usize>().is_ok()) => {
-            let mut items: Vec<(usize, &Value)> = m
-                .iter()
-                .filter_map(|(k, v)| Some((k.parse().ok()?, v)))
-                .collect();
-            items.sort_by_key(|(i, _)| *i);
-            items.into_iter().map(|(_, v)| v).collect()
-        }
-        Value::String(s) if s.trim().is_empty() => Vec::new(),
+    let entries: Vec<&Value> = match (super::dns::numbered(forwarding), forwarding) {
+        (Some(entries), _) => entries,
+        (None, Value::Object(m)) if m.is_empty() => Vec::new(),
+        (None, Value::String(s)) if s.trim().is_empty() => Vec::new(),
         _ => {
             return Err((
                 "forwarding".into(),
@@ -73,10 +68,6 @@ pub fn parse(forwarding: &Value) -> Result<Vec<Forward>, Refusal> {
         out.push(f);
     }
     Ok(out)
-}
-
-fn text<'a>(e: &'a Map<String, Value>, key: &str) -> &'a str {
-    e.get(key).and_then(Value::as_str).map_or("", str::trim)
 }
 
 fn limited(

@@ -303,19 +303,7 @@ pub fn registry_step(
             };
             // A `dns_template` gives the arriving domain its zone.
             let zone = match &d.dns_template {
-                Some(t) => app
-                    .store
-                    .dns_template_records(d.reseller_id, t)?
-                    .map(|records| {
-                        let event = super::events::hosted_changed(
-                            d.reseller_id,
-                            &d.name,
-                            crate::store::Hosted::Zone,
-                            "created",
-                            now,
-                        );
-                        (records.unwrap_or_else(|| "[]".into()), event)
-                    }),
+                Some(t) => super::dns::from_template(&app.store, (d.reseller_id, &d.name), t, now)?,
                 None => None,
             };
             StepPlan::Land(Box::new(Landing {

@@ -327,18 +327,8 @@ impl Registration {
         // The template's records now: a template the caller lacks is refused
         // before anything is charged.
         let zone = match &self.dns_template {
-            Some(t) => match store.dns_template_records(me, t)? {
-                Some(records) => Some((
-                    t.clone(),
-                    records.unwrap_or_else(|| "[]".into()),
-                    crate::rules::events::hosted_changed(
-                        me,
-                        &self.domain,
-                        crate::store::Hosted::Zone,
-                        "created",
-                        now,
-                    ),
-                )),
+            Some(t) => match crate::rules::dns::from_template(store, (me, &self.domain), t, now)? {
+                Some((records, event)) => Some((t.clone(), records, event)),
                 None => {
                     return Err(ApiError::invalid(
                         "dns_template",
