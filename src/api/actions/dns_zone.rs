@@ -71,12 +71,31 @@ fn zone_reply(d: &DomainRecord, records: &[Record]) -> Reply {
     Reply::done(codes::DNS_ZONE_OK, attrs)
 }
 
+/// How a zone's records are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ZoneOp {
+    Create,
+    Set,
+    Reset,
+}
+
+impl ZoneOp {
+    /// The audit row's action, and the event's verb.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            ZoneOp::Create => ("create_dns_zone", "created"),
+            ZoneOp::Set => ("set_dns_zone", "updated"),
+            ZoneOp::Reset => ("reset_dns_zone", "reset"),
+        }
+    }
+}
+
 /// Writes the zone's new records: created, or changed (with a new template
 /// when `template` names one), with its event and audit row.
 fn write(
     ctx: &Ctx<'_>,
     d: &DomainRecord,
-    (action, template, records): (&'static str, Option<&str>, &[Record]),
+    (op, template, records): (ZoneOp, Option<&str>, &[Record]),
 ) -> Result<Reply, ApiError> {
     let now = ctx.app.now();
     let json = dns::to_json(records);
@@ -87,18 +106,13 @@ fn write(
         records: &json,
         now,
     };
-    let verb = match action {
-        "create_dns_zone" => "created",
-        "reset_dns_zone" => "reset",
-        _ => "updated",
-    };
+    let (action, verb) = op.names();
     let event =
         crate::rules::events::hosted_changed(ctx.reseller.id, &d.name, Hosted::Zone, verb, now);
     let audit = ctx.audit(action, &d.name, format!("{} record(s)", records.len()));
-    let written = if action == "create_dns_zone" {
-        ctx.app.store.create_dns_zone(&w, &event, &audit)?
-    } else {
-        ctx.app.store.set_dns_zone(&w, &event, &audit)?
+    let written = match op {
+        ZoneOp::Create => ctx.app.store.create_dns_zone(&w, &event, &audit)?,
+        ZoneOp::Set | ZoneOp::Reset => ctx.app.store.set_dns_zone(&w, &event, &audit)?,
     };
     match written {
         Written::Done(()) => {
@@ -143,7 +157,7 @@ impl crate::api::Handler for CreateDnsZone {
         write(
             ctx,
             &d,
-            ("create_dns_zone", self.template.as_deref(), &records),
+            (ZoneOp::Create, self.template.as_deref(), &records),
         )
     }
 }
@@ -193,7 +207,7 @@ impl crate::api::Handler for SetDnsZone {
         let d = self.named.resolve(ctx)?;
         let records = checked(&d.name, &self.records)?;
         zone_of(ctx, &d)?;
-        write(ctx, &d, ("set_dns_zone", None, &records))
+        write(ctx, &d, (ZoneOp::Set, None, &records))
     }
 }
 
@@ -225,7 +239,7 @@ impl crate::api::Handler for ResetDnsZone {
         write(
             ctx,
             &d,
-            ("reset_dns_zone", self.template.as_deref(), &records),
+            (ZoneOp::Reset, self.template.as_deref(), &records),
         )
     }
 }
