@@ -138,63 +138,27 @@ pub fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
             None => "off".to_string(),
         };
         let mode = if config.production { "production" } else { "sandbox" };
-        // DNS for hosted zones: production serves it only when asked to.
-        let dns_at = match config.dns_listen {
-            Some(_) if config.production && !config.dns_listen_set => None,
-            other => other,
-        };
-        let dns = match dns_at {
-            None => None,
-            Some(at) => match opsd::dns::bind(at).await {
-                Ok(sockets) => Some(sockets),
-                // A second sandbox on the machine: the default port is taken, so
-                // DNS takes a free one and says where.
-                Err(e) if !config.dns_listen_set && e.kind() == std::io::ErrorKind::AddrInUse => {
-                    let any = std::net::SocketAddr::new(at.ip(), 0);
-                    let sockets = opsd::dns::bind(any).await.with_context(|| format!("binding {any} for DNS"))?;
-                    tracing::warn!(
-                        default = %at,
-                        dns = %opsd::dns::address(&sockets.0),
-                        "the default DNS port is taken (another opsd?); DNS answers on another port. Set dns_listen to choose one"
-                    );
-                    Some(sockets)
-                }
-                Err(e) => {
-                    return Err(anyhow::Error::new(e).context(format!("binding {at} for DNS")));
-                }
-            },
-        };
+        // DNS for hosted zones and the forwarding web server.
+        let dns = bind_side(
+            ("DNS", "dns_listen"),
+            (config.dns_listen, config.dns_listen_set, config.production),
+            opsd::dns::bind,
+            |(udp, _)| opsd::dns::address(udp),
+        )
+        .await?;
         let dns_bound = dns
             .as_ref()
             .map_or_else(|| "off".to_string(), |(udp, _)| opsd::dns::address(udp));
-        // The forwarding web server, likewise.
-        let forward_at = match config.forward_listen {
-            Some(_) if config.production && !config.forward_listen_set => None,
-            other => other,
-        };
-        let forward = match forward_at {
-            None => None,
-            Some(at) => match tokio::net::TcpListener::bind(at).await {
-                Ok(l) => Some(l),
-                Err(e) if !config.forward_listen_set && e.kind() == std::io::ErrorKind::AddrInUse => {
-                    let any = std::net::SocketAddr::new(at.ip(), 0);
-                    let l = tokio::net::TcpListener::bind(any).await.with_context(|| format!("binding {any} for forwarding"))?;
-                    tracing::warn!(
-                        default = %at,
-                        forward = %l.local_addr().map_or_else(|_| "?".into(), |a| a.to_string()),
-                        "the default forwarding port is taken (another opsd?); forwarding answers on another port. Set forward_listen to choose one"
-                    );
-                    Some(l)
-                }
-                Err(e) => {
-                    return Err(anyhow::Error::new(e).context(format!("binding {at} for forwarding")));
-                }
-            },
-        };
-        let forward_bound = forward.as_ref().map_or_else(
-            || "off".to_string(),
-            |l| l.local_addr().map_or_else(|_| "?".into(), |a| a.to_string()),
-        );
+        let forward = bind_side(
+            ("forwarding", "forward_listen"),
+            (config.forward_listen, config.forward_listen_set, config.production),
+            tokio::net::TcpListener::bind,
+            listener_address,
+        )
+        .await?;
+        let forward_bound = forward
+            .as_ref()
+            .map_or_else(|| "off".to_string(), listener_address);
 
         let now = opsd::clock::format_timestamp(clock.now());
         let app = Arc::new(opsd::app::build(store, clock, config, &scenario)?);
@@ -239,6 +203,46 @@ pub fn serve(db: Option<&Path>, args: &ServeArgs) -> anyhow::Result<()> {
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+fn listener_address(l: &tokio::net::TcpListener) -> String {
+    l.local_addr()
+        .map_or_else(|_| "?".into(), |a| a.to_string())
+}
+
+/// Binds a server beside the API (DNS, forwarding) on `at`, if it is on:
+/// production runs it only when its address was `set`; a taken default port
+/// (a second sandbox on the machine) moves to a free one and says where; a port
+/// the operator chose that cannot be bound stops the server.
+async fn bind_side<T, F, Fut>(
+    (what, setting): (&str, &str),
+    (at, set, production): (Option<std::net::SocketAddr>, bool, bool),
+    bind: F,
+    address: fn(&T) -> String,
+) -> anyhow::Result<Option<T>>
+where
+    F: Fn(std::net::SocketAddr) -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<T>>,
+{
+    let Some(at) = at.filter(|_| set || !production) else {
+        return Ok(None);
+    };
+    match bind(at).await {
+        Ok(bound) => Ok(Some(bound)),
+        Err(e) if !set && e.kind() == std::io::ErrorKind::AddrInUse => {
+            let any = std::net::SocketAddr::new(at.ip(), 0);
+            let bound = bind(any)
+                .await
+                .with_context(|| format!("binding {any} for {what}"))?;
+            tracing::warn!(
+                default = %at,
+                bound = %address(&bound),
+                "the default {what} port is taken (another opsd?); {what} answers on another port. Set {setting} to choose one"
+            );
+            Ok(Some(bound))
+        }
+        Err(e) => Err(anyhow::Error::new(e).context(format!("binding {at} for {what}"))),
+    }
 }
 
 /// SIGTERM or Ctrl-C.
