@@ -52,6 +52,19 @@ impl ProfileCredentials {
         }))
     }
 
+    /// The profile an order names (SW_REGISTER, BULK_TRANSFER): user name and
+    /// password required, `reg_domain` when given and not empty.
+    pub fn of_order(f: &Fields<'_>) -> Result<ProfileCredentials, ApiError> {
+        Ok(ProfileCredentials {
+            domain: f
+                .opt_str("reg_domain")?
+                .map(|d| d.trim().to_lowercase())
+                .filter(|d| !d.is_empty()),
+            username: f.req_str("reg_username")?.trim().to_string(),
+            password: f.req_str("reg_password")?.to_string(),
+        })
+    }
+
     /// The id of `owner`'s profile these credentials open; 415 otherwise, without
     /// saying which part was wrong.
     pub fn check(&self, app: &App, owner: i64, peer: IpAddr) -> Result<i64, ApiError> {

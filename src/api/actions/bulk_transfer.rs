@@ -99,15 +99,13 @@ impl crate::api::Handler for BulkTransfer {
             }
             domains.push((d, Text::new(auth.trim())));
         }
+        let profile = crate::api::profile::ProfileCredentials::of_order(f)?;
         Ok(BulkTransfer {
             domains,
             refused,
-            username: f.req_str("reg_username")?.trim().to_string(),
-            password: f.req_str("reg_password")?.to_string(),
-            reg_domain: f
-                .opt_str("reg_domain")?
-                .map(|d| d.trim().to_lowercase())
-                .filter(|d| !d.is_empty()),
+            username: profile.username,
+            password: profile.password,
+            reg_domain: profile.domain,
         })
     }
 

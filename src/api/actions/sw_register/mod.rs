@@ -111,16 +111,14 @@ impl OrderBasics {
                 Some(json.to_string())
             }
         };
+        let profile = profile::ProfileCredentials::of_order(f)?;
         Ok(OrderBasics {
             domain,
             process,
             period,
-            username: f.req_str("reg_username")?.trim().to_string(),
-            password: f.req_str("reg_password")?.to_string(),
-            reg_domain: f
-                .opt_str("reg_domain")?
-                .map(|d| d.trim().to_lowercase())
-                .filter(|d| !d.is_empty()),
+            username: profile.username,
+            password: profile.password,
+            reg_domain: profile.domain,
             lock: f.opt_flag("f_lock_domain")?,
             whois_privacy: f.opt_flag("f_whois_privacy")?,
             auto_renew: f.opt_flag("auto_renew")?,
