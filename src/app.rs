@@ -158,6 +158,15 @@ impl App {
         self
     }
 
+    /// Wakes the server of `what` (DNS or forwarding) after this instance
+    /// changed it, so that it reads its data again at once.
+    pub fn hosted_changed(&self, what: crate::store::Hosted) {
+        match what {
+            crate::store::Hosted::Zone => self.zones_changed.notify_one(),
+            crate::store::Hosted::Forwarding => self.forwards_changed.notify_one(),
+        }
+    }
+
     /// The clock's now, in Unix seconds (see [`App::time`]).
     pub fn now(&self) -> i64 {
         self.time().unix_timestamp()

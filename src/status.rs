@@ -261,6 +261,9 @@ statuses! {
         DomainParkedPages = "domain_parked_pages",
         DomainRenew = "domain_renew",
         WhoisPrivacy = "whois_privacy",
+        DnsZone = "dns_zone",
+        DnsZoneRecord = "dns_zone_record",
+        DomainForwarding = "domain_forwarding",
     }
 }
 

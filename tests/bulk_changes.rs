@@ -293,7 +293,32 @@ fn bad_bulk_requests_are_refused_with_the_field() {
             "<item key=\"contacts\"><dt_array><item key=\"0\"><dt_assoc><item key=\"type\">boss</item><item key=\"set\"><dt_assoc></dt_assoc></item></dt_assoc></item></dt_array></item>",
             "contacts",
         ),
-        ("dns_zone", "", "dns_zone"),
+        ("dns_zone", "", "dns_action"),
+        (
+            "dns_zone",
+            "<item key=\"dns_action\">create</item>",
+            "apply_to_domains",
+        ),
+        (
+            "dns_zone",
+            "<item key=\"dns_action\">create</item><item key=\"apply_to_domains\">1</item><item key=\"dns_template\">no-such-template</item>",
+            "dns_template",
+        ),
+        (
+            "dns_zone_record",
+            "<item key=\"dns_action\">add</item><item key=\"dns_record_type\">A</item><item key=\"dns_record_data\"><dt_assoc><item key=\"subdomain\">www</item><item key=\"ip_address\">300.1.2.3</item></dt_assoc></item>",
+            "dns_record_data.ip_address",
+        ),
+        (
+            "dns_zone_record",
+            "<item key=\"dns_action\">add</item><item key=\"dns_record_type\">NS</item><item key=\"dns_record_data\"><dt_assoc><item key=\"subdomain\">www</item></dt_assoc></item>",
+            "dns_record_type",
+        ),
+        (
+            "domain_forwarding",
+            "<item key=\"op_type\">pause</item>",
+            "op_type",
+        ),
     ] {
         let r = submit(&s, change_type, &["bulk-x.com"], extra);
         assert!(
@@ -304,6 +329,220 @@ fn bad_bulk_requests_are_refused_with_the_field() {
         assert!(r.text().contains(field), "{change_type}: {}", r.text());
     }
     assert_eq!(s.count("SELECT count(*) FROM bulk_changes"), 0);
+}
+
+/// Submits `change_type` with `extra`, runs it, and gives each item's status
+/// and reason.
+fn run(s: &Server, change_type: &str, items_: &[&str], extra: &str) -> Vec<(String, String)> {
+    let r = submit(s, change_type, items_, extra);
+    assert_eq!(r.code(), Some(200), "{change_type}: {}", r.text());
+    let id = r.item("bulk_change_req_id").expect("id");
+    s.run_due();
+    items(&job(s, &id))
+        .into_iter()
+        .map(|(_, status, reason)| (status, reason))
+        .collect()
+}
+
+fn zone(s: &Server, d: &str) -> Response {
+    s.ops(&envelope(
+        "GET_DNS_ZONE",
+        "DOMAIN",
+        &format!("<item key=\"domain\">{d}</item>"),
+    ))
+}
+
+fn statuses(outcomes: &[(String, String)]) -> Vec<&str> {
+    outcomes.iter().map(|(s, _)| s.as_str()).collect()
+}
+
+const WWW_A: &str = "<item key=\"dns_record_type\">a</item><item key=\"dns_record_data\"><dt_assoc><item key=\"subdomain\">www</item><item key=\"ip_address\">192.0.2.44</item></dt_assoc></item>";
+
+#[test]
+fn dns_zones_records_and_forwarding_in_bulk() {
+    let s = world();
+    let me = s
+        .app
+        .store
+        .reseller_by_name(USER)
+        .expect("store")
+        .expect("reseller")
+        .id;
+    s.app
+        .store
+        .add_dns_template(me, "bulk-tpl")
+        .expect("template");
+    let records = r#"[{"subdomain":"","type":"A","ip_address":"198.51.100.7"}]"#;
+    assert!(
+        s.app
+            .store
+            .set_dns_template_records(me, "bulk-tpl", records)
+            .expect("store")
+    );
+
+    // Created from the template, nameservers pointed at the service: the
+    // locked domain is skipped (its nameservers would change), another
+    // reseller's fails as not ours.
+    let create = "<item key=\"dns_action\">create</item><item key=\"apply_to_domains\">1</item><item key=\"dns_template\">bulk-tpl</item><item key=\"force_dns_nameservers\">1</item>";
+    let out = run(
+        &s,
+        "dns_zone",
+        &["bulk-x.com", "theirs-only.com", "locked-one.com"],
+        create,
+    );
+    assert_eq!(
+        statuses(&out),
+        ["completed", "failed", "skipped"],
+        "{out:?}"
+    );
+    let z = zone(&s, "bulk-x.com");
+    assert_eq!(
+        z.path("attributes/records/A/0/ip_address").as_deref(),
+        Some("198.51.100.7"),
+        "{}",
+        z.text()
+    );
+    assert_eq!(
+        z.item("nameservers_ok").as_deref(),
+        Some("1"),
+        "{}",
+        z.text()
+    );
+    assert_eq!(
+        s.count("SELECT count(*) FROM dns_zones WHERE domain = 'theirs-only.com'"),
+        0
+    );
+
+    // Again: the existing zone fails as CREATE_DNS_ZONE would, or is skipped
+    // with only_if; a domain with none gets an empty zone.
+    let again = "<item key=\"dns_action\">create</item><item key=\"apply_to_domains\">Y</item>";
+    let out = run(&s, "dns_zone", &["bulk-x.com"], again);
+    assert_eq!(
+        out,
+        [(
+            "failed".to_string(),
+            "DNS zone already exists for domain".to_string()
+        )]
+    );
+    let out = run(
+        &s,
+        "dns_zone",
+        &["bulk-x.com", "bulk-y.net"],
+        &format!("{again}<item key=\"only_if\">1</item>"),
+    );
+    assert_eq!(statuses(&out), ["skipped", "completed"], "{out:?}");
+    assert_eq!(zone(&s, "bulk-y.net").len_at("attributes/records"), 0);
+
+    // One record added to each zone, then taken out of one.
+    let add = format!("<item key=\"dns_action\">add</item>{WWW_A}");
+    let out = run(
+        &s,
+        "dns_zone_record",
+        &["bulk-x.com", "bulk-y.net", "no-lock-a.com"],
+        &add,
+    );
+    assert_eq!(
+        statuses(&out),
+        ["completed", "completed", "failed"],
+        "{out:?}"
+    );
+    assert_eq!(out[2].1, "DNS zone not found for domain");
+    for d in ["bulk-x.com", "bulk-y.net"] {
+        let z = zone(&s, d);
+        let a: Vec<String> = (0..z.len_at("attributes/records/A"))
+            .filter_map(|i| z.path(&format!("attributes/records/A/{i}/ip_address")))
+            .collect();
+        assert!(a.contains(&"192.0.2.44".to_string()), "{d}: {}", z.text());
+    }
+    let out = run(&s, "dns_zone_record", &["bulk-y.net"], &add);
+    assert_eq!(
+        out[0],
+        (
+            "failed".to_string(),
+            "The record is already in the zone.".to_string()
+        )
+    );
+    let remove = format!("<item key=\"dns_action\">remove</item>{WWW_A}");
+    let out = run(&s, "dns_zone_record", &["bulk-y.net"], &remove);
+    assert_eq!(statuses(&out), ["completed"], "{out:?}");
+    assert_eq!(zone(&s, "bulk-y.net").len_at("attributes/records"), 0);
+    let out = run(
+        &s,
+        "dns_zone_record",
+        &["bulk-y.net"],
+        &format!("{remove}<item key=\"only_if\">1</item>"),
+    );
+    assert_eq!(
+        out[0],
+        (
+            "skipped".to_string(),
+            "The zone has no such record.".to_string()
+        )
+    );
+
+    // Reset goes back to the zone's template; delete removes the zone.
+    let reset = "<item key=\"dns_action\">reset</item><item key=\"apply_to_domains\">1</item>";
+    let out = run(&s, "dns_zone", &["bulk-x.com"], reset);
+    assert_eq!(statuses(&out), ["completed"], "{out:?}");
+    let z = zone(&s, "bulk-x.com");
+    assert_eq!(z.len_at("attributes/records/A"), 1, "{}", z.text());
+    let delete = "<item key=\"dns_action\">delete</item><item key=\"apply_to_domains\">1</item>";
+    let out = run(&s, "dns_zone", &["bulk-y.net", "no-lock-a.com"], delete);
+    assert_eq!(statuses(&out), ["completed", "failed"], "{out:?}");
+    assert_eq!(zone(&s, "bulk-y.net").code(), Some(480));
+
+    // Forwarding: made, its entries turned off and on, deleted.
+    let fwd = |op: &str| format!("<item key=\"op_type\">{op}</item>");
+    let out = run(
+        &s,
+        "domain_forwarding",
+        &["bulk-x.com", "bulk-y.net"],
+        &fwd("create"),
+    );
+    assert_eq!(statuses(&out), ["completed", "completed"], "{out:?}");
+    let set = s.ops(&envelope(
+        "SET_DOMAIN_FORWARDING",
+        "DOMAIN",
+        "<item key=\"domain\">bulk-x.com</item><item key=\"forwarding\"><dt_array><item key=\"0\"><dt_assoc><item key=\"subdomain\">www</item><item key=\"destination_url\">https://example.org/</item><item key=\"enabled\">1</item></dt_assoc></item></dt_array></item>",
+    ));
+    assert_eq!(set.code(), Some(200), "{}", set.text());
+    let enabled = |s: &Server| {
+        s.ops(&envelope(
+            "GET_DOMAIN_FORWARDING",
+            "DOMAIN",
+            "<item key=\"domain\">bulk-x.com</item>",
+        ))
+        .path("attributes/forwarding/0/enabled")
+    };
+    let out = run(
+        &s,
+        "domain_forwarding",
+        &["bulk-x.com", "bulk-y.net"],
+        &fwd("disable"),
+    );
+    assert_eq!(statuses(&out), ["completed", "skipped"], "{out:?}");
+    assert_eq!(enabled(&s).as_deref(), Some("0"));
+    run(&s, "domain_forwarding", &["bulk-x.com"], &fwd("enable"));
+    assert_eq!(enabled(&s).as_deref(), Some("1"));
+    let out = run(
+        &s,
+        "domain_forwarding",
+        &["bulk-x.com", "no-lock-b.com"],
+        &fwd("delete"),
+    );
+    assert_eq!(statuses(&out), ["completed", "failed"], "{out:?}");
+    assert_eq!(enabled(&s), None);
+
+    // Every change was an event and an audit row of the job.
+    assert_eq!(
+        s.count("SELECT count(*) FROM events WHERE event = 'DNS_ZONE_UPDATE'"),
+        7
+    );
+    assert_eq!(
+        s.count("SELECT count(*) FROM events WHERE event = 'FORWARDING_UPDATE'"),
+        6
+    );
+    assert!(s.count("SELECT count(*) FROM audit_log WHERE action = 'bulk_change'") >= 10);
 }
 
 #[test]

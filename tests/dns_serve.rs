@@ -264,6 +264,41 @@ fn records_set_over_ops_resolve_over_udp_and_tcp() {
     assert_eq!(dns.dig_until(d, "A", |g| g.0 == "REFUSED").0, "REFUSED");
 }
 
+/// Zones made and a record added by bulk changes answer in DNS.
+#[test]
+fn bulk_dns_changes_resolve() {
+    let s = Server::start();
+    let names = ["bulk-dig-a.com", "bulk-dig-b.net"];
+    for d in names {
+        let r = s.ops(&register(d, 1, ""));
+        assert_eq!(r.code(), Some(200), "{}", r.text());
+    }
+    let dns = start_dns(&s);
+    let list: String = names
+        .iter()
+        .enumerate()
+        .map(|(i, d)| format!("<item key=\"{i}\">{d}</item>"))
+        .collect();
+    let items = format!("<item key=\"change_items\"><dt_array>{list}</dt_array></item>");
+    for extra in [
+        "<item key=\"change_type\">dns_zone</item><item key=\"dns_action\">create</item><item key=\"apply_to_domains\">1</item>",
+        "<item key=\"change_type\">dns_zone_record</item><item key=\"dns_action\">add</item><item key=\"dns_record_type\">A</item><item key=\"dns_record_data\"><dt_assoc><item key=\"subdomain\">www</item><item key=\"ip_address\">192.0.2.80</item></dt_assoc></item>",
+    ] {
+        let r = s.ops(&envelope(
+            "SUBMIT",
+            "BULK_CHANGE",
+            &format!("{items}{extra}"),
+        ));
+        assert_eq!(r.code(), Some(200), "{}", r.text());
+        s.run_due();
+    }
+    for d in names {
+        let (status, a) = dns.dig_until(&format!("www.{d}"), "A", |g| g.0 == "NOERROR");
+        assert_eq!(status, "NOERROR", "{d}");
+        assert_eq!(a, ["A 192.0.2.80"], "{d}");
+    }
+}
+
 /// `opsd serve` runs the DNS server on `dns_listen` and the forwarding web
 /// server on `forward_listen` and says where; `off` turns each off.
 #[test]

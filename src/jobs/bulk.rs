@@ -53,7 +53,16 @@ pub fn push_some(
             steps
         }
     };
-    if store.record_bulk_items(id, &steps)? > 0 {
+    let left = store.record_bulk_items(id, &steps)?;
+    // The servers of the hosted services read their data again at once.
+    match batch.change_type {
+        BulkChangeType::DnsZone | BulkChangeType::DnsZoneRecord => {
+            app.hosted_changed(crate::store::Hosted::Zone);
+        }
+        BulkChangeType::DomainForwarding => app.hosted_changed(crate::store::Hosted::Forwarding),
+        _ => {}
+    }
+    if left > 0 {
         return Ok(false);
     }
     // The job as it will be once finished: completed, unless it was cancelled.

@@ -1,6 +1,6 @@
 //! Bulk changes other than pushes (`availability_check`, `domain_contacts`,
 //! `domain_lock`, `domain_nameservers`, `domain_parked_pages`, `domain_renew`,
-//! `whois_privacy`): the parameters each type takes, kept with the job, and what
+//! `whois_privacy`, and the hosted services' types of `rules::bulk_hosted`): the parameters each type takes, kept with the job, and what
 //! the job does to each of its items — the same change, event, note and audit row
 //! the single-domain call makes, or the reason it skips or fails the item.
 //!
@@ -51,6 +51,10 @@ pub enum Params {
     WhoisPrivacy {
         enable: bool,
     },
+    /// The hosted services' types (`rules::bulk_hosted`).
+    DnsZone(super::bulk_hosted::ZoneParams),
+    DnsZoneRecord(super::bulk_hosted::RecordParams),
+    DomainForwarding(super::bulk_hosted::ForwardParams),
 }
 
 impl Params {
@@ -63,6 +67,9 @@ impl Params {
             Params::DomainParkedPages { .. } => BulkChangeType::DomainParkedPages,
             Params::DomainRenew { .. } => BulkChangeType::DomainRenew,
             Params::WhoisPrivacy { .. } => BulkChangeType::WhoisPrivacy,
+            Params::DnsZone(_) => BulkChangeType::DnsZone,
+            Params::DnsZoneRecord(_) => BulkChangeType::DnsZoneRecord,
+            Params::DomainForwarding(_) => BulkChangeType::DomainForwarding,
         }
     }
 
@@ -76,13 +83,15 @@ impl Params {
 
     /// Whether a locked domain is skipped without `apply_to_locked_domains`.
     fn minds_the_lock(&self) -> bool {
-        matches!(
-            self,
+        match self {
             Params::DomainContacts { .. }
-                | Params::DomainNameservers { .. }
-                | Params::DomainParkedPages { .. }
-                | Params::WhoisPrivacy { .. }
-        )
+            | Params::DomainNameservers { .. }
+            | Params::DomainParkedPages { .. }
+            | Params::WhoisPrivacy { .. } => true,
+            // A zone or a forward is not registry data; its nameservers are.
+            Params::DnsZone(p) => p.force_nameservers,
+            _ => false,
+        }
     }
 }
 
@@ -134,6 +143,11 @@ pub fn step(
     };
     let change = match params {
         Params::AvailabilityCheck => return availability(app, name),
+        Params::DnsZone(p) => return super::bulk_hosted::zone(app, &d, p, audit, now),
+        Params::DnsZoneRecord(p) => return super::bulk_hosted::record(app, &d, p, audit, now),
+        Params::DomainForwarding(p) => {
+            return super::bulk_hosted::forwarding(app, &d, p, audit, now);
+        }
         Params::DomainLock { lock } => {
             if d.locked == *lock {
                 return Ok(outcome(

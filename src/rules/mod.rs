@@ -30,6 +30,7 @@ pub mod approval;
 pub mod availability;
 pub mod away;
 pub mod bulk_change;
+pub mod bulk_hosted;
 pub mod ca;
 pub mod claims;
 pub mod contact_set;

@@ -8,7 +8,9 @@ use super::sql::{OptionalExtension, params};
 use super::events::NewEvent;
 use super::outbox::{Mail, queue_mail};
 use super::portfolio::{ChangeOf, DomainRecord, OrderDone, Renewal};
-use super::push::{AuditEntry, PortfolioDomain, PushProfile, portfolio_domain_in, push_in};
+use super::push::{
+    AuditEntry, PortfolioDomain, PushProfile, audit_in, portfolio_domain_in, push_in,
+};
 use super::tasks::{TaskKind, enqueue, mark_done};
 use super::{Guard, Result, Store, Written};
 use crate::status::{BulkChangeType, BulkItemStatus, BulkStatus};
@@ -326,6 +328,24 @@ impl Store {
                         (if_gone.0, Some(if_gone.1.clone()))
                     }
                 }
+                BulkStep::Hosted {
+                    write,
+                    event,
+                    audit,
+                    if_stopped,
+                    then,
+                } => {
+                    if super::dns::hosted_in(&tx, write)? == 0 {
+                        (if_stopped.0, Some(if_stopped.1.clone()))
+                    } else {
+                        super::events::events_in(&tx, std::slice::from_ref(&**event))?;
+                        audit_in(&tx, audit)?;
+                        if let Some(change) = then {
+                            super::portfolio::change_in(&tx, reseller_id, change)?;
+                        }
+                        (BulkItemStatus::Completed, None)
+                    }
+                }
                 BulkStep::Renew {
                     domain,
                     renewal,
@@ -476,6 +496,16 @@ pub enum BulkStep {
         /// The outcome when the domain has left the reseller since it was read.
         if_gone: (BulkItemStatus, String),
     },
+    /// A change of the domain's DNS zone or forwarding (completed once
+    /// written), then, when given, a change of the domain itself.
+    Hosted {
+        write: Box<super::HostedWrite>,
+        event: Box<NewEvent>,
+        audit: Box<AuditEntry>,
+        /// The outcome when the write stopped (see `HostedWrite::guard`).
+        if_stopped: (BulkItemStatus, String),
+        then: Option<Box<ChangeOf>>,
+    },
     /// A renewal, charged (completed once written).
     Renew {
         domain: Box<DomainRecord>,
@@ -496,6 +526,7 @@ impl std::fmt::Debug for BulkStep {
             BulkStep::Outcome { status, reason } => write!(f, "Outcome({status}, {reason:?})"),
             BulkStep::Change { change, .. } => write!(f, "Change({:?})", change.change),
             BulkStep::Renew { domain, .. } => write!(f, "Renew({})", domain.name),
+            BulkStep::Hosted { write, .. } => write!(f, "Hosted({:?})", write.change),
         }
     }
 }

@@ -42,6 +42,64 @@ pub enum Hosted {
     Forwarding,
 }
 
+/// One change of a hosted service, owned: a bulk job reads its batch, then
+/// writes each item's change with the item's outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostedChange {
+    /// A new zone (made from `template` when it names one).
+    CreateZone {
+        template: Option<String>,
+        records: String,
+    },
+    /// The zone's records replaced, with a new template when one is named;
+    /// with `serial`, only while the zone is still at that serial (a change
+    /// computed from the zone as read).
+    SetZone {
+        template: Option<String>,
+        records: String,
+        serial: Option<i64>,
+    },
+    /// A new forwarding, with no entries.
+    CreateForwarding,
+    /// The forwarding's entries replaced; with `was`, only while they are
+    /// still those.
+    SetForwarding {
+        entries: String,
+        was: Option<String>,
+    },
+    Delete(Hosted),
+}
+
+/// A hosted change of one reseller's domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostedWrite {
+    pub reseller_id: i64,
+    pub domain: String,
+    pub change: HostedChange,
+    pub now: i64,
+}
+
+impl HostedWrite {
+    /// The service the change touches.
+    pub fn what(&self) -> Hosted {
+        match &self.change {
+            HostedChange::CreateZone { .. } | HostedChange::SetZone { .. } => Hosted::Zone,
+            HostedChange::CreateForwarding | HostedChange::SetForwarding { .. } => {
+                Hosted::Forwarding
+            }
+            HostedChange::Delete(what) => *what,
+        }
+    }
+
+    /// Why the change stops when it writes no row.
+    pub fn guard(&self) -> Guard {
+        match &self.change {
+            HostedChange::CreateZone { .. } | HostedChange::CreateForwarding => Guard::NameHeld,
+            _ => Guard::Moved,
+        }
+    }
+}
+
 impl Hosted {
     fn table(self) -> &'static str {
         match self {
@@ -73,45 +131,25 @@ impl Store {
             .optional()?)
     }
 
-    /// Makes the reseller's zone of `w.domain`, its serial starting at `w.now`;
-    /// stopped ([`Guard::NameHeld`]) when the reseller has one.
-    pub fn create_dns_zone(
+    /// Writes `w` with its event and audit row in one transaction; stopped
+    /// ([`Guard::NameHeld`]) when a creation finds one there, or
+    /// ([`Guard::Moved`]) when a change finds none (or finds it changed since
+    /// it was read, for a guarded change).
+    pub fn write_hosted(
         &self,
-        w: &ZoneWrite<'_>,
+        w: &HostedWrite,
         event: &NewEvent,
         audit: &AuditEntry,
     ) -> Result<Written<()>> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        let made = zone_in(&tx, w)?;
-        finish(tx, (Hosted::Zone, made, Guard::NameHeld), (event, audit))
-    }
-
-    /// Replaces the records of the reseller's zone (and its template, when
-    /// `w.template` names one), one more on its serial; stopped
-    /// ([`Guard::Moved`]) when the reseller has no zone of that domain.
-    pub fn set_dns_zone(
-        &self,
-        w: &ZoneWrite<'_>,
-        event: &NewEvent,
-        audit: &AuditEntry,
-    ) -> Result<Written<()>> {
-        let conn = self.writer();
-        let tx = conn.transaction()?;
-        let changed = tx
-            .prepare_cached(
-                "UPDATE dns_zones SET records = ?3, template = coalesce(?4, template),
-                   serial = serial + 1, updated_at = ?5
-                 WHERE domain = ?1 AND reseller_id = ?2",
-            )?
-            .execute(params![
-                w.domain,
-                w.reseller_id,
-                w.records,
-                w.template,
-                w.now
-            ])?;
-        finish(tx, (Hosted::Zone, changed, Guard::Moved), (event, audit))
+        if hosted_in(&tx, w)? == 0 {
+            return Ok(Written::Stopped(w.guard()));
+        }
+        events_in(&tx, std::slice::from_ref(event))?;
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(Written::Done(()))
     }
 
     /// Every zone the DNS server answers for: `(domain, records, serial)` of the
@@ -164,79 +202,6 @@ impl Store {
             .optional()?)
     }
 
-    /// Makes the reseller's forwarding of `domain`, with no entries yet;
-    /// stopped ([`Guard::NameHeld`]) when the reseller has one.
-    pub fn create_domain_forwarding(
-        &self,
-        reseller_id: i64,
-        domain: &str,
-        now: i64,
-        event: &NewEvent,
-        audit: &AuditEntry,
-    ) -> Result<Written<()>> {
-        let conn = self.writer();
-        let tx = conn.transaction()?;
-        drop_stale(&tx, Hosted::Forwarding, domain, reseller_id)?;
-        let made = tx
-            .prepare_cached(
-                "INSERT INTO domain_forwards (domain, reseller_id, entries, created_at, updated_at)
-                 VALUES (?1, ?2, '[]', ?3, ?3) ON CONFLICT (domain) DO NOTHING",
-            )?
-            .execute(params![domain, reseller_id, now])?;
-        finish(
-            tx,
-            (Hosted::Forwarding, made, Guard::NameHeld),
-            (event, audit),
-        )
-    }
-
-    /// Replaces the entries of the reseller's forwarding of `domain`; stopped
-    /// ([`Guard::Moved`]) when it has none.
-    pub fn set_domain_forwarding(
-        &self,
-        reseller_id: i64,
-        domain: &str,
-        entries: &str,
-        now: i64,
-        (event, audit): (&NewEvent, &AuditEntry),
-    ) -> Result<Written<()>> {
-        let conn = self.writer();
-        let tx = conn.transaction()?;
-        let changed = tx
-            .prepare_cached(
-                "UPDATE domain_forwards SET entries = ?3, updated_at = ?4
-                 WHERE domain = ?1 AND reseller_id = ?2",
-            )?
-            .execute(params![domain, reseller_id, entries, now])?;
-        finish(
-            tx,
-            (Hosted::Forwarding, changed, Guard::Moved),
-            (event, audit),
-        )
-    }
-
-    /// Deletes the reseller's zone or forwarding of `domain`; stopped
-    /// ([`Guard::Moved`]) when it has none.
-    pub fn delete_hosted(
-        &self,
-        what: Hosted,
-        reseller_id: i64,
-        domain: &str,
-        event: &NewEvent,
-        audit: &AuditEntry,
-    ) -> Result<Written<()>> {
-        let conn = self.writer();
-        let tx = conn.transaction()?;
-        let gone = tx.execute(
-            &format!(
-                "DELETE FROM {} WHERE domain = ?1 AND reseller_id = ?2",
-                what.table()
-            ),
-            params![domain, reseller_id],
-        )?;
-        finish(tx, (what, gone, Guard::Moved), (event, audit))
-    }
-
     /// The records of the reseller's DNS template `name` (JSON): `None` when it
     /// has no such template, `Some(None)` when the template has no records.
     pub fn dns_template_records(
@@ -285,6 +250,64 @@ pub(super) fn zone_in(tx: &Transaction<'_>, w: &ZoneWrite<'_>) -> Result<usize> 
     Ok(made)
 }
 
+/// Writes `w` inside a caller's transaction; how many rows it wrote (none
+/// when it stopped: see [`HostedWrite::guard`]). The servers' counter moves
+/// with every write.
+pub(super) fn hosted_in(tx: &Transaction<'_>, w: &HostedWrite) -> Result<usize> {
+    let (domain, reseller_id, now) = (w.domain.as_str(), w.reseller_id, w.now);
+    let rows = match &w.change {
+        HostedChange::CreateZone { template, records } => {
+            // zone_in moves the counter itself.
+            return zone_in(
+                tx,
+                &ZoneWrite {
+                    reseller_id,
+                    domain,
+                    template: template.as_deref(),
+                    records,
+                    now,
+                },
+            );
+        }
+        HostedChange::SetZone {
+            template,
+            records,
+            serial,
+        } => tx
+            .prepare_cached(
+                "UPDATE dns_zones SET records = ?3, template = coalesce(?4, template),
+                   serial = serial + 1, updated_at = ?5
+                 WHERE domain = ?1 AND reseller_id = ?2 AND (serial = ?6 OR ?6 IS NULL)",
+            )?
+            .execute(params![domain, reseller_id, records, template, now, serial])?,
+        HostedChange::CreateForwarding => {
+            drop_stale(tx, Hosted::Forwarding, domain, reseller_id)?;
+            tx.prepare_cached(
+                "INSERT INTO domain_forwards (domain, reseller_id, entries, created_at, updated_at)
+                 VALUES (?1, ?2, '[]', ?3, ?3) ON CONFLICT (domain) DO NOTHING",
+            )?
+            .execute(params![domain, reseller_id, now])?
+        }
+        HostedChange::SetForwarding { entries, was } => tx
+            .prepare_cached(
+                "UPDATE domain_forwards SET entries = ?3, updated_at = ?4
+                 WHERE domain = ?1 AND reseller_id = ?2 AND (entries = ?5 OR ?5 IS NULL)",
+            )?
+            .execute(params![domain, reseller_id, entries, now, was])?,
+        HostedChange::Delete(what) => tx.execute(
+            &format!(
+                "DELETE FROM {} WHERE domain = ?1 AND reseller_id = ?2",
+                what.table()
+            ),
+            params![domain, reseller_id],
+        )?,
+    };
+    if rows > 0 {
+        bump(tx, w.what())?;
+    }
+    Ok(rows)
+}
+
 /// One more on the service's change counter.
 fn bump(tx: &Transaction<'_>, what: Hosted) -> Result<()> {
     // An upsert: a sandbox reset may have emptied the table.
@@ -306,21 +329,4 @@ fn drop_stale(tx: &Transaction<'_>, what: Hosted, domain: &str, reseller_id: i64
         params![domain, reseller_id],
     )?;
     Ok(())
-}
-
-/// Commits a one-row change with its event and audit row, or stops with
-/// `guard` when no row changed.
-fn finish(
-    tx: Transaction<'_>,
-    (what, rows, guard): (Hosted, usize, Guard),
-    (event, audit): (&NewEvent, &AuditEntry),
-) -> Result<Written<()>> {
-    if rows == 0 {
-        return Ok(Written::Stopped(guard));
-    }
-    bump(&tx, what)?;
-    events_in(&tx, std::slice::from_ref(event))?;
-    audit_in(&tx, audit)?;
-    tx.commit()?;
-    Ok(Written::Done(()))
 }

@@ -54,7 +54,7 @@ pub use bulk::{
 pub use claims::{ClaimNotice, ClaimOrder, NewClaim};
 pub use control::{ADMIN_TOKEN, OutboxEntry, Selector};
 pub use deletions::{DeletedDomain, DeletedFilter, Revocation};
-pub use dns::{DnsZone, Hosted, ZoneWrite};
+pub use dns::{DnsZone, Hosted, HostedChange, HostedWrite, ZoneWrite};
 pub use events::{Event, NewEvent, Webhook, WebhookAttempt};
 pub use faults::Fault;
 pub use hosted_mail::{MailCompany, MailDomainView, MailPushPlan, NewMailCompany};

@@ -1,6 +1,7 @@
 //! Bulk changes: SUBMIT / SUBMIT_BULK_CHANGE queue a job that the background
 //! workers run item by item — `push_domains` (actions.md §5) and every other change
-//! type but the DNS ones (`rules::bulk_change`: its parameters are read here);
+//! type (`rules::bulk_change` and `rules::bulk_hosted`: their parameters are
+//! read here);
 //! GET_BULK_CHANGE and CANCEL_BULK_CHANGE (our extensions on the same endpoint)
 //! show and stop it.
 
@@ -22,10 +23,6 @@ use crate::store::{BulkChangeView, NewBulkChange, Reseller};
 /// Documented for bulk changes: at most 10,000 items.
 pub const MAX_ITEMS: usize = 10_000;
 
-/// Change types of the bulk change API that opsd does not run yet (they come with
-/// DNS zones and forwarding).
-const OTHER_TYPES: &[&str] = &["dns_zone", "dns_zone_record", "domain_forwarding"];
-
 /// The change types answered.
 const TYPES: &[&str] = &[
     "push_domains",
@@ -36,6 +33,9 @@ const TYPES: &[&str] = &[
     "domain_parked_pages",
     "domain_renew",
     "whois_privacy",
+    "dns_zone",
+    "dns_zone_record",
+    "domain_forwarding",
 ];
 
 /// SUBMIT / SUBMIT_BULK_CHANGE: a push, or a change of another type.
@@ -69,14 +69,19 @@ fn contact_email(f: &Fields<'_>) -> Result<Option<String>, ApiError> {
 
 /// `op_type`, one of `(word, value)`.
 fn op<T: Copy>(f: &Fields<'_>, words: &[(&str, T)]) -> Result<T, ApiError> {
-    let given = f.req_str("op_type")?.trim().to_ascii_lowercase();
+    word(f, "op_type", words)
+}
+
+/// Field `key`, one of `(word, value)` (any case).
+fn word<T: Copy>(f: &Fields<'_>, key: &str, words: &[(&str, T)]) -> Result<T, ApiError> {
+    let given = f.req_str(key)?.trim().to_ascii_lowercase();
     words
         .iter()
         .find(|(w, _)| *w == given)
         .map(|(_, v)| *v)
         .ok_or_else(|| {
             let all: Vec<&str> = words.iter().map(|(w, _)| *w).collect();
-            f.invalid("op_type", &format!("expected {}", all.join(" or ")))
+            f.invalid(key, &format!("expected {}", all.join(" or ")))
         })
 }
 
@@ -170,6 +175,9 @@ fn params_of(f: &Fields<'_>, kind: &str) -> Result<Params, ApiError> {
                 let_expire,
             }
         }
+        "dns_zone" => Params::DnsZone(hosted::zone(f)?),
+        "dns_zone_record" => Params::DnsZoneRecord(hosted::record(f)?),
+        "domain_forwarding" => Params::DomainForwarding(hosted::forwarding(f)?),
         _ => {
             return Err(f.invalid(
                 "change_type",
@@ -177,6 +185,95 @@ fn params_of(f: &Fields<'_>, kind: &str) -> Result<Params, ApiError> {
             ));
         }
     })
+}
+
+/// The parameters of the hosted services' types. OpenSRS publishes their
+/// names, not their values: the values are opsd's (docs/api.md).
+mod hosted {
+    use super::{ApiError, Fields, word};
+    use crate::rules::bulk_hosted::{
+        ForwardOp, ForwardParams, RecordParams, ZoneAction, ZoneParams,
+    };
+
+    pub(super) fn zone(f: &Fields<'_>) -> Result<ZoneParams, ApiError> {
+        let action = word(
+            f,
+            "dns_action",
+            &[
+                ("create", ZoneAction::Create),
+                ("reset", ZoneAction::Reset),
+                ("delete", ZoneAction::Delete),
+            ],
+        )?;
+        // Required by the toolkit and the WHMCS module; its meaning is not
+        // published, so it is read as a flag (refused when not one) and
+        // changes nothing.
+        f.req_str("apply_to_domains")?;
+        f.opt_flag("apply_to_domains")?;
+        let template = f
+            .opt_str("dns_template")?
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
+        let force_nameservers = f.opt_flag("force_dns_nameservers")?;
+        if action == ZoneAction::Delete && (template.is_some() || force_nameservers) {
+            return Err(f.invalid(
+                "dns_action",
+                "dns_template and force_dns_nameservers go with create or reset",
+            ));
+        }
+        Ok(ZoneParams {
+            action,
+            template,
+            only_if: f.opt_flag("only_if")?,
+            force_nameservers,
+        })
+    }
+
+    pub(super) fn record(f: &Fields<'_>) -> Result<RecordParams, ApiError> {
+        let add = word(
+            f,
+            "dns_action",
+            &[("add", true), ("remove", false), ("delete", false)],
+        )?;
+        let kind = f.req_str("dns_record_type")?.trim().to_ascii_uppercase();
+        let Some(data) = f.get("dns_record_data") else {
+            return Err(ApiError::Missing("dns_record_data".into()));
+        };
+        let record = serde_json::json!({ kind.clone(): [data.to_json()] });
+        // Checked now against a stand-in zone (a record's fields do not depend
+        // on it), so a bad record is refused before the job runs.
+        if let Err((field, why)) = crate::rules::dns::parse("example.com", &record) {
+            let prefix = format!("records.{kind}[0]");
+            let field = match field.strip_prefix(&prefix) {
+                Some(rest) => format!("dns_record_data{rest}"),
+                None if field.starts_with("records.") => "dns_record_type".into(),
+                None => "dns_record_data".into(),
+            };
+            return Err(ApiError::invalid(field, why));
+        }
+        Ok(RecordParams {
+            add,
+            record,
+            only_if: f.opt_flag("only_if")?,
+        })
+    }
+
+    pub(super) fn forwarding(f: &Fields<'_>) -> Result<ForwardParams, ApiError> {
+        let op = super::op(
+            f,
+            &[
+                ("create", ForwardOp::Create),
+                ("delete", ForwardOp::Delete),
+                ("enable", ForwardOp::Enable),
+                ("disable", ForwardOp::Disable),
+            ],
+        )?;
+        Ok(ForwardParams {
+            op,
+            only_if: f.opt_flag("only_if")?,
+        })
+    }
 }
 
 impl TypedChange {
@@ -197,6 +294,15 @@ impl TypedChange {
 
     /// Stores the job with its queue task and wakes the workers; the job id.
     fn submit(self, app: &App, reseller: &Reseller, peer: IpAddr) -> Result<i64, ApiError> {
+        if let Params::DnsZone(p) = &self.params
+            && let Some(t) = &p.template
+            && app.store.dns_template_records(reseller.id, t)?.is_none()
+        {
+            return Err(ApiError::invalid(
+                "dns_template",
+                format!("no DNS template named '{t}'"),
+            ));
+        }
         let items = match self.items {
             Items::Listed(l) => l,
             Items::All => every_domain(app, reseller)?,
@@ -346,11 +452,6 @@ impl crate::api::Handler for BulkSubmit {
                 _ => None,
             };
             return BulkChangeSubmit::from_fields(attrs, data.as_ref()).map(BulkSubmit::Push);
-        }
-        if OTHER_TYPES.contains(&kind.as_str()) {
-            return Err(ApiError::Invalid(format!(
-                "change_type '{kind}' is not supported."
-            )));
         }
         TypedChange::from_fields(attrs, &kind).map(BulkSubmit::Change)
     }

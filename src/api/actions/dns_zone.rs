@@ -13,7 +13,9 @@ use crate::api::target::Named;
 use crate::api::{ApiError, Ctx, Reply};
 use crate::ops::{Envelope, Map, Value};
 use crate::rules::dns::{self, Record, SERVICE_NAMESERVERS};
-use crate::store::{DnsZone, DomainChange, DomainRecord, Guard, Hosted, Written, ZoneWrite};
+use crate::store::{
+    DnsZone, DomainChange, DomainRecord, Guard, Hosted, HostedChange, HostedWrite, Written,
+};
 
 /// The request's `records`, as JSON, if sent.
 fn records_of(f: &Fields<'_>) -> Option<serde_json::Value> {
@@ -90,35 +92,54 @@ impl ZoneOp {
     }
 }
 
+/// Writes `change` of the caller's domain `d` with its event (`verb`) and
+/// audit row (`action`, `detail`), and wakes the server that answers for it.
+pub(super) fn write_hosted(
+    ctx: &Ctx<'_>,
+    d: &DomainRecord,
+    change: HostedChange,
+    (verb, action, detail): (&'static str, &str, String),
+) -> Result<Written<()>, ApiError> {
+    let now = ctx.app.now();
+    let w = HostedWrite {
+        reseller_id: ctx.reseller.id,
+        domain: d.name.clone(),
+        change,
+        now,
+    };
+    let what = w.what();
+    let event = crate::rules::events::hosted_changed(ctx.reseller.id, &d.name, what, verb, now);
+    let audit = ctx.audit(action, &d.name, detail);
+    let written = ctx.app.store.write_hosted(&w, &event, &audit)?;
+    if let Written::Done(()) = written {
+        ctx.app.hosted_changed(what);
+    }
+    Ok(written)
+}
+
 /// Writes the zone's new records: created, or changed (with a new template
-/// when `template` names one), with its event and audit row.
+/// when `template` names one).
 fn write(
     ctx: &Ctx<'_>,
     d: &DomainRecord,
     (op, template, records): (ZoneOp, Option<&str>, &[Record]),
 ) -> Result<Reply, ApiError> {
-    let now = ctx.app.now();
-    let json = dns::to_json(records);
-    let w = ZoneWrite {
-        reseller_id: ctx.reseller.id,
-        domain: &d.name,
-        template,
-        records: &json,
-        now,
+    let (template, json) = (template.map(str::to_string), dns::to_json(records));
+    let change = match op {
+        ZoneOp::Create => HostedChange::CreateZone {
+            template,
+            records: json,
+        },
+        ZoneOp::Set | ZoneOp::Reset => HostedChange::SetZone {
+            template,
+            records: json,
+            serial: None,
+        },
     };
     let (action, verb) = op.names();
-    let event =
-        crate::rules::events::hosted_changed(ctx.reseller.id, &d.name, Hosted::Zone, verb, now);
-    let audit = ctx.audit(action, &d.name, format!("{} record(s)", records.len()));
-    let written = match op {
-        ZoneOp::Create => ctx.app.store.create_dns_zone(&w, &event, &audit)?,
-        ZoneOp::Set | ZoneOp::Reset => ctx.app.store.set_dns_zone(&w, &event, &audit)?,
-    };
-    match written {
-        Written::Done(()) => {
-            ctx.app.zones_changed.notify_one();
-            Ok(zone_reply(d, records))
-        }
+    let detail = format!("{} record(s)", records.len());
+    match write_hosted(ctx, d, change, (verb, action, detail))? {
+        Written::Done(()) => Ok(zone_reply(d, records)),
         Written::Stopped(Guard::NameHeld) => Err(ApiError::Refused(codes::DNS_ZONE_EXISTS)),
         Written::Stopped(_) => Err(ApiError::NotFound(codes::DNS_ZONE_NOT_FOUND)),
     }
@@ -266,25 +287,13 @@ impl crate::api::Handler for DeleteDnsZone {
 
 /// Deletes the caller's zone or forwarding of `d`: 200, or 480 when it has none.
 pub(super) fn delete(ctx: &Ctx<'_>, d: &DomainRecord, what: Hosted) -> Result<Reply, ApiError> {
-    let now = ctx.app.now();
     let (action, missing) = match what {
         Hosted::Zone => ("delete_dns_zone", codes::DNS_ZONE_NOT_FOUND),
         Hosted::Forwarding => ("delete_domain_forwarding", codes::FORWARDING_NOT_FOUND),
     };
-    let event = crate::rules::events::hosted_changed(ctx.reseller.id, &d.name, what, "deleted", now);
-    let audit = ctx.audit(action, &d.name, String::new());
-    match ctx
-        .app
-        .store
-        .delete_hosted(what, ctx.reseller.id, &d.name, &event, &audit)?
-    {
-        Written::Done(()) => {
-            match what {
-                Hosted::Zone => ctx.app.zones_changed.notify_one(),
-                Hosted::Forwarding => ctx.app.forwards_changed.notify_one(),
-            }
-            Ok(Reply::done_bare(codes::DNS_ZONE_OK))
-        }
+    let change = HostedChange::Delete(what);
+    match write_hosted(ctx, d, change, ("deleted", action, String::new()))? {
+        Written::Done(()) => Ok(Reply::done_bare(codes::DNS_ZONE_OK)),
         Written::Stopped(_) => Err(ApiError::NotFound(missing)),
     }
 }

@@ -13,7 +13,7 @@ use crate::api::target::Named;
 use crate::api::{ApiError, Ctx, Reply};
 use crate::ops::{Envelope, Map, Value};
 use crate::rules::forwarding;
-use crate::store::{Guard, Hosted, Written};
+use crate::store::{Hosted, HostedChange, Written};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateDomainForwarding {
@@ -31,24 +31,10 @@ impl crate::api::Handler for CreateDomainForwarding {
 
     fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let d = self.named.resolve(ctx)?;
-        let now = ctx.app.now();
-        let event = crate::rules::events::hosted_changed(
-            ctx.reseller.id,
-            &d.name,
-            Hosted::Forwarding,
-            "created",
-            now,
-        );
-        let audit = ctx.audit("create_domain_forwarding", &d.name, String::new());
-        match ctx
-            .app
-            .store
-            .create_domain_forwarding(ctx.reseller.id, &d.name, now, &event, &audit)?
-        {
-            Written::Done(()) => {
-                ctx.app.forwards_changed.notify_one();
-                Ok(Reply::done_bare(codes::FORWARDING_OK))
-            }
+        let change = HostedChange::CreateForwarding;
+        let names = ("created", "create_domain_forwarding", String::new());
+        match super::dns_zone::write_hosted(ctx, &d, change, names)? {
+            Written::Done(()) => Ok(Reply::done_bare(codes::FORWARDING_OK)),
             Written::Stopped(_) => Err(ApiError::Refused(codes::FORWARDING_EXISTS)),
         }
     }
@@ -104,33 +90,14 @@ impl crate::api::Handler for SetDomainForwarding {
         let d = self.named.resolve(ctx)?;
         let entries = forwarding::parse(&self.forwarding)
             .map_err(|(field, why)| ApiError::invalid(field, why))?;
-        let now = ctx.app.now();
-        let event = crate::rules::events::hosted_changed(
-            ctx.reseller.id,
-            &d.name,
-            Hosted::Forwarding,
-            "updated",
-            now,
-        );
-        let audit = ctx.audit(
-            "set_domain_forwarding",
-            &d.name,
-            format!("{} name(s)", entries.len()),
-        );
-        match ctx.app.store.set_domain_forwarding(
-            ctx.reseller.id,
-            &d.name,
-            &forwarding::to_json(&entries),
-            now,
-            (&event, &audit),
-        )? {
-            Written::Done(()) => {
-                ctx.app.forwards_changed.notify_one();
-                Ok(Reply::done_bare(codes::FORWARDING_OK))
-            }
-            Written::Stopped(Guard::NameHeld | Guard::FundsShort | Guard::Moved) => {
-                Err(ApiError::NotFound(codes::FORWARDING_NOT_FOUND))
-            }
+        let change = HostedChange::SetForwarding {
+            entries: forwarding::to_json(&entries),
+            was: None,
+        };
+        let detail = format!("{} name(s)", entries.len());
+        match super::dns_zone::write_hosted(ctx, &d, change, ("updated", "set_domain_forwarding", detail))? {
+            Written::Done(()) => Ok(Reply::done_bare(codes::FORWARDING_OK)),
+            Written::Stopped(_) => Err(ApiError::NotFound(codes::FORWARDING_NOT_FOUND)),
         }
     }
 }

@@ -29,6 +29,9 @@ crate::api::table::table! {
     "SUBMIT" "BULK_CHANGE" [change_type = "domain_parked_pages"] => bulk_change::BulkSubmit;
     "SUBMIT" "BULK_CHANGE" [change_type = "domain_renew"] => bulk_change::BulkSubmit;
     "SUBMIT" "BULK_CHANGE" [change_type = "whois_privacy"] => bulk_change::BulkSubmit;
+    "SUBMIT" "BULK_CHANGE" [change_type = "dns_zone"] => bulk_change::BulkSubmit;
+    "SUBMIT" "BULK_CHANGE" [change_type = "dns_zone_record"] => bulk_change::BulkSubmit;
+    "SUBMIT" "BULK_CHANGE" [change_type = "domain_forwarding"] => bulk_change::BulkSubmit;
     "SUBMIT_BULK_CHANGE" "BULK_CHANGE" [change_type = "push_domains"] => bulk_change::BulkSubmit;
     "SUBMIT_BULK_CHANGE" "BULK_CHANGE" [change_type = "availability_check"] => bulk_change::BulkSubmit;
     "SUBMIT_BULK_CHANGE" "BULK_CHANGE" [change_type = "domain_contacts"] => bulk_change::BulkSubmit;
@@ -37,6 +40,9 @@ crate::api::table::table! {
     "SUBMIT_BULK_CHANGE" "BULK_CHANGE" [change_type = "domain_parked_pages"] => bulk_change::BulkSubmit;
     "SUBMIT_BULK_CHANGE" "BULK_CHANGE" [change_type = "domain_renew"] => bulk_change::BulkSubmit;
     "SUBMIT_BULK_CHANGE" "BULK_CHANGE" [change_type = "whois_privacy"] => bulk_change::BulkSubmit;
+    "SUBMIT_BULK_CHANGE" "BULK_CHANGE" [change_type = "dns_zone"] => bulk_change::BulkSubmit;
+    "SUBMIT_BULK_CHANGE" "BULK_CHANGE" [change_type = "dns_zone_record"] => bulk_change::BulkSubmit;
+    "SUBMIT_BULK_CHANGE" "BULK_CHANGE" [change_type = "domain_forwarding"] => bulk_change::BulkSubmit;
     "GET_BULK_CHANGE" "BULK_CHANGE" => bulk_change::BulkChangeGet;
     "CANCEL_BULK_CHANGE" "BULK_CHANGE" => bulk_change::BulkChangeCancel;
     mod event "POLL" "EVENT" => event::EventPoll;
