@@ -289,6 +289,24 @@ pub const FORWARDING_EXISTS: Fixed = fixed(485, "Domain forwarding already exist
 pub const FORWARDING_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Domain forwarding not found for domain");
 pub const DNS_ZONE_NOT_FOUND: Fixed = fixed(NOT_FOUND, "DNS zone not found for domain");
 
+/// Accounts (docs/accounts.md). The texts of OpenSRS's codes page.
+pub const SUBUSER_DENIED: Fixed = fixed(435, "Permission denied, subuser permissions.");
+pub const NOT_OWNER: Fixed = fixed(435, "Permission Denied: not owner.");
+pub const SUBUSER_LIMIT: Fixed = fixed(447, "Sub-user limit exceeded.");
+pub const SUBUSER_IS_OWNER: Fixed =
+    fixed(INVALID_VALUE, "Subuser cannot be the same as the owner.");
+pub const SUBUSER_BAD_NAME: Fixed = fixed(INVALID_VALUE, "Invalid syntax for subuser name.");
+pub const SUBUSER_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Subuser not found.");
+pub const USERNAME_BAD: Fixed = fixed(INVALID_VALUE, "Invalid syntax for username.");
+pub const ACCOUNT_OK: Fixed = fixed(200, "Command Successful");
+/// The PAY example's text.
+pub const FUNDS_TRANSFERRED: Fixed = fixed(200, "Funds Transferred");
+/// Ours (*chosen*): the documentation gives no texts for these.
+pub const SUBRESELLER_NOT_FOUND: Fixed = fixed(NOT_FOUND, "Sub-reseller not found.");
+pub const USERNAME_TAKEN: Fixed = fixed(485, "Username already taken.");
+pub const SUBRESELLER_INACTIVE: Fixed = fixed(435, "Sub-reseller account is not active.");
+pub const PROFILE_TAKEN: Fixed = fixed(485, "Profile username already taken.");
+
 // Queued requests (issue 30). OpenSRS's own client shows a registration queued
 // while the registry is unavailable from a failed reply that carries
 // `queue_request_id`; the code and texts are ours.

@@ -3,6 +3,8 @@
 
 mod common;
 
+/// Accounts: USERINFO, profile passwords and ownership, sub-users, sub-resellers.
+mod accounts;
 /// X-Signature, unknown users, IP Access Rules.
 mod auth;
 /// GET_BALANCE: captured request, objects, scenario and CLI balances.

@@ -39,6 +39,8 @@ pub struct Ctx<'a> {
     pub caches: &'a Caches,
     pub reseller: &'a Reseller,
     pub peer: IpAddr,
+    /// The call's handler name (a sub-user's session is held to its rights by it).
+    pub action: &'static str,
 }
 
 impl Ctx<'_> {
@@ -192,6 +194,7 @@ impl Api {
                 caches: &self.caches,
                 reseller,
                 peer,
+                action: run.action,
             })
         });
         answered.unwrap_or_else(|e| run.refused(e))

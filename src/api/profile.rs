@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use crate::app::App;
 use crate::auth;
-use crate::store::Profile;
+use crate::store::{Profile, Subuser};
 
 use super::ApiError;
 use super::fields::Fields;
@@ -92,8 +92,18 @@ pub enum Unknown {
     Allow,
 }
 
+/// A profile opened by its credentials: by the profile itself, or by its
+/// sub-user (whose rights then bound what the opening may do).
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub profile: Profile,
+    pub subuser: Option<Subuser>,
+}
+
 /// `owner`'s profile `username` if `password` (and `domain`, when given) match it;
 /// `Ok(None)` when it has no profile of that name. A wrong password or domain is 415.
+/// A sub-user's credentials open its profile only with the owner bit (435
+/// otherwise): the calls that take credentials act as the profile.
 pub fn verify(
     app: &App,
     owner: i64,
@@ -103,18 +113,60 @@ pub fn verify(
     peer: IpAddr,
     unknown: Unknown,
 ) -> Result<Option<Profile>, ApiError> {
+    match open(app, owner, (username, password), domain, peer, unknown)? {
+        Some(Opened {
+            subuser: Some(s), ..
+        }) if s.permission & crate::rules::accounts::bits::OWNER == 0 => {
+            Err(ApiError::Refused(super::codes::SUBUSER_DENIED))
+        }
+        opened => Ok(opened.map(|o| o.profile)),
+    }
+}
+
+/// `owner`'s profile that `username` opens with `password`: the profile of
+/// that name, or the profile of the sub-user of that name. The password is the
+/// profile's (or sub-user's), or a live temporary one from
+/// GET_USER_ACCESS_INFO. `Ok(None)` when neither has that name.
+pub fn open(
+    app: &App,
+    owner: i64,
+    (username, password): (&str, &str),
+    domain: Option<&str>,
+    peer: IpAddr,
+    unknown: Unknown,
+) -> Result<Option<Opened>, ApiError> {
     let account = format!("profile:{owner}:{username}");
-    let found = app.store.profile_by_username(owner, username)?;
+    let store = &app.store;
+    let found = store.profile_by_username(owner, username)?;
+    let (sub, parent) = match &found {
+        Some(_) => (None, None),
+        None => match store.subuser_by_username(owner, username)? {
+            Some(s) => {
+                let parent = store.profile_by_id(owner, s.profile_id)?;
+                (Some(s), parent)
+            }
+            None => (None, None),
+        },
+    };
+    let holder = found.as_ref().or(parent.as_ref());
+    let now = app.now();
     let outcome = app.logins.attempt(&account, peer, || {
-        let ok = auth::verify_account_password(
-            password,
-            found.as_ref().map(|p| p.password_hash.as_str()),
-        )?;
-        let domain_ok = match (&found, domain) {
-            (Some(p), Some(d)) => app.store.profile_has_domain(p.id, d).unwrap_or(false),
+        let hash = match (&found, &sub) {
+            (Some(p), _) => Some(p.password_hash.as_str()),
+            (None, Some(s)) => Some(s.password_hash.as_str()),
+            (None, None) => None,
+        };
+        let mut ok = auth::verify_account_password(password, hash)?;
+        if !ok && let Some(p) = &found {
+            ok = store
+                .profile_access(p.id, &auth::token_hash(password), now)
+                .unwrap_or(false);
+        }
+        let domain_ok = match (holder, domain) {
+            (Some(p), Some(d)) => store.profile_has_domain(p.id, d).unwrap_or(false),
             _ => true,
         };
-        Ok::<bool, auth::PasswordError>(match &found {
+        Ok::<bool, auth::PasswordError>(match holder {
             Some(_) => ok && domain_ok,
             // Making a new profile of a free name is no failed guess.
             None => unknown == Unknown::Allow,
@@ -126,7 +178,25 @@ pub fn verify(
         Ok(Err(auth::PasswordError::Failed)) => {
             Err(ApiError::Internal("password check failed".into()))
         }
-        Ok(Ok(true)) => Ok(found),
+        Ok(Ok(true)) => Ok(match (found, parent) {
+            (Some(profile), _) => Some(Opened {
+                profile,
+                subuser: None,
+            }),
+            (None, Some(profile)) => Some(Opened {
+                profile,
+                subuser: sub,
+            }),
+            (None, None) => None,
+        }),
         Ok(Ok(false)) => Err(ApiError::ProfileAuth),
     }
+}
+
+/// `password` hashed as account passwords are kept (Argon2).
+pub fn hashed(password: &str) -> Result<String, ApiError> {
+    auth::hash_password(password).map_err(|e| match e {
+        auth::PasswordError::Busy => ApiError::Busy,
+        auth::PasswordError::Failed => ApiError::Internal(e.to_string()),
+    })
 }

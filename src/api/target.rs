@@ -84,9 +84,15 @@ impl Named {
         match self {
             Named::Cookie(c) => {
                 let hash = crate::auth::token_hash(c);
-                let id = store
+                let (id, subuser) = store
                     .cookie_domain(&hash, me, ctx.app.now())?
                     .ok_or(ApiError::Refused(codes::COOKIE_INVALID))?;
+                // A sub-user's session reaches what its rights open.
+                if let Some(permission) = subuser
+                    && !crate::rules::accounts::allows(ctx.action, permission)
+                {
+                    return Err(ApiError::Refused(codes::SUBUSER_DENIED));
+                }
                 store
                     .domain_record_by_id(me, id)?
                     .ok_or(ApiError::Refused(codes::COOKIE_INVALID))

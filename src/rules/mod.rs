@@ -26,6 +26,7 @@
 //! - [`orders`]: how an order's type and status are named.
 //! - [`password_reset`]: profile password reset links and what a password must be.
 
+pub mod accounts;
 pub mod approval;
 pub mod availability;
 pub mod away;

@@ -10,6 +10,7 @@
 //! [`sql`]. Schema changes are the numbered files in `migrations/` (and their
 //! PostgreSQL form in `migrations/postgres/`), applied in order at open.
 
+mod accounts;
 mod away;
 mod bulk;
 mod claims;
@@ -47,6 +48,7 @@ mod verification;
 /// password: no Argon2 hash has this form.
 pub const NO_PASSWORD: &str = "!";
 
+pub use accounts::{NewOwner, SubReseller, Subuser};
 pub use away::{AwayEnd, AwayView, NewAway};
 pub use bulk::{
     BatchItem, BulkBatch, BulkChangeView, BulkItem, BulkStep, BulkSummary, NewBulkChange,
@@ -206,6 +208,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0037_deleted_emails.sql")),
     M::up(include_str!("migrations/0038_claim_notices.sql")),
     M::up(include_str!("migrations/0039_dns_zones.sql")),
+    M::up(include_str!("migrations/0040_accounts.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.
@@ -263,6 +266,7 @@ const PG_MIGRATIONS: &[(usize, &str)] = &[
         include_str!("migrations/postgres/0038_claim_notices.sql"),
     ),
     (39, include_str!("migrations/postgres/0039_dns_zones.sql")),
+    (40, include_str!("migrations/postgres/0040_accounts.sql")),
 ];
 
 /// Whether a `db` setting names a PostgreSQL database rather than a file.

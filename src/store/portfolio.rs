@@ -689,13 +689,13 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a cookie (its token's hash) on a reseller's domain; expired cookies
-    /// are swept on the way.
+    /// Stores a cookie (its token's hash) on a reseller's domain, opened by the
+    /// profile or by its sub-user `subuser_id`; expired cookies are swept on the
+    /// way.
     pub fn create_cookie(
         &self,
         token_hash: &str,
-        reseller_id: i64,
-        domain_id: i64,
+        (reseller_id, domain_id, subuser_id): (i64, i64, Option<i64>),
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
@@ -704,28 +704,32 @@ impl Store {
         tx.prepare_cached("DELETE FROM cookies WHERE expires_at <= ?1")?
             .execute([now])?;
         tx.prepare_cached(
-            "INSERT INTO cookies (token_hash, reseller_id, domain_id, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO cookies (token_hash, reseller_id, domain_id, created_at, expires_at, subuser_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
-        .execute(params![token_hash, reseller_id, domain_id, now, expires_at])?;
+        .execute(params![token_hash, reseller_id, domain_id, now, expires_at, subuser_id])?;
         tx.commit()?;
         Ok(())
     }
 
-    /// The domain a live cookie of this reseller opens.
+    /// The domain a live cookie of this reseller opens, and the rights of the
+    /// sub-user who opened it (none when the profile did).
     pub fn cookie_domain(
         &self,
         token_hash: &str,
         reseller_id: i64,
         now: i64,
-    ) -> Result<Option<i64>> {
+    ) -> Result<Option<(i64, Option<i64>)>> {
         Ok(self
             .reader()
             .prepare_cached(
-                "SELECT domain_id FROM cookies
-                 WHERE token_hash = ?1 AND reseller_id = ?2 AND expires_at > ?3",
+                "SELECT c.domain_id, s.permission FROM cookies c
+                 LEFT JOIN subusers s ON s.id = c.subuser_id
+                 WHERE c.token_hash = ?1 AND c.reseller_id = ?2 AND c.expires_at > ?3",
             )?
-            .query_row(params![token_hash, reseller_id, now], |r| r.get(0))
+            .query_row(params![token_hash, reseller_id, now], |r| {
+                Ok((r.get("domain_id")?, r.get("permission")?))
+            })
             .optional()?)
     }
 

@@ -48,14 +48,15 @@ impl crate::api::Handler for SetCookie {
     fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let peer = ctx.peer;
         let me = ctx.reseller.id;
-        let (profile_id, d) = profile_domain(ctx, &self.username, &self.password, &self.domain)?;
+        let (opened, d) = profile_domain(ctx, &self.username, &self.password, &self.domain)?;
+        let profile_id = opened.profile.id;
+        let subuser = opened.subuser.as_ref();
         let store = &ctx.app.store;
         let now = ctx.app.now();
         let token = crate::auth::random_hex(16);
         store.create_cookie(
             &crate::auth::token_hash(&token),
-            me,
-            d.id,
+            (me, d.id, subuser.map(|s| s.id)),
             now,
             now + COOKIE_SECONDS,
         )?;
@@ -64,10 +65,13 @@ impl crate::api::Handler for SetCookie {
         attrs.insert("waiting_requests_no".into(), Value::from("0"));
         // Captured: the request waiting on the domain, none in the sandbox.
         attrs.insert("waiting_request".into(), Value::from("None"));
-        attrs.insert("permission".into(), Value::from(""));
+        // A sub-user's session carries its rights; the owner's none.
+        let permission = subuser.map(|s| s.permission.to_string()).unwrap_or_default();
+        attrs.insert("permission".into(), Value::from(permission));
         attrs.insert("cookie".into(), Value::from(token));
         attrs.insert("domain_count".into(), Value::from(count as i64));
-        attrs.insert("f_owner".into(), Value::from("1"));
+        let owner = if subuser.is_some() { "0" } else { "1" };
+        attrs.insert("f_owner".into(), Value::from(owner));
         attrs.insert("last_access_time".into(), Value::from(now));
         attrs.insert("encoding_type".into(), Value::from(""));
         attrs.insert("last_ip".into(), Value::from(peer.to_string()));
@@ -81,21 +85,21 @@ impl crate::api::Handler for SetCookie {
     }
 }
 
-/// The profile that `username`/`password` open and its `domain`; the one refusal
-/// for a wrong password and a domain not the profile's.
+/// The profile that `username`/`password` open (a sub-user's credentials open
+/// its profile) and its `domain`; the one refusal for a wrong password and a
+/// domain not the profile's.
 fn profile_domain(
     ctx: &Ctx<'_>,
     username: &str,
     password: &str,
     domain: &str,
-) -> Result<(i64, crate::store::DomainRecord), ApiError> {
+) -> Result<(profile::Opened, crate::store::DomainRecord), ApiError> {
     let me = ctx.reseller.id;
     let refused = ApiError::Refused(codes::COOKIE_BAD_PASSWORD);
-    let profile = match profile::verify(
+    let opened = match profile::open(
         ctx.app,
         me,
-        username,
-        password,
+        (username, password),
         Some(domain),
         ctx.peer,
         Unknown::Refuse,
@@ -108,9 +112,9 @@ fn profile_domain(
         .app
         .store
         .domain_record(me, domain)?
-        .filter(|d| d.profile_id == profile.id)
+        .filter(|d| d.profile_id == opened.profile.id)
         .ok_or(refused)?;
-    Ok((profile.id, d))
+    Ok((opened, d))
 }
 
 /// UPDATE COOKIE: the session (top-level `cookie`) moves from `domain` to
@@ -169,11 +173,14 @@ impl crate::api::Handler for UpdateCookie {
         // The cookie must be live and on `domain`.
         let old = store
             .cookie_domain(&hash, me, now)?
-            .and_then(|id| store.domain_record_by_id(me, id).ok().flatten())
+            .and_then(|(id, _)| store.domain_record_by_id(me, id).ok().flatten())
             .filter(|d| d.name == self.domain)
             .ok_or(ApiError::Refused(codes::COOKIE_INVALID))?;
         let (profile_id, d) = match &self.username {
-            Some(user) => profile_domain(ctx, user, &self.password, &self.domain_new)?,
+            Some(user) => {
+                let (opened, d) = profile_domain(ctx, user, &self.password, &self.domain_new)?;
+                (opened.profile.id, d)
+            }
             None => store
                 .domain_record(me, &self.domain_new)?
                 .map(|d| (d.profile_id, d))

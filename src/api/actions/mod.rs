@@ -148,6 +148,16 @@ crate::api::table::table! {
     "DELETE" "COOKIE" => cookie::DeleteCookie;
     "UPDATE" "COOKIE" => cookie::UpdateCookie;
     "QUIT" "SESSION" => cookie::QuitSession;
+    mod user_info "GET" "USERINFO" => user_info::GetUserInfo;
+    "GET" "USER_INFO" => user_info::GetUserInfo;
+    "GET_USER_ACCESS_INFO" "USERINFO" => user_info::GetUserAccessInfo;
+    "CHECK" "VERSION" => user_info::CheckVersion;
+    mod profile_change "CHANGE" "PASSWORD" => profile_change::ChangePassword;
+    "CHANGE" "OWNERSHIP" => profile_change::ChangeOwnership;
+    mod subuser "ADD" "SUBUSER" => subuser::AddSubuser;
+    "GET" "SUBUSER" => subuser::GetSubuser;
+    "MODIFY" "SUBUSER" => subuser::ModifySubuser;
+    "DELETE" "SUBUSER" => subuser::DeleteSubuser;
 }
 
 /// The dispatch: the table read by a request's `(action, object)`.

@@ -7,7 +7,6 @@ use crate::api::codes;
 use crate::api::fields::Fields;
 use crate::api::profile::{self, Unknown};
 use crate::api::{ApiError, Ctx, Layout, Reply};
-use crate::auth;
 use crate::domain::DomainName;
 use crate::rules::push;
 use crate::store::{AuditEntry, PushProfile, account};
@@ -81,12 +80,7 @@ impl crate::api::Handler for Rsp2RspPushTransfer {
                     },
                     None => PushProfile::Named {
                         username: username.clone(),
-                        password_hash: Some(auth::hash_password(password).map_err(
-                            |e| match e {
-                                auth::PasswordError::Busy => ApiError::Busy,
-                                auth::PasswordError::Failed => ApiError::Internal(e.to_string()),
-                            },
-                        )?),
+                        password_hash: Some(crate::api::profile::hashed(password)?),
                     },
                 }
             }

@@ -99,6 +99,7 @@ fn carry_out(
         reseller: &reseller,
         // No client: the audit row's action names what carried it out.
         peer: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        action: "SW_REGISTER",
     };
     match registration.carry_out(&ctx, &profile, source) {
         Ok(Outcome::Registered { .. }) => Ok(Retried::Registered),

@@ -150,10 +150,7 @@ pub(crate) fn order_profile(
         None if reg_domain.is_some() => Err(ApiError::ProfileAuth),
         None => Ok(OrderProfile::New {
             username: username.to_string(),
-            password_hash: crate::auth::hash_password(password).map_err(|e| match e {
-                crate::auth::PasswordError::Busy => ApiError::Busy,
-                crate::auth::PasswordError::Failed => ApiError::Internal(e.to_string()),
-            })?,
+            password_hash: profile::hashed(password)?,
         }),
     }
 }

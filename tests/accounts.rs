@@ -1,0 +1,393 @@
+//! Issue 32, profiles: GET USERINFO, GET_USER_ACCESS_INFO, CHECK VERSION,
+//! CHANGE PASSWORD (the old cookies end), CHANGE OWNERSHIP (one domain or all,
+//! to an existing profile or a new one), and a profile's sub-user (ADD, GET,
+//! MODIFY, DELETE) whose session is held to its rights — each through the PHP
+//! toolkit's own request bytes where it has them, and none of it reachable by
+//! another reseller.
+
+use crate::common::*;
+
+const TK: &str = "clients/php-osrs-toolkit";
+
+fn world() -> Server {
+    let toml = format!(
+        r#"
+        [[profile]]
+        reseller = "{USER}"
+        username = "acctowner"
+        password = "ownerpw1"
+        domains = ["acct-one.com", "acct-two.com"]
+        [[profile]]
+        reseller = "{USER}"
+        username = "second"
+        password = "secondpw99"
+        domains = ["acct-three.com"]
+        [[profile]]
+        reseller = "{OTHER_USER}"
+        username = "theirs"
+        password = "theirpw1"
+        domains = ["their-acct.com"]
+        "#
+    );
+    Server::start_scenario(&toml, |_| {})
+}
+
+fn toolkit(s: &Server, name: &str) -> Response {
+    s.send(&resign_capture(&fixture(&format!("{TK}/{name}.http")), KEY))
+}
+
+fn cookie(s: &Server, domain: &str, user: &str, pass: &str) -> Response {
+    s.ops(&envelope(
+        "SET",
+        "COOKIE",
+        &format!(
+            "<item key=\"domain\">{domain}</item><item key=\"reg_username\">{user}</item><item key=\"reg_password\">{pass}</item>"
+        ),
+    ))
+}
+
+/// An envelope with a top-level `cookie` beside the attributes.
+fn with_cookie(action: &str, object: &str, cookie: &str, attrs: &str) -> Vec<u8> {
+    String::from_utf8(envelope(action, object, attrs))
+        .expect("utf-8")
+        .replace(
+            "<item key=\"protocol\">",
+            &format!("<item key=\"cookie\">{cookie}</item><item key=\"protocol\">"),
+        )
+        .into_bytes()
+}
+
+fn profile_of(s: &Server, domain: &str) -> String {
+    let id = s.count(&format!(
+        "SELECT profile_id FROM domains WHERE name = '{domain}'"
+    ));
+    let r = s
+        .app
+        .store
+        .profile_username(
+            s.app
+                .store
+                .reseller_by_name(USER)
+                .expect("store")
+                .expect("reseller")
+                .id,
+            id,
+        )
+        .expect("store");
+    r.unwrap_or_default()
+}
+
+#[test]
+fn userinfo_access_info_and_version() {
+    let s = world();
+    let r = toolkit(&s, "userinfo.get");
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(r.item("domain").as_deref(), Some("acct-one.com"));
+    assert_eq!(r.item("domain_count").as_deref(), Some("2"));
+    assert_eq!(r.item("f_owner").as_deref(), Some("1"));
+    for key in [
+        "expiredate",
+        "encoding_type",
+        "permission",
+        "waiting_requests_no",
+    ] {
+        assert!(r.item(key).is_some(), "{key}: {}", r.text());
+    }
+    // yola's request: a cookie, type=all_info.
+    let c = cookie(&s, "acct-two.com", "acctowner", "ownerpw1");
+    let c = c.item("cookie").expect("cookie");
+    let r = s.ops(&with_cookie(
+        "GET",
+        "USERINFO",
+        &c,
+        "<item key=\"type\">all_info</item>",
+    ));
+    assert_eq!(
+        r.item("domain").as_deref(),
+        Some("acct-two.com"),
+        "{}",
+        r.text()
+    );
+
+    // WHMCS's GET_USER_ACCESS_INFO: a password that opens the profile.
+    let r = s.ops(&envelope(
+        "GET_USER_ACCESS_INFO",
+        "USERINFO",
+        "<item key=\"domain_name\">acct-one.com</item>",
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(r.item("username").as_deref(), Some("acctowner"));
+    let temp = r.item("password").expect("password");
+    assert_ne!(temp, "ownerpw1");
+    assert_eq!(
+        cookie(&s, "acct-one.com", "acctowner", &temp).code(),
+        Some(200)
+    );
+    // The journal keeps it masked.
+    assert_eq!(
+        s.count(&format!(
+            "SELECT count(*) FROM journal WHERE reply LIKE '%{temp}%'"
+        )),
+        0
+    );
+    // It ends with the hour (chosen).
+    s.advance("61m");
+    assert_eq!(
+        cookie(&s, "acct-one.com", "acctowner", &temp).code(),
+        Some(415)
+    );
+    // Never for another reseller's domain.
+    let r = s.send(&http10(
+        &envelope(
+            "GET_USER_ACCESS_INFO",
+            "USERINFO",
+            "<item key=\"domain_name\">acct-one.com</item>",
+        ),
+        OTHER_USER,
+        OTHER_KEY,
+    ));
+    assert_eq!(r.code(), Some(415), "{}", r.text());
+    assert!(r.item("password").is_none());
+
+    let r = toolkit(&s, "version.check");
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(r.item("sender").as_deref(), Some("OpenSRS SERVER"));
+}
+
+#[test]
+fn a_password_change_ends_the_old_cookies() {
+    let s = world();
+    let c = cookie(&s, "acct-one.com", "acctowner", "ownerpw1")
+        .item("cookie")
+        .expect("cookie");
+    let r = toolkit(&s, "password.change");
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        s.ops(&with_cookie("GET", "USERINFO", &c, "")).code(),
+        Some(415),
+        "the old cookie ended"
+    );
+    assert_eq!(
+        cookie(&s, "acct-one.com", "acctowner", "ownerpw1").code(),
+        Some(415)
+    );
+    assert_eq!(
+        cookie(&s, "acct-two.com", "acctowner", "newpass99").code(),
+        Some(200)
+    );
+    // The documented syntax: 465 with the rule's text, nothing changed.
+    let r = s.ops(&envelope(
+        "CHANGE",
+        "PASSWORD",
+        "<item key=\"domain\">acct-one.com</item><item key=\"reg_password\">no spaces</item>",
+    ));
+    assert_eq!(r.code(), Some(465), "{}", r.text());
+    assert_eq!(
+        cookie(&s, "acct-two.com", "acctowner", "newpass99").code(),
+        Some(200)
+    );
+    // Another reseller cannot.
+    let r = s.send(&http10(
+        &envelope(
+            "CHANGE",
+            "PASSWORD",
+            "<item key=\"domain\">acct-one.com</item><item key=\"reg_password\">stolen123</item>",
+        ),
+        OTHER_USER,
+        OTHER_KEY,
+    ));
+    assert_eq!(r.code(), Some(415), "{}", r.text());
+    assert_eq!(
+        cookie(&s, "acct-two.com", "acctowner", "newpass99").code(),
+        Some(200)
+    );
+    assert_eq!(
+        s.count("SELECT count(*) FROM audit_log WHERE action = 'change_password'"),
+        1
+    );
+}
+
+#[test]
+fn ownership_moves_one_domain_or_all() {
+    let s = world();
+    // The documented example: one domain to a new profile.
+    let r = s.ops(&envelope(
+        "CHANGE",
+        "OWNERSHIP",
+        "<item key=\"domain\">acct-one.com</item><item key=\"username\">newprofile</item><item key=\"password\">newprofile</item>",
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(profile_of(&s, "acct-one.com"), "newprofile");
+    assert_eq!(profile_of(&s, "acct-two.com"), "acctowner");
+    assert_eq!(
+        cookie(&s, "acct-one.com", "newprofile", "newprofile").code(),
+        Some(200)
+    );
+
+    // To an existing profile named by one of its domains, with the wrong
+    // password: refused, nothing moved.
+    let r = s.ops(&envelope(
+        "CHANGE",
+        "OWNERSHIP",
+        "<item key=\"domain\">acct-two.com</item><item key=\"username\">second</item><item key=\"password\">wrongwrong</item><item key=\"reg_domain\">acct-three.com</item>",
+    ));
+    assert_eq!(r.code(), Some(415), "{}", r.text());
+    assert_eq!(profile_of(&s, "acct-two.com"), "acctowner");
+
+    // The toolkit's request: a cookie, move_all, a new profile.
+    let c = cookie(&s, "acct-two.com", "acctowner", "ownerpw1")
+        .item("cookie")
+        .expect("cookie");
+    let r = s.send(&resign_capture_with(
+        &fixture(&format!("{TK}/ownership.change.http")),
+        KEY,
+        "c0ffee0c0ffee0c0ffee0c0ffee0c0f",
+        &c,
+    ));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(profile_of(&s, "acct-two.com"), "newowner1");
+    // The cookie of the old profile ended with the move.
+    assert_eq!(
+        s.ops(&with_cookie("GET", "USERINFO", &c, "")).code(),
+        Some(415)
+    );
+
+    // A new profile's password follows the page's 10–20 rule.
+    let r = s.ops(&envelope(
+        "CHANGE",
+        "OWNERSHIP",
+        "<item key=\"domain\">acct-three.com</item><item key=\"username\">shorty</item><item key=\"password\">short</item>",
+    ));
+    assert_eq!(r.code(), Some(465), "{}", r.text());
+    // Another reseller's domain: never.
+    let r = s.ops(&envelope(
+        "CHANGE",
+        "OWNERSHIP",
+        "<item key=\"domain\">their-acct.com</item><item key=\"username\">grabber1</item><item key=\"password\">grabber1pw</item>",
+    ));
+    assert_eq!(r.code(), Some(415), "{}", r.text());
+    assert_eq!(
+        s.count("SELECT count(*) FROM profiles WHERE username = 'grabber1'"),
+        0
+    );
+}
+
+#[test]
+fn a_sub_user_is_added_read_changed_and_deleted_and_held_to_its_rights() {
+    let s = world();
+    let get = toolkit(&s, "subuser.get");
+    assert_eq!(get.code(), Some(200), "{}", get.text());
+    assert!(get.item("username").is_none(), "none yet: {}", get.text());
+
+    let r = toolkit(&s, "subuser.add");
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let again = toolkit(&s, "subuser.add");
+    assert_eq!(again.code(), Some(447), "one per profile: {}", again.text());
+    let got = toolkit(&s, "subuser.get");
+    assert_eq!(got.item("username").as_deref(), Some("helper1"));
+    assert_eq!(got.item("permission").as_deref(), Some("2"));
+    assert_eq!(got.item("id").as_deref(), Some("1"));
+    assert!(!got.text().contains("helperpw1"), "never echoed");
+
+    // The sub-user logs in where the profile does; its session may change
+    // contacts (admin, 2) but not renew (billing, 4) nor touch DNS (tech, 8).
+    let sc = cookie(&s, "acct-one.com", "helper1", "helperpw1");
+    assert_eq!(sc.code(), Some(200), "{}", sc.text());
+    assert_eq!(sc.item("f_owner").as_deref(), Some("0"));
+    assert_eq!(sc.item("permission").as_deref(), Some("2"));
+    let sc = sc.item("cookie").expect("cookie");
+    let read = s.ops(&with_cookie(
+        "GET",
+        "DOMAIN",
+        &sc,
+        "<item key=\"type\">nameservers</item>",
+    ));
+    assert_eq!(read.code(), Some(200), "{}", read.text());
+    let renew = s.ops(&with_cookie(
+        "RENEW",
+        "DOMAIN",
+        &sc,
+        "<item key=\"period\">1</item><item key=\"currentexpirationyear\">2015</item><item key=\"handle\">process</item>",
+    ));
+    assert_eq!(renew.code(), Some(435), "{}", renew.text());
+    assert_eq!(
+        renew.item("response_text").as_deref(),
+        Some("Permission denied, subuser permissions.")
+    );
+    let zone = s.ops(&with_cookie("CREATE_DNS_ZONE", "DOMAIN", &sc, ""));
+    assert_eq!(zone.code(), Some(435), "{}", zone.text());
+    let sub = s.ops(&with_cookie(
+        "CHANGE",
+        "PASSWORD",
+        &sc,
+        "<item key=\"reg_password\">takeover1</item>",
+    ));
+    assert_eq!(sub.code(), Some(435), "owner only: {}", sub.text());
+    // Its credentials do not open the profile for an order (no owner bit).
+    let push = s.ops(&envelope(
+        "CHANGE",
+        "OWNERSHIP",
+        "<item key=\"domain\">acct-three.com</item><item key=\"username\">helper1</item><item key=\"password\">helperpw1</item>",
+    ));
+    assert_eq!(push.code(), Some(435), "{}", push.text());
+
+    // Modified (rights 18: admin and nameservers, a new name and password): its
+    // old session ends.
+    let r = toolkit(&s, "subuser.modify");
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        s.ops(&with_cookie("GET", "USERINFO", &sc, "")).code(),
+        Some(415)
+    );
+    assert_eq!(
+        cookie(&s, "acct-one.com", "helper1", "helperpw1").code(),
+        Some(415)
+    );
+    let sc2 = cookie(&s, "acct-one.com", "helper2", "helperpw2")
+        .item("cookie")
+        .expect("cookie");
+    let ns = s.ops(&with_cookie(
+        "ADVANCED_UPDATE_NAMESERVERS",
+        "DOMAIN",
+        &sc2,
+        "<item key=\"op_type\">assign</item><item key=\"assign_ns\"><dt_array><item key=\"0\">ns1.systemdns.com</item><item key=\"1\">ns2.systemdns.com</item></dt_array></item>",
+    ));
+    assert_ne!(ns.code(), Some(435), "{}", ns.text());
+
+    // Bad names and the owner's own name are refused.
+    for (user, code) in [("acctowner", 465), ("x", 465), ("second", 485)] {
+        let r = s.ops(&envelope(
+            "MODIFY",
+            "SUBUSER",
+            &format!("<item key=\"domain\">acct-one.com</item><item key=\"sub_id\">1</item><item key=\"sub_username\">{user}</item><item key=\"sub_password\">pw12345</item><item key=\"sub_permission\">2</item>"),
+        ));
+        assert_eq!(r.code(), Some(code), "{user}: {}", r.text());
+    }
+    // Another reseller: not its profile, not its sub-user.
+    let r = s.send(&http10(
+        &envelope("GET", "SUBUSER", "<item key=\"domain\">acct-one.com</item>"),
+        OTHER_USER,
+        OTHER_KEY,
+    ));
+    assert_eq!(r.code(), Some(415), "{}", r.text());
+    // A sub-user of another profile of the same reseller is not found by id.
+    let r = s.ops(&envelope(
+        "DELETE",
+        "SUBUSER",
+        "<item key=\"domain\">acct-three.com</item><item key=\"sub_id\">1</item>",
+    ));
+    assert_eq!(r.code(), Some(480), "{}", r.text());
+
+    let r = toolkit(&s, "subuser.delete");
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        s.ops(&with_cookie("GET", "USERINFO", &sc2, "")).code(),
+        Some(415)
+    );
+    assert_eq!(toolkit(&s, "subuser.delete").code(), Some(480));
+    assert_eq!(s.count("SELECT count(*) FROM subusers"), 0);
+    assert_eq!(
+        s.count("SELECT count(*) FROM audit_log WHERE action LIKE 'subuser_%'"),
+        3
+    );
+}
