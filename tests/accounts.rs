@@ -391,3 +391,202 @@ fn a_sub_user_is_added_read_changed_and_deleted_and_held_to_its_rights() {
         3
     );
 }
+
+/// The caller of a sub-reseller's own requests.
+fn as_child(s: &Server, body: &[u8], key: &str) -> Response {
+    s.send(&http10(body, "subtest", key))
+}
+
+/// `body` with `as_subreseller` added to its attributes.
+fn on_behalf(body: Vec<u8>, child: &str) -> Vec<u8> {
+    String::from_utf8(body)
+        .expect("utf-8")
+        .replacen(
+            "<item key=\"attributes\"><dt_assoc>",
+            &format!(
+                "<item key=\"attributes\"><dt_assoc><item key=\"as_subreseller\">{child}</item>"
+            ),
+            1,
+        )
+        .into_bytes()
+}
+
+fn balance_of(s: &Server, user: &str) -> i64 {
+    s.count(&format!(
+        "SELECT balance_cents FROM resellers WHERE username = '{user}'"
+    ))
+}
+
+#[test]
+fn a_sub_reseller_is_made_paid_calls_as_itself_and_is_seen_by_its_parent() {
+    let s = world();
+    let r = toolkit(&s, "subreseller.create");
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let key = r.item("private_key").expect("private_key");
+    assert_eq!(key.len(), 64);
+    assert_eq!(
+        s.count(&format!(
+            "SELECT count(*) FROM journal WHERE reply LIKE '%{key}%'"
+        )),
+        0,
+        "the key is masked in the journal"
+    );
+    assert_eq!(toolkit(&s, "subreseller.create").code(), Some(485));
+
+    let got = toolkit(&s, "subreseller.get");
+    assert_eq!(got.code(), Some(200), "{}", got.text());
+    assert_eq!(got.item("status").as_deref(), Some("active"));
+    assert_eq!(got.item("ccp_enabled").as_deref(), Some("N"));
+    assert_eq!(
+        got.item("low_balance_email").as_deref(),
+        Some("low@sub.example")
+    );
+    assert_eq!(
+        got.path("attributes/contact_set/admin/email").as_deref(),
+        Some("sam@sub.example")
+    );
+    assert!(!got.text().contains("subpass123"), "never echoed");
+
+    // PAY: the documented reply; funds moved in one transaction, never below
+    // what the parent has.
+    let parent_before = balance_of(&s, USER);
+    let r = toolkit(&s, "subreseller.pay");
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    assert_eq!(
+        r.item("response_text").as_deref(),
+        Some("Funds Transferred")
+    );
+    assert!(r.item("id").is_some());
+    assert_eq!(balance_of(&s, USER), parent_before - 1000);
+    assert_eq!(balance_of(&s, "subtest"), 1000);
+    let pay = |amount: &str| {
+        s.ops(&envelope(
+            "PAY",
+            "SUBRESELLER",
+            &format!("<item key=\"amount\">{amount}</item><item key=\"username\">subtest</item>"),
+        ))
+    };
+    let too_much = pay(&format!("{}", parent_before));
+    assert_eq!(too_much.code(), Some(465), "{}", too_much.text());
+    assert_eq!(pay("-5").code(), Some(465));
+    assert_eq!(balance_of(&s, "subtest"), 1000, "nothing moved");
+    assert_eq!(pay("490.00").code(), Some(200));
+
+    // It calls the API with its own key and registers with its own funds.
+    let b = as_child(&s, &envelope("GET_BALANCE", "BALANCE", ""), &key);
+    assert_eq!(b.code(), Some(200), "{}", b.text());
+    let reg = as_child(
+        &s,
+        &crate::portfolio::register("child-made.com", 1, ""),
+        &key,
+    );
+    assert_eq!(reg.code(), Some(200), "{}", reg.text());
+    assert!(balance_of(&s, "subtest") < 50_000);
+    assert_eq!(
+        s.count("SELECT count(*) FROM domains d JOIN resellers r ON r.id = d.reseller_id WHERE d.name = 'child-made.com' AND r.username = 'subtest'"),
+        1
+    );
+
+    // Its parent reads it with as_subreseller; without, it is not the parent's.
+    let get = |body: Vec<u8>| s.ops(&body);
+    let domain = envelope(
+        "GET",
+        "DOMAIN",
+        "<item key=\"domain\">child-made.com</item><item key=\"type\">all_info</item>",
+    );
+    assert_eq!(get(domain.clone()).code(), Some(415));
+    let seen = get(on_behalf(domain.clone(), "subtest"));
+    assert_eq!(seen.code(), Some(200), "{}", seen.text());
+    let orders = get(on_behalf(
+        envelope(
+            "GET_ORDERS_BY_DOMAIN",
+            "DOMAIN",
+            "<item key=\"domain\">child-made.com</item>",
+        ),
+        "subtest",
+    ));
+    assert_eq!(orders.code(), Some(200), "{}", orders.text());
+
+    // Nobody else reaches it: another reseller, nor a sibling.
+    let other = |body: &[u8]| s.send(&http10(body, OTHER_USER, OTHER_KEY));
+    assert_eq!(
+        other(&envelope(
+            "GET",
+            "SUBRESELLER",
+            "<item key=\"username\">subtest</item>"
+        ))
+        .code(),
+        Some(480)
+    );
+    assert_eq!(
+        other(&envelope(
+            "PAY",
+            "SUBRESELLER",
+            "<item key=\"amount\">1</item><item key=\"username\">subtest</item>"
+        ))
+        .code(),
+        Some(480)
+    );
+    assert_eq!(
+        other(&on_behalf(domain.clone(), "subtest")).code(),
+        Some(480)
+    );
+    let sibling =
+        String::from_utf8(fixture_bytes(&format!("{TK}/subreseller.create.http"))).expect("utf-8");
+    let body = sibling
+        .split("\r\n\r\n")
+        .nth(1)
+        .expect("body")
+        .replace("subtest", "subtwo");
+    assert_eq!(s.ops(body.as_bytes()).code(), Some(200));
+    assert_eq!(
+        as_child(
+            &s,
+            &envelope("GET", "SUBRESELLER", "<item key=\"username\">subtwo</item>"),
+            &key
+        )
+        .code(),
+        Some(480)
+    );
+    assert_eq!(
+        as_child(
+            &s,
+            &on_behalf(envelope("GET_BALANCE", "BALANCE", ""), "subtwo"),
+            &key
+        )
+        .code(),
+        Some(480)
+    );
+
+    // The operator sees the tree.
+    let tree = opsd_ok(&s.db(), &["reseller", "tree"], "");
+    assert!(
+        tree.contains(&format!("{USER}  balance "))
+            && tree.contains("\n  subtest  balance ")
+            && tree.contains("\n  subtwo  balance 0.00"),
+        "{tree}"
+    );
+
+    // MODIFY (the toolkit's: on hold, storefront on); locked, it calls no more.
+    let r = toolkit(&s, "subreseller.modify");
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let got = toolkit(&s, "subreseller.get");
+    assert_eq!(got.item("status").as_deref(), Some("onhold"));
+    assert_eq!(got.item("storefront_rwi").as_deref(), Some("Y"));
+    let locked =
+        String::from_utf8(fixture_bytes(&format!("{TK}/subreseller.modify.http"))).expect("utf-8");
+    let body = locked
+        .split("\r\n\r\n")
+        .nth(1)
+        .expect("body")
+        .replace(">onhold<", ">locked<");
+    assert_eq!(s.ops(body.as_bytes()).code(), Some(200));
+    // The server's credential cache reads it again within 2 seconds.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let refused = as_child(&s, &envelope("GET_BALANCE", "BALANCE", ""), &key);
+    assert_eq!(refused.code(), Some(435), "{}", refused.text());
+    assert_eq!(
+        s.count("SELECT count(*) FROM audit_log WHERE action LIKE 'subreseller_%'"),
+        6
+    );
+}

@@ -16,8 +16,16 @@ const MAX_BODY: usize = 4 * 1024;
 /// When this many are kept, they are all dropped.
 const MAX_ENTRIES: usize = 1024;
 
-/// What decoding gave: the action, and the request's object (echoed in the reply).
-pub type Decoded = (Action, String);
+/// What decoding gave: the action, and the request's heading.
+pub type Decoded = (Action, Heading);
+
+/// What a request says besides its action: its object (echoed in the reply),
+/// and the sub-reseller it acts for (`as_subreseller`, any command).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Heading {
+    pub object: String,
+    pub as_subreseller: Option<String>,
+}
 
 #[derive(Debug, Default)]
 pub struct DecodeMemo {
@@ -31,8 +39,8 @@ impl DecodeMemo {
     pub fn decode(
         &self,
         body: &[u8],
-        decode: impl FnOnce() -> Result<(Result<Action, ApiError>, String), ApiError>,
-    ) -> Result<(Result<Action, ApiError>, String), ApiError> {
+        decode: impl FnOnce() -> Result<(Result<Action, ApiError>, Heading), ApiError>,
+    ) -> Result<(Result<Action, ApiError>, Heading), ApiError> {
         if body.len() > MAX_BODY {
             return decode();
         }
@@ -80,7 +88,13 @@ mod tests {
         let calls = std::cell::Cell::new(0);
         let decode = |job| {
             calls.set(calls.get() + 1);
-            Ok((Ok(status(job)), "DOMAIN".to_string()))
+            Ok((
+                Ok(status(job)),
+                Heading {
+                    object: "DOMAIN".into(),
+                    as_subreseller: None,
+                },
+            ))
         };
         for _ in 0..3 {
             let got = memo.decode(b"a", || decode(1));
@@ -95,9 +109,15 @@ mod tests {
         for _ in 0..2 {
             let refused = memo.decode(b"c", || {
                 calls.set(calls.get() + 1);
-                Ok((Err(ApiError::Missing("x".into())), "DOMAIN".into()))
+                Ok((
+                    Err(ApiError::Missing("x".into())),
+                    Heading {
+                        object: "DOMAIN".into(),
+                        as_subreseller: None,
+                    },
+                ))
             });
-            assert!(matches!(refused, Ok((Err(_), o)) if o == "DOMAIN"));
+            assert!(matches!(refused, Ok((Err(_), o)) if o.object == "DOMAIN"));
         }
         assert_eq!(calls.get(), 4, "refusals are decoded each time");
         let big = vec![b' '; MAX_BODY + 1];
@@ -109,7 +129,7 @@ mod tests {
                 Ok(Action::new(crate::api::actions::EventAck {
                     event_id: "e".into(),
                 })),
-                String::new(),
+                Heading::default(),
             ))
         };
         let _ = memo.decode(b"ack", ack);
@@ -124,7 +144,7 @@ mod tests {
         let memo = DecodeMemo::default();
         for i in 0..(3 * MAX_ENTRIES) {
             let _ = memo.decode(i.to_string().as_bytes(), || {
-                Ok((Ok(status(i as i64)), String::new()))
+                Ok((Ok(status(i as i64)), Heading::default()))
             });
         }
         assert!(memo.lock().len() <= MAX_ENTRIES);

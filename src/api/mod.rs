@@ -154,9 +154,18 @@ impl Api {
         let reseller_id = checked.as_ref().ok().map(|r| r.id);
         let mut run = Run::default();
         let reply = match checked.and_then(|reseller| Ok((reseller, self.decode(body)?))) {
-            Ok((reseller, (action, object))) => self
-                .run_action(&reseller, action, peer, &mut run)
-                .with_object(&object),
+            Ok((reseller, (action, heading))) => {
+                // `as_subreseller`: the call runs as the caller's sub-reseller.
+                let acting = match &heading.as_subreseller {
+                    None => Ok(reseller),
+                    Some(name) => self.as_subreseller(&reseller, name),
+                };
+                match acting {
+                    Ok(r) => self.run_action(&r, action, peer, &mut run),
+                    Err(e) => run.refused(e),
+                }
+                .with_object(&heading.object)
+            }
             Err(e) => run.refused(e),
         };
         let reply = with_refusal_extras(reply, run.action);
@@ -298,7 +307,11 @@ impl Api {
         {
             return None;
         }
-        let (action, object) = self.caches.decoded.peek(body)?;
+        let (action, heading) = self.caches.decoded.peek(body)?;
+        if heading.as_subreseller.is_some() {
+            return None;
+        }
+        let object = heading.object;
         let status = action.downcast_ref::<actions::SimpleTransferStatus>()?;
         let fragment = self.caches.status.get(
             &self.app.store,
@@ -320,11 +333,40 @@ impl Api {
         })
     }
 
-    fn decode(&self, body: &[u8]) -> Result<(Result<Action, ApiError>, String), ApiError> {
+    fn decode(
+        &self,
+        body: &[u8],
+    ) -> Result<(Result<Action, ApiError>, decoded::Heading), ApiError> {
         self.caches.decoded.decode(body, || {
             let env = Envelope::parse(body, &self.app.config.limits).map_err(ApiError::from)?;
-            Ok((Action::from_request(&env), env.object().to_string()))
+            let as_subreseller = match env.top().get("attributes") {
+                Some(crate::ops::Value::Map(m)) => m
+                    .get("as_subreseller")
+                    .and_then(crate::ops::Value::as_str)
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+                _ => None,
+            };
+            let heading = decoded::Heading {
+                object: env.object().to_string(),
+                as_subreseller,
+            };
+            Ok((Action::from_request(&env), heading))
         })
+    }
+
+    /// The caller's sub-reseller `name`, for a call made on its behalf; 480
+    /// for a name that is not the caller's sub-reseller (another's, or none).
+    fn as_subreseller(&self, parent: &Reseller, name: &str) -> Result<Arc<Reseller>, ApiError> {
+        let store = &self.app.store;
+        let child = store
+            .sub_reseller(parent.id, name)?
+            .ok_or(ApiError::NotFound(codes::SUBRESELLER_NOT_FOUND))?;
+        store
+            .reseller_by_id(child.reseller_id)?
+            .map(Arc::new)
+            .ok_or(ApiError::NotFound(codes::SUBRESELLER_NOT_FOUND))
     }
 
     /// The reseller X-Username names (`None` for a name nobody has), and X-Signature;
@@ -356,6 +398,12 @@ impl Api {
         };
         if !auth::ip_allowed(&reseller.allowed_ips, peer) {
             return Err(ApiError::IpDenied);
+        }
+        // A sub-reseller its parent locked or cancelled calls no more.
+        if let Some((_, status)) = &reseller.parent
+            && !crate::rules::accounts::may_call(status)
+        {
+            return Err(ApiError::Refused(codes::SUBRESELLER_INACTIVE));
         }
         if !self.app.rate.allow(reseller.id, std::time::Instant::now()) {
             return Err(ApiError::RateLimited);

@@ -59,6 +59,8 @@ pub enum ResellerCmd {
         #[arg(long = "from", value_name = "LOSING")]
         from: String,
     },
+    /// Print every reseller with its sub-resellers below it, and their balances.
+    Tree,
     /// Print a reseller's balance and hold (what GET_BALANCE answers); `--set`
     /// changes the balance first.
     Balance {
@@ -156,6 +158,11 @@ pub fn run(db: &Path, cmd: ResellerCmd) -> anyhow::Result<()> {
         ResellerCmd::DisablePush { name } => set_push(db, &name, false),
         ResellerCmd::AllowPush { gaining, from } => allow_push(db, &gaining, &from, true),
         ResellerCmd::DisallowPush { gaining, from } => allow_push(db, &gaining, &from, false),
+        ResellerCmd::Tree => {
+            let store = open(db)?;
+            print!("{}", tree(&store)?);
+            Ok(())
+        }
         ResellerCmd::Balance { name, set } => {
             let store = open(db)?;
             let id = reseller_id(&store, &name)?;
@@ -174,6 +181,37 @@ pub fn run(db: &Path, cmd: ResellerCmd) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The resellers as a tree: each under its parent, two spaces deeper, with its
+/// balance.
+fn tree(store: &opsd::store::Store) -> anyhow::Result<String> {
+    let all = store.reseller_tree()?;
+    let mut out = String::new();
+    // A parent missing from the list cannot happen (a sub-reseller goes with
+    // its parent); depth is bounded by the list's length all the same.
+    fn walk(
+        store: &opsd::store::Store,
+        all: &[(i64, String, Option<i64>)],
+        (parent, depth): (Option<i64>, usize),
+        out: &mut String,
+    ) -> anyhow::Result<()> {
+        for (id, name, _) in all.iter().filter(|(_, _, p)| *p == parent) {
+            if depth > all.len() {
+                break;
+            }
+            let b = store.balance(*id)?;
+            out.push_str(&format!(
+                "{}{name}  balance {}\n",
+                "  ".repeat(depth),
+                opsd::money::format_cents(b.balance)
+            ));
+            walk(store, all, (Some(*id), depth + 1), out)?;
+        }
+        Ok(())
+    }
+    walk(store, &all, (None, 0), &mut out)?;
+    Ok(out)
 }
 
 pub fn domain(db: &Path, cmd: DomainCmd) -> anyhow::Result<()> {

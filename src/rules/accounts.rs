@@ -104,9 +104,10 @@ pub fn status(given: &str) -> Option<&'static str> {
     STATUSES.iter().copied().find(|s| *s == g)
 }
 
-/// Whether a sub-reseller of this status may call the API as itself.
+/// Whether a sub-reseller of this status may call the API as itself: all but
+/// a locked or canceled one (*chosen*).
 pub fn may_call(status: &str) -> bool {
-    matches!(status, "active" | "paid_only")
+    !matches!(status, "locked" | "canceled")
 }
 
 #[cfg(test)]

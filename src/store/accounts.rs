@@ -23,9 +23,19 @@ pub struct SubReseller {
     pub reseller_id: i64,
     pub parent_id: i64,
     pub username: String,
-    /// Its account settings (JSON, `rules::accounts`).
+    pub status: String,
+    /// Its other account settings (JSON).
     pub settings: String,
     pub created_at: i64,
+}
+
+/// A sub-reseller's account as written: its status, settings (JSON) and
+/// control-panel password hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubAccount<'a> {
+    pub status: &'a str,
+    pub settings: &'a str,
+    pub password_hash: &'a str,
 }
 
 /// Where CHANGE OWNERSHIP moves domains to.
@@ -293,29 +303,29 @@ impl Store {
     }
 
     /// Makes a sub-reseller of `parent_id`: a reseller of its own with its key,
-    /// and its settings. `Conflict` when the user name is taken.
+    /// no funds, and its account. `Conflict` when the user name is taken.
     pub fn create_sub_reseller(
         &self,
         parent_id: i64,
-        (username, private_key, settings): (&str, &str, &str),
-        now: i64,
-        audit: &AuditEntry,
+        (username, private_key): (&str, &str),
+        a: &SubAccount<'_>,
+        (now, audit): (i64, &AuditEntry),
     ) -> Result<i64> {
         let conn = self.writer();
         let tx = conn.transaction()?;
         let id: i64 = tx
             .query_row(
-                "INSERT INTO resellers (username, private_key, created_at, balance_cents)
-                 VALUES (?1, ?2, ?3, 0) RETURNING id",
-                params![username, private_key, now],
+                "INSERT INTO resellers (username, private_key, created_at, balance_cents, password_hash)
+                 VALUES (?1, ?2, ?3, 0, ?4) RETURNING id",
+                params![username, private_key, now, a.password_hash],
                 |r| r.get(0),
             )
             .map_err(|e| StoreError::conflict_or(e, format!("reseller {username}")))?;
         tx.prepare_cached(
-            "INSERT INTO sub_resellers (reseller_id, parent_id, settings, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?4)",
+            "INSERT INTO sub_resellers (reseller_id, parent_id, status, settings, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
         )?
-        .execute(params![id, parent_id, settings, now])?;
+        .execute(params![id, parent_id, a.status, a.settings, now])?;
         audit_in(&tx, audit)?;
         tx.commit()?;
         Ok(id)
@@ -327,7 +337,7 @@ impl Store {
         Ok(self
             .reader()
             .prepare_cached(
-                "SELECT s.reseller_id, s.parent_id, r.username, s.settings, s.created_at
+                "SELECT s.reseller_id, s.parent_id, r.username, s.status, s.settings, s.created_at
                  FROM sub_resellers s JOIN resellers r ON r.id = s.reseller_id
                  WHERE s.parent_id = ?1 AND r.username = ?2",
             )?
@@ -336,11 +346,26 @@ impl Store {
                     reseller_id: r.get("reseller_id")?,
                     parent_id: r.get("parent_id")?,
                     username: r.get("username")?,
+                    status: r.get("status")?,
                     settings: r.get("settings")?,
                     created_at: r.get("created_at")?,
                 })
             })
             .optional()?)
+    }
+
+    /// Every reseller: `(id, username, parent id)` by name.
+    pub fn reseller_tree(&self) -> Result<Vec<(i64, String, Option<i64>)>> {
+        Ok(self
+            .reader()
+            .prepare_cached(
+                "SELECT r.id, r.username, s.parent_id FROM resellers r
+                 LEFT JOIN sub_resellers s ON s.reseller_id = r.id ORDER BY r.username",
+            )?
+            .query_map([], |r| {
+                Ok((r.get("id")?, r.get("username")?, r.get("parent_id")?))
+            })?
+            .collect::<super::sql::Result<_>>()?)
     }
 
     /// The sub-resellers of `parent_id`: `(id, username)` by name.
@@ -355,11 +380,12 @@ impl Store {
             .collect::<super::sql::Result<_>>()?)
     }
 
-    /// Replaces a sub-reseller's settings; false when it is not the parent's.
-    pub fn set_sub_reseller_settings(
+    /// Replaces a sub-reseller's account (its panel sessions end with its old
+    /// password); false when it is not the parent's.
+    pub fn set_sub_reseller(
         &self,
         (parent_id, reseller_id): (i64, i64),
-        settings: &str,
+        a: &SubAccount<'_>,
         now: i64,
         audit: &AuditEntry,
     ) -> Result<bool> {
@@ -367,13 +393,17 @@ impl Store {
         let tx = conn.transaction()?;
         let n = tx
             .prepare_cached(
-                "UPDATE sub_resellers SET settings = ?3, updated_at = ?4
+                "UPDATE sub_resellers SET status = ?3, settings = ?4, updated_at = ?5
                  WHERE reseller_id = ?1 AND parent_id = ?2",
             )?
-            .execute(params![reseller_id, parent_id, settings, now])?;
+            .execute(params![reseller_id, parent_id, a.status, a.settings, now])?;
         if n == 0 {
             return Ok(false);
         }
+        tx.prepare_cached("UPDATE resellers SET password_hash = ?2 WHERE id = ?1")?
+            .execute(params![reseller_id, a.password_hash])?;
+        tx.prepare_cached("DELETE FROM sessions WHERE realm = 'panel' AND subject_id = ?1")?
+            .execute([reseller_id])?;
         audit_in(&tx, audit)?;
         tx.commit()?;
         Ok(true)

@@ -12,6 +12,8 @@ pub struct Reseller {
     pub private_key: String,
     /// Allowed client networks as stored (CIDR text); empty = any address.
     pub allowed_ips: Vec<String>,
+    /// For a sub-reseller: its parent and its account status.
+    pub parent: Option<(i64, String)>,
 }
 
 /// A reseller's money, in cents: the balance, and the part of it held for orders
@@ -30,6 +32,7 @@ impl std::fmt::Debug for Reseller {
             .field("username", &self.username)
             .field("private_key", &"***")
             .field("allowed_ips", &self.allowed_ips)
+            .field("parent", &self.parent)
             .finish()
     }
 }
@@ -129,7 +132,8 @@ impl Store {
     pub fn reseller_by_name(&self, username: &str) -> Result<Option<Reseller>> {
         reseller_where(
             &self.reader(),
-            "SELECT id, username, private_key FROM resellers WHERE username = ?1",
+            "SELECT r.id, r.username, r.private_key, s.parent_id, s.status FROM resellers r
+             LEFT JOIN sub_resellers s ON s.reseller_id = r.id WHERE r.username = ?1",
             &username,
         )
     }
@@ -138,7 +142,8 @@ impl Store {
     pub fn reseller_by_id(&self, id: i64) -> Result<Option<Reseller>> {
         reseller_where(
             &self.reader(),
-            "SELECT id, username, private_key FROM resellers WHERE id = ?1",
+            "SELECT r.id, r.username, r.private_key, s.parent_id, s.status FROM resellers r
+             LEFT JOIN sub_resellers s ON s.reseller_id = r.id WHERE r.id = ?1",
             &id,
         )
     }
@@ -375,6 +380,10 @@ fn reseller_where(
                 username: r.get("username")?,
                 private_key: r.get("private_key")?,
                 allowed_ips: Vec::new(),
+                parent: match r.get::<_, Option<i64>>("parent_id")? {
+                    Some(p) => Some((p, r.get("status")?)),
+                    None => None,
+                },
             })
         })
         .optional()?;
@@ -423,6 +432,7 @@ mod tests {
             username: "a".into(),
             private_key: "secret".into(),
             allowed_ips: vec![],
+            parent: None,
         };
         assert!(!format!("{r:?}").contains("secret"));
     }

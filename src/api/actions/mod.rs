@@ -158,6 +158,10 @@ crate::api::table::table! {
     "GET" "SUBUSER" => subuser::GetSubuser;
     "MODIFY" "SUBUSER" => subuser::ModifySubuser;
     "DELETE" "SUBUSER" => subuser::DeleteSubuser;
+    mod subreseller "CREATE" "SUBRESELLER" => subreseller::CreateSubreseller;
+    "GET" "SUBRESELLER" => subreseller::GetSubreseller;
+    "MODIFY" "SUBRESELLER" => subreseller::ModifySubreseller;
+    "PAY" "SUBRESELLER" => subreseller::PaySubreseller;
 }
 
 /// The dispatch: the table read by a request's `(action, object)`.

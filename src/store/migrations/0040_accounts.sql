@@ -23,11 +23,13 @@ CREATE TABLE profile_access (
 );
 CREATE INDEX profile_access_by_profile ON profile_access (profile_id);
 -- A sub-reseller: a reseller of its own (key, IP rules, prices, balance) made
--- by its parent with SUBRESELLER CREATE; its account settings (status, contact
--- set, e-mail addresses, …) as JSON.
+-- by its parent with SUBRESELLER CREATE; its status (a locked or canceled one
+-- cannot call), and its other settings (contact set, e-mail addresses, …) as
+-- JSON.
 CREATE TABLE sub_resellers (
     reseller_id  INTEGER PRIMARY KEY REFERENCES resellers(id) ON DELETE CASCADE,
     parent_id    INTEGER NOT NULL REFERENCES resellers(id) ON DELETE CASCADE,
+    status       TEXT NOT NULL,
     settings     TEXT NOT NULL,
     created_at   INTEGER NOT NULL,
     updated_at   INTEGER NOT NULL
