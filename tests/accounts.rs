@@ -205,6 +205,10 @@ fn a_password_change_ends_the_old_cookies() {
         s.count("SELECT count(*) FROM audit_log WHERE action = 'change_password'"),
         1
     );
+    assert_eq!(
+        s.count("SELECT count(*) FROM events WHERE event = 'PROFILE_UPDATE' AND data LIKE '%\"password\"%'"),
+        1
+    );
 }
 
 #[test]
@@ -269,6 +273,11 @@ fn ownership_moves_one_domain_or_all() {
     assert_eq!(
         s.count("SELECT count(*) FROM profiles WHERE username = 'grabber1'"),
         0
+    );
+    // Each moved domain is an event, with its note.
+    assert_eq!(
+        s.count("SELECT count(*) FROM events WHERE event = 'PROFILE_CHANGE'"),
+        2
     );
 }
 
@@ -388,6 +397,12 @@ fn a_sub_user_is_added_read_changed_and_deleted_and_held_to_its_rights() {
     assert_eq!(s.count("SELECT count(*) FROM subusers"), 0);
     assert_eq!(
         s.count("SELECT count(*) FROM audit_log WHERE action LIKE 'subuser_%'"),
+        3
+    );
+    assert_eq!(
+        s.count(
+            "SELECT count(*) FROM events WHERE event = 'PROFILE_UPDATE' AND data LIKE '%subuser_%'"
+        ),
         3
     );
 }
@@ -587,6 +602,10 @@ fn a_sub_reseller_is_made_paid_calls_as_itself_and_is_seen_by_its_parent() {
     assert_eq!(refused.code(), Some(435), "{}", refused.text());
     assert_eq!(
         s.count("SELECT count(*) FROM audit_log WHERE action LIKE 'subreseller_%'"),
+        6
+    );
+    assert_eq!(
+        s.count("SELECT count(*) FROM events WHERE event = 'SUBRESELLER_UPDATE'"),
         6
     );
 }

@@ -3,9 +3,23 @@
 //! settings and the funds their parent pays them. Each change is one
 //! transaction with its audit row; what a change may do is decided above.
 
+use super::events::events_in;
 use super::push::{AuditEntry, audit_in};
 use super::sql::{OptionalExtension, Transaction, params};
-use super::{Guard, Profile, Result, Store, StoreError, Written};
+use super::{Guard, NewEvent, Profile, Result, Store, StoreError, Written};
+
+/// What an account change leaves behind: its audit row and its events.
+#[derive(Debug, Clone, Copy)]
+pub struct Logged<'a> {
+    pub audit: &'a AuditEntry,
+    pub events: &'a [NewEvent],
+}
+
+/// Writes `log` inside the change's transaction.
+fn logged_in(tx: &Transaction<'_>, log: &Logged<'_>) -> Result<()> {
+    audit_in(tx, log.audit)?;
+    events_in(tx, log.events)
+}
 
 /// A profile's sub-user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +109,7 @@ impl Store {
         reseller_id: i64,
         profile_id: i64,
         password_hash: &str,
-        audit: &AuditEntry,
+        log: Logged<'_>,
     ) -> Result<bool> {
         let conn = self.writer();
         let tx = conn.transaction()?;
@@ -110,7 +124,7 @@ impl Store {
         end_cookies_of_profile(&tx, profile_id)?;
         tx.prepare_cached("DELETE FROM profile_access WHERE profile_id = ?1")?
             .execute([profile_id])?;
-        audit_in(&tx, audit)?;
+        logged_in(&tx, &log)?;
         tx.commit()?;
         Ok(true)
     }
@@ -123,7 +137,7 @@ impl Store {
         reseller_id: i64,
         domain_ids: &[i64],
         to: &NewOwner,
-        (now, audit): (i64, &AuditEntry),
+        (now, log): (i64, Logged<'_>),
     ) -> Result<i64> {
         let conn = self.writer();
         let tx = conn.transaction()?;
@@ -149,7 +163,7 @@ impl Store {
             )?
             .execute(params![id, reseller_id, to_id, now])?;
         }
-        audit_in(&tx, audit)?;
+        logged_in(&tx, &log)?;
         tx.commit()?;
         Ok(to_id)
     }
@@ -219,7 +233,7 @@ impl Store {
         reseller_id: i64,
         s: &Subuser,
         now: i64,
-        audit: &AuditEntry,
+        log: Logged<'_>,
     ) -> Result<Written<i64>> {
         let conn = self.writer();
         let tx = conn.transaction()?;
@@ -235,7 +249,7 @@ impl Store {
         let Some(id) = id else {
             return Ok(Written::Stopped(Guard::NameHeld));
         };
-        audit_in(&tx, audit)?;
+        logged_in(&tx, &log)?;
         tx.commit()?;
         Ok(Written::Done(id))
     }
@@ -248,7 +262,7 @@ impl Store {
         reseller_id: i64,
         s: &Subuser,
         now: i64,
-        audit: &AuditEntry,
+        log: Logged<'_>,
     ) -> Result<bool> {
         let conn = self.writer();
         let tx = conn.transaction()?;
@@ -272,7 +286,7 @@ impl Store {
         }
         tx.prepare_cached("DELETE FROM cookies WHERE subuser_id = ?1")?
             .execute([s.id])?;
-        audit_in(&tx, audit)?;
+        logged_in(&tx, &log)?;
         tx.commit()?;
         Ok(true)
     }
@@ -283,7 +297,7 @@ impl Store {
         &self,
         reseller_id: i64,
         (profile_id, id): (i64, i64),
-        audit: &AuditEntry,
+        log: Logged<'_>,
     ) -> Result<bool> {
         let conn = self.writer();
         let tx = conn.transaction()?;
@@ -297,7 +311,7 @@ impl Store {
         if n == 0 {
             return Ok(false);
         }
-        audit_in(&tx, audit)?;
+        logged_in(&tx, &log)?;
         tx.commit()?;
         Ok(true)
     }
@@ -309,7 +323,7 @@ impl Store {
         parent_id: i64,
         (username, private_key): (&str, &str),
         a: &SubAccount<'_>,
-        (now, audit): (i64, &AuditEntry),
+        (now, log): (i64, Logged<'_>),
     ) -> Result<i64> {
         let conn = self.writer();
         let tx = conn.transaction()?;
@@ -326,7 +340,7 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
         )?
         .execute(params![id, parent_id, a.status, a.settings, now])?;
-        audit_in(&tx, audit)?;
+        logged_in(&tx, &log)?;
         tx.commit()?;
         Ok(id)
     }
@@ -387,7 +401,7 @@ impl Store {
         (parent_id, reseller_id): (i64, i64),
         a: &SubAccount<'_>,
         now: i64,
-        audit: &AuditEntry,
+        log: Logged<'_>,
     ) -> Result<bool> {
         let conn = self.writer();
         let tx = conn.transaction()?;
@@ -404,7 +418,7 @@ impl Store {
             .execute(params![reseller_id, a.password_hash])?;
         tx.prepare_cached("DELETE FROM sessions WHERE realm = 'panel' AND subject_id = ?1")?
             .execute([reseller_id])?;
-        audit_in(&tx, audit)?;
+        logged_in(&tx, &log)?;
         tx.commit()?;
         Ok(true)
     }
@@ -418,7 +432,7 @@ impl Store {
         (parent_id, reseller_id): (i64, i64),
         cents: i64,
         now: i64,
-        audit: &AuditEntry,
+        log: Logged<'_>,
     ) -> Result<Written<i64>> {
         let conn = self.writer();
         let tx = conn.transaction()?;
@@ -442,7 +456,7 @@ impl Store {
             params![parent_id, reseller_id, cents, now],
             |r| r.get(0),
         )?;
-        audit_in(&tx, audit)?;
+        logged_in(&tx, &log)?;
         tx.commit()?;
         Ok(Written::Done(id))
     }

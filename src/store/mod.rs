@@ -48,7 +48,7 @@ mod verification;
 /// password: no Argon2 hash has this form.
 pub const NO_PASSWORD: &str = "!";
 
-pub use accounts::{NewOwner, SubAccount, SubReseller, Subuser};
+pub use accounts::{Logged, NewOwner, SubAccount, SubReseller, Subuser};
 pub use away::{AwayEnd, AwayView, NewAway};
 pub use bulk::{
     BatchItem, BulkBatch, BulkChangeView, BulkItem, BulkStep, BulkSummary, NewBulkChange,

@@ -13,7 +13,8 @@ use crate::api::target::Named;
 use crate::api::{ApiError, Ctx, Reply};
 use crate::ops::Envelope;
 use crate::rules::accounts;
-use crate::store::NewOwner;
+use crate::rules::events;
+use crate::store::{Logged, NewOwner};
 
 /// A 465 with the rule's sentence.
 fn refused_password(why: String) -> ApiError {
@@ -59,7 +60,20 @@ impl crate::api::Handler for ChangePassword {
         if !ctx
             .app
             .store
-            .set_profile_password(ctx.reseller.id, d.profile_id, &hash, &audit)?
+            .set_profile_password(
+                ctx.reseller.id,
+                d.profile_id,
+                &hash,
+                Logged {
+                    audit: &audit,
+                    events: &[events::profile_updated(
+                        ctx.reseller.id,
+                        &username,
+                        "password",
+                        ctx.app.now(),
+                    )],
+                },
+            )?
         {
             return Err(ApiError::Refused(codes::DOMAIN_NOT_YOURS));
         }
@@ -159,10 +173,18 @@ impl crate::api::Handler for ChangeOwnership {
             self.username
         );
         let audit = ctx.audit("change_ownership", &d.name, detail);
-        match ctx
-            .app
-            .store
-            .change_ownership(me, &ids, &to, (ctx.app.now(), &audit))
+        let now = ctx.app.now();
+        let names = ctx.app.store.profile_domains(me, d.profile_id)?;
+        let moved: Vec<_> = names
+            .iter()
+            .filter(|(id, _)| ids.contains(id))
+            .map(|(_, name)| events::owner_changed(me, name, &self.username, now))
+            .collect();
+        let log = Logged {
+            audit: &audit,
+            events: &moved,
+        };
+        match ctx.app.store.change_ownership(me, &ids, &to, (now, log))
         {
             Ok(_) => Ok(Reply::done_bare(codes::ACCOUNT_OK)),
             Err(crate::store::StoreError::Conflict(_)) => {

@@ -16,7 +16,8 @@ use crate::api::profile;
 use crate::api::{ApiError, Ctx, Layout, Reply};
 use crate::ops::{Envelope, Map, Value};
 use crate::rules::accounts;
-use crate::store::{SubAccount, SubReseller, Written};
+use crate::rules::events;
+use crate::store::{Logged, SubAccount, SubReseller, Written};
 use serde_json::json;
 
 /// The account fields of CREATE and MODIFY, checked.
@@ -175,7 +176,19 @@ impl crate::api::Handler for CreateSubreseller {
             ctx.reseller.id,
             (&a.username, &key),
             &a.written(&settings, &hash),
-            (now, &audit),
+            (
+                now,
+                Logged {
+                    audit: &audit,
+                    events: &[events::subreseller_updated(
+                        ctx.reseller.id,
+                        &a.username,
+                        "created",
+                        None,
+                        now,
+                    )],
+                },
+            ),
         ) {
             Ok(id) => id,
             Err(crate::store::StoreError::Conflict(_)) => {
@@ -270,7 +283,16 @@ impl crate::api::Handler for ModifySubreseller {
             (ctx.reseller.id, c.reseller_id),
             &a.written(&settings, &hash),
             ctx.app.now(),
-            &audit,
+            Logged {
+                audit: &audit,
+                events: &[events::subreseller_updated(
+                    ctx.reseller.id,
+                    &a.username,
+                    "modified",
+                    None,
+                    ctx.app.now(),
+                )],
+            },
         )? {
             return Err(ApiError::NotFound(codes::SUBRESELLER_NOT_FOUND));
         }
@@ -300,12 +322,19 @@ impl crate::api::Handler for PaySubreseller {
     fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let c = child(ctx, &self.username)?;
         let amount = crate::money::format_cents(self.cents);
+        let now = ctx.app.now();
+        let event =
+            events::subreseller_updated(ctx.reseller.id, &c.username, "paid", Some(&amount), now);
         let audit = ctx.audit("subreseller_pay", &c.username, amount);
+        let log = Logged {
+            audit: &audit,
+            events: &[event],
+        };
         match ctx.app.store.pay_sub_reseller(
             (ctx.reseller.id, c.reseller_id),
             self.cents,
-            ctx.app.now(),
-            &audit,
+            now,
+            log,
         )? {
             Written::Done(id) => {
                 let mut attrs = Map::with_capacity(1);

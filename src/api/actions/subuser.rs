@@ -16,7 +16,8 @@ use crate::api::target::Named;
 use crate::api::{ApiError, Ctx, Reply};
 use crate::ops::{Envelope, Map, Value};
 use crate::rules::accounts;
-use crate::store::{DomainRecord, StoreError, Subuser, Written};
+use crate::rules::events;
+use crate::store::{DomainRecord, Logged, StoreError, Subuser, Written};
 
 /// The profile a sub-user call is about: the named domain's, whose name must be
 /// `username` when one is sent.
@@ -155,7 +156,12 @@ impl crate::api::Handler for AddSubuser {
         let detail = format!("sub-user {} of {owner}", s.username);
         let audit = ctx.audit("subuser_add", &d.name, detail);
         let now = ctx.app.now();
-        match ctx.app.store.add_subuser(ctx.reseller.id, &s, now, &audit).map_err(taken)? {
+        let event = events::profile_updated(ctx.reseller.id, &owner, "subuser_added", now);
+        let log = Logged {
+            audit: &audit,
+            events: &[event],
+        };
+        match ctx.app.store.add_subuser(ctx.reseller.id, &s, now, log).map_err(taken)? {
             Written::Done(id) => {
                 let mut attrs = Map::with_capacity(1);
                 attrs.insert("id".into(), Value::from(id));
@@ -216,7 +222,12 @@ impl crate::api::Handler for ModifySubuser {
         let detail = format!("sub-user {} of {owner}", s.username);
         let audit = ctx.audit("subuser_modify", &d.name, detail);
         let now = ctx.app.now();
-        if !ctx.app.store.modify_subuser(ctx.reseller.id, &s, now, &audit).map_err(taken)? {
+        let event = events::profile_updated(ctx.reseller.id, &owner, "subuser_modified", now);
+        let log = Logged {
+            audit: &audit,
+            events: &[event],
+        };
+        if !ctx.app.store.modify_subuser(ctx.reseller.id, &s, now, log).map_err(taken)? {
             return Err(ApiError::NotFound(codes::SUBUSER_NOT_FOUND));
         }
         Ok(Reply::done_bare(codes::ACCOUNT_OK))
@@ -245,7 +256,19 @@ impl crate::api::Handler for DeleteSubuser {
         if !ctx
             .app
             .store
-            .delete_subuser(ctx.reseller.id, (d.profile_id, self.id), &audit)?
+            .delete_subuser(
+                ctx.reseller.id,
+                (d.profile_id, self.id),
+                Logged {
+                    audit: &audit,
+                    events: &[events::profile_updated(
+                        ctx.reseller.id,
+                        &owner,
+                        "subuser_deleted",
+                        ctx.app.now(),
+                    )],
+                },
+            )?
         {
             return Err(ApiError::NotFound(codes::SUBUSER_NOT_FOUND));
         }
