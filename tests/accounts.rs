@@ -609,3 +609,46 @@ fn a_sub_reseller_is_made_paid_calls_as_itself_and_is_seen_by_its_parent() {
         6
     );
 }
+
+/// A sub-user's logins go through the profile login throttle: guesses lock its
+/// name, and the right password then waits too.
+#[test]
+fn sub_user_guesses_are_throttled() {
+    let toml = format!(
+        r#"
+        [[profile]]
+        reseller = "{USER}"
+        username = "acctowner"
+        password = "ownerpw1"
+        domains = ["acct-one.com"]
+        "#
+    );
+    let s = Server::start_scenario(&toml, |c| {
+        c.login_policy = opsd::auth::throttle::Policy {
+            per_account: 3,
+            per_address: 100,
+            window: std::time::Duration::from_secs(900),
+        };
+    });
+    assert_eq!(toolkit(&s, "subuser.add").code(), Some(200));
+    for guess in ["a1", "b2", "c3"] {
+        assert_eq!(
+            cookie(&s, "acct-one.com", "helper1", guess).code(),
+            Some(415)
+        );
+    }
+    let r = cookie(&s, "acct-one.com", "helper1", "helperpw1");
+    assert_eq!(r.code(), Some(415), "{}", r.text());
+    assert!(
+        r.item("response_text")
+            .unwrap_or_default()
+            .contains("Too many failed attempts"),
+        "{}",
+        r.text()
+    );
+    // The owner's own name is another account.
+    assert_eq!(
+        cookie(&s, "acct-one.com", "acctowner", "ownerpw1").code(),
+        Some(200)
+    );
+}

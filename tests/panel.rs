@@ -656,6 +656,23 @@ fn a_domains_page_shows_its_orders_notes_and_verification() {
         ),
         "{html}"
     );
+    // Its profile, with the profile's domains and its sub-user.
+    assert!(
+        html.contains("<tr><th>User name</th><td>shopper</td></tr>"),
+        "{html}"
+    );
+    let added = s.ops(&envelope(
+        "ADD",
+        "SUBUSER",
+        "<item key=\"domain\">shown-here.com</item><item key=\"sub_username\">accountant</item><item key=\"sub_password\">sums4ever</item><item key=\"sub_permission\">6</item>",
+    ));
+    assert_eq!(added.code(), Some(200), "{}", added.text());
+    let html = w.get("/panel/domains/shown-here.com").text();
+    assert!(
+        html.contains("<td id=\"subuser\">accountant (admin, billing)</td>"),
+        "{html}"
+    );
+    assert!(html.contains("<a href=\"shown-here.com\">"), "{html}");
     // Not this reseller's: no such page.
     let theirs = w.get("/panel/domains/other-only.com");
     assert!(theirs.status_line.contains("404"), "{}", theirs.status_line);

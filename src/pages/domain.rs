@@ -81,6 +81,25 @@ pub fn context(app: &App, reseller_id: i64, name: &str) -> Result<Option<Value>,
                 })
                 .collect()
         });
+    // The profile that holds it: its name, its other domains, its sub-user.
+    let profile = match store.profile_by_id(reseller_id, d.profile_id)? {
+        Some(p) => {
+            let domains: Vec<String> = store
+                .profile_domains(reseller_id, p.id)?
+                .into_iter()
+                .map(|(_, n)| n)
+                .collect();
+            let subuser = store.subuser_of_profile(reseller_id, p.id)?.map(|s| {
+                context! {
+                    username => s.username,
+                    permission => s.permission,
+                    rights => crate::rules::accounts::rights(s.permission).join(", "),
+                }
+            });
+            Some(context! { username => p.username, domains, subuser })
+        }
+        None => None,
+    };
     let notes = store.notes(reseller_id, name, NoteScope::Domain, None, 0, NOTES_SHOWN)?;
     let shown: Vec<Value> = notes
         .notes
@@ -97,6 +116,7 @@ pub fn context(app: &App, reseller_id: i64, name: &str) -> Result<Option<Value>,
             nameservers => d.nameservers,
         },
         verification,
+        profile,
         orders,
         zone,
         forwarding,

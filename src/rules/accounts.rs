@@ -16,6 +16,22 @@ pub mod bits {
     pub const ALL: i64 = 63;
 }
 
+/// The names of the bits set in `permission`, as the documentation names them.
+pub fn rights(permission: i64) -> Vec<&'static str> {
+    [
+        (bits::OWNER, "owner"),
+        (bits::ADMIN, "admin"),
+        (bits::BILLING, "billing"),
+        (bits::TECH, "tech"),
+        (bits::NAMESERVERS, "nameservers"),
+        (bits::WHOIS_INFO, "rsp_whois_info"),
+    ]
+    .iter()
+    .filter(|(b, _)| permission & b != 0)
+    .map(|(_, n)| *n)
+    .collect()
+}
+
 /// Calls a session of any sub-user may make: reading its domain and its
 /// session itself.
 const READS: &[&str] = &[
