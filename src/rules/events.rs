@@ -432,6 +432,59 @@ pub fn redeemed(reseller_id: i64, domain: &str, cents: i64, at: i64) -> NewEvent
     e
 }
 
+/// A profile's account changed (`PROFILE_UPDATE`, object `PROFILE`): its
+/// password, or its sub-user (`change` says which).
+pub fn profile_updated(reseller_id: i64, profile: &str, change: &str, at: i64) -> NewEvent {
+    event(
+        reseller_id,
+        "PROFILE_UPDATE",
+        "PROFILE",
+        at,
+        ordered(&[("profile", json!(profile)), ("change", json!(change))]),
+    )
+}
+
+/// A domain moved to another profile by CHANGE OWNERSHIP (`PROFILE_CHANGE`),
+/// with its note.
+pub fn owner_changed(reseller_id: i64, domain: &str, profile: &str, at: i64) -> NewEvent {
+    let mut e = event(
+        reseller_id,
+        "PROFILE_CHANGE",
+        "DOMAIN",
+        at,
+        ordered(&[("domain_name", json!(domain)), ("profile", json!(profile))]),
+    );
+    e.notes = vec![notes::domain(
+        reseller_id,
+        domain,
+        format!("Moved to profile {profile}."),
+        at,
+    )];
+    e
+}
+
+/// A sub-reseller made, changed or paid by its parent (`SUBRESELLER_UPDATE`,
+/// object `RESELLER`), for the parent.
+pub fn subreseller_updated(
+    parent_id: i64,
+    username: &str,
+    change: &str,
+    amount: Option<&str>,
+    at: i64,
+) -> NewEvent {
+    let mut pairs = vec![("username", json!(username)), ("change", json!(change))];
+    if let Some(a) = amount {
+        pairs.push(("amount", json!(a)));
+    }
+    event(
+        parent_id,
+        "SUBRESELLER_UPDATE",
+        "RESELLER",
+        at,
+        ordered(&pairs),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,57 +546,4 @@ mod tests {
         assert!(!e.data.contains("s3cret"), "{}", e.data);
         assert_eq!(e.event, "AUTH_CODE_UPDATE");
     }
-}
-
-/// A profile's account changed (`PROFILE_UPDATE`, object `PROFILE`): its
-/// password, or its sub-user (`change` says which).
-pub fn profile_updated(reseller_id: i64, profile: &str, change: &str, at: i64) -> NewEvent {
-    event(
-        reseller_id,
-        "PROFILE_UPDATE",
-        "PROFILE",
-        at,
-        ordered(&[("profile", json!(profile)), ("change", json!(change))]),
-    )
-}
-
-/// A domain moved to another profile by CHANGE OWNERSHIP (`PROFILE_CHANGE`),
-/// with its note.
-pub fn owner_changed(reseller_id: i64, domain: &str, profile: &str, at: i64) -> NewEvent {
-    let mut e = event(
-        reseller_id,
-        "PROFILE_CHANGE",
-        "DOMAIN",
-        at,
-        ordered(&[("domain_name", json!(domain)), ("profile", json!(profile))]),
-    );
-    e.notes = vec![notes::domain(
-        reseller_id,
-        domain,
-        format!("Moved to profile {profile}."),
-        at,
-    )];
-    e
-}
-
-/// A sub-reseller made, changed or paid by its parent (`SUBRESELLER_UPDATE`,
-/// object `RESELLER`), for the parent.
-pub fn subreseller_updated(
-    parent_id: i64,
-    username: &str,
-    change: &str,
-    amount: Option<&str>,
-    at: i64,
-) -> NewEvent {
-    let mut pairs = vec![("username", json!(username)), ("change", json!(change))];
-    if let Some(a) = amount {
-        pairs.push(("amount", json!(a)));
-    }
-    event(
-        parent_id,
-        "SUBRESELLER_UPDATE",
-        "RESELLER",
-        at,
-        ordered(&pairs),
-    )
 }
