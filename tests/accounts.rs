@@ -502,6 +502,45 @@ fn a_sub_reseller_is_made_paid_calls_as_itself_and_is_seen_by_its_parent() {
         1
     );
 
+    // Its own price list: set for it, charged to it, not to its parent.
+    let price = |body: &[u8], as_sub: bool| {
+        let r = if as_sub {
+            as_child(&s, body, &key)
+        } else {
+            s.ops(body)
+        };
+        r.item("price").unwrap_or_default()
+    };
+    let ask = envelope(
+        "GET_PRICE",
+        "DOMAIN",
+        "<item key=\"domain\">priced-here.com</item><item key=\"period\">1</item>",
+    );
+    let parents = price(&ask, false);
+    opsd_ok(
+        &s.db(),
+        &[
+            "price",
+            "set",
+            "com",
+            "new",
+            "3.00",
+            "--reseller",
+            "subtest",
+        ],
+        "",
+    );
+    assert_eq!(price(&ask, true), "3.00");
+    assert_eq!(price(&ask, false), parents);
+    let before = balance_of(&s, "subtest");
+    let reg = as_child(
+        &s,
+        &crate::portfolio::register("priced-here.com", 1, ""),
+        &key,
+    );
+    assert_eq!(reg.code(), Some(200), "{}", reg.text());
+    assert_eq!(balance_of(&s, "subtest"), before - 300);
+
     // Its parent reads it with as_subreseller; without, it is not the parent's.
     let get = |body: Vec<u8>| s.ops(&body);
     let domain = envelope(

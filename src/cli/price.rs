@@ -1,5 +1,7 @@
 //! `opsd price`: the price list orders are charged from (per TLD and order type;
-//! `*` for every TLD), as `GET_BALANCE`'s holds and charges use it.
+//! `*` for every TLD), as `GET_BALANCE`'s holds and charges use it; with
+//! `--reseller`, that reseller's own list, which comes first for it (a
+//! sub-reseller's prices).
 
 use std::path::Path;
 
@@ -19,11 +21,22 @@ pub enum PriceCmd {
         kind: String,
         /// e.g. 8.99
         amount: String,
+        /// The reseller whose own list this is (else the sandbox's list).
+        #[arg(long)]
+        reseller: Option<String>,
     },
     /// Take a price off the list (the sandbox default applies again).
-    Unset { tld: String, kind: String },
+    Unset {
+        tld: String,
+        kind: String,
+        #[arg(long)]
+        reseller: Option<String>,
+    },
     /// Print the list.
-    List,
+    List {
+        #[arg(long)]
+        reseller: Option<String>,
+    },
 }
 
 pub fn run(db: &Path, cmd: PriceCmd) -> anyhow::Result<()> {
@@ -43,26 +56,59 @@ pub fn run(db: &Path, cmd: PriceCmd) -> anyhow::Result<()> {
         }
         Ok(tld)
     };
+    let owner = |name: &Option<String>| -> anyhow::Result<Option<i64>> {
+        name.as_deref()
+            .map(|n| super::reseller_id(&store, n))
+            .transpose()
+    };
     match cmd {
-        PriceCmd::Set { tld, kind, amount } => {
+        PriceCmd::Set {
+            tld,
+            kind,
+            amount,
+            reseller,
+        } => {
             let tld = check(&tld, &kind)?;
             let Some(cents) = parse_cents(&amount) else {
                 bail!("'{amount}' is not an amount like 8.99");
             };
-            store.set_price(&tld, &kind, Some(cents))?;
+            match owner(&reseller)? {
+                Some(id) => store.set_reseller_price(id, (&tld, &kind), Some(cents))?,
+                None => store.set_price(&tld, &kind, Some(cents))?,
+            }
             println!("{kind} .{tld}: {}", format_cents(cents));
         }
-        PriceCmd::Unset { tld, kind } => {
+        PriceCmd::Unset {
+            tld,
+            kind,
+            reseller,
+        } => {
             let tld = check(&tld, &kind)?;
-            store.set_price(&tld, &kind, None)?;
-            println!("{kind} .{tld}: the default {}", format_cents(DEFAULT_CENTS));
-        }
-        PriceCmd::List => {
-            for (tld, kind, cents) in store.prices()? {
-                println!("{kind} .{tld}: {}", format_cents(cents));
+            match owner(&reseller)? {
+                Some(id) => {
+                    store.set_reseller_price(id, (&tld, &kind), None)?;
+                    println!("{kind} .{tld}: the sandbox list's again");
+                }
+                None => {
+                    store.set_price(&tld, &kind, None)?;
+                    println!("{kind} .{tld}: the default {}", format_cents(DEFAULT_CENTS));
+                }
             }
-            println!("anything else: {}", format_cents(DEFAULT_CENTS));
         }
+        PriceCmd::List { reseller } => match owner(&reseller)? {
+            Some(id) => {
+                for (tld, kind, cents) in store.reseller_prices(id)? {
+                    println!("{kind} .{tld}: {}", format_cents(cents));
+                }
+                println!("anything else: the sandbox list's");
+            }
+            None => {
+                for (tld, kind, cents) in store.prices()? {
+                    println!("{kind} .{tld}: {}", format_cents(cents));
+                }
+                println!("anything else: {}", format_cents(DEFAULT_CENTS));
+            }
+        },
     }
     Ok(())
 }

@@ -276,7 +276,7 @@ fn renew(
             return Ok(outcome(BulkItemStatus::Failed, text));
         }
     };
-    let cents = super::price::order_cents(store, &d.name, "renewal", period, false)?;
+    let cents = super::price::order_cents(store, d.reseller_id, &d.name, "renewal", period, false)?;
     let then = match flags {
         Some(f) => Some(Box::new(super::domain_change::change_of(
             app,

@@ -64,10 +64,10 @@ pub fn revocation(d: DomainRecord, registration: Option<(i64, i64)>, now: i64) -
 
 /// What redeeming `domain` costs: the price list's `redemption` price for its TLD,
 /// else the default.
-pub fn redemption_cents(store: &Store, domain: &str) -> Result<i64, StoreError> {
+pub fn redemption_cents(store: &Store, reseller_id: i64, domain: &str) -> Result<i64, StoreError> {
     let tld = domain.rsplit('.').next().unwrap_or(domain);
     Ok(store
-        .price(&tld.to_ascii_lowercase(), "redemption")?
+        .price(reseller_id, &tld.to_ascii_lowercase(), "redemption")?
         .unwrap_or(DEFAULT_REDEMPTION_CENTS))
 }
 

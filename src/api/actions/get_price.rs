@@ -65,7 +65,7 @@ impl crate::api::Handler for GetPrice {
             availability::of(ctx.app, &self.domain)?,
             Ok(Availability::Available { premium: true, .. })
         );
-        let cost = |years: i64| price::order_cents(store, &self.domain, self.kind, years, premium);
+        let cost = |years: i64| price::order_cents(store, ctx.reseller.id, &self.domain, self.kind, years, premium);
         let mut attrs = Map::with_capacity(4);
         attrs.insert(
             "price".into(),

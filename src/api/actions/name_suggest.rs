@@ -285,6 +285,7 @@ impl NameSuggest {
                         "price".into(),
                         Value::from(format_cents(price::order_cents(
                             &ctx.app.store,
+                            ctx.reseller.id,
                             &name,
                             "new",
                             1,

@@ -35,7 +35,7 @@ impl crate::api::Handler for Redeem {
         if deleted.redeem_until < now {
             return Err(ApiError::Refused(codes::NOT_REDEEMABLE));
         }
-        let cents = crate::rules::deletion::redemption_cents(store, &self.domain)?;
+        let cents = crate::rules::deletion::redemption_cents(store, ctx.reseller.id, &self.domain)?;
         let audit = ctx.audit("redeem", &self.domain, format!("{cents} cents"));
         let event =
             |_done| crate::rules::events::redeemed(me, &self.domain, cents, now);

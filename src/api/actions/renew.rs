@@ -71,7 +71,7 @@ impl crate::api::Handler for Renew {
             }
         };
         let cents =
-            crate::rules::price::order_cents(store, &d.name, "renewal", self.period, false)?;
+            crate::rules::price::order_cents(store, ctx.reseller.id, &d.name, "renewal", self.period, false)?;
         let audit = ctx.audit(
             "renew",
             &d.name,

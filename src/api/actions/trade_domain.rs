@@ -101,7 +101,7 @@ impl crate::api::Handler for TradeDomain {
         let audit = ctx.audit("trade_domain", &d.name, String::new());
         let change =
             crate::rules::domain_change::change_of(ctx.app, me, (d.id, &d.name), change, &audit)?;
-        let cents = crate::rules::price::order_cents(store, &d.name, "trade", 1, false)?;
+        let cents = crate::rules::price::order_cents(store, me, &d.name, "trade", 1, false)?;
         let order = match store.trade_domain(me, &d.name, cents, &change, ctx.app.now())? {
             Written::Done(id) => id,
             Written::Stopped(Guard::FundsShort) => {

@@ -45,3 +45,12 @@ CREATE TABLE sub_reseller_payments (
     created_at   INTEGER NOT NULL
 );
 CREATE INDEX sub_reseller_payments_by_parent ON sub_reseller_payments (parent_id);
+-- A reseller's own price list (a sub-reseller's, say): its rows come before the
+-- sandbox's list, TLD then '*' (rules::price).
+CREATE TABLE reseller_prices (
+    reseller_id  INTEGER NOT NULL REFERENCES resellers(id) ON DELETE CASCADE,
+    tld          TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    cents        INTEGER NOT NULL,
+    PRIMARY KEY (reseller_id, tld, kind)
+) WITHOUT ROWID;

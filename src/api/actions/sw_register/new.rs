@@ -294,7 +294,7 @@ impl Registration {
                 format!("{} is not a premium name: register it with reg_type=new", self.domain),
             ));
         }
-        let cents = price::order_cents(store, &self.domain, "new", self.period, premium)?;
+        let cents = price::order_cents(store, ctx.reseller.id, &self.domain, "new", self.period, premium)?;
         // As documented: the order fails unless the price is the one verified.
         if let Some(want) = self.price_to_verify
             && want != cents
@@ -436,7 +436,7 @@ impl Registration {
     /// reply fails, as OpenSRS's does, and names the request by
     /// `queue_request_id` (QUERY_QUEUED_REQUEST reads it back).
     fn queue(&self, ctx: &Ctx<'_>, profile: &OrderProfile, now: i64) -> Result<Outcome, ApiError> {
-        let cents = price::order_cents(&ctx.app.store, &self.domain, "new", self.period, false)?;
+        let cents = price::order_cents(&ctx.app.store, ctx.reseller.id, &self.domain, "new", self.period, false)?;
         let kept = self.kept(profile, Some(now));
         let id = ctx.app.store.keep_registration(
             &self.kept_order(ctx.reseller.id, cents, &kept),
@@ -529,7 +529,7 @@ impl Registration {
             Some(id) => id,
             None => {
                 let cents =
-                    price::order_cents(&ctx.app.store, &self.domain, "new", self.period, false)?;
+                    price::order_cents(&ctx.app.store, ctx.reseller.id, &self.domain, "new", self.period, false)?;
                 ctx.app.store.keep_registration(
                     &self.kept_order(ctx.reseller.id, cents, &self.kept(profile, None)),
                     OrderStatus::Saved,

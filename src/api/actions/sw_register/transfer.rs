@@ -133,7 +133,7 @@ impl TransferOrder {
             tld_data: self.tld_data.clone(),
             period: self.period,
             approver: self.approver.clone(),
-            price_cents: crate::rules::price::transfer_cents(store, tld)?,
+            price_cents: crate::rules::price::transfer_cents(store, ctx.reseller.id, tld)?,
             registrant_ip: self.registrant_ip.clone(),
             created_at: now,
         };
