@@ -279,11 +279,12 @@ fn submit_refusals() {
         &s,
         "<item key=\"change_type\">dns_zone</item><item key=\"change_items\">a.com</item><item key=\"gaining_reseller_username\">gainingrsp</item>",
     );
+    // A DNS bulk change without its own fields is refused naming the first.
     assert_eq!(
         (r.code(), r.item("response_text")),
         (
-            Some(465),
-            Some("change_type 'dns_zone' is not supported.".into())
+            Some(460),
+            Some("Required field 'dns_action' not provided.".into())
         )
     );
     assert_eq!(
