@@ -268,6 +268,15 @@ statuses! {
 }
 
 statuses! {
+    /// A hosted email user's type (the Email API's `type`).
+    MailUserKind {
+        Mailbox = "mailbox",
+        Forward = "forward",
+        Filter = "filter",
+    }
+}
+
+statuses! {
     /// How a webhook delivery attempt ended.
     WebhookOutcome {
         Delivered = "delivered",
@@ -343,6 +352,7 @@ pub fn every_value() -> Vec<&'static str> {
     v.extend(InvoiceStatus::ALL.iter().map(|s| s.as_str()));
     v.extend(BulkChangeType::ALL.iter().map(|s| s.as_str()));
     v.extend(WebhookOutcome::ALL.iter().map(|s| s.as_str()));
+    v.extend(MailUserKind::ALL.iter().map(|s| s.as_str()));
     v.extend(TaskKind::ALL.iter().map(|s| s.as_str()));
     v.sort_unstable();
     v.dedup();

@@ -1,6 +1,6 @@
 //! Email-domain push between companies (seed 001) through the OpenSRS Email JSON API
 //! over real sockets: permissions, the push with every mailbox and message, billing,
-//! brand rules, the notice, every error number, tokens, HTTP 400/404.
+//! brand rules, the notice, every error number, tokens, errors in HTTP 200.
 
 use serde_json::{Value, json};
 
@@ -431,14 +431,24 @@ fn every_error_number() {
 }
 
 #[test]
-fn malformed_json_is_400_and_unknown_methods_404() {
+fn malformed_json_and_unknown_methods_are_200_with_error_5() {
     let s = setup();
+    // Both PHP modules give up on any status but 2xx: errors are in the body.
     let (status, v) = api_raw(&s, "push_domain", "{\"credentials\": ");
-    assert_eq!(status, 400);
-    assert_eq!(v["success"], json!(false));
+    assert_eq!(status, 200);
+    assert_error(&v, 5, "Malformed JSON");
     let (status, v) = api_raw(&s, "no_such_method", "{}");
-    assert_eq!(status, 404);
-    assert_eq!(v["success"], json!(false));
+    assert_eq!(status, 200);
+    assert_error(&v, 5, "Unknown method 'no_such_method'");
+    // Without a Content-Type, a POST under /api/ is an Email API call.
+    let body = json!({"credentials": creds(LOSING_ADMIN)}).to_string();
+    let raw = format!(
+        "POST /api/get_company HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let r = s.send(raw.as_bytes());
+    let v: Value = serde_json::from_slice(&r.body).expect("JSON reply");
+    assert_eq!(v["success"], json!(true), "{v}");
     // An OPS envelope posted under /api/ is still the OPS API.
     let body = status_body("134");
     let mut raw = format!(

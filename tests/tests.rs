@@ -41,6 +41,8 @@ mod dtd;
 mod durability;
 /// Email-domain push through the OpenSRS Email JSON API (seed 001).
 mod email_push;
+/// The Email API's domains, users and workgroups; OpenSRS's WHMCS Hosted Email module.
+mod email_users;
 /// POLL/ACK events and webhooks.
 mod events;
 /// Issue 15's attack review: each attack performed and shown harmless.

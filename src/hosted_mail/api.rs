@@ -1,6 +1,9 @@
-//! The OpenSRS Email JSON API under `/api/<method>` (actions.md §7): push_domain,
-//! change_company, get_company, authenticate and generate_token. A well-formed call
-//! is HTTP 200 with `{"success": …}`; malformed JSON is 400, an unknown method 404.
+//! The OpenSRS Email JSON API under `/api/<method>` (actions.md §7): the
+//! dispatch and the methods of companies and credentials (push_domain,
+//! change_company, get_company, authenticate, generate_token); domains are in
+//! `domains`, users and workgroups in `users`. Every answer is HTTP 200 with
+//! `{"success": …}`, an unknown method and malformed JSON included (error 5): the
+//! PHP modules that call it give up on any other status.
 
 use std::net::IpAddr;
 
@@ -9,20 +12,10 @@ use serde_json::{Map, Value, json};
 use crate::app::App;
 use crate::auth;
 use crate::rules::mail_push::MailPushRefused;
-use crate::store::StoreError;
 
+pub use super::failure::errors;
+use super::failure::{Failure, Outcome, bad, missing};
 use super::{Admin, Refusal, authenticate};
-
-/// Error numbers of the Email API.
-pub mod errors {
-    pub const INVALID_CREDENTIALS: u8 = 1;
-    pub const NO_SUCH_OBJECT: u8 = 2;
-    pub const NO_PERMISSION: u8 = 4;
-    pub const BAD_REQUEST: u8 = 5;
-    pub const BAD_ATTRIBUTE: u8 = 6;
-    /// Not ours to blame on the caller; the detail is logged.
-    pub const INTERNAL: u8 = 7;
-}
 
 /// Default and longest life of a session token from `authenticate` (seconds).
 const SESSION_DEFAULT: i64 = 3 * 3600;
@@ -40,21 +33,6 @@ pub struct ApiReply {
     pub caller: Option<String>,
 }
 
-#[derive(Debug)]
-struct Failure(u8, String);
-
-impl From<StoreError> for Failure {
-    fn from(e: StoreError) -> Self {
-        tracing::error!(error = %e, "email API: store failure");
-        Failure(
-            errors::INTERNAL,
-            "Internal error; please try again later".into(),
-        )
-    }
-}
-
-type Outcome = Result<Map<String, Value>, Failure>;
-
 /// Answers `POST /api/<method>` with `body`.
 pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
     let run: fn(&App, &Admin, &Map<String, Value>, IpAddr) -> Outcome = match method {
@@ -63,9 +41,17 @@ pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
         "get_company" => get_company,
         "authenticate" => authenticate_call,
         "generate_token" => generate_token,
+        "get_domain" => super::domains::get_domain,
+        "change_domain" => super::domains::change_domain,
+        "delete_domain" => super::domains::delete_domain,
+        "get_user" => super::users::get_user,
+        "change_user" => super::users::change_user,
+        "delete_user" => super::users::delete_user,
+        "search_users" => super::users::search_users,
+        "search_workgroups" => super::users::search_workgroups,
         _ => {
             return ApiReply {
-                status: 404,
+                status: 200,
                 body: json!({"success": false, "error": format!("Unknown method '{method}'"), "error_number": errors::BAD_REQUEST}),
                 caller: None,
             };
@@ -75,7 +61,7 @@ pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
         Ok(v) => v,
         Err(e) => {
             return ApiReply {
-                status: 400,
+                status: 200,
                 body: json!({"success": false, "error": format!("Malformed JSON: {e}"), "error_number": errors::BAD_REQUEST}),
                 caller: None,
             };
@@ -106,20 +92,6 @@ pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
         body,
         caller: who,
     }
-}
-
-fn missing(field: &str) -> Failure {
-    Failure(
-        errors::BAD_REQUEST,
-        format!("Badly formatted request: missing '{field}'"),
-    )
-}
-
-fn bad(field: &str, why: &str) -> Failure {
-    Failure(
-        errors::BAD_ATTRIBUTE,
-        format!("Attribute '{field}' badly formatted: {why}"),
-    )
 }
 
 fn caller(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Result<Admin, Failure> {

@@ -3,6 +3,9 @@
 //! administration pages; administrator credentials (password or token).
 
 pub mod api;
+mod domains;
+mod failure;
+mod users;
 
 use std::net::IpAddr;
 

@@ -35,7 +35,7 @@ impl Service {
             tracing::error!(error = %e, "email API panicked");
             crate::hosted_mail::api::ApiReply {
                 status: 500,
-                body: serde_json::json!({"success": false, "error": "Internal error", "error_number": 7}),
+                body: serde_json::json!({"success": false, "error": "Internal error", "error_number": crate::hosted_mail::api::errors::INTERNAL}),
                 caller: None,
             }
         });

@@ -23,6 +23,7 @@ mod faults;
 mod hosted_mail;
 mod journal;
 mod lifecycle;
+mod mail_users;
 mod notes;
 mod operators;
 mod orders;
@@ -66,6 +67,7 @@ pub use lifecycle::{
     LandingDomain, LandingProfile, NewApproval, RegistryStep, StepPlan, TimeoutPlan, Transferable,
     WorkDomain,
 };
+pub use mail_users::{DomainDeleted, MailDomainState, MailUser, UserWrite};
 pub use notes::{NewNote, Note, NotePage};
 pub use operators::{JobSummary, ResellerOverview};
 pub use orders::{AnyOrder, NewOrder, OrderProfile, OrderView};
@@ -209,6 +211,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0038_claim_notices.sql")),
     M::up(include_str!("migrations/0039_dns_zones.sql")),
     M::up(include_str!("migrations/0040_accounts.sql")),
+    M::up(include_str!("migrations/0041_mail_users.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.
@@ -267,6 +270,7 @@ const PG_MIGRATIONS: &[(usize, &str)] = &[
     ),
     (39, include_str!("migrations/postgres/0039_dns_zones.sql")),
     (40, include_str!("migrations/postgres/0040_accounts.sql")),
+    (41, include_str!("migrations/postgres/0041_mail_users.sql")),
 ];
 
 /// Whether a `db` setting names a PostgreSQL database rather than a file.

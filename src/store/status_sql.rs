@@ -5,9 +5,9 @@ use super::sql::{FromValue, ToValue, ValueRef};
 
 use crate::status::{
     AwayDecision, AwayStatus, BulkChangeType, BulkItemStatus, BulkStatus, ClaimDecision,
-    DeletionReason, DomainSetting, DomainStatus, InvoiceStatus, JobStatus, NoteScope, OrderHandle,
-    OrderKind, OrderStatus, RegistrantDecision, RegistrantStatus, TaskKind, VerificationStatus,
-    WebhookOutcome,
+    DeletionReason, DomainSetting, DomainStatus, InvoiceStatus, JobStatus, MailUserKind, NoteScope,
+    OrderHandle, OrderKind, OrderStatus, RegistrantDecision, RegistrantStatus, TaskKind,
+    VerificationStatus, WebhookOutcome,
 };
 
 macro_rules! sql_status {
@@ -46,5 +46,6 @@ sql_status!(
     NoteScope,
     DeletionReason,
     VerificationStatus,
-    ClaimDecision
+    ClaimDecision,
+    MailUserKind
 );

@@ -1,0 +1,351 @@
+//! The Email API's user methods: get_user (an address the caller's company may
+//! create answers error 2, which OpenSRS's WHMCS module waits for before it
+//! creates one), change_user (creates, or with `create_only` only creates;
+//! changes attributes, password, forwarding and aliases, checked by
+//! `rules::mail_users`), delete_user (kept whole for a restore), search_users
+//! (every user of a domain, and each alias as a row of its own) and
+//! search_workgroups (the domain's workgroups with their counts per type).
+
+use std::net::IpAddr;
+
+use serde_json::{Map, Value, json};
+
+use crate::app::App;
+use crate::rules::mail_users::{self, DEFAULT_WORKGROUP};
+use crate::status::MailUserKind;
+use crate::store::{Guard, MailUser, StoreError, UserWrite, Written};
+
+use super::Admin;
+use super::domains::{audit, domain_of, no_such};
+use super::failure::{Failure, Outcome, bad, errors, missing};
+
+/// The request's `user`: an address of one of the caller's domains, split.
+fn user_of(
+    app: &App,
+    admin: &Admin,
+    req: &Map<String, Value>,
+) -> Result<(String, String), Failure> {
+    let raw = req
+        .get("user")
+        .ok_or_else(|| missing("user"))?
+        .as_str()
+        .ok_or_else(|| bad("user", "must be an email address"))?;
+    let (local, domain) =
+        mail_users::split_address(raw).ok_or_else(|| bad("user", "must be an email address"))?;
+    // Another company's domain is, to the caller, a domain that does not exist.
+    if app
+        .store
+        .mail_domain_state(admin.company_id, &domain)?
+        .is_none()
+    {
+        return Err(no_such(&format!("domain '{domain}'")));
+    }
+    Ok((local, domain))
+}
+
+/// Error 3 when `address` is an alias of one of the company's users.
+fn not_alias(app: &App, admin: &Admin, address: &str) -> Result<(), Failure> {
+    match app.store.mail_alias_target(admin.company_id, address)? {
+        Some(target) => Err(Failure(
+            errors::IS_ALIAS,
+            format!("This object is an alias of '{target}'; change it through its real name"),
+        )),
+        None => Ok(()),
+    }
+}
+
+pub(super) fn get_user(
+    app: &App,
+    admin: &Admin,
+    req: &Map<String, Value>,
+    _peer: IpAddr,
+) -> Outcome {
+    let (local, domain) = user_of(app, admin, req)?;
+    let address = format!("{local}@{domain}");
+    not_alias(app, admin, &address)?;
+    let Some(u) = app.store.mail_user(admin.company_id, &domain, &local)? else {
+        return Err(no_such(&format!("user '{address}'")));
+    };
+    let mut out = Map::new();
+    out.insert("type".into(), json!(u.kind.as_str()));
+    out.insert("settable_attributes".into(), json!(mail_users::SETTABLE));
+    out.insert(
+        "metadata".into(),
+        json!({"createtime": u.created_at, "status": "active"}),
+    );
+    out.insert(
+        "attributes".into(),
+        Value::Object(mail_users::shown(
+            &u.attributes,
+            &address,
+            &u.workgroup,
+            &u.aliases,
+        )),
+    );
+    Ok(out)
+}
+
+pub(super) fn change_user(
+    app: &App,
+    admin: &Admin,
+    req: &Map<String, Value>,
+    peer: IpAddr,
+) -> Outcome {
+    let (local, domain) = user_of(app, admin, req)?;
+    let address = format!("{local}@{domain}");
+    not_alias(app, admin, &address)?;
+    let attrs = req
+        .get("attributes")
+        .ok_or_else(|| missing("attributes"))?
+        .as_object()
+        .ok_or_else(|| bad("attributes", "must be an object"))?;
+    let change = mail_users::parse_user(attrs).map_err(|(f, why)| bad(&f, &why))?;
+    let create_only = match req.get("create_only") {
+        None | Some(Value::Null) => false,
+        Some(v) => v
+            .as_bool()
+            .ok_or_else(|| bad("create_only", "must be true or false"))?,
+    };
+    // Aliases are addresses of the company's own domains, never the user's own.
+    if let Some(aliases) = &change.aliases {
+        for a in aliases {
+            let d = a.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+            if app.store.mail_domain_state(admin.company_id, d)?.is_none() {
+                return Err(bad(
+                    "aliases",
+                    &format!("'{a}' is not in one of your domains"),
+                ));
+            }
+            if *a == address {
+                return Err(bad("aliases", "a user is not its own alias"));
+            }
+        }
+    }
+    let store = &app.store;
+    let before = store.mail_user(admin.company_id, &domain, &local)?;
+    if before.is_some() && create_only {
+        return Err(Failure(
+            errors::EXISTS,
+            format!("An object with this name already exists: user '{address}'"),
+        ));
+    }
+    let kind = change
+        .kind
+        .or(before.as_ref().map(|u| u.kind))
+        .unwrap_or(MailUserKind::Mailbox);
+    let workgroup = change
+        .workgroup
+        .clone()
+        .or_else(|| before.as_ref().map(|u| u.workgroup.clone()))
+        .unwrap_or_else(|| DEFAULT_WORKGROUP.to_string());
+    let attributes = mail_users::apply(
+        before.as_ref().map_or("{}", |u| u.attributes.as_str()),
+        &change,
+    );
+    let hash = match &change.password {
+        Some(p) => Some(
+            crate::auth::hash_password(p)
+                .map_err(|e| Failure(errors::INTERNAL, format!("Server error: {e}")))?,
+        ),
+        None => None,
+    };
+    let now = app.now();
+    let verb = if before.is_some() {
+        "change_user"
+    } else {
+        "create_user"
+    };
+    let a = audit(admin, verb, &address, peer, now);
+    let w = UserWrite {
+        company_id: admin.company_id,
+        domain: &domain,
+        local_part: &local,
+        create: before.is_none(),
+        kind,
+        workgroup: &workgroup,
+        attributes: &attributes,
+        password_hash: hash.as_deref(),
+        aliases: change.aliases.as_deref(),
+        now,
+    };
+    match store.write_mail_user(&w, &a) {
+        Ok(Written::Done(())) => Ok(Map::new()),
+        // Made or deleted meanwhile by another call.
+        Ok(Written::Stopped(Guard::NameHeld)) => Err(Failure(
+            errors::EXISTS,
+            format!("An object with this name already exists: user '{address}'"),
+        )),
+        Ok(Written::Stopped(_)) => Err(no_such(&format!("user '{address}'"))),
+        Err(StoreError::Conflict(what)) => Err(Failure(
+            errors::EXISTS,
+            format!("An object with this name already exists: {what}"),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A user as a deleted record keeps it.
+fn kept(u: &MailUser) -> String {
+    json!({
+        "user": u.address(),
+        "type": u.kind.as_str(),
+        "workgroup": u.workgroup,
+        "attributes": serde_json::from_str::<Value>(&u.attributes).unwrap_or(json!({})),
+        "aliases": u.aliases,
+        "createtime": u.created_at,
+    })
+    .to_string()
+}
+
+pub(super) fn delete_user(
+    app: &App,
+    admin: &Admin,
+    req: &Map<String, Value>,
+    peer: IpAddr,
+) -> Outcome {
+    let (local, domain) = user_of(app, admin, req)?;
+    let address = format!("{local}@{domain}");
+    not_alias(app, admin, &address)?;
+    let Some(u) = app.store.mail_user(admin.company_id, &domain, &local)? else {
+        return Err(no_such(&format!("user '{address}'")));
+    };
+    let now = app.now();
+    let a = audit(admin, "delete_user", &address, peer, now);
+    if !app
+        .store
+        .delete_mail_user(admin.company_id, (&domain, &local), &kept(&u), (now, &a))?
+    {
+        return Err(no_such(&format!("user '{address}'")));
+    }
+    Ok(Map::new())
+}
+
+/// `criteria.domain`, the domain a search is about (required, as documented).
+fn criteria_domain(app: &App, admin: &Admin, req: &Map<String, Value>) -> Result<String, Failure> {
+    let criteria = req
+        .get("criteria")
+        .ok_or_else(|| missing("criteria"))?
+        .as_object()
+        .ok_or_else(|| bad("criteria", "must be an object"))?;
+    let name = domain_of(criteria)
+        .map_err(|Failure(n, text)| Failure(n, text.replace("'domain'", "'criteria.domain'")))?;
+    if app
+        .store
+        .mail_domain_state(admin.company_id, &name)?
+        .is_none()
+    {
+        return Err(no_such(&format!("domain '{name}'")));
+    }
+    Ok(name)
+}
+
+/// `range`: the first row (0-based) and how many, at most 1,000 (*chosen*).
+fn range_of(req: &Map<String, Value>) -> Result<(usize, usize), Failure> {
+    let Some(r) = req.get("range") else {
+        return Ok((0, 1_000));
+    };
+    let r = r
+        .as_object()
+        .ok_or_else(|| bad("range", "must be an object"))?;
+    let n = |k: &str, default: u64| -> Result<usize, Failure> {
+        match r.get(k) {
+            None | Some(Value::Null) => Ok(default as usize),
+            Some(v) => v
+                .as_u64()
+                .map(|x| x as usize)
+                .ok_or_else(|| bad(&format!("range.{k}"), "must be a number")),
+        }
+    };
+    Ok((n("first", 0)?, n("limit", 1_000)?.min(1_000)))
+}
+
+pub(super) fn search_users(
+    app: &App,
+    admin: &Admin,
+    req: &Map<String, Value>,
+    _peer: IpAddr,
+) -> Outcome {
+    let domain = criteria_domain(app, admin, req)?;
+    let (first, limit) = range_of(req)?;
+    let criteria = req.get("criteria").and_then(Value::as_object);
+    let wanted_type = criteria.and_then(|c| c.get("type")).and_then(Value::as_str);
+    let matching = criteria
+        .and_then(|c| c.get("match"))
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase);
+    let mut rows: Vec<Value> = Vec::new();
+    for u in app.store.mail_users_of(admin.company_id, &domain)? {
+        let address = u.address();
+        rows.push(json!({
+            "user": address,
+            "type": u.kind.as_str(),
+            "workgroup": u.workgroup,
+            "status": "active",
+            "createtime": u.created_at,
+        }));
+        for a in &u.aliases {
+            rows.push(json!({
+                "user": a,
+                "type": "alias",
+                "alias_target": address,
+                "workgroup": u.workgroup,
+                "status": "active",
+            }));
+        }
+    }
+    rows.retain(|r| {
+        wanted_type.is_none_or(|t| r["type"] == t)
+            && matching
+                .as_deref()
+                .is_none_or(|m| r["user"].as_str().is_some_and(|u| u.contains(m)))
+    });
+    let total = rows.len();
+    let page: Vec<Value> = rows.into_iter().skip(first).take(limit).collect();
+    let mut out = Map::new();
+    out.insert("count".into(), json!(page.len()));
+    out.insert("total_count".into(), json!(total));
+    out.insert("users".into(), Value::Array(page));
+    Ok(out)
+}
+
+pub(super) fn search_workgroups(
+    app: &App,
+    admin: &Admin,
+    req: &Map<String, Value>,
+    _peer: IpAddr,
+) -> Outcome {
+    let domain = criteria_domain(app, admin, req)?;
+    // The default workgroup always, then every one a user is in.
+    let mut groups: Vec<(String, [usize; 4])> = vec![(DEFAULT_WORKGROUP.to_string(), [0; 4])];
+    for u in app.store.mail_users_of(admin.company_id, &domain)? {
+        let at = match groups.iter().position(|(g, _)| *g == u.workgroup) {
+            Some(i) => i,
+            None => {
+                groups.push((u.workgroup.clone(), [0; 4]));
+                groups.len() - 1
+            }
+        };
+        let slot = match u.kind {
+            MailUserKind::Mailbox => 0,
+            MailUserKind::Forward => 1,
+            MailUserKind::Filter => 2,
+        };
+        groups[at].1[slot] += 1;
+        groups[at].1[3] += u.aliases.len();
+    }
+    groups.sort_by(|a, b| a.0.cmp(&b.0));
+    let list: Vec<Value> = groups
+        .iter()
+        .map(|(g, [mailbox, forward, filter, alias])| {
+            json!({
+                "workgroup": g,
+                "counts": {"mailbox": mailbox, "forward": forward, "filter": filter, "alias": alias},
+            })
+        })
+        .collect();
+    let mut out = Map::new();
+    out.insert("count".into(), json!(list.len()));
+    out.insert("total_count".into(), json!(list.len()));
+    out.insert("workgroups".into(), Value::Array(list));
+    Ok(out)
+}

@@ -1,0 +1,366 @@
+//! The users of a company's email domains as the Email API has them: mailbox,
+//! forward and filter users with their password hash, workgroup, attributes and
+//! aliases; a domain made, suspended and deleted; a deleted user kept whole for
+//! restore. Every read and write names the company, and reaches only the
+//! domains it holds.
+
+use super::push::{AuditEntry, audit_in};
+use super::sql::{OptionalExtension, Transaction, params};
+use super::{Guard, Result, Store, StoreError, Written};
+use crate::status::MailUserKind;
+
+/// A user as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailUser {
+    pub id: i64,
+    pub domain: String,
+    pub local_part: String,
+    pub kind: MailUserKind,
+    pub workgroup: String,
+    /// Its attributes (JSON, `rules::mail_users`).
+    pub attributes: String,
+    pub has_password: bool,
+    pub created_at: i64,
+    pub aliases: Vec<String>,
+}
+
+impl MailUser {
+    pub fn address(&self) -> String {
+        format!("{}@{}", self.local_part, self.domain)
+    }
+}
+
+/// A user's new state, for a creation or a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserWrite<'a> {
+    pub company_id: i64,
+    pub domain: &'a str,
+    pub local_part: &'a str,
+    /// Made (stopped with [`Guard::NameHeld`] when it exists) or changed
+    /// (stopped with [`Guard::Moved`] when it does not).
+    pub create: bool,
+    pub kind: MailUserKind,
+    pub workgroup: &'a str,
+    pub attributes: &'a str,
+    /// A new password hash; `None` keeps the one it has.
+    pub password_hash: Option<&'a str>,
+    /// The new alias list; `None` keeps it.
+    pub aliases: Option<&'a [String]>,
+    pub now: i64,
+}
+
+/// A company's email domain as the Email API reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailDomainState {
+    pub name: String,
+    pub disabled: bool,
+    pub created_at: i64,
+    pub settings: String,
+}
+
+/// How a domain deletion went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DomainDeleted {
+    Done,
+    NotFound,
+    /// It still has users (they are deleted first).
+    HasUsers,
+}
+
+const USER_COLUMNS: &str = "m.id, m.domain, m.local_part, m.kind, m.workgroup, m.attributes,
+    CASE WHEN m.password_hash IS NULL THEN 0 ELSE 1 END AS has_password, m.created_at";
+
+fn user_row(r: &super::sql::Row<'_>) -> super::sql::Result<MailUser> {
+    Ok(MailUser {
+        id: r.get("id")?,
+        domain: r.get("domain")?,
+        local_part: r.get("local_part")?,
+        kind: r.get("kind")?,
+        workgroup: r.get("workgroup")?,
+        attributes: r.get("attributes")?,
+        has_password: r.get("has_password")?,
+        created_at: r.get("created_at")?,
+        aliases: Vec::new(),
+    })
+}
+
+fn aliases_in(conn: &super::sql::Connection, id: i64) -> Result<Vec<String>> {
+    Ok(conn
+        .prepare_cached("SELECT address FROM mail_aliases WHERE mailbox_id = ?1 ORDER BY address")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<super::sql::Result<_>>()?)
+}
+
+impl Store {
+    /// The company's email domain `name`.
+    pub fn mail_domain_state(
+        &self,
+        company_id: i64,
+        name: &str,
+    ) -> Result<Option<MailDomainState>> {
+        Ok(self
+            .reader()
+            .prepare_cached(
+                "SELECT name, disabled, created_at, settings FROM mail_domains
+                 WHERE name = ?1 AND company_id = ?2",
+            )?
+            .query_row(params![name, company_id], |r| {
+                Ok(MailDomainState {
+                    name: r.get("name")?,
+                    disabled: r.get("disabled")?,
+                    created_at: r.get("created_at")?,
+                    settings: r.get("settings")?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Makes the company's email domain `name`; stopped ([`Guard::NameHeld`])
+    /// when any company has it.
+    pub fn create_mail_domain(
+        &self,
+        company_id: i64,
+        (name, disabled): (&str, bool),
+        now: i64,
+        audit: &AuditEntry,
+    ) -> Result<Written<()>> {
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        let made = tx
+            .prepare_cached(
+                "INSERT INTO mail_domains (name, company_id, created_at, disabled) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (name) DO NOTHING",
+            )?
+            .execute(params![name, company_id, now, disabled])?;
+        if made == 0 {
+            return Ok(Written::Stopped(Guard::NameHeld));
+        }
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(Written::Done(()))
+    }
+
+    /// Suspends or restores the company's domain; false when it has none of
+    /// that name.
+    pub fn set_mail_domain_disabled(
+        &self,
+        company_id: i64,
+        name: &str,
+        disabled: bool,
+        audit: &AuditEntry,
+    ) -> Result<bool> {
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        let n = tx
+            .prepare_cached(
+                "UPDATE mail_domains SET disabled = ?3 WHERE name = ?1 AND company_id = ?2",
+            )?
+            .execute(params![name, company_id, disabled])?;
+        if n == 0 {
+            return Ok(false);
+        }
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Deletes the company's domain, which must have no user left.
+    pub fn delete_mail_domain(
+        &self,
+        company_id: i64,
+        name: &str,
+        audit: &AuditEntry,
+    ) -> Result<DomainDeleted> {
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        let held: Option<i64> = tx
+            .prepare_cached(
+                "SELECT company_id FROM mail_domains WHERE name = ?1 AND company_id = ?2",
+            )?
+            .query_row(params![name, company_id], |r| r.get(0))
+            .optional()?;
+        if held.is_none() {
+            return Ok(DomainDeleted::NotFound);
+        }
+        let users: i64 = tx
+            .prepare_cached("SELECT count(*) FROM mailboxes WHERE domain = ?1")?
+            .query_row([name], |r| r.get(0))?;
+        if users > 0 {
+            return Ok(DomainDeleted::HasUsers);
+        }
+        tx.prepare_cached("DELETE FROM mail_domains WHERE name = ?1 AND company_id = ?2")?
+            .execute(params![name, company_id])?;
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(DomainDeleted::Done)
+    }
+
+    /// The company's user `local_part@domain`, with its aliases.
+    pub fn mail_user(
+        &self,
+        company_id: i64,
+        domain: &str,
+        local_part: &str,
+    ) -> Result<Option<MailUser>> {
+        let conn = self.reader();
+        let found = conn
+            .prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM mailboxes m JOIN mail_domains d ON d.name = m.domain
+                 WHERE m.domain = ?1 AND m.local_part = ?2 AND d.company_id = ?3"
+            ))?
+            .query_row(params![domain, local_part, company_id], user_row)
+            .optional()?;
+        let Some(mut u) = found else {
+            return Ok(None);
+        };
+        u.aliases = aliases_in(&conn, u.id)?;
+        Ok(Some(u))
+    }
+
+    /// The address of the company's user that `address` is an alias of.
+    pub fn mail_alias_target(&self, company_id: i64, address: &str) -> Result<Option<String>> {
+        Ok(self
+            .reader()
+            .prepare_cached(
+                "SELECT m.local_part, m.domain FROM mail_aliases a
+                 JOIN mailboxes m ON m.id = a.mailbox_id JOIN mail_domains d ON d.name = m.domain
+                 WHERE a.address = ?1 AND d.company_id = ?2",
+            )?
+            .query_row(params![address, company_id], |r| {
+                Ok(format!(
+                    "{}@{}",
+                    r.get::<_, String>("local_part")?,
+                    r.get::<_, String>("domain")?
+                ))
+            })
+            .optional()?)
+    }
+
+    /// The users of the company's domain, by name, with their aliases.
+    pub fn mail_users_of(&self, company_id: i64, domain: &str) -> Result<Vec<MailUser>> {
+        let tx = self.snapshot()?;
+        let mut users: Vec<MailUser> = tx
+            .prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM mailboxes m JOIN mail_domains d ON d.name = m.domain
+                 WHERE m.domain = ?1 AND d.company_id = ?2 ORDER BY m.local_part"
+            ))?
+            .query_map(params![domain, company_id], user_row)?
+            .collect::<super::sql::Result<_>>()?;
+        for u in &mut users {
+            u.aliases = aliases_in(&tx, u.id)?;
+        }
+        Ok(users)
+    }
+
+    /// Makes or changes a user of the company (see [`UserWrite`]); `Conflict`
+    /// when an alias is another user's address or alias.
+    pub fn write_mail_user(&self, w: &UserWrite<'_>, audit: &AuditEntry) -> Result<Written<()>> {
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        let held: Option<i64> = tx
+            .prepare_cached(
+                "SELECT company_id FROM mail_domains WHERE name = ?1 AND company_id = ?2",
+            )?
+            .query_row(params![w.domain, w.company_id], |r| r.get(0))
+            .optional()?;
+        if held.is_none() {
+            return Ok(Written::Stopped(Guard::Moved));
+        }
+        let id: Option<i64> = if w.create {
+            tx.prepare_cached(
+                "INSERT INTO mailboxes (domain, local_part, kind, workgroup, attributes, password_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (domain, local_part) DO NOTHING RETURNING id",
+            )?
+            .query_row(
+                params![w.domain, w.local_part, w.kind, w.workgroup, w.attributes, w.password_hash, w.now],
+                |r| r.get(0),
+            )
+            .optional()?
+        } else {
+            tx.prepare_cached(
+                "UPDATE mailboxes SET kind = ?3, workgroup = ?4, attributes = ?5,
+                   password_hash = coalesce(?6, password_hash)
+                 WHERE domain = ?1 AND local_part = ?2 RETURNING id",
+            )?
+            .query_row(
+                params![
+                    w.domain,
+                    w.local_part,
+                    w.kind,
+                    w.workgroup,
+                    w.attributes,
+                    w.password_hash
+                ],
+                |r| r.get(0),
+            )
+            .optional()?
+        };
+        let Some(id) = id else {
+            return Ok(Written::Stopped(if w.create {
+                Guard::NameHeld
+            } else {
+                Guard::Moved
+            }));
+        };
+        if let Some(aliases) = w.aliases {
+            replace_aliases(&tx, id, aliases)?;
+        }
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(Written::Done(()))
+    }
+
+    /// Deletes the company's user, keeping it whole (JSON `data`) for a
+    /// restore; false when the company has no such user.
+    pub fn delete_mail_user(
+        &self,
+        company_id: i64,
+        (domain, local_part): (&str, &str),
+        data: &str,
+        (now, audit): (i64, &AuditEntry),
+    ) -> Result<bool> {
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        let n = tx
+            .prepare_cached(
+                "DELETE FROM mailboxes WHERE domain = ?1 AND local_part = ?2
+                 AND domain IN (SELECT name FROM mail_domains WHERE company_id = ?3)",
+            )?
+            .execute(params![domain, local_part, company_id])?;
+        if n == 0 {
+            return Ok(false);
+        }
+        tx.prepare_cached(
+            "INSERT INTO mail_deleted_users (company_id, address, data, deleted_at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            company_id,
+            format!("{local_part}@{domain}"),
+            data,
+            now
+        ])?;
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(true)
+    }
+}
+
+/// Replaces a user's aliases; an address another user has (as its name or an
+/// alias) is a `Conflict`.
+fn replace_aliases(tx: &Transaction<'_>, id: i64, aliases: &[String]) -> Result<()> {
+    tx.prepare_cached("DELETE FROM mail_aliases WHERE mailbox_id = ?1")?
+        .execute([id])?;
+    for a in aliases {
+        let (local, domain) = a.split_once('@').unwrap_or((a.as_str(), ""));
+        let taken: i64 = tx
+            .prepare_cached("SELECT count(*) FROM mailboxes WHERE domain = ?1 AND local_part = ?2")?
+            .query_row(params![domain, local], |r| r.get(0))?;
+        if taken > 0 {
+            return Err(StoreError::Conflict(format!("address {a}")));
+        }
+        tx.prepare_cached("INSERT INTO mail_aliases (address, mailbox_id) VALUES (?1, ?2)")?
+            .execute(params![a, id])
+            .map_err(|e| StoreError::conflict_or(e, format!("alias {a}")))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,329 @@
+//! Issue 33, first part: the Email API's domains, users and workgroups, as
+//! OpenSRS's WHMCS module for Hosted Email drives them — its 22 captured
+//! requests replayed in order (create, suspend, unsuspend an account; add a
+//! mailbox, a forward, an alias; list; edit; delete; terminate) — and each
+//! method's errors, and no company reaching another's domains or users.
+
+use crate::common::*;
+use serde_json::{Value, json};
+
+const DIR: &str = "clients/whmcs-opensrsemail";
+const ADMIN: &str = "whmcs-mail-admin";
+const PW: &str = "mail-admin-pw-1";
+
+fn world() -> Server {
+    let toml = format!(
+        r#"
+        [[mail_company]]
+        id = 2001
+        name = "WHMCS Mail Co"
+        cluster = "a"
+        [[mail_admin]]
+        company = 2001
+        username = "{ADMIN}"
+        password = "{PW}"
+        [[mail_company]]
+        id = 2002
+        name = "Other Mail Co"
+        cluster = "a"
+        [[mail_admin]]
+        company = 2002
+        username = "other-admin"
+        password = "{PW}"
+        [[mail_domain]]
+        name = "other-co.example"
+        company = 2002
+        mailboxes = 1
+        "#
+    );
+    Server::start_scenario(&toml, |_| {})
+}
+
+fn json_of(r: &Response) -> Value {
+    assert!(r.status_line.contains(" 200 "), "{}", r.status_line);
+    serde_json::from_slice(&r.body).expect("JSON reply")
+}
+
+/// A call as `user` (the WHMCS module's admin unless told otherwise).
+fn call(s: &Server, method: &str, user: &str, mut body: Value) -> Value {
+    body["credentials"] = json!({"user": user, "password": PW});
+    let text = body.to_string();
+    let raw = format!(
+        "POST /api/{method} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}",
+        text.len()
+    );
+    json_of(&s.send(raw.as_bytes()))
+}
+
+fn error(v: &Value) -> (Value, Value) {
+    (v["success"].clone(), v["error_number"].clone())
+}
+
+#[test]
+fn the_whmcs_hosted_email_module_provisions_and_manages_an_account() {
+    let s = world();
+    let mut files: Vec<(usize, String)> = std::fs::read_dir(fixture(DIR))
+        .expect("captures")
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().to_string_lossy().to_string();
+            let n = name
+                .strip_prefix("whmcs.")?
+                .split('.')
+                .next()?
+                .parse()
+                .ok()?;
+            Some((n, name))
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 22);
+    let mut replies = Vec::new();
+    for (_, name) in &files {
+        let r = s.send(&fixture_bytes(&format!("{DIR}/{name}")));
+        replies.push((name.clone(), json_of(&r)));
+    }
+    let by = |n: usize| &replies[n - 1].1;
+    // 1: get_domain of a new domain is error 2, which makes the module create it.
+    assert_eq!(error(by(1)), (json!(false), json!(2)), "{}", by(1));
+    for n in [2, 3, 4] {
+        assert_eq!(
+            by(n)["success"],
+            json!(true),
+            "{}: {}",
+            replies[n - 1].0,
+            by(n)
+        );
+    }
+    // 5, 7: get_user of a free address is error 2; 6, 8 make the users.
+    assert_eq!(error(by(5)), (json!(false), json!(2)));
+    assert_eq!(error(by(7)), (json!(false), json!(2)));
+    for n in [6, 8, 9] {
+        assert_eq!(by(n)["success"], json!(true), "{}", by(n));
+    }
+    // 10: the list the client sees: the mailbox, its alias, the forward.
+    let users: Vec<(String, String)> = by(10)["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .map(|u| {
+            (
+                u["user"].as_str().unwrap_or("").to_string(),
+                u["type"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        users,
+        [
+            ("jane@hosted-whmcs.com".into(), "mailbox".into()),
+            ("info@hosted-whmcs.com".into(), "alias".into()),
+            ("sales@hosted-whmcs.com".into(), "forward".into()),
+        ]
+    );
+    assert_eq!(by(10)["users"][0]["workgroup"], json!("staff"));
+    // 12: the workgroups, with counts per type.
+    assert_eq!(
+        by(12)["workgroups"][0],
+        json!({"workgroup": "staff", "counts": {"mailbox": 1, "forward": 1, "filter": 0, "alias": 1}})
+    );
+    // 13: the edit form reads the mailbox back.
+    let attrs = &by(13)["attributes"];
+    assert_eq!(attrs["account"], json!("jane@hosted-whmcs.com"));
+    assert_eq!(attrs["name"], json!("Jane Doe"));
+    assert_eq!(attrs["title"], json!("Ms."));
+    assert_eq!(attrs["phone"], json!("555"));
+    assert_eq!(attrs["fax"], json!("556"));
+    assert!(!by(13).to_string().contains("Pw123456!"), "never echoed");
+    // 15: the edit kept; 16, 19: deleted; 22: the empty domain terminated.
+    for n in [14, 15, 16, 19, 22] {
+        assert_eq!(
+            by(n)["success"],
+            json!(true),
+            "{}: {}",
+            replies[n - 1].0,
+            by(n)
+        );
+    }
+    assert_eq!(by(21)["users"], json!([]));
+    assert_eq!(
+        s.count("SELECT count(*) FROM mail_domains WHERE name = 'hosted-whmcs.com'"),
+        0
+    );
+    // The two deleted users are kept for a restore, and every change audited.
+    assert_eq!(s.count("SELECT count(*) FROM mail_deleted_users"), 2);
+    assert!(s.count("SELECT count(*) FROM audit_log WHERE actor = 'whmcs-mail-admin'") >= 10);
+    // The journal keeps the module's requests, the passwords masked.
+    assert_eq!(
+        s.count("SELECT count(*) FROM journal WHERE request LIKE '%Pw123456!%' OR request LIKE '%mail-admin-pw-1%'"),
+        0
+    );
+}
+
+#[test]
+fn users_domains_and_their_errors() {
+    let s = world();
+    let d = |name: &str| json!({"domain": name, "attributes": {}});
+    assert_eq!(
+        call(&s, "change_domain", ADMIN, d("mine.example"))["success"],
+        json!(true)
+    );
+    // create_only on an existing domain: 7; another company's name: 7 too.
+    let mut again = d("mine.example");
+    again["create_only"] = json!(true);
+    assert_eq!(
+        error(&call(&s, "change_domain", ADMIN, again)),
+        (json!(false), json!(7))
+    );
+    assert_eq!(
+        error(&call(&s, "change_domain", ADMIN, d("other-co.example"))),
+        (json!(false), json!(7))
+    );
+    // An attribute the domain does not have: 6.
+    let odd = json!({"domain": "mine.example", "attributes": {"colour": "red"}});
+    assert_eq!(
+        error(&call(&s, "change_domain", ADMIN, odd)),
+        (json!(false), json!(6))
+    );
+    // Suspended, and read back.
+    let off = json!({"domain": "mine.example", "attributes": {"disabled": true}});
+    call(&s, "change_domain", ADMIN, off);
+    let got = call(&s, "get_domain", ADMIN, json!({"domain": "mine.example"}));
+    assert_eq!(got["attributes"]["disabled"], json!(true), "{got}");
+
+    let user = |address: &str, attrs: Value| json!({"user": address, "attributes": attrs, "create_only": true});
+    let made = call(
+        &s,
+        "change_user",
+        ADMIN,
+        user(
+            "ann@mine.example",
+            json!({"name": "Ann", "password": "pw-ann-1"}),
+        ),
+    );
+    assert_eq!(made["success"], json!(true), "{made}");
+    // The same again: 7; a bad attribute: 6; a bad address: 6.
+    assert_eq!(
+        error(&call(
+            &s,
+            "change_user",
+            ADMIN,
+            user("ann@mine.example", json!({}))
+        )),
+        (json!(false), json!(7))
+    );
+    assert_eq!(
+        error(&call(
+            &s,
+            "change_user",
+            ADMIN,
+            user("bob@mine.example", json!({"type": "robot"}))
+        )),
+        (json!(false), json!(6))
+    );
+    assert_eq!(
+        error(&call(
+            &s,
+            "change_user",
+            ADMIN,
+            user("not an address", json!({}))
+        )),
+        (json!(false), json!(6))
+    );
+    // Aliases: in the company's domains only; an alias is changed through its
+    // real name (3); an alias another user holds: 7.
+    let alias = |to: &str, list: Value| json!({"user": to, "attributes": {"aliases": list}});
+    assert_eq!(
+        error(&call(
+            &s,
+            "change_user",
+            ADMIN,
+            alias("ann@mine.example", json!(["a@other-co.example"]))
+        )),
+        (json!(false), json!(6))
+    );
+    assert_eq!(
+        call(
+            &s,
+            "change_user",
+            ADMIN,
+            alias("ann@mine.example", json!(["annie@mine.example"]))
+        )["success"],
+        json!(true)
+    );
+    assert_eq!(
+        error(&call(
+            &s,
+            "get_user",
+            ADMIN,
+            json!({"user": "annie@mine.example"})
+        )),
+        (json!(false), json!(3))
+    );
+    call(
+        &s,
+        "change_user",
+        ADMIN,
+        user("bob@mine.example", json!({})),
+    );
+    assert_eq!(
+        error(&call(
+            &s,
+            "change_user",
+            ADMIN,
+            alias("bob@mine.example", json!(["annie@mine.example"]))
+        )),
+        (json!(false), json!(7))
+    );
+    // A domain with users is not deleted.
+    assert_eq!(
+        error(&call(
+            &s,
+            "delete_domain",
+            ADMIN,
+            json!({"domain": "mine.example"})
+        )),
+        (json!(false), json!(4))
+    );
+    // search_users: a type, a match, a range.
+    let found = call(
+        &s,
+        "search_users",
+        ADMIN,
+        json!({"criteria": {"domain": "mine.example", "type": "mailbox"}, "range": {"first": 1, "limit": 1}}),
+    );
+    assert_eq!(found["total_count"], json!(2), "{found}");
+    assert_eq!(found["count"], json!(1));
+    assert_eq!(found["users"][0]["user"], json!("bob@mine.example"));
+
+    // Another company reaches none of it, by any method.
+    for (method, body) in [
+        ("get_domain", json!({"domain": "mine.example"})),
+        ("delete_domain", json!({"domain": "mine.example"})),
+        ("get_user", json!({"user": "ann@mine.example"})),
+        ("delete_user", json!({"user": "ann@mine.example"})),
+        (
+            "change_user",
+            json!({"user": "ann@mine.example", "attributes": {"name": "Mallory"}}),
+        ),
+        (
+            "search_users",
+            json!({"criteria": {"domain": "mine.example"}}),
+        ),
+        (
+            "search_workgroups",
+            json!({"criteria": {"domain": "mine.example"}}),
+        ),
+    ] {
+        let v = call(&s, method, "other-admin", body);
+        assert_eq!(error(&v), (json!(false), json!(2)), "{method}: {v}");
+    }
+    let v = call(
+        &s,
+        "change_domain",
+        "other-admin",
+        json!({"domain": "mine.example", "attributes": {"disabled": false}}),
+    );
+    assert_eq!(error(&v), (json!(false), json!(7)), "{v}");
+    let still = call(&s, "get_user", ADMIN, json!({"user": "ann@mine.example"}));
+    assert_eq!(still["attributes"]["name"], json!("Ann"), "{still}");
+}
