@@ -54,18 +54,28 @@ fn not_alias(app: &App, admin: &Admin, address: &str) -> Result<(), Failure> {
     }
 }
 
+/// The request's `user`, which must exist under its real name, and its address.
+fn existing(
+    app: &App,
+    admin: &Admin,
+    req: &Map<String, Value>,
+) -> Result<(MailUser, String), Failure> {
+    let (local, domain) = user_of(app, admin, req)?;
+    let address = format!("{local}@{domain}");
+    not_alias(app, admin, &address)?;
+    match app.store.mail_user(admin.company_id, &domain, &local)? {
+        Some(u) => Ok((u, address)),
+        None => Err(no_such(&format!("user '{address}'"))),
+    }
+}
+
 pub(super) fn get_user(
     app: &App,
     admin: &Admin,
     req: &Map<String, Value>,
     _peer: IpAddr,
 ) -> Outcome {
-    let (local, domain) = user_of(app, admin, req)?;
-    let address = format!("{local}@{domain}");
-    not_alias(app, admin, &address)?;
-    let Some(u) = app.store.mail_user(admin.company_id, &domain, &local)? else {
-        return Err(no_such(&format!("user '{address}'")));
-    };
+    let (u, address) = existing(app, admin, req)?;
     let mut out = Map::new();
     out.insert("type".into(), json!(u.kind.as_str()));
     out.insert("settable_attributes".into(), json!(mail_users::SETTABLE));
@@ -203,17 +213,13 @@ pub(super) fn delete_user(
     req: &Map<String, Value>,
     peer: IpAddr,
 ) -> Outcome {
-    let (local, domain) = user_of(app, admin, req)?;
-    let address = format!("{local}@{domain}");
-    not_alias(app, admin, &address)?;
-    let Some(u) = app.store.mail_user(admin.company_id, &domain, &local)? else {
-        return Err(no_such(&format!("user '{address}'")));
-    };
+    let (u, address) = existing(app, admin, req)?;
+    let (domain, local) = (u.domain.as_str(), u.local_part.as_str());
     let now = app.now();
     let a = audit(admin, "delete_user", &address, peer, now);
     if !app
         .store
-        .delete_mail_user(admin.company_id, (&domain, &local), &kept(&u), (now, &a))?
+        .delete_mail_user(admin.company_id, (domain, local), &kept(&u), (now, &a))?
     {
         return Err(no_such(&format!("user '{address}'")));
     }
