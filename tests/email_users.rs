@@ -327,3 +327,170 @@ fn users_domains_and_their_errors() {
     let still = call(&s, "get_user", ADMIN, json!({"user": "ann@mine.example"}));
     assert_eq!(still["attributes"]["name"], json!("Ann"), "{still}");
 }
+
+#[test]
+fn workgroups_renames_restores_and_domain_searches() {
+    let s = world();
+    call(
+        &s,
+        "change_domain",
+        ADMIN,
+        json!({"domain": "wg.example", "attributes": {}}),
+    );
+    // The documented create_workgroup example's shape.
+    let made = call(
+        &s,
+        "create_workgroup",
+        ADMIN,
+        json!({"domain": "wg.example", "workgroup": "finance"}),
+    );
+    assert_eq!(made, json!({"success": true}));
+    assert_eq!(
+        error(&call(
+            &s,
+            "create_workgroup",
+            ADMIN,
+            json!({"domain": "wg.example", "workgroup": "finance"})
+        )),
+        (json!(false), json!(7))
+    );
+    let user = json!({"user": "cfo@wg.example", "attributes": {"workgroup": "finance", "password": "pw-cfo-1"}});
+    assert_eq!(call(&s, "change_user", ADMIN, user)["success"], json!(true));
+    assert_eq!(
+        error(&call(
+            &s,
+            "change_user",
+            ADMIN,
+            json!({"user": "x@wg.example", "attributes": {"workgroup": "nowhere"}})
+        )),
+        (json!(false), json!(2))
+    );
+    let groups = call(
+        &s,
+        "search_workgroups",
+        ADMIN,
+        json!({"criteria": {"domain": "wg.example", "match": "fin*"}}),
+    );
+    assert_eq!(groups["total_count"], json!(1), "{groups}");
+    assert_eq!(groups["workgroups"][0]["counts"]["mailbox"], json!(1));
+    // Not while a user is in it; never the default.
+    let del = |w: &str| {
+        call(
+            &s,
+            "delete_workgroup",
+            ADMIN,
+            json!({"domain": "wg.example", "workgroup": w}),
+        )
+    };
+    assert_eq!(error(&del("finance")), (json!(false), json!(4)));
+    assert_eq!(error(&del("staff")), (json!(false), json!(4)));
+
+    // Renamed within its domain; the old name is free again.
+    let r = call(
+        &s,
+        "rename_user",
+        ADMIN,
+        json!({"user": "cfo@wg.example", "new_name": "money@wg.example"}),
+    );
+    assert_eq!(r["success"], json!(true), "{r}");
+    assert_eq!(
+        error(&call(
+            &s,
+            "get_user",
+            ADMIN,
+            json!({"user": "cfo@wg.example"})
+        )),
+        (json!(false), json!(2))
+    );
+    assert_eq!(
+        error(&call(
+            &s,
+            "rename_user",
+            ADMIN,
+            json!({"user": "money@wg.example", "new_name": "m@other-co.example"})
+        )),
+        (json!(false), json!(6))
+    );
+
+    // Deleted, listed with its id, restored under a new name.
+    call(
+        &s,
+        "delete_user",
+        ADMIN,
+        json!({"user": "money@wg.example"}),
+    );
+    assert_eq!(del("finance")["success"], json!(true), "empty now");
+    call(
+        &s,
+        "create_workgroup",
+        ADMIN,
+        json!({"domain": "wg.example", "workgroup": "finance"}),
+    );
+    let gone = call(
+        &s,
+        "search_users",
+        ADMIN,
+        json!({"criteria": {"domain": "wg.example", "deleted": true}}),
+    );
+    let id = gone["users"][0]["id"].as_str().expect("an id").to_string();
+    assert_eq!(gone["users"][0]["user"], json!("money@wg.example"));
+    let back = call(
+        &s,
+        "restore_user",
+        ADMIN,
+        json!({"user": "money@wg.example", "id": id, "new_name": "treasury@wg.example"}),
+    );
+    assert_eq!(back["success"], json!(true), "{back}");
+    let got = call(
+        &s,
+        "get_user",
+        ADMIN,
+        json!({"user": "treasury@wg.example"}),
+    );
+    assert_eq!(got["attributes"]["workgroup"], json!("finance"), "{got}");
+    // Once: the record is used up; another company cannot restore it.
+    let again = json!({"user": "money@wg.example", "id": id, "new_name": "t2@wg.example"});
+    assert_eq!(
+        error(&call(&s, "restore_user", ADMIN, again.clone())),
+        (json!(false), json!(2))
+    );
+    assert_eq!(
+        error(&call(&s, "restore_user", "other-admin", again)),
+        (json!(false), json!(2))
+    );
+
+    // search_domains: the caller's company only, by pattern.
+    let found = call(
+        &s,
+        "search_domains",
+        ADMIN,
+        json!({"criteria": {"match": "wg.*"}}),
+    );
+    assert_eq!(
+        found["domains"],
+        json!([{"domain": "wg.example", "type": "domain", "users": 1}]),
+        "{found}"
+    );
+    let theirs = call(&s, "search_domains", "other-admin", json!({}));
+    assert_eq!(theirs["total_count"], json!(1), "{theirs}");
+    assert_eq!(theirs["domains"][0]["domain"], json!("other-co.example"));
+    assert_eq!(
+        error(&call(
+            &s,
+            "search_domains",
+            "other-admin",
+            json!({"criteria": {"company": 2001}})
+        )),
+        (json!(false), json!(4))
+    );
+    // Workgroups of another company's domain: not there.
+    assert_eq!(
+        error(&call(
+            &s,
+            "create_workgroup",
+            "other-admin",
+            json!({"domain": "wg.example", "workgroup": "spies"})
+        )),
+        (json!(false), json!(2))
+    );
+}

@@ -48,7 +48,12 @@ pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
         "change_user" => super::users::change_user,
         "delete_user" => super::users::delete_user,
         "search_users" => super::users::search_users,
-        "search_workgroups" => super::users::search_workgroups,
+        "rename_user" => super::users::rename_user,
+        "restore_user" => super::users::restore_user,
+        "search_domains" => super::domains::search_domains,
+        "create_workgroup" => super::workgroups::create_workgroup,
+        "delete_workgroup" => super::workgroups::delete_workgroup,
+        "search_workgroups" => super::workgroups::search_workgroups,
         _ => {
             return ApiReply {
                 status: 200,

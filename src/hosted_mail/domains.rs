@@ -1,4 +1,5 @@
-//! The Email API's domain methods: get_domain, change_domain (creates a domain,
+//! The Email API's domain methods: get_domain, search_domains (the caller's
+//! company's, by pattern, with their user counts), change_domain (creates a domain,
 //! or with `create_only` only creates; `disabled` suspends it, as OpenSRS's
 //! WHMCS module suspends an account) and delete_domain (a domain with users
 //! left is refused). A domain is the caller's company's or, to the caller, does
@@ -159,4 +160,51 @@ pub(super) fn delete_domain(
             format!("The domain '{name}' still has users; delete them first"),
         )),
     }
+}
+
+pub(super) fn search_domains(
+    app: &App,
+    admin: &Admin,
+    req: &Map<String, Value>,
+    _peer: IpAddr,
+) -> Outcome {
+    let criteria = match req.get("criteria") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m.clone(),
+        Some(_) => return Err(bad("criteria", "must be an object")),
+    };
+    // Documented: the requestor's company unless one is named; opsd answers
+    // for the caller's own only.
+    if let Some(c) = criteria.get("company")
+        && c.as_i64() != Some(admin.company_id)
+        && c.as_str().and_then(|s| s.parse().ok()) != Some(admin.company_id)
+    {
+        return Err(Failure(
+            errors::NO_PERMISSION,
+            "Lacks permission: that company is not yours".into(),
+        ));
+    }
+    let pattern = criteria.get("match").and_then(Value::as_str);
+    // Deleted domains are not kept, and alias domains come later: both lists are empty.
+    let none = criteria.get("deleted").and_then(Value::as_bool) == Some(true)
+        || criteria
+            .get("type")
+            .and_then(Value::as_array)
+            .is_some_and(|t| !t.iter().any(|v| v == "domain"));
+    let (first, limit) = super::users::range_of(req)?;
+    let mut rows = Vec::new();
+    if !none {
+        for d in app.store.mail_domains_of(admin.company_id)? {
+            if pattern.is_none_or(|p| crate::rules::mail_users::wildcard(p, &d.name)) {
+                rows.push(json!({"domain": d.name, "type": "domain", "users": d.mailboxes}));
+            }
+        }
+    }
+    let total = rows.len();
+    let page: Vec<Value> = rows.into_iter().skip(first).take(limit).collect();
+    let mut out = Map::new();
+    out.insert("count".into(), json!(page.len()));
+    out.insert("total_count".into(), json!(total));
+    out.insert("domains".into(), Value::Array(page));
+    Ok(out)
 }

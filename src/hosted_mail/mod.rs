@@ -6,6 +6,7 @@ pub mod api;
 mod domains;
 mod failure;
 mod users;
+mod workgroups;
 
 use std::net::IpAddr;
 

@@ -2,9 +2,10 @@
 //! create answers error 2, which OpenSRS's WHMCS module waits for before it
 //! creates one), change_user (creates, or with `create_only` only creates;
 //! changes attributes, password, forwarding and aliases, checked by
-//! `rules::mail_users`), delete_user (kept whole for a restore), search_users
-//! (every user of a domain, and each alias as a row of its own) and
-//! search_workgroups (the domain's workgroups with their counts per type).
+//! `rules::mail_users`), delete_user (kept whole for a restore), rename_user,
+//! restore_user (a user deleted in the last 30 days, by id) and search_users
+//! (every user of a domain, each alias as a row of its own; with
+//! `criteria.deleted` the users that can be restored).
 
 use std::net::IpAddr;
 
@@ -132,6 +133,14 @@ pub(super) fn change_user(
         }
     }
     let store = &app.store;
+    if let Some(w) = &change.workgroup
+        && w != DEFAULT_WORKGROUP
+        && !store
+            .mail_workgroups(admin.company_id, &domain)?
+            .contains(w)
+    {
+        return Err(no_such(&format!("workgroup '{w}'")));
+    }
     let before = store.mail_user(admin.company_id, &domain, &local)?;
     if before.is_some() && create_only {
         return Err(Failure(
@@ -227,7 +236,11 @@ pub(super) fn delete_user(
 }
 
 /// `criteria.domain`, the domain a search is about (required, as documented).
-fn criteria_domain(app: &App, admin: &Admin, req: &Map<String, Value>) -> Result<String, Failure> {
+pub(super) fn criteria_domain(
+    app: &App,
+    admin: &Admin,
+    req: &Map<String, Value>,
+) -> Result<String, Failure> {
     let criteria = req
         .get("criteria")
         .ok_or_else(|| missing("criteria"))?
@@ -246,7 +259,7 @@ fn criteria_domain(app: &App, admin: &Admin, req: &Map<String, Value>) -> Result
 }
 
 /// `range`: the first row (0-based) and how many, at most 1,000 (*chosen*).
-fn range_of(req: &Map<String, Value>) -> Result<(usize, usize), Failure> {
+pub(super) fn range_of(req: &Map<String, Value>) -> Result<(usize, usize), Failure> {
     let Some(r) = req.get("range") else {
         return Ok((0, 1_000));
     };
@@ -279,8 +292,34 @@ pub(super) fn search_users(
         .and_then(|c| c.get("match"))
         .and_then(Value::as_str)
         .map(str::to_ascii_lowercase);
+    let deleted = criteria
+        .and_then(|c| c.get("deleted"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let mut rows: Vec<Value> = Vec::new();
-    for u in app.store.mail_users_of(admin.company_id, &domain)? {
+    if deleted {
+        let since = app.now() - mail_users::RESTORE_DAYS * 86_400;
+        for d in app
+            .store
+            .deleted_mail_users(admin.company_id, &domain, since)?
+        {
+            let kept: Value = serde_json::from_str(&d.data).unwrap_or(json!({}));
+            rows.push(json!({
+                "user": d.address,
+                "id": d.id.to_string(),
+                "type": kept["type"],
+                "workgroup": kept["workgroup"],
+                "status": "deleted",
+                "delete_time": d.deleted_at,
+            }));
+        }
+    }
+    let live = if deleted {
+        Vec::new()
+    } else {
+        app.store.mail_users_of(admin.company_id, &domain)?
+    };
+    for u in live {
         let address = u.address();
         rows.push(json!({
             "user": address,
@@ -301,9 +340,11 @@ pub(super) fn search_users(
     }
     rows.retain(|r| {
         wanted_type.is_none_or(|t| r["type"] == t)
-            && matching
-                .as_deref()
-                .is_none_or(|m| r["user"].as_str().is_some_and(|u| u.contains(m)))
+            && matching.as_deref().is_none_or(|m| {
+                r["user"]
+                    .as_str()
+                    .is_some_and(|u| mail_users::wildcard(m, u))
+            })
     });
     let total = rows.len();
     let page: Vec<Value> = rows.into_iter().skip(first).take(limit).collect();
@@ -314,44 +355,123 @@ pub(super) fn search_users(
     Ok(out)
 }
 
-pub(super) fn search_workgroups(
+pub(super) fn rename_user(
     app: &App,
     admin: &Admin,
     req: &Map<String, Value>,
-    _peer: IpAddr,
+    peer: IpAddr,
 ) -> Outcome {
-    let domain = criteria_domain(app, admin, req)?;
-    // The default workgroup always, then every one a user is in.
-    let mut groups: Vec<(String, [usize; 4])> = vec![(DEFAULT_WORKGROUP.to_string(), [0; 4])];
-    for u in app.store.mail_users_of(admin.company_id, &domain)? {
-        let at = match groups.iter().position(|(g, _)| *g == u.workgroup) {
-            Some(i) => i,
-            None => {
-                groups.push((u.workgroup.clone(), [0; 4]));
-                groups.len() - 1
-            }
-        };
-        let slot = match u.kind {
-            MailUserKind::Mailbox => 0,
-            MailUserKind::Forward => 1,
-            MailUserKind::Filter => 2,
-        };
-        groups[at].1[slot] += 1;
-        groups[at].1[3] += u.aliases.len();
+    let (u, address) = existing(app, admin, req)?;
+    let raw = req
+        .get("new_name")
+        .ok_or_else(|| missing("new_name"))?
+        .as_str()
+        .ok_or_else(|| bad("new_name", "must be an email address"))?;
+    let (local, domain) = mail_users::split_address(raw)
+        .ok_or_else(|| bad("new_name", "must be an email address"))?;
+    // Documented: the new name is in the same domain.
+    if domain != u.domain {
+        return Err(bad("new_name", "must be in the user's own domain"));
     }
-    groups.sort_by(|a, b| a.0.cmp(&b.0));
-    let list: Vec<Value> = groups
-        .iter()
-        .map(|(g, [mailbox, forward, filter, alias])| {
-            json!({
-                "workgroup": g,
-                "counts": {"mailbox": mailbox, "forward": forward, "filter": filter, "alias": alias},
-            })
+    let a = audit(admin, "rename_user", &address, peer, app.now());
+    match app
+        .store
+        .rename_mail_user(admin.company_id, (&u.domain, &u.local_part, &local), &a)?
+    {
+        Written::Done(()) => Ok(Map::new()),
+        Written::Stopped(Guard::NameHeld) => Err(Failure(
+            errors::EXISTS,
+            format!("An object with this name already exists: '{local}@{domain}'"),
+        )),
+        Written::Stopped(_) => Err(no_such(&format!("user '{address}'"))),
+    }
+}
+
+pub(super) fn restore_user(
+    app: &App,
+    admin: &Admin,
+    req: &Map<String, Value>,
+    peer: IpAddr,
+) -> Outcome {
+    let (local, domain) = user_of(app, admin, req)?;
+    let address = format!("{local}@{domain}");
+    // The documentation's first example spells it `ids`.
+    let id = req
+        .get("id")
+        .or_else(|| req.get("ids"))
+        .ok_or_else(|| missing("id"))
+        .and_then(|v| {
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                .ok_or_else(|| bad("id", "must be a user id"))
+        })?;
+    let new_name = match req.get("new_name").and_then(Value::as_str) {
+        Some(n) => n,
+        None => return Err(missing("new_name")),
+    };
+    let (new_local, new_domain) = mail_users::split_address(new_name)
+        .ok_or_else(|| bad("new_name", "must be an email address"))?;
+    if app
+        .store
+        .mail_domain_state(admin.company_id, &new_domain)?
+        .is_none()
+    {
+        return Err(no_such(&format!("domain '{new_domain}'")));
+    }
+    let since = app.now() - mail_users::RESTORE_DAYS * 86_400;
+    let Some(d) = app
+        .store
+        .deleted_mail_users(admin.company_id, &domain, since)?
+        .into_iter()
+        .find(|d| d.id == id && d.address == address)
+    else {
+        return Err(no_such(&format!("deleted user '{address}' {id}")));
+    };
+    let kept: Value = serde_json::from_str(&d.data).unwrap_or(json!({}));
+    let kind = kept["type"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(MailUserKind::Mailbox);
+    let workgroup = kept["workgroup"]
+        .as_str()
+        .unwrap_or(DEFAULT_WORKGROUP)
+        .to_string();
+    let attributes = kept["attributes"].to_string();
+    // Aliases come back with the user only in its own name's domain set.
+    let aliases: Vec<String> = kept["aliases"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
         })
-        .collect();
-    let mut out = Map::new();
-    out.insert("count".into(), json!(list.len()));
-    out.insert("total_count".into(), json!(list.len()));
-    out.insert("workgroups".into(), Value::Array(list));
-    Ok(out)
+        .unwrap_or_default();
+    let now = app.now();
+    let a = audit(admin, "restore_user", &address, peer, now);
+    let w = UserWrite {
+        company_id: admin.company_id,
+        domain: &new_domain,
+        local_part: &new_local,
+        create: true,
+        kind,
+        workgroup: &workgroup,
+        attributes: &attributes,
+        password_hash: None,
+        aliases: Some(&aliases),
+        now,
+    };
+    match app.store.restore_mail_user(d.id, &w, &a) {
+        Ok(Written::Done(())) => Ok(Map::new()),
+        Ok(Written::Stopped(Guard::NameHeld)) => Err(Failure(
+            errors::EXISTS,
+            format!("An object with this name already exists: '{new_local}@{new_domain}'"),
+        )),
+        Ok(Written::Stopped(_)) => Err(no_such(&format!("deleted user '{address}' {id}"))),
+        Err(StoreError::Conflict(what)) => Err(Failure(
+            errors::EXISTS,
+            format!("An object with this name already exists: {what}"),
+        )),
+        Err(e) => Err(e.into()),
+    }
 }

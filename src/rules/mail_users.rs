@@ -18,6 +18,45 @@ pub const MAX_FORWARDS: usize = 1_000;
 pub const MAX_TEXT: usize = 256;
 /// The workgroup a user is in unless told otherwise (*chosen*).
 pub const DEFAULT_WORKGROUP: &str = "staff";
+/// Documented: a deleted user can be restored for 30 days.
+pub const RESTORE_DAYS: i64 = 30;
+
+/// A workgroup name: 1–64 letters, digits, `.`, `_`, `-`, lower-cased
+/// (*chosen*).
+pub fn workgroup_name(raw: &str) -> Option<String> {
+    let w = raw.trim().to_ascii_lowercase();
+    ((1..=64).contains(&w.len())
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)))
+    .then_some(w)
+}
+
+/// Whether `text` matches the documentation's wildcard `pattern` (`?` one
+/// character, `*` any run), case-insensitively.
+pub fn wildcard(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let t: Vec<char> = text.to_lowercase().chars().collect();
+    // Iterative matching with one backtrack point: linear in practice, never
+    // exponential on a hostile pattern.
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
 
 /// The text attributes kept as they are sent.
 const TEXT: &[&str] = &["name", "title", "phone", "fax"];
@@ -228,6 +267,11 @@ mod tests {
                 "{bad}"
             );
         }
+        assert!(wildcard("a*c", "abbbc"));
+        assert!(wildcard("*.example", "x.example"));
+        assert!(wildcard("?", "a") && !wildcard("?", "ab"));
+        assert!(!wildcard("a*c", "abd"));
+        assert!(wildcard(&"*".repeat(50), &"a".repeat(1000)));
         let stored = apply("{}", &c);
         let shown = shown(&stored, "j@example.com", "staff", &[]);
         assert_eq!(shown["name"], json!("Jane Doe"));

@@ -364,3 +364,182 @@ fn replace_aliases(tx: &Transaction<'_>, id: i64, aliases: &[String]) -> Result<
     }
     Ok(())
 }
+
+/// A deleted user as kept for a restore.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedMailUser {
+    pub id: i64,
+    pub address: String,
+    /// The user whole (JSON), as `hosted_mail` kept it.
+    pub data: String,
+    pub deleted_at: i64,
+}
+
+impl Store {
+    /// The workgroups the company's domain has besides the default one.
+    pub fn mail_workgroups(&self, company_id: i64, domain: &str) -> Result<Vec<String>> {
+        Ok(self
+            .reader()
+            .prepare_cached(
+                "SELECT w.name FROM mail_workgroups w JOIN mail_domains d ON d.name = w.domain
+                 WHERE w.domain = ?1 AND d.company_id = ?2 ORDER BY w.name",
+            )?
+            .query_map(params![domain, company_id], |r| r.get(0))?
+            .collect::<super::sql::Result<_>>()?)
+    }
+
+    /// Adds a workgroup to the company's domain; false when it has it.
+    pub fn add_mail_workgroup(
+        &self,
+        company_id: i64,
+        (domain, name): (&str, &str),
+        now: i64,
+        audit: &AuditEntry,
+    ) -> Result<bool> {
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        let n = tx
+            .prepare_cached(
+                "INSERT INTO mail_workgroups (domain, name, created_at)
+                 SELECT name, ?2, ?3 FROM mail_domains WHERE name = ?1 AND company_id = ?4
+                 ON CONFLICT (domain, name) DO NOTHING",
+            )?
+            .execute(params![domain, name, now, company_id])?;
+        if n == 0 {
+            return Ok(false);
+        }
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Deletes a workgroup of the company's domain that no user is in:
+    /// stopped ([`Guard::Moved`]) when there is none, ([`Guard::NameHeld`])
+    /// when a user is in it.
+    pub fn delete_mail_workgroup(
+        &self,
+        company_id: i64,
+        (domain, name): (&str, &str),
+        audit: &AuditEntry,
+    ) -> Result<Written<()>> {
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        let users: i64 = tx
+            .prepare_cached("SELECT count(*) FROM mailboxes WHERE domain = ?1 AND workgroup = ?2")?
+            .query_row(params![domain, name], |r| r.get(0))?;
+        if users > 0 {
+            return Ok(Written::Stopped(Guard::NameHeld));
+        }
+        let n = tx
+            .prepare_cached(
+                "DELETE FROM mail_workgroups WHERE domain = ?1 AND name = ?2
+                 AND domain IN (SELECT name FROM mail_domains WHERE company_id = ?3)",
+            )?
+            .execute(params![domain, name, company_id])?;
+        if n == 0 {
+            return Ok(Written::Stopped(Guard::Moved));
+        }
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(Written::Done(()))
+    }
+
+    /// Renames the company's user within its domain; stopped ([`Guard::Moved`])
+    /// when there is no such user, ([`Guard::NameHeld`]) when the new name is
+    /// a user's or an alias.
+    pub fn rename_mail_user(
+        &self,
+        company_id: i64,
+        (domain, from, to): (&str, &str, &str),
+        audit: &AuditEntry,
+    ) -> Result<Written<()>> {
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        let taken: i64 = tx
+            .prepare_cached(
+                "SELECT (SELECT count(*) FROM mailboxes WHERE domain = ?1 AND local_part = ?2)
+                      + (SELECT count(*) FROM mail_aliases WHERE address = ?3)",
+            )?
+            .query_row(params![domain, to, format!("{to}@{domain}")], |r| r.get(0))?;
+        if taken > 0 {
+            return Ok(Written::Stopped(Guard::NameHeld));
+        }
+        let n = tx
+            .prepare_cached(
+                "UPDATE mailboxes SET local_part = ?3 WHERE domain = ?1 AND local_part = ?2
+                 AND domain IN (SELECT name FROM mail_domains WHERE company_id = ?4)",
+            )?
+            .execute(params![domain, from, to, company_id])?;
+        if n == 0 {
+            return Ok(Written::Stopped(Guard::Moved));
+        }
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(Written::Done(()))
+    }
+
+    /// The company's deleted users of `domain` deleted at or after `since`,
+    /// newest first.
+    pub fn deleted_mail_users(
+        &self,
+        company_id: i64,
+        domain: &str,
+        since: i64,
+    ) -> Result<Vec<DeletedMailUser>> {
+        Ok(self
+            .reader()
+            .prepare_cached(
+                "SELECT id, address, data, deleted_at FROM mail_deleted_users
+                 WHERE company_id = ?1 AND address LIKE ?2 AND deleted_at >= ?3
+                 ORDER BY deleted_at DESC, id DESC",
+            )?
+            .query_map(params![company_id, format!("%@{domain}"), since], |r| {
+                Ok(DeletedMailUser {
+                    id: r.get("id")?,
+                    address: r.get("address")?,
+                    data: r.get("data")?,
+                    deleted_at: r.get("deleted_at")?,
+                })
+            })?
+            .collect::<super::sql::Result<_>>()?)
+    }
+
+    /// Brings the company's deleted user `id` back as `w` (a creation): its
+    /// record leaves the deleted list in the same transaction. Stopped
+    /// ([`Guard::Moved`]) when the record is gone, ([`Guard::NameHeld`]) when
+    /// the name is taken.
+    pub fn restore_mail_user(
+        &self,
+        id: i64,
+        w: &UserWrite<'_>,
+        audit: &AuditEntry,
+    ) -> Result<Written<()>> {
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        let gone = tx
+            .prepare_cached("DELETE FROM mail_deleted_users WHERE id = ?1 AND company_id = ?2")?
+            .execute(params![id, w.company_id])?;
+        if gone == 0 {
+            return Ok(Written::Stopped(Guard::Moved));
+        }
+        let made: Option<i64> = tx
+            .prepare_cached(
+                "INSERT INTO mailboxes (domain, local_part, kind, workgroup, attributes, password_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (domain, local_part) DO NOTHING RETURNING id",
+            )?
+            .query_row(
+                params![w.domain, w.local_part, w.kind, w.workgroup, w.attributes, w.password_hash, w.now],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(mailbox) = made else {
+            return Ok(Written::Stopped(Guard::NameHeld));
+        };
+        if let Some(aliases) = w.aliases {
+            replace_aliases(&tx, mailbox, aliases)?;
+        }
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(Written::Done(()))
+    }
+}

@@ -24,3 +24,10 @@ CREATE TABLE mail_deleted_users (
     deleted_at  INTEGER NOT NULL
 );
 CREATE INDEX mail_deleted_users_by_company ON mail_deleted_users (company_id, address);
+-- A domain's workgroups besides the default one (rules::mail_users).
+CREATE TABLE mail_workgroups (
+    domain      TEXT NOT NULL REFERENCES mail_domains(name) ON DELETE CASCADE ON UPDATE CASCADE,
+    name        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (domain, name)
+);
