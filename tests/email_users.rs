@@ -483,6 +483,47 @@ fn workgroups_renames_restores_and_domain_searches() {
         )),
         (json!(false), json!(4))
     );
+    // The change histories, oldest first, the caller's company's only.
+    let changes = call(
+        &s,
+        "get_domain_changes",
+        ADMIN,
+        json!({"domain": "wg.example"}),
+    );
+    let msgs: Vec<&str> = changes["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(|c| c["msg"].as_str())
+        .collect();
+    assert_eq!(
+        msgs,
+        [
+            "create domain",
+            "create workgroup",
+            "delete workgroup",
+            "create workgroup"
+        ],
+        "{changes}"
+    );
+    assert_eq!(changes["changes"][0]["user"], json!(ADMIN));
+    let user_changes = call(
+        &s,
+        "get_user_changes",
+        ADMIN,
+        json!({"user": "cfo@wg.example", "range": {"first": 1, "limit": 5}}),
+    );
+    assert_eq!(user_changes["total_count"], json!(2), "{user_changes}");
+    assert_eq!(user_changes["changes"][0]["msg"], json!("rename user"));
+    assert_eq!(
+        error(&call(
+            &s,
+            "get_user_changes",
+            "other-admin",
+            json!({"user": "cfo@wg.example"})
+        )),
+        (json!(false), json!(2))
+    );
     // Workgroups of another company's domain: not there.
     assert_eq!(
         error(&call(

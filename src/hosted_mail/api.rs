@@ -49,6 +49,8 @@ pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
         "delete_user" => super::users::delete_user,
         "search_users" => super::users::search_users,
         "rename_user" => super::users::rename_user,
+        "get_domain_changes" => super::changes::get_domain_changes,
+        "get_user_changes" => super::changes::get_user_changes,
         "restore_user" => super::users::restore_user,
         "search_domains" => super::domains::search_domains,
         "create_workgroup" => super::workgroups::create_workgroup,

@@ -3,6 +3,7 @@
 //! administration pages; administrator credentials (password or token).
 
 pub mod api;
+mod changes;
 mod domains;
 mod failure;
 mod users;

@@ -53,7 +53,8 @@ pub(super) fn create_workgroup(
     let a = audit(
         admin,
         "create_workgroup",
-        &format!("{name}@{domain}"),
+        // The domain's history holds its workgroups' changes.
+        &domain,
         peer,
         app.now(),
     );
@@ -79,13 +80,7 @@ pub(super) fn delete_workgroup(
             "The default workgroup cannot be deleted".into(),
         ));
     }
-    let a = audit(
-        admin,
-        "delete_workgroup",
-        &format!("{name}@{domain}"),
-        peer,
-        app.now(),
-    );
+    let a = audit(admin, "delete_workgroup", &domain, peer, app.now());
     match app
         .store
         .delete_mail_workgroup(admin.company_id, (&domain, &name), &a)?

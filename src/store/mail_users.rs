@@ -543,3 +543,35 @@ impl Store {
         Ok(Written::Done(()))
     }
 }
+
+impl Store {
+    /// The changes the company's administrators made to `subject` (a domain
+    /// or a user's address), oldest first: `range` of them, and how many there
+    /// are. They are the audit rows the changes wrote for the company.
+    pub fn mail_changes(
+        &self,
+        company_id: i64,
+        subject: &str,
+        (first, limit): (usize, usize),
+    ) -> Result<(usize, Vec<AuditEntry>)> {
+        let conn = self.reader();
+        let company = format!("company {company_id}");
+        let kind = super::push::account::MAIL_ADMIN;
+        let total: i64 = conn
+            .prepare_cached(
+                "SELECT count(*) FROM audit_log WHERE subject = ?1 AND actor_kind = ?2 AND detail = ?3",
+            )?
+            .query_row(params![subject, kind, company], |r| r.get(0))?;
+        let rows = conn
+            .prepare_cached(
+                "SELECT at, actor, action, subject, detail, client_ip, gaining, actor_kind, gaining_kind FROM audit_log
+                 WHERE subject = ?1 AND actor_kind = ?2 AND detail = ?3 ORDER BY id LIMIT ?4 OFFSET ?5",
+            )?
+            .query_map(
+                params![subject, kind, company, limit as i64, first as i64],
+                super::push::audit_row,
+            )?
+            .collect::<super::sql::Result<_>>()?;
+        Ok((usize::try_from(total).unwrap_or(0), rows))
+    }
+}

@@ -271,7 +271,7 @@ pub(crate) fn permitted_in(
     Ok(n > 0)
 }
 
-fn audit_row(r: &super::sql::Row<'_>) -> super::sql::Result<AuditEntry> {
+pub(super) fn audit_row(r: &super::sql::Row<'_>) -> super::sql::Result<AuditEntry> {
     Ok(AuditEntry {
         at: r.get("at")?,
         actor: r.get("actor")?,
