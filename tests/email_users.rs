@@ -326,6 +326,82 @@ fn users_domains_and_their_errors() {
     assert_eq!(error(&v), (json!(false), json!(7)), "{v}");
     let still = call(&s, "get_user", ADMIN, json!({"user": "ann@mine.example"}));
     assert_eq!(still["attributes"]["name"], json!("Ann"), "{still}");
+
+    // Tokens for a mailbox user (the documented sso example): good for one
+    // login; a session token until it expires.
+    let token = |extra: Value| {
+        let mut body = json!({"user": "ann@mine.example", "reason": "Login via portal"});
+        for (k, v) in extra.as_object().expect("object") {
+            body[k] = v.clone();
+        }
+        call(&s, "generate_token", ADMIN, body)
+    };
+    let sso = token(json!({"type": "sso"}));
+    assert_eq!(sso["duration"], json!(24), "{sso}");
+    let sso = sso["token"].as_str().expect("token").to_string();
+    let login = |t: &str| {
+        let body = json!({"credentials": {"user": "ann@mine.example", "token": t}}).to_string();
+        let raw = format!(
+            "POST /api/authenticate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        json_of(&s.send(raw.as_bytes()))
+    };
+    assert_eq!(login(&sso)["success"], json!(true));
+    assert_eq!(error(&login(&sso)), (json!(false), json!(1)), "used up");
+    let session = token(json!({"type": "session", "duration": 2}));
+    let session = session["token"].as_str().expect("token").to_string();
+    assert_eq!(login(&session)["success"], json!(true));
+    s.advance("121m");
+    assert_eq!(error(&login(&session)), (json!(false), json!(1)), "expired");
+    let chosen = "portal-token-0123456789";
+    let oma = token(json!({"type": "session", "oma": true, "token": chosen}));
+    assert_eq!(oma["token"], json!(chosen));
+    assert_eq!(login(chosen)["success"], json!(true));
+    assert_eq!(
+        login(chosen)["success"],
+        json!(true),
+        "a session token lasts"
+    );
+    // Its own password opens it too.
+    let body = json!({"credentials": {"user": "ann@mine.example", "password": "pw-ann-1"}});
+    assert_eq!(call_raw(&s, "authenticate", &body)["success"], json!(true));
+    // A reason is required; another company's admin cannot make one.
+    assert_eq!(
+        error(&call(
+            &s,
+            "generate_token",
+            ADMIN,
+            json!({"user": "ann@mine.example"})
+        )),
+        (json!(false), json!(5))
+    );
+    assert_eq!(
+        error(&call(
+            &s,
+            "generate_token",
+            "other-admin",
+            json!({"user": "ann@mine.example", "reason": "x"})
+        )),
+        (json!(false), json!(2))
+    );
+    assert_eq!(
+        s.count(&format!(
+            "SELECT count(*) FROM journal WHERE reply LIKE '%{sso}%'"
+        )),
+        0,
+        "tokens are masked in the journal"
+    );
+}
+
+/// A call whose body carries its own credentials.
+fn call_raw(s: &Server, method: &str, body: &Value) -> Value {
+    let text = body.to_string();
+    let raw = format!(
+        "POST /api/{method} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}",
+        text.len()
+    );
+    json_of(&s.send(raw.as_bytes()))
 }
 
 #[test]

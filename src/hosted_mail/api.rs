@@ -76,10 +76,22 @@ pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
     };
     let mut who = None;
     let outcome = match req.as_object() {
-        Some(obj) => caller(app, obj, peer).and_then(|admin| {
-            who = Some(admin.username.clone());
-            run(app, &admin, obj, peer)
-        }),
+        Some(obj) => match caller(app, obj, peer) {
+            Ok(admin) => {
+                who = Some(admin.username.clone());
+                run(app, &admin, obj, peer)
+            }
+            // A company's mailbox user authenticates as itself.
+            Err(Failure(errors::INVALID_CREDENTIALS, _))
+                if method == "authenticate" && is_address(obj) =>
+            {
+                super::tokens::authenticate_user(app, obj, peer).map(|address| {
+                    who = Some(address);
+                    Map::new()
+                })
+            }
+            Err(e) => Err(e),
+        },
         None => Err(Failure(
             errors::BAD_REQUEST,
             "Badly formatted request: the body must be a JSON object".into(),
@@ -99,6 +111,14 @@ pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
         body,
         caller: who,
     }
+}
+
+/// Whether `credentials.user` is an email address (a mailbox user's login).
+fn is_address(req: &Map<String, Value>) -> bool {
+    req.get("credentials")
+        .and_then(|c| c.get("user"))
+        .and_then(Value::as_str)
+        .is_some_and(|u| u.contains('@'))
 }
 
 fn caller(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Result<Admin, Failure> {
@@ -284,7 +304,7 @@ fn authenticate_call(app: &App, admin: &Admin, req: &Map<String, Value>, _peer: 
     Ok(out)
 }
 
-fn generate_token(app: &App, admin: &Admin, req: &Map<String, Value>, _peer: IpAddr) -> Outcome {
+fn generate_token(app: &App, admin: &Admin, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
     if admin.token_chained {
         return Err(Failure(
             errors::NO_PERMISSION,
@@ -295,10 +315,14 @@ fn generate_token(app: &App, admin: &Admin, req: &Map<String, Value>, _peer: IpA
     if let Some(user) = req.get("user").and_then(Value::as_str)
         && user != admin.username
     {
+        // A mailbox user of the company's (OpenSRS's SSO tokens).
+        if user.contains('@') {
+            return super::tokens::user_token(app, admin, req, peer);
+        }
         return Err(Failure(
             errors::NO_PERMISSION,
             format!(
-                "Lacks permission: tokens can be made for '{}' only",
+                "Lacks permission: tokens can be made for '{}' and your company's users only",
                 admin.username
             ),
         ));

@@ -6,6 +6,7 @@ pub mod api;
 mod changes;
 mod domains;
 mod failure;
+mod tokens;
 mod users;
 mod workgroups;
 

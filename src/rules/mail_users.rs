@@ -58,6 +58,42 @@ pub fn wildcard(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|c| *c == '*')
 }
 
+/// The kinds of a user's login token (generate_token's `type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Good for Email API logins only.
+    Oma,
+    /// Good until it expires.
+    Session,
+    /// Good for one login.
+    Sso,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Oma => "oma",
+            TokenKind::Session => "session",
+            TokenKind::Sso => "sso",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TokenKind> {
+        [TokenKind::Oma, TokenKind::Session, TokenKind::Sso]
+            .into_iter()
+            .find(|k| k.as_str() == s.trim().to_ascii_lowercase())
+    }
+}
+
+/// Whether `token` may be a caller-chosen token: 16–128 letters, digits, `.`,
+/// `_`, `-` (*chosen*).
+pub fn token_ok(token: &str) -> bool {
+    (16..=128).contains(&token.len())
+        && token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
 /// The text attributes kept as they are sent.
 const TEXT: &[&str] = &["name", "title", "phone", "fax"];
 

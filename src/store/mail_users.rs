@@ -575,3 +575,87 @@ impl Store {
         Ok((usize::try_from(total).unwrap_or(0), rows))
     }
 }
+
+/// A user's login token, as `generate_token` keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUserToken<'a> {
+    pub token_hash: &'a str,
+    pub mailbox_id: i64,
+    /// `oma`, `session` or `sso` (`rules::mail_users::TokenKind`).
+    pub kind: &'a str,
+    pub oma: bool,
+    pub reason: &'a str,
+    pub expires_at: i64,
+}
+
+impl Store {
+    /// Keeps a user's token, with its audit row; false when that token is
+    /// already kept (a caller-chosen token another user has).
+    pub fn add_mail_user_token(
+        &self,
+        t: &NewUserToken<'_>,
+        now: i64,
+        audit: &AuditEntry,
+    ) -> Result<bool> {
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        tx.prepare_cached("DELETE FROM mail_user_tokens WHERE expires_at <= ?1")?
+            .execute([now])?;
+        let n = tx
+            .prepare_cached(
+                "INSERT INTO mail_user_tokens (token_hash, mailbox_id, kind, oma, reason, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (token_hash) DO NOTHING",
+            )?
+            .execute(params![t.token_hash, t.mailbox_id, t.kind, t.oma, t.reason, t.expires_at])?;
+        if n == 0 {
+            return Ok(false);
+        }
+        audit_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// A user's password hash by address, for a login: `(mailbox id, hash)`.
+    pub fn mail_user_login(&self, address: &str) -> Result<Option<(i64, Option<String>)>> {
+        let (local, domain) = address.rsplit_once('@').unwrap_or((address, ""));
+        Ok(self
+            .reader()
+            .prepare_cached(
+                "SELECT id, password_hash FROM mailboxes WHERE domain = ?1 AND local_part = ?2",
+            )?
+            .query_row(params![domain, local], |r| {
+                Ok((r.get("id")?, r.get("password_hash")?))
+            })
+            .optional()?)
+    }
+
+    /// The kind and OMA flag of the user's live token `token_hash`; a
+    /// single-use kind (`single_use`) is used up in the same transaction.
+    pub fn take_mail_user_token(
+        &self,
+        mailbox_id: i64,
+        token_hash: &str,
+        single_use: &str,
+        now: i64,
+    ) -> Result<Option<(String, bool)>> {
+        let conn = self.writer();
+        let tx = conn.transaction()?;
+        let found: Option<(String, bool)> = tx
+            .prepare_cached(
+                "SELECT kind, oma FROM mail_user_tokens
+                 WHERE token_hash = ?1 AND mailbox_id = ?2 AND expires_at > ?3",
+            )?
+            .query_row(params![token_hash, mailbox_id, now], |r| {
+                Ok((r.get("kind")?, r.get("oma")?))
+            })
+            .optional()?;
+        if let Some((kind, _)) = &found
+            && kind == single_use
+        {
+            tx.prepare_cached("DELETE FROM mail_user_tokens WHERE token_hash = ?1")?
+                .execute([token_hash])?;
+        }
+        tx.commit()?;
+        Ok(found)
+    }
+}

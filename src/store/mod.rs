@@ -67,7 +67,9 @@ pub use lifecycle::{
     LandingDomain, LandingProfile, NewApproval, RegistryStep, StepPlan, TimeoutPlan, Transferable,
     WorkDomain,
 };
-pub use mail_users::{DeletedMailUser, DomainDeleted, MailDomainState, MailUser, UserWrite};
+pub use mail_users::{
+    DeletedMailUser, DomainDeleted, MailDomainState, MailUser, NewUserToken, UserWrite,
+};
 pub use notes::{NewNote, Note, NotePage};
 pub use operators::{JobSummary, ResellerOverview};
 pub use orders::{AnyOrder, NewOrder, OrderProfile, OrderView};

@@ -31,3 +31,13 @@ CREATE TABLE mail_workgroups (
     created_at  INTEGER NOT NULL,
     PRIMARY KEY (domain, name)
 );
+-- A user's login tokens (generate_token): only the SHA-256 of a token is kept;
+-- an sso token is used up by its first login.
+CREATE TABLE mail_user_tokens (
+    token_hash  TEXT PRIMARY KEY,
+    mailbox_id  INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,
+    oma         INTEGER NOT NULL,
+    reason      TEXT NOT NULL,
+    expires_at  INTEGER NOT NULL
+) WITHOUT ROWID;

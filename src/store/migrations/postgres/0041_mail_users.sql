@@ -31,3 +31,13 @@ CREATE TABLE mail_workgroups (
     created_at  BIGINT NOT NULL,
     PRIMARY KEY (domain, name)
 );
+-- A user's login tokens (generate_token): only the SHA-256 of a token is kept;
+-- an sso token is used up by its first login.
+CREATE TABLE mail_user_tokens (
+    token_hash  TEXT PRIMARY KEY,
+    mailbox_id  BIGINT NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,
+    oma         BIGINT NOT NULL,
+    reason      TEXT NOT NULL,
+    expires_at  BIGINT NOT NULL
+);
