@@ -11,9 +11,8 @@ use serde_json::{Map, Value, json};
 use crate::app::App;
 
 use super::Admin;
-use super::domains::{domain_of, no_such};
 use super::failure::{Outcome, bad, missing};
-use super::users::range_of;
+use super::request::{domain_of, no_such, range_of};
 
 /// What `application` says of a change made through opsd (*chosen*).
 const APPLICATION: &str = "Email API";

@@ -10,54 +10,15 @@ use std::net::IpAddr;
 use serde_json::{Map, Value, json};
 
 use crate::app::App;
-use crate::store::{AuditEntry, DomainDeleted, Guard, Written, account};
+use crate::store::{DomainDeleted, Guard, Written};
 
 use super::Admin;
 use super::failure::{Failure, Outcome, bad, errors, missing};
+use super::request::{audit, domain_of, no_such, range_of};
 
 /// The attributes change_domain takes (*chosen*: the others of the
 /// documentation's list come with the rest of issue 33).
 const SETTABLE: &[&str] = &["disabled"];
-
-/// The request's `domain`, lower-cased and checked.
-pub(super) fn domain_of(req: &Map<String, Value>) -> Result<String, Failure> {
-    let raw = req
-        .get("domain")
-        .ok_or_else(|| missing("domain"))?
-        .as_str()
-        .ok_or_else(|| bad("domain", "must be a domain name"))?;
-    crate::domain::DomainName::parse(raw.trim().trim_end_matches('.'))
-        .map(|d| d.name.to_string())
-        .map_err(|e| bad("domain", &e.to_string()))
-}
-
-pub(super) fn no_such(what: &str) -> Failure {
-    Failure(
-        errors::NO_SUCH_OBJECT,
-        format!("The requested object does not exist: {what}"),
-    )
-}
-
-/// An audit row of the administrator's change.
-pub(super) fn audit(
-    admin: &Admin,
-    action: &str,
-    subject: &str,
-    peer: IpAddr,
-    now: i64,
-) -> AuditEntry {
-    AuditEntry {
-        at: now,
-        actor: admin.username.clone(),
-        actor_kind: account::MAIL_ADMIN.into(),
-        action: action.into(),
-        subject: subject.into(),
-        detail: format!("company {}", admin.company_id),
-        client_ip: peer.to_string(),
-        gaining: None,
-        gaining_kind: None,
-    }
-}
 
 pub(super) fn get_domain(
     app: &App,
@@ -191,7 +152,7 @@ pub(super) fn search_domains(
             .get("type")
             .and_then(Value::as_array)
             .is_some_and(|t| !t.iter().any(|v| v == "domain"));
-    let (first, limit) = super::users::range_of(req)?;
+    let (first, limit) = range_of(req)?;
     let mut rows = Vec::new();
     if !none {
         for d in app.store.mail_domains_of(admin.company_id)? {

@@ -1,11 +1,15 @@
-//! Hosted email (seed 001, actions.md §7): the email-domain push between companies on
-//! one cluster, shared by the OpenSRS Email JSON API (`api`) and the mail
-//! administration pages; administrator credentials (password or token).
+//! Hosted email (seed 001, actions.md §7, issue 33): the email-domain push
+//! between companies on one cluster, shared by the OpenSRS Email JSON API and
+//! the mail administration pages; administrator credentials (password or
+//! token). The API: `api` (dispatch, companies, credentials), `domains`,
+//! `users`, `workgroups`, `changes` (histories), `tokens` (users' logins),
+//! with `request` and `failure` shared by them.
 
 pub mod api;
 mod changes;
 mod domains;
 mod failure;
+mod request;
 mod tokens;
 mod users;
 mod workgroups;

@@ -15,8 +15,8 @@ use crate::rules::mail_users::{self, TokenKind};
 use crate::store::NewUserToken;
 
 use super::Admin;
-use super::domains::{audit, no_such};
 use super::failure::{Failure, Outcome, bad, errors, missing};
+use super::request::{audit, no_such};
 
 /// Default and longest life of a user's token (hours), as documented.
 const DEFAULT_HOURS: i64 = 24;

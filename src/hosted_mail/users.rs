@@ -17,8 +17,8 @@ use crate::status::MailUserKind;
 use crate::store::{Guard, MailUser, StoreError, UserWrite, Written};
 
 use super::Admin;
-use super::domains::{audit, domain_of, no_such};
 use super::failure::{Failure, Outcome, bad, errors, missing};
+use super::request::{audit, domain_of, no_such, range_of};
 
 /// The request's `user`: an address of one of the caller's domains, split.
 fn user_of(
@@ -256,26 +256,6 @@ pub(super) fn criteria_domain(
         return Err(no_such(&format!("domain '{name}'")));
     }
     Ok(name)
-}
-
-/// `range`: the first row (0-based) and how many, at most 1,000 (*chosen*).
-pub(super) fn range_of(req: &Map<String, Value>) -> Result<(usize, usize), Failure> {
-    let Some(r) = req.get("range") else {
-        return Ok((0, 1_000));
-    };
-    let r = r
-        .as_object()
-        .ok_or_else(|| bad("range", "must be an object"))?;
-    let n = |k: &str, default: u64| -> Result<usize, Failure> {
-        match r.get(k) {
-            None | Some(Value::Null) => Ok(default as usize),
-            Some(v) => v
-                .as_u64()
-                .map(|x| x as usize)
-                .ok_or_else(|| bad(&format!("range.{k}"), "must be a number")),
-        }
-    };
-    Ok((n("first", 0)?, n("limit", 1_000)?.min(1_000)))
 }
 
 pub(super) fn search_users(

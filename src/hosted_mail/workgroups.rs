@@ -12,9 +12,9 @@ use crate::status::MailUserKind;
 use crate::store::{Guard, Written};
 
 use super::Admin;
-use super::domains::{audit, domain_of, no_such};
 use super::failure::{Failure, Outcome, bad, errors, missing};
-use super::users::{criteria_domain, range_of};
+use super::request::{audit, domain_of, no_such, range_of};
+use super::users::criteria_domain;
 
 /// The request's `domain` (the caller's) and `workgroup`, checked.
 fn named(app: &App, admin: &Admin, req: &Map<String, Value>) -> Result<(String, String), Failure> {
