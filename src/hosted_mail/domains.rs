@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::store::{DomainDeleted, Guard, Written};
 
 use super::Admin;
-use super::failure::{Failure, Outcome, bad, errors, missing};
+use super::failure::{Failure, Outcome, bad, errors, exists, missing};
 use super::request::{audit, domain_of, no_such, range_of};
 
 /// The attributes change_domain takes (*chosen*: the others of the
@@ -75,10 +75,7 @@ pub(super) fn change_domain(
     let store = &app.store;
     if store.mail_domain_state(admin.company_id, &name)?.is_some() {
         if create_only {
-            return Err(Failure(
-                errors::EXISTS,
-                format!("An object with this name already exists: domain '{name}'"),
-            ));
+            return Err(exists(&format!("domain '{name}'")));
         }
         if let Some(off) = disabled {
             let a = audit(admin, "change_domain", &name, peer, now);
@@ -97,10 +94,9 @@ pub(super) fn change_domain(
     )? {
         Written::Done(()) => Ok(Map::new()),
         // Another company holds the name.
-        Written::Stopped(Guard::NameHeld | Guard::Moved | Guard::FundsShort) => Err(Failure(
-            errors::EXISTS,
-            format!("An object with this name already exists: domain '{name}'"),
-        )),
+        Written::Stopped(Guard::NameHeld | Guard::Moved | Guard::FundsShort) => {
+            Err(exists(&format!("domain '{name}'")))
+        }
     }
 }
 

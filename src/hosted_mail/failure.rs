@@ -25,12 +25,26 @@ pub(super) struct Failure(pub(super) u8, pub(super) String);
 
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
-        tracing::error!(error = %e, "email API: store failure");
-        Failure(
-            errors::INTERNAL,
-            "Internal error; please try again later".into(),
-        )
+        match e {
+            // A unique name taken (an alias another user holds, say).
+            StoreError::Conflict(what) => exists(&what),
+            e => {
+                tracing::error!(error = %e, "email API: store failure");
+                Failure(
+                    errors::INTERNAL,
+                    "Internal error; please try again later".into(),
+                )
+            }
+        }
     }
+}
+
+/// Error 7: `what` (a domain, a user, a token) already exists.
+pub(super) fn exists(what: &str) -> Failure {
+    Failure(
+        errors::EXISTS,
+        format!("An object with this name already exists: {what}"),
+    )
 }
 
 pub(super) type Outcome = Result<Map<String, Value>, Failure>;

@@ -15,7 +15,7 @@ use crate::rules::mail_users::{self, TokenKind};
 use crate::store::NewUserToken;
 
 use super::Admin;
-use super::failure::{Failure, Outcome, bad, errors, missing};
+use super::failure::{Failure, Outcome, bad, errors, exists, missing};
 use super::request::{audit, no_such};
 
 /// Default and longest life of a user's token (hours), as documented.
@@ -29,20 +29,10 @@ pub(super) fn user_token(
     req: &Map<String, Value>,
     peer: IpAddr,
 ) -> Outcome {
-    let raw = req.get("user").and_then(Value::as_str).unwrap_or_default();
-    let (local, domain) =
-        mail_users::split_address(raw).ok_or_else(|| bad("user", "must be an email address"))?;
+    let (local, domain) = super::users::user_of(app, admin, req)?;
     let address = format!("{local}@{domain}");
     let store = &app.store;
-    let Some(u) = store
-        .mail_domain_state(admin.company_id, &domain)?
-        .and_then(|_| {
-            store
-                .mail_user(admin.company_id, &domain, &local)
-                .transpose()
-        })
-        .transpose()?
-    else {
+    let Some(u) = store.mail_user(admin.company_id, &domain, &local)? else {
         return Err(no_such(&format!("user '{address}'")));
     };
     let reason = req
@@ -95,10 +85,7 @@ pub(super) fn user_token(
         expires_at: now + hours * 3600,
     };
     if !store.add_mail_user_token(&kept, now, &a)? {
-        return Err(Failure(
-            errors::EXISTS,
-            "An object with this name already exists: that token".into(),
-        ));
+        return Err(exists("that token"));
     }
     let mut out = Map::new();
     out.insert("token".into(), json!(token));

@@ -14,14 +14,14 @@ use serde_json::{Map, Value, json};
 use crate::app::App;
 use crate::rules::mail_users::{self, DEFAULT_WORKGROUP};
 use crate::status::MailUserKind;
-use crate::store::{Guard, MailUser, StoreError, UserWrite, Written};
+use crate::store::{Guard, MailUser, UserWrite, Written};
 
 use super::Admin;
-use super::failure::{Failure, Outcome, bad, errors, missing};
+use super::failure::{Failure, Outcome, bad, errors, exists, missing};
 use super::request::{audit, domain_of, no_such, range_of};
 
 /// The request's `user`: an address of one of the caller's domains, split.
-fn user_of(
+pub(super) fn user_of(
     app: &App,
     admin: &Admin,
     req: &Map<String, Value>,
@@ -143,10 +143,7 @@ pub(super) fn change_user(
     }
     let before = store.mail_user(admin.company_id, &domain, &local)?;
     if before.is_some() && create_only {
-        return Err(Failure(
-            errors::EXISTS,
-            format!("An object with this name already exists: user '{address}'"),
-        ));
+        return Err(exists(&format!("user '{address}'")));
     }
     let kind = change
         .kind
@@ -187,19 +184,11 @@ pub(super) fn change_user(
         aliases: change.aliases.as_deref(),
         now,
     };
-    match store.write_mail_user(&w, &a) {
-        Ok(Written::Done(())) => Ok(Map::new()),
+    match store.write_mail_user(&w, &a)? {
+        Written::Done(()) => Ok(Map::new()),
         // Made or deleted meanwhile by another call.
-        Ok(Written::Stopped(Guard::NameHeld)) => Err(Failure(
-            errors::EXISTS,
-            format!("An object with this name already exists: user '{address}'"),
-        )),
-        Ok(Written::Stopped(_)) => Err(no_such(&format!("user '{address}'"))),
-        Err(StoreError::Conflict(what)) => Err(Failure(
-            errors::EXISTS,
-            format!("An object with this name already exists: {what}"),
-        )),
-        Err(e) => Err(e.into()),
+        Written::Stopped(Guard::NameHeld) => Err(exists(&format!("user '{address}'"))),
+        Written::Stopped(_) => Err(no_such(&format!("user '{address}'"))),
     }
 }
 
@@ -359,10 +348,7 @@ pub(super) fn rename_user(
         .rename_mail_user(admin.company_id, (&u.domain, &u.local_part, &local), &a)?
     {
         Written::Done(()) => Ok(Map::new()),
-        Written::Stopped(Guard::NameHeld) => Err(Failure(
-            errors::EXISTS,
-            format!("An object with this name already exists: '{local}@{domain}'"),
-        )),
+        Written::Stopped(Guard::NameHeld) => Err(exists(&format!("'{local}@{domain}'"))),
         Written::Stopped(_) => Err(no_such(&format!("user '{address}'"))),
     }
 }
@@ -441,17 +427,9 @@ pub(super) fn restore_user(
         aliases: Some(&aliases),
         now,
     };
-    match app.store.restore_mail_user(d.id, &w, &a) {
-        Ok(Written::Done(())) => Ok(Map::new()),
-        Ok(Written::Stopped(Guard::NameHeld)) => Err(Failure(
-            errors::EXISTS,
-            format!("An object with this name already exists: '{new_local}@{new_domain}'"),
-        )),
-        Ok(Written::Stopped(_)) => Err(no_such(&format!("deleted user '{address}' {id}"))),
-        Err(StoreError::Conflict(what)) => Err(Failure(
-            errors::EXISTS,
-            format!("An object with this name already exists: {what}"),
-        )),
-        Err(e) => Err(e.into()),
+    match app.store.restore_mail_user(d.id, &w, &a)? {
+        Written::Done(()) => Ok(Map::new()),
+        Written::Stopped(Guard::NameHeld) => Err(exists(&format!("'{new_local}@{new_domain}'"))),
+        Written::Stopped(_) => Err(no_such(&format!("deleted user '{address}' {id}"))),
     }
 }

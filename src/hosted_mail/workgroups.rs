@@ -12,7 +12,7 @@ use crate::status::MailUserKind;
 use crate::store::{Guard, Written};
 
 use super::Admin;
-use super::failure::{Failure, Outcome, bad, errors, missing};
+use super::failure::{Failure, Outcome, bad, errors, exists, missing};
 use super::request::{audit, domain_of, no_such, range_of};
 use super::users::criteria_domain;
 
@@ -43,10 +43,7 @@ pub(super) fn create_workgroup(
     peer: IpAddr,
 ) -> Outcome {
     let (domain, name) = named(app, admin, req)?;
-    let exists = Failure(
-        errors::EXISTS,
-        format!("An object with this name already exists: workgroup '{name}'"),
-    );
+    let exists = exists(&format!("workgroup '{name}'"));
     if name == DEFAULT_WORKGROUP {
         return Err(exists);
     }

@@ -257,53 +257,8 @@ impl Store {
     pub fn write_mail_user(&self, w: &UserWrite<'_>, audit: &AuditEntry) -> Result<Written<()>> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        let held: Option<i64> = tx
-            .prepare_cached(
-                "SELECT company_id FROM mail_domains WHERE name = ?1 AND company_id = ?2",
-            )?
-            .query_row(params![w.domain, w.company_id], |r| r.get(0))
-            .optional()?;
-        if held.is_none() {
-            return Ok(Written::Stopped(Guard::Moved));
-        }
-        let id: Option<i64> = if w.create {
-            tx.prepare_cached(
-                "INSERT INTO mailboxes (domain, local_part, kind, workgroup, attributes, password_hash, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (domain, local_part) DO NOTHING RETURNING id",
-            )?
-            .query_row(
-                params![w.domain, w.local_part, w.kind, w.workgroup, w.attributes, w.password_hash, w.now],
-                |r| r.get(0),
-            )
-            .optional()?
-        } else {
-            tx.prepare_cached(
-                "UPDATE mailboxes SET kind = ?3, workgroup = ?4, attributes = ?5,
-                   password_hash = coalesce(?6, password_hash)
-                 WHERE domain = ?1 AND local_part = ?2 RETURNING id",
-            )?
-            .query_row(
-                params![
-                    w.domain,
-                    w.local_part,
-                    w.kind,
-                    w.workgroup,
-                    w.attributes,
-                    w.password_hash
-                ],
-                |r| r.get(0),
-            )
-            .optional()?
-        };
-        let Some(id) = id else {
-            return Ok(Written::Stopped(if w.create {
-                Guard::NameHeld
-            } else {
-                Guard::Moved
-            }));
-        };
-        if let Some(aliases) = w.aliases {
-            replace_aliases(&tx, id, aliases)?;
+        if let Written::Stopped(g) = user_in(&tx, w)? {
+            return Ok(Written::Stopped(g));
         }
         audit_in(&tx, audit)?;
         tx.commit()?;
@@ -343,6 +298,58 @@ impl Store {
         tx.commit()?;
         Ok(true)
     }
+}
+
+/// Writes `w` inside a caller's transaction: the user made or changed in a
+/// domain the company holds, with its aliases when `w` names them.
+fn user_in(tx: &Transaction<'_>, w: &UserWrite<'_>) -> Result<Written<()>> {
+    let held: Option<i64> = tx
+        .prepare_cached("SELECT company_id FROM mail_domains WHERE name = ?1 AND company_id = ?2")?
+        .query_row(params![w.domain, w.company_id], |r| r.get(0))
+        .optional()?;
+    if held.is_none() {
+        return Ok(Written::Stopped(Guard::Moved));
+    }
+    let id: Option<i64> = if w.create {
+        tx.prepare_cached(
+            "INSERT INTO mailboxes (domain, local_part, kind, workgroup, attributes, password_hash, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (domain, local_part) DO NOTHING RETURNING id",
+        )?
+        .query_row(
+            params![w.domain, w.local_part, w.kind, w.workgroup, w.attributes, w.password_hash, w.now],
+            |r| r.get(0),
+        )
+        .optional()?
+    } else {
+        tx.prepare_cached(
+            "UPDATE mailboxes SET kind = ?3, workgroup = ?4, attributes = ?5,
+               password_hash = coalesce(?6, password_hash)
+             WHERE domain = ?1 AND local_part = ?2 RETURNING id",
+        )?
+        .query_row(
+            params![
+                w.domain,
+                w.local_part,
+                w.kind,
+                w.workgroup,
+                w.attributes,
+                w.password_hash
+            ],
+            |r| r.get(0),
+        )
+        .optional()?
+    };
+    let Some(id) = id else {
+        return Ok(Written::Stopped(if w.create {
+            Guard::NameHeld
+        } else {
+            Guard::Moved
+        }));
+    };
+    if let Some(aliases) = w.aliases {
+        replace_aliases(tx, id, aliases)?;
+    }
+    Ok(Written::Done(()))
 }
 
 /// Replaces a user's aliases; an address another user has (as its name or an
@@ -506,8 +513,8 @@ impl Store {
 
     /// Brings the company's deleted user `id` back as `w` (a creation): its
     /// record leaves the deleted list in the same transaction. Stopped
-    /// ([`Guard::Moved`]) when the record is gone, ([`Guard::NameHeld`]) when
-    /// the name is taken.
+    /// ([`Guard::Moved`]) when the record is gone or the domain is not the
+    /// company's, ([`Guard::NameHeld`]) when the name is taken.
     pub fn restore_mail_user(
         &self,
         id: i64,
@@ -522,21 +529,8 @@ impl Store {
         if gone == 0 {
             return Ok(Written::Stopped(Guard::Moved));
         }
-        let made: Option<i64> = tx
-            .prepare_cached(
-                "INSERT INTO mailboxes (domain, local_part, kind, workgroup, attributes, password_hash, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (domain, local_part) DO NOTHING RETURNING id",
-            )?
-            .query_row(
-                params![w.domain, w.local_part, w.kind, w.workgroup, w.attributes, w.password_hash, w.now],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(mailbox) = made else {
-            return Ok(Written::Stopped(Guard::NameHeld));
-        };
-        if let Some(aliases) = w.aliases {
-            replace_aliases(&tx, mailbox, aliases)?;
+        if let Written::Stopped(g) = user_in(&tx, w)? {
+            return Ok(Written::Stopped(g));
         }
         audit_in(&tx, audit)?;
         tx.commit()?;
