@@ -79,6 +79,13 @@ impl Named {
     /// completed yet is answered as not active, so that a billing module's sync
     /// does not take it for a finished transfer.
     pub fn resolve(&self, ctx: &Ctx<'_>) -> Result<DomainRecord, ApiError> {
+        self.resolve_session(ctx).map(|(d, _)| d)
+    }
+
+    /// [`Named::resolve`], with the rights of the sub-user whose cookie named
+    /// the domain (none for the profile's own cookie and for a domain named
+    /// outright).
+    pub fn resolve_session(&self, ctx: &Ctx<'_>) -> Result<(DomainRecord, Option<i64>), ApiError> {
         let store = &ctx.app.store;
         let me = ctx.reseller.id;
         match self {
@@ -93,13 +100,14 @@ impl Named {
                 {
                     return Err(ApiError::Refused(codes::SUBUSER_DENIED));
                 }
-                store
+                let d = store
                     .domain_record_by_id(me, id)?
-                    .ok_or(ApiError::Refused(codes::COOKIE_INVALID))
+                    .ok_or(ApiError::Refused(codes::COOKIE_INVALID))?;
+                Ok((d, subuser))
             }
             Named::Domain(name) => {
                 if let Some(d) = store.domain_record(me, name)? {
-                    return Ok(d);
+                    return Ok((d, None));
                 }
                 let pending = store
                     .transfer_state(me, name)?

@@ -157,16 +157,13 @@ impl crate::api::Handler for ChangeOwnership {
                 }
             }
         };
-        let ids: Vec<i64> = if self.move_all {
-            ctx.app
-                .store
-                .profile_domains(me, d.profile_id)?
-                .into_iter()
-                .map(|(id, _)| id)
-                .collect()
+        // The domains that move: the one named, or all of its profile's.
+        let moving: Vec<(i64, String)> = if self.move_all {
+            ctx.app.store.profile_domains(me, d.profile_id)?
         } else {
-            vec![d.id]
+            vec![(d.id, d.name.clone())]
         };
+        let ids: Vec<i64> = moving.iter().map(|(id, _)| *id).collect();
         let detail = format!(
             "{} domain(s) to profile {}",
             ids.len(),
@@ -174,10 +171,8 @@ impl crate::api::Handler for ChangeOwnership {
         );
         let audit = ctx.audit("change_ownership", &d.name, detail);
         let now = ctx.app.now();
-        let names = ctx.app.store.profile_domains(me, d.profile_id)?;
-        let moved: Vec<_> = names
+        let moved: Vec<_> = moving
             .iter()
-            .filter(|(id, _)| ids.contains(id))
             .map(|(_, name)| events::owner_changed(me, name, &self.username, now))
             .collect();
         let log = Logged {

@@ -34,16 +34,10 @@ impl crate::api::Handler for GetUserInfo {
     }
 
     fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-        let d = self.named.resolve(ctx)?;
+        // Through a sub-user's cookie: its rights, and not the owner.
+        let (d, permission) = self.named.resolve_session(ctx)?;
         let store = &ctx.app.store;
         let me = ctx.reseller.id;
-        // Through a sub-user's cookie: its rights, and not the owner.
-        let permission = match &self.named {
-            Named::Cookie(c) => store
-                .cookie_domain(&crate::auth::token_hash(c), me, ctx.app.now())?
-                .and_then(|(_, p)| p),
-            Named::Domain(_) => None,
-        };
         let count = store.profile_domains(me, d.profile_id)?.len();
         let mut attrs = Map::with_capacity(10);
         attrs.insert("capabilities".into(), Value::Map(Map::new()));
