@@ -75,20 +75,24 @@ const CHANGED_MEANWHILE: &str = "The zone changed while the job ran; submit it a
 
 /// The item's outcome when the domain is not in the state the change needs.
 fn not_so(only_if: bool, why: &str) -> BulkStep {
-    BulkStep::Outcome {
-        status: if only_if {
-            BulkItemStatus::Skipped
-        } else {
-            BulkItemStatus::Failed
-        },
-        reason: Some(why.to_string()),
-    }
+    let status = if only_if {
+        BulkItemStatus::Skipped
+    } else {
+        BulkItemStatus::Failed
+    };
+    outcome(status, why)
 }
 
 fn failed(why: impl Into<String>) -> BulkStep {
+    outcome(BulkItemStatus::Failed, why)
+}
+
+/// An item's outcome without a write. (`rules::bulk_change` has its twin; it
+/// imports this module, so this one cannot import it back.)
+fn outcome(status: BulkItemStatus, reason: impl Into<String>) -> BulkStep {
     BulkStep::Outcome {
-        status: BulkItemStatus::Failed,
-        reason: Some(why.into()),
+        status,
+        reason: Some(reason.into()),
     }
 }
 
@@ -118,19 +122,6 @@ fn step_of(
     }
 }
 
-/// The records of the reseller's template `name`; `None` when it has none of
-/// that name (deleted since the job was submitted).
-fn template_records(
-    app: &App,
-    reseller_id: i64,
-    name: &str,
-) -> Result<Option<Vec<Record>>, StoreError> {
-    Ok(app
-        .store
-        .dns_template_records(reseller_id, name)?
-        .map(|r| r.as_deref().map(dns::from_json).unwrap_or_default()))
-}
-
 /// `dns_zone` for domain `d`.
 pub fn zone(
     app: &App,
@@ -143,7 +134,7 @@ pub fn zone(
     let records = |own: Option<&str>| -> Result<Result<Vec<Record>, BulkStep>, StoreError> {
         match p.template.as_deref().or(own) {
             None => Ok(Ok(Vec::new())),
-            Some(t) => Ok(template_records(app, d.reseller_id, t)?
+            Some(t) => Ok(dns::template_records(&app.store, d.reseller_id, t)?
                 .ok_or_else(|| failed(format!("No DNS template named '{t}'.")))),
         }
     };
@@ -267,10 +258,10 @@ pub fn forwarding(
             let on = p.op == ForwardOp::Enable;
             let mut entries = forwarding::from_json(&was);
             if entries.iter().all(|e| e.enabled == on) {
-                return Ok(BulkStep::Outcome {
-                    status: BulkItemStatus::Skipped,
-                    reason: Some(item_reasons::NOTHING_TO_DO.into()),
-                });
+                return Ok(outcome(
+                    BulkItemStatus::Skipped,
+                    item_reasons::NOTHING_TO_DO,
+                ));
             }
             for e in &mut entries {
                 e.enabled = on;

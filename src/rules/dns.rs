@@ -161,6 +161,18 @@ pub fn to_ops(records: &[Record]) -> Value {
     Value::Object(by_type)
 }
 
+/// The records of the reseller's DNS template `name`; `None` when it has no
+/// template of that name (one without records has none).
+pub fn template_records(
+    store: &crate::store::Store,
+    reseller_id: i64,
+    name: &str,
+) -> Result<Option<Vec<Record>>, crate::store::StoreError> {
+    Ok(store
+        .dns_template_records(reseller_id, name)?
+        .map(|r| r.as_deref().map(from_json).unwrap_or_default()))
+}
+
 /// The zone a domain arriving with the DNS template `template` gets: the
 /// template's records (JSON) and the zone's event. `None` when the reseller
 /// has no template of that name.

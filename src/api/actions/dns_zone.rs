@@ -36,8 +36,8 @@ fn checked(domain: &str, records: &serde_json::Value) -> Result<Vec<Record>, Api
 
 /// The records of the caller's template `name`; 465 when it has none of that name.
 fn template_records(ctx: &Ctx<'_>, name: &str) -> Result<Vec<Record>, ApiError> {
-    match ctx.app.store.dns_template_records(ctx.reseller.id, name)? {
-        Some(records) => Ok(records.as_deref().map(dns::from_json).unwrap_or_default()),
+    match dns::template_records(&ctx.app.store, ctx.reseller.id, name)? {
+        Some(records) => Ok(records),
         None => Err(ApiError::invalid(
             "dns_template",
             format!("no DNS template named '{name}'"),
