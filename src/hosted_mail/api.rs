@@ -13,9 +13,11 @@ use crate::app::App;
 use crate::auth;
 use crate::rules::mail_push::MailPushRefused;
 
+use super::access::{self, Subject};
 pub use super::failure::errors;
 use super::failure::{Failure, Outcome, bad, missing};
 use super::{Admin, Refusal, authenticate};
+use crate::rules::mail_roles::Need;
 
 /// Default and longest life of a session token from `authenticate` (seconds).
 const SESSION_DEFAULT: i64 = 3 * 3600;
@@ -33,36 +35,149 @@ pub struct ApiReply {
     pub caller: Option<String>,
 }
 
+type Run = fn(&App, &Admin, &Map<String, Value>, IpAddr) -> Outcome;
+
+/// Every method: its name, what it does to its object and where the request
+/// names that object (checked by `access` before it runs), and what runs it.
+const METHODS: &[(&str, Need, Subject, Run)] = &[
+    ("push_domain", Need::Company, Subject::Company, push_domain),
+    (
+        "change_company",
+        Need::Company,
+        Subject::Company,
+        change_company,
+    ),
+    ("get_company", Need::Read, Subject::Company, get_company),
+    (
+        "authenticate",
+        Need::Read,
+        Subject::Anyone,
+        authenticate_call,
+    ),
+    ("generate_token", Need::Token, Subject::Own, generate_token),
+    (
+        "get_domain",
+        Need::Read,
+        Subject::Domain,
+        super::domains::get_domain,
+    ),
+    (
+        "change_domain",
+        Need::Manage,
+        Subject::Domain,
+        super::domains::change_domain,
+    ),
+    (
+        "delete_domain",
+        Need::Company,
+        Subject::Domain,
+        super::domains::delete_domain,
+    ),
+    (
+        "search_domains",
+        Need::Read,
+        Subject::Company,
+        super::domains::search_domains,
+    ),
+    (
+        "get_user",
+        Need::Read,
+        Subject::User,
+        super::users::get_user,
+    ),
+    (
+        "change_user",
+        Need::Change,
+        Subject::User,
+        super::users::change_user,
+    ),
+    (
+        "delete_user",
+        Need::Create,
+        Subject::User,
+        super::users::delete_user,
+    ),
+    (
+        "search_users",
+        Need::Read,
+        Subject::CriteriaDomain,
+        super::users::search_users,
+    ),
+    (
+        "rename_user",
+        Need::Create,
+        Subject::User,
+        super::users::rename_user,
+    ),
+    (
+        "restore_user",
+        Need::Create,
+        Subject::User,
+        super::users::restore_user,
+    ),
+    (
+        "get_domain_changes",
+        Need::Read,
+        Subject::Domain,
+        super::changes::get_domain_changes,
+    ),
+    (
+        "get_user_changes",
+        Need::Read,
+        Subject::User,
+        super::changes::get_user_changes,
+    ),
+    (
+        "create_workgroup",
+        Need::Manage,
+        Subject::Domain,
+        super::workgroups::create_workgroup,
+    ),
+    (
+        "delete_workgroup",
+        Need::Manage,
+        Subject::Domain,
+        super::workgroups::delete_workgroup,
+    ),
+    (
+        "search_workgroups",
+        Need::Read,
+        Subject::CriteriaDomain,
+        super::workgroups::search_workgroups,
+    ),
+    (
+        "search_admins",
+        Need::Read,
+        Subject::Company,
+        super::roles::search_admins,
+    ),
+    (
+        "set_role",
+        Need::Manage,
+        Subject::Own,
+        super::roles::set_role,
+    ),
+    (
+        "add_role",
+        Need::Manage,
+        Subject::Own,
+        super::roles::add_role,
+    ),
+];
+
+/// The names of every method answered, in the table's order.
+pub fn methods() -> impl Iterator<Item = &'static str> {
+    METHODS.iter().map(|m| m.0)
+}
+
 /// Answers `POST /api/<method>` with `body`.
 pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
-    let run: fn(&App, &Admin, &Map<String, Value>, IpAddr) -> Outcome = match method {
-        "push_domain" => push_domain,
-        "change_company" => change_company,
-        "get_company" => get_company,
-        "authenticate" => authenticate_call,
-        "generate_token" => generate_token,
-        "get_domain" => super::domains::get_domain,
-        "change_domain" => super::domains::change_domain,
-        "delete_domain" => super::domains::delete_domain,
-        "get_user" => super::users::get_user,
-        "change_user" => super::users::change_user,
-        "delete_user" => super::users::delete_user,
-        "search_users" => super::users::search_users,
-        "rename_user" => super::users::rename_user,
-        "get_domain_changes" => super::changes::get_domain_changes,
-        "get_user_changes" => super::changes::get_user_changes,
-        "restore_user" => super::users::restore_user,
-        "search_domains" => super::domains::search_domains,
-        "create_workgroup" => super::workgroups::create_workgroup,
-        "delete_workgroup" => super::workgroups::delete_workgroup,
-        "search_workgroups" => super::workgroups::search_workgroups,
-        _ => {
-            return ApiReply {
-                status: 200,
-                body: json!({"success": false, "error": format!("Unknown method '{method}'"), "error_number": errors::BAD_REQUEST}),
-                caller: None,
-            };
-        }
+    let Some(&(_, need, subject, run)) = METHODS.iter().find(|m| m.0 == method) else {
+        return ApiReply {
+            status: 200,
+            body: json!({"success": false, "error": format!("Unknown method '{method}'"), "error_number": errors::BAD_REQUEST}),
+            caller: None,
+        };
     };
     let req: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
@@ -76,22 +191,11 @@ pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
     };
     let mut who = None;
     let outcome = match req.as_object() {
-        Some(obj) => match caller(app, obj, peer) {
-            Ok(admin) => {
-                who = Some(admin.username.clone());
-                run(app, &admin, obj, peer)
-            }
-            // A company's mailbox user authenticates as itself.
-            Err(Failure(errors::INVALID_CREDENTIALS, _))
-                if method == "authenticate" && is_address(obj) =>
-            {
-                super::tokens::authenticate_user(app, obj, peer).map(|address| {
-                    who = Some(address);
-                    Map::new()
-                })
-            }
-            Err(e) => Err(e),
-        },
+        Some(obj) => caller(app, obj, peer).and_then(|admin| {
+            who = Some(admin.username.clone());
+            access::check(app, &admin, need, subject, obj)?;
+            run(app, &admin, obj, peer)
+        }),
         None => Err(Failure(
             errors::BAD_REQUEST,
             "Badly formatted request: the body must be a JSON object".into(),
@@ -113,14 +217,6 @@ pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
     }
 }
 
-/// Whether `credentials.user` is an email address (a mailbox user's login).
-fn is_address(req: &Map<String, Value>) -> bool {
-    req.get("credentials")
-        .and_then(|c| c.get("user"))
-        .and_then(Value::as_str)
-        .is_some_and(|u| u.contains('@'))
-}
-
 fn caller(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Result<Admin, Failure> {
     let creds = req
         .get("credentials")
@@ -132,6 +228,10 @@ fn caller(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Result<Admin, Fa
     let (password, token) = (text("password"), text("token"));
     if password.is_none() && token.is_none() {
         return Err(missing("credentials.password"));
+    }
+    // A company's mailbox user calls as itself, with the roles it holds.
+    if user.contains('@') && app.store.mail_admin(user)?.is_none() {
+        return super::tokens::user_caller(app, req, peer);
     }
     authenticate(app, user, password, token, peer)?.map_err(|r| match r {
         Refusal::Invalid => Failure(errors::INVALID_CREDENTIALS, "Invalid credentials".into()),
@@ -158,25 +258,6 @@ fn company_id(v: &Value, field: &str) -> Result<i64, Failure> {
     }
     .filter(|id| *id > 0)
     .ok_or_else(|| bad(field, "must be a company id"))
-}
-
-/// The company a call is about: the given `company_id`, which must be the caller's
-/// own, or the caller's.
-fn own_company(admin: &Admin, req: &Map<String, Value>) -> Result<i64, Failure> {
-    match req.get("company_id") {
-        None | Some(Value::Null) => Ok(admin.company_id),
-        Some(v) => {
-            let id = company_id(v, "company_id")?;
-            if id == admin.company_id {
-                Ok(id)
-            } else {
-                Err(Failure(
-                    errors::NO_PERMISSION,
-                    format!("Lacks permission: company {id} is not yours"),
-                ))
-            }
-        }
-    }
 }
 
 fn push_domain(app: &App, admin: &Admin, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
@@ -221,7 +302,7 @@ fn push_domain(app: &App, admin: &Admin, req: &Map<String, Value>, peer: IpAddr)
 }
 
 fn change_company(app: &App, admin: &Admin, req: &Map<String, Value>, _peer: IpAddr) -> Outcome {
-    let id = own_company(admin, req)?;
+    let id = admin.company_id;
     let attrs = req
         .get("attributes")
         .ok_or_else(|| missing("attributes"))?
@@ -260,8 +341,8 @@ fn change_company(app: &App, admin: &Admin, req: &Map<String, Value>, _peer: IpA
     Ok(Map::new())
 }
 
-fn get_company(app: &App, admin: &Admin, req: &Map<String, Value>, _peer: IpAddr) -> Outcome {
-    let id = own_company(admin, req)?;
+fn get_company(app: &App, admin: &Admin, _req: &Map<String, Value>, _peer: IpAddr) -> Outcome {
+    let id = admin.company_id;
     let c = app.store.mail_company(id)?.ok_or_else(|| {
         Failure(
             errors::NO_SUCH_OBJECT,
@@ -283,7 +364,7 @@ fn get_company(app: &App, admin: &Admin, req: &Map<String, Value>, _peer: IpAddr
     Ok(out)
 }
 
-fn authenticate_call(app: &App, admin: &Admin, req: &Map<String, Value>, _peer: IpAddr) -> Outcome {
+fn authenticate_call(app: &App, admin: &Admin, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
     let mut out = Map::new();
     if req
         .get("generate_session_token")
@@ -297,7 +378,7 @@ fn authenticate_call(app: &App, admin: &Admin, req: &Map<String, Value>, _peer: 
                 .filter(|s| (1..=SESSION_MAX).contains(s))
                 .ok_or_else(|| bad("session_token_duration", "must be 1 to 86400 seconds"))?,
         };
-        let token = issue(app, admin, "session", secs)?;
+        let token = issue(app, admin, "session", secs, peer)?;
         out.insert("session_token".into(), Value::String(token));
         out.insert("session_token_duration".into(), json!(secs));
     }
@@ -312,11 +393,19 @@ fn generate_token(app: &App, admin: &Admin, req: &Map<String, Value>, peer: IpAd
                 .into(),
         ));
     }
-    if let Some(user) = req.get("user").and_then(Value::as_str)
+    let named = req.get("user").and_then(Value::as_str);
+    // A mailbox user's own token.
+    if admin.mailbox.is_some() && named.is_none_or(|u| u.eq_ignore_ascii_case(&admin.username)) {
+        let mut own = req.clone();
+        own.insert("user".into(), json!(admin.username));
+        return super::tokens::user_token(app, admin, &own, peer);
+    }
+    if let Some(user) = named
         && user != admin.username
     {
         // A mailbox user of the company's (OpenSRS's SSO tokens).
         if user.contains('@') {
+            access::check(app, admin, Need::Token, Subject::User, req)?;
             return super::tokens::user_token(app, admin, req, peer);
         }
         return Err(Failure(
@@ -329,20 +418,34 @@ fn generate_token(app: &App, admin: &Admin, req: &Map<String, Value>, peer: IpAd
     }
     let hours = match req.get("duration") {
         None => TOKEN_DEFAULT_HOURS,
-        Some(v) => v
-            .as_i64()
+        Some(v) => super::request::integer(v)
             .filter(|h| (1..=TOKEN_MAX_HOURS).contains(h))
             .ok_or_else(|| bad("duration", "must be 1 to 168 hours"))?,
     };
-    let token = issue(app, admin, "token", hours * 3600)?;
+    let token = issue(app, admin, "token", hours * 3600, peer)?;
     let mut out = Map::new();
     out.insert("token".into(), Value::String(token));
     out.insert("duration".into(), json!(hours));
     Ok(out)
 }
 
-fn issue(app: &App, admin: &Admin, kind: &str, secs: i64) -> Result<String, Failure> {
+fn issue(app: &App, admin: &Admin, kind: &str, secs: i64, peer: IpAddr) -> Result<String, Failure> {
     let token = auth::random_hex(20);
+    if let Some(mailbox_id) = admin.mailbox {
+        // A mailbox user's session is one of its own tokens.
+        let now = app.now();
+        let kept = crate::store::NewUserToken {
+            token_hash: &auth::token_hash(&token),
+            mailbox_id,
+            kind: crate::rules::mail_users::TokenKind::Session.as_str(),
+            oma: true,
+            reason: "authenticate",
+            expires_at: now + secs,
+        };
+        let a = super::request::audit(admin, "authenticate", &admin.username, peer, now);
+        app.store.add_mail_user_token(&kept, now, &a)?;
+        return Ok(token);
+    }
     app.store.add_mail_token(
         &auth::token_hash(&token),
         admin.id,

@@ -5,11 +5,13 @@
 //! `users`, `workgroups`, `changes` (histories), `tokens` (users' logins),
 //! with `request` and `failure` shared by them.
 
+mod access;
 pub mod api;
 mod changes;
 mod domains;
 mod failure;
 mod request;
+mod roles;
 mod tokens;
 mod users;
 mod workgroups;
@@ -19,20 +21,42 @@ use std::net::IpAddr;
 use crate::app::App;
 use crate::auth;
 use crate::rules::mail_push::{MailPush, MailPushDone, MailPushRefused};
+use crate::rules::mail_roles::{Grant, Role};
 use crate::store::StoreError;
 
-/// An authenticated mail administrator.
+/// An authenticated caller of the Email API: a company's administrator account
+/// (the `company` role), or one of its mailbox users with the roles it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Admin {
+    /// The administrator account's id, or the mailbox user's.
     pub id: i64,
     pub username: String,
     pub company_id: i64,
+    /// The mailbox user it is (its id), when it is one.
+    pub mailbox: Option<i64>,
+    /// The roles it holds (`rules::mail_roles`).
+    pub grants: Vec<Grant>,
     /// Logged in with an API token rather than the password.
     pub via_token: bool,
     /// ... with a token that was itself made with a token: it cannot make further
     /// tokens, so a chain of tokens never outlives its password by more than two
     /// token lives.
     pub token_chained: bool,
+}
+
+impl Admin {
+    /// The mailbox user's address, when the caller is one.
+    pub fn me(&self) -> Option<&str> {
+        self.mailbox.map(|_| self.username.as_str())
+    }
+}
+
+/// What a company's administrator account holds: the `company` role.
+pub fn company_grant() -> Vec<Grant> {
+    vec![Grant {
+        role: Role::Company,
+        objects: Vec::new(),
+    }]
 }
 
 /// Why credentials were not taken.
@@ -60,6 +84,8 @@ pub fn authenticate(
         id,
         username: username.to_string(),
         company_id,
+        mailbox: None,
+        grants: company_grant(),
         via_token,
         token_chained,
     };

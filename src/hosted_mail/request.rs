@@ -70,3 +70,13 @@ pub(super) fn range_of(req: &Map<String, Value>) -> Result<(usize, usize), Failu
     };
     Ok((n("first", 0)?, n("limit", 1_000)?.min(1_000)))
 }
+
+/// A whole number sent as a number or as digits in a string (some clients
+/// quote every value).
+pub(super) fn integer(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}

@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::app::App;
 use crate::auth;
+use crate::rules::mail_roles::{Grant, Role};
 use crate::rules::mail_users::{self, TokenKind};
 use crate::store::NewUserToken;
 
@@ -50,8 +51,7 @@ pub(super) fn user_token(
     };
     let hours = match req.get("duration") {
         None | Some(Value::Null) => DEFAULT_HOURS,
-        Some(v) => v
-            .as_i64()
+        Some(v) => super::request::integer(v)
             .filter(|h| (1..=MAX_HOURS).contains(h))
             .ok_or_else(|| bad("duration", "must be 1 to 168 hours"))?,
     };
@@ -93,14 +93,14 @@ pub(super) fn user_token(
     Ok(out)
 }
 
-/// `authenticate` by a mailbox user (`credentials.user` an address) with its
-/// password or one of its live tokens; through the login throttle (account
-/// `mail_user:<address>`).
-pub(super) fn authenticate_user(
+/// A mailbox user (`credentials.user` an address) calling with its password or
+/// one of its live tokens, through the login throttle (account
+/// `mail_user:<address>`): the caller, with the roles it holds.
+pub(super) fn user_caller(
     app: &App,
     req: &Map<String, Value>,
     peer: IpAddr,
-) -> Result<String, Failure> {
+) -> Result<Admin, Failure> {
     let invalid = || Failure(errors::INVALID_CREDENTIALS, "Invalid credentials".into());
     let creds = req
         .get("credentials")
@@ -132,7 +132,33 @@ pub(super) fn authenticate_user(
         ) && hash.is_some())
     });
     match outcome {
-        Ok(Ok(true)) => Ok(address),
+        Ok(Ok(true)) => {
+            let (Some((id, _)), Some(d)) = (found, app.store.mail_domain(&domain)?) else {
+                return Err(invalid());
+            };
+            let mut grants: Vec<Grant> = Vec::new();
+            for (role, object) in app.store.mail_roles_of(id)? {
+                let Some(role) = Role::parse(&role) else {
+                    continue;
+                };
+                match grants.iter_mut().find(|g| g.role == role) {
+                    Some(g) => g.objects.push(object),
+                    None => grants.push(Grant {
+                        role,
+                        objects: vec![object],
+                    }),
+                }
+            }
+            Ok(Admin {
+                id,
+                username: address,
+                company_id: d.company_id,
+                mailbox: Some(id),
+                grants,
+                via_token: text("token").is_some(),
+                token_chained: false,
+            })
+        }
         Ok(Ok(false)) => Err(invalid()),
         Ok(Err(e)) => Err(e.into()),
         Err(r) => Err(Failure(

@@ -56,7 +56,7 @@ fn not_alias(app: &App, admin: &Admin, address: &str) -> Result<(), Failure> {
 }
 
 /// The request's `user`, which must exist under its real name, and its address.
-fn existing(
+pub(super) fn existing(
     app: &App,
     admin: &Admin,
     req: &Map<String, Value>,
@@ -80,9 +80,15 @@ pub(super) fn get_user(
     let mut out = Map::new();
     out.insert("type".into(), json!(u.kind.as_str()));
     out.insert("settable_attributes".into(), json!(mail_users::SETTABLE));
+    let mut roles = Map::new();
+    for (role, object) in app.store.mail_roles_of(u.id)? {
+        if let Value::Array(list) = roles.entry(role).or_insert_with(|| json!([])) {
+            list.push(json!(object));
+        }
+    }
     out.insert(
         "metadata".into(),
-        json!({"createtime": u.created_at, "status": "active"}),
+        json!({"createtime": u.created_at, "status": "active", "roles": roles}),
     );
     out.insert(
         "attributes".into(),

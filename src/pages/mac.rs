@@ -39,6 +39,8 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
                         id: s.subject_id,
                         username,
                         company_id,
+                        mailbox: None,
+                        grants: hosted_mail::company_grant(),
                         via_token: false,
                         token_chained: false,
                     },

@@ -43,6 +43,7 @@ pub mod events;
 pub mod forwarding;
 pub mod lifecycle;
 pub mod mail_push;
+pub mod mail_roles;
 pub mod mail_users;
 pub mod nameservers;
 pub mod notes;

@@ -23,6 +23,7 @@ mod faults;
 mod hosted_mail;
 mod journal;
 mod lifecycle;
+mod mail_roles;
 mod mail_users;
 mod notes;
 mod operators;
@@ -67,6 +68,7 @@ pub use lifecycle::{
     LandingDomain, LandingProfile, NewApproval, RegistryStep, StepPlan, TimeoutPlan, Transferable,
     WorkDomain,
 };
+pub use mail_roles::HeldRole;
 pub use mail_users::{
     DeletedMailUser, DomainDeleted, MailDomainState, MailUser, NewUserToken, UserWrite,
 };
@@ -214,6 +216,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0039_dns_zones.sql")),
     M::up(include_str!("migrations/0040_accounts.sql")),
     M::up(include_str!("migrations/0041_mail_users.sql")),
+    M::up(include_str!("migrations/0042_mail_world.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.
@@ -273,6 +276,7 @@ const PG_MIGRATIONS: &[(usize, &str)] = &[
     (39, include_str!("migrations/postgres/0039_dns_zones.sql")),
     (40, include_str!("migrations/postgres/0040_accounts.sql")),
     (41, include_str!("migrations/postgres/0041_mail_users.sql")),
+    (42, include_str!("migrations/postgres/0042_mail_world.sql")),
 ];
 
 /// Whether a `db` setting names a PostgreSQL database rather than a file.
