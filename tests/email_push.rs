@@ -139,9 +139,16 @@ fn permissions_then_push_moves_every_user_and_message() {
         json!({"credentials": creds(GAINING_ADMIN), "company_id": 1002}),
     );
     assert_eq!(
-        v,
-        json!({"success": true, "attributes": {"company_id": 1002, "name": "Gaining Mail Co", "cluster": "a",
-            "billing_cycle": "monthly", "domain_push_allowed": [1001], "domain_push_notify": "notices@gaining.example"}})
+        (v["success"].clone(), v["attributes"].clone()),
+        (
+            json!(true),
+            json!({"company_id": 1002, "name": "Gaining Mail Co", "cluster": "a",
+            "billing_cycle": "monthly", "domain_push_allowed": [1001], "domain_push_notify": "notices@gaining.example"})
+        )
+    );
+    assert_eq!(
+        v["metadata"]["bulletins"],
+        json!({"auto": [], "manual": []})
     );
     let before = s
         .app

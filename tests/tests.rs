@@ -39,6 +39,8 @@ mod domain_more;
 mod dtd;
 /// kill -9 during background work, then restart.
 mod durability;
+/// The Email API's roles, bulletins, settings and their inheritance, deleted domains, brands.
+mod email_admin;
 /// Email-domain push through the OpenSRS Email JSON API (seed 001).
 mod email_push;
 /// The Email API's domains, users and workgroups; OpenSRS's WHMCS Hosted Email module.

@@ -17,7 +17,9 @@ use super::access::{self, Subject};
 pub use super::failure::errors;
 use super::failure::{Failure, Outcome, bad, missing};
 use super::{Admin, Refusal, authenticate};
+use crate::rules::mail_attributes;
 use crate::rules::mail_roles::Need;
+use crate::store::Written;
 
 /// Default and longest life of a session token from `authenticate` (seconds).
 const SESSION_DEFAULT: i64 = 3 * 3600;
@@ -163,6 +165,67 @@ const METHODS: &[(&str, Need, Subject, Run)] = &[
         Subject::Own,
         super::roles::add_role,
     ),
+    (
+        "restore_domain",
+        Need::Company,
+        Subject::Company,
+        super::domains::restore_domain,
+    ),
+    (
+        "get_company_bulletin",
+        Need::Read,
+        Subject::Company,
+        super::bulletins::get_company_bulletin,
+    ),
+    (
+        "change_company_bulletin",
+        Need::Company,
+        Subject::Company,
+        super::bulletins::change_company_bulletin,
+    ),
+    (
+        "post_company_bulletin",
+        Need::Company,
+        Subject::Company,
+        super::bulletins::post_company_bulletin,
+    ),
+    (
+        "get_domain_bulletin",
+        Need::Read,
+        Subject::Domain,
+        super::bulletins::get_domain_bulletin,
+    ),
+    (
+        "change_domain_bulletin",
+        Need::Manage,
+        Subject::Domain,
+        super::bulletins::change_domain_bulletin,
+    ),
+    (
+        "post_domain_bulletin",
+        Need::Manage,
+        Subject::Domain,
+        super::bulletins::post_domain_bulletin,
+    ),
+    ("echo", Need::Read, Subject::Anyone, echo),
+    (
+        "get_company_changes",
+        Need::Read,
+        Subject::Company,
+        super::company::get_company_changes,
+    ),
+    (
+        "search_brands",
+        Need::Read,
+        Subject::Company,
+        super::company::search_brands,
+    ),
+    (
+        "search_brand_members",
+        Need::Read,
+        Subject::Company,
+        super::company::search_brand_members,
+    ),
 ];
 
 /// The names of every method answered, in the table's order.
@@ -301,7 +364,7 @@ fn push_domain(app: &App, admin: &Admin, req: &Map<String, Value>, peer: IpAddr)
     }
 }
 
-fn change_company(app: &App, admin: &Admin, req: &Map<String, Value>, _peer: IpAddr) -> Outcome {
+fn change_company(app: &App, admin: &Admin, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
     let id = admin.company_id;
     let attrs = req
         .get("attributes")
@@ -333,12 +396,39 @@ fn change_company(app: &App, admin: &Admin, req: &Map<String, Value>, _peer: IpA
         Some(Value::String(s)) if crate::mail::plausible_address(s.trim()) => Some(Some(s.trim())),
         Some(_) => return Err(bad("domain_push_notify", "must be an email address")),
     };
-    if allowed.is_none() && notify.is_none() {
-        return Err(missing("attributes.domain_push_allowed"));
+    let mut settings = Vec::new();
+    for (k, v) in attrs {
+        if k == "domain_push_allowed" || k == "domain_push_notify" {
+            continue;
+        }
+        let kept =
+            mail_attributes::check(mail_attributes::COMPANY, k, v).map_err(|why| bad(k, &why))?;
+        settings.push((k.clone(), kept));
     }
-    app.store
-        .set_mail_push_settings(id, allowed.as_deref(), notify)?;
-    Ok(Map::new())
+    let company = app
+        .store
+        .mail_company(id)?
+        .ok_or_else(|| super::request::no_such(&format!("company {id}")))?;
+    let new = mail_attributes::apply(&company.settings, &settings);
+    let a = super::request::audit(
+        admin,
+        "change_company",
+        &format!("company:{id}"),
+        peer,
+        app.now(),
+    );
+    match app.store.change_mail_company(
+        id,
+        (!settings.is_empty()).then_some((new.as_str(), company.settings.as_str())),
+        (allowed.as_deref(), notify),
+        &a,
+    )? {
+        Written::Done(()) => Ok(Map::new()),
+        Written::Stopped(_) => Err(Failure(
+            errors::INTERNAL,
+            "The company changed meanwhile; please try again".into(),
+        )),
+    }
 }
 
 fn get_company(app: &App, admin: &Admin, _req: &Map<String, Value>, _peer: IpAddr) -> Outcome {
@@ -350,8 +440,8 @@ fn get_company(app: &App, admin: &Admin, _req: &Map<String, Value>, _peer: IpAdd
         )
     })?;
     let mut out = Map::new();
-    out.insert(
-        "attributes".into(),
+    let mut attributes = mail_attributes::own(mail_attributes::COMPANY, &c.settings);
+    attributes.extend(
         json!({
             "company_id": c.id,
             "name": c.name,
@@ -359,8 +449,34 @@ fn get_company(app: &App, admin: &Admin, _req: &Map<String, Value>, _peer: IpAdd
             "billing_cycle": c.billing_cycle,
             "domain_push_allowed": c.push_allowed,
             "domain_push_notify": c.push_notify,
+        })
+        .as_object()
+        .cloned()
+        .unwrap_or_default(),
+    );
+    let mut settable: Vec<&str> = mail_attributes::names(mail_attributes::COMPANY)
+        .chain(["domain_push_allowed", "domain_push_notify"])
+        .collect();
+    settable.sort_unstable();
+    out.insert("attributes".into(), Value::Object(attributes));
+    out.insert("settable_attribute".into(), json!(settable));
+    out.insert(
+        "metadata".into(),
+        json!({
+            // The cluster's defaults: opsd has none of its own (*chosen*).
+            "inherit": mail_attributes::inherit(mail_attributes::COMPANY, &[]),
+            "bulletins": super::bulletins::listed(app, c.id, "")?,
         }),
     );
+    Ok(out)
+}
+
+/// echo: the request back, as documented, without its credentials (opsd
+/// never writes a secret back).
+fn echo(_app: &App, _admin: &Admin, req: &Map<String, Value>, _peer: IpAddr) -> Outcome {
+    let mut out = req.clone();
+    out.remove("credentials");
+    out.remove("success");
     Ok(out)
 }
 

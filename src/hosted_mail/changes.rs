@@ -17,7 +17,12 @@ use super::request::{domain_of, no_such, range_of};
 /// What `application` says of a change made through opsd (*chosen*).
 const APPLICATION: &str = "Email API";
 
-fn changes_of(app: &App, admin: &Admin, subject: &str, req: &Map<String, Value>) -> Outcome {
+pub(super) fn changes_of(
+    app: &App,
+    admin: &Admin,
+    subject: Option<&str>,
+    req: &Map<String, Value>,
+) -> Outcome {
     let range = range_of(req)?;
     let (total, rows) = app.store.mail_changes(admin.company_id, subject, range)?;
     let changes: Vec<Value> = rows
@@ -52,7 +57,7 @@ pub(super) fn get_domain_changes(
     {
         return Err(no_such(&format!("domain '{domain}'")));
     }
-    changes_of(app, admin, &domain, req)
+    changes_of(app, admin, Some(&domain), req)
 }
 
 pub(super) fn get_user_changes(
@@ -75,5 +80,5 @@ pub(super) fn get_user_changes(
     {
         return Err(no_such(&format!("domain '{domain}'")));
     }
-    changes_of(app, admin, &format!("{local}@{domain}"), req)
+    changes_of(app, admin, Some(&format!("{local}@{domain}")), req)
 }

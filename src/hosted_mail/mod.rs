@@ -7,7 +7,9 @@
 
 mod access;
 pub mod api;
+mod bulletins;
 mod changes;
+mod company;
 mod domains;
 mod failure;
 mod request;

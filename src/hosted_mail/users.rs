@@ -79,7 +79,7 @@ pub(super) fn get_user(
     let (u, address) = existing(app, admin, req)?;
     let mut out = Map::new();
     out.insert("type".into(), json!(u.kind.as_str()));
-    out.insert("settable_attributes".into(), json!(mail_users::SETTABLE));
+    out.insert("settable_attributes".into(), json!(mail_users::settable()));
     let mut roles = Map::new();
     for (role, object) in app.store.mail_roles_of(u.id)? {
         if let Value::Array(list) = roles.entry(role).or_insert_with(|| json!([])) {
@@ -88,7 +88,12 @@ pub(super) fn get_user(
     }
     out.insert(
         "metadata".into(),
-        json!({"createtime": u.created_at, "status": "active", "roles": roles}),
+        json!({
+            "createtime": u.created_at,
+            "status": "active",
+            "roles": roles,
+            "inherit": super::domains::inherited_by_users(app, admin, &u.domain)?,
+        }),
     );
     out.insert(
         "attributes".into(),
@@ -178,6 +183,26 @@ pub(super) fn change_user(
         "create_user"
     };
     let a = audit(admin, verb, &address, peer, now);
+    let welcome = match &before {
+        None if kind == MailUserKind::Mailbox => {
+            let text = |k: &str| {
+                change
+                    .text
+                    .iter()
+                    .find(|(t, _)| *t == k)
+                    .map(|(_, v)| v.as_str())
+                    .unwrap_or("")
+            };
+            super::bulletins::welcome(
+                app,
+                admin.company_id,
+                &address,
+                (text("name"), text("title")),
+            )?
+        }
+        _ => Vec::new(),
+    };
+    let history = mail_users::history(&change, change.workgroup.as_deref());
     let w = UserWrite {
         company_id: admin.company_id,
         domain: &domain,
@@ -189,6 +214,8 @@ pub(super) fn change_user(
         password_hash: hash.as_deref(),
         aliases: change.aliases.as_deref(),
         now,
+        welcome: &welcome,
+        history: &history,
     };
     match store.write_mail_user(&w, &a)? {
         Written::Done(()) => Ok(Map::new()),
@@ -432,6 +459,8 @@ pub(super) fn restore_user(
         password_hash: None,
         aliases: Some(&aliases),
         now,
+        welcome: &[],
+        history: &[],
     };
     match app.store.restore_mail_user(d.id, &w, &a)? {
         Written::Done(()) => Ok(Map::new()),

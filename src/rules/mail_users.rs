@@ -8,6 +8,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::mail_attributes;
 use crate::status::MailUserKind;
 
 /// Documented: the most aliases a user has.
@@ -110,6 +111,9 @@ pub struct UserChange {
     pub forward_recipients: Option<Vec<String>>,
     pub aliases: Option<Vec<String>>,
     pub workgroup: Option<String>,
+    /// The settings of `rules::mail_attributes`' table: a value, or `None` to
+    /// inherit again.
+    pub settings: Vec<(String, Option<Value>)>,
 }
 
 /// `address` split into its local part and domain, lower-cased; `None` when it
@@ -207,6 +211,11 @@ pub fn parse_user(attrs: &Map<String, Value>) -> Result<UserChange, Refusal> {
                     .ok_or_else(|| (field.to_string(), "must be a workgroup name".to_string()))?;
                 c.workgroup = Some(w);
             }
+            _ if mail_attributes::holds(mail_attributes::USER, field) => {
+                let kept = mail_attributes::check(mail_attributes::USER, field, v)
+                    .map_err(|why| (field.to_string(), why))?;
+                c.settings.push((field.to_string(), kept));
+            }
             _ => return Err((field.into(), "not an attribute of a user".into())),
         }
     }
@@ -225,7 +234,36 @@ pub fn apply(before: &str, change: &UserChange) -> String {
     if let Some(f) = &change.forward_recipients {
         m.insert("forward_recipients".into(), json!(f));
     }
-    Value::Object(m).to_string()
+    mail_attributes::apply(&Value::Object(m).to_string(), &change.settings)
+}
+
+/// What a change sets, attribute by attribute (JSON values), for the user's
+/// attribute history; never the password.
+pub fn history(change: &UserChange, workgroup: Option<&str>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = change
+        .text
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), json!(v).to_string()))
+        .collect();
+    if let Some(k) = change.kind {
+        out.push(("type".into(), json!(k.as_str()).to_string()));
+    }
+    if let Some(d) = change.delivery_forward {
+        out.push(("delivery_forward".into(), json!(d).to_string()));
+    }
+    if let Some(f) = &change.forward_recipients {
+        out.push(("forward_recipients".into(), json!(f).to_string()));
+    }
+    if let Some(a) = &change.aliases {
+        out.push(("aliases".into(), json!(a).to_string()));
+    }
+    if let Some(w) = workgroup {
+        out.push(("workgroup".into(), json!(w).to_string()));
+    }
+    for (k, v) in &change.settings {
+        out.push((k.clone(), v.clone().unwrap_or(Value::Null).to_string()));
+    }
+    out
 }
 
 /// The attributes `get_user` answers: the stored ones with their defaults.
@@ -258,11 +296,23 @@ pub fn shown(
     );
     m.insert("aliases".into(), json!(aliases));
     m.insert("workgroup".into(), json!(workgroup));
+    m.extend(mail_attributes::own(mail_attributes::USER, stored));
     m
 }
 
-/// The attributes a user may be given, as `get_user` lists them.
-pub const SETTABLE: &[&str] = &[
+/// Every attribute a user may be given, as `get_user` lists them.
+pub fn settable() -> Vec<&'static str> {
+    let mut all: Vec<&str> = SETTABLE
+        .iter()
+        .copied()
+        .chain(mail_attributes::names(mail_attributes::USER))
+        .collect();
+    all.sort_unstable();
+    all
+}
+
+/// The attributes with rules of their own here.
+const SETTABLE: &[&str] = &[
     "aliases",
     "delivery_forward",
     "fax",

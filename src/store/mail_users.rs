@@ -4,6 +4,7 @@
 //! restore. Every read and write names the company, and reaches only the
 //! domains it holds.
 
+use super::outbox::{Mail, queue_mail};
 use super::push::{AuditEntry, audit_in};
 use super::sql::{OptionalExtension, Transaction, params};
 use super::{Guard, Result, Store, StoreError, Written};
@@ -47,6 +48,11 @@ pub struct UserWrite<'a> {
     /// The new alias list; `None` keeps it.
     pub aliases: Option<&'a [String]>,
     pub now: i64,
+    /// Mails queued with the write (a new user's auto bulletins).
+    pub welcome: &'a [Mail],
+    /// The attributes it changed and their new values (JSON), for
+    /// get_user_attribute_history.
+    pub history: &'a [(String, String)],
 }
 
 /// A company's email domain as the Email API reads it.
@@ -188,6 +194,34 @@ impl Store {
         if users > 0 {
             return Ok(DomainDeleted::HasUsers);
         }
+        // Kept whole for restore_domain.
+        let (settings, disabled, created_at): (String, i64, i64) = tx
+            .prepare_cached(
+                "SELECT settings, disabled, created_at FROM mail_domains WHERE name = ?1",
+            )?
+            .query_row([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let list = |sql: &str| -> Result<Vec<String>> {
+            Ok(tx
+                .prepare_cached(sql)?
+                .query_map([name], |r| r.get(0))?
+                .collect::<super::sql::Result<_>>()?)
+        };
+        let aliases =
+            list("SELECT alias FROM mail_domain_aliases WHERE domain = ?1 ORDER BY alias")?;
+        let workgroups = list("SELECT name FROM mail_workgroups WHERE domain = ?1 ORDER BY name")?;
+        let data = serde_json::json!({
+            "settings": settings,
+            "disabled": disabled != 0,
+            "createtime": created_at,
+            "aliases": aliases,
+            "workgroups": workgroups,
+        });
+        tx.prepare_cached(
+            "INSERT INTO mail_deleted_domains (company_id, name, data, deleted_at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![company_id, name, data.to_string(), audit.at])?;
+        tx.prepare_cached("DELETE FROM mail_bulletins WHERE company_id = ?1 AND domain = ?2")?
+            .execute(params![company_id, name])?;
         tx.prepare_cached("DELETE FROM mail_domains WHERE name = ?1 AND company_id = ?2")?
             .execute(params![name, company_id])?;
         audit_in(&tx, audit)?;
@@ -257,9 +291,21 @@ impl Store {
     pub fn write_mail_user(&self, w: &UserWrite<'_>, audit: &AuditEntry) -> Result<Written<()>> {
         let conn = self.writer();
         let tx = conn.transaction()?;
-        if let Written::Stopped(g) = user_in(&tx, w)? {
-            return Ok(Written::Stopped(g));
+        let id = match user_in(&tx, w)? {
+            Written::Done(id) => id,
+            Written::Stopped(g) => return Ok(Written::Stopped(g)),
+        };
+        for (i, m) in w.welcome.iter().enumerate() {
+            let message_id = format!("<welcome-{id}-{}-{i}@opsd>", w.now);
+            queue_mail(&tx, "mail_bulletin", m, &message_id, None, w.now)?;
         }
+        let mut keep = tx.prepare_cached(
+            "INSERT INTO mail_attribute_history (mailbox_id, attribute, value, at) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (attribute, value) in w.history {
+            keep.execute(params![id, attribute, value, w.now])?;
+        }
+        drop(keep);
         audit_in(&tx, audit)?;
         tx.commit()?;
         Ok(Written::Done(()))
@@ -302,7 +348,7 @@ impl Store {
 
 /// Writes `w` inside a caller's transaction: the user made or changed in a
 /// domain the company holds, with its aliases when `w` names them.
-fn user_in(tx: &Transaction<'_>, w: &UserWrite<'_>) -> Result<Written<()>> {
+fn user_in(tx: &Transaction<'_>, w: &UserWrite<'_>) -> Result<Written<i64>> {
     let held: Option<i64> = tx
         .prepare_cached("SELECT company_id FROM mail_domains WHERE name = ?1 AND company_id = ?2")?
         .query_row(params![w.domain, w.company_id], |r| r.get(0))
@@ -349,7 +395,7 @@ fn user_in(tx: &Transaction<'_>, w: &UserWrite<'_>) -> Result<Written<()>> {
     if let Some(aliases) = w.aliases {
         replace_aliases(tx, id, aliases)?;
     }
-    Ok(Written::Done(()))
+    Ok(Written::Done(id))
 }
 
 /// Replaces a user's aliases; an address another user has (as its name or an
@@ -545,22 +591,31 @@ impl Store {
     pub fn mail_changes(
         &self,
         company_id: i64,
-        subject: &str,
+        subject: Option<&str>,
         (first, limit): (usize, usize),
     ) -> Result<(usize, Vec<AuditEntry>)> {
         let conn = self.reader();
         let company = format!("company {company_id}");
         let kind = super::push::account::MAIL_ADMIN;
+        // Every change of the company when no subject is named.
+        let (count_sql, rows_sql) = match subject {
+            Some(_) => (
+                "SELECT count(*) FROM audit_log WHERE actor_kind = ?2 AND detail = ?3 AND subject = ?1",
+                "SELECT at, actor, action, subject, detail, client_ip, gaining, actor_kind, gaining_kind FROM audit_log
+                 WHERE actor_kind = ?2 AND detail = ?3 AND subject = ?1 ORDER BY id LIMIT ?4 OFFSET ?5",
+            ),
+            None => (
+                "SELECT count(*) FROM audit_log WHERE actor_kind = ?2 AND detail = ?3 AND ?1 = ''",
+                "SELECT at, actor, action, subject, detail, client_ip, gaining, actor_kind, gaining_kind FROM audit_log
+                 WHERE actor_kind = ?2 AND detail = ?3 AND ?1 = '' ORDER BY id LIMIT ?4 OFFSET ?5",
+            ),
+        };
+        let subject = subject.unwrap_or("");
         let total: i64 = conn
-            .prepare_cached(
-                "SELECT count(*) FROM audit_log WHERE subject = ?1 AND actor_kind = ?2 AND detail = ?3",
-            )?
+            .prepare_cached(count_sql)?
             .query_row(params![subject, kind, company], |r| r.get(0))?;
         let rows = conn
-            .prepare_cached(
-                "SELECT at, actor, action, subject, detail, client_ip, gaining, actor_kind, gaining_kind FROM audit_log
-                 WHERE subject = ?1 AND actor_kind = ?2 AND detail = ?3 ORDER BY id LIMIT ?4 OFFSET ?5",
-            )?
+            .prepare_cached(rows_sql)?
             .query_map(
                 params![subject, kind, company, limit as i64, first as i64],
                 super::push::audit_row,

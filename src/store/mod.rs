@@ -23,6 +23,8 @@ mod faults;
 mod hosted_mail;
 mod journal;
 mod lifecycle;
+mod mail_bulletins;
+mod mail_domains;
 mod mail_roles;
 mod mail_users;
 mod notes;
@@ -68,6 +70,8 @@ pub use lifecycle::{
     LandingDomain, LandingProfile, NewApproval, RegistryStep, StepPlan, TimeoutPlan, Transferable,
     WorkDomain,
 };
+pub use mail_bulletins::{BulletinChange, BulletinKey};
+pub use mail_domains::{DeletedMailDomain, DomainWrite};
 pub use mail_roles::HeldRole;
 pub use mail_users::{
     DeletedMailUser, DomainDeleted, MailDomainState, MailUser, NewUserToken, UserWrite,
