@@ -789,3 +789,142 @@ fn deleted_domains_come_back_and_brands_are_listed() {
         json!({"success": true, "Farm": "MacDonald", "count": {"cow": 2}})
     );
 }
+
+#[test]
+fn a_users_history_sessions_app_passwords_and_sieve() {
+    let s = world();
+    make_user(&s, "ann@a.example", "staff");
+    s.advance("61m");
+    admin(
+        &s,
+        "change_user",
+        json!({"user": "ann@a.example", "attributes": {"name": "Ann B", "password": "new-pw-1"}}),
+    );
+    let h = admin(
+        &s,
+        "get_user_attribute_history",
+        json!({"user": "ann@a.example", "attribute": "name"}),
+    );
+    let values: Vec<&Value> = h["history"].as_object().unwrap().values().collect();
+    assert_eq!(values, vec![&json!("N"), &json!("Ann B")], "{h}");
+    assert_eq!(
+        number(&admin_raw(
+            &s,
+            "get_user_attribute_history",
+            json!({"user": "ann@a.example", "attribute": "password"})
+        )),
+        json!(4)
+    );
+
+    // logout_user ends the user's tokens.
+    let t = admin(
+        &s,
+        "generate_token",
+        json!({"user": "ann@a.example", "reason": "test", "type": "session"}),
+    );
+    let login = |token: &Value| {
+        let body = json!({"credentials": {"user": "ann@a.example", "token": token}});
+        let text = body.to_string();
+        json_of(&s.send(format!("POST /api/authenticate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}", text.len()).as_bytes()))
+    };
+    assert_eq!(login(&t["token"])["success"], json!(true));
+    admin(&s, "logout_user", json!({"user": "ann@a.example"}));
+    assert_eq!(number(&login(&t["token"])), json!(1));
+
+    // Application passwords: four at most, shown once, listed by tag.
+    let first = admin(
+        &s,
+        "app_password",
+        json!({"user": "ann@a.example", "mode": "add", "tag": "phone"}),
+    );
+    assert_eq!(first["password"].as_str().map(str::len), Some(16));
+    for tag in ["tablet", "laptop", "car"] {
+        admin(
+            &s,
+            "app_password",
+            json!({"user": "ann@a.example", "mode": "add", "tag": tag}),
+        );
+    }
+    assert_eq!(
+        number(&admin_raw(
+            &s,
+            "app_password",
+            json!({"user": "ann@a.example", "mode": "add", "tag": "tv"})
+        )),
+        json!(7)
+    );
+    admin(
+        &s,
+        "app_password",
+        json!({"user": "ann@a.example", "mode": "remove", "tag": "car"}),
+    );
+    assert_eq!(
+        number(&admin_raw(
+            &s,
+            "app_password",
+            json!({"user": "ann@a.example", "mode": "remove", "tag": "car"})
+        )),
+        json!(2)
+    );
+    let u = admin(&s, "get_user", json!({"user": "ann@a.example"}));
+    let tags: Vec<&str> = u["metadata"]["app_passwords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["tag"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags.len(), 3, "{tags:?}");
+    assert_eq!(
+        s.count("SELECT count(*) FROM mail_app_passwords WHERE password_hash LIKE '$argon2%'"),
+        3
+    );
+
+    // Sieve rulesets.
+    let set = admin(
+        &s,
+        "set_sieve",
+        json!({"user": "ann@a.example", "ruleset": "managesieve", "data": "require \"fileinto\";\n", "active_rule": "managesieve"}),
+    );
+    assert_eq!(
+        (set["rulesets"].clone(), set["active_rule"].clone()),
+        (
+            json!({"managesieve": "updated"}),
+            json!("updated to managesieve")
+        )
+    );
+    let again = admin(
+        &s,
+        "set_sieve",
+        json!({"user": "ann@a.example", "ruleset": "managesieve", "data": "keep;\n", "active_rule": "managesieve"}),
+    );
+    assert_eq!(again["active_rule"], json!("already set to managesieve"));
+    let got = admin(&s, "get_sieve", json!({"user": "ann@a.example"}));
+    assert_eq!(
+        (got["rulesets"].clone(), got["active_rule"].clone()),
+        (json!({"managesieve": "keep;\n"}), json!("managesieve"))
+    );
+    assert_eq!(
+        number(&admin_raw(
+            &s,
+            "set_sieve",
+            json!({"user": "ann@a.example", "ruleset": "other", "data": null})
+        )),
+        json!(2)
+    );
+    assert_eq!(
+        admin(&s, "user_notify", json!({"user": "ann@a.example"}))["unseen"],
+        json!(0)
+    );
+    admin(&s, "user_disable_2fa", json!({"user": "ann@a.example"}));
+    // Another company's administrator reaches none of it.
+    assert_eq!(
+        number(&call_as(
+            &s,
+            "get_sieve",
+            "rival-admin",
+            PW,
+            json!({"user": "ann@a.example"})
+        )),
+        json!(2)
+    );
+}

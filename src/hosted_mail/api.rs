@@ -226,6 +226,48 @@ const METHODS: &[(&str, Need, Subject, Run)] = &[
         Subject::Company,
         super::company::search_brand_members,
     ),
+    (
+        "get_user_attribute_history",
+        Need::Read,
+        Subject::User,
+        super::mailbox::get_user_attribute_history,
+    ),
+    (
+        "logout_user",
+        Need::Change,
+        Subject::User,
+        super::mailbox::logout_user,
+    ),
+    (
+        "user_notify",
+        Need::Read,
+        Subject::User,
+        super::mailbox::user_notify,
+    ),
+    (
+        "user_disable_2fa",
+        Need::Change,
+        Subject::User,
+        super::mailbox::user_disable_2fa,
+    ),
+    (
+        "app_password",
+        Need::Change,
+        Subject::User,
+        super::mailbox::app_password,
+    ),
+    (
+        "get_sieve",
+        Need::Read,
+        Subject::User,
+        super::mailbox::get_sieve,
+    ),
+    (
+        "set_sieve",
+        Need::Change,
+        Subject::User,
+        super::mailbox::set_sieve,
+    ),
 ];
 
 /// The names of every method answered, in the table's order.

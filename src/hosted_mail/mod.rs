@@ -12,6 +12,7 @@ mod changes;
 mod company;
 mod domains;
 mod failure;
+mod mailbox;
 mod request;
 mod roles;
 mod tokens;

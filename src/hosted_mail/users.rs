@@ -92,6 +92,13 @@ pub(super) fn get_user(
             "createtime": u.created_at,
             "status": "active",
             "roles": roles,
+            "2fa_enabled": false,
+            "app_passwords": app
+                .store
+                .mail_app_passwords(u.id)?
+                .into_iter()
+                .map(|(tag, created)| json!({"tag": tag, "created": created}))
+                .collect::<Vec<_>>(),
             "inherit": super::domains::inherited_by_users(app, admin, &u.domain)?,
         }),
     );

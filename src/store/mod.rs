@@ -27,6 +27,7 @@ mod mail_bulletins;
 mod mail_domains;
 mod mail_roles;
 mod mail_users;
+mod mailbox;
 mod notes;
 mod operators;
 mod orders;
