@@ -164,13 +164,13 @@ fn roles_reach_their_objects_and_no_further() {
 
     let admins = admin(&s, "search_admins", json!({}));
     assert_eq!(admins["total_count"], json!(5), "{admins}");
-    assert!(admins["admins"].as_array().unwrap().contains(
+    assert!(admins["admins"].as_array().expect("shape").contains(
         &json!({"user": "wanda@a.example", "type": "workgroup", "control": ["a.example/sales"]})
     ));
     assert!(
         admins["admins"]
             .as_array()
-            .unwrap()
+            .expect("shape")
             .contains(&json!({"user": ADMIN, "type": "company", "control": ["Example Corp"]}))
     );
     let only = admin(
@@ -438,7 +438,7 @@ fn bulletins_are_kept_and_mailed_through_the_outbox() {
         "get_domain_bulletin",
         json!({"domain": "a.example", "bulletin": "Welcome", "type": "auto"}),
     );
-    let kept = got["bulletin_text"].as_str().unwrap();
+    let kept = got["bulletin_text"].as_str().expect("shape");
     assert!(kept.starts_with("Date: ") && kept.ends_with(text), "{kept}");
     assert_eq!(
         number(&admin_raw(
@@ -555,13 +555,13 @@ fn bulletins_are_kept_and_mailed_through_the_outbox() {
     );
     let msgs: Vec<&str> = changes["changes"]
         .as_array()
-        .unwrap()
+        .expect("shape")
         .iter()
-        .map(|c| c["msg"].as_str().unwrap())
+        .map(|c| c["msg"].as_str().expect("shape"))
         .collect();
     assert!(msgs.contains(&"post bulletin manual Fridge"), "{msgs:?}");
     assert_eq!(
-        changes["total_count"].as_u64().unwrap() as usize,
+        changes["total_count"].as_u64().expect("shape") as usize,
         msgs.len()
     );
 }
@@ -606,7 +606,7 @@ fn settings_are_checked_and_inherited_company_domain_user() {
     assert!(
         u["settable_attributes"]
             .as_array()
-            .unwrap()
+            .expect("shape")
             .contains(&json!("autoresponder"))
     );
     // null takes the domain's own value away: it inherits the company's again.
@@ -805,7 +805,7 @@ fn a_users_history_sessions_app_passwords_and_sieve() {
         "get_user_attribute_history",
         json!({"user": "ann@a.example", "attribute": "name"}),
     );
-    let values: Vec<&Value> = h["history"].as_object().unwrap().values().collect();
+    let values: Vec<&Value> = h["history"].as_object().expect("shape").values().collect();
     assert_eq!(values, vec![&json!("N"), &json!("Ann B")], "{h}");
     assert_eq!(
         number(&admin_raw(
@@ -869,9 +869,9 @@ fn a_users_history_sessions_app_passwords_and_sieve() {
     let u = admin(&s, "get_user", json!({"user": "ann@a.example"}));
     let tags: Vec<&str> = u["metadata"]["app_passwords"]
         .as_array()
-        .unwrap()
+        .expect("shape")
         .iter()
-        .map(|p| p["tag"].as_str().unwrap())
+        .map(|p| p["tag"].as_str().expect("shape"))
         .collect();
     assert_eq!(tags.len(), 3, "{tags:?}");
     assert_eq!(

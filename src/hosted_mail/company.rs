@@ -27,12 +27,11 @@ pub(super) fn get_company_changes(
     super::changes::changes_of(app, admin, None, req)
 }
 
-/// Every named brand of the caller's company: `(name, deleted, domains,
-/// users)`, the members by name.
-fn brands(
-    app: &App,
-    admin: &Admin,
-) -> Result<Vec<(String, bool, Vec<String>, Vec<String>)>, super::failure::Failure> {
+/// A brand: its name, whether deleted, its domains and its users.
+type Brand = (String, bool, Vec<String>, Vec<String>);
+
+/// Every named brand of the caller's company, the members by name.
+fn brands(app: &App, admin: &Admin) -> Result<Vec<Brand>, super::failure::Failure> {
     let domains = app.store.mail_domains_of(admin.company_id)?;
     let mut out = Vec::new();
     for (id, name, deleted) in app.store.mail_brands_of(admin.company_id)? {

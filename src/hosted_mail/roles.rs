@@ -244,7 +244,7 @@ fn give(
         // domain, or its own workgroup, among the objects).
         let member = match role.over() {
             Over::Company => true,
-            Over::Domain => kept.iter().any(|o| *o == user.domain),
+            Over::Domain => kept.contains(&user.domain),
             Over::Workgroup => kept.contains(&format!("{}/{}", user.domain, user.workgroup)),
         };
         if !member {
