@@ -175,3 +175,34 @@ fn the_documented_actions_are_the_table() {
     );
     assert_eq!(documented.len(), table.len(), "a row is documented twice");
 }
+
+/// Every method of the Email API's documented surface (copied from the spec
+/// into fixtures/) is in the method table and named in docs/email.md.
+#[test]
+fn every_documented_email_method_is_answered_and_described() {
+    let surface = std::fs::read_to_string(root().join("fixtures/email-api-surface.tsv"))
+        .expect("surface list");
+    let answered: Vec<&str> = opsd::hosted_mail::api::methods().collect();
+    let doc = std::fs::read_to_string(root().join("docs/email.md")).expect("docs/email.md");
+    let listed: Vec<&str> = surface
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').nth(1))
+        .collect();
+    assert_eq!(listed.len(), 57, "the surface lists 57 methods");
+    let missing: Vec<&&str> = listed.iter().filter(|m| !answered.contains(m)).collect();
+    assert!(missing.is_empty(), "not answered: {missing:?}");
+    let undocumented: Vec<&&str> = listed
+        .iter()
+        .filter(|m| !doc.contains(&format!("`{m}`")))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "not in docs/email.md: {undocumented:?}"
+    );
+    let extra: Vec<&&str> = answered.iter().filter(|m| !listed.contains(m)).collect();
+    assert!(
+        extra.is_empty(),
+        "answered but not documented by OpenSRS: {extra:?}"
+    );
+}

@@ -153,6 +153,13 @@ fn the_whmcs_hosted_email_module_provisions_and_manages_an_account() {
     assert_eq!(s.count("SELECT count(*) FROM mail_deleted_users"), 2);
     assert!(s.count("SELECT count(*) FROM audit_log WHERE actor = 'whmcs-mail-admin'") >= 10);
     // The journal keeps the module's requests, the passwords masked.
+    assert!(
+        s.count_reaching(
+            "SELECT count(*) FROM journal WHERE action = 'CHANGE_USER'",
+            1
+        ) > 0,
+        "journaled"
+    );
     assert_eq!(
         s.count("SELECT count(*) FROM journal WHERE request LIKE '%Pw123456!%' OR request LIKE '%mail-admin-pw-1%'"),
         0

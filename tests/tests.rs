@@ -41,6 +41,8 @@ mod dtd;
 mod durability;
 /// The Email API's roles, bulletins, settings and their inheritance, deleted domains, brands.
 mod email_admin;
+/// The Email API on a user's mail, migration jobs, stats and download links.
+mod email_mailstore;
 /// Email-domain push through the OpenSRS Email JSON API (seed 001).
 mod email_push;
 /// The Email API's domains, users and workgroups; OpenSRS's WHMCS Hosted Email module.

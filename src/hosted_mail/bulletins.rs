@@ -281,7 +281,8 @@ fn post(
         now,
     );
     let post_id = format!("{}-{}-{now}", admin.company_id, crate::auth::random_hex(6));
-    app.store.post_mail_bulletin(&mails, &post_id, now, &a)?;
+    app.store
+        .queue_mail_notices("mail_bulletin", &mails, &post_id, now, &a)?;
     Ok(Map::new())
 }
 

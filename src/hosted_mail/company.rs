@@ -146,3 +146,86 @@ pub(super) fn search_brand_members(
     }
     page(req, "brand_members", rows)
 }
+
+/// reset_email_test: the password-reset notices a brand's users would get,
+/// sent to `test_email_rcpt` (one address or a list of at most 10, *chosen*)
+/// through the outbox, as documented.
+pub(super) fn reset_email_test(
+    app: &App,
+    admin: &Admin,
+    req: &Map<String, Value>,
+    peer: IpAddr,
+) -> Outcome {
+    let to: Vec<String> = match req.get("test_email_rcpt") {
+        None | Some(Value::Null) => return Err(missing("test_email_rcpt")),
+        Some(Value::String(s)) => vec![s.trim().to_string()],
+        Some(Value::Array(l)) => l
+            .iter()
+            .map(|v| v.as_str().map(|s| s.trim().to_string()))
+            .collect::<Option<_>>()
+            .ok_or_else(|| bad("test_email_rcpt", "must be addresses"))?,
+        Some(_) => return Err(bad("test_email_rcpt", "must be addresses")),
+    };
+    if to.is_empty() || to.len() > 10 || !to.iter().all(|a| crate::mail::plausible_address(a)) {
+        return Err(bad("test_email_rcpt", "must be 1 to 10 email addresses"));
+    }
+    let brand = match req.get("brand") {
+        None | Some(Value::Null) => return Err(missing("brand")),
+        Some(v) => match v {
+            Value::Number(_) => super::request::integer(v).map(BrandRef::Id),
+            Value::String(s) if s.trim().parse::<i64>().is_ok() => {
+                s.trim().parse().ok().map(BrandRef::Id)
+            }
+            Value::String(s) => {
+                // Documented: a brand named needs its company.
+                if req.get("company").is_none_or(Value::is_null) {
+                    return Err(missing("company"));
+                }
+                Some(BrandRef::Name(s.trim().to_string()))
+            }
+            _ => None,
+        }
+        .ok_or_else(|| bad("brand", "must be a brand id or name"))?,
+    };
+    let found = app
+        .store
+        .mail_brands_of(admin.company_id)?
+        .into_iter()
+        .find(|(id, name, deleted)| {
+            !deleted
+                && match &brand {
+                    BrandRef::Id(b) => id == b,
+                    BrandRef::Name(n) => name.eq_ignore_ascii_case(n),
+                }
+        })
+        .ok_or_else(|| no_such("brand"))?;
+    let mails: Vec<crate::store::Mail> = to
+        .iter()
+        .map(|a| crate::store::Mail {
+            to: a.clone(),
+            subject: format!("[{}] Reset your email password", found.1),
+            body: format!(
+                "This is a test of the password reset notice of brand {}.\n\nA user of this brand who asks to reset a password gets this notice, with a link to choose a new one.\n",
+                found.1
+            ),
+        })
+        .collect();
+    let now = app.now();
+    let a = super::request::audit(
+        admin,
+        "reset_email_test",
+        &format!("company:{}", admin.company_id),
+        peer,
+        now,
+    );
+    let post = format!("{}-{}", found.0, crate::auth::random_hex(6));
+    app.store
+        .queue_mail_notices("mail_brand_test", &mails, &post, now, &a)?;
+    Ok(Map::new())
+}
+
+/// A brand by id or by name.
+enum BrandRef {
+    Id(i64),
+    Name(String),
+}

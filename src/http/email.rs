@@ -1,5 +1,6 @@
 //! `POST /api/<method>` with JSON: the OpenSRS Email API (`hosted_mail::api`),
-//! journaled.
+//! journaled; `GET /api/oma_file/get`: its download links
+//! (`hosted_mail::downloads`).
 
 use super::journaled::*;
 use super::routes::*;
@@ -8,6 +9,31 @@ use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 
 impl Service {
+    /// `GET /api/oma_file/get?…`: a stats snapshot or a migration trace.
+    pub(super) async fn email_file(&self, req: Request<Incoming>) -> Reply200 {
+        let query = req
+            .uri()
+            .query()
+            .unwrap_or("")
+            .chars()
+            .take(2_048)
+            .collect::<String>();
+        let state = self.state.clone();
+        let (status, kind, body) = tokio::task::spawn_blocking(move || {
+            crate::hosted_mail::downloads::serve(&state, &query)
+        })
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "email file panicked");
+            (500, "text/plain", "Server error\n".into())
+        });
+        respond(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            kind,
+            body,
+        )
+    }
+
     /// `POST /api/<method>` with a JSON body: the OpenSRS Email API.
     pub(super) async fn email_api(&self, req: Request<Incoming>) -> Reply200 {
         let method = req.uri().path()["/api/".len()..].to_string();

@@ -186,6 +186,7 @@ impl Service {
             },
             (&Method::POST, "/srv/push_domain") if form_post => self.srv_push_domain(req).await,
             (&Method::POST, p) if json_post && p.starts_with("/api/") => self.email_api(req).await,
+            (&Method::GET, "/api/oma_file/get") => self.email_file(req).await,
             (&Method::POST, "/admin/clock/advance") if has_bearer(&req) => {
                 self.advance_clock(req).await
             }

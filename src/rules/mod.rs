@@ -44,6 +44,7 @@ pub mod events;
 pub mod forwarding;
 pub mod lifecycle;
 pub mod mail_attributes;
+pub mod mail_folders;
 pub mod mail_push;
 pub mod mail_roles;
 pub mod mail_users;

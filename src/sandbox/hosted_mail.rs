@@ -1,6 +1,8 @@
 //! The hosted-email part of a scenario file (seed 001): `[[mail_company]]`,
-//! `[[mail_admin]]`, `[[mail_brand]]` and `[[mail_domain]]`, and their seeding.
-//! Settings are TOML tables, stored as JSON.
+//! `[[mail_admin]]`, `[[mail_brand]]` and `[[mail_domain]]`, and the mail and
+//! address books of a new domain's mailboxes (`[[mail_message]]`,
+//! `[[mail_contact]]`, by the user's address), and their seeding. Settings are
+//! TOML tables, stored as JSON.
 
 use serde::Deserialize;
 
@@ -12,6 +14,41 @@ pub struct HostedMail {
     pub admins: Vec<Admin>,
     pub brands: Vec<Brand>,
     pub domains: Vec<Domain>,
+    pub messages: Vec<Message>,
+    pub contacts: Vec<Contact>,
+}
+
+/// A message in a seeded mailbox.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Message {
+    pub user: String,
+    #[serde(default = "inbox")]
+    pub folder: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub seen: bool,
+    /// Deleted (restorable) when the scenario starts.
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// A contact in a seeded mailbox's address book (the documented fields,
+/// checked by `convert`: serde cannot deny unknown fields beside a flatten).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Contact {
+    pub user: String,
+    #[serde(default)]
+    pub deleted: bool,
+    #[serde(flatten)]
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+fn inbox() -> String {
+    "INBOX".into()
 }
 
 /// A company (its `id` always set) with its push permissions.
@@ -114,9 +151,24 @@ pub(super) fn convert(
     admins: Vec<Admin>,
     brands: Vec<RawBrand>,
     domains: Vec<RawDomain>,
+    (messages, contacts): (Vec<Message>, Vec<Contact>),
 ) -> Result<HostedMail, String> {
+    if messages.len() > 100_000 || contacts.len() > 100_000 {
+        return Err("too many mail_message or mail_contact entries".into());
+    }
+    for c in &contacts {
+        if let Some(k) = c
+            .fields
+            .keys()
+            .find(|k| !CONTACT_FIELDS.contains(&k.as_str()))
+        {
+            return Err(format!("mail_contact of {}: no field '{k}'", c.user));
+        }
+    }
     let mut out = HostedMail {
         admins,
+        messages,
+        contacts,
         ..HostedMail::default()
     };
     for c in companies {
@@ -173,7 +225,24 @@ pub(super) fn convert(
     Ok(out)
 }
 
-/// Creates what does not exist yet; safe at every start.
+/// The fields a seeded contact may have, as documented.
+const CONTACT_FIELDS: [&str; 12] = [
+    "company",
+    "email",
+    "firstname",
+    "home_addr",
+    "home_phone",
+    "lastname",
+    "mobile_phone",
+    "nickname",
+    "notes",
+    "title",
+    "work_address",
+    "work_phone",
+];
+
+/// Creates what does not exist yet; safe at every start (messages and
+/// contacts go to the mailboxes of domains made by this run only).
 pub fn seed(store: &Store, m: &HostedMail, now: i64) -> Result<(), StoreError> {
     let ignore_conflict = |r: Result<_, StoreError>| match r {
         Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
@@ -201,10 +270,12 @@ pub fn seed(store: &Store, m: &HostedMail, now: i64) -> Result<(), StoreError> {
             store.add_mail_brand(b.company, &b.name, &b.settings)?;
         }
     }
+    let mut made = Vec::new();
     for d in &m.domains {
         if store.mail_domain(&d.name)?.is_some() {
             continue;
         }
+        made.push(d.name.clone());
         let brand = match &d.brand {
             Some(name) => Some(store.mail_brand_id(d.company, name)?.ok_or_else(|| {
                 StoreError::Conflict(format!("brand {name} of company {}", d.company))
@@ -220,6 +291,35 @@ pub fn seed(store: &Store, m: &HostedMail, now: i64) -> Result<(), StoreError> {
             d.message_size,
             now,
         )?;
+    }
+    let mailbox = |user: &str| -> Result<Option<i64>, StoreError> {
+        let user = user.trim().to_ascii_lowercase();
+        let domain = user.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+        if !made.iter().any(|d| d == domain) {
+            return Ok(None);
+        }
+        Ok(store.mail_user_login(&user)?.map(|(id, _)| id))
+    };
+    for msg in &m.messages {
+        if let Some(id) = mailbox(&msg.user)? {
+            let deleted = msg.deleted.then_some(now);
+            store.add_mail_message(
+                id,
+                (&msg.folder, &msg.subject, &msg.from),
+                msg.seen,
+                deleted,
+                now,
+            )?;
+        }
+    }
+    for c in &m.contacts {
+        if let Some(id) = mailbox(&c.user)? {
+            let data = serde_json::to_string(&c.fields).unwrap_or_else(|_| "{}".into());
+            let contact = store.add_mail_contact(id, &data)?;
+            if c.deleted {
+                store.delete_seeded_mail_contact(contact, now)?;
+            }
+        }
     }
     Ok(())
 }

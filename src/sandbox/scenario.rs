@@ -153,6 +153,10 @@ struct Raw {
     mail_brand: Vec<super::hosted_mail::RawBrand>,
     #[serde(default)]
     mail_domain: Vec<super::hosted_mail::RawDomain>,
+    #[serde(default)]
+    mail_message: Vec<super::hosted_mail::Message>,
+    #[serde(default)]
+    mail_contact: Vec<super::hosted_mail::Contact>,
 }
 
 #[derive(Deserialize, Default)]
@@ -292,6 +296,7 @@ impl Scenario {
             raw.mail_admin,
             raw.mail_brand,
             raw.mail_domain,
+            (raw.mail_message, raw.mail_contact),
         )
         .map_err(ScenarioError::Invalid)?;
         let mut prices = Vec::new();

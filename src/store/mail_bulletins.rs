@@ -108,10 +108,12 @@ impl Store {
         Ok(done)
     }
 
-    /// Queues `mails` (a posted bulletin, one per recipient) in one
-    /// transaction, with the audit row; `post` makes each message id unique.
-    pub fn post_mail_bulletin(
+    /// Queues `mails` of feature `kind` (a posted bulletin, one per recipient;
+    /// a brand's test mails) in one transaction, with the audit row; `post`
+    /// makes each message id unique.
+    pub fn queue_mail_notices(
         &self,
+        kind: &str,
         mails: &[Mail],
         post: &str,
         now: i64,
@@ -122,9 +124,9 @@ impl Store {
         for (i, m) in mails.iter().enumerate() {
             queue_mail(
                 &tx,
-                "mail_bulletin",
+                kind,
                 m,
-                &format!("<bulletin-{post}-{i}@opsd>"),
+                &format!("<{kind}-{post}-{i}@opsd>"),
                 None,
                 now,
             )?;

@@ -25,6 +25,8 @@ mod journal;
 mod lifecycle;
 mod mail_bulletins;
 mod mail_domains;
+mod mail_messages;
+mod mail_migrations;
 mod mail_roles;
 mod mail_users;
 mod mailbox;
@@ -73,6 +75,8 @@ pub use lifecycle::{
 };
 pub use mail_bulletins::{BulletinChange, BulletinKey};
 pub use mail_domains::{DeletedMailDomain, DomainWrite};
+pub use mail_messages::{StoredContact, StoredMessage};
+pub use mail_migrations::{MailFile, Migration, MigrationUser};
 pub use mail_roles::HeldRole;
 pub use mail_users::{
     DeletedMailUser, DomainDeleted, MailDomainState, MailUser, NewUserToken, UserWrite,

@@ -308,6 +308,19 @@ impl Server {
     pub fn count(&self, sql: &str) -> i64 {
         db_count(&self.db(), sql)
     }
+
+    /// `count(sql)` once it reaches `at_least`, waiting up to 10 seconds (the
+    /// journal is written by a flusher, behind the requests).
+    pub fn count_reaching(&self, sql: &str, at_least: i64) -> i64 {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let n = self.count(sql);
+            if n >= at_least || std::time::Instant::now() > until {
+                return n;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
 }
 
 impl Drop for Server {
