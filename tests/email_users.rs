@@ -618,3 +618,88 @@ fn workgroups_renames_restores_and_domain_searches() {
         (json!(false), json!(2))
     );
 }
+
+/// Clientexec's plugin for OpenSRS Hosted Email (clientexec/opensrsemail-server,
+/// its 18 requests captured): create, suspend, unsuspend, a mailbox added and
+/// listed, its webmail login token, deleted, and the account terminated; the
+/// repeats answer the errors the plugin shows.
+#[test]
+fn the_clientexec_hosted_email_plugin_provisions_and_manages_an_account() {
+    const CE: &str = "clients/clientexec-opensrsemail";
+    let s = Server::start_scenario(
+        r#"
+        [[mail_company]]
+        id = 3101
+        name = "CE Mail Co"
+        [[mail_admin]]
+        company = 3101
+        username = "ce-admin@ce-mail.adm"
+        password = "mail-admin-pw-1"
+        [[mail_domain]]
+        name = "ce-mail.adm"
+        company = 3101
+        "#,
+        |_| {},
+    );
+    let mut files: Vec<(usize, String)> = std::fs::read_dir(fixture(CE))
+        .expect("captures")
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().to_string_lossy().to_string();
+            let n = name.strip_prefix("ce.")?.split('.').next()?.parse().ok()?;
+            Some((n, name))
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 18);
+    // The user's own login with the webmail token, between 13 (the token) and
+    // 14 (the user deleted).
+    let mut login_ok = None;
+    let mut replies: Vec<Value> = Vec::new();
+    for (n, name) in &files {
+        replies.push(json_of(&s.send(&fixture_bytes(&format!("{CE}/{name}")))));
+        if *n == 13 {
+            let token = replies[12]["token"].as_str().expect("a token").to_string();
+            let login =
+                json!({"credentials": {"user": "jane@hosted-ce.com", "token": token}}).to_string();
+            let r = s.send(
+                format!(
+                    "POST /api/authenticate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{login}",
+                    login.len()
+                )
+                .as_bytes(),
+            );
+            login_ok = Some(json_of(&r)["success"].clone());
+        }
+    }
+    let by = |n: usize| &replies[n - 1];
+    // 1: the connection test reads the administrator's own domain.
+    assert_eq!(by(1)["success"], json!(true), "{}", by(1));
+    // 2, 3: a new domain is error 2, which offers and then makes it (4).
+    assert_eq!(error(by(2)), (json!(false), json!(2)));
+    assert_eq!(error(by(3)), (json!(false), json!(2)));
+    assert_eq!(by(4)["success"], json!(true));
+    // 5: made; 6: the actions read `disabled`; 7: suspended, 8 reads it back.
+    assert_eq!(by(5)["success"], json!(true));
+    assert_eq!(by(6)["attributes"]["disabled"], json!(false));
+    assert_eq!(by(7)["success"], json!(true));
+    assert_eq!(by(8)["attributes"]["disabled"], json!(true));
+    assert_eq!(by(9)["success"], json!(true));
+    // 10: the mailbox made; 11 again: 7, whose text the plugin shows.
+    assert_eq!(by(10)["success"], json!(true));
+    assert_eq!(error(by(11)), (json!(false), json!(7)));
+    // 12: the list the client sees, with the status it reads.
+    assert_eq!(by(12)["users"][0]["user"], json!("jane@hosted-ce.com"));
+    assert_eq!(by(12)["users"][0]["status"], json!("active"));
+    // 13: the webmail login's session token, good for the user's login.
+    assert_eq!(login_ok, Some(json!(true)));
+    // 14: deleted; 15 again: 2; 16: the empty list; 17: terminated; 18: gone.
+    assert_eq!(by(14)["success"], json!(true));
+    assert_eq!(error(by(15)), (json!(false), json!(2)));
+    assert_eq!(by(16)["users"], json!([]));
+    assert_eq!(by(17)["success"], json!(true));
+    assert_eq!(error(by(18)), (json!(false), json!(2)));
+    assert_eq!(
+        s.count("SELECT count(*) FROM mail_domains WHERE name = 'hosted-ce.com'"),
+        0
+    );
+}
