@@ -56,6 +56,27 @@ pub(super) fn inherited_by_users(
     ))
 }
 
+/// The domain's `limit_users` and `limit_aliases`: its own, else its
+/// company's; none, unlimited.
+pub(super) fn limits(
+    app: &App,
+    admin: &Admin,
+    domain: &str,
+) -> Result<(Option<i64>, Option<i64>), Failure> {
+    let company: Map<String, Value> =
+        serde_json::from_str(&company_settings(app, admin)?).unwrap_or_default();
+    let own: Map<String, Value> = match app.store.mail_domain_state(admin.company_id, domain)? {
+        Some(d) => serde_json::from_str(&d.settings).unwrap_or_default(),
+        None => Map::new(),
+    };
+    let limit = |k: &str| {
+        own.get(k)
+            .or_else(|| company.get(k))
+            .and_then(Value::as_i64)
+    };
+    Ok((limit("limit_users"), limit("limit_aliases")))
+}
+
 fn company_settings(app: &App, admin: &Admin) -> Result<String, Failure> {
     Ok(app
         .store

@@ -110,6 +110,7 @@ fn rewrite(
         now,
         welcome: &[],
         history: &[],
+        limits: (None, None),
     };
     match app
         .store

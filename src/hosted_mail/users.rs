@@ -223,11 +223,13 @@ pub(super) fn change_user(
         now,
         welcome: &welcome,
         history: &history,
+        limits: super::domains::limits(app, admin, &domain)?,
     };
     match store.write_mail_user(&w, &a)? {
         Written::Done(()) => Ok(Map::new()),
         // Made or deleted meanwhile by another call.
         Written::Stopped(Guard::NameHeld) => Err(exists(&format!("user '{address}'"))),
+        Written::Stopped(Guard::LimitReached) => Err(limit_reached(&domain)),
         Written::Stopped(_) => Err(no_such(&format!("user '{address}'"))),
     }
 }
@@ -468,10 +470,21 @@ pub(super) fn restore_user(
         now,
         welcome: &[],
         history: &[],
+        limits: super::domains::limits(app, admin, &new_domain)?,
     };
     match app.store.restore_mail_user(d.id, &w, &a)? {
         Written::Done(()) => Ok(Map::new()),
         Written::Stopped(Guard::NameHeld) => Err(exists(&format!("'{new_local}@{new_domain}'"))),
+        Written::Stopped(Guard::LimitReached) => Err(limit_reached(&new_domain)),
         Written::Stopped(_) => Err(no_such(&format!("deleted user '{address}' {id}"))),
     }
+}
+
+/// Error 4 for a domain at its `limit_users` or `limit_aliases` (*chosen*
+/// number: the documentation says only that no more are made).
+fn limit_reached(domain: &str) -> Failure {
+    Failure(
+        errors::NO_PERMISSION,
+        format!("The domain '{domain}' is at its limit of users or aliases"),
+    )
 }

@@ -53,6 +53,9 @@ pub struct UserWrite<'a> {
     /// The attributes it changed and their new values (JSON), for
     /// get_user_attribute_history.
     pub history: &'a [(String, String)],
+    /// The most users and aliases the domain may hold (`limit_users`,
+    /// `limit_aliases`), checked in the write's transaction.
+    pub limits: (Option<i64>, Option<i64>),
 }
 
 /// A company's email domain as the Email API reads it.
@@ -355,6 +358,25 @@ fn user_in(tx: &Transaction<'_>, w: &UserWrite<'_>) -> Result<Written<i64>> {
         .optional()?;
     if held.is_none() {
         return Ok(Written::Stopped(Guard::Moved));
+    }
+    if let (true, Some(most)) = (w.create, w.limits.0) {
+        let users: i64 = tx
+            .prepare_cached("SELECT count(*) FROM mailboxes WHERE domain = ?1")?
+            .query_row([w.domain], |r| r.get(0))?;
+        if users >= most {
+            return Ok(Written::Stopped(Guard::LimitReached));
+        }
+    }
+    if let (Some(aliases), Some(most)) = (w.aliases, w.limits.1) {
+        let others: i64 = tx
+            .prepare_cached(
+                "SELECT count(*) FROM mail_aliases a JOIN mailboxes m ON m.id = a.mailbox_id
+                 WHERE m.domain = ?1 AND m.local_part <> ?2",
+            )?
+            .query_row(params![w.domain, w.local_part], |r| r.get(0))?;
+        if others + aliases.len() as i64 > most {
+            return Ok(Written::Stopped(Guard::LimitReached));
+        }
     }
     let id: Option<i64> = if w.create {
         tx.prepare_cached(

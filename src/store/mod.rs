@@ -133,6 +133,8 @@ pub enum Guard {
     FundsShort,
     /// The row is no longer in the state its rule read (answered, moved, ended).
     Moved,
+    /// A limit the rule passed down is reached (a domain's users or aliases).
+    LimitReached,
 }
 
 /// Failures of the store. "No row" is mapped to `NotFound` here, at the edge.

@@ -42,7 +42,7 @@ impl crate::api::Handler for Redeem {
         match store.redeem_domain(deleted.id, &record, cents, now, &audit, &event)? {
             Written::Done(_) => {}
             Written::Stopped(Guard::FundsShort) => return Err(ApiError::Refused(codes::NO_FUNDS)),
-            Written::Stopped(Guard::Moved | Guard::NameHeld) => {
+            Written::Stopped(Guard::Moved | Guard::NameHeld | Guard::LimitReached) => {
                 return Err(ApiError::Refused(codes::NOT_REDEEMABLE));
             }
         }

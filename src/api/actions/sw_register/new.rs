@@ -410,7 +410,8 @@ impl Registration {
                 Err(ApiError::Refused(codes::ORDER_NOT_PENDING))
             }
             // Registered elsewhere since it was looked up: the registry refuses it.
-            Written::Stopped(Guard::NameHeld | Guard::Moved) => {
+            // (No limit is passed down for orders.)
+            Written::Stopped(Guard::NameHeld | Guard::Moved | Guard::LimitReached) => {
                 self.forced_pending(ctx, profile, &[], saved, now)
             }
             Written::Stopped(Guard::FundsShort) => Ok(Outcome::Refused(failure_with_detail(
