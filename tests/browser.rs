@@ -452,6 +452,118 @@ fn seed_001_walk_through_in_the_mail_administration_console() {
     assert_eq!(mails[0].1.to, "notices@gaining.example");
 }
 
+/// The mail console shows and edits what the Email API changes: a user added
+/// from a domain's page, its settings saved, a message deleted (and offered for
+/// restore by the API), the user deleted — each checked through the API.
+#[test]
+fn mail_console_users_in_a_browser() {
+    use crate::email_push::{ADMIN_PW, LOSING_ADMIN, setup};
+    let s = setup();
+    let base = format!("http://{}", s.addr);
+    let api = |method: &str, body: serde_json::Value| -> serde_json::Value {
+        let mut body = body;
+        body["credentials"] = serde_json::json!({"user": LOSING_ADMIN, "password": ADMIN_PW});
+        let text = body.to_string();
+        let r = s.send(
+            format!(
+                "POST /api/{method} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}",
+                text.len()
+            )
+            .as_bytes(),
+        );
+        serde_json::from_slice(&r.body).expect("JSON")
+    };
+    // A change made through the API shows in the console.
+    api(
+        "change_user",
+        serde_json::json!({"user": "user1@plain.example.com", "attributes": {"title": "Boss"}}),
+    );
+    in_browser(async |c: &Client| {
+        let step = Steps(c);
+        step.login(&format!("{base}/mac/login"), LOSING_ADMIN, ADMIN_PW)
+            .await;
+        c.goto(&format!("{base}/mac/domains/second.example.com"))
+            .await
+            .expect("domain page");
+        assert!(
+            step.text("users")
+                .await
+                .contains("user1@second.example.com")
+        );
+        step.type_into("new-local", "jane").await;
+        step.type_into("new-name", "Jane Doe").await;
+        step.type_into("new-password", "Jane-pw-1").await;
+        step.click("add-user").await;
+        assert_eq!(step.text("flash").await, "User added.");
+        assert_eq!(step.text("user-address").await, "jane@second.example.com");
+        screenshot(c, "mac-7-user-added.png").await;
+        step.type_into("user-title", "Ms.").await;
+        step.click("save-user").await;
+        assert_eq!(step.text("flash").await, "Changes saved.");
+
+        c.goto(&format!("{base}/mac/users/user1%40plain.example.com"))
+            .await
+            .expect("user page");
+        let title = c
+            .find(Locator::Id("user-title"))
+            .await
+            .expect("title field")
+            .attr("value")
+            .await
+            .expect("value");
+        assert_eq!(title.as_deref(), Some("Boss"));
+        assert_eq!(step.text("user-deleted").await, "0");
+        c.find(Locator::Css("#messages button"))
+            .await
+            .expect("a message")
+            .click()
+            .await
+            .expect("delete it");
+        assert_eq!(
+            step.text("flash").await,
+            "Message deleted; it can be restored for 14 days."
+        );
+        assert_eq!(step.text("user-deleted").await, "1");
+        screenshot(c, "mac-8-message-deleted.png").await;
+
+        c.goto(&format!("{base}/mac/users/jane%40second.example.com"))
+            .await
+            .expect("user page");
+        step.click("delete-user").await;
+        assert_eq!(step.text("flash").await, "User deleted.");
+    });
+    let jane = api(
+        "search_users",
+        serde_json::json!({"criteria": {"domain": "second.example.com", "deleted": true}}),
+    );
+    assert_eq!(
+        jane["users"][0]["user"],
+        serde_json::json!("jane@second.example.com"),
+        "{jane}"
+    );
+    let restored = api(
+        "restore_user",
+        serde_json::json!({"user": "jane@second.example.com", "id": jane["users"][0]["id"], "new_name": "jane@second.example.com"}),
+    );
+    assert_eq!(restored["success"], serde_json::json!(true), "{restored}");
+    let got = api(
+        "get_user",
+        serde_json::json!({"user": "jane@second.example.com"}),
+    );
+    assert_eq!(
+        (
+            got["attributes"]["name"].clone(),
+            got["attributes"]["title"].clone()
+        ),
+        (serde_json::json!("Jane Doe"), serde_json::json!("Ms."))
+    );
+    let gone = api(
+        "get_deleted_messages",
+        serde_json::json!({"user": "user1@plain.example.com"}),
+    );
+    assert_eq!(gone["count"], serde_json::json!(1), "{gone}");
+}
+
 /// The operator dashboard in a real browser: every page, with a screenshot of each,
 /// and its three controls (cancel a bulk change, switch pushes, advance the clock).
 #[test]

@@ -371,6 +371,24 @@ pub fn methods() -> impl Iterator<Item = &'static str> {
     METHODS.iter().map(|m| m.0)
 }
 
+/// Runs `method` for an authenticated caller (the mail console's pages call
+/// the API's methods so): the access check, then the method. `Err` is the
+/// error number and text.
+pub fn run(
+    app: &App,
+    admin: &Admin,
+    method: &str,
+    req: &Map<String, Value>,
+    peer: IpAddr,
+) -> Result<Map<String, Value>, (u8, String)> {
+    let Some(&(_, need, subject, run)) = METHODS.iter().find(|m| m.0 == method) else {
+        return Err((errors::BAD_REQUEST, format!("Unknown method '{method}'")));
+    };
+    access::check(app, admin, need, subject, req)
+        .and_then(|()| run(app, admin, req, peer))
+        .map_err(|Failure(n, text)| (n, text))
+}
+
 /// Answers `POST /api/<method>` with `body`.
 pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
     let Some(&(_, need, subject, run)) = METHODS.iter().find(|m| m.0 == method) else {

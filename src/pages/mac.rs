@@ -1,7 +1,9 @@
 //! The Mail Administration Console of seed 001: admin login, Company settings with
 //! the Domain Push section (company_id, Allowed companies, Notification Email),
-//! Company domains with Push Domain and its confirmation, and a domain's page with
-//! its brand state. Pushes run through the same code as the Email JSON API.
+//! Company domains with Push Domain and its confirmation, a domain's page with
+//! its brand state, its users and Add user, and a user's page (its settings,
+//! roles, mail; edit, delete, delete a message). Pushes run through the same
+//! code as the Email JSON API, users through its methods (`api::run`).
 
 use minijinja::context;
 
@@ -66,17 +68,49 @@ pub fn handle(app: &App, req: &PageRequest) -> Page {
         (true, "/mac/company") => c.update_company(),
         (false, "/mac/domains") => c.domains(),
         (true, "/mac/domains/push") => c.push(),
-        (false, rest) => match rest.strip_prefix("/mac/domains/") {
-            Some(name) if !name.contains('/') => c.domain(name),
-            _ => not_found(),
-        },
-        (true, rest) => match rest
-            .strip_prefix("/mac/domains/")
-            .and_then(|r| r.strip_suffix("/brand"))
-        {
-            Some(name) if !name.contains('/') => c.new_brand(name),
-            _ => not_found(),
-        },
+        (false, rest) => {
+            if let Some(name) = rest
+                .strip_prefix("/mac/domains/")
+                .filter(|n| !n.contains('/'))
+            {
+                c.domain(name)
+            } else if let Some(address) = rest
+                .strip_prefix("/mac/users/")
+                .filter(|a| !a.contains('/'))
+            {
+                c.user(&decode(address), 200, None)
+            } else {
+                not_found()
+            }
+        }
+        (true, rest) => {
+            let tail = |prefix: &str, suffix: &str| {
+                rest.strip_prefix(prefix)
+                    .and_then(|r| r.strip_suffix(suffix))
+                    .filter(|n| !n.contains('/'))
+                    .map(str::to_string)
+            };
+            if let Some(name) = tail("/mac/domains/", "/brand") {
+                c.new_brand(&name)
+            } else if let Some(name) = tail("/mac/domains/", "/users") {
+                c.add_user(&name)
+            } else if let Some(address) = tail("/mac/users/", "/delete") {
+                c.delete_user(&decode(&address))
+            } else if let Some(address) = rest
+                .strip_prefix("/mac/users/")
+                .filter(|a| !a.contains('/'))
+            {
+                c.change_user(&decode(address))
+            } else if let Some((address, id)) = rest
+                .strip_prefix("/mac/users/")
+                .and_then(|r| r.strip_suffix("/delete-message"))
+                .and_then(|r| r.split_once("/messages/"))
+            {
+                c.delete_message(&decode(address), id)
+            } else {
+                not_found()
+            }
+        }
     }
 }
 
@@ -221,17 +255,210 @@ impl Console<'_> {
         }
     }
 
+    /// An Email API method as this administrator (the same rules and checks).
+    fn call(
+        &self,
+        method: &str,
+        req: serde_json::Value,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+        let serde_json::Value::Object(req) = req else {
+            return Err("not a request".into());
+        };
+        hosted_mail::api::run(self.app, self.admin, method, &req, self.req.peer)
+            .map_err(|(_, text)| text)
+    }
+
     fn domain(&self, name: &str) -> Page {
+        self.domain_page(name, 200, None)
+    }
+
+    fn domain_page(&self, name: &str, status: u16, error: Option<&str>) -> Page {
         match self.app.store.mail_domain(name) {
             Ok(Some(domain)) if domain.company_id == self.company.id => {
                 let flash = self
                     .req
                     .query
                     .get("branded")
-                    .map(|_| "Brand created and assigned.");
-                self.page(200, "mac_domain.html", context! { domain, flash })
+                    .map(|_| "Brand created and assigned.")
+                    .or_else(|| self.req.query.get("deleted").map(|_| "User deleted."));
+                let users = self
+                    .call(
+                        "search_users",
+                        serde_json::json!({"criteria": {"domain": name}}),
+                    )
+                    .map(|r| r.get("users").cloned().unwrap_or_default())
+                    .unwrap_or_default();
+                self.page(
+                    status,
+                    "mac_domain.html",
+                    context! { domain, flash, users, error },
+                )
             }
             Ok(_) => not_found(),
+            Err(e) => store_failure("mail administration", &e),
+        }
+    }
+
+    /// Add user: a mailbox made as change_user with `create_only` makes it.
+    fn add_user(&self, domain: &str) -> Page {
+        let local = self
+            .req
+            .form
+            .get("local")
+            .unwrap_or("")
+            .trim()
+            .to_lowercase();
+        let address = format!("{local}@{domain}");
+        let mut attributes =
+            serde_json::json!({"password": self.req.form.get("password").unwrap_or("")});
+        let name = self.req.form.get("name").unwrap_or("").trim();
+        if !name.is_empty() {
+            attributes["name"] = serde_json::json!(name);
+        }
+        match self.call(
+            "change_user",
+            serde_json::json!({"user": address, "attributes": attributes, "create_only": true}),
+        ) {
+            Ok(_) => Page::redirect(&format!("/mac/users/{}?added=1", urlencode(&address))),
+            Err(e) => self.domain_page(domain, 400, Some(&e)),
+        }
+    }
+
+    fn user(&self, address: &str, status: u16, error: Option<&str>) -> Page {
+        let user = match self.call("get_user", serde_json::json!({"user": address})) {
+            Ok(u) => u,
+            Err(_) => return not_found(),
+        };
+        let folders = self
+            .call("get_user_folders", serde_json::json!({"user": address}))
+            .ok()
+            .and_then(|f| f.get("folders").cloned())
+            .unwrap_or_default();
+        let mut messages = Vec::new();
+        for f in folders
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.as_str())
+        {
+            if let Ok(m) = self.call(
+                "get_user_messages",
+                serde_json::json!({"user": address, "folder": f}),
+            ) {
+                for msg in m
+                    .get("messages")
+                    .and_then(|l| l.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    messages.push(serde_json::json!({"folder": f, "id": msg["id"], "subject": msg["headers"]["Subject"], "from": msg["headers"]["From"]}));
+                }
+            }
+        }
+        let deleted = self
+            .call("get_deleted_messages", serde_json::json!({"user": address}))
+            .ok()
+            .and_then(|d| d.get("count").cloned())
+            .unwrap_or_default();
+        let flash = if self.req.query.get("added").is_some() {
+            Some("User added.")
+        } else if self.req.query.get("saved").is_some() {
+            Some("Changes saved.")
+        } else if self.req.query.get("message-deleted").is_some() {
+            Some("Message deleted; it can be restored for 14 days.")
+        } else {
+            None
+        };
+        let domain = address.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+        let roles: Vec<String> = user
+            .get("metadata")
+            .and_then(|m| m.get("roles"))
+            .and_then(|r| r.as_object())
+            .into_iter()
+            .flatten()
+            .map(|(role, objects)| {
+                let list: Vec<&str> = objects
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|o| o.as_str())
+                    .collect();
+                format!("{role} ({})", list.join(", "))
+            })
+            .collect();
+        let href = format!("/mac/users/{}", urlencode(address));
+        self.page(
+            status,
+            "mac_user.html",
+            context! { address, href, domain, user, roles, messages, deleted, flash, error },
+        )
+    }
+
+    /// The user's form: name, title, phone, fax and (when given) a new password.
+    fn change_user(&self, address: &str) -> Page {
+        let mut attributes = serde_json::Map::new();
+        for k in ["name", "title", "phone", "fax"] {
+            if let Some(v) = self.req.form.get(k) {
+                attributes.insert(k.into(), serde_json::json!(v.trim()));
+            }
+        }
+        if let Some(p) = self.req.form.get("password").filter(|p| !p.is_empty()) {
+            attributes.insert("password".into(), serde_json::json!(p));
+        }
+        match self.call(
+            "change_user",
+            serde_json::json!({"user": address, "attributes": attributes}),
+        ) {
+            Ok(_) => Page::redirect(&format!("/mac/users/{}?saved=1", urlencode(address))),
+            Err(e) => self.user(address, 400, Some(&e)),
+        }
+    }
+
+    fn delete_user(&self, address: &str) -> Page {
+        let domain = address
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_string())
+            .unwrap_or_default();
+        match self.call("delete_user", serde_json::json!({"user": address})) {
+            Ok(_) => Page::redirect(&format!("/mac/domains/{domain}?deleted=1")),
+            Err(e) => self.user(address, 400, Some(&e)),
+        }
+    }
+
+    /// Deletes one message (what a mail client does; the Email API restores).
+    fn delete_message(&self, address: &str, id: &str) -> Page {
+        let found = crate::rules::mail_users::split_address(address)
+            .map(|(l, d)| self.app.store.mail_user(self.company.id, &d, &l));
+        let user = match found {
+            Some(Ok(Some(u))) => u,
+            Some(Err(e)) => return store_failure("mail administration", &e),
+            _ => return not_found(),
+        };
+        let Ok(id) = id.parse::<i64>() else {
+            return not_found();
+        };
+        let now = self.app.now();
+        let audit = crate::store::AuditEntry {
+            at: now,
+            actor: self.admin.username.clone(),
+            actor_kind: crate::store::account::MAIL_ADMIN.into(),
+            action: "delete_message".into(),
+            subject: user.address(),
+            detail: format!("company {}", self.company.id),
+            client_ip: self.req.peer.to_string(),
+            gaining: None,
+            gaining_kind: None,
+        };
+        match self
+            .app
+            .store
+            .set_mail_message_deleted(user.id, id, (Some(now), now), &audit)
+        {
+            Ok(true) => Page::redirect(&format!(
+                "/mac/users/{}?message-deleted=1",
+                urlencode(address)
+            )),
+            Ok(false) => not_found(),
             Err(e) => store_failure("mail administration", &e),
         }
     }
@@ -260,4 +487,17 @@ impl Console<'_> {
             Err(e) => store_failure("mail administration", &e),
         }
     }
+}
+
+/// A path segment decoded (`%40` is `@`; the console's links encode every
+/// other byte too).
+fn decode(segment: &str) -> String {
+    form_urlencoded::parse(format!("v={}", segment.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

@@ -82,6 +82,7 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("templates/mac_confirm.html"),
     ),
     ("mac_domain.html", include_str!("templates/mac_domain.html")),
+    ("mac_user.html", include_str!("templates/mac_user.html")),
     (
         "dashboard_layout.html",
         include_str!("templates/dashboard_layout.html"),
