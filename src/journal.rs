@@ -104,6 +104,9 @@ pub struct Pending {
     /// The coverage report's key for an OPS call of a known reseller: the
     /// handler's name, or [`UNKNOWN_ACTION`]; `None` counts nowhere.
     pub coverage: Option<&'static str>,
+    /// An Email API call's company and outcome (200, or its error number):
+    /// with `coverage`, the company's coverage count.
+    pub mail_company: Option<(i64, i64)>,
     pub code: i64,
     pub success: bool,
     /// The request line and headers, secrets already masked (see [`head`]).
@@ -300,6 +303,26 @@ impl Journal {
                 s.1 = s.1.max(p.at);
             }
         }
+        let mut mail: HashMap<(i64, &'static str, i64), (i64, i64)> = HashMap::new();
+        for p in &taken.entries {
+            if let (Some((company, outcome)), Some(method)) = (p.mail_company, p.coverage) {
+                let s = mail.entry((company, method, outcome)).or_insert((0, p.at));
+                s.0 += p.repeats;
+                s.1 = s.1.max(p.at);
+            }
+        }
+        let mail: Vec<crate::store::CoverageCount> = mail
+            .into_iter()
+            .map(
+                |((company, action, code), (calls, last_at))| crate::store::CoverageCount {
+                    reseller_id: company,
+                    action,
+                    code,
+                    calls,
+                    last_at,
+                },
+            )
+            .collect();
         let coverage: Vec<crate::store::CoverageCount> = coverage
             .into_iter()
             .map(
@@ -346,7 +369,7 @@ impl Journal {
             anonymous_bytes: ANONYMOUS_BYTES,
             oldest: now - MAX_AGE,
         };
-        store.journal_append(&entries, &coverage, &windows)?;
+        store.journal_append(&entries, (&coverage, &mail), &windows)?;
         Ok(entries.len())
     }
 }
@@ -747,6 +770,7 @@ mod tests {
             surface: "ops",
             action: format!("ACTION{n}"),
             coverage: None,
+            mail_company: None,
             code: 400,
             success: false,
             head: String::new(),

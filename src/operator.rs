@@ -112,6 +112,17 @@ pub fn handle(app: &App, req: &Request<'_>) -> Answer {
             .map(|n| Answer::ok(json!({ "cleared": n }))),
         ("GET", "webhooks") => webhooks(app, req),
         ("GET", "journal") => journal(app, req),
+        // The Email API's coverage of a company.
+        ("GET", "coverage") if req.get("company").is_some() => {
+            match req.get("company").and_then(|c| c.parse::<i64>().ok()) {
+                Some(id) => match app.store.mail_company(id) {
+                    Ok(Some(_)) => crate::hosted_mail::coverage::report(app, id).map(Answer::ok),
+                    Ok(None) => Ok(Answer::refused(404, "no such company")),
+                    Err(e) => Err(e),
+                },
+                None => Ok(Answer::refused(404, "no such company")),
+            }
+        }
         ("GET", "coverage") => match req.reseller(app) {
             Ok(Ok(Some(id))) => crate::api::coverage::report(app, id).map(Answer::ok),
             Ok(Ok(None)) => Ok(Answer::refused(400, "give reseller=NAME")),

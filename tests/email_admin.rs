@@ -928,3 +928,59 @@ fn a_users_history_sessions_app_passwords_and_sieve() {
         json!(2)
     );
 }
+
+#[test]
+fn a_pushed_domain_takes_its_bulletins_and_leaves_company_roles_behind() {
+    let s = world();
+    make_user(&s, "rory@b.example", "staff");
+    admin(
+        &s,
+        "set_role",
+        json!({"user": "rory@b.example", "role": "company_ro", "object": "Example Corp"}),
+    );
+    admin(
+        &s,
+        "change_domain_bulletin",
+        json!({"domain": "b.example", "bulletin": "Hi", "type": "manual", "bulletin_text": "Subject: Hi\n\nHello."}),
+    );
+    let rival = |method: &str, body: Value| call_as(&s, method, "rival-admin", PW, body);
+    assert_eq!(
+        rival(
+            "change_company",
+            json!({"company": "Rival Co", "attributes": {"domain_push_allowed": [3001]}})
+        )["success"],
+        json!(true)
+    );
+    admin(
+        &s,
+        "push_domain",
+        json!({"domain": "b.example", "new_company": 3002}),
+    );
+    // Rory, now Rival Co's, holds no role over either company.
+    assert_eq!(
+        rival("get_user", json!({"user": "rory@b.example"}))["metadata"]["roles"],
+        json!({})
+    );
+    assert_eq!(
+        number(&user(&s, "rory@b.example", "search_domains", json!({}))),
+        json!(4)
+    );
+    let b = rival(
+        "get_domain_bulletin",
+        json!({"domain": "b.example", "bulletin": "Hi", "type": "manual"}),
+    );
+    assert!(
+        b["bulletin_text"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("Hello.")),
+        "{b}"
+    );
+    assert_eq!(
+        number(&admin_raw(
+            &s,
+            "get_domain_bulletin",
+            json!({"domain": "b.example", "bulletin": "Hi", "type": "manual"})
+        )),
+        json!(2)
+    );
+}

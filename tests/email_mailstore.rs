@@ -414,6 +414,49 @@ fn migrations_stats_and_their_links() {
         json!(2)
     );
 
+    // The company's coverage: what it called, with which outcome.
+    let (st, cov) = s.admin_json("GET", "/admin/coverage?company=4001", "");
+    assert_eq!(st, 200, "{cov}");
+    let row = |m: &str| {
+        cov["methods"]
+            .as_array()
+            .expect("methods")
+            .iter()
+            .find(|r| r["method"] == m)
+            .cloned()
+            .expect("a row")
+    };
+    assert_eq!(
+        row("migration_add")["outcomes"],
+        json!({"success": 1, "error 2": 1, "error 6": 2, "error 7": 1})
+    );
+    assert!(
+        cov["untried"]
+            .as_array()
+            .expect("untried")
+            .contains(&json!("set_sieve"))
+    );
+    assert_eq!(cov["methods"].as_array().map(Vec::len), Some(57));
+    let (_, other) = s.admin_json("GET", "/admin/coverage?company=4002", "");
+    let theirs = |m: &str| {
+        other["methods"]
+            .as_array()
+            .expect("methods")
+            .iter()
+            .find(|r| r["method"] == m)
+            .cloned()
+            .expect("a row")
+    };
+    assert_eq!(
+        theirs("migration_add")["calls"],
+        json!(0),
+        "another company's calls are its own"
+    );
+    assert_eq!(
+        theirs("migration_status")["outcomes"],
+        json!({"error 2": 1})
+    );
+
     // reset_email_test mails the brand's password-reset notice.
     assert_eq!(
         number(&call_as(

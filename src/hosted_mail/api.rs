@@ -35,6 +35,8 @@ pub struct ApiReply {
     pub status: u16,
     pub body: Value,
     pub caller: Option<String>,
+    /// The caller's company and the method answered, for the coverage counts.
+    pub counted: Option<(i64, &'static str)>,
 }
 
 type Run = fn(&App, &Admin, &Map<String, Value>, IpAddr) -> Outcome;
@@ -391,11 +393,12 @@ pub fn run(
 
 /// Answers `POST /api/<method>` with `body`.
 pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
-    let Some(&(_, need, subject, run)) = METHODS.iter().find(|m| m.0 == method) else {
+    let Some(&(name, need, subject, run)) = METHODS.iter().find(|m| m.0 == method) else {
         return ApiReply {
             status: 200,
             body: json!({"success": false, "error": format!("Unknown method '{method}'"), "error_number": errors::BAD_REQUEST}),
             caller: None,
+            counted: None,
         };
     };
     let req: Value = match serde_json::from_slice(body) {
@@ -405,13 +408,16 @@ pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
                 status: 200,
                 body: json!({"success": false, "error": format!("Malformed JSON: {e}"), "error_number": errors::BAD_REQUEST}),
                 caller: None,
+                counted: None,
             };
         }
     };
     let mut who = None;
+    let mut counted = None;
     let outcome = match req.as_object() {
         Some(obj) => caller(app, obj, peer).and_then(|admin| {
             who = Some(admin.username.clone());
+            counted = Some((admin.company_id, name));
             access::check(app, &admin, need, subject, obj)?;
             run(app, &admin, obj, peer)
         }),
@@ -433,6 +439,7 @@ pub fn handle(app: &App, method: &str, body: &[u8], peer: IpAddr) -> ApiReply {
         status: 200,
         body,
         caller: who,
+        counted,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod api;
 mod bulletins;
 mod changes;
 mod company;
+pub mod coverage;
 mod domains;
 pub mod downloads;
 mod failure;

@@ -63,6 +63,7 @@ impl Service {
                 status: 500,
                 body: serde_json::json!({"success": false, "error": "Internal error", "error_number": crate::hosted_mail::api::errors::INTERNAL}),
                 caller: None,
+                counted: None,
             }
         });
         let text = reply.body.to_string();
@@ -87,7 +88,15 @@ impl Service {
         self.journal(Journaled {
             reseller_id: None,
             tenant,
-            coverage: None,
+            coverage: reply.counted.map(|(_, method)| method),
+            mail_company: reply.counted.map(|(company, _)| {
+                let outcome = if ok {
+                    200
+                } else {
+                    reply.body["error_number"].as_i64().unwrap_or(0)
+                };
+                (company, outcome)
+            }),
             username: user,
             surface: "email",
             action,

@@ -14,6 +14,9 @@ pub(super) struct Journaled {
     pub(super) reseller_id: Option<i64>,
     pub(super) tenant: String,
     pub(super) coverage: Option<&'static str>,
+    /// An Email API call's company and outcome, for its coverage (with
+    /// `coverage` its method).
+    pub(super) mail_company: Option<(i64, i64)>,
     pub(super) username: String,
     pub(super) surface: &'static str,
     pub(super) action: String,
@@ -60,6 +63,7 @@ impl Service {
             surface: j.surface,
             action: j.action,
             coverage: j.coverage,
+            mail_company: j.mail_company,
             code: i64::from(j.code),
             success: j.success,
             head: j.head,
@@ -80,6 +84,7 @@ impl Service {
             reseller_id: None,
             tenant: crate::journal::ANONYMOUS.to_string(),
             coverage: None,
+            mail_company: None,
             username: user,
             surface: "ops",
             action: "-".into(),

@@ -393,6 +393,7 @@ impl Service {
             reseller_id: o.reseller_id,
             tenant,
             coverage,
+            mail_company: None,
             username: user,
             surface: "ops",
             action: o.action_text.clone(),

@@ -47,6 +47,7 @@ impl Service {
             reseller_id: None,
             tenant,
             coverage: None,
+            mail_company: None,
             username: user,
             surface: "srv",
             action: "PUSH_DOMAIN".into(),

@@ -109,6 +109,7 @@ pub fn push(app: &App, p: &MailPush) -> Result<Result<MailPushDone, MailPushRefu
         // by the gaining company (the losing company's brand may serve other
         // domains).
         copy_brand: domain.brand_id,
+        ended_roles: crate::rules::mail_roles::COMPANY_ROLES,
     };
     match store.mail_push(&plan) {
         Ok(brand) => {

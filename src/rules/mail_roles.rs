@@ -17,6 +17,16 @@
 //!
 //! Every user may read and change itself (its password, its forwarding, …).
 
+/// The roles held over a company: a user whose domain is pushed to another
+/// company loses them (its domain and workgroup roles stay with the domain).
+pub const COMPANY_ROLES: &[&str] = &[
+    "company",
+    "company_mail",
+    "company_ro",
+    "company_token_only",
+    "company_view",
+];
+
 /// A role, as `set_role` spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
@@ -207,6 +217,10 @@ mod tests {
     fn roles_round_trip_their_names() {
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
+            assert_eq!(
+                COMPANY_ROLES.contains(&r.as_str()),
+                r.over() == Over::Company
+            );
         }
         assert_eq!(Role::parse("company_mail2"), None);
     }

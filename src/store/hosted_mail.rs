@@ -69,6 +69,9 @@ pub struct MailPushPlan {
     /// The brand whose settings travel with the domain, as an unlabelled,
     /// non-editable copy the gaining company owns.
     pub copy_brand: Option<i64>,
+    /// The roles the domain's users lose (the ones held over the losing
+    /// company).
+    pub ended_roles: &'static [&'static str],
 }
 
 impl Store {
@@ -367,6 +370,19 @@ impl Store {
         )?;
         if moved == 0 {
             return Err(StoreError::NotFound);
+        }
+        // The domain's bulletins go with it; its users' roles over the losing
+        // company end.
+        tx.execute(
+            "UPDATE mail_bulletins SET company_id = ?2 WHERE domain = ?1 AND company_id = ?3",
+            params![plan.domain, plan.gaining, plan.losing],
+        )?;
+        for role in plan.ended_roles {
+            tx.execute(
+                "DELETE FROM mail_roles WHERE role = ?2
+                 AND mailbox_id IN (SELECT id FROM mailboxes WHERE domain = ?1)",
+                params![plan.domain, role],
+            )?;
         }
         tx.execute(
             "INSERT INTO mail_billing (company_id, domain, starts_at, reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",

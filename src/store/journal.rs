@@ -29,7 +29,9 @@ pub struct JournalEntry {
     pub repeats: i64,
 }
 
-/// Calls of one reseller, action and response code, to add to the coverage counts.
+/// Calls of one reseller, action and response code, to add to the coverage
+/// counts (or, for the Email API, of one company, method and outcome:
+/// `reseller_id` is then the company's id).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CoverageCount {
     pub reseller_id: i64,
@@ -103,13 +105,14 @@ pub struct PathCount {
 }
 
 impl Store {
-    /// Writes a batch of entries (their `id` is ignored) and adds `coverage` to
-    /// the counts, then keeps each tenant of the batch within its window, in one
+    /// Writes a batch of entries (their `id` is ignored) and adds `coverage`
+    /// (OPS, by reseller) and `mail` (the Email API, by company) to the counts,
+    /// then keeps each tenant of the batch within its window, in one
     /// transaction.
     pub fn journal_append(
         &self,
         entries: &[JournalEntry],
-        coverage: &[CoverageCount],
+        (coverage, mail): (&[CoverageCount], &[CoverageCount]),
         windows: &JournalWindows,
     ) -> Result<()> {
         let conn = self.uncounted_writer();
@@ -152,6 +155,15 @@ impl Store {
             for c in coverage {
                 count.execute(params![c.reseller_id, c.action, c.code, c.calls, c.last_at])?;
             }
+            let mut count = tx.prepare_cached(
+                "INSERT INTO mail_coverage (company_id, method, outcome, calls, last_at)
+                 SELECT id, ?2, ?3, ?4, ?5 FROM mail_companies WHERE id = ?1
+                 ON CONFLICT (company_id, method, outcome)
+                 DO UPDATE SET calls = mail_coverage.calls + excluded.calls, last_at = excluded.last_at",
+            )?;
+            for c in mail {
+                count.execute(params![c.reseller_id, c.action, c.code, c.calls, c.last_at])?;
+            }
         }
         {
             // Each tenant's newest rows up to its bounds; the rest goes.
@@ -180,6 +192,17 @@ impl Store {
             .execute([windows.oldest])?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// The Email API coverage counts of a company: `(method, outcome, calls)`.
+    pub fn mail_coverage(&self, company_id: i64) -> Result<Vec<(String, i64, i64)>> {
+        Ok(self
+            .reader()
+            .prepare_cached(
+                "SELECT method, outcome, calls FROM mail_coverage WHERE company_id = ?1 ORDER BY method, outcome",
+            )?
+            .query_map([company_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<super::sql::Result<_>>()?)
     }
 
     /// Forgets the coverage counts of every action but `known` (counts kept

@@ -228,6 +228,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0040_accounts.sql")),
     M::up(include_str!("migrations/0041_mail_users.sql")),
     M::up(include_str!("migrations/0042_mail_world.sql")),
+    M::up(include_str!("migrations/0043_mail_coverage.sql")),
 ];
 
 /// How many reader connections to keep. Reads are short; a few cover two cores.
@@ -288,6 +289,10 @@ const PG_MIGRATIONS: &[(usize, &str)] = &[
     (40, include_str!("migrations/postgres/0040_accounts.sql")),
     (41, include_str!("migrations/postgres/0041_mail_users.sql")),
     (42, include_str!("migrations/postgres/0042_mail_world.sql")),
+    (
+        43,
+        include_str!("migrations/postgres/0043_mail_coverage.sql"),
+    ),
 ];
 
 /// Whether a `db` setting names a PostgreSQL database rather than a file.
