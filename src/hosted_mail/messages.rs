@@ -12,10 +12,10 @@ use serde_json::{Map, Value, json};
 use crate::app::App;
 use crate::auth;
 use crate::rules::mail_folders::{self, RESTORE_DAYS};
-use crate::store::StoredMessage;
+use crate::store::{MailItem, StoredMessage};
 
 use super::Admin;
-use super::failure::{Outcome, bad, errors, missing};
+use super::failure::{Failure, Outcome, bad, errors, missing};
 use super::request::{audit, no_such};
 use super::users::existing;
 
@@ -166,27 +166,16 @@ pub(super) fn move_user_messages(
 ) -> Outcome {
     let (u, address) = existing(app, admin, req)?;
     let folder = folder_of(req)?;
-    let ids = ids_of(req)?;
-    let mut results = Vec::with_capacity(ids.len());
-    for id in &ids {
-        let done = match id.parse::<i64>() {
-            Ok(n) => {
-                let a = audit(
-                    admin,
-                    &format!("move_user_messages to {folder}"),
-                    &address,
-                    peer,
-                    app.now(),
-                );
-                app.store.move_mail_message(u.id, n, &folder, &a)?
-            }
-            Err(_) => false,
-        };
-        results.push(outcome(id, done));
-    }
-    let mut out = Map::new();
-    out.insert("ids".into(), Value::Array(results));
-    Ok(out)
+    each_id(req, |n| {
+        let a = audit(
+            admin,
+            &format!("move_user_messages to {folder}"),
+            &address,
+            peer,
+            app.now(),
+        );
+        Ok(app.store.move_mail_message(u.id, n, &folder, &a)?)
+    })
 }
 
 pub(super) fn reindex(
@@ -285,23 +274,7 @@ pub(super) fn restore_deleted_messages(
     req: &Map<String, Value>,
     peer: IpAddr,
 ) -> Outcome {
-    let (u, address) = existing(app, admin, req)?;
-    let since = app.now() - RESTORE_DAYS * 86_400;
-    let mut results = Vec::new();
-    for id in ids_of(req)? {
-        let done = match id.parse::<i64>() {
-            Ok(n) => {
-                let a = audit(admin, "restore_deleted_messages", &address, peer, app.now());
-                app.store
-                    .set_mail_message_deleted(u.id, n, (None, since), &a)?
-            }
-            Err(_) => false,
-        };
-        results.push(outcome(&id, done));
-    }
-    let mut out = Map::new();
-    out.insert("ids".into(), Value::Array(results));
-    Ok(out)
+    restore(app, admin, req, peer, MailItem::Message)
 }
 
 pub(super) fn get_deleted_contacts(
@@ -343,19 +316,45 @@ pub(super) fn restore_deleted_contacts(
     req: &Map<String, Value>,
     peer: IpAddr,
 ) -> Outcome {
+    restore(app, admin, req, peer, MailItem::Contact)
+}
+
+/// restore_deleted_messages and restore_deleted_contacts: each id brought
+/// back when deleted in the last 14 days.
+fn restore(
+    app: &App,
+    admin: &Admin,
+    req: &Map<String, Value>,
+    peer: IpAddr,
+    item: MailItem,
+) -> Outcome {
     let (u, address) = existing(app, admin, req)?;
     let since = app.now() - RESTORE_DAYS * 86_400;
+    let action = match item {
+        MailItem::Message => "restore_deleted_messages",
+        MailItem::Contact => "restore_deleted_contacts",
+    };
+    each_id(req, |n| {
+        let a = audit(admin, action, &address, peer, app.now());
+        Ok(app
+            .store
+            .set_mail_item_deleted(item, u.id, n, (None, since), &a)?)
+    })
+}
+
+/// A multi-object reply: `done` for each of the request's `ids` (an id that
+/// is not a number is one the user has not).
+fn each_id(
+    req: &Map<String, Value>,
+    mut done: impl FnMut(i64) -> Result<bool, Failure>,
+) -> Outcome {
     let mut results = Vec::new();
     for id in ids_of(req)? {
-        let done = match id.parse::<i64>() {
-            Ok(n) => {
-                let a = audit(admin, "restore_deleted_contacts", &address, peer, app.now());
-                app.store
-                    .set_mail_contact_deleted(u.id, n, (None, since), &a)?
-            }
+        let ok = match id.parse::<i64>() {
+            Ok(n) => done(n)?,
             Err(_) => false,
         };
-        results.push(outcome(&id, done));
+        results.push(outcome(&id, ok));
     }
     let mut out = Map::new();
     out.insert("ids".into(), Value::Array(results));

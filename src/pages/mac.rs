@@ -449,11 +449,13 @@ impl Console<'_> {
             gaining: None,
             gaining_kind: None,
         };
-        match self
-            .app
-            .store
-            .set_mail_message_deleted(user.id, id, (Some(now), now), &audit)
-        {
+        match self.app.store.set_mail_item_deleted(
+            crate::store::MailItem::Message,
+            user.id,
+            id,
+            (Some(now), now),
+            &audit,
+        ) {
             Ok(true) => Page::redirect(&format!(
                 "/mac/users/{}?message-deleted=1",
                 urlencode(address)

@@ -19,6 +19,13 @@ pub struct StoredMessage {
     pub deleted_at: Option<i64>,
 }
 
+/// What of a mailbox is deleted and restored by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailItem {
+    Message,
+    Contact,
+}
+
 /// A contact of a user's address book: its id, its fields (JSON), when deleted.
 pub type StoredContact = (i64, String, Option<i64>);
 
@@ -73,27 +80,34 @@ impl Store {
     }
 
     /// Deletes (`Some(now)`) or restores (`None`, when deleted since `since`)
-    /// the mailbox's message `id`; false when there is no such message in that
-    /// state.
-    pub fn set_mail_message_deleted(
+    /// the mailbox's message or contact `id`; false when there is no such one
+    /// in that state.
+    pub fn set_mail_item_deleted(
         &self,
+        item: MailItem,
         mailbox_id: i64,
         id: i64,
         (deleted, since): (Option<i64>, i64),
         audit: &AuditEntry,
     ) -> Result<bool> {
+        let (delete, restore) = match item {
+            MailItem::Message => (
+                "UPDATE mail_messages SET deleted_at = ?3 WHERE id = ?1 AND mailbox_id = ?2 AND deleted_at IS NULL",
+                "UPDATE mail_messages SET deleted_at = NULL WHERE id = ?1 AND mailbox_id = ?2 AND deleted_at >= ?3",
+            ),
+            MailItem::Contact => (
+                "UPDATE mail_contacts SET deleted_at = ?3 WHERE id = ?1 AND mailbox_id = ?2 AND deleted_at IS NULL",
+                "UPDATE mail_contacts SET deleted_at = NULL WHERE id = ?1 AND mailbox_id = ?2 AND deleted_at >= ?3",
+            ),
+        };
         let conn = self.writer();
         let tx = conn.transaction()?;
         let n = match deleted {
             Some(at) => tx
-                .prepare_cached(
-                    "UPDATE mail_messages SET deleted_at = ?3 WHERE id = ?1 AND mailbox_id = ?2 AND deleted_at IS NULL",
-                )?
+                .prepare_cached(delete)?
                 .execute(params![id, mailbox_id, at])?,
             None => tx
-                .prepare_cached(
-                    "UPDATE mail_messages SET deleted_at = NULL WHERE id = ?1 AND mailbox_id = ?2 AND deleted_at >= ?3",
-                )?
+                .prepare_cached(restore)?
                 .execute(params![id, mailbox_id, since])?,
         };
         if n == 0 {
@@ -125,37 +139,6 @@ impl Store {
                 "INSERT INTO mail_contacts (mailbox_id, data) VALUES (?1, ?2) RETURNING id",
             )?
             .query_row(params![mailbox_id, data], |r| r.get(0))?)
-    }
-
-    /// Deletes (`Some(now)`) or restores (`None`, when deleted since `since`)
-    /// the mailbox's contact `id`; false when there is none in that state.
-    pub fn set_mail_contact_deleted(
-        &self,
-        mailbox_id: i64,
-        id: i64,
-        (deleted, since): (Option<i64>, i64),
-        audit: &AuditEntry,
-    ) -> Result<bool> {
-        let conn = self.writer();
-        let tx = conn.transaction()?;
-        let n = match deleted {
-            Some(at) => tx
-                .prepare_cached(
-                    "UPDATE mail_contacts SET deleted_at = ?3 WHERE id = ?1 AND mailbox_id = ?2 AND deleted_at IS NULL",
-                )?
-                .execute(params![id, mailbox_id, at])?,
-            None => tx
-                .prepare_cached(
-                    "UPDATE mail_contacts SET deleted_at = NULL WHERE id = ?1 AND mailbox_id = ?2 AND deleted_at >= ?3",
-                )?
-                .execute(params![id, mailbox_id, since])?,
-        };
-        if n == 0 {
-            return Ok(false);
-        }
-        audit_in(&tx, audit)?;
-        tx.commit()?;
-        Ok(true)
     }
 
     /// Adds a message to the mailbox (sandbox seeding): its folder, subject

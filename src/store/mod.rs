@@ -75,7 +75,7 @@ pub use lifecycle::{
 };
 pub use mail_bulletins::{BulletinChange, BulletinKey};
 pub use mail_domains::{DeletedMailDomain, DomainWrite};
-pub use mail_messages::{StoredContact, StoredMessage};
+pub use mail_messages::{MailItem, StoredContact, StoredMessage};
 pub use mail_migrations::{MailFile, Migration, MigrationUser};
 pub use mail_roles::HeldRole;
 pub use mail_users::{
