@@ -415,6 +415,18 @@ settings! {
     },
     show = |c| quoted("mode", if c.production { "production" } else { "sandbox" });
 
+    /// Addresses of the load balancers in front of opsd (CIDRs, comma-separated):
+    /// a connection from one may begin with a PROXY protocol header (v1 or v2)
+    /// and its requests may carry `X-Forwarded-For`, which then give the client's
+    /// address; from any other address neither is taken [default: none].
+    #[arg(long, env = "OPSD_TRUSTED_PROXIES")]
+    trusted_proxies: String => Vec<ipnet::IpNet> = Vec::new(),
+    apply = |c, v| c.trusted_proxies = cidrs(&v)?,
+    show = |c| quoted(
+        "trusted_proxies",
+        c.trusted_proxies.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+    );
+
     /// Most connections open at once from one client address [default: 128].
     #[arg(long, env = "OPSD_MAX_CONNECTIONS_PER_IP")]
     max_connections_per_ip: usize => usize = 128,
@@ -644,6 +656,22 @@ pub enum ConfigError {
     Production(String),
     #[error("price of .{0}: '{1}' is not an amount like 8.99")]
     Price(String, String),
+    #[error("trusted_proxies: '{0}' is not an address or a CIDR like 10.0.0.0/8")]
+    Cidr(String),
+}
+
+/// A comma-separated list of CIDRs; a bare address is its own /32 or /128.
+fn cidrs(v: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map(|n| n.trunc())
+                .map_err(|_| ConfigError::Cidr(p.to_string()))
+        })
+        .collect()
 }
 
 impl RawConfig {

@@ -77,6 +77,8 @@ mod pending_orders;
 mod portfolio;
 /// Transport: HTTP/1.0 and 1.1, status line, headers, close rules, routes, shutdown.
 mod protocol;
+/// Real client addresses behind a balancer: PROXY protocol and X-Forwarded-For.
+mod proxy;
 /// RSP2RSP_PUSH_TRANSFER: consent, refusals, locks, profiles, audit.
 mod push;
 /// The recording proxy in front of a real OpenSRS; parity compare and import.

@@ -12,6 +12,7 @@ mod journaled;
 mod metrics;
 mod ops;
 mod pages;
+mod proxy;
 mod routes;
 mod slots;
 mod srv;
@@ -95,54 +96,44 @@ pub async fn serve_api(
         };
         match accepted {
             Ok(((stream, peer), secure)) => {
+                let _ = stream.set_nodelay(true);
+                let conn = Conn {
+                    api: api.clone(),
+                    admission: admission.clone(),
+                    watcher: graceful.watcher(),
+                    acceptor: acceptor.clone().filter(|_| secure),
+                };
+                if proxy::trusted(&state.config.trusted_proxies, peer.ip()) {
+                    // The client's address may come first: admitted by it.
+                    let slots = slots.clone();
+                    let wait = state.config.header_timeout;
+                    tokio::spawn(async move {
+                        let mut stream = stream;
+                        let client =
+                            match tokio::time::timeout(wait, proxy::read_header(&mut stream)).await
+                            {
+                                Ok(Ok(named)) => named.unwrap_or(peer),
+                                Ok(Err(e)) => {
+                                    tracing::debug!(%peer, error = %e, "PROXY header refused");
+                                    return;
+                                }
+                                Err(_) => {
+                                    tracing::debug!(%peer, "no PROXY header in time; closing");
+                                    return;
+                                }
+                            };
+                        if let Some(slot) = slots.admit(client.ip()) {
+                            conn.serve(stream, client, slot).await;
+                        }
+                    });
+                    continue;
+                }
                 let Some(slot) = slots.admit(peer.ip()) else {
                     // Closed at once: no task, no buffer.
                     drop(stream);
                     continue;
                 };
-                let _ = stream.set_nodelay(true);
-                let watcher = graceful.watcher();
-                let api = api.clone();
-                let admission = admission.clone();
-                let state = api.app.clone();
-                let acceptor = acceptor.clone().filter(|_| secure);
-                tokio::spawn(async move {
-                    let shed = slot.shed.clone();
-                    let serve = async {
-                        match acceptor {
-                            None => {
-                                connection(stream, peer, &api, &admission, watcher, &slot, false)
-                                    .await;
-                            }
-                            Some(acceptor) => {
-                                let handshake = tokio::time::timeout(
-                                    state.config.handshake_timeout,
-                                    acceptor.accept(slot.tracker.wrap(stream)),
-                                );
-                                match handshake.await {
-                                    Ok(Ok(tls)) => {
-                                        connection(
-                                            tls, peer, &api, &admission, watcher, &slot, true,
-                                        )
-                                        .await;
-                                    }
-                                    Ok(Err(e)) => {
-                                        tracing::debug!(%peer, error = %e, "TLS handshake failed");
-                                    }
-                                    Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
-                                }
-                            }
-                        }
-                    };
-                    tokio::select! {
-                        () = serve => {}
-                        // Another client needed the slot while this one was idle.
-                        () = shed.notified() => {
-                            tracing::debug!(%peer, "idle connection closed to make room");
-                        }
-                    }
-                    drop(slot);
-                });
+                tokio::spawn(conn.serve(stream, peer, slot));
             }
             // Out of descriptors and the like: keep serving the connections we have.
             Err(e) => {
@@ -224,6 +215,61 @@ async fn presence(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>)
     }
     let s = state.clone();
     let _ = tokio::task::spawn_blocking(move || s.store.leave()).await;
+}
+
+/// What serving one accepted connection needs.
+struct Conn {
+    api: Arc<Api>,
+    admission: Arc<Admission>,
+    watcher: Watcher,
+    /// The TLS acceptor, for a connection to the TLS port.
+    acceptor: Option<TlsAcceptor>,
+}
+
+impl Conn {
+    /// Serves the connection of `peer` (the client, as a trusted proxy may have
+    /// named it) in its slot: the TLS handshake when it came to the TLS port,
+    /// then HTTP, until it ends or another client needs the slot.
+    async fn serve(self, stream: tokio::net::TcpStream, peer: SocketAddr, slot: slots::Slot) {
+        let Conn {
+            api,
+            admission,
+            watcher,
+            acceptor,
+        } = self;
+        let state = api.app.clone();
+        let shed = slot.shed.clone();
+        let serve = async {
+            match acceptor {
+                None => {
+                    connection(stream, peer, &api, &admission, watcher, &slot, false).await;
+                }
+                Some(acceptor) => {
+                    let handshake = tokio::time::timeout(
+                        state.config.handshake_timeout,
+                        acceptor.accept(slot.tracker.wrap(stream)),
+                    );
+                    match handshake.await {
+                        Ok(Ok(tls)) => {
+                            connection(tls, peer, &api, &admission, watcher, &slot, true).await;
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                        }
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                }
+            }
+        };
+        tokio::select! {
+            () = serve => {}
+            // Another client needed the slot while this one was idle.
+            () = shed.notified() => {
+                tracing::debug!(%peer, "idle connection closed to make room");
+            }
+        }
+        drop(slot);
+    }
 }
 
 /// Accepts on the listener if there is one; never completes otherwise.

@@ -62,7 +62,14 @@ impl Service {
         }
     }
 
-    async fn route(self, req: Request<Incoming>) -> Reply200 {
+    async fn route(mut self, req: Request<Incoming>) -> Reply200 {
+        // Behind a trusted proxy, the client is the one X-Forwarded-For names.
+        let proxies = &self.state.config.trusted_proxies;
+        if super::proxy::trusted(proxies, self.peer.ip())
+            && let Some(client) = super::proxy::forwarded_for(req.headers(), proxies)
+        {
+            self.peer = SocketAddr::new(client, 0);
+        }
         let path = req.uri().path().to_string();
         let form_post = req.method() == Method::POST && is_form(req.headers());
         // The Email API's JSON, or a POST under /api/ that names no type and
