@@ -320,3 +320,33 @@ fn db_migrate_and_the_instances_list() {
     let after = opsd_ok(&db, &["db", "instances"], "");
     assert!(after.contains("no instance is serving"), "{after}");
 }
+
+/// `/readyz` for a balancer: ready while the database answers with this
+/// build's schema; 503 when its schema is another version's (on SQLite, where
+/// the test can set the version under the server).
+#[test]
+fn readyz_says_whether_the_database_and_its_schema_are_current() {
+    let s = Server::start();
+    let r = s.send(b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(r.status_line.contains(" 200 "), "{}", r.status_line);
+    assert_eq!(r.body, b"ready\n");
+    let db = s.db();
+    if opsd::store::is_postgres_url(&db.display().to_string()) {
+        return;
+    }
+    let c = rusqlite::Connection::open(&db).expect("open");
+    c.pragma_update(None, "user_version", 999)
+        .expect("set version");
+    let r = s.send(b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(r.status_line.contains(" 503 "), "{}", r.status_line);
+    assert_eq!(
+        r.body,
+        b"not ready: the database's schema is another version's\n"
+    );
+    // /healthz still says the process serves.
+    assert!(
+        s.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .status_line
+            .contains(" 200 ")
+    );
+}

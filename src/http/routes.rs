@@ -62,6 +62,29 @@ impl Service {
         }
     }
 
+    /// `GET /readyz`: 200 when the database answers and its schema is this
+    /// build's (a balancer sends traffic only then); 503 otherwise. `/healthz`
+    /// says only that the process serves.
+    async fn readyz(&self) -> Reply200 {
+        let state = self.state.clone();
+        let ready = tokio::task::spawn_blocking(move || state.store.schema_current()).await;
+        match ready {
+            Ok(Ok(true)) => plain(StatusCode::OK, "ready\n"),
+            Ok(Ok(false)) => plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not ready: the database's schema is another version's\n",
+            ),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "readyz: the database does not answer");
+                plain(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "not ready: the database does not answer\n",
+                )
+            }
+            Err(_) => plain(StatusCode::SERVICE_UNAVAILABLE, "not ready\n"),
+        }
+    }
+
     async fn route(mut self, req: Request<Incoming>) -> Reply200 {
         // Behind a trusted proxy, the client is the one X-Forwarded-For names.
         let proxies = &self.state.config.trusted_proxies;
@@ -90,6 +113,7 @@ impl Service {
         }
         let mut resp = match (req.method(), path.as_str()) {
             (&Method::GET | &Method::HEAD, "/healthz") => plain(StatusCode::OK, "ok\n"),
+            (&Method::GET | &Method::HEAD, "/readyz") => self.readyz().await,
             (&Method::GET | &Method::HEAD, "/metrics") => match self.metrics_refusal(&req) {
                 None => self.metrics().await,
                 Some(r) => r,

@@ -524,6 +524,17 @@ impl Store {
         }
     }
 
+    /// Whether the database answers and its schema is the one this build
+    /// migrates to (`/readyz`): `Err` when it does not answer, `Ok(false)` when
+    /// another version's migrations are (or are not yet) applied.
+    pub fn schema_current(&self) -> Result<bool> {
+        let expected = match &*self.reader() {
+            Connection::Sqlite(_) => MIGRATIONS.len(),
+            Connection::Postgres(_) => PG_MIGRATIONS.last().map_or(0, |m| m.0),
+        };
+        Ok(self.schema_version()? == expected)
+    }
+
     /// A number that changes after every commit to the database, by this process
     /// or another instance on the same file: a value read before a read is still
     /// current afterwards only if nothing was committed in between, which is what a
