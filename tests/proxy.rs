@@ -115,8 +115,9 @@ fn untrusted_addresses_get_neither() {
 
 #[test]
 fn a_proxy_header_before_the_tls_handshake() {
-    let dir = TestDb::new();
-    let db = dir.db();
+    // The certificate sits beside a database file (on either backend's run).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("opsd.db");
     opsd_ok(
         &db,
         &[
