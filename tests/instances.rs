@@ -350,3 +350,24 @@ fn readyz_says_whether_the_database_and_its_schema_are_current() {
             .contains(" 200 ")
     );
 }
+
+/// An instance that stops hands back the leases it still holds, so that the
+/// others take those tasks at once instead of waiting for the leases to end.
+#[test]
+fn a_stopping_instance_hands_its_leases_back() {
+    let mut s = Server::start();
+    let list = "<item key=\"domain_list\"><dt_array><item key=\"0\"><dt_assoc><item key=\"domain_name\">lease-back.com</item><item key=\"auth_info\">x</item></dt_assoc></item></dt_array></item>";
+    let r = s.ops(&envelope("SIMPLE_TRANSFER", "DOMAIN", list));
+    assert_eq!(r.code(), Some(200), "{}", r.text());
+    let task = s.count("SELECT min(id) FROM tasks WHERE done_at IS NULL");
+    assert!(task > 0, "the transfer has work to do");
+    let now = s.app.now();
+    assert!(s.app.store.lease(&[task], now, now + 3_600).expect("lease"));
+    let me = s.app.store.instance().to_string();
+    assert_eq!(s.app.store.lease_holders().expect("holders"), vec![me]);
+    s.stop();
+    assert_eq!(
+        s.app.store.lease_holders().expect("holders"),
+        Vec::<String>::new()
+    );
+}

@@ -156,6 +156,19 @@ pub async fn serve_api(
         // The worker finishes the step it is in (each step is one transaction).
         let _ = w.await;
     }
+    // Whatever this instance still holds a lease on goes back at once, for the
+    // other instances to take instead of waiting for the leases to run out.
+    let s = state.clone();
+    let freed = tokio::task::spawn_blocking(move || {
+        let me = s.store.instance().to_string();
+        s.store.free_leases_of(&me)
+    })
+    .await;
+    match freed {
+        Ok(Ok(n)) if n > 0 => tracing::info!(leases = n, "leases handed back"),
+        Ok(Err(e)) => tracing::warn!(error = %e, "could not hand the leases back"),
+        _ => {}
+    }
     let _ = stop_presence.send(true);
     let _ = presence.await;
     let _ = flusher.await;
