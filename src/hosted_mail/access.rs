@@ -67,75 +67,97 @@ pub(super) fn check(
                 _ => req.get("criteria").and_then(|c| c.get("domain")),
             };
             // A missing or malformed domain is the method's to refuse.
-            let Some(domain) = raw.and_then(Value::as_str) else {
-                return Ok(());
-            };
-            let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
-            let need = if need == Need::Manage
-                && app
-                    .store
-                    .mail_domain_state(admin.company_id, &domain)?
-                    .is_none()
-            {
-                Need::Company
-            } else {
-                need
-            };
-            let t = Target {
-                domain: Some(&domain),
-                ..Target::default()
-            };
-            if allows(need, &t) {
-                Ok(())
-            } else {
-                Err(denied(&format!("domain '{domain}'")))
+            match raw.and_then(Value::as_str) {
+                Some(d) => domain(
+                    app,
+                    admin,
+                    need,
+                    &d.trim().trim_end_matches('.').to_ascii_lowercase(),
+                ),
+                None => Ok(()),
             }
         }
         Subject::User => {
-            let Some((local, domain)) = req
+            let Some(address) = req
                 .get("user")
                 .and_then(Value::as_str)
                 .and_then(mail_users::split_address)
             else {
                 return Ok(());
             };
-            let address = format!("{local}@{domain}");
-            let found = app.store.mail_user(admin.company_id, &domain, &local)?;
             let moving_to = req
                 .get("attributes")
                 .and_then(|a| a.get("workgroup"))
                 .and_then(Value::as_str)
                 .and_then(mail_users::workgroup_name);
-            let (workgroup, need) = match &found {
-                Some(u) => (u.workgroup.clone(), need),
-                None => (
-                    moving_to
-                        .clone()
-                        .unwrap_or_else(|| DEFAULT_WORKGROUP.to_string()),
-                    if need == Need::Change {
-                        Need::Create
-                    } else {
-                        need
-                    },
-                ),
-            };
-            let mut targets = vec![workgroup];
-            if let Some(w) = moving_to {
-                targets.push(w);
-            }
-            for w in &targets {
-                let t = Target {
-                    domain: Some(&domain),
-                    workgroup: Some(w),
-                    user: Some(&address),
-                };
-                if !allows(need, &t) {
-                    return Err(denied(&format!("user '{address}'")));
-                }
-            }
-            Ok(())
+            user(app, admin, need, &address, moving_to)
         }
     }
+}
+
+/// Checks that `admin` may do `need` to the company's domain `name`; a
+/// domain that does not exist yet is made by a `Manage` call, which then
+/// needs `Company`.
+pub(super) fn domain(app: &App, admin: &Admin, need: Need, name: &str) -> Result<(), Failure> {
+    let need = if need == Need::Manage
+        && app
+            .store
+            .mail_domain_state(admin.company_id, name)?
+            .is_none()
+    {
+        Need::Company
+    } else {
+        need
+    };
+    let t = Target {
+        domain: Some(name),
+        ..Target::default()
+    };
+    if mail_roles::allows(&admin.grants, admin.me(), need, &t) {
+        Ok(())
+    } else {
+        Err(denied(&format!("domain '{name}'")))
+    }
+}
+
+/// Checks that `admin` may do `need` to the user `(local, domain)`, in its
+/// workgroup (or, for a user not made yet, the one it would be made in: then
+/// `Change` needs `Create`), and in `moving_to` when the call moves it there.
+pub(super) fn user(
+    app: &App,
+    admin: &Admin,
+    need: Need,
+    (local, domain): &(String, String),
+    moving_to: Option<String>,
+) -> Result<(), Failure> {
+    let address = format!("{local}@{domain}");
+    let found = app.store.mail_user(admin.company_id, domain, local)?;
+    let (workgroup, need) = match &found {
+        Some(u) => (u.workgroup.clone(), need),
+        None => (
+            moving_to
+                .clone()
+                .unwrap_or_else(|| DEFAULT_WORKGROUP.to_string()),
+            if need == Need::Change {
+                Need::Create
+            } else {
+                need
+            },
+        ),
+    };
+    let mut targets = vec![workgroup];
+    targets.extend(moving_to);
+    for w in &targets {
+        let t = Target {
+            domain: Some(domain),
+            workgroup: Some(w),
+            user: Some(&address),
+        };
+        if !mail_roles::allows(&admin.grants, admin.me(), need, &t) {
+            return Err(denied(&format!("user '{address}'")));
+        }
+    }
+    Ok(())
 }
 
 /// A company named by `company` (its name), `company_id` or
@@ -162,9 +184,7 @@ pub(super) fn own_company(
         )
     };
     if let Some(v) = by_id {
-        let id = super::request::integer(v)
-            .filter(|id| *id > 0)
-            .ok_or_else(|| bad("company_id", "must be a company id"))?;
+        let id = super::request::company_id(v, "company_id")?;
         if id != admin.company_id {
             return Err(not_yours(id.to_string()));
         }

@@ -476,16 +476,6 @@ fn caller(app: &App, req: &Map<String, Value>, peer: IpAddr) -> Result<Admin, Fa
 }
 
 /// A company id given as a number or a numeric string.
-fn company_id(v: &Value, field: &str) -> Result<i64, Failure> {
-    match v {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-    .filter(|id| *id > 0)
-    .ok_or_else(|| bad(field, "must be a company id"))
-}
-
 fn push_domain(app: &App, admin: &Admin, req: &Map<String, Value>, peer: IpAddr) -> Outcome {
     let domain = req
         .get("domain")
@@ -493,7 +483,7 @@ fn push_domain(app: &App, admin: &Admin, req: &Map<String, Value>, peer: IpAddr)
         .as_str()
         .filter(|d| !d.trim().is_empty())
         .ok_or_else(|| bad("domain", "must be a domain name"))?;
-    let gaining = company_id(
+    let gaining = super::request::company_id(
         req.get("new_company")
             .ok_or_else(|| missing("new_company"))?,
         "new_company",
@@ -539,7 +529,7 @@ fn change_company(app: &App, admin: &Admin, req: &Map<String, Value>, peer: IpAd
         Some(Value::Array(items)) => {
             let mut ids = Vec::with_capacity(items.len());
             for (i, v) in items.iter().enumerate() {
-                let cid = company_id(v, &format!("domain_push_allowed[{i}]"))?;
+                let cid = super::request::company_id(v, &format!("domain_push_allowed[{i}]"))?;
                 if app.store.mail_company(cid)?.is_none() {
                     return Err(Failure(
                         errors::NO_SUCH_OBJECT,

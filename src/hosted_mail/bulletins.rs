@@ -16,7 +16,7 @@ use crate::store::{BulletinChange, BulletinKey, Mail};
 
 use super::Admin;
 use super::failure::{Failure, Outcome, bad, missing};
-use super::request::{audit, domain_of, no_such};
+use super::request::{audit, domain_of, held, mail_date, no_such};
 
 /// The bulletins `get_company`/`get_domain` list: `{"auto": [..], "manual": [..]}`.
 pub(super) fn listed(app: &App, company_id: i64, domain: &str) -> Result<Value, Failure> {
@@ -94,9 +94,7 @@ fn scope(
         return Ok(String::new());
     }
     let d = domain_of(req)?;
-    if app.store.mail_domain_state(admin.company_id, &d)?.is_none() {
-        return Err(no_such(&format!("domain '{d}'")));
-    }
+    held(app, admin, &d)?;
     Ok(d)
 }
 
@@ -171,14 +169,7 @@ fn with_date(text: &str, now: i64) -> String {
     {
         return text.to_string();
     }
-    let date = time::OffsetDateTime::from_unix_timestamp(now)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc2822)
-                .ok()
-        })
-        .unwrap_or_default();
-    format!("Date: {date}\n{text}")
+    format!("Date: {}\n{text}", mail_date(now))
 }
 
 fn post(

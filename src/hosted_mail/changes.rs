@@ -11,8 +11,8 @@ use serde_json::{Map, Value, json};
 use crate::app::App;
 
 use super::Admin;
-use super::failure::{Outcome, bad, missing};
-use super::request::{domain_of, no_such, range_of};
+use super::failure::Outcome;
+use super::request::{domain_of, held, range_of};
 
 /// What `application` says of a change made through opsd (*chosen*).
 const APPLICATION: &str = "Email API";
@@ -50,13 +50,7 @@ pub(super) fn get_domain_changes(
     _peer: IpAddr,
 ) -> Outcome {
     let domain = domain_of(req)?;
-    if app
-        .store
-        .mail_domain_state(admin.company_id, &domain)?
-        .is_none()
-    {
-        return Err(no_such(&format!("domain '{domain}'")));
-    }
+    held(app, admin, &domain)?;
     changes_of(app, admin, Some(&domain), req)
 }
 
@@ -66,19 +60,6 @@ pub(super) fn get_user_changes(
     req: &Map<String, Value>,
     _peer: IpAddr,
 ) -> Outcome {
-    let raw = req
-        .get("user")
-        .ok_or_else(|| missing("user"))?
-        .as_str()
-        .ok_or_else(|| bad("user", "must be an email address"))?;
-    let (local, domain) = crate::rules::mail_users::split_address(raw)
-        .ok_or_else(|| bad("user", "must be an email address"))?;
-    if app
-        .store
-        .mail_domain_state(admin.company_id, &domain)?
-        .is_none()
-    {
-        return Err(no_such(&format!("domain '{domain}'")));
-    }
+    let (local, domain) = super::users::user_of(app, admin, req)?;
     changes_of(app, admin, Some(&format!("{local}@{domain}")), req)
 }

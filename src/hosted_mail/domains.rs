@@ -16,7 +16,7 @@ use crate::store::{DomainDeleted, DomainWrite, Guard, Written};
 
 use super::Admin;
 use super::failure::{Failure, Outcome, bad, errors, exists, missing};
-use super::request::{audit, domain_of, no_such, range_of};
+use super::request::{audit, domain_of, held, no_such, range_of};
 
 /// The attributes with rules of their own here; the settings of
 /// `rules::mail_attributes`' table come beside them.
@@ -92,9 +92,7 @@ pub(super) fn get_domain(
     _peer: IpAddr,
 ) -> Outcome {
     let name = domain_of(req)?;
-    let Some(d) = app.store.mail_domain_state(admin.company_id, &name)? else {
-        return Err(no_such(&format!("domain '{name}'")));
-    };
+    let d = held(app, admin, &name)?;
     let users = app.store.mail_users_of(admin.company_id, &name)?;
     let view = app.store.mail_domain(&name)?;
     let mut attributes = mail_attributes::own(mail_attributes::DOMAIN, &d.settings);

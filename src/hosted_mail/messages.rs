@@ -16,7 +16,7 @@ use crate::store::{MailItem, StoredMessage};
 
 use super::Admin;
 use super::failure::{Failure, Outcome, bad, errors, missing};
-use super::request::{audit, no_such};
+use super::request::{audit, mail_date, no_such};
 use super::users::existing;
 
 /// The documented contact fields, in the documentation's order.
@@ -35,23 +35,13 @@ const CONTACT_FIELDS: [&str; 12] = [
     "work_phone",
 ];
 
-fn date(at: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(at)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc2822)
-                .ok()
-        })
-        .unwrap_or_default()
-}
-
 /// A message's headers, as the documentation lists them per message.
 fn headers(m: &StoredMessage, to: &str) -> Map<String, Value> {
     let mut h = Map::new();
     h.insert("Subject".into(), json!(m.subject));
     h.insert("From".into(), json!(m.sender));
     h.insert("To".into(), json!(to));
-    h.insert("Date".into(), json!(date(m.received_at)));
+    h.insert("Date".into(), json!(mail_date(m.received_at)));
     h
 }
 

@@ -76,15 +76,12 @@ pub(super) fn migration_add(
         if app.store.mail_user(admin.company_id, &d, &l)?.is_none() {
             return Err(no_such(&format!("user '{local}'")));
         }
-        super::access::check(
+        super::access::user(
             app,
             admin,
             crate::rules::mail_roles::Need::Change,
-            super::access::Subject::User,
-            &json!({"user": local})
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
+            &(l.clone(), d.clone()),
+            None,
         )?;
         let method = text("method")?.to_ascii_lowercase();
         if !METHODS.contains(&method.as_str()) {

@@ -27,6 +27,8 @@ mod workgroups;
 
 use std::net::IpAddr;
 
+pub use request::audit;
+
 use crate::app::App;
 use crate::auth;
 use crate::rules::mail_push::{MailPush, MailPushDone, MailPushRefused};

@@ -6,7 +6,8 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use crate::store::{AuditEntry, account};
+use crate::app::App;
+use crate::store::{AuditEntry, MailDomainState, account};
 
 use super::Admin;
 use super::failure::{Failure, bad, errors, missing};
@@ -23,6 +24,14 @@ pub(super) fn domain_of(req: &Map<String, Value>) -> Result<String, Failure> {
         .map_err(|e| bad("domain", &e.to_string()))
 }
 
+/// The caller's company's domain `name`; another company's is, to the
+/// caller, a domain that does not exist (2).
+pub(super) fn held(app: &App, admin: &Admin, name: &str) -> Result<MailDomainState, Failure> {
+    app.store
+        .mail_domain_state(admin.company_id, name)?
+        .ok_or_else(|| no_such(&format!("domain '{name}'")))
+}
+
 pub(super) fn no_such(what: &str) -> Failure {
     Failure(
         errors::NO_SUCH_OBJECT,
@@ -30,14 +39,19 @@ pub(super) fn no_such(what: &str) -> Failure {
     )
 }
 
-/// An audit row of the administrator's change.
-pub(super) fn audit(
-    admin: &Admin,
-    action: &str,
-    subject: &str,
-    peer: IpAddr,
-    now: i64,
-) -> AuditEntry {
+/// A time as a mail's `Date` header writes it (RFC 2822).
+pub(super) fn mail_date(at: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(at)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc2822)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// An audit row of the administrator's change (the mail console's too).
+pub fn audit(admin: &Admin, action: &str, subject: &str, peer: IpAddr, now: i64) -> AuditEntry {
     AuditEntry {
         at: now,
         actor: admin.username.clone(),
@@ -69,6 +83,13 @@ pub(super) fn range_of(req: &Map<String, Value>) -> Result<(usize, usize), Failu
         }
     };
     Ok((n("first", 0)?, n("limit", 1_000)?.min(1_000)))
+}
+
+/// A company id given as a number or a numeric string, in `field`.
+pub(super) fn company_id(v: &Value, field: &str) -> Result<i64, Failure> {
+    integer(v)
+        .filter(|id| *id > 0)
+        .ok_or_else(|| bad(field, "must be a company id"))
 }
 
 /// A whole number sent as a number or as digits in a string (some clients

@@ -16,7 +16,7 @@ use crate::rules::mail_users::{self, DEFAULT_WORKGROUP};
 use super::Admin;
 use super::access::denied;
 use super::failure::{Failure, Outcome, bad, missing};
-use super::request::{audit, no_such, range_of};
+use super::request::{audit, held, no_such, range_of};
 use super::users::existing;
 
 pub(super) fn search_admins(
@@ -209,13 +209,7 @@ fn give(
                     kept.push(company.as_ref().map(|c| c.name.clone()).unwrap_or(name));
                 }
                 Over::Domain | Over::Workgroup => {
-                    if app
-                        .store
-                        .mail_domain_state(admin.company_id, &name)?
-                        .is_none()
-                    {
-                        return Err(no_such(&format!("domain '{name}'")));
-                    }
+                    held(app, admin, &name)?;
                     let need = if workgroup.is_some() {
                         Need::Manage
                     } else {

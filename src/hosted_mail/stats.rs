@@ -136,15 +136,11 @@ pub(super) fn stats_snapshot(
     let (kind, object, date) = (text("type")?, text("object")?, text("date")?);
     let domains = domains_of(app, admin, kind, object)?;
     if kind == "domain" {
-        super::access::check(
+        super::access::domain(
             app,
             admin,
             crate::rules::mail_roles::Need::Read,
-            super::access::Subject::Domain,
-            &json!({"domain": domains[0]})
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
+            &domains[0],
         )?;
     }
     let (m, w, d) = periods(app, admin)?;

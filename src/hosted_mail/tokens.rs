@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::app::App;
 use crate::auth;
-use crate::rules::mail_roles::{Grant, Role};
+use crate::rules::mail_roles;
 use crate::rules::mail_users::{self, TokenKind};
 use crate::store::NewUserToken;
 
@@ -136,19 +136,7 @@ pub(super) fn user_caller(
             let (Some((id, _)), Some(d)) = (found, app.store.mail_domain(&domain)?) else {
                 return Err(invalid());
             };
-            let mut grants: Vec<Grant> = Vec::new();
-            for (role, object) in app.store.mail_roles_of(id)? {
-                let Some(role) = Role::parse(&role) else {
-                    continue;
-                };
-                match grants.iter_mut().find(|g| g.role == role) {
-                    Some(g) => g.objects.push(object),
-                    None => grants.push(Grant {
-                        role,
-                        objects: vec![object],
-                    }),
-                }
-            }
+            let grants = mail_roles::grants(app.store.mail_roles_of(id)?);
             Ok(Admin {
                 id,
                 username: address,

@@ -18,7 +18,7 @@ use crate::store::{Guard, MailUser, UserWrite, Written};
 
 use super::Admin;
 use super::failure::{Failure, Outcome, bad, errors, exists, missing};
-use super::request::{audit, domain_of, no_such, range_of};
+use super::request::{audit, domain_of, held, no_such, range_of};
 
 /// The request's `user`: an address of one of the caller's domains, split.
 pub(super) fn user_of(
@@ -34,13 +34,7 @@ pub(super) fn user_of(
     let (local, domain) =
         mail_users::split_address(raw).ok_or_else(|| bad("user", "must be an email address"))?;
     // Another company's domain is, to the caller, a domain that does not exist.
-    if app
-        .store
-        .mail_domain_state(admin.company_id, &domain)?
-        .is_none()
-    {
-        return Err(no_such(&format!("domain '{domain}'")));
-    }
+    held(app, admin, &domain)?;
     Ok((local, domain))
 }
 
@@ -80,12 +74,11 @@ pub(super) fn get_user(
     let mut out = Map::new();
     out.insert("type".into(), json!(u.kind.as_str()));
     out.insert("settable_attributes".into(), json!(mail_users::settable()));
-    let mut roles = Map::new();
-    for (role, object) in app.store.mail_roles_of(u.id)? {
-        if let Value::Array(list) = roles.entry(role).or_insert_with(|| json!([])) {
-            list.push(json!(object));
-        }
-    }
+    let roles: Map<String, Value> =
+        crate::rules::mail_roles::grants(app.store.mail_roles_of(u.id)?)
+            .into_iter()
+            .map(|g| (g.role.as_str().to_string(), json!(g.objects)))
+            .collect();
     out.insert(
         "metadata".into(),
         json!({
@@ -279,13 +272,7 @@ pub(super) fn criteria_domain(
         .ok_or_else(|| bad("criteria", "must be an object"))?;
     let name = domain_of(criteria)
         .map_err(|Failure(n, text)| Failure(n, text.replace("'domain'", "'criteria.domain'")))?;
-    if app
-        .store
-        .mail_domain_state(admin.company_id, &name)?
-        .is_none()
-    {
-        return Err(no_such(&format!("domain '{name}'")));
-    }
+    held(app, admin, &name)?;
     Ok(name)
 }
 
@@ -419,13 +406,7 @@ pub(super) fn restore_user(
     };
     let (new_local, new_domain) = mail_users::split_address(new_name)
         .ok_or_else(|| bad("new_name", "must be an email address"))?;
-    if app
-        .store
-        .mail_domain_state(admin.company_id, &new_domain)?
-        .is_none()
-    {
-        return Err(no_such(&format!("domain '{new_domain}'")));
-    }
+    held(app, admin, &new_domain)?;
     let since = app.now() - mail_users::RESTORE_DAYS * 86_400;
     let Some(d) = app
         .store

@@ -13,19 +13,13 @@ use crate::store::{Guard, Written};
 
 use super::Admin;
 use super::failure::{Failure, Outcome, bad, errors, exists, missing};
-use super::request::{audit, domain_of, no_such, range_of};
+use super::request::{audit, domain_of, held, no_such, range_of};
 use super::users::criteria_domain;
 
 /// The request's `domain` (the caller's) and `workgroup`, checked.
 fn named(app: &App, admin: &Admin, req: &Map<String, Value>) -> Result<(String, String), Failure> {
     let domain = domain_of(req)?;
-    if app
-        .store
-        .mail_domain_state(admin.company_id, &domain)?
-        .is_none()
-    {
-        return Err(no_such(&format!("domain '{domain}'")));
-    }
+    held(app, admin, &domain)?;
     let raw = req
         .get("workgroup")
         .ok_or_else(|| missing("workgroup"))?

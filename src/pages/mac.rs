@@ -438,17 +438,13 @@ impl Console<'_> {
             return not_found();
         };
         let now = self.app.now();
-        let audit = crate::store::AuditEntry {
-            at: now,
-            actor: self.admin.username.clone(),
-            actor_kind: crate::store::account::MAIL_ADMIN.into(),
-            action: "delete_message".into(),
-            subject: user.address(),
-            detail: format!("company {}", self.company.id),
-            client_ip: self.req.peer.to_string(),
-            gaining: None,
-            gaining_kind: None,
-        };
+        let audit = hosted_mail::audit(
+            self.admin,
+            "delete_message",
+            &user.address(),
+            self.req.peer,
+            now,
+        );
         match self.app.store.set_mail_item_deleted(
             crate::store::MailItem::Message,
             user.id,

@@ -157,6 +157,25 @@ impl Grant {
     }
 }
 
+/// The roles a user holds, from its `(role, object)` rows: one grant per
+/// role with its objects (a name no role has is passed over).
+pub fn grants(rows: Vec<(String, String)>) -> Vec<Grant> {
+    let mut grants: Vec<Grant> = Vec::new();
+    for (role, object) in rows {
+        let Some(role) = Role::parse(&role) else {
+            continue;
+        };
+        match grants.iter_mut().find(|g| g.role == role) {
+            Some(g) => g.objects.push(object),
+            None => grants.push(Grant {
+                role,
+                objects: vec![object],
+            }),
+        }
+    }
+    grants
+}
+
 /// Whether a caller holding `grants` (and logged in as `me`, a user's address,
 /// if it is one) may do `need` to `target`.
 pub fn allows(grants: &[Grant], me: Option<&str>, need: Need, target: &Target<'_>) -> bool {
